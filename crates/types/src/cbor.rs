@@ -1,0 +1,1 @@
+//! SKELETON: canonical CBOR encode / strict decode (types helper).

@@ -1,0 +1,16 @@
+//! # roflgov-types
+//!
+//! The ROFL app configuration model shared by every roflgov crate:
+//! - [`policy`]: policy, quote policy, identities, endorsements, fees, metadata, secrets and the
+//!   `rofl.Create/Update/Remove` bodies, with readable serde (JSON/YAML) forms;
+//! - [`cbor`]: byte-exact canonical CBOR encoding and strict decoding of those bodies;
+//! - [`ids`]: `AppId` (`rofl1…`) and Oasis addresses (`oasis1…`), with their derivations;
+//! - [`manifest`]: the Oasis CLI `rofl.yaml` manifest.
+
+pub mod cbor;
+pub mod ids;
+pub mod manifest;
+pub mod policy;
+
+pub use ids::{Address, AppId};
+pub use policy::*;

@@ -1,0 +1,1 @@
+//! SKELETON: Oasis CLI rofl.yaml (types helper).

@@ -1,0 +1,281 @@
+//! The ROFL app configuration data model.
+//!
+//! Mirrors oasis-sdk `modules/rofl/{types,policy}.rs` and oasis-core `common/sgx`. The serde
+//! forms (JSON/YAML) use the field names of the Oasis Go client and the Oasis CLI
+//! (`mr_enclave`, `tcb_validity_period`, `endorsing_node`, ...), byte strings as hex and Oasis
+//! addresses as bech32, so that people can read and write them.
+
+use std::collections::BTreeMap;
+
+use alloy_primitives::{B256, FixedBytes};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{Address, AppId};
+
+/// A 48-byte TDX measurement (MRSEAM, MRSIGNERSEAM, MRTD, RTMRs).
+pub type Measurement48 = FixedBytes<48>;
+
+/// An SGX enclave identity, or a ROFL TDX identity (then `mr_signer` is zero).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnclaveIdentity {
+    pub mr_enclave: B256,
+    pub mr_signer: B256,
+}
+
+/// Who pays the gas of an instance's transactions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeePolicy {
+    /// The instance pays (CBOR `1`, rofl.yaml `instance`).
+    #[serde(alias = "instance_pays")]
+    Instance,
+    /// The endorsing node pays (CBOR `2`, rofl.yaml `endorsing_node`). The module's default.
+    #[default]
+    #[serde(alias = "endorsing_node_pays")]
+    EndorsingNode,
+}
+
+impl FeePolicy {
+    /// The integer the module encodes.
+    pub fn code(self) -> u8 {
+        match self {
+            FeePolicy::Instance => 1,
+            FeePolicy::EndorsingNode => 2,
+        }
+    }
+
+    pub fn from_code(code: u64) -> Option<Self> {
+        match code {
+            1 => Some(FeePolicy::Instance),
+            2 => Some(FeePolicy::EndorsingNode),
+            _ => None,
+        }
+    }
+}
+
+/// An allowed endorsement: which nodes may endorse an instance.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum AllowedEndorsement {
+    /// Any node.
+    Any {},
+    /// A compute node of the runtime.
+    RoleCompute {},
+    /// An observer node of the runtime.
+    RoleObserver {},
+    /// A node of the entity with this Ed25519 public key.
+    Entity(B256),
+    /// The node with this Ed25519 public key.
+    Node(B256),
+    /// Any node of this ROFL provider.
+    Provider(Address),
+    /// Any provider instance whose admin is this address.
+    ProviderInstanceAdmin(Address),
+    /// All children must accept the node.
+    And(Vec<AllowedEndorsement>),
+    /// Any child must accept the node.
+    Or(Vec<AllowedEndorsement>),
+}
+
+/// An allowed TDX module.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TdxModulePolicy {
+    /// `None` allows any measurement from the signer.
+    #[serde(default)]
+    pub mr_seam: Option<Measurement48>,
+    /// All zero for Intel.
+    pub mr_signer_seam: Measurement48,
+}
+
+/// TDX part of the PCS quote policy. Present means TDX quotes are accepted.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TdxQuotePolicy {
+    /// Empty allows any Intel-signed TDX module.
+    #[serde(default)]
+    pub allowed_tdx_modules: Vec<TdxModulePolicy>,
+}
+
+/// Intel PCS (DCAP) quote policy.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PcsQuotePolicy {
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub disabled: bool,
+    /// Validity of the TCB collateral, in days.
+    pub tcb_validity_period: u16,
+    pub min_tcb_evaluation_data_number: u32,
+    /// Hex FMSPCs allowed (empty: all).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fmspc_whitelist: Vec<String>,
+    /// Hex FMSPCs refused.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fmspc_blacklist: Vec<String>,
+    /// `None`: TDX quotes are refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tdx: Option<TdxQuotePolicy>,
+}
+
+impl Default for PcsQuotePolicy {
+    /// What `oasis rofl create` writes.
+    fn default() -> Self {
+        Self {
+            disabled: false,
+            tcb_validity_period: 30,
+            min_tcb_evaluation_data_number: 18,
+            fmspc_whitelist: Vec::new(),
+            fmspc_blacklist: Vec::new(),
+            tdx: Some(TdxQuotePolicy::default()),
+        }
+    }
+}
+
+/// Quote policy. IAS is retired by Intel and always absent (CBOR null) in roflgov.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuotePolicy {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pcs: Option<PcsQuotePolicy>,
+}
+
+/// `AppAuthPolicy`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppAuthPolicy {
+    pub quotes: QuotePolicy,
+    pub enclaves: Vec<EnclaveIdentity>,
+    pub endorsements: Vec<AllowedEndorsement>,
+    pub fees: FeePolicy,
+    /// Epochs ahead for which an instance may register.
+    pub max_expiration: u64,
+}
+
+impl Default for AppAuthPolicy {
+    /// What `oasis rofl create` writes, with no enclaves yet.
+    fn default() -> Self {
+        Self {
+            quotes: QuotePolicy { pcs: Some(PcsQuotePolicy::default()) },
+            enclaves: Vec::new(),
+            endorsements: vec![AllowedEndorsement::Any {}],
+            fees: FeePolicy::EndorsingNode,
+            max_expiration: 3,
+        }
+    }
+}
+
+/// Secret values are encrypted bytes (hex in JSON).
+pub type Secrets = BTreeMap<String, alloy_primitives::Bytes>;
+/// Public metadata.
+pub type Metadata = BTreeMap<String, String>;
+
+/// The complete configuration of an app as the module stores it (less stake and SEK).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppConfig {
+    pub id: AppId,
+    pub policy: AppAuthPolicy,
+    /// `None` means nobody can ever update or remove the app again.
+    pub admin: Option<Address>,
+    #[serde(default)]
+    pub metadata: Metadata,
+    #[serde(default)]
+    pub secrets: Secrets,
+}
+
+/// How `rofl.Create` derives the new app id.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentifierScheme {
+    /// From the creator address, round and transaction index (`0`).
+    #[default]
+    CreatorRoundIndex,
+    /// From the creator address and nonce (`1`).
+    CreatorNonce,
+}
+
+impl IdentifierScheme {
+    pub fn code(self) -> u8 {
+        match self {
+            IdentifierScheme::CreatorRoundIndex => 0,
+            IdentifierScheme::CreatorNonce => 1,
+        }
+    }
+
+    pub fn from_code(code: u64) -> Option<Self> {
+        match code {
+            0 => Some(IdentifierScheme::CreatorRoundIndex),
+            1 => Some(IdentifierScheme::CreatorNonce),
+            _ => None,
+        }
+    }
+}
+
+/// `rofl.Create` body.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Create {
+    pub policy: AppAuthPolicy,
+    pub scheme: IdentifierScheme,
+    #[serde(default)]
+    pub metadata: Metadata,
+}
+
+/// `rofl.Update` body: replaces the whole config.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Update {
+    pub id: AppId,
+    pub policy: AppAuthPolicy,
+    /// Always encoded; `None` (CBOR null) leaves the app without an admin forever.
+    pub admin: Option<Address>,
+    #[serde(default)]
+    pub metadata: Metadata,
+    #[serde(default)]
+    pub secrets: Secrets,
+}
+
+/// `rofl.Remove` body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Remove {
+    pub id: AppId,
+}
+
+/// Any of the three bodies, tagged by method name in JSON (`{"method": "rofl.Update", "body": …}`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "method", content = "body")]
+pub enum RoflCall {
+    #[serde(rename = "rofl.Create")]
+    Create(Create),
+    #[serde(rename = "rofl.Update")]
+    Update(Update),
+    #[serde(rename = "rofl.Remove")]
+    Remove(Remove),
+}
+
+impl RoflCall {
+    pub fn method(&self) -> &'static str {
+        match self {
+            RoflCall::Create(_) => "rofl.Create",
+            RoflCall::Update(_) => "rofl.Update",
+            RoflCall::Remove(_) => "rofl.Remove",
+        }
+    }
+}
+
+/// Module limits (oasis-sdk rofl module parameters on Sapphire).
+pub mod limits {
+    pub const MAX_METADATA_PAIRS: usize = 64;
+    pub const MAX_METADATA_KEY_SIZE: usize = 1024;
+    pub const MAX_METADATA_VALUE_SIZE: usize = 16 * 1024;
+    pub const MAX_SECRET_PAIRS: usize = 64;
+    pub const MAX_SECRET_NAME_SIZE: usize = 1024;
+    pub const MAX_SECRET_VALUE_SIZE: usize = 16 * 1024;
+    pub const MAX_ENDORSEMENT_ATOMS: usize = 32;
+    pub const MAX_ENDORSEMENT_DEPTH: usize = 4;
+    pub const MAX_EXPIRATION_EPOCHS: u64 = 24;
+    /// Stake locked by `rofl.Create` on Sapphire: 100 ROSE.
+    pub const APP_CREATE_STAKE_WEI: u128 = 100_000_000_000_000_000_000;
+}
