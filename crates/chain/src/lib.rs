@@ -1,1 +1,10 @@
-//! placeholder
+//! # roflgov-chain
+//!
+//! Chain flows for roflgov: a local anvil with the ROFL module stand-in ([`local`]), the
+//! project's tools and artifacts ([`toolchain`]), deployments, and the Safe and Governor
+//! approval flows built on them.
+
+pub mod local;
+pub mod toolchain;
+
+pub use local::{LocalChain, LocalChainOptions, SUBCALL_PRECOMPILE};

@@ -1,0 +1,47 @@
+# roflgov: the two commands a newcomer needs.
+#   make demo   run the main job: a full approval on an embedded local chain
+#   make test   install the toolchain, build, and run every test (forge + cargo)
+# Everything is installed from the npm and crates.io registries by the project itself.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+BIN := node_modules/.bin
+FORGE := $(BIN)/forge
+CARGO ?= cargo
+# Lock-file stamp: `npm ci` reruns only when package-lock.json changes.
+NPM_STAMP := node_modules/.roflgov-installed
+
+.PHONY: help install build test test-sol test-rust demo snapshot bench clean
+
+help:
+	@echo "make demo    - full approval flow on an embedded anvil (main job)"
+	@echo "make test    - install, build, forge tests and cargo tests"
+	@echo "make build   - npm ci (if needed) and forge build"
+	@echo "make snapshot- forge gas snapshot (.gas-snapshot)"
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+install: $(NPM_STAMP)
+
+build: install
+	$(FORGE) build
+
+test-sol: build
+	$(FORGE) test
+
+test-rust: build
+	$(CARGO) test --workspace --locked
+
+test: test-sol test-rust
+
+demo: build
+	$(CARGO) run --locked -p roflgov -- demo
+
+snapshot: build
+	$(FORGE) snapshot
+
+clean:
+	rm -rf out cache target

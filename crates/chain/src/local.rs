@@ -1,0 +1,128 @@
+//! A local chain for tests, the demo and benchmarks: a real anvil running Sapphire's EVM
+//! (Shanghai) with the ROFL module stand-in installed behind the subcall precompile.
+//!
+//! The stand-in (`contracts/testing/RoflModuleStandIn.sol`) is the only part that is not the
+//! real thing: Sapphire's `rofl` module cannot run outside Sapphire.
+
+use alloy::{
+    network::EthereumWallet,
+    node_bindings::{Anvil, AnvilInstance},
+    primitives::{Address, U256, address},
+    providers::{DynProvider, Provider, ProviderBuilder, ext::AnvilApi},
+    signers::local::PrivateKeySigner,
+};
+use eyre::{Context, Result};
+
+use crate::toolchain::{Artifact, anvil_binary};
+
+/// The subcall precompile, where the ROFL module is reached from the EVM.
+pub const SUBCALL_PRECOMPILE: Address = address!("0100000000000000000000000000000000000103");
+
+/// Options for [`LocalChain::start`].
+#[derive(Clone, Debug)]
+pub struct LocalChainOptions {
+    /// Chain id of the local chain (anvil's default 31337 unless set).
+    pub chain_id: u64,
+    /// Install the ROFL stand-in at the subcall precompile address.
+    pub rofl_stand_in: bool,
+    /// Number of prefunded dev accounts.
+    pub accounts: u16,
+}
+
+impl Default for LocalChainOptions {
+    fn default() -> Self {
+        Self { chain_id: 31337, rofl_stand_in: true, accounts: 10 }
+    }
+}
+
+/// A running anvil; it stops when this value is dropped.
+pub struct LocalChain {
+    anvil: AnvilInstance,
+    /// A provider that signs with every dev account.
+    provider: DynProvider,
+}
+
+impl LocalChain {
+    /// Start anvil (Shanghai) with the default options.
+    pub async fn start() -> Result<Self> {
+        Self::start_with(LocalChainOptions::default()).await
+    }
+
+    /// Start anvil (Shanghai) with `options`.
+    pub async fn start_with(options: LocalChainOptions) -> Result<Self> {
+        let anvil = Anvil::at(anvil_binary()?)
+            .chain_id(options.chain_id)
+            .arg("--hardfork")
+            .arg("shanghai")
+            .arg("--accounts")
+            .arg(options.accounts.to_string())
+            .arg("--balance")
+            .arg("1000000")
+            .try_spawn()
+            .wrap_err("starting anvil")?;
+
+        let mut wallet = EthereumWallet::new(PrivateKeySigner::from(anvil.keys()[0].clone()));
+        for key in &anvil.keys()[1..] {
+            wallet.register_signer(PrivateKeySigner::from(key.clone()));
+        }
+        let provider = ProviderBuilder::new().wallet(wallet).connect_http(anvil.endpoint_url()).erased();
+
+        let chain = Self { anvil, provider };
+        if options.rofl_stand_in {
+            chain.install_rofl_stand_in().await?;
+        }
+        Ok(chain)
+    }
+
+    /// Put the ROFL module stand-in's runtime code at the subcall precompile address.
+    pub async fn install_rofl_stand_in(&self) -> Result<()> {
+        let artifact = Artifact::forge("RoflModuleStandIn", "RoflModuleStandIn")?;
+        self.provider
+            .anvil_set_code(SUBCALL_PRECOMPILE, artifact.deployed_bytecode)
+            .await
+            .wrap_err("installing the ROFL stand-in")?;
+        Ok(())
+    }
+
+    /// A provider signing with every dev account (send from one with `.from(addr)`).
+    pub fn provider(&self) -> &DynProvider {
+        &self.provider
+    }
+
+    /// The HTTP endpoint of the chain.
+    pub fn endpoint(&self) -> String {
+        self.anvil.endpoint()
+    }
+
+    pub fn chain_id(&self) -> u64 {
+        self.anvil.chain_id()
+    }
+
+    /// The prefunded dev accounts.
+    pub fn accounts(&self) -> &[Address] {
+        self.anvil.addresses()
+    }
+
+    /// The signer of dev account `index`.
+    pub fn signer(&self, index: usize) -> PrivateKeySigner {
+        PrivateKeySigner::from(self.anvil.keys()[index].clone())
+    }
+
+    /// Move the chain's clock forward and mine a block (no sleeping).
+    pub async fn advance_time(&self, seconds: u64) -> Result<()> {
+        self.provider.anvil_increase_time(seconds).await?;
+        self.provider.anvil_mine(Some(1), None).await?;
+        Ok(())
+    }
+
+    /// Mine `blocks` empty blocks.
+    pub async fn mine(&self, blocks: u64) -> Result<()> {
+        self.provider.anvil_mine(Some(blocks), None).await?;
+        Ok(())
+    }
+
+    pub async fn set_balance(&self, who: Address, wei: U256) -> Result<()> {
+        self.provider.anvil_set_balance(who, wei).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,155 @@
+//! Where the project's tools and build outputs live.
+//!
+//! Everything is found relative to the project root, so a fresh clone works without the user
+//! setting paths: anvil comes from the npm package `@foundry-rs/anvil` (its platform package
+//! holds the binary), contract artifacts from forge's `out/` and the Safe release artifacts from
+//! `@safe-global/safe-contracts`. `ROFLGOV_ROOT` and `ANVIL` override the defaults.
+
+use std::path::{Path, PathBuf};
+
+use alloy::primitives::Bytes;
+use serde::Deserialize;
+
+/// Errors locating tools or reading artifacts.
+#[derive(Debug, thiserror::Error)]
+pub enum ToolchainError {
+    #[error("cannot find the roflgov project root (a folder with foundry.toml); set ROFLGOV_ROOT")]
+    NoProjectRoot,
+    #[error("anvil not found at {0}; run `npm ci` in the project root or set ANVIL=/path/to/anvil")]
+    AnvilMissing(PathBuf),
+    #[error("contract artifact {path} is missing; run `make build` (forge build) first")]
+    ArtifactMissing { path: PathBuf },
+    #[error("contract artifact {path} is unreadable: {reason}")]
+    ArtifactInvalid { path: PathBuf, reason: String },
+}
+
+/// The project root: `ROFLGOV_ROOT`, else the folder this crate was built from (two levels up),
+/// else the nearest ancestor of the working directory holding `foundry.toml`.
+pub fn project_root() -> Result<PathBuf, ToolchainError> {
+    if let Some(root) = std::env::var_os("ROFLGOV_ROOT") {
+        return Ok(PathBuf::from(root));
+    }
+    let built_from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    if built_from.join("foundry.toml").is_file() {
+        return Ok(built_from.canonicalize().unwrap_or(built_from));
+    }
+    let mut dir = std::env::current_dir().map_err(|_| ToolchainError::NoProjectRoot)?;
+    loop {
+        if dir.join("foundry.toml").is_file() {
+            return Ok(dir);
+        }
+        if !dir.pop() {
+            return Err(ToolchainError::NoProjectRoot);
+        }
+    }
+}
+
+/// The npm platform suffix of the Foundry packages for this machine (`linux-amd64`, ...).
+fn npm_platform() -> String {
+    let os = match std::env::consts::OS {
+        "macos" => "darwin",
+        "windows" => "win32",
+        other => other,
+    };
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    };
+    format!("{os}-{arch}")
+}
+
+/// Path of a Foundry binary (`anvil`, `forge`, `cast`) shipped by its npm package.
+pub fn foundry_binary(tool: &str) -> Result<PathBuf, ToolchainError> {
+    let env_name = tool.to_uppercase();
+    if let Some(path) = std::env::var_os(&env_name) {
+        return Ok(PathBuf::from(path));
+    }
+    let root = project_root()?;
+    let path = root
+        .join("node_modules/@foundry-rs")
+        .join(format!("{tool}-{}", npm_platform()))
+        .join("bin")
+        .join(tool);
+    if path.is_file() { Ok(path) } else { Err(ToolchainError::AnvilMissing(path)) }
+}
+
+/// Path of the anvil binary.
+pub fn anvil_binary() -> Result<PathBuf, ToolchainError> {
+    foundry_binary("anvil")
+}
+
+/// The parts of a forge or Hardhat artifact roflgov uses.
+#[derive(Clone, Debug)]
+pub struct Artifact {
+    pub path: PathBuf,
+    pub abi: serde_json::Value,
+    pub bytecode: Bytes,
+    pub deployed_bytecode: Bytes,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum CodeField {
+    /// forge: `{"object": "0x…"}`
+    Forge { object: String },
+    /// Hardhat: `"0x…"`
+    Hardhat(String),
+}
+
+impl CodeField {
+    fn hex(&self) -> &str {
+        match self {
+            CodeField::Forge { object } => object,
+            CodeField::Hardhat(s) => s,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawArtifact {
+    abi: serde_json::Value,
+    bytecode: CodeField,
+    deployed_bytecode: CodeField,
+}
+
+impl Artifact {
+    /// Read a forge (`out/X.sol/X.json`) or Hardhat artifact.
+    pub fn read(path: impl Into<PathBuf>) -> Result<Self, ToolchainError> {
+        let path = path.into();
+        let text = std::fs::read_to_string(&path)
+            .map_err(|_| ToolchainError::ArtifactMissing { path: path.clone() })?;
+        let invalid = |reason: String| ToolchainError::ArtifactInvalid { path: path.clone(), reason };
+        let raw: RawArtifact = serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+        let decode = |field: &CodeField| -> Result<Bytes, ToolchainError> {
+            let hex_text = field.hex().trim_start_matches("0x");
+            if hex_text.contains("__$") {
+                return Err(invalid("bytecode has unlinked libraries".into()));
+            }
+            hex::decode(hex_text).map(Bytes::from).map_err(|e| invalid(e.to_string()))
+        };
+        Ok(Self {
+            bytecode: decode(&raw.bytecode)?,
+            deployed_bytecode: decode(&raw.deployed_bytecode)?,
+            abi: raw.abi,
+            path,
+        })
+    }
+
+    /// A contract compiled by forge from this project: `out/<file>.sol/<contract>.json`.
+    pub fn forge(source_file: &str, contract: &str) -> Result<Self, ToolchainError> {
+        let out = std::env::var_os("FOUNDRY_OUT").map(PathBuf::from).unwrap_or_else(|| "out".into());
+        let out = if out.is_absolute() { out } else { project_root()?.join(out) };
+        Self::read(out.join(format!("{source_file}.sol")).join(format!("{contract}.json")))
+    }
+
+    /// A Safe v1.4.1 release artifact from `@safe-global/safe-contracts`, e.g. `SafeL2.sol/SafeL2.json`.
+    pub fn safe_release(relative: &str) -> Result<Self, ToolchainError> {
+        Self::read(
+            project_root()?
+                .join("node_modules/@safe-global/safe-contracts/build/artifacts/contracts")
+                .join(relative),
+        )
+    }
+}
