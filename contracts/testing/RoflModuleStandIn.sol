@@ -1,0 +1,835 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {CborReader} from "../libraries/CborReader.sol";
+import {OasisIds} from "../libraries/OasisIds.sol";
+import {EnclaveIdentity, MetadataEntry, SecretEntry} from "../types/RoflTypes.sol";
+
+/// @title LOCAL STAND-IN for the Sapphire `rofl` module, never deploy on Sapphire
+/// @notice Answers `rofl.*` subcalls on local chains (forge, anvil) where the Sapphire subcall
+/// precompile does not exist. It is placed at `0x0100000000000000000000000000000000000103` with
+/// `vm.etch` / `anvil_setCode`, so no constructor ever runs: it has constants only and starts
+/// with empty storage.
+///
+/// Interface as on Sapphire: input `abi.encode(bytes method, bytes cborBody)`, output
+/// `abi.encode(uint64 status, bytes data)` (status 0 and the CBOR result, or the module error
+/// code and the module name). Error codes are the real ones (oasis-sdk `modules/rofl/error.rs`,
+/// `modules/accounts`, `modules/core`). DELEGATECALL reverts, as on Sapphire.
+///
+/// Deviations from the real module, all deliberate:
+/// - STRICTER decoding: a body must be canonical CBOR holding exactly the fields the real
+///   encoder writes (Update always has `admin`, `ias` is null, `disabled` only when true, FMSPC
+///   lists only when non-empty, ...). Anything else reverts with an error naming the offset and
+///   the problem. The real module reverts only on undecodable CBOR and fills missing fields
+///   with defaults; here a missing field is an encoder bug to be caught.
+/// - STAKE LEDGER: Sapphire debits 100 ROSE from the caller's account on Create and credits it
+///   back to the admin on Remove. A contract cannot move another account's EVM balance, so the
+///   stand-in only requires `msg.sender.balance >= 100 ROSE` (else accounts error 2) and
+///   records the stake per app (`appStake`) and the refunds per admin (`refundedStake`,
+///   event `StakeRefunded`). Balances never change.
+/// - Ids: scheme 0 uses `block.number` as the round and a per-block create counter as the tx
+///   index; scheme 1 uses a per-creator counter, incremented before the id is derived, as the
+///   account nonce.
+/// - Instances are simulated: `registerInstance` (anyone may call) stands for an attested
+///   `rofl.Register`; there is no quote, endorsement or RAK check. An epoch is
+///   `block.timestamp / 600` (Sapphire epochs last about an hour; 600 s keeps tests short).
+///   An instance is authorized only while unexpired AND while its identity is still in the
+///   app's current policy (the real module evicts instances at epoch transitions).
+/// - Gas: the module's gas charges (100,000 for Create/Update, 10,000 for Remove) are not
+///   simulated; EVM gas is whatever this contract uses.
+/// - Value: the real precompile is not meant to receive value; the stand-in refuses it.
+contract RoflModuleStandIn {
+    using CborReader for CborReader.Cursor;
+
+    // ---------------------------------------------------------------------------------------
+    // Constants
+    // ---------------------------------------------------------------------------------------
+
+    address public constant SUBCALL_PRECOMPILE = 0x0100000000000000000000000000000000000103;
+    uint256 public constant APP_STAKE = 100 ether;
+    uint256 public constant EPOCH_SECONDS = 600;
+
+    uint256 public constant MAX_METADATA_PAIRS = 64;
+    uint256 public constant MAX_METADATA_KEY_SIZE = 1024;
+    uint256 public constant MAX_METADATA_VALUE_SIZE = 16 * 1024;
+    uint256 public constant MAX_ENDORSEMENT_ATOMS = 32;
+    uint256 public constant MAX_ENDORSEMENT_DEPTH = 4;
+    uint64 public constant MAX_POLICY_EXPIRATION = 24;
+    /// @dev Recursion bound of the endorsement decoder; deeper trees revert instead of running
+    /// out of stack (anything past depth 4 is already refused by the module check).
+    uint256 private constant _DECODE_DEPTH_LIMIT = 16;
+
+    // oasis-sdk modules/rofl/error.rs
+    uint64 public constant ROFL_INVALID_ARGUMENT = 1;
+    uint64 public constant ROFL_UNKNOWN_APP = 2;
+    uint64 public constant ROFL_APP_ALREADY_EXISTS = 10;
+    uint64 public constant ROFL_FORBIDDEN = 11;
+    uint64 public constant ROFL_UNKNOWN_INSTANCE = 12;
+    uint64 public constant ROFL_ENDORSEMENT_POLICY_TOO_DEEP = 14;
+    uint64 public constant ROFL_ENDORSEMENT_POLICY_TOO_MANY_ATOMS = 15;
+    // oasis-sdk modules/accounts/mod.rs
+    uint64 public constant ACCOUNTS_INSUFFICIENT_BALANCE = 2;
+    // oasis-sdk modules/core/mod.rs
+    uint64 public constant CORE_INVALID_METHOD = 3;
+
+    bytes32 private constant _CREATE = keccak256("rofl.Create");
+    bytes32 private constant _UPDATE = keccak256("rofl.Update");
+    bytes32 private constant _REMOVE = keccak256("rofl.Remove");
+    bytes32 private constant _IS_AUTHORIZED_ORIGIN = keccak256("rofl.IsAuthorizedOrigin");
+    bytes32 private constant _ORIGIN_APP = keccak256("rofl.OriginApp");
+
+    // ---------------------------------------------------------------------------------------
+    // State
+    // ---------------------------------------------------------------------------------------
+
+    struct App {
+        bool exists;
+        bool hasAdmin;
+        bytes21 admin;
+        uint8 fees;
+        uint64 maxExpiration;
+        uint256 stake;
+        bytes policyCbor;
+        bytes lastBody;
+        EnclaveIdentity[] enclaves;
+        MetadataEntry[] metadata;
+        SecretEntry[] secrets;
+        address[] instances;
+    }
+
+    struct Instance {
+        bytes21 app;
+        bytes32 mrEnclave;
+        bytes32 mrSigner;
+        uint64 expiration;
+    }
+
+    /// @dev A decoded `AppAuthPolicy`, with what the module checks.
+    struct Policy {
+        uint8 fees;
+        uint64 maxExpiration;
+        EnclaveIdentity[] enclaves;
+        uint256 endorsementAtoms;
+        bool endorsementTooDeep;
+        bytes cbor;
+    }
+
+    mapping(bytes21 appId => App) private _apps;
+    bytes21[] private _appIds;
+    mapping(bytes21 appId => uint256 indexPlusOne) private _appIndex;
+    mapping(address instance => Instance) private _instances;
+    mapping(address caller => bytes21) private _oasisAddressCache;
+    mapping(bytes21 creator => uint64) private _creatorNonce;
+    mapping(bytes21 admin => uint256) private _refunded;
+    uint256 private _createBlock;
+    uint32 private _createIndex;
+
+    // ---------------------------------------------------------------------------------------
+    // Events and errors
+    // ---------------------------------------------------------------------------------------
+
+    event AppCreated(bytes21 indexed appId, bytes21 admin, uint256 stake);
+    event AppUpdated(bytes21 indexed appId, bytes32 bodyHash);
+    event AppRemoved(bytes21 indexed appId);
+    event StakeRefunded(bytes21 admin, uint256 amount);
+    event InstanceRegistered(bytes21 indexed appId, address instance, uint64 expirationEpoch);
+
+    /// @notice The precompile was reached by DELEGATECALL (or the code runs at another address).
+    error DelegateCallRejected();
+    error ValueNotAccepted(uint256 value);
+    /// @notice A map holds a key the real encoder never writes there.
+    error UnknownField(uint256 offset, string key);
+    /// @notice A map lacks a key the real encoder always writes.
+    error MissingField(uint256 mapOffset, string key);
+    /// @notice A field holds a value the real encoder never writes.
+    error InvalidField(uint256 offset, string reason);
+    error UnknownAppId(bytes21 appId);
+    error IdentityNotInPolicy(bytes21 appId, bytes32 mrEnclave, bytes32 mrSigner);
+    error ExpirationOutOfRange(uint64 expirationEpoch, uint64 currentEpoch, uint64 maxExpiration);
+    error InstanceOfOtherApp(address instance, bytes21 appId);
+
+    // ---------------------------------------------------------------------------------------
+    // Subcall entry point
+    // ---------------------------------------------------------------------------------------
+
+    fallback(bytes calldata input) external payable returns (bytes memory) {
+        if (address(this) != SUBCALL_PRECOMPILE) revert DelegateCallRejected();
+        if (msg.value != 0) revert ValueNotAccepted(msg.value);
+        (bytes memory method, bytes memory body) = abi.decode(input, (bytes, bytes));
+        (uint64 status, bytes memory data) = _dispatch(keccak256(method), body);
+        return abi.encode(status, data);
+    }
+
+    function _dispatch(bytes32 method, bytes memory body) private returns (uint64, bytes memory) {
+        if (method == _CREATE) return _create(body);
+        if (method == _UPDATE) return _update(body);
+        if (method == _REMOVE) return _remove(body);
+        if (method == _IS_AUTHORIZED_ORIGIN) return _isAuthorizedOrigin(body);
+        if (method == _ORIGIN_APP) return _originApp(body);
+        return (CORE_INVALID_METHOD, "core");
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // rofl.Create / rofl.Update / rofl.Remove
+    // ---------------------------------------------------------------------------------------
+
+    function _create(bytes memory body) private returns (uint64, bytes memory) {
+        (Policy memory policy, uint8 scheme, MetadataEntry[] memory metadata) = _decodeCreate(body);
+        uint64 code = _checkEntries(metadata.length, _metadataSizes(metadata));
+        if (code == 0) code = _checkPolicy(policy);
+        if (code != 0) return (code, "rofl");
+
+        bytes21 creator = _caller();
+        bytes21 appId = _nextAppId(creator, scheme);
+        if (_apps[appId].exists) return (ROFL_APP_ALREADY_EXISTS, "rofl");
+        if (msg.sender.balance < APP_STAKE) return (ACCOUNTS_INSUFFICIENT_BALANCE, "accounts");
+
+        App storage app = _apps[appId];
+        app.exists = true;
+        app.hasAdmin = true;
+        app.admin = creator;
+        app.stake = APP_STAKE;
+        _storePolicy(app, policy);
+        _storeMetadata(app, metadata);
+        app.lastBody = body;
+        _appIds.push(appId);
+        _appIndex[appId] = _appIds.length;
+        emit AppCreated(appId, creator, APP_STAKE);
+        return (0, abi.encodePacked(uint8(0x55), appId));
+    }
+
+    function _update(bytes memory body) private returns (uint64, bytes memory) {
+        (
+            bytes21 appId,
+            bool hasAdmin,
+            bytes21 admin,
+            Policy memory policy,
+            SecretEntry[] memory secrets,
+            MetadataEntry[] memory metadata
+        ) = _decodeUpdate(body);
+        uint64 code = _checkEntries(metadata.length, _metadataSizes(metadata));
+        if (code == 0) code = _checkEntries(secrets.length, _secretSizes(secrets));
+        if (code == 0) code = _checkPolicy(policy);
+        if (code != 0) return (code, "rofl");
+
+        App storage app = _apps[appId];
+        if (!app.exists) return (ROFL_UNKNOWN_APP, "rofl");
+        if (!app.hasAdmin || app.admin != _caller()) return (ROFL_FORBIDDEN, "rofl");
+
+        // The whole configuration is replaced: what the body leaves out is gone.
+        app.hasAdmin = hasAdmin;
+        app.admin = admin;
+        _storePolicy(app, policy);
+        _storeMetadata(app, metadata);
+        delete app.secrets;
+        for (uint256 i; i < secrets.length; ++i) {
+            app.secrets.push(secrets[i]);
+        }
+        app.lastBody = body;
+        emit AppUpdated(appId, keccak256(body));
+        return (0, hex"f6");
+    }
+
+    function _remove(bytes memory body) private returns (uint64, bytes memory) {
+        bytes21 appId = _decodeRemove(body);
+        App storage app = _apps[appId];
+        if (!app.exists) return (ROFL_UNKNOWN_APP, "rofl");
+        if (!app.hasAdmin || app.admin != _caller()) return (ROFL_FORBIDDEN, "rofl");
+
+        bytes21 admin = app.admin;
+        uint256 stake = app.stake;
+        address[] storage instances = app.instances;
+        for (uint256 i; i < instances.length; ++i) {
+            delete _instances[instances[i]];
+        }
+        delete _apps[appId];
+        _removeAppId(appId);
+        _refunded[admin] += stake;
+        emit AppRemoved(appId);
+        emit StakeRefunded(admin, stake);
+        return (0, hex"f6");
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // rofl.IsAuthorizedOrigin / rofl.OriginApp and simulated registrations
+    // ---------------------------------------------------------------------------------------
+
+    function _isAuthorizedOrigin(bytes memory body) private view returns (uint64, bytes memory) {
+        CborReader.Cursor memory c = CborReader.cursor(body);
+        bytes21 appId = c.readBytes21();
+        c.requireEnd();
+        return (0, isInstanceAuthorized(appId, tx.origin) ? bytes(hex"f5") : bytes(hex"f4"));
+    }
+
+    function _originApp(bytes memory body) private view returns (uint64, bytes memory) {
+        CborReader.Cursor memory c = CborReader.cursor(body);
+        c.readNull();
+        c.requireEnd();
+        bytes21 appId = _instances[tx.origin].app;
+        if (!isInstanceAuthorized(appId, tx.origin)) return (ROFL_UNKNOWN_INSTANCE, "rofl");
+        return (0, abi.encodePacked(uint8(0x55), appId));
+    }
+
+    /// @notice Simulate an attested registration of `instance` (the address that will sign
+    /// transactions) for `appId` with the given enclave identity, valid up to and including
+    /// `expirationEpoch`.
+    /// @dev The identity must be in the app's current policy and the expiration in
+    /// (currentEpoch, currentEpoch + max_expiration], as the module requires.
+    function registerInstance(
+        bytes21 appId,
+        address instance,
+        bytes32 mrEnclave,
+        bytes32 mrSigner,
+        uint64 expirationEpoch
+    ) external {
+        App storage app = _apps[appId];
+        if (!app.exists) revert UnknownAppId(appId);
+        if (!_hasIdentity(app, mrEnclave, mrSigner)) revert IdentityNotInPolicy(appId, mrEnclave, mrSigner);
+        uint64 epoch = currentEpoch();
+        if (expirationEpoch <= epoch || expirationEpoch - epoch > app.maxExpiration) {
+            revert ExpirationOutOfRange(expirationEpoch, epoch, app.maxExpiration);
+        }
+        Instance storage existing = _instances[instance];
+        if (existing.app != bytes21(0) && existing.app != appId) revert InstanceOfOtherApp(instance, existing.app);
+        if (existing.app == bytes21(0)) app.instances.push(instance);
+        _instances[instance] = Instance(appId, mrEnclave, mrSigner, expirationEpoch);
+        emit InstanceRegistered(appId, instance, expirationEpoch);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Views (never depend on msg.sender)
+    // ---------------------------------------------------------------------------------------
+
+    function currentEpoch() public view returns (uint64) {
+        return uint64(block.timestamp / EPOCH_SECONDS);
+    }
+
+    function appExists(bytes21 appId) external view returns (bool) {
+        return _apps[appId].exists;
+    }
+
+    function appAdmin(bytes21 appId) external view returns (bool hasAdmin, bytes21 admin) {
+        App storage app = _apps[appId];
+        return (app.hasAdmin, app.admin);
+    }
+
+    function appStake(bytes21 appId) external view returns (uint256) {
+        return _apps[appId].stake;
+    }
+
+    /// @notice Total stake the ledger has refunded to `admin` (Sapphire would credit its account).
+    function refundedStake(bytes21 admin) external view returns (uint256) {
+        return _refunded[admin];
+    }
+
+    function appEnclaves(bytes21 appId) external view returns (EnclaveIdentity[] memory) {
+        return _apps[appId].enclaves;
+    }
+
+    function appFees(bytes21 appId) external view returns (uint8) {
+        return _apps[appId].fees;
+    }
+
+    function appMaxExpiration(bytes21 appId) external view returns (uint64) {
+        return _apps[appId].maxExpiration;
+    }
+
+    /// @notice Metadata in canonical key order (as received; the decoder enforces the order).
+    function appMetadata(bytes21 appId) external view returns (MetadataEntry[] memory) {
+        return _apps[appId].metadata;
+    }
+
+    function appSecrets(bytes21 appId) external view returns (SecretEntry[] memory) {
+        return _apps[appId].secrets;
+    }
+
+    /// @notice The policy exactly as received in the last Create/Update body.
+    function appPolicyCbor(bytes21 appId) external view returns (bytes memory) {
+        return _apps[appId].policyCbor;
+    }
+
+    function lastBody(bytes21 appId) external view returns (bytes memory) {
+        return _apps[appId].lastBody;
+    }
+
+    function instancesOf(bytes21 appId) external view returns (address[] memory) {
+        return _apps[appId].instances;
+    }
+
+    /// @notice Whether `instance` is a registered, unexpired instance of `appId` whose enclave
+    /// identity is still allowed by the app's current policy.
+    function isInstanceAuthorized(bytes21 appId, address instance) public view returns (bool) {
+        Instance storage inst = _instances[instance];
+        if (appId == bytes21(0) || inst.app != appId) return false;
+        App storage app = _apps[appId];
+        if (!app.exists || inst.expiration < currentEpoch()) return false;
+        return _hasIdentity(app, inst.mrEnclave, inst.mrSigner);
+    }
+
+    function appIds() external view returns (bytes21[] memory) {
+        return _appIds;
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Module checks (status codes, not reverts)
+    // ---------------------------------------------------------------------------------------
+
+    /// @dev Metadata and secrets share the limits: pairs, key size, value size.
+    function _checkEntries(uint256 count, uint256[2][] memory sizes) private pure returns (uint64) {
+        if (count > MAX_METADATA_PAIRS) return ROFL_INVALID_ARGUMENT;
+        for (uint256 i; i < sizes.length; ++i) {
+            if (sizes[i][0] > MAX_METADATA_KEY_SIZE || sizes[i][1] > MAX_METADATA_VALUE_SIZE) {
+                return ROFL_INVALID_ARGUMENT;
+            }
+        }
+        return 0;
+    }
+
+    function _checkPolicy(Policy memory policy) private pure returns (uint64) {
+        if (policy.endorsementTooDeep) return ROFL_ENDORSEMENT_POLICY_TOO_DEEP;
+        if (policy.endorsementAtoms > MAX_ENDORSEMENT_ATOMS) return ROFL_ENDORSEMENT_POLICY_TOO_MANY_ATOMS;
+        if (policy.maxExpiration > MAX_POLICY_EXPIRATION) return ROFL_INVALID_ARGUMENT;
+        return 0;
+    }
+
+    function _metadataSizes(MetadataEntry[] memory entries) private pure returns (uint256[2][] memory sizes) {
+        sizes = new uint256[2][](entries.length);
+        for (uint256 i; i < entries.length; ++i) {
+            sizes[i] = [bytes(entries[i].key).length, bytes(entries[i].value).length];
+        }
+    }
+
+    function _secretSizes(SecretEntry[] memory entries) private pure returns (uint256[2][] memory sizes) {
+        sizes = new uint256[2][](entries.length);
+        for (uint256 i; i < entries.length; ++i) {
+            sizes[i] = [bytes(entries[i].name).length, entries[i].value.length];
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Storage helpers
+    // ---------------------------------------------------------------------------------------
+
+    /// @dev `Address::from_eth(msg.sender)`, cached because it costs a SHA-512/256.
+    function _caller() private returns (bytes21 addr) {
+        addr = _oasisAddressCache[msg.sender];
+        if (addr == bytes21(0)) {
+            addr = OasisIds.fromEth(msg.sender);
+            _oasisAddressCache[msg.sender] = addr;
+        }
+    }
+
+    function _nextAppId(bytes21 creator, uint8 scheme) private returns (bytes21) {
+        if (scheme == 0) {
+            if (_createBlock != block.number) {
+                _createBlock = block.number;
+                _createIndex = 0;
+            }
+            uint32 index = _createIndex++;
+            return OasisIds.appIdCreatorRoundIndex(creator, uint64(block.number), index);
+        }
+        // The account nonce as the module reads it: already incremented for this transaction.
+        uint64 nonce = ++_creatorNonce[creator];
+        return OasisIds.appIdCreatorNonce(creator, nonce);
+    }
+
+    function _storePolicy(App storage app, Policy memory policy) private {
+        app.fees = policy.fees;
+        app.maxExpiration = policy.maxExpiration;
+        app.policyCbor = policy.cbor;
+        delete app.enclaves;
+        for (uint256 i; i < policy.enclaves.length; ++i) {
+            app.enclaves.push(policy.enclaves[i]);
+        }
+    }
+
+    function _storeMetadata(App storage app, MetadataEntry[] memory metadata) private {
+        delete app.metadata;
+        for (uint256 i; i < metadata.length; ++i) {
+            app.metadata.push(metadata[i]);
+        }
+    }
+
+    function _removeAppId(bytes21 appId) private {
+        uint256 index = _appIndex[appId] - 1;
+        uint256 last = _appIds.length - 1;
+        if (index != last) {
+            bytes21 moved = _appIds[last];
+            _appIds[index] = moved;
+            _appIndex[moved] = index + 1;
+        }
+        _appIds.pop();
+        delete _appIndex[appId];
+    }
+
+    function _hasIdentity(App storage app, bytes32 mrEnclave, bytes32 mrSigner) private view returns (bool) {
+        EnclaveIdentity[] storage enclaves = app.enclaves;
+        for (uint256 i; i < enclaves.length; ++i) {
+            if (enclaves[i].mrEnclave == mrEnclave && enclaves[i].mrSigner == mrSigner) return true;
+        }
+        return false;
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Strict body decoding: each struct is a canonical map of known keys. The cursor enforces
+    // canonical key order (so no duplicates); these functions reject unknown keys, check that
+    // every key the encoder always writes is present, and check each value's type and size.
+    // ---------------------------------------------------------------------------------------
+
+    function _decodeCreate(bytes memory body)
+        private
+        pure
+        returns (Policy memory policy, uint8 scheme, MetadataEntry[] memory metadata)
+    {
+        CborReader.Cursor memory c = CborReader.cursor(body);
+        uint256 mapOffset = c.pos;
+        uint256 n = c.readMapHeader();
+        CborReader.MapKeys memory keys = CborReader.newMapKeys();
+        uint256 seen;
+        for (uint256 i; i < n; ++i) {
+            (string memory key, uint256 offset) = c.readMapKey(keys);
+            bytes32 k = keccak256(bytes(key));
+            if (k == keccak256("policy")) {
+                policy = _decodePolicy(c);
+                seen |= 1;
+            } else if (k == keccak256("scheme")) {
+                uint256 at = c.pos;
+                uint64 s = c.readUint();
+                if (s > 1) revert InvalidField(at, "scheme must be 0 or 1");
+                scheme = uint8(s);
+                seen |= 2;
+            } else if (k == keccak256("metadata")) {
+                metadata = _decodeMetadata(c);
+                seen |= 4;
+            } else {
+                revert UnknownField(offset, key);
+            }
+        }
+        _requireFields(mapOffset, seen, 7, _names3("policy", "scheme", "metadata"));
+        c.requireEnd();
+    }
+
+    function _decodeUpdate(bytes memory body)
+        private
+        pure
+        returns (
+            bytes21 appId,
+            bool hasAdmin,
+            bytes21 admin,
+            Policy memory policy,
+            SecretEntry[] memory secrets,
+            MetadataEntry[] memory metadata
+        )
+    {
+        CborReader.Cursor memory c = CborReader.cursor(body);
+        uint256 mapOffset = c.pos;
+        uint256 n = c.readMapHeader();
+        CborReader.MapKeys memory keys = CborReader.newMapKeys();
+        uint256 seen;
+        for (uint256 i; i < n; ++i) {
+            (string memory key, uint256 offset) = c.readMapKey(keys);
+            bytes32 k = keccak256(bytes(key));
+            if (k == keccak256("id")) {
+                appId = c.readBytes21();
+                seen |= 1;
+            } else if (k == keccak256("admin")) {
+                if (c.peekIsNull()) {
+                    c.readNull();
+                } else {
+                    admin = c.readBytes21();
+                    hasAdmin = true;
+                }
+                seen |= 2;
+            } else if (k == keccak256("policy")) {
+                policy = _decodePolicy(c);
+                seen |= 4;
+            } else if (k == keccak256("secrets")) {
+                secrets = _decodeSecrets(c);
+                seen |= 8;
+            } else if (k == keccak256("metadata")) {
+                metadata = _decodeMetadata(c);
+                seen |= 16;
+            } else {
+                revert UnknownField(offset, key);
+            }
+        }
+        string[] memory names = new string[](5);
+        (names[0], names[1], names[2], names[3], names[4]) = ("id", "admin", "policy", "secrets", "metadata");
+        _requireFields(mapOffset, seen, 31, names);
+        c.requireEnd();
+    }
+
+    function _decodeRemove(bytes memory body) private pure returns (bytes21 appId) {
+        CborReader.Cursor memory c = CborReader.cursor(body);
+        uint256 mapOffset = c.pos;
+        uint256 n = c.readMapHeader();
+        CborReader.MapKeys memory keys = CborReader.newMapKeys();
+        uint256 seen;
+        for (uint256 i; i < n; ++i) {
+            (string memory key, uint256 offset) = c.readMapKey(keys);
+            if (keccak256(bytes(key)) != keccak256("id")) revert UnknownField(offset, key);
+            appId = c.readBytes21();
+            seen = 1;
+        }
+        if (seen == 0) revert MissingField(mapOffset, "id");
+        c.requireEnd();
+    }
+
+    function _decodePolicy(CborReader.Cursor memory c) private pure returns (Policy memory policy) {
+        uint256 start = c.pos;
+        uint256 n = c.readMapHeader();
+        CborReader.MapKeys memory keys = CborReader.newMapKeys();
+        uint256 seen;
+        for (uint256 i; i < n; ++i) {
+            (string memory key, uint256 offset) = c.readMapKey(keys);
+            bytes32 k = keccak256(bytes(key));
+            if (k == keccak256("fees")) {
+                uint256 at = c.pos;
+                uint64 fees = c.readUint();
+                if (fees != 1 && fees != 2) revert InvalidField(at, "fees must be 1 or 2");
+                policy.fees = uint8(fees);
+                seen |= 1;
+            } else if (k == keccak256("quotes")) {
+                _decodeQuotes(c);
+                seen |= 2;
+            } else if (k == keccak256("enclaves")) {
+                policy.enclaves = _decodeEnclaves(c);
+                seen |= 4;
+            } else if (k == keccak256("endorsements")) {
+                (policy.endorsementAtoms, policy.endorsementTooDeep) = _decodeEndorsementList(c, 1);
+                seen |= 8;
+            } else if (k == keccak256("max_expiration")) {
+                policy.maxExpiration = c.readUint();
+                seen |= 16;
+            } else {
+                revert UnknownField(offset, key);
+            }
+        }
+        string[] memory names = new string[](5);
+        (names[0], names[1], names[2], names[3], names[4]) =
+            ("fees", "quotes", "enclaves", "endorsements", "max_expiration");
+        _requireFields(start, seen, 31, names);
+        policy.cbor = _slice(c.buf, start, c.pos);
+    }
+
+    /// @dev `quotes` = {ias: null, pcs: null | PCS policy}; both keys always written.
+    function _decodeQuotes(CborReader.Cursor memory c) private pure {
+        uint256 start = c.pos;
+        uint256 n = c.readMapHeader();
+        CborReader.MapKeys memory keys = CborReader.newMapKeys();
+        uint256 seen;
+        for (uint256 i; i < n; ++i) {
+            (string memory key, uint256 offset) = c.readMapKey(keys);
+            bytes32 k = keccak256(bytes(key));
+            if (k == keccak256("ias")) {
+                if (!c.peekIsNull()) revert InvalidField(c.pos, "quotes.ias must be null (IAS is retired)");
+                c.readNull();
+                seen |= 1;
+            } else if (k == keccak256("pcs")) {
+                if (c.peekIsNull()) c.readNull();
+                else _decodePcs(c);
+                seen |= 2;
+            } else {
+                revert UnknownField(offset, key);
+            }
+        }
+        _requireFields(start, seen, 3, _names2("ias", "pcs"));
+    }
+
+    function _decodePcs(CborReader.Cursor memory c) private pure {
+        uint256 start = c.pos;
+        uint256 n = c.readMapHeader();
+        CborReader.MapKeys memory keys = CborReader.newMapKeys();
+        uint256 seen;
+        for (uint256 i; i < n; ++i) {
+            (string memory key, uint256 offset) = c.readMapKey(keys);
+            bytes32 k = keccak256(bytes(key));
+            if (k == keccak256("tcb_validity_period")) {
+                c.readUintMax(type(uint16).max);
+                seen |= 1;
+            } else if (k == keccak256("min_tcb_evaluation_data_number")) {
+                c.readUintMax(type(uint32).max);
+                seen |= 2;
+            } else if (k == keccak256("tdx")) {
+                _decodeTdx(c);
+            } else if (k == keccak256("disabled")) {
+                uint256 at = c.pos;
+                if (!c.readBool()) revert InvalidField(at, "pcs.disabled is only written when true");
+            } else if (k == keccak256("fmspc_whitelist") || k == keccak256("fmspc_blacklist")) {
+                _decodeFmspcList(c);
+            } else {
+                revert UnknownField(offset, key);
+            }
+        }
+        _requireFields(start, seen, 3, _names2("tcb_validity_period", "min_tcb_evaluation_data_number"));
+    }
+
+    function _decodeFmspcList(CborReader.Cursor memory c) private pure {
+        uint256 at = c.pos;
+        uint256 n = c.readArrayHeader();
+        if (n == 0) revert InvalidField(at, "FMSPC lists are only written when non-empty");
+        for (uint256 i; i < n; ++i) {
+            c.readText();
+        }
+    }
+
+    /// @dev `tdx` = {allowed_tdx_modules: [{mr_seam: null | 48 bytes, mr_signer_seam: 48 bytes}]}
+    /// (oasis-core `TdxQuotePolicy`: the list is always written, empty = any Intel module).
+    function _decodeTdx(CborReader.Cursor memory c) private pure {
+        uint256 start = c.pos;
+        uint256 n = c.readMapHeader();
+        CborReader.MapKeys memory keys = CborReader.newMapKeys();
+        uint256 seen;
+        for (uint256 i; i < n; ++i) {
+            (string memory key, uint256 offset) = c.readMapKey(keys);
+            if (keccak256(bytes(key)) != keccak256("allowed_tdx_modules")) revert UnknownField(offset, key);
+            uint256 count = c.readArrayHeader();
+            for (uint256 j; j < count; ++j) {
+                _decodeTdxModule(c);
+            }
+            seen = 1;
+        }
+        if (seen == 0) revert MissingField(start, "allowed_tdx_modules");
+    }
+
+    function _decodeTdxModule(CborReader.Cursor memory c) private pure {
+        uint256 start = c.pos;
+        uint256 n = c.readMapHeader();
+        CborReader.MapKeys memory keys = CborReader.newMapKeys();
+        uint256 seen;
+        for (uint256 i; i < n; ++i) {
+            (string memory key, uint256 offset) = c.readMapKey(keys);
+            bytes32 k = keccak256(bytes(key));
+            if (k == keccak256("mr_seam")) {
+                if (c.peekIsNull()) c.readNull();
+                else c.readBytesOfLength(48);
+                seen |= 1;
+            } else if (k == keccak256("mr_signer_seam")) {
+                c.readBytesOfLength(48);
+                seen |= 2;
+            } else {
+                revert UnknownField(offset, key);
+            }
+        }
+        _requireFields(start, seen, 3, _names2("mr_seam", "mr_signer_seam"));
+    }
+
+    function _decodeEnclaves(CborReader.Cursor memory c) private pure returns (EnclaveIdentity[] memory enclaves) {
+        uint256 n = c.readArrayHeader();
+        enclaves = new EnclaveIdentity[](n);
+        for (uint256 i; i < n; ++i) {
+            enclaves[i] = _decodeIdentity(c);
+        }
+    }
+
+    /// @dev `{mr_signer: 32 bytes, mr_enclave: 32 bytes}`.
+    function _decodeIdentity(CborReader.Cursor memory c) private pure returns (EnclaveIdentity memory id) {
+        uint256 start = c.pos;
+        uint256 n = c.readMapHeader();
+        CborReader.MapKeys memory keys = CborReader.newMapKeys();
+        uint256 seen;
+        for (uint256 i; i < n; ++i) {
+            (string memory key, uint256 offset) = c.readMapKey(keys);
+            bytes32 k = keccak256(bytes(key));
+            if (k == keccak256("mr_signer")) {
+                id.mrSigner = c.readBytes32();
+                seen |= 1;
+            } else if (k == keccak256("mr_enclave")) {
+                id.mrEnclave = c.readBytes32();
+                seen |= 2;
+            } else {
+                revert UnknownField(offset, key);
+            }
+        }
+        _requireFields(start, seen, 3, _names2("mr_signer", "mr_enclave"));
+    }
+
+    /// @dev A list of one-key endorsement maps. Counts atoms as oasis-sdk
+    /// `AppAuthPolicy::count_endorsement_atoms` does (every element of every list, nested lists
+    /// recursively) and flags a list nested deeper than `MAX_ENDORSEMENT_DEPTH` (top list = 1).
+    function _decodeEndorsementList(CborReader.Cursor memory c, uint256 depth)
+        private
+        pure
+        returns (uint256 atoms, bool tooDeep)
+    {
+        if (depth > _DECODE_DEPTH_LIMIT) revert InvalidField(c.pos, "endorsement nesting beyond decoder limit");
+        tooDeep = depth > MAX_ENDORSEMENT_DEPTH;
+        uint256 n = c.readArrayHeader();
+        atoms = n;
+        for (uint256 i; i < n; ++i) {
+            (uint256 childAtoms, bool childTooDeep) = _decodeEndorsement(c, depth);
+            atoms += childAtoms;
+            tooDeep = tooDeep || childTooDeep;
+        }
+    }
+
+    function _decodeEndorsement(CborReader.Cursor memory c, uint256 depth)
+        private
+        pure
+        returns (uint256 childAtoms, bool tooDeep)
+    {
+        uint256 at = c.pos;
+        if (c.readMapHeader() != 1) revert InvalidField(at, "an endorsement is a map with exactly one key");
+        (string memory key, uint256 offset) = c.readMapKey(CborReader.newMapKeys());
+        bytes32 k = keccak256(bytes(key));
+        if (k == keccak256("any") || k == keccak256("role_compute") || k == keccak256("role_observer")) {
+            uint256 valueAt = c.pos;
+            if (c.readMapHeader() != 0) revert InvalidField(valueAt, "a simple endorsement's value is {}");
+        } else if (k == keccak256("entity") || k == keccak256("node")) {
+            c.readBytes32();
+        } else if (k == keccak256("provider") || k == keccak256("provider_instance_admin")) {
+            c.readBytes21();
+        } else if (k == keccak256("and") || k == keccak256("or")) {
+            return _decodeEndorsementList(c, depth + 1);
+        } else {
+            revert UnknownField(offset, key);
+        }
+    }
+
+    /// @dev text → text map in canonical key order.
+    function _decodeMetadata(CborReader.Cursor memory c) private pure returns (MetadataEntry[] memory entries) {
+        uint256 n = c.readMapHeader();
+        entries = new MetadataEntry[](n);
+        CborReader.MapKeys memory keys = CborReader.newMapKeys();
+        for (uint256 i; i < n; ++i) {
+            (string memory key,) = c.readMapKey(keys);
+            entries[i] = MetadataEntry(key, c.readText());
+        }
+    }
+
+    /// @dev text → bytes map in canonical key order.
+    function _decodeSecrets(CborReader.Cursor memory c) private pure returns (SecretEntry[] memory entries) {
+        uint256 n = c.readMapHeader();
+        entries = new SecretEntry[](n);
+        CborReader.MapKeys memory keys = CborReader.newMapKeys();
+        for (uint256 i; i < n; ++i) {
+            (string memory name,) = c.readMapKey(keys);
+            entries[i] = SecretEntry(name, c.readBytes());
+        }
+    }
+
+    function _requireFields(uint256 mapOffset, uint256 seen, uint256 required, string[] memory names) private pure {
+        uint256 missing = required & ~seen;
+        if (missing == 0) return;
+        for (uint256 i; i < names.length; ++i) {
+            if (missing & (1 << i) != 0) revert MissingField(mapOffset, names[i]);
+        }
+    }
+
+    function _names2(string memory a, string memory b) private pure returns (string[] memory names) {
+        names = new string[](2);
+        (names[0], names[1]) = (a, b);
+    }
+
+    function _names3(string memory a, string memory b, string memory d) private pure returns (string[] memory names) {
+        names = new string[](3);
+        (names[0], names[1], names[2]) = (a, b, d);
+    }
+
+    function _slice(bytes memory buf, uint256 start, uint256 end) private pure returns (bytes memory out) {
+        out = new bytes(end - start);
+        for (uint256 i; i < out.length; ++i) {
+            out[i] = buf[start + i];
+        }
+    }
+}
