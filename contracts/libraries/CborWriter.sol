@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+/// @title Canonical CBOR writer
+/// @notice Low-level writer of the canonical CBOR subset the Oasis runtime SDK uses (RFC 8949
+/// §4.2.1 "core deterministic encoding"): every head (integer value, string length, item count)
+/// is written in its shortest form, and definite lengths only. Ordering map keys is the caller's
+/// job (see {RoflCbor}).
+/// @dev The writer appends to a growable buffer that lives in memory as an ordinary `bytes`
+/// whose length word is the number of bytes written so far. The region behind it is reserved
+/// with `capacity` bytes plus one word of slack, so that any write of up to 32 bytes is one
+/// `mstore` of a full word: the bytes it spills past the end are scratch that the next write
+/// overwrites and {finish} zeroes. When the buffer is the last allocation it grows in place;
+/// otherwise it moves (a word-by-word copy: Shanghai has no MCOPY).
+///
+/// Invariant kept by every function: `len(data) <= capacity`, `capacity % 32 == 0`, and the
+/// `capacity + 32` bytes after the length word belong to the buffer.
+library CborWriter {
+    /// @notice A head value does not fit the 64-bit argument CBOR allows.
+    error CborValueTooLarge(uint256 value);
+
+    /// @dev A buffer under construction. `data` is never handed out before {finish}.
+    struct Buffer {
+        bytes data;
+        uint256 capacity;
+    }
+
+    uint256 internal constant MAJOR_UNSIGNED = 0;
+    uint256 internal constant MAJOR_BYTES = 2;
+    uint256 internal constant MAJOR_TEXT = 3;
+    uint256 internal constant MAJOR_ARRAY = 4;
+    uint256 internal constant MAJOR_MAP = 5;
+
+    /// @dev Simple values (major type 7).
+    uint256 private constant _FALSE = 0xf4;
+    uint256 private constant _TRUE = 0xf5;
+    uint256 private constant _NULL = 0xf6;
+
+    // -------------------------------------------------------------------------------------------
+    // Buffer lifecycle
+    // -------------------------------------------------------------------------------------------
+
+    /// @notice A new, empty buffer with room for `capacity` bytes before it has to grow.
+    function create(uint256 capacity) internal pure returns (Buffer memory buf) {
+        assembly ("memory-safe") {
+            capacity := and(add(capacity, 0x1f), not(0x1f))
+            let data := mload(0x40)
+            mstore(data, 0)
+            // length word + capacity + one word of slack
+            mstore(0x40, add(data, add(capacity, 0x40)))
+            mstore(buf, data)
+            mstore(add(buf, 0x20), capacity)
+        }
+    }
+
+    /// @notice The bytes written, as a regular `bytes`. The buffer must not be written after this.
+    /// @dev Zeroes the word after the content (Solidity expects clean padding) and, when the buffer
+    /// is the last allocation, hands the unused tail back to the allocator.
+    function finish(Buffer memory buf) internal pure returns (bytes memory data) {
+        assembly ("memory-safe") {
+            data := mload(buf)
+            let contentEnd := add(add(data, 0x20), mload(data))
+            mstore(contentEnd, 0)
+            if eq(mload(0x40), add(add(data, 0x40), mload(add(buf, 0x20)))) {
+                mstore(0x40, and(add(contentEnd, 0x1f), not(0x1f)))
+            }
+        }
+    }
+
+    // -------------------------------------------------------------------------------------------
+    // Items
+    // -------------------------------------------------------------------------------------------
+
+    /// @notice Writes an unsigned integer (major type 0).
+    function writeUint(Buffer memory buf, uint256 value) internal pure {
+        writeHead(buf, MAJOR_UNSIGNED, value);
+    }
+
+    /// @notice Writes CBOR `true` or `false`.
+    function writeBool(Buffer memory buf, bool value) internal pure {
+        writeRaw(buf, bytes32((value ? _TRUE : _FALSE) << 248), 1);
+    }
+
+    /// @notice Writes CBOR `null`.
+    function writeNull(Buffer memory buf) internal pure {
+        writeRaw(buf, bytes32(_NULL << 248), 1);
+    }
+
+    /// @notice Writes the head of an array of `count` items; the items follow.
+    function writeArrayHead(Buffer memory buf, uint256 count) internal pure {
+        writeHead(buf, MAJOR_ARRAY, count);
+    }
+
+    /// @notice Writes the head of a map of `count` pairs; the keys and values follow, alternating.
+    function writeMapHead(Buffer memory buf, uint256 count) internal pure {
+        writeHead(buf, MAJOR_MAP, count);
+    }
+
+    /// @notice Writes a byte string (major type 2).
+    function writeBytes(Buffer memory buf, bytes memory value) internal pure {
+        writeHead(buf, MAJOR_BYTES, value.length);
+        _append(buf, value);
+    }
+
+    /// @notice Writes a text string (major type 3). The caller vouches for UTF-8.
+    function writeText(Buffer memory buf, string memory value) internal pure {
+        writeHead(buf, MAJOR_TEXT, bytes(value).length);
+        _append(buf, bytes(value));
+    }
+
+    /// @notice Writes a byte string of the first `length` (at most 32) bytes of `value`.
+    function writeFixedBytes(Buffer memory buf, bytes32 value, uint256 length) internal pure {
+        writeHead(buf, MAJOR_BYTES, length);
+        writeRaw(buf, value, length);
+    }
+
+    /// @notice Writes the head of an item: `major` (0-7) with argument `value`, shortest form.
+    function writeHead(Buffer memory buf, uint256 major, uint256 value) internal pure {
+        if (value < 24) {
+            writeRaw(buf, bytes32(((major << 5) | value) << 248), 1);
+        } else if (value < 0x100) {
+            writeRaw(buf, bytes32(((((major << 5) | 24) << 8) | value) << 240), 2);
+        } else if (value < 0x10000) {
+            writeRaw(buf, bytes32(((((major << 5) | 25) << 16) | value) << 232), 3);
+        } else if (value < 0x100000000) {
+            writeRaw(buf, bytes32(((((major << 5) | 26) << 32) | value) << 216), 5);
+        } else if (value < 0x10000000000000000) {
+            writeRaw(buf, bytes32(((((major << 5) | 27) << 64) | value) << 184), 9);
+        } else {
+            revert CborValueTooLarge(value);
+        }
+    }
+
+    /// @notice Appends the first `length` (at most 32) bytes of `word` verbatim: pre-encoded heads
+    /// and map keys.
+    function writeRaw(Buffer memory buf, bytes32 word, uint256 length) internal pure {
+        _reserve(buf, length);
+        assembly ("memory-safe") {
+            let data := mload(buf)
+            let len := mload(data)
+            mstore(add(add(data, 0x20), len), word)
+            mstore(data, add(len, length))
+        }
+    }
+
+    // -------------------------------------------------------------------------------------------
+    // Internals
+    // -------------------------------------------------------------------------------------------
+
+    /// @dev Appends `value`'s bytes. The last word copied may spill into the slack.
+    function _append(Buffer memory buf, bytes memory value) private pure {
+        uint256 length = value.length;
+        if (length == 0) return;
+        _reserve(buf, length);
+        assembly ("memory-safe") {
+            let data := mload(buf)
+            let len := mload(data)
+            let dst := add(add(data, 0x20), len)
+            let src := add(value, 0x20)
+            for { let i := 0 } lt(i, length) { i := add(i, 0x20) } { mstore(add(dst, i), mload(add(src, i))) }
+            mstore(data, add(len, length))
+        }
+    }
+
+    /// @dev Makes room for `extra` more bytes: grows in place when the buffer ends at the free
+    /// memory pointer, moves it otherwise. Capacity at least doubles, so appends stay amortised O(1).
+    function _reserve(Buffer memory buf, uint256 extra) private pure {
+        assembly ("memory-safe") {
+            let data := mload(buf)
+            let capacity := mload(add(buf, 0x20))
+            let needed := add(mload(data), extra)
+            if gt(needed, capacity) {
+                let newCapacity := shl(1, capacity)
+                if lt(newCapacity, needed) { newCapacity := needed }
+                newCapacity := and(add(newCapacity, 0x1f), not(0x1f))
+                switch eq(mload(0x40), add(add(data, 0x40), capacity))
+                case 1 { mstore(0x40, add(add(data, 0x40), newCapacity)) }
+                default {
+                    let moved := mload(0x40)
+                    // length word + content, rounded up to whole words
+                    let words := add(mload(data), 0x20)
+                    for { let i := 0 } lt(i, words) { i := add(i, 0x20) } { mstore(add(moved, i), mload(add(data, i))) }
+                    mstore(0x40, add(add(moved, 0x40), newCapacity))
+                    mstore(buf, moved)
+                }
+                mstore(add(buf, 0x20), newCapacity)
+            }
+        }
+    }
+}

@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {CborWriter} from "./CborWriter.sol";
+import {
+    AppPolicy,
+    EnclaveIdentity,
+    EndorsementKind,
+    EndorsementNode,
+    MetadataEntry,
+    PcsPolicy,
+    SecretEntry,
+    TdxModule
+} from "../types/RoflTypes.sol";
+
+/// @title Canonical CBOR bodies of the ROFL module's calls
+/// @notice Encodes `rofl.Create`, `rofl.Update` and `rofl.Remove` bodies byte-for-byte as the
+/// oasis-sdk encoder does: map keys in canonical order (shorter encoded key first, then
+/// bytewise), shortest heads, and the same fields left out (`pcs.disabled` when false, empty
+/// FMSPC lists, `pcs.tdx` when TDX is not allowed).
+/// @dev Field orders, as canonical ordering gives them:
+///  - Create: `policy, scheme, metadata`
+///  - Update: `id, admin, policy, secrets, metadata` (`admin` is null for `bytes21(0)`)
+///  - Remove: `id`
+///  - AppAuthPolicy: `fees, quotes, enclaves, endorsements, max_expiration`
+///  - QuotePolicy: `ias` (always null: IAS is retired), `pcs`
+///  - PCS policy: `tdx, disabled, fmspc_blacklist, fmspc_whitelist, tcb_validity_period,
+///    min_tcb_evaluation_data_number`; TDX policy: `allowed_tdx_modules`; TDX module:
+///    `mr_seam, mr_signer_seam`
+///  - EnclaveIdentity: `mr_signer, mr_enclave`
+///  - metadata and secrets: keys by UTF-8 byte length, then bytewise.
+/// Map keys are written as pre-encoded constants (head and text in one word). The encoder checks
+/// only what it needs to produce well-formed CBOR (tree shape, no duplicate keys); semantic
+/// limits are {RoflPolicyValidation}'s job.
+library RoflCbor {
+    using CborWriter for CborWriter.Buffer;
+
+    /// @notice The flattened endorsement list is not a sequence of complete pre-order subtrees,
+    /// or an atom claims children.
+    error CborEndorsementTreeMalformed(uint256 nodeIndex);
+    /// @notice Two metadata or secret entries have the same key: a CBOR map cannot hold both.
+    error CborDuplicateKey(string key);
+
+    /// @dev Initial buffer size; covers a typical update with a handful of identities without growing.
+    uint256 private constant _INITIAL_CAPACITY = 1024;
+
+    // -------------------------------------------------------------------------------------------
+    // Call bodies
+    // -------------------------------------------------------------------------------------------
+
+    /// @notice `rofl.Create` body: `{policy, scheme, metadata}`.
+    function encodeCreate(AppPolicy memory policy, uint8 scheme, MetadataEntry[] memory metadata)
+        internal
+        pure
+        returns (bytes memory)
+    {
+        // Sort before the buffer is allocated, so that the buffer stays the last allocation
+        // and grows in place.
+        uint256[] memory metadataOrder = _sortedByKey(_pointers(metadata));
+        CborWriter.Buffer memory buf = CborWriter.create(_INITIAL_CAPACITY);
+        buf.writeRaw("\xa3\x66policy", 8);
+        _writePolicy(buf, policy);
+        buf.writeRaw("\x66scheme", 7);
+        buf.writeUint(scheme);
+        buf.writeRaw("\x68metadata", 9);
+        _writeMetadata(buf, metadataOrder);
+        return buf.finish();
+    }
+
+    /// @notice `rofl.Update` body: `{id, admin, policy, secrets, metadata}`, the complete config.
+    /// @param admin The app's new admin; `bytes21(0)` encodes as null, which leaves the app
+    /// without any admin for good.
+    function encodeUpdate(
+        bytes21 id,
+        AppPolicy memory policy,
+        bytes21 admin,
+        MetadataEntry[] memory metadata,
+        SecretEntry[] memory secrets
+    ) internal pure returns (bytes memory) {
+        uint256[] memory metadataOrder = _sortedByKey(_pointers(metadata));
+        uint256[] memory secretOrder = _sortedByKey(_pointers(secrets));
+        CborWriter.Buffer memory buf = CborWriter.create(_INITIAL_CAPACITY);
+        // a5 62 "id" 55 <21 bytes>: 26 bytes in one word
+        buf.writeRaw(bytes32(bytes5(0xa562696455)) | (bytes32(id) >> 40), 26);
+        if (admin == bytes21(0)) {
+            buf.writeRaw("\x65admin\xf6", 7);
+        } else {
+            // 65 "admin" 55 <21 bytes>: 28 bytes in one word
+            buf.writeRaw(bytes32(bytes7(0x6561646d696e55)) | (bytes32(admin) >> 56), 28);
+        }
+        buf.writeRaw("\x66policy", 7);
+        _writePolicy(buf, policy);
+        buf.writeRaw("\x67secrets", 8);
+        _writeSecrets(buf, secretOrder);
+        buf.writeRaw("\x68metadata", 9);
+        _writeMetadata(buf, metadataOrder);
+        return buf.finish();
+    }
+
+    /// @notice `rofl.Remove` body: `{id}`.
+    function encodeRemove(bytes21 id) internal pure returns (bytes memory body) {
+        // a1 62 "id" 55 <21 bytes>
+        return abi.encodePacked(bytes5(0xa162696455), id);
+    }
+
+    /// @notice The `AppAuthPolicy` alone (as it appears under `policy`).
+    function encodePolicy(AppPolicy memory policy) internal pure returns (bytes memory) {
+        CborWriter.Buffer memory buf = CborWriter.create(_INITIAL_CAPACITY);
+        _writePolicy(buf, policy);
+        return buf.finish();
+    }
+
+    // -------------------------------------------------------------------------------------------
+    // Policy
+    // -------------------------------------------------------------------------------------------
+
+    function _writePolicy(CborWriter.Buffer memory buf, AppPolicy memory policy) private pure {
+        buf.writeRaw("\xa5\x64fees", 6);
+        buf.writeUint(uint8(policy.fees));
+        // quotes: {ias: null, pcs: ...}
+        buf.writeRaw("\x66quotes\xa2\x63ias\xf6\x63pcs", 17);
+        if (policy.quotes.pcsPresent) {
+            _writePcs(buf, policy.quotes.pcs);
+        } else {
+            buf.writeNull();
+        }
+        buf.writeRaw("\x68enclaves", 9);
+        _writeEnclaves(buf, policy.enclaves);
+        buf.writeRaw("\x6cendorsements", 13);
+        _writeEndorsements(buf, policy.endorsements);
+        buf.writeRaw("\x6emax_expiration", 15);
+        buf.writeUint(policy.maxExpiration);
+    }
+
+    function _writeEnclaves(CborWriter.Buffer memory buf, EnclaveIdentity[] memory enclaves) private pure {
+        uint256 count = enclaves.length;
+        buf.writeArrayHead(count);
+        for (uint256 i; i < count; ++i) {
+            EnclaveIdentity memory identity = enclaves[i];
+            buf.writeRaw("\xa2\x69mr_signer\x58\x20", 13);
+            buf.writeRaw(identity.mrSigner, 32);
+            buf.writeRaw("\x6amr_enclave\x58\x20", 13);
+            buf.writeRaw(identity.mrEnclave, 32);
+        }
+    }
+
+    function _writePcs(CborWriter.Buffer memory buf, PcsPolicy memory pcs) private pure {
+        bool hasBlacklist = pcs.fmspcBlacklist.length != 0;
+        bool hasWhitelist = pcs.fmspcWhitelist.length != 0;
+        uint256 fields = 2;
+        if (pcs.tdxAllowed) ++fields;
+        if (pcs.disabled) ++fields;
+        if (hasBlacklist) ++fields;
+        if (hasWhitelist) ++fields;
+        buf.writeMapHead(fields);
+        if (pcs.tdxAllowed) {
+            buf.writeRaw("\x63tdx\xa1\x73allowed_tdx_modules", 25);
+            _writeTdxModules(buf, pcs.allowedTdxModules);
+        }
+        if (pcs.disabled) buf.writeRaw("\x68disabled\xf5", 10);
+        if (hasBlacklist) {
+            buf.writeRaw("\x6ffmspc_blacklist", 16);
+            _writeTextList(buf, pcs.fmspcBlacklist);
+        }
+        if (hasWhitelist) {
+            buf.writeRaw("\x6ffmspc_whitelist", 16);
+            _writeTextList(buf, pcs.fmspcWhitelist);
+        }
+        buf.writeRaw("\x73tcb_validity_period", 20);
+        buf.writeUint(pcs.tcbValidityPeriod);
+        buf.writeRaw("\x78\x1emin_tcb_evaluation_data_number", 32);
+        buf.writeUint(pcs.minTcbEvaluationDataNumber);
+    }
+
+    function _writeTdxModules(CborWriter.Buffer memory buf, TdxModule[] memory modules) private pure {
+        uint256 count = modules.length;
+        buf.writeArrayHead(count);
+        for (uint256 i; i < count; ++i) {
+            TdxModule memory module = modules[i];
+            buf.writeRaw("\xa2\x67mr_seam", 9);
+            if (module.mrSeam.length == 0) {
+                buf.writeNull();
+            } else {
+                buf.writeBytes(module.mrSeam);
+            }
+            buf.writeRaw("\x6emr_signer_seam", 15);
+            buf.writeBytes(module.mrSignerSeam);
+        }
+    }
+
+    function _writeTextList(CborWriter.Buffer memory buf, string[] memory items) private pure {
+        uint256 count = items.length;
+        buf.writeArrayHead(count);
+        for (uint256 i; i < count; ++i) {
+            buf.writeText(items[i]);
+        }
+    }
+
+    // -------------------------------------------------------------------------------------------
+    // Endorsements
+    // -------------------------------------------------------------------------------------------
+
+    /// @dev The CBOR of an endorsement tree is its pre-order walk: each `and`/`or` map holds an
+    /// array head with the child count, and the children follow. So the nodes are written in
+    /// order; only the root list's length has to be counted first.
+    function _writeEndorsements(CborWriter.Buffer memory buf, EndorsementNode[] memory nodes) private pure {
+        uint256 count = nodes.length;
+        buf.writeArrayHead(countRoots(nodes));
+        for (uint256 i; i < count; ++i) {
+            _writeEndorsementNode(buf, nodes[i]);
+        }
+    }
+
+    /// @notice The number of root nodes of a pre-order flattened endorsement list.
+    /// @dev `open` counts child slots announced by the `and`/`or` nodes seen so far and not yet
+    /// filled; a node reached while no slot is open starts a new root. Reverts when an atom
+    /// claims children or the list ends inside a subtree.
+    function countRoots(EndorsementNode[] memory nodes) internal pure returns (uint256 roots) {
+        uint256 open;
+        uint256 count = nodes.length;
+        for (uint256 i; i < count; ++i) {
+            EndorsementNode memory node = nodes[i];
+            if (open == 0) {
+                ++roots;
+            } else {
+                --open;
+            }
+            if (node.kind == EndorsementKind.And || node.kind == EndorsementKind.Or) {
+                open += node.children;
+            } else if (node.children != 0) {
+                revert CborEndorsementTreeMalformed(i);
+            }
+        }
+        if (open != 0) revert CborEndorsementTreeMalformed(count);
+    }
+
+    function _writeEndorsementNode(CborWriter.Buffer memory buf, EndorsementNode memory node) private pure {
+        EndorsementKind kind = node.kind;
+        if (kind == EndorsementKind.Any) {
+            buf.writeRaw("\xa1\x63any\xa0", 6);
+        } else if (kind == EndorsementKind.RoleCompute) {
+            buf.writeRaw("\xa1\x6crole_compute\xa0", 15);
+        } else if (kind == EndorsementKind.RoleObserver) {
+            buf.writeRaw("\xa1\x6drole_observer\xa0", 16);
+        } else if (kind == EndorsementKind.Entity) {
+            buf.writeRaw("\xa1\x66entity", 8);
+            buf.writeBytes(node.value);
+        } else if (kind == EndorsementKind.Node) {
+            buf.writeRaw("\xa1\x64node", 6);
+            buf.writeBytes(node.value);
+        } else if (kind == EndorsementKind.Provider) {
+            buf.writeRaw("\xa1\x68provider", 10);
+            buf.writeBytes(node.value);
+        } else if (kind == EndorsementKind.ProviderInstanceAdmin) {
+            buf.writeRaw("\xa1\x77provider_instance_admin", 25);
+            buf.writeBytes(node.value);
+        } else if (kind == EndorsementKind.And) {
+            buf.writeRaw("\xa1\x63and", 5);
+            buf.writeArrayHead(node.children);
+        } else {
+            buf.writeRaw("\xa1\x62or", 4);
+            buf.writeArrayHead(node.children);
+        }
+    }
+
+    // -------------------------------------------------------------------------------------------
+    // Metadata and secrets
+    // -------------------------------------------------------------------------------------------
+
+    /// @dev `order` holds pointers to `MetadataEntry` structs in canonical key order.
+    function _writeMetadata(CborWriter.Buffer memory buf, uint256[] memory order) private pure {
+        uint256 count = order.length;
+        buf.writeMapHead(count);
+        for (uint256 i; i < count; ++i) {
+            MetadataEntry memory entry;
+            uint256 pointer = order[i];
+            assembly ("memory-safe") {
+                entry := pointer
+            }
+            buf.writeText(entry.key);
+            buf.writeText(entry.value);
+        }
+    }
+
+    /// @dev `order` holds pointers to `SecretEntry` structs in canonical key order.
+    function _writeSecrets(CborWriter.Buffer memory buf, uint256[] memory order) private pure {
+        uint256 count = order.length;
+        buf.writeMapHead(count);
+        for (uint256 i; i < count; ++i) {
+            SecretEntry memory entry;
+            uint256 pointer = order[i];
+            assembly ("memory-safe") {
+                entry := pointer
+            }
+            buf.writeText(entry.name);
+            buf.writeBytes(entry.value);
+        }
+    }
+
+    /// @dev Both entry structs start with their key, so one sort serves both. The arrays are
+    /// reinterpreted as arrays of struct pointers; nothing is copied but the pointers.
+    function _pointers(MetadataEntry[] memory entries) private pure returns (uint256[] memory pointers) {
+        assembly ("memory-safe") {
+            pointers := entries
+        }
+    }
+
+    function _pointers(SecretEntry[] memory entries) private pure returns (uint256[] memory pointers) {
+        assembly ("memory-safe") {
+            pointers := entries
+        }
+    }
+
+    /// @dev A sorted copy of `entries` (struct pointers whose first word points to the key).
+    /// Insertion sort: linear for input that is already sorted, and at most 64 entries
+    /// (the module's limit) otherwise. Reverts on a duplicate key.
+    function _sortedByKey(uint256[] memory entries) private pure returns (uint256[] memory sorted) {
+        uint256 count = entries.length;
+        sorted = new uint256[](count);
+        for (uint256 i; i < count; ++i) {
+            uint256 current = entries[i];
+            uint256 j = i;
+            while (j != 0) {
+                uint256 previous = sorted[j - 1];
+                int256 order = compareKeys(_keyOf(previous), _keyOf(current));
+                if (order < 0) break;
+                if (order == 0) revert CborDuplicateKey(string(_keyOf(current)));
+                sorted[j] = previous;
+                --j;
+            }
+            sorted[j] = current;
+        }
+    }
+
+    function _keyOf(uint256 entry) private pure returns (bytes memory key) {
+        assembly ("memory-safe") {
+            key := mload(entry)
+        }
+    }
+
+    /// @notice Canonical order of two text keys: -1, 0 or 1 as `a` sorts before, equal to or
+    /// after `b` (byte length first, then bytewise: the order of their CBOR encodings).
+    function compareKeys(bytes memory a, bytes memory b) internal pure returns (int256 order) {
+        assembly ("memory-safe") {
+            let length := mload(a)
+            let lengthB := mload(b)
+            switch eq(length, lengthB)
+            case 0 { order := sub(gt(length, lengthB), lt(length, lengthB)) }
+            default {
+                for { let i := 0 } lt(i, length) { i := add(i, 0x20) } {
+                    let wordA := mload(add(add(a, 0x20), i))
+                    let wordB := mload(add(add(b, 0x20), i))
+                    let rest := sub(length, i)
+                    if lt(rest, 0x20) {
+                        // ignore whatever memory follows the last byte
+                        let shift := shl(3, sub(0x20, rest))
+                        wordA := shr(shift, wordA)
+                        wordB := shr(shift, wordB)
+                    }
+                    if iszero(eq(wordA, wordB)) {
+                        order := sub(gt(wordA, wordB), lt(wordA, wordB))
+                        break
+                    }
+                }
+            }
+        }
+    }
+}

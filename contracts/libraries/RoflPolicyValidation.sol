@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {IRoflAppAdmin} from "../interfaces/IRoflAppAdmin.sol";
+import {
+    AppPolicy,
+    EnclaveIdentity,
+    EndorsementKind,
+    EndorsementNode,
+    FeePolicy,
+    MetadataEntry,
+    PcsPolicy,
+    QuotePolicy,
+    SecretEntry,
+    TdxModule
+} from "../types/RoflTypes.sol";
+
+/// @title Stateless checks of a ROFL app configuration
+/// @notice Everything the ROFL module would refuse, and a few things it would accept but that
+/// lock every instance out, is refused here with a custom error before any subcall is made.
+/// @dev Limits are the module's (oasis-sdk `modules/rofl`): 64 metadata pairs (secrets alike),
+/// keys up to 1 KiB, values up to 16 KiB, 32 endorsement atoms, nesting depth 4, and
+/// `max_expiration` up to 24 epochs. `MAX_ENCLAVES` is roflgov's own bound on the size (and
+/// hence the gas) of one update. Checks that need state (duplicates against stored entries)
+/// live in the contract.
+library RoflPolicyValidation {
+    uint256 internal constant MAX_ENTRIES = 64;
+    uint256 internal constant MAX_KEY_LENGTH = 1024;
+    uint256 internal constant MAX_VALUE_LENGTH = 16 * 1024;
+    uint256 internal constant MAX_ENDORSEMENT_ATOMS = 32;
+    uint256 internal constant MAX_ENDORSEMENT_DEPTH = 4;
+    uint64 internal constant MAX_EXPIRATION = 24;
+    uint256 internal constant MAX_ENCLAVES = 64;
+    uint256 internal constant TDX_MEASUREMENT_LENGTH = 48;
+    uint256 internal constant FMSPC_HEX_LENGTH = 12;
+
+    /// @notice An empty endorsement list accepts no node at all, which locks every instance out.
+    error EmptyEndorsementList();
+
+    // -------------------------------------------------------------------------------------------
+    // Whole policy
+    // -------------------------------------------------------------------------------------------
+
+    /// @notice Checks a complete policy, including that it allows at least one enclave.
+    /// @param appId Only used in errors (zero before the app exists).
+    function validatePolicy(bytes21 appId, AppPolicy calldata policy) internal pure {
+        validateEnclaves(appId, policy.enclaves);
+        validateEndorsements(policy.endorsements);
+        validateFees(policy.fees);
+        validateMaxExpiration(policy.maxExpiration);
+        validateQuotes(policy.quotes);
+    }
+
+    /// @notice A non-empty list of at most `MAX_ENCLAVES` distinct identities.
+    function validateEnclaves(bytes21 appId, EnclaveIdentity[] calldata enclaves) internal pure {
+        uint256 count = enclaves.length;
+        if (count == 0) revert IRoflAppAdmin.EmptyEnclaveList(appId);
+        if (count > MAX_ENCLAVES) revert IRoflAppAdmin.TooManyEnclaves(count, MAX_ENCLAVES);
+        // Quadratic, but at most 2,016 pairs and only on create/adopt.
+        for (uint256 i = 1; i < count; ++i) {
+            bytes32 mrEnclave = enclaves[i].mrEnclave;
+            bytes32 mrSigner = enclaves[i].mrSigner;
+            for (uint256 j; j < i; ++j) {
+                if (enclaves[j].mrEnclave == mrEnclave && enclaves[j].mrSigner == mrSigner) {
+                    revert IRoflAppAdmin.EnclaveAlreadyAllowed(appId, mrEnclave, mrSigner);
+                }
+            }
+        }
+    }
+
+    // -------------------------------------------------------------------------------------------
+    // Endorsements
+    // -------------------------------------------------------------------------------------------
+
+    /// @notice A non-empty sequence of complete pre-order subtrees, counted and bounded like
+    /// oasis-sdk `AppAuthPolicy::count_endorsement_atoms` (every node is an atom; the root list
+    /// is at depth 1 and the children of an `and`/`or` one deeper, at most 4), with values of
+    /// the length their kind needs.
+    function validateEndorsements(EndorsementNode[] calldata nodes) internal pure {
+        uint256 count = nodes.length;
+        if (count == 0) revert EmptyEndorsementList();
+        if (count > MAX_ENDORSEMENT_ATOMS) {
+            revert IRoflAppAdmin.TooManyEndorsementAtoms(count, MAX_ENDORSEMENT_ATOMS);
+        }
+        // open[d] = children still expected by the innermost open `and`/`or` at nesting d
+        // (1-based; `depth` open operators). Index 0 is unused.
+        uint256[MAX_ENDORSEMENT_DEPTH] memory open;
+        uint256 depth;
+        for (uint256 i; i < count; ++i) {
+            while (depth != 0 && open[depth] == 0) --depth;
+            if (depth != 0) --open[depth];
+
+            EndorsementNode calldata node = nodes[i];
+            EndorsementKind kind = node.kind;
+            if (kind == EndorsementKind.And || kind == EndorsementKind.Or) {
+                // This node's list sits at depth + 1, its children's list at depth + 2.
+                if (depth + 2 > MAX_ENDORSEMENT_DEPTH) {
+                    revert IRoflAppAdmin.EndorsementTooDeep(depth + 2, MAX_ENDORSEMENT_DEPTH);
+                }
+                if (node.value.length != 0) revert IRoflAppAdmin.InvalidEndorsementValue(i, node.value.length);
+                ++depth;
+                open[depth] = node.children;
+            } else {
+                if (node.children != 0) revert IRoflAppAdmin.EndorsementTreeMalformed(i);
+                uint256 length = node.value.length;
+                if (length != endorsementValueLength(kind)) revert IRoflAppAdmin.InvalidEndorsementValue(i, length);
+            }
+        }
+        while (depth != 0 && open[depth] == 0) --depth;
+        if (depth != 0) revert IRoflAppAdmin.EndorsementTreeMalformed(count);
+    }
+
+    /// @notice The value length an atom of `kind` carries: a 32-byte public key, a 21-byte
+    /// address, or nothing.
+    function endorsementValueLength(EndorsementKind kind) internal pure returns (uint256) {
+        if (kind == EndorsementKind.Entity || kind == EndorsementKind.Node) return 32;
+        if (kind == EndorsementKind.Provider || kind == EndorsementKind.ProviderInstanceAdmin) return 21;
+        return 0;
+    }
+
+    // -------------------------------------------------------------------------------------------
+    // Scalars
+    // -------------------------------------------------------------------------------------------
+
+    function validateFees(FeePolicy fees) internal pure {
+        if (fees == FeePolicy.Unset) revert IRoflAppAdmin.InvalidFeePolicy();
+    }
+
+    /// @notice 1 to 24 epochs: zero would make every registration fail (`expiration` must be
+    /// after the current epoch and at most `max_expiration` ahead of it).
+    function validateMaxExpiration(uint64 maxExpiration) internal pure {
+        if (maxExpiration == 0 || maxExpiration > MAX_EXPIRATION) {
+            revert IRoflAppAdmin.InvalidMaxExpiration(maxExpiration, MAX_EXPIRATION);
+        }
+    }
+
+    // -------------------------------------------------------------------------------------------
+    // Quote policy
+    // -------------------------------------------------------------------------------------------
+
+    /// @notice When PCS is present: well-formed FMSPCs, and TDX modules only when TDX is allowed,
+    /// each with a null-or-48-byte `mr_seam` and a 48-byte `mr_signer_seam`. When PCS is absent
+    /// its fields are ignored (never stored or encoded).
+    function validateQuotes(QuotePolicy calldata quotes) internal pure {
+        if (!quotes.pcsPresent) return;
+        PcsPolicy calldata pcs = quotes.pcs;
+        _validateFmspcs(pcs.fmspcWhitelist);
+        _validateFmspcs(pcs.fmspcBlacklist);
+        uint256 moduleCount = pcs.allowedTdxModules.length;
+        if (!pcs.tdxAllowed && moduleCount != 0) revert IRoflAppAdmin.InvalidTdxModule(0);
+        for (uint256 i; i < moduleCount; ++i) {
+            TdxModule calldata module = pcs.allowedTdxModules[i];
+            uint256 seamLength = module.mrSeam.length;
+            if (
+                (seamLength != 0 && seamLength != TDX_MEASUREMENT_LENGTH)
+                    || module.mrSignerSeam.length != TDX_MEASUREMENT_LENGTH
+            ) revert IRoflAppAdmin.InvalidTdxModule(i);
+        }
+    }
+
+    /// @notice An FMSPC is 6 bytes as 12 hexadecimal digits (either case, kept as given).
+    function isFmspc(string calldata fmspc) internal pure returns (bool) {
+        bytes calldata digits = bytes(fmspc);
+        if (digits.length != FMSPC_HEX_LENGTH) return false;
+        for (uint256 i; i < FMSPC_HEX_LENGTH; ++i) {
+            bytes1 c = digits[i];
+            bool isHex = (c >= "0" && c <= "9") || (c >= "a" && c <= "f") || (c >= "A" && c <= "F");
+            if (!isHex) return false;
+        }
+        return true;
+    }
+
+    function _validateFmspcs(string[] calldata fmspcs) private pure {
+        uint256 count = fmspcs.length;
+        for (uint256 i; i < count; ++i) {
+            if (!isFmspc(fmspcs[i])) revert IRoflAppAdmin.InvalidFmspc(fmspcs[i]);
+        }
+    }
+
+    // -------------------------------------------------------------------------------------------
+    // Metadata and secrets
+    // -------------------------------------------------------------------------------------------
+
+    /// @notice One metadata or secret pair within the module's size limits, with a non-empty key.
+    function validateEntry(uint256 keyLength, uint256 valueLength) internal pure {
+        if (keyLength == 0) revert IRoflAppAdmin.EmptyEntryKey();
+        if (keyLength > MAX_KEY_LENGTH) revert IRoflAppAdmin.EntryKeyTooLong(keyLength, MAX_KEY_LENGTH);
+        if (valueLength > MAX_VALUE_LENGTH) revert IRoflAppAdmin.EntryValueTooLong(valueLength, MAX_VALUE_LENGTH);
+    }
+
+    /// @notice The number of entries an app holds, after adding some, stays within the limit.
+    function validateEntryCount(uint256 count) internal pure {
+        if (count > MAX_ENTRIES) revert IRoflAppAdmin.TooManyEntries(count, MAX_ENTRIES);
+    }
+
+    /// @notice A complete metadata list: within limits and without duplicate keys.
+    function validateMetadata(MetadataEntry[] calldata entries) internal pure {
+        uint256 count = entries.length;
+        validateEntryCount(count);
+        bytes32[] memory keyHashes = new bytes32[](count);
+        for (uint256 i; i < count; ++i) {
+            validateEntry(bytes(entries[i].key).length, bytes(entries[i].value).length);
+            keyHashes[i] = keccak256(bytes(entries[i].key));
+        }
+        uint256 duplicate = _firstDuplicate(keyHashes);
+        if (duplicate != type(uint256).max) revert IRoflAppAdmin.DuplicateEntryKey(entries[duplicate].key);
+    }
+
+    /// @notice A complete secret list: within limits and without duplicate names.
+    function validateSecrets(SecretEntry[] calldata entries) internal pure {
+        uint256 count = entries.length;
+        validateEntryCount(count);
+        bytes32[] memory keyHashes = new bytes32[](count);
+        for (uint256 i; i < count; ++i) {
+            validateEntry(bytes(entries[i].name).length, entries[i].value.length);
+            keyHashes[i] = keccak256(bytes(entries[i].name));
+        }
+        uint256 duplicate = _firstDuplicate(keyHashes);
+        if (duplicate != type(uint256).max) revert IRoflAppAdmin.DuplicateEntryKey(entries[duplicate].name);
+    }
+
+    /// @dev Index of the first hash seen before, or `type(uint256).max`. At most 2,016 pairs.
+    function _firstDuplicate(bytes32[] memory hashes) private pure returns (uint256) {
+        uint256 count = hashes.length;
+        for (uint256 i = 1; i < count; ++i) {
+            for (uint256 j; j < i; ++j) {
+                if (hashes[i] == hashes[j]) return i;
+            }
+        }
+        return type(uint256).max;
+    }
+}
