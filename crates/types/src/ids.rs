@@ -1,12 +1,405 @@
 //! App ids (`rofl1…`) and Oasis addresses (`oasis1…`).
-//! SKELETON: the types helper implements bech32 forms, serde, and the derivations
-//! (`AppId::from_creator_round_index`, `from_creator_nonce`, `from_global_name`,
-//! `Address::from_eth`).
+//!
+//! Both are 21 bytes: a version byte (always 0 today) followed by the first 20 bytes of a
+//! SHA-512/256 digest over `context ‖ [version] ‖ data`. Their text form is plain Bech32
+//! (not Bech32m) with the human-readable part `oasis` or `rofl`.
+//!
+//! The serde form is the Bech32 string; on input a `0x`-prefixed hex string of exactly 21 bytes
+//! is accepted too.
+
+use std::{fmt, str::FromStr};
+
+use bech32::{Bech32, Hrp, primitives::decode::CheckedHrpstring};
+use sha2::{Digest, Sha512_256};
+
+/// Size in bytes of an address or an app id.
+pub const ID_SIZE: usize = 21;
+
+/// Version byte of v0 addresses and app ids.
+const V0_VERSION: u8 = 0;
+
+/// Context of the address of an Ethereum (secp256k1) account as seen by the runtime SDK.
+pub const ADDRESS_V0_SECP256K1ETH_CONTEXT: &[u8] = b"oasis-runtime-sdk/address: secp256k1eth";
+/// Context of app ids derived from creator, round and transaction index.
+pub const APP_ID_CRI_CONTEXT: &[u8] = b"oasis-sdk/rofl: cri app id";
+/// Context of app ids derived from creator and nonce.
+pub const APP_ID_CN_CONTEXT: &[u8] = b"oasis-sdk/rofl: cn app id";
+/// Context of app ids derived from a global name.
+pub const APP_ID_GLOBAL_NAME_CONTEXT: &[u8] = b"oasis-sdk/rofl: global name app id";
+
+/// Bech32 human-readable part of Oasis addresses.
+pub const ADDRESS_HRP: &str = "oasis";
+/// Bech32 human-readable part of ROFL app ids.
+pub const APP_ID_HRP: &str = "rofl";
+
+/// Why a text or byte form of an address or app id was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum IdError {
+    /// The string is not valid Bech32 (bad characters, mixed case, bad checksum, Bech32m...).
+    #[error("invalid bech32 {what} {input:?}: {reason}")]
+    Bech32 {
+        /// `address` or `app id`.
+        what: &'static str,
+        /// The string given.
+        input: String,
+        /// What the Bech32 decoder reported.
+        reason: String,
+    },
+    /// Valid Bech32 with the wrong human-readable part (e.g. an `oasis1…` given as an app id).
+    #[error("wrong bech32 prefix for {what}: expected `{expected}1…`, got `{found}1…`")]
+    WrongHrp {
+        /// `address` or `app id`.
+        what: &'static str,
+        /// The prefix expected.
+        expected: &'static str,
+        /// The prefix found.
+        found: String,
+    },
+    /// The decoded payload is not 21 bytes.
+    #[error("wrong length for {what}: expected 21 bytes, got {found}")]
+    WrongLength {
+        /// `address` or `app id`.
+        what: &'static str,
+        /// The number of bytes found.
+        found: usize,
+    },
+    /// A `0x…` string that is not valid hex.
+    #[error("invalid hex {what} {input:?}: {reason}")]
+    Hex {
+        /// `address` or `app id`.
+        what: &'static str,
+        /// The string given.
+        input: String,
+        /// What the hex decoder reported.
+        reason: String,
+    },
+}
+
+/// First 20 bytes of SHA-512/256(context ‖ [version] ‖ data), behind the version byte.
+fn derive_v0(context: &[u8], data: &[&[u8]]) -> [u8; ID_SIZE] {
+    let mut hasher = Sha512_256::new();
+    hasher.update(context);
+    hasher.update([V0_VERSION]);
+    for part in data {
+        hasher.update(part);
+    }
+    let digest = hasher.finalize();
+    let mut out = [0u8; ID_SIZE];
+    out[0] = V0_VERSION;
+    out[1..].copy_from_slice(&digest[..ID_SIZE - 1]);
+    out
+}
+
+fn to_bech32(hrp: &'static str, bytes: &[u8; ID_SIZE]) -> String {
+    let hrp = Hrp::parse(hrp).expect("static HRP is valid");
+    bech32::encode::<Bech32>(hrp, bytes).expect("21 bytes always fit in a bech32 string")
+}
+
+fn from_bech32(
+    what: &'static str,
+    expected_hrp: &'static str,
+    input: &str,
+) -> Result<[u8; ID_SIZE], IdError> {
+    let checked = CheckedHrpstring::new::<Bech32>(input).map_err(|err| IdError::Bech32 {
+        what,
+        input: input.to_owned(),
+        reason: err.to_string(),
+    })?;
+    let hrp = checked.hrp();
+    if hrp.to_lowercase() != expected_hrp {
+        return Err(IdError::WrongHrp { what, expected: expected_hrp, found: hrp.to_lowercase() });
+    }
+    let bytes: Vec<u8> = checked.byte_iter().collect();
+    bytes.as_slice().try_into().map_err(|_| IdError::WrongLength { what, found: bytes.len() })
+}
+
+fn from_hex(what: &'static str, input: &str) -> Result<[u8; ID_SIZE], IdError> {
+    let digits = input.strip_prefix("0x").or_else(|| input.strip_prefix("0X")).unwrap_or(input);
+    let bytes = hex::decode(digits).map_err(|err| IdError::Hex {
+        what,
+        input: input.to_owned(),
+        reason: err.to_string(),
+    })?;
+    bytes.as_slice().try_into().map_err(|_| IdError::WrongLength { what, found: bytes.len() })
+}
+
+fn from_slice(what: &'static str, bytes: &[u8]) -> Result<[u8; ID_SIZE], IdError> {
+    bytes.try_into().map_err(|_| IdError::WrongLength { what, found: bytes.len() })
+}
+
+/// Shared impls of the two 21-byte identifiers.
+macro_rules! id_type {
+    ($ty:ident, $what:literal, $hrp:expr) => {
+        impl $ty {
+            /// Size in bytes.
+            pub const SIZE: usize = ID_SIZE;
+
+            /// From raw bytes; errors unless exactly 21 bytes.
+            pub fn from_slice(bytes: &[u8]) -> Result<Self, IdError> {
+                from_slice($what, bytes).map(Self)
+            }
+
+            /// Parses the Bech32 form only (no hex).
+            pub fn from_bech32(text: &str) -> Result<Self, IdError> {
+                from_bech32($what, $hrp, text).map(Self)
+            }
+
+            /// Parses a `0x`-prefixed (or bare) hex string of exactly 21 bytes.
+            pub fn from_hex(text: &str) -> Result<Self, IdError> {
+                from_hex($what, text).map(Self)
+            }
+
+            /// Parses either the Bech32 form or `0x`-prefixed hex of 21 bytes.
+            pub fn parse_bech32_or_hex(text: &str) -> Result<Self, IdError> {
+                if text.starts_with("0x") || text.starts_with("0X") {
+                    Self::from_hex(text)
+                } else {
+                    Self::from_bech32(text)
+                }
+            }
+
+            /// The Bech32 form.
+            pub fn to_bech32(&self) -> String {
+                to_bech32($hrp, &self.0)
+            }
+
+            /// The raw 21 bytes.
+            pub const fn as_bytes(&self) -> &[u8; ID_SIZE] {
+                &self.0
+            }
+
+            /// The raw bytes as an alloy `FixedBytes<21>` (Solidity `bytes21`).
+            pub fn to_fixed_bytes(&self) -> alloy_primitives::FixedBytes<21> {
+                alloy_primitives::FixedBytes(self.0)
+            }
+
+            /// True for the all-zero value (what `bytes21(0)` means on the contract side).
+            pub fn is_zero(&self) -> bool {
+                self.0 == [0u8; ID_SIZE]
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.to_bech32())
+            }
+        }
+
+        impl fmt::LowerHex for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                if f.alternate() {
+                    f.write_str("0x")?;
+                }
+                f.write_str(&hex::encode(self.0))
+            }
+        }
+
+        /// Parses the Bech32 form (see also `parse_bech32_or_hex`).
+        impl FromStr for $ty {
+            type Err = IdError;
+
+            fn from_str(text: &str) -> Result<Self, IdError> {
+                Self::from_bech32(text)
+            }
+        }
+
+        impl AsRef<[u8]> for $ty {
+            fn as_ref(&self) -> &[u8] {
+                &self.0
+            }
+        }
+
+        impl From<[u8; ID_SIZE]> for $ty {
+            fn from(bytes: [u8; ID_SIZE]) -> Self {
+                Self(bytes)
+            }
+        }
+
+        impl From<alloy_primitives::FixedBytes<21>> for $ty {
+            fn from(bytes: alloy_primitives::FixedBytes<21>) -> Self {
+                Self(bytes.0)
+            }
+        }
+
+        impl From<$ty> for alloy_primitives::FixedBytes<21> {
+            fn from(id: $ty) -> Self {
+                alloy_primitives::FixedBytes(id.0)
+            }
+        }
+
+        impl TryFrom<&[u8]> for $ty {
+            type Error = IdError;
+
+            fn try_from(bytes: &[u8]) -> Result<Self, IdError> {
+                Self::from_slice(bytes)
+            }
+        }
+
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&self.to_bech32())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct Visitor;
+                impl serde::de::Visitor<'_> for Visitor {
+                    type Value = $ty;
+
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        write!(f, "a bech32 `{}1…` string or 0x-hex of 21 bytes", $hrp)
+                    }
+
+                    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<$ty, E> {
+                        $ty::parse_bech32_or_hex(text).map_err(E::custom)
+                    }
+                }
+                deserializer.deserialize_str(Visitor)
+            }
+        }
+    };
+}
 
 /// A 21-byte Oasis address (version byte ‖ 20 bytes), bech32 `oasis1…`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Address(pub [u8; 21]);
 
+id_type!(Address, "address", ADDRESS_HRP);
+
+impl Address {
+    /// The Oasis address of an Ethereum account or contract: what the runtime (and so the ROFL
+    /// module) sees as the caller when `eth_address` sends a transaction or a subcall.
+    pub fn from_eth(eth_address: alloy_primitives::Address) -> Self {
+        Self(derive_v0(ADDRESS_V0_SECP256K1ETH_CONTEXT, &[eth_address.as_slice()]))
+    }
+}
+
+impl fmt::Debug for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Address({self})")
+    }
+}
+
 /// A 21-byte ROFL app id, bech32 `rofl1…`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct AppId(pub [u8; 21]);
+
+id_type!(AppId, "app id", APP_ID_HRP);
+
+impl AppId {
+    /// The id `rofl.Create` assigns with scheme 0: from the creator, the block round and the
+    /// index of the transaction within the block.
+    pub fn from_creator_round_index(creator: Address, round: u64, index: u32) -> Self {
+        Self(derive_v0(APP_ID_CRI_CONTEXT, &[&creator.0, &round.to_be_bytes(), &index.to_be_bytes()]))
+    }
+
+    /// The id `rofl.Create` assigns with scheme 1: from the creator and its nonce (the nonce
+    /// *after* the create transaction incremented it).
+    pub fn from_creator_nonce(creator: Address, nonce: u64) -> Self {
+        Self(derive_v0(APP_ID_CN_CONTEXT, &[&creator.0, &nonce.to_be_bytes()]))
+    }
+
+    /// The id of a globally named app (assigned by the runtime, not by `rofl.Create`).
+    pub fn from_global_name(name: &str) -> Self {
+        Self(derive_v0(APP_ID_GLOBAL_NAME_CONTEXT, &[name.as_bytes()]))
+    }
+}
+
+impl fmt::Debug for AppId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "AppId({self})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn global_name_vector() {
+        let id = AppId::from_global_name("test global app");
+        assert_eq!(id.to_string(), "rofl1qrev5wq76npkmcv5wxkdxxcu4dhmu704yyl30h43");
+        assert_eq!(id.to_string().parse::<AppId>().unwrap(), id);
+    }
+
+    #[test]
+    fn eth_address_vector() {
+        let eth: alloy_primitives::Address = "0x70739eB50e269f1f1eb27c6f8932f63389B1Cb63".parse().unwrap();
+        let address = Address::from_eth(eth);
+        assert_eq!(address.to_string(), "oasis1qz2lty9v4glt5ts8ljhfpnd05dy3cwmtnyshws8q");
+    }
+
+    #[test]
+    fn derivations_use_distinct_contexts() {
+        let creator = Address::from_eth(alloy_primitives::Address::repeat_byte(0x11));
+        let cri = AppId::from_creator_round_index(creator, 42, 0);
+        let cn = AppId::from_creator_nonce(creator, 42);
+        assert_ne!(cri, cn);
+        assert_ne!(cri, AppId::from_creator_round_index(creator, 42, 1));
+        assert_ne!(cri, AppId::from_creator_round_index(creator, 43, 0));
+        assert_eq!(cri.0[0], 0);
+        assert_eq!(cn.0[0], 0);
+    }
+
+    #[test]
+    fn derivation_matches_hand_built_preimage() {
+        // Independent of `derive_v0`: hash the concatenated preimage in one go.
+        let creator = Address([7u8; 21]);
+        let mut preimage = b"oasis-sdk/rofl: cri app id".to_vec();
+        preimage.push(0);
+        preimage.extend_from_slice(&[7u8; 21]);
+        preimage.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 5]);
+        preimage.extend_from_slice(&[0, 0, 0, 9]);
+        let digest = Sha512_256::digest(&preimage);
+        let id = AppId::from_creator_round_index(creator, 5, 9);
+        assert_eq!(id.0[0], 0);
+        assert_eq!(&id.0[1..], &digest[..20]);
+    }
+
+    #[test]
+    fn wrong_hrp_is_named() {
+        let err = "oasis1qz2lty9v4glt5ts8ljhfpnd05dy3cwmtnyshws8q".parse::<AppId>().unwrap_err();
+        assert_eq!(err, IdError::WrongHrp { what: "app id", expected: "rofl", found: "oasis".into() });
+        assert!(err.to_string().contains("expected `rofl1…`"), "{err}");
+        let err = "rofl1qrev5wq76npkmcv5wxkdxxcu4dhmu704yyl30h43".parse::<Address>().unwrap_err();
+        assert!(matches!(err, IdError::WrongHrp { .. }), "{err}");
+    }
+
+    #[test]
+    fn bad_checksum_is_refused() {
+        let err = "rofl1qrev5wq76npkmcv5wxkdxxcu4dhmu704yyl30h44".parse::<AppId>().unwrap_err();
+        assert!(matches!(err, IdError::Bech32 { .. }), "{err}");
+        assert!(err.to_string().contains("checksum"), "{err}");
+    }
+
+    #[test]
+    fn bech32m_is_refused() {
+        let hrp = Hrp::parse("rofl").unwrap();
+        let text = bech32::encode::<bech32::Bech32m>(hrp, &[0u8; 21]).unwrap();
+        assert!(matches!(text.parse::<AppId>(), Err(IdError::Bech32 { .. })));
+    }
+
+    #[test]
+    fn wrong_length_is_named() {
+        let hrp = Hrp::parse("rofl").unwrap();
+        let text = bech32::encode::<Bech32>(hrp, &[0u8; 20]).unwrap();
+        assert_eq!(text.parse::<AppId>().unwrap_err(), IdError::WrongLength { what: "app id", found: 20 });
+        assert_eq!(
+            Address::from_hex("0x0011").unwrap_err(),
+            IdError::WrongLength { what: "address", found: 2 }
+        );
+    }
+
+    #[test]
+    fn serde_is_bech32_and_accepts_hex() {
+        let id = AppId::from_global_name("test global app");
+        let json = serde_json::to_string(&id).unwrap();
+        assert_eq!(json, "\"rofl1qrev5wq76npkmcv5wxkdxxcu4dhmu704yyl30h43\"");
+        assert_eq!(serde_json::from_str::<AppId>(&json).unwrap(), id);
+        let hex_json = format!("\"{id:#x}\"");
+        assert_eq!(serde_json::from_str::<AppId>(&hex_json).unwrap(), id);
+        let err = serde_json::from_str::<AppId>("\"0x00\"").unwrap_err();
+        assert!(err.to_string().contains("expected 21 bytes, got 1"), "{err}");
+    }
+}

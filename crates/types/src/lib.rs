@@ -5,8 +5,10 @@
 //!   `rofl.Create/Update/Remove` bodies, with readable serde (JSON/YAML) forms;
 //! - [`cbor`]: byte-exact canonical CBOR encoding and strict decoding of those bodies;
 //! - [`ids`]: `AppId` (`rofl1…`) and Oasis addresses (`oasis1…`), with their derivations;
-//! - [`manifest`]: the Oasis CLI `rofl.yaml` manifest.
+//! - [`manifest`]: the Oasis CLI `rofl.yaml` manifest;
+//! - [`abi`]: the policy contract's ABI structs and conversions to and from the model.
 
+pub mod abi;
 pub mod cbor;
 pub mod ids;
 pub mod manifest;

@@ -19,7 +19,9 @@ pub type Measurement48 = FixedBytes<48>;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EnclaveIdentity {
+    /// MRENCLAVE (SGX) or the TupleHash of MRTD and RTMR0-3 (TDX).
     pub mr_enclave: B256,
+    /// MRSIGNER (SGX); zero for TDX.
     pub mr_signer: B256,
 }
 
@@ -45,6 +47,7 @@ impl FeePolicy {
         }
     }
 
+    /// The fee policy for a module integer, if valid.
     pub fn from_code(code: u64) -> Option<Self> {
         match code {
             1 => Some(FeePolicy::Instance),
@@ -102,10 +105,12 @@ pub struct TdxQuotePolicy {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PcsQuotePolicy {
+    /// PCS quotes refused altogether (encoded only when true).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub disabled: bool,
     /// Validity of the TCB collateral, in days.
     pub tcb_validity_period: u16,
+    /// Minimum TCB evaluation data number (Intel TCB recovery event counter).
     pub min_tcb_evaluation_data_number: u32,
     /// Hex FMSPCs allowed (empty: all).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -136,6 +141,7 @@ impl Default for PcsQuotePolicy {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QuotePolicy {
+    /// Intel PCS (DCAP) policy; `None` refuses PCS quotes (CBOR null).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pcs: Option<PcsQuotePolicy>,
 }
@@ -144,9 +150,13 @@ pub struct QuotePolicy {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AppAuthPolicy {
+    /// Which quotes are accepted.
     pub quotes: QuotePolicy,
+    /// Enclave identities allowed to register.
     pub enclaves: Vec<EnclaveIdentity>,
+    /// Which nodes may endorse an instance (any top-level entry suffices).
     pub endorsements: Vec<AllowedEndorsement>,
+    /// Who pays instance transaction fees.
     pub fees: FeePolicy,
     /// Epochs ahead for which an instance may register.
     pub max_expiration: u64,
@@ -174,12 +184,16 @@ pub type Metadata = BTreeMap<String, String>;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AppConfig {
+    /// App id.
     pub id: AppId,
+    /// Authentication policy.
     pub policy: AppAuthPolicy,
     /// `None` means nobody can ever update or remove the app again.
     pub admin: Option<Address>,
+    /// Public metadata.
     #[serde(default)]
     pub metadata: Metadata,
+    /// Encrypted secrets.
     #[serde(default)]
     pub secrets: Secrets,
 }
@@ -196,6 +210,7 @@ pub enum IdentifierScheme {
 }
 
 impl IdentifierScheme {
+    /// The integer the module encodes.
     pub fn code(self) -> u8 {
         match self {
             IdentifierScheme::CreatorRoundIndex => 0,
@@ -203,6 +218,7 @@ impl IdentifierScheme {
         }
     }
 
+    /// The scheme for a module integer, if valid.
     pub fn from_code(code: u64) -> Option<Self> {
         match code {
             0 => Some(IdentifierScheme::CreatorRoundIndex),
@@ -216,8 +232,11 @@ impl IdentifierScheme {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Create {
+    /// Authentication policy.
     pub policy: AppAuthPolicy,
+    /// App id derivation scheme.
     pub scheme: IdentifierScheme,
+    /// Public metadata.
     #[serde(default)]
     pub metadata: Metadata,
 }
@@ -226,12 +245,16 @@ pub struct Create {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Update {
+    /// App id.
     pub id: AppId,
+    /// New authentication policy.
     pub policy: AppAuthPolicy,
     /// Always encoded; `None` (CBOR null) leaves the app without an admin forever.
     pub admin: Option<Address>,
+    /// New metadata (replaces the old; empty wipes it).
     #[serde(default)]
     pub metadata: Metadata,
+    /// New secrets (replace the old; empty wipes them).
     #[serde(default)]
     pub secrets: Secrets,
 }
@@ -240,6 +263,7 @@ pub struct Update {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Remove {
+    /// App id.
     pub id: AppId,
 }
 
@@ -247,15 +271,19 @@ pub struct Remove {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "method", content = "body")]
 pub enum RoflCall {
+    /// `rofl.Create`.
     #[serde(rename = "rofl.Create")]
     Create(Create),
+    /// `rofl.Update`.
     #[serde(rename = "rofl.Update")]
     Update(Update),
+    /// `rofl.Remove`.
     #[serde(rename = "rofl.Remove")]
     Remove(Remove),
 }
 
 impl RoflCall {
+    /// The method name (`rofl.Create`, ...).
     pub fn method(&self) -> &'static str {
         match self {
             RoflCall::Create(_) => "rofl.Create",
@@ -267,14 +295,23 @@ impl RoflCall {
 
 /// Module limits (oasis-sdk rofl module parameters on Sapphire).
 pub mod limits {
+    /// Most metadata pairs.
     pub const MAX_METADATA_PAIRS: usize = 64;
+    /// Longest metadata key, in bytes.
     pub const MAX_METADATA_KEY_SIZE: usize = 1024;
+    /// Longest metadata value, in bytes.
     pub const MAX_METADATA_VALUE_SIZE: usize = 16 * 1024;
+    /// Most secrets.
     pub const MAX_SECRET_PAIRS: usize = 64;
+    /// Longest secret name, in bytes.
     pub const MAX_SECRET_NAME_SIZE: usize = 1024;
+    /// Longest secret value, in bytes.
     pub const MAX_SECRET_VALUE_SIZE: usize = 16 * 1024;
+    /// Most endorsement atoms (every node of the trees counts).
     pub const MAX_ENDORSEMENT_ATOMS: usize = 32;
+    /// Deepest endorsement nesting (top level = 1).
     pub const MAX_ENDORSEMENT_DEPTH: usize = 4;
+    /// Largest `max_expiration`.
     pub const MAX_EXPIRATION_EPOCHS: u64 = 24;
     /// Stake locked by `rofl.Create` on Sapphire: 100 ROSE.
     pub const APP_CREATE_STAKE_WEI: u128 = 100_000_000_000_000_000_000;
