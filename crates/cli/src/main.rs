@@ -1,1 +1,142 @@
-fn main() {}
+//! `roflgov`: on-chain governance for ROFL apps on Oasis Sapphire.
+//!
+//! One tool for maintainers (deploy, create/adopt apps, propose releases), signers and voters
+//! (review, sign, approve, vote, execute) and operators (identities, quotes, raw CBOR bodies).
+//! Every command prints aligned human output, or JSON with `--json`; failures end with an exit
+//! code telling their kind (see [`exit`]).
+
+mod commands;
+mod chainops;
+mod config;
+mod context;
+mod exit;
+mod fsutil;
+mod keys;
+mod output;
+mod render;
+
+use clap::{Parser, Subcommand};
+
+use crate::{
+    context::GlobalArgs,
+    exit::{CliError, FailureKind},
+};
+
+/// On-chain governance for ROFL apps on Oasis Sapphire: a Safe or a DAO administers an app
+/// through a policy contract, and signers review a readable diff instead of an opaque CBOR blob.
+///
+/// Exit codes: 0 success, 2 usage error, 3 bad input file, 4 verification failed (identity not
+/// allowed, bad signature, stale proposal, tampered file), 5 chain error (RPC, revert, wrong
+/// chain).
+#[derive(Parser, Debug)]
+#[command(name = "roflgov", version, propagate_version = true, max_term_width = 100)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a persistent local chain (anvil, Shanghai) with the ROFL module stand-in, in the
+    /// foreground until Ctrl-C. Network `local` points at it.
+    Node(commands::node::NodeArgs),
+    /// Run the narrated end-to-end demo on an embedded local chain (Safe release, DAO release,
+    /// refused instance) and print a summary.
+    Demo(commands::demo::DemoArgs),
+    /// Deploy the policy contract with a Safe (N-of-M) or a Governor+Timelock in charge.
+    Deploy(commands::deploy::DeployArgs),
+    /// Create, adopt and inspect ROFL apps managed by the policy contract.
+    #[command(subcommand)]
+    App(commands::app::AppCommand),
+    /// Compute a release's change set from rofl.yaml (and an ORC bundle) against the on-chain
+    /// config and open it as a Safe transaction, a Transaction Builder batch or a Governor
+    /// proposal.
+    Propose(commands::propose::ProposeArgs),
+    /// Review a pending Safe tx, Transaction Builder batch or Governor proposal: readable diff,
+    /// the hashes a wallet shows, identity verdicts. Also reads today's direct subcall flow.
+    Review(commands::review::ReviewArgs),
+    /// Safe flow: sign, approve a hash on chain, execute.
+    #[command(subcommand)]
+    Safe(commands::safe::SafeCommand),
+    /// DAO flow: vote, queue, execute, cancel a Governor proposal.
+    #[command(subcommand)]
+    Dao(commands::dao::DaoCommand),
+    /// Enclave identities: from TDX measurements, from a verified quote, from an ORC bundle.
+    #[command(subcommand)]
+    Identity(commands::identity::IdentityCommand),
+    /// Verify a DCAP quote offline and check it against an app policy (from rofl.yaml or the
+    /// chain). Exit 4 when the enclave is not allowed.
+    VerifyQuote(commands::verify_quote::VerifyQuoteArgs),
+    /// Decode and encode raw rofl.Create/Update/Remove CBOR bodies.
+    #[command(subcommand)]
+    Cbor(commands::cbor::CborCommand),
+}
+
+fn main() {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // --help and --version are "errors" to clap, with exit code 0.
+            let code = if err.use_stderr() { FailureKind::Usage.exit_code() } else { 0 };
+            let _ = err.print();
+            std::process::exit(code);
+        }
+    };
+    let json = cli.global.json;
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            std::process::exit(1);
+        }
+    };
+    let result = runtime.block_on(run(cli));
+    // Stop any background work (anvil children are killed by their Drop impls already).
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    match result {
+        Ok(()) => {}
+        Err(err) => {
+            report_error(&err, json);
+            std::process::exit(err.kind.exit_code());
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), CliError> {
+    let g = cli.global;
+    match cli.command {
+        Command::Node(args) => commands::node::run(&g, args).await,
+        Command::Demo(args) => commands::demo::run(&g, args).await,
+        Command::Deploy(args) => commands::deploy::run(&g, args).await,
+        Command::App(cmd) => commands::app::run(&g, cmd).await,
+        Command::Propose(args) => commands::propose::run(&g, args).await,
+        Command::Review(args) => commands::review::run(&g, args).await,
+        Command::Safe(cmd) => commands::safe::run(&g, cmd).await,
+        Command::Dao(cmd) => commands::dao::run(&g, cmd).await,
+        Command::Identity(cmd) => commands::identity::run(&g, cmd),
+        Command::VerifyQuote(args) => commands::verify_quote::run(&g, args).await,
+        Command::Cbor(cmd) => commands::cbor::run(&g, cmd),
+    }
+}
+
+/// Errors go to stderr as `error: …`; with `--json` a JSON object also goes to stdout so that
+/// scripts reading stdout always get JSON.
+fn report_error(err: &CliError, json: bool) {
+    eprintln!("error: {err}");
+    if json {
+        let kind = match err.kind {
+            FailureKind::Usage => "usage",
+            FailureKind::Input => "input",
+            FailureKind::Verification => "verification",
+            FailureKind::Chain => "chain",
+        };
+        let value = serde_json::json!({
+            "error": err.to_string(),
+            "kind": kind,
+            "exit_code": err.kind.exit_code(),
+        });
+        println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+    }
+}

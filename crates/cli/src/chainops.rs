@@ -1,0 +1,44 @@
+//! Chain helpers shared by the commands: the policy contract client on the selected network,
+//! and the mapping of chain-side failures to exit codes.
+
+use alloy::providers::DynProvider;
+use roflgov_chain::rofl::{ManagedApp, RoflAdminClient, RoflClientError, bindings::RoflAppAdmin::RoflAppAdminErrors};
+use roflgov_types::AppId;
+
+use crate::{
+    config::Network,
+    context::{GlobalArgs, require_policy_contract},
+    exit::{CliError, CliResult, chain, verification},
+};
+
+/// Maps a policy contract failure: a stale proposal or a refused identity is a verification
+/// failure (exit 4), everything else a chain error (exit 5).
+pub fn rofl_error(context: &str, err: RoflClientError) -> CliError {
+    match err.contract_error() {
+        Some(RoflAppAdminErrors::StaleVersion(e)) => verification(format!(
+            "{context}: stale proposal: it expects version {} of app {}, the app is at version {}",
+            e.expected,
+            AppId(e.appId.0),
+            e.current
+        )),
+        Some(RoflAppAdminErrors::UnknownApp(e)) => {
+            chain(format!("{context}: the policy contract does not manage app {}", AppId(e.appId.0)))
+        }
+        Some(other) => chain(format!("{context}: the policy contract reverted with {other:?}")),
+        None => chain(format!("{context}: {err}")),
+    }
+}
+
+/// The policy contract client of the selected network.
+pub async fn client(g: &GlobalArgs) -> CliResult<(Network, RoflAdminClient<DynProvider>)> {
+    let (network, provider) = g.provider().await?;
+    let address = require_policy_contract(&network)?;
+    Ok((network, RoflAdminClient::new(address, provider)))
+}
+
+/// An app's config and version from the policy contract.
+pub async fn read_app(g: &GlobalArgs, app: AppId) -> CliResult<(Network, ManagedApp)> {
+    let (network, client) = client(g).await?;
+    let managed = client.get_app(app).await.map_err(|e| rofl_error("reading the app", e))?;
+    Ok((network, managed))
+}

@@ -1,0 +1,110 @@
+//! `roflgov node`: a persistent local chain for multi-step flows across invocations.
+
+use alloy::{
+    node_bindings::Anvil,
+    providers::{Provider, ProviderBuilder, ext::AnvilApi},
+};
+use clap::Args;
+use roflgov_chain::{SUBCALL_PRECOMPILE, toolchain::{Artifact, anvil_binary}};
+use serde::Serialize;
+
+use crate::{
+    context::GlobalArgs,
+    exit::{CliResult, chain, usage},
+    output::{Table, emit},
+};
+
+#[derive(Args, Debug)]
+pub struct NodeArgs {
+    /// Port to listen on (network `local` expects 8545).
+    #[arg(long, default_value_t = 8545)]
+    pub port: u16,
+    /// Chain id (network `local` expects 31337).
+    #[arg(long, default_value_t = 31337)]
+    pub chain_id: u64,
+    /// Number of prefunded dev accounts (1,000,000 ETH each, standard anvil mnemonic).
+    #[arg(long, default_value_t = 10)]
+    pub accounts: u16,
+}
+
+#[derive(Serialize)]
+struct NodeInfo {
+    endpoint: String,
+    chain_id: u64,
+    rofl_stand_in: String,
+    accounts: Vec<DevAccount>,
+}
+
+#[derive(Serialize)]
+struct DevAccount {
+    address: String,
+    private_key: String,
+}
+
+pub async fn run(g: &GlobalArgs, args: NodeArgs) -> CliResult {
+    let binary = anvil_binary().map_err(usage)?;
+    let artifact = Artifact::forge("RoflModuleStandIn", "RoflModuleStandIn").map_err(usage)?;
+    let anvil = Anvil::at(binary)
+        .port(args.port)
+        .chain_id(args.chain_id)
+        .args(["--hardfork", "shanghai", "--balance", "1000000"])
+        .arg("--accounts")
+        .arg(args.accounts.to_string())
+        .try_spawn()
+        .map_err(|e| chain(format!("starting anvil on port {}: {e}", args.port)))?;
+    let provider = ProviderBuilder::new().connect_http(anvil.endpoint_url());
+    provider
+        .anvil_set_code(SUBCALL_PRECOMPILE, artifact.deployed_bytecode)
+        .await
+        .map_err(|e| chain(format!("installing the ROFL stand-in: {e}")))?;
+    let chain_id = provider.get_chain_id().await.map_err(|e| chain(e.to_string()))?;
+
+    let info = NodeInfo {
+        endpoint: anvil.endpoint(),
+        chain_id,
+        rofl_stand_in: SUBCALL_PRECOMPILE.to_string(),
+        accounts: anvil
+            .addresses()
+            .iter()
+            .zip(anvil.keys())
+            .map(|(a, k)| DevAccount { address: a.to_string(), private_key: format!("0x{}", hex::encode(k.to_bytes())) })
+            .collect(),
+    };
+    emit(g.json, &info, || {
+        let mut t = Table::new();
+        t.row("endpoint", &info.endpoint)
+            .row("chain id", info.chain_id)
+            .row("ROFL stand-in", format!("{} (local stand-in for Sapphire's rofl module)", info.rofl_stand_in));
+        let mut out = format!("local chain running (anvil, Shanghai)\n{}\ndev accounts (well-known test keys, never use them on a real network)\n", t.render());
+        let mut a = Table::new().indent(2);
+        for (i, acc) in info.accounts.iter().enumerate() {
+            a.row(format!("({i}) {}", acc.address), &acc.private_key);
+        }
+        out.push_str(&a.render());
+        out.push_str("\nuse a key with e.g.  export DEV0=<private key>; roflgov --network local --key-env DEV0 …\npress Ctrl-C to stop\n");
+        out
+    });
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+
+    wait_for_shutdown().await;
+    eprintln!("stopping the local chain");
+    drop(anvil);
+    Ok(())
+}
+
+async fn wait_for_shutdown() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

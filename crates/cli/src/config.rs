@@ -1,0 +1,127 @@
+//! Networks and contract addresses: built-in Sapphire networks, extended or overridden by a
+//! `roflgov.toml` file and command-line flags.
+//!
+//! ```toml
+//! [networks.testnet]
+//! policy_contract = "0x…"   # RoflAppAdmin
+//! safe = "0x…"              # the Safe that owns it (Safe flow)
+//! governor = "0x…"          # the Governor whose Timelock owns it (DAO flow)
+//!
+//! [networks.staging]        # any other EVM endpoint
+//! rpc = "http://10.0.0.5:8545"
+//! chain_id = 23293
+//! ```
+
+use std::{collections::BTreeMap, path::Path};
+
+use alloy::primitives::Address;
+use serde::{Deserialize, Serialize};
+
+use crate::exit::{CliResult, input, usage};
+
+/// One network: where to reach it and which roflgov contracts live there.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Network {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rpc: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chain_id: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy_contract: Option<Address>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub safe: Option<Address>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub governor: Option<Address>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timelock: Option<Address>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<Address>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multisend: Option<Address>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    #[serde(default)]
+    networks: BTreeMap<String, Network>,
+}
+
+/// The built-in networks: Sapphire mainnet, testnet, localnet, and `local` (an anvil started with
+/// `roflgov node`).
+pub fn builtin(name: &str) -> Option<Network> {
+    let (rpc, chain_id) = match name {
+        "mainnet" => ("https://sapphire.oasis.io", 0x5afe),
+        "testnet" => ("https://testnet.sapphire.oasis.io", 0x5aff),
+        "localnet" => ("http://localhost:8545", 0x5afd),
+        "local" => ("http://127.0.0.1:8545", 31337),
+        _ => return None,
+    };
+    Some(Network { rpc: Some(rpc.into()), chain_id: Some(chain_id), ..Default::default() })
+}
+
+impl Network {
+    /// Fill the fields `self` leaves unset from `base`.
+    fn over(self, base: Network) -> Network {
+        Network {
+            rpc: self.rpc.or(base.rpc),
+            chain_id: self.chain_id.or(base.chain_id),
+            policy_contract: self.policy_contract.or(base.policy_contract),
+            safe: self.safe.or(base.safe),
+            governor: self.governor.or(base.governor),
+            timelock: self.timelock.or(base.timelock),
+            token: self.token.or(base.token),
+            multisend: self.multisend.or(base.multisend),
+        }
+    }
+}
+
+/// Resolve network `name`: flags over the config file over the built-in defaults. A missing
+/// default config file is fine; a named one that is missing or malformed is an error.
+pub fn resolve(name: &str, config_path: Option<&Path>, flags: Network) -> CliResult<Network> {
+    let default_path = Path::new("roflgov.toml");
+    let file = match config_path {
+        Some(path) => Some(read_config(path)?),
+        None if default_path.is_file() => Some(read_config(default_path)?),
+        None => None,
+    };
+    let from_file = file.and_then(|f| f.networks.get(name).cloned());
+    let base = builtin(name);
+    if from_file.is_none() && base.is_none() && flags.rpc.is_none() {
+        return Err(usage(format!(
+            "unknown network `{name}`: use mainnet, testnet, localnet, local, a [networks.{name}] table in roflgov.toml, or --rpc"
+        )));
+    }
+    Ok(flags.over(from_file.unwrap_or_default()).over(base.unwrap_or_default()))
+}
+
+fn read_config(path: &Path) -> CliResult<ConfigFile> {
+    let text = std::fs::read_to_string(path).map_err(|e| input(format!("{}: {e}", path.display())))?;
+    toml::from_str(&text).map_err(|e| input(format!("{}: {e}", path.display())))
+}
+
+/// Updates (or adds) `[networks.<name>]` of the config file at `path` with `edit`, writing the
+/// file atomically. Other networks and unknown tables are kept as they are.
+pub fn save_addresses(path: &Path, name: &str, edit: impl FnOnce(&mut Network)) -> CliResult {
+    let mut doc: toml::Table = if path.is_file() {
+        let text = std::fs::read_to_string(path).map_err(|e| input(format!("{}: {e}", path.display())))?;
+        toml::from_str(&text).map_err(|e| input(format!("{}: {e}", path.display())))?
+    } else {
+        toml::Table::new()
+    };
+    let networks = doc
+        .entry("networks")
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+        .as_table_mut()
+        .ok_or_else(|| input(format!("{}: `networks` is not a table", path.display())))?;
+    let mut network: Network = match networks.get(name) {
+        Some(v) => v.clone().try_into().map_err(|e| input(format!("{}: networks.{name}: {e}", path.display())))?,
+        None => Network::default(),
+    };
+    edit(&mut network);
+    let value = toml::Value::try_from(&network).map_err(|e| input(e.to_string()))?;
+    networks.insert(name.to_owned(), value);
+    let text = toml::to_string_pretty(&doc).map_err(|e| input(e.to_string()))?;
+    crate::fsutil::write_atomic(path, text.as_bytes())
+}

@@ -1,0 +1,111 @@
+//! Global options shared by every command, and what they resolve to: the network, a provider
+//! (checked to be on the expected chain) and the signing key.
+
+use std::path::PathBuf;
+
+use alloy::{
+    network::EthereumWallet,
+    primitives::Address,
+    providers::{DynProvider, Provider, ProviderBuilder},
+    signers::local::PrivateKeySigner,
+};
+use clap::Args;
+
+use crate::{
+    config::{self, Network},
+    exit::{CliResult, chain, usage},
+    keys::KeyArgs,
+};
+
+/// Options accepted by every command.
+#[derive(Args, Clone, Debug, Default)]
+pub struct GlobalArgs {
+    /// Network: mainnet, testnet, localnet (Sapphire), local (`roflgov node`), or a
+    /// [networks.NAME] table of roflgov.toml.
+    #[arg(long, global = true, env = "ROFLGOV_NETWORK", default_value = "local", value_name = "NAME")]
+    pub network: String,
+    /// Configuration file with networks and contract addresses [default: ./roflgov.toml when
+    /// present].
+    #[arg(long, global = true, env = "ROFLGOV_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// JSON-RPC endpoint, overriding the network's.
+    #[arg(long, global = true, value_name = "URL")]
+    pub rpc: Option<String>,
+    /// Policy contract (RoflAppAdmin) address, overriding the network's.
+    #[arg(long, global = true, value_name = "ADDRESS")]
+    pub policy_contract: Option<Address>,
+    /// Safe address, overriding the network's.
+    #[arg(id = "safe_address", long = "safe-address", global = true, value_name = "ADDRESS")]
+    pub safe: Option<Address>,
+    /// Governor address, overriding the network's.
+    #[arg(id = "governor_address", long = "governor-address", global = true, value_name = "ADDRESS")]
+    pub governor: Option<Address>,
+    /// Print machine-readable JSON on stdout instead of human output.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(flatten)]
+    pub keys: KeyArgs,
+}
+
+impl GlobalArgs {
+    /// The selected network: flags over roflgov.toml over the built-in defaults.
+    pub fn network(&self) -> CliResult<Network> {
+        let flags = Network {
+            rpc: self.rpc.clone(),
+            // An explicit --rpc on the `local` network talks to whatever chain is there (tests
+            // start anvil on a random port): take the chain id from the endpoint.
+            chain_id: None,
+            policy_contract: self.policy_contract,
+            safe: self.safe,
+            governor: self.governor,
+            ..Default::default()
+        };
+        config::resolve(&self.network, self.config.as_deref(), flags)
+    }
+
+    /// A read-only provider for the selected network, checked to be on the expected chain.
+    pub async fn provider(&self) -> CliResult<(Network, DynProvider)> {
+        let network = self.network()?;
+        let provider = connect(&network, None).await?;
+        Ok((network, provider))
+    }
+
+    /// A provider that signs with the configured key, and that key.
+    pub async fn signing_provider(&self) -> CliResult<(Network, DynProvider, PrivateKeySigner)> {
+        let signer = self.keys.signer()?;
+        let network = self.network()?;
+        let provider = connect(&network, Some(signer.clone())).await?;
+        Ok((network, provider, signer))
+    }
+}
+
+/// Connects to the network's RPC and checks its chain id: signing for the wrong chain must fail
+/// before anything is sent.
+pub async fn connect(network: &Network, signer: Option<PrivateKeySigner>) -> CliResult<DynProvider> {
+    let rpc = network.rpc.as_deref().ok_or_else(|| usage("the network has no rpc endpoint: pass --rpc"))?;
+    let url: alloy::transports::http::reqwest::Url =
+        rpc.parse().map_err(|e| usage(format!("invalid rpc url {rpc:?}: {e}")))?;
+    let provider = match signer {
+        Some(signer) => ProviderBuilder::new().wallet(EthereumWallet::new(signer)).connect_http(url).erased(),
+        None => ProviderBuilder::new().connect_http(url).erased(),
+    };
+    let actual = provider
+        .get_chain_id()
+        .await
+        .map_err(|e| chain(format!("cannot reach {rpc}: {e}")))?;
+    if let Some(expected) = network.chain_id
+        && expected != actual
+    {
+        return Err(chain(format!(
+            "wrong chain: {rpc} is chain id {actual}, the network expects {expected}; nothing was sent"
+        )));
+    }
+    Ok(provider)
+}
+
+/// The policy contract of the network, or a usage error saying how to give it.
+pub fn require_policy_contract(network: &Network) -> CliResult<Address> {
+    network.policy_contract.ok_or_else(|| {
+        usage("no policy contract for this network: pass --policy-contract or set policy_contract in roflgov.toml (`roflgov deploy --save` writes it)")
+    })
+}

@@ -1,0 +1,71 @@
+//! Exit codes, so that scripts can tell what went wrong without parsing messages.
+
+use std::fmt;
+
+/// What kind of failure ended the command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailureKind {
+    /// Bad arguments or configuration (also clap's own usage errors).
+    Usage,
+    /// A file could not be read or is malformed (rofl.yaml, CBOR, bundle, quote, JSON).
+    Input,
+    /// A check failed: an identity is not allowed, a signature is wrong, a proposal is stale,
+    /// a Transaction Builder file was tampered with.
+    Verification,
+    /// The chain refused or could not be reached (RPC errors, reverts, wrong chain).
+    Chain,
+}
+
+impl FailureKind {
+    /// The process exit code of this kind (0 is success, 1 is reserved for panics).
+    pub fn exit_code(self) -> i32 {
+        match self {
+            FailureKind::Usage => 2,
+            FailureKind::Input => 3,
+            FailureKind::Verification => 4,
+            FailureKind::Chain => 5,
+        }
+    }
+}
+
+/// An error that knows its exit code.
+#[derive(Debug)]
+pub struct CliError {
+    pub kind: FailureKind,
+    pub error: eyre::Report,
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:#}", self.error)
+    }
+}
+
+impl std::error::Error for CliError {}
+
+/// Attach a failure kind to any error.
+pub trait Classify<T> {
+    fn kind(self, kind: FailureKind) -> Result<T, CliError>;
+}
+
+impl<T, E: Into<eyre::Report>> Classify<T> for Result<T, E> {
+    fn kind(self, kind: FailureKind) -> Result<T, CliError> {
+        self.map_err(|e| CliError { kind, error: e.into() })
+    }
+}
+
+pub type CliResult<T = ()> = Result<T, CliError>;
+
+/// Shorthands for building errors of a kind.
+pub fn usage(msg: impl fmt::Display) -> CliError {
+    CliError { kind: FailureKind::Usage, error: eyre::eyre!("{msg}") }
+}
+pub fn input(msg: impl fmt::Display) -> CliError {
+    CliError { kind: FailureKind::Input, error: eyre::eyre!("{msg}") }
+}
+pub fn verification(msg: impl fmt::Display) -> CliError {
+    CliError { kind: FailureKind::Verification, error: eyre::eyre!("{msg}") }
+}
+pub fn chain(msg: impl fmt::Display) -> CliError {
+    CliError { kind: FailureKind::Chain, error: eyre::eyre!("{msg}") }
+}
