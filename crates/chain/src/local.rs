@@ -78,7 +78,7 @@ impl LocalChain {
     pub async fn install_rofl_stand_in(&self) -> Result<()> {
         let artifact = Artifact::forge("RoflModuleStandIn", "RoflModuleStandIn")?;
         self.provider
-            .anvil_set_code(SUBCALL_PRECOMPILE, artifact.deployed_bytecode)
+            .anvil_set_code(SUBCALL_PRECOMPILE, artifact.deployed_bytecode()?)
             .await
             .wrap_err("installing the ROFL stand-in")?;
         Ok(())

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use alloy::primitives::Bytes;
+use alloy::primitives::{Address, Bytes};
 use serde::Deserialize;
 
 /// Errors locating tools or reading artifacts.
@@ -79,29 +79,49 @@ pub fn anvil_binary() -> Result<PathBuf, ToolchainError> {
     foundry_binary("anvil")
 }
 
+/// Where one library's address goes in unlinked bytecode (byte offsets).
+#[derive(Clone, Debug, Deserialize)]
+pub struct LinkOffset {
+    pub start: usize,
+    pub length: usize,
+}
+
+/// Unlinked library references: source file → library name → offsets.
+pub type LinkReferences = std::collections::BTreeMap<String, std::collections::BTreeMap<String, Vec<LinkOffset>>>;
+
 /// The parts of a forge or Hardhat artifact roflgov uses.
+///
+/// Bytecode is kept as hex text because a contract that uses external libraries carries
+/// `__$…$__` placeholders until [`Artifact::link`] fills in the libraries' addresses.
 #[derive(Clone, Debug)]
 pub struct Artifact {
     pub path: PathBuf,
     pub abi: serde_json::Value,
-    pub bytecode: Bytes,
-    pub deployed_bytecode: Bytes,
+    bytecode_hex: String,
+    deployed_bytecode_hex: String,
+    /// Libraries the creation code still needs.
+    pub link_references: LinkReferences,
+    deployed_link_references: LinkReferences,
 }
 
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum CodeField {
-    /// forge: `{"object": "0x…"}`
-    Forge { object: String },
+    /// forge: `{"object": "0x…", "linkReferences": {…}}`
+    Forge {
+        object: String,
+        #[serde(default, rename = "linkReferences")]
+        link_references: LinkReferences,
+    },
     /// Hardhat: `"0x…"`
     Hardhat(String),
 }
 
 impl CodeField {
-    fn hex(&self) -> &str {
+    fn into_parts(self) -> (String, LinkReferences) {
         match self {
-            CodeField::Forge { object } => object,
-            CodeField::Hardhat(s) => s,
+            CodeField::Forge { object, link_references } => (object, link_references),
+            CodeField::Hardhat(s) => (s, LinkReferences::new()),
         }
     }
 }
@@ -112,6 +132,37 @@ struct RawArtifact {
     abi: serde_json::Value,
     bytecode: CodeField,
     deployed_bytecode: CodeField,
+    /// Hardhat keeps link references beside the code.
+    #[serde(default)]
+    link_references: LinkReferences,
+    #[serde(default)]
+    deployed_link_references: LinkReferences,
+}
+
+fn strip_0x(hex_text: &str) -> String {
+    hex_text.trim_start_matches("0x").to_string()
+}
+
+/// Writes each library's address over its placeholders.
+fn link_hex(
+    hex_text: &mut String,
+    references: &LinkReferences,
+    libraries: &dyn Fn(&str, &str) -> Option<Address>,
+) -> Result<(), String> {
+    for (file, names) in references {
+        for (name, offsets) in names {
+            let address = libraries(file, name).ok_or_else(|| format!("no address for library {file}:{name}"))?;
+            let address_hex = hex::encode(address);
+            for offset in offsets {
+                let (from, to) = (offset.start * 2, (offset.start + offset.length) * 2);
+                if offset.length != 20 || to > hex_text.len() {
+                    return Err(format!("bad link reference for {file}:{name}"));
+                }
+                hex_text.replace_range(from..to, &address_hex);
+            }
+        }
+    }
+    Ok(())
 }
 
 impl Artifact {
@@ -120,21 +171,55 @@ impl Artifact {
         let path = path.into();
         let text = std::fs::read_to_string(&path)
             .map_err(|_| ToolchainError::ArtifactMissing { path: path.clone() })?;
-        let invalid = |reason: String| ToolchainError::ArtifactInvalid { path: path.clone(), reason };
-        let raw: RawArtifact = serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
-        let decode = |field: &CodeField| -> Result<Bytes, ToolchainError> {
-            let hex_text = field.hex().trim_start_matches("0x");
-            if hex_text.contains("__$") {
-                return Err(invalid("bytecode has unlinked libraries".into()));
-            }
-            hex::decode(hex_text).map(Bytes::from).map_err(|e| invalid(e.to_string()))
-        };
+        let raw: RawArtifact = serde_json::from_str(&text)
+            .map_err(|e| ToolchainError::ArtifactInvalid { path: path.clone(), reason: e.to_string() })?;
+        let (bytecode, mut link_references) = raw.bytecode.into_parts();
+        let (deployed, mut deployed_link_references) = raw.deployed_bytecode.into_parts();
+        link_references.extend(raw.link_references);
+        deployed_link_references.extend(raw.deployed_link_references);
         Ok(Self {
-            bytecode: decode(&raw.bytecode)?,
-            deployed_bytecode: decode(&raw.deployed_bytecode)?,
             abi: raw.abi,
+            bytecode_hex: strip_0x(&bytecode),
+            deployed_bytecode_hex: strip_0x(&deployed),
+            link_references,
+            deployed_link_references,
             path,
         })
+    }
+
+    fn decode(&self, hex_text: &str) -> Result<Bytes, ToolchainError> {
+        let invalid = |reason: String| ToolchainError::ArtifactInvalid { path: self.path.clone(), reason };
+        if hex_text.contains("__$") {
+            return Err(invalid("bytecode has unlinked libraries: call Artifact::link first".into()));
+        }
+        hex::decode(hex_text).map(Bytes::from).map_err(|e| invalid(e.to_string()))
+    }
+
+    /// Creation code (fails while libraries are unlinked).
+    pub fn bytecode(&self) -> Result<Bytes, ToolchainError> {
+        self.decode(&self.bytecode_hex)
+    }
+
+    /// Runtime code (fails while libraries are unlinked).
+    pub fn deployed_bytecode(&self) -> Result<Bytes, ToolchainError> {
+        self.decode(&self.deployed_bytecode_hex)
+    }
+
+    /// Whether the creation code still needs library addresses.
+    pub fn needs_linking(&self) -> bool {
+        !self.link_references.is_empty()
+    }
+
+    /// A copy with the libraries' addresses filled in; `libraries` maps (source file, library
+    /// name) to an address.
+    pub fn link(&self, libraries: &dyn Fn(&str, &str) -> Option<Address>) -> Result<Self, ToolchainError> {
+        let invalid = |reason: String| ToolchainError::ArtifactInvalid { path: self.path.clone(), reason };
+        let mut linked = self.clone();
+        link_hex(&mut linked.bytecode_hex, &self.link_references, libraries).map_err(invalid)?;
+        link_hex(&mut linked.deployed_bytecode_hex, &self.deployed_link_references, libraries).map_err(invalid)?;
+        linked.link_references.clear();
+        linked.deployed_link_references.clear();
+        Ok(linked)
     }
 
     /// A contract compiled by forge from this project: `out/<file>.sol/<contract>.json`.

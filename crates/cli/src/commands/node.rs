@@ -54,7 +54,7 @@ pub async fn run(g: &GlobalArgs, args: NodeArgs) -> CliResult {
         .map_err(|e| chain(format!("starting anvil on port {}: {e}", args.port)))?;
     let provider = ProviderBuilder::new().connect_http(anvil.endpoint_url());
     provider
-        .anvil_set_code(SUBCALL_PRECOMPILE, artifact.deployed_bytecode)
+        .anvil_set_code(SUBCALL_PRECOMPILE, artifact.deployed_bytecode().map_err(usage)?)
         .await
         .map_err(|e| chain(format!("installing the ROFL stand-in: {e}")))?;
     let chain_id = provider.get_chain_id().await.map_err(|e| chain(e.to_string()))?;

@@ -1,0 +1,86 @@
+//! Deploying forge-built contracts, external libraries included.
+//!
+//! Contracts too large for the 24 KiB code limit (EIP-170, enforced by Sapphire too) keep their
+//! heavy logic in external libraries; forge leaves `__$…$__` placeholders for their addresses.
+//! [`deploy_linked`] deploys each library once, links, then deploys the contract.
+
+use std::{collections::HashMap, path::Path};
+
+use alloy::{
+    network::TransactionBuilder,
+    primitives::{Address, Bytes},
+    providers::Provider,
+    rpc::types::TransactionRequest,
+};
+use eyre::{Result, WrapErr, bail};
+
+use crate::toolchain::Artifact;
+
+/// Deploys `artifact` from `from` with ABI-encoded `constructor_args`, deploying and linking
+/// the external libraries it needs first. Returns the contract's address.
+pub async fn deploy_linked<P: Provider>(
+    provider: &P,
+    from: Address,
+    artifact: &Artifact,
+    constructor_args: &[u8],
+) -> Result<Address> {
+    let mut libraries = HashMap::new();
+    let linked = link_recursively(provider, from, artifact, &mut libraries, 0).await?;
+    deploy_code(provider, from, linked.bytecode()?, constructor_args).await
+}
+
+/// Sends a creation transaction and waits for its receipt.
+pub async fn deploy_code<P: Provider>(
+    provider: &P,
+    from: Address,
+    creation_code: Bytes,
+    constructor_args: &[u8],
+) -> Result<Address> {
+    let mut code = creation_code.to_vec();
+    code.extend_from_slice(constructor_args);
+    let request = TransactionRequest::default().with_from(from).with_deploy_code(Bytes::from(code));
+    let receipt = provider
+        .send_transaction(request)
+        .await
+        .wrap_err("sending the deployment")?
+        .get_receipt()
+        .await
+        .wrap_err("waiting for the deployment")?;
+    if !receipt.status() {
+        bail!("deployment reverted (tx {})", receipt.transaction_hash);
+    }
+    receipt.contract_address.ok_or_else(|| eyre::eyre!("deployment receipt has no contract address"))
+}
+
+/// Links `artifact`, deploying each library it names (from forge's `out/<File>.sol/<Name>.json`)
+/// that is not deployed yet.
+fn link_recursively<'a, P: Provider>(
+    provider: &'a P,
+    from: Address,
+    artifact: &'a Artifact,
+    libraries: &'a mut HashMap<(String, String), Address>,
+    depth: usize,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Artifact>> + Send + 'a>> {
+    Box::pin(async move {
+        if depth > 8 {
+            bail!("library links nest too deeply in {}", artifact.path.display());
+        }
+        for (file, names) in &artifact.link_references {
+            for name in names.keys() {
+                let key = (file.clone(), name.clone());
+                if libraries.contains_key(&key) {
+                    continue;
+                }
+                let source = Path::new(file).file_stem().and_then(|s| s.to_str()).unwrap_or(name);
+                let library = Artifact::forge(source, name)?;
+                let library = link_recursively(provider, from, &library, libraries, depth + 1).await?;
+                let address = deploy_code(provider, from, library.bytecode()?, &[])
+                    .await
+                    .wrap_err_with(|| format!("deploying library {name}"))?;
+                libraries.insert(key, address);
+            }
+        }
+        let lookup = |file: &str, name: &str| libraries.get(&(file.to_string(), name.to_string())).copied();
+        Ok(artifact.link(&lookup)?)
+    })
+}
