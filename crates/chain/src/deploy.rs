@@ -39,6 +39,9 @@ pub async fn deploy_code<P: Provider>(
     let mut code = creation_code.to_vec();
     code.extend_from_slice(constructor_args);
     let request = TransactionRequest::default().with_from(from).with_deploy_code(Bytes::from(code));
+    // Simulate first: a creation that would fail must not reach the node (and the provider's
+    // nonce bookkeeping) at all.
+    provider.call(request.clone()).await.wrap_err("simulating the deployment")?;
     let receipt = provider
         .send_transaction(request)
         .await

@@ -65,7 +65,11 @@ impl LocalChain {
         for key in &anvil.keys()[1..] {
             wallet.register_signer(PrivateKeySigner::from(key.clone()));
         }
-        let provider = ProviderBuilder::new().wallet(wallet).connect_http(anvil.endpoint_url()).erased();
+        let provider = ProviderBuilder::new()
+            // A failed send must not leave a nonce gap that stalls every later transaction.
+            .with_simple_nonce_management()
+            .wallet(wallet)
+            .connect_http(anvil.endpoint_url()).erased();
 
         let chain = Self { anvil, provider };
         if options.rofl_stand_in {

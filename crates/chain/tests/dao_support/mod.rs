@@ -1,0 +1,141 @@
+//! Shared fixture of the DAO tests: a local anvil, a deployed DAO and three voters.
+#![allow(dead_code)]
+
+use alloy::{
+    network::EthereumWallet,
+    node_bindings::{Anvil, AnvilInstance},
+    primitives::{Address, U256},
+    providers::{DynProvider, Provider, ProviderBuilder, ext::AnvilApi},
+    signers::local::PrivateKeySigner,
+};
+use roflgov_chain::{
+    LocalChain, LocalChainOptions, SUBCALL_PRECOMPILE,
+    governor::{DaoDeployment, DaoParams, GovernorClient, bindings::RoflGovToken, deploy_dao},
+    toolchain::{Artifact, anvil_binary},
+};
+
+pub fn ether(n: u64) -> U256 {
+    U256::from(n) * U256::from(10u64).pow(U256::from(18u64))
+}
+
+/// Voting power handed out by [`Dao::start`]: alice 30 %, bob 20 %, carol 1 % of the supply
+/// (1,000,000); the deployer keeps the rest undelegated (it counts for the quorum, never votes).
+pub const ALICE_VOTES: u64 = 300_000;
+pub const BOB_VOTES: u64 = 200_000;
+pub const CAROL_VOTES: u64 = 10_000;
+
+/// A running anvil: the project's [`LocalChain`], or, for the policy contract (whose runtime
+/// code is above EIP-170's 24,576 bytes at the time of writing), an anvil started the same way
+/// plus `--disable-code-size-limit`, with the ROFL stand-in installed.
+pub struct TestChain {
+    _local: Option<LocalChain>,
+    _anvil: Option<AnvilInstance>,
+    provider: DynProvider,
+    accounts: Vec<Address>,
+    signers: Vec<PrivateKeySigner>,
+}
+
+impl TestChain {
+    pub async fn start(with_app_admin: bool) -> Self {
+        if !with_app_admin {
+            let local =
+                LocalChain::start_with(LocalChainOptions { rofl_stand_in: false, ..Default::default() })
+                    .await
+                    .expect("anvil starts");
+            let signers = (0..local.accounts().len()).map(|i| local.signer(i)).collect();
+            return Self {
+                provider: local.provider().clone(),
+                accounts: local.accounts().to_vec(),
+                signers,
+                _local: Some(local),
+                _anvil: None,
+            };
+        }
+        let anvil = Anvil::at(anvil_binary().unwrap())
+            .args([
+                "--hardfork",
+                "shanghai",
+                "--accounts",
+                "10",
+                "--balance",
+                "1000000",
+                "--disable-code-size-limit",
+            ])
+            .try_spawn()
+            .expect("anvil starts");
+        let signers: Vec<PrivateKeySigner> =
+            anvil.keys().iter().cloned().map(PrivateKeySigner::from).collect();
+        let mut wallet = EthereumWallet::new(signers[0].clone());
+        for s in &signers[1..] {
+            wallet.register_signer(s.clone());
+        }
+        let provider = ProviderBuilder::new().wallet(wallet).connect_http(anvil.endpoint_url()).erased();
+        let stand_in = Artifact::forge("RoflModuleStandIn", "RoflModuleStandIn").expect("stand-in artifact");
+        provider
+            .anvil_set_code(SUBCALL_PRECOMPILE, stand_in.deployed_bytecode().unwrap())
+            .await
+            .expect("stand-in installed");
+        Self { provider, accounts: anvil.addresses().to_vec(), signers, _local: None, _anvil: Some(anvil) }
+    }
+
+    pub fn provider(&self) -> &DynProvider {
+        &self.provider
+    }
+
+    pub fn accounts(&self) -> &[Address] {
+        &self.accounts
+    }
+
+    pub fn signer(&self, index: usize) -> PrivateKeySigner {
+        self.signers[index].clone()
+    }
+
+    pub async fn mine(&self, blocks: u64) {
+        self.provider.anvil_mine(Some(blocks), None).await.unwrap();
+    }
+
+    pub async fn set_balance(&self, who: Address, wei: U256) {
+        self.provider.anvil_set_balance(who, wei).await.unwrap();
+    }
+}
+
+pub struct Dao {
+    pub chain: TestChain,
+    pub dao: DaoDeployment,
+    pub gov: GovernorClient,
+    pub deployer: Address,
+    pub alice: Address,
+    pub bob: Address,
+    pub carol: Address,
+    pub params: DaoParams,
+}
+
+impl Dao {
+    /// Start anvil (with the ROFL stand-in and the policy contract when `with_app_admin`),
+    /// deploy the DAO with local parameters, fund and delegate the voters, and mine a block so
+    /// their votes are in the past.
+    pub async fn start(with_app_admin: bool) -> Self {
+        let chain = TestChain::start(with_app_admin).await;
+        let accounts = chain.accounts().to_vec();
+        let (deployer, alice, bob, carol) = (accounts[0], accounts[1], accounts[2], accounts[3]);
+        let params = DaoParams { deploy_app_admin: with_app_admin, ..DaoParams::local() };
+        let dao = deploy_dao(chain.provider(), deployer, &params).await.expect("DAO deploys");
+        let gov = GovernorClient::new(chain.provider().clone(), dao.governor);
+
+        let token = RoflGovToken::new(dao.token, chain.provider().clone());
+        for (who, amount) in [(alice, ALICE_VOTES), (bob, BOB_VOTES), (carol, CAROL_VOTES)] {
+            token
+                .transfer(who, ether(amount))
+                .from(deployer)
+                .send()
+                .await
+                .unwrap()
+                .get_receipt()
+                .await
+                .unwrap();
+            gov.delegate(who, who).await.expect("delegate");
+        }
+        chain.mine(1).await;
+        Self { chain, dao, gov, deployer, alice, bob, carol, params }
+    }
+}
