@@ -4,7 +4,12 @@
 //! project's tools and artifacts ([`toolchain`]), deployments, and the Safe and Governor
 //! approval flows built on them.
 
+pub mod deploy;
+pub mod governor;
 pub mod local;
+pub mod review;
+pub mod rofl;
+pub mod safe;
 pub mod toolchain;
 
 pub use local::{LocalChain, LocalChainOptions, SUBCALL_PRECOMPILE};

@@ -1,0 +1,251 @@
+//! Human rendering: aligned text a signer reads in a terminal.
+
+use std::fmt::{self, Display, Formatter};
+
+use super::{
+    calls::{CallReading, Review},
+    diff::{ConfigDiff, EnclaveLine, MetadataChange, SecretChange, Severity, Warning},
+    text::{fee_name, render_endorsements, render_quotes},
+};
+use crate::rofl::{DecodedCalldata, OwnerCall, PolicyCall, PolicyChange, enclave_text_id};
+
+/// Width of the label column.
+const LABEL: usize = 16;
+
+fn row(f: &mut Formatter<'_>, label: &str, marker: &str, text: impl Display) -> fmt::Result {
+    writeln!(f, "  {label:<LABEL$}{marker:<2}{text}")
+}
+
+impl Display for PolicyChange {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let name = format!("{:<17}", self.function_name());
+        match self {
+            PolicyChange::CreateApp { policy, metadata, scheme } => write!(
+                f,
+                "{name} with {} enclave(s), {} metadata entr{}, scheme {scheme:?}",
+                policy.enclaves.len(),
+                metadata.len(),
+                if metadata.len() == 1 { "y" } else { "ies" }
+            ),
+            PolicyChange::AdoptApp { policy, metadata, secrets } => write!(
+                f,
+                "{name} with {} enclave(s), {} metadata entries, secrets [{}]",
+                policy.enclaves.len(),
+                metadata.len(),
+                secrets.keys().cloned().collect::<Vec<_>>().join(", ")
+            ),
+            PolicyChange::AddEnclave(id) | PolicyChange::RemoveEnclave(id) => {
+                write!(f, "{name} {}", enclave_text_id(id))
+            }
+            PolicyChange::SetEndorsements(tree) => write!(f, "{name} {}", render_endorsements(tree)),
+            PolicyChange::SetFees(fees) => write!(f, "{name} {}", fee_name(*fees)),
+            PolicyChange::SetMaxExpiration(epochs) => write!(f, "{name} {epochs} epochs"),
+            PolicyChange::SetQuotePolicy(quotes) => write!(f, "{name} {}", render_quotes(quotes)),
+            PolicyChange::SetMetadata { key, value } => write!(f, "{name} {key} = {value:?}"),
+            PolicyChange::DeleteMetadata { key } => write!(f, "{name} {key}"),
+            PolicyChange::SetSecret { name: secret, value } => {
+                write!(f, "{name} {secret} ({} encrypted bytes, not shown)", value.len())
+            }
+            PolicyChange::DeleteSecret { name: secret } => write!(f, "{name} {secret}"),
+            PolicyChange::TransferRoflAdmin { new_admin } => write!(f, "{name} to {new_admin}"),
+            PolicyChange::RenounceRoflAdmin => write!(f, "{name} (NO ADMIN, FOREVER)"),
+            PolicyChange::RemoveApp => write!(f, "{}", self.function_name()),
+        }
+    }
+}
+
+impl Display for PolicyCall {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.change)?;
+        match self.expected_version {
+            Some(0) => write!(f, "  [no version check]"),
+            Some(version) => write!(f, "  [expects v{version}]"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Display for OwnerCall {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            OwnerCall::WithdrawStake => write!(f, "withdrawStake (refunded stakes to the owner)"),
+            OwnerCall::TransferOwnership { new_owner } => write!(f, "transferOwnership to {new_owner}"),
+            OwnerCall::AcceptOwnership => write!(f, "acceptOwnership"),
+            OwnerCall::RenounceOwnership => write!(f, "renounceOwnership (disabled, reverts)"),
+            OwnerCall::View { function } => write!(f, "{function} (a view: no effect)"),
+        }
+    }
+}
+
+fn write_decoded(f: &mut Formatter<'_>, decoded: &DecodedCalldata, indent: usize) -> fmt::Result {
+    let pad = " ".repeat(indent);
+    match decoded {
+        DecodedCalldata::Change(call) => writeln!(f, "{pad}{call}"),
+        DecodedCalldata::Owner(call) => writeln!(f, "{pad}{call}"),
+        DecodedCalldata::NotInterpreted { function } => {
+            writeln!(f, "{pad}{function} (NOT INTERPRETED: effect not shown below)")
+        }
+        DecodedCalldata::Multicall { calls } => {
+            writeln!(f, "{pad}multicall ({} calls, one rofl.Update)", calls.len())?;
+            calls.iter().try_for_each(|inner| write_decoded(f, inner, indent + 2))
+        }
+    }
+}
+
+impl Display for DecodedCalldata {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        write_decoded(f, self, 0)
+    }
+}
+
+impl Display for Warning {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self.severity {
+            Severity::Critical => write!(f, "!!! CRITICAL  {}", self.message),
+            Severity::Caution => write!(f, "(!) caution   {}", self.message),
+        }
+    }
+}
+
+fn enclave_text(line: &EnclaveLine) -> String {
+    let mut text = format!("{}  {}", line.id, line.tee);
+    if let Some(note) = &line.note {
+        if let Some(version) = &note.version {
+            text.push_str(&format!("  {version}"));
+        }
+        if let Some(description) = &note.description {
+            text.push_str(&format!("  \"{description}\""));
+        }
+    }
+    text
+}
+
+impl ConfigDiff {
+    fn write_changes(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        if self.is_empty() {
+            return writeln!(f, "  (no change to the app's config)");
+        }
+        let mut label = "Enclaves";
+        for line in &self.enclaves_added {
+            row(f, label, "+", enclave_text(line))?;
+            label = "";
+        }
+        for line in &self.enclaves_removed {
+            row(f, label, "-", enclave_text(line))?;
+            label = "";
+        }
+        if label.is_empty() {
+            row(f, "", "=", format!("{} kept", self.enclaves_kept.len()))?;
+        }
+        if let Some(change) = &self.endorsements {
+            row(f, "Endorsements", "", &change.before)?;
+            row(f, "", "→", &change.after)?;
+        }
+        if let Some(change) = &self.fees {
+            row(f, "Fees", "", format!("{} → {}", fee_name(change.before), fee_name(change.after)))?;
+        }
+        if let Some(change) = &self.max_expiration {
+            row(f, "Max expiration", "", format!("{} → {} epochs", change.before, change.after))?;
+        }
+        let mut label = "Quotes";
+        for change in &self.quotes {
+            row(f, label, "", format!("{}: {} → {}", change.field, change.before, change.after))?;
+            label = "";
+        }
+        let mut label = "Metadata";
+        for change in &self.metadata {
+            match change {
+                MetadataChange::Added { key, value } => row(f, label, "+", format!("{key} = {value:?}"))?,
+                MetadataChange::Changed { key, before, after } => {
+                    row(f, label, "~", format!("{key}: {before:?} → {after:?}"))?
+                }
+                MetadataChange::Removed { key, value } => {
+                    row(f, label, "-", format!("{key} (was {value:?})"))?
+                }
+            }
+            label = "";
+        }
+        let mut label = "Secrets";
+        for change in &self.secrets {
+            match change {
+                SecretChange::Added(name) => row(f, label, "+", format!("{name} (value not shown)"))?,
+                SecretChange::Changed(name) => row(f, label, "~", format!("{name} (new value, not shown)"))?,
+                SecretChange::Removed(name) => row(f, label, "-", name)?,
+            }
+            label = "";
+        }
+        if let Some(change) = &self.admin {
+            let show = |admin: &Option<roflgov_types::ids::Address>| {
+                admin.map_or_else(|| "NONE (nobody, forever)".to_owned(), |a| a.to_string())
+            };
+            row(f, "Admin", "", format!("{} → {}", show(&change.before), show(&change.after)))?;
+        }
+        Ok(())
+    }
+}
+
+fn write_warnings(f: &mut Formatter<'_>, warnings: &[Warning]) -> fmt::Result {
+    if warnings.is_empty() {
+        return Ok(());
+    }
+    writeln!(f, "\nWarnings")?;
+    let mut sorted: Vec<&Warning> = warnings.iter().collect();
+    sorted.sort_by_key(|warning| std::cmp::Reverse(warning.severity));
+    sorted.iter().try_for_each(|warning| writeln!(f, "  {warning}"))
+}
+
+impl Display for ConfigDiff {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        writeln!(f, "Changes to app {}", self.app)?;
+        self.write_changes(f)?;
+        write_warnings(f, &self.warnings)
+    }
+}
+
+impl Display for Review {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        write!(f, "Review of {} call(s) for app {}", self.calls.len(), self.app)?;
+        match self.current_version {
+            Some(version) => writeln!(f, " (policy contract version {version})")?,
+            None => writeln!(f)?,
+        }
+        writeln!(f, "\nCalls")?;
+        for call in &self.calls {
+            let value =
+                if call.value.is_zero() { String::new() } else { format!("  value {} wei", call.value) };
+            match &call.reading {
+                CallReading::PolicyContract { decoded } => {
+                    writeln!(f, "  #{:<3}{}  policy contract{value}", call.index, call.to)?;
+                    write_decoded(f, decoded, 8)?;
+                }
+                CallReading::Subcall { method, app } => {
+                    writeln!(f, "  #{:<3}{}  subcall precompile{value}", call.index, call.to)?;
+                    match app {
+                        Some(app) => {
+                            writeln!(f, "        {method} of {app} (raw CBOR body, decoded strictly)")?
+                        }
+                        None => writeln!(f, "        {method} (raw CBOR body, decoded strictly)")?,
+                    }
+                }
+                CallReading::Unknown { reason } => {
+                    writeln!(f, "  #{:<3}{}  UNKNOWN{value}", call.index, call.to)?;
+                    writeln!(f, "        {reason}")?;
+                }
+            }
+        }
+        writeln!(f, "\nChanges")?;
+        self.diff.write_changes(f)?;
+        if let Some(stale) = &self.stale {
+            writeln!(
+                f,
+                "\n  Version check   drafted for v{}, app is at v{}: STALE",
+                stale.expected, stale.current
+            )?;
+        }
+        write_warnings(f, &self.warnings)?;
+        if self.has_critical() {
+            writeln!(f, "\nVerdict: DO NOT SIGN unless every critical warning above is intended.")?;
+        }
+        Ok(())
+    }
+}

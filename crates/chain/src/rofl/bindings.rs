@@ -1,0 +1,69 @@
+//! Contract bindings generated from forge's artifacts (`out/`), and the one conversion path
+//! between their ABI structs and `roflgov_types`.
+//!
+//! `sol!` generates its own struct types for `RoflTypes.sol` inside each contract module
+//! (`RoflAppAdmin::AppConfig`, `RoflModuleStandIn::EnclaveIdentity`, ...). They have exactly the
+//! ABI layout of the mirrors in [`roflgov_types::abi`], so [`reencode`] moves a value between
+//! the two by ABI-encoding it once; the typed model conversions then live in
+//! `roflgov_types::abi` alone.
+
+use alloy::sol;
+use alloy::sol_types::{SolType, SolValue};
+
+sol!(
+    /// The roflgov app policy contract (`contracts/rofl/RoflAppAdmin.sol`).
+    #[allow(missing_docs)]
+    #[sol(rpc)]
+    #[derive(Debug, PartialEq, Eq)]
+    RoflAppAdmin,
+    "../../out/RoflAppAdmin.sol/RoflAppAdmin.json"
+);
+
+sol!(
+    /// The local ROFL module stand-in (`contracts/testing/RoflModuleStandIn.sol`), installed at
+    /// the subcall precompile address on local chains only.
+    #[allow(missing_docs)]
+    #[sol(rpc)]
+    #[derive(Debug, PartialEq, Eq)]
+    RoflModuleStandIn,
+    "../../out/RoflModuleStandIn.sol/RoflModuleStandIn.json"
+);
+
+/// Moves a value between two `sol!` types with the same ABI layout (e.g.
+/// `RoflAppAdmin::AppConfig` and `roflgov_types::abi::AppConfig`) by ABI-encoding it once.
+///
+/// # Panics
+/// Only if the layouts differ: a mismatch between `RoflTypes.sol` and `roflgov_types::abi`
+/// that the `bindings_match_types_abi` unit test catches.
+pub(crate) fn reencode<A, B>(value: &A) -> B
+where
+    A: SolValue,
+    B: SolValue + From<<B::SolType as SolType>::RustType>,
+{
+    B::abi_decode(&value.abi_encode())
+        .expect("sol! struct layouts of RoflTypes.sol and roflgov_types::abi agree")
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy::sol_types::SolStruct;
+    use roflgov_types::abi as types_abi;
+
+    use super::{RoflAppAdmin, RoflModuleStandIn};
+
+    /// Field names and types (nested structs included) agree, so [`super::reencode`] is exact.
+    #[test]
+    fn bindings_match_types_abi() {
+        fn layout<T: SolStruct>() -> String {
+            T::eip712_encode_type().into_owned()
+        }
+        assert_eq!(layout::<RoflAppAdmin::AppConfig>(), layout::<types_abi::AppConfig>());
+        assert_eq!(layout::<RoflAppAdmin::AppPolicy>(), layout::<types_abi::AppPolicy>());
+        assert_eq!(layout::<RoflAppAdmin::QuotePolicy>(), layout::<types_abi::QuotePolicy>());
+        assert_eq!(layout::<RoflAppAdmin::EndorsementNode>(), layout::<types_abi::EndorsementNode>());
+        assert_eq!(layout::<RoflAppAdmin::MetadataEntry>(), layout::<types_abi::MetadataEntry>());
+        assert_eq!(layout::<RoflAppAdmin::SecretEntry>(), layout::<types_abi::SecretEntry>());
+        assert_eq!(layout::<RoflModuleStandIn::MetadataEntry>(), layout::<types_abi::MetadataEntry>());
+        assert_eq!(layout::<RoflModuleStandIn::SecretEntry>(), layout::<types_abi::SecretEntry>());
+    }
+}

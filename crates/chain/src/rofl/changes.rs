@@ -1,0 +1,705 @@
+//! Policy contract calls as typed changes: [`PolicyChange`] ⇄ calldata, and the same change
+//! applied to a [`AppConfig`] exactly as the contract applies it.
+//!
+//! The Safe and Governor flows send what [`changes_to_calldata`] builds; reviewers see what
+//! [`decode_calldata`] reads back from any calldata addressed to the contract, `multicall`
+//! batches included.
+
+use alloy::{
+    primitives::{Bytes, U256},
+    sol_types::{SolCall, SolInterface},
+};
+use roflgov_types::{
+    AllowedEndorsement, AppAuthPolicy, AppConfig, AppId, EnclaveIdentity, FeePolicy, IdentifierScheme,
+    Metadata, QuotePolicy, Secrets,
+    abi::{self as types_abi, AbiError},
+    ids::Address as OasisAddress,
+    limits,
+};
+use serde::Serialize;
+
+use super::bindings::{RoflAppAdmin, reencode};
+
+/// Stake `createApp` must carry: 100 ROSE.
+pub const CREATE_STAKE: U256 = U256::from_limbs([0x6bc7_5e2d_6310_0000, 0x5, 0, 0]);
+
+/// One change a governance proposal can make through the policy contract.
+///
+/// App-scoped changes name no app themselves: the app and the expected version travel with
+/// them ([`changes_to_calldata`], [`PolicyCall`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "change", content = "args", rename_all = "snake_case")]
+pub enum PolicyChange {
+    /// `createApp(policy, metadata, scheme)` with [`CREATE_STAKE`] as value.
+    CreateApp {
+        /// Initial policy.
+        policy: AppAuthPolicy,
+        /// Initial metadata.
+        metadata: Metadata,
+        /// How the module derives the id.
+        scheme: IdentifierScheme,
+    },
+    /// `adoptApp(app, policy, metadata, secrets)`: take over an app whose ROFL admin already is
+    /// the contract, writing this complete config.
+    AdoptApp {
+        /// The policy to write.
+        policy: AppAuthPolicy,
+        /// The metadata to write.
+        metadata: Metadata,
+        /// The secrets to write (names only in serialized form).
+        #[serde(serialize_with = "serialize_secret_names")]
+        secrets: Secrets,
+    },
+    /// `addEnclave`.
+    AddEnclave(EnclaveIdentity),
+    /// `removeEnclave`.
+    RemoveEnclave(EnclaveIdentity),
+    /// `setEndorsements`: replace the whole endorsement list.
+    SetEndorsements(Vec<AllowedEndorsement>),
+    /// `setFees`.
+    SetFees(FeePolicy),
+    /// `setMaxExpiration` (epochs).
+    SetMaxExpiration(u64),
+    /// `setQuotePolicy`.
+    SetQuotePolicy(QuotePolicy),
+    /// `setMetadata(key, value)`: add or overwrite.
+    SetMetadata {
+        /// Metadata key.
+        key: String,
+        /// New value.
+        value: String,
+    },
+    /// `deleteMetadata(key)`.
+    DeleteMetadata {
+        /// Metadata key.
+        key: String,
+    },
+    /// `setSecret(name, value)`: add or overwrite an encrypted secret.
+    SetSecret {
+        /// Secret name.
+        name: String,
+        /// Encrypted value (never serialized).
+        #[serde(skip)]
+        value: Bytes,
+    },
+    /// `deleteSecret(name)`.
+    DeleteSecret {
+        /// Secret name.
+        name: String,
+    },
+    /// `transferRoflAdmin(newAdmin)`: the app leaves the contract's management.
+    TransferRoflAdmin {
+        /// The next ROFL admin.
+        new_admin: OasisAddress,
+    },
+    /// `renounceRoflAdmin`: the app is left with no admin, for good.
+    RenounceRoflAdmin,
+    /// `removeApp`: the app is deleted and the stake refunded to the contract.
+    RemoveApp,
+}
+
+fn serialize_secret_names<S: serde::Serializer>(secrets: &Secrets, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(secrets.keys())
+}
+
+/// A decoded call on the policy contract that changes an app (or creates one).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PolicyCall {
+    /// The app the call targets; `None` for `createApp` (the module assigns the id).
+    pub app: Option<AppId>,
+    /// `expectedVersion` (0 = no check); `None` for calls without one (`createApp`,
+    /// `adoptApp`).
+    pub expected_version: Option<u64>,
+    /// The change.
+    #[serde(flatten)]
+    pub change: PolicyChange,
+}
+
+/// A call on the policy contract that does not touch an app's config.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "call", rename_all = "snake_case")]
+pub enum OwnerCall {
+    /// `withdrawStake()`: refunded stakes to the owner.
+    WithdrawStake,
+    /// `transferOwnership(newOwner)` (two-step: takes effect on `acceptOwnership`).
+    TransferOwnership {
+        /// Proposed new owner of the contract (of every app it manages).
+        new_owner: alloy::primitives::Address,
+    },
+    /// `acceptOwnership()`.
+    AcceptOwnership,
+    /// `renounceOwnership()` (always reverts: disabled in the contract).
+    RenounceOwnership,
+    /// A view function (`getApp`, `encodeUpdate`, ...) sent as a transaction: no effect.
+    View {
+        /// Function name.
+        function: String,
+    },
+}
+
+/// Calldata for the policy contract, decoded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DecodedCalldata {
+    /// A config change.
+    Change(PolicyCall),
+    /// A contract-level call.
+    Owner(OwnerCall),
+    /// `multicall(calls)`: each inner call decoded in order.
+    Multicall {
+        /// The inner calls.
+        calls: Vec<DecodedCalldata>,
+    },
+    /// A state-changing function of the contract that this version of roflgov does not
+    /// interpret (its effect on the config is not modelled): reviewers must be told.
+    NotInterpreted {
+        /// Function name.
+        function: String,
+    },
+}
+
+impl DecodedCalldata {
+    /// Every config change in execution order, `multicall` batches flattened.
+    pub fn changes(&self) -> Vec<&PolicyCall> {
+        let mut out = Vec::new();
+        self.collect_changes(&mut out);
+        out
+    }
+
+    fn collect_changes<'a>(&'a self, out: &mut Vec<&'a PolicyCall>) {
+        match self {
+            DecodedCalldata::Change(call) => out.push(call),
+            DecodedCalldata::Owner(_) | DecodedCalldata::NotInterpreted { .. } => {}
+            DecodedCalldata::Multicall { calls } => calls.iter().for_each(|c| c.collect_changes(out)),
+        }
+    }
+
+    /// Every contract-level call, batches flattened.
+    pub fn owner_calls(&self) -> Vec<&OwnerCall> {
+        match self {
+            DecodedCalldata::Change(_) | DecodedCalldata::NotInterpreted { .. } => Vec::new(),
+            DecodedCalldata::Owner(call) => vec![call],
+            DecodedCalldata::Multicall { calls } => calls.iter().flat_map(|c| c.owner_calls()).collect(),
+        }
+    }
+
+    /// The state-changing functions whose effect is not interpreted, batches flattened.
+    pub fn not_interpreted(&self) -> Vec<&str> {
+        match self {
+            DecodedCalldata::NotInterpreted { function } => vec![function.as_str()],
+            DecodedCalldata::Multicall { calls } => calls.iter().flat_map(|c| c.not_interpreted()).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Whether a `multicall` sits inside another one (the contract reverts with
+    /// `NestedMulticall`).
+    pub fn has_nested_multicall(&self) -> bool {
+        match self {
+            DecodedCalldata::Multicall { calls } => {
+                calls.iter().any(|c| matches!(c, DecodedCalldata::Multicall { .. }))
+                    || calls.iter().any(DecodedCalldata::has_nested_multicall)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Why calldata could not be built or read.
+#[derive(Debug, thiserror::Error)]
+pub enum CalldataError {
+    /// Shorter than a selector.
+    #[error("calldata is {0} bytes long, shorter than a 4-byte selector")]
+    TooShort(usize),
+    /// The selector is none of the policy contract's functions.
+    #[error("unknown selector 0x{} for the policy contract", alloy::hex::encode(.0))]
+    UnknownSelector([u8; 4]),
+    /// The selector is known but the arguments do not decode (strictly).
+    #[error("arguments of {function} do not decode: {source}")]
+    BadArguments {
+        /// Function name.
+        function: &'static str,
+        /// The decoder's error.
+        #[source]
+        source: alloy::sol_types::Error,
+    },
+    /// A struct argument decodes but is no valid config (endorsement tree, fees, ...).
+    #[error("{function}: {source}")]
+    InvalidConfig {
+        /// Function name.
+        function: &'static str,
+        /// What is wrong.
+        #[source]
+        source: AbiError,
+    },
+    /// An inner call of `multicall` is invalid.
+    #[error("multicall call #{index}: {source}")]
+    InMulticall {
+        /// Position inside the batch.
+        index: usize,
+        /// The inner error.
+        #[source]
+        source: Box<CalldataError>,
+    },
+    /// `createApp` needs the stake as value, which a `multicall` cannot carry.
+    #[error("createApp cannot be batched: it needs the 100 ROSE stake as value and multicall is not payable")]
+    CreateInBatch,
+    /// No changes to encode.
+    #[error("no changes to encode")]
+    Empty,
+    /// A change that cannot be expressed in the ABI (e.g. an `and` with 256 children).
+    #[error("cannot encode {change}: {source}")]
+    Unencodable {
+        /// Change name.
+        change: &'static str,
+        /// Why.
+        #[source]
+        source: AbiError,
+    },
+}
+
+impl PolicyChange {
+    /// The Solidity function this change calls.
+    pub fn function_name(&self) -> &'static str {
+        match self {
+            PolicyChange::CreateApp { .. } => "createApp",
+            PolicyChange::AdoptApp { .. } => "adoptApp",
+            PolicyChange::AddEnclave(_) => "addEnclave",
+            PolicyChange::RemoveEnclave(_) => "removeEnclave",
+            PolicyChange::SetEndorsements(_) => "setEndorsements",
+            PolicyChange::SetFees(_) => "setFees",
+            PolicyChange::SetMaxExpiration(_) => "setMaxExpiration",
+            PolicyChange::SetQuotePolicy(_) => "setQuotePolicy",
+            PolicyChange::SetMetadata { .. } => "setMetadata",
+            PolicyChange::DeleteMetadata { .. } => "deleteMetadata",
+            PolicyChange::SetSecret { .. } => "setSecret",
+            PolicyChange::DeleteSecret { .. } => "deleteSecret",
+            PolicyChange::TransferRoflAdmin { .. } => "transferRoflAdmin",
+            PolicyChange::RenounceRoflAdmin => "renounceRoflAdmin",
+            PolicyChange::RemoveApp => "removeApp",
+        }
+    }
+
+    /// The value the call must carry ([`CREATE_STAKE`] for `createApp`, zero otherwise).
+    pub fn value(&self) -> U256 {
+        match self {
+            PolicyChange::CreateApp { .. } => CREATE_STAKE,
+            _ => U256::ZERO,
+        }
+    }
+
+    /// Calldata of this change on `app` with `expected_version` (0 = no check). `createApp`
+    /// ignores both; `adoptApp` ignores the version.
+    pub fn to_calldata(&self, app: AppId, expected_version: u64) -> Result<Bytes, CalldataError> {
+        use RoflAppAdmin as C;
+        let id = app.to_fixed_bytes();
+        let v = expected_version;
+        let unencodable = |source| CalldataError::Unencodable { change: self.function_name(), source };
+        let data = match self {
+            PolicyChange::CreateApp { policy, metadata, scheme } => C::createAppCall {
+                policy: reencode(&types_abi::AppPolicy::try_from(policy).map_err(unencodable)?),
+                metadata: reencode(&types_abi::metadata_to_abi(metadata)),
+                scheme: scheme.code(),
+            }
+            .abi_encode(),
+            PolicyChange::AdoptApp { policy, metadata, secrets } => C::adoptAppCall {
+                appId: id,
+                policy: reencode(&types_abi::AppPolicy::try_from(policy).map_err(unencodable)?),
+                metadata: reencode(&types_abi::metadata_to_abi(metadata)),
+                secrets: reencode(&types_abi::secrets_to_abi(secrets)),
+            }
+            .abi_encode(),
+            PolicyChange::AddEnclave(identity) => {
+                C::addEnclaveCall { appId: id, expectedVersion: v, identity: identity_to_abi(identity) }
+                    .abi_encode()
+            }
+            PolicyChange::RemoveEnclave(identity) => {
+                C::removeEnclaveCall { appId: id, expectedVersion: v, identity: identity_to_abi(identity) }
+                    .abi_encode()
+            }
+            PolicyChange::SetEndorsements(endorsements) => C::setEndorsementsCall {
+                appId: id,
+                expectedVersion: v,
+                endorsements: reencode(&types_abi::flatten_endorsements(endorsements).map_err(unencodable)?),
+            }
+            .abi_encode(),
+            PolicyChange::SetFees(fees) => {
+                C::setFeesCall { appId: id, expectedVersion: v, fees: fees.code() }.abi_encode()
+            }
+            PolicyChange::SetMaxExpiration(epochs) => {
+                C::setMaxExpirationCall { appId: id, expectedVersion: v, maxExpiration: *epochs }.abi_encode()
+            }
+            PolicyChange::SetQuotePolicy(quotes) => C::setQuotePolicyCall {
+                appId: id,
+                expectedVersion: v,
+                quotes: reencode(&quotes_to_abi(quotes)),
+            }
+            .abi_encode(),
+            PolicyChange::SetMetadata { key, value } => {
+                C::setMetadataCall { appId: id, expectedVersion: v, key: key.clone(), value: value.clone() }
+                    .abi_encode()
+            }
+            PolicyChange::DeleteMetadata { key } => {
+                C::deleteMetadataCall { appId: id, expectedVersion: v, key: key.clone() }.abi_encode()
+            }
+            PolicyChange::SetSecret { name, value } => {
+                C::setSecretCall { appId: id, expectedVersion: v, name: name.clone(), value: value.clone() }
+                    .abi_encode()
+            }
+            PolicyChange::DeleteSecret { name } => {
+                C::deleteSecretCall { appId: id, expectedVersion: v, name: name.clone() }.abi_encode()
+            }
+            PolicyChange::TransferRoflAdmin { new_admin } => C::transferRoflAdminCall {
+                appId: id,
+                expectedVersion: v,
+                newAdmin: new_admin.to_fixed_bytes(),
+            }
+            .abi_encode(),
+            PolicyChange::RenounceRoflAdmin => {
+                C::renounceRoflAdminCall { appId: id, expectedVersion: v }.abi_encode()
+            }
+            PolicyChange::RemoveApp => C::removeAppCall { appId: id, expectedVersion: v }.abi_encode(),
+        };
+        Ok(data.into())
+    }
+}
+
+/// Calldata for `changes` on `app`: the single call when there is one change, else one
+/// `multicall` (one `rofl.Update`, atomic). Every call carries `expected_version`, which the
+/// contract checks against the version the batch started from.
+pub fn changes_to_calldata(
+    app: AppId,
+    expected_version: u64,
+    changes: &[PolicyChange],
+) -> Result<Bytes, CalldataError> {
+    match changes {
+        [] => Err(CalldataError::Empty),
+        [single] => single.to_calldata(app, expected_version),
+        many => {
+            if many.iter().any(|c| matches!(c, PolicyChange::CreateApp { .. })) {
+                return Err(CalldataError::CreateInBatch);
+            }
+            let calls = many
+                .iter()
+                .map(|change| change.to_calldata(app, expected_version))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(RoflAppAdmin::multicallCall { calls }.abi_encode().into())
+        }
+    }
+}
+
+fn identity_to_abi(identity: &EnclaveIdentity) -> RoflAppAdmin::EnclaveIdentity {
+    RoflAppAdmin::EnclaveIdentity { mrEnclave: identity.mr_enclave, mrSigner: identity.mr_signer }
+}
+
+fn identity_from_abi(identity: &RoflAppAdmin::EnclaveIdentity) -> EnclaveIdentity {
+    EnclaveIdentity { mr_enclave: identity.mrEnclave, mr_signer: identity.mrSigner }
+}
+
+/// The ABI `QuotePolicy` of a model quote policy (through `AppPolicy`, the only place
+/// `roflgov_types::abi` converts it).
+fn quotes_to_abi(quotes: &QuotePolicy) -> types_abi::QuotePolicy {
+    let policy = AppAuthPolicy {
+        quotes: quotes.clone(),
+        enclaves: Vec::new(),
+        endorsements: Vec::new(),
+        fees: FeePolicy::EndorsingNode,
+        max_expiration: 0,
+    };
+    types_abi::AppPolicy::try_from(&policy).expect("a policy without endorsements always converts").quotes
+}
+
+fn quotes_from_abi(quotes: types_abi::QuotePolicy) -> Result<QuotePolicy, AbiError> {
+    let policy = types_abi::AppPolicy {
+        quotes,
+        enclaves: Vec::new(),
+        endorsements: Vec::new(),
+        fees: FeePolicy::EndorsingNode.code(),
+        maxExpiration: 0,
+    };
+    AppAuthPolicy::try_from(&policy).map(|policy| policy.quotes)
+}
+
+/// Decodes any calldata addressed to the policy contract, strictly (ABI validation on), with
+/// `multicall` batches decoded recursively.
+pub fn decode_calldata(data: &[u8]) -> Result<DecodedCalldata, CalldataError> {
+    use RoflAppAdmin::RoflAppAdminCalls as Call;
+    if data.len() < 4 {
+        return Err(CalldataError::TooShort(data.len()));
+    }
+    let selector: [u8; 4] = data[..4].try_into().expect("length checked");
+    if !RoflAppAdmin::RoflAppAdminCalls::valid_selector(selector) {
+        return Err(CalldataError::UnknownSelector(selector));
+    }
+    let call = Call::abi_decode_validate(data)
+        .map_err(|source| CalldataError::BadArguments { function: function_name_of(selector), source })?;
+    let change = |app: alloy::primitives::FixedBytes<21>, version: u64, change: PolicyChange| {
+        Ok(DecodedCalldata::Change(PolicyCall {
+            app: Some(AppId(app.0)),
+            expected_version: Some(version),
+            change,
+        }))
+    };
+    let invalid = |function: &'static str| move |source| CalldataError::InvalidConfig { function, source };
+    match call {
+        Call::createApp(c) => {
+            let policy: types_abi::AppPolicy = reencode(&c.policy);
+            let metadata: Vec<types_abi::MetadataEntry> = reencode(&c.metadata);
+            Ok(DecodedCalldata::Change(PolicyCall {
+                app: None,
+                expected_version: None,
+                change: PolicyChange::CreateApp {
+                    policy: AppAuthPolicy::try_from(&policy).map_err(invalid("createApp"))?,
+                    metadata: types_abi::metadata_from_abi(&metadata).map_err(invalid("createApp"))?,
+                    scheme: IdentifierScheme::from_code(c.scheme.into()).ok_or_else(|| {
+                        CalldataError::InvalidConfig {
+                            function: "createApp",
+                            source: AbiError::DataInAbsentPart("scheme: expected 0 or 1"),
+                        }
+                    })?,
+                },
+            }))
+        }
+        Call::adoptApp(c) => {
+            let policy: types_abi::AppPolicy = reencode(&c.policy);
+            let metadata: Vec<types_abi::MetadataEntry> = reencode(&c.metadata);
+            let secrets: Vec<types_abi::SecretEntry> = reencode(&c.secrets);
+            Ok(DecodedCalldata::Change(PolicyCall {
+                app: Some(AppId(c.appId.0)),
+                expected_version: None,
+                change: PolicyChange::AdoptApp {
+                    policy: AppAuthPolicy::try_from(&policy).map_err(invalid("adoptApp"))?,
+                    metadata: types_abi::metadata_from_abi(&metadata).map_err(invalid("adoptApp"))?,
+                    secrets: types_abi::secrets_from_abi(&secrets).map_err(invalid("adoptApp"))?,
+                },
+            }))
+        }
+        Call::addEnclave(c) => {
+            change(c.appId, c.expectedVersion, PolicyChange::AddEnclave(identity_from_abi(&c.identity)))
+        }
+        Call::removeEnclave(c) => {
+            change(c.appId, c.expectedVersion, PolicyChange::RemoveEnclave(identity_from_abi(&c.identity)))
+        }
+        Call::setEndorsements(c) => {
+            let nodes: Vec<types_abi::EndorsementNode> = reencode(&c.endorsements);
+            let tree = types_abi::unflatten_endorsements(&nodes).map_err(invalid("setEndorsements"))?;
+            change(c.appId, c.expectedVersion, PolicyChange::SetEndorsements(tree))
+        }
+        Call::setFees(c) => {
+            let fees = FeePolicy::from_code(u64::from(c.fees)).ok_or_else(|| {
+                CalldataError::InvalidConfig { function: "setFees", source: AbiError::InvalidFees(c.fees) }
+            })?;
+            change(c.appId, c.expectedVersion, PolicyChange::SetFees(fees))
+        }
+        Call::setMaxExpiration(c) => {
+            change(c.appId, c.expectedVersion, PolicyChange::SetMaxExpiration(c.maxExpiration))
+        }
+        Call::setQuotePolicy(c) => {
+            let quotes = quotes_from_abi(reencode(&c.quotes)).map_err(invalid("setQuotePolicy"))?;
+            change(c.appId, c.expectedVersion, PolicyChange::SetQuotePolicy(quotes))
+        }
+        Call::setMetadata(c) => {
+            change(c.appId, c.expectedVersion, PolicyChange::SetMetadata { key: c.key, value: c.value })
+        }
+        Call::deleteMetadata(c) => {
+            change(c.appId, c.expectedVersion, PolicyChange::DeleteMetadata { key: c.key })
+        }
+        Call::setSecret(c) => {
+            change(c.appId, c.expectedVersion, PolicyChange::SetSecret { name: c.name, value: c.value })
+        }
+        Call::deleteSecret(c) => {
+            change(c.appId, c.expectedVersion, PolicyChange::DeleteSecret { name: c.name })
+        }
+        Call::transferRoflAdmin(c) => change(
+            c.appId,
+            c.expectedVersion,
+            PolicyChange::TransferRoflAdmin { new_admin: OasisAddress(c.newAdmin.0) },
+        ),
+        Call::renounceRoflAdmin(c) => change(c.appId, c.expectedVersion, PolicyChange::RenounceRoflAdmin),
+        Call::removeApp(c) => change(c.appId, c.expectedVersion, PolicyChange::RemoveApp),
+        Call::multicall(c) => {
+            let calls = c
+                .calls
+                .iter()
+                .enumerate()
+                .map(|(index, inner)| {
+                    decode_calldata(inner)
+                        .map_err(|source| CalldataError::InMulticall { index, source: Box::new(source) })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(DecodedCalldata::Multicall { calls })
+        }
+        Call::withdrawStake(_) => Ok(DecodedCalldata::Owner(OwnerCall::WithdrawStake)),
+        Call::transferOwnership(c) => {
+            Ok(DecodedCalldata::Owner(OwnerCall::TransferOwnership { new_owner: c.newOwner }))
+        }
+        Call::acceptOwnership(_) => Ok(DecodedCalldata::Owner(OwnerCall::AcceptOwnership)),
+        Call::renounceOwnership(_) => Ok(DecodedCalldata::Owner(OwnerCall::RenounceOwnership)),
+        _ => {
+            let function = function_name_of(selector).to_owned();
+            if is_view(selector) {
+                Ok(DecodedCalldata::Owner(OwnerCall::View { function }))
+            } else {
+                Ok(DecodedCalldata::NotInterpreted { function })
+            }
+        }
+    }
+}
+
+/// The policy contract's ABI, from the same artifact the bindings come from.
+static POLICY_CONTRACT_ABI: std::sync::LazyLock<alloy::json_abi::JsonAbi> = std::sync::LazyLock::new(|| {
+    #[derive(serde::Deserialize)]
+    struct Artifact {
+        abi: alloy::json_abi::JsonAbi,
+    }
+    let artifact: Artifact =
+        serde_json::from_str(include_str!("../../../../out/RoflAppAdmin.sol/RoflAppAdmin.json"))
+            .expect("forge artifact of RoflAppAdmin has an ABI");
+    artifact.abi
+});
+
+/// Whether the policy contract function with `selector` is a view (or pure).
+fn is_view(selector: [u8; 4]) -> bool {
+    use alloy::json_abi::StateMutability;
+    POLICY_CONTRACT_ABI.functions().any(|function| {
+        function.selector() == selector
+            && matches!(function.state_mutability, StateMutability::View | StateMutability::Pure)
+    })
+}
+
+/// The Solidity name of a policy contract function, from its selector.
+fn function_name_of(selector: [u8; 4]) -> &'static str {
+    RoflAppAdmin::RoflAppAdminCalls::SELECTORS
+        .iter()
+        .position(|s| *s == selector)
+        .map(|i| RoflAppAdmin::RoflAppAdminCalls::SIGNATURES[i])
+        .map(|signature| signature.split('(').next().unwrap_or(signature))
+        .unwrap_or("<unknown>")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Applying changes to a config, as the contract does
+// ---------------------------------------------------------------------------------------------
+
+/// Why a change would revert in the contract (the contract's custom error, in words).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize)]
+#[serde(tag = "error", rename_all = "snake_case")]
+pub enum ApplyError {
+    /// `EnclaveAlreadyAllowed`.
+    #[error("enclave {0} is already allowed")]
+    EnclaveAlreadyAllowed(String),
+    /// `EnclaveNotAllowed`.
+    #[error("enclave {0} is not in the policy")]
+    EnclaveNotAllowed(String),
+    /// `MetadataKeyNotFound`.
+    #[error("metadata key {0:?} does not exist")]
+    MetadataKeyNotFound(String),
+    /// `SecretNotFound`.
+    #[error("secret {0:?} does not exist")]
+    SecretNotFound(String),
+    /// `ZeroAdmin`.
+    #[error("the new ROFL admin is the zero address (use renounceRoflAdmin)")]
+    ZeroAdmin,
+    /// `InvalidMaxExpiration`.
+    #[error("max_expiration {0} exceeds the module limit of {max} epochs", max = limits::MAX_EXPIRATION_EPOCHS)]
+    InvalidMaxExpiration(u64),
+    /// `TooManyEntries`.
+    #[error("{what} would hold {count} entries, more than the module's {max}", max = limits::MAX_METADATA_PAIRS)]
+    TooManyEntries {
+        /// `metadata` or `secrets`.
+        what: &'static str,
+        /// The count after the change.
+        count: usize,
+    },
+    /// `EmptyEnclaveList` (checked when the update is sent).
+    #[error("the update would leave no enclave identity (every instance locked out)")]
+    EmptyEnclaveList,
+    /// The change does not apply to an existing config (`createApp`).
+    #[error("{0} does not change an existing app")]
+    NotAnUpdate(&'static str),
+}
+
+/// Base64 of `mr_enclave ‖ mr_signer`: the `id` rofl.yaml writes.
+pub fn enclave_text_id(identity: &EnclaveIdentity) -> String {
+    use base64::Engine as _;
+    let mut raw = [0u8; 64];
+    raw[..32].copy_from_slice(identity.mr_enclave.as_slice());
+    raw[32..].copy_from_slice(identity.mr_signer.as_slice());
+    base64::engine::general_purpose::STANDARD.encode(raw)
+}
+
+impl PolicyChange {
+    /// Applies the change to `config` as the contract does (enclaves: append, swap-and-pop
+    /// removal; the admin only changes through transfer/renounce). The final lock-out check
+    /// (no enclave left) is [`check_sendable`], made once per update, as the contract makes it
+    /// once per batch.
+    pub fn apply(&self, config: &mut AppConfig) -> Result<(), ApplyError> {
+        match self {
+            PolicyChange::CreateApp { .. } => return Err(ApplyError::NotAnUpdate("createApp")),
+            PolicyChange::AdoptApp { policy, metadata, secrets } => {
+                config.policy = policy.clone();
+                config.metadata = metadata.clone();
+                config.secrets = secrets.clone();
+            }
+            PolicyChange::AddEnclave(identity) => {
+                if config.policy.enclaves.contains(identity) {
+                    return Err(ApplyError::EnclaveAlreadyAllowed(enclave_text_id(identity)));
+                }
+                config.policy.enclaves.push(*identity);
+            }
+            PolicyChange::RemoveEnclave(identity) => {
+                let position = config
+                    .policy
+                    .enclaves
+                    .iter()
+                    .position(|known| known == identity)
+                    .ok_or_else(|| ApplyError::EnclaveNotAllowed(enclave_text_id(identity)))?;
+                config.policy.enclaves.swap_remove(position);
+            }
+            PolicyChange::SetEndorsements(endorsements) => config.policy.endorsements = endorsements.clone(),
+            PolicyChange::SetFees(fees) => config.policy.fees = *fees,
+            PolicyChange::SetMaxExpiration(epochs) => {
+                if *epochs > limits::MAX_EXPIRATION_EPOCHS {
+                    return Err(ApplyError::InvalidMaxExpiration(*epochs));
+                }
+                config.policy.max_expiration = *epochs;
+            }
+            PolicyChange::SetQuotePolicy(quotes) => config.policy.quotes = quotes.clone(),
+            PolicyChange::SetMetadata { key, value } => {
+                config.metadata.insert(key.clone(), value.clone());
+                if config.metadata.len() > limits::MAX_METADATA_PAIRS {
+                    return Err(ApplyError::TooManyEntries {
+                        what: "metadata",
+                        count: config.metadata.len(),
+                    });
+                }
+            }
+            PolicyChange::DeleteMetadata { key } => {
+                config.metadata.remove(key).ok_or_else(|| ApplyError::MetadataKeyNotFound(key.clone()))?;
+            }
+            PolicyChange::SetSecret { name, value } => {
+                config.secrets.insert(name.clone(), value.clone());
+                if config.secrets.len() > limits::MAX_SECRET_PAIRS {
+                    return Err(ApplyError::TooManyEntries { what: "secrets", count: config.secrets.len() });
+                }
+            }
+            PolicyChange::DeleteSecret { name } => {
+                config.secrets.remove(name).ok_or_else(|| ApplyError::SecretNotFound(name.clone()))?;
+            }
+            PolicyChange::TransferRoflAdmin { new_admin } => {
+                if new_admin.is_zero() {
+                    return Err(ApplyError::ZeroAdmin);
+                }
+                config.admin = Some(*new_admin);
+            }
+            PolicyChange::RenounceRoflAdmin => config.admin = None,
+            PolicyChange::RemoveApp => {}
+        }
+        Ok(())
+    }
+}
+
+/// The check the contract makes before it sends an update.
+pub fn check_sendable(config: &AppConfig) -> Result<(), ApplyError> {
+    if config.policy.enclaves.is_empty() { Err(ApplyError::EmptyEnclaveList) } else { Ok(()) }
+}

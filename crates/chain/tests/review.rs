@@ -1,0 +1,508 @@
+//! The review signers and voters read before they sign: policy contract calls (single and
+//! multicall), today's direct subcalls with opaque CBOR, stale versions, unknown calls, and
+//! the rendering (text and JSON) that never shows a secret value.
+
+use alloy::primitives::{Address, B256, Bytes, U256, address, keccak256};
+use alloy::sol_types::SolCall as _;
+use roflgov_chain::rofl::bindings::RoflAppAdmin;
+use roflgov_chain::{
+    SUBCALL_PRECOMPILE,
+    review::{
+        CallReading, ConfigDiff, EnclaveNote, EnclaveNotes, MetadataChange, ProposedCall, Reviewer,
+        SecretChange, Severity, WarningKind, render_endorsements, review_calls,
+    },
+    rofl::{
+        CalldataError, DecodedCalldata, PolicyChange, changes_to_calldata, decode_calldata, enclave_text_id,
+        plan::ReleaseTarget, plan_release, subcall::encode_subcall,
+    },
+};
+use roflgov_types::{
+    AllowedEndorsement, AppConfig, AppId, EnclaveIdentity, FeePolicy, IdentifierScheme, Metadata,
+    QuotePolicy, Remove, Update, cbor,
+    ids::Address as OasisAddress,
+    manifest::{DeploymentConfig, Manifest},
+};
+use rstest::{fixture, rstest};
+
+const TALOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/talos-rofl.yaml");
+const POLICY_CONTRACT: Address = address!("5FbDB2315678afecb367f032d93F642f64180aa3");
+/// The Talos Safe on mainnet.
+const SAFE: Address = address!("70739eB50e269f1f1eb27c6f8932f63389B1Cb63");
+
+#[fixture]
+fn deployment() -> DeploymentConfig {
+    Manifest::from_path(TALOS).unwrap().deployment("mainnet").unwrap()
+}
+
+/// The Talos app as the module holds it today: the manifest's policy and secrets, admin = its
+/// Safe, some metadata.
+#[fixture]
+fn talos(deployment: DeploymentConfig) -> AppConfig {
+    let mut metadata = Metadata::new();
+    metadata.insert("net.oasis.rofl.name".into(), "talos".into());
+    metadata.insert("net.oasis.rofl.version".into(), "0.1.0".into());
+    AppConfig {
+        id: deployment.app_id.unwrap(),
+        policy: deployment.policy.clone(),
+        admin: Some(OasisAddress::from_eth(SAFE)),
+        metadata,
+        secrets: deployment.secrets.clone(),
+    }
+}
+
+fn tdx(label: &str) -> EnclaveIdentity {
+    EnclaveIdentity { mr_enclave: keccak256(label.as_bytes()), mr_signer: B256::ZERO }
+}
+
+fn to_policy(data: Bytes) -> ProposedCall {
+    ProposedCall::call(POLICY_CONTRACT, U256::ZERO, data)
+}
+
+fn update_of(config: &AppConfig) -> Update {
+    Update {
+        id: config.id,
+        policy: config.policy.clone(),
+        admin: config.admin,
+        metadata: config.metadata.clone(),
+        secrets: config.secrets.clone(),
+    }
+}
+
+fn direct_update(update: &Update) -> ProposedCall {
+    ProposedCall::call(
+        SUBCALL_PRECOMPILE,
+        U256::ZERO,
+        encode_subcall("rofl.Update", &cbor::encode_update(update)),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calldata round trips
+// ---------------------------------------------------------------------------------------------
+
+#[rstest]
+#[case::add(PolicyChange::AddEnclave(tdx("a")))]
+#[case::remove(PolicyChange::RemoveEnclave(tdx("b")))]
+#[case::endorsements(PolicyChange::SetEndorsements(vec![AllowedEndorsement::And(vec![
+    AllowedEndorsement::RoleCompute {},
+    AllowedEndorsement::Or(vec![AllowedEndorsement::Node(B256::repeat_byte(7)), AllowedEndorsement::Any {}]),
+])]))]
+#[case::fees(PolicyChange::SetFees(FeePolicy::Instance))]
+#[case::max_expiration(PolicyChange::SetMaxExpiration(7))]
+#[case::quotes_none(PolicyChange::SetQuotePolicy(QuotePolicy { pcs: None }))]
+#[case::quotes_default(PolicyChange::SetQuotePolicy(roflgov_types::AppAuthPolicy::default().quotes))]
+#[case::set_metadata(PolicyChange::SetMetadata { key: "k".into(), value: "v".into() })]
+#[case::delete_metadata(PolicyChange::DeleteMetadata { key: "k".into() })]
+#[case::set_secret(PolicyChange::SetSecret { name: "API".into(), value: Bytes::from_static(b"\x01\x02") })]
+#[case::delete_secret(PolicyChange::DeleteSecret { name: "API".into() })]
+#[case::transfer(PolicyChange::TransferRoflAdmin { new_admin: OasisAddress::from_eth(SAFE) })]
+#[case::renounce(PolicyChange::RenounceRoflAdmin)]
+#[case::remove_app(PolicyChange::RemoveApp)]
+fn every_change_round_trips_through_calldata(#[case] change: PolicyChange, talos: AppConfig) {
+    let single = change.to_calldata(talos.id, 4).unwrap();
+    let decoded = decode_calldata(&single).unwrap();
+    let DecodedCalldata::Change(call) = decoded else { panic!("{decoded:?}") };
+    assert_eq!((call.app, call.expected_version, &call.change), (Some(talos.id), Some(4), &change));
+
+    let batch =
+        changes_to_calldata(talos.id, 4, &[change.clone(), PolicyChange::SetMaxExpiration(3)]).unwrap();
+    let decoded = decode_calldata(&batch).unwrap();
+    let changes: Vec<_> = decoded.changes().into_iter().map(|c| c.change.clone()).collect();
+    assert_eq!(changes, vec![change.clone(), PolicyChange::SetMaxExpiration(3)]);
+
+    // The JSON form names the function and never carries a secret value.
+    let json = serde_json::to_value(&decoded).unwrap();
+    assert_eq!(json["kind"], "multicall");
+    let first = &json["calls"][0];
+    assert_eq!(first["change"], serde_json::to_value(&change).unwrap()["change"]);
+    assert!(!json.to_string().contains("0102"), "{json}");
+    assert!(!change.to_string().contains("0x0102"), "{change}");
+}
+
+#[rstest]
+fn create_and_adopt_round_trip(talos: AppConfig) {
+    let create = PolicyChange::CreateApp {
+        policy: talos.policy.clone(),
+        metadata: talos.metadata.clone(),
+        scheme: IdentifierScheme::CreatorNonce,
+    };
+    let decoded = decode_calldata(&create.to_calldata(AppId::default(), 0).unwrap()).unwrap();
+    assert_eq!(decoded.changes()[0].change, create);
+    assert_eq!(decoded.changes()[0].app, None);
+    assert!(matches!(
+        changes_to_calldata(talos.id, 0, &[create, PolicyChange::RemoveApp]),
+        Err(CalldataError::CreateInBatch)
+    ));
+
+    let adopt = PolicyChange::AdoptApp {
+        policy: talos.policy.clone(),
+        metadata: talos.metadata.clone(),
+        secrets: talos.secrets.clone(),
+    };
+    let decoded = decode_calldata(&adopt.to_calldata(talos.id, 0).unwrap()).unwrap();
+    assert_eq!(decoded.changes()[0].change, adopt);
+    assert_eq!(decoded.changes()[0].app, Some(talos.id));
+}
+
+#[rstest]
+fn nested_multicall_is_decoded_and_flagged(talos: AppConfig) {
+    let inner = changes_to_calldata(
+        talos.id,
+        0,
+        &[PolicyChange::SetFees(FeePolicy::Instance), PolicyChange::SetMaxExpiration(4)],
+    )
+    .unwrap();
+    let outer = roflgov_chain::rofl::bindings::RoflAppAdmin::multicallCall { calls: vec![inner] };
+    let data = Bytes::from(alloy::sol_types::SolCall::abi_encode(&outer));
+    let decoded = decode_calldata(&data).unwrap();
+    assert!(decoded.has_nested_multicall());
+    assert_eq!(decoded.changes().len(), 2);
+    let review = review_calls(&talos, 1, &[to_policy(data)], POLICY_CONTRACT);
+    assert!(
+        review
+            .warnings
+            .iter()
+            .any(|w| w.kind == WarningKind::WouldRevert && w.message.contains("NestedMulticall"))
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Releases through the policy contract
+// ---------------------------------------------------------------------------------------------
+
+#[rstest]
+fn release_review_shows_exactly_the_identities_with_their_notes(
+    talos: AppConfig,
+    deployment: DeploymentConfig,
+) {
+    let old = talos.policy.enclaves[0];
+    let new = tdx("talos 0.2.0");
+    let mut notes = EnclaveNotes::from_deployment(&deployment);
+    notes.insert(
+        new,
+        EnclaveNote { version: Some("0.2.0".into()), description: Some("GPT-5 agent".into()), source: None },
+    );
+
+    let mut target = talos.policy.clone();
+    target.enclaves = vec![talos.policy.enclaves[1], new];
+    let changes = plan_release(&talos, &ReleaseTarget::policy_only(target)).unwrap();
+    assert_eq!(changes, vec![PolicyChange::AddEnclave(new), PolicyChange::RemoveEnclave(old)]);
+
+    let data = changes_to_calldata(talos.id, 3, &changes).unwrap();
+    let review =
+        Reviewer::new(&talos).policy_contract(POLICY_CONTRACT, 3).notes(&notes).review(&[to_policy(data)]);
+
+    assert_eq!(review.diff.added_ids(), vec![enclave_text_id(&new)]);
+    assert_eq!(review.diff.removed_ids(), vec![enclave_text_id(&old)]);
+    assert_eq!(review.diff.enclaves_kept.len(), 1);
+    assert_eq!(review.diff.enclaves_added[0].note.as_ref().unwrap().version.as_deref(), Some("0.2.0"));
+    assert_eq!(review.diff.enclaves_added[0].tee, "tdx");
+    assert!(review.diff.endorsements.is_none());
+    assert!(review.diff.metadata.is_empty() && review.diff.secrets.is_empty() && review.diff.admin.is_none());
+    assert!(review.stale.is_none());
+    assert!(review.warnings.is_empty(), "{:?}", review.warnings);
+
+    let text = review.to_string();
+    assert!(text.contains(&format!("+ {}", enclave_text_id(&new))), "{text}");
+    assert!(text.contains(&format!("- {}", enclave_text_id(&old))), "{text}");
+    assert!(text.contains("0.2.0  \"GPT-5 agent\""), "{text}");
+    assert!(text.contains("multicall (2 calls, one rofl.Update)"), "{text}");
+    assert!(!text.contains("CRITICAL"), "{text}");
+}
+
+#[rstest]
+fn endorsement_tree_renders_readably(talos: AppConfig) {
+    assert_eq!(
+        render_endorsements(&talos.policy.endorsements),
+        "and(provider oasis1qzc8pldvm8vm3duvdrj63wgvkw34y9ucfcxzetqr, or(\
+         provider_instance_admin oasis1qpx5xq4kwtuawjdc0wty0d0mz08ha62jrc2c236j, \
+         provider_instance_admin oasis1qz2lty9v4glt5ts8ljhfpnd05dy3cwmtnyshws8q))"
+    );
+    let mut next = talos.clone();
+    next.policy.endorsements = vec![AllowedEndorsement::Any {}];
+    next.policy.fees = FeePolicy::Instance;
+    let diff = ConfigDiff::between(&talos, &next, None);
+    let change = diff.endorsements.as_ref().unwrap();
+    assert!(change.before.starts_with("and(provider oasis1"));
+    assert_eq!(change.after, "any");
+    assert!(diff.warnings.iter().any(|w| w.kind == WarningKind::AnyEndorsement));
+    assert!(diff.to_string().contains("endorsing_node → instance"), "{diff}");
+}
+
+#[rstest]
+fn metadata_and_secrets_are_diffed_by_key_and_secret_values_never_shown(talos: AppConfig) {
+    let secret_value = talos.secrets["OPENAI_API_KEY"].clone();
+    let changes = vec![
+        PolicyChange::SetMetadata { key: "net.oasis.rofl.version".into(), value: "0.2.0".into() },
+        PolicyChange::SetMetadata { key: "homepage".into(), value: "https://talos.is".into() },
+        PolicyChange::DeleteMetadata { key: "net.oasis.rofl.name".into() },
+        PolicyChange::SetSecret {
+            name: "OPENAI_API_KEY".into(),
+            value: Bytes::from_static(b"new ciphertext"),
+        },
+        PolicyChange::SetSecret { name: "X_TOKEN".into(), value: Bytes::from_static(b"another ciphertext") },
+    ];
+    let review = review_calls(
+        &talos,
+        2,
+        &[to_policy(changes_to_calldata(talos.id, 2, &changes).unwrap())],
+        POLICY_CONTRACT,
+    );
+    assert_eq!(
+        review.diff.metadata,
+        vec![
+            MetadataChange::Added { key: "homepage".into(), value: "https://talos.is".into() },
+            MetadataChange::Changed {
+                key: "net.oasis.rofl.version".into(),
+                before: "0.1.0".into(),
+                after: "0.2.0".into()
+            },
+            MetadataChange::Removed { key: "net.oasis.rofl.name".into(), value: "talos".into() },
+        ]
+    );
+    assert_eq!(
+        review.diff.secrets,
+        vec![SecretChange::Changed("OPENAI_API_KEY".into()), SecretChange::Added("X_TOKEN".into())]
+    );
+    let text = review.to_string();
+    let json = serde_json::to_string(&review).unwrap();
+    for output in [&text, &json] {
+        assert!(output.contains("OPENAI_API_KEY"));
+        for value in [secret_value.as_ref(), b"new ciphertext".as_slice(), b"another ciphertext".as_slice()] {
+            assert!(!output.contains(&alloy::hex::encode(value)), "secret value leaked as hex");
+            assert!(!output.contains(std::str::from_utf8(value).unwrap_or("\u{0}")), "secret value leaked");
+        }
+        let b64 = base64_of(secret_value.as_ref());
+        assert!(!output.contains(&b64[..20]), "secret value leaked as base64");
+    }
+}
+
+fn base64_of(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+#[rstest]
+fn removing_every_enclave_is_loud(talos: AppConfig) {
+    let changes: Vec<_> = talos.policy.enclaves.iter().copied().map(PolicyChange::RemoveEnclave).collect();
+    let review = review_calls(
+        &talos,
+        1,
+        &[to_policy(changes_to_calldata(talos.id, 1, &changes).unwrap())],
+        POLICY_CONTRACT,
+    );
+    assert!(review.has_warning(WarningKind::NoEnclaves));
+    assert!(
+        review
+            .warnings
+            .iter()
+            .any(|w| w.kind == WarningKind::WouldRevert && w.message.contains("no enclave"))
+    );
+    assert!(review.to_string().contains("THE ENCLAVE LIST WOULD BE EMPTY"));
+}
+
+#[rstest]
+fn changes_that_would_revert_are_reported(talos: AppConfig) {
+    let changes = vec![
+        PolicyChange::RemoveEnclave(tdx("never allowed")),
+        PolicyChange::DeleteSecret { name: "MISSING".into() },
+    ];
+    let review = review_calls(
+        &talos,
+        1,
+        &[to_policy(changes_to_calldata(talos.id, 1, &changes).unwrap())],
+        POLICY_CONTRACT,
+    );
+    let reverts: Vec<_> = review.warnings.iter().filter(|w| w.kind == WarningKind::WouldRevert).collect();
+    assert_eq!(reverts.len(), 2, "{reverts:?}");
+    assert!(review.diff.is_empty());
+}
+
+#[rstest]
+fn renounce_and_transfer_are_flagged(talos: AppConfig) {
+    let renounce = review_calls(
+        &talos,
+        1,
+        &[to_policy(PolicyChange::RenounceRoflAdmin.to_calldata(talos.id, 1).unwrap())],
+        POLICY_CONTRACT,
+    );
+    assert!(renounce.has_warning(WarningKind::AdminRemoved));
+    assert_eq!(renounce.diff.admin.as_ref().unwrap().after, None);
+
+    let ownership = roflgov_chain::rofl::bindings::RoflAppAdmin::transferOwnershipCall { newOwner: SAFE };
+    let review = review_calls(
+        &talos,
+        1,
+        &[to_policy(alloy::sol_types::SolCall::abi_encode(&ownership).into())],
+        POLICY_CONTRACT,
+    );
+    assert!(review.has_warning(WarningKind::OwnershipTransfer));
+    assert!(review.diff.is_empty());
+}
+
+#[rstest]
+fn a_view_sent_as_a_transaction_is_flagged(talos: AppConfig) {
+    let call = RoflAppAdmin::getAppCall { appId: talos.id.to_fixed_bytes() };
+    let review = review_calls(&talos, 1, &[to_policy(call.abi_encode().into())], POLICY_CONTRACT);
+    assert!(matches!(
+        &review.calls[0].reading,
+        CallReading::PolicyContract { decoded: DecodedCalldata::Owner(roflgov_chain::rofl::OwnerCall::View { function }) }
+            if function == "getApp"
+    ));
+    assert!(
+        review
+            .warnings
+            .iter()
+            .any(|w| w.kind == WarningKind::Unreviewable && w.severity == Severity::Caution)
+    );
+    assert!(review.diff.is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stale versions and unknown calls
+// ---------------------------------------------------------------------------------------------
+
+#[rstest]
+#[case::stale(2, true)]
+#[case::current(3, false)]
+fn stale_version_is_detected(talos: AppConfig, #[case] drafted_at: u64, #[case] stale: bool) {
+    let data = changes_to_calldata(talos.id, drafted_at, &[PolicyChange::SetMaxExpiration(5)]).unwrap();
+    let review = review_calls(&talos, 3, &[to_policy(data)], POLICY_CONTRACT);
+    assert_eq!(review.stale.is_some(), stale);
+    assert_eq!(review.has_warning(WarningKind::StaleVersion), stale);
+    if stale {
+        assert_eq!((review.stale.unwrap().expected, review.stale.unwrap().current), (2, 3));
+        assert!(review.to_string().contains("STALE"));
+    }
+}
+
+#[rstest]
+fn no_version_check_is_a_caution(talos: AppConfig) {
+    let data = changes_to_calldata(talos.id, 0, &[PolicyChange::SetMaxExpiration(5)]).unwrap();
+    let review = review_calls(&talos, 3, &[to_policy(data)], POLICY_CONTRACT);
+    assert!(review.stale.is_none());
+    assert!(
+        review
+            .warnings
+            .iter()
+            .any(|w| w.kind == WarningKind::NoVersionCheck && w.severity == Severity::Caution)
+    );
+}
+
+#[rstest]
+#[case::unknown_selector(POLICY_CONTRACT, Bytes::from_static(&[0xde, 0xad, 0xbe, 0xef, 0, 0]), "unknown selector 0xdeadbeef")]
+#[case::too_short(POLICY_CONTRACT, Bytes::from_static(&[0x01]), "shorter than a 4-byte selector")]
+#[case::bad_arguments(POLICY_CONTRACT, [RoflAppAdmin::addEnclaveCall::SELECTOR.as_slice(), &[1, 2, 3]].concat().into(), "arguments of addEnclave")]
+#[case::unknown_target(address!("00000000000000000000000000000000000000aa"), Bytes::new(), "unknown target")]
+#[case::precompile_garbage(SUBCALL_PRECOMPILE, Bytes::from_static(b"not abi"), "subcall precompile")]
+fn unknown_calls_are_reported_never_ignored(
+    talos: AppConfig,
+    #[case] to: Address,
+    #[case] data: Bytes,
+    #[case] reason_contains: &str,
+) {
+    let review = review_calls(&talos, 1, &[ProposedCall::call(to, U256::ZERO, data)], POLICY_CONTRACT);
+    let CallReading::Unknown { reason } = &review.calls[0].reading else { panic!("{:?}", review.calls[0]) };
+    assert!(reason.contains(reason_contains), "{reason}");
+    assert!(review.has_warning(WarningKind::Unreviewable));
+    assert!(review.has_critical());
+    assert!(review.to_string().contains("CANNOT BE REVIEWED"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Today's flow: direct subcalls with an opaque CBOR body
+// ---------------------------------------------------------------------------------------------
+
+#[rstest]
+fn todays_flow_update_without_admin_or_secrets_is_loud(talos: AppConfig) {
+    let mut update = update_of(&talos);
+    update.admin = None;
+    update.secrets.clear();
+    update.metadata.clear();
+    let review = Reviewer::new(&talos).review(&[direct_update(&update)]);
+
+    assert!(
+        matches!(&review.calls[0].reading, CallReading::Subcall { method, app } if method == "rofl.Update" && *app == Some(talos.id))
+    );
+    for kind in [WarningKind::AdminRemoved, WarningKind::SecretsWiped, WarningKind::MetadataWiped] {
+        let warning =
+            review.warnings.iter().find(|w| w.kind == kind).unwrap_or_else(|| panic!("no {kind:?}"));
+        assert_eq!(warning.severity, Severity::Critical);
+    }
+    assert_eq!(review.diff.secrets, vec![SecretChange::Removed("OPENAI_API_KEY".into())]);
+    let text = review.to_string();
+    assert!(text.contains("!!! CRITICAL  THE APP WOULD HAVE NO ADMIN"), "{text}");
+    assert!(text.contains("ALL SECRETS WOULD BE WIPED (OPENAI_API_KEY)"), "{text}");
+    assert!(text.contains("DO NOT SIGN"), "{text}");
+    let json: serde_json::Value = serde_json::to_value(&review).unwrap();
+    assert!(
+        json["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["kind"] == "admin_removed" && w["severity"] == "critical")
+    );
+}
+
+#[rstest]
+fn todays_flow_complete_update_shows_the_release(talos: AppConfig) {
+    let mut update = update_of(&talos);
+    let new = tdx("talos 0.2.0");
+    update.policy.enclaves = vec![new, talos.policy.enclaves[1]];
+    let review = Reviewer::new(&talos).review(&[direct_update(&update)]);
+    assert_eq!(review.diff.added_ids(), vec![enclave_text_id(&new)]);
+    assert_eq!(review.diff.removed_ids(), vec![enclave_text_id(&talos.policy.enclaves[0])]);
+    assert!(!review.has_critical(), "{review}");
+    assert!(review.has_warning(WarningKind::NoVersionCheck));
+}
+
+#[rstest]
+fn todays_flow_non_canonical_body_is_unreviewable(talos: AppConfig) {
+    let mut body = cbor::encode_update(&update_of(&talos));
+    body.push(0x00); // trailing byte
+    let call = ProposedCall::call(SUBCALL_PRECOMPILE, U256::ZERO, encode_subcall("rofl.Update", &body));
+    let review = Reviewer::new(&talos).review(&[call]);
+    assert!(matches!(review.calls[0].reading, CallReading::Unknown { .. }));
+    assert!(review.has_warning(WarningKind::Unreviewable));
+    assert!(review.diff.is_empty());
+}
+
+#[rstest]
+fn todays_flow_delegatecall_is_refused(talos: AppConfig) {
+    let mut call = direct_update(&update_of(&talos));
+    call.delegate_call = true;
+    let review = Reviewer::new(&talos).review(&[call]);
+    assert!(
+        review
+            .warnings
+            .iter()
+            .any(|w| w.kind == WarningKind::WouldRevert && w.message.contains("DELEGATECALL"))
+    );
+    assert!(review.has_critical());
+}
+
+#[rstest]
+fn todays_flow_remove_is_loud(talos: AppConfig) {
+    let body = cbor::encode_remove(&Remove { id: talos.id });
+    let call = ProposedCall::call(SUBCALL_PRECOMPILE, U256::ZERO, encode_subcall("rofl.Remove", &body));
+    let review = Reviewer::new(&talos).review(&[call]);
+    assert!(review.has_warning(WarningKind::AppRemoved));
+}
+
+#[rstest]
+fn plan_release_from_the_manifest_is_minimal(talos: AppConfig, deployment: DeploymentConfig) {
+    // Same policy and secrets: only the metadata absent from rofl.yaml goes.
+    let target = ReleaseTarget::from_deployment(&deployment);
+    let changes = plan_release(&talos, &target).unwrap();
+    assert_eq!(
+        changes,
+        vec![
+            PolicyChange::DeleteMetadata { key: "net.oasis.rofl.name".into() },
+            PolicyChange::DeleteMetadata { key: "net.oasis.rofl.version".into() },
+        ]
+    );
+    let mut empty = target.clone();
+    empty.policy.enclaves.clear();
+    assert!(plan_release(&talos, &empty).is_err());
+    assert!(plan_release(&talos, &ReleaseTarget::policy_only(talos.policy.clone())).unwrap().is_empty());
+}
