@@ -6,6 +6,7 @@
 //! policy_contract = "0x…"   # RoflAppAdmin
 //! safe = "0x…"              # the Safe that owns it (Safe flow)
 //! governor = "0x…"          # the Governor whose Timelock owns it (DAO flow)
+//! from_block = 123456       # where event scans start (history, Governor proposals)
 //!
 //! [networks.staging]        # any other EVM endpoint
 //! rpc = "http://10.0.0.5:8545"
@@ -39,6 +40,12 @@ pub struct Network {
     pub token: Option<Address>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub multisend: Option<Address>,
+    /// First block of the deployment: where event scans (history, Governor proposals) start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from_block: Option<u64>,
+    /// The Safe v1.4.1 contracts of a chain without the canonical deployment (local chains).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub safe_contracts: Option<roflgov_chain::safe::SafeDeployment>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -73,6 +80,8 @@ impl Network {
             timelock: self.timelock.or(base.timelock),
             token: self.token.or(base.token),
             multisend: self.multisend.or(base.multisend),
+            from_block: self.from_block.or(base.from_block),
+            safe_contracts: self.safe_contracts.or(base.safe_contracts),
         }
     }
 }

@@ -9,11 +9,13 @@ mod commands;
 mod chainops;
 mod config;
 mod context;
+mod daoops;
 mod exit;
 mod fsutil;
 mod keys;
 mod output;
 mod render;
+mod safeops;
 
 use clap::{Parser, Subcommand};
 
@@ -57,10 +59,10 @@ enum Command {
     /// Review a pending Safe tx, Transaction Builder batch or Governor proposal: readable diff,
     /// the hashes a wallet shows, identity verdicts. Also reads today's direct subcall flow.
     Review(commands::review::ReviewArgs),
-    /// Safe flow: sign, approve a hash on chain, execute.
+    /// Safe flow: sign a proposal file, approve its hash on chain, execute it, show its status.
     #[command(subcommand)]
     Safe(commands::safe::SafeCommand),
-    /// DAO flow: vote, queue, execute, cancel a Governor proposal.
+    /// DAO flow: delegate, vote, queue, execute, cancel a Governor proposal, show its status.
     #[command(subcommand)]
     Dao(commands::dao::DaoCommand),
     /// Enclave identities: from TDX measurements, from a verified quote, from an ORC bundle.

@@ -430,8 +430,17 @@ fn help_is_there_for_every_command() {
         vec!["app", "create", "--help"],
         vec!["propose", "--help"],
         vec!["review", "--help"],
+        vec!["app", "adopt", "--help"],
         vec!["safe", "sign", "--help"],
+        vec!["safe", "approve", "--help"],
+        vec!["safe", "execute", "--help"],
+        vec!["safe", "status", "--help"],
+        vec!["dao", "delegate", "--help"],
         vec!["dao", "vote", "--help"],
+        vec!["dao", "queue", "--help"],
+        vec!["dao", "execute", "--help"],
+        vec!["dao", "cancel", "--help"],
+        vec!["dao", "status", "--help"],
     ] {
         roflgov().args(&args).assert().success().stdout(predicate::str::contains("Usage: roflgov"));
     }

@@ -98,8 +98,13 @@ fn dry_run_proposes_exactly_the_identity_change_and_execution_updates_the_stand_
     assert_eq!((new_ids.len(), old_ids.len()), (2, 2));
     assert!(new_ids.iter().all(|id| !old_ids.contains(id)), "the sample release changes every identity");
 
-    // The review of the proposal: exactly the identity change, every check passing, no warning.
+    // The review of the proposal: exactly the identity change, every check passing, no warning,
+    // and the SafeTx hash of the proposal file (what the signers' wallets show).
     let review = read_json(&out.path().join("release/review.json"));
+    let safe_tx = read_json(&out.path().join("release/safe-tx.json"));
+    assert_eq!(review["source"], "safe_tx", "{review:#}");
+    assert_eq!(review["safe_tx_hash"], safe_tx["safeTxHash"], "{review:#}");
+    assert_eq!(review["verdict"], "ok", "{review:#}");
     let calls = review["calls"].as_array().expect("review.calls");
     assert_eq!(calls.len(), 1, "one call, to the policy contract: {review:#}");
     assert_eq!(calls[0]["kind"], "policy_contract", "{review:#}");
@@ -112,6 +117,7 @@ fn dry_run_proposes_exactly_the_identity_change_and_execution_updates_the_stand_
         .map(|v| v.to_string())
         .collect();
     assert_eq!(changes.len(), 4, "two added, two removed, nothing else: {changes:#?}");
+    assert!(out.path().join("release/tx-builder.json").is_file(), "the Transaction Builder batch is written too");
     assert_eq!(seen, expected, "the review shows exactly the identity change");
     let checks = review["identity_checks"].as_array().unwrap();
     assert!(!checks.is_empty() && checks.iter().all(|c| c["ok"] == true), "{checks:#?}");
