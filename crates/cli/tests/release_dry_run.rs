@@ -142,6 +142,13 @@ fn dry_run_proposes_exactly_the_identity_change_and_execution_updates_the_stand_
     assert_eq!(provenance["identities"].as_array().map(Vec::len), Some(2), "{provenance:#}");
     let description = std::fs::read_to_string(out.path().join("release/description.md")).unwrap();
     assert!(description.contains("hello-rofl 0.2.0") && description.contains(&hex::encode(bundle.sha256)), "{description}");
+    // The release notes and provenance travel with the proposal: in the Safe proposal file and in
+    // the Transaction Builder batch signers load in Safe{Wallet}.
+    let batch = read_json(&out.path().join("release/tx-builder.json"));
+    for (what, text) in [("safe-tx.json", &safe_tx["roflgov"]["description"]), ("tx-builder.json", &batch["meta"]["description"])] {
+        let text = text.as_str().unwrap_or_else(|| panic!("{what} has a description"));
+        assert_eq!(text.trim(), description.trim(), "{what} carries the notes and provenance");
+    }
 
     // Executing it updated the ROFL stand-in: exactly the bundle's identities, the rest kept.
     let result = std::fs::read_to_string(out.path().join("result.env")).unwrap();
