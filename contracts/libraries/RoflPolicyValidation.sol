@@ -2,6 +2,8 @@
 pragma solidity ^0.8.24;
 
 import {IRoflAppAdmin} from "../interfaces/IRoflAppAdmin.sol";
+import {IRoflReleaseGovernance} from "../interfaces/IRoflReleaseGovernance.sol";
+import {ReleaseRecord} from "../types/RoflReleaseTypes.sol";
 import {
     AppPolicy,
     EnclaveIdentity,
@@ -33,6 +35,10 @@ library RoflPolicyValidation {
     uint256 internal constant MAX_ENCLAVES = 64;
     uint256 internal constant TDX_MEASUREMENT_LENGTH = 48;
     uint256 internal constant FMSPC_HEX_LENGTH = 12;
+    /// @dev roflgov's own bounds on release records (they are stored and logged, so bounded).
+    uint256 internal constant MAX_RELEASE_VERSION_LENGTH = 64;
+    uint256 internal constant MAX_RELEASE_REPOSITORY_LENGTH = 256;
+    uint256 internal constant MAX_RELEASE_NOTES_LENGTH = 1024;
 
     /// @notice An empty endorsement list accepts no node at all, which locks every instance out.
     error EmptyEndorsementList();
@@ -217,6 +223,29 @@ library RoflPolicyValidation {
         }
         uint256 duplicate = _firstDuplicate(keyHashes);
         if (duplicate != type(uint256).max) revert IRoflAppAdmin.DuplicateEntryKey(entries[duplicate].name);
+    }
+
+    // -------------------------------------------------------------------------------------------
+    // Release records
+    // -------------------------------------------------------------------------------------------
+
+    /// @notice A release record names what it attests: a version, a repository, a commit and
+    /// both hashes are required (non-empty, non-zero); texts are bounded; notes may be empty.
+    function validateReleaseRecord(ReleaseRecord calldata record) internal pure {
+        uint256 length = bytes(record.version).length;
+        if (length == 0 || length > MAX_RELEASE_VERSION_LENGTH) {
+            revert IRoflReleaseGovernance.InvalidReleaseRecord("version");
+        }
+        length = bytes(record.repository).length;
+        if (length == 0 || length > MAX_RELEASE_REPOSITORY_LENGTH) {
+            revert IRoflReleaseGovernance.InvalidReleaseRecord("repository");
+        }
+        if (record.gitCommit == bytes20(0)) revert IRoflReleaseGovernance.InvalidReleaseRecord("gitCommit");
+        if (record.bundleHash == bytes32(0)) revert IRoflReleaseGovernance.InvalidReleaseRecord("bundleHash");
+        if (record.manifestHash == bytes32(0)) revert IRoflReleaseGovernance.InvalidReleaseRecord("manifestHash");
+        if (bytes(record.notes).length > MAX_RELEASE_NOTES_LENGTH) {
+            revert IRoflReleaseGovernance.InvalidReleaseRecord("notes");
+        }
     }
 
     /// @dev Index of the first hash seen before, or `type(uint256).max`. At most 2,016 pairs.

@@ -5,6 +5,7 @@ import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 
 import {IRoflAppAdmin} from "../interfaces/IRoflAppAdmin.sol";
+import {IRoflReleaseGovernance} from "../interfaces/IRoflReleaseGovernance.sol";
 import {OasisIds} from "../libraries/OasisIds.sol";
 import {RoflCbor} from "../libraries/RoflCbor.sol";
 import {RoflPolicyValidation} from "../libraries/RoflPolicyValidation.sol";
@@ -21,6 +22,7 @@ import {
     SecretEntry,
     TdxModule
 } from "../types/RoflTypes.sol";
+import {EnclaveRelease, IdentityInfo, IdentityStatus, ReleaseRecord} from "../types/RoflReleaseTypes.sol";
 
 /// @title roflgov app policy contract
 /// @notice Becomes the ROFL admin of the apps it manages and holds each app's complete
@@ -35,14 +37,26 @@ import {
 ///  - Only {renounceRoflAdmin} ever sends an update without admin; {transferRoflAdmin} sends a
 ///    non-zero admin; every other update sends {roflAdminAddress}. Both end the management.
 ///  - `version` never decreases while an app is managed, and grows by exactly one per update.
-///  - A managed app always allows at least one enclave and has at least one endorsement (checked
-///    before every update is sent), so roflgov cannot lock instances out by accident.
-///  - Nothing but the owner changes state (plus refunds arriving from the module).
+///  - A managed app that is not frozen allows at least one enclave, and a frozen app allows
+///    none (both checked before every update is sent), so roflgov cannot lock instances out by
+///    accident, and a freeze cannot be undone but by the owner's explicit {unfreeze}.
+///  - A managed app always has at least one endorsement.
+///  - The owner changes anything. The app's guardian only removes identities ({revokeEnclave},
+///    {freeze}), alone and never inside a batch; anyone only removes identities whose grace
+///    deadline has passed ({prune}). Both send complete updates like the owner's (plus refunds
+///    arriving from the module).
+///  - Release records are append-only; an identity keeps the id of the release it was last
+///    added with after it is removed, so that instances still running it can be traced.
+///  - A grace deadline (`retireAt`) is only ever set on an allowed identity and is cleared when
+///    the identity is removed, so it never outlives the allowance it limits.
 /// Metadata, secrets and enclaves are kept in storage in insertion order with swap-and-pop
 /// removal; the encoder sorts the maps canonically.
-contract RoflAppAdmin is IRoflAppAdmin, Ownable2Step, ReentrancyGuard {
+contract RoflAppAdmin is IRoflAppAdmin, IRoflReleaseGovernance, Ownable2Step, ReentrancyGuard {
     /// @notice Stake the module takes on `rofl.Create` on Sapphire (100 ROSE).
     uint256 public constant CREATE_STAKE = 100 ether;
+    /// @notice Latest grace deadline, counted from the transaction that sets it: a year. Also
+    /// catches a deadline given in milliseconds.
+    uint64 public constant MAX_GRACE_PERIOD = 365 days;
 
     /// @notice `multicall` cannot be nested: the outer call owns the batch and its flush.
     error NestedMulticall();
@@ -59,6 +73,14 @@ contract RoflAppAdmin is IRoflAppAdmin, Ownable2Step, ReentrancyGuard {
         bool managed;
         /// @dev Changed inside the open batch and not flushed yet.
         bool dirty;
+        /// @dev Set only by {freeze}, cleared only by {unfreeze}: frozen iff no identity allowed.
+        bool frozen;
+        /// @dev Some identity of the app may carry a deadline or a revoked mark (set by the first
+        /// grace period, revocation or freeze, never cleared), so removals must clear marks.
+        /// Apps that never use them keep the removal cost they had.
+        bool identityMarks;
+        /// @dev The revoke-only guardian (zero: none). Packed with the flags above in one slot.
+        address guardian;
         AppPolicy policy;
         MetadataEntry[] metadata;
         SecretEntry[] secrets;
@@ -81,6 +103,20 @@ contract RoflAppAdmin is IRoflAppAdmin, Ownable2Step, ReentrancyGuard {
     bool private _batchOpen;
     /// @dev Apps marked dirty in the open batch, in first-touch order.
     bytes21[] private _dirtyApps;
+
+    /// @dev roflgov's bookkeeping of one identity of one app, in one slot.
+    struct IdentityMeta {
+        /// @dev Grace deadline (unix seconds) of an allowed identity; 0 = none.
+        uint64 retireAt;
+        /// @dev The release the identity was last added with (1-based; 0 = none). Kept after removal.
+        uint32 releaseId;
+        /// @dev Removed by a revocation or a freeze, and not removed otherwise since.
+        bool revoked;
+    }
+
+    mapping(bytes21 appId => mapping(bytes32 identityHash => IdentityMeta)) private _identityMeta;
+    /// @dev Append-only; release id = index + 1.
+    mapping(bytes21 appId => ReleaseRecord[]) private _releases;
 
     modifier onlyManaged(bytes21 appId, uint64 expectedVersion) {
         _requireManaged(appId);
@@ -199,22 +235,7 @@ contract RoflAppAdmin is IRoflAppAdmin, Ownable2Step, ReentrancyGuard {
         onlyManaged(appId, expectedVersion)
     {
         AppState storage app = _apps[appId];
-        mapping(bytes32 => uint256) storage positions = _enclavePosition[appId];
-        bytes32 identityHash = _identityHash(identity.mrEnclave, identity.mrSigner);
-        uint256 position = positions[identityHash];
-        if (position == 0) revert EnclaveNotAllowed(appId, identity.mrEnclave, identity.mrSigner);
-
-        EnclaveIdentity[] storage enclaves = app.policy.enclaves;
-        uint256 last = enclaves.length;
-        if (position != last) {
-            EnclaveIdentity storage moved = enclaves[last - 1];
-            enclaves[position - 1] = moved;
-            positions[_identityHash(moved.mrEnclave, moved.mrSigner)] = position;
-        }
-        enclaves.pop();
-        delete positions[identityHash];
-
-        emit EnclaveRemoved(appId, identity.mrEnclave, identity.mrSigner);
+        _removeEnclave(appId, app, identity.mrEnclave, identity.mrSigner);
         _changed(appId, app);
     }
 
@@ -412,6 +433,134 @@ contract RoflAppAdmin is IRoflAppAdmin, Ownable2Step, ReentrancyGuard {
     }
 
     // -------------------------------------------------------------------------------------------
+    // Releases, grace periods, guardian
+    // -------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IRoflReleaseGovernance
+    /// @dev Identities are added first, then `retire` is applied, so the check on the enclave
+    /// count sees the final list and a full policy can still be rotated.
+    function addRelease(
+        bytes21 appId,
+        uint64 expectedVersion,
+        EnclaveIdentity[] calldata identities,
+        ReleaseRecord calldata record,
+        EnclaveIdentity[] calldata retire,
+        uint64 graceUntil
+    ) external onlyOwner onlyManaged(appId, expectedVersion) returns (uint32 releaseId) {
+        if (identities.length == 0) revert EmptyRelease();
+        RoflPolicyValidation.validateReleaseRecord(record);
+        if (graceUntil != 0) _requireDeadline(graceUntil);
+
+        AppState storage app = _apps[appId];
+        releaseId = _storeRelease(appId, record);
+        _allowRelease(appId, app, releaseId, identities);
+        _retireAll(appId, app, releaseId, retire, graceUntil);
+        emit ReleaseAdded(appId, releaseId, identities, record);
+        _changed(appId, app);
+    }
+
+    /// @inheritdoc IRoflReleaseGovernance
+    function setRetirement(bytes21 appId, uint64 expectedVersion, EnclaveIdentity calldata identity, uint64 deadline)
+        external
+        onlyOwner
+        onlyManaged(appId, expectedVersion)
+    {
+        bytes32 identityHash = _identityHash(identity.mrEnclave, identity.mrSigner);
+        if (_enclavePosition[appId][identityHash] == 0) {
+            revert EnclaveNotAllowed(appId, identity.mrEnclave, identity.mrSigner);
+        }
+        if (deadline != 0) {
+            _requireDeadline(deadline);
+            _apps[appId].identityMarks = true;
+        }
+        _identityMeta[appId][identityHash].retireAt = deadline;
+        emit RetirementScheduled(appId, identity.mrEnclave, identity.mrSigner, deadline);
+    }
+
+    /// @inheritdoc IRoflReleaseGovernance
+    function setGuardian(bytes21 appId, address guardian) external onlyOwner {
+        _requireManaged(appId);
+        if (guardian == address(this)) revert InvalidGuardian(guardian);
+        AppState storage app = _apps[appId];
+        emit GuardianSet(appId, app.guardian, guardian);
+        app.guardian = guardian;
+    }
+
+    /// @inheritdoc IRoflReleaseGovernance
+    function unfreeze(bytes21 appId, uint64 expectedVersion) external onlyOwner onlyManaged(appId, expectedVersion) {
+        AppState storage app = _apps[appId];
+        if (!app.frozen) revert AppNotFrozen(appId);
+        app.frozen = false;
+        emit AppUnfrozen(appId);
+        _changed(appId, app);
+    }
+
+    /// @inheritdoc IRoflReleaseGovernance
+    /// @dev Refusing the last identity is left to the update check (`EmptyEnclaveList`), so the
+    /// owner may still pass through an empty list inside a batch, as with {removeEnclave}.
+    function revokeEnclave(bytes21 appId, uint64 expectedVersion, EnclaveIdentity calldata identity)
+        external
+        onlyManaged(appId, expectedVersion)
+    {
+        AppState storage app = _apps[appId];
+        _requireOwnerOrGuardian(appId, app);
+        bytes32 mrEnclave = identity.mrEnclave;
+        bytes32 mrSigner = identity.mrSigner;
+        _removeEnclave(appId, app, mrEnclave, mrSigner);
+        _identityMeta[appId][_identityHash(mrEnclave, mrSigner)].revoked = true;
+        app.identityMarks = true;
+        emit EnclaveRevoked(appId, msg.sender, mrEnclave, mrSigner);
+        _changed(appId, app);
+    }
+
+    /// @inheritdoc IRoflReleaseGovernance
+    function freeze(bytes21 appId, uint64 expectedVersion) external onlyManaged(appId, expectedVersion) {
+        AppState storage app = _apps[appId];
+        _requireOwnerOrGuardian(appId, app);
+        if (app.frozen) revert AppIsFrozen(appId);
+
+        mapping(bytes32 => uint256) storage positions = _enclavePosition[appId];
+        mapping(bytes32 => IdentityMeta) storage metas = _identityMeta[appId];
+        EnclaveIdentity[] storage enclaves = app.policy.enclaves;
+        for (uint256 i = enclaves.length; i != 0; --i) {
+            bytes32 mrEnclave = enclaves[i - 1].mrEnclave;
+            bytes32 mrSigner = enclaves[i - 1].mrSigner;
+            bytes32 identityHash = _identityHash(mrEnclave, mrSigner);
+            delete positions[identityHash];
+            IdentityMeta storage meta = metas[identityHash];
+            meta.retireAt = 0;
+            meta.revoked = true;
+            enclaves.pop();
+            emit EnclaveRemoved(appId, mrEnclave, mrSigner);
+        }
+        app.frozen = true;
+        app.identityMarks = true;
+        emit AppFrozen(appId, msg.sender);
+        _changed(appId, app);
+    }
+
+    /// @inheritdoc IRoflReleaseGovernance
+    /// @dev Anyone: it only carries out deadlines governance has set. Walks the list from the
+    /// end, so swap-and-pop only ever moves identities already looked at.
+    function prune(bytes21 appId) external returns (uint256 pruned) {
+        _requireManaged(appId);
+        AppState storage app = _apps[appId];
+        mapping(bytes32 => IdentityMeta) storage metas = _identityMeta[appId];
+        EnclaveIdentity[] storage enclaves = app.policy.enclaves;
+        for (uint256 i = enclaves.length; i != 0; --i) {
+            bytes32 mrEnclave = enclaves[i - 1].mrEnclave;
+            bytes32 mrSigner = enclaves[i - 1].mrSigner;
+            if (_isExpired(metas[_identityHash(mrEnclave, mrSigner)].retireAt)) {
+                _removeEnclave(appId, app, mrEnclave, mrSigner);
+                ++pruned;
+            }
+        }
+        if (pruned == 0) revert NothingToPrune(appId);
+        emit EnclavesPruned(appId, msg.sender, pruned);
+        _changed(appId, app);
+    }
+
+    // -------------------------------------------------------------------------------------------
     // Views
     // -------------------------------------------------------------------------------------------
 
@@ -455,6 +604,81 @@ contract RoflAppAdmin is IRoflAppAdmin, Ownable2Step, ReentrancyGuard {
         return _roflAdmin;
     }
 
+    /// @inheritdoc IRoflReleaseGovernance
+    function guardianOf(bytes21 appId) external view returns (address) {
+        return _apps[appId].guardian;
+    }
+
+    /// @inheritdoc IRoflReleaseGovernance
+    function isFrozen(bytes21 appId) external view returns (bool) {
+        return _apps[appId].frozen;
+    }
+
+    /// @inheritdoc IRoflReleaseGovernance
+    function releases(bytes21 appId) external view returns (ReleaseRecord[] memory) {
+        return _releases[appId];
+    }
+
+    /// @inheritdoc IRoflReleaseGovernance
+    function releaseOf(bytes21 appId, EnclaveIdentity calldata identity)
+        external
+        view
+        returns (uint32 releaseId, ReleaseRecord memory record)
+    {
+        releaseId = _identityMeta[appId][_identityHash(identity.mrEnclave, identity.mrSigner)].releaseId;
+        if (releaseId != 0) record = _releases[appId][releaseId - 1];
+    }
+
+    /// @inheritdoc IRoflReleaseGovernance
+    function identityInfo(bytes21 appId, EnclaveIdentity calldata identity)
+        external
+        view
+        returns (IdentityInfo memory info)
+    {
+        bytes32 identityHash = _identityHash(identity.mrEnclave, identity.mrSigner);
+        IdentityMeta storage meta = _identityMeta[appId][identityHash];
+        info.releaseId = meta.releaseId;
+        if (_enclavePosition[appId][identityHash] != 0) {
+            info.retireAt = meta.retireAt;
+            info.status = info.retireAt != 0 ? IdentityStatus.Retiring : IdentityStatus.Allowed;
+        } else if (meta.revoked) {
+            info.status = IdentityStatus.Revoked;
+        }
+    }
+
+    /// @inheritdoc IRoflReleaseGovernance
+    function enclaveReleases(bytes21 appId) external view returns (EnclaveRelease[] memory list) {
+        _requireManaged(appId);
+        EnclaveIdentity[] storage enclaves = _apps[appId].policy.enclaves;
+        mapping(bytes32 => IdentityMeta) storage metas = _identityMeta[appId];
+        uint256 count = enclaves.length;
+        list = new EnclaveRelease[](count);
+        for (uint256 i; i < count; ++i) {
+            EnclaveIdentity memory identity = enclaves[i];
+            IdentityMeta storage meta = metas[_identityHash(identity.mrEnclave, identity.mrSigner)];
+            list[i] = EnclaveRelease(identity, meta.releaseId, meta.retireAt);
+        }
+    }
+
+    /// @inheritdoc IRoflReleaseGovernance
+    function expiredEnclaves(bytes21 appId) external view returns (EnclaveIdentity[] memory expired) {
+        _requireManaged(appId);
+        EnclaveIdentity[] storage enclaves = _apps[appId].policy.enclaves;
+        mapping(bytes32 => IdentityMeta) storage metas = _identityMeta[appId];
+        uint256 count = enclaves.length;
+        expired = new EnclaveIdentity[](count);
+        uint256 found;
+        for (uint256 i; i < count; ++i) {
+            EnclaveIdentity memory identity = enclaves[i];
+            if (_isExpired(metas[_identityHash(identity.mrEnclave, identity.mrSigner)].retireAt)) {
+                expired[found++] = identity;
+            }
+        }
+        assembly ("memory-safe") {
+            mstore(expired, found)
+        }
+    }
+
     // -------------------------------------------------------------------------------------------
     // Sending updates
     // -------------------------------------------------------------------------------------------
@@ -488,7 +712,12 @@ contract RoflAppAdmin is IRoflAppAdmin, Ownable2Step, ReentrancyGuard {
     /// @dev Final lock-out checks, version bump, subcall and audit event. The checks live here
     /// (not in each setter) because a batch may pass through an empty list on its way.
     function _sendUpdate(bytes21 appId, AppState storage app, bytes21 admin) private {
-        if (app.policy.enclaves.length == 0) revert EmptyEnclaveList(appId);
+        uint256 enclaveCount = app.policy.enclaves.length;
+        if (app.frozen) {
+            if (enclaveCount != 0) revert AppIsFrozen(appId);
+        } else if (enclaveCount == 0) {
+            revert EmptyEnclaveList(appId);
+        }
         bytes memory body = _encodeUpdate(appId, admin);
         uint64 newVersion = app.version + 1;
         app.version = newVersion;
@@ -538,9 +767,14 @@ contract RoflAppAdmin is IRoflAppAdmin, Ownable2Step, ReentrancyGuard {
         AppState storage app = _apps[appId];
 
         mapping(bytes32 => uint256) storage enclavePositions = _enclavePosition[appId];
+        mapping(bytes32 => IdentityMeta) storage metas = _identityMeta[appId];
+        bool identityMarks = app.identityMarks;
         EnclaveIdentity[] storage enclaves = app.policy.enclaves;
         for (uint256 i = enclaves.length; i != 0; --i) {
-            delete enclavePositions[_identityHash(enclaves[i - 1].mrEnclave, enclaves[i - 1].mrSigner)];
+            bytes32 identityHash = _identityHash(enclaves[i - 1].mrEnclave, enclaves[i - 1].mrSigner);
+            delete enclavePositions[identityHash];
+            // A deadline limits an allowance this contract no longer manages.
+            if (identityMarks && metas[identityHash].retireAt != 0) metas[identityHash].retireAt = 0;
         }
         mapping(bytes32 => uint256) storage metadataPositions = _metadataPosition[appId];
         MetadataEntry[] storage metadata = app.metadata;
@@ -553,6 +787,8 @@ contract RoflAppAdmin is IRoflAppAdmin, Ownable2Step, ReentrancyGuard {
             delete secretPositions[keccak256(bytes(secrets[i - 1].name))];
         }
         delete _apps[appId];
+        // Revoked marks outlive the management (history): a re-adoption must still clear them.
+        if (identityMarks) _apps[appId].identityMarks = true;
 
         uint256 position = _appIdPosition[appId];
         uint256 last = _appIds.length;
@@ -615,6 +851,127 @@ contract RoflAppAdmin is IRoflAppAdmin, Ownable2Step, ReentrancyGuard {
             node.value = endorsements[i].value;
             node.children = endorsements[i].children;
         }
+    }
+
+    /// @dev Swap-and-pop removal of an allowed identity; clears its deadline and revoked mark
+    /// (looked at only on apps that ever set one), keeps its release id.
+    function _removeEnclave(bytes21 appId, AppState storage app, bytes32 mrEnclave, bytes32 mrSigner) private {
+        mapping(bytes32 => uint256) storage positions = _enclavePosition[appId];
+        bytes32 identityHash = _identityHash(mrEnclave, mrSigner);
+        uint256 position = positions[identityHash];
+        if (position == 0) revert EnclaveNotAllowed(appId, mrEnclave, mrSigner);
+
+        EnclaveIdentity[] storage enclaves = app.policy.enclaves;
+        uint256 last = enclaves.length;
+        if (position != last) {
+            EnclaveIdentity storage moved = enclaves[last - 1];
+            enclaves[position - 1] = moved;
+            positions[_identityHash(moved.mrEnclave, moved.mrSigner)] = position;
+        }
+        enclaves.pop();
+        delete positions[identityHash];
+
+        if (app.identityMarks) {
+            IdentityMeta storage meta = _identityMeta[appId][identityHash];
+            if (meta.retireAt != 0 || meta.revoked) {
+                meta.retireAt = 0;
+                meta.revoked = false;
+            }
+        }
+        emit EnclaveRemoved(appId, mrEnclave, mrSigner);
+    }
+
+    /// @dev Allows the identities of a new release and points them at its record.
+    function _allowRelease(
+        bytes21 appId,
+        AppState storage app,
+        uint32 releaseId,
+        EnclaveIdentity[] calldata identities
+    ) private {
+        mapping(bytes32 => IdentityMeta) storage metas = _identityMeta[appId];
+        uint256 count = identities.length;
+        for (uint256 i; i < count; ++i) {
+            bytes32 mrEnclave = identities[i].mrEnclave;
+            bytes32 mrSigner = identities[i].mrSigner;
+            _pushEnclave(appId, app, mrEnclave, mrSigner);
+            metas[_identityHash(mrEnclave, mrSigner)].releaseId = releaseId;
+            emit EnclaveAdded(appId, mrEnclave, mrSigner);
+        }
+    }
+
+    /// @dev Applies {addRelease}'s `retire`, then bounds the final list.
+    function _retireAll(
+        bytes21 appId,
+        AppState storage app,
+        uint32 releaseId,
+        EnclaveIdentity[] calldata retire,
+        uint64 graceUntil
+    ) private {
+        mapping(bytes32 => IdentityMeta) storage metas = _identityMeta[appId];
+        uint256 count = retire.length;
+        for (uint256 i; i < count; ++i) {
+            _retire(appId, app, metas, releaseId, retire[i], graceUntil);
+        }
+        count = app.policy.enclaves.length;
+        if (count > RoflPolicyValidation.MAX_ENCLAVES) {
+            revert TooManyEnclaves(count, RoflPolicyValidation.MAX_ENCLAVES);
+        }
+    }
+
+    /// @dev One entry of {addRelease}'s `retire`: removed now, or given the grace deadline.
+    function _retire(
+        bytes21 appId,
+        AppState storage app,
+        mapping(bytes32 => IdentityMeta) storage metas,
+        uint32 releaseId,
+        EnclaveIdentity calldata identity,
+        uint64 graceUntil
+    ) private {
+        bytes32 mrEnclave = identity.mrEnclave;
+        bytes32 mrSigner = identity.mrSigner;
+        bytes32 identityHash = _identityHash(mrEnclave, mrSigner);
+        // Only the identities this call added carry the new id.
+        if (metas[identityHash].releaseId == releaseId) revert RetiringNewIdentity(mrEnclave, mrSigner);
+        if (graceUntil == 0) {
+            _removeEnclave(appId, app, mrEnclave, mrSigner);
+        } else {
+            if (_enclavePosition[appId][identityHash] == 0) revert EnclaveNotAllowed(appId, mrEnclave, mrSigner);
+            metas[identityHash].retireAt = graceUntil;
+            app.identityMarks = true;
+            emit RetirementScheduled(appId, mrEnclave, mrSigner, graceUntil);
+        }
+    }
+
+    /// @dev Appends the record; returns its 1-based id.
+    function _storeRelease(bytes21 appId, ReleaseRecord calldata record) private returns (uint32) {
+        ReleaseRecord[] storage records = _releases[appId];
+        ReleaseRecord storage stored = records.push();
+        stored.version = record.version;
+        stored.repository = record.repository;
+        stored.gitCommit = record.gitCommit;
+        stored.bundleHash = record.bundleHash;
+        stored.manifestHash = record.manifestHash;
+        stored.notes = record.notes;
+        return uint32(records.length);
+    }
+
+    /// @dev The owner always passes; the guardian passes for its own app, outside any batch (a
+    /// batch is the owner's: the guardian could only be inside one by re-entering from it).
+    function _requireOwnerOrGuardian(bytes21 appId, AppState storage app) private view {
+        if (msg.sender == owner()) return;
+        address guardian = app.guardian;
+        if (guardian == address(0) || msg.sender != guardian) revert NotOwnerOrGuardian(appId, msg.sender);
+        if (_batchOpen) revert GuardianInBatch();
+    }
+
+    /// @dev A deadline in (now, now + MAX_GRACE_PERIOD].
+    function _requireDeadline(uint64 deadline) private view {
+        uint64 latest = uint64(block.timestamp) + MAX_GRACE_PERIOD;
+        if (deadline <= block.timestamp || deadline > latest) revert InvalidDeadline(deadline, latest);
+    }
+
+    function _isExpired(uint64 retireAt) private view returns (bool) {
+        return retireAt != 0 && retireAt <= block.timestamp;
     }
 
     function _pushEnclave(bytes21 appId, AppState storage app, bytes32 mrEnclave, bytes32 mrSigner) private {

@@ -356,6 +356,20 @@ contract RoflModuleStandIn {
         return _apps[appId].instances;
     }
 
+    /// @notice What `instance` registered with for `appId`: its enclave identity and the epoch
+    /// its registration expires after. `registered` is false (and the rest zero) when `instance`
+    /// never registered for `appId`. Says nothing about authorization: an identity since removed
+    /// from the policy still shows here; {isInstanceAuthorized} gives the module's answer.
+    function instanceIdentity(bytes21 appId, address instance)
+        external
+        view
+        returns (bool registered, EnclaveIdentity memory identity, uint64 expirationEpoch)
+    {
+        Instance storage inst = _instances[instance];
+        if (appId == bytes21(0) || inst.app != appId) return (false, identity, 0);
+        return (true, EnclaveIdentity(inst.mrEnclave, inst.mrSigner), inst.expiration);
+    }
+
     /// @notice Whether `instance` is a registered, unexpired instance of `appId` whose enclave
     /// identity is still allowed by the app's current policy.
     function isInstanceAuthorized(bytes21 appId, address instance) public view returns (bool) {

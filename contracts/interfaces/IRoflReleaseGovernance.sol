@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {EnclaveIdentity} from "../types/RoflTypes.sol";
+import {EnclaveRelease, IdentityInfo, ReleaseRecord} from "../types/RoflReleaseTypes.sol";
+
+/// @title Releases with provenance, a revoke-only guardian and grace periods
+/// @notice Extends the roflgov app policy contract ({IRoflAppAdmin}) with three things:
+///  - Release provenance: identities added through {addRelease} carry a {ReleaseRecord} (version,
+///    repository, commit, ORC bundle hash, rofl.yaml hash, notes) kept on-chain and in events.
+///  - A revoke-only guardian per app, set by the owner (governance), that may at once (no
+///    timelock) remove an enclave identity ({revokeEnclave}) or freeze the app ({freeze}: no
+///    identity at all), and nothing else.
+///  - Grace periods: a release may keep old identities until a deadline; after it anyone may
+///    {prune} them, all in one complete `rofl.Update`.
+/// @dev Every change of the module config here is a complete `rofl.Update` like any other: it
+/// bumps the version and emits `ConfigUpdated`. Deadlines, guardians and release records are
+/// roflgov state only and send no update.
+/// Frozen is exactly "no identity allowed": a frozen app never sends an update with an
+/// identity, an app that is not frozen never sends one without (`EmptyEnclaveList`). Only the
+/// owner unfreezes, in the same {IRoflAppAdmin-multicall} that adds identities back.
+/// A guardian action bumps the version, so a proposal drafted with a non-zero `expectedVersion`
+/// before it fails with `StaleVersion` (the safe default); a fix meant to land whatever the
+/// guardian did is drafted with `expectedVersion` 0.
+interface IRoflReleaseGovernance {
+    // ---------------------------------------------------------------------------------------
+    // Events
+    // ---------------------------------------------------------------------------------------
+
+    /// @notice A release was added: `identities` are now allowed (each also has `EnclaveAdded`).
+    event ReleaseAdded(
+        bytes21 indexed appId, uint32 indexed releaseId, EnclaveIdentity[] identities, ReleaseRecord record
+    );
+    /// @notice `identity` may be pruned by anyone from `retireAt` (unix seconds); 0 = cancelled.
+    event RetirementScheduled(bytes21 indexed appId, bytes32 mrEnclave, bytes32 mrSigner, uint64 retireAt);
+    /// @notice `count` identities past their deadline were removed by `caller` in one update
+    /// (each also has `EnclaveRemoved`).
+    event EnclavesPruned(bytes21 indexed appId, address indexed caller, uint256 count);
+    event GuardianSet(bytes21 indexed appId, address indexed previousGuardian, address indexed newGuardian);
+    /// @notice `by` (the guardian or the owner) revoked the identity (also `EnclaveRemoved`).
+    event EnclaveRevoked(bytes21 indexed appId, address indexed by, bytes32 mrEnclave, bytes32 mrSigner);
+    /// @notice `by` froze the app: every identity was removed (each also `EnclaveRemoved`).
+    event AppFrozen(bytes21 indexed appId, address indexed by);
+    /// @notice The owner lifted the freeze (identities are added back in the same batch).
+    event AppUnfrozen(bytes21 indexed appId);
+
+    // ---------------------------------------------------------------------------------------
+    // Errors
+    // ---------------------------------------------------------------------------------------
+
+    /// @notice The caller is neither the owner nor the app's guardian.
+    error NotOwnerOrGuardian(bytes21 appId, address caller);
+    /// @notice A guardian action was reached while an owner batch is open (only possible by
+    /// re-entering from the owner's own code): guardian actions always stand alone.
+    error GuardianInBatch();
+    error InvalidGuardian(address guardian);
+    /// @notice The app is frozen: no identity may be allowed until the owner unfreezes it.
+    error AppIsFrozen(bytes21 appId);
+    error AppNotFrozen(bytes21 appId);
+    /// @notice A release must allow at least one identity.
+    error EmptyRelease();
+    /// @notice A required field of a release record is empty or a text is too long.
+    error InvalidReleaseRecord(string field);
+    /// @notice A deadline must lie in the future and within `MAX_GRACE_PERIOD`.
+    error InvalidDeadline(uint64 deadline, uint64 latest);
+    /// @notice An identity cannot be retired by the release that adds it.
+    error RetiringNewIdentity(bytes32 mrEnclave, bytes32 mrSigner);
+    error NothingToPrune(bytes21 appId);
+
+    // ---------------------------------------------------------------------------------------
+    // Owner (governance)
+    // ---------------------------------------------------------------------------------------
+
+    /// @notice Allow `identities` with `record` as their provenance, and retire the identities in
+    /// `retire`: at once when `graceUntil` is 0, else from `graceUntil` (unix seconds, in the
+    /// future and at most `MAX_GRACE_PERIOD` ahead) through {prune}. One `rofl.Update` (or part
+    /// of the batch's).
+    /// @return releaseId The record's id (1-based, per app).
+    function addRelease(
+        bytes21 appId,
+        uint64 expectedVersion,
+        EnclaveIdentity[] calldata identities,
+        ReleaseRecord calldata record,
+        EnclaveIdentity[] calldata retire,
+        uint64 graceUntil
+    ) external returns (uint32 releaseId);
+
+    /// @notice Set (or with `deadline` 0 cancel) the grace deadline of an allowed identity. No
+    /// update is sent: the module config does not change.
+    function setRetirement(bytes21 appId, uint64 expectedVersion, EnclaveIdentity calldata identity, uint64 deadline)
+        external;
+
+    /// @notice Set or replace the app's guardian (zero: none). No update is sent.
+    function setGuardian(bytes21 appId, address guardian) external;
+
+    /// @notice Lift a freeze. Identities must be added back in the same `multicall`: an app that
+    /// is not frozen never sends an update without identities.
+    function unfreeze(bytes21 appId, uint64 expectedVersion) external;
+
+    // ---------------------------------------------------------------------------------------
+    // Guardian (or owner)
+    // ---------------------------------------------------------------------------------------
+
+    /// @notice Remove one identity at once. Refused for the last one (use {freeze}).
+    function revokeEnclave(bytes21 appId, uint64 expectedVersion, EnclaveIdentity calldata identity) external;
+
+    /// @notice Remove every identity at once: no instance can register or stay authorized.
+    function freeze(bytes21 appId, uint64 expectedVersion) external;
+
+    // ---------------------------------------------------------------------------------------
+    // Anyone
+    // ---------------------------------------------------------------------------------------
+
+    /// @notice Remove every identity whose deadline has passed, in one update. Refused when
+    /// nothing has expired, or when it would leave no identity.
+    /// @return pruned How many identities were removed.
+    function prune(bytes21 appId) external returns (uint256 pruned);
+
+    // ---------------------------------------------------------------------------------------
+    // Views (never depend on msg.sender)
+    // ---------------------------------------------------------------------------------------
+
+    function guardianOf(bytes21 appId) external view returns (address);
+    function isFrozen(bytes21 appId) external view returns (bool);
+    /// @notice Every release record of the app, in order: `releases(app)[i]` has id `i + 1`.
+    function releases(bytes21 appId) external view returns (ReleaseRecord[] memory);
+    /// @notice The release an identity was last added with (id 0 and an empty record if none).
+    /// Kept after the identity is removed or revoked, so instances still running it can be told.
+    function releaseOf(bytes21 appId, EnclaveIdentity calldata identity)
+        external
+        view
+        returns (uint32 releaseId, ReleaseRecord memory record);
+    function identityInfo(bytes21 appId, EnclaveIdentity calldata identity)
+        external
+        view
+        returns (IdentityInfo memory);
+    /// @notice The allowed identities (storage order, as `getApp`) with release and deadline.
+    function enclaveReleases(bytes21 appId) external view returns (EnclaveRelease[] memory);
+    /// @notice What {prune} would remove now.
+    function expiredEnclaves(bytes21 appId) external view returns (EnclaveIdentity[] memory);
+}
