@@ -60,3 +60,15 @@ FUZZ_SECONDS ?= 20
 security: install
 	tools/slither.sh
 	tools/fuzz.sh $(FUZZ_SECONDS)
+
+# Benchmarks (crates/bench; method in bench/RESULTS.md): one anvil, today's direct-subcall
+# flow and roflgov side by side through a 2-of-3 Safe and a Governor, with the ROFL stand-in and
+# with a no-op precompile; scaling with the app's size; Rust-side speed (review, quote
+# verification, BENCH_DEMO_RUNS timed `roflgov demo` runs). Writes bench/RESULTS.md and
+# bench/results.json, and regenerates bench/gas-snapshot (forge snapshot of
+# test/RoflAppAdmin.gas.t.sol; the repository's .gas-snapshot is left to `make snapshot`).
+BENCH_DEMO_RUNS ?= 3
+bench: build
+	$(FORGE) snapshot --match-path test/RoflAppAdmin.gas.t.sol --snap bench/gas-snapshot
+	$(CARGO) build --locked -p roflgov -p roflgov-bench
+	$(CARGO) run --locked -q -p roflgov-bench -- --demo-runs $(BENCH_DEMO_RUNS) --forge-snapshot bench/gas-snapshot
