@@ -506,3 +506,232 @@ fn plan_release_from_the_manifest_is_minimal(talos: AppConfig, deployment: Deplo
     assert!(plan_release(&talos, &empty).is_err());
     assert!(plan_release(&talos, &ReleaseTarget::policy_only(talos.policy.clone())).unwrap().is_empty());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Releases with provenance, guardian, freeze, grace periods (issue 8)
+// ---------------------------------------------------------------------------------------------
+
+mod release_governance {
+    use super::*;
+    use alloy::primitives::FixedBytes;
+    use roflgov_chain::rofl::{
+        ApplyContext, ApplyError, Caller, IdentityStatus, ReleaseRecord, ReleaseState, check_sendable_with,
+        format_utc,
+    };
+
+    /// 2025-11-21 14:54 UTC.
+    const NOW: u64 = 1_763_736_840;
+    const GUARDIAN: Address = address!("00000000000000000000000000000000000000aa");
+
+    fn record(bundle: B256) -> ReleaseRecord {
+        ReleaseRecord {
+            version: "0.2.0".into(),
+            repository: "https://github.com/oasisprotocol/talos".into(),
+            git_commit: FixedBytes::from_slice(&keccak256("commit")[..20]),
+            bundle_hash: bundle,
+            manifest_hash: keccak256("rofl.yaml"),
+            notes: "Patched the agent loop.\nAudit: https://example.org/audit".into(),
+        }
+    }
+
+    fn release(app: &AppConfig, grace_until: u64) -> PolicyChange {
+        PolicyChange::AddRelease {
+            identities: vec![tdx("talos 0.2.0")],
+            record: record(keccak256("the bundle")),
+            retire: vec![app.policy.enclaves[0]],
+            grace_until,
+        }
+    }
+
+    #[rstest]
+    fn new_changes_round_trip_alone_and_in_a_multicall(talos: AppConfig) {
+        let changes = vec![
+            release(&talos, NOW + 86_400),
+            PolicyChange::SetRetirement { identity: talos.policy.enclaves[1], deadline: NOW + 3600 },
+            PolicyChange::SetGuardian { guardian: GUARDIAN },
+            PolicyChange::Unfreeze,
+            PolicyChange::RevokeEnclave(talos.policy.enclaves[0]),
+            PolicyChange::Freeze,
+            PolicyChange::Prune,
+        ];
+        for change in &changes {
+            let decoded = decode_calldata(&change.to_calldata(talos.id, 7).unwrap()).unwrap();
+            let DecodedCalldata::Change(call) = decoded else { panic!("{change:?} decodes as a change") };
+            assert_eq!(&call.change, change);
+            assert_eq!(call.app, Some(talos.id));
+            assert_eq!(call.expected_version, change.has_version_check().then_some(7));
+            assert!(decode_calldata(&change.to_calldata(talos.id, 7).unwrap()).unwrap().not_interpreted().is_empty());
+        }
+        let batch = decode_calldata(&changes_to_calldata(talos.id, 7, &changes).unwrap()).unwrap();
+        let inner: Vec<PolicyChange> = batch.changes().into_iter().map(|c| c.change.clone()).collect();
+        assert_eq!(inner, changes);
+    }
+
+    #[rstest]
+    fn a_release_shows_its_record_and_deadline_and_checks_the_bundle(talos: AppConfig) {
+        let change = release(&talos, NOW + 30 * 86_400);
+        let call = to_policy(change.to_calldata(talos.id, 3).unwrap());
+        let good = Reviewer::new(&talos)
+            .policy_contract(POLICY_CONTRACT, 3)
+            .now(NOW)
+            .bundle_hash(keccak256("the bundle"))
+            .review(std::slice::from_ref(&call));
+        assert!(!good.has_critical(), "{good}");
+        assert!(good.has_warning(WarningKind::GraceDeadline));
+        let line = &good.governance.releases[0];
+        assert_eq!((line.release_id, line.bundle_matches), (1, Some(true)));
+        assert_eq!(line.identities, vec![enclave_text_id(&tdx("talos 0.2.0"))]);
+        assert_eq!(good.diff.enclaves_added[0].release, Some((1, "0.2.0".into())));
+        // The old identity stays until the deadline.
+        assert!(good.diff.enclaves_removed.is_empty());
+        assert_eq!(good.governance.deadlines[0].human, "2025-12-21 14:54 UTC (in 30d 0h)");
+        let text = good.to_string();
+        for expected in [
+            "Release governance",
+            "#1 version 0.2.0",
+            "https://github.com/oasisprotocol/talos",
+            &alloy::hex::encode(keccak256("the bundle")),
+            "✓ matches your file",
+            "Audit: https://example.org/audit",
+            "2025-12-21 14:54 UTC (in 30d 0h)",
+        ] {
+            assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+        }
+
+        // A bundle that is not the recorded one: critical.
+        let bad = Reviewer::new(&talos)
+            .policy_contract(POLICY_CONTRACT, 3)
+            .now(NOW)
+            .bundle_hash(keccak256("another bundle"))
+            .review(std::slice::from_ref(&call));
+        assert!(bad.has_critical());
+        assert!(bad.has_warning(WarningKind::BundleMismatch));
+        let warning = bad.warnings.iter().find(|w| w.kind == WarningKind::BundleMismatch).unwrap();
+        assert_eq!(warning.severity, Severity::Critical);
+        assert!(bad.to_string().contains("DOES NOT MATCH"), "{bad}");
+    }
+
+    #[rstest]
+    fn deadlines_are_checked_against_the_review_time(talos: AppConfig) {
+        for grace in [NOW - 1, NOW + 366 * 86_400] {
+            let call = to_policy(release(&talos, grace).to_calldata(talos.id, 0).unwrap());
+            let review = Reviewer::new(&talos).policy_contract(POLICY_CONTRACT, 3).now(NOW).review(&[call]);
+            assert!(review.has_warning(WarningKind::WouldRevert), "{review}");
+            assert!(review.to_string().contains("not in the future within a year"), "{review}");
+        }
+    }
+
+    #[rstest]
+    fn an_unexpected_guardian_is_a_caution(talos: AppConfig) {
+        let call = to_policy(PolicyChange::SetGuardian { guardian: GUARDIAN }.to_calldata(talos.id, 0).unwrap());
+        let review = Reviewer::new(&talos)
+            .policy_contract(POLICY_CONTRACT, 3)
+            .account_code(GUARDIAN, false)
+            .review(std::slice::from_ref(&call));
+        let warning = review.warnings.iter().find(|w| w.kind == WarningKind::GuardianChanged).expect("caution");
+        assert_eq!(warning.severity, Severity::Caution);
+        assert!(warning.message.contains("an EOA"), "{}", warning.message);
+        assert!(!review.has_critical());
+        // The config itself does not change: no update is sent.
+        assert!(review.diff.is_empty());
+        assert_eq!(review.governance.guardian.as_ref().unwrap().after, Some(GUARDIAN));
+        assert!(review.to_string().contains(&format!("Guardian          none → {GUARDIAN}")), "{review}");
+
+        let expected = Reviewer::new(&talos)
+            .policy_contract(POLICY_CONTRACT, 3)
+            .expect_guardians([GUARDIAN])
+            .review(&[call]);
+        assert!(!expected.has_warning(WarningKind::GuardianChanged));
+        // setGuardian carries no version: no "no version check" caution either.
+        assert!(!expected.has_warning(WarningKind::NoVersionCheck));
+    }
+
+    #[rstest]
+    fn freeze_unfreeze_and_prune_follow_the_contract(talos: AppConfig) {
+        let freeze = to_policy(PolicyChange::Freeze.to_calldata(talos.id, 3).unwrap());
+        let review = Reviewer::new(&talos).policy_contract(POLICY_CONTRACT, 3).review(std::slice::from_ref(&freeze));
+        assert!(review.has_warning(WarningKind::FreezeChanged));
+        assert!(!review.has_warning(WarningKind::WouldRevert), "a frozen app sends an empty list: {review}");
+        assert_eq!(review.governance.frozen.as_ref().map(|c| c.after), Some(true));
+        let frozen_config = review.resulting.clone();
+        let frozen_state = review.resulting_state.clone();
+
+        // Unfreezing alone would send an empty list; with a release in the same batch it lands.
+        let alone = to_policy(PolicyChange::Unfreeze.to_calldata(talos.id, 4).unwrap());
+        let review = Reviewer::new(&frozen_config)
+            .policy_contract(POLICY_CONTRACT, 4)
+            .release_state(frozen_state.clone())
+            .review(&[alone]);
+        assert!(review.has_warning(WarningKind::WouldRevert), "{review}");
+        let fixed = PolicyChange::AddRelease {
+            identities: vec![tdx("fixed")],
+            record: record(keccak256("fixed bundle")),
+            retire: vec![],
+            grace_until: 0,
+        };
+        let batch = to_policy(changes_to_calldata(talos.id, 4, &[PolicyChange::Unfreeze, fixed.clone()]).unwrap());
+        let review = Reviewer::new(&frozen_config)
+            .policy_contract(POLICY_CONTRACT, 4)
+            .release_state(frozen_state.clone())
+            .now(NOW)
+            .review(&[batch]);
+        assert!(!review.has_warning(WarningKind::WouldRevert), "{review}");
+        assert_eq!(review.resulting.policy.enclaves, vec![tdx("fixed")]);
+        // Adding while frozen (no unfreeze) is refused when the update is sent.
+        let add_only = to_policy(fixed.to_calldata(talos.id, 4).unwrap());
+        let review = Reviewer::new(&frozen_config)
+            .policy_contract(POLICY_CONTRACT, 4)
+            .release_state(frozen_state)
+            .now(NOW)
+            .review(&[add_only]);
+        assert!(review.to_string().contains("the app is frozen"), "{review}");
+
+        // Prune: refused before the deadline, removes the identity after it.
+        let mut config = talos.clone();
+        let mut state = ReleaseState::default();
+        let old = talos.policy.enclaves[0];
+        release(&talos, NOW + 10).apply_to(&mut config, &mut state, &ApplyContext::owner(Some(NOW))).unwrap();
+        let prune = to_policy(PolicyChange::Prune.to_calldata(talos.id, 0).unwrap());
+        let early = Reviewer::new(&config).policy_contract(POLICY_CONTRACT, 5).release_state(state.clone()).now(NOW + 5).review(std::slice::from_ref(&prune));
+        assert!(early.has_warning(WarningKind::WouldRevert), "{early}");
+        let late = Reviewer::new(&config).policy_contract(POLICY_CONTRACT, 5).release_state(state.clone()).now(NOW + 10).review(&[prune]);
+        assert!(!late.has_warning(WarningKind::WouldRevert), "{late}");
+        assert_eq!(late.governance.pruned, vec![enclave_text_id(&old)]);
+        assert_eq!(late.resulting_state.info(&late.resulting, &old).status, IdentityStatus::NotAllowed);
+        assert!(check_sendable_with(&late.resulting, &late.resulting_state).is_ok());
+    }
+
+    #[rstest]
+    fn the_model_refuses_what_the_contract_refuses(talos: AppConfig) {
+        let mut config = talos.clone();
+        let mut state = ReleaseState { guardian: Some(GUARDIAN), ..Default::default() };
+        let owner = ApplyContext::owner(Some(NOW));
+        let guardian = ApplyContext { caller: Caller::Account(GUARDIAN), now: Some(NOW), ..Default::default() };
+        let other = ApplyContext { caller: Caller::Account(SAFE), now: Some(NOW), ..Default::default() };
+        let new = tdx("talos 0.2.0");
+        // A release cannot retire its own identity, needs an identity and a complete record.
+        let own = PolicyChange::AddRelease { identities: vec![new], record: record(B256::repeat_byte(1)), retire: vec![new], grace_until: 0 };
+        assert!(matches!(own.apply_to(&mut config, &mut state, &owner), Err(ApplyError::RetiringNewIdentity(_))));
+        let empty = PolicyChange::AddRelease { identities: vec![], record: record(B256::repeat_byte(1)), retire: vec![], grace_until: 0 };
+        assert_eq!(empty.apply_to(&mut config, &mut state, &owner), Err(ApplyError::EmptyRelease));
+        let no_hash = PolicyChange::AddRelease { identities: vec![new], record: record(B256::ZERO), retire: vec![], grace_until: 0 };
+        assert_eq!(no_hash.apply_to(&mut config, &mut state, &owner), Err(ApplyError::InvalidReleaseRecord("bundleHash")));
+        // Nothing changed on error.
+        assert_eq!(config, talos);
+        assert!(state.releases.is_empty());
+        // The guardian revokes but never adds; a guardian in a batch is refused; others never.
+        let revoke = PolicyChange::RevokeEnclave(talos.policy.enclaves[0]);
+        assert!(matches!(PolicyChange::AddEnclave(new).apply_to(&mut config, &mut state, &guardian), Err(ApplyError::NotOwner { .. })));
+        assert!(matches!(revoke.apply_to(&mut config, &mut state, &other), Err(ApplyError::NotOwnerOrGuardian { .. })));
+        let in_batch = ApplyContext { in_batch: true, ..guardian };
+        assert_eq!(revoke.apply_to(&mut config, &mut state, &in_batch), Err(ApplyError::GuardianInBatch));
+        revoke.apply_to(&mut config, &mut state, &guardian).unwrap();
+        assert_eq!(state.info(&config, &talos.policy.enclaves[0]).status, IdentityStatus::Revoked);
+        // Re-adding a revoked identity by the owner makes it allowed again; removing it clears the mark.
+        PolicyChange::AddEnclave(talos.policy.enclaves[0]).apply_to(&mut config, &mut state, &owner).unwrap();
+        assert_eq!(state.info(&config, &talos.policy.enclaves[0]).status, IdentityStatus::Allowed);
+        PolicyChange::RemoveEnclave(talos.policy.enclaves[0]).apply_to(&mut config, &mut state, &owner).unwrap();
+        assert_eq!(state.info(&config, &talos.policy.enclaves[0]).status, IdentityStatus::NotAllowed);
+        assert_eq!(format_utc(NOW), "2025-11-21 14:54 UTC");
+    }
+}

@@ -21,6 +21,15 @@ pub fn rofl_error(context: &str, err: RoflClientError) -> CliError {
             AppId(e.appId.0),
             e.current
         )),
+        Some(RoflAppAdminErrors::NotOwnerOrGuardian(e)) => verification(format!(
+            "{context}: refused: {} is neither the owner nor the guardian of app {}",
+            e.caller,
+            AppId(e.appId.0)
+        )),
+        Some(RoflAppAdminErrors::NothingToPrune(e)) => verification(format!(
+            "{context}: no identity of app {} has passed its grace deadline",
+            AppId(e.appId.0)
+        )),
         Some(RoflAppAdminErrors::UnknownApp(e)) => {
             chain(format!("{context}: the policy contract does not manage app {}", AppId(e.appId.0)))
         }

@@ -39,3 +39,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> CliResult {
     }
     Ok(())
 }
+
+/// sha256 of a file's bytes (the hash a release record carries for a bundle or a rofl.yaml).
+pub fn sha256_file(path: &Path) -> CliResult<alloy::primitives::B256> {
+    use sha2::Digest as _;
+    let bytes = read_input(path)?;
+    Ok(alloy::primitives::B256::from_slice(&sha2::Sha256::digest(&bytes)))
+}

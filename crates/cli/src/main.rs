@@ -65,6 +65,10 @@ enum Command {
     /// DAO flow: delegate, vote, queue, execute, cancel a Governor proposal, show its status.
     #[command(subcommand)]
     Dao(commands::dao::DaoCommand),
+    /// The revoke-only guardian's emergency actions, effective at once without a vote: revoke
+    /// one enclave identity or freeze the app. Signed by the app's guardian (set by governance).
+    #[command(subcommand)]
+    Guardian(commands::guardian::GuardianCommand),
     /// Enclave identities: from TDX measurements, from a verified quote, from an ORC bundle.
     #[command(subcommand)]
     Identity(commands::identity::IdentityCommand),
@@ -117,6 +121,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Review(args) => commands::review::run(&g, args).await,
         Command::Safe(cmd) => commands::safe::run(&g, cmd).await,
         Command::Dao(cmd) => commands::dao::run(&g, cmd).await,
+        Command::Guardian(cmd) => commands::guardian::run(&g, cmd).await,
         Command::Identity(cmd) => commands::identity::run(&g, cmd),
         Command::VerifyQuote(args) => commands::verify_quote::run(&g, args).await,
         Command::Cbor(cmd) => commands::cbor::run(&g, cmd),

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use roflgov_attest::identity_to_base64;
-use roflgov_chain::rofl::PolicyChange;
-use roflgov_types::{AllowedEndorsement, AppConfig, EnclaveIdentity, FeePolicy, QuotePolicy};
+use roflgov_chain::rofl::{InstanceFlag, InstanceView, PolicyChange, ReleaseState, format_deadline, format_utc};
+use roflgov_types::{AllowedEndorsement, AppConfig, AppId, EnclaveIdentity, FeePolicy, QuotePolicy};
 
 use crate::output::Table;
 
@@ -112,5 +112,102 @@ pub fn change(c: &PolicyChange, notes: &Notes) -> String {
         PolicyChange::TransferRoflAdmin { new_admin } => format!("! ROFL admin → {new_admin} (app leaves the policy contract)"),
         PolicyChange::RenounceRoflAdmin => "! RENOUNCE ROFL admin: nobody can ever change the app again".into(),
         PolicyChange::RemoveApp => "! REMOVE the app (stake refunded to the contract)".into(),
+        PolicyChange::AddRelease { identities, record, retire, grace_until } => {
+            let mut out = format!(
+                "+ release {} ({} @ {}, bundle sha256 {}, rofl.yaml sha256 {})",
+                record.version,
+                record.repository,
+                record.commit_hex(),
+                alloy::hex::encode(record.bundle_hash),
+                alloy::hex::encode(record.manifest_hash)
+            );
+            for id in identities {
+                out.push_str(&format!("\n    + enclave {}", identity(id, notes)));
+            }
+            for id in retire {
+                match grace_until {
+                    0 => out.push_str(&format!("\n    - enclave {} (at once)", identity(id, notes))),
+                    at => out.push_str(&format!("\n    - enclave {} (kept until {})", identity(id, notes), format_utc(*at))),
+                }
+            }
+            out
+        }
+        PolicyChange::SetRetirement { identity: id, deadline: 0 } => format!("~ deadline of {} cancelled", identity(id, notes)),
+        PolicyChange::SetRetirement { identity: id, deadline } => {
+            format!("~ enclave {} retires from {}", identity(id, notes), format_utc(*deadline))
+        }
+        PolicyChange::SetGuardian { guardian } if guardian.is_zero() => "~ guardian removed".into(),
+        PolicyChange::SetGuardian { guardian } => format!("~ guardian → {guardian}"),
+        PolicyChange::Unfreeze => "~ unfreeze".into(),
+        PolicyChange::RevokeEnclave(id) => format!("! REVOKE enclave {}", identity(id, notes)),
+        PolicyChange::Freeze => "! FREEZE: every identity removed".into(),
+        PolicyChange::Prune => "- prune identities past their grace deadline".into(),
     }
+}
+
+/// The release-governance part of `app show`: guardian, freeze, and each allowed identity's
+/// status, deadline and release record.
+pub fn release_governance(config: &AppConfig, state: &ReleaseState, now: u64) -> String {
+    let line = |indent: usize, label: &str, value: &str| format!("{:indent$}{label:<16}{value}\n", "");
+    let mut out = String::new();
+    out.push_str(&line(0, "guardian", &state.guardian.map(|g| g.to_string()).unwrap_or_else(|| "none".into())));
+    out.push_str(&line(0, "frozen", if state.frozen { "YES: no identity allowed until governance unfreezes the app" } else { "no" }));
+    out.push_str(&line(0, "releases", &format!("{} record(s)", state.releases.len())));
+    if config.policy.enclaves.is_empty() {
+        return out;
+    }
+    out.push_str("identities\n");
+    for id in &config.policy.enclaves {
+        let info = state.info(config, id);
+        let deadline = if info.retire_at != 0 {
+            format!("  retires {}", format_deadline(info.retire_at, Some(now)))
+        } else {
+            String::new()
+        };
+        out.push_str(&format!("  {}  {}{}\n", identity_to_base64(id), info.status, deadline));
+        match state.release(info.release_id) {
+            Some(r) => {
+                out.push_str(&line(4, "release", &format!("#{} version {}", info.release_id, r.version)));
+                out.push_str(&line(4, "repository", &r.repository));
+                out.push_str(&line(4, "commit", &r.commit_hex()));
+                out.push_str(&line(4, "bundle sha256", &alloy::hex::encode(r.bundle_hash)));
+                out.push_str(&line(4, "rofl.yaml sha256", &alloy::hex::encode(r.manifest_hash)));
+                for (i, text) in r.notes.lines().enumerate() {
+                    out.push_str(&line(4, if i == 0 { "notes" } else { "" }, text));
+                }
+            }
+            None => out.push_str(&line(4, "release", "(none: added without a release record)")),
+        }
+    }
+    out
+}
+
+/// `app instances`: one block per instance.
+pub fn instances(app: AppId, list: &[InstanceView], now: u64) -> String {
+    if list.is_empty() {
+        return format!("no instance registered for {app}\n");
+    }
+    let mut out = format!("{} instance(s) of {app}\n", list.len());
+    for i in list {
+        let verdict = if i.authorized { "authorized" } else { "REFUSED" };
+        out.push_str(&format!("\n{}  {verdict}\n", i.address));
+        let mut t = Table::new().indent(2);
+        t.row("identity", format!("{}  ({})", identity_to_base64(&i.identity), i.status));
+        match &i.release {
+            Some((id, r)) => t.row("release", format!("#{id} version {} ({} @ {})", r.version, r.repository, r.commit_hex())),
+            None => t.row("release", "(none recorded)"),
+        };
+        t.row("registered until", format!("epoch {}", i.expiration_epoch));
+        for flag in &i.flags {
+            let text = match flag {
+                InstanceFlag::RevokedIdentity => "!!! runs a REVOKED identity: treat it as compromised".to_owned(),
+                InstanceFlag::IdentityNotAllowed => "!!! runs an identity the policy no longer allows".to_owned(),
+                InstanceFlag::Retiring { retire_at } => format!("(!) its identity retires {}", format_deadline(*retire_at, Some(now))),
+                InstanceFlag::RegistrationExpired => "(!) its registration expired: it must re-register".to_owned(),
+            };
+            t.row("flag", text);
+        }
+        out.push_str(&t.render());
+    }
+    out
 }

@@ -1,13 +1,16 @@
 //! [`review_calls`]: decode the calls of a Safe transaction or a Governor proposal, apply them
 //! to a copy of the app's current config, and say what would change.
 
-use alloy::primitives::{Address, Bytes, U256};
-use roflgov_types::{AppConfig, AppId, RoflCall, cbor};
+use std::collections::BTreeMap;
+
+use alloy::primitives::{Address, B256, Bytes, U256};
+use roflgov_types::{AppConfig, AppId, EnclaveIdentity, RoflCall, cbor};
 use serde::Serialize;
 
-use super::diff::{ConfigDiff, EnclaveNotes, Warning, WarningKind};
+use super::diff::{Change, ConfigDiff, EnclaveNotes, Warning, WarningKind};
 use crate::rofl::{
-    CREATE_STAKE, DecodedCalldata, OwnerCall, PolicyChange, check_sendable, decode_calldata,
+    ApplyContext, CREATE_STAKE, DecodedCalldata, OwnerCall, PolicyChange, ReleaseRecord, ReleaseState,
+    check_sendable_with, decode_calldata, enclave_text_id, format_deadline,
     subcall::{SUBCALL_PRECOMPILE, decode_subcall},
 };
 
@@ -83,6 +86,64 @@ pub struct StaleVersion {
     pub current: u64,
 }
 
+/// A release record a proposal adds, with what the reviewer's files say about it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReleaseLine {
+    /// The id it will get (1-based, per app).
+    pub release_id: u32,
+    /// The record.
+    pub record: ReleaseRecord,
+    /// The identities it allows (rofl.yaml `id` form).
+    pub identities: Vec<String>,
+    /// Whether `record.bundle_hash` is the sha256 of the bundle supplied (`None`: none supplied).
+    pub bundle_matches: Option<bool>,
+    /// Whether `record.manifest_hash` is the sha256 of the rofl.yaml supplied (`None`: none).
+    pub manifest_matches: Option<bool>,
+}
+
+/// A grace deadline a proposal sets (or cancels, `retire_at` 0).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DeadlineLine {
+    /// The identity (rofl.yaml `id` form).
+    pub identity: String,
+    /// Unix seconds; 0 = cancelled.
+    pub retire_at: u64,
+    /// `2025-12-21 14:54 UTC (in 30d 0h)`, relative to the review's time.
+    pub human: String,
+}
+
+/// What a proposal changes in roflgov's own state next to the config: releases, deadlines,
+/// guardian, freeze, revocations and prunes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct GovernanceChanges {
+    /// Release records added.
+    pub releases: Vec<ReleaseLine>,
+    /// Grace deadlines set or cancelled.
+    pub deadlines: Vec<DeadlineLine>,
+    /// The guardian, when it changes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guardian: Option<Change<Option<Address>>>,
+    /// The freeze, when it changes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frozen: Option<Change<bool>>,
+    /// Identities revoked (rofl.yaml `id` form).
+    pub revoked: Vec<String>,
+    /// Identities a `prune` removes (rofl.yaml `id` form).
+    pub pruned: Vec<String>,
+}
+
+impl GovernanceChanges {
+    /// Whether nothing changes.
+    pub fn is_empty(&self) -> bool {
+        self.releases.is_empty()
+            && self.deadlines.is_empty()
+            && self.guardian.is_none()
+            && self.frozen.is_none()
+            && self.revoked.is_empty()
+            && self.pruned.is_empty()
+    }
+}
+
 /// The review of a proposal against an app's current config.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Review {
@@ -96,11 +157,19 @@ pub struct Review {
     pub diff: ConfigDiff,
     /// Set when the calls were drafted against another version (they will revert).
     pub stale: Option<StaleVersion>,
+    /// Releases, deadlines, guardian, freeze, revocations and prunes.
+    pub governance: GovernanceChanges,
+    /// The review's "now" (unix seconds), when known: deadlines are checked and shown against it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub now: Option<u64>,
     /// Every warning: about the calls, then about the resulting config.
     pub warnings: Vec<Warning>,
     /// The config after the calls (not serialized: it carries secret ciphertexts).
     #[serde(skip)]
     pub resulting: AppConfig,
+    /// roflgov's state after the calls.
+    #[serde(skip)]
+    pub resulting_state: ReleaseState,
 }
 
 impl Review {
@@ -122,12 +191,70 @@ pub struct Reviewer<'a> {
     current_version: Option<u64>,
     policy_contract: Option<Address>,
     notes: Option<&'a EnclaveNotes>,
+    state: ReleaseState,
+    now: Option<u64>,
+    bundle_hash: Option<B256>,
+    manifest_hash: Option<B256>,
+    expected_guardians: Vec<Address>,
+    has_code: BTreeMap<Address, bool>,
 }
 
 impl<'a> Reviewer<'a> {
     /// A reviewer of proposals against `current`.
     pub fn new(current: &'a AppConfig) -> Self {
-        Self { current, current_version: None, policy_contract: None, notes: None }
+        Self {
+            current,
+            current_version: None,
+            policy_contract: None,
+            notes: None,
+            state: ReleaseState::default(),
+            now: None,
+            bundle_hash: None,
+            manifest_hash: None,
+            expected_guardians: Vec::new(),
+            has_code: BTreeMap::new(),
+        }
+    }
+
+    /// roflgov's current state of the app (guardian, freeze, releases, deadlines): without it
+    /// the review assumes none (no guardian, not frozen, no records, no deadlines).
+    pub fn release_state(mut self, state: ReleaseState) -> Self {
+        self.state = state;
+        self
+    }
+
+    /// The time (unix seconds) the calls are expected to run at: grace deadlines are checked
+    /// against it (future, within a year), `prune` needs it, and deadlines are shown relative
+    /// to it.
+    pub fn now(mut self, now: u64) -> Self {
+        self.now = Some(now);
+        self
+    }
+
+    /// sha256 of the ORC bundle the reviewer built or downloaded: every release record must
+    /// carry exactly this hash (a mismatch is critical).
+    pub fn bundle_hash(mut self, hash: B256) -> Self {
+        self.bundle_hash = Some(hash);
+        self
+    }
+
+    /// sha256 of the rofl.yaml the reviewer has: a release record with another hash is a
+    /// caution (the file may have been edited since the build).
+    pub fn manifest_hash(mut self, hash: B256) -> Self {
+        self.manifest_hash = Some(hash);
+        self
+    }
+
+    /// Guardians the reviewer expects (a guardian set to anyone else is a caution).
+    pub fn expect_guardians(mut self, guardians: impl IntoIterator<Item = Address>) -> Self {
+        self.expected_guardians.extend(guardians);
+        self
+    }
+
+    /// Whether `account` has code (a contract, e.g. a Safe) or not (an EOA: one key).
+    pub fn account_code(mut self, account: Address, has_code: bool) -> Self {
+        self.has_code.insert(account, has_code);
+        self
     }
 
     /// The policy contract and its version of the app (enables stale-version checks).
@@ -149,6 +276,10 @@ impl<'a> Reviewer<'a> {
             app: self.current.id,
             current_version: self.current_version,
             config: self.current.clone(),
+            release: self.state.clone(),
+            now: self.now,
+            policy_contract: self.policy_contract,
+            governance: GovernanceChanges::default(),
             stale: None,
             warnings: Vec::new(),
         };
@@ -176,7 +307,14 @@ impl<'a> Reviewer<'a> {
             };
             reviewed.push(ReviewedCall { index, to: call.to, value: call.value, reading });
         }
-        let diff = ConfigDiff::between(self.current, &state.config, self.notes);
+        let mut diff = ConfigDiff::between(self.current, &state.config, self.notes);
+        for line in diff.enclaves_added.iter_mut().chain(diff.enclaves_kept.iter_mut()).chain(diff.enclaves_removed.iter_mut()) {
+            line.release = state
+                .release
+                .release_of(&line.identity)
+                .map(|(id, record)| (id, record.version.clone()));
+        }
+        self.check_governance(&mut state);
         let mut warnings: Vec<Warning> = Vec::new();
         for warning in state.warnings.into_iter().chain(diff.warnings.iter().cloned()) {
             if !warnings.contains(&warning) {
@@ -189,8 +327,80 @@ impl<'a> Reviewer<'a> {
             calls: reviewed,
             diff,
             stale: state.stale,
+            governance: state.governance,
+            now: self.now,
             warnings,
             resulting: state.config,
+            resulting_state: state.release,
+        }
+    }
+
+    /// Checks the release records against the reviewer's files and the guardian against the
+    /// expected ones; fills the guardian and freeze changes.
+    fn check_governance(&self, state: &mut ReviewState) {
+        for line in &mut state.governance.releases {
+            if let Some(hash) = self.bundle_hash {
+                let matches = line.record.bundle_hash == hash;
+                line.bundle_matches = Some(matches);
+                if !matches {
+                    state.warnings.push(Warning::critical(
+                        WarningKind::BundleMismatch,
+                        format!(
+                            "RELEASE {} ({}) RECORDS BUNDLE sha256 {}, BUT THE BUNDLE YOU SUPPLIED HAS sha256 {}: \
+                             the identities it allows are not proven to come from your bundle",
+                            line.release_id,
+                            line.record.version,
+                            alloy::hex::encode(line.record.bundle_hash),
+                            alloy::hex::encode(hash)
+                        ),
+                    ));
+                }
+            }
+            if let Some(hash) = self.manifest_hash {
+                let matches = line.record.manifest_hash == hash;
+                line.manifest_matches = Some(matches);
+                if !matches {
+                    state.warnings.push(Warning::caution(
+                        WarningKind::ManifestMismatch,
+                        format!(
+                            "release {} ({}) records rofl.yaml sha256 {}, your rofl.yaml has sha256 {} \
+                             (edited since the build, or another commit?)",
+                            line.release_id,
+                            line.record.version,
+                            alloy::hex::encode(line.record.manifest_hash),
+                            alloy::hex::encode(hash)
+                        ),
+                    ));
+                }
+            }
+        }
+        if self.state.guardian != state.release.guardian {
+            let change = Change { before: self.state.guardian, after: state.release.guardian };
+            match change.after {
+                None => state.warnings.push(Warning::caution(
+                    WarningKind::GuardianChanged,
+                    "the guardian is removed: nobody can revoke a bad release faster than a full proposal",
+                )),
+                Some(guardian) if !self.expected_guardians.contains(&guardian) => {
+                    let what = match self.has_code.get(&guardian) {
+                        Some(false) => "an EOA (a single key)",
+                        Some(true) => "a contract",
+                        None => "an account of unknown kind",
+                    };
+                    state.warnings.push(Warning::caution(
+                        WarningKind::GuardianChanged,
+                        format!(
+                            "the guardian becomes {guardian}, {what} you did not say you expect (--expect-guardian): \
+                             it can revoke identities and freeze the app at once, without a vote"
+                        ),
+                    ))
+                }
+                Some(_) => {}
+            }
+            state.governance.guardian = Some(change);
+        }
+        if self.state.frozen != state.release.frozen {
+            state.governance.frozen = Some(Change { before: self.state.frozen, after: state.release.frozen });
         }
     }
 }
@@ -211,6 +421,10 @@ struct ReviewState {
     app: AppId,
     current_version: Option<u64>,
     config: AppConfig,
+    release: ReleaseState,
+    now: Option<u64>,
+    policy_contract: Option<Address>,
+    governance: GovernanceChanges,
     stale: Option<StaleVersion>,
     warnings: Vec<Warning>,
 }
@@ -330,22 +544,101 @@ impl ReviewState {
                     ),
                 ));
             }
-            match change.change.apply(&mut self.config) {
-                Ok(()) => touched = true,
+            let ctx = ApplyContext {
+                in_batch: matches!(decoded, DecodedCalldata::Multicall { .. }),
+                now: self.now,
+                contract: self.policy_contract,
+                ..Default::default()
+            };
+            let before = self.config.clone();
+            match change.change.apply_to(&mut self.config, &mut self.release, &ctx) {
+                Ok(()) => {
+                    touched |= change.change.sends_update();
+                    self.note_governance(index, &change.change, &before);
+                }
                 Err(err) => self.warnings.push(Warning::critical(
                     WarningKind::WouldRevert,
                     format!("call #{index}: {name} would revert: {err}"),
                 )),
             }
         }
-        // One rofl.Update per top-level call; the contract refuses to send an empty list.
-        if touched && let Err(err) = check_sendable(&self.config) {
+        // One rofl.Update per top-level call; the contract refuses to send an empty list (or,
+        // frozen, any identity).
+        if touched && let Err(err) = check_sendable_with(&self.config, &self.release) {
             self.warnings.push(Warning::critical(
                 WarningKind::WouldRevert,
                 format!("call #{index} would revert: {err}"),
             ));
         }
         CallReading::PolicyContract { decoded }
+    }
+
+    /// Records what a change (applied successfully) does to roflgov's own state.
+    fn note_governance(&mut self, index: usize, change: &PolicyChange, before: &AppConfig) {
+        let deadline_line = |identity: &EnclaveIdentity, retire_at: u64, now: Option<u64>| DeadlineLine {
+            identity: enclave_text_id(identity),
+            retire_at,
+            human: if retire_at == 0 { "cancelled".into() } else { format_deadline(retire_at, now) },
+        };
+        match change {
+            PolicyChange::AddRelease { identities, record, retire, grace_until } => {
+                self.governance.releases.push(ReleaseLine {
+                    release_id: self.release.releases.len() as u32,
+                    record: record.clone(),
+                    identities: identities.iter().map(enclave_text_id).collect(),
+                    bundle_matches: None,
+                    manifest_matches: None,
+                });
+                if *grace_until != 0 {
+                    for identity in retire {
+                        self.governance.deadlines.push(deadline_line(identity, *grace_until, self.now));
+                    }
+                    self.warnings.push(Warning::caution(
+                        WarningKind::GraceDeadline,
+                        format!(
+                            "call #{index}: {} old identit{} stay{} allowed until {}; after that anyone may prune {}",
+                            retire.len(),
+                            if retire.len() == 1 { "y" } else { "ies" },
+                            if retire.len() == 1 { "s" } else { "" },
+                            format_deadline(*grace_until, self.now),
+                            if retire.len() == 1 { "it" } else { "them" }
+                        ),
+                    ));
+                }
+            }
+            PolicyChange::SetRetirement { identity, deadline } => {
+                self.governance.deadlines.push(deadline_line(identity, *deadline, self.now));
+            }
+            PolicyChange::RevokeEnclave(identity) => {
+                self.governance.revoked.push(enclave_text_id(identity));
+                self.warnings.push(Warning::caution(
+                    WarningKind::Revocation,
+                    format!(
+                        "call #{index}: revokes {}: instances running it are refused at once",
+                        enclave_text_id(identity)
+                    ),
+                ));
+            }
+            PolicyChange::Freeze => self.warnings.push(Warning::critical(
+                WarningKind::FreezeChanged,
+                format!("call #{index}: FREEZES THE APP: every identity is removed and every instance refused until governance unfreezes it"),
+            )),
+            PolicyChange::Unfreeze => self.warnings.push(Warning::caution(
+                WarningKind::FreezeChanged,
+                format!("call #{index}: lifts the freeze; check that the identities allowed again are the fixed ones"),
+            )),
+            PolicyChange::Prune => {
+                self.governance.pruned.extend(
+                    before
+                        .policy
+                        .enclaves
+                        .iter()
+                        .filter(|id| !self.config.policy.enclaves.contains(id))
+                        .map(enclave_text_id),
+                );
+            }
+            _ => {}
+        }
     }
 
     fn subcall(&mut self, index: usize, call: &ProposedCall) -> CallReading {

@@ -86,6 +86,9 @@ pub struct EnclaveLine {
     /// rofl.yaml notes, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<EnclaveNote>,
+    /// The on-chain release the identity carries (id and version), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub release: Option<(u32, String)>,
 }
 
 impl EnclaveLine {
@@ -95,6 +98,7 @@ impl EnclaveLine {
             identity: *identity,
             tee: if identity.mr_signer.is_zero() { "tdx" } else { "sgx" },
             note: notes.and_then(|notes| notes.get(identity)).cloned(),
+            release: None,
         }
     }
 }
@@ -208,6 +212,18 @@ pub enum WarningKind {
     OwnershipTransfer,
     /// A new app is created.
     AppCreated,
+    /// A release record's bundle hash differs from the bundle the reviewer supplied.
+    BundleMismatch,
+    /// A release record's rofl.yaml hash differs from the rofl.yaml the reviewer supplied.
+    ManifestMismatch,
+    /// The revoke-only guardian changes (or goes).
+    GuardianChanged,
+    /// The app is frozen or unfrozen.
+    FreezeChanged,
+    /// An identity is revoked (instances running it are refused at once).
+    Revocation,
+    /// A grace deadline is set, moved or cancelled.
+    GraceDeadline,
 }
 
 /// A warning shown before signing.

@@ -9,7 +9,10 @@ mod diff;
 mod render;
 mod text;
 
-pub use calls::{CallReading, ProposedCall, Review, ReviewedCall, Reviewer, StaleVersion, review_calls};
+pub use calls::{
+    CallReading, DeadlineLine, GovernanceChanges, ProposedCall, ReleaseLine, Review, ReviewedCall, Reviewer,
+    StaleVersion, review_calls,
+};
 pub use diff::{
     Change, ConfigDiff, EnclaveLine, EnclaveNote, EnclaveNotes, FieldChange, MetadataChange, SecretChange,
     Severity, Warning, WarningKind,

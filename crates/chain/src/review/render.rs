@@ -3,11 +3,11 @@
 use std::fmt::{self, Display, Formatter};
 
 use super::{
-    calls::{CallReading, Review},
+    calls::{CallReading, GovernanceChanges, Review},
     diff::{ConfigDiff, EnclaveLine, MetadataChange, SecretChange, Severity, Warning},
     text::{fee_name, render_endorsements, render_quotes},
 };
-use crate::rofl::{DecodedCalldata, OwnerCall, PolicyCall, PolicyChange, enclave_text_id};
+use crate::rofl::{DecodedCalldata, OwnerCall, PolicyCall, PolicyChange, enclave_text_id, format_utc};
 
 /// Width of the label column.
 const LABEL: usize = 16;
@@ -50,6 +50,34 @@ impl Display for PolicyChange {
             PolicyChange::TransferRoflAdmin { new_admin } => write!(f, "{name} to {new_admin}"),
             PolicyChange::RenounceRoflAdmin => write!(f, "{name} (NO ADMIN, FOREVER)"),
             PolicyChange::RemoveApp => write!(f, "{}", self.function_name()),
+            PolicyChange::AddRelease { identities, record, retire, grace_until } => {
+                write!(
+                    f,
+                    "{name} {} from {} @ {}: +{} identit{}",
+                    record.version,
+                    record.repository,
+                    record.commit_hex(),
+                    identities.len(),
+                    if identities.len() == 1 { "y" } else { "ies" }
+                )?;
+                match (retire.len(), grace_until) {
+                    (0, _) => Ok(()),
+                    (n, 0) => write!(f, ", retires {n} at once"),
+                    (n, at) => write!(f, ", retires {n} from {}", format_utc(*at)),
+                }
+            }
+            PolicyChange::SetRetirement { identity, deadline: 0 } => {
+                write!(f, "{name} {} cancelled (no deadline)", enclave_text_id(identity))
+            }
+            PolicyChange::SetRetirement { identity, deadline } => {
+                write!(f, "{name} {} retires from {}", enclave_text_id(identity), format_utc(*deadline))
+            }
+            PolicyChange::SetGuardian { guardian } if guardian.is_zero() => write!(f, "{name} none (removed)"),
+            PolicyChange::SetGuardian { guardian } => write!(f, "{name} {guardian}"),
+            PolicyChange::Unfreeze => write!(f, "{name} (identities may be allowed again)"),
+            PolicyChange::RevokeEnclave(id) => write!(f, "{name} {}", enclave_text_id(id)),
+            PolicyChange::Freeze => write!(f, "{name} (EVERY identity removed)"),
+            PolicyChange::Prune => write!(f, "{name} (identities past their grace deadline)"),
         }
     }
 }
@@ -109,6 +137,9 @@ impl Display for Warning {
 
 fn enclave_text(line: &EnclaveLine) -> String {
     let mut text = format!("{}  {}", line.id, line.tee);
+    if let Some((id, version)) = &line.release {
+        text.push_str(&format!("  release #{id} {version}"));
+    }
     if let Some(note) = &line.note {
         if let Some(version) = &note.version {
             text.push_str(&format!("  {version}"));
@@ -184,6 +215,65 @@ impl ConfigDiff {
     }
 }
 
+fn show_guardian(guardian: &Option<alloy::primitives::Address>) -> String {
+    guardian.map_or_else(|| "none".to_owned(), |g| g.to_string())
+}
+
+fn write_governance(f: &mut Formatter<'_>, g: &GovernanceChanges) -> fmt::Result {
+    if g.is_empty() {
+        return Ok(());
+    }
+    writeln!(f, "\nRelease governance")?;
+    for line in &g.releases {
+        let r = &line.record;
+        row(f, "Release", "+", format!("#{} version {}", line.release_id, r.version))?;
+        row(f, "  repository", "", &r.repository)?;
+        row(f, "  commit", "", r.commit_hex())?;
+        let check = |m: Option<bool>| match m {
+            Some(true) => "  ✓ matches your file",
+            Some(false) => "  ✗ DOES NOT MATCH your file",
+            None => "",
+        };
+        row(f, "  bundle sha256", "", format!("{}{}", alloy::hex::encode(r.bundle_hash), check(line.bundle_matches)))?;
+        row(f, "  rofl.yaml sha256", "", format!("{}{}", alloy::hex::encode(r.manifest_hash), check(line.manifest_matches)))?;
+        if !r.notes.is_empty() {
+            let mut label = "  notes";
+            for text in r.notes.lines() {
+                row(f, label, "", text)?;
+                label = "";
+            }
+        }
+        let mut label = "  identities";
+        for id in &line.identities {
+            row(f, label, "", id)?;
+            label = "";
+        }
+    }
+    let mut label = "Grace deadline";
+    for line in &g.deadlines {
+        row(f, label, "", format!("{}  until {}", line.identity, line.human))?;
+        label = "";
+    }
+    if let Some(change) = &g.guardian {
+        row(f, "Guardian", "", format!("{} → {}", show_guardian(&change.before), show_guardian(&change.after)))?;
+    }
+    if let Some(change) = &g.frozen {
+        let show = |frozen: bool| if frozen { "FROZEN" } else { "not frozen" };
+        row(f, "Freeze", "", format!("{} → {}", show(change.before), show(change.after)))?;
+    }
+    let mut label = "Revoked";
+    for id in &g.revoked {
+        row(f, label, "-", id)?;
+        label = "";
+    }
+    let mut label = "Pruned";
+    for id in &g.pruned {
+        row(f, label, "-", id)?;
+        label = "";
+    }
+    Ok(())
+}
+
 fn write_warnings(f: &mut Formatter<'_>, warnings: &[Warning]) -> fmt::Result {
     if warnings.is_empty() {
         return Ok(());
@@ -235,6 +325,7 @@ impl Display for Review {
         }
         writeln!(f, "\nChanges")?;
         self.diff.write_changes(f)?;
+        write_governance(f, &self.governance)?;
         if let Some(stale) = &self.stale {
             writeln!(
                 f,

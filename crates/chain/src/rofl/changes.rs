@@ -6,7 +6,7 @@
 //! batches included.
 
 use alloy::{
-    primitives::{Bytes, U256},
+    primitives::{Address, Bytes, U256},
     sol_types::{SolCall, SolInterface},
 };
 use roflgov_types::{
@@ -18,7 +18,10 @@ use roflgov_types::{
 };
 use serde::Serialize;
 
-use super::bindings::{RoflAppAdmin, reencode};
+use super::{
+    bindings::{RoflAppAdmin, reencode},
+    release::{MAX_ENCLAVES, MAX_GRACE_PERIOD, ReleaseRecord, ReleaseState, is_expired},
+};
 
 /// Stake `createApp` must carry: 100 ROSE.
 pub const CREATE_STAKE: U256 = U256::from_limbs([0x6bc7_5e2d_6310_0000, 0x5, 0, 0]);
@@ -96,6 +99,38 @@ pub enum PolicyChange {
     RenounceRoflAdmin,
     /// `removeApp`: the app is deleted and the stake refunded to the contract.
     RemoveApp,
+    /// `addRelease(identities, record, retire, graceUntil)`: allow `identities` with `record`
+    /// as their provenance and retire `retire` at once (`grace_until` 0) or from `grace_until`.
+    AddRelease {
+        /// The identities the release allows (at least one).
+        identities: Vec<EnclaveIdentity>,
+        /// The provenance record.
+        record: ReleaseRecord,
+        /// The identities it retires.
+        retire: Vec<EnclaveIdentity>,
+        /// 0: retire at once; else the grace deadline (unix seconds) after which anyone may prune.
+        grace_until: u64,
+    },
+    /// `setRetirement(identity, deadline)`: set (or with 0 cancel) a grace deadline. No update.
+    SetRetirement {
+        /// An allowed identity.
+        identity: EnclaveIdentity,
+        /// Unix seconds; 0 cancels.
+        deadline: u64,
+    },
+    /// `setGuardian(guardian)`: set or replace the revoke-only guardian (zero: none). No update.
+    SetGuardian {
+        /// The new guardian.
+        guardian: alloy::primitives::Address,
+    },
+    /// `unfreeze`: lift a freeze (identities must come back in the same batch).
+    Unfreeze,
+    /// `revokeEnclave(identity)`: the guardian's (or owner's) emergency removal of one identity.
+    RevokeEnclave(EnclaveIdentity),
+    /// `freeze`: remove every identity at once.
+    Freeze,
+    /// `prune`: remove every identity whose grace deadline has passed (anyone).
+    Prune,
 }
 
 fn serialize_secret_names<S: serde::Serializer>(secrets: &Secrets, s: S) -> Result<S::Ok, S::Error> {
@@ -277,7 +312,32 @@ impl PolicyChange {
             PolicyChange::TransferRoflAdmin { .. } => "transferRoflAdmin",
             PolicyChange::RenounceRoflAdmin => "renounceRoflAdmin",
             PolicyChange::RemoveApp => "removeApp",
+            PolicyChange::AddRelease { .. } => "addRelease",
+            PolicyChange::SetRetirement { .. } => "setRetirement",
+            PolicyChange::SetGuardian { .. } => "setGuardian",
+            PolicyChange::Unfreeze => "unfreeze",
+            PolicyChange::RevokeEnclave(_) => "revokeEnclave",
+            PolicyChange::Freeze => "freeze",
+            PolicyChange::Prune => "prune",
         }
+    }
+
+    /// Whether the change sends (or, in a batch, marks) a `rofl.Update`: every change but
+    /// `setGuardian` and `setRetirement`, which only touch roflgov's own state.
+    pub fn sends_update(&self) -> bool {
+        !matches!(self, PolicyChange::SetGuardian { .. } | PolicyChange::SetRetirement { .. })
+    }
+
+    /// Whether the change carries an `expectedVersion` (`createApp`, `adoptApp`, `setGuardian`
+    /// and `prune` do not).
+    pub fn has_version_check(&self) -> bool {
+        !matches!(
+            self,
+            PolicyChange::CreateApp { .. }
+                | PolicyChange::AdoptApp { .. }
+                | PolicyChange::SetGuardian { .. }
+                | PolicyChange::Prune
+        )
     }
 
     /// The value the call must carry ([`CREATE_STAKE`] for `createApp`, zero otherwise).
@@ -359,6 +419,32 @@ impl PolicyChange {
                 C::renounceRoflAdminCall { appId: id, expectedVersion: v }.abi_encode()
             }
             PolicyChange::RemoveApp => C::removeAppCall { appId: id, expectedVersion: v }.abi_encode(),
+            PolicyChange::AddRelease { identities, record, retire, grace_until } => C::addReleaseCall {
+                appId: id,
+                expectedVersion: v,
+                identities: identities.iter().map(identity_to_abi).collect(),
+                record: record.to_abi(),
+                retire: retire.iter().map(identity_to_abi).collect(),
+                graceUntil: *grace_until,
+            }
+            .abi_encode(),
+            PolicyChange::SetRetirement { identity, deadline } => C::setRetirementCall {
+                appId: id,
+                expectedVersion: v,
+                identity: identity_to_abi(identity),
+                deadline: *deadline,
+            }
+            .abi_encode(),
+            PolicyChange::SetGuardian { guardian } => {
+                C::setGuardianCall { appId: id, guardian: *guardian }.abi_encode()
+            }
+            PolicyChange::Unfreeze => C::unfreezeCall { appId: id, expectedVersion: v }.abi_encode(),
+            PolicyChange::RevokeEnclave(identity) => {
+                C::revokeEnclaveCall { appId: id, expectedVersion: v, identity: identity_to_abi(identity) }
+                    .abi_encode()
+            }
+            PolicyChange::Freeze => C::freezeCall { appId: id, expectedVersion: v }.abi_encode(),
+            PolicyChange::Prune => C::pruneCall { appId: id }.abi_encode(),
         };
         Ok(data.into())
     }
@@ -517,6 +603,36 @@ pub fn decode_calldata(data: &[u8]) -> Result<DecodedCalldata, CalldataError> {
         ),
         Call::renounceRoflAdmin(c) => change(c.appId, c.expectedVersion, PolicyChange::RenounceRoflAdmin),
         Call::removeApp(c) => change(c.appId, c.expectedVersion, PolicyChange::RemoveApp),
+        Call::addRelease(c) => change(
+            c.appId,
+            c.expectedVersion,
+            PolicyChange::AddRelease {
+                identities: c.identities.iter().map(identity_from_abi).collect(),
+                record: ReleaseRecord::from_abi(&c.record),
+                retire: c.retire.iter().map(identity_from_abi).collect(),
+                grace_until: c.graceUntil,
+            },
+        ),
+        Call::setRetirement(c) => change(
+            c.appId,
+            c.expectedVersion,
+            PolicyChange::SetRetirement { identity: identity_from_abi(&c.identity), deadline: c.deadline },
+        ),
+        Call::setGuardian(c) => Ok(DecodedCalldata::Change(PolicyCall {
+            app: Some(AppId(c.appId.0)),
+            expected_version: None,
+            change: PolicyChange::SetGuardian { guardian: c.guardian },
+        })),
+        Call::unfreeze(c) => change(c.appId, c.expectedVersion, PolicyChange::Unfreeze),
+        Call::revokeEnclave(c) => {
+            change(c.appId, c.expectedVersion, PolicyChange::RevokeEnclave(identity_from_abi(&c.identity)))
+        }
+        Call::freeze(c) => change(c.appId, c.expectedVersion, PolicyChange::Freeze),
+        Call::prune(c) => Ok(DecodedCalldata::Change(PolicyCall {
+            app: Some(AppId(c.appId.0)),
+            expected_version: None,
+            change: PolicyChange::Prune,
+        })),
         Call::multicall(c) => {
             let calls = c
                 .calls
@@ -617,6 +733,109 @@ pub enum ApplyError {
     /// The change does not apply to an existing config (`createApp`).
     #[error("{0} does not change an existing app")]
     NotAnUpdate(&'static str),
+    /// `TooManyEnclaves`.
+    #[error("the policy would list {0} enclave identities, more than roflgov's {max}", max = MAX_ENCLAVES)]
+    TooManyEnclaves(usize),
+    /// `OwnableUnauthorizedAccount`: an owner-only function called by someone else.
+    #[error("{function} is owner-only and {caller} is not the owner")]
+    NotOwner {
+        /// Function name.
+        function: &'static str,
+        /// The caller.
+        caller: Address,
+    },
+    /// `NotOwnerOrGuardian`.
+    #[error("{caller} is neither the owner nor the app's guardian{}", guardian_text(.guardian))]
+    NotOwnerOrGuardian {
+        /// The caller.
+        caller: Address,
+        /// The app's guardian.
+        guardian: Option<Address>,
+    },
+    /// `GuardianInBatch`.
+    #[error("guardian actions always stand alone, never inside a batch")]
+    GuardianInBatch,
+    /// `InvalidGuardian`.
+    #[error("{0} cannot be the guardian (the policy contract itself)")]
+    InvalidGuardian(Address),
+    /// `AppIsFrozen`: a frozen app's update lists an identity, or the app is frozen already.
+    #[error("the app is frozen: no identity may be allowed until the owner unfreezes it (in the same batch)")]
+    AppIsFrozen,
+    /// `AppNotFrozen`.
+    #[error("the app is not frozen")]
+    AppNotFrozen,
+    /// `EmptyRelease`.
+    #[error("a release must allow at least one identity")]
+    EmptyRelease,
+    /// `InvalidReleaseRecord`.
+    #[error("the release record's {0} is empty or too long")]
+    InvalidReleaseRecord(&'static str),
+    /// `InvalidDeadline`.
+    #[error("deadline {} is not in the future within a year (latest {})", super::release::format_utc(*.deadline), super::release::format_utc(*.latest))]
+    InvalidDeadline {
+        /// The deadline given.
+        deadline: u64,
+        /// The latest acceptable.
+        latest: u64,
+    },
+    /// `RetiringNewIdentity`.
+    #[error("enclave {0} cannot be retired by the release that adds it")]
+    RetiringNewIdentity(String),
+    /// `NothingToPrune`.
+    #[error("no identity has passed its grace deadline: nothing to prune")]
+    NothingToPrune,
+    /// The change depends on the time it runs at, which is unknown.
+    #[error("{0} depends on the block time, which is unknown here")]
+    NeedsTime(&'static str),
+}
+
+fn guardian_text(guardian: &Option<Address>) -> String {
+    match guardian {
+        Some(g) => format!(" ({g})"),
+        None => " (the app has no guardian)".into(),
+    }
+}
+
+/// Who sends a change, for [`PolicyChange::apply_to`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(tag = "caller", content = "address", rename_all = "snake_case")]
+pub enum Caller {
+    /// The owner (the Safe or the Timelock): proposals.
+    #[default]
+    Owner,
+    /// Another account (the guardian's rights follow from the app's [`ReleaseState::guardian`]).
+    Account(Address),
+}
+
+/// The circumstances a change runs in, for [`PolicyChange::apply_to`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ApplyContext {
+    /// Who calls.
+    pub caller: Caller,
+    /// Inside a `multicall` (the owner's batch).
+    pub in_batch: bool,
+    /// The block time (unix seconds) it runs at, when known: deadlines are checked against it
+    /// and `prune` needs it.
+    pub now: Option<u64>,
+    /// The policy contract's own address (never a valid guardian), when known.
+    pub contract: Option<Address>,
+}
+
+impl ApplyContext {
+    /// The owner, at `now` (unknown: `None`).
+    pub fn owner(now: Option<u64>) -> Self {
+        Self { now, ..Default::default() }
+    }
+}
+
+/// The check the contract makes before it sends an update, with the freeze rule: a frozen app
+/// never sends an identity, an app that is not frozen never sends none.
+pub fn check_sendable_with(config: &AppConfig, state: &ReleaseState) -> Result<(), ApplyError> {
+    match (state.frozen, config.policy.enclaves.is_empty()) {
+        (true, false) => Err(ApplyError::AppIsFrozen),
+        (false, true) => Err(ApplyError::EmptyEnclaveList),
+        _ => Ok(()),
+    }
 }
 
 /// Base64 of `mr_enclave ‖ mr_signer`: the `id` rofl.yaml writes.
@@ -633,7 +852,192 @@ impl PolicyChange {
     /// removal; the admin only changes through transfer/renounce). The final lock-out check
     /// (no enclave left) is [`check_sendable`], made once per update, as the contract makes it
     /// once per batch.
+    ///
+    /// The release, guardian and grace-period changes need the state the contract keeps next to
+    /// the config; here they run against an empty [`ReleaseState`] as the owner with the time
+    /// unknown (use [`PolicyChange::apply_to`] for the faithful model).
     pub fn apply(&self, config: &mut AppConfig) -> Result<(), ApplyError> {
+        match self {
+            PolicyChange::AddRelease { .. }
+            | PolicyChange::SetRetirement { .. }
+            | PolicyChange::SetGuardian { .. }
+            | PolicyChange::Unfreeze
+            | PolicyChange::RevokeEnclave(_)
+            | PolicyChange::Freeze
+            | PolicyChange::Prune => {
+                self.apply_to(config, &mut ReleaseState::default(), &ApplyContext::default())
+            }
+            _ => self.apply_config(config),
+        }
+    }
+
+    /// Applies the change to `config` and the app's `state` as the contract does, with the
+    /// caller's rights (owner, guardian, anyone), the freeze, release ids, grace deadlines and
+    /// revoked marks. On error nothing changes (the call reverts). The final check of an update
+    /// is [`check_sendable_with`].
+    pub fn apply_to(
+        &self,
+        config: &mut AppConfig,
+        state: &mut ReleaseState,
+        ctx: &ApplyContext,
+    ) -> Result<(), ApplyError> {
+        let mut next_config = config.clone();
+        let mut next_state = state.clone();
+        self.apply_model(&mut next_config, &mut next_state, ctx)?;
+        *config = next_config;
+        *state = next_state;
+        Ok(())
+    }
+
+    fn apply_model(&self, config: &mut AppConfig, state: &mut ReleaseState, ctx: &ApplyContext) -> Result<(), ApplyError> {
+        let function = self.function_name();
+        let require_owner = || match ctx.caller {
+            Caller::Owner => Ok(()),
+            Caller::Account(caller) => Err(ApplyError::NotOwner { function, caller }),
+        };
+        let require_deadline = |deadline: u64| match ctx.now {
+            Some(now) => {
+                let latest = now + MAX_GRACE_PERIOD;
+                if deadline <= now || deadline > latest {
+                    Err(ApplyError::InvalidDeadline { deadline, latest })
+                } else {
+                    Ok(())
+                }
+            }
+            None => Ok(()),
+        };
+        match self {
+            PolicyChange::AddRelease { identities, record, retire, grace_until } => {
+                require_owner()?;
+                if identities.is_empty() {
+                    return Err(ApplyError::EmptyRelease);
+                }
+                if let Some(field) = record.invalid_field() {
+                    return Err(ApplyError::InvalidReleaseRecord(field));
+                }
+                if *grace_until != 0 {
+                    require_deadline(*grace_until)?;
+                }
+                state.releases.push(record.clone());
+                let release_id = state.releases.len() as u32;
+                for identity in identities {
+                    if config.policy.enclaves.contains(identity) {
+                        return Err(ApplyError::EnclaveAlreadyAllowed(enclave_text_id(identity)));
+                    }
+                    config.policy.enclaves.push(*identity);
+                    state.meta_mut(identity).release_id = release_id;
+                }
+                for identity in retire {
+                    if state.meta(identity).release_id == release_id {
+                        return Err(ApplyError::RetiringNewIdentity(enclave_text_id(identity)));
+                    }
+                    if *grace_until == 0 {
+                        remove_identity(config, state, identity)?;
+                    } else {
+                        if !config.policy.enclaves.contains(identity) {
+                            return Err(ApplyError::EnclaveNotAllowed(enclave_text_id(identity)));
+                        }
+                        state.meta_mut(identity).retire_at = *grace_until;
+                    }
+                }
+                if config.policy.enclaves.len() > MAX_ENCLAVES {
+                    return Err(ApplyError::TooManyEnclaves(config.policy.enclaves.len()));
+                }
+            }
+            PolicyChange::SetRetirement { identity, deadline } => {
+                require_owner()?;
+                if !config.policy.enclaves.contains(identity) {
+                    return Err(ApplyError::EnclaveNotAllowed(enclave_text_id(identity)));
+                }
+                if *deadline != 0 {
+                    require_deadline(*deadline)?;
+                }
+                state.meta_mut(identity).retire_at = *deadline;
+            }
+            PolicyChange::SetGuardian { guardian } => {
+                require_owner()?;
+                if Some(*guardian) == ctx.contract {
+                    return Err(ApplyError::InvalidGuardian(*guardian));
+                }
+                state.guardian = (!guardian.is_zero()).then_some(*guardian);
+            }
+            PolicyChange::Unfreeze => {
+                require_owner()?;
+                if !state.frozen {
+                    return Err(ApplyError::AppNotFrozen);
+                }
+                state.frozen = false;
+            }
+            PolicyChange::RevokeEnclave(identity) => {
+                require_owner_or_guardian(ctx, state)?;
+                remove_identity(config, state, identity)?;
+                state.meta_mut(identity).revoked = true;
+            }
+            PolicyChange::Freeze => {
+                require_owner_or_guardian(ctx, state)?;
+                if state.frozen {
+                    return Err(ApplyError::AppIsFrozen);
+                }
+                while let Some(identity) = config.policy.enclaves.pop() {
+                    let meta = state.meta_mut(&identity);
+                    meta.retire_at = 0;
+                    meta.revoked = true;
+                }
+                state.frozen = true;
+            }
+            PolicyChange::Prune => {
+                let now = ctx.now.ok_or(ApplyError::NeedsTime("prune"))?;
+                let mut pruned = 0;
+                for i in (0..config.policy.enclaves.len()).rev() {
+                    let identity = config.policy.enclaves[i];
+                    if is_expired(state.meta(&identity).retire_at, now) {
+                        remove_identity(config, state, &identity)?;
+                        pruned += 1;
+                    }
+                }
+                if pruned == 0 {
+                    return Err(ApplyError::NothingToPrune);
+                }
+            }
+            PolicyChange::RemoveEnclave(identity) => {
+                require_owner()?;
+                remove_identity(config, state, identity)?;
+            }
+            PolicyChange::AddEnclave(_) => {
+                require_owner()?;
+                self.apply_config(config)?;
+                if config.policy.enclaves.len() > MAX_ENCLAVES {
+                    return Err(ApplyError::TooManyEnclaves(config.policy.enclaves.len()));
+                }
+            }
+            PolicyChange::AdoptApp { .. } => {
+                require_owner()?;
+                self.apply_config(config)?;
+                // A re-adoption starts with a fresh app state; marks of identities outlive it.
+                state.guardian = None;
+                state.frozen = false;
+            }
+            PolicyChange::TransferRoflAdmin { .. } | PolicyChange::RenounceRoflAdmin | PolicyChange::RemoveApp => {
+                require_owner()?;
+                self.apply_config(config)?;
+                // The contract forgets the app: deadlines go, guardian and freeze with the app.
+                for identity in &config.policy.enclaves {
+                    if let Some(meta) = state.identities.get_mut(identity) {
+                        meta.retire_at = 0;
+                    }
+                }
+                state.guardian = None;
+                state.frozen = false;
+            }
+            _ => {
+                require_owner()?;
+                self.apply_config(config)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn apply_config(&self, config: &mut AppConfig) -> Result<(), ApplyError> {
         match self {
             PolicyChange::CreateApp { .. } => return Err(ApplyError::NotAnUpdate("createApp")),
             PolicyChange::AdoptApp { policy, metadata, secrets } => {
@@ -694,8 +1098,42 @@ impl PolicyChange {
             }
             PolicyChange::RenounceRoflAdmin => config.admin = None,
             PolicyChange::RemoveApp => {}
+            PolicyChange::AddRelease { .. }
+            | PolicyChange::SetRetirement { .. }
+            | PolicyChange::SetGuardian { .. }
+            | PolicyChange::Unfreeze
+            | PolicyChange::RevokeEnclave(_)
+            | PolicyChange::Freeze
+            | PolicyChange::Prune => unreachable!("handled by apply_model"),
         }
         Ok(())
+    }
+}
+
+/// `_removeEnclave`: swap-and-pop, clears the deadline and the revoked mark, keeps the release.
+fn remove_identity(config: &mut AppConfig, state: &mut ReleaseState, identity: &EnclaveIdentity) -> Result<(), ApplyError> {
+    let position = config
+        .policy
+        .enclaves
+        .iter()
+        .position(|known| known == identity)
+        .ok_or_else(|| ApplyError::EnclaveNotAllowed(enclave_text_id(identity)))?;
+    config.policy.enclaves.swap_remove(position);
+    if let Some(meta) = state.identities.get_mut(identity) {
+        meta.retire_at = 0;
+        meta.revoked = false;
+    }
+    Ok(())
+}
+
+/// `_requireOwnerOrGuardian`.
+fn require_owner_or_guardian(ctx: &ApplyContext, state: &ReleaseState) -> Result<(), ApplyError> {
+    match ctx.caller {
+        Caller::Owner => Ok(()),
+        Caller::Account(caller) if state.guardian == Some(caller) => {
+            if ctx.in_batch { Err(ApplyError::GuardianInBatch) } else { Ok(()) }
+        }
+        Caller::Account(caller) => Err(ApplyError::NotOwnerOrGuardian { caller, guardian: state.guardian }),
     }
 }
 

@@ -23,6 +23,7 @@ use crate::toolchain::Artifact;
 use super::{
     bindings::{RoflAppAdmin, reencode},
     changes::{CalldataError, PolicyChange, changes_to_calldata, enclave_text_id},
+    release::{IdentityInfo, IdentityMeta, IdentityStatus, ReleaseRecord, ReleaseState},
 };
 
 /// Errors talking to the policy contract.
@@ -180,6 +181,113 @@ impl<P: Provider + Clone> RoflAdminClient<P> {
         Ok(self.contract.encodeUpdate(app.to_fixed_bytes()).call().await?)
     }
 
+    /// The app's revoke-only guardian (`None`: none).
+    pub async fn guardian(&self, app: AppId) -> Result<Option<Address>, RoflClientError> {
+        let guardian = self.contract.guardianOf(app.to_fixed_bytes()).call().await?;
+        Ok((!guardian.is_zero()).then_some(guardian))
+    }
+
+    /// Whether the app is frozen (no identity allowed until governance unfreezes it).
+    pub async fn is_frozen(&self, app: AppId) -> Result<bool, RoflClientError> {
+        Ok(self.contract.isFrozen(app.to_fixed_bytes()).call().await?)
+    }
+
+    /// Every release record of the app, in order (`releases()[i]` has id `i + 1`).
+    pub async fn releases(&self, app: AppId) -> Result<Vec<ReleaseRecord>, RoflClientError> {
+        let records = self.contract.releases(app.to_fixed_bytes()).call().await?;
+        Ok(records.iter().map(ReleaseRecord::from_abi).collect())
+    }
+
+    /// The release `identity` was last added with (`None`: added without a record, or never).
+    pub async fn release_of(
+        &self,
+        app: AppId,
+        identity: &EnclaveIdentity,
+    ) -> Result<Option<(u32, ReleaseRecord)>, RoflClientError> {
+        let answer = self.contract.releaseOf(app.to_fixed_bytes(), identity_abi(identity)).call().await?;
+        Ok((answer.releaseId != 0).then(|| (answer.releaseId, ReleaseRecord::from_abi(&answer.record))))
+    }
+
+    /// Where `identity` stands for the app: status, release id, grace deadline.
+    pub async fn identity_info(
+        &self,
+        app: AppId,
+        identity: &EnclaveIdentity,
+    ) -> Result<IdentityInfo, RoflClientError> {
+        let info = self.contract.identityInfo(app.to_fixed_bytes(), identity_abi(identity)).call().await?;
+        Ok(IdentityInfo {
+            status: IdentityStatus::from_code(info.status).unwrap_or_default(),
+            release_id: info.releaseId,
+            retire_at: info.retireAt,
+        })
+    }
+
+    /// The allowed identities in policy order, each with its release id (0: none) and grace
+    /// deadline (0: none).
+    pub async fn enclave_releases(&self, app: AppId) -> Result<Vec<(EnclaveIdentity, u32, u64)>, RoflClientError> {
+        let list = self.contract.enclaveReleases(app.to_fixed_bytes()).call().await?;
+        Ok(list
+            .iter()
+            .map(|r| {
+                (
+                    EnclaveIdentity { mr_enclave: r.identity.mrEnclave, mr_signer: r.identity.mrSigner },
+                    r.releaseId,
+                    r.retireAt,
+                )
+            })
+            .collect())
+    }
+
+    /// What `prune` would remove now.
+    pub async fn expired_enclaves(&self, app: AppId) -> Result<Vec<EnclaveIdentity>, RoflClientError> {
+        let list = self.contract.expiredEnclaves(app.to_fixed_bytes()).call().await?;
+        Ok(list.iter().map(|i| EnclaveIdentity { mr_enclave: i.mrEnclave, mr_signer: i.mrSigner }).collect())
+    }
+
+    /// roflgov's state next to the app's config: guardian, freeze, release records and the
+    /// marks of the allowed identities and of `also` (e.g. identities instances run, to learn
+    /// which were revoked).
+    pub async fn release_state(
+        &self,
+        app: AppId,
+        also: &[EnclaveIdentity],
+    ) -> Result<ReleaseState, RoflClientError> {
+        let mut state = ReleaseState {
+            guardian: self.guardian(app).await?,
+            frozen: self.is_frozen(app).await?,
+            releases: self.releases(app).await?,
+            identities: Default::default(),
+        };
+        for (identity, release_id, retire_at) in self.enclave_releases(app).await? {
+            state.identities.insert(identity, IdentityMeta { retire_at, release_id, revoked: false });
+        }
+        for identity in also {
+            if state.identities.contains_key(identity) {
+                continue;
+            }
+            let info = self.identity_info(app, identity).await?;
+            state.identities.insert(
+                *identity,
+                IdentityMeta {
+                    retire_at: info.retire_at,
+                    release_id: info.release_id,
+                    revoked: info.status == IdentityStatus::Revoked,
+                },
+            );
+        }
+        Ok(state)
+    }
+
+    /// The latest block's timestamp (unix seconds): "now" for deadlines.
+    pub async fn chain_time(&self) -> Result<u64, RoflClientError> {
+        let block = self
+            .provider()
+            .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+            .await?
+            .ok_or_else(|| RoflClientError::Deploy(eyre::eyre!("the node returned no latest block")))?;
+        Ok(block.header.timestamp)
+    }
+
     /// Sends `createApp` from `from` with the 100 ROSE stake; returns the new app id.
     pub async fn create_app(
         &self,
@@ -257,6 +365,10 @@ impl<P: Provider + Clone> RoflAdminClient<P> {
     }
 }
 
+fn identity_abi(identity: &EnclaveIdentity) -> RoflAppAdmin::EnclaveIdentity {
+    RoflAppAdmin::EnclaveIdentity { mrEnclave: identity.mr_enclave, mrSigner: identity.mr_signer }
+}
+
 // ---------------------------------------------------------------------------------------------
 // History
 // ---------------------------------------------------------------------------------------------
@@ -281,6 +393,8 @@ pub enum HistoryKind {
     },
     /// `rofl.Remove`.
     Removed,
+    /// A change of roflgov's own state that sends no update (`setGuardian`, `setRetirement`).
+    StateOnly,
 }
 
 /// A change as its own event logged it.
@@ -321,6 +435,50 @@ pub enum LoggedChange {
         /// Name.
         name: String,
     },
+    /// `ReleaseAdded`: the record the release's identities carry.
+    ReleaseAdded {
+        /// 1-based id.
+        release_id: u32,
+        /// The identities it allowed.
+        identities: Vec<EnclaveIdentity>,
+        /// The provenance.
+        record: ReleaseRecord,
+    },
+    /// `RetirementScheduled` (`retire_at` 0: cancelled).
+    RetirementScheduled {
+        /// The identity.
+        identity: EnclaveIdentity,
+        /// Unix seconds from which anyone may prune it.
+        retire_at: u64,
+    },
+    /// `EnclavesPruned`.
+    EnclavesPruned {
+        /// Who called `prune`.
+        caller: Address,
+        /// How many identities went.
+        count: u64,
+    },
+    /// `GuardianSet`.
+    GuardianSet {
+        /// The guardian before (`None`: none).
+        previous: Option<Address>,
+        /// The guardian after (`None`: none).
+        guardian: Option<Address>,
+    },
+    /// `EnclaveRevoked`: an emergency removal by the guardian (or owner).
+    EnclaveRevoked {
+        /// Who revoked it.
+        by: Address,
+        /// The identity.
+        identity: EnclaveIdentity,
+    },
+    /// `AppFrozen`: every identity removed.
+    AppFrozen {
+        /// Who froze it.
+        by: Address,
+    },
+    /// `AppUnfrozen`.
+    AppUnfrozen,
 }
 
 impl std::fmt::Display for LoggedChange {
@@ -345,6 +503,32 @@ impl std::fmt::Display for LoggedChange {
             LoggedChange::MetadataDeleted { key } => write!(f, "-metadata {key}"),
             LoggedChange::SecretSet { name } => write!(f, "secret {name} set"),
             LoggedChange::SecretDeleted { name } => write!(f, "-secret {name}"),
+            LoggedChange::ReleaseAdded { release_id, identities, record } => write!(
+                f,
+                "release #{release_id} {} ({} @ {}, bundle sha256 {}) with {} identit{}",
+                record.version,
+                record.repository,
+                record.commit_hex(),
+                alloy::hex::encode(record.bundle_hash),
+                identities.len(),
+                if identities.len() == 1 { "y" } else { "ies" }
+            ),
+            LoggedChange::RetirementScheduled { identity, retire_at: 0 } => {
+                write!(f, "deadline of {} cancelled", enclave_text_id(identity))
+            }
+            LoggedChange::RetirementScheduled { identity, retire_at } => {
+                write!(f, "{} retires from {}", enclave_text_id(identity), super::release::format_utc(*retire_at))
+            }
+            LoggedChange::EnclavesPruned { caller, count } => write!(f, "{count} expired identit{} pruned by {caller}", if *count == 1 { "y" } else { "ies" }),
+            LoggedChange::GuardianSet { previous, guardian } => {
+                let show = |a: &Option<Address>| a.map_or_else(|| "none".to_owned(), |a| a.to_string());
+                write!(f, "guardian {} → {}", show(previous), show(guardian))
+            }
+            LoggedChange::EnclaveRevoked { by, identity } => {
+                write!(f, "REVOKED {} by {by}", enclave_text_id(identity))
+            }
+            LoggedChange::AppFrozen { by } => write!(f, "FROZEN by {by}"),
+            LoggedChange::AppUnfrozen => write!(f, "unfrozen"),
         }
     }
 }
@@ -388,6 +572,7 @@ impl HistoryEntry {
             HistoryKind::AdminTransferred { new_admin: Some(admin) } => format!("admin handed to {admin}"),
             HistoryKind::AdminTransferred { new_admin: None } => "ADMIN RENOUNCED".to_owned(),
             HistoryKind::Removed => "removed".to_owned(),
+            HistoryKind::StateOnly => "roflgov state (no update)".to_owned(),
         };
         if self.changes.is_empty() {
             head
@@ -413,6 +598,7 @@ pub fn history_from_logs(contract: Address, logs: &[Log]) -> Vec<HistoryEntry> {
     let mut pending: HashMap<(B256, AppId), Pending> = HashMap::new();
     let mut entries: Vec<HistoryEntry> = Vec::new();
 
+    let mut current_tx: Option<(B256, u64)> = None;
     for log in logs {
         if log.address() != contract || log.removed {
             continue;
@@ -420,6 +606,12 @@ pub fn history_from_logs(contract: Address, logs: &[Log]) -> Vec<HistoryEntry> {
         let Ok(event) = E::decode_log(&log.inner) else { continue };
         let tx = log.transaction_hash.unwrap_or_default();
         let block = log.block_number.unwrap_or_default();
+        if let Some((previous, previous_block)) = current_tx
+            && previous != tx
+        {
+            flush_state_only(&mut pending, previous, previous_block, &mut entries);
+        }
+        current_tx = Some((tx, block));
         let key = |app: alloy::primitives::FixedBytes<21>| (tx, AppId(app.0));
         let mut push_change = |app, change| pending.entry(key(app)).or_default().changes.push(change);
         match event.data {
@@ -463,6 +655,45 @@ pub fn history_from_logs(contract: Address, logs: &[Log]) -> Vec<HistoryEntry> {
             E::MetadataDeleted(e) => push_change(e.appId, LoggedChange::MetadataDeleted { key: e.key }),
             E::SecretSet(e) => push_change(e.appId, LoggedChange::SecretSet { name: e.name }),
             E::SecretDeleted(e) => push_change(e.appId, LoggedChange::SecretDeleted { name: e.name }),
+            E::ReleaseAdded(e) => push_change(
+                e.appId,
+                LoggedChange::ReleaseAdded {
+                    release_id: e.releaseId,
+                    identities: e
+                        .identities
+                        .iter()
+                        .map(|i| EnclaveIdentity { mr_enclave: i.mrEnclave, mr_signer: i.mrSigner })
+                        .collect(),
+                    record: ReleaseRecord::from_abi(&e.record),
+                },
+            ),
+            E::RetirementScheduled(e) => push_change(
+                e.appId,
+                LoggedChange::RetirementScheduled {
+                    identity: EnclaveIdentity { mr_enclave: e.mrEnclave, mr_signer: e.mrSigner },
+                    retire_at: e.retireAt,
+                },
+            ),
+            E::EnclavesPruned(e) => push_change(
+                e.appId,
+                LoggedChange::EnclavesPruned { caller: e.caller, count: e.count.saturating_to() },
+            ),
+            E::GuardianSet(e) => push_change(
+                e.appId,
+                LoggedChange::GuardianSet {
+                    previous: (!e.previousGuardian.is_zero()).then_some(e.previousGuardian),
+                    guardian: (!e.newGuardian.is_zero()).then_some(e.newGuardian),
+                },
+            ),
+            E::EnclaveRevoked(e) => push_change(
+                e.appId,
+                LoggedChange::EnclaveRevoked {
+                    by: e.by,
+                    identity: EnclaveIdentity { mr_enclave: e.mrEnclave, mr_signer: e.mrSigner },
+                },
+            ),
+            E::AppFrozen(e) => push_change(e.appId, LoggedChange::AppFrozen { by: e.by }),
+            E::AppUnfrozen(e) => push_change(e.appId, LoggedChange::AppUnfrozen),
             E::AppCreated(e) => pending.entry(key(e.appId)).or_default().created = Some(e.stake),
             E::AppAdopted(e) => pending.entry(key(e.appId)).or_default().adopted = true,
             E::ConfigUpdated(e) => {
@@ -546,5 +777,38 @@ pub fn history_from_logs(contract: Address, logs: &[Log]) -> Vec<HistoryEntry> {
             _ => {}
         }
     }
+    if let Some((tx, block)) = current_tx {
+        flush_state_only(&mut pending, tx, block, &mut entries);
+    }
     entries
+}
+
+/// Changes of transaction `tx` that no update followed (`setGuardian`, `setRetirement`): one
+/// [`HistoryKind::StateOnly`] entry per app, in app order.
+fn flush_state_only(
+    pending: &mut HashMap<(B256, AppId), Pending>,
+    tx: B256,
+    block: u64,
+    entries: &mut Vec<HistoryEntry>,
+) {
+    let mut keys: Vec<(B256, AppId)> = pending.keys().filter(|(t, _)| *t == tx).copied().collect();
+    keys.sort_by_key(|(_, app)| *app);
+    for key in keys {
+        let step = pending.remove(&key).unwrap_or_default();
+        if step.changes.is_empty() {
+            continue;
+        }
+        entries.push(HistoryEntry {
+            block,
+            tx,
+            app: key.1,
+            kind: HistoryKind::StateOnly,
+            version: None,
+            body_hash: None,
+            body_hash_ok: false,
+            call: None,
+            config: None,
+            changes: step.changes,
+        });
+    }
 }

@@ -1,24 +1,33 @@
 //! Typed access to the roflgov policy contract (`RoflAppAdmin`) and the local ROFL stand-in:
 //! - [`bindings`]: `sol!` bindings generated from forge's artifacts;
 //! - [`changes`]: [`PolicyChange`] ⇄ calldata (with `multicall`), applied to configs;
+//! - [`release`]: release records, identity status, guardian/freeze state, deadlines;
 //! - [`plan`]: the minimal change set from an on-chain config to a target (a rofl.yaml);
 //! - [`client`]: [`RoflAdminClient`] (deploy, views, sending, history from logs);
+//! - [`instances`]: registered instances with the release they run and flags;
 //! - [`stand_in`]: [`RoflStandIn`], views and simulated instances of the local module;
 //! - [`subcall`]: the subcall precompile's wire format.
 pub mod bindings;
 pub mod changes;
 pub mod client;
+pub mod instances;
 pub mod plan;
+pub mod release;
 pub mod stand_in;
 pub mod subcall;
 
 pub use changes::{
-    ApplyError, CREATE_STAKE, CalldataError, DecodedCalldata, OwnerCall, PolicyCall, PolicyChange,
-    changes_to_calldata, check_sendable, decode_calldata, enclave_text_id,
+    ApplyContext, ApplyError, CREATE_STAKE, CalldataError, Caller, DecodedCalldata, OwnerCall, PolicyCall,
+    PolicyChange, changes_to_calldata, check_sendable, check_sendable_with, decode_calldata, enclave_text_id,
+};
+pub use release::{
+    IdentityInfo, IdentityMeta, IdentityStatus, MAX_GRACE_PERIOD, ReleaseRecord, ReleaseState, format_deadline,
+    format_relative, format_utc,
 };
 pub use client::{
     HistoryEntry, HistoryKind, LoggedChange, ManagedApp, RECEIPT_TIMEOUT, RoflAdminClient, RoflClientError,
     history_from_logs,
 };
-pub use plan::{PlanError, ReleaseTarget, plan_release};
+pub use instances::{InstanceFlag, InstanceView, InstancesError, app_instances};
+pub use plan::{PlanError, ReleaseOptions, ReleaseTarget, plan_release, plan_release_with};
 pub use stand_in::{RoflStandIn, StandInError};

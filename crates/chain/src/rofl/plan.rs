@@ -3,7 +3,10 @@
 
 use roflgov_types::{AppAuthPolicy, AppConfig, Metadata, Secrets, manifest::DeploymentConfig};
 
-use super::changes::{PolicyChange, enclave_text_id};
+use super::{
+    changes::{PolicyChange, enclave_text_id},
+    release::ReleaseRecord,
+};
 
 /// What an app's config should become. `None` for metadata or secrets leaves them as they are.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,12 +45,36 @@ pub enum PlanError {
     /// The target lists an identity twice.
     #[error("the target policy lists enclave {0} twice")]
     DuplicateEnclave(String),
+    /// A release with a record must allow at least one new identity.
+    #[error("the target allows no new enclave identity: a release record needs at least one (use a plain proposal)")]
+    NoNewIdentity,
+}
+
+/// How [`plan_release_with`] emits the identity changes: one `addRelease` carrying `record`,
+/// retiring the old identities at once (`grace_until` 0) or from `grace_until` (unix seconds).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReleaseOptions {
+    /// The provenance of the new identities.
+    pub record: ReleaseRecord,
+    /// 0: the old identities go at once; else anyone may prune them from this time on.
+    pub grace_until: u64,
 }
 
 /// The minimal change set from `current` to `target`, in a safe order: new identities first,
 /// then removals, then endorsements, fees, max expiration and quotes when they differ, then
 /// metadata set/delete and secrets set/delete (by key). Empty when nothing differs.
 pub fn plan_release(current: &AppConfig, target: &ReleaseTarget) -> Result<Vec<PolicyChange>, PlanError> {
+    plan_release_with(current, target, None)
+}
+
+/// [`plan_release`], with the identity changes emitted as one `addRelease` (record and grace
+/// period) when `release` is given: the new identities, with the identities the target drops
+/// as its `retire` list. The other changes follow as in [`plan_release`].
+pub fn plan_release_with(
+    current: &AppConfig,
+    target: &ReleaseTarget,
+    release: Option<&ReleaseOptions>,
+) -> Result<Vec<PolicyChange>, PlanError> {
     let wanted = &target.policy;
     if wanted.enclaves.is_empty() {
         return Err(PlanError::NoEnclaves);
@@ -60,21 +87,25 @@ pub fn plan_release(current: &AppConfig, target: &ReleaseTarget) -> Result<Vec<P
 
     let have = &current.policy;
     let mut changes = Vec::new();
-    changes.extend(
-        wanted
-            .enclaves
-            .iter()
-            .filter(|id| !have.enclaves.contains(id))
-            .copied()
-            .map(PolicyChange::AddEnclave),
-    );
-    changes.extend(
-        have.enclaves
-            .iter()
-            .filter(|id| !wanted.enclaves.contains(id))
-            .copied()
-            .map(PolicyChange::RemoveEnclave),
-    );
+    let added: Vec<_> = wanted.enclaves.iter().filter(|id| !have.enclaves.contains(id)).copied().collect();
+    let dropped: Vec<_> = have.enclaves.iter().filter(|id| !wanted.enclaves.contains(id)).copied().collect();
+    match release {
+        Some(options) => {
+            if added.is_empty() {
+                return Err(PlanError::NoNewIdentity);
+            }
+            changes.push(PolicyChange::AddRelease {
+                identities: added,
+                record: options.record.clone(),
+                retire: dropped,
+                grace_until: options.grace_until,
+            });
+        }
+        None => {
+            changes.extend(added.into_iter().map(PolicyChange::AddEnclave));
+            changes.extend(dropped.into_iter().map(PolicyChange::RemoveEnclave));
+        }
+    }
     if wanted.endorsements != have.endorsements {
         changes.push(PolicyChange::SetEndorsements(wanted.endorsements.clone()));
     }

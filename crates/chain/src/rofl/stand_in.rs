@@ -160,6 +160,22 @@ impl<P: Provider + Clone> RoflStandIn<P> {
         Ok(self.contract.instancesOf(app.to_fixed_bytes()).call().await?)
     }
 
+    /// What `instance` registered with for `app`: its identity and the epoch its registration
+    /// expires after (`None`: never registered for `app`). Says nothing about authorization.
+    pub async fn instance_identity(
+        &self,
+        app: AppId,
+        instance: Address,
+    ) -> Result<Option<(EnclaveIdentity, u64)>, StandInError> {
+        let answer = self.contract.instanceIdentity(app.to_fixed_bytes(), instance).call().await?;
+        Ok(answer.registered.then(|| {
+            (
+                EnclaveIdentity { mr_enclave: answer.identity.mrEnclave, mr_signer: answer.identity.mrSigner },
+                answer.expirationEpoch,
+            )
+        }))
+    }
+
     /// The complete config as the module holds it (policy strictly decoded from its CBOR).
     pub async fn config(&self, app: AppId) -> Result<AppConfig, StandInError> {
         if !self.app_exists(app).await? {

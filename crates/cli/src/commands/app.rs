@@ -1,4 +1,4 @@
-//! `roflgov app create|adopt|show|history`.
+//! `roflgov app create|adopt|show|history|instances|prune`.
 
 use std::path::PathBuf;
 
@@ -6,14 +6,17 @@ use clap::{Args, Subcommand, ValueEnum};
 use roflgov_types::IdentifierScheme;
 use serde::Serialize;
 
-use roflgov_chain::rofl::{PolicyChange, bindings::RoflAppAdmin::AppCreated};
+use roflgov_chain::rofl::{
+    IdentityStatus, InstanceFlag, PolicyChange, ReleaseRecord, RoflAdminClient, RoflStandIn, app_instances,
+    bindings::RoflAppAdmin::AppCreated, format_deadline,
+};
 use roflgov_types::AppId;
 
 use super::{propose::{Intent, Opened, ProposalOutput, load_deployment, notes_of, open}, verify_quote::parse_app_id};
 use crate::{
     chainops,
     context::GlobalArgs,
-    exit::{CliResult, input, usage, verification},
+    exit::{CliResult, chain, input, usage, verification},
     output::{emit, progress},
     render::{self, Notes},
 };
@@ -29,11 +32,33 @@ pub enum AppCommand {
     /// rofl update --admin <policy contract's oasis1 address>`), writing the complete config of
     /// a rofl.yaml deployment (policy, metadata, secrets). Opened like `propose`.
     Adopt(AdoptArgs),
-    /// Print an app's current config: identities (with release notes from --manifest),
-    /// endorsements, fees, metadata, secret names, version.
+    /// Print an app's current config: identities with their on-chain release records (version,
+    /// repository, commit, bundle and rofl.yaml hashes, notes) and grace deadlines, the guardian,
+    /// whether the app is frozen, endorsements, fees, metadata, secret names, version.
     Show(ShowArgs),
     /// The full change history of one app (or all), rebuilt from the contract's events.
     History(HistoryArgs),
+    /// List the instances registered for an app in the ROFL module (local stand-in): the
+    /// identity and release each runs, and flags for those running a revoked or no longer
+    /// allowed identity. Exit 4 when an instance runs a revoked or disallowed identity.
+    Instances(InstancesArgs),
+    /// Remove every identity whose grace deadline has passed, in one update. Anyone may send
+    /// it (your key pays the gas); refused before a deadline has passed.
+    Prune(PruneArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct InstancesArgs {
+    /// App id (rofl1…).
+    #[arg(value_name = "APP")]
+    pub app: String,
+}
+
+#[derive(Args, Debug)]
+pub struct PruneArgs {
+    /// App id (rofl1…).
+    #[arg(long, value_name = "APP_ID")]
+    pub app: String,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -103,6 +128,8 @@ pub async fn run(g: &GlobalArgs, cmd: AppCommand) -> CliResult {
         AppCommand::Adopt(args) => adopt(g, args).await,
         AppCommand::Show(args) => show(g, args).await,
         AppCommand::History(args) => history(g, args).await,
+        AppCommand::Instances(args) => instances(g, args).await,
+        AppCommand::Prune(args) => prune(g, args).await,
     }
 }
 
@@ -213,8 +240,121 @@ async fn show(g: &GlobalArgs, args: ShowArgs) -> CliResult {
         (Some(m), Some(d)) => notes_of(&load_deployment(m, d)?),
         _ => Notes::new(),
     };
-    let (_, managed) = chainops::read_app(g, app).await?;
-    emit(g.json, &managed, || render::config(&managed.config, Some(managed.version), &notes));
+    let (_, client) = chainops::client(g).await?;
+    let managed = client.get_app(app).await.map_err(|e| chainops::rofl_error("reading the app", e))?;
+    let state = client.release_state(app, &[]).await.map_err(|e| chainops::rofl_error("reading the release records", e))?;
+    let now = client.chain_time().await.map_err(|e| chainops::rofl_error("reading the chain time", e))?;
+    let identities: Vec<IdentityOut> = managed
+        .config
+        .policy
+        .enclaves
+        .iter()
+        .map(|id| {
+            let info = state.info(&managed.config, id);
+            IdentityOut {
+                identity: roflgov_attest::identity_to_base64(id),
+                status: info.status,
+                release_id: info.release_id,
+                release: state.release(info.release_id).cloned(),
+                retire_at: (info.retire_at != 0).then_some(info.retire_at),
+                retire_at_human: (info.retire_at != 0).then(|| format_deadline(info.retire_at, Some(now))),
+            }
+        })
+        .collect();
+    let report = ShowOut {
+        config: &managed.config,
+        version: managed.version,
+        guardian: state.guardian,
+        frozen: state.frozen,
+        identities,
+        releases: state.releases.len(),
+        chain_time: now,
+    };
+    emit(g.json, &report, || {
+        let mut out = render::config(&managed.config, Some(managed.version), &notes);
+        out.push_str(&render::release_governance(&managed.config, &state, now));
+        out
+    });
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct IdentityOut {
+    identity: String,
+    status: IdentityStatus,
+    release_id: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    release: Option<ReleaseRecord>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retire_at: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retire_at_human: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ShowOut<'a> {
+    config: &'a roflgov_types::AppConfig,
+    version: u64,
+    guardian: Option<alloy::primitives::Address>,
+    frozen: bool,
+    identities: Vec<IdentityOut>,
+    /// How many release records the app has.
+    releases: usize,
+    chain_time: u64,
+}
+
+async fn instances(g: &GlobalArgs, args: InstancesArgs) -> CliResult {
+    let app = parse_app_id(&args.app)?;
+    let (_, client) = chainops::client(g).await?;
+    let stand_in = RoflStandIn::new(client.provider().clone());
+    if !client.is_managed(app).await.map_err(|e| chainops::rofl_error("reading the contract", e))? {
+        return Err(usage(format!("the policy contract {} does not manage app {app}", client.address())));
+    }
+    let now = client.chain_time().await.map_err(|e| chainops::rofl_error("reading the chain time", e))?;
+    let list = app_instances(&client, &stand_in, app).await.map_err(|e| chain(format!(
+        "listing the instances of {app} (the ROFL stand-in of a local chain answers this; Sapphire's module is not reachable from here): {e}"
+    )))?;
+    let refused = list.iter().filter(|i| i.flags.iter().any(|f| matches!(f, InstanceFlag::RevokedIdentity | InstanceFlag::IdentityNotAllowed))).count();
+    emit(g.json, &list, || render::instances(app, &list, now));
+    if refused > 0 {
+        return Err(verification(format!(
+            "{refused} instance(s) of {app} run a revoked or no longer allowed identity: they are refused; stop or rebuild them"
+        )));
+    }
+    Ok(())
+}
+
+async fn prune(g: &GlobalArgs, args: PruneArgs) -> CliResult {
+    let app = parse_app_id(&args.app)?;
+    let (network, provider, signer) = g.signing_provider().await?;
+    let client = RoflAdminClient::new(crate::context::require_policy_contract(&network)?, provider);
+    let expired = client.expired_enclaves(app).await.map_err(|e| chainops::rofl_error("reading the deadlines", e))?;
+    if expired.is_empty() {
+        return Err(verification(format!("no identity of app {app} has passed its grace deadline: nothing to prune; nothing was sent")));
+    }
+    progress(format!("pruning {} expired identit{} of {app}", expired.len(), if expired.len() == 1 { "y" } else { "ies" }));
+    let receipt = client
+        .apply(signer.address(), app, 0, &[PolicyChange::Prune])
+        .await
+        .map_err(|e| chainops::rofl_error("pruning", e))?;
+    #[derive(Serialize)]
+    struct Pruned {
+        app: String,
+        pruned: Vec<String>,
+        tx: String,
+    }
+    let report = Pruned {
+        app: app.to_string(),
+        pruned: expired.iter().map(roflgov_attest::identity_to_base64).collect(),
+        tx: receipt.transaction_hash.to_string(),
+    };
+    emit(g.json, &report, || {
+        let mut out = format!("pruned from app {app} in {}:\n", report.tx);
+        for id in &report.pruned {
+            out.push_str(&format!("  - {id}\n"));
+        }
+        out
+    });
     Ok(())
 }
 

@@ -5,6 +5,7 @@ pub mod cbor;
 pub mod dao;
 pub mod demo;
 pub mod deploy;
+pub mod guardian;
 pub mod identity;
 pub mod node;
 pub mod propose;

@@ -7,7 +7,7 @@ use alloy::primitives::{Address, B256, Bytes, U256};
 use clap::Args;
 use roflgov_chain::{
     governor::{DescriptionBuilder, GovernorClient, PROPOSER_MARKER, Proposal, ProposalCall, proposer_suffix},
-    rofl::{PolicyChange, ReleaseTarget, changes_to_calldata, plan_release},
+    rofl::{PolicyChange, ReleaseOptions, ReleaseRecord, ReleaseTarget, changes_to_calldata, plan_release_with},
     safe::{SafeCall, SafeProposal, SafeTx, tx_builder::{BatchFile, ExportOptions}},
 };
 use roflgov_types::{AppId, manifest::{DeploymentConfig, Manifest}};
@@ -251,6 +251,26 @@ pub struct ProposeArgs {
     /// Only change the policy; keep the on-chain metadata and secrets as they are.
     #[arg(long)]
     pub policy_only: bool,
+    /// Emit the identity changes as one `addRelease` carrying an on-chain release record
+    /// (provenance) with this app version [default: rofl.yaml `version`]. Any of the release
+    /// flags turns this on; it needs --commit and --bundle (its sha256 is recorded, with the
+    /// rofl.yaml's).
+    #[arg(long, value_name = "VERSION")]
+    pub release_version: Option<String>,
+    /// Source repository URL of the release [default: rofl.yaml `repository`].
+    #[arg(long, value_name = "URL")]
+    pub repository: Option<String>,
+    /// Git commit the bundle was built from: the full 40 hex digits of `git rev-parse HEAD`.
+    #[arg(long, value_name = "SHA")]
+    pub commit: Option<String>,
+    /// Release notes for reviewers (changelog, audit link), at most 1024 bytes.
+    #[arg(long, value_name = "FILE")]
+    pub notes_file: Option<PathBuf>,
+    /// Keep the identities the release drops allowed for N more days (counted from now, so it
+    /// must outlast the approval: vote and timelock); after that anyone may `app prune` them.
+    /// Without it they go when the proposal executes.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=365))]
+    pub grace_days: Option<u64>,
     #[command(flatten)]
     pub out: ProposalOutput,
 }
@@ -298,17 +318,22 @@ pub async fn run(g: &GlobalArgs, args: ProposeArgs) -> CliResult {
     let target = if args.policy_only { ReleaseTarget::policy_only(dep.policy.clone()) } else { ReleaseTarget::from_deployment(&dep) };
     let (_, client) = chainops::client(g).await?;
     let current = client.get_app(app).await.map_err(|e| chainops::rofl_error("reading the app", e))?;
-    let changes = plan_release(&current.config, &target).map_err(|e| input(format!("{}: {e}", args.manifest.display())))?;
+    let release = release_options(&args, &client).await?;
+    let changes = plan_release_with(&current.config, &target, release.as_ref()).map_err(|e| input(format!("{}: {e}", args.manifest.display())))?;
     if changes.is_empty() {
         return Err(usage(format!("app {app} already matches deployment {}: nothing to propose", args.deployment)));
     }
     if let Some(bundle_path) = &args.bundle {
         let bundle = open_bundle(bundle_path)?;
         let known: Vec<_> = bundle.identities().into_iter().map(|c| c.identity).collect();
-        for c in &changes {
-            if let PolicyChange::AddEnclave(id) = c
-                && !known.contains(id)
-            {
+        let added = changes.iter().flat_map(|c| match c {
+            PolicyChange::AddEnclave(id) => vec![*id],
+            PolicyChange::AddRelease { identities, .. } => identities.clone(),
+            _ => Vec::new(),
+        });
+        for id in added {
+            let id = &id;
+            if !known.contains(id) {
                 return Err(verification(format!(
                     "the release adds enclave {} which is not an identity of bundle {}; nothing was proposed",
                     roflgov_attest::identity_to_base64(id),
@@ -335,6 +360,51 @@ pub async fn run(g: &GlobalArgs, args: ProposeArgs) -> CliResult {
         out
     });
     Ok(())
+}
+
+/// The release record and grace deadline when any release flag is given.
+async fn release_options(
+    args: &ProposeArgs,
+    client: &roflgov_chain::rofl::RoflAdminClient<alloy::providers::DynProvider>,
+) -> CliResult<Option<ReleaseOptions>> {
+    let wanted = args.release_version.is_some()
+        || args.repository.is_some()
+        || args.commit.is_some()
+        || args.notes_file.is_some()
+        || args.grace_days.is_some();
+    if !wanted {
+        return Ok(None);
+    }
+    let manifest = Manifest::from_path(&args.manifest).map_err(input)?;
+    let commit = args.commit.as_deref().ok_or_else(|| usage("a release record needs --commit (the full `git rev-parse HEAD` of the build)"))?;
+    let git_commit = ReleaseRecord::parse_commit(commit).map_err(usage)?;
+    let bundle = args.bundle.as_deref().ok_or_else(|| usage("a release record needs --bundle: the sha256 of the ORC bundle is recorded on chain"))?;
+    let repository = args.repository.clone().or(manifest.repository.clone()).ok_or_else(|| {
+        usage(format!("{} has no `repository`: pass --repository URL", args.manifest.display()))
+    })?;
+    let notes = match &args.notes_file {
+        Some(path) => String::from_utf8(crate::fsutil::read_input(path)?)
+            .map_err(|_| input(format!("{}: notes must be UTF-8 text", path.display())))?
+            .trim_end()
+            .to_owned(),
+        None => String::new(),
+    };
+    let record = ReleaseRecord {
+        version: args.release_version.clone().unwrap_or_else(|| manifest.version.clone()),
+        repository,
+        git_commit,
+        bundle_hash: crate::fsutil::sha256_file(bundle)?,
+        manifest_hash: crate::fsutil::sha256_file(&args.manifest)?,
+        notes,
+    };
+    if let Some(field) = record.invalid_field() {
+        return Err(usage(format!("the release record's {field} is empty or too long (version ≤ 64, repository ≤ 256, notes ≤ 1024 bytes)")));
+    }
+    let grace_until = match args.grace_days {
+        Some(days) => client.chain_time().await.map_err(|e| chainops::rofl_error("reading the chain time", e))? + days * 86_400,
+        None => 0,
+    };
+    Ok(Some(ReleaseOptions { record, grace_until }))
 }
 
 /// The release's `version` of rofl.yaml enclaves, else the deployment name.

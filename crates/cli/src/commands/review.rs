@@ -59,9 +59,13 @@ pub struct ReviewArgs {
     /// Deployment of the rofl.yaml.
     #[arg(long, value_name = "NAME")]
     pub deployment: Option<String>,
-    /// ORC bundle: each new identity must be one of its identities.
+    /// ORC bundle: each new identity must be one of its identities, and every release record
+    /// the proposal adds must carry its sha256 (a mismatch is critical: do not sign).
     #[arg(long, value_name = "FILE.orc")]
     pub bundle: Option<PathBuf>,
+    /// A guardian you expect the proposal to set (repeatable); any other is a caution.
+    #[arg(long, value_name = "ADDRESS")]
+    pub expect_guardian: Vec<Address>,
     /// Quote file: its verified identity must be one of the new identities (with --collateral).
     #[arg(long, value_name = "FILE", requires = "collateral")]
     pub quote: Option<PathBuf>,
@@ -248,11 +252,33 @@ pub async fn run(g: &GlobalArgs, args: ReviewArgs) -> CliResult {
         Some(app) => current_config(g, app, policy_contract).await,
         None => None,
     };
+    let bundle_hash = args.bundle.as_deref().map(crate::fsutil::sha256_file).transpose()?;
+    let manifest_hash = args.manifest.as_deref().map(crate::fsutil::sha256_file).transpose()?;
     match (current, app) {
-        (Some((config, version)), _) => {
-            let mut reviewer = Reviewer::new(&config).notes(&enclave_notes);
+        (Some((config, version)), Some(app)) => {
+            let mut reviewer = Reviewer::new(&config).notes(&enclave_notes).expect_guardians(args.expect_guardian.iter().copied());
             if let (Some(pc), Some(v)) = (policy_contract, version) {
                 reviewer = reviewer.policy_contract(pc, v);
+                if let Ok((_, provider)) = g.provider().await {
+                    let client = RoflAdminClient::new(pc, provider.clone());
+                    if let Ok(state) = client.release_state(app, &[]).await {
+                        reviewer = reviewer.release_state(state);
+                    }
+                    if let Ok(now) = client.chain_time().await {
+                        reviewer = reviewer.now(now);
+                    }
+                    for guardian in guardians_set(&calls, pc) {
+                        if let Ok(code) = alloy::providers::Provider::get_code_at(&provider, guardian).await {
+                            reviewer = reviewer.account_code(guardian, !code.is_empty());
+                        }
+                    }
+                }
+            }
+            if let Some(hash) = bundle_hash {
+                reviewer = reviewer.bundle_hash(hash);
+            }
+            if let Some(hash) = manifest_hash {
+                reviewer = reviewer.manifest_hash(hash);
             }
             let review = reviewer.review(&calls);
             human.push('\n');
@@ -261,7 +287,7 @@ pub async fn run(g: &GlobalArgs, args: ReviewArgs) -> CliResult {
             out.warnings.extend(review.warnings.iter().map(|w| w.message.clone()));
             out.review = Some(review);
         }
-        (None, _) => {
+        (_, _) => {
             // No current config to diff against (offline, or a proposal that creates an app):
             // show each call and the config it writes.
             human.push_str("\n(no existing app config to diff against (a new app, or none reachable): showing what each call writes)\n");
@@ -313,6 +339,24 @@ pub async fn run(g: &GlobalArgs, args: ReviewArgs) -> CliResult {
         return Err(verification(format!("{failed} identity check(s) failed: do not sign")));
     }
     Ok(())
+}
+
+/// The guardians the calls to the policy contract `pc` set.
+fn guardians_set(calls: &[ProposedCall], pc: Address) -> Vec<Address> {
+    calls
+        .iter()
+        .filter(|c| c.to == pc)
+        .filter_map(|c| decode_calldata(&c.data).ok())
+        .flat_map(|d| {
+            d.changes()
+                .into_iter()
+                .filter_map(|p| match p.change {
+                    PolicyChange::SetGuardian { guardian } if !guardian.is_zero() => Some(guardian),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 #[derive(serde::Deserialize)]
@@ -429,6 +473,7 @@ fn offline_call(
             for c in decoded.changes() {
                 match &c.change {
                     PolicyChange::AddEnclave(id) => added.push(*id),
+                    PolicyChange::AddRelease { identities, .. } => added.extend(identities.iter().copied()),
                     PolicyChange::CreateApp { policy, .. } | PolicyChange::AdoptApp { policy, .. } => added.extend(policy.enclaves.iter().copied()),
                     _ => {}
                 }

@@ -1,0 +1,152 @@
+//! `roflgov guardian revoke|freeze`: the revoke-only guardian's emergency actions. They take
+//! effect in one transaction, without a vote or the timelock, and can only remove: revoke one
+//! enclave identity, or freeze the app (every identity removed). Governance (the Safe or the
+//! DAO) sets the guardian and is the only one who can undo a freeze.
+
+use alloy::primitives::Address;
+use clap::{Args, Subcommand};
+use roflgov_chain::rofl::{PolicyChange, RoflAdminClient, enclave_text_id};
+use roflgov_types::{AppId, EnclaveIdentity};
+use serde::Serialize;
+
+use super::verify_quote::parse_app_id;
+use crate::{
+    chainops,
+    context::{GlobalArgs, require_policy_contract},
+    exit::{CliResult, usage, verification},
+    output::{Table, emit, progress},
+};
+
+#[derive(Subcommand, Debug)]
+pub enum GuardianCommand {
+    /// Revoke one enclave identity of an app at once: instances running it are refused from
+    /// the next block. Signed by the app's guardian (--keystore/--key-env). Refused for the
+    /// last identity (use `guardian freeze`).
+    Revoke(RevokeArgs),
+    /// Freeze an app: remove every enclave identity at once, so that no instance can register or
+    /// stay authorized, until governance unfreezes it. Signed by the app's guardian.
+    Freeze(FreezeArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct RevokeArgs {
+    /// App id (rofl1…).
+    #[arg(long, value_name = "APP_ID")]
+    pub app: String,
+    /// The identity to revoke, as rofl.yaml writes it (base64 of mr_enclave ‖ mr_signer).
+    #[arg(long, value_name = "ID")]
+    pub enclave: String,
+}
+
+#[derive(Args, Debug)]
+pub struct FreezeArgs {
+    /// App id (rofl1…).
+    #[arg(long, value_name = "APP_ID")]
+    pub app: String,
+}
+
+#[derive(Serialize)]
+struct Done {
+    app: String,
+    action: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    removed: Vec<String>,
+    by: Address,
+    version: u64,
+    tx: String,
+}
+
+pub async fn run(g: &GlobalArgs, cmd: GuardianCommand) -> CliResult {
+    let (app_text, change) = match &cmd {
+        GuardianCommand::Revoke(args) => (&args.app, PolicyChange::RevokeEnclave(parse_identity(&args.enclave)?)),
+        GuardianCommand::Freeze(args) => (&args.app, PolicyChange::Freeze),
+    };
+    let app = parse_app_id(app_text)?;
+    let (network, provider, signer) = g.signing_provider().await?;
+    let client = RoflAdminClient::new(require_policy_contract(&network)?, provider);
+    let me = signer.address();
+    check_rights(&client, app, me).await?;
+
+    let current = client.get_app(app).await.map_err(|e| chainops::rofl_error("reading the app", e))?;
+    let removed: Vec<EnclaveIdentity> = match &change {
+        PolicyChange::RevokeEnclave(id) => {
+            if !current.config.policy.enclaves.contains(id) {
+                return Err(verification(format!(
+                    "enclave {} is not allowed for app {app} (already removed or never added); nothing was sent",
+                    enclave_text_id(id)
+                )));
+            }
+            if current.config.policy.enclaves.len() == 1 {
+                return Err(verification(format!(
+                    "enclave {} is the app's last identity: revoking it would lock every instance out; use `roflgov guardian freeze --app {app}`; nothing was sent",
+                    enclave_text_id(id)
+                )));
+            }
+            vec![*id]
+        }
+        _ => {
+            if client.is_frozen(app).await.map_err(|e| chainops::rofl_error("reading the app", e))? {
+                return Err(verification(format!("app {app} is already frozen; nothing was sent")));
+            }
+            current.config.policy.enclaves.clone()
+        }
+    };
+    progress(format!("sending {} for app {app} as {me} (version {})", change.function_name(), current.version));
+    let receipt = client
+        .apply(me, app, current.version, std::slice::from_ref(&change))
+        .await
+        .map_err(|e| chainops::rofl_error(change.function_name(), e))?;
+    let version = client.version(app).await.map_err(|e| chainops::rofl_error("reading the version", e))?;
+    let done = Done {
+        app: app.to_string(),
+        action: change.function_name(),
+        removed: removed.iter().map(enclave_text_id).collect(),
+        by: me,
+        version,
+        tx: receipt.transaction_hash.to_string(),
+    };
+    emit(g.json, &done, || {
+        let mut t = Table::new();
+        t.row("app", &done.app).row("action", done.action).row("by", done.by);
+        for id in &done.removed {
+            t.row("removed", id);
+        }
+        t.row("version", done.version).row("tx", &done.tx);
+        let mut out = t.render();
+        out.push_str("instances running the removed identities are refused from now on; governance must follow up (a fixed release");
+        out.push_str(if matches!(change, PolicyChange::Freeze) { ", with unfreeze in the same batch)\n" } else { ")\n" });
+        out
+    });
+    Ok(())
+}
+
+/// Refuses before anything is sent when `me` is neither the app's guardian nor the owner.
+async fn check_rights<P: alloy::providers::Provider + Clone>(client: &RoflAdminClient<P>, app: AppId, me: Address) -> CliResult {
+    if !client.is_managed(app).await.map_err(|e| chainops::rofl_error("reading the contract", e))? {
+        return Err(usage(format!("the policy contract {} does not manage app {app}", client.address())));
+    }
+    let guardian = client.guardian(app).await.map_err(|e| chainops::rofl_error("reading the guardian", e))?;
+    let owner = client.owner().await.map_err(|e| chainops::rofl_error("reading the owner", e))?;
+    if guardian == Some(me) || owner == me {
+        return Ok(());
+    }
+    Err(verification(match guardian {
+        Some(g) => format!("refused: {me} is not the guardian of app {app} (its guardian is {g}); nothing was sent"),
+        None => format!("refused: app {app} has no guardian (governance sets one with setGuardian), and {me} is not the owner; nothing was sent"),
+    }))
+}
+
+/// An identity as rofl.yaml writes it: base64 of the 64 bytes `mr_enclave ‖ mr_signer`.
+pub fn parse_identity(text: &str) -> CliResult<EnclaveIdentity> {
+    use base64::Engine as _;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .map_err(|e| usage(format!("enclave id {text:?} is not base64: {e}")))?;
+    if raw.len() != 64 {
+        return Err(usage(format!("enclave id {text:?} decodes to {} bytes, not 64 (mr_enclave ‖ mr_signer)", raw.len())));
+    }
+    Ok(EnclaveIdentity {
+        mr_enclave: alloy::primitives::B256::from_slice(&raw[..32]),
+        mr_signer: alloy::primitives::B256::from_slice(&raw[32..]),
+    })
+}
