@@ -5,26 +5,26 @@
 
 use alloy::{
     json_abi::JsonAbi,
-    network::EthereumWallet,
-    node_bindings::{Anvil, AnvilInstance},
     primitives::{Address, B256, Bytes, FixedBytes, U256},
-    providers::{DynProvider, Provider, ProviderBuilder, ext::AnvilApi},
+    providers::DynProvider,
     signers::local::PrivateKeySigner,
-    sol_types::SolCall,
+    sol_types::{SolCall, SolConstructor},
 };
 use eyre::Result;
 use roflgov_chain::{
-    SUBCALL_PRECOMPILE,
+    LocalChain, SUBCALL_PRECOMPILE,
+    deploy::deploy_linked,
     safe::{
         CallDecoder, DecodedRevert, ExecutionOutcome, SafeCall, SafeClient, SafeDeployment, SafeError, SafeSetup,
         SafeTx, SigningSummary,
         tx_builder::{BatchFile, ExportOptions},
     },
-    toolchain::{Artifact, anvil_binary},
+    toolchain::Artifact,
 };
 
 mod admin {
-    alloy::sol!(#[sol(rpc)] RoflAppAdmin, "../../out/RoflAppAdmin.sol/RoflAppAdmin.json");
+    // `ignore_unlinked`: the contract links external libraries; it is deployed with `deploy_linked`.
+    alloy::sol!(#[sol(rpc, ignore_unlinked)] RoflAppAdmin, "../../out/RoflAppAdmin.sol/RoflAppAdmin.json");
 }
 mod stand_in {
     alloy::sol!(#[sol(rpc)] RoflModuleStandIn, "../../out/RoflModuleStandIn.sol/RoflModuleStandIn.json");
@@ -60,54 +60,8 @@ fn policy(first: EnclaveIdentity) -> AppPolicy {
     }
 }
 
-/// anvil (Shanghai) with the ROFL stand-in at the subcall precompile, like `LocalChain`, but
-/// with the EIP-170 code size limit lifted: the policy contract's runtime code is over
-/// 24,576 bytes (30,193 at merge time), which `LocalChain` (and Sapphire) refuse to deploy.
-/// Switch back to `LocalChain::start()` once the contract fits.
-struct Chain {
-    anvil: AnvilInstance,
-    provider: DynProvider,
-}
-
-impl Chain {
-    async fn start() -> Result<Self> {
-        let anvil = Anvil::at(anvil_binary()?)
-            .args(["--hardfork", "shanghai", "--accounts", "5", "--balance", "1000000", "--disable-code-size-limit"])
-            .try_spawn()?;
-        let mut wallet = EthereumWallet::new(PrivateKeySigner::from(anvil.keys()[0].clone()));
-        for key in &anvil.keys()[1..] {
-            wallet.register_signer(PrivateKeySigner::from(key.clone()));
-        }
-        let provider = ProviderBuilder::new().wallet(wallet).connect_http(anvil.endpoint_url()).erased();
-        let stand_in = Artifact::forge("RoflModuleStandIn", "RoflModuleStandIn")?;
-        provider.anvil_set_code(SUBCALL_PRECOMPILE, stand_in.deployed_bytecode()?).await?;
-        Ok(Self { anvil, provider })
-    }
-
-    fn provider(&self) -> &DynProvider {
-        &self.provider
-    }
-
-    fn chain_id(&self) -> u64 {
-        self.anvil.chain_id()
-    }
-
-    fn accounts(&self) -> &[Address] {
-        self.anvil.addresses()
-    }
-
-    fn signer(&self, index: usize) -> PrivateKeySigner {
-        PrivateKeySigner::from(self.anvil.keys()[index].clone())
-    }
-
-    async fn set_balance(&self, who: Address, wei: U256) -> Result<()> {
-        self.provider.anvil_set_balance(who, wei).await?;
-        Ok(())
-    }
-}
-
 struct Governed {
-    chain: Chain,
+    chain: LocalChain,
     deployment: SafeDeployment,
     safe: SafeClient,
     owners: Vec<PrivateKeySigner>,
@@ -117,7 +71,7 @@ struct Governed {
 
 impl Governed {
     async fn start() -> Result<Self> {
-        let chain = Chain::start().await?;
+        let chain = LocalChain::start().await?;
         let provider = chain.provider();
         let deployment = SafeDeployment::deploy_verified(provider).await?;
         let owners: Vec<PrivateKeySigner> = (1..=3).map(|i| chain.signer(i)).collect();
@@ -125,9 +79,11 @@ impl Governed {
             .create_safe(provider, &SafeSetup::new(owners.iter().map(|o| o.address()).collect(), 2))
             .await?;
         chain.set_balance(safe_address, U256::from(1_000) * U256::from(ROSE)).await?;
-        let admin = *RoflAppAdmin::deploy(provider, safe_address).await?.address();
+        let artifact = Artifact::forge("RoflAppAdmin", "RoflAppAdmin")?;
+        let constructor = RoflAppAdmin::constructorCall { initialOwner: safe_address }.abi_encode();
+        let admin = deploy_linked(provider, chain.accounts()[0], &artifact, &constructor).await?;
 
-        let abi: JsonAbi = serde_json::from_value(Artifact::forge("RoflAppAdmin", "RoflAppAdmin")?.abi)?;
+        let abi: JsonAbi = serde_json::from_value(artifact.abi)?;
         let safe = SafeClient::connect(provider.clone(), safe_address, deployment).await?.with_errors_of(&abi);
         let decoder = CallDecoder::new()
             .with_multi_send(deployment.multi_send_call_only)

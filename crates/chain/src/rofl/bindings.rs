@@ -12,8 +12,12 @@ use alloy::sol_types::{SolType, SolValue};
 
 sol!(
     /// The roflgov app policy contract (`contracts/rofl/RoflAppAdmin.sol`).
+    ///
+    /// `ignore_unlinked`: the contract keeps its logic in linked external libraries (EIP-170), so
+    /// its artifact carries `__$…$__` placeholders and no bytecode is bound here; it is deployed
+    /// from the artifact with its libraries by [`crate::deploy::deploy_linked`].
     #[allow(missing_docs)]
-    #[sol(rpc)]
+    #[sol(rpc, ignore_unlinked)]
     #[derive(Debug, PartialEq, Eq)]
     RoflAppAdmin,
     "../../out/RoflAppAdmin.sol/RoflAppAdmin.json"

@@ -2,16 +2,13 @@
 #![allow(dead_code)]
 
 use alloy::{
-    network::EthereumWallet,
-    node_bindings::{Anvil, AnvilInstance},
     primitives::{Address, U256},
-    providers::{DynProvider, Provider, ProviderBuilder, ext::AnvilApi},
+    providers::DynProvider,
     signers::local::PrivateKeySigner,
 };
 use roflgov_chain::{
-    LocalChain, LocalChainOptions, SUBCALL_PRECOMPILE,
+    LocalChain, LocalChainOptions,
     governor::{DaoDeployment, DaoParams, GovernorClient, bindings::RoflGovToken, deploy_dao},
-    toolchain::{Artifact, anvil_binary},
 };
 
 pub fn ether(n: u64) -> U256 {
@@ -24,78 +21,40 @@ pub const ALICE_VOTES: u64 = 300_000;
 pub const BOB_VOTES: u64 = 200_000;
 pub const CAROL_VOTES: u64 = 10_000;
 
-/// A running anvil: the project's [`LocalChain`], or, for the policy contract (whose runtime
-/// code is above EIP-170's 24,576 bytes at the time of writing), an anvil started the same way
-/// plus `--disable-code-size-limit`, with the ROFL stand-in installed.
+/// A running anvil: the project's [`LocalChain`], with the ROFL stand-in installed when the
+/// policy contract is deployed too.
 pub struct TestChain {
-    _local: Option<LocalChain>,
-    _anvil: Option<AnvilInstance>,
-    provider: DynProvider,
-    accounts: Vec<Address>,
-    signers: Vec<PrivateKeySigner>,
+    local: LocalChain,
 }
 
 impl TestChain {
     pub async fn start(with_app_admin: bool) -> Self {
-        if !with_app_admin {
-            let local =
-                LocalChain::start_with(LocalChainOptions { rofl_stand_in: false, ..Default::default() })
-                    .await
-                    .expect("anvil starts");
-            let signers = (0..local.accounts().len()).map(|i| local.signer(i)).collect();
-            return Self {
-                provider: local.provider().clone(),
-                accounts: local.accounts().to_vec(),
-                signers,
-                _local: Some(local),
-                _anvil: None,
-            };
-        }
-        let anvil = Anvil::at(anvil_binary().unwrap())
-            .args([
-                "--hardfork",
-                "shanghai",
-                "--accounts",
-                "10",
-                "--balance",
-                "1000000",
-                "--disable-code-size-limit",
-            ])
-            .try_spawn()
-            .expect("anvil starts");
-        let signers: Vec<PrivateKeySigner> =
-            anvil.keys().iter().cloned().map(PrivateKeySigner::from).collect();
-        let mut wallet = EthereumWallet::new(signers[0].clone());
-        for s in &signers[1..] {
-            wallet.register_signer(s.clone());
-        }
-        let provider = ProviderBuilder::new().wallet(wallet).connect_http(anvil.endpoint_url()).erased();
-        let stand_in = Artifact::forge("RoflModuleStandIn", "RoflModuleStandIn").expect("stand-in artifact");
-        provider
-            .anvil_set_code(SUBCALL_PRECOMPILE, stand_in.deployed_bytecode().unwrap())
-            .await
-            .expect("stand-in installed");
-        Self { provider, accounts: anvil.addresses().to_vec(), signers, _local: None, _anvil: Some(anvil) }
+        let local = if with_app_admin {
+            LocalChain::start().await
+        } else {
+            LocalChain::start_with(LocalChainOptions { rofl_stand_in: false, ..Default::default() }).await
+        };
+        Self { local: local.expect("anvil starts") }
     }
 
     pub fn provider(&self) -> &DynProvider {
-        &self.provider
+        self.local.provider()
     }
 
     pub fn accounts(&self) -> &[Address] {
-        &self.accounts
+        self.local.accounts()
     }
 
     pub fn signer(&self, index: usize) -> PrivateKeySigner {
-        self.signers[index].clone()
+        self.local.signer(index)
     }
 
     pub async fn mine(&self, blocks: u64) {
-        self.provider.anvil_mine(Some(blocks), None).await.unwrap();
+        self.local.mine(blocks).await.unwrap();
     }
 
     pub async fn set_balance(&self, who: Address, wei: U256) {
-        self.provider.anvil_set_balance(who, wei).await.unwrap();
+        self.local.set_balance(who, wei).await.unwrap();
     }
 }
 
