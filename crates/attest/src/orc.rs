@@ -55,6 +55,10 @@ pub enum OrcError {
     ManifestUnreadable { source: std::io::Error },
     #[error("{MANIFEST_PATH} is not UTF-8 (invalid byte at offset {valid_up_to})")]
     ManifestNotUtf8 { valid_up_to: usize },
+    #[error("bundle entry {name:?} is a symlink: bundles hold regular files only (refused, nothing extracted)")]
+    SymlinkEntry { name: String },
+    #[error("bundle entry {name:?} has an unsafe path (absolute or escaping with `..`): refused, nothing extracted")]
+    UnsafeEntryPath { name: String },
     #[error("{MANIFEST_PATH} is not valid JSON: {source}")]
     ManifestJson { source: serde_json::Error },
     #[error("{MANIFEST_PATH}: field `{field}` {problem}")]
@@ -165,6 +169,7 @@ impl OrcBundle {
 
         let mut archive =
             zip::ZipArchive::new(reader).map_err(|source| OrcError::NotAZip { source })?;
+        check_entries(&mut archive)?;
         let manifest_bytes = read_manifest_bytes(&mut archive)?;
         let text =
             std::str::from_utf8(&manifest_bytes).map_err(|error| OrcError::ManifestNotUtf8 {
@@ -191,6 +196,25 @@ impl OrcBundle {
             })
             .collect()
     }
+}
+
+/// Refuses symlink entries and entries whose path is absolute or escapes with `..`: roflgov
+/// never extracts a bundle, but whoever unzips a bundle roflgov accepted must not be led
+/// outside the target folder, and an `oasis rofl build` bundle holds neither.
+fn check_entries<R: Read + Seek>(archive: &mut zip::ZipArchive<R>) -> Result<(), OrcError> {
+    for index in 0..archive.len() {
+        let entry = archive
+            .by_index_raw(index)
+            .map_err(|source| OrcError::NotAZip { source })?;
+        let name = entry.name().to_owned();
+        if entry.is_symlink() {
+            return Err(OrcError::SymlinkEntry { name });
+        }
+        if entry.enclosed_name().is_none() {
+            return Err(OrcError::UnsafeEntryPath { name });
+        }
+    }
+    Ok(())
 }
 
 fn read_manifest_bytes<R: Read + Seek>(

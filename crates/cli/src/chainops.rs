@@ -42,12 +42,14 @@ pub fn rofl_error(context: &str, err: RoflClientError) -> CliError {
 pub async fn client(g: &GlobalArgs) -> CliResult<(Network, RoflAdminClient<DynProvider>)> {
     let (network, provider) = g.provider().await?;
     let address = require_policy_contract(&network)?;
+    crate::context::ensure_code(&provider, address, "policy contract").await?;
     Ok((network, RoflAdminClient::new(address, provider)))
 }
 
 /// An app's config and version from the policy contract.
 pub async fn read_app(g: &GlobalArgs, app: AppId) -> CliResult<(Network, ManagedApp)> {
     let (network, client) = client(g).await?;
-    let managed = client.get_app(app).await.map_err(|e| rofl_error("reading the app", e))?;
+    let context = format!("reading app {app} from policy contract {}", client.address());
+    let managed = client.get_app(app).await.map_err(|e| rofl_error(&context, e))?;
     Ok((network, managed))
 }

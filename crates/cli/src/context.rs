@@ -103,6 +103,21 @@ pub async fn connect(network: &Network, signer: Option<PrivateKeySigner>) -> Cli
     Ok(provider)
 }
 
+/// Refuses an address without code: a wrong address (or the right one on the wrong network)
+/// would otherwise surface as an opaque "returned no data".
+pub async fn ensure_code(provider: &DynProvider, address: Address, what: &str) -> CliResult {
+    let code = provider
+        .get_code_at(address)
+        .await
+        .map_err(|e| chain(format!("reading the code of the {what} {address}: {e}")))?;
+    if code.is_empty() {
+        return Err(chain(format!(
+            "no contract at {address} (the {what} of this network): wrong address or wrong network; nothing was sent"
+        )));
+    }
+    Ok(())
+}
+
 /// The policy contract of the network, or a usage error saying how to give it.
 pub fn require_policy_contract(network: &Network) -> CliResult<Address> {
     network.policy_contract.ok_or_else(|| {

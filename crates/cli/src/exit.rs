@@ -69,3 +69,19 @@ pub fn verification(msg: impl fmt::Display) -> CliError {
 pub fn chain(msg: impl fmt::Display) -> CliError {
     CliError { kind: FailureKind::Chain, error: eyre::eyre!("{msg}") }
 }
+
+/// For a command that sends one transaction: a chain error (exit 5) raised while sending may
+/// have come after the signed transaction reached the node (a connection that drops before the
+/// answer), so the message must not let anyone assume that nothing happened. Other kinds (a
+/// refused dry run, a revert decoded before sending) are returned as they are.
+pub fn maybe_sent(err: CliError, how_to_check: &str) -> CliError {
+    if err.kind != FailureKind::Chain {
+        return err;
+    }
+    CliError {
+        kind: FailureKind::Chain,
+        error: err.error.wrap_err(format!(
+            "the transaction may or may not have been sent (the failure came while sending it): {how_to_check} before retrying"
+        )),
+    }
+}

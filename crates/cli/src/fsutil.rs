@@ -8,14 +8,40 @@ use std::{
 
 use crate::exit::{CliResult, input};
 
-/// Reads a whole input file, or stdin for `-`.
+/// Largest input file read whole (CBOR bodies, JSON, proposal files, Transaction Builder
+/// batches, notes). Real ones are a few KiB; the cap bounds memory for hostile or endless inputs
+/// (`/dev/zero`, a FIFO).
+pub const MAX_INPUT_SIZE: u64 = 16 * 1024 * 1024;
+
+/// Reads a whole input file, or stdin for `-`, refusing more than [`MAX_INPUT_SIZE`] bytes.
 pub fn read_input(path: &Path) -> CliResult<Vec<u8>> {
-    if path.as_os_str() == "-" {
-        let mut bytes = Vec::new();
-        std::io::stdin().read_to_end(&mut bytes).map_err(|e| input(format!("reading stdin: {e}")))?;
-        return Ok(bytes);
+    let (name, reader): (String, Box<dyn Read>) = if path.as_os_str() == "-" {
+        ("stdin".into(), Box::new(std::io::stdin()))
+    } else {
+        let file =
+            std::fs::File::open(path).map_err(|e| input(format!("{}: cannot read: {e}", path.display())))?;
+        (path.display().to_string(), Box::new(file))
+    };
+    let mut bytes = Vec::new();
+    reader
+        .take(MAX_INPUT_SIZE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| input(format!("{name}: cannot read: {e}")))?;
+    if bytes.len() as u64 > MAX_INPUT_SIZE {
+        return Err(input(format!("{name}: larger than the {MAX_INPUT_SIZE}-byte limit for an input file")));
     }
-    std::fs::read(path).map_err(|e| input(format!("{}: cannot read: {e}", path.display())))
+    Ok(bytes)
+}
+
+/// Reads a UTF-8 input file (see [`read_input`]).
+pub fn read_input_text(path: &Path) -> CliResult<String> {
+    String::from_utf8(read_input(path)?).map_err(|e| {
+        input(format!(
+            "{}: not UTF-8 (invalid byte at offset {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        ))
+    })
 }
 
 /// Writes `bytes` to `path` atomically: a temp file in the same folder, flushed, then renamed
@@ -40,9 +66,25 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> CliResult {
     Ok(())
 }
 
-/// sha256 of a file's bytes (the hash a release record carries for a bundle or a rofl.yaml).
+/// sha256 of a file's bytes (the hash a release record carries for a bundle or a rofl.yaml),
+/// streamed: bundles can be large.
 pub fn sha256_file(path: &Path) -> CliResult<alloy::primitives::B256> {
     use sha2::Digest as _;
-    let bytes = read_input(path)?;
-    Ok(alloy::primitives::B256::from_slice(&sha2::Sha256::digest(&bytes)))
+    require_regular_file(path)?;
+    let mut file =
+        std::fs::File::open(path).map_err(|e| input(format!("{}: cannot read: {e}", path.display())))?;
+    let mut hasher = sha2::Sha256::new();
+    std::io::copy(&mut file, &mut hasher)
+        .map_err(|e| input(format!("{}: cannot read: {e}", path.display())))?;
+    Ok(alloy::primitives::B256::from_slice(&hasher.finalize()))
+}
+
+/// Refuses anything but a regular file (a device or FIFO such as `/dev/zero` would be read
+/// forever by code that streams a whole file, like hashing a bundle).
+pub fn require_regular_file(path: &Path) -> CliResult {
+    let meta = std::fs::metadata(path).map_err(|e| input(format!("{}: cannot read: {e}", path.display())))?;
+    if !meta.is_file() {
+        return Err(input(format!("{}: not a regular file", path.display())));
+    }
+    Ok(())
 }

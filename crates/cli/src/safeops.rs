@@ -91,6 +91,7 @@ pub fn policy_abi() -> CliResult<JsonAbi> {
 /// A client of the Safe at `safe`, decoding the policy contract's errors.
 pub async fn client(network: &Network, provider: DynProvider, safe: Address) -> CliResult<SafeClient> {
     let deployment = deployment(network)?;
+    crate::context::ensure_code(&provider, safe, "Safe").await?;
     let client = SafeClient::connect(provider, safe, deployment).await.map_err(|e| safe_error("connecting to the Safe", e))?;
     Ok(client.with_errors_of(&policy_abi()?))
 }
@@ -124,7 +125,7 @@ pub fn safe_error(context: &str, err: SafeError) -> CliError {
 
 /// Reads a proposal file, checking that its stored SafeTx hash is the transaction's.
 pub fn load(path: &Path) -> CliResult<ProposalFile> {
-    let text = std::fs::read_to_string(path).map_err(|e| input(format!("{}: cannot read: {e}", path.display())))?;
+    let text = crate::fsutil::read_input_text(path)?;
     let file: ProposalFile = serde_json::from_str(&text)
         .map_err(|e| input(format!("{}: not a roflgov Safe proposal file: {e}", path.display())))?;
     let p = &file.proposal;
@@ -159,7 +160,11 @@ pub fn ensure_no_competitor(path: &Path, proposal: &SafeProposal) -> CliResult {
         if other.extension().is_none_or(|e| e != "json") || other.canonicalize().ok().as_ref() == Some(&me) {
             continue;
         }
-        let Ok(text) = std::fs::read_to_string(&other) else { continue };
+        // Only regular files: opening a FIFO named `x.json` would block forever.
+        if !std::fs::metadata(&other).is_ok_and(|m| m.is_file()) {
+            continue;
+        }
+        let Ok(text) = crate::fsutil::read_input_text(&other) else { continue };
         let Ok(file) = serde_json::from_str::<ProposalFile>(&text) else { continue };
         let o = &file.proposal;
         if o.chain_id == proposal.chain_id

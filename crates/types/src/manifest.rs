@@ -47,6 +47,14 @@ pub enum ManifestError {
         /// Offset of the first invalid byte.
         offset: usize,
     },
+    /// The file is larger than [`MAX_MANIFEST_SIZE`] (real manifests are a few KiB).
+    #[error("{file}: larger than the {limit}-byte limit for a rofl.yaml")]
+    TooLarge {
+        /// File name.
+        file: String,
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// The file is not YAML (syntax error, duplicate key...).
     #[error("{file}: invalid YAML: {message}")]
     Yaml {
@@ -769,17 +777,38 @@ fn parse_manifest(root: &Value, file: &str) -> Walk<Manifest> {
     })
 }
 
+/// Largest `rofl.yaml` read, in bytes. Real manifests are a few KiB; the cap bounds memory and
+/// parse time for hostile files (and endless streams such as `/dev/zero`).
+pub const MAX_MANIFEST_SIZE: usize = 1024 * 1024;
+
+/// Most `[` and `{` characters a `rofl.yaml` may hold. libyaml's scanner spends time
+/// proportional to the flow nesting depth on every token, so a few hundred KiB of nested `[`
+/// take minutes to scan before any recursion limit applies. Counting every bracket (quoted or
+/// not) bounds the depth whatever the file's quoting; real manifests have a handful.
+pub const MAX_FLOW_BRACKETS: usize = 256;
+
 impl Manifest {
-    /// Reads and parses a `rofl.yaml`; errors name the path as given.
+    /// Reads and parses a `rofl.yaml`; errors name the path as given. At most
+    /// [`MAX_MANIFEST_SIZE`] bytes are read.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Self, ManifestError> {
+        use std::io::Read as _;
         let path = path.as_ref();
         let file = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|source| ManifestError::Io { file: file.clone(), source })?;
+        let io = |source| ManifestError::Io { file: file.clone(), source };
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .map_err(io)?
+            .take(MAX_MANIFEST_SIZE as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
         Self::from_bytes_named(&bytes, &file)
     }
 
     /// Parses raw file content, refusing non-UTF-8 bytes.
     pub fn from_bytes_named(bytes: &[u8], file_name: &str) -> Result<Self, ManifestError> {
+        if bytes.len() > MAX_MANIFEST_SIZE {
+            return Err(ManifestError::TooLarge { file: file_name.to_owned(), limit: MAX_MANIFEST_SIZE });
+        }
         let text = std::str::from_utf8(bytes).map_err(|err| ManifestError::NotUtf8 {
             file: file_name.to_owned(),
             offset: err.valid_up_to(),
@@ -789,6 +818,18 @@ impl Manifest {
 
     /// Parses manifest text; `file_name` is only used in errors.
     pub fn from_str_named(text: &str, file_name: &str) -> Result<Self, ManifestError> {
+        if text.len() > MAX_MANIFEST_SIZE {
+            return Err(ManifestError::TooLarge { file: file_name.to_owned(), limit: MAX_MANIFEST_SIZE });
+        }
+        let brackets = text.bytes().filter(|b| matches!(b, b'[' | b'{')).count();
+        if brackets > MAX_FLOW_BRACKETS {
+            return Err(ManifestError::Yaml {
+                file: file_name.to_owned(),
+                message: format!(
+                    "{brackets} `[`/`{{` characters, more than the {MAX_FLOW_BRACKETS} a rofl.yaml may hold (deeply nested flow collections are refused before parsing)"
+                ),
+            });
+        }
         let root: Value = serde_norway::from_str(text)
             .map_err(|err| ManifestError::Yaml { file: file_name.to_owned(), message: err.to_string() })?;
         parse_manifest(&root, file_name).map_err(|err| ManifestError::Invalid {

@@ -336,7 +336,7 @@ async fn prune(g: &GlobalArgs, args: PruneArgs) -> CliResult {
     let receipt = client
         .apply(signer.address(), app, 0, &[PolicyChange::Prune])
         .await
-        .map_err(|e| chainops::rofl_error("pruning", e))?;
+        .map_err(|e| crate::exit::maybe_sent(chainops::rofl_error("pruning", e), "run `roflgov app show`"))?;
     #[derive(Serialize)]
     struct Pruned {
         app: String,

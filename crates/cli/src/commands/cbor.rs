@@ -205,6 +205,18 @@ fn decode(g: &GlobalArgs, args: DecodeArgs) -> CliResult {
     Ok(())
 }
 
+/// Deserializes a call from JSON, naming the offending line (and so the field) on error:
+/// `from_value` errors carry no position, so the value is read back from its pretty form.
+fn from_json_value(value: serde_json::Value, name: &str) -> CliResult<RoflCall> {
+    let text = serde_json::to_string_pretty(&value).map_err(|e| input(format!("{name}: {e}")))?;
+    serde_json::from_str(&text).map_err(|e| {
+        let at = text.lines().nth(e.line().saturating_sub(1)).map(str::trim).unwrap_or_default();
+        let msg = e.to_string();
+        let msg = msg.split(" at line ").next().unwrap_or(&msg);
+        if at.is_empty() { input(format!("{name}: {msg}")) } else { input(format!("{name}: {msg} (at `{at}`)")) }
+    })
+}
+
 fn encode(g: &GlobalArgs, args: EncodeArgs) -> CliResult {
     let raw = read_input(&args.input)?;
     let name = args.input.display().to_string();
@@ -218,14 +230,14 @@ fn encode(g: &GlobalArgs, args: EncodeArgs) -> CliResult {
             {
                 return Err(usage(format!("{name} says method {m}, --method says {}", given.name())));
             }
-            serde_json::from_value(value).map_err(|e| input(format!("{name}: {e}")))?
+            from_json_value(value, &name)?
         }
         _ => {
             let method = args
                 .method
                 .ok_or_else(|| usage(format!("{name} has no \"method\": pass --method")))?;
             let wrapped = serde_json::json!({ "method": method.name(), "body": value });
-            serde_json::from_value(wrapped).map_err(|e| input(format!("{name}: {e}")))?
+            from_json_value(wrapped, &name)?
         }
     };
     let bytes = cbor::encode_call(&call);

@@ -173,7 +173,7 @@ pub async fn run(g: &GlobalArgs, cmd: DaoCommand) -> CliResult {
             let client = daoops::client(&network, provider)?;
             let to = args.to.unwrap_or(signer.address());
             progress(format!("delegating the voting power of {} to {to}", signer.address()));
-            let receipt = client.delegate(signer.address(), to).await.map_err(|e| gov_error("delegating", e))?;
+            let receipt = client.delegate(signer.address(), to).await.map_err(|e| crate::exit::maybe_sent(gov_error("delegating", e), "run `roflgov dao status`"))?;
             #[derive(Serialize)]
             struct Delegated { from: Address, to: Address, transaction: String }
             let d = Delegated { from: signer.address(), to, transaction: receipt.transaction_hash.to_string() };
@@ -209,7 +209,7 @@ pub async fn run(g: &GlobalArgs, cmd: DaoCommand) -> CliResult {
                 Support::Abstain => VoteSupport::Abstain,
             };
             progress(format!("voting {support} on proposal {} with {power} votes", p.id));
-            let receipt = client.cast_vote(p.id, support, args.reason.as_deref(), me).await.map_err(|e| gov_error("voting", e))?;
+            let receipt = client.cast_vote(p.id, support, args.reason.as_deref(), me).await.map_err(|e| crate::exit::maybe_sent(gov_error("voting", e), "run `roflgov dao status`"))?;
             let s = step(&client, &p, "vote", Some(receipt.transaction_hash.to_string())).await?;
             show(g.json, &s);
             Ok(())
@@ -224,7 +224,7 @@ pub async fn run(g: &GlobalArgs, cmd: DaoCommand) -> CliResult {
                 return Err(verification(format!("proposal {} is {state}: only a succeeded proposal can be queued; nothing was sent", p.id)));
             }
             progress(format!("queueing proposal {} in the Timelock", p.id));
-            let eta = client.queue(&p.proposal, me.expect("signing")).await.map_err(|e| gov_error("queueing", e))?;
+            let eta = client.queue(&p.proposal, me.expect("signing")).await.map_err(|e| crate::exit::maybe_sent(gov_error("queueing", e), "run `roflgov dao status`"))?;
             let now = daoops::now(&provider).await?;
             progress(format!("executable at chain time {eta} (in {} s)", eta.saturating_sub(now)));
             let s = step(&client, &p, "queued", None).await?;
@@ -240,7 +240,7 @@ pub async fn run(g: &GlobalArgs, cmd: DaoCommand) -> CliResult {
             daoops::reach(&provider, eta, args.time.mode(), "the Timelock delay is not over").await?;
             let value: U256 = p.proposal.values.iter().copied().sum();
             progress(format!("executing proposal {} through the Timelock{}", p.id, if value.is_zero() { String::new() } else { format!(" (sending {value} wei)") }));
-            let receipt = client.execute(&p.proposal, me.expect("signing")).await.map_err(|e| gov_error("executing", e))?;
+            let receipt = client.execute(&p.proposal, me.expect("signing")).await.map_err(|e| crate::exit::maybe_sent(gov_error("executing", e), "run `roflgov dao status`"))?;
             if !receipt.status() {
                 return Err(chain("the execution transaction failed"));
             }
@@ -251,7 +251,7 @@ pub async fn run(g: &GlobalArgs, cmd: DaoCommand) -> CliResult {
         DaoCommand::Cancel(r) => {
             let (_, me, client, p) = load(g, &r, true).await?;
             progress(format!("canceling proposal {}", p.id));
-            let receipt = client.cancel(&p.proposal, me.expect("signing")).await.map_err(|e| gov_error("canceling", e))?;
+            let receipt = client.cancel(&p.proposal, me.expect("signing")).await.map_err(|e| crate::exit::maybe_sent(gov_error("canceling", e), "run `roflgov dao status`"))?;
             let s = step(&client, &p, "canceled in", Some(receipt.transaction_hash.to_string())).await?;
             show(g.json, &s);
             Ok(())

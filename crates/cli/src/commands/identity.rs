@@ -202,6 +202,7 @@ fn quote(g: &GlobalArgs, args: QuoteArgs) -> CliResult {
 
 /// Opens an ORC bundle, mapping errors to input errors that name the file.
 pub fn open_bundle(path: &Path) -> CliResult<OrcBundle> {
+    crate::fsutil::require_regular_file(path)?;
     OrcBundle::open(path).map_err(|e| input(format!("{}: {e}", path.display())))
 }
 

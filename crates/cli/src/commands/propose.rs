@@ -139,7 +139,7 @@ pub async fn open(g: &GlobalArgs, out: &ProposalOutput, intent: &Intent) -> CliR
         let receipt = client
             .send(signer.address(), intent.data.clone(), intent.value)
             .await
-            .map_err(|e| chainops::rofl_error("sending", e))?;
+            .map_err(|e| crate::exit::maybe_sent(chainops::rofl_error("sending", e), "check the app's version with `roflgov app show` and your account's nonce"))?;
         opened.sent = Some(receipt.transaction_hash.to_string());
         opened.receipt = Some(receipt);
         return Ok(opened);
@@ -154,7 +154,7 @@ pub async fn open(g: &GlobalArgs, out: &ProposalOutput, intent: &Intent) -> CliR
         let client = GovernorClient::new(provider, governor);
         progress(format!("proposal id {} (computed locally; checked against the Governor's hashProposal)", proposal.id()));
         progress("submitting the proposal and waiting for the receipt");
-        let id = client.propose(&proposal, signer.address()).await.map_err(|e| crate::daoops::gov_error("proposing", e))?;
+        let id = client.propose(&proposal, signer.address()).await.map_err(|e| crate::exit::maybe_sent(crate::daoops::gov_error("proposing", e), "look for the proposal with `roflgov review --proposal` and check your account's nonce"))?;
         opened.governor = Some(governor);
         opened.proposal_id = Some(id.to_string());
         opened.description = Some(description);
@@ -165,7 +165,7 @@ pub async fn open(g: &GlobalArgs, out: &ProposalOutput, intent: &Intent) -> CliR
     let client = safeops::client(&network, provider, safe).await?;
     let call = SafeCall::new(intent.to, intent.value, intent.data.clone());
     if let Some(path) = &out.safe_out {
-        let state = client.state().await.map_err(|e| safeops::safe_error("reading the Safe", e))?;
+        let state = client.state().await.map_err(|e| safeops::safe_error(&format!("reading the Safe {safe} (is it a Safe v1.4.1?)"), e))?;
         let nonce = out.safe_nonce.map(U256::from).unwrap_or(state.nonce);
         if nonce < state.nonce {
             return Err(verification(format!(
@@ -317,7 +317,8 @@ pub async fn run(g: &GlobalArgs, args: ProposeArgs) -> CliResult {
     };
     let target = if args.policy_only { ReleaseTarget::policy_only(dep.policy.clone()) } else { ReleaseTarget::from_deployment(&dep) };
     let (_, client) = chainops::client(g).await?;
-    let current = client.get_app(app).await.map_err(|e| chainops::rofl_error("reading the app", e))?;
+    let context = format!("reading app {app} from policy contract {}", client.address());
+    let current = client.get_app(app).await.map_err(|e| chainops::rofl_error(&context, e))?;
     let release = release_options(&args, &client).await?;
     let changes = plan_release_with(&current.config, &target, release.as_ref()).map_err(|e| input(format!("{}: {e}", args.manifest.display())))?;
     if changes.is_empty() {

@@ -80,7 +80,7 @@ async fn load(g: &GlobalArgs, path: &PathBuf, signing: bool) -> CliResult<(Loade
             client.chain_id()
         )));
     }
-    let state = client.state().await.map_err(|e| safe_error("reading the Safe", e))?;
+    let state = client.state().await.map_err(|e| safe_error(&format!("reading the Safe {} (is it a Safe v1.4.1?)", p.safe), e))?;
     progress(format!(
         "SafeTx hash {}  (Safe {}, chain {}, nonce {}; compare with your wallet)",
         p.safe_tx_hash, p.safe, p.chain_id, p.tx.nonce
@@ -202,7 +202,7 @@ async fn approve(g: &GlobalArgs, path: PathBuf) -> CliResult {
         return Err(verification(format!("{me} has already approved {hash} on chain; nothing was sent")));
     }
     progress(format!("sending approveHash({hash}) from {me}"));
-    let receipt = l.client.approve_hash(me, hash).await.map_err(|e| safe_error("approveHash", e))?;
+    let receipt = l.client.approve_hash(me, hash).await.map_err(|e| crate::exit::maybe_sent(safe_error("approveHash", e), &format!("run `roflgov safe status --safe-tx {}`", path.display())))?;
     #[derive(Serialize)]
     struct Approved { safe_tx_hash: B256, owner: Address, transaction: String }
     let report = Approved { safe_tx_hash: hash, owner: me, transaction: receipt.transaction_hash.to_string() };
@@ -241,7 +241,7 @@ async fn execute(g: &GlobalArgs, path: PathBuf) -> CliResult {
         ))
     })?;
     progress(format!("executing SafeTx {} with {} of {} approvals", p.safe_tx_hash, set.len(), set.threshold()));
-    let executed = l.client.execute(&p.tx, &signatures, me).await.map_err(|e| safe_error("executing", e))?;
+    let executed = l.client.execute(&p.tx, &signatures, me).await.map_err(|e| crate::exit::maybe_sent(safe_error("executing", e), &format!("run `roflgov safe status --safe-tx {}` (a used nonce means it executed)", path.display())))?;
     let app = executed.receipt.inner.logs().iter().find_map(|log| {
         log.log_decode::<roflgov_chain::rofl::bindings::RoflAppAdmin::AppCreated>()
             .ok()

@@ -1,0 +1,17 @@
+//! # roflgov-bench
+//!
+//! `make bench`: what roflgov costs next to the flow it replaces, measured side by side on one
+//! anvil (Shanghai) in one run, and how fast its Rust side is.
+//!
+//! - [`fixtures`]: the apps and changes, and today's baseline bodies (complete `rofl.Update`
+//!   CBOR, as the Oasis CLI writes it);
+//! - [`chain`]: the chain, the Safe and Governor flows, the two precompile stand-ins;
+//! - [`gas`]: the measurements;
+//! - [`speed`]: review, quote verification and demo timings;
+//! - [`report`]: `bench/RESULTS.md` and `bench/results.json`.
+
+pub mod chain;
+pub mod fixtures;
+pub mod gas;
+pub mod report;
+pub mod speed;
