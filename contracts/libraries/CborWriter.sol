@@ -98,14 +98,12 @@ library CborWriter {
 
     /// @notice Writes a byte string (major type 2).
     function writeBytes(Buffer memory buf, bytes memory value) internal pure {
-        writeHead(buf, MAJOR_BYTES, value.length);
-        _append(buf, value);
+        _writeString(buf, MAJOR_BYTES, value);
     }
 
     /// @notice Writes a text string (major type 3). The caller vouches for UTF-8.
     function writeText(Buffer memory buf, string memory value) internal pure {
-        writeHead(buf, MAJOR_TEXT, bytes(value).length);
-        _append(buf, bytes(value));
+        _writeString(buf, MAJOR_TEXT, bytes(value));
     }
 
     /// @notice Writes a byte string of the first `length` (at most 32) bytes of `value`.
@@ -116,30 +114,121 @@ library CborWriter {
 
     /// @notice Writes the head of an item: `major` (0-7) with argument `value`, shortest form.
     function writeHead(Buffer memory buf, uint256 major, uint256 value) internal pure {
-        if (value < 24) {
-            writeRaw(buf, bytes32(((major << 5) | value) << 248), 1);
-        } else if (value < 0x100) {
-            writeRaw(buf, bytes32(((((major << 5) | 24) << 8) | value) << 240), 2);
-        } else if (value < 0x10000) {
-            writeRaw(buf, bytes32(((((major << 5) | 25) << 16) | value) << 232), 3);
-        } else if (value < 0x100000000) {
-            writeRaw(buf, bytes32(((((major << 5) | 26) << 32) | value) << 216), 5);
-        } else if (value < 0x10000000000000000) {
-            writeRaw(buf, bytes32(((((major << 5) | 27) << 64) | value) << 184), 9);
-        } else {
-            revert CborValueTooLarge(value);
+        if (value > type(uint64).max) revert CborValueTooLarge(value);
+        bool full;
+        assembly ("memory-safe") {
+            let head, headLength := _head(major, value)
+            function _head(m, v) -> h, n {
+                switch lt(v, 24)
+                case 1 {
+                    n := 1
+                    h := shl(248, or(shl(5, m), v))
+                }
+                default {
+                    // additional information 24..27 for 1, 2, 4, 8 argument bytes
+                    let info := 24
+                    let size := 1
+                    if gt(v, 0xff) {
+                        info := 25
+                        size := 2
+                        if gt(v, 0xffff) {
+                            info := 26
+                            size := 4
+                            if gt(v, 0xffffffff) {
+                                info := 27
+                                size := 8
+                            }
+                        }
+                    }
+                    n := add(size, 1)
+                    h := or(shl(248, or(shl(5, m), info)), shl(sub(248, shl(3, size)), v))
+                }
+            }
+            let data := mload(buf)
+            let len := mload(data)
+            let needed := add(len, headLength)
+            full := gt(needed, mload(add(buf, 0x20)))
+            if iszero(full) {
+                mstore(add(add(data, 0x20), len), head)
+                mstore(data, needed)
+            }
+        }
+        if (full) {
+            _grow(buf, 9);
+            writeHead(buf, major, value);
         }
     }
 
     /// @notice Appends the first `length` (at most 32) bytes of `word` verbatim: pre-encoded heads
     /// and map keys.
     function writeRaw(Buffer memory buf, bytes32 word, uint256 length) internal pure {
-        _reserve(buf, length);
+        bool full;
         assembly ("memory-safe") {
             let data := mload(buf)
             let len := mload(data)
-            mstore(add(add(data, 0x20), len), word)
-            mstore(data, add(len, length))
+            let needed := add(len, length)
+            full := gt(needed, mload(add(buf, 0x20)))
+            if iszero(full) {
+                mstore(add(add(data, 0x20), len), word)
+                mstore(data, needed)
+            }
+        }
+        if (full) {
+            _grow(buf, length);
+            writeRaw(buf, word, length);
+        }
+    }
+
+    /// @notice Claims the next `length` bytes of the buffer and returns the memory address where
+    /// they start; the caller must write all of them (whole-word `mstore`s may spill up to 32
+    /// bytes past the end: the slack, overwritten by the next write and zeroed by {finish}).
+    /// @dev Lets an encoder write a fixed-layout item (e.g. an enclave identity) with a few
+    /// `mstore`s after one bounds check.
+    function claim(Buffer memory buf, uint256 length) internal pure returns (uint256 dst) {
+        bool full;
+        assembly ("memory-safe") {
+            let data := mload(buf)
+            let len := mload(data)
+            let needed := add(len, length)
+            full := gt(needed, mload(add(buf, 0x20)))
+            if iszero(full) {
+                dst := add(add(data, 0x20), len)
+                mstore(data, needed)
+            }
+        }
+        if (full) {
+            _grow(buf, length);
+            dst = claim(buf, length);
+        }
+    }
+
+    /// @notice Makes room for `maxLength` more bytes and returns the address where the next
+    /// byte goes, without writing anything: for an encoder that writes an item of known maximum
+    /// size with its own `mstore`s (spilling at most 32 bytes past what it writes) and then
+    /// calls {advance}.
+    function reserve(Buffer memory buf, uint256 maxLength) internal pure returns (uint256 dst) {
+        bool full;
+        assembly ("memory-safe") {
+            let data := mload(buf)
+            let len := mload(data)
+            full := gt(add(len, maxLength), mload(add(buf, 0x20)))
+            dst := add(add(data, 0x20), len)
+        }
+        if (full) {
+            _grow(buf, maxLength);
+            assembly ("memory-safe") {
+                let data := mload(buf)
+                dst := add(add(data, 0x20), mload(data))
+            }
+        }
+    }
+
+    /// @notice Ends a {reserve}d write: the content now ends at address `end` (at most the
+    /// reserved maximum past the address {reserve} returned).
+    function advance(Buffer memory buf, uint256 end) internal pure {
+        assembly ("memory-safe") {
+            let data := mload(buf)
+            mstore(data, sub(end, add(data, 0x20)))
         }
     }
 
@@ -147,44 +236,41 @@ library CborWriter {
     // Internals
     // -------------------------------------------------------------------------------------------
 
-    /// @dev Appends `value`'s bytes. The last word copied may spill into the slack.
-    function _append(Buffer memory buf, bytes memory value) private pure {
+    /// @dev A byte or text string: head, then the content copied word by word (the last word may
+    /// spill into the slack).
+    function _writeString(Buffer memory buf, uint256 major, bytes memory value) private pure {
         uint256 length = value.length;
+        writeHead(buf, major, length);
         if (length == 0) return;
-        _reserve(buf, length);
+        uint256 dst = claim(buf, length);
         assembly ("memory-safe") {
-            let data := mload(buf)
-            let len := mload(data)
-            let dst := add(add(data, 0x20), len)
             let src := add(value, 0x20)
             for { let i := 0 } lt(i, length) { i := add(i, 0x20) } { mstore(add(dst, i), mload(add(src, i))) }
-            mstore(data, add(len, length))
         }
     }
 
     /// @dev Makes room for `extra` more bytes: grows in place when the buffer ends at the free
     /// memory pointer, moves it otherwise. Capacity at least doubles, so appends stay amortised O(1).
-    function _reserve(Buffer memory buf, uint256 extra) private pure {
+    /// Only called when the fast path of a write found the buffer full.
+    function _grow(Buffer memory buf, uint256 extra) private pure {
         assembly ("memory-safe") {
             let data := mload(buf)
             let capacity := mload(add(buf, 0x20))
             let needed := add(mload(data), extra)
-            if gt(needed, capacity) {
-                let newCapacity := shl(1, capacity)
-                if lt(newCapacity, needed) { newCapacity := needed }
-                newCapacity := and(add(newCapacity, 0x1f), not(0x1f))
-                switch eq(mload(0x40), add(add(data, 0x40), capacity))
-                case 1 { mstore(0x40, add(add(data, 0x40), newCapacity)) }
-                default {
-                    let moved := mload(0x40)
-                    // length word + content, rounded up to whole words
-                    let words := add(mload(data), 0x20)
-                    for { let i := 0 } lt(i, words) { i := add(i, 0x20) } { mstore(add(moved, i), mload(add(data, i))) }
-                    mstore(0x40, add(add(moved, 0x40), newCapacity))
-                    mstore(buf, moved)
-                }
-                mstore(add(buf, 0x20), newCapacity)
+            let newCapacity := shl(1, capacity)
+            if lt(newCapacity, needed) { newCapacity := needed }
+            newCapacity := and(add(newCapacity, 0x1f), not(0x1f))
+            switch eq(mload(0x40), add(add(data, 0x40), capacity))
+            case 1 { mstore(0x40, add(add(data, 0x40), newCapacity)) }
+            default {
+                let moved := mload(0x40)
+                // length word + content, rounded up to whole words
+                let words := add(mload(data), 0x20)
+                for { let i := 0 } lt(i, words) { i := add(i, 0x20) } { mstore(add(moved, i), mload(add(data, i))) }
+                mstore(0x40, add(add(moved, 0x40), newCapacity))
+                mstore(buf, moved)
             }
+            mstore(add(buf, 0x20), newCapacity)
         }
     }
 }

@@ -132,15 +132,25 @@ library RoflCbor {
         buf.writeUint(policy.maxExpiration);
     }
 
+    /// @dev Each identity is 90 bytes of fixed layout, `{mr_signer: h'…', mr_enclave: h'…'}`:
+    /// the whole list is claimed at once and written with four `mstore`s per identity.
     function _writeEnclaves(CborWriter.Buffer memory buf, EnclaveIdentity[] memory enclaves) private pure {
         uint256 count = enclaves.length;
         buf.writeArrayHead(count);
-        for (uint256 i; i < count; ++i) {
-            EnclaveIdentity memory identity = enclaves[i];
-            buf.writeRaw("\xa2\x69mr_signer\x58\x20", 13);
-            buf.writeRaw(identity.mrSigner, 32);
-            buf.writeRaw("\x6amr_enclave\x58\x20", 13);
-            buf.writeRaw(identity.mrEnclave, 32);
+        uint256 dst = buf.claim(count * 90);
+        assembly ("memory-safe") {
+            // a2 69 "mr_signer" 58 20 / 6a "mr_enclave" 58 20 (13 bytes each, left-aligned)
+            let signerKey := 0xa2696d725f7369676e6572582000000000000000000000000000000000000000
+            let enclaveKey := 0x6a6d725f656e636c617665582000000000000000000000000000000000000000
+            let end := add(add(enclaves, 0x20), shl(5, count))
+            for { let p := add(enclaves, 0x20) } lt(p, end) { p := add(p, 0x20) } {
+                let identity := mload(p)
+                mstore(dst, signerKey)
+                mstore(add(dst, 13), mload(add(identity, 0x20)))
+                mstore(add(dst, 45), enclaveKey)
+                mstore(add(dst, 58), mload(identity))
+                dst := add(dst, 90)
+            }
         }
     }
 
@@ -269,32 +279,76 @@ library RoflCbor {
 
     /// @dev `order` holds pointers to `MetadataEntry` structs in canonical key order.
     function _writeMetadata(CborWriter.Buffer memory buf, uint256[] memory order) private pure {
-        uint256 count = order.length;
-        buf.writeMapHead(count);
-        for (uint256 i; i < count; ++i) {
-            MetadataEntry memory entry;
-            uint256 pointer = order[i];
-            assembly ("memory-safe") {
-                entry := pointer
-            }
-            buf.writeText(entry.key);
-            buf.writeText(entry.value);
-        }
+        _writeEntries(buf, order, CborWriter.MAJOR_TEXT);
     }
 
     /// @dev `order` holds pointers to `SecretEntry` structs in canonical key order.
     function _writeSecrets(CborWriter.Buffer memory buf, uint256[] memory order) private pure {
+        _writeEntries(buf, order, CborWriter.MAJOR_BYTES);
+    }
+
+    /// @dev A map of text keys to values of major type `valueMajor` (text or bytes), from pointers
+    /// to two-word entry structs (key, value) in canonical key order. Room for the whole map is
+    /// reserved once (heads counted at their longest, 9 bytes), then each key and value is written
+    /// as a head word followed by its content copied word by word; every word spilled past an
+    /// item is overwritten by the next one.
+    function _writeEntries(CborWriter.Buffer memory buf, uint256[] memory order, uint256 valueMajor) private pure {
         uint256 count = order.length;
         buf.writeMapHead(count);
-        for (uint256 i; i < count; ++i) {
-            SecretEntry memory entry;
-            uint256 pointer = order[i];
-            assembly ("memory-safe") {
-                entry := pointer
+        if (count == 0) return;
+        uint256 bound;
+        assembly ("memory-safe") {
+            let end := add(add(order, 0x20), shl(5, count))
+            for { let p := add(order, 0x20) } lt(p, end) { p := add(p, 0x20) } {
+                let entry := mload(p)
+                bound := add(bound, add(18, add(mload(mload(entry)), mload(mload(add(entry, 0x20))))))
             }
-            buf.writeText(entry.name);
-            buf.writeBytes(entry.value);
         }
+        uint256 dst = buf.reserve(bound);
+        assembly ("memory-safe") {
+            // head word (left-aligned) and length of a string of `size` bytes, major type `major`
+            function head(major, size) -> h, n {
+                switch lt(size, 24)
+                case 1 {
+                    n := 1
+                    h := shl(248, or(shl(5, major), size))
+                }
+                default {
+                    let info := 24
+                    let bytesLength := 1
+                    if gt(size, 0xff) {
+                        info := 25
+                        bytesLength := 2
+                        if gt(size, 0xffff) {
+                            info := 26
+                            bytesLength := 4
+                            if gt(size, 0xffffffff) {
+                                info := 27
+                                bytesLength := 8
+                            }
+                        }
+                    }
+                    n := add(bytesLength, 1)
+                    h := or(shl(248, or(shl(5, major), info)), shl(sub(248, shl(3, bytesLength)), size))
+                }
+            }
+            function put(at, major, str) -> next {
+                let size := mload(str)
+                let h, n := head(major, size)
+                mstore(at, h)
+                at := add(at, n)
+                let src := add(str, 0x20)
+                for { let i := 0 } lt(i, size) { i := add(i, 0x20) } { mstore(add(at, i), mload(add(src, i))) }
+                next := add(at, size)
+            }
+            let end := add(add(order, 0x20), shl(5, count))
+            for { let p := add(order, 0x20) } lt(p, end) { p := add(p, 0x20) } {
+                let entry := mload(p)
+                dst := put(dst, 3, mload(entry))
+                dst := put(dst, valueMajor, mload(add(entry, 0x20)))
+            }
+        }
+        buf.advance(dst);
     }
 
     /// @dev Both entry structs start with their key, so one sort serves both. The arrays are
@@ -313,28 +367,62 @@ library RoflCbor {
 
     /// @dev A sorted copy of `entries` (struct pointers whose first word points to the key).
     /// Insertion sort: linear for input that is already sorted, and at most 64 entries
-    /// (the module's limit) otherwise. Reverts on a duplicate key.
+    /// (the module's limit) otherwise. Reverts on a duplicate key. The comparison is
+    /// {compareKeys}, inlined.
     function _sortedByKey(uint256[] memory entries) private pure returns (uint256[] memory sorted) {
         uint256 count = entries.length;
         sorted = new uint256[](count);
-        for (uint256 i; i < count; ++i) {
-            uint256 current = entries[i];
-            uint256 j = i;
-            while (j != 0) {
-                uint256 previous = sorted[j - 1];
-                int256 order = compareKeys(_keyOf(previous), _keyOf(current));
-                if (order < 0) break;
-                if (order == 0) revert CborDuplicateKey(string(_keyOf(current)));
-                sorted[j] = previous;
-                --j;
-            }
-            sorted[j] = current;
-        }
-    }
-
-    function _keyOf(uint256 entry) private pure returns (bytes memory key) {
+        uint256 duplicate;
         assembly ("memory-safe") {
-            key := mload(entry)
+            // -1, 0 or 1 (as a two's complement word) as key `a` sorts before, equal to or after `b`
+            function compare(a, b) -> order {
+                let length := mload(a)
+                let lengthB := mload(b)
+                switch eq(length, lengthB)
+                case 0 { order := sub(gt(length, lengthB), lt(length, lengthB)) }
+                default {
+                    for { let i := 0 } lt(i, length) { i := add(i, 0x20) } {
+                        let wordA := mload(add(add(a, 0x20), i))
+                        let wordB := mload(add(add(b, 0x20), i))
+                        let rest := sub(length, i)
+                        if lt(rest, 0x20) {
+                            let shift := shl(3, sub(0x20, rest))
+                            wordA := shr(shift, wordA)
+                            wordB := shr(shift, wordB)
+                        }
+                        if iszero(eq(wordA, wordB)) {
+                            order := sub(gt(wordA, wordB), lt(wordA, wordB))
+                            break
+                        }
+                    }
+                }
+            }
+            let out := add(sorted, 0x20)
+            let input := add(entries, 0x20)
+            for { let i := 0 } lt(i, count) { i := add(i, 1) } {
+                let current := mload(add(input, shl(5, i)))
+                let key := mload(current)
+                let j := i
+                for {} j {} {
+                    let previous := mload(add(out, shl(5, sub(j, 1))))
+                    let order := compare(mload(previous), key)
+                    if slt(order, 0) { break }
+                    if iszero(order) {
+                        if iszero(duplicate) { duplicate := key }
+                        break
+                    }
+                    mstore(add(out, shl(5, j)), previous)
+                    j := sub(j, 1)
+                }
+                mstore(add(out, shl(5, j)), current)
+            }
+        }
+        if (duplicate != 0) {
+            bytes memory key;
+            assembly ("memory-safe") {
+                key := duplicate
+            }
+            revert CborDuplicateKey(string(key));
         }
     }
 

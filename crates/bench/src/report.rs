@@ -71,7 +71,7 @@ fn thousands(value: u64) -> String {
     let digits = value.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -302,13 +302,12 @@ impl Results {
         );
         let _ = writeln!(
             w,
-            "**Largest policy within Sapphire's block gas limit** (`max_batch_gas` = {} gas; {}): by gas alone, one \
+            "**Largest policy within Sapphire's block gas limit** (`max_batch_gas` = {} gas; sapphire-paratime `runtime/src/lib.rs`): by gas alone, one \
              roflgov update could carry about **{} identities** (est. Sapphire line + {} module gas), today's direct \
              update about {}, which is first bounded by `max_tx_size` ({} B) at about {} identities. roflgov caps an \
              app at **{} identities** (`RoflPolicyValidation.MAX_ENCLAVES`), so its cap binds long before the block \
              gas limit: the 64-identity update costs {} gas est. on Sapphire, {:.1} % of a block.\n",
             thousands(SAPPHIRE_MAX_BATCH_GAS),
-            "sapphire-paratime `runtime/src/lib.rs`",
             thousands(sc.roflgov_largest_by_gas),
             thousands(m),
             thousands(sc.baseline_largest_by_gas),
