@@ -83,14 +83,16 @@ library RoflUpdateLogic {
         returns (bytes memory)
     {
         RoflAppStorage.AppState storage app = l.apps[appId];
-        AppConfig memory config;
-        config.id = appId;
-        config.policy = app.policy;
-        config.admin = admin;
-        config.metadata = app.metadata;
-        config.secrets = app.secrets;
-        config.version = app.version;
-        return abi.encode(config);
+        return abi.encode(
+            AppConfig({
+                id: appId,
+                policy: app.policy,
+                admin: admin,
+                metadata: app.metadata,
+                secrets: app.secrets,
+                version: app.version
+            })
+        );
     }
 
     function _encodeUpdate(RoflAppStorage.AppState storage app, bytes21 appId, bytes21 admin)
