@@ -41,7 +41,7 @@ demo: build
 	$(CARGO) run --locked -p roflgov -- demo
 
 snapshot: build
-	$(FORGE) snapshot
+	$(FORGE) snapshot --match-path test/RoflAppAdmin.gas.t.sol
 
 clean:
 	rm -rf out cache target
@@ -65,10 +65,10 @@ security: install
 # flow and roflgov side by side through a 2-of-3 Safe and a Governor, with the ROFL stand-in and
 # with a no-op precompile; scaling with the app's size; Rust-side speed (review, quote
 # verification, BENCH_DEMO_RUNS timed `roflgov demo` runs). Writes bench/RESULTS.md and
-# bench/results.json, and regenerates bench/gas-snapshot (forge snapshot of
-# test/RoflAppAdmin.gas.t.sol; the repository's .gas-snapshot is left to `make snapshot`).
+# bench/results.json, and regenerates .gas-snapshot (forge snapshot of
+# test/RoflAppAdmin.gas.t.sol, the same file `make snapshot` writes).
 BENCH_DEMO_RUNS ?= 3
 bench: build
-	$(FORGE) snapshot --match-path test/RoflAppAdmin.gas.t.sol --snap bench/gas-snapshot
+	$(FORGE) snapshot --match-path test/RoflAppAdmin.gas.t.sol --snap .gas-snapshot
 	$(CARGO) build --locked -p roflgov -p roflgov-bench
-	$(CARGO) run --locked -q -p roflgov-bench -- --demo-runs $(BENCH_DEMO_RUNS) --forge-snapshot bench/gas-snapshot
+	$(CARGO) run --locked -q -p roflgov-bench -- --demo-runs $(BENCH_DEMO_RUNS) --forge-snapshot .gas-snapshot
