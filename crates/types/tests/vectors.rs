@@ -12,7 +12,6 @@ use roflgov_types::{
     abi::{self, AppPolicy, MetadataEntry, SecretEntry},
     cbor,
 };
-use serde_json::json;
 
 const VECTORS_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../test/vectors/rofl_cbor.json");
 
@@ -43,19 +42,33 @@ fn abi_args(case: &common::Case) -> Vec<u8> {
     }
 }
 
+/// One shared vector. A struct (not `json!`) so that the field order is fixed whatever features
+/// `serde_json` is built with (`preserve_order` changes the order of `json!` maps).
+#[derive(serde::Serialize)]
+struct Vector {
+    name: &'static str,
+    method: &'static str,
+    abi: String,
+    cbor: String,
+}
+
+#[derive(serde::Serialize)]
+struct Document {
+    count: usize,
+    vectors: Vec<Vector>,
+}
+
 fn generate() -> String {
     let vectors: Vec<_> = common::cases()
         .iter()
-        .map(|case| {
-            json!({
-                "name": case.name,
-                "method": case.call.method(),
-                "abi": format!("0x{}", hex::encode(abi_args(case))),
-                "cbor": format!("0x{}", hex::encode(cbor::encode_call(&case.call))),
-            })
+        .map(|case| Vector {
+            name: case.name,
+            method: case.call.method(),
+            abi: format!("0x{}", hex::encode(abi_args(case))),
+            cbor: format!("0x{}", hex::encode(cbor::encode_call(&case.call))),
         })
         .collect();
-    let document = json!({ "count": vectors.len(), "vectors": vectors });
+    let document = Document { count: vectors.len(), vectors };
     serde_json::to_string_pretty(&document).unwrap() + "\n"
 }
 
