@@ -424,16 +424,45 @@ contract RoflCborTest is Test, RoflConfigBuilder {
         harness.encodePolicy(policy);
     }
 
-    function test_CompareKeys() public pure {
-        assertEq(RoflCbor.compareKeys("b", "aa"), -1);
-        assertEq(RoflCbor.compareKeys("aa", "b"), 1);
-        assertEq(RoflCbor.compareKeys("ab", "aa"), 1);
-        assertEq(RoflCbor.compareKeys("aa", "aa"), 0);
-        assertEq(RoflCbor.compareKeys("", ""), 0);
-        bytes memory long1 = bytes.concat(_repeat("x", 40), "a");
-        bytes memory long2 = bytes.concat(_repeat("x", 40), "b");
-        assertEq(RoflCbor.compareKeys(long1, long2), -1);
-        assertEq(RoflCbor.compareKeys(long2, long1), 1);
+    /// @dev The canonical key order (byte length first, then bytewise) as the encoder's own sort
+    /// applies it: the metadata map at the end of a Create body lists `first` before `second`,
+    /// whichever order they are given in.
+    function _assertSortsBefore(bytes memory first, bytes memory second) private view {
+        bytes memory expectedTail =
+            bytes.concat(hex"a2", _text(first), hex"6131", _text(second), hex"6132");
+        for (uint256 swap; swap < 2; ++swap) {
+            MetadataEntry[] memory metadata = new MetadataEntry[](2);
+            metadata[swap] = MetadataEntry(string(first), "1");
+            metadata[1 - swap] = MetadataEntry(string(second), "2");
+            bytes memory body = harness.encodeCreate(_minimalPolicy(), 0, metadata);
+            assertGe(body.length, expectedTail.length);
+            bytes memory tail = new bytes(expectedTail.length);
+            for (uint256 i; i < tail.length; ++i) {
+                tail[i] = body[body.length - tail.length + i];
+            }
+            assertEq(tail, expectedTail);
+        }
+    }
+
+    function _text(bytes memory s) private pure returns (bytes memory) {
+        if (s.length < 24) return bytes.concat(bytes1(uint8(0x60 + s.length)), s);
+        return bytes.concat(hex"78", bytes1(uint8(s.length)), s);
+    }
+
+    function test_KeyOrder_ShorterFirstThenBytewise() public view {
+        _assertSortsBefore("b", "aa");
+        _assertSortsBefore("aa", "ab");
+        _assertSortsBefore("", "a");
+        // keys longer than one word: the difference is in the second word
+        _assertSortsBefore(bytes.concat(_repeat("x", 40), "a"), bytes.concat(_repeat("x", 40), "b"));
+    }
+
+    function test_KeyOrder_EqualKeysAreDuplicates() public {
+        MetadataEntry[] memory metadata = new MetadataEntry[](2);
+        metadata[0] = MetadataEntry("aa", "1");
+        metadata[1] = MetadataEntry("aa", "2");
+        vm.expectRevert(abi.encodeWithSelector(RoflCbor.CborDuplicateKey.selector, "aa"));
+        harness.encodeCreate(_minimalPolicy(), 0, metadata);
     }
 
     /// @dev Sorting must not depend on the input order.

@@ -367,8 +367,8 @@ library RoflCbor {
 
     /// @dev A sorted copy of `entries` (struct pointers whose first word points to the key).
     /// Insertion sort: linear for input that is already sorted, and at most 64 entries
-    /// (the module's limit) otherwise. Reverts on a duplicate key. The comparison is
-    /// {compareKeys}, inlined.
+    /// (the module's limit) otherwise. Reverts on a duplicate key. Keys compare in canonical
+    /// order: byte length first, then bytewise (the order of their CBOR encodings).
     function _sortedByKey(uint256[] memory entries) private pure returns (uint256[] memory sorted) {
         uint256 count = entries.length;
         sorted = new uint256[](count);
@@ -423,34 +423,6 @@ library RoflCbor {
                 key := duplicate
             }
             revert CborDuplicateKey(string(key));
-        }
-    }
-
-    /// @notice Canonical order of two text keys: -1, 0 or 1 as `a` sorts before, equal to or
-    /// after `b` (byte length first, then bytewise: the order of their CBOR encodings).
-    function compareKeys(bytes memory a, bytes memory b) internal pure returns (int256 order) {
-        assembly ("memory-safe") {
-            let length := mload(a)
-            let lengthB := mload(b)
-            switch eq(length, lengthB)
-            case 0 { order := sub(gt(length, lengthB), lt(length, lengthB)) }
-            default {
-                for { let i := 0 } lt(i, length) { i := add(i, 0x20) } {
-                    let wordA := mload(add(add(a, 0x20), i))
-                    let wordB := mload(add(add(b, 0x20), i))
-                    let rest := sub(length, i)
-                    if lt(rest, 0x20) {
-                        // ignore whatever memory follows the last byte
-                        let shift := shl(3, sub(0x20, rest))
-                        wordA := shr(shift, wordA)
-                        wordB := shr(shift, wordB)
-                    }
-                    if iszero(eq(wordA, wordB)) {
-                        order := sub(gt(wordA, wordB), lt(wordA, wordB))
-                        break
-                    }
-                }
-            }
         }
     }
 }
