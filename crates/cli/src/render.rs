@@ -148,7 +148,7 @@ pub fn change(c: &PolicyChange, notes: &Notes) -> String {
 /// The release-governance part of `app show`: guardian, freeze, and each allowed identity's
 /// status, deadline and release record.
 pub fn release_governance(config: &AppConfig, state: &ReleaseState, now: u64) -> String {
-    let line = |indent: usize, label: &str, value: &str| format!("{:indent$}{label:<16}{value}\n", "");
+    let line = |indent: usize, label: &str, value: &str| format!("{:indent$}{label:<15} {value}\n", "");
     let mut out = String::new();
     out.push_str(&line(0, "guardian", &state.guardian.map(|g| g.to_string()).unwrap_or_else(|| "none".into())));
     out.push_str(&line(0, "frozen", if state.frozen { "YES: no identity allowed until governance unfreezes the app" } else { "no" }));
