@@ -210,7 +210,8 @@ contract RoflAppAdmin is IRoflAppAdmin, IRoflReleaseGovernance, Ownable2Step, Re
         onlyManaged(appId, expectedVersion)
     {
         RoflPolicyValidation.validateMaxExpiration(maxExpiration);
-        _layout().apps[appId].policy.maxExpiration = maxExpiration;
+        // Validated: at most 24, so it fits the stored uint8.
+        _layout().apps[appId].policy.maxExpiration = uint8(maxExpiration);
         emit MaxExpirationSet(appId, maxExpiration);
         _changed(appId);
     }
@@ -462,7 +463,7 @@ contract RoflAppAdmin is IRoflAppAdmin, IRoflReleaseGovernance, Ownable2Step, Re
         bytes32 identityHash = RoflAppStorage.identityHash(identity.mrEnclave, identity.mrSigner);
         RoflAppStorage.IdentityMeta storage meta = l.identityMeta[appId][identityHash];
         info.releaseId = meta.releaseId;
-        if (l.enclavePosition[appId][identityHash] != 0) {
+        if (RoflAppStorage.findEnclave(l.apps[appId].policy, identity.mrEnclave, identity.mrSigner) != 0) {
             info.retireAt = meta.retireAt;
             info.status = info.retireAt != 0 ? IdentityStatus.Retiring : IdentityStatus.Allowed;
         } else if (meta.revoked) {

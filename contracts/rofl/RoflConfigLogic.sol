@@ -35,7 +35,7 @@ library RoflConfigLogic {
         RoflAppStorage.AppState storage app = l.apps[appId];
         // The module derives fresh ids, but a stale entry must never be overwritten silently.
         if (app.managed) revert IRoflAppAdmin.AppAlreadyManaged(appId);
-        _storePolicy(l, appId, app, policy);
+        _storePolicy(app, policy);
         _storeMetadata(l, appId, app, metadata);
         app.version = 1;
         _track(l, appId, app);
@@ -56,7 +56,7 @@ library RoflConfigLogic {
         RoflPolicyValidation.validateMetadata(metadata);
         RoflPolicyValidation.validateSecrets(secrets);
 
-        _storePolicy(l, appId, app, policy);
+        _storePolicy(app, policy);
         _storeMetadata(l, appId, app, metadata);
         uint256 count = secrets.length;
         for (uint256 i; i < count; ++i) {
@@ -72,12 +72,12 @@ library RoflConfigLogic {
 
     /// @notice Allows one more identity. Emits `EnclaveAdded`.
     function addEnclave(RoflAppStorage.Layout storage l, bytes21 appId, bytes32 mrEnclave, bytes32 mrSigner) external {
-        RoflAppStorage.AppState storage app = l.apps[appId];
-        uint256 count = app.policy.enclaves.length + 1;
+        RoflAppStorage.PolicyState storage policy = l.apps[appId].policy;
+        uint256 count = uint256(policy.enclaveCount) + 1;
         if (count > RoflPolicyValidation.MAX_ENCLAVES) {
             revert IRoflAppAdmin.TooManyEnclaves(count, RoflPolicyValidation.MAX_ENCLAVES);
         }
-        RoflAppStorage.pushEnclave(l, appId, app, mrEnclave, mrSigner);
+        RoflAppStorage.pushEnclave(policy, appId, mrEnclave, mrSigner);
         emit IRoflAppAdmin.EnclaveAdded(appId, mrEnclave, mrSigner);
     }
 
@@ -93,14 +93,14 @@ library RoflConfigLogic {
         external
     {
         RoflPolicyValidation.validateEndorsements(endorsements);
-        _storeEndorsements(l.apps[appId].policy, endorsements);
+        RoflAppStorage.storeEndorsements(l.apps[appId].policy, endorsements);
         emit IRoflAppAdmin.EndorsementsReplaced(appId, endorsements);
     }
 
     /// @notice Validates and replaces the quote policy. Emits `QuotePolicySet`.
     function setQuotePolicy(RoflAppStorage.Layout storage l, bytes21 appId, QuotePolicy calldata quotes) external {
         RoflPolicyValidation.validateQuotes(quotes);
-        _storeQuotes(l.apps[appId].policy.quotes, quotes);
+        _storeQuotes(l.apps[appId].policy, quotes);
         emit IRoflAppAdmin.QuotePolicySet(appId, quotes);
     }
 
@@ -190,61 +190,55 @@ library RoflConfigLogic {
         l.appIdPosition[appId] = l.appIds.length;
     }
 
-    function _storePolicy(
-        RoflAppStorage.Layout storage l,
-        bytes21 appId,
-        RoflAppStorage.AppState storage app,
-        AppPolicy calldata policy
-    ) private {
-        AppPolicy storage stored = app.policy;
-        _storeQuotes(stored.quotes, policy.quotes);
+    /// @dev The caller has validated the policy (distinct identities, at most 64).
+    function _storePolicy(RoflAppStorage.AppState storage app, AppPolicy calldata policy) private {
+        RoflAppStorage.PolicyState storage stored = app.policy;
+        _storeQuotes(stored, policy.quotes);
         uint256 count = policy.enclaves.length;
         for (uint256 i; i < count; ++i) {
-            RoflAppStorage.pushEnclave(l, appId, app, policy.enclaves[i].mrEnclave, policy.enclaves[i].mrSigner);
+            RoflAppStorage.appendEnclave(stored, policy.enclaves[i].mrEnclave, policy.enclaves[i].mrSigner);
         }
-        _storeEndorsements(stored, policy.endorsements);
+        RoflAppStorage.storeEndorsements(stored, policy.endorsements);
         stored.fees = policy.fees;
-        stored.maxExpiration = policy.maxExpiration;
+        stored.maxExpiration = uint8(policy.maxExpiration);
     }
 
     /// @dev Replaces the quote policy. PCS fields are kept only when PCS is present, so that what
-    /// is stored is exactly what is encoded.
-    function _storeQuotes(QuotePolicy storage stored, QuotePolicy calldata quotes) private {
-        delete stored.pcs;
-        stored.pcsPresent = quotes.pcsPresent;
-        if (!quotes.pcsPresent) return;
+    /// is stored is exactly what is encoded; lists are cleared only when there were some.
+    function _storeQuotes(RoflAppStorage.PolicyState storage stored, QuotePolicy calldata quotes) private {
+        uint8 oldLists = stored.pcsLists;
+        if (oldLists & RoflAppStorage.PCS_WHITELIST != 0) delete stored.fmspcWhitelist;
+        if (oldLists & RoflAppStorage.PCS_BLACKLIST != 0) delete stored.fmspcBlacklist;
+        if (oldLists & RoflAppStorage.PCS_TDX_MODULES != 0) delete stored.allowedTdxModules;
 
-        PcsPolicy storage pcs = stored.pcs;
+        bool present = quotes.pcsPresent;
         PcsPolicy calldata given = quotes.pcs;
-        pcs.disabled = given.disabled;
-        pcs.tcbValidityPeriod = given.tcbValidityPeriod;
-        pcs.minTcbEvaluationDataNumber = given.minTcbEvaluationDataNumber;
-        pcs.tdxAllowed = given.tdxAllowed;
-        uint256 count = given.fmspcWhitelist.length;
-        for (uint256 i; i < count; ++i) {
-            pcs.fmspcWhitelist.push(given.fmspcWhitelist[i]);
+        stored.pcsPresent = present;
+        stored.pcsDisabled = present && given.disabled;
+        stored.tdxAllowed = present && given.tdxAllowed;
+        stored.tcbValidityPeriod = present ? given.tcbValidityPeriod : 0;
+        stored.minTcbEvaluationDataNumber = present ? given.minTcbEvaluationDataNumber : 0;
+        uint8 lists;
+        if (present) {
+            uint256 count = given.fmspcWhitelist.length;
+            if (count != 0) lists |= RoflAppStorage.PCS_WHITELIST;
+            for (uint256 i; i < count; ++i) {
+                stored.fmspcWhitelist.push(given.fmspcWhitelist[i]);
+            }
+            count = given.fmspcBlacklist.length;
+            if (count != 0) lists |= RoflAppStorage.PCS_BLACKLIST;
+            for (uint256 i; i < count; ++i) {
+                stored.fmspcBlacklist.push(given.fmspcBlacklist[i]);
+            }
+            count = given.allowedTdxModules.length;
+            if (count != 0) lists |= RoflAppStorage.PCS_TDX_MODULES;
+            for (uint256 i; i < count; ++i) {
+                TdxModule storage module = stored.allowedTdxModules.push();
+                module.mrSeam = given.allowedTdxModules[i].mrSeam;
+                module.mrSignerSeam = given.allowedTdxModules[i].mrSignerSeam;
+            }
         }
-        count = given.fmspcBlacklist.length;
-        for (uint256 i; i < count; ++i) {
-            pcs.fmspcBlacklist.push(given.fmspcBlacklist[i]);
-        }
-        count = given.allowedTdxModules.length;
-        for (uint256 i; i < count; ++i) {
-            TdxModule storage module = pcs.allowedTdxModules.push();
-            module.mrSeam = given.allowedTdxModules[i].mrSeam;
-            module.mrSignerSeam = given.allowedTdxModules[i].mrSignerSeam;
-        }
-    }
-
-    function _storeEndorsements(AppPolicy storage policy, EndorsementNode[] calldata endorsements) private {
-        delete policy.endorsements;
-        uint256 count = endorsements.length;
-        for (uint256 i; i < count; ++i) {
-            EndorsementNode storage node = policy.endorsements.push();
-            node.kind = endorsements[i].kind;
-            node.value = endorsements[i].value;
-            node.children = endorsements[i].children;
-        }
+        stored.pcsLists = lists;
     }
 
     function _storeMetadata(

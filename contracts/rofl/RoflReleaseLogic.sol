@@ -54,10 +54,10 @@ library RoflReleaseLogic {
         bytes32 mrSigner,
         uint64 deadline
     ) external {
-        bytes32 identityHash = RoflAppStorage.identityHash(mrEnclave, mrSigner);
-        if (l.enclavePosition[appId][identityHash] == 0) {
+        if (RoflAppStorage.findEnclave(l.apps[appId].policy, mrEnclave, mrSigner) == 0) {
             revert IRoflAppAdmin.EnclaveNotAllowed(appId, mrEnclave, mrSigner);
         }
+        bytes32 identityHash = RoflAppStorage.identityHash(mrEnclave, mrSigner);
         if (deadline != 0) {
             _requireDeadline(deadline);
             l.apps[appId].identityMarks = true;
@@ -84,20 +84,18 @@ library RoflReleaseLogic {
         RoflAppStorage.AppState storage app = l.apps[appId];
         if (app.frozen) revert IRoflReleaseGovernance.AppIsFrozen(appId);
 
-        mapping(bytes32 => uint256) storage positions = l.enclavePosition[appId];
         mapping(bytes32 => RoflAppStorage.IdentityMeta) storage metas = l.identityMeta[appId];
-        EnclaveIdentity[] storage enclaves = app.policy.enclaves;
-        for (uint256 i = enclaves.length; i != 0; --i) {
-            bytes32 mrEnclave = enclaves[i - 1].mrEnclave;
-            bytes32 mrSigner = enclaves[i - 1].mrSigner;
-            bytes32 identityHash = RoflAppStorage.identityHash(mrEnclave, mrSigner);
-            delete positions[identityHash];
-            RoflAppStorage.IdentityMeta storage meta = metas[identityHash];
+        RoflAppStorage.PolicyState storage policy = app.policy;
+        uint256 signerMask = policy.signerMask;
+        for (uint256 i = policy.enclaveCount; i != 0; --i) {
+            (bytes32 mrEnclave, bytes32 mrSigner) = RoflAppStorage.enclaveAt(policy, signerMask, i - 1);
+            RoflAppStorage.IdentityMeta storage meta = metas[RoflAppStorage.identityHash(mrEnclave, mrSigner)];
             meta.retireAt = 0;
             meta.revoked = true;
-            enclaves.pop();
             emit IRoflAppAdmin.EnclaveRemoved(appId, mrEnclave, mrSigner);
         }
+        policy.enclaveCount = 0;
+        policy.signerMask = 0;
         app.frozen = true;
         app.identityMarks = true;
         emit IRoflReleaseGovernance.AppFrozen(appId, msg.sender);
@@ -110,10 +108,10 @@ library RoflReleaseLogic {
     function prune(RoflAppStorage.Layout storage l, bytes21 appId) external returns (uint256 pruned) {
         RoflAppStorage.AppState storage app = l.apps[appId];
         mapping(bytes32 => RoflAppStorage.IdentityMeta) storage metas = l.identityMeta[appId];
-        EnclaveIdentity[] storage enclaves = app.policy.enclaves;
-        for (uint256 i = enclaves.length; i != 0; --i) {
-            bytes32 mrEnclave = enclaves[i - 1].mrEnclave;
-            bytes32 mrSigner = enclaves[i - 1].mrSigner;
+        RoflAppStorage.PolicyState storage policy = app.policy;
+        for (uint256 i = policy.enclaveCount; i != 0; --i) {
+            // Re-read each time: a removal rewrites the mask.
+            (bytes32 mrEnclave, bytes32 mrSigner) = RoflAppStorage.enclaveAt(policy, policy.signerMask, i - 1);
             if (_isExpired(metas[RoflAppStorage.identityHash(mrEnclave, mrSigner)].retireAt)) {
                 RoflAppStorage.removeEnclave(l, appId, app, mrEnclave, mrSigner);
                 ++pruned;
@@ -143,7 +141,7 @@ library RoflReleaseLogic {
     /// @notice `abi.encode(EnclaveRelease[])`: the allowed identities (storage order) with
     /// their releases and deadlines.
     function enclaveReleases(RoflAppStorage.Layout storage l, bytes21 appId) external view returns (bytes memory) {
-        EnclaveIdentity[] storage enclaves = l.apps[appId].policy.enclaves;
+        EnclaveIdentity[] memory enclaves = RoflAppStorage.loadEnclaves(l.apps[appId].policy);
         mapping(bytes32 => RoflAppStorage.IdentityMeta) storage metas = l.identityMeta[appId];
         uint256 count = enclaves.length;
         EnclaveRelease[] memory list = new EnclaveRelease[](count);
@@ -158,7 +156,7 @@ library RoflReleaseLogic {
 
     /// @notice `abi.encode(EnclaveIdentity[])`: the allowed identities past their deadline.
     function expiredEnclaves(RoflAppStorage.Layout storage l, bytes21 appId) external view returns (bytes memory) {
-        EnclaveIdentity[] storage enclaves = l.apps[appId].policy.enclaves;
+        EnclaveIdentity[] memory enclaves = RoflAppStorage.loadEnclaves(l.apps[appId].policy);
         mapping(bytes32 => RoflAppStorage.IdentityMeta) storage metas = l.identityMeta[appId];
         uint256 count = enclaves.length;
         EnclaveIdentity[] memory expired = new EnclaveIdentity[](count);
@@ -220,7 +218,7 @@ library RoflReleaseLogic {
         for (uint256 i; i < count; ++i) {
             bytes32 mrEnclave = identities[i].mrEnclave;
             bytes32 mrSigner = identities[i].mrSigner;
-            RoflAppStorage.pushEnclave(l, appId, app, mrEnclave, mrSigner);
+            RoflAppStorage.pushEnclave(app.policy, appId, mrEnclave, mrSigner);
             metas[RoflAppStorage.identityHash(mrEnclave, mrSigner)].releaseId = releaseId;
             emit IRoflAppAdmin.EnclaveAdded(appId, mrEnclave, mrSigner);
         }
@@ -240,7 +238,7 @@ library RoflReleaseLogic {
         for (uint256 i; i < count; ++i) {
             _retire(l, appId, app, metas, releaseId, retire[i], graceUntil);
         }
-        count = app.policy.enclaves.length;
+        count = app.policy.enclaveCount;
         if (count > RoflPolicyValidation.MAX_ENCLAVES) {
             revert IRoflAppAdmin.TooManyEnclaves(count, RoflPolicyValidation.MAX_ENCLAVES);
         }
@@ -266,7 +264,7 @@ library RoflReleaseLogic {
         if (graceUntil == 0) {
             RoflAppStorage.removeEnclave(l, appId, app, mrEnclave, mrSigner);
         } else {
-            if (l.enclavePosition[appId][identityHash] == 0) {
+            if (RoflAppStorage.findEnclave(app.policy, mrEnclave, mrSigner) == 0) {
                 revert IRoflAppAdmin.EnclaveNotAllowed(appId, mrEnclave, mrSigner);
             }
             metas[identityHash].retireAt = graceUntil;

@@ -32,7 +32,7 @@ library RoflUpdateLogic {
     /// may pass through an empty list on its way.
     function sendUpdate(RoflAppStorage.Layout storage l, bytes21 appId, bytes21 admin) external {
         RoflAppStorage.AppState storage app = l.apps[appId];
-        uint256 enclaveCount = app.policy.enclaves.length;
+        uint256 enclaveCount = app.policy.enclaveCount;
         if (app.frozen) {
             if (enclaveCount != 0) revert IRoflReleaseGovernance.AppIsFrozen(appId);
         } else if (enclaveCount == 0) {
@@ -49,7 +49,7 @@ library RoflUpdateLogic {
     /// forgets the app. Emits `ConfigUpdated` and `RoflAdminTransferred`.
     function release(RoflAppStorage.Layout storage l, bytes21 appId, bytes21 admin) external {
         RoflAppStorage.AppState storage app = l.apps[appId];
-        if (app.policy.enclaves.length == 0) revert IRoflAppAdmin.EmptyEnclaveList(appId);
+        if (app.policy.enclaveCount == 0) revert IRoflAppAdmin.EmptyEnclaveList(appId);
         bytes memory body = _encodeUpdate(app, appId, admin);
         uint64 newVersion = app.version + 1;
         _forget(l, appId);
@@ -86,7 +86,7 @@ library RoflUpdateLogic {
         return abi.encode(
             AppConfig({
                 id: appId,
-                policy: app.policy,
+                policy: RoflAppStorage.loadPolicy(app.policy),
                 admin: admin,
                 metadata: app.metadata,
                 secrets: app.secrets,
@@ -100,23 +100,25 @@ library RoflUpdateLogic {
         view
         returns (bytes memory)
     {
-        return RoflCbor.encodeUpdate(appId, app.policy, admin, app.metadata, app.secrets);
+        return RoflCbor.encodeUpdate(appId, RoflAppStorage.loadPolicy(app.policy), admin, app.metadata, app.secrets);
     }
 
     /// @dev Deletes everything held about the app, position indexes included, so that a later
-    /// adoption starts clean.
+    /// adoption starts clean. Identity slots past the (zeroed) count are left as they are.
     function _forget(RoflAppStorage.Layout storage l, bytes21 appId) private {
         RoflAppStorage.AppState storage app = l.apps[appId];
 
-        mapping(bytes32 => uint256) storage enclavePositions = l.enclavePosition[appId];
-        mapping(bytes32 => RoflAppStorage.IdentityMeta) storage metas = l.identityMeta[appId];
         bool identityMarks = app.identityMarks;
-        EnclaveIdentity[] storage enclaves = app.policy.enclaves;
-        for (uint256 i = enclaves.length; i != 0; --i) {
-            bytes32 identityHash = RoflAppStorage.identityHash(enclaves[i - 1].mrEnclave, enclaves[i - 1].mrSigner);
-            delete enclavePositions[identityHash];
+        if (identityMarks) {
             // A deadline limits an allowance this contract no longer manages.
-            if (identityMarks && metas[identityHash].retireAt != 0) metas[identityHash].retireAt = 0;
+            mapping(bytes32 => RoflAppStorage.IdentityMeta) storage metas = l.identityMeta[appId];
+            RoflAppStorage.PolicyState storage policy = app.policy;
+            uint256 signerMask = policy.signerMask;
+            for (uint256 i = policy.enclaveCount; i != 0; --i) {
+                (bytes32 mrEnclave, bytes32 mrSigner) = RoflAppStorage.enclaveAt(policy, signerMask, i - 1);
+                RoflAppStorage.IdentityMeta storage meta = metas[RoflAppStorage.identityHash(mrEnclave, mrSigner)];
+                if (meta.retireAt != 0) meta.retireAt = 0;
+            }
         }
         mapping(bytes32 => uint256) storage metadataPositions = l.metadataPosition[appId];
         MetadataEntry[] storage metadata = app.metadata;
