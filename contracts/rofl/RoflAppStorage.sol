@@ -263,6 +263,26 @@ library RoflAppStorage {
         }
     }
 
+    /// @notice The metadata in storage order.
+    function loadMetadata(MetadataEntry[] storage entries) internal view returns (MetadataEntry[] memory loaded) {
+        uint256 list = _loadEntries(_slotOf(entries));
+        assembly ("memory-safe") {
+            loaded := list
+        }
+    }
+
+    /// @notice The secrets in storage order.
+    function loadSecrets(SecretEntry[] storage entries) internal view returns (SecretEntry[] memory loaded) {
+        bytes32 slot;
+        assembly ("memory-safe") {
+            slot := entries.slot
+        }
+        uint256 list = _loadEntries(slot);
+        assembly ("memory-safe") {
+            loaded := list
+        }
+    }
+
     /// @notice Replaces the endorsement list (validated by the caller: at most 32 nodes, values
     /// of their kind's length).
     function storeEndorsements(PolicyState storage policy, EndorsementNode[] calldata nodes) internal {
@@ -294,6 +314,63 @@ library RoflAppStorage {
                 value = abi.encodePacked(slot.shortValue);
             }
             nodes[i] = EndorsementNode(kind, value, slot.children);
+        }
+    }
+
+    function _slotOf(MetadataEntry[] storage entries) private pure returns (bytes32 slot) {
+        assembly ("memory-safe") {
+            slot := entries.slot
+        }
+    }
+
+    /// @dev Copies a storage array of two-string structs (`MetadataEntry`, `SecretEntry`: both
+    /// `{bytes-like, bytes-like}`) into memory, laid out as Solidity lays out the memory array.
+    /// Solidity's own copy spends about 1,500 gas per string on checks and cleanup that the
+    /// storage encoding does not need (short strings are zero-padded in their slot, long ones in
+    /// their last slot); this one reads each slot once and writes whole words.
+    function _loadEntries(bytes32 arraySlot) private view returns (uint256 list) {
+        assembly ("memory-safe") {
+            // A `bytes`/`string` at `slot`, copied to fresh memory; returns its pointer.
+            function load(slot) -> ptr {
+                let word := sload(slot)
+                ptr := mload(0x40)
+                switch and(word, 1)
+                case 0 {
+                    // Short: data left-aligned, 2 * length in the lowest byte.
+                    mstore(ptr, shr(1, and(word, 0xff)))
+                    mstore(add(ptr, 0x20), and(word, not(0xff)))
+                    mstore(0x40, add(ptr, 0x40))
+                }
+                default {
+                    // Long: 2 * length + 1 here, the data from keccak256(slot) on.
+                    let length := shr(1, word)
+                    mstore(ptr, length)
+                    mstore(0x00, slot)
+                    let data := keccak256(0x00, 0x20)
+                    let words := shr(5, add(length, 31))
+                    for { let i := 0 } lt(i, words) { i := add(i, 1) } {
+                        mstore(add(ptr, shl(5, add(i, 1))), sload(add(data, i)))
+                    }
+                    mstore(0x40, add(ptr, shl(5, add(words, 1))))
+                }
+            }
+
+            let count := sload(arraySlot)
+            list := mload(0x40)
+            mstore(list, count)
+            mstore(0x40, add(list, shl(5, add(count, 1))))
+            mstore(0x00, arraySlot)
+            let base := keccak256(0x00, 0x20)
+            for { let i := 0 } lt(i, count) { i := add(i, 1) } {
+                let entrySlot := add(base, shl(1, i))
+                let key := load(entrySlot)
+                let value := load(add(entrySlot, 1))
+                let entry := mload(0x40)
+                mstore(entry, key)
+                mstore(add(entry, 0x20), value)
+                mstore(0x40, add(entry, 0x40))
+                mstore(add(list, shl(5, add(i, 1))), entry)
+            }
         }
     }
 }

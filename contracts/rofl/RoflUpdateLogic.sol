@@ -88,8 +88,8 @@ library RoflUpdateLogic {
                 id: appId,
                 policy: RoflAppStorage.loadPolicy(app.policy),
                 admin: admin,
-                metadata: app.metadata,
-                secrets: app.secrets,
+                metadata: RoflAppStorage.loadMetadata(app.metadata),
+                secrets: RoflAppStorage.loadSecrets(app.secrets),
                 version: app.version
             })
         );
@@ -100,7 +100,13 @@ library RoflUpdateLogic {
         view
         returns (bytes memory)
     {
-        return RoflCbor.encodeUpdate(appId, RoflAppStorage.loadPolicy(app.policy), admin, app.metadata, app.secrets);
+        return RoflCbor.encodeUpdate(
+            appId,
+            RoflAppStorage.loadPolicy(app.policy),
+            admin,
+            RoflAppStorage.loadMetadata(app.metadata),
+            RoflAppStorage.loadSecrets(app.secrets)
+        );
     }
 
     /// @dev Deletes everything held about the app, position indexes included, so that a later
