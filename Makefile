@@ -64,8 +64,8 @@ security: install
 # Benchmarks (crates/bench; method in bench/RESULTS.md): one anvil, today's direct-subcall
 # flow and roflgov side by side through a 2-of-3 Safe and a Governor, with the ROFL stand-in and
 # with a no-op precompile; scaling with the app's size; Rust-side speed (review, quote
-# verification, BENCH_DEMO_RUNS timed `roflgov demo` runs). Writes bench/RESULTS.md and
-# bench/results.json, and regenerates .gas-snapshot (forge snapshot of
+# verification, BENCH_DEMO_RUNS timed `roflgov demo` runs). Writes bench/RESULTS.md,
+# bench/results.json and the summary block in README.md, and regenerates .gas-snapshot (forge snapshot of
 # test/RoflAppAdmin.gas.t.sol, the same file `make snapshot` writes).
 BENCH_DEMO_RUNS ?= 3
 bench: build

@@ -165,7 +165,7 @@ library RoflAppStorage {
         uint256 signerMask = policy.signerMask;
         for (uint256 i; i < count; ++i) {
             if (policy.mrEnclaves[i] == mrEnclave) {
-                bytes32 signer;
+                bytes32 signer = bytes32(0);
                 if ((signerMask >> i) & 1 != 0) signer = policy.mrSigners[i];
                 if (signer == mrSigner) return i + 1;
             }
@@ -290,7 +290,7 @@ library RoflAppStorage {
         for (uint256 i; i < count; ++i) {
             EndorsementNode calldata node = nodes[i];
             bytes calldata value = node.value;
-            bytes21 shortValue;
+            bytes21 shortValue = bytes21(0);
             if (value.length == 32) {
                 policy.endorsementKeys[i] = bytes32(value);
             } else if (value.length == 21) {
@@ -307,7 +307,7 @@ library RoflAppStorage {
         for (uint256 i; i < count; ++i) {
             EndorsementSlot memory slot = policy.endorsements[i];
             EndorsementKind kind = slot.kind;
-            bytes memory value;
+            bytes memory value = "";
             if (kind == EndorsementKind.Entity || kind == EndorsementKind.Node) {
                 value = abi.encodePacked(policy.endorsementKeys[i]);
             } else if (kind == EndorsementKind.Provider || kind == EndorsementKind.ProviderInstanceAdmin) {

@@ -218,7 +218,7 @@ library RoflConfigLogic {
         stored.tdxAllowed = present && given.tdxAllowed;
         stored.tcbValidityPeriod = present ? given.tcbValidityPeriod : 0;
         stored.minTcbEvaluationDataNumber = present ? given.minTcbEvaluationDataNumber : 0;
-        uint8 lists;
+        uint8 lists = 0;
         if (present) {
             uint256 count = given.fmspcWhitelist.length;
             if (count != 0) lists |= RoflAppStorage.PCS_WHITELIST;

@@ -8,7 +8,7 @@
 //! - [`chain`]: the chain, the Safe and Governor flows, the two precompile stand-ins;
 //! - [`gas`]: the measurements;
 //! - [`speed`]: review, quote verification and demo timings;
-//! - [`report`]: `bench/RESULTS.md` and `bench/results.json`.
+//! - [`report`]: `bench/RESULTS.md`, `bench/results.json` and the summary block of `README.md`.
 
 pub mod chain;
 pub mod fixtures;

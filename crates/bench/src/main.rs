@@ -1,7 +1,8 @@
 //! `roflgov-bench`: run by `make bench`. Starts one anvil, measures gas of today's flow and of
 //! roflgov side by side (with the ROFL stand-in, then with a no-op precompile), the scaling of
 //! one update, and the speed of the Rust side; writes `bench/RESULTS.md` and
-//! `bench/results.json` and prints the tables.
+//! `bench/results.json`, prints the tables, and (when writing into the project's `bench/`)
+//! rewrites the benchmark summary of `README.md` between its `bench-summary` markers.
 
 use std::{path::PathBuf, process::Command, time::Instant};
 
@@ -13,7 +14,7 @@ use roflgov_bench::{
         self, LinearFit, MODULE_UPDATE_GAS, ROFLGOV_MAX_ENCLAVES, SAPPHIRE_MAX_BATCH_GAS,
         SAPPHIRE_MAX_TX_SIZE,
     },
-    report::{Results, RunInfo, SAPPHIRE_SOURCE, Scaling},
+    report::{self, Results, RunInfo, SAPPHIRE_SOURCE, SUMMARY_END, SUMMARY_START, Scaling},
     speed,
 };
 use roflgov_chain::toolchain::{anvil_binary, project_root};
@@ -21,7 +22,8 @@ use roflgov_chain::toolchain::{anvil_binary, project_root};
 #[derive(Parser, Debug)]
 #[command(about = "roflgov benchmarks: gas against today's flow, scaling, Rust-side speed")]
 struct Args {
-    /// Folder for RESULTS.md and results.json [default: bench/ of the project].
+    /// Folder for RESULTS.md and results.json [default: bench/ of the project]. Only a run into
+    /// the project's bench/ rewrites the summary in README.md.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Timed runs of `roflgov demo` (0 skips the demo).
@@ -151,5 +153,27 @@ async fn main() -> Result<()> {
         out.join("RESULTS.md").display(),
         out.join("results.json").display()
     ));
+
+    // The README's summary comes from this run, but only from a run into the project's bench/.
+    let default_out = root.join("bench");
+    let into_default = match (out.canonicalize(), default_out.canonicalize()) {
+        (Ok(out), Ok(default)) => out == default,
+        _ => false,
+    };
+    if into_default {
+        let readme = root.join("README.md");
+        let body = format!("\n\n{}\n", results.summary_markdown());
+        if report::update_marked_file(&readme, SUMMARY_START, SUMMARY_END, &body)? {
+            progress(&format!("updated the benchmark summary in {}", readme.display()));
+        } else {
+            progress(&format!("the benchmark summary in {} is unchanged", readme.display()));
+        }
+    } else {
+        progress(&format!(
+            "README.md left alone: {} is not the project's {}",
+            out.display(),
+            default_out.display()
+        ));
+    }
     Ok(())
 }
