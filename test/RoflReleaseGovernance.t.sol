@@ -268,6 +268,34 @@ contract RoflReleaseGovernanceTest is RoflAppAdminBase {
         _addRelease(_ids(_identity(101)), 2, _ids(_identity(6)), uint64(block.timestamp + 1));
     }
 
+    /// @dev A release may replace all 64 identities at once (128 allowed in the middle of it);
+    /// one more new identity than that is refused before anything is stored.
+    function test_AddRelease_ReplacesAFullPolicyAtOnce() public {
+        AppPolicy memory policy = _defaultPolicy();
+        policy.enclaves = _enclaves(64);
+        appId = _create(policy, _noMetadata());
+        EnclaveIdentity[] memory next = new EnclaveIdentity[](64);
+        for (uint256 i; i < 64; ++i) {
+            next[i] = _identity(1000 + i);
+        }
+        _addRelease(next, 1, policy.enclaves, 0);
+        EnclaveIdentity[] memory allowed = rofl.getApp(appId).policy.enclaves;
+        assertEq(allowed.length, 64);
+        for (uint256 i; i < 64; ++i) {
+            assertEq(rofl.identityInfo(appId, next[i]).releaseId, 1);
+            assertEq(uint8(rofl.identityInfo(appId, policy.enclaves[i]).status), uint8(IdentityStatus.NotAllowed));
+        }
+        _assertInSync(appId);
+
+        EnclaveIdentity[] memory tooMany = new EnclaveIdentity[](65);
+        for (uint256 i; i < 65; ++i) {
+            tooMany[i] = _identity(2000 + i);
+        }
+        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.TooManyEnclaves.selector, 129, 64));
+        _addRelease(tooMany, 2, next, 0);
+        assertEq(rofl.version(appId), 2);
+    }
+
     function test_AddRelease_ReaddedIdentityPointsAtLatestRelease() public {
         _addRelease(_ids(_identity(10)), 1, _none(), 0);
         vm.prank(owner);

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IRoflAppAdmin} from "../interfaces/IRoflAppAdmin.sol";
+import {RoflPolicyValidation} from "../libraries/RoflPolicyValidation.sol";
 import {
     AppPolicy,
     EnclaveIdentity,
@@ -184,8 +185,11 @@ library RoflAppStorage {
     /// @notice Appends an identity the caller knows to be new (a validated list).
     function appendEnclave(PolicyState storage policy, bytes32 mrEnclave, bytes32 mrSigner) internal {
         uint256 index = policy.enclaveCount;
-        // Only reachable in the middle of a release far over the final limit.
-        if (index == ENCLAVE_SLOTS) revert IRoflAppAdmin.TooManyEnclaves(index + 1, ENCLAVE_SLOTS);
+        // Only reachable in the middle of a release whose final list would be over the limit
+        // anyway; the error names the limit users know.
+        if (index == ENCLAVE_SLOTS) {
+            revert IRoflAppAdmin.TooManyEnclaves(index + 1, RoflPolicyValidation.MAX_ENCLAVES);
+        }
         policy.mrEnclaves[index] = mrEnclave;
         if (mrSigner != bytes32(0)) {
             policy.mrSigners[index] = mrSigner;
