@@ -29,9 +29,7 @@ contract OasisIdsTest is Test {
     }
 
     function test_fromEthAlice() public pure {
-        assertEq(
-            OasisIds.fromEth(address(0xA11CE)), bytes21(0x00adf141bdbee3d47327cd639b92dac23b3af84d13)
-        );
+        assertEq(OasisIds.fromEth(address(0xA11CE)), bytes21(0x00adf141bdbee3d47327cd639b92dac23b3af84d13));
     }
 
     function test_creatorRoundIndex() public pure {

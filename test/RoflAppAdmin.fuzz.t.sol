@@ -2,13 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {RoflCbor} from "../contracts/libraries/RoflCbor.sol";
-import {
-    AppPolicy,
-    EnclaveIdentity,
-    FeePolicy,
-    MetadataEntry,
-    SecretEntry
-} from "../contracts/types/RoflTypes.sol";
+import {AppPolicy, EnclaveIdentity, FeePolicy, MetadataEntry, SecretEntry} from "../contracts/types/RoflTypes.sol";
 import {RoflAppAdminBase} from "./utils/RoflAppAdminBase.sol";
 import {RoflRandomConfig} from "./utils/RoflRandomConfig.sol";
 
@@ -53,9 +47,7 @@ contract RoflAppAdminFuzzTest is RoflAppAdminBase, RoflRandomConfig {
         assertEq(standIn.appMetadata(appId).length, nextMetadata.length);
         assertEq(standIn.appSecrets(appId).length, secrets.length);
         // what the module decoded re-encodes to the same body
-        assertEq(
-            RoflCbor.encodeUpdate(appId, next, admin, standIn.appMetadata(appId), standIn.appSecrets(appId)), body
-        );
+        assertEq(RoflCbor.encodeUpdate(appId, next, admin, standIn.appMetadata(appId), standIn.appSecrets(appId)), body);
     }
 
     /// @dev Through the contract: create with a random config, then a random batch of changes;

@@ -180,7 +180,9 @@ contract RoflAppAdminTest is RoflAppAdminBase {
         AppPolicy memory policy = _defaultPolicy();
         vm.mockCallRevert(ROFL_SUBCALL, bytes(""), bytes("bad cbor"));
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(RoflSubcall.RoflSubcallReverted.selector, "rofl.Create", bytes("bad cbor")));
+        vm.expectRevert(
+            abi.encodeWithSelector(RoflSubcall.RoflSubcallReverted.selector, "rofl.Create", bytes("bad cbor"))
+        );
         rofl.createApp{value: STAKE}(policy, _noMetadata(), 1);
     }
 
@@ -389,7 +391,9 @@ contract RoflAppAdminTest is RoflAppAdminBase {
         EnclaveIdentity memory identity = _identity(9);
         vm.prank(owner);
         vm.expectRevert(
-            abi.encodeWithSelector(IRoflAppAdmin.EnclaveNotAllowed.selector, appId, identity.mrEnclave, identity.mrSigner)
+            abi.encodeWithSelector(
+                IRoflAppAdmin.EnclaveNotAllowed.selector, appId, identity.mrEnclave, identity.mrSigner
+            )
         );
         rofl.removeEnclave(appId, 0, identity);
     }
@@ -456,7 +460,9 @@ contract RoflAppAdminTest is RoflAppAdminBase {
         for (uint256 i; i < 33; ++i) {
             nodes[i] = _node(EndorsementKind.Any, "", 0);
         }
-        _expectSetEndorsementsRevert(nodes, abi.encodeWithSelector(IRoflAppAdmin.TooManyEndorsementAtoms.selector, 33, 32));
+        _expectSetEndorsementsRevert(
+            nodes, abi.encodeWithSelector(IRoflAppAdmin.TooManyEndorsementAtoms.selector, 33, 32)
+        );
 
         // four nested operators: the innermost children list would be at depth 5
         nodes = new EndorsementNode[](5);
@@ -487,13 +493,21 @@ contract RoflAppAdminTest is RoflAppAdminBase {
 
         nodes = new EndorsementNode[](1);
         nodes[0] = _node(EndorsementKind.Entity, new bytes(31), 0);
-        _expectSetEndorsementsRevert(nodes, abi.encodeWithSelector(IRoflAppAdmin.InvalidEndorsementValue.selector, 0, 31));
+        _expectSetEndorsementsRevert(
+            nodes, abi.encodeWithSelector(IRoflAppAdmin.InvalidEndorsementValue.selector, 0, 31)
+        );
         nodes[0] = _node(EndorsementKind.Provider, new bytes(32), 0);
-        _expectSetEndorsementsRevert(nodes, abi.encodeWithSelector(IRoflAppAdmin.InvalidEndorsementValue.selector, 0, 32));
+        _expectSetEndorsementsRevert(
+            nodes, abi.encodeWithSelector(IRoflAppAdmin.InvalidEndorsementValue.selector, 0, 32)
+        );
         nodes[0] = _node(EndorsementKind.Any, new bytes(1), 0);
-        _expectSetEndorsementsRevert(nodes, abi.encodeWithSelector(IRoflAppAdmin.InvalidEndorsementValue.selector, 0, 1));
+        _expectSetEndorsementsRevert(
+            nodes, abi.encodeWithSelector(IRoflAppAdmin.InvalidEndorsementValue.selector, 0, 1)
+        );
         nodes[0] = _node(EndorsementKind.Or, new bytes(1), 0);
-        _expectSetEndorsementsRevert(nodes, abi.encodeWithSelector(IRoflAppAdmin.InvalidEndorsementValue.selector, 0, 1));
+        _expectSetEndorsementsRevert(
+            nodes, abi.encodeWithSelector(IRoflAppAdmin.InvalidEndorsementValue.selector, 0, 1)
+        );
     }
 
     function _expectSetEndorsementsRevert(EndorsementNode[] memory nodes, bytes memory reason) internal {
@@ -994,8 +1008,9 @@ contract RoflAppAdminTest is RoflAppAdminBase {
         for (uint256 i; i < changes.length; ++i) {
             calls[i] = changes[i];
         }
-        calls[changes.length] =
-            abi.encodeCall(IRoflAppAdmin.adoptApp, (bytes21(uint168(5)), _defaultPolicy(), _noMetadata(), _noSecrets()));
+        calls[changes.length] = abi.encodeCall(
+            IRoflAppAdmin.adoptApp, (bytes21(uint168(5)), _defaultPolicy(), _noMetadata(), _noSecrets())
+        );
         calls[changes.length + 1] = abi.encodeCall(IRoflAppAdmin.withdrawStake, ());
         calls[changes.length + 2] = abi.encodeCall(IRoflAppAdmin.multicall, (new bytes[](0)));
         calls[changes.length + 3] = abi.encodeCall(RoflAppAdmin.renounceOwnership, ());
@@ -1007,7 +1022,9 @@ contract RoflAppAdminTest is RoflAppAdminBase {
                 (bool ok, bytes memory reason) = address(rofl).call(calls[i]);
                 assertFalse(ok);
                 assertEq(
-                    reason, abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, outsiders[o]), vm.toString(i)
+                    reason,
+                    abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, outsiders[o]),
+                    vm.toString(i)
                 );
             }
             vm.deal(outsiders[o], STAKE);

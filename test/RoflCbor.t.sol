@@ -209,7 +209,15 @@ contract RoflCborTest is Test, RoflConfigBuilder {
 
     function _identityCbor(uint256 i) internal pure returns (bytes memory) {
         return bytes.concat(
-            hex"a2", hex"69", "mr_signer", hex"5820", _identity(i).mrSigner, hex"6a", "mr_enclave", hex"5820", _identity(i).mrEnclave
+            hex"a2",
+            hex"69",
+            "mr_signer",
+            hex"5820",
+            _identity(i).mrSigner,
+            hex"6a",
+            "mr_enclave",
+            hex"5820",
+            _identity(i).mrEnclave
         );
     }
 
@@ -250,7 +258,20 @@ contract RoflCborTest is Test, RoflConfigBuilder {
             bytes.concat(hex"66", "policy", _minimalPolicyCbor()),
             bytes.concat(hex"67", "secrets", hex"a2", hex"63", "KEY", hex"40", hex"6b", "net.oasis.z", hex"43010203"),
             bytes.concat(
-                hex"68", "metadata", hex"a4", hex"61", "a", hex"61", "2", hex"61", "c", hex"60", hex"62", "ab", hex"61", "3"
+                hex"68",
+                "metadata",
+                hex"a4",
+                hex"61",
+                "a",
+                hex"61",
+                "2",
+                hex"61",
+                "c",
+                hex"60",
+                hex"62",
+                "ab",
+                hex"61",
+                "3"
             ),
             bytes.concat(hex"62", "bb", hex"61", "1")
         );
@@ -310,10 +331,25 @@ contract RoflCborTest is Test, RoflConfigBuilder {
         bytes memory pcs = bytes.concat(
             hex"a6",
             bytes.concat(
-                hex"63", "tdx", hex"a1", hex"73", "allowed_tdx_modules", hex"82",
-                bytes.concat(hex"a2", hex"67", "mr_seam", hex"f6", hex"6e", "mr_signer_seam", hex"5830", _repeat(0x00, 48)),
+                hex"63",
+                "tdx",
+                hex"a1",
+                hex"73",
+                "allowed_tdx_modules",
+                hex"82",
                 bytes.concat(
-                    hex"a2", hex"67", "mr_seam", hex"5830", _repeat(0xab, 48), hex"6e", "mr_signer_seam", hex"5830", _repeat(0xcd, 48)
+                    hex"a2", hex"67", "mr_seam", hex"f6", hex"6e", "mr_signer_seam", hex"5830", _repeat(0x00, 48)
+                ),
+                bytes.concat(
+                    hex"a2",
+                    hex"67",
+                    "mr_seam",
+                    hex"5830",
+                    _repeat(0xab, 48),
+                    hex"6e",
+                    "mr_signer_seam",
+                    hex"5830",
+                    _repeat(0xcd, 48)
                 )
             ),
             bytes.concat(hex"68", "disabled", hex"f5"),
@@ -428,8 +464,7 @@ contract RoflCborTest is Test, RoflConfigBuilder {
     /// applies it: the metadata map at the end of a Create body lists `first` before `second`,
     /// whichever order they are given in.
     function _assertSortsBefore(bytes memory first, bytes memory second) private view {
-        bytes memory expectedTail =
-            bytes.concat(hex"a2", _text(first), hex"6131", _text(second), hex"6132");
+        bytes memory expectedTail = bytes.concat(hex"a2", _text(first), hex"6131", _text(second), hex"6132");
         for (uint256 swap; swap < 2; ++swap) {
             MetadataEntry[] memory metadata = new MetadataEntry[](2);
             metadata[swap] = MetadataEntry(string(first), "1");

@@ -100,9 +100,7 @@ contract RoflModuleStandInTest is RoflStandInFixture {
     }
 
     function _identity(bytes32 mrEnclave, bytes32 mrSigner) internal pure returns (bytes memory) {
-        return bytes.concat(
-            hex"a2696d725f7369676e65725820", mrSigner, hex"6a6d725f656e636c6176655820", mrEnclave
-        );
+        return bytes.concat(hex"a2696d725f7369676e65725820", mrSigner, hex"6a6d725f656e636c6176655820", mrEnclave);
     }
 
     function _enclaves1(bytes32 mrEnclave) internal pure returns (bytes memory) {
@@ -187,9 +185,13 @@ contract RoflModuleStandInTest is RoflStandInFixture {
         assertEq(status, 0, string(data));
     }
 
-    function _expectModuleError(address from, string memory method, bytes memory body, uint64 code, string memory module)
-        internal
-    {
+    function _expectModuleError(
+        address from,
+        string memory method,
+        bytes memory body,
+        uint64 code,
+        string memory module
+    ) internal {
         (uint64 status, bytes memory data) = _call(from, method, body);
         assertEq(status, code, "status");
         assertEq(string(data), module, "module");
@@ -280,7 +282,8 @@ contract RoflModuleStandInTest is RoflStandInFixture {
     }
 
     function test_createFullPcsPolicyAccepted() public {
-        bytes memory policy = _policy(FULL_QUOTES, _enclaves1(SIMPLE_ENCLAVE), bytes.concat(hex"81", ANY), hex"18" hex"18");
+        bytes memory policy =
+            _policy(FULL_QUOTES, _enclaves1(SIMPLE_ENCLAVE), bytes.concat(hex"81", ANY), hex"18" hex"18");
         bytes memory data = _expectOk(ALICE, "rofl.Create", _create(policy, 1, EMPTY_MAP));
         assertEq(standIn.appMaxExpiration(bytes21(_slice(data, 1))), 24);
     }
@@ -319,27 +322,49 @@ contract RoflModuleStandInTest is RoflStandInFixture {
         }
         bytes memory okKey = _slice(longKey, 1);
         bytes memory okValue = _slice(longValue, 1);
-        _expectOk(ALICE, "rofl.Create", _create(_simplePolicy(), 1, bytes.concat(hex"a1", _text(string(okKey)), _text(string(okValue)))));
-        _expectModuleError(
-            ALICE, "rofl.Create", _create(_simplePolicy(), 1, bytes.concat(hex"a1", _text(string(longKey)), hex"60")), 1, "rofl"
+        _expectOk(
+            ALICE,
+            "rofl.Create",
+            _create(_simplePolicy(), 1, bytes.concat(hex"a1", _text(string(okKey)), _text(string(okValue))))
         );
         _expectModuleError(
-            ALICE, "rofl.Create", _create(_simplePolicy(), 1, bytes.concat(hex"a1", hex"616b", _text(string(longValue)))), 1, "rofl"
+            ALICE,
+            "rofl.Create",
+            _create(_simplePolicy(), 1, bytes.concat(hex"a1", _text(string(longKey)), hex"60")),
+            1,
+            "rofl"
+        );
+        _expectModuleError(
+            ALICE,
+            "rofl.Create",
+            _create(_simplePolicy(), 1, bytes.concat(hex"a1", hex"616b", _text(string(longValue)))),
+            1,
+            "rofl"
         );
     }
 
     function test_secretLimits() public {
         bytes21 appId = _createSimple();
-        _expectOk(ALICE, "rofl.Update", _updateBody(appId, _adminOf(ALICE_OASIS), _simplePolicy(), _entries(64, true), EMPTY_MAP));
+        _expectOk(
+            ALICE,
+            "rofl.Update",
+            _updateBody(appId, _adminOf(ALICE_OASIS), _simplePolicy(), _entries(64, true), EMPTY_MAP)
+        );
         assertEq(standIn.appSecrets(appId).length, 64);
         _expectModuleError(
-            ALICE, "rofl.Update", _updateBody(appId, _adminOf(ALICE_OASIS), _simplePolicy(), _entries(65, true), EMPTY_MAP), 1, "rofl"
+            ALICE,
+            "rofl.Update",
+            _updateBody(appId, _adminOf(ALICE_OASIS), _simplePolicy(), _entries(65, true), EMPTY_MAP),
+            1,
+            "rofl"
         );
         bytes memory longValue = new bytes(16385);
         _expectModuleError(
             ALICE,
             "rofl.Update",
-            _updateBody(appId, _adminOf(ALICE_OASIS), _simplePolicy(), bytes.concat(hex"a1616b", _bstr(longValue)), EMPTY_MAP),
+            _updateBody(
+                appId, _adminOf(ALICE_OASIS), _simplePolicy(), bytes.concat(hex"a1616b", _bstr(longValue)), EMPTY_MAP
+            ),
             1,
             "rofl"
         );
@@ -354,26 +379,50 @@ contract RoflModuleStandInTest is RoflStandInFixture {
         _expectModuleError(ALICE, "rofl.Create", _create(tooMany, 1, EMPTY_MAP), 15, "rofl");
         // and(31 atoms) = 1 + 31 = 32 atoms: fine; and(32 atoms) = 33: too many
         bytes memory nested32 = bytes.concat(hex"81a163616e64", _anys(31));
-        _expectOk(ALICE, "rofl.Create", _create(_policy(NULL_QUOTES, _enclaves1(SIMPLE_ENCLAVE), nested32, hex"03"), 1, EMPTY_MAP));
+        _expectOk(
+            ALICE,
+            "rofl.Create",
+            _create(_policy(NULL_QUOTES, _enclaves1(SIMPLE_ENCLAVE), nested32, hex"03"), 1, EMPTY_MAP)
+        );
         bytes memory nested33 = bytes.concat(hex"81a163616e64", _anys(32));
         _expectModuleError(
-            ALICE, "rofl.Create", _create(_policy(NULL_QUOTES, _enclaves1(SIMPLE_ENCLAVE), nested33, hex"03"), 1, EMPTY_MAP), 15, "rofl"
+            ALICE,
+            "rofl.Create",
+            _create(_policy(NULL_QUOTES, _enclaves1(SIMPLE_ENCLAVE), nested33, hex"03"), 1, EMPTY_MAP),
+            15,
+            "rofl"
         );
     }
 
     function test_endorsementDepthLimit() public {
-        _expectOk(ALICE, "rofl.Create", _create(_policy(NULL_QUOTES, _enclaves1(SIMPLE_ENCLAVE), _nested(4), hex"03"), 1, EMPTY_MAP));
+        _expectOk(
+            ALICE,
+            "rofl.Create",
+            _create(_policy(NULL_QUOTES, _enclaves1(SIMPLE_ENCLAVE), _nested(4), hex"03"), 1, EMPTY_MAP)
+        );
         _expectModuleError(
-            ALICE, "rofl.Create", _create(_policy(NULL_QUOTES, _enclaves1(SIMPLE_ENCLAVE), _nested(5), hex"03"), 1, EMPTY_MAP), 14, "rofl"
+            ALICE,
+            "rofl.Create",
+            _create(_policy(NULL_QUOTES, _enclaves1(SIMPLE_ENCLAVE), _nested(5), hex"03"), 1, EMPTY_MAP),
+            14,
+            "rofl"
         );
         // Talos: and(provider, or(a, b)) = 1 + 2 + 2 = 5 atoms, depth 3.
         _expectOk(ALICE, "rofl.Create", _create(TALOS_POLICY, 1, EMPTY_MAP));
     }
 
     function test_maxExpirationLimit() public {
-        _expectOk(ALICE, "rofl.Create", _create(_policy(NULL_QUOTES, _enclaves1(SIMPLE_ENCLAVE), _anys(1), hex"1818"), 1, EMPTY_MAP));
+        _expectOk(
+            ALICE,
+            "rofl.Create",
+            _create(_policy(NULL_QUOTES, _enclaves1(SIMPLE_ENCLAVE), _anys(1), hex"1818"), 1, EMPTY_MAP)
+        );
         _expectModuleError(
-            ALICE, "rofl.Create", _create(_policy(NULL_QUOTES, _enclaves1(SIMPLE_ENCLAVE), _anys(1), hex"1819"), 1, EMPTY_MAP), 1, "rofl"
+            ALICE,
+            "rofl.Create",
+            _create(_policy(NULL_QUOTES, _enclaves1(SIMPLE_ENCLAVE), _anys(1), hex"1819"), 1, EMPTY_MAP),
+            1,
+            "rofl"
         );
     }
 
@@ -388,19 +437,25 @@ contract RoflModuleStandInTest is RoflStandInFixture {
         bytes memory policy = _simplePolicy();
         bytes memory body = bytes.concat(hex"a4", K_POLICY, policy, K_SCHEME, hex"01");
         body = bytes.concat(body, K_SCHEME, hex"01", K_METADATA, EMPTY_MAP);
-        _expectRevert(body, abi.encodeWithSelector(CborReader.CborDuplicateMapKey.selector, 1 + 7 + policy.length + 7 + 1));
+        _expectRevert(
+            body, abi.encodeWithSelector(CborReader.CborDuplicateMapKey.selector, 1 + 7 + policy.length + 7 + 1)
+        );
     }
 
     function test_rejectsNonMinimalInteger() public {
         bytes memory policy = _simplePolicy();
         bytes memory body = bytes.concat(hex"a3", K_POLICY, policy, K_SCHEME, hex"1801", K_METADATA, EMPTY_MAP);
-        _expectRevert(body, abi.encodeWithSelector(CborReader.CborNonMinimalEncoding.selector, 1 + 7 + policy.length + 7));
+        _expectRevert(
+            body, abi.encodeWithSelector(CborReader.CborNonMinimalEncoding.selector, 1 + 7 + policy.length + 7)
+        );
     }
 
     function test_rejectsIndefiniteLength() public {
         bytes memory policy = _simplePolicy();
         bytes memory body = bytes.concat(hex"a3", K_POLICY, policy, K_SCHEME, hex"01", K_METADATA, hex"bfff");
-        _expectRevert(body, abi.encodeWithSelector(CborReader.CborIndefiniteLength.selector, 1 + 7 + policy.length + 8 + 9));
+        _expectRevert(
+            body, abi.encodeWithSelector(CborReader.CborIndefiniteLength.selector, 1 + 7 + policy.length + 8 + 9)
+        );
         _expectRevert(
             bytes.concat(hex"bf", K_POLICY, policy, K_SCHEME, hex"01", K_METADATA, EMPTY_MAP, hex"ff"),
             abi.encodeWithSelector(CborReader.CborIndefiniteLength.selector, 0)
@@ -412,7 +467,10 @@ contract RoflModuleStandInTest is RoflStandInFixture {
         // "zzzzzzzzz" (9 bytes) sorts after "metadata" (8): only the name is wrong.
         bytes memory body = bytes.concat(_create(policy, 1, EMPTY_MAP), hex"69", "zzzzzzzzz", hex"00");
         body[0] = 0xa4;
-        _expectRevert(body, abi.encodeWithSelector(RoflModuleStandIn.UnknownField.selector, 1 + 7 + policy.length + 8 + 10, "zzzzzzzzz"));
+        _expectRevert(
+            body,
+            abi.encodeWithSelector(RoflModuleStandIn.UnknownField.selector, 1 + 7 + policy.length + 8 + 10, "zzzzzzzzz")
+        );
     }
 
     function test_rejectsMissingField() public {
@@ -421,11 +479,15 @@ contract RoflModuleStandInTest is RoflStandInFixture {
         // policy without max_expiration
         bytes memory policy = bytes.concat(hex"a4", K_FEES, hex"02", K_QUOTES, NULL_QUOTES, K_ENCLAVES);
         policy = bytes.concat(policy, _enclaves1(SIMPLE_ENCLAVE), K_ENDORSEMENTS, hex"81", ANY);
-        _expectRevert(_create(policy, 1, EMPTY_MAP), abi.encodeWithSelector(RoflModuleStandIn.MissingField.selector, 8, "max_expiration"));
+        _expectRevert(
+            _create(policy, 1, EMPTY_MAP),
+            abi.encodeWithSelector(RoflModuleStandIn.MissingField.selector, 8, "max_expiration")
+        );
     }
 
     function test_rejectsWrongByteLength() public {
-        bytes memory enclaves = bytes.concat(hex"81a2696d725f7369676e65725820", bytes32(0), hex"6a6d725f656e636c617665581f", bytes31(0));
+        bytes memory enclaves =
+            bytes.concat(hex"81a2696d725f7369676e65725820", bytes32(0), hex"6a6d725f656e636c617665581f", bytes31(0));
         bytes memory policy = _policy(NULL_QUOTES, enclaves, bytes.concat(hex"81", ANY), hex"03");
         _expectRevertSelector("rofl.Create", _create(policy, 1, EMPTY_MAP), CborReader.CborWrongLength.selector);
         // provider address of 20 bytes
@@ -449,7 +511,11 @@ contract RoflModuleStandInTest is RoflStandInFixture {
         bytes memory enclaves = _enclaves1(SIMPLE_ENCLAVE);
         bytes memory anyList = bytes.concat(hex"81", ANY);
         // ias must be null
-        _expectRevertSelector("rofl.Create", _create(_policy(hex"a263696173a063706373f6", enclaves, anyList, hex"03"), 1, EMPTY_MAP), invalid);
+        _expectRevertSelector(
+            "rofl.Create",
+            _create(_policy(hex"a263696173a063706373f6", enclaves, anyList, hex"03"), 1, EMPTY_MAP),
+            invalid
+        );
         // fees 3
         bytes memory policy = _simplePolicy();
         policy[6] = 0x03;
@@ -457,15 +523,25 @@ contract RoflModuleStandInTest is RoflStandInFixture {
         // scheme 2
         _expectRevertSelector("rofl.Create", _create(_simplePolicy(), 2, EMPTY_MAP), invalid);
         // pcs.disabled false
-        bytes memory pcs = hex"a263696173f663706373a36864697361626c6564f4737463625f76616c69646974795f706572696f64181e781e6d696e5f7463625f6576616c756174696f6e5f646174615f6e756d62657212";
+        bytes memory pcs =
+            hex"a263696173f663706373a36864697361626c6564f4737463625f76616c69646974795f706572696f64181e781e6d696e5f7463625f6576616c756174696f6e5f646174615f6e756d62657212";
         _expectRevertSelector("rofl.Create", _create(_policy(pcs, enclaves, anyList, hex"03"), 1, EMPTY_MAP), invalid);
         // empty FMSPC list
-        pcs = hex"a263696173f663706373a36f666d7370635f626c61636b6c69737480737463625f76616c69646974795f706572696f64181e781e6d696e5f7463625f6576616c756174696f6e5f646174615f6e756d62657212";
+        pcs =
+            hex"a263696173f663706373a36f666d7370635f626c61636b6c69737480737463625f76616c69646974795f706572696f64181e781e6d696e5f7463625f6576616c756174696f6e5f646174615f6e756d62657212";
         _expectRevertSelector("rofl.Create", _create(_policy(pcs, enclaves, anyList, hex"03"), 1, EMPTY_MAP), invalid);
         // endorsement map with two keys
-        _expectRevertSelector("rofl.Create", _create(_policy(NULL_QUOTES, enclaves, hex"81a263616e79a0636f6e79a0", hex"03"), 1, EMPTY_MAP), invalid);
+        _expectRevertSelector(
+            "rofl.Create",
+            _create(_policy(NULL_QUOTES, enclaves, hex"81a263616e79a0636f6e79a0", hex"03"), 1, EMPTY_MAP),
+            invalid
+        );
         // simple endorsement with a non-empty value
-        _expectRevertSelector("rofl.Create", _create(_policy(NULL_QUOTES, enclaves, hex"81a163616e79a1616100", hex"03"), 1, EMPTY_MAP), invalid);
+        _expectRevertSelector(
+            "rofl.Create",
+            _create(_policy(NULL_QUOTES, enclaves, hex"81a163616e79a1616100", hex"03"), 1, EMPTY_MAP),
+            invalid
+        );
     }
 
     function test_rejectsMissingPcsAndTdxFields() public {
@@ -476,23 +552,32 @@ contract RoflModuleStandInTest is RoflStandInFixture {
         bytes memory pcs = hex"a263696173f663706373a1781e6d696e5f7463625f6576616c756174696f6e5f646174615f6e756d62657212";
         _expectRevertSelector("rofl.Create", _create(_policy(pcs, enclaves, anyList, hex"03"), 1, EMPTY_MAP), missing);
         // tdx: {} (allowed_tdx_modules is always written)
-        pcs = hex"a263696173f663706373a363746478a0737463625f76616c69646974795f706572696f64181e781e6d696e5f7463625f6576616c756174696f6e5f646174615f6e756d62657212";
+        pcs =
+            hex"a263696173f663706373a363746478a0737463625f76616c69646974795f706572696f64181e781e6d696e5f7463625f6576616c756174696f6e5f646174615f6e756d62657212";
         _expectRevertSelector("rofl.Create", _create(_policy(pcs, enclaves, anyList, hex"03"), 1, EMPTY_MAP), missing);
         // quotes without pcs
-        _expectRevertSelector("rofl.Create", _create(_policy(hex"a163696173f6", enclaves, anyList, hex"03"), 1, EMPTY_MAP), missing);
+        _expectRevertSelector(
+            "rofl.Create", _create(_policy(hex"a163696173f6", enclaves, anyList, hex"03"), 1, EMPTY_MAP), missing
+        );
     }
 
     function test_rejectsUnknownEndorsementAndWrongTypes() public {
         bytes memory enclaves = _enclaves1(SIMPLE_ENCLAVE);
         _expectRevertSelector(
-            "rofl.Create", _create(_policy(NULL_QUOTES, enclaves, hex"81a163666f6fa0", hex"03"), 1, EMPTY_MAP), RoflModuleStandIn.UnknownField.selector
+            "rofl.Create",
+            _create(_policy(NULL_QUOTES, enclaves, hex"81a163666f6fa0", hex"03"), 1, EMPTY_MAP),
+            RoflModuleStandIn.UnknownField.selector
         );
         // {"any": null}
         _expectRevertSelector(
-            "rofl.Create", _create(_policy(NULL_QUOTES, enclaves, hex"81a163616e79f6", hex"03"), 1, EMPTY_MAP), CborReader.CborUnexpectedType.selector
+            "rofl.Create",
+            _create(_policy(NULL_QUOTES, enclaves, hex"81a163616e79f6", hex"03"), 1, EMPTY_MAP),
+            CborReader.CborUnexpectedType.selector
         );
         // metadata value as bytes instead of text
-        _expectRevertSelector("rofl.Create", _create(_simplePolicy(), 1, hex"a1616b4176"), CborReader.CborUnexpectedType.selector);
+        _expectRevertSelector(
+            "rofl.Create", _create(_simplePolicy(), 1, hex"a1616b4176"), CborReader.CborUnexpectedType.selector
+        );
     }
 
     function test_updateAndRemoveBodiesAreStrict() public {
@@ -500,11 +585,17 @@ contract RoflModuleStandInTest is RoflStandInFixture {
         // Update without admin: the footgun the real module accepts, refused here.
         bytes memory noAdmin = bytes.concat(hex"a4", K_ID, hex"55", appId, K_POLICY, _simplePolicy());
         noAdmin = bytes.concat(noAdmin, K_SECRETS, EMPTY_MAP, K_METADATA, EMPTY_MAP);
-        _expectRevertMethod("rofl.Update", noAdmin, abi.encodeWithSelector(RoflModuleStandIn.MissingField.selector, 0, "admin"));
+        _expectRevertMethod(
+            "rofl.Update", noAdmin, abi.encodeWithSelector(RoflModuleStandIn.MissingField.selector, 0, "admin")
+        );
         // Remove with an empty map (the real module would remove the all-zero id)
-        _expectRevertMethod("rofl.Remove", hex"a0", abi.encodeWithSelector(RoflModuleStandIn.MissingField.selector, 0, "id"));
+        _expectRevertMethod(
+            "rofl.Remove", hex"a0", abi.encodeWithSelector(RoflModuleStandIn.MissingField.selector, 0, "id")
+        );
         // Remove with a 20-byte id
-        _expectRevertSelector("rofl.Remove", bytes.concat(hex"a1", K_ID, hex"54", bytes20(appId)), CborReader.CborWrongLength.selector);
+        _expectRevertSelector(
+            "rofl.Remove", bytes.concat(hex"a1", K_ID, hex"54", bytes20(appId)), CborReader.CborWrongLength.selector
+        );
         assertTrue(standIn.appExists(appId));
     }
 
@@ -545,15 +636,33 @@ contract RoflModuleStandInTest is RoflStandInFixture {
         assertFalse(hasAdmin);
         assertEq(admin, bytes21(0));
         // Every later Update or Remove is Forbidden, for everyone.
-        _expectModuleError(ALICE, "rofl.Update", _updateBody(appId, _adminOf(ALICE_OASIS), _simplePolicy(), EMPTY_MAP, EMPTY_MAP), 11, "rofl");
-        _expectModuleError(BOB, "rofl.Update", _updateBody(appId, _adminOf(BOB_OASIS), _simplePolicy(), EMPTY_MAP, EMPTY_MAP), 11, "rofl");
+        _expectModuleError(
+            ALICE,
+            "rofl.Update",
+            _updateBody(appId, _adminOf(ALICE_OASIS), _simplePolicy(), EMPTY_MAP, EMPTY_MAP),
+            11,
+            "rofl"
+        );
+        _expectModuleError(
+            BOB,
+            "rofl.Update",
+            _updateBody(appId, _adminOf(BOB_OASIS), _simplePolicy(), EMPTY_MAP, EMPTY_MAP),
+            11,
+            "rofl"
+        );
         _expectModuleError(ALICE, "rofl.Remove", _removeBody(appId), 11, "rofl");
         assertTrue(standIn.appExists(appId));
     }
 
     function test_updateForbiddenForNonAdmin() public {
         bytes21 appId = _createSimple();
-        _expectModuleError(BOB, "rofl.Update", _updateBody(appId, _adminOf(BOB_OASIS), _simplePolicy(), EMPTY_MAP, EMPTY_MAP), 11, "rofl");
+        _expectModuleError(
+            BOB,
+            "rofl.Update",
+            _updateBody(appId, _adminOf(BOB_OASIS), _simplePolicy(), EMPTY_MAP, EMPTY_MAP),
+            11,
+            "rofl"
+        );
         (, bytes21 admin) = standIn.appAdmin(appId);
         assertEq(admin, ALICE_OASIS);
     }
@@ -561,12 +670,24 @@ contract RoflModuleStandInTest is RoflStandInFixture {
     function test_updateTransfersAdmin() public {
         bytes21 appId = _createSimple();
         _expectOk(ALICE, "rofl.Update", _updateBody(appId, _adminOf(BOB_OASIS), _simplePolicy(), EMPTY_MAP, EMPTY_MAP));
-        _expectModuleError(ALICE, "rofl.Update", _updateBody(appId, _adminOf(ALICE_OASIS), _simplePolicy(), EMPTY_MAP, EMPTY_MAP), 11, "rofl");
+        _expectModuleError(
+            ALICE,
+            "rofl.Update",
+            _updateBody(appId, _adminOf(ALICE_OASIS), _simplePolicy(), EMPTY_MAP, EMPTY_MAP),
+            11,
+            "rofl"
+        );
         _expectOk(BOB, "rofl.Update", _updateBody(appId, _adminOf(BOB_OASIS), _simplePolicy(), EMPTY_MAP, EMPTY_MAP));
     }
 
     function test_updateUnknownApp() public {
-        _expectModuleError(ALICE, "rofl.Update", _updateBody(ALICE_CN2, _adminOf(ALICE_OASIS), _simplePolicy(), EMPTY_MAP, EMPTY_MAP), 2, "rofl");
+        _expectModuleError(
+            ALICE,
+            "rofl.Update",
+            _updateBody(ALICE_CN2, _adminOf(ALICE_OASIS), _simplePolicy(), EMPTY_MAP, EMPTY_MAP),
+            2,
+            "rofl"
+        );
     }
 
     // =========================================================================== rofl.Remove
@@ -633,13 +754,16 @@ contract RoflModuleStandInTest is RoflStandInFixture {
     function test_removingIdentityRefusesInstancesAtOnce() public {
         bytes21 appId = _createSimple();
         standIn.registerInstance(appId, INSTANCE, SIMPLE_ENCLAVE, bytes32(0), standIn.currentEpoch() + 1);
-        bytes memory otherPolicy = _policy(NULL_QUOTES, _enclaves1(bytes32(uint256(0x22))), bytes.concat(hex"81", ANY), hex"03");
+        bytes memory otherPolicy =
+            _policy(NULL_QUOTES, _enclaves1(bytes32(uint256(0x22))), bytes.concat(hex"81", ANY), hex"03");
         _expectOk(ALICE, "rofl.Update", _updateBody(appId, _adminOf(ALICE_OASIS), otherPolicy, EMPTY_MAP, EMPTY_MAP));
         assertFalse(standIn.isInstanceAuthorized(appId, INSTANCE));
         assertEq(_expectOk(INSTANCE, "rofl.IsAuthorizedOrigin", bytes.concat(hex"55", appId)), hex"f4");
         _expectModuleError(INSTANCE, "rofl.OriginApp", hex"f6", 12, "rofl");
         // restoring the identity restores the (unexpired) instance
-        _expectOk(ALICE, "rofl.Update", _updateBody(appId, _adminOf(ALICE_OASIS), _simplePolicy(), EMPTY_MAP, EMPTY_MAP));
+        _expectOk(
+            ALICE, "rofl.Update", _updateBody(appId, _adminOf(ALICE_OASIS), _simplePolicy(), EMPTY_MAP, EMPTY_MAP)
+        );
         assertTrue(standIn.isInstanceAuthorized(appId, INSTANCE));
     }
 
@@ -649,7 +773,9 @@ contract RoflModuleStandInTest is RoflStandInFixture {
         vm.expectRevert(abi.encodeWithSelector(RoflModuleStandIn.UnknownAppId.selector, ALICE_CN2));
         standIn.registerInstance(ALICE_CN2, INSTANCE, SIMPLE_ENCLAVE, bytes32(0), epoch + 1);
         vm.expectRevert(
-            abi.encodeWithSelector(RoflModuleStandIn.IdentityNotInPolicy.selector, appId, SIMPLE_ENCLAVE, bytes32(uint256(1)))
+            abi.encodeWithSelector(
+                RoflModuleStandIn.IdentityNotInPolicy.selector, appId, SIMPLE_ENCLAVE, bytes32(uint256(1))
+            )
         );
         standIn.registerInstance(appId, INSTANCE, SIMPLE_ENCLAVE, bytes32(uint256(1)), epoch + 1);
         vm.expectRevert(abi.encodeWithSelector(RoflModuleStandIn.ExpirationOutOfRange.selector, epoch, epoch, 3));
@@ -674,8 +800,12 @@ contract RoflModuleStandInTest is RoflStandInFixture {
     }
 
     function test_originBodiesAreStrict() public {
-        _expectRevertMethod("rofl.OriginApp", hex"a0", abi.encodeWithSelector(CborReader.CborUnexpectedType.selector, 0, 7, uint8(0xa0)));
-        _expectRevertMethod("rofl.OriginApp", hex"f6f6", abi.encodeWithSelector(CborReader.CborTrailingBytes.selector, 1));
+        _expectRevertMethod(
+            "rofl.OriginApp", hex"a0", abi.encodeWithSelector(CborReader.CborUnexpectedType.selector, 0, 7, uint8(0xa0))
+        );
+        _expectRevertMethod(
+            "rofl.OriginApp", hex"f6f6", abi.encodeWithSelector(CborReader.CborTrailingBytes.selector, 1)
+        );
         _expectRevertMethod(
             "rofl.IsAuthorizedOrigin",
             bytes.concat(hex"54", bytes20(0)),
@@ -687,7 +817,8 @@ contract RoflModuleStandInTest is RoflStandInFixture {
 
     function test_delegatecallRejected() public {
         DelegateCaller caller = new DelegateCaller();
-        (bool ok, bytes memory ret) = caller.run(abi.encode(bytes("rofl.Create"), _create(_simplePolicy(), 1, EMPTY_MAP)));
+        (bool ok, bytes memory ret) =
+            caller.run(abi.encode(bytes("rofl.Create"), _create(_simplePolicy(), 1, EMPTY_MAP)));
         assertFalse(ok);
         assertEq(ret, abi.encodeWithSelector(RoflModuleStandIn.DelegateCallRejected.selector));
         assertEq(standIn.appIds().length, 0);
@@ -696,7 +827,8 @@ contract RoflModuleStandInTest is RoflStandInFixture {
     function test_codeAtAnotherAddressRejected() public {
         address elsewhere = address(0xC0FFEE);
         vm.etch(elsewhere, type(RoflModuleStandIn).runtimeCode);
-        (bool ok, bytes memory ret) = elsewhere.call(abi.encode(bytes("rofl.Create"), _create(_simplePolicy(), 1, EMPTY_MAP)));
+        (bool ok, bytes memory ret) =
+            elsewhere.call(abi.encode(bytes("rofl.Create"), _create(_simplePolicy(), 1, EMPTY_MAP)));
         assertFalse(ok);
         assertEq(ret, abi.encodeWithSelector(RoflModuleStandIn.DelegateCallRejected.selector));
     }

@@ -18,12 +18,7 @@ import {
     QuotePolicy,
     SecretEntry
 } from "../contracts/types/RoflTypes.sol";
-import {
-    EnclaveRelease,
-    IdentityInfo,
-    IdentityStatus,
-    ReleaseRecord
-} from "../contracts/types/RoflReleaseTypes.sol";
+import {EnclaveRelease, IdentityInfo, IdentityStatus, ReleaseRecord} from "../contracts/types/RoflReleaseTypes.sol";
 import {RoflAppAdminBase} from "./utils/RoflAppAdminBase.sol";
 
 /// @dev A governance account (think Safe) whose plain-transfer hook asks a guardian contract to
@@ -50,7 +45,8 @@ contract HookedOwner {
     }
 
     receive() external payable {
-        try bot.strike() {} catch (bytes memory reason) {
+        try bot.strike() {}
+        catch (bytes memory reason) {
             lastRevert = reason;
         }
     }
@@ -694,9 +690,8 @@ contract RoflReleaseGovernanceTest is RoflAppAdminBase {
 
         // Governance lifts the freeze with a fixed release, in one update.
         bytes[] memory calls = new bytes[](2);
-        calls[0] = abi.encodeCall(
-            IRoflReleaseGovernance.addRelease, (appId, 3, _ids(_identity(20)), _record(2), _none(), 0)
-        );
+        calls[0] =
+            abi.encodeCall(IRoflReleaseGovernance.addRelease, (appId, 3, _ids(_identity(20)), _record(2), _none(), 0));
         calls[1] = abi.encodeCall(IRoflReleaseGovernance.unfreeze, (appId, 3));
         vm.expectEmit(true, false, false, false, address(rofl));
         emit IRoflReleaseGovernance.AppUnfrozen(appId);
@@ -758,9 +753,8 @@ contract RoflReleaseGovernanceTest is RoflAppAdminBase {
         calls[11] = abi.encodeCall(IRoflAppAdmin.renounceRoflAdmin, (appId, 0));
         calls[12] = abi.encodeCall(IRoflAppAdmin.removeApp, (appId, 0));
         calls[13] = abi.encodeCall(IRoflAppAdmin.multicall, (new bytes[](0)));
-        calls[14] = abi.encodeCall(
-            IRoflReleaseGovernance.addRelease, (appId, 0, _ids(_identity(20)), _record(1), _none(), 0)
-        );
+        calls[14] =
+            abi.encodeCall(IRoflReleaseGovernance.addRelease, (appId, 0, _ids(_identity(20)), _record(1), _none(), 0));
         calls[15] = abi.encodeCall(IRoflReleaseGovernance.setRetirement, (appId, 0, _identity(1), 0));
         calls[16] = abi.encodeCall(IRoflReleaseGovernance.setGuardian, (appId, stranger));
         calls[17] = abi.encodeCall(IRoflReleaseGovernance.unfreeze, (appId, 0));

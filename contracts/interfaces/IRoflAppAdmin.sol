@@ -122,16 +122,13 @@ interface IRoflAppAdmin {
 
     function addEnclave(bytes21 appId, uint64 expectedVersion, EnclaveIdentity calldata identity) external;
     function removeEnclave(bytes21 appId, uint64 expectedVersion, EnclaveIdentity calldata identity) external;
-    function setEndorsements(bytes21 appId, uint64 expectedVersion, EndorsementNode[] calldata endorsements)
-        external;
+    function setEndorsements(bytes21 appId, uint64 expectedVersion, EndorsementNode[] calldata endorsements) external;
     function setFees(bytes21 appId, uint64 expectedVersion, FeePolicy fees) external;
     function setMaxExpiration(bytes21 appId, uint64 expectedVersion, uint64 maxExpiration) external;
     function setQuotePolicy(bytes21 appId, uint64 expectedVersion, QuotePolicy calldata quotes) external;
-    function setMetadata(bytes21 appId, uint64 expectedVersion, string calldata key, string calldata value)
-        external;
+    function setMetadata(bytes21 appId, uint64 expectedVersion, string calldata key, string calldata value) external;
     function deleteMetadata(bytes21 appId, uint64 expectedVersion, string calldata key) external;
-    function setSecret(bytes21 appId, uint64 expectedVersion, string calldata name, bytes calldata value)
-        external;
+    function setSecret(bytes21 appId, uint64 expectedVersion, string calldata name, bytes calldata value) external;
     function deleteSecret(bytes21 appId, uint64 expectedVersion, string calldata name) external;
 
     /// @notice Hand the ROFL admin to another Oasis address (never zero). The app leaves this

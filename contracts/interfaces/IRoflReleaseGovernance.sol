@@ -130,10 +130,7 @@ interface IRoflReleaseGovernance {
         external
         view
         returns (uint32 releaseId, ReleaseRecord memory record);
-    function identityInfo(bytes21 appId, EnclaveIdentity calldata identity)
-        external
-        view
-        returns (IdentityInfo memory);
+    function identityInfo(bytes21 appId, EnclaveIdentity calldata identity) external view returns (IdentityInfo memory);
     /// @notice The allowed identities (storage order, as `getApp`) with release and deadline.
     function enclaveReleases(bytes21 appId) external view returns (EnclaveRelease[] memory);
     /// @notice What {prune} would remove now.

@@ -168,7 +168,11 @@ library CborReader {
     /// @notice Read a text map key and check it sorts strictly after the previous key.
     /// @return key The key.
     /// @return offset Where the key starts, for the caller's own error messages.
-    function readMapKey(Cursor memory c, MapKeys memory keys) internal pure returns (string memory key, uint256 offset) {
+    function readMapKey(Cursor memory c, MapKeys memory keys)
+        internal
+        pure
+        returns (string memory key, uint256 offset)
+    {
         offset = c.pos;
         uint8 ib = peek(c);
         if (ib >> 5 != MAJOR_TEXT) revert CborMapKeyNotText(offset);

@@ -621,7 +621,7 @@ contract RoflModuleStandIn {
         }
         string[] memory names = new string[](5);
         (names[0], names[1], names[2], names[3], names[4]) =
-            ("fees", "quotes", "enclaves", "endorsements", "max_expiration");
+        ("fees", "quotes", "enclaves", "endorsements", "max_expiration");
         _requireFields(start, seen, 31, names);
         policy.cbor = _slice(c.buf, start, c.pos);
     }

@@ -58,9 +58,8 @@ contract RoflGuardianSymbolic is Test, RoflConfigBuilder {
         vm.assume(app == appId);
         AppConfig memory before = rofl.getApp(appId);
         vm.prank(guardian);
-        (bool ok,) = address(rofl).call(
-            abi.encodeCall(rofl.revokeEnclave, (app, expectedVersion, EnclaveIdentity(mrEnclave, mrSigner)))
-        );
+        (bool ok,) = address(rofl)
+            .call(abi.encodeCall(rofl.revokeEnclave, (app, expectedVersion, EnclaveIdentity(mrEnclave, mrSigner))));
         AppConfig memory after_ = rofl.getApp(appId);
         assert(after_.policy.enclaves.length <= before.policy.enclaves.length);
         for (uint256 i; i < after_.policy.enclaves.length; ++i) {

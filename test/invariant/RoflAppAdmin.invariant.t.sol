@@ -77,9 +77,7 @@ contract RoflAppAdminHandler is Test, RoflRandomConfig {
         if (!found) return;
         EnclaveIdentity[] memory enclaves = rofl.getApp(appId).policy.enclaves;
         if (enclaves.length < 2) return;
-        _owner(
-            abi.encodeCall(IRoflAppAdmin.removeEnclave, (appId, 0, enclaves[index % enclaves.length])), appId
-        );
+        _owner(abi.encodeCall(IRoflAppAdmin.removeEnclave, (appId, 0, enclaves[index % enclaves.length])), appId);
     }
 
     /// @dev A release: add the new identity and drop an old one in one batch.

@@ -53,7 +53,13 @@ contract RoflGuardianHandler is Test, RoflRandomConfig {
         uint64 version;
     }
 
-    constructor(RoflAppAdmin rofl_, RoflModuleStandIn standIn_, address owner_, address stranger_, bytes21[] memory apps_) {
+    constructor(
+        RoflAppAdmin rofl_,
+        RoflModuleStandIn standIn_,
+        address owner_,
+        address stranger_,
+        bytes21[] memory apps_
+    ) {
         rofl = rofl_;
         standIn = standIn_;
         owner = owner_;
@@ -94,9 +100,7 @@ contract RoflGuardianHandler is Test, RoflRandomConfig {
             if (retire.length != 0) retire[0] = current[_below(rng, current.length)];
             uint64 grace = _below(rng, 2) == 0 ? 0 : uint64(block.timestamp + 1 + _below(rng, 3 days));
             _owner(
-                appId,
-                abi.encodeCall(IRoflReleaseGovernance.addRelease, (appId, v, fresh, record, retire, grace)),
-                true
+                appId, abi.encodeCall(IRoflReleaseGovernance.addRelease, (appId, v, fresh, record, retire, grace)), true
             );
         }
         ++releases;
@@ -130,12 +134,15 @@ contract RoflGuardianHandler is Test, RoflRandomConfig {
         uint256 which = _below(rng, 3);
         bytes memory data;
         if (which == 0) {
-            data = abi.encodeCall(IRoflAppAdmin.setMetadata, (appId, 0, string.concat("k", _decimal(_below(rng, 4))), "v"));
+            data = abi.encodeCall(
+                IRoflAppAdmin.setMetadata, (appId, 0, string.concat("k", _decimal(_below(rng, 4))), "v")
+            );
         } else if (which == 1) {
             data = abi.encodeCall(IRoflAppAdmin.setSecret, (appId, 0, "S", _randomBytes(rng, 8)));
         } else {
             data = abi.encodeCall(
-                IRoflAppAdmin.setFees, (appId, 0, _below(rng, 2) == 0 ? FeePolicy.InstancePays : FeePolicy.EndorsingNodePays)
+                IRoflAppAdmin.setFees,
+                (appId, 0, _below(rng, 2) == 0 ? FeePolicy.InstancePays : FeePolicy.EndorsingNodePays)
             );
         }
         _owner(appId, data, true);
@@ -159,11 +166,14 @@ contract RoflGuardianHandler is Test, RoflRandomConfig {
     function guardianRevoke(uint256 appSeed, uint256 index, uint256 who) external {
         bytes21 appId = _app(appSeed);
         EnclaveIdentity[] memory current = rofl.getApp(appId).policy.enclaves;
-        EnclaveIdentity memory identity = (current.length == 0 || index % 5 == 0)
-            ? _fresh(1)[0]
-            : current[index % current.length];
+        EnclaveIdentity memory identity =
+            (current.length == 0 || index % 5 == 0) ? _fresh(1)[0] : current[index % current.length];
         uint64 expected = index % 7 == 0 ? rofl.version(appId) + 1 : (index % 2 == 0 ? 0 : rofl.version(appId));
-        _guarded(appId, _caller(appId, who), abi.encodeCall(IRoflReleaseGovernance.revokeEnclave, (appId, expected, identity)));
+        _guarded(
+            appId,
+            _caller(appId, who),
+            abi.encodeCall(IRoflReleaseGovernance.revokeEnclave, (appId, expected, identity))
+        );
     }
 
     /// @dev Rarer than revocations (a freeze stops revocations and prunes until the next release).

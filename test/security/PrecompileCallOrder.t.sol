@@ -25,9 +25,8 @@ contract PrecompileCallOrderTest is SecurityBase {
     /// @dev One owner change: a new metadata key (sends `rofl.Update` at once).
     function _change() internal returns (bool ok, bytes memory result) {
         vm.prank(owner);
-        (ok, result) = address(rofl).call(
-            abi.encodeCall(IRoflAppAdmin.setMetadata, (appId, 0, "net.oasis.rofl.version", "9"))
-        );
+        (ok, result) =
+            address(rofl).call(abi.encodeCall(IRoflAppAdmin.setMetadata, (appId, 0, "net.oasis.rofl.version", "9")));
     }
 
     function _change(uint256 gasLimit) internal returns (bool ok) {
@@ -61,7 +60,9 @@ contract PrecompileCallOrderTest is SecurityBase {
         attempts[8] = abi.encodeCall(IRoflAppAdmin.renounceRoflAdmin, (appId, 0));
         attempts[9] = abi.encodeCall(IRoflAppAdmin.withdrawStake, ());
         attempts[10] = abi.encodeCall(IRoflAppAdmin.multicall, (none));
-        attempts[11] = abi.encodeCall(IRoflAppAdmin.adoptApp, (bytes21(uint168(9)), _defaultPolicy(), _noMetadata(), _noSecrets()));
+        attempts[11] = abi.encodeCall(
+            IRoflAppAdmin.adoptApp, (bytes21(uint168(9)), _defaultPolicy(), _noMetadata(), _noSecrets())
+        );
         attempts[12] = abi.encodeCall(Ownable.transferOwnership, (ROFL_SUBCALL));
         attempts[13] = abi.encodeCall(IRoflAppAdmin.createApp, (_defaultPolicy(), _noMetadata(), 1));
 
@@ -97,8 +98,7 @@ contract PrecompileCallOrderTest is SecurityBase {
             (, bool reentryOk, bytes memory result) = hostile.hostileOutcome();
             assertFalse(reentryOk);
             assertEq(
-                result,
-                abi.encodeWithSelector(IRoflReleaseGovernance.NotOwnerOrGuardian.selector, appId, ROFL_SUBCALL)
+                result, abi.encodeWithSelector(IRoflReleaseGovernance.NotOwnerOrGuardian.selector, appId, ROFL_SUBCALL)
             );
             _assertInSync(appId);
         }
@@ -373,7 +373,9 @@ contract PrecompileCallOrderTest is SecurityBase {
         } else {
             assertEq(rofl.version(appId), 1);
             assertEq(rofl.getApp(appId).metadata.length, 0);
-            if (answer.length < 0x60) assertEq(reason, abi.encodeWithSelector(IRoflAppAdmin.MalformedRoflResponse.selector));
+            if (answer.length < 0x60) {
+                assertEq(reason, abi.encodeWithSelector(IRoflAppAdmin.MalformedRoflResponse.selector));
+            }
         }
     }
 
@@ -384,7 +386,8 @@ contract PrecompileCallOrderTest is SecurityBase {
         assertEq(ok, status == 0);
         if (!ok) {
             assertEq(
-                reason, abi.encodeWithSelector(IRoflAppAdmin.RoflCallFailed.selector, "rofl.Update", status, string(data))
+                reason,
+                abi.encodeWithSelector(IRoflAppAdmin.RoflCallFailed.selector, "rofl.Update", status, string(data))
             );
         }
     }

@@ -32,7 +32,9 @@ contract WithdrawReentrancyTest is SecurityBase {
 
         assertTrue(hostileOwner.hookRan(), "hook did not run");
         assertFalse(hostileOwner.hookOk(), "re-entrant withdraw succeeded");
-        assertEq(hostileOwner.hookResult(), abi.encodeWithSelector(ReentrancyGuard.ReentrancyGuardReentrantCall.selector));
+        assertEq(
+            hostileOwner.hookResult(), abi.encodeWithSelector(ReentrancyGuard.ReentrancyGuardReentrantCall.selector)
+        );
         assertEq(hostileOwner.receiveCount(), 1, "paid more than once");
         assertEq(hostileOwner.received(), REFUND);
         assertEq(owner.balance, ownerBefore + REFUND);

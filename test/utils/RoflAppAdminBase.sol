@@ -7,13 +7,7 @@ import {IRoflAppAdmin} from "../../contracts/interfaces/IRoflAppAdmin.sol";
 import {RoflCbor} from "../../contracts/libraries/RoflCbor.sol";
 import {RoflAppAdmin} from "../../contracts/rofl/RoflAppAdmin.sol";
 import {RoflModuleStandIn} from "../../contracts/testing/RoflModuleStandIn.sol";
-import {
-    AppConfig,
-    AppPolicy,
-    EnclaveIdentity,
-    MetadataEntry,
-    SecretEntry
-} from "../../contracts/types/RoflTypes.sol";
+import {AppConfig, AppPolicy, EnclaveIdentity, MetadataEntry, SecretEntry} from "../../contracts/types/RoflTypes.sol";
 import {RoflConfigBuilder} from "./RoflConfigBuilder.sol";
 import {RoflStandInFixture} from "./RoflStandInFixture.sol";
 

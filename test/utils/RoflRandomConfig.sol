@@ -100,7 +100,8 @@ abstract contract RoflRandomConfig {
         bytes memory value;
         if (kind == uint256(EndorsementKind.Entity) || kind == uint256(EndorsementKind.Node)) {
             value = _randomBytes(rng, 32);
-        } else if (kind == uint256(EndorsementKind.Provider) || kind == uint256(EndorsementKind.ProviderInstanceAdmin)) {
+        } else if (kind == uint256(EndorsementKind.Provider) || kind == uint256(EndorsementKind.ProviderInstanceAdmin))
+        {
             value = _randomBytes(rng, 21);
         }
         nodes[count++] = EndorsementNode(EndorsementKind(kind), value, 0);

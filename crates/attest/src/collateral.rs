@@ -65,12 +65,8 @@ impl Collateral {
     /// Reads a collateral JSON file.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, QuoteError> {
         let path = path.as_ref();
-        let bytes = crate::read_file_limited(path, MAX_COLLATERAL_FILE_SIZE).map_err(|source| {
-            QuoteError::Io {
-                path: path.to_path_buf(),
-                source,
-            }
-        })?;
+        let bytes = crate::read_file_limited(path, MAX_COLLATERAL_FILE_SIZE)
+            .map_err(|source| QuoteError::Io { path: path.to_path_buf(), source })?;
         Self::from_json(&bytes)
     }
 
@@ -78,14 +74,9 @@ impl Collateral {
     pub fn from_json(json: &[u8]) -> Result<Self, QuoteError> {
         let inner: QuoteCollateralV3 = serde_json::from_slice(json).map_err(|error| {
             if error.is_eof() {
-                QuoteError::CollateralTruncated {
-                    line: error.line(),
-                    column: error.column(),
-                }
+                QuoteError::CollateralTruncated { line: error.line(), column: error.column() }
             } else {
-                QuoteError::CollateralUnparsable {
-                    reason: error.to_string(),
-                }
+                QuoteError::CollateralUnparsable { reason: error.to_string() }
             }
         })?;
         Self::from_dcap(inner)
@@ -94,16 +85,10 @@ impl Collateral {
     /// Wraps collateral already in dcap-qvl's form.
     pub fn from_dcap(inner: QuoteCollateralV3) -> Result<Self, QuoteError> {
         let tcb: TcbInfoFields = serde_json::from_str(&inner.tcb_info).map_err(|error| {
-            QuoteError::CollateralFieldInvalid {
-                field: "tcb_info",
-                reason: error.to_string(),
-            }
+            QuoteError::CollateralFieldInvalid { field: "tcb_info", reason: error.to_string() }
         })?;
         let qe: QeIdentityFields = serde_json::from_str(&inner.qe_identity).map_err(|error| {
-            QuoteError::CollateralFieldInvalid {
-                field: "qe_identity",
-                reason: error.to_string(),
-            }
+            QuoteError::CollateralFieldInvalid { field: "qe_identity", reason: error.to_string() }
         })?;
         let date = |field: &'static str, text: &str| {
             parse_utc_timestamp(text).ok_or_else(|| QuoteError::CollateralFieldInvalid {
@@ -123,12 +108,7 @@ impl Collateral {
             id: qe.id,
             tcb_evaluation_data_number: qe.tcb_evaluation_data_number,
         };
-        Ok(Self {
-            inner,
-            tcb_info,
-            qe_identity,
-            fmspc: tcb.fmspc.to_ascii_uppercase(),
-        })
+        Ok(Self { inner, tcb_info, qe_identity, fmspc: tcb.fmspc.to_ascii_uppercase() })
     }
 
     /// The platform the collateral is for, from the TCB info `id` (`None` if unknown).

@@ -42,9 +42,7 @@ pub fn identity_to_base64(identity: &EnclaveIdentity) -> String {
 /// Reads at most `limit` bytes of a file; a longer file is an `InvalidData` error.
 pub(crate) fn read_file_limited(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(limit + 1)
-        .read_to_end(&mut bytes)?;
+    std::fs::File::open(path)?.take(limit + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
@@ -61,11 +59,8 @@ pub fn identity_from_quote_file(
     now: u64,
 ) -> Result<VerifiedQuote, QuoteError> {
     let path = path.as_ref();
-    let raw =
-        read_file_limited(path, quote::MAX_QUOTE_FILE_SIZE).map_err(|source| QuoteError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+    let raw = read_file_limited(path, quote::MAX_QUOTE_FILE_SIZE)
+        .map_err(|source| QuoteError::Io { path: path.to_path_buf(), source })?;
     verify_quote(&raw, collateral, now)
 }
 

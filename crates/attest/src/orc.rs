@@ -41,10 +41,7 @@ pub const MAX_MANIFEST_SIZE: u64 = 1024 * 1024;
 #[derive(Debug, thiserror::Error)]
 pub enum OrcError {
     #[error("cannot read bundle {}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("bundle is not a readable zip archive: {source}")]
     NotAZip { source: zip::result::ZipError },
     #[error("bundle has no {MANIFEST_PATH}")]
@@ -55,9 +52,13 @@ pub enum OrcError {
     ManifestUnreadable { source: std::io::Error },
     #[error("{MANIFEST_PATH} is not UTF-8 (invalid byte at offset {valid_up_to})")]
     ManifestNotUtf8 { valid_up_to: usize },
-    #[error("bundle entry {name:?} is a symlink: bundles hold regular files only (refused, nothing extracted)")]
+    #[error(
+        "bundle entry {name:?} is a symlink: bundles hold regular files only (refused, nothing extracted)"
+    )]
     SymlinkEntry { name: String },
-    #[error("bundle entry {name:?} has an unsafe path (absolute or escaping with `..`): refused, nothing extracted")]
+    #[error(
+        "bundle entry {name:?} has an unsafe path (absolute or escaping with `..`): refused, nothing extracted"
+    )]
     UnsafeEntryPath { name: String },
     #[error("{MANIFEST_PATH} is not valid JSON: {source}")]
     ManifestJson { source: serde_json::Error },
@@ -67,10 +68,7 @@ pub enum OrcError {
 
 impl OrcError {
     fn field(field: impl Into<String>, problem: impl Into<String>) -> Self {
-        OrcError::ManifestField {
-            field: field.into(),
-            problem: problem.into(),
-        }
+        OrcError::ManifestField { field: field.into(), problem: problem.into() }
     }
 }
 
@@ -144,10 +142,7 @@ impl OrcBundle {
     /// Opens a bundle file.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, OrcError> {
         let path = path.as_ref();
-        let io_error = |source| OrcError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
+        let io_error = |source| OrcError::Io { path: path.to_path_buf(), source };
         let file = File::open(path).map_err(io_error)?;
         Self::from_reader(BufReader::new(file)).map_err(|error| match error {
             OrcError::Io { source, .. } => io_error(source),
@@ -157,24 +152,18 @@ impl OrcBundle {
 
     /// Reads a bundle from any seekable reader (hashes it from the start).
     pub fn from_reader<R: Read + Seek>(mut reader: R) -> Result<Self, OrcError> {
-        let io_error = |source| OrcError::Io {
-            path: PathBuf::from("<reader>"),
-            source,
-        };
+        let io_error = |source| OrcError::Io { path: PathBuf::from("<reader>"), source };
         reader.seek(SeekFrom::Start(0)).map_err(io_error)?;
         let mut hasher = Sha256::new();
         std::io::copy(&mut reader, &mut hasher).map_err(io_error)?;
         let sha256 = B256::from(<[u8; 32]>::from(hasher.finalize()));
         reader.seek(SeekFrom::Start(0)).map_err(io_error)?;
 
-        let mut archive =
-            zip::ZipArchive::new(reader).map_err(|source| OrcError::NotAZip { source })?;
+        let mut archive = zip::ZipArchive::new(reader).map_err(|source| OrcError::NotAZip { source })?;
         check_entries(&mut archive)?;
         let manifest_bytes = read_manifest_bytes(&mut archive)?;
-        let text =
-            std::str::from_utf8(&manifest_bytes).map_err(|error| OrcError::ManifestNotUtf8 {
-                valid_up_to: error.valid_up_to(),
-            })?;
+        let text = std::str::from_utf8(&manifest_bytes)
+            .map_err(|error| OrcError::ManifestNotUtf8 { valid_up_to: error.valid_up_to() })?;
         let manifest = parse_manifest(text)?;
         Ok(Self { manifest, sha256 })
     }
@@ -185,14 +174,11 @@ impl OrcBundle {
             .components
             .iter()
             .flat_map(|component| {
-                component
-                    .identities
-                    .iter()
-                    .map(|identity| ComponentIdentity {
-                        component: component.id(),
-                        hypervisor: identity.hypervisor.clone(),
-                        identity: identity.enclave,
-                    })
+                component.identities.iter().map(|identity| ComponentIdentity {
+                    component: component.id(),
+                    hypervisor: identity.hypervisor.clone(),
+                    identity: identity.enclave,
+                })
             })
             .collect()
     }
@@ -203,9 +189,7 @@ impl OrcBundle {
 /// outside the target folder, and an `oasis rofl build` bundle holds neither.
 fn check_entries<R: Read + Seek>(archive: &mut zip::ZipArchive<R>) -> Result<(), OrcError> {
     for index in 0..archive.len() {
-        let entry = archive
-            .by_index_raw(index)
-            .map_err(|source| OrcError::NotAZip { source })?;
+        let entry = archive.by_index_raw(index).map_err(|source| OrcError::NotAZip { source })?;
         let name = entry.name().to_owned();
         if entry.is_symlink() {
             return Err(OrcError::SymlinkEntry { name });
@@ -217,9 +201,7 @@ fn check_entries<R: Read + Seek>(archive: &mut zip::ZipArchive<R>) -> Result<(),
     Ok(())
 }
 
-fn read_manifest_bytes<R: Read + Seek>(
-    archive: &mut zip::ZipArchive<R>,
-) -> Result<Vec<u8>, OrcError> {
+fn read_manifest_bytes<R: Read + Seek>(archive: &mut zip::ZipArchive<R>) -> Result<Vec<u8>, OrcError> {
     let entry = match archive.by_name(MANIFEST_PATH) {
         Ok(entry) => entry,
         Err(zip::result::ZipError::FileNotFound) => return Err(OrcError::MissingManifest),
@@ -227,10 +209,7 @@ fn read_manifest_bytes<R: Read + Seek>(
     };
     let declared = entry.size();
     if declared > MAX_MANIFEST_SIZE {
-        return Err(OrcError::ManifestTooLarge {
-            size: declared,
-            limit: MAX_MANIFEST_SIZE,
-        });
+        return Err(OrcError::ManifestTooLarge { size: declared, limit: MAX_MANIFEST_SIZE });
     }
     // The declared size may lie (zip bomb): never inflate more than the limit + 1 byte.
     let mut bytes = Vec::new();
@@ -239,22 +218,16 @@ fn read_manifest_bytes<R: Read + Seek>(
         .read_to_end(&mut bytes)
         .map_err(|source| OrcError::ManifestUnreadable { source })?;
     if bytes.len() as u64 > MAX_MANIFEST_SIZE {
-        return Err(OrcError::ManifestTooLarge {
-            size: bytes.len() as u64,
-            limit: MAX_MANIFEST_SIZE,
-        });
+        return Err(OrcError::ManifestTooLarge { size: bytes.len() as u64, limit: MAX_MANIFEST_SIZE });
     }
     Ok(bytes)
 }
 
 /// Looks a key up like Go's `encoding/json`: exact match first, then ASCII case-insensitive.
 fn get_field<'a>(object: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
-    object.get(key).or_else(|| {
-        object
-            .iter()
-            .find(|(candidate, _)| candidate.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v)
-    })
+    object
+        .get(key)
+        .or_else(|| object.iter().find(|(candidate, _)| candidate.eq_ignore_ascii_case(key)).map(|(_, v)| v))
 }
 
 fn type_name(value: &Value) -> &'static str {
@@ -269,24 +242,15 @@ fn type_name(value: &Value) -> &'static str {
 }
 
 fn wrong_type(path: &str, expected: &str, value: &Value) -> OrcError {
-    OrcError::field(
-        path,
-        format!("must be {expected}, found {}", type_name(value)),
-    )
+    OrcError::field(path, format!("must be {expected}, found {}", type_name(value)))
 }
 
 fn as_object<'a>(path: &str, value: &'a Value) -> Result<&'a Map<String, Value>, OrcError> {
-    value
-        .as_object()
-        .ok_or_else(|| wrong_type(path, "an object", value))
+    value.as_object().ok_or_else(|| wrong_type(path, "an object", value))
 }
 
 /// An optional string field; an empty string counts as absent (Go's `omitempty`).
-fn optional_string(
-    object: &Map<String, Value>,
-    parent: &str,
-    key: &str,
-) -> Result<Option<String>, OrcError> {
+fn optional_string(object: &Map<String, Value>, parent: &str, key: &str) -> Result<Option<String>, OrcError> {
     let path = join(parent, key);
     match get_field(object, key) {
         None | Some(Value::Null) => Ok(None),
@@ -297,11 +261,7 @@ fn optional_string(
 }
 
 fn join(parent: &str, key: &str) -> String {
-    if parent.is_empty() {
-        key.to_owned()
-    } else {
-        format!("{parent}.{key}")
-    }
+    if parent.is_empty() { key.to_owned() } else { format!("{parent}.{key}") }
 }
 
 fn parse_version(path: &str, value: Option<&Value>) -> Result<Option<Version>, OrcError> {
@@ -320,20 +280,12 @@ fn parse_version(path: &str, value: Option<&Value>) -> Result<Option<Version>, O
             Some(other) => Err(wrong_type(&join(path, key), "an integer", other)),
         }
     };
-    Ok(Some(Version {
-        major: part("major")?,
-        minor: part("minor")?,
-        patch: part("patch")?,
-    }))
+    Ok(Some(Version { major: part("major")?, minor: part("minor")?, patch: part("patch")? }))
 }
 
 fn parse_enclave_identity(path: &str, value: &Value) -> Result<EnclaveIdentity, OrcError> {
     let Value::String(text) = value else {
-        return Err(wrong_type(
-            path,
-            "a base64 string of MRENCLAVE ‖ MRSIGNER",
-            value,
-        ));
+        return Err(wrong_type(path, "a base64 string of MRENCLAVE ‖ MRSIGNER", value));
     };
     let bytes = BASE64
         .decode(text)
@@ -341,10 +293,7 @@ fn parse_enclave_identity(path: &str, value: &Value) -> Result<EnclaveIdentity, 
     if bytes.len() != 64 {
         return Err(OrcError::field(
             path,
-            format!(
-                "must decode to 64 bytes (MRENCLAVE ‖ MRSIGNER), got {}",
-                bytes.len()
-            ),
+            format!("must decode to 64 bytes (MRENCLAVE ‖ MRSIGNER), got {}", bytes.len()),
         ));
     }
     Ok(EnclaveIdentity {
@@ -367,12 +316,9 @@ fn parse_identities(path: &str, value: Option<&Value>) -> Result<Vec<ManifestIde
             let object = as_object(&item_path, item)?;
             let hypervisor = optional_string(object, &item_path, "hypervisor")?;
             let enclave_path = join(&item_path, "enclave");
-            let enclave = get_field(object, "enclave")
-                .ok_or_else(|| OrcError::field(&enclave_path, "is missing"))?;
-            Ok(ManifestIdentity {
-                hypervisor,
-                enclave: parse_enclave_identity(&enclave_path, enclave)?,
-            })
+            let enclave =
+                get_field(object, "enclave").ok_or_else(|| OrcError::field(&enclave_path, "is missing"))?;
+            Ok(ManifestIdentity { hypervisor, enclave: parse_enclave_identity(&enclave_path, enclave)? })
         })
         .collect()
 }
@@ -394,13 +340,10 @@ fn parse_runtime_id(value: Option<&Value>) -> Result<B256, OrcError> {
     let Value::String(text) = value else {
         return Err(wrong_type("id", "a hex string", value));
     };
-    let bytes = hex::decode(text)
-        .map_err(|error| OrcError::field("id", format!("is not valid hex: {error}")))?;
+    let bytes =
+        hex::decode(text).map_err(|error| OrcError::field("id", format!("is not valid hex: {error}")))?;
     if bytes.len() != 32 {
-        return Err(OrcError::field(
-            "id",
-            format!("must be 32 bytes, got {}", bytes.len()),
-        ));
+        return Err(OrcError::field("id", format!("must be 32 bytes, got {}", bytes.len())));
     }
     Ok(B256::from_slice(&bytes))
 }
@@ -414,19 +357,14 @@ fn parse_digests(value: Option<&Value>) -> Result<BTreeMap<String, String>, OrcE
         .iter()
         .map(|(name, digest)| match digest {
             Value::String(text) => Ok((name.clone(), text.clone())),
-            other => Err(wrong_type(
-                &format!("digests.{name}"),
-                "a hex string",
-                other,
-            )),
+            other => Err(wrong_type(&format!("digests.{name}"), "a hex string", other)),
         })
         .collect()
 }
 
 /// Parses manifest JSON text.
 pub fn parse_manifest(text: &str) -> Result<Manifest, OrcError> {
-    let root: Value =
-        serde_json::from_str(text).map_err(|source| OrcError::ManifestJson { source })?;
+    let root: Value = serde_json::from_str(text).map_err(|source| OrcError::ManifestJson { source })?;
     let object = as_object("(top level)", &root)?;
     let components = match get_field(object, "components") {
         None | Some(Value::Null) => Vec::new(),

@@ -63,10 +63,7 @@ impl fmt::Display for Platform {
 #[derive(Debug, thiserror::Error)]
 pub enum QuoteError {
     #[error("cannot read {}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("quote is truncated: {actual} bytes, its framing needs at least {needed}")]
     QuoteTruncated { needed: usize, actual: usize },
     #[error("quote cannot be parsed: {reason}")]
@@ -132,12 +129,7 @@ impl TdxReport {
     pub fn measurements(&self) -> TdMeasurements {
         TdMeasurements {
             mr_td: self.mr_td.0,
-            rtmr: [
-                self.rtmr[0].0,
-                self.rtmr[1].0,
-                self.rtmr[2].0,
-                self.rtmr[3].0,
-            ],
+            rtmr: [self.rtmr[0].0, self.rtmr[1].0, self.rtmr[2].0, self.rtmr[3].0],
         }
     }
 }
@@ -189,30 +181,21 @@ fn read_u16_le(bytes: &[u8], offset: usize, actual: usize) -> Result<u16, QuoteE
     bytes
         .get(offset..offset + 2)
         .map(|b| u16::from_le_bytes([b[0], b[1]]))
-        .ok_or(QuoteError::QuoteTruncated {
-            needed: offset + 2,
-            actual,
-        })
+        .ok_or(QuoteError::QuoteTruncated { needed: offset + 2, actual })
 }
 
 fn read_u32_le(bytes: &[u8], offset: usize, actual: usize) -> Result<u32, QuoteError> {
     bytes
         .get(offset..offset + 4)
         .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .ok_or(QuoteError::QuoteTruncated {
-            needed: offset + 4,
-            actual,
-        })
+        .ok_or(QuoteError::QuoteTruncated { needed: offset + 4, actual })
 }
 
 /// Reads the quote framing (Intel DCAP quote formats v3, v4 and v5) and checks the length.
 pub fn read_quote_framing(raw: &[u8]) -> Result<QuoteFraming, QuoteError> {
     let actual = raw.len();
     if actual < QUOTE_HEADER_LEN {
-        return Err(QuoteError::QuoteTruncated {
-            needed: QUOTE_HEADER_LEN,
-            actual,
-        });
+        return Err(QuoteError::QuoteTruncated { needed: QUOTE_HEADER_LEN, actual });
     }
     let version = read_u16_le(raw, 0, actual)?;
     let tee_type = read_u32_le(raw, 4, actual)?;
@@ -243,17 +226,9 @@ pub fn read_quote_framing(raw: &[u8]) -> Result<QuoteFraming, QuoteError> {
     let signature_len = read_u32_le(raw, signed_len, actual)? as usize;
     let total_len = signed_len + 4 + signature_len;
     if actual < total_len {
-        return Err(QuoteError::QuoteTruncated {
-            needed: total_len,
-            actual,
-        });
+        return Err(QuoteError::QuoteTruncated { needed: total_len, actual });
     }
-    Ok(QuoteFraming {
-        version,
-        platform,
-        signed_len,
-        total_len,
-    })
+    Ok(QuoteFraming { version, platform, signed_len, total_len })
 }
 
 /// Maps a dcap-qvl 0.7.1 error message to a specific error.
@@ -288,9 +263,7 @@ pub fn verify_quote(
     now: u64,
 ) -> Result<VerifiedQuote, QuoteError> {
     let framing = read_quote_framing(raw_quote)?;
-    Quote::parse(raw_quote).map_err(|error| QuoteError::QuoteUnparsable {
-        reason: format!("{error:#}"),
-    })?;
+    Quote::parse(raw_quote).map_err(|error| QuoteError::QuoteUnparsable { reason: format!("{error:#}") })?;
 
     if collateral.platform() != Some(framing.platform) {
         return Err(QuoteError::CollateralPlatformMismatch {
@@ -303,19 +276,11 @@ pub fn verify_quote(
         return Err(QuoteError::CollateralNotYetValid { now, valid_from });
     }
     if now > valid_until {
-        return Err(QuoteError::CollateralExpired {
-            now,
-            expired_at: valid_until,
-        });
+        return Err(QuoteError::CollateralExpired { now, expired_at: valid_until });
     }
 
     let claims = QuoteVerifier::new_prod()
-        .verify_with_policy(
-            raw_quote,
-            collateral.as_dcap().clone(),
-            now,
-            &DcapQuotePolicy::claims_only(now),
-        )
+        .verify_with_policy(raw_quote, collateral.as_dcap().clone(), now, &DcapQuotePolicy::claims_only(now))
         .map_err(|error| classify_dcap_error(format!("{error:#}")))?;
     verified_quote_from_claims(&claims, framing.platform, collateral, now)
 }
@@ -339,28 +304,16 @@ fn verified_quote_from_claims(
             None,
         ),
         (report, Platform::Tdx) => {
-            let td = report
-                .as_td10()
-                .ok_or_else(|| QuoteError::VerificationFailed {
-                    detail: "TDX quote without a TD report".to_owned(),
-                })?;
+            let td = report.as_td10().ok_or_else(|| QuoteError::VerificationFailed {
+                detail: "TDX quote without a TD report".to_owned(),
+            })?;
             let tdx = TdxReport {
                 mr_seam: td.mr_seam.into(),
                 mr_signer_seam: td.mr_signer_seam.into(),
                 mr_td: td.mr_td.into(),
-                rtmr: [
-                    td.rt_mr0.into(),
-                    td.rt_mr1.into(),
-                    td.rt_mr2.into(),
-                    td.rt_mr3.into(),
-                ],
+                rtmr: [td.rt_mr0.into(), td.rt_mr1.into(), td.rt_mr2.into(), td.rt_mr3.into()],
             };
-            (
-                tdx.measurements().enclave_identity(),
-                td.report_data,
-                None,
-                Some(tdx),
-            )
+            (tdx.measurements().enclave_identity(), td.report_data, None, Some(tdx))
         }
         (_, Platform::Sgx) => {
             return Err(QuoteError::VerificationFailed {
@@ -399,22 +352,13 @@ mod tests {
             ("Signature is invalid for qe_report in quote", |e| {
                 matches!(e, QuoteError::QuoteSignatureInvalid { .. })
             }),
-            ("Fmspc mismatch", |e| {
-                matches!(e, QuoteError::CollateralFmspcMismatch { .. })
+            ("Fmspc mismatch", |e| matches!(e, QuoteError::CollateralFmspcMismatch { .. })),
+            ("TCB status is invalid: Revoked", |e| matches!(e, QuoteError::TcbRevoked { .. })),
+            ("Debug mode is enabled", |e| matches!(e, QuoteError::DebugEnclave { .. })),
+            ("Signature is invalid for tcb_info in quote_collateral", |e| {
+                matches!(e, QuoteError::CollateralSignatureInvalid { .. })
             }),
-            ("TCB status is invalid: Revoked", |e| {
-                matches!(e, QuoteError::TcbRevoked { .. })
-            }),
-            ("Debug mode is enabled", |e| {
-                matches!(e, QuoteError::DebugEnclave { .. })
-            }),
-            (
-                "Signature is invalid for tcb_info in quote_collateral",
-                |e| matches!(e, QuoteError::CollateralSignatureInvalid { .. }),
-            ),
-            ("No matching TCB level found", |e| {
-                matches!(e, QuoteError::VerificationFailed { .. })
-            }),
+            ("No matching TCB level found", |e| matches!(e, QuoteError::VerificationFailed { .. })),
         ];
         for (message, expected) in cases {
             let error = classify_dcap_error(message.to_owned());

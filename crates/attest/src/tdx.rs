@@ -43,18 +43,12 @@ pub fn td_enclave_identity(mr_td: &Measurement, rtmr: &[Measurement; 4]) -> Encl
     for register in rtmr {
         hasher.update_element(register);
     }
-    EnclaveIdentity {
-        mr_enclave: B256::from(hasher.finalize_array::<32>()),
-        mr_signer: B256::ZERO,
-    }
+    EnclaveIdentity { mr_enclave: B256::from(hasher.finalize_array::<32>()), mr_signer: B256::ZERO }
 }
 
 /// The enclave identity of an SGX enclave: its MRENCLAVE and MRSIGNER, unchanged.
 pub fn sgx_enclave_identity(mr_enclave: [u8; 32], mr_signer: [u8; 32]) -> EnclaveIdentity {
-    EnclaveIdentity {
-        mr_enclave: B256::from(mr_enclave),
-        mr_signer: B256::from(mr_signer),
-    }
+    EnclaveIdentity { mr_enclave: B256::from(mr_enclave), mr_signer: B256::from(mr_signer) }
 }
 
 /// Whether an identity has the shape of a ROFL TDX identity (all-zero MRSIGNER).

@@ -9,11 +9,7 @@ pub const SECONDS_PER_DAY: u64 = 86_400;
 /// Days since 1970-01-01 of a proleptic Gregorian date (valid for years ≥ 1970).
 fn days_from_civil(year: u64, month: u64, day: u64) -> u64 {
     // Shift the year to start in March so the leap day is the last day of the year.
-    let (y, m) = if month <= 2 {
-        (year - 1, month + 9)
-    } else {
-        (year, month - 3)
-    };
+    let (y, m) = if month <= 2 { (year - 1, month + 9) } else { (year, month - 3) };
     let era = y / 400;
     let year_of_era = y - era * 400;
     let day_of_year = (153 * m + 2) / 5 + day - 1;
@@ -26,8 +22,7 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
     let z = days + 719_468;
     let era = z / 146_097;
     let day_of_era = z - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let mp = (5 * day_of_year + 2) / 153;
     let day = day_of_year - (153 * mp + 2) / 5 + 1;
@@ -54,23 +49,13 @@ fn parse_digits(digits: &[u8]) -> Option<u64> {
     if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    Some(
-        digits
-            .iter()
-            .fold(0, |acc, d| acc * 10 + u64::from(d - b'0')),
-    )
+    Some(digits.iter().fold(0, |acc, d| acc * 10 + u64::from(d - b'0')))
 }
 
 /// Parses an Intel PCS UTC timestamp into Unix seconds; `None` if it is not one.
 pub fn parse_utc_timestamp(text: &str) -> Option<u64> {
     let b = text.as_bytes();
-    if b.len() < 20
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || b[10] != b'T'
-        || b[13] != b':'
-        || b[16] != b':'
-    {
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
         return None;
     }
     let year = parse_digits(&b[0..4])?;
@@ -126,18 +111,9 @@ mod tests {
     #[test]
     fn known_timestamps_round_trip() {
         assert_eq!(parse_utc_timestamp("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(
-            parse_utc_timestamp("2025-07-01T00:00:00Z"),
-            Some(1_751_328_000)
-        );
-        assert_eq!(
-            parse_utc_timestamp("2025-06-19T10:16:03Z"),
-            Some(1_750_328_163)
-        );
-        assert_eq!(
-            parse_utc_timestamp("2024-02-29T12:00:00.123Z"),
-            Some(1_709_208_000)
-        );
+        assert_eq!(parse_utc_timestamp("2025-07-01T00:00:00Z"), Some(1_751_328_000));
+        assert_eq!(parse_utc_timestamp("2025-06-19T10:16:03Z"), Some(1_750_328_163));
+        assert_eq!(parse_utc_timestamp("2024-02-29T12:00:00.123Z"), Some(1_709_208_000));
         for t in [0, 1_709_208_000, 1_751_328_000, 4_102_444_800] {
             assert_eq!(parse_utc_timestamp(&format_utc_timestamp(t)), Some(t));
         }

@@ -75,22 +75,18 @@ impl TupleHash256 {
     /// Starts a TupleHash256 with customization string `customization` (`S`).
     pub fn new(customization: &[u8]) -> Self {
         let core = CShake256Core::new_with_function_name(TUPLEHASH_FUNCTION_NAME, customization);
-        Self {
-            sponge: CShake256::from_core(core),
-        }
+        Self { sponge: CShake256::from_core(core) }
     }
 
     /// Appends one tuple element: `encode_string(element)`.
     pub fn update_element(&mut self, element: &[u8]) {
-        self.sponge
-            .update(left_encode(bit_length(element)).as_bytes());
+        self.sponge.update(left_encode(bit_length(element)).as_bytes());
         self.sponge.update(element);
     }
 
     /// Finishes with output length `L = 8 * output.len()` bits and fills `output`.
     pub fn finalize_into(mut self, output: &mut [u8]) {
-        self.sponge
-            .update(right_encode(bit_length(output)).as_bytes());
+        self.sponge.update(right_encode(bit_length(output)).as_bytes());
         self.sponge.finalize_xof_into(output);
     }
 

@@ -122,9 +122,7 @@ impl Reason {
             Reason::CollateralFresh { .. } => "collateral_fresh",
             Reason::CollateralIssuedInFuture { .. } => "collateral_issued_in_future",
             Reason::CollateralTooOld { .. } => "collateral_too_old",
-            Reason::TcbEvaluationDataNumberSufficient { .. } => {
-                "tcb_evaluation_data_number_sufficient"
-            }
+            Reason::TcbEvaluationDataNumberSufficient { .. } => "tcb_evaluation_data_number_sufficient",
             Reason::TcbEvaluationDataNumberTooLow { .. } => "tcb_evaluation_data_number_too_low",
             Reason::FmspcAllowed { .. } => "fmspc_allowed",
             Reason::FmspcNotWhitelisted { .. } => "fmspc_not_whitelisted",
@@ -141,11 +139,7 @@ impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Reason::IdentityListed { identity } => {
-                write!(
-                    f,
-                    "its identity {} is listed in the policy's enclaves",
-                    identity_to_base64(identity)
-                )
+                write!(f, "its identity {} is listed in the policy's enclaves", identity_to_base64(identity))
             }
             Reason::IdentityNotListed { identity, listed } => write!(
                 f,
@@ -159,100 +153,60 @@ impl fmt::Display for Reason {
             Reason::TcbStatusAcceptable { status } => {
                 write!(f, "its TCB status {status} is acceptable")
             }
-            Reason::TcbStatusNotAcceptable {
-                status,
-                advisory_ids,
-            } => {
-                write!(
-                    f,
-                    "its TCB status {status} is not UpToDate or SWHardeningNeeded"
-                )?;
+            Reason::TcbStatusNotAcceptable { status, advisory_ids } => {
+                write!(f, "its TCB status {status} is not UpToDate or SWHardeningNeeded")?;
                 if !advisory_ids.is_empty() {
                     write!(f, " (advisories {})", advisory_ids.join(", "))?;
                 }
                 Ok(())
             }
-            Reason::CollateralFresh {
-                oldest_issued_at,
-                max_age_days,
-            } => write!(
+            Reason::CollateralFresh { oldest_issued_at, max_age_days } => write!(
                 f,
                 "its TCB collateral (issued {}) is within the {max_age_days}-day validity period",
                 format_utc_timestamp(*oldest_issued_at)
             ),
-            Reason::CollateralIssuedInFuture {
-                newest_issued_at,
-                now,
-            } => write!(
+            Reason::CollateralIssuedInFuture { newest_issued_at, now } => write!(
                 f,
                 "its TCB collateral is issued {}, after the check time {}",
                 format_utc_timestamp(*newest_issued_at),
                 format_utc_timestamp(*now)
             ),
-            Reason::CollateralTooOld {
-                oldest_issued_at,
-                age_days,
-                max_age_days,
-            } => write!(
+            Reason::CollateralTooOld { oldest_issued_at, age_days, max_age_days } => write!(
                 f,
                 "its TCB collateral (issued {}) is {age_days}+ days old, beyond the policy's {max_age_days}-day validity period",
                 format_utc_timestamp(*oldest_issued_at)
             ),
-            Reason::TcbEvaluationDataNumberSufficient { actual, minimum } => write!(
-                f,
-                "its TCB evaluation data number {actual} meets the minimum {minimum}"
-            ),
-            Reason::TcbEvaluationDataNumberTooLow { actual, minimum } => write!(
-                f,
-                "its TCB evaluation data number {actual} is below the policy minimum {minimum}"
-            ),
-            Reason::FmspcAllowed {
-                fmspc,
-                whitelisted: true,
-            } => {
+            Reason::TcbEvaluationDataNumberSufficient { actual, minimum } => {
+                write!(f, "its TCB evaluation data number {actual} meets the minimum {minimum}")
+            }
+            Reason::TcbEvaluationDataNumberTooLow { actual, minimum } => {
+                write!(f, "its TCB evaluation data number {actual} is below the policy minimum {minimum}")
+            }
+            Reason::FmspcAllowed { fmspc, whitelisted: true } => {
                 write!(f, "its FMSPC {fmspc} is whitelisted")
             }
-            Reason::FmspcAllowed {
-                fmspc,
-                whitelisted: false,
-            } => {
+            Reason::FmspcAllowed { fmspc, whitelisted: false } => {
                 write!(f, "its FMSPC {fmspc} is not blacklisted")
             }
             Reason::FmspcNotWhitelisted { fmspc } => {
-                write!(
-                    f,
-                    "its FMSPC {fmspc} is not on the policy's FMSPC whitelist"
-                )
+                write!(f, "its FMSPC {fmspc} is not on the policy's FMSPC whitelist")
             }
             Reason::FmspcBlacklisted { fmspc } => {
                 write!(f, "its FMSPC {fmspc} is on the policy's FMSPC blacklist")
             }
             Reason::TdxAllowed => f.write_str("the policy accepts TDX quotes"),
-            Reason::TdxNotAllowed => {
-                f.write_str("the policy does not accept TDX quotes (no pcs.tdx)")
-            }
-            Reason::TdxModuleAllowed {
-                mr_signer_seam,
-                any_intel: true,
-                ..
-            } => write!(
+            Reason::TdxNotAllowed => f.write_str("the policy does not accept TDX quotes (no pcs.tdx)"),
+            Reason::TdxModuleAllowed { mr_signer_seam, any_intel: true, .. } => write!(
                 f,
                 "its TDX module is Intel-signed (MRSIGNER_SEAM {}) and the policy allows any Intel module",
                 hex::encode(mr_signer_seam)
             ),
-            Reason::TdxModuleAllowed {
-                mr_seam,
-                any_intel: false,
-                ..
-            } => write!(
+            Reason::TdxModuleAllowed { mr_seam, any_intel: false, .. } => write!(
                 f,
                 "its TDX module (MR_SEAM {}) is on the policy's TDX module list",
                 hex::encode(mr_seam)
             ),
-            Reason::TdxModuleNotAllowed {
-                mr_seam,
-                mr_signer_seam,
-            } => write!(
+            Reason::TdxModuleNotAllowed { mr_seam, mr_signer_seam } => write!(
                 f,
                 "its TDX module (MR_SEAM {}, MRSIGNER_SEAM {}) is not allowed by the policy",
                 hex::encode(mr_seam),
@@ -292,11 +246,7 @@ impl Verdict {
         } else {
             self.violations().map(ToString::to_string).collect()
         };
-        let verb = if self.allowed {
-            "is allowed"
-        } else {
-            "is not allowed"
-        };
+        let verb = if self.allowed { "is allowed" } else { "is not allowed" };
         format!("{subject} {verb}, because {}.", because.join("; "))
     }
 }
@@ -314,14 +264,9 @@ fn tcb_status_acceptable(status: TcbStatus) -> bool {
 
 fn check_tcb(quote: &VerifiedQuote, pcs: &PcsQuotePolicy, now: u64, reasons: &mut Vec<Reason>) {
     reasons.push(if tcb_status_acceptable(quote.tcb_status) {
-        Reason::TcbStatusAcceptable {
-            status: quote.tcb_status,
-        }
+        Reason::TcbStatusAcceptable { status: quote.tcb_status }
     } else {
-        Reason::TcbStatusNotAcceptable {
-            status: quote.tcb_status,
-            advisory_ids: quote.advisory_ids.clone(),
-        }
+        Reason::TcbStatusNotAcceptable { status: quote.tcb_status, advisory_ids: quote.advisory_ids.clone() }
     });
 
     let oldest_issued_at = quote.tcb_info_issued_at.min(quote.qe_identity_issued_at);
@@ -329,10 +274,7 @@ fn check_tcb(quote: &VerifiedQuote, pcs: &PcsQuotePolicy, now: u64, reasons: &mu
     let max_age_days = pcs.tcb_validity_period;
     let max_age_seconds = u64::from(max_age_days) * SECONDS_PER_DAY;
     reasons.push(if newest_issued_at > now {
-        Reason::CollateralIssuedInFuture {
-            newest_issued_at,
-            now,
-        }
+        Reason::CollateralIssuedInFuture { newest_issued_at, now }
     } else if now - oldest_issued_at > max_age_seconds {
         Reason::CollateralTooOld {
             oldest_issued_at,
@@ -340,10 +282,7 @@ fn check_tcb(quote: &VerifiedQuote, pcs: &PcsQuotePolicy, now: u64, reasons: &mu
             max_age_days,
         }
     } else {
-        Reason::CollateralFresh {
-            oldest_issued_at,
-            max_age_days,
-        }
+        Reason::CollateralFresh { oldest_issued_at, max_age_days }
     });
 
     let actual = quote.tcb_evaluation_data_number;
@@ -357,15 +296,10 @@ fn check_tcb(quote: &VerifiedQuote, pcs: &PcsQuotePolicy, now: u64, reasons: &mu
 
 fn check_fmspc(quote: &VerifiedQuote, pcs: &PcsQuotePolicy, reasons: &mut Vec<Reason>) {
     let fmspc = quote.fmspc.clone();
-    let listed = |list: &[String]| {
-        list.iter()
-            .any(|entry| entry.trim().eq_ignore_ascii_case(&fmspc))
-    };
+    let listed = |list: &[String]| list.iter().any(|entry| entry.trim().eq_ignore_ascii_case(&fmspc));
     let whitelisted = listed(&pcs.fmspc_whitelist);
     if !pcs.fmspc_whitelist.is_empty() && !whitelisted {
-        reasons.push(Reason::FmspcNotWhitelisted {
-            fmspc: fmspc.clone(),
-        });
+        reasons.push(Reason::FmspcNotWhitelisted { fmspc: fmspc.clone() });
     }
     if listed(&pcs.fmspc_blacklist) {
         reasons.push(Reason::FmspcBlacklisted { fmspc });
@@ -383,22 +317,13 @@ fn check_tdx(report: &TdxReport, pcs: &PcsQuotePolicy, reasons: &mut Vec<Reason>
     let mr_seam = report.mr_seam;
     let mr_signer_seam = report.mr_signer_seam;
     let listed = tdx_policy.allowed_tdx_modules.iter().any(|module| {
-        module.mr_seam.is_none_or(|allowed| allowed == mr_seam)
-            && module.mr_signer_seam == mr_signer_seam
+        module.mr_seam.is_none_or(|allowed| allowed == mr_seam) && module.mr_signer_seam == mr_signer_seam
     });
-    let any_intel =
-        tdx_policy.allowed_tdx_modules.is_empty() && mr_signer_seam == Measurement48::ZERO;
+    let any_intel = tdx_policy.allowed_tdx_modules.is_empty() && mr_signer_seam == Measurement48::ZERO;
     reasons.push(if listed || any_intel {
-        Reason::TdxModuleAllowed {
-            mr_seam,
-            mr_signer_seam,
-            any_intel: !listed,
-        }
+        Reason::TdxModuleAllowed { mr_seam, mr_signer_seam, any_intel: !listed }
     } else {
-        Reason::TdxModuleNotAllowed {
-            mr_seam,
-            mr_signer_seam,
-        }
+        Reason::TdxModuleNotAllowed { mr_seam, mr_signer_seam }
     });
 }
 
@@ -406,14 +331,9 @@ fn check_tdx(report: &TdxReport, pcs: &PcsQuotePolicy, reasons: &mut Vec<Reason>
 pub fn check_against_policy(quote: &VerifiedQuote, policy: &AppAuthPolicy, now: u64) -> Verdict {
     let mut reasons = Vec::new();
     reasons.push(if policy.enclaves.contains(&quote.identity) {
-        Reason::IdentityListed {
-            identity: quote.identity,
-        }
+        Reason::IdentityListed { identity: quote.identity }
     } else {
-        Reason::IdentityNotListed {
-            identity: quote.identity,
-            listed: policy.enclaves.len(),
-        }
+        Reason::IdentityNotListed { identity: quote.identity, listed: policy.enclaves.len() }
     });
 
     match &policy.quotes.pcs {

@@ -57,10 +57,7 @@ fn write_zip(path: &Path, entries: &[(&str, &[u8])]) {
 
 fn bundle_with_manifest(dir: &Path, manifest: &[u8]) -> PathBuf {
     let path = dir.join("app.orc");
-    write_zip(
-        &path,
-        &[(MANIFEST_PATH, manifest), ("ovmf.tdx.fd", b"firmware")],
-    );
+    write_zip(&path, &[(MANIFEST_PATH, manifest), ("ovmf.tdx.fd", b"firmware")]);
     path
 }
 
@@ -84,30 +81,17 @@ fn valid_bundle_lists_both_tdx_identities() {
 
     let identities = bundle.identities();
     assert_eq!(identities.len(), 2);
-    for (identity, (hypervisor, byte)) in identities
-        .iter()
-        .zip([("qemu/v0", 0xa0), ("qemu/v1", 0xa1)])
-    {
+    for (identity, (hypervisor, byte)) in identities.iter().zip([("qemu/v0", 0xa0), ("qemu/v1", 0xa1)]) {
         assert_eq!(identity.component, "rofl.my-rofl-app");
         assert_eq!(identity.hypervisor.as_deref(), Some(hypervisor));
         assert_eq!(identity.identity.mr_enclave.0, [byte; 32]);
-        assert_eq!(
-            identity.identity.mr_signer.0, [0; 32],
-            "TDX identities have a zero MRSIGNER"
-        );
+        assert_eq!(identity.identity.mr_signer.0, [0; 32], "TDX identities have a zero MRSIGNER");
         assert!(roflgov_attest::tdx::is_tdx_identity(&identity.identity));
     }
 
     let manifest = &bundle.manifest;
     assert_eq!(manifest.name.as_deref(), Some("my-rofl-app"));
-    assert_eq!(
-        manifest.components[0].version,
-        Some(Version {
-            major: 0,
-            minor: 5,
-            patch: 2
-        })
-    );
+    assert_eq!(manifest.components[0].version, Some(Version { major: 0, minor: 5, patch: 2 }));
     assert_eq!(manifest.digests.len(), 2);
 
     let file_hash = Sha256::digest(std::fs::read(&path).unwrap());
@@ -137,10 +121,7 @@ fn truncated_zip_is_not_a_zip() {
     let bytes = std::fs::read(&path).unwrap();
     for len in [0, 10, bytes.len() / 2, bytes.len() - 10] {
         let result = OrcBundle::from_reader(Cursor::new(bytes[..len].to_vec()));
-        assert!(
-            matches!(result, Err(OrcError::NotAZip { .. })),
-            "len {len}: {result:?}"
-        );
+        assert!(matches!(result, Err(OrcError::NotAZip { .. })), "len {len}: {result:?}");
     }
 }
 
@@ -149,18 +130,13 @@ fn missing_manifest_is_reported() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("no-manifest.orc");
     write_zip(&path, &[("META-INF/OTHER", b"{}"), ("app", b"x")]);
-    assert!(matches!(
-        OrcBundle::open(&path),
-        Err(OrcError::MissingManifest)
-    ));
+    assert!(matches!(OrcBundle::open(&path), Err(OrcError::MissingManifest)));
 }
 
 #[test]
 fn missing_file_is_an_io_error_with_the_path() {
     let error = OrcBundle::open("/nonexistent/app.orc").unwrap_err();
-    assert!(
-        matches!(&error, OrcError::Io { path, .. } if path == Path::new("/nonexistent/app.orc"))
-    );
+    assert!(matches!(&error, OrcError::Io { path, .. } if path == Path::new("/nonexistent/app.orc")));
 }
 
 #[test]
@@ -171,10 +147,7 @@ fn oversized_manifest_is_refused() {
     let path = bundle_with_manifest(dir.path(), &huge);
     assert!(std::fs::metadata(&path).unwrap().len() < 10_000);
     let error = OrcBundle::open(&path).unwrap_err();
-    assert!(
-        matches!(error, OrcError::ManifestTooLarge { .. }),
-        "{error}"
-    );
+    assert!(matches!(error, OrcError::ManifestTooLarge { .. }), "{error}");
 }
 
 #[test]
@@ -207,58 +180,32 @@ fn non_utf8_manifest_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = bundle_with_manifest(dir.path(), b"{\"name\": \"caf\xe9\"}");
     let error = OrcBundle::open(&path).unwrap_err();
-    assert!(
-        matches!(error, OrcError::ManifestNotUtf8 { valid_up_to: 13 }),
-        "{error}"
-    );
+    assert!(matches!(error, OrcError::ManifestNotUtf8 { valid_up_to: 13 }), "{error}");
 }
 
 #[test]
 fn bad_json_is_refused() {
     for text in ["", "{", "{\"id\": }", "not json", "{} trailing"] {
         let result = open_manifest(text);
-        assert!(
-            matches!(result, Err(OrcError::ManifestJson { .. })),
-            "{text:?}: {result:?}"
-        );
+        assert!(matches!(result, Err(OrcError::ManifestJson { .. })), "{text:?}: {result:?}");
     }
 }
 
 #[test]
 fn wrong_field_types_name_the_field() {
     let cases: &[(serde_json::Value, &str, &str)] = &[
-        (
-            serde_json::json!([]),
-            "(top level)",
-            "must be an object, found an array",
-        ),
+        (serde_json::json!([]), "(top level)", "must be an object, found an array"),
         (serde_json::json!({}), "id", "is missing"),
-        (
-            serde_json::json!({"id": 5}),
-            "id",
-            "must be a hex string, found a number",
-        ),
-        (
-            serde_json::json!({"id": "abcd"}),
-            "id",
-            "must be 32 bytes, got 2",
-        ),
+        (serde_json::json!({"id": 5}), "id", "must be a hex string, found a number"),
+        (serde_json::json!({"id": "abcd"}), "id", "must be 32 bytes, got 2"),
         (serde_json::json!({"id": "zz"}), "id", "is not valid hex"),
-        (
-            serde_json::json!({"id": "00".repeat(32), "name": 7}),
-            "name",
-            "must be a string, found a number",
-        ),
+        (serde_json::json!({"id": "00".repeat(32), "name": 7}), "name", "must be a string, found a number"),
         (
             serde_json::json!({"id": "00".repeat(32), "components": {}}),
             "components",
             "must be an array, found an object",
         ),
-        (
-            serde_json::json!({"id": "00".repeat(32), "components": [{}]}),
-            "components[0].kind",
-            "is missing",
-        ),
+        (serde_json::json!({"id": "00".repeat(32), "components": [{}]}), "components[0].kind", "is missing"),
         (
             serde_json::json!({"id": "00".repeat(32), "components": [{"kind": "rofl", "version": {"major": "1"}}]}),
             "components[0].version.major",
@@ -308,15 +255,9 @@ fn wrong_field_types_name_the_field() {
     for (manifest, expected_field, expected_problem) in cases {
         let (field, problem) = field_error(open_manifest(&manifest.to_string()));
         assert_eq!(&field, expected_field, "{manifest}");
-        assert!(
-            problem.starts_with(expected_problem),
-            "{manifest}: {problem}"
-        );
+        assert!(problem.starts_with(expected_problem), "{manifest}: {problem}");
     }
 
     let error = open_manifest(r#"{"id": 5}"#).unwrap_err();
-    assert_eq!(
-        error.to_string(),
-        "META-INF/MANIFEST.MF: field `id` must be a hex string, found a number"
-    );
+    assert_eq!(error.to_string(), "META-INF/MANIFEST.MF: field `id` must be a hex string, found a number");
 }

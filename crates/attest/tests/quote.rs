@@ -14,9 +14,7 @@ use tiny_keccak::{Hasher, TupleHash};
 const NOW: u64 = 1_751_328_000;
 
 fn testdata(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata")
-        .join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata").join(name)
 }
 
 fn read(name: &str) -> Vec<u8> {
@@ -71,19 +69,10 @@ fn tdx_sample_quote_verifies_with_its_collateral() {
 
     let tdx = verified.tdx.as_ref().unwrap();
     assert_eq!(tdx.mr_seam.as_slice(), &raw[MR_SEAM..MR_SEAM + 48]);
-    assert_eq!(
-        tdx.mr_signer_seam.as_slice(),
-        &raw[MR_SIGNER_SEAM..MR_SIGNER_SEAM + 48]
-    );
-    assert!(
-        tdx.mr_signer_seam.iter().all(|&b| b == 0),
-        "Intel-signed TDX module"
-    );
+    assert_eq!(tdx.mr_signer_seam.as_slice(), &raw[MR_SIGNER_SEAM..MR_SIGNER_SEAM + 48]);
+    assert!(tdx.mr_signer_seam.iter().all(|&b| b == 0), "Intel-signed TDX module");
     assert_eq!(tdx.mr_td.as_slice(), &raw[MR_TD..MR_TD + 48]);
-    assert_eq!(
-        verified.report_data.as_slice(),
-        &raw[REPORT_DATA..REPORT_DATA + 64]
-    );
+    assert_eq!(verified.report_data.as_slice(), &raw[REPORT_DATA..REPORT_DATA + 64]);
 }
 
 #[test]
@@ -96,15 +85,11 @@ fn tdx_identity_of_real_quote_matches_independent_computation() {
     assert_eq!(verified.identity.mr_signer, B256::ZERO);
     // Pinned, so that a silent change in either computation shows up.
     assert_eq!(hex::encode(expected), PINNED_TDX_SAMPLE_MR_ENCLAVE);
-    assert!(
-        identity_to_base64(&verified.identity)
-            .ends_with("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==")
-    );
+    assert!(identity_to_base64(&verified.identity).ends_with("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="));
 }
 
 /// ROFL TDX identity (mr_enclave) of dcap-qvl's `sample/tdx_quote`.
-const PINNED_TDX_SAMPLE_MR_ENCLAVE: &str =
-    "771ba27822062a2c117d6829e7e114a24be2d3bdd0c6ba8c35af27047cf4a17c";
+const PINNED_TDX_SAMPLE_MR_ENCLAVE: &str = "771ba27822062a2c117d6829e7e114a24be2d3bdd0c6ba8c35af27047cf4a17c";
 
 #[test]
 fn sgx_sample_quote_verifies_with_its_collateral() {
@@ -112,32 +97,17 @@ fn sgx_sample_quote_verifies_with_its_collateral() {
     let verified = verify_quote(&raw, &sgx_collateral(), NOW).unwrap();
 
     assert_eq!(verified.platform, Platform::Sgx);
-    assert_eq!(
-        verified.tcb_status,
-        TcbStatus::ConfigurationAndSWHardeningNeeded
-    );
+    assert_eq!(verified.tcb_status, TcbStatus::ConfigurationAndSWHardeningNeeded);
     assert_eq!(verified.advisory_ids, ["INTEL-SA-00289", "INTEL-SA-00615"]);
     assert_eq!(verified.fmspc, "00A067110000");
     assert_eq!(verified.tcb_evaluation_data_number, 17);
     assert!(verified.tdx.is_none());
 
     let sgx = verified.sgx.as_ref().unwrap();
-    assert_eq!(
-        sgx.mr_enclave.as_slice(),
-        &raw[SGX_MR_ENCLAVE..SGX_MR_ENCLAVE + 32]
-    );
-    assert_eq!(
-        sgx.mr_signer.as_slice(),
-        &raw[SGX_MR_SIGNER..SGX_MR_SIGNER + 32]
-    );
-    assert_eq!(
-        verified.identity.mr_enclave.as_slice(),
-        &raw[SGX_MR_ENCLAVE..SGX_MR_ENCLAVE + 32]
-    );
-    assert_eq!(
-        verified.identity.mr_signer.as_slice(),
-        &raw[SGX_MR_SIGNER..SGX_MR_SIGNER + 32]
-    );
+    assert_eq!(sgx.mr_enclave.as_slice(), &raw[SGX_MR_ENCLAVE..SGX_MR_ENCLAVE + 32]);
+    assert_eq!(sgx.mr_signer.as_slice(), &raw[SGX_MR_SIGNER..SGX_MR_SIGNER + 32]);
+    assert_eq!(verified.identity.mr_enclave.as_slice(), &raw[SGX_MR_ENCLAVE..SGX_MR_ENCLAVE + 32]);
+    assert_eq!(verified.identity.mr_signer.as_slice(), &raw[SGX_MR_SIGNER..SGX_MR_SIGNER + 32]);
 }
 
 #[test]
@@ -166,10 +136,7 @@ fn framing_of_the_samples() {
     assert_eq!(framing.total_len, 4936);
     assert!(raw[framing.total_len..].iter().all(|&b| b == 0));
     let exact = verify_quote(&raw[..framing.total_len], &tdx_collateral(), NOW).unwrap();
-    assert_eq!(
-        exact.identity,
-        verify_quote(&raw, &tdx_collateral(), NOW).unwrap().identity
-    );
+    assert_eq!(exact.identity, verify_quote(&raw, &tdx_collateral(), NOW).unwrap().identity);
 }
 
 #[test]
@@ -193,26 +160,17 @@ fn garbage_quotes_are_rejected_without_panic() {
     // Unknown TEE type.
     let mut raw = read("tdx_quote");
     raw[4] = 0x42;
-    assert!(matches!(
-        verify_quote(&raw, &tdx_collateral(), NOW),
-        Err(QuoteError::UnsupportedTeeType(0x42))
-    ));
+    assert!(matches!(verify_quote(&raw, &tdx_collateral(), NOW), Err(QuoteError::UnsupportedTeeType(0x42))));
 
     // Unknown quote version.
     let mut raw = read("tdx_quote");
     raw[0] = 9;
-    assert!(matches!(
-        verify_quote(&raw, &tdx_collateral(), NOW),
-        Err(QuoteError::QuoteUnparsable { .. })
-    ));
+    assert!(matches!(verify_quote(&raw, &tdx_collateral(), NOW), Err(QuoteError::QuoteUnparsable { .. })));
 
     // A huge signature-data length.
     let mut raw = read("sgx_quote");
     raw[432..436].copy_from_slice(&u32::MAX.to_le_bytes());
-    assert!(matches!(
-        verify_quote(&raw, &sgx_collateral(), NOW),
-        Err(QuoteError::QuoteTruncated { .. })
-    ));
+    assert!(matches!(verify_quote(&raw, &sgx_collateral(), NOW), Err(QuoteError::QuoteTruncated { .. })));
 
     // Every single-byte prefix of a junk buffer.
     let junk: Vec<u8> = (0..700u32).map(|i| (i * 7919 % 251) as u8).collect();
@@ -226,10 +184,7 @@ fn tampered_tdx_quote_fails_the_signature_check() {
     let mut raw = read("tdx_quote");
     raw[MR_TD] ^= 0x01;
     let error = verify_quote(&raw, &tdx_collateral(), NOW).unwrap_err();
-    assert!(
-        matches!(error, QuoteError::QuoteSignatureInvalid { .. }),
-        "{error}"
-    );
+    assert!(matches!(error, QuoteError::QuoteSignatureInvalid { .. }), "{error}");
 }
 
 #[test]
@@ -237,10 +192,7 @@ fn tampered_sgx_quote_fails_the_signature_check() {
     let mut raw = read("sgx_quote");
     raw[SGX_REPORT_DATA] ^= 0x80;
     let error = verify_quote(&raw, &sgx_collateral(), NOW).unwrap_err();
-    assert!(
-        matches!(error, QuoteError::QuoteSignatureInvalid { .. }),
-        "{error}"
-    );
+    assert!(matches!(error, QuoteError::QuoteSignatureInvalid { .. }), "{error}");
 }
 
 #[test]
@@ -258,10 +210,7 @@ fn verification_before_the_collateral_window_fails() {
 #[test]
 fn verification_after_the_collateral_window_fails() {
     let error = verify_quote(&read("sgx_quote"), &sgx_collateral(), 1_800_000_000).unwrap_err();
-    assert!(
-        matches!(error, QuoteError::CollateralExpired { .. }),
-        "{error}"
-    );
+    assert!(matches!(error, QuoteError::CollateralExpired { .. }), "{error}");
     assert!(error.to_string().contains("2027-01-15"), "{error}");
 }
 
@@ -275,25 +224,13 @@ fn sgx_collateral_with_tdx_quote_is_a_platform_mismatch() {
         }
         other => panic!("expected CollateralPlatformMismatch, got {other}"),
     }
-    assert_eq!(
-        error.to_string(),
-        "collateral is for SGX, but the quote is a TDX quote"
-    );
+    assert_eq!(error.to_string(), "collateral is for SGX, but the quote is a TDX quote");
 }
 
 #[test]
 fn tdx_collateral_with_sgx_quote_is_a_platform_mismatch() {
     let error = verify_quote(&read("sgx_quote"), &tdx_collateral(), NOW).unwrap_err();
-    assert!(
-        matches!(
-            error,
-            QuoteError::CollateralPlatformMismatch {
-                quote: Platform::Sgx,
-                ..
-            }
-        ),
-        "{error}"
-    );
+    assert!(matches!(error, QuoteError::CollateralPlatformMismatch { quote: Platform::Sgx, .. }), "{error}");
 }
 
 #[test]
@@ -301,64 +238,35 @@ fn truncated_collateral_file_is_reported_as_truncated() {
     let json = read("tdx_quote_collateral.json");
     for len in [0, 1, 100, json.len() / 2, json.len() - 2] {
         let error = Collateral::from_json(&json[..len]).unwrap_err();
-        assert!(
-            matches!(error, QuoteError::CollateralTruncated { .. }),
-            "len {len}: {error}"
-        );
+        assert!(matches!(error, QuoteError::CollateralTruncated { .. }), "len {len}: {error}");
     }
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cut.json");
     std::fs::write(&path, &json[..json.len() / 3]).unwrap();
     let error = Collateral::from_file(&path).unwrap_err();
-    assert!(
-        matches!(error, QuoteError::CollateralTruncated { .. }),
-        "{error}"
-    );
+    assert!(matches!(error, QuoteError::CollateralTruncated { .. }), "{error}");
 }
 
 #[test]
 fn malformed_collateral_is_rejected_with_the_field() {
-    assert!(matches!(
-        Collateral::from_json(b"[1, 2, 3]"),
-        Err(QuoteError::CollateralUnparsable { .. })
-    ));
+    assert!(matches!(Collateral::from_json(b"[1, 2, 3]"), Err(QuoteError::CollateralUnparsable { .. })));
     assert!(matches!(
         Collateral::from_json(b"{\"tcb_info\": 5}"),
         Err(QuoteError::CollateralUnparsable { .. })
     ));
 
-    let mut value: serde_json::Value =
-        serde_json::from_slice(&read("tdx_quote_collateral.json")).unwrap();
+    let mut value: serde_json::Value = serde_json::from_slice(&read("tdx_quote_collateral.json")).unwrap();
     value["tcb_info"] = serde_json::Value::String("{not json".into());
     let error = Collateral::from_json(value.to_string().as_bytes()).unwrap_err();
-    assert!(
-        matches!(
-            error,
-            QuoteError::CollateralFieldInvalid {
-                field: "tcb_info",
-                ..
-            }
-        ),
-        "{error}"
-    );
+    assert!(matches!(error, QuoteError::CollateralFieldInvalid { field: "tcb_info", .. }), "{error}");
 
-    let mut value: serde_json::Value =
-        serde_json::from_slice(&read("tdx_quote_collateral.json")).unwrap();
-    let tcb_info = value["tcb_info"]
-        .as_str()
-        .unwrap()
-        .replace("2025-06-19T10:16:03Z", "yesterday");
+    let mut value: serde_json::Value = serde_json::from_slice(&read("tdx_quote_collateral.json")).unwrap();
+    let tcb_info = value["tcb_info"].as_str().unwrap().replace("2025-06-19T10:16:03Z", "yesterday");
     value["tcb_info"] = serde_json::Value::String(tcb_info);
     let error = Collateral::from_json(value.to_string().as_bytes()).unwrap_err();
     assert!(
-        matches!(
-            error,
-            QuoteError::CollateralFieldInvalid {
-                field: "tcb_info.issueDate",
-                ..
-            }
-        ),
+        matches!(error, QuoteError::CollateralFieldInvalid { field: "tcb_info.issueDate", .. }),
         "{error}"
     );
 }
@@ -366,26 +274,18 @@ fn malformed_collateral_is_rejected_with_the_field() {
 #[test]
 fn collateral_with_an_edited_tcb_info_fails_its_signature() {
     // Raise the TCB evaluation data number: the JSON still parses, Intel's signature does not.
-    let mut value: serde_json::Value =
-        serde_json::from_slice(&read("tdx_quote_collateral.json")).unwrap();
-    let tcb_info = value["tcb_info"].as_str().unwrap().replace(
-        "\"tcbEvaluationDataNumber\":17",
-        "\"tcbEvaluationDataNumber\":99",
-    );
-    assert_ne!(
-        value["tcb_info"].as_str().unwrap(),
-        tcb_info,
-        "fixture layout changed"
-    );
+    let mut value: serde_json::Value = serde_json::from_slice(&read("tdx_quote_collateral.json")).unwrap();
+    let tcb_info = value["tcb_info"]
+        .as_str()
+        .unwrap()
+        .replace("\"tcbEvaluationDataNumber\":17", "\"tcbEvaluationDataNumber\":99");
+    assert_ne!(value["tcb_info"].as_str().unwrap(), tcb_info, "fixture layout changed");
     value["tcb_info"] = serde_json::Value::String(tcb_info);
     let collateral = Collateral::from_json(value.to_string().as_bytes()).unwrap();
     assert_eq!(collateral.tcb_info().tcb_evaluation_data_number, 99);
 
     let error = verify_quote(&read("tdx_quote"), &collateral, NOW).unwrap_err();
-    assert!(
-        matches!(error, QuoteError::CollateralSignatureInvalid { .. }),
-        "{error}"
-    );
+    assert!(matches!(error, QuoteError::CollateralSignatureInvalid { .. }), "{error}");
 }
 
 #[test]

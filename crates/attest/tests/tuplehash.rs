@@ -48,18 +48,12 @@ fn nist_tuplehash256_samples(
 
     let mut theirs = [0u8; 64];
     independent_tuple_hash256(customization.as_bytes(), elements, &mut theirs);
-    assert_eq!(
-        hex::encode(theirs),
-        expected_hex,
-        "tiny-keccak disagrees with NIST?"
-    );
+    assert_eq!(hex::encode(theirs), expected_hex, "tiny-keccak disagrees with NIST?");
 }
 
 /// Deterministic pseudo-random bytes (no RNG dependency needed).
 fn pattern(len: usize, seed: u8) -> Vec<u8> {
-    (0..len)
-        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
-        .collect()
+    (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
 }
 
 #[test]
@@ -69,15 +63,10 @@ fn matches_tiny_keccak_across_rate_boundaries() {
     assert!(long_customization.len() > 136);
     for element_len in [0, 1, 47, 48, 135, 136, 137, 272, 1000] {
         for element_count in [0, 1, 3] {
-            for customization in [
-                "",
-                "oasis-core/tdx: TD enclave identity",
-                long_customization,
-            ] {
+            for customization in ["", "oasis-core/tdx: TD enclave identity", long_customization] {
                 for output_len in [1, 32, 64, 200] {
-                    let owned: Vec<Vec<u8>> = (0..element_count)
-                        .map(|i| pattern(element_len + i, i as u8))
-                        .collect();
+                    let owned: Vec<Vec<u8>> =
+                        (0..element_count).map(|i| pattern(element_len + i, i as u8)).collect();
                     let elements: Vec<&[u8]> = owned.iter().map(Vec::as_slice).collect();
 
                     let mut ours = vec![0u8; output_len];
@@ -124,8 +113,5 @@ fn td_identity_matches_independent_tuplehash() {
     // Each register matters.
     let mut changed = rtmr;
     changed[3][47] ^= 1;
-    assert_ne!(
-        td_enclave_identity(&mr_td, &changed).mr_enclave,
-        identity.mr_enclave
-    );
+    assert_ne!(td_enclave_identity(&mr_td, &changed).mr_enclave, identity.mr_enclave);
 }

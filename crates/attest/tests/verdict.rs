@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use roflgov_attest::{
-    Collateral, Reason, TcbStatus, VerifiedQuote, check_against_policy, explain,
-    identity_to_base64, verify_quote,
+    Collateral, Reason, TcbStatus, VerifiedQuote, check_against_policy, explain, identity_to_base64,
+    verify_quote,
 };
 use roflgov_types::{
     AppAuthPolicy, EnclaveIdentity, Measurement48, PcsQuotePolicy, TdxModulePolicy, TdxQuotePolicy,
@@ -14,9 +14,7 @@ const NOW: u64 = 1_751_328_000; // 2025-07-01T00:00:00Z
 const DAY: u64 = 86_400;
 
 fn testdata(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata")
-        .join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata").join(name)
 }
 
 fn verified(quote: &str, collateral: &str) -> VerifiedQuote {
@@ -37,12 +35,7 @@ fn sgx_quote() -> VerifiedQuote {
 fn policy_allowing(identity: EnclaveIdentity) -> AppAuthPolicy {
     let mut policy = AppAuthPolicy::default();
     policy.enclaves = vec![identity];
-    policy
-        .quotes
-        .pcs
-        .as_mut()
-        .unwrap()
-        .min_tcb_evaluation_data_number = 17;
+    policy.quotes.pcs.as_mut().unwrap().min_tcb_evaluation_data_number = 17;
     policy
 }
 
@@ -51,10 +44,7 @@ fn pcs(policy: &mut AppAuthPolicy) -> &mut PcsQuotePolicy {
 }
 
 fn codes(reasons: impl IntoIterator<Item = impl std::borrow::Borrow<Reason>>) -> Vec<&'static str> {
-    reasons
-        .into_iter()
-        .map(|reason| reason.borrow().code())
-        .collect()
+    reasons.into_iter().map(|reason| reason.borrow().code()).collect()
 }
 
 #[test]
@@ -90,23 +80,10 @@ fn default_policy_refuses_the_sample_and_says_why() {
     let quote = tdx_quote();
     let verdict = check_against_policy(&quote, &AppAuthPolicy::default(), NOW);
     assert!(!verdict.allowed);
-    assert_eq!(
-        codes(verdict.violations()),
-        ["identity_not_listed", "tcb_evaluation_data_number_too_low"]
-    );
-    assert!(
-        verdict
-            .reasons
-            .contains(&Reason::TcbEvaluationDataNumberTooLow {
-                actual: 17,
-                minimum: 18
-            })
-    );
+    assert_eq!(codes(verdict.violations()), ["identity_not_listed", "tcb_evaluation_data_number_too_low"]);
+    assert!(verdict.reasons.contains(&Reason::TcbEvaluationDataNumberTooLow { actual: 17, minimum: 18 }));
     let sentence = explain(&quote, &AppAuthPolicy::default());
-    assert!(
-        sentence.contains("is not allowed, because its identity"),
-        "{sentence}"
-    );
+    assert!(sentence.contains("is not allowed, because its identity"), "{sentence}");
     assert!(
         sentence.contains("its TCB evaluation data number 17 is below the policy minimum 18"),
         "{sentence}"
@@ -130,10 +107,7 @@ fn missing_or_disabled_pcs_policy_refuses() {
     let mut policy = policy_allowing(quote.identity);
     policy.quotes.pcs = None;
     let verdict = check_against_policy(&quote, &policy, NOW);
-    assert_eq!(
-        codes(&verdict.reasons),
-        ["identity_listed", "pcs_policy_missing"]
-    );
+    assert_eq!(codes(&verdict.reasons), ["identity_listed", "pcs_policy_missing"]);
     assert!(!verdict.allowed);
 
     let mut policy = policy_allowing(quote.identity);
@@ -150,17 +124,12 @@ fn tcb_validity_period_is_enforced() {
     let verdict = check_against_policy(&quote, &policy, NOW);
     assert_eq!(codes(verdict.violations()), ["collateral_too_old"]);
     assert!(
-        verdict
-            .sentence()
-            .contains("is 11+ days old, beyond the policy's 10-day validity period"),
+        verdict.sentence().contains("is 11+ days old, beyond the policy's 10-day validity period"),
         "{verdict}"
     );
 
     pcs(&mut policy).tcb_validity_period = 11;
-    assert_eq!(
-        codes(check_against_policy(&quote, &policy, NOW).violations()),
-        ["collateral_too_old"]
-    );
+    assert_eq!(codes(check_against_policy(&quote, &policy, NOW).violations()), ["collateral_too_old"]);
     pcs(&mut policy).tcb_validity_period = 12;
     assert!(check_against_policy(&quote, &policy, NOW).allowed);
 
@@ -181,10 +150,9 @@ fn fmspc_lists_are_case_insensitive() {
     pcs(&mut policy).fmspc_whitelist = vec!["00a067110000".into(), "b0c06f000000".into()];
     let verdict = check_against_policy(&quote, &policy, NOW);
     assert!(verdict.allowed, "{verdict}");
-    assert!(verdict.reasons.contains(&Reason::FmspcAllowed {
-        fmspc: "B0C06F000000".into(),
-        whitelisted: true
-    }));
+    assert!(
+        verdict.reasons.contains(&Reason::FmspcAllowed { fmspc: "B0C06F000000".into(), whitelisted: true })
+    );
 
     pcs(&mut policy).fmspc_whitelist = vec!["00A067110000".into()];
     let verdict = check_against_policy(&quote, &policy, NOW);
@@ -212,9 +180,7 @@ fn tdx_module_allow_list() {
     let tdx = quote.tdx.clone().unwrap();
     let with_modules = |modules: Vec<TdxModulePolicy>| {
         let mut policy = policy_allowing(quote.identity);
-        pcs(&mut policy).tdx = Some(TdxQuotePolicy {
-            allowed_tdx_modules: modules,
-        });
+        pcs(&mut policy).tdx = Some(TdxQuotePolicy { allowed_tdx_modules: modules });
         check_against_policy(&quote, &policy, NOW)
     };
 
@@ -224,19 +190,10 @@ fn tdx_module_allow_list() {
         mr_signer_seam: tdx.mr_signer_seam,
     }]);
     assert!(verdict.allowed, "{verdict}");
-    assert!(verdict.reasons.iter().any(|r| matches!(
-        r,
-        Reason::TdxModuleAllowed {
-            any_intel: false,
-            ..
-        }
-    )));
+    assert!(verdict.reasons.iter().any(|r| matches!(r, Reason::TdxModuleAllowed { any_intel: false, .. })));
 
     // Any module from the Intel signer.
-    let verdict = with_modules(vec![TdxModulePolicy {
-        mr_seam: None,
-        mr_signer_seam: Measurement48::ZERO,
-    }]);
+    let verdict = with_modules(vec![TdxModulePolicy { mr_seam: None, mr_signer_seam: Measurement48::ZERO }]);
     assert!(verdict.allowed, "{verdict}");
 
     // Another module measurement.
@@ -249,10 +206,8 @@ fn tdx_module_allow_list() {
     assert_eq!(codes(verdict.violations()), ["tdx_module_not_allowed"]);
 
     // Another signer.
-    let verdict = with_modules(vec![TdxModulePolicy {
-        mr_seam: None,
-        mr_signer_seam: Measurement48::repeat_byte(1),
-    }]);
+    let verdict =
+        with_modules(vec![TdxModulePolicy { mr_seam: None, mr_signer_seam: Measurement48::repeat_byte(1) }]);
     assert_eq!(codes(verdict.violations()), ["tdx_module_not_allowed"]);
 }
 
@@ -269,20 +224,10 @@ fn sgx_quote_refused_for_its_tcb_status_with_advisories() {
         }]
     );
     // No TDX findings for an SGX quote.
-    assert!(
-        !codes(&verdict.reasons)
-            .iter()
-            .any(|code| code.starts_with("tdx"))
-    );
+    assert!(!codes(&verdict.reasons).iter().any(|code| code.starts_with("tdx")));
     let sentence = verdict.sentence();
-    assert!(
-        sentence.starts_with("this quote's enclave (SGX identity "),
-        "{sentence}"
-    );
-    assert!(
-        sentence.contains("(advisories INTEL-SA-00289, INTEL-SA-00615)"),
-        "{sentence}"
-    );
+    assert!(sentence.starts_with("this quote's enclave (SGX identity "), "{sentence}");
+    assert!(sentence.contains("(advisories INTEL-SA-00289, INTEL-SA-00615)"), "{sentence}");
 }
 
 #[test]

@@ -69,7 +69,8 @@ impl LocalChain {
             // A failed send must not leave a nonce gap that stalls every later transaction.
             .with_simple_nonce_management()
             .wallet(wallet)
-            .connect_http(anvil.endpoint_url()).erased();
+            .connect_http(anvil.endpoint_url())
+            .erased();
 
         let chain = Self { anvil, provider };
         if options.rofl_stand_in {

@@ -87,7 +87,8 @@ pub struct LinkOffset {
 }
 
 /// Unlinked library references: source file → library name → offsets.
-pub type LinkReferences = std::collections::BTreeMap<String, std::collections::BTreeMap<String, Vec<LinkOffset>>>;
+pub type LinkReferences =
+    std::collections::BTreeMap<String, std::collections::BTreeMap<String, Vec<LinkOffset>>>;
 
 /// The parts of a forge or Hardhat artifact roflgov uses.
 ///
@@ -151,7 +152,8 @@ fn link_hex(
 ) -> Result<(), String> {
     for (file, names) in references {
         for (name, offsets) in names {
-            let address = libraries(file, name).ok_or_else(|| format!("no address for library {file}:{name}"))?;
+            let address =
+                libraries(file, name).ok_or_else(|| format!("no address for library {file}:{name}"))?;
             let address_hex = hex::encode(address);
             for offset in offsets {
                 let (from, to) = (offset.start * 2, (offset.start + offset.length) * 2);
@@ -216,7 +218,8 @@ impl Artifact {
         let invalid = |reason: String| ToolchainError::ArtifactInvalid { path: self.path.clone(), reason };
         let mut linked = self.clone();
         link_hex(&mut linked.bytecode_hex, &self.link_references, libraries).map_err(invalid)?;
-        link_hex(&mut linked.deployed_bytecode_hex, &self.deployed_link_references, libraries).map_err(invalid)?;
+        link_hex(&mut linked.deployed_bytecode_hex, &self.deployed_link_references, libraries)
+            .map_err(invalid)?;
         linked.link_references.clear();
         linked.deployed_link_references.clear();
         Ok(linked)

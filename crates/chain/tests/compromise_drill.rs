@@ -82,7 +82,15 @@ impl Drill {
         let gov = GovernorClient::new(provider.clone(), dao.governor);
         let token = RoflGovToken::new(dao.token, provider.clone());
         for (who, amount) in [(alice, 300_000), (bob, 200_000), (carol, 10_000)] {
-            token.transfer(who, ether(amount)).from(deployer).send().await.unwrap().get_receipt().await.unwrap();
+            token
+                .transfer(who, ether(amount))
+                .from(deployer)
+                .send()
+                .await
+                .unwrap()
+                .get_receipt()
+                .await
+                .unwrap();
             gov.delegate(who, who).await.expect("delegate");
         }
         chain.mine(1).await.unwrap();
@@ -92,7 +100,10 @@ impl Drill {
     }
 
     fn proposal(&self, calls: Vec<ProposalCall>, title: &str) -> Proposal {
-        Proposal::new(calls, DescriptionBuilder::new(title).paragraph("Compromise drill.").build_for(self.alice))
+        Proposal::new(
+            calls,
+            DescriptionBuilder::new(title).paragraph("Compromise drill.").build_for(self.alice),
+        )
     }
 
     fn call(&self, app: AppId, version: u64, changes: &[PolicyChange]) -> ProposalCall {
@@ -100,7 +111,10 @@ impl Drill {
     }
 
     async fn vote_through(&self, p: &Proposal, id: U256) {
-        self.gov.cast_vote(id, VoteSupport::For, Some("checked the release record"), self.alice).await.unwrap();
+        self.gov
+            .cast_vote(id, VoteSupport::For, Some("checked the release record"), self.alice)
+            .await
+            .unwrap();
         self.gov.cast_vote(id, VoteSupport::For, None, self.bob).await.unwrap();
         self.gov.advance_past_deadline(id).await.unwrap();
         self.gov.queue(p, self.alice).await.unwrap();
@@ -126,7 +140,8 @@ async fn guardian_revokes_a_bad_release_while_the_dao_fix_is_being_voted() {
     let accounts = d.chain.accounts().to_vec();
     let (guardian, relayer, stranger) = (accounts[4], accounts[5], accounts[9]);
     let (on_a, on_b, on_c) = (accounts[6], accounts[7], accounts[8]);
-    let (bootstrap, a, b, c) = (tdx("talos bootstrap"), tdx("talos 1.0.0"), tdx("talos 1.1.0"), tdx("talos 1.1.1"));
+    let (bootstrap, a, b, c) =
+        (tdx("talos bootstrap"), tdx("talos 1.0.0"), tdx("talos 1.1.0"), tdx("talos 1.1.1"));
     let from_block = d.dao.from_block;
 
     // The Timelock owns the policy contract.
@@ -136,7 +151,8 @@ async fn guardian_revokes_a_bad_release_while_the_dao_fix_is_being_voted() {
     let mut policy = Manifest::from_path(TALOS).unwrap().deployment("mainnet").unwrap().policy;
     policy.enclaves = vec![bootstrap];
     policy.max_expiration = 24;
-    let create = PolicyChange::CreateApp { policy, metadata: Metadata::new(), scheme: IdentifierScheme::CreatorNonce };
+    let create =
+        PolicyChange::CreateApp { policy, metadata: Metadata::new(), scheme: IdentifierScheme::CreatorNonce };
     let create_call = ProposalCall {
         target: d.policy.address(),
         value: create.value(),
@@ -151,8 +167,18 @@ async fn guardian_revokes_a_bad_release_while_the_dao_fix_is_being_voted() {
     let (record_a, record_b, record_c) =
         (record("1.0.0", "bundle A"), record("1.1.0", "bundle B"), record("1.1.1", "bundle C"));
     let setup = [
-        PolicyChange::AddRelease { identities: vec![a], record: record_a.clone(), retire: vec![bootstrap], grace_until: 0 },
-        PolicyChange::AddRelease { identities: vec![b], record: record_b.clone(), retire: vec![], grace_until: 0 },
+        PolicyChange::AddRelease {
+            identities: vec![a],
+            record: record_a.clone(),
+            retire: vec![bootstrap],
+            grace_until: 0,
+        },
+        PolicyChange::AddRelease {
+            identities: vec![b],
+            record: record_b.clone(),
+            retire: vec![],
+            grace_until: 0,
+        },
         PolicyChange::SetGuardian { guardian },
     ];
     d.pass(&d.proposal(vec![d.call(app, 1, &setup)], "Releases 1.0.0 and 1.1.0, guardian")).await;
@@ -270,16 +296,32 @@ async fn guardian_revokes_a_bad_release_while_the_dao_fix_is_being_voted() {
     assert!(matches!(history[0].kind, HistoryKind::Created { .. }));
     assert!(history.iter().all(|e| e.body_hash_ok));
     let setup_step = &history[1].changes;
-    assert!(setup_step.contains(&LoggedChange::ReleaseAdded { release_id: 1, identities: vec![a], record: record_a }));
-    assert!(setup_step.contains(&LoggedChange::ReleaseAdded { release_id: 2, identities: vec![b], record: record_b }));
+    assert!(setup_step.contains(&LoggedChange::ReleaseAdded {
+        release_id: 1,
+        identities: vec![a],
+        record: record_a
+    }));
+    assert!(setup_step.contains(&LoggedChange::ReleaseAdded {
+        release_id: 2,
+        identities: vec![b],
+        record: record_b
+    }));
     assert!(setup_step.contains(&LoggedChange::GuardianSet { previous: None, guardian: Some(guardian) }));
     assert_eq!(
         history[2].changes,
         vec![LoggedChange::EnclaveRemoved(b), LoggedChange::EnclaveRevoked { by: guardian, identity: b }]
     );
     assert_eq!(history[2].tx, receipt.transaction_hash);
-    assert!(history[3].changes.contains(&LoggedChange::ReleaseAdded { release_id: 3, identities: vec![c], record: record_c }));
-    assert!(history[3].changes.contains(&LoggedChange::RetirementScheduled { identity: a, retire_at: grace_until }));
+    assert!(history[3].changes.contains(&LoggedChange::ReleaseAdded {
+        release_id: 3,
+        identities: vec![c],
+        record: record_c
+    }));
+    assert!(
+        history[3]
+            .changes
+            .contains(&LoggedChange::RetirementScheduled { identity: a, retire_at: grace_until })
+    );
     assert!(history[4].changes.contains(&LoggedChange::EnclavesPruned { caller: stranger, count: 1 }));
     let summary = history[2].summary();
     assert!(summary.contains("REVOKED") && summary.contains(&guardian.to_string()), "{summary}");
@@ -299,12 +341,17 @@ async fn the_guardian_model_matches_the_contract() {
     let mut p = Manifest::from_path(TALOS).unwrap().deployment("mainnet").unwrap().policy;
     let (x, y) = (tdx("x"), tdx("y"));
     p.enclaves = vec![x, y];
-    let (app, _) = policy.create_app(owner, &p, &Metadata::new(), IdentifierScheme::CreatorNonce).await.unwrap();
+    let (app, _) =
+        policy.create_app(owner, &p, &Metadata::new(), IdentifierScheme::CreatorNonce).await.unwrap();
     policy.apply(owner, app, 0, &[PolicyChange::SetGuardian { guardian }]).await.unwrap();
 
     let mut config = policy.get_app(app).await.unwrap().config;
     let mut state = policy.release_state(app, &[]).await.unwrap();
-    let as_guardian = ApplyContext { caller: Caller::Account(guardian), now: Some(policy.chain_time().await.unwrap()), ..Default::default() };
+    let as_guardian = ApplyContext {
+        caller: Caller::Account(guardian),
+        now: Some(policy.chain_time().await.unwrap()),
+        ..Default::default()
+    };
 
     // Model and contract agree: the guardian may revoke, may not add, may freeze once.
     let add = PolicyChange::AddEnclave(tdx("z"));
@@ -319,14 +366,23 @@ async fn the_guardian_model_matches_the_contract() {
     PolicyChange::Freeze.apply_to(&mut config, &mut state, &as_guardian).unwrap();
     policy.apply(guardian, app, 0, &[PolicyChange::Freeze]).await.unwrap();
     assert!(policy.is_frozen(app).await.unwrap() && state.frozen);
-    assert!(config.policy.enclaves.is_empty() && policy.get_app(app).await.unwrap().config.policy.enclaves.is_empty());
+    assert!(
+        config.policy.enclaves.is_empty()
+            && policy.get_app(app).await.unwrap().config.policy.enclaves.is_empty()
+    );
     assert_eq!(state.info(&config, &y).status, IdentityStatus::Revoked);
     assert_eq!(policy.identity_info(app, &y).await.unwrap().status, IdentityStatus::Revoked);
-    assert_eq!(PolicyChange::Freeze.apply_to(&mut config, &mut state, &as_guardian), Err(ApplyError::AppIsFrozen));
+    assert_eq!(
+        PolicyChange::Freeze.apply_to(&mut config, &mut state, &as_guardian),
+        Err(ApplyError::AppIsFrozen)
+    );
     assert!(policy.apply(guardian, app, 0, &[PolicyChange::Freeze]).await.is_err());
 
     // Only the owner unfreezes, adding identities back in the same batch.
-    assert!(matches!(PolicyChange::Unfreeze.apply_to(&mut config, &mut state, &as_guardian), Err(ApplyError::NotOwner { .. })));
+    assert!(matches!(
+        PolicyChange::Unfreeze.apply_to(&mut config, &mut state, &as_guardian),
+        Err(ApplyError::NotOwner { .. })
+    ));
     let back = [PolicyChange::Unfreeze, PolicyChange::AddEnclave(tdx("fixed"))];
     let owner_ctx = ApplyContext::owner(None);
     for change in &back {

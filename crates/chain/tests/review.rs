@@ -560,7 +560,12 @@ mod release_governance {
             assert_eq!(&call.change, change);
             assert_eq!(call.app, Some(talos.id));
             assert_eq!(call.expected_version, change.has_version_check().then_some(7));
-            assert!(decode_calldata(&change.to_calldata(talos.id, 7).unwrap()).unwrap().not_interpreted().is_empty());
+            assert!(
+                decode_calldata(&change.to_calldata(talos.id, 7).unwrap())
+                    .unwrap()
+                    .not_interpreted()
+                    .is_empty()
+            );
         }
         let batch = decode_calldata(&changes_to_calldata(talos.id, 7, &changes).unwrap()).unwrap();
         let inner: Vec<PolicyChange> = batch.changes().into_iter().map(|c| c.change.clone()).collect();
@@ -623,12 +628,14 @@ mod release_governance {
 
     #[rstest]
     fn an_unexpected_guardian_is_a_caution(talos: AppConfig) {
-        let call = to_policy(PolicyChange::SetGuardian { guardian: GUARDIAN }.to_calldata(talos.id, 0).unwrap());
+        let call =
+            to_policy(PolicyChange::SetGuardian { guardian: GUARDIAN }.to_calldata(talos.id, 0).unwrap());
         let review = Reviewer::new(&talos)
             .policy_contract(POLICY_CONTRACT, 3)
             .account_code(GUARDIAN, false)
             .review(std::slice::from_ref(&call));
-        let warning = review.warnings.iter().find(|w| w.kind == WarningKind::GuardianChanged).expect("caution");
+        let warning =
+            review.warnings.iter().find(|w| w.kind == WarningKind::GuardianChanged).expect("caution");
         assert_eq!(warning.severity, Severity::Caution);
         assert!(warning.message.contains("an EOA"), "{}", warning.message);
         assert!(!review.has_critical());
@@ -649,7 +656,8 @@ mod release_governance {
     #[rstest]
     fn freeze_unfreeze_and_prune_follow_the_contract(talos: AppConfig) {
         let freeze = to_policy(PolicyChange::Freeze.to_calldata(talos.id, 3).unwrap());
-        let review = Reviewer::new(&talos).policy_contract(POLICY_CONTRACT, 3).review(std::slice::from_ref(&freeze));
+        let review =
+            Reviewer::new(&talos).policy_contract(POLICY_CONTRACT, 3).review(std::slice::from_ref(&freeze));
         assert!(review.has_warning(WarningKind::FreezeChanged));
         assert!(!review.has_warning(WarningKind::WouldRevert), "a frozen app sends an empty list: {review}");
         assert_eq!(review.governance.frozen.as_ref().map(|c| c.after), Some(true));
@@ -669,7 +677,8 @@ mod release_governance {
             retire: vec![],
             grace_until: 0,
         };
-        let batch = to_policy(changes_to_calldata(talos.id, 4, &[PolicyChange::Unfreeze, fixed.clone()]).unwrap());
+        let batch =
+            to_policy(changes_to_calldata(talos.id, 4, &[PolicyChange::Unfreeze, fixed.clone()]).unwrap());
         let review = Reviewer::new(&frozen_config)
             .policy_contract(POLICY_CONTRACT, 4)
             .release_state(frozen_state.clone())
@@ -692,9 +701,17 @@ mod release_governance {
         let old = talos.policy.enclaves[0];
         release(&talos, NOW + 10).apply_to(&mut config, &mut state, &ApplyContext::owner(Some(NOW))).unwrap();
         let prune = to_policy(PolicyChange::Prune.to_calldata(talos.id, 0).unwrap());
-        let early = Reviewer::new(&config).policy_contract(POLICY_CONTRACT, 5).release_state(state.clone()).now(NOW + 5).review(std::slice::from_ref(&prune));
+        let early = Reviewer::new(&config)
+            .policy_contract(POLICY_CONTRACT, 5)
+            .release_state(state.clone())
+            .now(NOW + 5)
+            .review(std::slice::from_ref(&prune));
         assert!(early.has_warning(WarningKind::WouldRevert), "{early}");
-        let late = Reviewer::new(&config).policy_contract(POLICY_CONTRACT, 5).release_state(state.clone()).now(NOW + 10).review(&[prune]);
+        let late = Reviewer::new(&config)
+            .policy_contract(POLICY_CONTRACT, 5)
+            .release_state(state.clone())
+            .now(NOW + 10)
+            .review(&[prune]);
         assert!(!late.has_warning(WarningKind::WouldRevert), "{late}");
         assert_eq!(late.governance.pruned, vec![enclave_text_id(&old)]);
         assert_eq!(late.resulting_state.info(&late.resulting, &old).status, IdentityStatus::NotAllowed);
@@ -706,23 +723,51 @@ mod release_governance {
         let mut config = talos.clone();
         let mut state = ReleaseState { guardian: Some(GUARDIAN), ..Default::default() };
         let owner = ApplyContext::owner(Some(NOW));
-        let guardian = ApplyContext { caller: Caller::Account(GUARDIAN), now: Some(NOW), ..Default::default() };
+        let guardian =
+            ApplyContext { caller: Caller::Account(GUARDIAN), now: Some(NOW), ..Default::default() };
         let other = ApplyContext { caller: Caller::Account(SAFE), now: Some(NOW), ..Default::default() };
         let new = tdx("talos 0.2.0");
         // A release cannot retire its own identity, needs an identity and a complete record.
-        let own = PolicyChange::AddRelease { identities: vec![new], record: record(B256::repeat_byte(1)), retire: vec![new], grace_until: 0 };
-        assert!(matches!(own.apply_to(&mut config, &mut state, &owner), Err(ApplyError::RetiringNewIdentity(_))));
-        let empty = PolicyChange::AddRelease { identities: vec![], record: record(B256::repeat_byte(1)), retire: vec![], grace_until: 0 };
+        let own = PolicyChange::AddRelease {
+            identities: vec![new],
+            record: record(B256::repeat_byte(1)),
+            retire: vec![new],
+            grace_until: 0,
+        };
+        assert!(matches!(
+            own.apply_to(&mut config, &mut state, &owner),
+            Err(ApplyError::RetiringNewIdentity(_))
+        ));
+        let empty = PolicyChange::AddRelease {
+            identities: vec![],
+            record: record(B256::repeat_byte(1)),
+            retire: vec![],
+            grace_until: 0,
+        };
         assert_eq!(empty.apply_to(&mut config, &mut state, &owner), Err(ApplyError::EmptyRelease));
-        let no_hash = PolicyChange::AddRelease { identities: vec![new], record: record(B256::ZERO), retire: vec![], grace_until: 0 };
-        assert_eq!(no_hash.apply_to(&mut config, &mut state, &owner), Err(ApplyError::InvalidReleaseRecord("bundleHash")));
+        let no_hash = PolicyChange::AddRelease {
+            identities: vec![new],
+            record: record(B256::ZERO),
+            retire: vec![],
+            grace_until: 0,
+        };
+        assert_eq!(
+            no_hash.apply_to(&mut config, &mut state, &owner),
+            Err(ApplyError::InvalidReleaseRecord("bundleHash"))
+        );
         // Nothing changed on error.
         assert_eq!(config, talos);
         assert!(state.releases.is_empty());
         // The guardian revokes but never adds; a guardian in a batch is refused; others never.
         let revoke = PolicyChange::RevokeEnclave(talos.policy.enclaves[0]);
-        assert!(matches!(PolicyChange::AddEnclave(new).apply_to(&mut config, &mut state, &guardian), Err(ApplyError::NotOwner { .. })));
-        assert!(matches!(revoke.apply_to(&mut config, &mut state, &other), Err(ApplyError::NotOwnerOrGuardian { .. })));
+        assert!(matches!(
+            PolicyChange::AddEnclave(new).apply_to(&mut config, &mut state, &guardian),
+            Err(ApplyError::NotOwner { .. })
+        ));
+        assert!(matches!(
+            revoke.apply_to(&mut config, &mut state, &other),
+            Err(ApplyError::NotOwnerOrGuardian { .. })
+        ));
         let in_batch = ApplyContext { in_batch: true, ..guardian };
         assert_eq!(revoke.apply_to(&mut config, &mut state, &in_batch), Err(ApplyError::GuardianInBatch));
         revoke.apply_to(&mut config, &mut state, &guardian).unwrap();
@@ -730,7 +775,9 @@ mod release_governance {
         // Re-adding a revoked identity by the owner makes it allowed again; removing it clears the mark.
         PolicyChange::AddEnclave(talos.policy.enclaves[0]).apply_to(&mut config, &mut state, &owner).unwrap();
         assert_eq!(state.info(&config, &talos.policy.enclaves[0]).status, IdentityStatus::Allowed);
-        PolicyChange::RemoveEnclave(talos.policy.enclaves[0]).apply_to(&mut config, &mut state, &owner).unwrap();
+        PolicyChange::RemoveEnclave(talos.policy.enclaves[0])
+            .apply_to(&mut config, &mut state, &owner)
+            .unwrap();
         assert_eq!(state.info(&config, &talos.policy.enclaves[0]).status, IdentityStatus::NotAllowed);
         assert_eq!(format_utc(NOW), "2025-11-21 14:54 UTC");
     }

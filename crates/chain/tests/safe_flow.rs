@@ -15,9 +15,9 @@ use eyre::Result;
 use roflgov_chain::{
     LocalChain, LocalChainOptions,
     safe::{
-        CallDecoder, DecodedRevert, ExecutionOutcome, SafeCall, SafeClient, SafeDeployment, SafeError, SafeProposal,
-        SafeSetup, SafeSignature, SafeTx, SignatureSet, SigningSummary, bindings::SafeL2, canonical_code_hashes,
-        ensure_no_nonce_conflicts, keystore_signer, load_proposals, sign_safe_tx,
+        CallDecoder, DecodedRevert, ExecutionOutcome, SafeCall, SafeClient, SafeDeployment, SafeError,
+        SafeProposal, SafeSetup, SafeSignature, SafeTx, SignatureSet, SigningSummary, bindings::SafeL2,
+        canonical_code_hashes, ensure_no_nonce_conflicts, keystore_signer, load_proposals, sign_safe_tx,
     },
     toolchain::Artifact,
 };
@@ -37,7 +37,8 @@ struct Fixture {
 
 impl Fixture {
     async fn start() -> Result<Self> {
-        let chain = LocalChain::start_with(LocalChainOptions { rofl_stand_in: false, ..Default::default() }).await?;
+        let chain =
+            LocalChain::start_with(LocalChainOptions { rofl_stand_in: false, ..Default::default() }).await?;
         let deployment = SafeDeployment::deploy_verified(chain.provider()).await?;
         let owners: Vec<PrivateKeySigner> = (1..=3).map(|i| chain.signer(i)).collect();
         let address = deployment
@@ -107,7 +108,10 @@ async fn deployment_matches_canonical_v141_code_hashes() -> Result<()> {
     let mut swapped = fixture.deployment;
     std::mem::swap(&mut swapped.proxy_factory, &mut swapped.multi_send_call_only);
     let error = swapped.verify_code(provider).await.unwrap_err();
-    assert!(matches!(error, SafeError::CodeHashMismatch { ref contract, .. } if contract == "SafeProxyFactory"), "{error}");
+    assert!(
+        matches!(error, SafeError::CodeHashMismatch { ref contract, .. } if contract == "SafeProxyFactory"),
+        "{error}"
+    );
 
     // The proxy is set up as asked.
     let state = fixture.safe.state().await?;
@@ -152,9 +156,11 @@ async fn local_safe_tx_hash_equals_get_transaction_hash(
     assert_ne!(fixture.safe.safe_tx_hash(&changed), onchain);
 
     // The summary shows the same hash and decodes the calls.
-    let decoder = CallDecoder::new()
-        .with_multi_send(fixture.deployment.multi_send_call_only)
-        .with_contract(fixture.safe.address(), "Safe", safe_l2_abi());
+    let decoder = CallDecoder::new().with_multi_send(fixture.deployment.multi_send_call_only).with_contract(
+        fixture.safe.address(),
+        "Safe",
+        safe_l2_abi(),
+    );
     let summary = SigningSummary::new(&tx, fixture.chain.chain_id(), fixture.safe.address(), &decoder)?;
     assert_eq!(summary.hashes.safe_tx_hash, onchain);
     assert_eq!(summary.calls.len(), calls.len());
@@ -224,7 +230,10 @@ async fn non_owner_signature_is_refused_locally_and_by_the_safe() -> Result<()> 
     assert!(matches!(error, SafeError::NotAnOwner { signer, .. } if signer == fixture.stranger.address()));
 
     // Bypass the local check: the Safe refuses with GS026.
-    let mut by_signer = vec![(fixture.owners[0].address(), set.packed().to_vec()), (fixture.stranger.address(), stranger.packed().to_vec())];
+    let mut by_signer = vec![
+        (fixture.owners[0].address(), set.packed().to_vec()),
+        (fixture.stranger.address(), stranger.packed().to_vec()),
+    ];
     by_signer.sort();
     let packed: Bytes = by_signer.into_iter().flat_map(|(_, s)| s).collect::<Vec<u8>>().into();
     let error = fixture.safe.execute(&tx, &packed, fixture.executor()).await.unwrap_err();
@@ -307,9 +316,18 @@ async fn keystore_signers_sign_like_raw_keys() -> Result<()> {
     let fixture = Fixture::start().await?;
     let dir = tempfile::tempdir()?;
     let secret = fixture.owners[1].to_bytes();
-    PrivateKeySigner::encrypt_keystore(dir.path(), &mut rand::thread_rng(), secret, "correct horse", Some("owner2"))?;
+    PrivateKeySigner::encrypt_keystore(
+        dir.path(),
+        &mut rand::thread_rng(),
+        secret,
+        "correct horse",
+        Some("owner2"),
+    )?;
     let path = dir.path().join("owner2");
-    assert!(!std::fs::read_to_string(&path)?.contains(&alloy::hex::encode(secret)), "the key is stored encrypted");
+    assert!(
+        !std::fs::read_to_string(&path)?.contains(&alloy::hex::encode(secret)),
+        "the key is stored encrypted"
+    );
 
     assert!(matches!(keystore_signer(&path, "wrong"), Err(SafeError::Keystore { .. })));
     let from_keystore = keystore_signer(&path, "correct horse")?;
@@ -390,7 +408,10 @@ async fn competing_proposals_at_one_nonce_are_detected_in_a_folder() -> Result<(
     let error = ensure_no_nonce_conflicts(loaded.iter().map(|(_, p)| p)).unwrap_err();
     let message = error.to_string();
     assert!(matches!(error, SafeError::CompetingTransactions { nonce, .. } if nonce == U256::ZERO));
-    assert!(message.contains(&a.safe_tx_hash.to_string()) && message.contains(&b.safe_tx_hash.to_string()), "{message}");
+    assert!(
+        message.contains(&a.safe_tx_hash.to_string()) && message.contains(&b.safe_tx_hash.to_string()),
+        "{message}"
+    );
 
     // A proposal file whose stored hash does not match its transaction is refused.
     let mut forged = serde_json::to_value(&c)?;

@@ -15,8 +15,8 @@ use roflgov_chain::{
     LocalChain, SUBCALL_PRECOMPILE,
     deploy::deploy_linked,
     safe::{
-        CallDecoder, DecodedRevert, ExecutionOutcome, SafeCall, SafeClient, SafeDeployment, SafeError, SafeSetup,
-        SafeTx, SigningSummary,
+        CallDecoder, DecodedRevert, ExecutionOutcome, SafeCall, SafeClient, SafeDeployment, SafeError,
+        SafeSetup, SafeTx, SigningSummary,
         tx_builder::{BatchFile, ExportOptions},
     },
     toolchain::Artifact,
@@ -24,12 +24,22 @@ use roflgov_chain::{
 
 mod admin {
     // `ignore_unlinked`: the contract links external libraries; it is deployed with `deploy_linked`.
-    alloy::sol!(#[sol(rpc, ignore_unlinked)] RoflAppAdmin, "../../out/RoflAppAdmin.sol/RoflAppAdmin.json");
+    alloy::sol!(
+        #[sol(rpc, ignore_unlinked)]
+        RoflAppAdmin,
+        "../../out/RoflAppAdmin.sol/RoflAppAdmin.json"
+    );
 }
 mod stand_in {
-    alloy::sol!(#[sol(rpc)] RoflModuleStandIn, "../../out/RoflModuleStandIn.sol/RoflModuleStandIn.json");
+    alloy::sol!(
+        #[sol(rpc)]
+        RoflModuleStandIn,
+        "../../out/RoflModuleStandIn.sol/RoflModuleStandIn.json"
+    );
 }
-use admin::RoflAppAdmin::{self, AppPolicy, EnclaveIdentity, EndorsementNode, MetadataEntry, PcsPolicy, QuotePolicy};
+use admin::RoflAppAdmin::{
+    self, AppPolicy, EnclaveIdentity, EndorsementNode, MetadataEntry, PcsPolicy, QuotePolicy,
+};
 use stand_in::RoflModuleStandIn;
 
 const ROSE: u64 = 1_000_000_000_000_000_000;
@@ -84,10 +94,13 @@ impl Governed {
         let admin = deploy_linked(provider, chain.accounts()[0], &artifact, &constructor).await?;
 
         let abi: JsonAbi = serde_json::from_value(artifact.abi)?;
-        let safe = SafeClient::connect(provider.clone(), safe_address, deployment).await?.with_errors_of(&abi);
-        let decoder = CallDecoder::new()
-            .with_multi_send(deployment.multi_send_call_only)
-            .with_contract(admin, "RoflAppAdmin", abi);
+        let safe =
+            SafeClient::connect(provider.clone(), safe_address, deployment).await?.with_errors_of(&abi);
+        let decoder = CallDecoder::new().with_multi_send(deployment.multi_send_call_only).with_contract(
+            admin,
+            "RoflAppAdmin",
+            abi,
+        );
         Ok(Self { chain, deployment, safe, owners, admin, decoder })
     }
 
@@ -118,7 +131,14 @@ impl Governed {
     }
 
     async fn module_enclaves(&self, app: FixedBytes<21>) -> Result<Vec<(B256, B256)>> {
-        Ok(self.stand_in().appEnclaves(app).call().await?.into_iter().map(|e| (e.mrEnclave, e.mrSigner)).collect())
+        Ok(self
+            .stand_in()
+            .appEnclaves(app)
+            .call()
+            .await?
+            .into_iter()
+            .map(|e| (e.mrEnclave, e.mrSigner))
+            .collect())
     }
 
     async fn version(&self, app: FixedBytes<21>) -> Result<u64> {
@@ -145,12 +165,21 @@ async fn safe_governs_an_app_release_through_the_policy_contract() -> Result<()>
     // 2. The release as one MultiSendCallOnly batch, exported to and re-imported from the
     //    Transaction Builder format (what signers load in Safe{Wallet}).
     let release = [
-        governed.call(&RoflAppAdmin::addEnclaveCall { appId: app, expectedVersion: 1, identity: new.clone() }),
-        governed.call(&RoflAppAdmin::removeEnclaveCall { appId: app, expectedVersion: 2, identity: old.clone() }),
+        governed.call(&RoflAppAdmin::addEnclaveCall {
+            appId: app,
+            expectedVersion: 1,
+            identity: new.clone(),
+        }),
+        governed.call(&RoflAppAdmin::removeEnclaveCall {
+            appId: app,
+            expectedVersion: 2,
+            identity: old.clone(),
+        }),
     ];
     let chain_id = governed.chain.chain_id();
     let options = ExportOptions { name: "release 0.2.0".into(), ..Default::default() };
-    let exported = BatchFile::export(chain_id, governed.safe.address(), &release, &governed.decoder, &options)?;
+    let exported =
+        BatchFile::export(chain_id, governed.safe.address(), &release, &governed.decoder, &options)?;
     let checked = BatchFile::import_checked(&exported.to_json_pretty(), chain_id, governed.safe.address())?;
     assert_eq!(checked.calls, release);
     let release_tx = governed.tx(&checked.calls).await?;
@@ -163,7 +192,11 @@ async fn safe_governs_an_app_release_through_the_policy_contract() -> Result<()>
     assert!(summary.calls[0].arg("identity").unwrap().display.contains(&"b2".repeat(32)));
 
     assert_eq!(governed.approve_and_execute(&release_tx).await?, ExecutionOutcome::Success);
-    assert_eq!(governed.module_enclaves(app).await?, vec![(new.mrEnclave, new.mrSigner)], "exactly the new policy");
+    assert_eq!(
+        governed.module_enclaves(app).await?,
+        vec![(new.mrEnclave, new.mrSigner)],
+        "exactly the new policy"
+    );
     let module_admin = governed.stand_in().appAdmin(app).call().await?;
     assert!(module_admin.hasAdmin, "the admin is kept");
     assert_eq!(module_admin.admin, admin_oasis_address);
@@ -172,10 +205,15 @@ async fn safe_governs_an_app_release_through_the_policy_contract() -> Result<()>
     // 3. A proposal drafted against version 1 (before the release) fails cleanly, both as a
     //    multicall and as a batch, and changes nothing.
     let stale_calls = vec![
-        RoflAppAdmin::addEnclaveCall { appId: app, expectedVersion: 1, identity: next.clone() }.abi_encode().into(),
-        RoflAppAdmin::removeEnclaveCall { appId: app, expectedVersion: 1, identity: new.clone() }.abi_encode().into(),
+        RoflAppAdmin::addEnclaveCall { appId: app, expectedVersion: 1, identity: next.clone() }
+            .abi_encode()
+            .into(),
+        RoflAppAdmin::removeEnclaveCall { appId: app, expectedVersion: 1, identity: new.clone() }
+            .abi_encode()
+            .into(),
     ];
-    let stale_multicall = governed.tx(&[governed.call(&RoflAppAdmin::multicallCall { calls: stale_calls })]).await?;
+    let stale_multicall =
+        governed.tx(&[governed.call(&RoflAppAdmin::multicallCall { calls: stale_calls })]).await?;
     let nonce_before = governed.safe.nonce().await?;
     match governed.approve_and_execute(&stale_multicall).await {
         Err(SafeError::InnerCallReverted(DecodedRevert::Custom { name, args })) => {
@@ -187,8 +225,16 @@ async fn safe_governs_an_app_release_through_the_policy_contract() -> Result<()>
     }
     let stale_batch = governed
         .tx(&[
-            governed.call(&RoflAppAdmin::addEnclaveCall { appId: app, expectedVersion: 1, identity: next.clone() }),
-            governed.call(&RoflAppAdmin::removeEnclaveCall { appId: app, expectedVersion: 2, identity: new.clone() }),
+            governed.call(&RoflAppAdmin::addEnclaveCall {
+                appId: app,
+                expectedVersion: 1,
+                identity: next.clone(),
+            }),
+            governed.call(&RoflAppAdmin::removeEnclaveCall {
+                appId: app,
+                expectedVersion: 2,
+                identity: new.clone(),
+            }),
         ])
         .await?;
     let error = governed.approve_and_execute(&stale_batch).await.unwrap_err();
@@ -205,8 +251,12 @@ async fn safe_governs_an_app_release_through_the_policy_contract() -> Result<()>
 
     // 4. The same change at the current version, as one multicall: one rofl.Update.
     let calls = vec![
-        RoflAppAdmin::addEnclaveCall { appId: app, expectedVersion: 3, identity: next.clone() }.abi_encode().into(),
-        RoflAppAdmin::removeEnclaveCall { appId: app, expectedVersion: 3, identity: new.clone() }.abi_encode().into(),
+        RoflAppAdmin::addEnclaveCall { appId: app, expectedVersion: 3, identity: next.clone() }
+            .abi_encode()
+            .into(),
+        RoflAppAdmin::removeEnclaveCall { appId: app, expectedVersion: 3, identity: new.clone() }
+            .abi_encode()
+            .into(),
     ];
     let multicall = governed.tx(&[governed.call(&RoflAppAdmin::multicallCall { calls })]).await?;
     let decoded = governed.decoder.decode_safe_tx(&multicall)?;

@@ -48,7 +48,8 @@ fn identity(byte: u8) -> IRoflAppAdmin::EnclaveIdentity {
 /// plus a multicall of the same and a plain transfer.
 fn release_calls() -> Vec<SafeCall> {
     let add = IRoflAppAdmin::addEnclaveCall { appId: app_id(), expectedVersion: 3, identity: identity(0xbb) };
-    let remove = IRoflAppAdmin::removeEnclaveCall { appId: app_id(), expectedVersion: 3, identity: identity(0xaa) };
+    let remove =
+        IRoflAppAdmin::removeEnclaveCall { appId: app_id(), expectedVersion: 3, identity: identity(0xaa) };
     let endorsements = IRoflAppAdmin::setEndorsementsCall {
         appId: app_id(),
         expectedVersion: 3,
@@ -64,14 +65,19 @@ fn release_calls() -> Vec<SafeCall> {
         key: "net.oasis.rofl.version".into(),
         value: "0.2.0 \"stable\"".into(),
     };
-    let multicall = IRoflAppAdmin::multicallCall { calls: vec![add.abi_encode().into(), remove.abi_encode().into()] };
+    let multicall =
+        IRoflAppAdmin::multicallCall { calls: vec![add.abi_encode().into(), remove.abi_encode().into()] };
     vec![
         SafeCall::typed(ADMIN, U256::ZERO, &add),
         SafeCall::typed(ADMIN, U256::ZERO, &remove),
         SafeCall::typed(ADMIN, U256::ZERO, &endorsements),
         SafeCall::typed(ADMIN, U256::ZERO, &metadata),
         SafeCall::typed(ADMIN, U256::ZERO, &multicall),
-        SafeCall::new(address!("000000000000000000000000000000000000beef"), U256::from(10u64.pow(18)), Bytes::new()),
+        SafeCall::new(
+            address!("000000000000000000000000000000000000beef"),
+            U256::from(10u64.pow(18)),
+            Bytes::new(),
+        ),
     ]
 }
 
@@ -103,7 +109,10 @@ fn export_is_readable_and_round_trips() -> Result<()> {
         format!("[\"0x{}\",\"0x{}\"]", "bb".repeat(32), "00".repeat(32))
     );
     assert_eq!(file["transactions"][3]["contractInputsValues"]["value"], "0.2.0 \"stable\"");
-    assert_eq!(file["transactions"][2]["contractInputsValues"]["endorsements"].as_str().unwrap().chars().next(), Some('['));
+    assert_eq!(
+        file["transactions"][2]["contractInputsValues"]["endorsements"].as_str().unwrap().chars().next(),
+        Some('[')
+    );
     assert!(file["transactions"][5]["contractMethod"].is_null(), "unknown targets carry data only");
 
     let checked = BatchFile::import_checked(&text, CHAIN_ID, SAFE)?;
@@ -147,8 +156,11 @@ enum Tamper {
 fn tamper(file: &mut Value, how: &Tamper) {
     match how {
         Tamper::HiddenData => {
-            let other =
-                IRoflAppAdmin::removeEnclaveCall { appId: app_id(), expectedVersion: 3, identity: identity(0xcc) };
+            let other = IRoflAppAdmin::removeEnclaveCall {
+                appId: app_id(),
+                expectedVersion: 3,
+                identity: identity(0xcc),
+            };
             file["transactions"][1]["data"] = json!(Bytes::from(other.abi_encode()).to_string());
         }
         Tamper::ShownInputs => {
@@ -183,7 +195,9 @@ fn tampered_files_are_refused(#[case] how: Tamper, #[case] fix_checksum: bool) -
             assert!(matches!(error, TxBuilderError::DataMismatch { index: 1, .. }), "{error}");
             assert!(error.to_string().contains("removeEnclave(bytes21,uint64,(bytes32,bytes32))"), "{error}");
         }
-        (Tamper::Value, true) => assert!(matches!(error, TxBuilderError::ValueToNonPayable { index: 0, .. }), "{error}"),
+        (Tamper::Value, true) => {
+            assert!(matches!(error, TxBuilderError::ValueToNonPayable { index: 0, .. }), "{error}")
+        }
     }
     Ok(())
 }
@@ -192,7 +206,10 @@ fn tampered_files_are_refused(#[case] how: Tamper, #[case] fix_checksum: bool) -
 fn wrong_chain_or_safe_is_refused() -> Result<()> {
     let text = exported()?;
     let error = BatchFile::import_checked(&text, 23294, SAFE).unwrap_err();
-    assert!(matches!(error, TxBuilderError::WrongChain { expected: 23294, ref found } if found == "23295"), "{error}");
+    assert!(
+        matches!(error, TxBuilderError::WrongChain { expected: 23294, ref found } if found == "23295"),
+        "{error}"
+    );
     let other_safe = address!("0000000000000000000000000000000000005afe");
     let error = BatchFile::import_checked(&text, CHAIN_ID, other_safe).unwrap_err();
     assert!(matches!(error, TxBuilderError::WrongSafe { .. }), "{error}");

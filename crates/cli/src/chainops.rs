@@ -2,7 +2,9 @@
 //! and the mapping of chain-side failures to exit codes.
 
 use alloy::providers::DynProvider;
-use roflgov_chain::rofl::{ManagedApp, RoflAdminClient, RoflClientError, bindings::RoflAppAdmin::RoflAppAdminErrors};
+use roflgov_chain::rofl::{
+    ManagedApp, RoflAdminClient, RoflClientError, bindings::RoflAppAdmin::RoflAppAdminErrors,
+};
 use roflgov_types::AppId;
 
 use crate::{

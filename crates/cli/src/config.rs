@@ -125,7 +125,9 @@ pub fn save_addresses(path: &Path, name: &str, edit: impl FnOnce(&mut Network)) 
         .as_table_mut()
         .ok_or_else(|| input(format!("{}: `networks` is not a table", path.display())))?;
     let mut network: Network = match networks.get(name) {
-        Some(v) => v.clone().try_into().map_err(|e| input(format!("{}: networks.{name}: {e}", path.display())))?,
+        Some(v) => {
+            v.clone().try_into().map_err(|e| input(format!("{}: networks.{name}: {e}", path.display())))?
+        }
         None => Network::default(),
     };
     edit(&mut network);

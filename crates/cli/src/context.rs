@@ -89,10 +89,7 @@ pub async fn connect(network: &Network, signer: Option<PrivateKeySigner>) -> Cli
         Some(signer) => ProviderBuilder::new().wallet(EthereumWallet::new(signer)).connect_http(url).erased(),
         None => ProviderBuilder::new().connect_http(url).erased(),
     };
-    let actual = provider
-        .get_chain_id()
-        .await
-        .map_err(|e| chain(format!("cannot reach {rpc}: {e}")))?;
+    let actual = provider.get_chain_id().await.map_err(|e| chain(format!("cannot reach {rpc}: {e}")))?;
     if let Some(expected) = network.chain_id
         && expected != actual
     {

@@ -22,7 +22,9 @@ pub fn gov_error(context: &str, err: GovernorError) -> CliError {
             verification(format!("{context}: stale proposal: {revert}; nothing was sent"))
         }
         GovernorError::Reverted { .. } => verification(format!("{context}: {err}; nothing was sent")),
-        GovernorError::ProposalNotFound(_) | GovernorError::IdMismatch { .. } => verification(format!("{context}: {err}")),
+        GovernorError::ProposalNotFound(_) | GovernorError::IdMismatch { .. } => {
+            verification(format!("{context}: {err}"))
+        }
         _ => chain(format!("{context}: {err}")),
     }
 }

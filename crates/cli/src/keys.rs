@@ -36,9 +36,8 @@ impl KeyArgs {
                     Ok(p) => p,
                     Err(_) => prompt_password(&format!("password for {}: ", path.display()))?,
                 };
-                PrivateKeySigner::decrypt_keystore(path, password).map_err(|e| {
-                    verification(format!("cannot open keystore {}: {e}", path.display()))
-                })
+                PrivateKeySigner::decrypt_keystore(path, password)
+                    .map_err(|e| verification(format!("cannot open keystore {}: {e}", path.display())))
             }
             (None, Some(var)) => {
                 let hex = std::env::var(var)

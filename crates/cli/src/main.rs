@@ -5,8 +5,8 @@
 //! Every command prints aligned human output, or JSON with `--json`; failures end with an exit
 //! code telling their kind (see [`exit`]).
 
-mod commands;
 mod chainops;
+mod commands;
 mod config;
 mod context;
 mod daoops;

@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 
 use roflgov_attest::identity_to_base64;
-use roflgov_chain::rofl::{InstanceFlag, InstanceView, PolicyChange, ReleaseState, format_deadline, format_utc};
+use roflgov_chain::rofl::{
+    InstanceFlag, InstanceView, PolicyChange, ReleaseState, format_deadline, format_utc,
+};
 use roflgov_types::{AllowedEndorsement, AppConfig, AppId, EnclaveIdentity, FeePolicy, QuotePolicy};
 
 use crate::output::Table;
@@ -36,13 +38,21 @@ pub fn endorsement(e: &AllowedEndorsement) -> String {
         AllowedEndorsement::Node(k) => format!("node {k}"),
         AllowedEndorsement::Provider(a) => format!("provider {a}"),
         AllowedEndorsement::ProviderInstanceAdmin(a) => format!("provider_instance_admin {a}"),
-        AllowedEndorsement::And(v) => format!("and({})", v.iter().map(endorsement).collect::<Vec<_>>().join(", ")),
-        AllowedEndorsement::Or(v) => format!("or({})", v.iter().map(endorsement).collect::<Vec<_>>().join(", ")),
+        AllowedEndorsement::And(v) => {
+            format!("and({})", v.iter().map(endorsement).collect::<Vec<_>>().join(", "))
+        }
+        AllowedEndorsement::Or(v) => {
+            format!("or({})", v.iter().map(endorsement).collect::<Vec<_>>().join(", "))
+        }
     }
 }
 
 pub fn endorsements(list: &[AllowedEndorsement]) -> String {
-    if list.is_empty() { "(none)".into() } else { list.iter().map(endorsement).collect::<Vec<_>>().join(", ") }
+    if list.is_empty() {
+        "(none)".into()
+    } else {
+        list.iter().map(endorsement).collect::<Vec<_>>().join(", ")
+    }
 }
 
 pub fn quotes(q: &QuotePolicy) -> String {
@@ -58,8 +68,16 @@ pub fn quotes(q: &QuotePolicy) -> String {
                 Some(t) if t.allowed_tdx_modules.is_empty() => "any Intel module".to_string(),
                 Some(t) => format!("{} allowed module(s)", t.allowed_tdx_modules.len()),
             },
-            if p.fmspc_whitelist.is_empty() { String::new() } else { format!(", FMSPC whitelist {}", p.fmspc_whitelist.join(",")) },
-            if p.fmspc_blacklist.is_empty() { String::new() } else { format!(", FMSPC blacklist {}", p.fmspc_blacklist.join(",")) },
+            if p.fmspc_whitelist.is_empty() {
+                String::new()
+            } else {
+                format!(", FMSPC whitelist {}", p.fmspc_whitelist.join(","))
+            },
+            if p.fmspc_blacklist.is_empty() {
+                String::new()
+            } else {
+                format!(", FMSPC blacklist {}", p.fmspc_blacklist.join(","))
+            },
         ),
     }
 }
@@ -71,7 +89,10 @@ pub fn config(c: &AppConfig, version: Option<u64>, notes: &Notes) -> String {
     if let Some(v) = version {
         t.row("version", v);
     }
-    t.row("admin", c.admin.map(|a| a.to_string()).unwrap_or_else(|| "NONE (app can never be changed again)".into()));
+    t.row(
+        "admin",
+        c.admin.map(|a| a.to_string()).unwrap_or_else(|| "NONE (app can never be changed again)".into()),
+    );
     let ids: Vec<String> = c.policy.enclaves.iter().map(|e| identity(e, notes)).collect();
     t.row("enclaves", if ids.is_empty() { "(none)".into() } else { ids.join("\n") });
     t.row("endorsements", endorsements(&c.policy.endorsements))
@@ -109,8 +130,12 @@ pub fn change(c: &PolicyChange, notes: &Notes) -> String {
         PolicyChange::DeleteMetadata { key } => format!("- metadata {key}"),
         PolicyChange::SetSecret { name, .. } => format!("~ secret {name} (new encrypted value)"),
         PolicyChange::DeleteSecret { name } => format!("- secret {name}"),
-        PolicyChange::TransferRoflAdmin { new_admin } => format!("! ROFL admin → {new_admin} (app leaves the policy contract)"),
-        PolicyChange::RenounceRoflAdmin => "! RENOUNCE ROFL admin: nobody can ever change the app again".into(),
+        PolicyChange::TransferRoflAdmin { new_admin } => {
+            format!("! ROFL admin → {new_admin} (app leaves the policy contract)")
+        }
+        PolicyChange::RenounceRoflAdmin => {
+            "! RENOUNCE ROFL admin: nobody can ever change the app again".into()
+        }
         PolicyChange::RemoveApp => "! REMOVE the app (stake refunded to the contract)".into(),
         PolicyChange::AddRelease { identities, record, retire, grace_until } => {
             let mut out = format!(
@@ -127,12 +152,18 @@ pub fn change(c: &PolicyChange, notes: &Notes) -> String {
             for id in retire {
                 match grace_until {
                     0 => out.push_str(&format!("\n    - enclave {} (at once)", identity(id, notes))),
-                    at => out.push_str(&format!("\n    - enclave {} (kept until {})", identity(id, notes), format_utc(*at))),
+                    at => out.push_str(&format!(
+                        "\n    - enclave {} (kept until {})",
+                        identity(id, notes),
+                        format_utc(*at)
+                    )),
                 }
             }
             out
         }
-        PolicyChange::SetRetirement { identity: id, deadline: 0 } => format!("~ deadline of {} cancelled", identity(id, notes)),
+        PolicyChange::SetRetirement { identity: id, deadline: 0 } => {
+            format!("~ deadline of {} cancelled", identity(id, notes))
+        }
         PolicyChange::SetRetirement { identity: id, deadline } => {
             format!("~ enclave {} retires from {}", identity(id, notes), format_utc(*deadline))
         }
@@ -150,8 +181,16 @@ pub fn change(c: &PolicyChange, notes: &Notes) -> String {
 pub fn release_governance(config: &AppConfig, state: &ReleaseState, now: u64) -> String {
     let line = |indent: usize, label: &str, value: &str| format!("{:indent$}{label:<15} {value}\n", "");
     let mut out = String::new();
-    out.push_str(&line(0, "guardian", &state.guardian.map(|g| g.to_string()).unwrap_or_else(|| "none".into())));
-    out.push_str(&line(0, "frozen", if state.frozen { "YES: no identity allowed until governance unfreezes the app" } else { "no" }));
+    out.push_str(&line(
+        0,
+        "guardian",
+        &state.guardian.map(|g| g.to_string()).unwrap_or_else(|| "none".into()),
+    ));
+    out.push_str(&line(
+        0,
+        "frozen",
+        if state.frozen { "YES: no identity allowed until governance unfreezes the app" } else { "no" },
+    ));
     out.push_str(&line(0, "releases", &format!("{} record(s)", state.releases.len())));
     if config.policy.enclaves.is_empty() {
         return out;
@@ -194,16 +233,27 @@ pub fn instances(app: AppId, list: &[InstanceView], now: u64) -> String {
         let mut t = Table::new().indent(2);
         t.row("identity", format!("{}  ({})", identity_to_base64(&i.identity), i.status));
         match &i.release {
-            Some((id, r)) => t.row("release", format!("#{id} version {} ({} @ {})", r.version, r.repository, r.commit_hex())),
+            Some((id, r)) => t.row(
+                "release",
+                format!("#{id} version {} ({} @ {})", r.version, r.repository, r.commit_hex()),
+            ),
             None => t.row("release", "(none recorded)"),
         };
         t.row("registered until", format!("epoch {}", i.expiration_epoch));
         for flag in &i.flags {
             let text = match flag {
-                InstanceFlag::RevokedIdentity => "!!! runs a REVOKED identity: treat it as compromised".to_owned(),
-                InstanceFlag::IdentityNotAllowed => "!!! runs an identity the policy no longer allows".to_owned(),
-                InstanceFlag::Retiring { retire_at } => format!("(!) its identity retires {}", format_deadline(*retire_at, Some(now))),
-                InstanceFlag::RegistrationExpired => "(!) its registration expired: it must re-register".to_owned(),
+                InstanceFlag::RevokedIdentity => {
+                    "!!! runs a REVOKED identity: treat it as compromised".to_owned()
+                }
+                InstanceFlag::IdentityNotAllowed => {
+                    "!!! runs an identity the policy no longer allows".to_owned()
+                }
+                InstanceFlag::Retiring { retire_at } => {
+                    format!("(!) its identity retires {}", format_deadline(*retire_at, Some(now)))
+                }
+                InstanceFlag::RegistrationExpired => {
+                    "(!) its registration expired: it must re-register".to_owned()
+                }
             };
             t.row("flag", text);
         }

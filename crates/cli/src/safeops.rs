@@ -4,11 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use alloy::{
-    json_abi::JsonAbi,
-    primitives::Address,
-    providers::DynProvider,
-};
+use alloy::{json_abi::JsonAbi, primitives::Address, providers::DynProvider};
 use roflgov_chain::{
     safe::{CallDecoder, Operation, SafeClient, SafeDeployment, SafeError, SafeProposal, SafeTx},
     toolchain::{Artifact, project_root},
@@ -53,13 +49,13 @@ pub fn deployment(network: &Network) -> CliResult<SafeDeployment> {
     if let Some(d) = network.safe_contracts {
         return Ok(d);
     }
-    let dir = project_root()
-        .map_err(usage)?
-        .join("node_modules/@safe-global/safe-deployments/dist/assets/v1.4.1");
+    let dir =
+        project_root().map_err(usage)?.join("node_modules/@safe-global/safe-deployments/dist/assets/v1.4.1");
     let canonical = |file: &str| -> CliResult<Address> {
         let path = dir.join(file);
         let text = std::fs::read_to_string(&path).map_err(|e| usage(format!("{}: {e}", path.display())))?;
-        let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| usage(format!("{}: {e}", path.display())))?;
+        let value: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| usage(format!("{}: {e}", path.display())))?;
         value
             .pointer("/deployments/canonical/address")
             .and_then(|a| a.as_str())
@@ -92,13 +88,19 @@ pub fn policy_abi() -> CliResult<JsonAbi> {
 pub async fn client(network: &Network, provider: DynProvider, safe: Address) -> CliResult<SafeClient> {
     let deployment = deployment(network)?;
     crate::context::ensure_code(&provider, safe, "Safe").await?;
-    let client = SafeClient::connect(provider, safe, deployment).await.map_err(|e| safe_error("connecting to the Safe", e))?;
+    let client = SafeClient::connect(provider, safe, deployment)
+        .await
+        .map_err(|e| safe_error("connecting to the Safe", e))?;
     Ok(client.with_errors_of(&policy_abi()?))
 }
 
 /// A call decoder for Transaction Builder exports and signing summaries.
 pub fn decoder(policy_contract: Address, multi_send: Address) -> CliResult<CallDecoder> {
-    Ok(CallDecoder::new().with_multi_send(multi_send).with_contract(policy_contract, "RoflAppAdmin", policy_abi()?))
+    Ok(CallDecoder::new().with_multi_send(multi_send).with_contract(
+        policy_contract,
+        "RoflAppAdmin",
+        policy_abi()?,
+    ))
 }
 
 /// Maps a Safe failure: refused signatures, nonces, tampered files and reverting inner calls
@@ -201,5 +203,9 @@ pub fn proposed_calls(tx: &SafeTx, multi_send: Address) -> Vec<roflgov_chain::re
 
 /// Short hex of a signature list, for output.
 pub fn signer_list(signers: &[Address]) -> String {
-    if signers.is_empty() { "(none)".into() } else { signers.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ") }
+    if signers.is_empty() {
+        "(none)".into()
+    } else {
+        signers.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ")
+    }
 }

@@ -51,16 +51,34 @@ fn deploy_create_propose_show_history_through_the_binary() {
     let owner = env.chain.accounts()[0].to_string();
 
     // Signing commands need a key source; nothing is sent without one.
-    env.cmd().args(["deploy", "--owner", &owner]).assert().code(2).stderr(predicate::str::contains("--key-env"));
+    env.cmd()
+        .args(["deploy", "--owner", &owner])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--key-env"));
 
     // --save writes the address into the config file; later commands find it there.
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("roflgov.toml");
-    let deployed = json(env.cmd().args(["--key-env", "DEV0", "deploy", "--save", "--owner", &owner]).arg("--config").arg(&config));
+    let deployed = json(
+        env.cmd()
+            .args(["--key-env", "DEV0", "deploy", "--save", "--owner", &owner])
+            .arg("--config")
+            .arg(&config),
+    );
     let contract = deployed["policy_contract"].as_str().unwrap().to_owned();
     let saved = std::fs::read_to_string(&config).unwrap();
-    assert!(saved.contains("[networks.local]") && saved.to_lowercase().contains(&contract.to_lowercase()), "{saved}");
-    env.cmd().arg("--config").arg(&config).args(["app", "history"]).assert().success().stdout(predicate::str::contains("no history"));
+    assert!(
+        saved.contains("[networks.local]") && saved.to_lowercase().contains(&contract.to_lowercase()),
+        "{saved}"
+    );
+    env.cmd()
+        .arg("--config")
+        .arg(&config)
+        .args(["app", "history"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("no history"));
 
     // Wrong chain: the local anvil is not Sapphire testnet.
     env.cmd()
@@ -69,15 +87,41 @@ fn deploy_create_propose_show_history_through_the_binary() {
         .code(5)
         .stderr(predicate::str::contains("wrong chain"));
 
-    let created = json(env.cmd().args(["--key-env", "DEV0", "--policy-contract", &contract, "app", "create", "--deployment", "local", "--send", "--manifest", &manifest("1.0")]));
+    let created = json(env.cmd().args([
+        "--key-env",
+        "DEV0",
+        "--policy-contract",
+        &contract,
+        "app",
+        "create",
+        "--deployment",
+        "local",
+        "--send",
+        "--manifest",
+        &manifest("1.0"),
+    ]));
     let app = created["app"].as_str().unwrap().to_owned();
     assert!(app.starts_with("rofl1"));
 
     env.cmd()
-        .args(["--policy-contract", &contract, "app", "show", "--app", &app, "--deployment", "local", "--manifest", &manifest("1.0")])
+        .args([
+            "--policy-contract",
+            &contract,
+            "app",
+            "show",
+            "--app",
+            &app,
+            "--deployment",
+            "local",
+            "--manifest",
+            &manifest("1.0"),
+        ])
         .assert()
         .success()
-        .stdout(predicate::str::contains("1.0.0: first release").and(predicate::str::contains("version         1")));
+        .stdout(
+            predicate::str::contains("1.0.0: first release")
+                .and(predicate::str::contains("version         1")),
+        );
 
     // A release whose new identity is not in the given bundle is refused before anything is sent.
     let orc = dir.path().join("wrong.orc");
@@ -91,7 +135,21 @@ fn deploy_create_propose_show_history_through_the_binary() {
         zip.finish().unwrap();
     }
     env.cmd()
-        .args(["--key-env", "DEV0", "--policy-contract", &contract, "propose", "--app", &app, "--deployment", "local", "--send", "--manifest", &manifest("1.1"), "--bundle"])
+        .args([
+            "--key-env",
+            "DEV0",
+            "--policy-contract",
+            &contract,
+            "propose",
+            "--app",
+            &app,
+            "--deployment",
+            "local",
+            "--send",
+            "--manifest",
+            &manifest("1.1"),
+            "--bundle",
+        ])
         .arg(&orc)
         .assert()
         .code(4)
@@ -100,15 +158,42 @@ fn deploy_create_propose_show_history_through_the_binary() {
     assert_eq!(shown["version"], 1, "nothing was sent");
 
     // The release goes through.
-    let proposed = json(env.cmd().args(["--key-env", "DEV0", "--policy-contract", &contract, "propose", "--app", &app, "--deployment", "local", "--send", "--manifest", &manifest("1.1")]));
-    let kinds: Vec<&str> = proposed["changes"].as_array().unwrap().iter().map(|c| c["change"].as_str().unwrap()).collect();
+    let proposed = json(env.cmd().args([
+        "--key-env",
+        "DEV0",
+        "--policy-contract",
+        &contract,
+        "propose",
+        "--app",
+        &app,
+        "--deployment",
+        "local",
+        "--send",
+        "--manifest",
+        &manifest("1.1"),
+    ]));
+    let kinds: Vec<&str> =
+        proposed["changes"].as_array().unwrap().iter().map(|c| c["change"].as_str().unwrap()).collect();
     assert!(kinds.contains(&"add_enclave") && kinds.contains(&"remove_enclave"), "{kinds:?}");
     let shown = json(env.cmd().args(["--policy-contract", &contract, "app", "show", "--app", &app]));
     assert_eq!(shown["version"], 2);
 
     // Same release again: nothing to propose.
     env.cmd()
-        .args(["--key-env", "DEV0", "--policy-contract", &contract, "propose", "--app", &app, "--deployment", "local", "--send", "--manifest", &manifest("1.1")])
+        .args([
+            "--key-env",
+            "DEV0",
+            "--policy-contract",
+            &contract,
+            "propose",
+            "--app",
+            &app,
+            "--deployment",
+            "local",
+            "--send",
+            "--manifest",
+            &manifest("1.1"),
+        ])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("nothing to propose"));
@@ -118,7 +203,16 @@ fn deploy_create_propose_show_history_through_the_binary() {
 
     // The sample quote is not an identity of the app: refused, with the on-chain policy.
     env.cmd()
-        .args(["--policy-contract", &contract, "verify-quote", "--app", &app, "--now", "1751328000", "--collateral"])
+        .args([
+            "--policy-contract",
+            &contract,
+            "verify-quote",
+            "--app",
+            &app,
+            "--now",
+            "1751328000",
+            "--collateral",
+        ])
         .arg(Path::new(TESTDATA).join("tdx_quote_collateral.json"))
         .arg(Path::new(TESTDATA).join("tdx_quote"))
         .assert()

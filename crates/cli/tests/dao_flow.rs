@@ -48,7 +48,17 @@ impl Env {
 
     /// Vote for proposal `id` (moving the clock to the vote start with anvil).
     fn vote(&self, id: &str) {
-        let voted = self.json(&["--key-env", "DEV0", "dao", "vote", "--proposal", id, "--support", "for", "--advance-time"]);
+        let voted = self.json(&[
+            "--key-env",
+            "DEV0",
+            "dao",
+            "vote",
+            "--proposal",
+            id,
+            "--support",
+            "for",
+            "--advance-time",
+        ]);
         assert_eq!(voted["state"], "active", "{voted}");
     }
 
@@ -60,7 +70,12 @@ impl Env {
 
     fn enclaves(&self, app: AppId) -> Vec<String> {
         let stand_in = RoflStandIn::new(self.chain.provider().clone());
-        self.rt.block_on(stand_in.app_enclaves(app)).unwrap().iter().map(roflgov_attest::identity_to_base64).collect()
+        self.rt
+            .block_on(stand_in.app_enclaves(app))
+            .unwrap()
+            .iter()
+            .map(roflgov_attest::identity_to_base64)
+            .collect()
     }
 }
 
@@ -74,7 +89,17 @@ fn dao_flow_through_the_binary() {
     assert!(deployed["governor"].is_string() && deployed["timelock"] == deployed["owner"], "{deployed}");
 
     // The DAO creates the app (the executor sends the 100 ROSE stake).
-    let created = env.json(&["--key-env", "DEV0", "app", "create", "--manifest", &manifest("1.0"), "--deployment", "local", "--governor"]);
+    let created = env.json(&[
+        "--key-env",
+        "DEV0",
+        "app",
+        "create",
+        "--manifest",
+        &manifest("1.0"),
+        "--deployment",
+        "local",
+        "--governor",
+    ]);
     let id = created["proposal_id"].as_str().unwrap().to_owned();
     assert!(created["description"].as_str().unwrap().contains("#proposer=0x"), "{created}");
     env.vote(&id);
@@ -86,16 +111,33 @@ fn dao_flow_through_the_binary() {
 
     // Two releases drafted against version 1: 1.1, and 1.2 (which will be stale).
     let release = |v: &str| {
-        let out = env.json(&["--key-env", "DEV0", "propose", "--manifest", &manifest(v), "--deployment", "local", "--app", &app.to_string(), "--governor"]);
+        let out = env.json(&[
+            "--key-env",
+            "DEV0",
+            "propose",
+            "--manifest",
+            &manifest(v),
+            "--deployment",
+            "local",
+            "--app",
+            &app.to_string(),
+            "--governor",
+        ]);
         out["proposal_id"].as_str().unwrap().to_owned()
     };
     let (r11, r12) = (release("1.1"), release("1.2"));
 
     // The voters' review: the same diff as for a Safe transaction.
-    let review = env.json(&["review", "--proposal", &r11, "--manifest", &manifest("1.1"), "--deployment", "local"]);
+    let review =
+        env.json(&["review", "--proposal", &r11, "--manifest", &manifest("1.1"), "--deployment", "local"]);
     assert_eq!(review["source"], "governor_proposal");
     assert_eq!(review["verdict"], "ok");
-    let added: Vec<&str> = review["review"]["diff"]["enclaves_added"].as_array().unwrap().iter().map(|l| l["id"].as_str().unwrap()).collect();
+    let added: Vec<&str> = review["review"]["diff"]["enclaves_added"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].as_str().unwrap())
+        .collect();
     assert_eq!(added, ids_of("1.1"));
 
     env.vote(&r11);
@@ -104,22 +146,20 @@ fn dao_flow_through_the_binary() {
     env.queue(&r12);
 
     // Executing before the Timelock delay is refused; nothing is sent.
-    env.cmd()
-        .args(["--key-env", "DEV0", "dao", "execute", "--proposal", &r11])
-        .assert()
-        .code(4)
-        .stderr(predicate::str::contains("Timelock delay is not over").and(predicate::str::contains("nothing was sent")));
+    env.cmd().args(["--key-env", "DEV0", "dao", "execute", "--proposal", &r11]).assert().code(4).stderr(
+        predicate::str::contains("Timelock delay is not over")
+            .and(predicate::str::contains("nothing was sent")),
+    );
     assert_eq!(env.enclaves(app), ids_of("1.0"));
 
-    env.cmd().args(["--key-env", "DEV0", "dao", "execute", "--proposal", &r11, "--advance-time"]).assert().success();
+    env.cmd()
+        .args(["--key-env", "DEV0", "dao", "execute", "--proposal", &r11, "--advance-time"])
+        .assert()
+        .success();
     assert_eq!(env.enclaves(app), ids_of("1.1"));
 
     // 1.2 was drafted against version 1; the app is at version 2 now: stale, refused.
-    env.cmd()
-        .args(["review", "--proposal", &r12])
-        .assert()
-        .code(4)
-        .stdout(predicate::str::contains("STALE"));
+    env.cmd().args(["review", "--proposal", &r12]).assert().code(4).stdout(predicate::str::contains("STALE"));
     env.cmd()
         .args(["--key-env", "DEV0", "dao", "execute", "--proposal", &r12, "--advance-time"])
         .assert()

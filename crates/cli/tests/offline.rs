@@ -107,7 +107,11 @@ fn cbor_decode_refuses_non_canonical_bodies() {
     // A map head with a non-minimal length (0xb8 0x05 instead of 0xa5).
     assert_eq!(bytes[0], 0xa5, "Update is a 5-field map");
     bytes.splice(0..1, [0xb8, 0x05]);
-    roflgov().args(["cbor", "decode", &hex::encode(&bytes)]).assert().code(3).stderr(predicate::str::contains("rofl.Update"));
+    roflgov()
+        .args(["cbor", "decode", &hex::encode(&bytes)])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("rofl.Update"));
 
     // A Remove body decoded as an Update names the missing field.
     let remove = json_of(
@@ -125,7 +129,11 @@ fn cbor_decode_refuses_non_canonical_bodies() {
     assert_eq!(decoded["method"], "rofl.Remove");
 
     // Not hex and not a file; an unknown method is a usage error.
-    roflgov().args(["cbor", "decode", "zz-not-hex"]).assert().code(3).stderr(predicate::str::contains("neither an existing file nor hex"));
+    roflgov()
+        .args(["cbor", "decode", "zz-not-hex"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("neither an existing file nor hex"));
     roflgov().args(["cbor", "decode", "--method", "rofl.Frobnicate", "a0"]).assert().code(2);
 }
 
@@ -161,8 +169,18 @@ fn cbor_encode_bad_json_writes_no_file() {
         .stderr(predicate::str::contains("whoever"));
     assert!(!out.exists(), "no partial file");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no temp file left behind");
-    roflgov().args(["cbor", "encode", "-"]).write_stdin("{not json").assert().code(3).stderr(predicate::str::contains("invalid JSON"));
-    roflgov().args(["cbor", "encode", "-"]).write_stdin(r#"{"id": "x"}"#).assert().code(2).stderr(predicate::str::contains("--method"));
+    roflgov()
+        .args(["cbor", "encode", "-"])
+        .write_stdin("{not json")
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("invalid JSON"));
+    roflgov()
+        .args(["cbor", "encode", "-"])
+        .write_stdin(r#"{"id": "x"}"#)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--method"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -199,14 +217,30 @@ fn identity_of_the_tdx_sample_quote_matches_its_measurements() {
     ]));
     assert_eq!(from_measurements["id"], quote["id"]);
     assert_eq!(from_measurements["mr_enclave"], quote["identity"]["mr_enclave"]);
-    assert!(from_measurements["id"].as_str().unwrap().ends_with("AAAAAAAA=="), "TDX ids have a zero mr_signer");
+    assert!(
+        from_measurements["id"].as_str().unwrap().ends_with("AAAAAAAA=="),
+        "TDX ids have a zero mr_signer"
+    );
 }
 
 #[test]
 fn identity_tdx_rejects_wrong_sizes() {
     let m = "00".repeat(48);
     roflgov()
-        .args(["identity", "tdx", "--mrtd", &"00".repeat(47), "--rtmr0", &m, "--rtmr1", &m, "--rtmr2", &m, "--rtmr3", &m])
+        .args([
+            "identity",
+            "tdx",
+            "--mrtd",
+            &"00".repeat(47),
+            "--rtmr0",
+            &m,
+            "--rtmr1",
+            &m,
+            "--rtmr2",
+            &m,
+            "--rtmr3",
+            &m,
+        ])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--mrtd: expected 48 bytes"));
@@ -219,7 +253,14 @@ fn bad_quotes_fail_with_specific_errors() {
     let dir = tempfile::tempdir().unwrap();
 
     // Expired collateral (no --now: today is past the sample's window): verification failure.
-    roflgov().args(["identity", "quote"]).arg(&tdx).arg("--collateral").arg(&tdx_col).assert().code(4).stderr(predicate::str::contains("expired"));
+    roflgov()
+        .args(["identity", "quote"])
+        .arg(&tdx)
+        .arg("--collateral")
+        .arg(&tdx_col)
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("expired"));
     // Collateral of the other platform.
     roflgov()
         .args(["identity", "quote"])
@@ -247,7 +288,14 @@ fn bad_quotes_fail_with_specific_errors() {
     bytes[200] ^= 0xff;
     let tampered = dir.path().join("tampered");
     std::fs::write(&tampered, &bytes).unwrap();
-    roflgov().args(["identity", "quote"]).arg(&tampered).arg("--collateral").arg(&tdx_col).args(["--now", NOW]).assert().code(4);
+    roflgov()
+        .args(["identity", "quote"])
+        .arg(&tampered)
+        .arg("--collateral")
+        .arg(&tdx_col)
+        .args(["--now", NOW])
+        .assert()
+        .code(4);
     // Missing collateral file.
     roflgov()
         .args(["identity", "quote"])
@@ -262,7 +310,8 @@ fn bad_quotes_fail_with_specific_errors() {
 
 fn write_orc(path: &Path, ids: &[(&str, &str)]) {
     use std::io::Write;
-    let identity: Vec<Value> = ids.iter().map(|(h, id)| serde_json::json!({"hypervisor": h, "enclave": id})).collect();
+    let identity: Vec<Value> =
+        ids.iter().map(|(h, id)| serde_json::json!({"hypervisor": h, "enclave": id})).collect();
     let manifest = serde_json::json!({
         "name": "weather-oracle",
         "id": "00".repeat(32),
@@ -286,7 +335,12 @@ fn identity_bundle_lists_identities_and_rejects_non_zips() {
     assert_eq!(out["identities"][0]["hypervisor"], "qemu/v0");
     let not_zip = dir.path().join("x.orc");
     std::fs::write(&not_zip, b"hello").unwrap();
-    roflgov().args(["identity", "bundle"]).arg(&not_zip).assert().code(3).stderr(predicate::str::contains("x.orc"));
+    roflgov()
+        .args(["identity", "bundle"])
+        .arg(&not_zip)
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("x.orc"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -331,7 +385,10 @@ fn verify_quote_allowed_when_the_policy_lists_the_identity() {
     let manifest = dir.path().join("rofl.yaml");
     let text = std::fs::read_to_string(Path::new(EXAMPLES).join("rofl-1.0.yaml"))
         .unwrap()
-        .replace("cJD19YR7d04q/mqreylwVLPuPUvTZAJPl6tvypPCN/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==", id)
+        .replace(
+            "cJD19YR7d04q/mqreylwVLPuPUvTZAJPl6tvypPCN/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==",
+            id,
+        )
         .replace("min_tcb_evaluation_data_number: 18", "min_tcb_evaluation_data_number: 17");
     std::fs::write(&manifest, text).unwrap();
     let v = json_of(&mut verify_quote(&manifest, "local"));
@@ -343,17 +400,21 @@ fn verify_quote_allowed_when_the_policy_lists_the_identity() {
 fn malformed_manifests_name_file_and_path() {
     let dir = tempfile::tempdir().unwrap();
     let manifest = dir.path().join("rofl.yaml");
-    let text = std::fs::read_to_string(Path::new(EXAMPLES).join("rofl-1.0.yaml")).unwrap().replace("fees: endorsing_node", "fees: sometimes");
+    let text = std::fs::read_to_string(Path::new(EXAMPLES).join("rofl-1.0.yaml"))
+        .unwrap()
+        .replace("fees: endorsing_node", "fees: sometimes");
     std::fs::write(&manifest, text).unwrap();
-    verify_quote(&manifest, "local")
-        .assert()
-        .code(3)
-        .stderr(predicate::str::contains("rofl.yaml").and(predicate::str::contains("deployments.local.policy.fees")));
+    verify_quote(&manifest, "local").assert().code(3).stderr(
+        predicate::str::contains("rofl.yaml").and(predicate::str::contains("deployments.local.policy.fees")),
+    );
     // Not YAML at all.
     std::fs::write(&manifest, "name: [unclosed").unwrap();
     verify_quote(&manifest, "local").assert().code(3).stderr(predicate::str::contains("invalid YAML"));
     // A deployment the file does not have.
-    verify_quote(Path::new(TALOS), "staging").assert().code(3).stderr(predicate::str::contains("mainnet, testnet"));
+    verify_quote(Path::new(TALOS), "staging")
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("mainnet, testnet"));
     // --manifest without --deployment is a usage error.
     roflgov()
         .arg("verify-quote")
@@ -378,7 +439,9 @@ fn review_flags_a_direct_subcall_that_wipes_admin_and_secrets() {
     update["body"]["secrets"] = serde_json::json!({});
     let encoded = json_of(roflgov().args(["cbor", "encode", "-"]).write_stdin(update.to_string()));
     let body = hex::decode(encoded["cbor"].as_str().unwrap().trim_start_matches("0x")).unwrap();
-    let input = (alloy::primitives::Bytes::from(b"rofl.Update".to_vec()), alloy::primitives::Bytes::from(body)).abi_encode_params();
+    let input =
+        (alloy::primitives::Bytes::from(b"rofl.Update".to_vec()), alloy::primitives::Bytes::from(body))
+            .abi_encode_params();
     let batch = serde_json::json!({
         "version": "1.0",
         "chainId": "23294",

@@ -113,11 +113,18 @@ fn dry_run_proposes_exactly_the_identity_change_and_execution_updates_the_stand_
     let expected: BTreeSet<String> = new_ids
         .iter()
         .map(|id| serde_json::json!({"change": "add_enclave", "args": identity_json(id)}))
-        .chain(old_ids.iter().map(|id| serde_json::json!({"change": "remove_enclave", "args": identity_json(id)})))
+        .chain(
+            old_ids
+                .iter()
+                .map(|id| serde_json::json!({"change": "remove_enclave", "args": identity_json(id)})),
+        )
         .map(|v| v.to_string())
         .collect();
     assert_eq!(changes.len(), 4, "two added, two removed, nothing else: {changes:#?}");
-    assert!(out.path().join("release/tx-builder.json").is_file(), "the Transaction Builder batch is written too");
+    assert!(
+        out.path().join("release/tx-builder.json").is_file(),
+        "the Transaction Builder batch is written too"
+    );
     assert_eq!(seen, expected, "the review shows exactly the identity change");
     let checks = review["identity_checks"].as_array().unwrap();
     assert!(!checks.is_empty() && checks.iter().all(|c| c["ok"] == true), "{checks:#?}");
@@ -125,7 +132,10 @@ fn dry_run_proposes_exactly_the_identity_change_and_execution_updates_the_stand_
         let text = roflgov_attest::identity_to_base64(id);
         for source in ["rofl.yaml", "bundle"] {
             assert!(
-                checks.iter().any(|c| c["identity"] == text.as_str() && c["source"].as_str().unwrap().starts_with(source)),
+                checks
+                    .iter()
+                    .any(|c| c["identity"] == text.as_str()
+                        && c["source"].as_str().unwrap().starts_with(source)),
                 "{text} checked against {source}: {checks:#?}"
             );
         }
@@ -133,7 +143,10 @@ fn dry_run_proposes_exactly_the_identity_change_and_execution_updates_the_stand_
     assert_eq!(review["warnings"].as_array().map(Vec::len), Some(0), "{review:#}");
     let review_text = std::fs::read_to_string(out.path().join("release/review.txt")).unwrap();
     for id in new_ids.iter().chain(&old_ids) {
-        assert!(review_text.contains(&roflgov_attest::identity_to_base64(id)), "review.txt names {id:?}:\n{review_text}");
+        assert!(
+            review_text.contains(&roflgov_attest::identity_to_base64(id)),
+            "review.txt names {id:?}:\n{review_text}"
+        );
     }
 
     // Provenance: the hashes of what was proposed, recomputable by a reviewer.
@@ -141,11 +154,17 @@ fn dry_run_proposes_exactly_the_identity_change_and_execution_updates_the_stand_
     assert_eq!(provenance["bundle"]["sha256"], hex::encode(bundle.sha256), "{provenance:#}");
     assert_eq!(provenance["identities"].as_array().map(Vec::len), Some(2), "{provenance:#}");
     let description = std::fs::read_to_string(out.path().join("release/description.md")).unwrap();
-    assert!(description.contains("hello-rofl 0.2.0") && description.contains(&hex::encode(bundle.sha256)), "{description}");
+    assert!(
+        description.contains("hello-rofl 0.2.0") && description.contains(&hex::encode(bundle.sha256)),
+        "{description}"
+    );
     // The release notes and provenance travel with the proposal: in the Safe proposal file and in
     // the Transaction Builder batch signers load in Safe{Wallet}.
     let batch = read_json(&out.path().join("release/tx-builder.json"));
-    for (what, text) in [("safe-tx.json", &safe_tx["roflgov"]["description"]), ("tx-builder.json", &batch["meta"]["description"])] {
+    for (what, text) in [
+        ("safe-tx.json", &safe_tx["roflgov"]["description"]),
+        ("tx-builder.json", &batch["meta"]["description"]),
+    ] {
         let text = text.as_str().unwrap_or_else(|| panic!("{what} has a description"));
         assert_eq!(text.trim(), description.trim(), "{what} carries the notes and provenance");
     }
@@ -160,7 +179,8 @@ fn dry_run_proposes_exactly_the_identity_change_and_execution_updates_the_stand_
         .expect("a rofl1 app id");
     let stand_in = RoflStandIn::new(chain.chain.provider().clone());
     let config = chain.rt.block_on(stand_in.config(app)).expect("the app exists in the stand-in");
-    let on_chain: BTreeSet<String> = config.policy.enclaves.iter().map(roflgov_attest::identity_to_base64).collect();
+    let on_chain: BTreeSet<String> =
+        config.policy.enclaves.iter().map(roflgov_attest::identity_to_base64).collect();
     let wanted: BTreeSet<String> = new_ids.iter().map(roflgov_attest::identity_to_base64).collect();
     assert_eq!(on_chain, wanted, "the stand-in holds exactly the bundle's identities");
     assert!(config.admin.is_some(), "the admin was kept");
@@ -182,12 +202,20 @@ fn dry_run_proposes_exactly_the_identity_change_and_execution_updates_the_stand_
     run_propose_sh(&chain, out.path(), refused.path(), &example("rofl.yaml"), &app)
         .code(4)
         .stderr(predicate::str::contains("not an identity of bundle"));
-    assert!(!refused.path().join("safe-tx.json").exists() && !refused.path().join("tx-builder.json").exists());
+    assert!(
+        !refused.path().join("safe-tx.json").exists() && !refused.path().join("tx-builder.json").exists()
+    );
 }
 
 /// The workflow's propose step alone (as the composite action runs it), against the chain and
 /// roflgov.toml of a finished dry run.
-fn run_propose_sh(chain: &Chain, dry_run: &Path, out: &Path, manifest: &Path, app: &AppId) -> assert_cmd::assert::Assert {
+fn run_propose_sh(
+    chain: &Chain,
+    dry_run: &Path,
+    out: &Path,
+    manifest: &Path,
+    app: &AppId,
+) -> assert_cmd::assert::Assert {
     Command::new("bash")
         .arg(root().join(".github/actions/roflgov-propose/propose.sh"))
         .env("ROFLGOV", assert_cmd::cargo::cargo_bin("roflgov"))

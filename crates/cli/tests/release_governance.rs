@@ -58,10 +58,18 @@ fn start() -> Env {
         let mut policy = Manifest::from_path(TALOS).unwrap().deployment("mainnet").unwrap().policy;
         policy.enclaves = vec![old, kept];
         policy.max_expiration = 24;
-        let (app, _) = client.create_app(owner, &policy, &Metadata::new(), IdentifierScheme::CreatorNonce).await.unwrap();
+        let (app, _) = client
+            .create_app(owner, &policy, &Metadata::new(), IdentifierScheme::CreatorNonce)
+            .await
+            .unwrap();
         let grace_until = client.chain_time().await.unwrap() + 10 * 86_400;
         let changes = [
-            PolicyChange::AddRelease { identities: vec![new], record: record.clone(), retire: vec![old], grace_until },
+            PolicyChange::AddRelease {
+                identities: vec![new],
+                record: record.clone(),
+                retire: vec![old],
+                grace_until,
+            },
             PolicyChange::SetGuardian { guardian },
         ];
         client.apply(owner, app, 1, &changes).await.unwrap();
@@ -113,7 +121,14 @@ fn app_show_lists_release_records_deadlines_guardian_and_freeze() {
         assert!(text.contains(&expected), "missing {expected:?} in\n{text}");
     }
 
-    let out = env.cmd().args(["--json", "app", "show", "--app", &app]).assert().success().get_output().stdout.clone();
+    let out = env
+        .cmd()
+        .args(["--json", "app", "show", "--app", &app])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let json: Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(json["version"], 2);
     assert_eq!(json["frozen"], false);
@@ -150,7 +165,11 @@ fn only_the_guardian_revokes_and_instances_are_flagged() {
                 .and(predicate::str::contains("nothing was sent")),
         );
     // No key at all: a usage error.
-    env.cmd().args(["guardian", "freeze", "--app", &app]).assert().code(2).stderr(predicate::str::contains("--key-env"));
+    env.cmd()
+        .args(["guardian", "freeze", "--app", &app])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--key-env"));
     // A malformed identity: a usage error.
     env.cmd()
         .args(["--key-env", "GUARDIAN_KEY", "guardian", "revoke", "--app", &app, "--enclave", "not-base64!"])
@@ -160,7 +179,17 @@ fn only_the_guardian_revokes_and_instances_are_flagged() {
     // The guardian revokes in one transaction.
     let out = env
         .cmd()
-        .args(["--json", "--key-env", "GUARDIAN_KEY", "guardian", "revoke", "--app", &app, "--enclave", &kept])
+        .args([
+            "--json",
+            "--key-env",
+            "GUARDIAN_KEY",
+            "guardian",
+            "revoke",
+            "--app",
+            &app,
+            "--enclave",
+            &kept,
+        ])
         .assert()
         .success()
         .get_output()
@@ -182,17 +211,35 @@ fn only_the_guardian_revokes_and_instances_are_flagged() {
     let text = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
     assert!(text.contains("REVOKED identity") && text.contains("REFUSED"), "{text}");
     assert!(String::from_utf8_lossy(&assert.get_output().stderr).contains("1 instance(s)"));
-    let out = env.cmd().args(["--json", "app", "instances", &app]).assert().code(4).get_output().stdout.clone();
+    let out =
+        env.cmd().args(["--json", "app", "instances", &app]).assert().code(4).get_output().stdout.clone();
     let list = first_json(&out);
-    let revoked: Vec<&Value> = list.as_array().unwrap().iter().filter(|i| i["flags"].as_array().unwrap().iter().any(|f| f["flag"] == "revoked_identity")).collect();
+    let revoked: Vec<&Value> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["flags"].as_array().unwrap().iter().any(|f| f["flag"] == "revoked_identity"))
+        .collect();
     assert_eq!(revoked.len(), 1);
-    assert_eq!(revoked[0]["address"].as_str().unwrap().to_lowercase(), env.chain.accounts()[7].to_string().to_lowercase());
+    assert_eq!(
+        revoked[0]["address"].as_str().unwrap().to_lowercase(),
+        env.chain.accounts()[7].to_string().to_lowercase()
+    );
     assert_eq!(revoked[0]["authorized"], false);
-    let on_new = list.as_array().unwrap().iter().find(|i| i["identity"]["mr_enclave"] == serde_json::to_value(env.ids[2].mr_enclave).unwrap()).unwrap();
+    let on_new = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["identity"]["mr_enclave"] == serde_json::to_value(env.ids[2].mr_enclave).unwrap())
+        .unwrap();
     assert_eq!(on_new["release"][1]["version"], "2.0.0");
 
     // Prune is refused before the deadline, and works after it, from any key.
-    env.cmd().args(["--key-env", "STRANGER_KEY", "app", "prune", "--app", &app]).assert().code(4).stderr(predicate::str::contains("nothing to prune"));
+    env.cmd()
+        .args(["--key-env", "STRANGER_KEY", "app", "prune", "--app", &app])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("nothing to prune"));
     env.rt.block_on(env.chain.advance_time(10 * 86_400 + 1)).unwrap();
     env.cmd()
         .args(["--key-env", "STRANGER_KEY", "app", "prune", "--app", &app])
@@ -205,10 +252,15 @@ fn only_the_guardian_revokes_and_instances_are_flagged() {
 fn help_describes_the_guardian_commands() {
     let mut cmd = Command::cargo_bin("roflgov").unwrap();
     cmd.args(["guardian", "--help"]).assert().success().stdout(
-        predicate::str::contains("revoke").and(predicate::str::contains("freeze")).and(predicate::str::contains("without a vote")),
+        predicate::str::contains("revoke")
+            .and(predicate::str::contains("freeze"))
+            .and(predicate::str::contains("without a vote")),
     );
     let mut cmd = Command::cargo_bin("roflgov").unwrap();
-    cmd.args(["app", "--help"]).assert().success().stdout(predicate::str::contains("instances").and(predicate::str::contains("prune")));
+    cmd.args(["app", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("instances").and(predicate::str::contains("prune")));
     let mut cmd = Command::cargo_bin("roflgov").unwrap();
     cmd.args(["propose", "--help"]).assert().success().stdout(
         predicate::str::contains("--release-version")

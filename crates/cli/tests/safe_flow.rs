@@ -70,12 +70,30 @@ fn safe_flow_through_the_binary() {
     let p = |name: &str| env.path(name).display().to_string();
 
     // A 2-of-3 Safe (owners DEV1..DEV3) owns the policy contract; DEV0 deploys, DEV4 is nobody.
-    let deployed = env.json(&["--key-env", "DEV0", "deploy", "--safe-owners", &owners.join(","), "--threshold", "2", "--save"]);
+    let deployed = env.json(&[
+        "--key-env",
+        "DEV0",
+        "deploy",
+        "--safe-owners",
+        &owners.join(","),
+        "--threshold",
+        "2",
+        "--save",
+    ]);
     assert_eq!(deployed["threshold"], 2);
     let safe = deployed["safe"].as_str().unwrap().to_owned();
 
     // The Safe creates the app (stake from the Safe), executed by a non-owner.
-    env.json(&["app", "create", "--manifest", &manifest("1.0"), "--deployment", "local", "--safe-out", &p("create.json")]);
+    env.json(&[
+        "app",
+        "create",
+        "--manifest",
+        &manifest("1.0"),
+        "--deployment",
+        "local",
+        "--safe-out",
+        &p("create.json"),
+    ]);
     env.cmd().args(["--key-env", "DEV1", "safe", "sign", "--safe-tx", &p("create.json")]).assert().success();
     env.cmd().args(["--key-env", "DEV3", "safe", "sign", "--safe-tx", &p("create.json")]).assert().success();
     let created = env.json(&["--key-env", "DEV4", "safe", "execute", "--safe-tx", &p("create.json")]);
@@ -84,14 +102,38 @@ fn safe_flow_through_the_binary() {
 
     // Release 1.1 as a proposal file and a Transaction Builder batch.
     let proposed = env.json(&[
-        "propose", "--manifest", &manifest("1.1"), "--deployment", "local", "--app", &app.to_string(),
-        "--safe-out", &p("release.json"), "--tx-builder-out", &p("release.batch.json"), "--description", "weather-oracle 1.1.0",
+        "propose",
+        "--manifest",
+        &manifest("1.1"),
+        "--deployment",
+        "local",
+        "--app",
+        &app.to_string(),
+        "--safe-out",
+        &p("release.json"),
+        "--tx-builder-out",
+        &p("release.batch.json"),
+        "--description",
+        "weather-oracle 1.1.0",
     ]);
     let hash = proposed["safe_tx_hash"].as_str().unwrap().to_owned();
-    let review = env.json(&["review", "--safe-tx", &p("release.json"), "--manifest", &manifest("1.1"), "--deployment", "local"]);
+    let review = env.json(&[
+        "review",
+        "--safe-tx",
+        &p("release.json"),
+        "--manifest",
+        &manifest("1.1"),
+        "--deployment",
+        "local",
+    ]);
     assert_eq!(review["safe_tx_hash"], hash.as_str());
     assert_eq!(review["verdict"], "ok");
-    let added: Vec<&str> = review["review"]["diff"]["enclaves_added"].as_array().unwrap().iter().map(|l| l["id"].as_str().unwrap()).collect();
+    let added: Vec<&str> = review["review"]["diff"]["enclaves_added"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].as_str().unwrap())
+        .collect();
     assert_eq!(added, ids_of("1.1"));
     env.cmd()
         .args(["review", "--tx-builder", &p("release.batch.json")])
@@ -101,14 +143,28 @@ fn safe_flow_through_the_binary() {
 
     // A competing proposal at the same nonce is refused and not written.
     env.cmd()
-        .args(["propose", "--manifest", &manifest("1.2"), "--deployment", "local", "--app", &app.to_string(), "--safe-out", &p("competing.json")])
+        .args([
+            "propose",
+            "--manifest",
+            &manifest("1.2"),
+            "--deployment",
+            "local",
+            "--app",
+            &app.to_string(),
+            "--safe-out",
+            &p("competing.json"),
+        ])
         .assert()
         .code(4)
         .stderr(predicate::str::contains("competing transaction"));
     assert!(!env.path("competing.json").exists());
 
     // One signature is not enough; nothing changes.
-    env.cmd().args(["--key-env", "DEV1", "safe", "sign", "--safe-tx", &p("release.json")]).assert().success().stderr(predicate::str::contains(&hash));
+    env.cmd()
+        .args(["--key-env", "DEV1", "safe", "sign", "--safe-tx", &p("release.json")])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(&hash));
     env.cmd()
         .args(["--key-env", "DEV4", "safe", "execute", "--safe-tx", &p("release.json")])
         .assert()
@@ -150,7 +206,12 @@ fn safe_flow_through_the_binary() {
     edited["tx"]["value"] = "0x1".into();
     let edited_path = other.path().join("edited.json");
     std::fs::write(&edited_path, edited.to_string()).unwrap();
-    env.cmd().args(["--key-env", "DEV2", "safe", "sign", "--safe-tx"]).arg(&edited_path).assert().code(4).stderr(predicate::str::contains("was edited"));
+    env.cmd()
+        .args(["--key-env", "DEV2", "safe", "sign", "--safe-tx"])
+        .arg(&edited_path)
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("was edited"));
 
     // The second owner signs; anyone executes; the stand-in holds exactly release 1.1.
     env.cmd().args(["--key-env", "DEV2", "safe", "sign", "--safe-tx", &p("release.json")]).assert().success();
@@ -174,7 +235,8 @@ fn safe_flow_through_the_binary() {
     assert_eq!(env.enclaves(app), ids_of("1.1"));
 
     // A tampered Transaction Builder file: its calldata now hides another call.
-    let mut batch: Value = serde_json::from_str(&std::fs::read_to_string(env.path("release.batch.json")).unwrap()).unwrap();
+    let mut batch: Value =
+        serde_json::from_str(&std::fs::read_to_string(env.path("release.batch.json")).unwrap()).unwrap();
     let data = batch["transactions"][0]["data"].as_str().unwrap().to_owned();
     let flipped = format!("{}{}", &data[..data.len() - 2], if data.ends_with("00") { "01" } else { "00" });
     batch["transactions"][0]["data"] = flipped.into();

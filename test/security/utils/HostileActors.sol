@@ -102,9 +102,14 @@ contract HostilePrecompile {
         }
     }
 
-    function hostileConfigure(Mode mode, address victim, address impl, address relay, bytes calldata payload, uint256 size)
-        external
-    {
+    function hostileConfigure(
+        Mode mode,
+        address victim,
+        address impl,
+        address relay,
+        bytes calldata payload,
+        uint256 size
+    ) external {
         Config storage c = _config();
         c.mode = mode;
         c.victim = victim;

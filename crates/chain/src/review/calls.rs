@@ -308,11 +308,14 @@ impl<'a> Reviewer<'a> {
             reviewed.push(ReviewedCall { index, to: call.to, value: call.value, reading });
         }
         let mut diff = ConfigDiff::between(self.current, &state.config, self.notes);
-        for line in diff.enclaves_added.iter_mut().chain(diff.enclaves_kept.iter_mut()).chain(diff.enclaves_removed.iter_mut()) {
-            line.release = state
-                .release
-                .release_of(&line.identity)
-                .map(|(id, record)| (id, record.version.clone()));
+        for line in diff
+            .enclaves_added
+            .iter_mut()
+            .chain(diff.enclaves_kept.iter_mut())
+            .chain(diff.enclaves_removed.iter_mut())
+        {
+            line.release =
+                state.release.release_of(&line.identity).map(|(id, record)| (id, record.version.clone()));
         }
         self.check_governance(&mut state);
         let mut warnings: Vec<Warning> = Vec::new();

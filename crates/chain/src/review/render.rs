@@ -72,7 +72,9 @@ impl Display for PolicyChange {
             PolicyChange::SetRetirement { identity, deadline } => {
                 write!(f, "{name} {} retires from {}", enclave_text_id(identity), format_utc(*deadline))
             }
-            PolicyChange::SetGuardian { guardian } if guardian.is_zero() => write!(f, "{name} none (removed)"),
+            PolicyChange::SetGuardian { guardian } if guardian.is_zero() => {
+                write!(f, "{name} none (removed)")
+            }
             PolicyChange::SetGuardian { guardian } => write!(f, "{name} {guardian}"),
             PolicyChange::Unfreeze => write!(f, "{name} (identities may be allowed again)"),
             PolicyChange::RevokeEnclave(id) => write!(f, "{name} {}", enclave_text_id(id)),
@@ -234,8 +236,18 @@ fn write_governance(f: &mut Formatter<'_>, g: &GovernanceChanges) -> fmt::Result
             Some(false) => "  ✗ DOES NOT MATCH your file",
             None => "",
         };
-        row(f, "  bundle sha256", "", format!("{}{}", alloy::hex::encode(r.bundle_hash), check(line.bundle_matches)))?;
-        row(f, "  rofl.yaml sha256", "", format!("{}{}", alloy::hex::encode(r.manifest_hash), check(line.manifest_matches)))?;
+        row(
+            f,
+            "  bundle sha256",
+            "",
+            format!("{}{}", alloy::hex::encode(r.bundle_hash), check(line.bundle_matches)),
+        )?;
+        row(
+            f,
+            "  rofl.yaml sha256",
+            "",
+            format!("{}{}", alloy::hex::encode(r.manifest_hash), check(line.manifest_matches)),
+        )?;
         if !r.notes.is_empty() {
             let mut label = "  notes";
             for text in r.notes.lines() {
@@ -255,7 +267,12 @@ fn write_governance(f: &mut Formatter<'_>, g: &GovernanceChanges) -> fmt::Result
         label = "";
     }
     if let Some(change) = &g.guardian {
-        row(f, "Guardian", "", format!("{} → {}", show_guardian(&change.before), show_guardian(&change.after)))?;
+        row(
+            f,
+            "Guardian",
+            "",
+            format!("{} → {}", show_guardian(&change.before), show_guardian(&change.after)),
+        )?;
     }
     if let Some(change) = &g.frozen {
         let show = |frozen: bool| if frozen { "FROZEN" } else { "not frozen" };

@@ -889,7 +889,12 @@ impl PolicyChange {
         Ok(())
     }
 
-    fn apply_model(&self, config: &mut AppConfig, state: &mut ReleaseState, ctx: &ApplyContext) -> Result<(), ApplyError> {
+    fn apply_model(
+        &self,
+        config: &mut AppConfig,
+        state: &mut ReleaseState,
+        ctx: &ApplyContext,
+    ) -> Result<(), ApplyError> {
         let function = self.function_name();
         let require_owner = || match ctx.caller {
             Caller::Owner => Ok(()),
@@ -1017,7 +1022,9 @@ impl PolicyChange {
                 state.guardian = None;
                 state.frozen = false;
             }
-            PolicyChange::TransferRoflAdmin { .. } | PolicyChange::RenounceRoflAdmin | PolicyChange::RemoveApp => {
+            PolicyChange::TransferRoflAdmin { .. }
+            | PolicyChange::RenounceRoflAdmin
+            | PolicyChange::RemoveApp => {
                 require_owner()?;
                 self.apply_config(config)?;
                 // The contract forgets the app: deadlines go, guardian and freeze with the app.
@@ -1111,7 +1118,11 @@ impl PolicyChange {
 }
 
 /// `_removeEnclave`: swap-and-pop, clears the deadline and the revoked mark, keeps the release.
-fn remove_identity(config: &mut AppConfig, state: &mut ReleaseState, identity: &EnclaveIdentity) -> Result<(), ApplyError> {
+fn remove_identity(
+    config: &mut AppConfig,
+    state: &mut ReleaseState,
+    identity: &EnclaveIdentity,
+) -> Result<(), ApplyError> {
     let position = config
         .policy
         .enclaves
@@ -1131,7 +1142,11 @@ fn require_owner_or_guardian(ctx: &ApplyContext, state: &ReleaseState) -> Result
     match ctx.caller {
         Caller::Owner => Ok(()),
         Caller::Account(caller) if state.guardian == Some(caller) => {
-            if ctx.in_batch { Err(ApplyError::GuardianInBatch) } else { Ok(()) }
+            if ctx.in_batch {
+                Err(ApplyError::GuardianInBatch)
+            } else {
+                Ok(())
+            }
         }
         Caller::Account(caller) => Err(ApplyError::NotOwnerOrGuardian { caller, guardian: state.guardian }),
     }

@@ -224,7 +224,10 @@ impl<P: Provider + Clone> RoflAdminClient<P> {
 
     /// The allowed identities in policy order, each with its release id (0: none) and grace
     /// deadline (0: none).
-    pub async fn enclave_releases(&self, app: AppId) -> Result<Vec<(EnclaveIdentity, u32, u64)>, RoflClientError> {
+    pub async fn enclave_releases(
+        &self,
+        app: AppId,
+    ) -> Result<Vec<(EnclaveIdentity, u32, u64)>, RoflClientError> {
         let list = self.contract.enclaveReleases(app.to_fixed_bytes()).call().await?;
         Ok(list
             .iter()
@@ -517,9 +520,18 @@ impl std::fmt::Display for LoggedChange {
                 write!(f, "deadline of {} cancelled", enclave_text_id(identity))
             }
             LoggedChange::RetirementScheduled { identity, retire_at } => {
-                write!(f, "{} retires from {}", enclave_text_id(identity), super::release::format_utc(*retire_at))
+                write!(
+                    f,
+                    "{} retires from {}",
+                    enclave_text_id(identity),
+                    super::release::format_utc(*retire_at)
+                )
             }
-            LoggedChange::EnclavesPruned { caller, count } => write!(f, "{count} expired identit{} pruned by {caller}", if *count == 1 { "y" } else { "ies" }),
+            LoggedChange::EnclavesPruned { caller, count } => write!(
+                f,
+                "{count} expired identit{} pruned by {caller}",
+                if *count == 1 { "y" } else { "ies" }
+            ),
             LoggedChange::GuardianSet { previous, guardian } => {
                 let show = |a: &Option<Address>| a.map_or_else(|| "none".to_owned(), |a| a.to_string());
                 write!(f, "guardian {} → {}", show(previous), show(guardian))

@@ -20,14 +20,14 @@ pub use changes::{
     ApplyContext, ApplyError, CREATE_STAKE, CalldataError, Caller, DecodedCalldata, OwnerCall, PolicyCall,
     PolicyChange, changes_to_calldata, check_sendable, check_sendable_with, decode_calldata, enclave_text_id,
 };
-pub use release::{
-    IdentityInfo, IdentityMeta, IdentityStatus, MAX_GRACE_PERIOD, ReleaseRecord, ReleaseState, format_deadline,
-    format_relative, format_utc,
-};
 pub use client::{
     HistoryEntry, HistoryKind, LoggedChange, ManagedApp, RECEIPT_TIMEOUT, RoflAdminClient, RoflClientError,
     history_from_logs,
 };
 pub use instances::{InstanceFlag, InstanceView, InstancesError, app_instances};
 pub use plan::{PlanError, ReleaseOptions, ReleaseTarget, plan_release, plan_release_with};
+pub use release::{
+    IdentityInfo, IdentityMeta, IdentityStatus, MAX_GRACE_PERIOD, ReleaseRecord, ReleaseState,
+    format_deadline, format_relative, format_utc,
+};
 pub use stand_in::{RoflStandIn, StandInError};

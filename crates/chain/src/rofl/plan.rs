@@ -46,7 +46,9 @@ pub enum PlanError {
     #[error("the target policy lists enclave {0} twice")]
     DuplicateEnclave(String),
     /// A release with a record must allow at least one new identity.
-    #[error("the target allows no new enclave identity: a release record needs at least one (use a plain proposal)")]
+    #[error(
+        "the target allows no new enclave identity: a release record needs at least one (use a plain proposal)"
+    )]
     NoNewIdentity,
 }
 

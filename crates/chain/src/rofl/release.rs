@@ -217,7 +217,10 @@ impl ReleaseState {
     pub fn info(&self, config: &AppConfig, identity: &EnclaveIdentity) -> IdentityInfo {
         let meta = self.meta(identity);
         let (status, retire_at) = if config.policy.enclaves.contains(identity) {
-            (if meta.retire_at != 0 { IdentityStatus::Retiring } else { IdentityStatus::Allowed }, meta.retire_at)
+            (
+                if meta.retire_at != 0 { IdentityStatus::Retiring } else { IdentityStatus::Allowed },
+                meta.retire_at,
+            )
         } else if meta.revoked {
             (IdentityStatus::Revoked, 0)
         } else {

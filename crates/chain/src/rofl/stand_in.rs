@@ -170,7 +170,10 @@ impl<P: Provider + Clone> RoflStandIn<P> {
         let answer = self.contract.instanceIdentity(app.to_fixed_bytes(), instance).call().await?;
         Ok(answer.registered.then(|| {
             (
-                EnclaveIdentity { mr_enclave: answer.identity.mrEnclave, mr_signer: answer.identity.mrSigner },
+                EnclaveIdentity {
+                    mr_enclave: answer.identity.mrEnclave,
+                    mr_signer: answer.identity.mrSigner,
+                },
                 answer.expirationEpoch,
             )
         }))

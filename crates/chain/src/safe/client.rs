@@ -68,7 +68,11 @@ pub struct SafeClient {
 impl SafeClient {
     /// Connect to the Safe at `address`; `deployment` names MultiSendCallOnly and the
     /// simulation accessor on this chain.
-    pub async fn connect(provider: DynProvider, address: Address, deployment: SafeDeployment) -> Result<Self, SafeError> {
+    pub async fn connect(
+        provider: DynProvider,
+        address: Address,
+        deployment: SafeDeployment,
+    ) -> Result<Self, SafeError> {
         let chain_id = provider.get_chain_id().await?;
         Ok(Self { address, chain_id, deployment, provider, reverts: RevertDecoder::default() })
     }
@@ -148,14 +152,22 @@ impl SafeClient {
     }
 
     /// Sign `tx` with a local key after checking its nonce is not used.
-    pub async fn sign<S: SignerSync + ?Sized>(&self, tx: &SafeTx, signer: &S) -> Result<SafeSignature, SafeError> {
+    pub async fn sign<S: SignerSync + ?Sized>(
+        &self,
+        tx: &SafeTx,
+        signer: &S,
+    ) -> Result<SafeSignature, SafeError> {
         self.ensure_nonce_unused(tx).await?;
         sign_safe_tx(signer, tx, self.chain_id, self.address)
     }
 
     /// Sign `tx` as EIP-712 typed data through an async signer (e.g. a decrypted keystore)
     /// after checking its nonce is not used.
-    pub async fn sign_typed<S: Signer + Sync>(&self, tx: &SafeTx, signer: &S) -> Result<SafeSignature, SafeError> {
+    pub async fn sign_typed<S: Signer + Sync>(
+        &self,
+        tx: &SafeTx,
+        signer: &S,
+    ) -> Result<SafeSignature, SafeError> {
         self.ensure_nonce_unused(tx).await?;
         sign_safe_tx_typed(signer, tx, self.chain_id, self.address).await
     }
@@ -170,7 +182,10 @@ impl SafeClient {
     pub async fn approve_hash(&self, owner: Address, hash: B256) -> Result<TransactionReceipt, SafeError> {
         let receipt = self.contract().approveHash(hash).from(owner).send().await?.get_receipt().await?;
         if !receipt.status() {
-            return Err(SafeError::Chain(format!("approveHash from {owner} failed in tx {}", receipt.transaction_hash)));
+            return Err(SafeError::Chain(format!(
+                "approveHash from {owner} failed in tx {}",
+                receipt.transaction_hash
+            )));
         }
         Ok(receipt)
     }
@@ -193,14 +208,16 @@ impl SafeClient {
         }
         let Ok(calls) = tx.calls(self.deployment.multi_send_call_only) else { return Ok(outcome) };
         for end in 1..=calls.len() {
-            let prefix = SafeTx::multi_send(self.deployment.multi_send_call_only, &calls[..end], tx.nonce_u64());
+            let prefix =
+                SafeTx::multi_send(self.deployment.multi_send_call_only, &calls[..end], tx.nonce_u64());
             if self.simulate_raw(&prefix).await?.success {
                 continue;
             }
             let index = end - 1;
             let alone = SafeTx::call(calls[index].clone(), tx.nonce_u64());
             let reason = self.simulate_raw(&alone).await?.revert.unwrap_or(DecodedRevert::Empty);
-            outcome.revert = Some(DecodedRevert::InBatch { index, reason: Box::new(reason), alone: index > 0 });
+            outcome.revert =
+                Some(DecodedRevert::InBatch { index, reason: Box::new(reason), alone: index > 0 });
             break;
         }
         Ok(outcome)
@@ -214,10 +231,16 @@ impl SafeClient {
             operation: tx.operation as u8,
         }
         .abi_encode();
-        let result = self.contract().simulateAndRevert(self.deployment.simulate_tx_accessor, payload.into()).call().await;
+        let result = self
+            .contract()
+            .simulateAndRevert(self.deployment.simulate_tx_accessor, payload.into())
+            .call()
+            .await;
         let data = match result {
             Ok(_) => return Err(SafeError::Chain("simulateAndRevert returned instead of reverting".into())),
-            Err(error) => error.as_revert_data().ok_or_else(|| SafeError::Chain(format!("simulation failed: {error}")))?,
+            Err(error) => error
+                .as_revert_data()
+                .ok_or_else(|| SafeError::Chain(format!("simulation failed: {error}")))?,
         };
         // Revert data: delegatecall success (word) ‖ return data size (word) ‖ return data.
         let malformed = || SafeError::Chain(format!("unexpected simulateAndRevert output {data}"));
@@ -235,7 +258,12 @@ impl SafeClient {
     /// A revert of `execTransaction` itself is returned as [`SafeError::SafeRejected`] (with the
     /// meaning of the `GSxxx` code), except GS013, which means the inner call failed: then the
     /// inner call is simulated and its reason returned as [`SafeError::InnerCallReverted`].
-    pub async fn execute(&self, tx: &SafeTx, signatures: &Bytes, executor: Address) -> Result<ExecutedSafeTx, SafeError> {
+    pub async fn execute(
+        &self,
+        tx: &SafeTx,
+        signatures: &Bytes,
+        executor: Address,
+    ) -> Result<ExecutedSafeTx, SafeError> {
         let safe = self.contract();
         let call = safe
             .execTransaction(
@@ -262,7 +290,10 @@ impl SafeClient {
         };
         let receipt = pending.get_receipt().await?;
         if !receipt.status() {
-            return Err(SafeError::Chain(format!("execTransaction reverted in tx {}", receipt.transaction_hash)));
+            return Err(SafeError::Chain(format!(
+                "execTransaction reverted in tx {}",
+                receipt.transaction_hash
+            )));
         }
         let safe_tx_hash = self.safe_tx_hash(tx);
         let logs = receipt.logs().iter().filter(|log| log.address() == self.address);
@@ -280,7 +311,10 @@ impl SafeClient {
             }
         }
         let outcome = outcome.ok_or_else(|| {
-            SafeError::Chain(format!("no ExecutionSuccess/ExecutionFailure for {safe_tx_hash} in tx {}", receipt.transaction_hash))
+            SafeError::Chain(format!(
+                "no ExecutionSuccess/ExecutionFailure for {safe_tx_hash} in tx {}",
+                receipt.transaction_hash
+            ))
         })?;
         Ok(ExecutedSafeTx { safe_tx_hash, outcome, receipt })
     }

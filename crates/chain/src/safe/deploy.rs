@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     SafeError,
-    bindings::{CompatibilityFallbackHandler, MultiSendCallOnly, SafeL2, SafeProxyFactory, SimulateTxAccessor},
+    bindings::{
+        CompatibilityFallbackHandler, MultiSendCallOnly, SafeL2, SafeProxyFactory, SimulateTxAccessor,
+    },
 };
 use crate::toolchain::project_root;
 
@@ -76,7 +78,8 @@ pub fn canonical_code_hashes() -> Result<Vec<CanonicalSafeDeployment>, SafeError
             if parsed.contract_name != *contract || parsed.version != "1.4.1" {
                 return Err(info(format!("describes {} {}", parsed.contract_name, parsed.version)));
             }
-            let canonical = parsed.deployments.get("canonical").ok_or_else(|| info("no canonical deployment".into()))?;
+            let canonical =
+                parsed.deployments.get("canonical").ok_or_else(|| info("no canonical deployment".into()))?;
             Ok(CanonicalSafeDeployment {
                 contract: contract.to_string(),
                 address: canonical.address,
@@ -95,7 +98,13 @@ impl SafeDeployment {
         let fallback_handler = *CompatibilityFallbackHandler::deploy(provider).await?.address();
         let multi_send_call_only = *MultiSendCallOnly::deploy(provider).await?.address();
         let simulate_tx_accessor = *SimulateTxAccessor::deploy(provider).await?.address();
-        Ok(Self { safe_l2_singleton, proxy_factory, fallback_handler, multi_send_call_only, simulate_tx_accessor })
+        Ok(Self {
+            safe_l2_singleton,
+            proxy_factory,
+            fallback_handler,
+            multi_send_call_only,
+            simulate_tx_accessor,
+        })
     }
 
     /// Deploy, then check the deployed runtime code against the canonical v1.4.1 code hashes.
@@ -127,7 +136,12 @@ impl SafeDeployment {
                 .code_hash;
             let actual = keccak256(provider.get_code_at(address).await?);
             if actual != expected {
-                return Err(SafeError::CodeHashMismatch { contract: contract.into(), address, actual, expected });
+                return Err(SafeError::CodeHashMismatch {
+                    contract: contract.into(),
+                    address,
+                    actual,
+                    expected,
+                });
             }
         }
         Ok(())

@@ -24,7 +24,9 @@ pub mod tx_builder;
 
 pub use client::{ExecutedSafeTx, ExecutionOutcome, SafeClient, SafeState, SimulationOutcome};
 pub use deploy::{CanonicalSafeDeployment, SafeDeployment, SafeSetup, canonical_code_hashes};
-pub use proposals::{NonceConflict, SafeProposal, ensure_no_nonce_conflicts, find_nonce_conflicts, load_proposals};
+pub use proposals::{
+    NonceConflict, SafeProposal, ensure_no_nonce_conflicts, find_nonce_conflicts, load_proposals,
+};
 pub use revert::{DecodedRevert, RevertDecoder, safe_error_meaning};
 pub use signing::{SafeSignature, SignatureSet, keystore_signer, sign_safe_tx, sign_safe_tx_typed};
 pub use summary::{CallDecoder, DecodedArg, DecodedCall, SigningSummary, format_value};
@@ -45,15 +47,23 @@ pub enum SafeError {
     EmptyBatch,
     #[error("malformed MultiSend batch: {0}")]
     MalformedMultiSend(String),
-    #[error("the transaction DELEGATECALLs {0}, which is not the known MultiSendCallOnly; refusing to treat it as a batch")]
+    #[error(
+        "the transaction DELEGATECALLs {0}, which is not the known MultiSendCallOnly; refusing to treat it as a batch"
+    )]
     UnexpectedDelegateCall(Address),
 
-    #[error("nonce {tx_nonce} is already used: the Safe's current nonce is {safe_nonce}; rebuild the proposal at nonce {safe_nonce}")]
+    #[error(
+        "nonce {tx_nonce} is already used: the Safe's current nonce is {safe_nonce}; rebuild the proposal at nonce {safe_nonce}"
+    )]
     NonceAlreadyUsed { tx_nonce: U256, safe_nonce: U256 },
-    #[error("two different transactions compete for nonce {nonce}: {first} and {second}; only one can ever execute")]
+    #[error(
+        "two different transactions compete for nonce {nonce}: {first} and {second}; only one can ever execute"
+    )]
     CompetingTransactions { nonce: U256, first: B256, second: B256 },
 
-    #[error("signature by {signer} is not from an owner of the Safe (owners: {owners:?}); was it made for another Safe, chain or transaction?")]
+    #[error(
+        "signature by {signer} is not from an owner of the Safe (owners: {owners:?}); was it made for another Safe, chain or transaction?"
+    )]
     NotAnOwner { signer: Address, owners: Vec<Address> },
     #[error("owner {0} has already signed this transaction")]
     DuplicateSigner(Address),
@@ -73,7 +83,9 @@ pub enum SafeError {
     #[error("the transaction reverted: {0}")]
     Reverted(DecodedRevert),
 
-    #[error("deployed code of {contract} at {address} has hash {actual}, but the canonical Safe v1.4.1 code hash is {expected}")]
+    #[error(
+        "deployed code of {contract} at {address} has hash {actual}, but the canonical Safe v1.4.1 code hash is {expected}"
+    )]
     CodeHashMismatch { contract: String, address: Address, actual: B256, expected: B256 },
     #[error("Safe deployment metadata: {0}")]
     DeploymentInfo(String),

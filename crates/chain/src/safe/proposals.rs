@@ -105,7 +105,9 @@ pub fn find_nonce_conflicts<'a>(proposals: impl IntoIterator<Item = &'a SafeProp
 }
 
 /// Refuse when any two pending proposals compete for one nonce.
-pub fn ensure_no_nonce_conflicts<'a>(proposals: impl IntoIterator<Item = &'a SafeProposal>) -> Result<(), SafeError> {
+pub fn ensure_no_nonce_conflicts<'a>(
+    proposals: impl IntoIterator<Item = &'a SafeProposal>,
+) -> Result<(), SafeError> {
     match find_nonce_conflicts(proposals).into_iter().next() {
         Some(conflict) => Err(conflict.into_error()),
         None => Ok(()),

@@ -53,7 +53,9 @@ impl DecodedRevert {
     /// Turn a revert of `execTransaction` into the matching [`SafeError`].
     pub fn into_safe_error(self) -> SafeError {
         match self {
-            Self::Message { message, safe_meaning: Some(meaning) } => SafeError::SafeRejected { code: message, meaning },
+            Self::Message { message, safe_meaning: Some(meaning) } => {
+                SafeError::SafeRejected { code: message, meaning }
+            }
             other => SafeError::Reverted(other),
         }
     }
@@ -77,7 +79,9 @@ impl fmt::Display for DecodedRevert {
                 f.write_str(")")
             }
             Self::Unknown(data) => write!(f, "unknown revert data {data}"),
-            Self::InBatch { index, reason, alone: false } => write!(f, "batch call #{index} reverted: {reason}"),
+            Self::InBatch { index, reason, alone: false } => {
+                write!(f, "batch call #{index} reverted: {reason}")
+            }
             Self::InBatch { index, reason, alone: true } => {
                 write!(f, "batch call #{index} reverted (simulated without the calls before it: {reason})")
             }
@@ -90,7 +94,9 @@ pub fn safe_error_meaning(code: &str) -> Option<&'static str> {
     Some(match code {
         "GS000" => "could not finish initialization",
         "GS001" => "threshold needs to be defined",
-        "GS002" => "a call to set up modules couldn't be executed because the destination account was not a contract",
+        "GS002" => {
+            "a call to set up modules couldn't be executed because the destination account was not a contract"
+        }
         "GS010" => "not enough gas to execute the Safe transaction",
         "GS011" => "could not pay gas costs with ether",
         "GS012" => "could not pay gas costs with token",
@@ -101,7 +107,9 @@ pub fn safe_error_meaning(code: &str) -> Option<&'static str> {
         "GS023" => "invalid contract signature location: data not complete",
         "GS024" => "invalid contract signature provided",
         "GS025" => "hash has not been approved by that owner",
-        "GS026" => "invalid owner: the signature recovers to a non-owner (wrong Safe, chain, nonce or hash) or signatures are not sorted by owner",
+        "GS026" => {
+            "invalid owner: the signature recovers to a non-owner (wrong Safe, chain, nonce or hash) or signatures are not sorted by owner"
+        }
         "GS030" => "only owners can approve a hash",
         "GS031" => "method can only be called from this contract",
         "GS100" => "modules have already been initialized",

@@ -51,7 +51,9 @@ impl SafeSignature {
                 }
                 Ok(Self::ApprovedHash { owner: Address::from_slice(&bytes[12..32]) })
             }
-            0 => Err(SafeError::MalformedSignature("contract (EIP-1271) signatures are not supported".into())),
+            0 => {
+                Err(SafeError::MalformedSignature("contract (EIP-1271) signatures are not supported".into()))
+            }
             other => Err(SafeError::MalformedSignature(format!("unknown signature type v = {other}"))),
         }
     }

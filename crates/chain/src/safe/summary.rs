@@ -66,7 +66,9 @@ impl DecodedCall {
         };
         match &self.function {
             Some(function) => writeln!(f, "{pad}{target}.{function}")?,
-            None => writeln!(f, "{pad}{target} (unknown call, {} bytes of data: {})", self.data.len(), self.data)?,
+            None => {
+                writeln!(f, "{pad}{target} (unknown call, {} bytes of data: {})", self.data.len(), self.data)?
+            }
         }
         if !self.value.is_zero() {
             writeln!(f, "{pad}  value: {} wei", self.value)?;
@@ -103,7 +105,9 @@ pub fn format_value(value: &DynSolValue) -> String {
         DynSolValue::Array(items) | DynSolValue::FixedArray(items) => {
             format!("[{}]", items.iter().map(format_value).collect::<Vec<_>>().join(", "))
         }
-        DynSolValue::Tuple(items) => format!("({})", items.iter().map(format_value).collect::<Vec<_>>().join(", ")),
+        DynSolValue::Tuple(items) => {
+            format!("({})", items.iter().map(format_value).collect::<Vec<_>>().join(", "))
+        }
         DynSolValue::CustomStruct { name, prop_names, tuple } => format!(
             "{name} {{ {} }}",
             prop_names

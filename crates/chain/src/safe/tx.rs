@@ -112,7 +112,11 @@ impl SafeTx {
     }
 
     /// One call as-is, several as a MultiSendCallOnly batch.
-    pub fn from_calls(multi_send_call_only: Address, calls: &[SafeCall], nonce: u64) -> Result<Self, SafeError> {
+    pub fn from_calls(
+        multi_send_call_only: Address,
+        calls: &[SafeCall],
+        nonce: u64,
+    ) -> Result<Self, SafeError> {
         match calls {
             [] => Err(SafeError::EmptyBatch),
             [single] => Ok(Self::call(single.clone(), nonce)),
@@ -247,10 +251,9 @@ pub fn decode_multi_send(mut packed: &[u8]) -> Result<Vec<SafeCall>, SafeError> 
         let value = U256::from_be_slice(&packed[21..53]);
         let length = U256::from_be_slice(&packed[53..85]);
         let rest = &packed[85..];
-        let length = usize::try_from(length)
-            .ok()
-            .filter(|len| *len <= rest.len())
-            .ok_or_else(|| SafeError::MalformedMultiSend(format!("entry {index} data overruns the payload")))?;
+        let length = usize::try_from(length).ok().filter(|len| *len <= rest.len()).ok_or_else(|| {
+            SafeError::MalformedMultiSend(format!("entry {index} data overruns the payload"))
+        })?;
         calls.push(SafeCall::new(to, value, Bytes::copy_from_slice(&rest[..length])));
         packed = &rest[length..];
     }

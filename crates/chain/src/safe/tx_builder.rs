@@ -39,7 +39,9 @@ pub enum TxBuilderError {
     UnsupportedVersion(String),
     #[error("the batch file has no meta.checksum; it cannot be checked for accidental edits")]
     ChecksumMissing,
-    #[error("meta.checksum is {stated} but the file's content hashes to {computed}: the file was edited after export")]
+    #[error(
+        "meta.checksum is {stated} but the file's content hashes to {computed}: the file was edited after export"
+    )]
     ChecksumMismatch { stated: String, computed: B256 },
     #[error("the batch is for chain {found:?}, not chain {expected}")]
     WrongChain { expected: u64, found: String },
@@ -49,7 +51,9 @@ pub enum TxBuilderError {
     Empty,
     #[error("transaction #{index}: field {field}: {reason}")]
     InvalidField { index: usize, field: &'static str, reason: String },
-    #[error("transaction #{index}: `data` is not the encoding of the displayed call {method}: data {stated}, but the displayed inputs encode to {computed}. The file hides a different call than it shows")]
+    #[error(
+        "transaction #{index}: `data` is not the encoding of the displayed call {method}: data {stated}, but the displayed inputs encode to {computed}. The file hides a different call than it shows"
+    )]
     DataMismatch { index: usize, method: String, stated: Bytes, computed: Bytes },
     #[error("transaction #{index}: sends {value} wei to non-payable {method}")]
     ValueToNonPayable { index: usize, method: String, value: U256 },
@@ -120,7 +124,11 @@ impl ContractMethod {
             name: self.name.clone(),
             inputs: self.inputs.clone(),
             outputs: Vec::new(),
-            state_mutability: if self.payable { StateMutability::Payable } else { StateMutability::NonPayable },
+            state_mutability: if self.payable {
+                StateMutability::Payable
+            } else {
+                StateMutability::NonPayable
+            },
         }
     }
 }
@@ -203,9 +211,10 @@ pub fn batch_checksum(file: &Value) -> B256 {
 /// A value as tx-builder's form holds it: scalars as text, arrays and tuples as JSON arrays.
 fn input_text(value: &DynSolValue) -> String {
     match value {
-        DynSolValue::Array(_) | DynSolValue::FixedArray(_) | DynSolValue::Tuple(_) | DynSolValue::CustomStruct { .. } => {
-            input_json(value).to_string()
-        }
+        DynSolValue::Array(_)
+        | DynSolValue::FixedArray(_)
+        | DynSolValue::Tuple(_)
+        | DynSolValue::CustomStruct { .. } => input_json(value).to_string(),
         DynSolValue::String(s) => s.clone(),
         other => scalar_text(other),
     }
@@ -247,7 +256,8 @@ fn parse_scalar(ty: &DynSolType, text: &str) -> Result<DynSolValue, String> {
         },
         DynSolType::String => Ok(DynSolValue::String(text.to_owned())),
         DynSolType::Array(_) | DynSolType::FixedArray(..) | DynSolType::Tuple(_) => {
-            let json: Value = serde_json::from_str(text).map_err(|e| format!("{text:?} is not a JSON array: {e}"))?;
+            let json: Value =
+                serde_json::from_str(text).map_err(|e| format!("{text:?} is not a JSON array: {e}"))?;
             parse_json(ty, &json)
         }
         _ => ty.coerce_str(text).map_err(|e| format!("{text:?} is not a {}: {e}", ty.sol_type_name())),
@@ -256,7 +266,9 @@ fn parse_scalar(ty: &DynSolType, text: &str) -> Result<DynSolValue, String> {
 
 fn parse_json(ty: &DynSolType, json: &Value) -> Result<DynSolValue, String> {
     let items = |expected_len: Option<usize>| -> Result<&Vec<Value>, String> {
-        let items = json.as_array().ok_or_else(|| format!("expected a JSON array for {}, got {json}", ty.sol_type_name()))?;
+        let items = json
+            .as_array()
+            .ok_or_else(|| format!("expected a JSON array for {}, got {json}", ty.sol_type_name()))?;
         match expected_len {
             Some(len) if len != items.len() => {
                 Err(format!("{} needs {len} elements, got {}", ty.sol_type_name(), items.len()))
@@ -265,14 +277,18 @@ fn parse_json(ty: &DynSolType, json: &Value) -> Result<DynSolValue, String> {
         }
     };
     match ty {
-        DynSolType::Array(inner) => {
-            Ok(DynSolValue::Array(items(None)?.iter().map(|v| parse_json(inner, v)).collect::<Result<_, _>>()?))
-        }
+        DynSolType::Array(inner) => Ok(DynSolValue::Array(
+            items(None)?.iter().map(|v| parse_json(inner, v)).collect::<Result<_, _>>()?,
+        )),
         DynSolType::FixedArray(inner, len) => Ok(DynSolValue::FixedArray(
             items(Some(*len))?.iter().map(|v| parse_json(inner, v)).collect::<Result<_, _>>()?,
         )),
         DynSolType::Tuple(types) => Ok(DynSolValue::Tuple(
-            types.iter().zip(items(Some(types.len()))?).map(|(t, v)| parse_json(t, v)).collect::<Result<_, _>>()?,
+            types
+                .iter()
+                .zip(items(Some(types.len()))?)
+                .map(|(t, v)| parse_json(t, v))
+                .collect::<Result<_, _>>()?,
         )),
         scalar => match json {
             Value::String(s) => parse_scalar(scalar, s),
@@ -285,7 +301,10 @@ fn parse_json(ty: &DynSolType, json: &Value) -> Result<DynSolValue, String> {
 
 /// Encode the readable form of a call: `method` applied to `values` (keyed by input name, or
 /// by position when an input has no name).
-pub fn encode_readable_call(method: &ContractMethod, values: &BTreeMap<String, String>) -> Result<Bytes, String> {
+pub fn encode_readable_call(
+    method: &ContractMethod,
+    values: &BTreeMap<String, String>,
+) -> Result<Bytes, String> {
     let function = method.to_function();
     let mut parsed = Vec::with_capacity(function.inputs.len());
     for (position, param) in function.inputs.iter().enumerate() {
@@ -295,7 +314,9 @@ pub fn encode_readable_call(method: &ContractMethod, values: &BTreeMap<String, S
         if ty == DynSolType::String && text.starts_with('[') {
             // tx-builder JSON-parses every value starting with '[', so the UI would not encode
             // this string as the text shown: refuse the ambiguity.
-            return Err(format!("input {key:?}: a string starting with '[' is ambiguous in Transaction Builder files"));
+            return Err(format!(
+                "input {key:?}: a string starting with '[' is ambiguous in Transaction Builder files"
+            ));
         }
         parsed.push(parse_scalar(&ty, text).map_err(|e| format!("input {key:?}: {e}"))?);
     }
@@ -325,10 +346,12 @@ impl BatchFile {
             .enumerate()
             .map(|(index, call)| {
                 let readable = decoder.function_for(call.to, &call.data).map(|function| {
-                    let values = function.abi_decode_input(&call.data[4..]).map_err(|e| TxBuilderError::InvalidField {
-                        index,
-                        field: "data",
-                        reason: format!("does not decode as {}: {e}", function.signature()),
+                    let values = function.abi_decode_input(&call.data[4..]).map_err(|e| {
+                        TxBuilderError::InvalidField {
+                            index,
+                            field: "data",
+                            reason: format!("does not decode as {}: {e}", function.signature()),
+                        }
                     })?;
                     let inputs = function
                         .inputs
@@ -336,7 +359,8 @@ impl BatchFile {
                         .enumerate()
                         .zip(&values)
                         .map(|((position, param), value)| {
-                            let key = if param.name.is_empty() { position.to_string() } else { param.name.clone() };
+                            let key =
+                                if param.name.is_empty() { position.to_string() } else { param.name.clone() };
                             (key, input_text(value))
                         })
                         .collect::<BTreeMap<_, _>>();
@@ -370,7 +394,9 @@ impl BatchFile {
                 description: options.description.clone(),
                 tx_builder_version: Some(TX_BUILDER_VERSION.into()),
                 created_from_safe_address: Some(safe.to_checksum(None)),
-                created_from_owner_address: Some(options.proposer.map(|a| a.to_checksum(None)).unwrap_or_default()),
+                created_from_owner_address: Some(
+                    options.proposer.map(|a| a.to_checksum(None)).unwrap_or_default(),
+                ),
                 checksum: None,
             },
             transactions,
@@ -430,10 +456,12 @@ impl BatchFile {
 
 impl BatchTransaction {
     fn checked_call(&self, index: usize) -> Result<SafeCall, TxBuilderError> {
-        let invalid = |field: &'static str, reason: String| TxBuilderError::InvalidField { index, field, reason };
+        let invalid =
+            |field: &'static str, reason: String| TxBuilderError::InvalidField { index, field, reason };
         let to: Address = self.to.parse().map_err(|e| invalid("to", format!("{:?}: {e}", self.to)))?;
         let value_text = if self.value.trim().is_empty() { "0" } else { self.value.trim() };
-        let value = U256::from_str_radix(value_text, 10).map_err(|e| invalid("value", format!("{value_text:?}: {e}")))?;
+        let value = U256::from_str_radix(value_text, 10)
+            .map_err(|e| invalid("value", format!("{value_text:?}: {e}")))?;
         let stated: Option<Bytes> = match self.data.as_deref().filter(|d| !d.is_empty()) {
             Some(hex) => Some(hex.parse().map_err(|e| invalid("data", format!("{hex:?}: {e}")))?),
             None => None,
@@ -442,9 +470,14 @@ impl BatchTransaction {
             Some(method) => {
                 let empty = BTreeMap::new();
                 let values = self.contract_inputs_values.as_ref().unwrap_or(&empty);
-                let computed = encode_readable_call(method, values).map_err(|e| invalid("contractInputsValues", e))?;
+                let computed =
+                    encode_readable_call(method, values).map_err(|e| invalid("contractInputsValues", e))?;
                 if !value.is_zero() && !method.payable {
-                    return Err(TxBuilderError::ValueToNonPayable { index, method: method.name.clone(), value });
+                    return Err(TxBuilderError::ValueToNonPayable {
+                        index,
+                        method: method.name.clone(),
+                        value,
+                    });
                 }
                 Some((method, computed))
             }
@@ -543,7 +576,10 @@ mod tests {
         let values = vec![
             DynSolValue::FixedBytes(B256::left_padding_from(&[0u8; 21]), 21),
             DynSolValue::Bool(true),
-            DynSolValue::Tuple(vec![DynSolValue::FixedBytes(B256::repeat_byte(0xab), 32), DynSolValue::Uint(U256::from(7), 64)]),
+            DynSolValue::Tuple(vec![
+                DynSolValue::FixedBytes(B256::repeat_byte(0xab), 32),
+                DynSolValue::Uint(U256::from(7), 64),
+            ]),
             DynSolValue::Array(vec![DynSolValue::Bytes(vec![1, 2]), DynSolValue::Bytes(vec![])]),
             DynSolValue::String("not json, \"quoted\"".into()),
         ];

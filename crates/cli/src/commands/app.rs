@@ -12,7 +12,10 @@ use roflgov_chain::rofl::{
 };
 use roflgov_types::AppId;
 
-use super::{propose::{Intent, Opened, ProposalOutput, load_deployment, notes_of, open}, verify_quote::parse_app_id};
+use super::{
+    propose::{Intent, Opened, ProposalOutput, load_deployment, notes_of, open},
+    verify_quote::parse_app_id,
+};
 use crate::{
     chainops,
     context::GlobalArgs,
@@ -140,23 +143,35 @@ async fn create(g: &GlobalArgs, args: CreateArgs) -> CliResult {
         Scheme::CreatorRoundIndex => IdentifierScheme::CreatorRoundIndex,
     };
     let (_, client) = chainops::client(g).await?;
-    let change = PolicyChange::CreateApp { policy: dep.policy.clone(), metadata: dep.metadata.clone(), scheme };
-    let data = change.to_calldata(AppId::default(), 0).map_err(|e| input(format!("{}: {e}", args.manifest.display())))?;
+    let change =
+        PolicyChange::CreateApp { policy: dep.policy.clone(), metadata: dep.metadata.clone(), scheme };
+    let data = change
+        .to_calldata(AppId::default(), 0)
+        .map_err(|e| input(format!("{}: {e}", args.manifest.display())))?;
     let intent = Intent {
         app: None,
         to: client.address(),
         value: change.value(),
         data,
-        title: format!("roflgov: create a ROFL app from {} (deployment {}), staking 100 ROSE", args.manifest.display(), args.deployment),
+        title: format!(
+            "roflgov: create a ROFL app from {} (deployment {}), staking 100 ROSE",
+            args.manifest.display(),
+            args.deployment
+        ),
     };
     if !args.out.send {
-        progress("the app is created (and its id known) when the proposal executes; it stakes 100 ROSE from the policy contract's owner");
+        progress(
+            "the app is created (and its id known) when the proposal executes; it stakes 100 ROSE from the policy contract's owner",
+        );
     } else {
         progress("sending createApp with the 100 ROSE stake");
     }
     let opened = open(g, &args.out, &intent).await?;
     let app = opened.receipt.as_ref().and_then(|r| {
-        r.inner.logs().iter().find_map(|log| log.log_decode::<AppCreated>().ok().map(|e| AppId(e.inner.data.appId.0)))
+        r.inner
+            .logs()
+            .iter()
+            .find_map(|log| log.log_decode::<AppCreated>().ok().map(|e| AppId(e.inner.data.appId.0)))
     });
     #[derive(Serialize)]
     struct Created<'a> {
@@ -182,9 +197,13 @@ async fn adopt(g: &GlobalArgs, args: AdoptArgs) -> CliResult {
     let app = match (&args.app, dep.app_id) {
         (Some(text), _) => parse_app_id(text)?,
         (None, Some(id)) => id,
-        (None, None) => return Err(usage(format!(
-            "{}: deployment {} has no app_id: pass --app", args.manifest.display(), args.deployment
-        ))),
+        (None, None) => {
+            return Err(usage(format!(
+                "{}: deployment {} has no app_id: pass --app",
+                args.manifest.display(),
+                args.deployment
+            )));
+        }
     };
     let (_, client) = chainops::client(g).await?;
     if client.is_managed(app).await.map_err(|e| chainops::rofl_error("reading the contract", e))? {
@@ -196,7 +215,8 @@ async fn adopt(g: &GlobalArgs, args: AdoptArgs) -> CliResult {
     if let Ok(true) = stand_in.app_exists(app).await
         && let Ok(config) = stand_in.config(app).await
     {
-        let contract_admin = client.rofl_admin_address().await.map_err(|e| chainops::rofl_error("reading", e))?;
+        let contract_admin =
+            client.rofl_admin_address().await.map_err(|e| chainops::rofl_error("reading", e))?;
         if config.admin != Some(contract_admin) {
             return Err(verification(format!(
                 "app {app}'s ROFL admin is {}, not the policy contract ({contract_admin}): move it first with `oasis rofl update --admin {contract_admin}`; nothing was proposed",
@@ -204,7 +224,11 @@ async fn adopt(g: &GlobalArgs, args: AdoptArgs) -> CliResult {
             )));
         }
     }
-    let change = PolicyChange::AdoptApp { policy: dep.policy.clone(), metadata: dep.metadata.clone(), secrets: dep.secrets.clone() };
+    let change = PolicyChange::AdoptApp {
+        policy: dep.policy.clone(),
+        metadata: dep.metadata.clone(),
+        secrets: dep.secrets.clone(),
+    };
     let data = change.to_calldata(app, 0).map_err(|e| input(format!("{}: {e}", args.manifest.display())))?;
     let intent = Intent {
         app: Some(app),
@@ -242,7 +266,10 @@ async fn show(g: &GlobalArgs, args: ShowArgs) -> CliResult {
     };
     let (_, client) = chainops::client(g).await?;
     let managed = client.get_app(app).await.map_err(|e| chainops::rofl_error("reading the app", e))?;
-    let state = client.release_state(app, &[]).await.map_err(|e| chainops::rofl_error("reading the release records", e))?;
+    let state = client
+        .release_state(app, &[])
+        .await
+        .map_err(|e| chainops::rofl_error("reading the release records", e))?;
     let now = client.chain_time().await.map_err(|e| chainops::rofl_error("reading the chain time", e))?;
     let identities: Vec<IdentityOut> = managed
         .config
@@ -314,7 +341,14 @@ async fn instances(g: &GlobalArgs, args: InstancesArgs) -> CliResult {
     let list = app_instances(&client, &stand_in, app).await.map_err(|e| chain(format!(
         "listing the instances of {app} (the ROFL stand-in of a local chain answers this; Sapphire's module is not reachable from here): {e}"
     )))?;
-    let refused = list.iter().filter(|i| i.flags.iter().any(|f| matches!(f, InstanceFlag::RevokedIdentity | InstanceFlag::IdentityNotAllowed))).count();
+    let refused = list
+        .iter()
+        .filter(|i| {
+            i.flags
+                .iter()
+                .any(|f| matches!(f, InstanceFlag::RevokedIdentity | InstanceFlag::IdentityNotAllowed))
+        })
+        .count();
     emit(g.json, &list, || render::instances(app, &list, now));
     if refused > 0 {
         return Err(verification(format!(
@@ -328,11 +362,18 @@ async fn prune(g: &GlobalArgs, args: PruneArgs) -> CliResult {
     let app = parse_app_id(&args.app)?;
     let (network, provider, signer) = g.signing_provider().await?;
     let client = RoflAdminClient::new(crate::context::require_policy_contract(&network)?, provider);
-    let expired = client.expired_enclaves(app).await.map_err(|e| chainops::rofl_error("reading the deadlines", e))?;
+    let expired =
+        client.expired_enclaves(app).await.map_err(|e| chainops::rofl_error("reading the deadlines", e))?;
     if expired.is_empty() {
-        return Err(verification(format!("no identity of app {app} has passed its grace deadline: nothing to prune; nothing was sent")));
+        return Err(verification(format!(
+            "no identity of app {app} has passed its grace deadline: nothing to prune; nothing was sent"
+        )));
     }
-    progress(format!("pruning {} expired identit{} of {app}", expired.len(), if expired.len() == 1 { "y" } else { "ies" }));
+    progress(format!(
+        "pruning {} expired identit{} of {app}",
+        expired.len(),
+        if expired.len() == 1 { "y" } else { "ies" }
+    ));
     let receipt = client
         .apply(signer.address(), app, 0, &[PolicyChange::Prune])
         .await
@@ -361,7 +402,10 @@ async fn prune(g: &GlobalArgs, args: PruneArgs) -> CliResult {
 async fn history(g: &GlobalArgs, args: HistoryArgs) -> CliResult {
     let app = args.app.as_deref().map(parse_app_id).transpose()?;
     let (_, client) = chainops::client(g).await?;
-    let entries = client.history(app, args.from_block).await.map_err(|e| chainops::rofl_error("reading the history", e))?;
+    let entries = client
+        .history(app, args.from_block)
+        .await
+        .map_err(|e| chainops::rofl_error("reading the history", e))?;
     emit(g.json, &entries, || {
         if entries.is_empty() {
             return "no history".into();

@@ -97,9 +97,7 @@ pub fn bytes_from_hex_or_file(text: &str) -> CliResult<Vec<u8>> {
         }
         return Ok(raw);
     }
-    parse_hex(text.trim()).ok_or_else(|| {
-        input(format!("{text:?} is neither an existing file nor hex"))
-    })
+    parse_hex(text.trim()).ok_or_else(|| input(format!("{text:?} is neither an existing file nor hex")))
 }
 
 fn parse_hex(text: &str) -> Option<Vec<u8>> {
@@ -213,7 +211,11 @@ fn from_json_value(value: serde_json::Value, name: &str) -> CliResult<RoflCall> 
         let at = text.lines().nth(e.line().saturating_sub(1)).map(str::trim).unwrap_or_default();
         let msg = e.to_string();
         let msg = msg.split(" at line ").next().unwrap_or(&msg);
-        if at.is_empty() { input(format!("{name}: {msg}")) } else { input(format!("{name}: {msg} (at `{at}`)")) }
+        if at.is_empty() {
+            input(format!("{name}: {msg}"))
+        } else {
+            input(format!("{name}: {msg} (at `{at}`)"))
+        }
     })
 }
 
@@ -233,9 +235,8 @@ fn encode(g: &GlobalArgs, args: EncodeArgs) -> CliResult {
             from_json_value(value, &name)?
         }
         _ => {
-            let method = args
-                .method
-                .ok_or_else(|| usage(format!("{name} has no \"method\": pass --method")))?;
+            let method =
+                args.method.ok_or_else(|| usage(format!("{name} has no \"method\": pass --method")))?;
             let wrapped = serde_json::json!({ "method": method.name(), "body": value });
             from_json_value(wrapped, &name)?
         }

@@ -55,7 +55,13 @@ pub struct TimeArgs {
 
 impl TimeArgs {
     fn mode(self) -> Time {
-        if self.advance_time { Time::Advance } else if self.wait { Time::Wait } else { Time::Refuse }
+        if self.advance_time {
+            Time::Advance
+        } else if self.wait {
+            Time::Wait
+        } else {
+            Time::Refuse
+        }
     }
 }
 
@@ -120,7 +126,12 @@ struct Step {
     votes_abstain: String,
 }
 
-async fn step(client: &GovernorClient, p: &OnchainProposal, action: &'static str, tx: Option<String>) -> CliResult<Step> {
+async fn step(
+    client: &GovernorClient,
+    p: &OnchainProposal,
+    action: &'static str,
+    tx: Option<String>,
+) -> CliResult<Step> {
     let state = client.state(p.id).await.map_err(|e| gov_error("reading the state", e))?;
     let votes = client.votes(p.id).await.map_err(|e| gov_error("reading the votes", e))?;
     let eta = client.eta(p.id).await.map_err(|e| gov_error("reading the eta", e))?;
@@ -143,7 +154,10 @@ fn show(json: bool, s: &Step) {
         if let Some(tx) = &s.transaction {
             t.row(s.action, tx);
         }
-        t.row("votes", format!("for {}, against {}, abstain {}", s.votes_for, s.votes_against, s.votes_abstain));
+        t.row(
+            "votes",
+            format!("for {}, against {}, abstain {}", s.votes_for, s.votes_against, s.votes_abstain),
+        );
         if let Some(eta) = s.eta {
             t.row("executable at", format!("{eta} (chain time)"));
         }
@@ -151,7 +165,11 @@ fn show(json: bool, s: &Step) {
     });
 }
 
-async fn load(g: &GlobalArgs, r: &ProposalRef, signing: bool) -> CliResult<(DynProvider, Option<Address>, GovernorClient, OnchainProposal)> {
+async fn load(
+    g: &GlobalArgs,
+    r: &ProposalRef,
+    signing: bool,
+) -> CliResult<(DynProvider, Option<Address>, GovernorClient, OnchainProposal)> {
     let id = daoops::parse_id(&r.proposal)?;
     let (network, provider, me) = if signing {
         let (n, p, s) = g.signing_provider().await?;
@@ -173,10 +191,17 @@ pub async fn run(g: &GlobalArgs, cmd: DaoCommand) -> CliResult {
             let client = daoops::client(&network, provider)?;
             let to = args.to.unwrap_or(signer.address());
             progress(format!("delegating the voting power of {} to {to}", signer.address()));
-            let receipt = client.delegate(signer.address(), to).await.map_err(|e| crate::exit::maybe_sent(gov_error("delegating", e), "run `roflgov dao status`"))?;
+            let receipt = client.delegate(signer.address(), to).await.map_err(|e| {
+                crate::exit::maybe_sent(gov_error("delegating", e), "run `roflgov dao status`")
+            })?;
             #[derive(Serialize)]
-            struct Delegated { from: Address, to: Address, transaction: String }
-            let d = Delegated { from: signer.address(), to, transaction: receipt.transaction_hash.to_string() };
+            struct Delegated {
+                from: Address,
+                to: Address,
+                transaction: String,
+            }
+            let d =
+                Delegated { from: signer.address(), to, transaction: receipt.transaction_hash.to_string() };
             emit(g.json, &d, || format!("delegated {} → {}\n  transaction {}", d.from, d.to, d.transaction));
             Ok(())
         }
@@ -190,18 +215,35 @@ pub async fn run(g: &GlobalArgs, cmd: DaoCommand) -> CliResult {
             let (provider, me, client, p) = load(g, &args.proposal, true).await?;
             let me = me.expect("signing");
             if p.state == ProposalState::Pending {
-                daoops::reach(&provider, p.vote_start.saturating_to::<u64>() + 1, args.time.mode(), "voting has not opened yet").await?;
+                daoops::reach(
+                    &provider,
+                    p.vote_start.saturating_to::<u64>() + 1,
+                    args.time.mode(),
+                    "voting has not opened yet",
+                )
+                .await?;
             }
             let state = client.state(p.id).await.map_err(|e| gov_error("reading the state", e))?;
             if state != ProposalState::Active {
-                return Err(verification(format!("proposal {} is {state}: votes are only accepted while it is active; nothing was sent", p.id)));
+                return Err(verification(format!(
+                    "proposal {} is {state}: votes are only accepted while it is active; nothing was sent",
+                    p.id
+                )));
             }
             if client.has_voted(p.id, me).await.map_err(|e| gov_error("reading hasVoted", e))? {
-                return Err(verification(format!("{me} has already voted on proposal {}; nothing was sent", p.id)));
+                return Err(verification(format!(
+                    "{me} has already voted on proposal {}; nothing was sent",
+                    p.id
+                )));
             }
-            let power = client.votes_of(me, p.vote_start.saturating_to()).await.map_err(|e| gov_error("reading voting power", e))?;
+            let power = client
+                .votes_of(me, p.vote_start.saturating_to())
+                .await
+                .map_err(|e| gov_error("reading voting power", e))?;
             if power.is_zero() {
-                crate::output::warn(format!("{me} had no voting power at the snapshot (delegate before proposals are made): the vote counts 0"));
+                crate::output::warn(format!(
+                    "{me} had no voting power at the snapshot (delegate before proposals are made): the vote counts 0"
+                ));
             }
             let support = match args.support {
                 Support::For => VoteSupport::For,
@@ -209,7 +251,10 @@ pub async fn run(g: &GlobalArgs, cmd: DaoCommand) -> CliResult {
                 Support::Abstain => VoteSupport::Abstain,
             };
             progress(format!("voting {support} on proposal {} with {power} votes", p.id));
-            let receipt = client.cast_vote(p.id, support, args.reason.as_deref(), me).await.map_err(|e| crate::exit::maybe_sent(gov_error("voting", e), "run `roflgov dao status`"))?;
+            let receipt = client
+                .cast_vote(p.id, support, args.reason.as_deref(), me)
+                .await
+                .map_err(|e| crate::exit::maybe_sent(gov_error("voting", e), "run `roflgov dao status`"))?;
             let s = step(&client, &p, "vote", Some(receipt.transaction_hash.to_string())).await?;
             show(g.json, &s);
             Ok(())
@@ -217,14 +262,26 @@ pub async fn run(g: &GlobalArgs, cmd: DaoCommand) -> CliResult {
         DaoCommand::Queue(args) => {
             let (provider, me, client, p) = load(g, &args.proposal, true).await?;
             if matches!(p.state, ProposalState::Active | ProposalState::Pending) {
-                daoops::reach(&provider, p.vote_end.saturating_to::<u64>() + 1, args.time.mode(), "the vote is still open").await?;
+                daoops::reach(
+                    &provider,
+                    p.vote_end.saturating_to::<u64>() + 1,
+                    args.time.mode(),
+                    "the vote is still open",
+                )
+                .await?;
             }
             let state = client.state(p.id).await.map_err(|e| gov_error("reading the state", e))?;
             if state != ProposalState::Succeeded {
-                return Err(verification(format!("proposal {} is {state}: only a succeeded proposal can be queued; nothing was sent", p.id)));
+                return Err(verification(format!(
+                    "proposal {} is {state}: only a succeeded proposal can be queued; nothing was sent",
+                    p.id
+                )));
             }
             progress(format!("queueing proposal {} in the Timelock", p.id));
-            let eta = client.queue(&p.proposal, me.expect("signing")).await.map_err(|e| crate::exit::maybe_sent(gov_error("queueing", e), "run `roflgov dao status`"))?;
+            let eta = client
+                .queue(&p.proposal, me.expect("signing"))
+                .await
+                .map_err(|e| crate::exit::maybe_sent(gov_error("queueing", e), "run `roflgov dao status`"))?;
             let now = daoops::now(&provider).await?;
             progress(format!("executable at chain time {eta} (in {} s)", eta.saturating_sub(now)));
             let s = step(&client, &p, "queued", None).await?;
@@ -234,13 +291,22 @@ pub async fn run(g: &GlobalArgs, cmd: DaoCommand) -> CliResult {
         DaoCommand::Execute(args) => {
             let (provider, me, client, p) = load(g, &args.proposal, true).await?;
             if p.state != ProposalState::Queued {
-                return Err(verification(format!("proposal {} is {}: only a queued proposal can be executed; nothing was sent", p.id, p.state)));
+                return Err(verification(format!(
+                    "proposal {} is {}: only a queued proposal can be executed; nothing was sent",
+                    p.id, p.state
+                )));
             }
             let eta = client.eta(p.id).await.map_err(|e| gov_error("reading the eta", e))?;
             daoops::reach(&provider, eta, args.time.mode(), "the Timelock delay is not over").await?;
             let value: U256 = p.proposal.values.iter().copied().sum();
-            progress(format!("executing proposal {} through the Timelock{}", p.id, if value.is_zero() { String::new() } else { format!(" (sending {value} wei)") }));
-            let receipt = client.execute(&p.proposal, me.expect("signing")).await.map_err(|e| crate::exit::maybe_sent(gov_error("executing", e), "run `roflgov dao status`"))?;
+            progress(format!(
+                "executing proposal {} through the Timelock{}",
+                p.id,
+                if value.is_zero() { String::new() } else { format!(" (sending {value} wei)") }
+            ));
+            let receipt = client.execute(&p.proposal, me.expect("signing")).await.map_err(|e| {
+                crate::exit::maybe_sent(gov_error("executing", e), "run `roflgov dao status`")
+            })?;
             if !receipt.status() {
                 return Err(chain("the execution transaction failed"));
             }
@@ -251,7 +317,9 @@ pub async fn run(g: &GlobalArgs, cmd: DaoCommand) -> CliResult {
         DaoCommand::Cancel(r) => {
             let (_, me, client, p) = load(g, &r, true).await?;
             progress(format!("canceling proposal {}", p.id));
-            let receipt = client.cancel(&p.proposal, me.expect("signing")).await.map_err(|e| crate::exit::maybe_sent(gov_error("canceling", e), "run `roflgov dao status`"))?;
+            let receipt = client.cancel(&p.proposal, me.expect("signing")).await.map_err(|e| {
+                crate::exit::maybe_sent(gov_error("canceling", e), "run `roflgov dao status`")
+            })?;
             let s = step(&client, &p, "canceled in", Some(receipt.transaction_hash.to_string())).await?;
             show(g.json, &s);
             Ok(())

@@ -19,9 +19,15 @@ use alloy::{
 use clap::Args;
 use roflgov_chain::{
     LocalChain,
-    governor::{DaoParams, DescriptionBuilder, GovernorClient, Proposal, ProposalCall, VoteSupport, bindings::RoflGovToken, deploy_dao},
+    governor::{
+        DaoParams, DescriptionBuilder, GovernorClient, Proposal, ProposalCall, VoteSupport,
+        bindings::RoflGovToken, deploy_dao,
+    },
     review::{EnclaveNotes, ProposedCall, Reviewer},
-    rofl::{PolicyChange, ReleaseTarget, RoflAdminClient, RoflStandIn, bindings::RoflAppAdmin, changes_to_calldata, decode_calldata, plan_release},
+    rofl::{
+        PolicyChange, ReleaseTarget, RoflAdminClient, RoflStandIn, bindings::RoflAppAdmin,
+        changes_to_calldata, decode_calldata, plan_release,
+    },
     safe::{SafeCall, SafeClient, SafeDeployment, SafeSetup, SafeTx, SignatureSet},
 };
 use roflgov_types::{AppId, IdentifierScheme, cbor, manifest::DeploymentConfig};
@@ -129,14 +135,16 @@ impl World {
     /// Owners `signers` sign `tx`; the deployer (not an owner) executes.
     async fn sign_and_execute(&self, say: &Narrator, tx: &SafeTx, signers: &[usize]) -> CliResult {
         let hash = self.safe.safe_tx_hash(tx);
-        let onchain = self.safe.onchain_transaction_hash(tx).await.map_err(|e| safe_error("getTransactionHash", e))?;
+        let onchain =
+            self.safe.onchain_transaction_hash(tx).await.map_err(|e| safe_error("getTransactionHash", e))?;
         if onchain != hash {
             return Err(verification("the Safe's getTransactionHash differs from roflgov's SafeTx hash"));
         }
         let state = self.safe.state().await.map_err(|e| safe_error("reading the Safe", e))?;
         let mut set = SignatureSet::new(hash, state.owners, state.threshold);
         for &i in signers {
-            let signature = self.safe.sign(tx, &self.local.signer(i + 1)).await.map_err(|e| safe_error("signing", e))?;
+            let signature =
+                self.safe.sign(tx, &self.local.signer(i + 1)).await.map_err(|e| safe_error("signing", e))?;
             let who = set.insert(signature).map_err(|e| safe_error("collecting", e))?;
             say.block(&format!("✍ {} signs SafeTx hash {hash}", self.name(who)));
         }
@@ -145,7 +153,10 @@ impl World {
             .execute(tx, &set.packed_complete().map_err(|e| safe_error("packing", e))?, self.deployer)
             .await
             .map_err(|e| safe_error("executing", e))?;
-        say.block(&format!("executed by {} (any account may) in tx {}", self.deployer, executed.receipt.transaction_hash));
+        say.block(&format!(
+            "executed by {} (any account may) in tx {}",
+            self.deployer, executed.receipt.transaction_hash
+        ));
         Ok(())
     }
 }
@@ -153,7 +164,9 @@ impl World {
 pub async fn run(g: &GlobalArgs, args: DemoArgs) -> CliResult {
     let started = Instant::now();
     let dir = examples_dir(&args)?;
-    let release = |v: &str| -> CliResult<DeploymentConfig> { load_deployment(&dir.join(format!("rofl-{v}.yaml")), "local") };
+    let release = |v: &str| -> CliResult<DeploymentConfig> {
+        load_deployment(&dir.join(format!("rofl-{v}.yaml")), "local")
+    };
     let (r10, r11, r12) = (release("1.0")?, release("1.1")?, release("1.2")?);
     let mut say = Narrator { json: g.json, n: 0 };
     let mut summary = Summary::default();
@@ -174,12 +187,17 @@ pub async fn run(g: &GlobalArgs, args: DemoArgs) -> CliResult {
     let provider = local.provider().clone();
 
     say.chapter("A 2-of-3 Safe of the maintainers");
-    let deployment = SafeDeployment::deploy_verified(&provider).await.map_err(|e| safe_error("deploying the Safe contracts", e))?;
+    let deployment = SafeDeployment::deploy_verified(&provider)
+        .await
+        .map_err(|e| safe_error("deploying the Safe contracts", e))?;
     let safe_address = deployment
         .create_safe(&provider, &SafeSetup::new(owners.clone(), 2))
         .await
         .map_err(|e| safe_error("creating the Safe", e))?;
-    local.set_balance(safe_address, U256::from(1_000u64) * U256::from(10u64).pow(U256::from(18u64))).await.map_err(|e| chain(e.to_string()))?;
+    local
+        .set_balance(safe_address, U256::from(1_000u64) * U256::from(10u64).pow(U256::from(18u64)))
+        .await
+        .map_err(|e| chain(e.to_string()))?;
     let safe = SafeClient::connect(provider.clone(), safe_address, deployment)
         .await
         .map_err(|e| safe_error("connecting", e))?
@@ -205,7 +223,11 @@ pub async fn run(g: &GlobalArgs, args: DemoArgs) -> CliResult {
     summary.steps.push(Step { what: "Safe v1.4.1 (2-of-3) and policy contract deployed".into(), ok: true });
 
     say.chapter("The Safe creates the app from examples/demo/rofl-1.0.yaml");
-    let create = PolicyChange::CreateApp { policy: r10.policy.clone(), metadata: r10.metadata.clone(), scheme: IdentifierScheme::CreatorNonce };
+    let create = PolicyChange::CreateApp {
+        policy: r10.policy.clone(),
+        metadata: r10.metadata.clone(),
+        scheme: IdentifierScheme::CreatorNonce,
+    };
     let data = create.to_calldata(AppId::default(), 0).map_err(|e| usage(e.to_string()))?;
     let tx = world.safe_tx(world.policy.address(), create.value(), data.clone()).await?;
     say.block(&format!(
@@ -214,18 +236,28 @@ pub async fn run(g: &GlobalArgs, args: DemoArgs) -> CliResult {
         world.safe.safe_tx_hash(&tx)
     ));
     world.sign_and_execute(&say, &tx, &[0, 2]).await?;
-    let app = *world.policy.app_ids().await.map_err(|e| rofl_error("appIds", e))?.last().ok_or_else(|| chain("no app created"))?;
+    let app = *world
+        .policy
+        .app_ids()
+        .await
+        .map_err(|e| rofl_error("appIds", e))?
+        .last()
+        .ok_or_else(|| chain("no app created"))?;
     let managed = world.policy.get_app(app).await.map_err(|e| rofl_error("getApp", e))?;
     say.block(&render::config(&managed.config, Some(managed.version), &notes_of(&r10)));
     summary.app = app.to_string();
-    summary.steps.push(Step { what: format!("app {app} created through the Safe, admin = policy contract"), ok: true });
+    summary.steps.push(Step {
+        what: format!("app {app} created through the Safe, admin = policy contract"),
+        ok: true,
+    });
 
     say.chapter("Release 1.1 proposed from examples/demo/rofl-1.1.yaml, reviewed, signed, executed");
     let (tx, _) = release_tx(&say, &world, app, &r11).await?;
     // One signature is not enough.
     let state = world.safe.state().await.map_err(|e| safe_error("reading the Safe", e))?;
     let mut one = SignatureSet::new(world.safe.safe_tx_hash(&tx), state.owners, state.threshold);
-    one.insert(world.safe.sign(&tx, &world.local.signer(2)).await.map_err(|e| safe_error("signing", e))?).map_err(|e| safe_error("collecting", e))?;
+    one.insert(world.safe.sign(&tx, &world.local.signer(2)).await.map_err(|e| safe_error("signing", e))?)
+        .map_err(|e| safe_error("collecting", e))?;
     let refused = world.safe.execute(&tx, &one.packed(), deployer).await;
     say.block(&format!(
         "with bob's signature alone, execution is refused: {}",
@@ -236,17 +268,22 @@ pub async fn run(g: &GlobalArgs, args: DemoArgs) -> CliResult {
     }
     world.sign_and_execute(&say, &tx, &[1, 2]).await?;
     check_release(&say, &world, app, 2).await?;
-    summary.steps.push(Step { what: "release 1.1: reviewed, one signature refused, executed with 2 of 3 (version 2)".into(), ok: true });
+    summary.steps.push(Step {
+        what: "release 1.1: reviewed, one signature refused, executed with 2 of 3 (version 2)".into(),
+        ok: true,
+    });
 
     let stand_in = RoflStandIn::new(provider.clone());
     let epoch = stand_in.current_epoch().await.map_err(|e| chain(e.to_string()))?;
     say.chapter("An instance running release 1.1 registers");
     let id11 = r11.policy.enclaves[0];
-    register_and_check(&say, &stand_in, deployer, app, instance_new, &id11, &notes_of(&r11), epoch, true).await?;
+    register_and_check(&say, &stand_in, deployer, app, instance_new, &id11, &notes_of(&r11), epoch, true)
+        .await?;
     summary.steps.push(Step { what: "1.1 instance registered and passed the origin check".into(), ok: true });
     say.chapter("An instance still running release 1.0 tries to register");
     let id10 = r10.policy.enclaves[0];
-    register_and_check(&say, &stand_in, deployer, app, instance_old, &id10, &notes_of(&r10), epoch, false).await?;
+    register_and_check(&say, &stand_in, deployer, app, instance_old, &id10, &notes_of(&r10), epoch, false)
+        .await?;
     summary.steps.push(Step { what: "1.0 instance refused".into(), ok: true });
 
     say.chapter("The app moves under a DAO");
@@ -259,7 +296,8 @@ pub async fn run(g: &GlobalArgs, args: DemoArgs) -> CliResult {
     );
     let mut params = DaoParams::local();
     params.deploy_app_admin = false;
-    let dao = deploy_dao(&provider, deployer, &params).await.map_err(|e| gov_error("deploying the DAO", e))?;
+    let dao =
+        deploy_dao(&provider, deployer, &params).await.map_err(|e| gov_error("deploying the DAO", e))?;
     let governor = GovernorClient::new(provider.clone(), dao.governor);
     let token = RoflGovToken::new(dao.token, provider.clone());
     let share = params.token_supply / U256::from(3u64);
@@ -288,7 +326,10 @@ pub async fn run(g: &GlobalArgs, args: DemoArgs) -> CliResult {
     let review = Reviewer::new(&current.config)
         .policy_contract(world.policy.address(), current.version)
         .review(&[ProposedCall::call(world.policy.address(), U256::ZERO, transfer.into())]);
-    say.block(&format!("the Safe transaction, as its signers review it (SafeTx hash {}):", world.safe.safe_tx_hash(&tx)));
+    say.block(&format!(
+        "the Safe transaction, as its signers review it (SafeTx hash {}):",
+        world.safe.safe_tx_hash(&tx)
+    ));
     say.block(&indent(&review.to_string()));
     world.sign_and_execute(&say, &tx, &[0, 1]).await?;
     let accept = Proposal::new(
@@ -299,12 +340,18 @@ pub async fn run(g: &GlobalArgs, args: DemoArgs) -> CliResult {
     );
     dao_cycle(&say, &world, &governor, &accept, owners[0], false).await?;
     let owner = world.policy.owner().await.map_err(|e| rofl_error("owner", e))?;
-    say.block(&format!("policy contract owner: {owner} (the Timelock); the Safe can no longer change the app"));
+    say.block(&format!(
+        "policy contract owner: {owner} (the Timelock); the Safe can no longer change the app"
+    ));
     if owner != dao.timelock {
         return Err(verification("the Timelock does not own the policy contract"));
     }
     summary.owner_at_end = owner.to_string();
-    summary.steps.push(Step { what: "policy contract handed from the Safe to the DAO's Timelock (Safe proposed, DAO accepted)".into(), ok: true });
+    summary.steps.push(Step {
+        what: "policy contract handed from the Safe to the DAO's Timelock (Safe proposed, DAO accepted)"
+            .into(),
+        ok: true,
+    });
 
     say.chapter("Release 1.2 from examples/demo/rofl-1.2.yaml, voted through the DAO");
     let current = world.policy.get_app(app).await.map_err(|e| rofl_error("getApp", e))?;
@@ -321,11 +368,18 @@ pub async fn run(g: &GlobalArgs, args: DemoArgs) -> CliResult {
         .policy_contract(world.policy.address(), current.version)
         .notes(&notes)
         .review(&[ProposedCall::call(world.policy.address(), U256::ZERO, data)]);
-    say.block(&format!("what the voters review (proposal id {}, the same diff as for a Safe transaction):", proposal.id()));
+    say.block(&format!(
+        "what the voters review (proposal id {}, the same diff as for a Safe transaction):",
+        proposal.id()
+    ));
     say.block(&indent(&review.to_string()));
     dao_cycle(&say, &world, &governor, &proposal, owners[1], true).await?;
     check_release(&say, &world, app, 3).await?;
-    summary.steps.push(Step { what: "release 1.2 voted, queued, early execution refused, executed after the delay (version 3)".into(), ok: true });
+    summary.steps.push(Step {
+        what: "release 1.2 voted, queued, early execution refused, executed after the delay (version 3)"
+            .into(),
+        ok: true,
+    });
 
     say.chapter("After release 1.2: the 1.1 instance is refused, a 1.2 instance is admitted");
     let still = stand_in.is_authorized_origin(app, instance_new).await.map_err(|e| chain(e.to_string()))?;
@@ -334,9 +388,24 @@ pub async fn run(g: &GlobalArgs, args: DemoArgs) -> CliResult {
         return Err(verification("an instance with a removed identity still passes the origin check"));
     }
     let epoch = stand_in.current_epoch().await.map_err(|e| chain(e.to_string()))?;
-    register_and_check(&say, &stand_in, deployer, app, instance_old, &id11, &notes_of(&r11), epoch, false).await?;
-    register_and_check(&say, &stand_in, deployer, app, instance_next, &r12.policy.enclaves[0], &notes_of(&r12), epoch, true).await?;
-    summary.steps.push(Step { what: "1.1 instance refused after release 1.2 removed its identity; 1.2 instance admitted".into(), ok: true });
+    register_and_check(&say, &stand_in, deployer, app, instance_old, &id11, &notes_of(&r11), epoch, false)
+        .await?;
+    register_and_check(
+        &say,
+        &stand_in,
+        deployer,
+        app,
+        instance_next,
+        &r12.policy.enclaves[0],
+        &notes_of(&r12),
+        epoch,
+        true,
+    )
+    .await?;
+    summary.steps.push(Step {
+        what: "1.1 instance refused after release 1.2 removed its identity; 1.2 instance admitted".into(),
+        ok: true,
+    });
 
     let final_app = world.policy.get_app(app).await.map_err(|e| rofl_error("getApp", e))?;
     summary.final_version = final_app.version;
@@ -363,7 +432,12 @@ fn indent(text: &str) -> String {
 
 /// Plans a release against the on-chain config and shows the Safe transaction as its signers
 /// review it.
-async fn release_tx(say: &Narrator, world: &World, app: AppId, target: &DeploymentConfig) -> CliResult<(SafeTx, usize)> {
+async fn release_tx(
+    say: &Narrator,
+    world: &World,
+    app: AppId,
+    target: &DeploymentConfig,
+) -> CliResult<(SafeTx, usize)> {
     let current = world.policy.get_app(app).await.map_err(|e| rofl_error("getApp", e))?;
     let changes = plan_release(&current.config, &ReleaseTarget::from_deployment(target)).map_err(usage)?;
     let data = changes_to_calldata(app, current.version, &changes).map_err(|e| usage(e.to_string()))?;
@@ -389,8 +463,10 @@ async fn release_tx(say: &Narrator, world: &World, app: AppId, target: &Deployme
 async fn check_release(say: &Narrator, world: &World, app: AppId, version: u64) -> CliResult {
     let after = world.policy.get_app(app).await.map_err(|e| rofl_error("getApp", e))?;
     let body = world.policy.encode_update(app).await.map_err(|e| rofl_error("encodeUpdate", e))?;
-    let decoded = cbor::decode_update(&body).map_err(|e| chain(format!("the contract's update body does not decode: {e}")))?;
-    let module = RoflStandIn::new(world.provider.clone()).config(app).await.map_err(|e| chain(e.to_string()))?;
+    let decoded = cbor::decode_update(&body)
+        .map_err(|e| chain(format!("the contract's update body does not decode: {e}")))?;
+    let module =
+        RoflStandIn::new(world.provider.clone()).config(app).await.map_err(|e| chain(e.to_string()))?;
     say.block(&format!(
         "sent as one complete rofl.Update: version {}; the module now allows {}\nadmin kept: {}; secrets kept: {}",
         after.version,
@@ -398,7 +474,10 @@ async fn check_release(say: &Narrator, world: &World, app: AppId, version: u64) 
         decoded.admin.map(|a| a.to_string()).unwrap_or_else(|| "NONE".into()),
         decoded.secrets.keys().cloned().collect::<Vec<_>>().join(", ")
     ));
-    if after.version != version || module.admin.is_none() || module.policy.enclaves != after.config.policy.enclaves {
+    if after.version != version
+        || module.admin.is_none()
+        || module.policy.enclaves != after.config.policy.enclaves
+    {
         return Err(verification("the release did not land as reviewed"));
     }
     Ok(())
@@ -423,19 +502,32 @@ async fn register_and_check(
         "instance {instance} runs {}\nregistration {}",
         render::identity(id, notes),
         if ok {
-            format!("accepted; rofl.IsAuthorizedOrigin({app}) → true, rofl.OriginApp → {}", origin.map(|a| a.to_string()).unwrap_or_default())
+            format!(
+                "accepted; rofl.IsAuthorizedOrigin({app}) → true, rofl.OriginApp → {}",
+                origin.map(|a| a.to_string()).unwrap_or_default()
+            )
         } else {
             "REFUSED: its identity is not in the app's policy".into()
         }
     ));
     if ok != expect_ok || (ok && origin != Some(app)) {
-        return Err(verification(format!("instance {instance}: expected {}", if expect_ok { "admission" } else { "refusal" })));
+        return Err(verification(format!(
+            "instance {instance}: expected {}",
+            if expect_ok { "admission" } else { "refusal" }
+        )));
     }
     Ok(())
 }
 
 /// A Governor proposal from propose to execute, time moved with anvil.
-async fn dao_cycle(say: &Narrator, world: &World, governor: &GovernorClient, proposal: &Proposal, proposer: Address, show_early: bool) -> CliResult {
+async fn dao_cycle(
+    say: &Narrator,
+    world: &World,
+    governor: &GovernorClient,
+    proposal: &Proposal,
+    proposer: Address,
+    show_early: bool,
+) -> CliResult {
     let id = governor.propose(proposal, proposer).await.map_err(|e| gov_error("proposing", e))?;
     say.block(&format!("{} proposes: proposal id {id}", world.name(proposer)));
     governor.advance_to_voting(id).await.map_err(|e| gov_error("advancing", e))?;

@@ -135,8 +135,12 @@ pub async fn run(g: &GlobalArgs, args: DeployArgs) -> CliResult {
         let deployment = match network.safe_contracts {
             Some(d) => d,
             None if chain_id == ANVIL_CHAIN_ID || args.deploy_safe_contracts => {
-                progress("deploying the Safe v1.4.1 contracts and checking them against the canonical code hashes");
-                SafeDeployment::deploy_verified(&provider).await.map_err(|e| safeops::safe_error("deploying the Safe contracts", e))?
+                progress(
+                    "deploying the Safe v1.4.1 contracts and checking them against the canonical code hashes",
+                );
+                SafeDeployment::deploy_verified(&provider)
+                    .await
+                    .map_err(|e| safeops::safe_error("deploying the Safe contracts", e))?
             }
             None => safeops::deployment(&network)?,
         };
@@ -170,16 +174,26 @@ pub async fn run(g: &GlobalArgs, args: DeployArgs) -> CliResult {
         report.safe_contracts = Some(deployment);
     } else {
         let mut params = if chain_id == ANVIL_CHAIN_ID { DaoParams::local() } else { DaoParams::network() };
-        if let Some(v) = args.voting_delay { params.voting_delay = v; }
-        if let Some(v) = args.voting_period { params.voting_period = v; }
-        if let Some(v) = args.timelock_delay { params.timelock_delay = U256::from(v); }
-        if let Some(v) = args.quorum_percent { params.quorum_percent = U256::from(v); }
+        if let Some(v) = args.voting_delay {
+            params.voting_delay = v;
+        }
+        if let Some(v) = args.voting_period {
+            params.voting_period = v;
+        }
+        if let Some(v) = args.timelock_delay {
+            params.timelock_delay = U256::from(v);
+        }
+        if let Some(v) = args.quorum_percent {
+            params.quorum_percent = U256::from(v);
+        }
         params.token_holder = args.token_holder;
         progress(format!(
             "deploying token, Timelock ({} s delay), Governor ({} s voting delay, {} s vote, {}% quorum) and RoflAppAdmin owned by the Timelock",
             params.timelock_delay, params.voting_delay, params.voting_period, params.quorum_percent
         ));
-        let dao = deploy_dao(&provider, deployer, &params).await.map_err(|e| crate::daoops::gov_error("deploying the DAO", e))?;
+        let dao = deploy_dao(&provider, deployer, &params)
+            .await
+            .map_err(|e| crate::daoops::gov_error("deploying the DAO", e))?;
         if args.token_holder.is_none_or(|h| h == deployer) {
             progress("delegating the deployer's votes to itself");
             GovernorClient::new(provider.clone(), dao.governor)
@@ -219,15 +233,20 @@ pub async fn run(g: &GlobalArgs, args: DeployArgs) -> CliResult {
         let mut t = crate::output::Table::new();
         t.row("policy contract", report.policy_contract).row("owner", report.owner);
         if let Some(safe) = report.safe {
-            t.row("Safe", format!(
-                "{safe} ({}-of-{}: {})",
-                report.threshold.unwrap_or(0),
-                report.safe_owners.as_ref().map_or(0, Vec::len),
-                safeops::signer_list(report.safe_owners.as_deref().unwrap_or(&[]))
-            ));
+            t.row(
+                "Safe",
+                format!(
+                    "{safe} ({}-of-{}: {})",
+                    report.threshold.unwrap_or(0),
+                    report.safe_owners.as_ref().map_or(0, Vec::len),
+                    safeops::signer_list(report.safe_owners.as_deref().unwrap_or(&[]))
+                ),
+            );
         }
         if let Some(gov) = report.governor {
-            t.row("Governor", gov).row("Timelock", report.timelock.unwrap_or_default()).row("token", report.token.unwrap_or_default());
+            t.row("Governor", gov)
+                .row("Timelock", report.timelock.unwrap_or_default())
+                .row("token", report.token.unwrap_or_default());
         }
         if let Some(p) = &report.saved_to {
             t.row("saved to", p);

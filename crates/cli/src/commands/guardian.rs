@@ -58,7 +58,9 @@ struct Done {
 
 pub async fn run(g: &GlobalArgs, cmd: GuardianCommand) -> CliResult {
     let (app_text, change) = match &cmd {
-        GuardianCommand::Revoke(args) => (&args.app, PolicyChange::RevokeEnclave(parse_identity(&args.enclave)?)),
+        GuardianCommand::Revoke(args) => {
+            (&args.app, PolicyChange::RevokeEnclave(parse_identity(&args.enclave)?))
+        }
         GuardianCommand::Freeze(args) => (&args.app, PolicyChange::Freeze),
     };
     let app = parse_app_id(app_text)?;
@@ -91,7 +93,11 @@ pub async fn run(g: &GlobalArgs, cmd: GuardianCommand) -> CliResult {
             current.config.policy.enclaves.clone()
         }
     };
-    progress(format!("sending {} for app {app} as {me} (version {})", change.function_name(), current.version));
+    progress(format!(
+        "sending {} for app {app} as {me} (version {})",
+        change.function_name(),
+        current.version
+    ));
     let receipt = client
         .apply(me, app, current.version, std::slice::from_ref(&change))
         .await
@@ -114,14 +120,22 @@ pub async fn run(g: &GlobalArgs, cmd: GuardianCommand) -> CliResult {
         t.row("version", done.version).row("tx", &done.tx);
         let mut out = t.render();
         out.push_str("instances running the removed identities are refused from now on; governance must follow up (a fixed release");
-        out.push_str(if matches!(change, PolicyChange::Freeze) { ", with unfreeze in the same batch)\n" } else { ")\n" });
+        out.push_str(if matches!(change, PolicyChange::Freeze) {
+            ", with unfreeze in the same batch)\n"
+        } else {
+            ")\n"
+        });
         out
     });
     Ok(())
 }
 
 /// Refuses before anything is sent when `me` is neither the app's guardian nor the owner.
-async fn check_rights<P: alloy::providers::Provider + Clone>(client: &RoflAdminClient<P>, app: AppId, me: Address) -> CliResult {
+async fn check_rights<P: alloy::providers::Provider + Clone>(
+    client: &RoflAdminClient<P>,
+    app: AppId,
+    me: Address,
+) -> CliResult {
     if !client.is_managed(app).await.map_err(|e| chainops::rofl_error("reading the contract", e))? {
         return Err(usage(format!("the policy contract {} does not manage app {app}", client.address())));
     }
@@ -131,8 +145,12 @@ async fn check_rights<P: alloy::providers::Provider + Clone>(client: &RoflAdminC
         return Ok(());
     }
     Err(verification(match guardian {
-        Some(g) => format!("refused: {me} is not the guardian of app {app} (its guardian is {g}); nothing was sent"),
-        None => format!("refused: app {app} has no guardian (governance sets one with setGuardian), and {me} is not the owner; nothing was sent"),
+        Some(g) => {
+            format!("refused: {me} is not the guardian of app {app} (its guardian is {g}); nothing was sent")
+        }
+        None => format!(
+            "refused: app {app} has no guardian (governance sets one with setGuardian), and {me} is not the owner; nothing was sent"
+        ),
     }))
 }
 
@@ -143,7 +161,10 @@ pub fn parse_identity(text: &str) -> CliResult<EnclaveIdentity> {
         .decode(text.trim())
         .map_err(|e| usage(format!("enclave id {text:?} is not base64: {e}")))?;
     if raw.len() != 64 {
-        return Err(usage(format!("enclave id {text:?} decodes to {} bytes, not 64 (mr_enclave ‖ mr_signer)", raw.len())));
+        return Err(usage(format!(
+            "enclave id {text:?} decodes to {} bytes, not 64 (mr_enclave ‖ mr_signer)",
+            raw.len()
+        )));
     }
     Ok(EnclaveIdentity {
         mr_enclave: alloy::primitives::B256::from_slice(&raw[..32]),

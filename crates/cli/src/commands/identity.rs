@@ -122,7 +122,9 @@ fn tdx(g: &GlobalArgs, args: TdxArgs) -> CliResult {
     let view = IdentityView::from(&identity);
     emit(g.json, &view, || {
         let mut t = Table::new();
-        t.row("id (rofl.yaml)", &view.id).row("mr_enclave", &view.mr_enclave).row("mr_signer", &view.mr_signer);
+        t.row("id (rofl.yaml)", &view.id)
+            .row("mr_enclave", &view.mr_enclave)
+            .row("mr_signer", &view.mr_signer);
         t.render()
     });
     Ok(())
@@ -218,7 +220,11 @@ fn bundle(g: &GlobalArgs, args: BundleArgs) -> CliResult {
     }
     let rows: Vec<Row> = identities
         .iter()
-        .map(|c| Row { component: c.component.clone(), hypervisor: c.hypervisor.clone(), identity: (&c.identity).into() })
+        .map(|c| Row {
+            component: c.component.clone(),
+            hypervisor: c.hypervisor.clone(),
+            identity: (&c.identity).into(),
+        })
         .collect();
     let report = serde_json::json!({
         "name": bundle.manifest.name,

@@ -5,7 +5,10 @@ use alloy::{
     providers::{Provider, ProviderBuilder, ext::AnvilApi},
 };
 use clap::Args;
-use roflgov_chain::{SUBCALL_PRECOMPILE, toolchain::{Artifact, anvil_binary}};
+use roflgov_chain::{
+    SUBCALL_PRECOMPILE,
+    toolchain::{Artifact, anvil_binary},
+};
 use serde::Serialize;
 
 use crate::{
@@ -67,15 +70,22 @@ pub async fn run(g: &GlobalArgs, args: NodeArgs) -> CliResult {
             .addresses()
             .iter()
             .zip(anvil.keys())
-            .map(|(a, k)| DevAccount { address: a.to_string(), private_key: format!("0x{}", hex::encode(k.to_bytes())) })
+            .map(|(a, k)| DevAccount {
+                address: a.to_string(),
+                private_key: format!("0x{}", hex::encode(k.to_bytes())),
+            })
             .collect(),
     };
     emit(g.json, &info, || {
         let mut t = Table::new();
-        t.row("endpoint", &info.endpoint)
-            .row("chain id", info.chain_id)
-            .row("ROFL stand-in", format!("{} (local stand-in for Sapphire's rofl module)", info.rofl_stand_in));
-        let mut out = format!("local chain running (anvil, Shanghai)\n{}\ndev accounts (well-known test keys, never use them on a real network)\n", t.render());
+        t.row("endpoint", &info.endpoint).row("chain id", info.chain_id).row(
+            "ROFL stand-in",
+            format!("{} (local stand-in for Sapphire's rofl module)", info.rofl_stand_in),
+        );
+        let mut out = format!(
+            "local chain running (anvil, Shanghai)\n{}\ndev accounts (well-known test keys, never use them on a real network)\n",
+            t.render()
+        );
         let mut a = Table::new().indent(2);
         for (i, acc) in info.accounts.iter().enumerate() {
             a.row(format!("({i}) {}", acc.address), &acc.private_key);

@@ -6,11 +6,21 @@ use std::path::PathBuf;
 use alloy::primitives::{Address, B256, Bytes, U256};
 use clap::Args;
 use roflgov_chain::{
-    governor::{DescriptionBuilder, GovernorClient, PROPOSER_MARKER, Proposal, ProposalCall, proposer_suffix},
-    rofl::{PolicyChange, ReleaseOptions, ReleaseRecord, ReleaseTarget, changes_to_calldata, plan_release_with},
-    safe::{SafeCall, SafeProposal, SafeTx, tx_builder::{BatchFile, ExportOptions}},
+    governor::{
+        DescriptionBuilder, GovernorClient, PROPOSER_MARKER, Proposal, ProposalCall, proposer_suffix,
+    },
+    rofl::{
+        PolicyChange, ReleaseOptions, ReleaseRecord, ReleaseTarget, changes_to_calldata, plan_release_with,
+    },
+    safe::{
+        SafeCall, SafeProposal, SafeTx,
+        tx_builder::{BatchFile, ExportOptions},
+    },
 };
-use roflgov_types::{AppId, manifest::{DeploymentConfig, Manifest}};
+use roflgov_types::{
+    AppId,
+    manifest::{DeploymentConfig, Manifest},
+};
 use serde::Serialize;
 
 use super::{identity::open_bundle, verify_quote::parse_app_id};
@@ -121,7 +131,9 @@ impl Opened {
             out.push_str("next: each signer runs `roflgov review --safe-tx FILE`, then `roflgov safe sign --safe-tx FILE`; anyone then runs `roflgov safe execute --safe-tx FILE`\n");
         }
         if self.proposal_id.is_some() {
-            out.push_str("next: `roflgov review --proposal ID`, `roflgov dao vote`, `dao queue`, `dao execute`\n");
+            out.push_str(
+                "next: `roflgov review --proposal ID`, `roflgov dao vote`, `dao queue`, `dao execute`\n",
+            );
         }
         out
     }
@@ -136,10 +148,13 @@ pub async fn open(g: &GlobalArgs, out: &ProposalOutput, intent: &Intent) -> CliR
         let (_, provider, signer) = g.signing_provider().await?;
         let client = roflgov_chain::rofl::RoflAdminClient::new(intent.to, provider);
         progress("sending to the policy contract and waiting for the receipt");
-        let receipt = client
-            .send(signer.address(), intent.data.clone(), intent.value)
-            .await
-            .map_err(|e| crate::exit::maybe_sent(chainops::rofl_error("sending", e), "check the app's version with `roflgov app show` and your account's nonce"))?;
+        let receipt =
+            client.send(signer.address(), intent.data.clone(), intent.value).await.map_err(|e| {
+                crate::exit::maybe_sent(
+                    chainops::rofl_error("sending", e),
+                    "check the app's version with `roflgov app show` and your account's nonce",
+                )
+            })?;
         opened.sent = Some(receipt.transaction_hash.to_string());
         opened.receipt = Some(receipt);
         return Ok(opened);
@@ -150,11 +165,22 @@ pub async fn open(g: &GlobalArgs, out: &ProposalOutput, intent: &Intent) -> CliR
             "no Governor for this network: pass --governor-address or set governor in roflgov.toml (`roflgov deploy --dao --save` writes it)",
         ))?;
         let description = governor_description(out.description.as_deref(), &intent.title, signer.address())?;
-        let proposal = Proposal::new([ProposalCall { target: intent.to, value: intent.value, calldata: intent.data.clone() }], description.clone());
+        let proposal = Proposal::new(
+            [ProposalCall { target: intent.to, value: intent.value, calldata: intent.data.clone() }],
+            description.clone(),
+        );
         let client = GovernorClient::new(provider, governor);
-        progress(format!("proposal id {} (computed locally; checked against the Governor's hashProposal)", proposal.id()));
+        progress(format!(
+            "proposal id {} (computed locally; checked against the Governor's hashProposal)",
+            proposal.id()
+        ));
         progress("submitting the proposal and waiting for the receipt");
-        let id = client.propose(&proposal, signer.address()).await.map_err(|e| crate::exit::maybe_sent(crate::daoops::gov_error("proposing", e), "look for the proposal with `roflgov review --proposal` and check your account's nonce"))?;
+        let id = client.propose(&proposal, signer.address()).await.map_err(|e| {
+            crate::exit::maybe_sent(
+                crate::daoops::gov_error("proposing", e),
+                "look for the proposal with `roflgov review --proposal` and check your account's nonce",
+            )
+        })?;
         opened.governor = Some(governor);
         opened.proposal_id = Some(id.to_string());
         opened.description = Some(description);
@@ -165,7 +191,9 @@ pub async fn open(g: &GlobalArgs, out: &ProposalOutput, intent: &Intent) -> CliR
     let client = safeops::client(&network, provider, safe).await?;
     let call = SafeCall::new(intent.to, intent.value, intent.data.clone());
     if let Some(path) = &out.safe_out {
-        let state = client.state().await.map_err(|e| safeops::safe_error(&format!("reading the Safe {safe} (is it a Safe v1.4.1?)"), e))?;
+        let state = client.state().await.map_err(|e| {
+            safeops::safe_error(&format!("reading the Safe {safe} (is it a Safe v1.4.1?)"), e)
+        })?;
         let nonce = out.safe_nonce.map(U256::from).unwrap_or(state.nonce);
         if nonce < state.nonce {
             return Err(verification(format!(
@@ -175,7 +203,10 @@ pub async fn open(g: &GlobalArgs, out: &ProposalOutput, intent: &Intent) -> CliR
         }
         let tx = SafeTx::call(call.clone(), nonce.to());
         let proposal = SafeProposal::new(client.chain_id(), safe, tx.clone());
-        let onchain = client.onchain_transaction_hash(&tx).await.map_err(|e| safeops::safe_error("reading getTransactionHash", e))?;
+        let onchain = client
+            .onchain_transaction_hash(&tx)
+            .await
+            .map_err(|e| safeops::safe_error("reading getTransactionHash", e))?;
         if onchain != proposal.safe_tx_hash {
             return Err(chain(format!(
                 "the Safe computes SafeTx hash {onchain}, roflgov {}: is {safe} a Safe v1.4.1? nothing was written",
@@ -183,10 +214,15 @@ pub async fn open(g: &GlobalArgs, out: &ProposalOutput, intent: &Intent) -> CliR
             )));
         }
         safeops::ensure_no_competitor(path, &proposal)?;
-        let sim = client.simulate(&tx).await.map_err(|e| safeops::safe_error("simulating the Safe transaction", e))?;
+        let sim = client
+            .simulate(&tx)
+            .await
+            .map_err(|e| safeops::safe_error("simulating the Safe transaction", e))?;
         if !sim.success {
             let reason = sim.revert.map(|r| r.to_string()).unwrap_or_else(|| "no reason".into());
-            return Err(verification(format!("the Safe transaction would revert: {reason}; nothing was written")));
+            return Err(verification(format!(
+                "the Safe transaction would revert: {reason}; nothing was written"
+            )));
         }
         let file = ProposalFile {
             proposal: proposal.clone(),
@@ -228,7 +264,9 @@ fn governor_description(text: Option<&str>, title: &str, proposer: Address) -> C
     };
     match proposer_suffix(&body) {
         Some(who) if who == proposer => Ok(body),
-        Some(who) => Err(usage(format!("the description ends with #proposer={who}, but you ({proposer}) are proposing"))),
+        Some(who) => Err(usage(format!(
+            "the description ends with #proposer={who}, but you ({proposer}) are proposing"
+        ))),
         None => Ok(format!("{body}\n\n{PROPOSER_MARKER}{}", proposer.to_checksum(None))),
     }
 }
@@ -311,18 +349,30 @@ pub async fn run(g: &GlobalArgs, args: ProposeArgs) -> CliResult {
     let app = match (&args.app, dep.app_id) {
         (Some(text), _) => parse_app_id(text)?,
         (None, Some(id)) => id,
-        (None, None) => return Err(usage(format!(
-            "{}: deployment {} has no app_id: pass --app", args.manifest.display(), args.deployment
-        ))),
+        (None, None) => {
+            return Err(usage(format!(
+                "{}: deployment {} has no app_id: pass --app",
+                args.manifest.display(),
+                args.deployment
+            )));
+        }
     };
-    let target = if args.policy_only { ReleaseTarget::policy_only(dep.policy.clone()) } else { ReleaseTarget::from_deployment(&dep) };
+    let target = if args.policy_only {
+        ReleaseTarget::policy_only(dep.policy.clone())
+    } else {
+        ReleaseTarget::from_deployment(&dep)
+    };
     let (_, client) = chainops::client(g).await?;
     let context = format!("reading app {app} from policy contract {}", client.address());
     let current = client.get_app(app).await.map_err(|e| chainops::rofl_error(&context, e))?;
     let release = release_options(&args, &client).await?;
-    let changes = plan_release_with(&current.config, &target, release.as_ref()).map_err(|e| input(format!("{}: {e}", args.manifest.display())))?;
+    let changes = plan_release_with(&current.config, &target, release.as_ref())
+        .map_err(|e| input(format!("{}: {e}", args.manifest.display())))?;
     if changes.is_empty() {
-        return Err(usage(format!("app {app} already matches deployment {}: nothing to propose", args.deployment)));
+        return Err(usage(format!(
+            "app {app} already matches deployment {}: nothing to propose",
+            args.deployment
+        )));
     }
     if let Some(bundle_path) = &args.bundle {
         let bundle = open_bundle(bundle_path)?;
@@ -346,14 +396,17 @@ pub async fn run(g: &GlobalArgs, args: ProposeArgs) -> CliResult {
     let notes = notes_of(&dep);
     // One call: a single change, or a `multicall` of all of them (one rofl.Update), every part
     // carrying the version it was drafted against.
-    let data = changes_to_calldata(app, current.version, &changes).map_err(|e| input(format!("{}: {e}", args.manifest.display())))?;
+    let data = changes_to_calldata(app, current.version, &changes)
+        .map_err(|e| input(format!("{}: {e}", args.manifest.display())))?;
     let value = changes.iter().map(PolicyChange::value).fold(U256::ZERO, |a, b| a + b);
-    let title = format!("roflgov: release {} for app {app} (version {})", release_label(&dep), current.version);
+    let title =
+        format!("roflgov: release {} for app {app} (version {})", release_label(&dep), current.version);
     let intent = Intent { app: Some(app), to: client.address(), value, data, title };
     let opened = open(g, &args.out, &intent).await?;
     let report = Planned { app, version: current.version, changes: &changes, opened: &opened };
     emit(g.json, &report, || {
-        let mut out = format!("release for app {app} (drafted against on-chain version {})\n", current.version);
+        let mut out =
+            format!("release for app {app} (drafted against on-chain version {})\n", current.version);
         for c in &changes {
             out.push_str(&format!("  {}\n", render::change(c, &notes)));
         }
@@ -377,9 +430,13 @@ async fn release_options(
         return Ok(None);
     }
     let manifest = Manifest::from_path(&args.manifest).map_err(input)?;
-    let commit = args.commit.as_deref().ok_or_else(|| usage("a release record needs --commit (the full `git rev-parse HEAD` of the build)"))?;
+    let commit = args.commit.as_deref().ok_or_else(|| {
+        usage("a release record needs --commit (the full `git rev-parse HEAD` of the build)")
+    })?;
     let git_commit = ReleaseRecord::parse_commit(commit).map_err(usage)?;
-    let bundle = args.bundle.as_deref().ok_or_else(|| usage("a release record needs --bundle: the sha256 of the ORC bundle is recorded on chain"))?;
+    let bundle = args.bundle.as_deref().ok_or_else(|| {
+        usage("a release record needs --bundle: the sha256 of the ORC bundle is recorded on chain")
+    })?;
     let repository = args.repository.clone().or(manifest.repository.clone()).ok_or_else(|| {
         usage(format!("{} has no `repository`: pass --repository URL", args.manifest.display()))
     })?;
@@ -399,10 +456,15 @@ async fn release_options(
         notes,
     };
     if let Some(field) = record.invalid_field() {
-        return Err(usage(format!("the release record's {field} is empty or too long (version ≤ 64, repository ≤ 256, notes ≤ 1024 bytes)")));
+        return Err(usage(format!(
+            "the release record's {field} is empty or too long (version ≤ 64, repository ≤ 256, notes ≤ 1024 bytes)"
+        )));
     }
     let grace_until = match args.grace_days {
-        Some(days) => client.chain_time().await.map_err(|e| chainops::rofl_error("reading the chain time", e))? + days * 86_400,
+        Some(days) => {
+            client.chain_time().await.map_err(|e| chainops::rofl_error("reading the chain time", e))?
+                + days * 86_400
+        }
         None => 0,
     };
     Ok(Some(ReleaseOptions { record, grace_until }))

@@ -113,9 +113,23 @@ struct Output {
 #[derive(Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 enum CallOut {
-    PolicyContract { to: Address, value: U256, changes: Vec<PolicyChange> },
-    DirectSubcall { to: Address, method: String, app: Option<AppId>, #[serde(skip_serializing_if = "Option::is_none")] call: Option<RoflCall> },
-    Unknown { to: Address, value: U256, reason: String },
+    PolicyContract {
+        to: Address,
+        value: U256,
+        changes: Vec<PolicyChange>,
+    },
+    DirectSubcall {
+        to: Address,
+        method: String,
+        app: Option<AppId>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        call: Option<RoflCall>,
+    },
+    Unknown {
+        to: Address,
+        value: U256,
+        reason: String,
+    },
 }
 
 #[derive(Serialize)]
@@ -153,7 +167,9 @@ pub async fn run(g: &GlobalArgs, args: ReviewArgs) -> CliResult {
         let signers: Vec<Address> = p
             .signatures
             .iter()
-            .filter_map(|s| roflgov_chain::safe::SafeSignature::from_packed(s).ok()?.signer(p.safe_tx_hash).ok())
+            .filter_map(|s| {
+                roflgov_chain::safe::SafeSignature::from_packed(s).ok()?.signer(p.safe_tx_hash).ok()
+            })
             .collect();
         header
             .row("Safe transaction", path.display())
@@ -168,23 +184,34 @@ pub async fn run(g: &GlobalArgs, args: ReviewArgs) -> CliResult {
         if let Some(network_safe) = network.safe
             && network_safe != p.safe
         {
-            out.warnings.push(format!("the file is for Safe {}, this network's Safe is {network_safe}", p.safe));
+            out.warnings
+                .push(format!("the file is for Safe {}, this network's Safe is {network_safe}", p.safe));
         }
         out.signed_by = Some(signers);
     } else if let Some(path) = &args.tx_builder {
         let name = path.display().to_string();
         let raw = read_input(path)?;
         let text = String::from_utf8(raw).map_err(|_| input(format!("{name}: not UTF-8 JSON")))?;
-        let value: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| input(format!("{name}: not a Transaction Builder batch: {e}")))?;
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| input(format!("{name}: not a Transaction Builder batch: {e}")))?;
         let network = g.network()?;
-        let stated_safe = value.pointer("/meta/createdFromSafeAddress").and_then(|v| v.as_str()).and_then(|s| s.parse::<Address>().ok());
-        let has_checksum = value.pointer("/meta/checksum").and_then(|v| v.as_str()).is_some_and(|s| !s.is_empty());
+        let stated_safe = value
+            .pointer("/meta/createdFromSafeAddress")
+            .and_then(|v| v.as_str())
+            .and_then(|s| s.parse::<Address>().ok());
+        let has_checksum =
+            value.pointer("/meta/checksum").and_then(|v| v.as_str()).is_some_and(|s| !s.is_empty());
         let chain_id: u64 = match g.provider().await {
-            Ok((_, provider)) => alloy::providers::Provider::get_chain_id(&provider).await.unwrap_or_default(),
+            Ok((_, provider)) => {
+                alloy::providers::Provider::get_chain_id(&provider).await.unwrap_or_default()
+            }
             Err(_) => 0,
         };
-        let file_chain = value.get("chainId").and_then(|v| v.as_str()).and_then(|s| s.parse::<u64>().ok()).unwrap_or_default();
+        let file_chain = value
+            .get("chainId")
+            .and_then(|v| v.as_str())
+            .and_then(|s| s.parse::<u64>().ok())
+            .unwrap_or_default();
         out.source = "tx_builder";
         header.row("Transaction Builder batch", &name);
         match (network.safe.or(stated_safe), has_checksum) {
@@ -192,25 +219,44 @@ pub async fn run(g: &GlobalArgs, args: ReviewArgs) -> CliResult {
                 let chain = if chain_id != 0 { chain_id } else { file_chain };
                 let checked = BatchFile::import_checked(&text, chain, safe)
                     .map_err(|e| verification(format!("{name}: {e}; do not sign")))?;
-                header.row("checks", format!("checksum ✓, readable inputs match the calldata ✓, Safe {safe} ✓, chain {chain} ✓"));
+                header.row(
+                    "checks",
+                    format!(
+                        "checksum ✓, readable inputs match the calldata ✓, Safe {safe} ✓, chain {chain} ✓"
+                    ),
+                );
                 if chain_id == 0 {
                     out.warnings.push(format!("the chain was not reachable: the batch's chain id {file_chain} was not checked against it"));
                 }
-                calls = checked.calls.into_iter().map(|c| ProposedCall::call(c.to, c.value, c.data)).collect();
+                calls =
+                    checked.calls.into_iter().map(|c| ProposedCall::call(c.to, c.value, c.data)).collect();
                 out.safe = Some(safe);
                 out.chain_id = Some(chain);
             }
             (safe, has_checksum) => {
                 if network.safe.is_some() || safe.is_some() {
-                    return Err(verification(format!("{name}: the batch has no meta.checksum, so edits cannot be detected; do not sign")));
+                    return Err(verification(format!(
+                        "{name}: the batch has no meta.checksum, so edits cannot be detected; do not sign"
+                    )));
                 }
-                let why = if has_checksum { "no Safe address is known (give --safe-address)" } else { "the batch has no meta.checksum" };
+                let why = if has_checksum {
+                    "no Safe address is known (give --safe-address)"
+                } else {
+                    "the batch has no meta.checksum"
+                };
                 out.warnings.push(format!("the batch was not checked for edits: {why}"));
-                let batch: LooseBatch = serde_json::from_value(value).map_err(|e| input(format!("{name}: not a Transaction Builder batch: {e}")))?;
+                let batch: LooseBatch = serde_json::from_value(value)
+                    .map_err(|e| input(format!("{name}: not a Transaction Builder batch: {e}")))?;
                 calls = batch
                     .transactions
                     .into_iter()
-                    .map(|t| ProposedCall::call(t.to, t.value.and_then(|v| v.parse().ok()).unwrap_or_default(), t.data.unwrap_or_default()))
+                    .map(|t| {
+                        ProposedCall::call(
+                            t.to,
+                            t.value.and_then(|v| v.parse().ok()).unwrap_or_default(),
+                            t.data.unwrap_or_default(),
+                        )
+                    })
                     .collect();
                 out.chain_id = Some(file_chain);
             }
@@ -231,7 +277,13 @@ pub async fn run(g: &GlobalArgs, args: ReviewArgs) -> CliResult {
             .row("Governor", p.governor)
             .row("proposer", p.proposer)
             .row("state", p.state)
-            .row("votes", format!("for {}, against {}, abstain {}", p.votes.for_votes, p.votes.against, p.votes.abstain))
+            .row(
+                "votes",
+                format!(
+                    "for {}, against {}, abstain {}",
+                    p.votes.for_votes, p.votes.against, p.votes.abstain
+                ),
+            )
             .row("vote window", format!("{} → {} (chain time)", p.vote_start, p.vote_end));
         if let Some(eta) = p.eta {
             header.row("executable at", format!("{eta} (chain time)"));
@@ -256,7 +308,9 @@ pub async fn run(g: &GlobalArgs, args: ReviewArgs) -> CliResult {
     let manifest_hash = args.manifest.as_deref().map(crate::fsutil::sha256_file).transpose()?;
     match (current, app) {
         (Some((config, version)), Some(app)) => {
-            let mut reviewer = Reviewer::new(&config).notes(&enclave_notes).expect_guardians(args.expect_guardian.iter().copied());
+            let mut reviewer = Reviewer::new(&config)
+                .notes(&enclave_notes)
+                .expect_guardians(args.expect_guardian.iter().copied());
             if let (Some(pc), Some(v)) = (policy_contract, version) {
                 reviewer = reviewer.policy_contract(pc, v);
                 if let Ok((_, provider)) = g.provider().await {
@@ -292,22 +346,40 @@ pub async fn run(g: &GlobalArgs, args: ReviewArgs) -> CliResult {
             // show each call and the config it writes.
             human.push_str("\n(no existing app config to diff against (a new app, or none reachable): showing what each call writes)\n");
             for (i, call) in calls.iter().enumerate() {
-                human.push_str(&offline_call(i, call, policy_contract, &notes, &mut added, &mut out.warnings)?);
+                human.push_str(&offline_call(
+                    i,
+                    call,
+                    policy_contract,
+                    &notes,
+                    &mut added,
+                    &mut out.warnings,
+                )?);
             }
         }
     }
 
     // Identity verdicts.
     let bundle_ids = match &args.bundle {
-        Some(p) => Some((p.display().to_string(), open_bundle(p)?.identities().into_iter().map(|c| c.identity).collect::<Vec<_>>())),
+        Some(p) => Some((
+            p.display().to_string(),
+            open_bundle(p)?.identities().into_iter().map(|c| c.identity).collect::<Vec<_>>(),
+        )),
         None => None,
     };
     for id in &added {
         if let Some(ids) = &manifest_ids {
-            out.identity_checks.push(IdentityCheck { identity: identity_to_base64(id), source: "rofl.yaml".into(), ok: ids.contains(id) });
+            out.identity_checks.push(IdentityCheck {
+                identity: identity_to_base64(id),
+                source: "rofl.yaml".into(),
+                ok: ids.contains(id),
+            });
         }
         if let Some((p, ids)) = &bundle_ids {
-            out.identity_checks.push(IdentityCheck { identity: identity_to_base64(id), source: format!("bundle {p}"), ok: ids.contains(id) });
+            out.identity_checks.push(IdentityCheck {
+                identity: identity_to_base64(id),
+                source: format!("bundle {p}"),
+                ok: ids.contains(id),
+            });
         }
     }
     if let (Some(q), Some(c)) = (&args.quote, &args.collateral) {
@@ -333,7 +405,9 @@ pub async fn run(g: &GlobalArgs, args: ReviewArgs) -> CliResult {
         return Err(verification("this proposal would drop the app's admin, irreversibly: do not sign"));
     }
     if critical {
-        return Err(verification("the review raised critical warnings (see above): do not sign unless each is intended"));
+        return Err(verification(
+            "the review raised critical warnings (see above): do not sign unless each is intended",
+        ));
     }
     if failed > 0 {
         return Err(verification(format!("{failed} identity check(s) failed: do not sign")));
@@ -393,7 +467,11 @@ fn call_out(c: &ProposedCall, policy_contract: Option<Address>) -> CallOut {
             };
         }
     }
-    CallOut::Unknown { to: c.to, value: c.value, reason: "not a policy contract call nor a ROFL subcall".into() }
+    CallOut::Unknown {
+        to: c.to,
+        value: c.value,
+        reason: "not a policy contract call nor a ROFL subcall".into(),
+    }
 }
 
 /// Whether a call is a direct `rofl.Update` without an admin.
@@ -408,7 +486,9 @@ fn drops_admin(c: &ProposedCall) -> bool {
 /// The app the calls change: the first app named by a policy contract change or a subcall body.
 fn app_of(calls: &[ProposedCall], policy_contract: Option<Address>) -> Option<AppId> {
     calls.iter().find_map(|c| match call_out(c, policy_contract) {
-        CallOut::PolicyContract { .. } => decode_calldata(&c.data).ok()?.changes().into_iter().find_map(|p| p.app),
+        CallOut::PolicyContract { .. } => {
+            decode_calldata(&c.data).ok()?.changes().into_iter().find_map(|p| p.app)
+        }
         CallOut::DirectSubcall { app, .. } => app,
         CallOut::Unknown { .. } => None,
     })
@@ -416,7 +496,11 @@ fn app_of(calls: &[ProposedCall], policy_contract: Option<Address>) -> Option<Ap
 
 /// The app's current config: from the policy contract (with its version) when it manages the
 /// app, else from the ROFL stand-in of a local chain; `None` when neither is reachable.
-async fn current_config(g: &GlobalArgs, app: AppId, policy_contract: Option<Address>) -> Option<(AppConfig, Option<u64>)> {
+async fn current_config(
+    g: &GlobalArgs,
+    app: AppId,
+    policy_contract: Option<Address>,
+) -> Option<(AppConfig, Option<u64>)> {
     let (_, provider) = g.provider().await.ok()?;
     if let Some(pc) = policy_contract {
         let client = RoflAdminClient::new(pc, provider.clone());
@@ -474,13 +558,17 @@ fn offline_call(
                 match &c.change {
                     PolicyChange::AddEnclave(id) => added.push(*id),
                     PolicyChange::AddRelease { identities, .. } => added.extend(identities.iter().copied()),
-                    PolicyChange::CreateApp { policy, .. } | PolicyChange::AdoptApp { policy, .. } => added.extend(policy.enclaves.iter().copied()),
+                    PolicyChange::CreateApp { policy, .. } | PolicyChange::AdoptApp { policy, .. } => {
+                        added.extend(policy.enclaves.iter().copied())
+                    }
                     _ => {}
                 }
             }
             for o in decoded.owner_calls() {
                 if let roflgov_chain::rofl::OwnerCall::TransferOwnership { new_owner } = o {
-                    let w = format!("call #{i} proposes {new_owner} as the new owner of the policy contract, and so of every app it manages");
+                    let w = format!(
+                        "call #{i} proposes {new_owner} as the new owner of the policy contract, and so of every app it manages"
+                    );
                     human.push_str(&format!("  !!! WARNING: {w}\n"));
                     warn(&w);
                     warnings.push(w);
@@ -489,7 +577,10 @@ fn offline_call(
         }
         CallOut::Unknown { to, reason, .. } => {
             let w = format!("call #{i} to {to} CANNOT BE REVIEWED: {reason}");
-            human.push_str(&format!("\n#{i} UNKNOWN call to {to} ({} bytes)\n  !!! WARNING: {w}\n", call.data.len()));
+            human.push_str(&format!(
+                "\n#{i} UNKNOWN call to {to} ({} bytes)\n  !!! WARNING: {w}\n",
+                call.data.len()
+            ));
             warnings.push(w);
         }
     }

@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::{
     context::GlobalArgs,
     exit::{CliResult, chain, verification},
-    output::{emit, progress, Table},
+    output::{Table, emit, progress},
     safeops::{self, ProposalFile, safe_error},
 };
 
@@ -52,7 +52,11 @@ struct Loaded {
     safe_nonce: alloy::primitives::U256,
 }
 
-async fn load(g: &GlobalArgs, path: &PathBuf, signing: bool) -> CliResult<(Loaded, Option<alloy::signers::local::PrivateKeySigner>)> {
+async fn load(
+    g: &GlobalArgs,
+    path: &PathBuf,
+    signing: bool,
+) -> CliResult<(Loaded, Option<alloy::signers::local::PrivateKeySigner>)> {
     let file = safeops::load(path)?;
     let (network, provider, signer) = if signing {
         let (n, p, s) = g.signing_provider().await?;
@@ -80,7 +84,10 @@ async fn load(g: &GlobalArgs, path: &PathBuf, signing: bool) -> CliResult<(Loade
             client.chain_id()
         )));
     }
-    let state = client.state().await.map_err(|e| safe_error(&format!("reading the Safe {} (is it a Safe v1.4.1?)", p.safe), e))?;
+    let state = client
+        .state()
+        .await
+        .map_err(|e| safe_error(&format!("reading the Safe {} (is it a Safe v1.4.1?)", p.safe), e))?;
     progress(format!(
         "SafeTx hash {}  (Safe {}, chain {}, nonce {}; compare with your wallet)",
         p.safe_tx_hash, p.safe, p.chain_id, p.tx.nonce
@@ -95,7 +102,10 @@ async fn load(g: &GlobalArgs, path: &PathBuf, signing: bool) -> CliResult<(Loade
         )));
     }
     safeops::ensure_no_competitor(path, p)?;
-    Ok((Loaded { safe_nonce: state.nonce, owners: state.owners, threshold: state.threshold, file, client }, signer))
+    Ok((
+        Loaded { safe_nonce: state.nonce, owners: state.owners, threshold: state.threshold, file, client },
+        signer,
+    ))
 }
 
 /// The signatures of the file, each checked against the Safe's owners.
@@ -103,7 +113,10 @@ fn signature_set(l: &Loaded, path: &PathBuf) -> CliResult<SignatureSet> {
     let mut set = SignatureSet::new(l.file.proposal.safe_tx_hash, l.owners.clone(), l.threshold);
     for (i, sig) in l.file.proposal.signatures.iter().enumerate() {
         set.insert_packed(sig).map_err(|e| {
-            verification(format!("{}: signature #{i}: {e}; remove it from the file; nothing was signed or sent", path.display()))
+            verification(format!(
+                "{}: signature #{i}: {e}; remove it from the file; nothing was signed or sent",
+                path.display()
+            ))
         })?;
     }
     Ok(set)
@@ -154,7 +167,11 @@ async fn sign(g: &GlobalArgs, path: PathBuf) -> CliResult {
     if set.signers().contains(&me) {
         return Err(verification(format!("{me} has already signed this transaction; the file is unchanged")));
     }
-    let onchain = l.client.onchain_transaction_hash(&l.file.proposal.tx).await.map_err(|e| safe_error("reading getTransactionHash", e))?;
+    let onchain = l
+        .client
+        .onchain_transaction_hash(&l.file.proposal.tx)
+        .await
+        .map_err(|e| safe_error("reading getTransactionHash", e))?;
     if onchain != l.file.proposal.safe_tx_hash {
         return Err(verification(format!(
             "the Safe computes hash {onchain} for this transaction, the file says {}; nothing was signed",
@@ -162,7 +179,8 @@ async fn sign(g: &GlobalArgs, path: PathBuf) -> CliResult {
         )));
     }
     progress(format!("signing SafeTx hash {} as {me}", l.file.proposal.safe_tx_hash));
-    let signature = l.client.sign(&l.file.proposal.tx, &signer).await.map_err(|e| safe_error("signing", e))?;
+    let signature =
+        l.client.sign(&l.file.proposal.tx, &signer).await.map_err(|e| safe_error("signing", e))?;
     set.insert(signature.clone()).map_err(|e| safe_error("checking the new signature", e))?;
     let packed = Bytes::from(signature.packed().to_vec());
     l.file.proposal.signatures.push(packed.clone());
@@ -180,7 +198,15 @@ async fn sign(g: &GlobalArgs, path: PathBuf) -> CliResult {
         let mut t = Table::new();
         t.row("signed by", report.signer)
             .row("SafeTx hash", report.safe_tx_hash)
-            .row("signatures", format!("{} of {} ({})", report.signatures, report.threshold, safeops::signer_list(&report.signers)))
+            .row(
+                "signatures",
+                format!(
+                    "{} of {} ({})",
+                    report.signatures,
+                    report.threshold,
+                    safeops::signer_list(&report.signers)
+                ),
+            )
             .row("saved to", &report.file);
         t.render()
     });
@@ -202,10 +228,20 @@ async fn approve(g: &GlobalArgs, path: PathBuf) -> CliResult {
         return Err(verification(format!("{me} has already approved {hash} on chain; nothing was sent")));
     }
     progress(format!("sending approveHash({hash}) from {me}"));
-    let receipt = l.client.approve_hash(me, hash).await.map_err(|e| crate::exit::maybe_sent(safe_error("approveHash", e), &format!("run `roflgov safe status --safe-tx {}`", path.display())))?;
+    let receipt = l.client.approve_hash(me, hash).await.map_err(|e| {
+        crate::exit::maybe_sent(
+            safe_error("approveHash", e),
+            &format!("run `roflgov safe status --safe-tx {}`", path.display()),
+        )
+    })?;
     #[derive(Serialize)]
-    struct Approved { safe_tx_hash: B256, owner: Address, transaction: String }
-    let report = Approved { safe_tx_hash: hash, owner: me, transaction: receipt.transaction_hash.to_string() };
+    struct Approved {
+        safe_tx_hash: B256,
+        owner: Address,
+        transaction: String,
+    }
+    let report =
+        Approved { safe_tx_hash: hash, owner: me, transaction: receipt.transaction_hash.to_string() };
     emit(g.json, &report, || format!("{me} approved {hash} on chain\n  transaction {}", report.transaction));
     Ok(())
 }
@@ -229,9 +265,14 @@ async fn execute(g: &GlobalArgs, path: PathBuf) -> CliResult {
         if set.signers().contains(owner) {
             continue;
         }
-        let approved = *owner == me || l.client.is_hash_approved(*owner, p.safe_tx_hash).await.map_err(|e| safe_error("reading approvedHashes", e))?;
+        let approved = *owner == me
+            || l.client
+                .is_hash_approved(*owner, p.safe_tx_hash)
+                .await
+                .map_err(|e| safe_error("reading approvedHashes", e))?;
         if approved {
-            set.insert(SafeSignature::ApprovedHash { owner: *owner }).map_err(|e| safe_error("collecting approvals", e))?;
+            set.insert(SafeSignature::ApprovedHash { owner: *owner })
+                .map_err(|e| safe_error("collecting approvals", e))?;
         }
     }
     let signatures = set.packed_complete().map_err(|e| {
@@ -240,8 +281,21 @@ async fn execute(g: &GlobalArgs, path: PathBuf) -> CliResult {
             safeops::signer_list(&set.signers())
         ))
     })?;
-    progress(format!("executing SafeTx {} with {} of {} approvals", p.safe_tx_hash, set.len(), set.threshold()));
-    let executed = l.client.execute(&p.tx, &signatures, me).await.map_err(|e| crate::exit::maybe_sent(safe_error("executing", e), &format!("run `roflgov safe status --safe-tx {}` (a used nonce means it executed)", path.display())))?;
+    progress(format!(
+        "executing SafeTx {} with {} of {} approvals",
+        p.safe_tx_hash,
+        set.len(),
+        set.threshold()
+    ));
+    let executed = l.client.execute(&p.tx, &signatures, me).await.map_err(|e| {
+        crate::exit::maybe_sent(
+            safe_error("executing", e),
+            &format!(
+                "run `roflgov safe status --safe-tx {}` (a used nonce means it executed)",
+                path.display()
+            ),
+        )
+    })?;
     let app = executed.receipt.inner.logs().iter().find_map(|log| {
         log.log_decode::<roflgov_chain::rofl::bindings::RoflAppAdmin::AppCreated>()
             .ok()
@@ -267,7 +321,9 @@ async fn execute(g: &GlobalArgs, path: PathBuf) -> CliResult {
     }
     emit(g.json, &report, || {
         let mut t = Table::new();
-        t.row("executed", report.safe_tx_hash).row("transaction", &report.transaction).row("approved by", safeops::signer_list(&report.signers));
+        t.row("executed", report.safe_tx_hash)
+            .row("transaction", &report.transaction)
+            .row("approved by", safeops::signer_list(&report.signers));
         if let Some(app) = &report.app {
             t.row("app created", app);
         }
@@ -281,13 +337,24 @@ async fn status(g: &GlobalArgs, path: PathBuf) -> CliResult {
     let mut set = signature_set(&l, &path)?;
     for owner in &l.owners {
         if !set.signers().contains(owner)
-            && l.client.is_hash_approved(*owner, l.file.proposal.safe_tx_hash).await.map_err(|e| safe_error("reading approvedHashes", e))?
+            && l.client
+                .is_hash_approved(*owner, l.file.proposal.safe_tx_hash)
+                .await
+                .map_err(|e| safe_error("reading approvedHashes", e))?
         {
-            set.insert(SafeSignature::ApprovedHash { owner: *owner }).map_err(|e| safe_error("collecting approvals", e))?;
+            set.insert(SafeSignature::ApprovedHash { owner: *owner })
+                .map_err(|e| safe_error("collecting approvals", e))?;
         }
     }
     #[derive(Serialize)]
-    struct Status { safe_tx_hash: B256, safe: Address, nonce: String, signers: Vec<Address>, threshold: usize, missing: usize }
+    struct Status {
+        safe_tx_hash: B256,
+        safe: Address,
+        nonce: String,
+        signers: Vec<Address>,
+        threshold: usize,
+        missing: usize,
+    }
     let s = Status {
         safe_tx_hash: l.file.proposal.safe_tx_hash,
         safe: l.file.proposal.safe,

@@ -62,8 +62,13 @@ pub async fn run(g: &GlobalArgs, args: VerifyQuoteArgs) -> CliResult {
         verdict: &'a roflgov_attest::Verdict,
         quote: &'a roflgov_attest::VerifiedQuote,
     }
-    let report =
-        Report { allowed: verdict.allowed, policy_source: &source, sentence: verdict.sentence(), verdict: &verdict, quote: &quote };
+    let report = Report {
+        allowed: verdict.allowed,
+        policy_source: &source,
+        sentence: verdict.sentence(),
+        verdict: &verdict,
+        quote: &quote,
+    };
     emit(g.json, &report, || {
         let mut out = format!(
             "{}  {} identity {}\n  policy  {source}\n",
@@ -79,9 +84,5 @@ pub async fn run(g: &GlobalArgs, args: VerifyQuoteArgs) -> CliResult {
         out.push_str(&quote_table(&quote).indent(2).render());
         out
     });
-    if verdict.allowed {
-        Ok(())
-    } else {
-        Err(verification(verdict.sentence()))
-    }
+    if verdict.allowed { Ok(()) } else { Err(verification(verdict.sentence())) }
 }
