@@ -35,7 +35,16 @@ test-sol: build
 test-rust: build
 	$(CARGO) test --workspace --locked
 
-test: test-sol test-rust lint-workflows
+test: check-artifacts test-sol test-rust lint-workflows
+
+# The Rust crates embed the contract artifacts (crates/contracts/artifacts/) so that an installed
+# `roflgov` needs no checkout; this drift check proves they equal a fresh forge build.
+.PHONY: artifacts check-artifacts
+artifacts: build
+	node tools/export-artifacts.js
+
+check-artifacts: build
+	node tools/export-artifacts.js --check
 
 demo: build
 	$(CARGO) run --locked -p roflgov -- demo

@@ -84,9 +84,9 @@ impl Chain {
     pub async fn install(&self, precompile: Precompile) -> Result<()> {
         let code = match precompile {
             Precompile::StandIn => {
-                Artifact::forge("RoflModuleStandIn", "RoflModuleStandIn")?.deployed_bytecode()?
+                Artifact::embedded("RoflModuleStandIn")?.deployed_bytecode()?
             }
-            Precompile::Noop => Artifact::forge("NoopSubcall", "NoopSubcall")?.deployed_bytecode()?,
+            Precompile::Noop => Artifact::embedded("NoopSubcall")?.deployed_bytecode()?,
         };
         self.provider.anvil_set_code(SUBCALL_PRECOMPILE, code).await?;
         Ok(())

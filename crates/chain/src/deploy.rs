@@ -4,7 +4,7 @@
 //! heavy logic in external libraries; forge leaves `__$…$__` placeholders for their addresses.
 //! [`deploy_linked`] deploys each library once, links, then deploys the contract.
 
-use std::{collections::HashMap, path::Path};
+use std::collections::HashMap;
 
 use alloy::{
     network::TransactionBuilder,
@@ -55,7 +55,7 @@ pub async fn deploy_code<P: Provider>(
     receipt.contract_address.ok_or_else(|| eyre::eyre!("deployment receipt has no contract address"))
 }
 
-/// Links `artifact`, deploying each library it names (from forge's `out/<File>.sol/<Name>.json`)
+/// Links `artifact`, deploying each library it names (embedded by `roflgov-contracts`)
 /// that is not deployed yet.
 fn link_recursively<'a, P: Provider>(
     provider: &'a P,
@@ -66,7 +66,7 @@ fn link_recursively<'a, P: Provider>(
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Artifact>> + Send + 'a>> {
     Box::pin(async move {
         if depth > 8 {
-            bail!("library links nest too deeply in {}", artifact.path.display());
+            bail!("library links nest too deeply in {}", artifact.name);
         }
         for (file, names) in &artifact.link_references {
             for name in names.keys() {
@@ -74,8 +74,7 @@ fn link_recursively<'a, P: Provider>(
                 if libraries.contains_key(&key) {
                     continue;
                 }
-                let source = Path::new(file).file_stem().and_then(|s| s.to_str()).unwrap_or(name);
-                let library = Artifact::forge(source, name)?;
+                let library = Artifact::embedded(name)?;
                 let library = link_recursively(provider, from, &library, libraries, depth + 1).await?;
                 let address = deploy_code(provider, from, library.bytecode()?, &[])
                     .await

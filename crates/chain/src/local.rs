@@ -81,7 +81,7 @@ impl LocalChain {
 
     /// Put the ROFL module stand-in's runtime code at the subcall precompile address.
     pub async fn install_rofl_stand_in(&self) -> Result<()> {
-        let artifact = Artifact::forge("RoflModuleStandIn", "RoflModuleStandIn")?;
+        let artifact = Artifact::embedded("RoflModuleStandIn")?;
         self.provider
             .anvil_set_code(SUBCALL_PRECOMPILE, artifact.deployed_bytecode()?)
             .await

@@ -26,7 +26,7 @@ async fn anvil_runs_shanghai_with_the_rofl_stand_in() {
     assert_eq!(provider.get_chain_id().await.unwrap(), chain.chain_id());
 
     // The stand-in's runtime code sits behind the precompile address.
-    let artifact = Artifact::forge("RoflModuleStandIn", "RoflModuleStandIn").unwrap();
+    let artifact = Artifact::embedded("RoflModuleStandIn").unwrap();
     assert_eq!(
         provider.get_code_at(SUBCALL_PRECOMPILE).await.unwrap(),
         artifact.deployed_bytecode().unwrap()

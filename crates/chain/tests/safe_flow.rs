@@ -80,7 +80,7 @@ impl Fixture {
 }
 
 fn safe_l2_abi() -> JsonAbi {
-    let artifact = Artifact::safe_release("SafeL2.sol/SafeL2.json").expect("Safe artifacts present");
+    let artifact = Artifact::embedded("SafeL2").expect("Safe artifacts present");
     serde_json::from_value(artifact.abi).expect("SafeL2 ABI parses")
 }
 

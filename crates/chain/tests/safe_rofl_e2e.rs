@@ -27,14 +27,14 @@ mod admin {
     alloy::sol!(
         #[sol(rpc, ignore_unlinked)]
         RoflAppAdmin,
-        "../../out/RoflAppAdmin.sol/RoflAppAdmin.json"
+        "../contracts/artifacts/RoflAppAdmin.json"
     );
 }
 mod stand_in {
     alloy::sol!(
         #[sol(rpc)]
         RoflModuleStandIn,
-        "../../out/RoflModuleStandIn.sol/RoflModuleStandIn.json"
+        "../contracts/artifacts/RoflModuleStandIn.json"
     );
 }
 use admin::RoflAppAdmin::{
@@ -89,7 +89,7 @@ impl Governed {
             .create_safe(provider, &SafeSetup::new(owners.iter().map(|o| o.address()).collect(), 2))
             .await?;
         chain.set_balance(safe_address, U256::from(1_000) * U256::from(ROSE)).await?;
-        let artifact = Artifact::forge("RoflAppAdmin", "RoflAppAdmin")?;
+        let artifact = Artifact::embedded("RoflAppAdmin")?;
         let constructor = RoflAppAdmin::constructorCall { initialOwner: safe_address }.abi_encode();
         let admin = deploy_linked(provider, chain.accounts()[0], &artifact, &constructor).await?;
 

@@ -18,7 +18,7 @@ use roflgov_chain::{
 use rstest::rstest;
 use serde_json::{Value, json};
 
-sol!(IRoflAppAdmin, "../../out/IRoflAppAdmin.sol/IRoflAppAdmin.json");
+sol!(IRoflAppAdmin, "../contracts/artifacts/IRoflAppAdmin.json");
 
 const CHAIN_ID: u64 = 23295;
 const SAFE: Address = address!("70739eB50e269f1f1eb27c6f8932f63389B1Cb63");
@@ -26,7 +26,7 @@ const ADMIN: Address = address!("00000000000000000000000000000000000ad111");
 const MULTI_SEND: Address = address!("9641d764fc13c8B624c04430C7356C1C7C8102e2");
 
 fn admin_abi() -> JsonAbi {
-    let artifact = Artifact::forge("IRoflAppAdmin", "IRoflAppAdmin").expect("run `forge build` first");
+    let artifact = Artifact::embedded("IRoflAppAdmin").expect("run `forge build` first");
     serde_json::from_value(artifact.abi).expect("ABI parses")
 }
 

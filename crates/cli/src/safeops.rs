@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use alloy::{json_abi::JsonAbi, primitives::Address, providers::DynProvider};
 use roflgov_chain::{
     safe::{CallDecoder, Operation, SafeClient, SafeDeployment, SafeError, SafeProposal, SafeTx},
-    toolchain::{Artifact, project_root},
+    toolchain::Artifact,
 };
 use serde::{Deserialize, Serialize};
 
@@ -49,26 +49,7 @@ pub fn deployment(network: &Network) -> CliResult<SafeDeployment> {
     if let Some(d) = network.safe_contracts {
         return Ok(d);
     }
-    let dir =
-        project_root().map_err(usage)?.join("node_modules/@safe-global/safe-deployments/dist/assets/v1.4.1");
-    let canonical = |file: &str| -> CliResult<Address> {
-        let path = dir.join(file);
-        let text = std::fs::read_to_string(&path).map_err(|e| usage(format!("{}: {e}", path.display())))?;
-        let value: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| usage(format!("{}: {e}", path.display())))?;
-        value
-            .pointer("/deployments/canonical/address")
-            .and_then(|a| a.as_str())
-            .and_then(|a| a.parse().ok())
-            .ok_or_else(|| usage(format!("{}: no canonical address", path.display())))
-    };
-    Ok(SafeDeployment {
-        safe_l2_singleton: canonical("safe_l2.json")?,
-        proxy_factory: canonical("safe_proxy_factory.json")?,
-        fallback_handler: canonical("compatibility_fallback_handler.json")?,
-        multi_send_call_only: canonical("multi_send_call_only.json")?,
-        simulate_tx_accessor: canonical("simulate_tx_accessor.json")?,
-    })
+    Ok(SafeDeployment::canonical())
 }
 
 /// The Safe of `network`, or a usage error saying how to give it.
@@ -80,7 +61,7 @@ pub fn require_safe(network: &Network) -> CliResult<Address> {
 
 /// The policy contract's ABI (its errors decode inner-call reverts; its functions decode calls).
 pub fn policy_abi() -> CliResult<JsonAbi> {
-    let artifact = Artifact::forge("RoflAppAdmin", "RoflAppAdmin").map_err(usage)?;
+    let artifact = Artifact::embedded("RoflAppAdmin").map_err(usage)?;
     serde_json::from_value(artifact.abi).map_err(|e| usage(format!("RoflAppAdmin ABI: {e}")))
 }
 

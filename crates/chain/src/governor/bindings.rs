@@ -14,28 +14,28 @@ sol!(
     #[sol(rpc)]
     #[derive(Debug, PartialEq, Eq)]
     RoflGovernor,
-    "../../out/RoflGovernor.sol/RoflGovernor.json"
+    "../contracts/artifacts/RoflGovernor.json"
 );
 
 sol!(
     #[sol(rpc)]
     #[derive(Debug, PartialEq, Eq)]
     RoflGovToken,
-    "../../out/RoflGovToken.sol/RoflGovToken.json"
+    "../contracts/artifacts/RoflGovToken.json"
 );
 
 sol!(
     #[sol(rpc)]
     #[derive(Debug, PartialEq, Eq)]
     TimelockController,
-    "../../out/TimelockController.sol/TimelockController.json"
+    "../contracts/artifacts/TimelockController.json"
 );
 
 sol!(
     #[sol(rpc)]
     #[derive(Debug, PartialEq, Eq)]
     IRoflAppAdmin,
-    "../../out/IRoflAppAdmin.sol/IRoflAppAdmin.json"
+    "../contracts/artifacts/IRoflAppAdmin.json"
 );
 
 // `ignore_unlinked`: the policy contract may keep logic in external libraries (EIP-170), so its
@@ -44,7 +44,7 @@ sol!(
     #[sol(rpc, ignore_unlinked)]
     #[derive(Debug, PartialEq, Eq)]
     RoflAppAdmin,
-    "../../out/RoflAppAdmin.sol/RoflAppAdmin.json"
+    "../contracts/artifacts/RoflAppAdmin.json"
 );
 
 sol! {

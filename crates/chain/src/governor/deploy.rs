@@ -139,7 +139,7 @@ pub async fn deploy_dao(
         .await?;
 
     let app_admin = if params.deploy_app_admin {
-        let artifact = Artifact::forge("RoflAppAdmin", "RoflAppAdmin")?;
+        let artifact = Artifact::embedded("RoflAppAdmin").map_err(crate::toolchain::ToolchainError::from)?;
         Some(
             crate::deploy::deploy_linked(provider, deployer, &artifact, &timelock.abi_encode())
                 .await

@@ -20,7 +20,7 @@ sol!(
     #[sol(rpc, ignore_unlinked)]
     #[derive(Debug, PartialEq, Eq)]
     RoflAppAdmin,
-    "../../out/RoflAppAdmin.sol/RoflAppAdmin.json"
+    "../contracts/artifacts/RoflAppAdmin.json"
 );
 
 sol!(
@@ -30,7 +30,7 @@ sol!(
     #[sol(rpc)]
     #[derive(Debug, PartialEq, Eq)]
     RoflModuleStandIn,
-    "../../out/RoflModuleStandIn.sol/RoflModuleStandIn.json"
+    "../contracts/artifacts/RoflModuleStandIn.json"
 );
 
 /// Moves a value between two `sol!` types with the same ABI layout (e.g.

@@ -121,7 +121,7 @@ impl<P: Provider + Clone> RoflAdminClient<P> {
         initial_owner: Address,
     ) -> Result<Self, RoflClientError> {
         let artifact =
-            Artifact::forge("RoflAppAdmin", "RoflAppAdmin").map_err(|e| RoflClientError::Deploy(e.into()))?;
+            Artifact::embedded("RoflAppAdmin").map_err(|e| RoflClientError::Deploy(e.into()))?;
         let args = RoflAppAdmin::constructorCall { initialOwner: initial_owner }.abi_encode();
         let address = crate::deploy::deploy_linked(&provider, deployer, &artifact, &args)
             .await

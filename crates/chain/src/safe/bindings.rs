@@ -8,7 +8,7 @@ pub mod safe_l2 {
     alloy::sol!(
         #[sol(rpc)]
         SafeL2,
-        "../../node_modules/@safe-global/safe-contracts/build/artifacts/contracts/SafeL2.sol/SafeL2.json"
+        "../contracts/artifacts/SafeL2.json"
     );
 }
 pub use safe_l2::SafeL2;
@@ -18,7 +18,7 @@ pub mod safe_proxy_factory {
     alloy::sol!(
         #[sol(rpc)]
         SafeProxyFactory,
-        "../../node_modules/@safe-global/safe-contracts/build/artifacts/contracts/proxies/SafeProxyFactory.sol/SafeProxyFactory.json"
+        "../contracts/artifacts/SafeProxyFactory.json"
     );
 }
 pub use safe_proxy_factory::SafeProxyFactory;
@@ -28,7 +28,7 @@ pub mod compatibility_fallback_handler {
     alloy::sol!(
         #[sol(rpc)]
         CompatibilityFallbackHandler,
-        "../../node_modules/@safe-global/safe-contracts/build/artifacts/contracts/handler/CompatibilityFallbackHandler.sol/CompatibilityFallbackHandler.json"
+        "../contracts/artifacts/CompatibilityFallbackHandler.json"
     );
 }
 pub use compatibility_fallback_handler::CompatibilityFallbackHandler;
@@ -38,7 +38,7 @@ pub mod multi_send_call_only {
     alloy::sol!(
         #[sol(rpc)]
         MultiSendCallOnly,
-        "../../node_modules/@safe-global/safe-contracts/build/artifacts/contracts/libraries/MultiSendCallOnly.sol/MultiSendCallOnly.json"
+        "../contracts/artifacts/MultiSendCallOnly.json"
     );
 }
 pub use multi_send_call_only::MultiSendCallOnly;
@@ -48,7 +48,7 @@ pub mod simulate_tx_accessor {
     alloy::sol!(
         #[sol(rpc)]
         SimulateTxAccessor,
-        "../../node_modules/@safe-global/safe-contracts/build/artifacts/contracts/accessors/SimulateTxAccessor.sol/SimulateTxAccessor.json"
+        "../contracts/artifacts/SimulateTxAccessor.json"
     );
 }
 pub use simulate_tx_accessor::SimulateTxAccessor;

@@ -2,8 +2,6 @@
 //! deployed code against the canonical code hashes of `@safe-global/safe-deployments`, and
 //! creating N-of-M Safes through the proxy factory.
 
-use std::path::PathBuf;
-
 use alloy::{
     primitives::{Address, B256, Bytes, U256, keccak256},
     providers::{DynProvider, Provider},
@@ -17,7 +15,6 @@ use super::{
         CompatibilityFallbackHandler, MultiSendCallOnly, SafeL2, SafeProxyFactory, SimulateTxAccessor,
     },
 };
-use crate::toolchain::project_root;
 
 /// Addresses of the Safe contracts roflgov uses on one chain.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,61 +29,39 @@ pub struct SafeDeployment {
     pub simulate_tx_accessor: Address,
 }
 
-/// The `@safe-global/safe-deployments` file name of each contract roflgov deploys.
-const DEPLOYMENT_FILES: [(&str, &str); 4] = [
-    ("SafeL2", "safe_l2.json"),
-    ("SafeProxyFactory", "safe_proxy_factory.json"),
-    ("CompatibilityFallbackHandler", "compatibility_fallback_handler.json"),
-    ("MultiSendCallOnly", "multi_send_call_only.json"),
-];
-
 /// The canonical v1.4.1 deployment of one contract as `@safe-global/safe-deployments` lists it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CanonicalSafeDeployment {
+    /// The contract's name (`SafeL2`, ...).
     pub contract: String,
+    /// Its canonical address.
     pub address: Address,
+    /// keccak256 of its runtime code.
     pub code_hash: B256,
 }
 
-#[derive(Deserialize)]
-struct DeploymentFile {
-    #[serde(rename = "contractName")]
-    contract_name: String,
-    version: String,
-    deployments: std::collections::BTreeMap<String, DeploymentEntry>,
-}
-
-#[derive(Deserialize)]
-struct DeploymentEntry {
-    address: Address,
-    #[serde(rename = "codeHash")]
-    code_hash: B256,
-}
-
-/// Read the canonical v1.4.1 addresses and code hashes of SafeL2, SafeProxyFactory,
-/// CompatibilityFallbackHandler and MultiSendCallOnly from
-/// `node_modules/@safe-global/safe-deployments/dist/assets/v1.4.1/*.json`.
+/// The canonical v1.4.1 addresses and code hashes of SafeL2, SafeProxyFactory,
+/// CompatibilityFallbackHandler and MultiSendCallOnly (compile-time constants of
+/// `roflgov-contracts`, checked against the npm package by `make test`).
 pub fn canonical_code_hashes() -> Result<Vec<CanonicalSafeDeployment>, SafeError> {
-    let dir: PathBuf = project_root()?.join("node_modules/@safe-global/safe-deployments/dist/assets/v1.4.1");
-    DEPLOYMENT_FILES
+    Ok(roflgov_contracts::safe::CODE_CHECKED
         .iter()
-        .map(|(contract, file)| {
-            let path = dir.join(file);
-            let info = |reason: String| SafeError::DeploymentInfo(format!("{}: {reason}", path.display()));
-            let text = std::fs::read_to_string(&path).map_err(|e| info(e.to_string()))?;
-            let parsed: DeploymentFile = serde_json::from_str(&text).map_err(|e| info(e.to_string()))?;
-            if parsed.contract_name != *contract || parsed.version != "1.4.1" {
-                return Err(info(format!("describes {} {}", parsed.contract_name, parsed.version)));
-            }
-            let canonical =
-                parsed.deployments.get("canonical").ok_or_else(|| info("no canonical deployment".into()))?;
-            Ok(CanonicalSafeDeployment {
-                contract: contract.to_string(),
-                address: canonical.address,
-                code_hash: canonical.code_hash,
-            })
-        })
-        .collect()
+        .map(|c| CanonicalSafeDeployment { contract: c.name.to_string(), address: c.address, code_hash: c.code_hash })
+        .collect())
+}
+
+impl SafeDeployment {
+    /// The canonical v1.4.1 addresses (mainnet and testnet Sapphire, and most EVM chains).
+    pub fn canonical() -> Self {
+        use roflgov_contracts::safe::*;
+        Self {
+            safe_l2_singleton: SAFE_L2.address,
+            proxy_factory: SAFE_PROXY_FACTORY.address,
+            fallback_handler: COMPATIBILITY_FALLBACK_HANDLER.address,
+            multi_send_call_only: MULTI_SEND_CALL_ONLY.address,
+            simulate_tx_accessor: SIMULATE_TX_ACCESSOR.address,
+        }
+    }
 }
 
 impl SafeDeployment {

@@ -30,7 +30,10 @@ use roflgov_chain::{
     },
     safe::{SafeCall, SafeClient, SafeDeployment, SafeSetup, SafeTx, SignatureSet},
 };
-use roflgov_types::{AppId, IdentifierScheme, cbor, manifest::DeploymentConfig};
+use roflgov_types::{
+    AppId, IdentifierScheme, cbor,
+    manifest::{DeploymentConfig, Manifest},
+};
 use serde::Serialize;
 
 use super::propose::{load_deployment, notes_of};
@@ -38,7 +41,7 @@ use crate::{
     chainops::rofl_error,
     context::GlobalArgs,
     daoops::gov_error,
-    exit::{CliResult, chain, usage, verification},
+    exit::{CliResult, chain, input, usage, verification},
     output::emit,
     render,
     safeops::{self, safe_error},
@@ -47,7 +50,7 @@ use crate::{
 #[derive(Args, Debug)]
 pub struct DemoArgs {
     /// Folder with the sample manifests rofl-1.0.yaml, rofl-1.1.yaml, rofl-1.2.yaml
-    /// [default: examples/demo of the project].
+    /// [default: the copy of examples/demo built into roflgov].
     #[arg(long, value_name = "DIR")]
     pub examples: Option<PathBuf>,
 }
@@ -98,12 +101,23 @@ impl Narrator {
     }
 }
 
-fn examples_dir(args: &DemoArgs) -> CliResult<PathBuf> {
+/// The sample manifests of `examples/demo`, embedded so that the demo runs from any folder.
+const EMBEDDED_RELEASES: [(&str, &str); 3] = [
+    ("1.0", include_str!("../../../../examples/demo/rofl-1.0.yaml")),
+    ("1.1", include_str!("../../../../examples/demo/rofl-1.1.yaml")),
+    ("1.2", include_str!("../../../../examples/demo/rofl-1.2.yaml")),
+];
+
+/// The `local` deployment of release `version`: from `--examples DIR` when given, else the
+/// embedded copy of `examples/demo`.
+fn release_manifest(args: &DemoArgs, version: &str) -> CliResult<DeploymentConfig> {
+    let file_name = format!("rofl-{version}.yaml");
     if let Some(dir) = &args.examples {
-        return Ok(dir.clone());
+        return load_deployment(&dir.join(file_name), "local");
     }
-    let root = roflgov_chain::toolchain::project_root().map_err(usage)?;
-    Ok(root.join("examples/demo"))
+    let (_, text) = EMBEDDED_RELEASES.iter().find(|(v, _)| *v == version).ok_or_else(|| usage(format!("no sample release {version}")))?;
+    let manifest = Manifest::from_str_named(text, &file_name).map_err(input)?;
+    manifest.deployment("local").map_err(input)
 }
 
 const NAMES: [&str; 3] = ["alice", "bob", "carol"];
@@ -163,10 +177,7 @@ impl World {
 
 pub async fn run(g: &GlobalArgs, args: DemoArgs) -> CliResult {
     let started = Instant::now();
-    let dir = examples_dir(&args)?;
-    let release = |v: &str| -> CliResult<DeploymentConfig> {
-        load_deployment(&dir.join(format!("rofl-{v}.yaml")), "local")
-    };
+    let release = |v: &str| release_manifest(&args, v);
     let (r10, r11, r12) = (release("1.0")?, release("1.1")?, release("1.2")?);
     let mut say = Narrator { json: g.json, n: 0 };
     let mut summary = Summary::default();

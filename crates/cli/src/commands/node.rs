@@ -46,7 +46,7 @@ struct DevAccount {
 
 pub async fn run(g: &GlobalArgs, args: NodeArgs) -> CliResult {
     let binary = anvil_binary().map_err(usage)?;
-    let artifact = Artifact::forge("RoflModuleStandIn", "RoflModuleStandIn").map_err(usage)?;
+    let artifact = Artifact::embedded("RoflModuleStandIn").map_err(usage)?;
     let anvil = Anvil::at(binary)
         .port(args.port)
         .chain_id(args.chain_id)
