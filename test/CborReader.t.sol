@@ -231,6 +231,43 @@ contract CborReaderTest is Test {
         h.validate(hex"a1410102");
     }
 
+    // ------------------------------------------------------------------ UTF-8 (a Rust `String`)
+    function test_textMustBeUtf8() public {
+        // overlong, surrogate, above U+10FFFF, truncated, lone continuation
+        vm.expectRevert(abi.encodeWithSelector(CborReader.CborInvalidUtf8.selector, 0, 1));
+        h.textOnly(hex"62c080");
+        vm.expectRevert(abi.encodeWithSelector(CborReader.CborInvalidUtf8.selector, 0, 2));
+        h.textOnly(hex"6461eda080");
+        vm.expectRevert(abi.encodeWithSelector(CborReader.CborInvalidUtf8.selector, 0, 1));
+        h.textOnly(hex"64f4908080");
+        vm.expectRevert(abi.encodeWithSelector(CborReader.CborInvalidUtf8.selector, 0, 1));
+        h.textOnly(hex"62e697");
+        vm.expectRevert(abi.encodeWithSelector(CborReader.CborInvalidUtf8.selector, 0, 1));
+        h.textOnly(hex"6180");
+        // map keys and skipped text alike
+        vm.expectRevert(abi.encodeWithSelector(CborReader.CborInvalidUtf8.selector, 1, 2));
+        h.textUintMap(hex"a162c08001");
+        vm.expectRevert(abi.encodeWithSelector(CborReader.CborInvalidUtf8.selector, 1, 2));
+        h.validate(hex"8162eda080");
+        vm.expectRevert(abi.encodeWithSelector(CborReader.CborInvalidUtf8.selector, 1, 2));
+        h.validate(hex"a16180f6");
+        // a truncated item is still reported as such
+        vm.expectRevert(abi.encodeWithSelector(CborReader.CborUnexpectedEnd.selector, 1));
+        h.textOnly(hex"63c080");
+        vm.expectRevert(abi.encodeWithSelector(CborReader.CborUnexpectedEnd.selector, 0));
+        h.validate(hex"63c080");
+    }
+
+    /// @dev The module takes any well-formed `String`: control and format characters pass.
+    function test_textControlCharactersAndMultiByteAccepted() public view {
+        assertEq(h.textOnly(hex"630a0009"), "\n\x00\t");
+        assertEq(h.textOnly(hex"63e2808b"), unicode"\u200b");
+        assertEq(h.textOnly(hex"65636166c3a9"), unicode"café");
+        assertEq(h.textOnly(hex"66e697a5e69cac"), unicode"日本");
+        assertEq(h.textOnly(hex"64f09f9880"), unicode"😀");
+        h.validate(hex"a1620a7f63e280ae");
+    }
+
     function test_skipNested() public view {
         // {"a": [1, h'00', "x", null, true, {"b": []}]}
         h.validate(hex"a16161860141006178f6f5a1616280");

@@ -557,8 +557,8 @@ contract RoflAppAdminTest is RoflAppAdminBase {
         quotes.pcs.fmspcWhitelist = new string[](1);
         quotes.pcs.fmspcWhitelist[0] = "00606A000000";
         quotes.pcs.fmspcBlacklist = new string[](2);
-        quotes.pcs.fmspcBlacklist[0] = "00906ed50000";
-        quotes.pcs.fmspcBlacklist[1] = "30606a000000";
+        quotes.pcs.fmspcBlacklist[0] = "00906ED50000";
+        quotes.pcs.fmspcBlacklist[1] = "30606A000000";
         quotes.pcs.tdxAllowed = true;
         quotes.pcs.allowedTdxModules = new TdxModule[](2);
         quotes.pcs.allowedTdxModules[0] = TdxModule("", new bytes(48));

@@ -72,11 +72,31 @@ interface IRoflAppAdmin {
     error InvalidMaxExpiration(uint64 value, uint64 max);
     error InvalidTdxModule(uint256 index);
     error InvalidFmspc(string fmspc);
+    /// @notice FMSPCs must be upper-case hex as Intel writes them (`00606A000000`): the module
+    /// compares them as strings with Intel's TCB info, so a lower-case whitelist entry would
+    /// lock out every quote and a lower-case blacklist entry would block nothing.
+    /// @param fmspc The entry as given: 12 hex digits, some of them lower-case letters.
+    error FmspcNotUpperCase(string fmspc);
     error TooManyEntries(uint256 count, uint256 max);
     error EntryKeyTooLong(uint256 length, uint256 max);
     error EntryValueTooLong(uint256 length, uint256 max);
     error EmptyEntryKey();
     error DuplicateEntryKey(string key);
+    /// @notice A metadata key, metadata value or secret name is not well-formed UTF-8. The
+    /// module parses each of them as a Rust `String`, so the whole call would fail on Sapphire.
+    /// @param field "metadata key", "metadata value" or "secret name".
+    /// @param index Position of the entry in the list given (0 for a single-entry setter).
+    /// @param offset Byte offset where the first ill-formed sequence starts (what Rust's
+    /// `Utf8Error::valid_up_to` reports).
+    error InvalidUtf8(string field, uint256 index, uint256 offset);
+    /// @notice A metadata key or secret name holds a control or format character (Unicode Cc,
+    /// U+2028/U+2029 or Unicode Cf): invisible or layout-changing characters have no place in
+    /// a name a reviewer reads. Values may hold them (see docs/text-rules.md).
+    /// @param field "metadata key" or "secret name".
+    /// @param index Position of the entry in the list given (0 for a single-entry setter).
+    /// @param offset Byte offset where the character's encoding starts.
+    /// @param codePoint The character (a Unicode scalar value).
+    error DisallowedCharacter(string field, uint256 index, uint256 offset, uint256 codePoint);
     error MetadataKeyNotFound(bytes21 appId, string key);
     error SecretNotFound(bytes21 appId, string name);
     error ZeroAdmin();

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {Utf8Text} from "./Utf8Text.sol";
+
 /// @title Strict canonical CBOR reader
 /// @notice Reads the subset of CBOR (RFC 8949) that oasis-sdk's canonical encoder writes for ROFL
 /// bodies: unsigned integers (major 0), byte strings (2), text strings (3), arrays (4), maps (5)
@@ -10,8 +12,12 @@ pragma solidity ^0.8.24;
 /// values, truncated input and, at the caller's request, trailing bytes. Map keys must be text
 /// strings in strictly increasing canonical order (shorter encoding first, then bytewise), which
 /// also rules out duplicate keys.
-/// @dev A `Cursor` walks one buffer; every read advances `pos`. Text strings are not checked for
-/// UTF-8 validity (the canonical encoders this checks never write invalid UTF-8).
+/// Text strings (map keys included) must be well-formed UTF-8, as the module's parser requires:
+/// oasis-sdk runtime-sdk/src/modules/rofl/types.rs declares `metadata: BTreeMap<String, String>`
+/// and `secrets: BTreeMap<String, Vec<u8>>` (and every other text field a `String`), and a Rust
+/// `String` cannot hold anything else, so such a body fails to parse. Control and format
+/// characters are NOT refused here: the module takes any well-formed `String`.
+/// @dev A `Cursor` walks one buffer; every read advances `pos`.
 library CborReader {
     /// @notice A read position in a CBOR buffer.
     struct Cursor {
@@ -65,6 +71,10 @@ library CborReader {
     error CborIntegerTooLarge(uint256 offset, uint256 value, uint256 max);
     /// @notice Items nest deeper than `MAX_DEPTH`.
     error CborTooDeep(uint256 offset);
+    /// @notice The text string at `offset` is not well-formed UTF-8 (what a Rust `String` needs).
+    /// @param offset Where the text item (its header) starts.
+    /// @param position Where its first ill-formed sequence starts, in the buffer.
+    error CborInvalidUtf8(uint256 offset, uint256 position);
 
     // ---------------------------------------------------------------------------------------
     // Cursor
@@ -141,8 +151,12 @@ library CborReader {
         return bytes21(readBytesOfLength(c, 21));
     }
 
+    /// @notice Read a text string; it must be well-formed UTF-8.
     function readText(Cursor memory c) internal pure returns (string memory) {
+        uint256 start = c.pos;
         uint256 length = _readHeader(c, MAJOR_TEXT);
+        if (length > c.buf.length - c.pos) revert CborUnexpectedEnd(c.pos);
+        _requireUtf8(c.buf, start, c.pos, length);
         return string(_take(c, length));
     }
 
@@ -200,7 +214,7 @@ library CborReader {
         } else if (major == MAJOR_BYTES) {
             _skipString(c, MAJOR_BYTES);
         } else if (major == MAJOR_TEXT) {
-            _skipString(c, MAJOR_TEXT);
+            _skipText(c);
         } else if (major == MAJOR_ARRAY) {
             uint256 n = readArrayHeader(c);
             for (uint256 i; i < n; ++i) {
@@ -223,6 +237,15 @@ library CborReader {
         uint256 start = c.pos;
         uint256 length = _readHeader(c, major);
         if (length > c.buf.length - c.pos) revert CborUnexpectedEnd(start);
+        c.pos += length;
+    }
+
+    /// @dev `_skipString` for text, which must be well-formed UTF-8.
+    function _skipText(Cursor memory c) private pure {
+        uint256 start = c.pos;
+        uint256 length = _readHeader(c, MAJOR_TEXT);
+        if (length > c.buf.length - c.pos) revert CborUnexpectedEnd(start);
+        _requireUtf8(c.buf, start, c.pos, length);
         c.pos += length;
     }
 
@@ -287,6 +310,13 @@ library CborReader {
             mstore(0x40, add(dst, and(add(length, 63), not(31))))
         }
         c.pos += length;
+    }
+
+    /// @dev Reverts `CborInvalidUtf8` unless the `length` bytes of `buf` from `contentStart`
+    /// (the content of the text item at `start`) are well-formed UTF-8. Control characters pass.
+    function _requireUtf8(bytes memory buf, uint256 start, uint256 contentStart, uint256 length) private pure {
+        (uint256 status, uint256 offset,) = Utf8Text.checkMemorySlice(buf, contentStart, length, false);
+        if (status != Utf8Text.OK) revert CborInvalidUtf8(start, contentStart + offset);
     }
 
     /// @dev Canonical order of encoded keys: shorter first, then bytewise.

@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {IRoflAppAdmin} from "../interfaces/IRoflAppAdmin.sol";
 import {IRoflReleaseGovernance} from "../interfaces/IRoflReleaseGovernance.sol";
 import {ReleaseRecord} from "../types/RoflReleaseTypes.sol";
+import {Utf8Text} from "./Utf8Text.sol";
 import {
     AppPolicy,
     EnclaveIdentity,
@@ -25,6 +26,10 @@ import {
 /// `max_expiration` up to 24 epochs. `MAX_ENCLAVES` is roflgov's own bound on the size (and
 /// hence the gas) of one update. Checks that need state (duplicates against stored entries)
 /// live in the contract.
+/// Text (docs/text-rules.md): metadata keys, metadata values and secret names must be
+/// well-formed UTF-8 (the module parses them as Rust `String`s), keys and names without control
+/// or format characters; FMSPCs must be upper-case hex (the module compares them as strings
+/// with Intel's, which are upper case).
 library RoflPolicyValidation {
     uint256 internal constant MAX_ENTRIES = 64;
     uint256 internal constant MAX_KEY_LENGTH = 1024;
@@ -35,6 +40,14 @@ library RoflPolicyValidation {
     uint256 internal constant MAX_ENCLAVES = 64;
     uint256 internal constant TDX_MEASUREMENT_LENGTH = 48;
     uint256 internal constant FMSPC_HEX_LENGTH = 12;
+    /// @dev {fmspcStatus} results.
+    uint256 internal constant FMSPC_OK = 0;
+    uint256 internal constant FMSPC_MALFORMED = 1;
+    uint256 internal constant FMSPC_LOWER_CASE = 2;
+    /// @dev Which text {_validateText} checks (and names in its errors).
+    uint256 private constant TEXT_METADATA_KEY = 0;
+    uint256 private constant TEXT_METADATA_VALUE = 1;
+    uint256 private constant TEXT_SECRET_NAME = 2;
     /// @dev roflgov's own bounds on release records (they are stored and logged, so bounded).
     uint256 internal constant MAX_RELEASE_VERSION_LENGTH = 64;
     uint256 internal constant MAX_RELEASE_REPOSITORY_LENGTH = 256;
@@ -144,7 +157,7 @@ library RoflPolicyValidation {
     // Quote policy
     // -------------------------------------------------------------------------------------------
 
-    /// @notice When PCS is present: well-formed FMSPCs, and TDX modules only when TDX is allowed,
+    /// @notice When PCS is present: FMSPCs of 12 upper-case hex digits, and TDX modules only when TDX is allowed,
     /// each with a null-or-48-byte `mr_seam` and a 48-byte `mr_signer_seam`. When PCS is absent
     /// its fields are ignored (never stored or encoded).
     function validateQuotes(QuotePolicy calldata quotes) internal pure {
@@ -164,22 +177,30 @@ library RoflPolicyValidation {
         }
     }
 
-    /// @notice An FMSPC is 6 bytes as 12 hexadecimal digits (either case, kept as given).
-    function isFmspc(string calldata fmspc) internal pure returns (bool) {
+    /// @notice An FMSPC is 6 bytes as 12 hexadecimal digits, upper case as Intel's TCB info
+    /// writes them (the module compares FMSPCs as strings).
+    /// @param fmspc The entry as given.
+    /// @return status `FMSPC_OK`, `FMSPC_MALFORMED` (not 12 hex digits) or `FMSPC_LOWER_CASE`
+    /// (12 hex digits, some of them `a`-`f`).
+    function fmspcStatus(string calldata fmspc) internal pure returns (uint256 status) {
         bytes calldata digits = bytes(fmspc);
-        if (digits.length != FMSPC_HEX_LENGTH) return false;
+        if (digits.length != FMSPC_HEX_LENGTH) return FMSPC_MALFORMED;
         for (uint256 i; i < FMSPC_HEX_LENGTH; ++i) {
             bytes1 c = digits[i];
-            bool isHex = (c >= "0" && c <= "9") || (c >= "a" && c <= "f") || (c >= "A" && c <= "F");
-            if (!isHex) return false;
+            if ((c >= "0" && c <= "9") || (c >= "A" && c <= "F")) continue;
+            if (c >= "a" && c <= "f") status = FMSPC_LOWER_CASE;
+            else return FMSPC_MALFORMED;
         }
-        return true;
     }
 
+    /// @dev `InvalidFmspc` for an entry that is not 12 hex digits, `FmspcNotUpperCase` for one
+    /// that is but holds lower-case letters.
     function _validateFmspcs(string[] calldata fmspcs) private pure {
         uint256 count = fmspcs.length;
         for (uint256 i; i < count; ++i) {
-            if (!isFmspc(fmspcs[i])) revert IRoflAppAdmin.InvalidFmspc(fmspcs[i]);
+            uint256 status = fmspcStatus(fmspcs[i]);
+            if (status == FMSPC_MALFORMED) revert IRoflAppAdmin.InvalidFmspc(fmspcs[i]);
+            if (status == FMSPC_LOWER_CASE) revert IRoflAppAdmin.FmspcNotUpperCase(fmspcs[i]);
         }
     }
 
@@ -194,6 +215,24 @@ library RoflPolicyValidation {
         if (valueLength > MAX_VALUE_LENGTH) revert IRoflAppAdmin.EntryValueTooLong(valueLength, MAX_VALUE_LENGTH);
     }
 
+    /// @notice A metadata pair's text: the key well-formed UTF-8 without control or format
+    /// characters, the value well-formed UTF-8 (docs/text-rules.md).
+    /// @param key The metadata key.
+    /// @param value The metadata value.
+    /// @param index Position of the pair in the list given (0 for a single pair), for errors.
+    function validateMetadataText(string calldata key, string calldata value, uint256 index) internal pure {
+        _validateText(bytes(key), TEXT_METADATA_KEY, index);
+        _validateText(bytes(value), TEXT_METADATA_VALUE, index);
+    }
+
+    /// @notice A secret name: well-formed UTF-8 without control or format characters (the value
+    /// is bytes, and not checked).
+    /// @param name The secret name.
+    /// @param index Position of the secret in the list given (0 for a single secret), for errors.
+    function validateSecretName(string calldata name, uint256 index) internal pure {
+        _validateText(bytes(name), TEXT_SECRET_NAME, index);
+    }
+
     /// @notice The number of entries an app holds, after adding some, stays within the limit.
     function validateEntryCount(uint256 count) internal pure {
         if (count > MAX_ENTRIES) revert IRoflAppAdmin.TooManyEntries(count, MAX_ENTRIES);
@@ -206,6 +245,7 @@ library RoflPolicyValidation {
         bytes32[] memory keyHashes = new bytes32[](count);
         for (uint256 i; i < count; ++i) {
             validateEntry(bytes(entries[i].key).length, bytes(entries[i].value).length);
+            validateMetadataText(entries[i].key, entries[i].value, i);
             keyHashes[i] = keccak256(bytes(entries[i].key));
         }
         uint256 duplicate = _firstDuplicate(keyHashes);
@@ -219,6 +259,7 @@ library RoflPolicyValidation {
         bytes32[] memory keyHashes = new bytes32[](count);
         for (uint256 i; i < count; ++i) {
             validateEntry(bytes(entries[i].name).length, entries[i].value.length);
+            validateSecretName(entries[i].name, i);
             keyHashes[i] = keccak256(bytes(entries[i].name));
         }
         uint256 duplicate = _firstDuplicate(keyHashes);
@@ -246,6 +287,17 @@ library RoflPolicyValidation {
         if (bytes(record.notes).length > MAX_RELEASE_NOTES_LENGTH) {
             revert IRoflReleaseGovernance.InvalidReleaseRecord("notes");
         }
+    }
+
+    /// @dev Reverts with `InvalidUtf8` or `DisallowedCharacter` naming `field` (a `TEXT_*`)
+    /// and `index`. Only metadata values may hold control and format characters.
+    function _validateText(bytes calldata text, uint256 field, uint256 index) private pure {
+        (uint256 status, uint256 offset, uint256 codePoint) = Utf8Text.check(text, field != TEXT_METADATA_VALUE);
+        if (status == Utf8Text.OK) return;
+        string memory name =
+            field == TEXT_METADATA_KEY ? "metadata key" : field == TEXT_SECRET_NAME ? "secret name" : "metadata value";
+        if (status == Utf8Text.INVALID_UTF8) revert IRoflAppAdmin.InvalidUtf8(name, index, offset);
+        revert IRoflAppAdmin.DisallowedCharacter(name, index, offset, codePoint);
     }
 
     /// @dev Index of the first hash seen before, or `type(uint256).max`. At most 2,016 pairs.

@@ -113,6 +113,7 @@ library RoflConfigLogic {
         external
     {
         RoflPolicyValidation.validateEntry(bytes(key).length, bytes(value).length);
+        RoflPolicyValidation.validateMetadataText(key, value, 0);
         RoflAppStorage.AppState storage app = l.apps[appId];
         uint256 position = l.metadataPosition[appId][keccak256(bytes(key))];
         if (position == 0) {
@@ -149,6 +150,7 @@ library RoflConfigLogic {
         external
     {
         RoflPolicyValidation.validateEntry(bytes(name).length, value.length);
+        RoflPolicyValidation.validateSecretName(name, 0);
         RoflAppStorage.AppState storage app = l.apps[appId];
         uint256 position = l.secretPosition[appId][keccak256(bytes(name))];
         if (position == 0) {

@@ -800,7 +800,10 @@ contract RoflModuleStandIn {
         }
     }
 
-    /// @dev text → text map in canonical key order.
+    /// @dev text → text map in canonical key order. oasis-sdk runtime-sdk/src/modules/rofl/types.rs:
+    /// `metadata: BTreeMap<String, String>`, so keys and values must be well-formed UTF-8
+    /// (`readMapKey`/`readText` refuse anything else with `CborInvalidUtf8`); control
+    /// characters are accepted, as by a Rust `String`.
     function _decodeMetadata(CborReader.Cursor memory c) private pure returns (MetadataEntry[] memory entries) {
         uint256 n = c.readMapHeader();
         entries = new MetadataEntry[](n);
@@ -811,7 +814,9 @@ contract RoflModuleStandIn {
         }
     }
 
-    /// @dev text → bytes map in canonical key order.
+    /// @dev text → bytes map in canonical key order. oasis-sdk runtime-sdk/src/modules/rofl/types.rs:
+    /// `secrets: BTreeMap<String, Vec<u8>>`, so names must be well-formed UTF-8 (`readMapKey`
+    /// refuses anything else with `CborInvalidUtf8`); the values are any bytes.
     function _decodeSecrets(CborReader.Cursor memory c) private pure returns (SecretEntry[] memory entries) {
         uint256 n = c.readMapHeader();
         entries = new SecretEntry[](n);

@@ -108,8 +108,9 @@ abstract contract RoflRandomConfig {
         return count;
     }
 
+    /// @dev Upper-case hex, as Intel writes FMSPCs (the contract refuses lower case).
     function _randomFmspcs(Rng memory rng, uint256 count) internal pure returns (string[] memory fmspcs) {
-        bytes16 digits = "0123456789abcdef";
+        bytes16 digits = "0123456789ABCDEF";
         fmspcs = new string[](count);
         for (uint256 i; i < count; ++i) {
             bytes memory s = new bytes(12);
@@ -117,7 +118,7 @@ abstract contract RoflRandomConfig {
             for (uint256 j; j < 12; ++j) {
                 s[j] = digits[(r >> (4 * j)) & 0xf];
             }
-            if (_below(rng, 2) == 0) s[0] = "A"; // upper case is kept as given
+            if (_below(rng, 2) == 0) s[0] = "A"; // a letter first now and then
             fmspcs[i] = string(s);
         }
     }
