@@ -7,9 +7,10 @@
 pub mod deploy;
 pub mod governor;
 pub mod local;
-pub mod review;
 pub mod rofl;
 pub mod safe;
 pub mod toolchain;
+
+pub use roflgov_core::review;
 
 pub use local::{LocalChain, LocalChainOptions, SUBCALL_PRECOMPILE};

@@ -7,7 +7,7 @@
 use alloy::{
     network::EthereumWallet,
     node_bindings::{Anvil, AnvilInstance},
-    primitives::{Address, U256, address},
+    primitives::{Address, U256},
     providers::{DynProvider, Provider, ProviderBuilder, ext::AnvilApi},
     signers::local::PrivateKeySigner,
 };
@@ -16,7 +16,7 @@ use eyre::{Context, Result};
 use crate::toolchain::{Artifact, anvil_binary};
 
 /// The subcall precompile, where the ROFL module is reached from the EVM.
-pub const SUBCALL_PRECOMPILE: Address = address!("0100000000000000000000000000000000000103");
+pub use roflgov_core::rofl::subcall::SUBCALL_PRECOMPILE;
 
 /// Options for [`LocalChain::start`].
 #[derive(Clone, Debug)]

@@ -41,3 +41,8 @@ pub(crate) const EMBEDDED: &[(&str, &str)] = &[
 pub fn artifact_names() -> impl Iterator<Item = &'static str> {
     EMBEDDED.iter().map(|(name, _)| *name)
 }
+
+/// The JSON text of the embedded artifact of `name`, for callers that parse it themselves.
+pub fn embedded_json(name: &str) -> Option<&'static str> {
+    EMBEDDED.iter().find(|(embedded, _)| *embedded == name).map(|(_, text)| *text)
+}

@@ -8,7 +8,6 @@
 //! `roflgov_types::abi` alone.
 
 use alloy::sol;
-use alloy::sol_types::{SolType, SolValue};
 
 sol!(
     /// The roflgov app policy contract (`contracts/rofl/RoflAppAdmin.sol`).
@@ -33,20 +32,7 @@ sol!(
     "../contracts/artifacts/RoflModuleStandIn.json"
 );
 
-/// Moves a value between two `sol!` types with the same ABI layout (e.g.
-/// `RoflAppAdmin::AppConfig` and `roflgov_types::abi::AppConfig`) by ABI-encoding it once.
-///
-/// # Panics
-/// Only if the layouts differ: a mismatch between `RoflTypes.sol` and `roflgov_types::abi`
-/// that the `bindings_match_types_abi` unit test catches.
-pub(crate) fn reencode<A, B>(value: &A) -> B
-where
-    A: SolValue,
-    B: SolValue + From<<B::SolType as SolType>::RustType>,
-{
-    B::abi_decode(&value.abi_encode())
-        .expect("sol! struct layouts of RoflTypes.sol and roflgov_types::abi agree")
-}
+pub(crate) use roflgov_core::bindings::reencode;
 
 #[cfg(test)]
 mod tests {

@@ -195,7 +195,7 @@ impl<P: Provider + Clone> RoflAdminClient<P> {
     /// Every release record of the app, in order (`releases()[i]` has id `i + 1`).
     pub async fn releases(&self, app: AppId) -> Result<Vec<ReleaseRecord>, RoflClientError> {
         let records = self.contract.releases(app.to_fixed_bytes()).call().await?;
-        Ok(records.iter().map(ReleaseRecord::from_abi).collect())
+        Ok(records.iter().map(|r| ReleaseRecord::from_abi(&reencode(r))).collect())
     }
 
     /// The release `identity` was last added with (`None`: added without a record, or never).
@@ -205,7 +205,7 @@ impl<P: Provider + Clone> RoflAdminClient<P> {
         identity: &EnclaveIdentity,
     ) -> Result<Option<(u32, ReleaseRecord)>, RoflClientError> {
         let answer = self.contract.releaseOf(app.to_fixed_bytes(), identity_abi(identity)).call().await?;
-        Ok((answer.releaseId != 0).then(|| (answer.releaseId, ReleaseRecord::from_abi(&answer.record))))
+        Ok((answer.releaseId != 0).then(|| (answer.releaseId, ReleaseRecord::from_abi(&reencode(&answer.record)))))
     }
 
     /// Where `identity` stands for the app: status, release id, grace deadline.
@@ -676,7 +676,7 @@ pub fn history_from_logs(contract: Address, logs: &[Log]) -> Vec<HistoryEntry> {
                         .iter()
                         .map(|i| EnclaveIdentity { mr_enclave: i.mrEnclave, mr_signer: i.mrSigner })
                         .collect(),
-                    record: ReleaseRecord::from_abi(&e.record),
+                    record: ReleaseRecord::from_abi(&reencode(&e.record)),
                 },
             ),
             E::RetirementScheduled(e) => push_change(

@@ -7,14 +7,15 @@
 //! - [`instances`]: registered instances with the release they run and flags;
 //! - [`stand_in`]: [`RoflStandIn`], views and simulated instances of the local module;
 //! - [`subcall`]: the subcall precompile's wire format.
+//!
+//! The pure parts (changes, release, plan, subcall) live in `roflgov-core` and are re-exported
+//! here under their old paths.
 pub mod bindings;
-pub mod changes;
 pub mod client;
 pub mod instances;
-pub mod plan;
-pub mod release;
 pub mod stand_in;
-pub mod subcall;
+
+pub use roflgov_core::rofl::{changes, plan, release, subcall};
 
 pub use changes::{
     ApplyContext, ApplyError, CREATE_STAKE, CalldataError, Caller, DecodedCalldata, OwnerCall, PolicyCall,

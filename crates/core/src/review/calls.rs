@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use alloy::primitives::{Address, B256, Bytes, U256};
+use alloy_primitives::{Address, B256, Bytes, U256};
 use roflgov_types::{AppConfig, AppId, EnclaveIdentity, RoflCall, cbor};
 use serde::Serialize;
 
@@ -353,8 +353,8 @@ impl<'a> Reviewer<'a> {
                              the identities it allows are not proven to come from your bundle",
                             line.release_id,
                             line.record.version,
-                            alloy::hex::encode(line.record.bundle_hash),
-                            alloy::hex::encode(hash)
+                            alloy_primitives::hex::encode(line.record.bundle_hash),
+                            alloy_primitives::hex::encode(hash)
                         ),
                     ));
                 }
@@ -370,8 +370,8 @@ impl<'a> Reviewer<'a> {
                              (edited since the build, or another commit?)",
                             line.release_id,
                             line.record.version,
-                            alloy::hex::encode(line.record.manifest_hash),
-                            alloy::hex::encode(hash)
+                            alloy_primitives::hex::encode(line.record.manifest_hash),
+                            alloy_primitives::hex::encode(hash)
                         ),
                     ));
                 }

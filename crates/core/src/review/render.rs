@@ -217,7 +217,7 @@ impl ConfigDiff {
     }
 }
 
-fn show_guardian(guardian: &Option<alloy::primitives::Address>) -> String {
+fn show_guardian(guardian: &Option<alloy_primitives::Address>) -> String {
     guardian.map_or_else(|| "none".to_owned(), |g| g.to_string())
 }
 
@@ -240,13 +240,13 @@ fn write_governance(f: &mut Formatter<'_>, g: &GovernanceChanges) -> fmt::Result
             f,
             "  bundle sha256",
             "",
-            format!("{}{}", alloy::hex::encode(r.bundle_hash), check(line.bundle_matches)),
+            format!("{}{}", alloy_primitives::hex::encode(r.bundle_hash), check(line.bundle_matches)),
         )?;
         row(
             f,
             "  rofl.yaml sha256",
             "",
-            format!("{}{}", alloy::hex::encode(r.manifest_hash), check(line.manifest_matches)),
+            format!("{}{}", alloy_primitives::hex::encode(r.manifest_hash), check(line.manifest_matches)),
         )?;
         if !r.notes.is_empty() {
             let mut label = "  notes";

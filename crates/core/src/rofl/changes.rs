@@ -5,10 +5,8 @@
 //! [`decode_calldata`] reads back from any calldata addressed to the contract, `multicall`
 //! batches included.
 
-use alloy::{
-    primitives::{Address, Bytes, U256},
-    sol_types::{SolCall, SolInterface},
-};
+use alloy_primitives::{Address, Bytes, U256};
+use alloy_sol_types::{SolCall, SolInterface};
 use roflgov_types::{
     AllowedEndorsement, AppAuthPolicy, AppConfig, AppId, EnclaveIdentity, FeePolicy, IdentifierScheme,
     Metadata, QuotePolicy, Secrets,
@@ -18,8 +16,8 @@ use roflgov_types::{
 };
 use serde::Serialize;
 
+use crate::bindings::{RoflAppAdmin, reencode};
 use super::{
-    bindings::{RoflAppAdmin, reencode},
     release::{MAX_ENCLAVES, MAX_GRACE_PERIOD, ReleaseRecord, ReleaseState, is_expired},
 };
 
@@ -121,7 +119,7 @@ pub enum PolicyChange {
     /// `setGuardian(guardian)`: set or replace the revoke-only guardian (zero: none). No update.
     SetGuardian {
         /// The new guardian.
-        guardian: alloy::primitives::Address,
+        guardian: alloy_primitives::Address,
     },
     /// `unfreeze`: lift a freeze (identities must come back in the same batch).
     Unfreeze,
@@ -159,7 +157,7 @@ pub enum OwnerCall {
     /// `transferOwnership(newOwner)` (two-step: takes effect on `acceptOwnership`).
     TransferOwnership {
         /// Proposed new owner of the contract (of every app it manages).
-        new_owner: alloy::primitives::Address,
+        new_owner: alloy_primitives::Address,
     },
     /// `acceptOwnership()`.
     AcceptOwnership,
@@ -247,7 +245,7 @@ pub enum CalldataError {
     #[error("calldata is {0} bytes long, shorter than a 4-byte selector")]
     TooShort(usize),
     /// The selector is none of the policy contract's functions.
-    #[error("unknown selector 0x{} for the policy contract", alloy::hex::encode(.0))]
+    #[error("unknown selector 0x{} for the policy contract", alloy_primitives::hex::encode(.0))]
     UnknownSelector([u8; 4]),
     /// The selector is known but the arguments do not decode (strictly).
     #[error("arguments of {function} do not decode: {source}")]
@@ -256,7 +254,7 @@ pub enum CalldataError {
         function: &'static str,
         /// The decoder's error.
         #[source]
-        source: alloy::sol_types::Error,
+        source: alloy_sol_types::Error,
     },
     /// A struct argument decodes but is no valid config (endorsement tree, fees, ...).
     #[error("{function}: {source}")]
@@ -519,7 +517,7 @@ pub fn decode_calldata(data: &[u8]) -> Result<DecodedCalldata, CalldataError> {
     }
     let call = Call::abi_decode_validate(data)
         .map_err(|source| CalldataError::BadArguments { function: function_name_of(selector), source })?;
-    let change = |app: alloy::primitives::FixedBytes<21>, version: u64, change: PolicyChange| {
+    let change = |app: alloy_primitives::FixedBytes<21>, version: u64, change: PolicyChange| {
         Ok(DecodedCalldata::Change(PolicyCall {
             app: Some(AppId(app.0)),
             expected_version: Some(version),
@@ -663,20 +661,20 @@ pub fn decode_calldata(data: &[u8]) -> Result<DecodedCalldata, CalldataError> {
 }
 
 /// The policy contract's ABI, from the same artifact the bindings come from.
-static POLICY_CONTRACT_ABI: std::sync::LazyLock<alloy::json_abi::JsonAbi> = std::sync::LazyLock::new(|| {
+static POLICY_CONTRACT_ABI: std::sync::LazyLock<alloy_json_abi::JsonAbi> = std::sync::LazyLock::new(|| {
     #[derive(serde::Deserialize)]
     struct Artifact {
-        abi: alloy::json_abi::JsonAbi,
+        abi: alloy_json_abi::JsonAbi,
     }
     let artifact: Artifact =
-        serde_json::from_str(include_str!("../../../../out/RoflAppAdmin.sol/RoflAppAdmin.json"))
+        serde_json::from_str(roflgov_contracts::embedded_json("RoflAppAdmin").expect("RoflAppAdmin is embedded"))
             .expect("forge artifact of RoflAppAdmin has an ABI");
     artifact.abi
 });
 
 /// Whether the policy contract function with `selector` is a view (or pure).
 fn is_view(selector: [u8; 4]) -> bool {
-    use alloy::json_abi::StateMutability;
+    use alloy_json_abi::StateMutability;
     POLICY_CONTRACT_ABI.functions().any(|function| {
         function.selector() == selector
             && matches!(function.state_mutability, StateMutability::View | StateMutability::Pure)

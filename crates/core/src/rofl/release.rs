@@ -8,11 +8,11 @@
 
 use std::collections::BTreeMap;
 
-use alloy::primitives::{Address, B256, FixedBytes};
+use alloy_primitives::{Address, B256, FixedBytes};
 use roflgov_types::{AppConfig, EnclaveIdentity};
 use serde::{Deserialize, Serialize};
 
-use super::bindings::RoflAppAdmin;
+use crate::bindings::RoflAppAdmin;
 
 /// Latest grace deadline, counted from the transaction that sets it (`MAX_GRACE_PERIOD`).
 pub const MAX_GRACE_PERIOD: u64 = 365 * 24 * 3600;
@@ -68,7 +68,7 @@ impl ReleaseRecord {
 
     /// The commit as `git rev-parse HEAD` prints it (40 lowercase hex digits).
     pub fn commit_hex(&self) -> String {
-        alloy::hex::encode(self.git_commit)
+        alloy_primitives::hex::encode(self.git_commit)
     }
 
     /// A git commit id from 40 hex digits (what `git rev-parse HEAD` prints).
@@ -84,7 +84,7 @@ impl ReleaseRecord {
         digits.parse::<FixedBytes<20>>().map_err(|e| format!("git commit {text:?} is not hex: {e}"))
     }
 
-    pub(crate) fn to_abi(&self) -> RoflAppAdmin::ReleaseRecord {
+    pub fn to_abi(&self) -> RoflAppAdmin::ReleaseRecord {
         RoflAppAdmin::ReleaseRecord {
             version: self.version.clone(),
             repository: self.repository.clone(),
@@ -95,7 +95,7 @@ impl ReleaseRecord {
         }
     }
 
-    pub(crate) fn from_abi(record: &RoflAppAdmin::ReleaseRecord) -> Self {
+    pub fn from_abi(record: &RoflAppAdmin::ReleaseRecord) -> Self {
         Self {
             version: record.version.clone(),
             repository: record.repository.clone(),
@@ -308,7 +308,7 @@ mod tests {
     fn commits_must_be_full_ids() {
         assert!(ReleaseRecord::parse_commit("abc1234").is_err());
         let full = "0123456789abcdef0123456789abcdef01234567";
-        assert_eq!(alloy::hex::encode(ReleaseRecord::parse_commit(full).unwrap()), full);
+        assert_eq!(alloy_primitives::hex::encode(ReleaseRecord::parse_commit(full).unwrap()), full);
         assert!(ReleaseRecord::parse_commit(&"g".repeat(40)).is_err());
     }
 }

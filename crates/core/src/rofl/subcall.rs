@@ -1,10 +1,12 @@
 //! The subcall precompile's wire format: input `abi.encode(bytes method, bytes body)`, output
 //! `abi.encode(uint64 status, bytes data)`.
 
-use alloy::{primitives::Bytes, sol_types::SolValue};
+use alloy_primitives::{Address, Bytes, address};
+use alloy_sol_types::SolValue;
 use roflgov_types::AppId;
 
-pub use crate::local::SUBCALL_PRECOMPILE;
+/// The subcall precompile's address on Sapphire (`0x0100…0103`).
+pub const SUBCALL_PRECOMPILE: Address = address!("0x0100000000000000000000000000000000000103");
 
 /// `rofl.IsAuthorizedOrigin`: is the transaction signed by a registered instance of the app?
 pub const METHOD_IS_AUTHORIZED_ORIGIN: &str = "rofl.IsAuthorizedOrigin";
@@ -28,10 +30,10 @@ pub enum SubcallError {
         what: &'static str,
         /// Decoder error.
         #[source]
-        source: alloy::sol_types::Error,
+        source: alloy_sol_types::Error,
     },
     /// The method name is not UTF-8.
-    #[error("the subcall method name is not UTF-8: 0x{}", alloy::hex::encode(.0))]
+    #[error("the subcall method name is not UTF-8: 0x{}", alloy_primitives::hex::encode(.0))]
     MethodNotUtf8(Bytes),
     /// The module answered with an error.
     #[error("the {module} module answered with error code {code}")]
@@ -42,7 +44,7 @@ pub enum SubcallError {
         code: u64,
     },
     /// The result is not the CBOR the method returns.
-    #[error("unexpected {method} result 0x{}", alloy::hex::encode(.data))]
+    #[error("unexpected {method} result 0x{}", alloy_primitives::hex::encode(.data))]
     UnexpectedResult {
         /// The method called.
         method: &'static str,

@@ -1,0 +1,15 @@
+//! # roflgov-core
+//!
+//! The rules of roflgov, with no I/O: no provider, no runtime, no file access. Everything a
+//! decision needs comes in as data, so the same code decides in the CLI, in tests and in fuzzing.
+//!
+//! - [`rofl`]: policy changes ⇄ calldata, the model of the policy contract's rules (apply,
+//!   release records, guardian, freeze, deadlines), release planning, the subcall wire format;
+//! - [`review`]: the per-app diff and warnings signers read;
+//! - [`firewall`]: the review of a whole transaction (a Safe transaction, a Transaction Builder
+//!   batch or a Governor proposal) against the chain state it touches, with the verdict that
+//!   gates every approval.
+
+pub mod bindings;
+pub mod review;
+pub mod rofl;
