@@ -13,3 +13,4 @@
 pub mod bindings;
 pub mod review;
 pub mod rofl;
+pub mod safe_tx;

@@ -19,7 +19,7 @@ mod proposals;
 mod revert;
 mod signing;
 mod summary;
-mod tx;
+pub use roflgov_core::safe_tx as tx;
 pub mod tx_builder;
 
 pub use client::{ExecutedSafeTx, ExecutionOutcome, SafeClient, SafeState, SimulationOutcome};
@@ -119,5 +119,17 @@ impl From<alloy::transports::TransportError> for SafeError {
 impl From<alloy::providers::PendingTransactionError> for SafeError {
     fn from(error: alloy::providers::PendingTransactionError) -> Self {
         Self::Chain(error.to_string())
+    }
+}
+
+impl From<tx::SafeTxError> for SafeError {
+    fn from(error: tx::SafeTxError) -> Self {
+        use tx::SafeTxError as E;
+        match error {
+            E::InvalidOperation(op) => Self::InvalidOperation(op),
+            E::EmptyBatch => Self::EmptyBatch,
+            E::MalformedMultiSend(what) => Self::MalformedMultiSend(what),
+            E::UnexpectedDelegateCall(to) => Self::UnexpectedDelegateCall(to),
+        }
     }
 }

@@ -1,14 +1,35 @@
 //! Safe transactions: the `SafeTx` a Safe executes, MultiSendCallOnly batches, and the
 //! EIP-712 hashes a signer's wallet shows.
 
-use alloy::{
-    primitives::{Address, B256, Bytes, U256, keccak256},
-    sol,
-    sol_types::{Eip712Domain, SolCall, SolStruct},
-};
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
+use alloy_sol_types::{Eip712Domain, SolCall, SolStruct, sol};
 use serde::{Deserialize, Serialize};
 
-use super::{SafeError, bindings::MultiSendCallOnly};
+/// Why a Safe transaction cannot be built or read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SafeTxError {
+    /// `operation` is neither 0 nor 1.
+    #[error("operation {0} is neither CALL (0) nor DELEGATECALL (1)")]
+    InvalidOperation(u8),
+    /// A batch of nothing.
+    #[error("a Safe transaction needs at least one call")]
+    EmptyBatch,
+    /// The packed MultiSend payload does not decode.
+    #[error("malformed MultiSend batch: {0}")]
+    MalformedMultiSend(String),
+    /// A DELEGATECALL into something other than the known MultiSendCallOnly.
+    #[error(
+        "the transaction DELEGATECALLs {0}, which is not the known MultiSendCallOnly; refusing to treat it as a batch"
+    )]
+    UnexpectedDelegateCall(Address),
+}
+
+sol! {
+    /// `MultiSendCallOnly.multiSend` (Safe v1.4.1).
+    interface IMultiSendCallOnly {
+        function multiSend(bytes transactions) external payable;
+    }
+}
 
 /// How the Safe performs its transaction (`Enum.Operation`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -28,12 +49,12 @@ impl From<Operation> for u8 {
 }
 
 impl TryFrom<u8> for Operation {
-    type Error = SafeError;
-    fn try_from(value: u8) -> Result<Self, SafeError> {
+    type Error = SafeTxError;
+    fn try_from(value: u8) -> Result<Self, SafeTxError> {
         match value {
             0 => Ok(Self::Call),
             1 => Ok(Self::DelegateCall),
-            other => Err(SafeError::InvalidOperation(other)),
+            other => Err(SafeTxError::InvalidOperation(other)),
         }
     }
 }
@@ -50,12 +71,16 @@ impl std::fmt::Display for Operation {
 /// One call made by the Safe: a single transaction, or one entry of a MultiSend batch.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SafeCall {
+    /// Target.
     pub to: Address,
+    /// Value in wei.
     pub value: U256,
+    /// Calldata.
     pub data: Bytes,
 }
 
 impl SafeCall {
+    /// A call of `to` with `value` and `data`.
     pub fn new(to: Address, value: U256, data: impl Into<Bytes>) -> Self {
         Self { to, value, data: data.into() }
     }
@@ -71,15 +96,25 @@ impl SafeCall {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SafeTx {
+    /// Target (the MultiSendCallOnly for a batch).
     pub to: Address,
+    /// Value in wei.
     pub value: U256,
+    /// Calldata.
     pub data: Bytes,
+    /// CALL or DELEGATECALL.
     pub operation: Operation,
+    /// Gas the Safe reserves for the inner call (0: all).
     pub safe_tx_gas: U256,
+    /// Gas paid for outside the inner call, refunded to `refund_receiver`.
     pub base_gas: U256,
+    /// Refund price per gas (0: no refund).
     pub gas_price: U256,
+    /// Refund token (zero: the native token).
     pub gas_token: Address,
+    /// Who receives the refund (zero: the executor).
     pub refund_receiver: Address,
+    /// The Safe nonce the transaction is bound to.
     pub nonce: U256,
 }
 
@@ -104,7 +139,7 @@ impl SafeTx {
         Self {
             to: multi_send_call_only,
             value: U256::ZERO,
-            data: MultiSendCallOnly::multiSendCall { transactions }.abi_encode().into(),
+            data: IMultiSendCallOnly::multiSendCall { transactions }.abi_encode().into(),
             operation: Operation::DelegateCall,
             nonce: U256::from(nonce),
             ..Default::default()
@@ -116,9 +151,9 @@ impl SafeTx {
         multi_send_call_only: Address,
         calls: &[SafeCall],
         nonce: u64,
-    ) -> Result<Self, SafeError> {
+    ) -> Result<Self, SafeTxError> {
         match calls {
-            [] => Err(SafeError::EmptyBatch),
+            [] => Err(SafeTxError::EmptyBatch),
             [single] => Ok(Self::call(single.clone(), nonce)),
             many => Ok(Self::multi_send(multi_send_call_only, many, nonce)),
         }
@@ -126,15 +161,15 @@ impl SafeTx {
 
     /// The calls this transaction makes: the batch entries when it delegatecalls into
     /// `multi_send_call_only`, else the transaction itself (when it is a CALL).
-    pub fn calls(&self, multi_send_call_only: Address) -> Result<Vec<SafeCall>, SafeError> {
+    pub fn calls(&self, multi_send_call_only: Address) -> Result<Vec<SafeCall>, SafeTxError> {
         match self.operation {
             Operation::Call => Ok(vec![SafeCall::new(self.to, self.value, self.data.clone())]),
             Operation::DelegateCall if self.to == multi_send_call_only => {
-                let call = MultiSendCallOnly::multiSendCall::abi_decode(&self.data)
-                    .map_err(|e| SafeError::MalformedMultiSend(format!("multiSend calldata: {e}")))?;
+                let call = IMultiSendCallOnly::multiSendCall::abi_decode(&self.data)
+                    .map_err(|e| SafeTxError::MalformedMultiSend(format!("multiSend calldata: {e}")))?;
                 decode_multi_send(&call.transactions)
             }
-            Operation::DelegateCall => Err(SafeError::UnexpectedDelegateCall(self.to)),
+            Operation::DelegateCall => Err(SafeTxError::UnexpectedDelegateCall(self.to)),
         }
     }
 
@@ -234,15 +269,15 @@ pub fn encode_multi_send(calls: &[SafeCall]) -> Bytes {
 
 /// Decode a packed MultiSendCallOnly payload, refusing DELEGATECALL entries (which
 /// MultiSendCallOnly would revert on) and trailing garbage.
-pub fn decode_multi_send(mut packed: &[u8]) -> Result<Vec<SafeCall>, SafeError> {
+pub fn decode_multi_send(mut packed: &[u8]) -> Result<Vec<SafeCall>, SafeTxError> {
     let mut calls = Vec::new();
     while !packed.is_empty() {
         let index = calls.len();
         if packed.len() < 85 {
-            return Err(SafeError::MalformedMultiSend(format!("entry {index} is truncated")));
+            return Err(SafeTxError::MalformedMultiSend(format!("entry {index} is truncated")));
         }
         if packed[0] != Operation::Call as u8 {
-            return Err(SafeError::MalformedMultiSend(format!(
+            return Err(SafeTxError::MalformedMultiSend(format!(
                 "entry {index} has operation {} (MultiSendCallOnly allows CALL only)",
                 packed[0]
             )));
@@ -252,7 +287,7 @@ pub fn decode_multi_send(mut packed: &[u8]) -> Result<Vec<SafeCall>, SafeError> 
         let length = U256::from_be_slice(&packed[53..85]);
         let rest = &packed[85..];
         let length = usize::try_from(length).ok().filter(|len| *len <= rest.len()).ok_or_else(|| {
-            SafeError::MalformedMultiSend(format!("entry {index} data overruns the payload"))
+            SafeTxError::MalformedMultiSend(format!("entry {index} data overruns the payload"))
         })?;
         calls.push(SafeCall::new(to, value, Bytes::copy_from_slice(&rest[..length])));
         packed = &rest[length..];
@@ -268,7 +303,7 @@ pub fn safe_tx_typehash() -> B256 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloy::primitives::{address, b256};
+    use alloy_primitives::{address, b256};
 
     #[test]
     fn typehash_matches_safe_v141() {
@@ -296,10 +331,10 @@ mod tests {
 
         let mut truncated = packed.to_vec();
         truncated.pop();
-        assert!(matches!(decode_multi_send(&truncated), Err(SafeError::MalformedMultiSend(_))));
+        assert!(matches!(decode_multi_send(&truncated), Err(SafeTxError::MalformedMultiSend(_))));
 
         let mut delegate = packed.to_vec();
         delegate[0] = 1;
-        assert!(matches!(decode_multi_send(&delegate), Err(SafeError::MalformedMultiSend(_))));
+        assert!(matches!(decode_multi_send(&delegate), Err(SafeTxError::MalformedMultiSend(_))));
     }
 }
