@@ -11,6 +11,8 @@
 //!   gates every approval.
 
 pub mod bindings;
+pub mod firewall;
 pub mod review;
 pub mod rofl;
+pub mod text;
 pub mod safe_tx;

@@ -197,6 +197,7 @@ pub struct Reviewer<'a> {
     manifest_hash: Option<B256>,
     expected_guardians: Vec<Address>,
     has_code: BTreeMap<Address, bool>,
+    accounted_targets: bool,
 }
 
 impl<'a> Reviewer<'a> {
@@ -213,6 +214,7 @@ impl<'a> Reviewer<'a> {
             manifest_hash: None,
             expected_guardians: Vec::new(),
             has_code: BTreeMap::new(),
+            accounted_targets: false,
         }
     }
 
@@ -264,6 +266,20 @@ impl<'a> Reviewer<'a> {
         self
     }
 
+    /// The policy contract, for an app it does not manage (yet): calls that adopt or create
+    /// apps are applied, and no version is checked.
+    pub fn policy_contract_unmanaged(mut self, address: Address) -> Self {
+        self.policy_contract = Some(address);
+        self
+    }
+
+    /// Calls to other targets are judged by the caller (the firewall): this review says
+    /// nothing about them.
+    pub fn accounted_targets(mut self) -> Self {
+        self.accounted_targets = true;
+        self
+    }
+
     /// rofl.yaml notes for identities.
     pub fn notes(mut self, notes: &'a EnclaveNotes) -> Self {
         self.notes = Some(notes);
@@ -275,6 +291,7 @@ impl<'a> Reviewer<'a> {
         let mut state = ReviewState {
             app: self.current.id,
             current_version: self.current_version,
+            version_now: self.current_version,
             config: self.current.clone(),
             release: self.state.clone(),
             now: self.now,
@@ -299,6 +316,8 @@ impl<'a> Reviewer<'a> {
                 state.policy_contract_call(index, call)
             } else if call.to == SUBCALL_PRECOMPILE {
                 state.subcall(index, call)
+            } else if self.accounted_targets {
+                CallReading::Unknown { reason: format!("not a call on this app ({})", call.to) }
             } else {
                 state.warn_unreviewable(
                     index,
@@ -423,6 +442,9 @@ pub fn review_calls(
 struct ReviewState {
     app: AppId,
     current_version: Option<u64>,
+    /// The app's version when the call under review runs: each earlier top-level call that
+    /// sent an update for the app bumped it by one.
+    version_now: Option<u64>,
     config: AppConfig,
     release: ReleaseState,
     now: Option<u64>,
@@ -519,7 +541,7 @@ impl ReviewState {
                 }
                 Some(_) => {}
             }
-            match (change.expected_version, self.current_version) {
+            match (change.expected_version, self.version_now) {
                 (Some(0), _) => self.warnings.push(Warning::caution(
                     WarningKind::NoVersionCheck,
                     format!(
@@ -527,13 +549,19 @@ impl ReviewState {
                          made after it was drafted"
                     ),
                 )),
-                (Some(expected), Some(current)) if expected != current && self.stale.is_none() => {
+                (Some(expected), Some(now)) if expected != now && self.stale.is_none() => {
+                    let current = self.current_version.unwrap_or(now);
                     self.stale = Some(StaleVersion { expected, current });
+                    let when = if now == current {
+                        format!("the app is at version {current}")
+                    } else {
+                        format!("the app will be at version {now} when it runs (earlier calls each send an update)")
+                    };
                     self.warnings.push(Warning::critical(
                         WarningKind::StaleVersion,
                         format!(
-                            "STALE PROPOSAL: drafted against version {expected}, the app is at version {current}; \
-                             it will revert with StaleVersion"
+                            "STALE: call #{index} expects version {expected}, {when}; it will revert with StaleVersion \
+                             (and the whole transaction with it)"
                         ),
                     ));
                 }
@@ -567,6 +595,9 @@ impl ReviewState {
         }
         // One rofl.Update per top-level call; the contract refuses to send an empty list (or,
         // frozen, any identity).
+        if touched && let Some(version) = self.version_now.as_mut() {
+            *version += 1;
+        }
         if touched && let Err(err) = check_sendable_with(&self.config, &self.release) {
             self.warnings.push(Warning::critical(
                 WarningKind::WouldRevert,

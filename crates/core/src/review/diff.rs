@@ -8,7 +8,7 @@ use roflgov_types::{
     ids::Address as OasisAddress,
     manifest::{DeploymentConfig, EnclaveEntry},
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::text::{quote_fields, render_endorsements};
 use crate::rofl::enclave_text_id;
@@ -177,7 +177,7 @@ pub enum Severity {
 }
 
 /// What a warning is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WarningKind {
     /// The app would have no admin: nobody could ever update or remove it.
@@ -224,6 +224,51 @@ pub enum WarningKind {
     Revocation,
     /// A grace deadline is set, moved or cancelled.
     GraceDeadline,
+    /// The state the review needs (the chain, an app's config, the Safe) is unknown.
+    StateUnknown,
+    /// The transaction names another chain than the RPC serves.
+    WrongChain,
+    /// A Safe transaction pays a gas refund (or sets refund fields, or limits the inner gas).
+    GasRefund,
+    /// The Safe nonce is used: executed, or replaced by another transaction.
+    NonceUsed,
+    /// The Safe nonce is ahead: queued behind other transactions.
+    NonceQueued,
+    /// A signature in the file does not count (invalid, not an owner, not approved on chain).
+    SignatureNotCounted,
+    /// A DELEGATECALL into anything but the canonical MultiSendCallOnly.
+    DelegateCall,
+    /// Value leaves the executor other than `createApp`'s stake.
+    ValueTransfer,
+    /// A call to a target that is neither the policy contract nor the subcall precompile.
+    UnknownTarget,
+    /// The Safe (or Timelock) calls itself: owners, threshold, modules, guard, handler.
+    SafeSelfCall,
+    /// The policy contract adopts an app.
+    Adoption,
+    /// An app's ROFL admin moves to an address the reviewer did not expect.
+    AdminHandedOver,
+    /// A key or name hides characters or passes for another.
+    UnsafeText,
+    /// A revoked or retired identity is allowed again.
+    IdentityReallowed,
+    /// A new identity was not checked against a bundle, manifest or quote.
+    IdentityNotVerified,
+}
+
+impl WarningKind {
+    /// The snake_case name used in `--json` and by `--override`.
+    pub fn name(self) -> String {
+        serde_json::to_value(self).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+    }
+}
+
+impl std::str::FromStr for WarningKind {
+    type Err = String;
+    fn from_str(name: &str) -> Result<Self, String> {
+        serde_json::from_value(serde_json::Value::String(name.to_string()))
+            .map_err(|_| format!("{name:?} is not a finding kind"))
+    }
 }
 
 /// A warning shown before signing.

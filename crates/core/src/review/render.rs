@@ -7,7 +7,10 @@ use super::{
     diff::{ConfigDiff, EnclaveLine, MetadataChange, SecretChange, Severity, Warning},
     text::{fee_name, render_endorsements, render_quotes},
 };
-use crate::rofl::{DecodedCalldata, OwnerCall, PolicyCall, PolicyChange, enclave_text_id, format_utc};
+use crate::{
+    rofl::{DecodedCalldata, OwnerCall, PolicyCall, PolicyChange, enclave_text_id, format_utc},
+    text::escape,
+};
 
 /// Width of the label column.
 const LABEL: usize = 16;
@@ -32,7 +35,7 @@ impl Display for PolicyChange {
                 "{name} with {} enclave(s), {} metadata entries, secrets [{}]",
                 policy.enclaves.len(),
                 metadata.len(),
-                secrets.keys().cloned().collect::<Vec<_>>().join(", ")
+                secrets.keys().map(|k| escape(k)).collect::<Vec<_>>().join(", ")
             ),
             PolicyChange::AddEnclave(id) | PolicyChange::RemoveEnclave(id) => {
                 write!(f, "{name} {}", enclave_text_id(id))
@@ -41,12 +44,12 @@ impl Display for PolicyChange {
             PolicyChange::SetFees(fees) => write!(f, "{name} {}", fee_name(*fees)),
             PolicyChange::SetMaxExpiration(epochs) => write!(f, "{name} {epochs} epochs"),
             PolicyChange::SetQuotePolicy(quotes) => write!(f, "{name} {}", render_quotes(quotes)),
-            PolicyChange::SetMetadata { key, value } => write!(f, "{name} {key} = {value:?}"),
-            PolicyChange::DeleteMetadata { key } => write!(f, "{name} {key}"),
+            PolicyChange::SetMetadata { key, value } => write!(f, "{name} {} = \"{}\"", escape(key), escape(value)),
+            PolicyChange::DeleteMetadata { key } => write!(f, "{name} {}", escape(key)),
             PolicyChange::SetSecret { name: secret, value } => {
-                write!(f, "{name} {secret} ({} encrypted bytes, not shown)", value.len())
+                write!(f, "{name} {} ({} encrypted bytes, not shown)", escape(secret), value.len())
             }
-            PolicyChange::DeleteSecret { name: secret } => write!(f, "{name} {secret}"),
+            PolicyChange::DeleteSecret { name: secret } => write!(f, "{name} {}", escape(secret)),
             PolicyChange::TransferRoflAdmin { new_admin } => write!(f, "{name} to {new_admin}"),
             PolicyChange::RenounceRoflAdmin => write!(f, "{name} (NO ADMIN, FOREVER)"),
             PolicyChange::RemoveApp => write!(f, "{}", self.function_name()),
@@ -54,8 +57,8 @@ impl Display for PolicyChange {
                 write!(
                     f,
                     "{name} {} from {} @ {}: +{} identit{}",
-                    record.version,
-                    record.repository,
+                    escape(&record.version),
+                    escape(&record.repository),
                     record.commit_hex(),
                     identities.len(),
                     if identities.len() == 1 { "y" } else { "ies" }
@@ -140,14 +143,14 @@ impl Display for Warning {
 fn enclave_text(line: &EnclaveLine) -> String {
     let mut text = format!("{}  {}", line.id, line.tee);
     if let Some((id, version)) = &line.release {
-        text.push_str(&format!("  release #{id} {version}"));
+        text.push_str(&format!("  release #{id} {}", escape(version)));
     }
     if let Some(note) = &line.note {
         if let Some(version) = &note.version {
-            text.push_str(&format!("  {version}"));
+            text.push_str(&format!("  {}", escape(version)));
         }
         if let Some(description) = &note.description {
-            text.push_str(&format!("  \"{description}\""));
+            text.push_str(&format!("  \"{}\"", escape(description)));
         }
     }
     text
@@ -188,12 +191,12 @@ impl ConfigDiff {
         let mut label = "Metadata";
         for change in &self.metadata {
             match change {
-                MetadataChange::Added { key, value } => row(f, label, "+", format!("{key} = {value:?}"))?,
+                MetadataChange::Added { key, value } => row(f, label, "+", format!("{} = \"{}\"", escape(key), escape(value)))?,
                 MetadataChange::Changed { key, before, after } => {
-                    row(f, label, "~", format!("{key}: {before:?} → {after:?}"))?
+                    row(f, label, "~", format!("{}: \"{}\" → \"{}\"", escape(key), escape(before), escape(after)))?
                 }
                 MetadataChange::Removed { key, value } => {
-                    row(f, label, "-", format!("{key} (was {value:?})"))?
+                    row(f, label, "-", format!("{} (was \"{}\")", escape(key), escape(value)))?
                 }
             }
             label = "";
@@ -201,9 +204,9 @@ impl ConfigDiff {
         let mut label = "Secrets";
         for change in &self.secrets {
             match change {
-                SecretChange::Added(name) => row(f, label, "+", format!("{name} (value not shown)"))?,
-                SecretChange::Changed(name) => row(f, label, "~", format!("{name} (new value, not shown)"))?,
-                SecretChange::Removed(name) => row(f, label, "-", name)?,
+                SecretChange::Added(name) => row(f, label, "+", format!("{} (value not shown)", escape(name)))?,
+                SecretChange::Changed(name) => row(f, label, "~", format!("{} (new value, not shown)", escape(name)))?,
+                SecretChange::Removed(name) => row(f, label, "-", escape(name))?,
             }
             label = "";
         }
@@ -228,8 +231,8 @@ fn write_governance(f: &mut Formatter<'_>, g: &GovernanceChanges) -> fmt::Result
     writeln!(f, "\nRelease governance")?;
     for line in &g.releases {
         let r = &line.record;
-        row(f, "Release", "+", format!("#{} version {}", line.release_id, r.version))?;
-        row(f, "  repository", "", &r.repository)?;
+        row(f, "Release", "+", format!("#{} version {}", line.release_id, escape(&r.version)))?;
+        row(f, "  repository", "", escape(&r.repository))?;
         row(f, "  commit", "", r.commit_hex())?;
         let check = |m: Option<bool>| match m {
             Some(true) => "  ✓ matches your file",
@@ -251,7 +254,7 @@ fn write_governance(f: &mut Formatter<'_>, g: &GovernanceChanges) -> fmt::Result
         if !r.notes.is_empty() {
             let mut label = "  notes";
             for text in r.notes.lines() {
-                row(f, label, "", text)?;
+                row(f, label, "", escape(text))?;
                 label = "";
             }
         }
