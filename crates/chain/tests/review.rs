@@ -24,7 +24,7 @@ use roflgov_types::{
 };
 use rstest::{fixture, rstest};
 
-const TALOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/talos-rofl.yaml");
+const TALOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/talos-rofl.yaml");
 const POLICY_CONTRACT: Address = address!("5FbDB2315678afecb367f032d93F642f64180aa3");
 /// The Talos Safe on mainnet.
 const SAFE: Address = address!("70739eB50e269f1f1eb27c6f8932f63389B1Cb63");

@@ -23,7 +23,7 @@ use roflgov_types::{
 };
 use rstest::{fixture, rstest};
 
-const TALOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/talos-rofl.yaml");
+const TALOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/talos-rofl.yaml");
 
 fn talos() -> (Manifest, DeploymentConfig) {
     let manifest = Manifest::from_path(TALOS).expect("talos rofl.yaml parses");

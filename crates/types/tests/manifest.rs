@@ -8,10 +8,10 @@ use roflgov_types::{
     manifest::{AppKind, Manifest, ManifestError, Tee},
 };
 
-const TALOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/talos-rofl.yaml");
+const TALOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/talos-rofl.yaml");
 
 fn talos_text() -> String {
-    std::fs::read_to_string(TALOS).expect("shared Talos fixture")
+    std::fs::read_to_string(TALOS).expect("Talos fixture in fixtures/")
 }
 
 /// Parses a modified Talos manifest and returns the error text.

@@ -30,7 +30,7 @@ pub fn tdx_identity(mr_enclave_hex: &str) -> EnclaveIdentity {
     EnclaveIdentity { mr_enclave: mr_enclave_hex.parse().unwrap(), mr_signer: B256::ZERO }
 }
 
-/// The Talos mainnet policy of `shared/fixtures/talos-rofl.yaml`, written out by hand.
+/// The Talos mainnet policy of `fixtures/talos-rofl.yaml`, written out by hand.
 pub fn talos_mainnet_policy() -> AppAuthPolicy {
     AppAuthPolicy {
         quotes: QuotePolicy {
