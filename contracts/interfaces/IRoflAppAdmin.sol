@@ -87,7 +87,6 @@ interface IRoflAppAdmin {
     error MalformedRoflResponse();
     error NothingToWithdraw();
     error WithdrawFailed();
-    error NotInBatch();
 
     // ---------------------------------------------------------------------------------------
     // App lifecycle
