@@ -345,7 +345,8 @@ mod tests {
 
     #[test]
     fn dcap_messages_map_to_specific_errors() {
-        let cases: [(&str, fn(&QuoteError) -> bool); 7] = [
+        type Case = (&'static str, fn(&QuoteError) -> bool);
+        let cases: [Case; 7] = [
             ("ISV enclave report signature is invalid", |e| {
                 matches!(e, QuoteError::QuoteSignatureInvalid { .. })
             }),

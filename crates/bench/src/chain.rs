@@ -63,6 +63,16 @@ pub struct Chain {
     pub safe: SafeClient,
 }
 
+impl std::fmt::Debug for Chain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Chain")
+            .field("local", &self.local)
+            .field("deployer", &self.deployer)
+            .field("owners", &self.owners)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Chain {
     /// Starts anvil (Shanghai) with the ROFL stand-in, deploys Safe v1.4.1 and a 2-of-3 Safe
     /// holding 10,000 ROSE (stakes for the apps it creates).
@@ -224,6 +234,12 @@ pub struct Dao {
     pub policy: RoflAdminClient<DynProvider>,
     pub voters: Vec<Address>,
     proposals: u32,
+}
+
+impl std::fmt::Debug for Dao {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dao").field("voters", &self.voters).field("proposals", &self.proposals).finish_non_exhaustive()
+    }
 }
 
 /// Gas of each step of one Governor proposal.

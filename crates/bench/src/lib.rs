@@ -10,6 +10,9 @@
 //! - [`speed`]: review, quote verification and demo timings;
 //! - [`report`]: `bench/RESULTS.md`, `bench/results.json` and the summary block of `README.md`.
 
+// Dev-dependencies serve the integration tests, not the unit tests of this target.
+#![cfg_attr(test, allow(unused_crate_dependencies))]
+
 pub mod chain;
 pub mod fixtures;
 pub mod gas;

@@ -4,6 +4,11 @@
 //! `bench/results.json`, prints the tables, and (when writing into the project's `bench/`)
 //! rewrites the benchmark summary of `README.md` between its `bench-summary` markers.
 
+// Dev-dependencies serve the integration tests, not the unit tests of this target.
+#![cfg_attr(test, allow(unused_crate_dependencies))]
+// A binary: nothing here is public API, so `missing_docs` would only ask for noise.
+#![allow(missing_docs)]
+
 use std::{path::PathBuf, process::Command, time::Instant};
 
 use clap::Parser;

@@ -311,7 +311,7 @@ impl Results {
                     ratio_cell(nr + m, n.baseline + m),
                 ],
                 _ => {
-                    let note = s.note.clone().or(n.note.clone()).unwrap_or_default();
+                    let note = s.note.clone().or_else(|| n.note.clone()).unwrap_or_default();
                     [note, "–".into(), "–".into(), "–".into(), "–".into(), "–".into()]
                 }
             };

@@ -42,6 +42,12 @@ pub struct LocalChain {
     provider: DynProvider,
 }
 
+impl std::fmt::Debug for LocalChain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalChain").field("endpoint", &self.anvil.endpoint()).finish_non_exhaustive()
+    }
+}
+
 impl LocalChain {
     /// Start anvil (Shanghai) with the default options.
     pub async fn start() -> Result<Self> {

@@ -20,6 +20,8 @@
 //! the fix lands whether or not the guardian acted first; the reviewer sees the missing version
 //! check as a caution and the release record instead.
 
+#![allow(unused_crate_dependencies)] // one test target uses only some of the dev-dependencies
+
 use alloy::{
     primitives::{Address, B256, FixedBytes, U256, keccak256},
     providers::DynProvider,

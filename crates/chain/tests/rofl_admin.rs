@@ -3,6 +3,8 @@
 //! release (add + remove) in one multicall, rebuild the history from logs, review the release,
 //! and check instances against the policy.
 
+#![allow(unused_crate_dependencies)] // one test target uses only some of the dev-dependencies
+
 use alloy::{
     primitives::{Address, B256, U256, keccak256},
     providers::DynProvider,

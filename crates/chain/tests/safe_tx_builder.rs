@@ -1,6 +1,8 @@
 //! Safe Transaction Builder batch files: export of policy-contract calls with readable inputs,
 //! round trip, and refusal of tampered files.
 
+#![allow(unused_crate_dependencies)] // one test target uses only some of the dev-dependencies
+
 use alloy::{
     json_abi::JsonAbi,
     primitives::{Address, B256, Bytes, FixedBytes, U256, address},

@@ -1,5 +1,7 @@
 //! `rofl.yaml` reading, against the real Talos manifest and malformed variants of it.
 
+#![allow(unused_crate_dependencies)] // one test target uses only some of the dev-dependencies
+
 mod common;
 
 use alloy_primitives::B256;

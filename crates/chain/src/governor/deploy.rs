@@ -154,6 +154,7 @@ pub async fn deploy_dao(
     Ok(dao)
 }
 
+#[allow(clippy::result_large_err, reason = "GovernorError carries the decoded revert by value: one per chain call, never in a hot path")]
 fn created(
     action: &'static str,
     receipt: alloy::rpc::types::TransactionReceipt,
@@ -171,6 +172,7 @@ pub fn role_hash(name: &str) -> B256 {
 /// went to the Governor, which still holds them; the admin role is held by the Timelock alone
 /// (`deployer`'s temporary grant was renounced); the policy contract, if any, is owned by the
 /// Timelock. Replaying events catches a grant to *any* account, not just the ones we think of.
+#[allow(clippy::result_large_err, reason = "GovernorError carries the decoded revert by value: one per chain call, never in a hot path")]
 pub async fn check_wiring(
     provider: &DynProvider,
     dao: &DaoDeployment,

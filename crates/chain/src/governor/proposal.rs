@@ -86,6 +86,7 @@ impl Proposal {
     }
 
     /// Reject what the Governor would reject before sending anything: empty or mismatched lists.
+    #[allow(clippy::result_large_err, reason = "GovernorError carries the decoded revert by value: one per chain call, never in a hot path")]
     pub fn validate(&self) -> Result<(), GovernorError> {
         if self.targets.is_empty() {
             return Err(GovernorError::InvalidProposal("a proposal needs at least one call".into()));
@@ -205,7 +206,7 @@ mod tests {
         assert_eq!(proposer_suffix(&format!("{d}\n")), None);
         assert_eq!(proposer_suffix("x #proposer=0x70997970C51812dc3A010C7d01b50e0d17dc79C"), None);
         assert_eq!(
-            proposer_suffix(&"#proposer=0xzz997970C51812dc3A010C7d01b50e0d17dc79C8".to_string()),
+            proposer_suffix("#proposer=0xzz997970C51812dc3A010C7d01b50e0d17dc79C8"),
             None
         );
     }

@@ -303,12 +303,11 @@ impl SafeClient {
                 if event.inner.data.txHash == safe_tx_hash {
                     outcome = Some(ExecutionOutcome::Success);
                 }
-            } else if let Ok(event) = log.log_decode::<SafeL2::ExecutionFailure>() {
-                if event.inner.data.txHash == safe_tx_hash {
+            } else if let Ok(event) = log.log_decode::<SafeL2::ExecutionFailure>()
+                && event.inner.data.txHash == safe_tx_hash {
                     let inner_revert = self.simulate(tx).await.ok().and_then(|s| s.revert);
                     outcome = Some(ExecutionOutcome::Failure { inner_revert });
                 }
-            }
         }
         let outcome = outcome.ok_or_else(|| {
             SafeError::Chain(format!(
@@ -324,11 +323,10 @@ impl SafeClient {
             return SafeError::Chain(error.to_string());
         };
         let revert = self.reverts.decode(&data);
-        if revert.safe_code() == Some("GS013") {
-            if let Ok(SimulationOutcome { revert: Some(inner), .. }) = self.simulate(tx).await {
+        if revert.safe_code() == Some("GS013")
+            && let Ok(SimulationOutcome { revert: Some(inner), .. }) = self.simulate(tx).await {
                 return SafeError::InnerCallReverted(inner);
             }
-        }
         revert.into_safe_error()
     }
 }

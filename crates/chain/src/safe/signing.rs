@@ -224,7 +224,7 @@ mod tests {
 
         for key in keys[..3].iter().rev() {
             let signature = sign_safe_tx(key, &tx, 23294, safe).unwrap();
-            assert_eq!(signature.packed()[64] >= 27, true);
+            assert!(signature.packed()[64] >= 27);
             assert_eq!(set.insert(signature).unwrap(), key.address());
         }
         let again = sign_safe_tx(&keys[0], &tx, 23294, safe).unwrap();

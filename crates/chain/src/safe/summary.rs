@@ -178,15 +178,14 @@ impl CallDecoder {
                 value,
             })
             .collect();
-        if function.name == "multicall" {
-            if let [DecodedArg { value: DynSolValue::Array(items), .. }] = decoded.args.as_slice() {
+        if function.name == "multicall"
+            && let [DecodedArg { value: DynSolValue::Array(items), .. }] = decoded.args.as_slice() {
                 decoded.inner = items
                     .iter()
                     .filter_map(|item| item.as_bytes())
                     .map(|data| self.decode_call(&SafeCall::new(call.to, U256::ZERO, data.to_vec())))
                     .collect();
             }
-        }
         decoded
     }
 

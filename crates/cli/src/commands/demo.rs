@@ -45,7 +45,7 @@ use crate::{
 };
 
 #[derive(Args, Debug)]
-pub struct DemoArgs {
+pub(crate) struct DemoArgs {
     /// Folder with the sample manifests rofl-1.0.yaml, rofl-1.1.yaml, rofl-1.2.yaml
     /// [default: examples/demo of the project].
     #[arg(long, value_name = "DIR")]
@@ -161,7 +161,7 @@ impl World {
     }
 }
 
-pub async fn run(g: &GlobalArgs, args: DemoArgs) -> CliResult {
+pub(crate) async fn run(g: &GlobalArgs, args: DemoArgs) -> CliResult {
     let started = Instant::now();
     let dir = examples_dir(&args)?;
     let release = |v: &str| -> CliResult<DeploymentConfig> {
