@@ -12,6 +12,7 @@
 use std::{path::PathBuf, process::Command, time::Instant};
 
 use clap::Parser;
+// Dependencies of the library half of this package, which this binary reaches through it.
 use eyre::{Result, WrapErr};
 use roflgov_bench::{
     chain::{Chain, Dao, Precompile},
@@ -23,6 +24,7 @@ use roflgov_bench::{
     speed,
 };
 use roflgov_chain::toolchain::{anvil_binary, project_root};
+use {alloy as _, roflgov_attest as _, roflgov_types as _, serde as _};
 
 #[derive(Parser, Debug)]
 #[command(about = "roflgov benchmarks: gas against today's flow, scaling, Rust-side speed")]
