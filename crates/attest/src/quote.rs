@@ -13,6 +13,8 @@
 //! matching dcap-qvl 0.7.1's messages (see `classify_dcap_error`); anything unrecognised is
 //! [`QuoteError::VerificationFailed`] with dcap-qvl's full message.
 
+#![expect(missing_docs, reason = "fields and variants still to document (issue #15); remove when done")]
+
 use std::fmt;
 use std::path::PathBuf;
 

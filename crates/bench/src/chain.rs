@@ -2,6 +2,8 @@
 //! transactions (2 of 3 owners sign, a non-owner executes), Governor proposals (propose, three
 //! votes, queue, execute) and the subcall precompile's two stand-ins.
 
+#![expect(missing_docs, reason = "fields and variants still to document (issue #15); remove when done")]
+
 use alloy::{
     eips::BlockNumberOrTag,
     network::TransactionBuilder,
@@ -238,7 +240,10 @@ pub struct Dao {
 
 impl std::fmt::Debug for Dao {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Dao").field("voters", &self.voters).field("proposals", &self.proposals).finish_non_exhaustive()
+        f.debug_struct("Dao")
+            .field("voters", &self.voters)
+            .field("proposals", &self.proposals)
+            .finish_non_exhaustive()
     }
 }
 

@@ -1,5 +1,7 @@
 //! `bench/RESULTS.md`, `bench/results.json` and the summary block of `README.md`.
 
+#![expect(missing_docs, reason = "fields and variants still to document (issue #15); remove when done")]
+
 use std::{fmt::Write as _, path::Path};
 
 use eyre::{Result, WrapErr, bail};

@@ -105,6 +105,7 @@ impl LocalChain {
         self.anvil.endpoint()
     }
 
+    /// The chain id anvil runs with.
     pub fn chain_id(&self) -> u64 {
         self.anvil.chain_id()
     }
@@ -132,6 +133,7 @@ impl LocalChain {
         Ok(())
     }
 
+    /// Sets the balance of `who` to `wei` (`anvil_setBalance`).
     pub async fn set_balance(&self, who: Address, wei: U256) -> Result<()> {
         self.provider.anvil_set_balance(who, wei).await?;
         Ok(())

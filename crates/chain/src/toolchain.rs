@@ -5,6 +5,8 @@
 //! holds the binary), contract artifacts from forge's `out/` and the Safe release artifacts from
 //! `@safe-global/safe-contracts`. `ROFLGOV_ROOT` and `ANVIL` override the defaults.
 
+#![expect(missing_docs, reason = "fields and variants still to document (issue #15); remove when done")]
+
 use std::path::{Path, PathBuf};
 
 use alloy::primitives::{Address, Bytes};

@@ -20,7 +20,11 @@ use roflgov_chain::{
 use rstest::rstest;
 use serde_json::{Value, json};
 
-sol!(IRoflAppAdmin, "../../out/IRoflAppAdmin.sol/IRoflAppAdmin.json");
+sol!(
+    #[allow(missing_docs)]
+    IRoflAppAdmin,
+    "../../out/IRoflAppAdmin.sol/IRoflAppAdmin.json"
+);
 
 const CHAIN_ID: u64 = 23295;
 const SAFE: Address = address!("70739eB50e269f1f1eb27c6f8932f63389B1Cb63");

@@ -48,7 +48,11 @@ pub(crate) fn parse_id(text: &str) -> CliResult<U256> {
 }
 
 /// Reads a proposal back from the Governor's events.
-pub(crate) async fn proposal(network: &Network, client: &GovernorClient, id: U256) -> CliResult<OnchainProposal> {
+pub(crate) async fn proposal(
+    network: &Network,
+    client: &GovernorClient,
+    id: U256,
+) -> CliResult<OnchainProposal> {
     client
         .proposal(id, network.from_block.unwrap_or(0))
         .await

@@ -173,7 +173,10 @@ pub enum OwnerCall {
 }
 
 /// Calldata for the policy contract, decoded.
-#[allow(clippy::large_enum_variant, reason = "built once per call read and serialized for output, never stored in bulk; boxing would only complicate the public type")]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "built once per call read and serialized for output, never stored in bulk; boxing would only complicate the public type"
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum DecodedCalldata {

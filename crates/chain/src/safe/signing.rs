@@ -1,6 +1,8 @@
 //! Owner signatures: signing a SafeTx with local keys, collecting signatures in any order, and
 //! packing them the way `checkNSignatures` reads them (sorted by owner, 65 bytes each).
 
+#![expect(missing_docs, reason = "fields and variants still to document (issue #15); remove when done")]
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use alloy::{

@@ -460,13 +460,14 @@ fn call_out(c: &ProposedCall, policy_contract: Option<Address>) -> CallOut {
             return CallOut::DirectSubcall { to: c.to, method: input.method, app, call };
         }
     } else if (Some(c.to) == policy_contract || decode_calldata(&c.data).is_ok())
-        && let Ok(decoded) = decode_calldata(&c.data) {
-            return CallOut::PolicyContract {
-                to: c.to,
-                value: c.value,
-                changes: decoded.changes().into_iter().map(|p| p.change.clone()).collect(),
-            };
-        }
+        && let Ok(decoded) = decode_calldata(&c.data)
+    {
+        return CallOut::PolicyContract {
+            to: c.to,
+            value: c.value,
+            changes: decoded.changes().into_iter().map(|p| p.change.clone()).collect(),
+        };
+    }
     CallOut::Unknown {
         to: c.to,
         value: c.value,
