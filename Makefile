@@ -1,6 +1,6 @@
 # roflgov: the two commands a newcomer needs.
 #   make demo   run the main job: a full approval on an embedded local chain
-#   make test   install the toolchain, build, and run every test (forge + cargo)
+#   make test   install the toolchain, lint, build, and run every test (forge + cargo)
 # Everything is installed from the npm and crates.io registries by the project itself.
 
 SHELL := /bin/bash
@@ -12,11 +12,12 @@ CARGO ?= cargo
 # Lock-file stamp: `npm ci` reruns only when package-lock.json changes.
 NPM_STAMP := node_modules/.roflgov-installed
 
-.PHONY: help install build test test-sol test-rust demo snapshot bench clean
+.PHONY: help install build lint test test-sol test-rust demo snapshot bench clean
 
 help:
 	@echo "make demo    - full approval flow on an embedded anvil (main job)"
-	@echo "make test    - install, build, forge tests, cargo tests, workflow lint"
+	@echo "make test    - install, lint, build, forge tests, cargo tests, workflow lint"
+	@echo "make lint    - cargo fmt, cargo clippy (-D warnings) and forge fmt checks"
 	@echo "make build   - npm ci (if needed) and forge build"
 	@echo "make snapshot- forge gas snapshot (.gas-snapshot)"
 
@@ -35,7 +36,15 @@ test-sol: build
 test-rust: build
 	$(CARGO) test --workspace --locked
 
-test: check-artifacts test-sol test-rust lint-workflows
+test: lint check-artifacts test-sol test-rust lint-workflows
+
+# Format and lint gates: rustfmt (rustfmt.toml), clippy with the workspace lints of Cargo.toml
+# as errors, and forge fmt (the [fmt] section of foundry.toml). Fix formatting with
+# `cargo fmt --all` and `$(FORGE) fmt`.
+lint: install
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	$(FORGE) fmt --check
 
 # The Rust crates embed the contract artifacts (crates/contracts/artifacts/) so that an installed
 # `roflgov` needs no checkout; this drift check proves they equal a fresh forge build.

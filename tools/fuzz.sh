@@ -11,11 +11,11 @@
 # Needs the nightly toolchain (`rustup toolchain list`) and cargo-fuzz; cargo-fuzz is
 # installed (`cargo install cargo-fuzz --locked`) when missing. Builds go to fuzz/target.
 #
-# Seeds come from the real fixtures, read at run time (nothing is copied into the repo):
-# the Talos rofl.yaml in ../shared/fixtures (when present) and examples/**/rofl*.yaml, the CBOR
-# vectors in test/vectors/rofl_cbor.json, the quotes and collateral in crates/attest/testdata,
-# and a generated ORC bundle. The growing corpus lives in fuzz/corpus/<target> (git-ignored),
-# crashes in fuzz/artifacts/<target>/. A crash fails the run; reproduce it with
+# Seeds come from the real fixtures in the repository, read at run time: the Talos rofl.yaml
+# in fixtures/ and examples/**/rofl*.yaml, the CBOR vectors in test/vectors/rofl_cbor.json,
+# the quotes and collateral in crates/attest/testdata, and a generated ORC bundle. The growing
+# corpus lives in fuzz/corpus/<target> (git-ignored), crashes in fuzz/artifacts/<target>/.
+# A crash fails the run; reproduce it with
 #
 #   cargo +nightly fuzz run <target> fuzz/artifacts/<target>/crash-<hash>
 #
@@ -56,11 +56,7 @@ seed() { # seed <target> <name> <file>: copies one seed into the corpus
 }
 for t in "${targets[@]}"; do mkdir -p "fuzz/corpus/$t"; done
 
-if [[ -f ../shared/fixtures/talos-rofl.yaml ]]; then
-    seed manifest_yaml talos ../shared/fixtures/talos-rofl.yaml
-else
-    echo "fuzz: ../shared/fixtures/talos-rofl.yaml not found; manifest_yaml starts from examples/ only"
-fi
+seed manifest_yaml talos fixtures/talos-rofl.yaml
 while IFS= read -r -d '' yaml; do
     seed manifest_yaml "$(echo "$yaml" | tr '/' '_')" "$yaml"
 done < <(find examples -name 'rofl*.yaml' -print0 2>/dev/null)

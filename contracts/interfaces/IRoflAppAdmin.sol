@@ -107,7 +107,6 @@ interface IRoflAppAdmin {
     error MalformedRoflResponse();
     error NothingToWithdraw();
     error WithdrawFailed();
-    error NotInBatch();
 
     // ---------------------------------------------------------------------------------------
     // App lifecycle

@@ -11,6 +11,9 @@
 //!
 //! [`identity_from_quote_file`] and [`explain`] are the entry points for the CLI.
 
+// Dev-dependencies serve the integration tests, not the unit tests of this target.
+#![cfg_attr(test, allow(unused_crate_dependencies))]
+
 pub mod collateral;
 pub mod orc;
 pub mod quote;

@@ -19,6 +19,8 @@
 //! Bundles are untrusted input: the manifest is read through a size limit (a zip entry may lie
 //! about its size), and every error names the field or the zip problem.
 
+#![expect(missing_docs, reason = "fields and variants still to document (issue #15); remove when done")]
+
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};

@@ -13,6 +13,8 @@
 //! matching dcap-qvl 0.7.1's messages (see `classify_dcap_error`); anything unrecognised is
 //! [`QuoteError::VerificationFailed`] with dcap-qvl's full message.
 
+#![expect(missing_docs, reason = "fields and variants still to document (issue #15); remove when done")]
+
 use std::fmt;
 use std::path::PathBuf;
 
@@ -345,7 +347,8 @@ mod tests {
 
     #[test]
     fn dcap_messages_map_to_specific_errors() {
-        let cases: [(&str, fn(&QuoteError) -> bool); 7] = [
+        type Case = (&'static str, fn(&QuoteError) -> bool);
+        let cases: [Case; 7] = [
             ("ISV enclave report signature is invalid", |e| {
                 matches!(e, QuoteError::QuoteSignatureInvalid { .. })
             }),

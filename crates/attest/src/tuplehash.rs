@@ -71,6 +71,13 @@ pub struct TupleHash256 {
     sponge: CShake256,
 }
 
+impl std::fmt::Debug for TupleHash256 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The sponge state is an intermediate hash state: nothing readable to show.
+        f.debug_struct("TupleHash256").finish_non_exhaustive()
+    }
+}
+
 impl TupleHash256 {
     /// Starts a TupleHash256 with customization string `customization` (`S`).
     pub fn new(customization: &[u8]) -> Self {

@@ -16,6 +16,8 @@
 //!
 //! The [`Verdict`] keeps every finding, passed or failed, so a reviewer sees the full picture.
 
+#![expect(missing_docs, reason = "fields and variants still to document (issue #15); remove when done")]
+
 use std::fmt;
 
 use roflgov_types::{AppAuthPolicy, EnclaveIdentity, Measurement48, PcsQuotePolicy};

@@ -1,5 +1,7 @@
 //! ORC bundles built in a temp dir: valid, truncated, hostile and malformed.
 
+#![allow(unused_crate_dependencies)] // one test target uses only some of the dev-dependencies
+
 use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 

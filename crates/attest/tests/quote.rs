@@ -1,5 +1,7 @@
 //! Offline DCAP verification with the real dcap-qvl sample quotes and collateral.
 
+#![allow(unused_crate_dependencies)] // one test target uses only some of the dev-dependencies
+
 use std::path::PathBuf;
 
 use alloy_primitives::B256;

@@ -1,5 +1,7 @@
 //! Policy verdicts for the real sample quotes.
 
+#![allow(unused_crate_dependencies)] // one test target uses only some of the dev-dependencies
+
 use std::path::PathBuf;
 
 use roflgov_attest::{
@@ -33,8 +35,7 @@ fn sgx_quote() -> VerifiedQuote {
 /// `oasis rofl create` defaults, with the samples' TCB evaluation data number (17) accepted and
 /// `identity` listed.
 fn policy_allowing(identity: EnclaveIdentity) -> AppAuthPolicy {
-    let mut policy = AppAuthPolicy::default();
-    policy.enclaves = vec![identity];
+    let mut policy = AppAuthPolicy { enclaves: vec![identity], ..AppAuthPolicy::default() };
     policy.quotes.pcs.as_mut().unwrap().min_tcb_evaluation_data_number = 17;
     policy
 }

@@ -49,7 +49,7 @@ pub fn metadata_entries(count: usize) -> Metadata {
 
 /// The typical app's one secret: a 64-byte ciphertext.
 pub fn typical_secrets() -> Secrets {
-    [("API_TOKEN".to_owned(), Bytes::from(vec![0x5a; 64]))].into_iter().collect()
+    std::iter::once(("API_TOKEN".to_owned(), Bytes::from(vec![0x5a; 64]))).collect()
 }
 
 /// The secret as a policy contract change.

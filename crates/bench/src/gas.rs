@@ -1,6 +1,8 @@
 //! The gas measurements: the three changes through the Safe and the Governor, roflgov against
 //! today's direct subcall, and one update on apps of growing size.
 
+#![expect(missing_docs, reason = "fields and variants still to document (issue #15); remove when done")]
+
 use alloy::{
     network::TransactionBuilder, primitives::U256, providers::Provider, rpc::types::TransactionRequest,
 };

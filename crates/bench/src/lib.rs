@@ -10,6 +10,12 @@
 //! - [`speed`]: review, quote verification and demo timings;
 //! - [`report`]: `bench/RESULTS.md`, `bench/results.json` and the summary block of `README.md`.
 
+// Dev-dependencies serve the integration tests, not the unit tests of this target.
+#![cfg_attr(test, allow(unused_crate_dependencies))]
+
+// Dependencies of the `roflgov-bench` binary alone (arguments, runtime, results.json).
+use {clap as _, serde_json as _, tokio as _};
+
 pub mod chain;
 pub mod fixtures;
 pub mod gas;

@@ -4,9 +4,15 @@
 //! `bench/results.json`, prints the tables, and (when writing into the project's `bench/`)
 //! rewrites the benchmark summary of `README.md` between its `bench-summary` markers.
 
+// Dev-dependencies serve the integration tests, not the unit tests of this target.
+#![cfg_attr(test, allow(unused_crate_dependencies))]
+// A binary: nothing here is public API, so `missing_docs` would only ask for noise.
+#![allow(missing_docs)]
+
 use std::{path::PathBuf, process::Command, time::Instant};
 
 use clap::Parser;
+// Dependencies of the library half of this package, which this binary reaches through it.
 use eyre::{Result, WrapErr};
 use roflgov_bench::{
     chain::{Chain, Dao, Precompile},
@@ -18,6 +24,7 @@ use roflgov_bench::{
     speed,
 };
 use roflgov_chain::toolchain::{anvil_binary, project_root};
+use {alloy as _, roflgov_attest as _, roflgov_types as _, serde as _};
 
 #[derive(Parser, Debug)]
 #[command(about = "roflgov benchmarks: gas against today's flow, scaling, Rust-side speed")]

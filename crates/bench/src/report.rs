@@ -1,5 +1,7 @@
 //! `bench/RESULTS.md`, `bench/results.json` and the summary block of `README.md`.
 
+#![expect(missing_docs, reason = "fields and variants still to document (issue #15); remove when done")]
+
 use std::{fmt::Write as _, path::Path};
 
 use eyre::{Result, WrapErr, bail};
@@ -311,7 +313,7 @@ impl Results {
                     ratio_cell(nr + m, n.baseline + m),
                 ],
                 _ => {
-                    let note = s.note.clone().or(n.note.clone()).unwrap_or_default();
+                    let note = s.note.clone().or_else(|| n.note.clone()).unwrap_or_default();
                     [note, "–".into(), "–".into(), "–".into(), "–".into(), "–".into()]
                 }
             };

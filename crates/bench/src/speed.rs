@@ -25,13 +25,17 @@ pub const QUOTE_TIME: u64 = 1_751_328_000;
 /// Repeated timings of one operation.
 #[derive(Clone, Debug, Serialize)]
 pub struct Timing {
+    /// The operation timed, as the report names it.
     pub what: String,
     /// Samples taken; each runs the operation `iterations` times.
     pub samples: usize,
+    /// Runs of the operation per sample.
     pub iterations: usize,
     /// Median over the samples of the time of one operation, in microseconds.
     pub median_us: f64,
+    /// Fastest sample, per operation, in microseconds.
     pub min_us: f64,
+    /// Slowest sample, per operation, in microseconds.
     pub max_us: f64,
     /// 1 / median, per second.
     pub per_second: f64,

@@ -2,6 +2,8 @@
 //! the baseline bodies decode strictly, and one measured Safe transaction on the local chain
 //! reports gas.
 
+#![allow(unused_crate_dependencies)] // one test target uses only some of the dev-dependencies
+
 use roflgov_bench::{
     chain::{Chain, Precompile},
     fixtures::{self, Scenario},

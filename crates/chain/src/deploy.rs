@@ -63,7 +63,7 @@ fn link_recursively<'a, P: Provider>(
     artifact: &'a Artifact,
     libraries: &'a mut HashMap<(String, String), Address>,
     depth: usize,
-) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Artifact>> + Send + 'a>> {
+) -> std::pin::Pin<Box<dyn Future<Output = Result<Artifact>> + Send + 'a>> {
     Box::pin(async move {
         if depth > 8 {
             bail!("library links nest too deeply in {}", artifact.name);

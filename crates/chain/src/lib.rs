@@ -4,6 +4,9 @@
 //! project's tools and artifacts ([`toolchain`]), deployments, and the Safe and Governor
 //! approval flows built on them.
 
+// Dev-dependencies serve the integration tests, not the unit tests of this target.
+#![cfg_attr(test, allow(unused_crate_dependencies))]
+
 pub mod deploy;
 pub mod governor;
 pub mod local;

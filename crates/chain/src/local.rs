@@ -42,6 +42,12 @@ pub struct LocalChain {
     provider: DynProvider,
 }
 
+impl std::fmt::Debug for LocalChain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalChain").field("endpoint", &self.anvil.endpoint()).finish_non_exhaustive()
+    }
+}
+
 impl LocalChain {
     /// Start anvil (Shanghai) with the default options.
     pub async fn start() -> Result<Self> {
@@ -99,6 +105,7 @@ impl LocalChain {
         self.anvil.endpoint()
     }
 
+    /// The chain id anvil runs with.
     pub fn chain_id(&self) -> u64 {
         self.anvil.chain_id()
     }
@@ -126,6 +133,7 @@ impl LocalChain {
         Ok(())
     }
 
+    /// Sets the balance of `who` to `wei` (`anvil_setBalance`).
     pub async fn set_balance(&self, who: Address, wei: U256) -> Result<()> {
         self.provider.anvil_set_balance(who, wei).await?;
         Ok(())

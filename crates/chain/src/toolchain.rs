@@ -90,20 +90,29 @@ pub fn foundry_binary(tool: &str) -> Result<PathBuf, ToolchainError> {
     let env = tool.to_uppercase();
     if let Some(path) = std::env::var_os(&env) {
         let path = PathBuf::from(path);
-        return if path.is_file() { Ok(path) } else { Err(ToolchainError::ConfiguredToolMissing { env, path }) };
+        return if path.is_file() {
+            Ok(path)
+        } else {
+            Err(ToolchainError::ConfiguredToolMissing { env, path })
+        };
     }
     if let Some(path) = on_path(tool) {
         return Ok(path);
     }
-    let mut looked = String::new();
-    if let Ok(root) = project_root() {
-        let path =
-            root.join("node_modules/@foundry-rs").join(format!("{tool}-{}", npm_platform())).join("bin").join(tool);
-        if path.is_file() {
-            return Ok(path);
+    let looked = match project_root() {
+        Ok(root) => {
+            let path = root
+                .join("node_modules/@foundry-rs")
+                .join(format!("{tool}-{}", npm_platform()))
+                .join("bin")
+                .join(tool);
+            if path.is_file() {
+                return Ok(path);
+            }
+            format!(" (looked in {})", path.display())
         }
-        looked = format!(" (looked in {})", path.display());
-    }
+        Err(_) => String::new(),
+    };
     Err(ToolchainError::ToolMissing { tool: tool.to_string(), env, looked })
 }
 

@@ -20,6 +20,8 @@
 //! the fix lands whether or not the guardian acted first; the reviewer sees the missing version
 //! check as a caution and the release record instead.
 
+#![allow(unused_crate_dependencies)] // one test target uses only some of the dev-dependencies
+
 use alloy::{
     primitives::{Address, B256, FixedBytes, U256, keccak256},
     providers::DynProvider,
@@ -39,7 +41,7 @@ use roflgov_chain::{
 };
 use roflgov_types::{AppId, EnclaveIdentity, IdentifierScheme, Metadata, manifest::Manifest};
 
-const TALOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/talos-rofl.yaml");
+const TALOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/talos-rofl.yaml");
 
 fn ether(n: u64) -> U256 {
     U256::from(n) * U256::from(10u64).pow(U256::from(18u64))

@@ -2,6 +2,8 @@
 //! changes an app's policy in the ROFL stand-in; a proposal drafted against an old config
 //! version fails at execution with the policy contract's `StaleVersion` error, decoded.
 
+#![allow(unused_crate_dependencies)] // one test target uses only some of the dev-dependencies
+
 mod dao_support;
 
 use alloy::{

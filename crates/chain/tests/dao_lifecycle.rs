@@ -3,6 +3,8 @@
 //! proposal id. The governed change here is the DAO's own settings; the policy-contract flow is
 //! in `dao_app_policy.rs`.
 
+#![allow(unused_crate_dependencies)] // one test target uses only some of the dev-dependencies
+
 mod dao_support;
 
 use alloy::{

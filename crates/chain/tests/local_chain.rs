@@ -1,6 +1,8 @@
 //! The foundation: a real anvil running Sapphire's EVM (Shanghai) with the ROFL stand-in at the
 //! subcall precompile, and a compiled contract from forge's `out/` deployed to it and behaving.
 
+#![allow(unused_crate_dependencies)] // one test target uses only some of the dev-dependencies
+
 use alloy::{
     network::TransactionBuilder,
     primitives::{Bytes, U256},

@@ -2,6 +2,8 @@
 //! multicall), today's direct subcalls with opaque CBOR, stale versions, unknown calls, and
 //! the rendering (text and JSON) that never shows a secret value.
 
+#![allow(unused_crate_dependencies)] // one test target uses only some of the dev-dependencies
+
 use alloy::primitives::{Address, B256, Bytes, U256, address, keccak256};
 use alloy::sol_types::SolCall as _;
 use roflgov_chain::rofl::bindings::RoflAppAdmin;
@@ -24,7 +26,7 @@ use roflgov_types::{
 };
 use rstest::{fixture, rstest};
 
-const TALOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/talos-rofl.yaml");
+const TALOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/talos-rofl.yaml");
 const POLICY_CONTRACT: Address = address!("5FbDB2315678afecb367f032d93F642f64180aa3");
 /// The Talos Safe on mainnet.
 const SAFE: Address = address!("70739eB50e269f1f1eb27c6f8932f63389B1Cb63");
@@ -46,7 +48,7 @@ fn talos(deployment: DeploymentConfig) -> AppConfig {
         policy: deployment.policy.clone(),
         admin: Some(OasisAddress::from_eth(SAFE)),
         metadata,
-        secrets: deployment.secrets.clone(),
+        secrets: deployment.secrets,
     }
 }
 
@@ -152,7 +154,7 @@ fn nested_multicall_is_decoded_and_flagged(talos: AppConfig) {
         &[PolicyChange::SetFees(FeePolicy::Instance), PolicyChange::SetMaxExpiration(4)],
     )
     .unwrap();
-    let outer = roflgov_chain::rofl::bindings::RoflAppAdmin::multicallCall { calls: vec![inner] };
+    let outer = RoflAppAdmin::multicallCall { calls: vec![inner] };
     let data = Bytes::from(alloy::sol_types::SolCall::abi_encode(&outer));
     let decoded = decode_calldata(&data).unwrap();
     assert!(decoded.has_nested_multicall());
@@ -329,7 +331,7 @@ fn renounce_and_transfer_are_flagged(talos: AppConfig) {
     assert!(renounce.has_warning(WarningKind::AdminRemoved));
     assert_eq!(renounce.diff.admin.as_ref().unwrap().after, None);
 
-    let ownership = roflgov_chain::rofl::bindings::RoflAppAdmin::transferOwnershipCall { newOwner: SAFE };
+    let ownership = RoflAppAdmin::transferOwnershipCall { newOwner: SAFE };
     let review = review_calls(
         &talos,
         1,
@@ -501,7 +503,7 @@ fn plan_release_from_the_manifest_is_minimal(talos: AppConfig, deployment: Deplo
             PolicyChange::DeleteMetadata { key: "net.oasis.rofl.version".into() },
         ]
     );
-    let mut empty = target.clone();
+    let mut empty = target;
     empty.policy.enclaves.clear();
     assert!(plan_release(&talos, &empty).is_err());
     assert!(plan_release(&talos, &ReleaseTarget::policy_only(talos.policy.clone())).unwrap().is_empty());
@@ -662,7 +664,7 @@ mod release_governance {
         assert!(!review.has_warning(WarningKind::WouldRevert), "a frozen app sends an empty list: {review}");
         assert_eq!(review.governance.frozen.as_ref().map(|c| c.after), Some(true));
         let frozen_config = review.resulting.clone();
-        let frozen_state = review.resulting_state.clone();
+        let frozen_state = review.resulting_state;
 
         // Unfreezing alone would send an empty list; with a release in the same batch it lands.
         let alone = to_policy(PolicyChange::Unfreeze.to_calldata(talos.id, 4).unwrap());

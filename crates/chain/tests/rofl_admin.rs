@@ -3,6 +3,8 @@
 //! release (add + remove) in one multicall, rebuild the history from logs, review the release,
 //! and check instances against the policy.
 
+#![allow(unused_crate_dependencies)] // one test target uses only some of the dev-dependencies
+
 use alloy::{
     primitives::{Address, B256, U256, keccak256},
     providers::DynProvider,
@@ -23,7 +25,7 @@ use roflgov_types::{
 };
 use rstest::{fixture, rstest};
 
-const TALOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/talos-rofl.yaml");
+const TALOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/talos-rofl.yaml");
 
 fn talos() -> (Manifest, DeploymentConfig) {
     let manifest = Manifest::from_path(TALOS).expect("talos rofl.yaml parses");

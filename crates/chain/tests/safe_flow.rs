@@ -4,6 +4,8 @@
 //! The Safe's own owner-management functions serve as the governed target: they change
 //! state, are owner-gated (self-authorized) and revert with known reasons.
 
+#![allow(unused_crate_dependencies)] // one test target uses only some of the dev-dependencies
+
 use alloy::{
     json_abi::JsonAbi,
     primitives::{Address, B256, Bytes, U256, address, keccak256},
@@ -117,7 +119,7 @@ async fn deployment_matches_canonical_v141_code_hashes() -> Result<()> {
     let state = fixture.safe.state().await?;
     assert_eq!(state.threshold, 2);
     assert_eq!(state.nonce, U256::ZERO);
-    let mut owners = state.owners.clone();
+    let mut owners = state.owners;
     owners.sort();
     let mut expected: Vec<Address> = fixture.owners.iter().map(|o| o.address()).collect();
     expected.sort();

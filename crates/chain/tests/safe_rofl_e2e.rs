@@ -3,6 +3,8 @@
 //! enclave identity in, old one out) as one batch that went through the Transaction Builder
 //! format, and a proposal drafted against an old version fails with `StaleVersion` decoded.
 
+#![allow(unused_crate_dependencies)] // one test target uses only some of the dev-dependencies
+
 use alloy::{
     json_abi::JsonAbi,
     primitives::{Address, B256, Bytes, FixedBytes, U256},

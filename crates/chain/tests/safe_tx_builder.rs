@@ -1,6 +1,8 @@
 //! Safe Transaction Builder batch files: export of policy-contract calls with readable inputs,
 //! round trip, and refusal of tampered files.
 
+#![allow(unused_crate_dependencies)] // one test target uses only some of the dev-dependencies
+
 use alloy::{
     json_abi::JsonAbi,
     primitives::{Address, B256, Bytes, FixedBytes, U256, address},
@@ -18,7 +20,11 @@ use roflgov_chain::{
 use rstest::rstest;
 use serde_json::{Value, json};
 
-sol!(IRoflAppAdmin, "../contracts/artifacts/IRoflAppAdmin.json");
+sol!(
+    #[allow(missing_docs)]
+    IRoflAppAdmin,
+    "../contracts/artifacts/IRoflAppAdmin.json"
+);
 
 const CHAIN_ID: u64 = 23295;
 const SAFE: Address = address!("70739eB50e269f1f1eb27c6f8932f63389B1Cb63");

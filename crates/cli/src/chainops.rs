@@ -15,7 +15,7 @@ use crate::{
 
 /// Maps a policy contract failure: a stale proposal or a refused identity is a verification
 /// failure (exit 4), everything else a chain error (exit 5).
-pub fn rofl_error(context: &str, err: RoflClientError) -> CliError {
+pub(crate) fn rofl_error(context: &str, err: RoflClientError) -> CliError {
     match err.contract_error() {
         Some(RoflAppAdminErrors::StaleVersion(e)) => verification(format!(
             "{context}: stale proposal: it expects version {} of app {}, the app is at version {}",
@@ -41,7 +41,7 @@ pub fn rofl_error(context: &str, err: RoflClientError) -> CliError {
 }
 
 /// The policy contract client of the selected network.
-pub async fn client(g: &GlobalArgs) -> CliResult<(Network, RoflAdminClient<DynProvider>)> {
+pub(crate) async fn client(g: &GlobalArgs) -> CliResult<(Network, RoflAdminClient<DynProvider>)> {
     let (network, provider) = g.provider().await?;
     let address = require_policy_contract(&network)?;
     crate::context::ensure_code(&provider, address, "policy contract").await?;
@@ -49,7 +49,7 @@ pub async fn client(g: &GlobalArgs) -> CliResult<(Network, RoflAdminClient<DynPr
 }
 
 /// An app's config and version from the policy contract.
-pub async fn read_app(g: &GlobalArgs, app: AppId) -> CliResult<(Network, ManagedApp)> {
+pub(crate) async fn read_app(g: &GlobalArgs, app: AppId) -> CliResult<(Network, ManagedApp)> {
     let (network, client) = client(g).await?;
     let context = format!("reading app {app} from policy contract {}", client.address());
     let managed = client.get_app(app).await.map_err(|e| rofl_error(&context, e))?;

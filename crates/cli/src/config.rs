@@ -23,7 +23,7 @@ use crate::exit::{CliResult, input, usage};
 /// One network: where to reach it and which roflgov contracts live there.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Network {
+pub(crate) struct Network {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rpc: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -57,7 +57,7 @@ struct ConfigFile {
 
 /// The built-in networks: Sapphire mainnet, testnet, localnet, and `local` (an anvil started with
 /// `roflgov node`).
-pub fn builtin(name: &str) -> Option<Network> {
+pub(crate) fn builtin(name: &str) -> Option<Network> {
     let (rpc, chain_id) = match name {
         "mainnet" => ("https://sapphire.oasis.io", 0x5afe),
         "testnet" => ("https://testnet.sapphire.oasis.io", 0x5aff),
@@ -88,7 +88,7 @@ impl Network {
 
 /// Resolve network `name`: flags over the config file over the built-in defaults. A missing
 /// default config file is fine; a named one that is missing or malformed is an error.
-pub fn resolve(name: &str, config_path: Option<&Path>, flags: Network) -> CliResult<Network> {
+pub(crate) fn resolve(name: &str, config_path: Option<&Path>, flags: Network) -> CliResult<Network> {
     let default_path = Path::new("roflgov.toml");
     let file = match config_path {
         Some(path) => Some(read_config(path)?),
@@ -112,7 +112,7 @@ fn read_config(path: &Path) -> CliResult<ConfigFile> {
 
 /// Updates (or adds) `[networks.<name>]` of the config file at `path` with `edit`, writing the
 /// file atomically. Other networks and unknown tables are kept as they are.
-pub fn save_addresses(path: &Path, name: &str, edit: impl FnOnce(&mut Network)) -> CliResult {
+pub(crate) fn save_addresses(path: &Path, name: &str, edit: impl FnOnce(&mut Network)) -> CliResult {
     let mut doc: toml::Table = if path.is_file() {
         let text = std::fs::read_to_string(path).map_err(|e| input(format!("{}: {e}", path.display())))?;
         toml::from_str(&text).map_err(|e| input(format!("{}: {e}", path.display())))?

@@ -19,7 +19,7 @@ use crate::{
 
 /// Options accepted by every command.
 #[derive(Args, Clone, Debug, Default)]
-pub struct GlobalArgs {
+pub(crate) struct GlobalArgs {
     /// Network: mainnet, testnet, localnet (Sapphire), local (`roflgov node`), or a
     /// [networks.NAME] table of roflgov.toml.
     #[arg(long, global = true, env = "ROFLGOV_NETWORK", default_value = "local", value_name = "NAME")]
@@ -49,7 +49,7 @@ pub struct GlobalArgs {
 
 impl GlobalArgs {
     /// The selected network: flags over roflgov.toml over the built-in defaults.
-    pub fn network(&self) -> CliResult<Network> {
+    pub(crate) fn network(&self) -> CliResult<Network> {
         let flags = Network {
             rpc: self.rpc.clone(),
             // An explicit --rpc on the `local` network talks to whatever chain is there (tests
@@ -64,14 +64,14 @@ impl GlobalArgs {
     }
 
     /// A read-only provider for the selected network, checked to be on the expected chain.
-    pub async fn provider(&self) -> CliResult<(Network, DynProvider)> {
+    pub(crate) async fn provider(&self) -> CliResult<(Network, DynProvider)> {
         let network = self.network()?;
         let provider = connect(&network, None).await?;
         Ok((network, provider))
     }
 
     /// A provider that signs with the configured key, and that key.
-    pub async fn signing_provider(&self) -> CliResult<(Network, DynProvider, PrivateKeySigner)> {
+    pub(crate) async fn signing_provider(&self) -> CliResult<(Network, DynProvider, PrivateKeySigner)> {
         let signer = self.keys.signer()?;
         let network = self.network()?;
         let provider = connect(&network, Some(signer.clone())).await?;
@@ -81,7 +81,7 @@ impl GlobalArgs {
 
 /// Connects to the network's RPC and checks its chain id: signing for the wrong chain must fail
 /// before anything is sent.
-pub async fn connect(network: &Network, signer: Option<PrivateKeySigner>) -> CliResult<DynProvider> {
+pub(crate) async fn connect(network: &Network, signer: Option<PrivateKeySigner>) -> CliResult<DynProvider> {
     let rpc = network.rpc.as_deref().ok_or_else(|| usage("the network has no rpc endpoint: pass --rpc"))?;
     let url: alloy::transports::http::reqwest::Url =
         rpc.parse().map_err(|e| usage(format!("invalid rpc url {rpc:?}: {e}")))?;
@@ -102,7 +102,7 @@ pub async fn connect(network: &Network, signer: Option<PrivateKeySigner>) -> Cli
 
 /// Refuses an address without code: a wrong address (or the right one on the wrong network)
 /// would otherwise surface as an opaque "returned no data".
-pub async fn ensure_code(provider: &DynProvider, address: Address, what: &str) -> CliResult {
+pub(crate) async fn ensure_code(provider: &DynProvider, address: Address, what: &str) -> CliResult {
     let code = provider
         .get_code_at(address)
         .await
@@ -116,7 +116,7 @@ pub async fn ensure_code(provider: &DynProvider, address: Address, what: &str) -
 }
 
 /// The policy contract of the network, or a usage error saying how to give it.
-pub fn require_policy_contract(network: &Network) -> CliResult<Address> {
+pub(crate) fn require_policy_contract(network: &Network) -> CliResult<Address> {
     network.policy_contract.ok_or_else(|| {
         usage("no policy contract for this network: pass --policy-contract or set policy_contract in roflgov.toml (`roflgov deploy --save` writes it)")
     })

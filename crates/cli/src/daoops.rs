@@ -16,7 +16,7 @@ use crate::{
 /// Maps a Governor failure: a revert found by the pre-send simulation (wrong state, delay not
 /// over, stale proposal, bad signature) is a verification failure (exit 4, nothing sent);
 /// everything else is a chain error (exit 5).
-pub fn gov_error(context: &str, err: GovernorError) -> CliError {
+pub(crate) fn gov_error(context: &str, err: GovernorError) -> CliError {
     match &err {
         GovernorError::Reverted { revert, .. } if revert.is_stale_version() => {
             verification(format!("{context}: stale proposal: {revert}; nothing was sent"))
@@ -30,7 +30,7 @@ pub fn gov_error(context: &str, err: GovernorError) -> CliError {
 }
 
 /// The Governor client of the selected network.
-pub fn client(network: &Network, provider: DynProvider) -> CliResult<GovernorClient> {
+pub(crate) fn client(network: &Network, provider: DynProvider) -> CliResult<GovernorClient> {
     let governor = network.governor.ok_or_else(|| {
         usage("no Governor for this network: pass --governor-address or set governor in roflgov.toml (`roflgov deploy --dao --save` writes it)")
     })?;
@@ -38,7 +38,7 @@ pub fn client(network: &Network, provider: DynProvider) -> CliResult<GovernorCli
 }
 
 /// Parses a proposal id given in decimal or 0x hex.
-pub fn parse_id(text: &str) -> CliResult<U256> {
+pub(crate) fn parse_id(text: &str) -> CliResult<U256> {
     let t = text.trim();
     let parsed = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
         Some(hex) => U256::from_str_radix(hex, 16),
@@ -48,7 +48,11 @@ pub fn parse_id(text: &str) -> CliResult<U256> {
 }
 
 /// Reads a proposal back from the Governor's events.
-pub async fn proposal(network: &Network, client: &GovernorClient, id: U256) -> CliResult<OnchainProposal> {
+pub(crate) async fn proposal(
+    network: &Network,
+    client: &GovernorClient,
+    id: U256,
+) -> CliResult<OnchainProposal> {
     client
         .proposal(id, network.from_block.unwrap_or(0))
         .await
@@ -56,7 +60,7 @@ pub async fn proposal(network: &Network, client: &GovernorClient, id: U256) -> C
 }
 
 /// The latest block's timestamp.
-pub async fn now(provider: &DynProvider) -> CliResult<u64> {
+pub(crate) async fn now(provider: &DynProvider) -> CliResult<u64> {
     let block = provider
         .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
         .await
@@ -67,7 +71,7 @@ pub async fn now(provider: &DynProvider) -> CliResult<u64> {
 
 /// How to get past a point in time the chain has not reached.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Time {
+pub(crate) enum Time {
     /// Refuse (nothing is sent).
     Refuse,
     /// Wait with progress on stderr until a block has a timestamp ≥ the target.
@@ -78,7 +82,7 @@ pub enum Time {
 
 /// Makes sure the chain's latest block is at `target` or later: refuses with `what` (exit 4),
 /// waits with progress, or moves the clock of a local anvil.
-pub async fn reach(provider: &DynProvider, target: u64, mode: Time, what: &str) -> CliResult {
+pub(crate) async fn reach(provider: &DynProvider, target: u64, mode: Time, what: &str) -> CliResult {
     let current = now(provider).await?;
     if current >= target {
         return Ok(());

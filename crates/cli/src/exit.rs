@@ -4,7 +4,7 @@ use std::fmt;
 
 /// What kind of failure ended the command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FailureKind {
+pub(crate) enum FailureKind {
     /// Bad arguments or configuration (also clap's own usage errors).
     Usage,
     /// A file could not be read or is malformed (rofl.yaml, CBOR, bundle, quote, JSON).
@@ -18,7 +18,7 @@ pub enum FailureKind {
 
 impl FailureKind {
     /// The process exit code of this kind (0 is success, 1 is reserved for panics).
-    pub fn exit_code(self) -> i32 {
+    pub(crate) fn exit_code(self) -> i32 {
         match self {
             FailureKind::Usage => 2,
             FailureKind::Input => 3,
@@ -30,7 +30,7 @@ impl FailureKind {
 
 /// An error that knows its exit code.
 #[derive(Debug)]
-pub struct CliError {
+pub(crate) struct CliError {
     pub kind: FailureKind,
     pub error: eyre::Report,
 }
@@ -43,30 +43,19 @@ impl fmt::Display for CliError {
 
 impl std::error::Error for CliError {}
 
-/// Attach a failure kind to any error.
-pub trait Classify<T> {
-    fn kind(self, kind: FailureKind) -> Result<T, CliError>;
-}
-
-impl<T, E: Into<eyre::Report>> Classify<T> for Result<T, E> {
-    fn kind(self, kind: FailureKind) -> Result<T, CliError> {
-        self.map_err(|e| CliError { kind, error: e.into() })
-    }
-}
-
-pub type CliResult<T = ()> = Result<T, CliError>;
+pub(crate) type CliResult<T = ()> = Result<T, CliError>;
 
 /// Shorthands for building errors of a kind.
-pub fn usage(msg: impl fmt::Display) -> CliError {
+pub(crate) fn usage(msg: impl fmt::Display) -> CliError {
     CliError { kind: FailureKind::Usage, error: eyre::eyre!("{msg}") }
 }
-pub fn input(msg: impl fmt::Display) -> CliError {
+pub(crate) fn input(msg: impl fmt::Display) -> CliError {
     CliError { kind: FailureKind::Input, error: eyre::eyre!("{msg}") }
 }
-pub fn verification(msg: impl fmt::Display) -> CliError {
+pub(crate) fn verification(msg: impl fmt::Display) -> CliError {
     CliError { kind: FailureKind::Verification, error: eyre::eyre!("{msg}") }
 }
-pub fn chain(msg: impl fmt::Display) -> CliError {
+pub(crate) fn chain(msg: impl fmt::Display) -> CliError {
     CliError { kind: FailureKind::Chain, error: eyre::eyre!("{msg}") }
 }
 
@@ -74,7 +63,7 @@ pub fn chain(msg: impl fmt::Display) -> CliError {
 /// have come after the signed transaction reached the node (a connection that drops before the
 /// answer), so the message must not let anyone assume that nothing happened. Other kinds (a
 /// refused dry run, a revert decoded before sending) are returned as they are.
-pub fn maybe_sent(err: CliError, how_to_check: &str) -> CliError {
+pub(crate) fn maybe_sent(err: CliError, how_to_check: &str) -> CliError {
     if err.kind != FailureKind::Chain {
         return err;
     }

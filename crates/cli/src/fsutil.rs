@@ -11,10 +11,10 @@ use crate::exit::{CliResult, input};
 /// Largest input file read whole (CBOR bodies, JSON, proposal files, Transaction Builder
 /// batches, notes). Real ones are a few KiB; the cap bounds memory for hostile or endless inputs
 /// (`/dev/zero`, a FIFO).
-pub const MAX_INPUT_SIZE: u64 = 16 * 1024 * 1024;
+pub(crate) const MAX_INPUT_SIZE: u64 = 16 * 1024 * 1024;
 
 /// Reads a whole input file, or stdin for `-`, refusing more than [`MAX_INPUT_SIZE`] bytes.
-pub fn read_input(path: &Path) -> CliResult<Vec<u8>> {
+pub(crate) fn read_input(path: &Path) -> CliResult<Vec<u8>> {
     let (name, reader): (String, Box<dyn Read>) = if path.as_os_str() == "-" {
         ("stdin".into(), Box::new(std::io::stdin()))
     } else {
@@ -34,7 +34,7 @@ pub fn read_input(path: &Path) -> CliResult<Vec<u8>> {
 }
 
 /// Reads a UTF-8 input file (see [`read_input`]).
-pub fn read_input_text(path: &Path) -> CliResult<String> {
+pub(crate) fn read_input_text(path: &Path) -> CliResult<String> {
     String::from_utf8(read_input(path)?).map_err(|e| {
         input(format!(
             "{}: not UTF-8 (invalid byte at offset {})",
@@ -46,7 +46,7 @@ pub fn read_input_text(path: &Path) -> CliResult<String> {
 
 /// Writes `bytes` to `path` atomically: a temp file in the same folder, flushed, then renamed
 /// over the target.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> CliResult {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> CliResult {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => std::path::PathBuf::from("."),
@@ -68,7 +68,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> CliResult {
 
 /// sha256 of a file's bytes (the hash a release record carries for a bundle or a rofl.yaml),
 /// streamed: bundles can be large.
-pub fn sha256_file(path: &Path) -> CliResult<alloy::primitives::B256> {
+pub(crate) fn sha256_file(path: &Path) -> CliResult<alloy::primitives::B256> {
     use sha2::Digest as _;
     require_regular_file(path)?;
     let mut file =
@@ -81,7 +81,7 @@ pub fn sha256_file(path: &Path) -> CliResult<alloy::primitives::B256> {
 
 /// Refuses anything but a regular file (a device or FIFO such as `/dev/zero` would be read
 /// forever by code that streams a whole file, like hashing a bundle).
-pub fn require_regular_file(path: &Path) -> CliResult {
+pub(crate) fn require_regular_file(path: &Path) -> CliResult {
     let meta = std::fs::metadata(path).map_err(|e| input(format!("{}: cannot read: {e}", path.display())))?;
     if !meta.is_file() {
         return Err(input(format!("{}: not a regular file", path.display())));

@@ -11,7 +11,7 @@ use crate::exit::{CliResult, usage, verification};
 
 /// Where the signing key comes from.
 #[derive(Args, Clone, Debug, Default)]
-pub struct KeyArgs {
+pub(crate) struct KeyArgs {
     /// Encrypted JSON keystore (Web3 Secret Storage, as written by `cast wallet new` or geth).
     /// The password is read from ROFLGOV_KEYSTORE_PASSWORD, else asked for on the terminal.
     #[arg(long, value_name = "FILE", global = true)]
@@ -22,13 +22,8 @@ pub struct KeyArgs {
 }
 
 impl KeyArgs {
-    /// Whether a key source was given.
-    pub fn is_set(&self) -> bool {
-        self.keystore.is_some() || self.key_env.is_some()
-    }
-
     /// Load the signer.
-    pub fn signer(&self) -> CliResult<PrivateKeySigner> {
+    pub(crate) fn signer(&self) -> CliResult<PrivateKeySigner> {
         match (&self.keystore, &self.key_env) {
             (Some(_), Some(_)) => Err(usage("give either --keystore or --key-env, not both")),
             (Some(path), None) => {

@@ -5,6 +5,11 @@
 //! Every command prints aligned human output, or JSON with `--json`; failures end with an exit
 //! code telling their kind (see [`exit`]).
 
+// Dev-dependencies serve the integration tests, not the unit tests of this target.
+#![cfg_attr(test, allow(unused_crate_dependencies))]
+// A binary: nothing here is public API, so `missing_docs` would only ask for noise.
+#![allow(missing_docs)]
+
 mod chainops;
 mod commands;
 mod config;

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 /// Prints `value` as pretty JSON (with `--json`) or the human text.
-pub fn emit<T: Serialize>(json: bool, value: &T, human: impl FnOnce() -> String) {
+pub(crate) fn emit<T: Serialize>(json: bool, value: &T, human: impl FnOnce() -> String) {
     if json {
         println!("{}", serde_json::to_string_pretty(value).expect("serializable output"));
     } else {
@@ -20,28 +20,28 @@ pub fn emit<T: Serialize>(json: bool, value: &T, human: impl FnOnce() -> String)
 
 /// Aligned `key  value` lines, e.g. for a record.
 #[derive(Default)]
-pub struct Table {
+pub(crate) struct Table {
     rows: Vec<(String, String)>,
     indent: usize,
 }
 
 impl Table {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
     /// Indent every row by `n` spaces.
-    pub fn indent(mut self, n: usize) -> Self {
+    pub(crate) fn indent(mut self, n: usize) -> Self {
         self.indent = n;
         self
     }
 
-    pub fn row(&mut self, key: impl Into<String>, value: impl ToString) -> &mut Self {
+    pub(crate) fn row(&mut self, key: impl Into<String>, value: impl ToString) -> &mut Self {
         self.rows.push((key.into(), value.to_string()));
         self
     }
 
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         let width = self.rows.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
         let mut out = String::new();
         for (key, value) in &self.rows {
@@ -58,11 +58,11 @@ impl Table {
 }
 
 /// A warning on stderr.
-pub fn warn(message: impl AsRef<str>) {
+pub(crate) fn warn(message: impl AsRef<str>) {
     eprintln!("warning: {}", message.as_ref());
 }
 
 /// A progress line on stderr (tx confirmation, timelock waits).
-pub fn progress(message: impl AsRef<str>) {
+pub(crate) fn progress(message: impl AsRef<str>) {
     eprintln!("… {}", message.as_ref());
 }

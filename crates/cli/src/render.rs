@@ -12,9 +12,9 @@ use roflgov_types::{AllowedEndorsement, AppConfig, AppId, EnclaveIdentity, FeePo
 use crate::output::Table;
 
 /// Release notes per identity (rofl.yaml `version` / `description`), keyed by identity.
-pub type Notes = BTreeMap<EnclaveIdentity, String>;
+pub(crate) type Notes = BTreeMap<EnclaveIdentity, String>;
 
-pub fn identity(id: &EnclaveIdentity, notes: &Notes) -> String {
+pub(crate) fn identity(id: &EnclaveIdentity, notes: &Notes) -> String {
     let text = identity_to_base64(id);
     match notes.get(id) {
         Some(note) => format!("{text}  ({note})"),
@@ -22,14 +22,14 @@ pub fn identity(id: &EnclaveIdentity, notes: &Notes) -> String {
     }
 }
 
-pub fn fee_name(fees: FeePolicy) -> &'static str {
+pub(crate) fn fee_name(fees: FeePolicy) -> &'static str {
     match fees {
         FeePolicy::Instance => "instance",
         FeePolicy::EndorsingNode => "endorsing_node",
     }
 }
 
-pub fn endorsement(e: &AllowedEndorsement) -> String {
+pub(crate) fn endorsement(e: &AllowedEndorsement) -> String {
     match e {
         AllowedEndorsement::Any {} => "any".into(),
         AllowedEndorsement::RoleCompute {} => "role_compute".into(),
@@ -47,7 +47,7 @@ pub fn endorsement(e: &AllowedEndorsement) -> String {
     }
 }
 
-pub fn endorsements(list: &[AllowedEndorsement]) -> String {
+pub(crate) fn endorsements(list: &[AllowedEndorsement]) -> String {
     if list.is_empty() {
         "(none)".into()
     } else {
@@ -55,7 +55,7 @@ pub fn endorsements(list: &[AllowedEndorsement]) -> String {
     }
 }
 
-pub fn quotes(q: &QuotePolicy) -> String {
+pub(crate) fn quotes(q: &QuotePolicy) -> String {
     match &q.pcs {
         None => "PCS: none (no quote accepted)".into(),
         Some(p) => format!(
@@ -83,7 +83,7 @@ pub fn quotes(q: &QuotePolicy) -> String {
 }
 
 /// An app config as aligned text.
-pub fn config(c: &AppConfig, version: Option<u64>, notes: &Notes) -> String {
+pub(crate) fn config(c: &AppConfig, version: Option<u64>, notes: &Notes) -> String {
     let mut t = Table::new();
     t.row("app", c.id);
     if let Some(v) = version {
@@ -107,7 +107,7 @@ pub fn config(c: &AppConfig, version: Option<u64>, notes: &Notes) -> String {
 }
 
 /// One policy contract change as a line.
-pub fn change(c: &PolicyChange, notes: &Notes) -> String {
+pub(crate) fn change(c: &PolicyChange, notes: &Notes) -> String {
     match c {
         PolicyChange::CreateApp { policy, metadata, .. } => format!(
             "create app with {} enclave(s), {} metadata key(s) (stakes 100 ROSE)",
@@ -178,7 +178,7 @@ pub fn change(c: &PolicyChange, notes: &Notes) -> String {
 
 /// The release-governance part of `app show`: guardian, freeze, and each allowed identity's
 /// status, deadline and release record.
-pub fn release_governance(config: &AppConfig, state: &ReleaseState, now: u64) -> String {
+pub(crate) fn release_governance(config: &AppConfig, state: &ReleaseState, now: u64) -> String {
     let line = |indent: usize, label: &str, value: &str| format!("{:indent$}{label:<15} {value}\n", "");
     let mut out = String::new();
     out.push_str(&line(
@@ -222,7 +222,7 @@ pub fn release_governance(config: &AppConfig, state: &ReleaseState, now: u64) ->
 }
 
 /// `app instances`: one block per instance.
-pub fn instances(app: AppId, list: &[InstanceView], now: u64) -> String {
+pub(crate) fn instances(app: AppId, list: &[InstanceView], now: u64) -> String {
     if list.is_empty() {
         return format!("no instance registered for {app}\n");
     }

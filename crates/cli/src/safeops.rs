@@ -20,7 +20,7 @@ use crate::{
 /// of roflgov-chain), plus what roflgov knows about it. Only `chainId`, `safe`, `tx`,
 /// `safeTxHash` and `signatures` are trusted; `roflgov` is informational.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ProposalFile {
+pub(crate) struct ProposalFile {
     #[serde(flatten)]
     pub proposal: SafeProposal,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30,7 +30,7 @@ pub struct ProposalFile {
 /// Informational context of a proposal file.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ProposalMeta {
+pub(crate) struct ProposalMeta {
     /// What the proposal does, in one line.
     pub title: String,
     /// Release notes / description.
@@ -45,7 +45,7 @@ pub struct ProposalMeta {
 
 /// The Safe contracts of `network`: configured (local chains, `deploy --safe-owners --save`), else
 /// the canonical v1.4.1 addresses from `@safe-global/safe-deployments`.
-pub fn deployment(network: &Network) -> CliResult<SafeDeployment> {
+pub(crate) fn deployment(network: &Network) -> CliResult<SafeDeployment> {
     if let Some(d) = network.safe_contracts {
         return Ok(d);
     }
@@ -53,20 +53,20 @@ pub fn deployment(network: &Network) -> CliResult<SafeDeployment> {
 }
 
 /// The Safe of `network`, or a usage error saying how to give it.
-pub fn require_safe(network: &Network) -> CliResult<Address> {
+pub(crate) fn require_safe(network: &Network) -> CliResult<Address> {
     network.safe.ok_or_else(|| {
         usage("no Safe for this network: pass --safe-address or set safe in roflgov.toml (`roflgov deploy --safe-owners … --save` writes it)")
     })
 }
 
 /// The policy contract's ABI (its errors decode inner-call reverts; its functions decode calls).
-pub fn policy_abi() -> CliResult<JsonAbi> {
+pub(crate) fn policy_abi() -> CliResult<JsonAbi> {
     let artifact = Artifact::embedded("RoflAppAdmin").map_err(usage)?;
     serde_json::from_value(artifact.abi).map_err(|e| usage(format!("RoflAppAdmin ABI: {e}")))
 }
 
 /// A client of the Safe at `safe`, decoding the policy contract's errors.
-pub async fn client(network: &Network, provider: DynProvider, safe: Address) -> CliResult<SafeClient> {
+pub(crate) async fn client(network: &Network, provider: DynProvider, safe: Address) -> CliResult<SafeClient> {
     let deployment = deployment(network)?;
     crate::context::ensure_code(&provider, safe, "Safe").await?;
     let client = SafeClient::connect(provider, safe, deployment)
@@ -76,7 +76,7 @@ pub async fn client(network: &Network, provider: DynProvider, safe: Address) -> 
 }
 
 /// A call decoder for Transaction Builder exports and signing summaries.
-pub fn decoder(policy_contract: Address, multi_send: Address) -> CliResult<CallDecoder> {
+pub(crate) fn decoder(policy_contract: Address, multi_send: Address) -> CliResult<CallDecoder> {
     Ok(CallDecoder::new().with_multi_send(multi_send).with_contract(
         policy_contract,
         "RoflAppAdmin",
@@ -86,7 +86,7 @@ pub fn decoder(policy_contract: Address, multi_send: Address) -> CliResult<CallD
 
 /// Maps a Safe failure: refused signatures, nonces, tampered files and reverting inner calls
 /// are verification failures (exit 4, nothing sent); RPC failures are chain errors (exit 5).
-pub fn safe_error(context: &str, err: SafeError) -> CliError {
+pub(crate) fn safe_error(context: &str, err: SafeError) -> CliError {
     match &err {
         SafeError::NonceAlreadyUsed { .. }
         | SafeError::CompetingTransactions { .. }
@@ -107,7 +107,7 @@ pub fn safe_error(context: &str, err: SafeError) -> CliError {
 }
 
 /// Reads a proposal file, checking that its stored SafeTx hash is the transaction's.
-pub fn load(path: &Path) -> CliResult<ProposalFile> {
+pub(crate) fn load(path: &Path) -> CliResult<ProposalFile> {
     let text = crate::fsutil::read_input_text(path)?;
     let file: ProposalFile = serde_json::from_str(&text)
         .map_err(|e| input(format!("{}: not a roflgov Safe proposal file: {e}", path.display())))?;
@@ -124,14 +124,14 @@ pub fn load(path: &Path) -> CliResult<ProposalFile> {
 }
 
 /// Writes a proposal file atomically.
-pub fn save(path: &Path, file: &ProposalFile) -> CliResult {
+pub(crate) fn save(path: &Path, file: &ProposalFile) -> CliResult {
     let text = serde_json::to_string_pretty(file).map_err(|e| input(e.to_string()))? + "\n";
     crate::fsutil::write_atomic(path, text.as_bytes())
 }
 
 /// Refuses when another proposal file next to `path` holds a different transaction for the same
 /// Safe, chain and nonce: only one of them can ever execute.
-pub fn ensure_no_competitor(path: &Path, proposal: &SafeProposal) -> CliResult {
+pub(crate) fn ensure_no_competitor(path: &Path, proposal: &SafeProposal) -> CliResult {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -169,7 +169,7 @@ pub fn ensure_no_competitor(path: &Path, proposal: &SafeProposal) -> CliResult {
 
 /// The calls a Safe transaction makes, for the review: the MultiSendCallOnly entries, the call
 /// itself, or a DELEGATECALL flagged as such.
-pub fn proposed_calls(tx: &SafeTx, multi_send: Address) -> Vec<roflgov_chain::review::ProposedCall> {
+pub(crate) fn proposed_calls(tx: &SafeTx, multi_send: Address) -> Vec<roflgov_chain::review::ProposedCall> {
     use roflgov_chain::review::ProposedCall;
     match tx.calls(multi_send) {
         Ok(calls) => calls.into_iter().map(|c| ProposedCall::call(c.to, c.value, c.data)).collect(),
@@ -183,7 +183,7 @@ pub fn proposed_calls(tx: &SafeTx, multi_send: Address) -> Vec<roflgov_chain::re
 }
 
 /// Short hex of a signature list, for output.
-pub fn signer_list(signers: &[Address]) -> String {
+pub(crate) fn signer_list(signers: &[Address]) -> String {
     if signers.is_empty() {
         "(none)".into()
     } else {

@@ -12,6 +12,8 @@
 //! All on-chain rows share one anvil. Each command runs with a timeout, so a parser that hangs
 //! (YAML alias or nesting bombs) fails its row instead of stalling the suite.
 
+#![allow(unused_crate_dependencies)] // one test target uses only some of the dev-dependencies
+
 use std::{
     ffi::OsString,
     io::Write as _,
@@ -680,7 +682,7 @@ fn hostile_files_offline() {
             .check(escaped.clone()),
         Row::new("orc: absolute-path entry", 3, "/tmp/roflgov-matrix-evil.txt")
             .args(bundle("absolute-entry.orc"))
-            .check(escaped.clone()),
+            .check(escaped),
         Row::new("orc: manifest with wrong types", 3, "MANIFEST.MF: field")
             .args(bundle("manifest-wrong-type.orc")),
         Row::new("orc: manifest not UTF-8", 3, "not UTF-8").args(bundle("manifest-non-utf8.orc")),
@@ -712,7 +714,7 @@ fn hostile_files_offline() {
         )),
         Row::new("collateral: wrong time (not yet valid)", 4, "not valid yet").args(quote_cmd(
             tdx.clone(),
-            tdx_col.clone(),
+            tdx_col,
             "946684800",
         )),
         Row::new("collateral: truncated", 3, "truncated").args(quote_cmd(
@@ -726,7 +728,7 @@ fn hostile_files_offline() {
             NOW,
         )),
         Row::new("collateral: tampered TCB info", 4, "Signature is invalid for tcb_info").args(quote_cmd(
-            tdx.clone(),
+            tdx,
             f("tampered-collateral.json"),
             NOW,
         )),
@@ -936,7 +938,7 @@ fn hostile_chain_inputs_and_a_dropping_rpc() {
         variant(&env, "short-signature", &f)
     };
     let wrong_v = {
-        let mut f = release.clone();
+        let mut f = release;
         let mut bytes = hex::decode(sign_packed(&env.chain, 2, hash).trim_start_matches("0x")).unwrap();
         bytes[64] = 99;
         f["signatures"].as_array_mut().unwrap().push(format!("0x{}", hex::encode(bytes)).into());

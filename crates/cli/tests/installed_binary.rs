@@ -4,6 +4,8 @@
 //! transaction, all from the artifacts built into it. Only the chain comes from the test: a real
 //! anvil with the ROFL stand-in (`LocalChain`).
 
+#![allow(unused_crate_dependencies)]
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -19,7 +21,8 @@ struct Outside {
 
 /// The binary copied into a folder of its own, plus a working folder and an empty "root".
 fn outside() -> Outside {
-    let (bin, work, root) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (bin, work, root) =
+        (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let binary = bin.path().join("roflgov");
     std::fs::copy(assert_cmd::cargo::cargo_bin("roflgov"), &binary).unwrap();
     Outside {
@@ -96,7 +99,16 @@ fn a_copied_binary_deploys_creates_and_reviews_without_a_checkout() {
     let safe_tx = place.work.join("create.json").display().to_string();
     let mut create = place.cmd();
     with_keys(&mut create);
-    json(create.args(["app", "create", "--manifest", &manifest, "--deployment", "local", "--safe-out", &safe_tx]));
+    json(create.args([
+        "app",
+        "create",
+        "--manifest",
+        &manifest,
+        "--deployment",
+        "local",
+        "--safe-out",
+        &safe_tx,
+    ]));
     let mut review = place.cmd();
     with_keys(&mut review);
     let reviewed = json(review.args(["review", "--safe-tx", &safe_tx]));

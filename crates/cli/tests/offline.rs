@@ -2,13 +2,15 @@
 //! of roflgov-attest, the Talos rofl.yaml, and the demo manifests. Each bad input gives a clear
 //! message and its own exit code, and never a partial output file.
 
+#![allow(unused_crate_dependencies)] // one test target uses only some of the dev-dependencies
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 
-const TALOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/talos-rofl.yaml");
+const TALOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/talos-rofl.yaml");
 const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../attest/testdata");
 const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo");
 /// Inside the validity window of the sample collateral (2025-07-01T00:00:00Z).

@@ -3,6 +3,8 @@
 //! by dev account 0, a release with a grace period, a guardian); the commands under test are
 //! `app show`, `app instances`, `guardian revoke` and `app prune`.
 
+#![allow(unused_crate_dependencies)] // one test target uses only some of the dev-dependencies
+
 use alloy::primitives::{Address, B256, FixedBytes, keccak256};
 use assert_cmd::Command;
 use predicates::prelude::*;
@@ -13,7 +15,7 @@ use roflgov_chain::{
 use roflgov_types::{AppId, EnclaveIdentity, IdentifierScheme, Metadata, manifest::Manifest};
 use serde_json::Value;
 
-const TALOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/talos-rofl.yaml");
+const TALOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/talos-rofl.yaml");
 
 fn tdx(label: &str) -> EnclaveIdentity {
     EnclaveIdentity { mr_enclave: keccak256(label.as_bytes()), mr_signer: B256::ZERO }

@@ -68,7 +68,13 @@ mod tests {
     #[test]
     fn constants_equal_the_embedded_package_list() {
         let listed: serde_json::Value = serde_json::from_str(DEPLOYMENTS_JSON).unwrap();
-        let all = [SAFE_L2, SAFE_PROXY_FACTORY, COMPATIBILITY_FALLBACK_HANDLER, MULTI_SEND_CALL_ONLY, SIMULATE_TX_ACCESSOR];
+        let all = [
+            SAFE_L2,
+            SAFE_PROXY_FACTORY,
+            COMPATIBILITY_FALLBACK_HANDLER,
+            MULTI_SEND_CALL_ONLY,
+            SIMULATE_TX_ACCESSOR,
+        ];
         assert_eq!(listed.as_object().unwrap().len(), all.len());
         for contract in all {
             let entry = &listed[contract.name];

@@ -27,7 +27,8 @@ where
     A: SolValue,
     B: SolValue + From<<B::SolType as SolType>::RustType>,
 {
-    B::abi_decode(&value.abi_encode()).expect("sol! struct layouts of RoflTypes.sol and roflgov_types::abi agree")
+    B::abi_decode(&value.abi_encode())
+        .expect("sol! struct layouts of RoflTypes.sol and roflgov_types::abi agree")
 }
 
 #[cfg(test)]

@@ -21,7 +21,8 @@ use serde::Serialize;
 use crate::{
     review::{ProposedCall, Review, Reviewer, Severity, Warning, WarningKind},
     rofl::{
-        CREATE_STAKE, DecodedCalldata, OwnerCall, PolicyChange, ReleaseState, decode_calldata, enclave_text_id,
+        CREATE_STAKE, DecodedCalldata, OwnerCall, PolicyChange, ReleaseState, decode_calldata,
+        enclave_text_id,
         subcall::{SUBCALL_PRECOMPILE, decode_subcall},
     },
     safe_tx::{Operation, SafeTx, SafeTxHashes, decode_multi_send},
@@ -30,6 +31,7 @@ use crate::{
 
 /// What is being approved.
 #[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant, reason = "one per review; boxing buys nothing")]
 pub enum Transaction {
     /// A Safe transaction (from a proposal file, the service, or built from a batch).
     Safe {
@@ -441,7 +443,10 @@ impl Engine<'_> {
                 );
             }
         } else if self.facts.rpc_chain_id.is_some() {
-            self.critical(WarningKind::StateUnknown, format!("the Safe {safe} could not be read (owners, threshold, nonce)"));
+            self.critical(
+                WarningKind::StateUnknown,
+                format!("the Safe {safe} could not be read (owners, threshold, nonce)"),
+            );
         }
         let mut lines = Vec::new();
         let mut counted_owners = BTreeSet::new();
@@ -451,7 +456,8 @@ impl Engine<'_> {
                 if !facts.owners.contains(&signer) {
                     line.note = Some(format!("{signer} is not an owner of the Safe"));
                 } else if line.kind == "approved_hash" && !facts.approved_hash_by.contains(&signer) {
-                    line.note = Some(format!("{signer} has not approved this hash on chain (approvedHashes is 0)"));
+                    line.note =
+                        Some(format!("{signer} has not approved this hash on chain (approvedHashes is 0)"));
                 } else if !counted_owners.insert(signer) {
                     line.note = Some(format!("{signer} signed twice; counted once"));
                 } else {
@@ -460,7 +466,10 @@ impl Engine<'_> {
             }
             if !line.counted {
                 let note = line.note.clone().unwrap_or_else(|| "cannot be verified".into());
-                self.caution(WarningKind::SignatureNotCounted, format!("signature #{index} ({}) is not counted: {note}", line.kind));
+                self.caution(
+                    WarningKind::SignatureNotCounted,
+                    format!("signature #{index} ({}) is not counted: {note}", line.kind),
+                );
             }
             lines.push(line);
         }
@@ -479,7 +488,8 @@ impl Engine<'_> {
     /// The calls a Safe transaction makes: the transaction itself, or the legs of a
     /// DELEGATECALL into the canonical MultiSendCallOnly (checked by code hash).
     fn safe_legs(&mut self, safe: Address, tx: &SafeTx) -> Vec<Leg> {
-        let single = |account| vec![Leg { call: ProposedCall::call(tx.to, tx.value, tx.data.clone()), account }];
+        let single =
+            |account| vec![Leg { call: ProposedCall::call(tx.to, tx.value, tx.data.clone()), account }];
         match tx.operation {
             Operation::Call => {
                 if self.facts.code_hashes.get(&tx.to) == Some(&MULTI_SEND_CALL_ONLY_CODE_HASH) {
@@ -526,22 +536,34 @@ impl Engine<'_> {
                     return Vec::new();
                 }
                 if !tx.value.is_zero() {
-                    self.critical(WarningKind::ValueTransfer, format!("the MultiSend DELEGATECALL carries {} wei", tx.value));
+                    self.critical(
+                        WarningKind::ValueTransfer,
+                        format!("the MultiSend DELEGATECALL carries {} wei", tx.value),
+                    );
                 }
                 let legs = crate::safe_tx::IMultiSendCallOnly::multiSendCall::abi_decode(&tx.data)
                     .map_err(|e| e.to_string())
                     .and_then(|call| decode_multi_send(&call.transactions).map_err(|e| e.to_string()));
                 match legs {
                     Ok(legs) if legs.is_empty() => {
-                        self.caution(WarningKind::Unreviewable, "the MultiSend batch is empty: it does nothing");
+                        self.caution(
+                            WarningKind::Unreviewable,
+                            "the MultiSend batch is empty: it does nothing",
+                        );
                         Vec::new()
                     }
                     Ok(legs) => legs
                         .into_iter()
-                        .map(|leg| Leg { call: ProposedCall::call(leg.to, leg.value, leg.data), account: true })
+                        .map(|leg| Leg {
+                            call: ProposedCall::call(leg.to, leg.value, leg.data),
+                            account: true,
+                        })
                         .collect(),
                     Err(reason) => {
-                        self.critical(WarningKind::Unreviewable, format!("the MultiSend batch does not decode: {reason}"));
+                        self.critical(
+                            WarningKind::Unreviewable,
+                            format!("the MultiSend batch does not decode: {reason}"),
+                        );
                         let _ = safe;
                         Vec::new()
                     }
@@ -564,7 +586,11 @@ impl Engine<'_> {
         } else if call.to == executor {
             self.self_call(index, call)
         } else {
-            let what = if call.data.is_empty() { "a plain transfer".to_string() } else { format!("{} bytes of calldata", call.data.len()) };
+            let what = if call.data.is_empty() {
+                "a plain transfer".to_string()
+            } else {
+                format!("{} bytes of calldata", call.data.len())
+            };
             self.critical(
                 WarningKind::UnknownTarget,
                 format!(
@@ -579,16 +605,24 @@ impl Engine<'_> {
         self.calls.push(CallLine { index, to: call.to, value: call.value, operation: "CALL", reading });
     }
 
-    fn policy_call(&mut self, index: usize, executor: Address, policy: &PolicyContractFacts, call: &ProposedCall) -> String {
+    fn policy_call(
+        &mut self,
+        index: usize,
+        executor: Address,
+        policy: &PolicyContractFacts,
+        call: &ProposedCall,
+    ) -> String {
         let decoded = match decode_calldata(&call.data) {
             Ok(decoded) => decoded,
             Err(err) => {
-                self.critical(WarningKind::Unreviewable, format!("call #{index} to the policy contract does not decode: {err}"));
+                self.critical(
+                    WarningKind::Unreviewable,
+                    format!("call #{index} to the policy contract does not decode: {err}"),
+                );
                 return "policy contract: undecodable".into();
             }
         };
-        let is_create =
-            matches!(&decoded, DecodedCalldata::Change(c) if matches!(c.change, PolicyChange::CreateApp { .. }));
+        let is_create = matches!(&decoded, DecodedCalldata::Change(c) if matches!(c.change, PolicyChange::CreateApp { .. }));
         if !(call.value.is_zero() || is_create && call.value == CREATE_STAKE) {
             self.critical(
                 WarningKind::ValueTransfer,
@@ -642,8 +676,8 @@ impl Engine<'_> {
                         change.app.map(|a| a.to_string()).unwrap_or_default()
                     ),
                 ),
-                PolicyChange::TransferRoflAdmin { new_admin } => {
-                    if !self.expectations.admins.contains(new_admin) {
+                PolicyChange::TransferRoflAdmin { new_admin } if !self.expectations.admins.contains(new_admin) => {
+                    {
                         self.critical(
                             WarningKind::AdminHandedOver,
                             format!(
@@ -663,19 +697,28 @@ impl Engine<'_> {
 
     fn subcall(&mut self, index: usize, call: &ProposedCall) -> String {
         if !call.value.is_zero() {
-            self.critical(WarningKind::ValueTransfer, format!("call #{index} sends {} to the subcall precompile", format_rose(call.value)));
+            self.critical(
+                WarningKind::ValueTransfer,
+                format!("call #{index} sends {} to the subcall precompile", format_rose(call.value)),
+            );
         }
         let input = match decode_subcall(&call.data) {
             Ok(input) => input,
             Err(err) => {
-                self.critical(WarningKind::Unreviewable, format!("call #{index} to the subcall precompile does not decode: {err}"));
+                self.critical(
+                    WarningKind::Unreviewable,
+                    format!("call #{index} to the subcall precompile does not decode: {err}"),
+                );
                 return "subcall: undecodable".into();
             }
         };
         let method = text::escape(&input.method);
         match cbor::decode_call(&input.method, &input.body) {
             Ok(RoflCall::Create(_)) => {
-                self.caution(WarningKind::AppCreated, format!("call #{index}: a direct rofl.Create creates a new app"));
+                self.caution(
+                    WarningKind::AppCreated,
+                    format!("call #{index}: a direct rofl.Create creates a new app"),
+                );
                 format!("direct {method}")
             }
             Ok(RoflCall::Update(update)) => format!("direct {method} of {}", update.id),
@@ -683,7 +726,10 @@ impl Engine<'_> {
             Err(err) => {
                 self.critical(
                     WarningKind::Unreviewable,
-                    format!("call #{index}: the {method} body cannot be reviewed: {}", text::escape(&err.to_string())),
+                    format!(
+                        "call #{index}: the {method} body cannot be reviewed: {}",
+                        text::escape(&err.to_string())
+                    ),
                 );
                 format!("direct {method} (undecodable)")
             }
@@ -699,14 +745,19 @@ impl Engine<'_> {
             Ok(C::removeOwner(c)) => format!("removes owner {} (threshold {})", c.owner, c._threshold),
             Ok(C::swapOwner(c)) => format!("replaces owner {} with {}", c.oldOwner, c.newOwner),
             Ok(C::changeThreshold(c)) => format!("changes the threshold to {}", c._threshold),
-            Ok(C::enableModule(c)) => format!("enables module {} (it could then act without signatures)", c.module),
+            Ok(C::enableModule(c)) => {
+                format!("enables module {} (it could then act without signatures)", c.module)
+            }
             Ok(C::disableModule(c)) => format!("disables module {}", c.module),
             Ok(C::setGuard(c)) => format!("sets the transaction guard to {}", c.guard),
             Ok(C::setFallbackHandler(c)) => format!("sets the fallback handler to {}", c.handler),
             Ok(C::approveHash(c)) => format!("approves hash {}", c.hashToApprove),
             Err(_) => format!("calls itself with {} bytes of unknown calldata", call.data.len()),
         };
-        self.critical(WarningKind::SafeSelfCall, format!("call #{index}: the executing account {} {what}", call.to));
+        self.critical(
+            WarningKind::SafeSelfCall,
+            format!("call #{index}: the executing account {} {what}", call.to),
+        );
         format!("call into the executor itself: {what}")
     }
 
@@ -746,7 +797,8 @@ impl Engine<'_> {
                 );
                 continue;
             };
-            let mut reviewer = Reviewer::new(&facts.config).release_state(facts.release_state.clone()).accounted_targets();
+            let mut reviewer =
+                Reviewer::new(&facts.config).release_state(facts.release_state.clone()).accounted_targets();
             if let (Some(pc), Some(version)) = (policy, facts.version) {
                 reviewer = reviewer.policy_contract(pc, version);
             } else if let Some(pc) = policy {
@@ -802,20 +854,33 @@ impl Engine<'_> {
                     .is_some_and(|call| matches!(call, RoflCall::Update(u) if u.id == app))
         });
         if direct_update {
-            let dropped_keys: Vec<String> =
-                facts.config.metadata.keys().filter(|k| !review.resulting.metadata.contains_key(*k)).map(|k| text::escape(k)).collect();
+            let dropped_keys: Vec<String> = facts
+                .config
+                .metadata
+                .keys()
+                .filter(|k| !review.resulting.metadata.contains_key(*k))
+                .map(|k| text::escape(k))
+                .collect();
             if !dropped_keys.is_empty() {
                 extra.push(Warning::critical(
                     WarningKind::MetadataWiped,
                     format!("a direct rofl.Update of {app} drops metadata {}", dropped_keys.join(", ")),
                 ));
             }
-            let dropped_secrets: Vec<String> =
-                facts.config.secrets.keys().filter(|k| !review.resulting.secrets.contains_key(*k)).map(|k| text::escape(k)).collect();
+            let dropped_secrets: Vec<String> = facts
+                .config
+                .secrets
+                .keys()
+                .filter(|k| !review.resulting.secrets.contains_key(*k))
+                .map(|k| text::escape(k))
+                .collect();
             if !dropped_secrets.is_empty() {
                 extra.push(Warning::critical(
                     WarningKind::SecretsWiped,
-                    format!("a direct rofl.Update of {app} drops secrets {}: running instances lose them", dropped_secrets.join(", ")),
+                    format!(
+                        "a direct rofl.Update of {app} drops secrets {}: running instances lose them",
+                        dropped_secrets.join(", ")
+                    ),
                 ));
             }
         }
@@ -826,7 +891,13 @@ impl Engine<'_> {
             .keys()
             .filter(|k| !facts.config.metadata.contains_key(*k))
             .map(|k| ("metadata key", k))
-            .chain(resulting.secrets.keys().filter(|k| !facts.config.secrets.contains_key(*k)).map(|k| ("secret name", k)));
+            .chain(
+                resulting
+                    .secrets
+                    .keys()
+                    .filter(|k| !facts.config.secrets.contains_key(*k))
+                    .map(|k| ("secret name", k)),
+            );
         let all_keys: Vec<&String> = resulting.metadata.keys().chain(resulting.secrets.keys()).collect();
         for (what, key) in new_keys {
             for hazard in text::key_hazards(key) {
@@ -839,7 +910,11 @@ impl Engine<'_> {
             for other in all_keys.iter().filter(|o| **o != key && text::skeleton(o) == looks) {
                 extra.push(Warning::critical(
                     WarningKind::UnsafeText,
-                    format!("{what} \"{}\" of {app} looks exactly like \"{}\"", text::escape(key), text::escape(other)),
+                    format!(
+                        "{what} \"{}\" of {app} looks exactly like \"{}\"",
+                        text::escape(key),
+                        text::escape(other)
+                    ),
                 ));
             }
         }
@@ -858,7 +933,8 @@ impl Engine<'_> {
                     ),
                 ));
             }
-            let verified = self.expectations.verified_identities.as_ref().is_some_and(|set| set.contains(&identity));
+            let verified =
+                self.expectations.verified_identities.as_ref().is_some_and(|set| set.contains(&identity));
             if !verified {
                 extra.push(Warning::caution(
                     WarningKind::IdentityNotVerified,
@@ -883,7 +959,9 @@ impl Engine<'_> {
                 ),
             ));
         }
-        if resulting.policy.max_expiration > 3 && resulting.policy.max_expiration != facts.config.policy.max_expiration {
+        if resulting.policy.max_expiration > 3
+            && resulting.policy.max_expiration != facts.config.policy.max_expiration
+        {
             extra.push(Warning::caution(
                 WarningKind::Revocation,
                 format!(

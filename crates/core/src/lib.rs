@@ -14,5 +14,5 @@ pub mod bindings;
 pub mod firewall;
 pub mod review;
 pub mod rofl;
-pub mod text;
 pub mod safe_tx;
+pub mod text;

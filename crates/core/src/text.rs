@@ -197,7 +197,9 @@ impl std::fmt::Display for KeyHazard {
                 write!(f, "holds hidden control or format characters ({})", list.join(", "))
             }
             Self::MixedScripts => f.write_str("mixes letters of several scripts"),
-            Self::LooksLike(ascii) => write!(f, "is made of look-alike letters and reads as \"{}\"", escape(ascii)),
+            Self::LooksLike(ascii) => {
+                write!(f, "is made of look-alike letters and reads as \"{}\"", escape(ascii))
+            }
         }
     }
 }

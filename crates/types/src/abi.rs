@@ -122,7 +122,9 @@ pub enum EndorsementKind {
 impl EndorsementKind {
     /// The kind for a `uint8`, if valid.
     pub fn from_u8(code: u8) -> Option<Self> {
-        use EndorsementKind::*;
+        use EndorsementKind::{
+            And, Any, Entity, Node, Or, Provider, ProviderInstanceAdmin, RoleCompute, RoleObserver,
+        };
         [Any, RoleCompute, RoleObserver, Entity, Node, Provider, ProviderInstanceAdmin, And, Or]
             .get(usize::from(code))
             .copied()

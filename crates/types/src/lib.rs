@@ -8,6 +8,9 @@
 //! - [`manifest`]: the Oasis CLI `rofl.yaml` manifest;
 //! - [`abi`]: the policy contract's ABI structs and conversions to and from the model.
 
+// Dev-dependencies serve the integration tests, not the unit tests of this target.
+#![cfg_attr(test, allow(unused_crate_dependencies))]
+
 pub mod abi;
 pub mod cbor;
 pub mod ids;

@@ -1,6 +1,8 @@
 //! Canonical CBOR: hand-derived bytes, strict rejections with paths, and a property-style sweep
 //! over generated configs with mutations.
 
+#![allow(unused_crate_dependencies)] // one test target uses only some of the dev-dependencies
+
 mod common;
 
 use alloy_primitives::{B256, Bytes, FixedBytes};
@@ -677,7 +679,9 @@ fn count_heads(value: &Value, heads: &mut usize) {
         Value::Simple(_) => {}
         Value::Array(items) => {
             *heads += 1;
-            items.iter().for_each(|item| count_heads(item, heads));
+            for item in items {
+                count_heads(item, heads);
+            }
         }
         Value::Map(entries) => {
             *heads += 1;

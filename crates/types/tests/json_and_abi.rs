@@ -1,5 +1,7 @@
 //! Readable serde forms and the contract ABI conversions.
 
+#![allow(unused_crate_dependencies)] // one test target uses only some of the dev-dependencies
+
 mod common;
 
 use alloy_primitives::{B256, Bytes, FixedBytes};

@@ -1,5 +1,7 @@
 //! `rofl.yaml` reading, against the real Talos manifest and malformed variants of it.
 
+#![allow(unused_crate_dependencies)] // one test target uses only some of the dev-dependencies
+
 mod common;
 
 use alloy_primitives::B256;
@@ -8,10 +10,10 @@ use roflgov_types::{
     manifest::{AppKind, Manifest, ManifestError, Tee},
 };
 
-const TALOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/talos-rofl.yaml");
+const TALOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/talos-rofl.yaml");
 
 fn talos_text() -> String {
-    std::fs::read_to_string(TALOS).expect("shared Talos fixture")
+    std::fs::read_to_string(TALOS).expect("Talos fixture in fixtures/")
 }
 
 /// Parses a modified Talos manifest and returns the error text.

@@ -4,6 +4,8 @@
 //! CBOR body (`cbor`, what the Solidity encoder must produce from them). The committed file must
 //! equal what this generator produces; run with `ROFLGOV_BLESS=1` to rewrite it.
 
+#![allow(unused_crate_dependencies)] // one test target uses only some of the dev-dependencies
+
 mod common;
 
 use alloy_sol_types::{SolType, sol_data};

@@ -35,10 +35,12 @@ impl GovernorClient {
         Self { governor: RoflGovernor::new(governor, provider.clone()), provider }
     }
 
+    /// The Governor's address.
     pub fn address(&self) -> Address {
         *self.governor.address()
     }
 
+    /// The provider the client sends through.
     pub fn provider(&self) -> &DynProvider {
         &self.provider
     }
@@ -112,6 +114,7 @@ impl GovernorClient {
         Ok(VoteTally { against: v.againstVotes, for_votes: v.forVotes, abstain: v.abstainVotes })
     }
 
+    /// Whether `voter` has voted on proposal `id` (`hasVoted`).
     pub async fn has_voted(&self, id: U256, voter: Address) -> Result<bool, GovernorError> {
         self.governor.hasVoted(id, voter).call().await.map_err(rpc("reading hasVoted"))
     }
@@ -305,6 +308,7 @@ impl GovernorClient {
 /// A ballot signed for `castVoteBySig`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignedBallot {
+    /// What was voted: proposal, support, voter, nonce.
     pub ballot: Ballot,
     /// 65 bytes `r ‖ s ‖ v`.
     pub signature: Bytes,

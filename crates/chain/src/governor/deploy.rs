@@ -20,7 +20,9 @@ use crate::toolchain::Artifact;
 /// Parameters of a new DAO (the same as the deploy script's environment variables).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DaoParams {
+    /// ERC-20 name of the governance token.
     pub token_name: String,
+    /// ERC-20 symbol of the governance token.
     pub token_symbol: String,
     /// Fixed supply in base units, minted to `token_holder`.
     pub token_supply: U256,
@@ -34,6 +36,7 @@ pub struct DaoParams {
     pub voting_delay: u64,
     /// Seconds the vote lasts.
     pub voting_period: u32,
+    /// Votes an account needs to open a proposal.
     pub proposal_threshold: U256,
     /// Quorum, in percent of the supply at the snapshot.
     pub quorum_percent: U256,
@@ -73,8 +76,11 @@ impl DaoParams {
 /// Addresses of a deployed DAO.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DaoDeployment {
+    /// The governance token (ERC20Votes).
     pub token: Address,
+    /// The TimelockController that owns the policy contract and executes proposals.
     pub timelock: Address,
+    /// The Governor voters propose and vote on.
     pub governor: Address,
     /// The policy contract, when one was deployed.
     pub app_admin: Option<Address>,
@@ -154,6 +160,10 @@ pub async fn deploy_dao(
     Ok(dao)
 }
 
+#[allow(
+    clippy::result_large_err,
+    reason = "GovernorError carries the decoded revert by value: one per chain call, never in a hot path"
+)]
 fn created(
     action: &'static str,
     receipt: alloy::rpc::types::TransactionReceipt,
@@ -171,6 +181,10 @@ pub fn role_hash(name: &str) -> B256 {
 /// went to the Governor, which still holds them; the admin role is held by the Timelock alone
 /// (`deployer`'s temporary grant was renounced); the policy contract, if any, is owned by the
 /// Timelock. Replaying events catches a grant to *any* account, not just the ones we think of.
+#[allow(
+    clippy::result_large_err,
+    reason = "GovernorError carries the decoded revert by value: one per chain call, never in a hot path"
+)]
 pub async fn check_wiring(
     provider: &DynProvider,
     dao: &DaoDeployment,

@@ -120,8 +120,7 @@ impl<P: Provider + Clone> RoflAdminClient<P> {
         deployer: Address,
         initial_owner: Address,
     ) -> Result<Self, RoflClientError> {
-        let artifact =
-            Artifact::embedded("RoflAppAdmin").map_err(|e| RoflClientError::Deploy(e.into()))?;
+        let artifact = Artifact::embedded("RoflAppAdmin").map_err(|e| RoflClientError::Deploy(e.into()))?;
         let args = RoflAppAdmin::constructorCall { initialOwner: initial_owner }.abi_encode();
         let address = crate::deploy::deploy_linked(&provider, deployer, &artifact, &args)
             .await
@@ -205,7 +204,8 @@ impl<P: Provider + Clone> RoflAdminClient<P> {
         identity: &EnclaveIdentity,
     ) -> Result<Option<(u32, ReleaseRecord)>, RoflClientError> {
         let answer = self.contract.releaseOf(app.to_fixed_bytes(), identity_abi(identity)).call().await?;
-        Ok((answer.releaseId != 0).then(|| (answer.releaseId, ReleaseRecord::from_abi(&reencode(&answer.record)))))
+        Ok((answer.releaseId != 0)
+            .then(|| (answer.releaseId, ReleaseRecord::from_abi(&reencode(&answer.record)))))
     }
 
     /// Where `identity` stands for the app: status, release id, grace deadline.

@@ -168,7 +168,7 @@ impl<P: Provider + Clone> RoflStandIn<P> {
         instance: Address,
     ) -> Result<Option<(EnclaveIdentity, u64)>, StandInError> {
         let answer = self.contract.instanceIdentity(app.to_fixed_bytes(), instance).call().await?;
-        Ok(answer.registered.then(|| {
+        Ok(answer.registered.then_some({
             (
                 EnclaveIdentity {
                     mr_enclave: answer.identity.mrEnclave,

@@ -12,6 +12,8 @@
 //! 4. [`SafeClient::execute`] sends `execTransaction` and reports [`ExecutionOutcome`], with the
 //!    inner revert decoded by a [`RevertDecoder`].
 
+#![expect(missing_docs, reason = "fields and variants still to document (issue #15); remove when done")]
+
 pub mod bindings;
 mod client;
 mod deploy;

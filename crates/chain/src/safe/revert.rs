@@ -1,6 +1,8 @@
 //! Readable revert reasons: `Error(string)` (with the meaning of Safe's `GSxxx` codes),
 //! `Panic(uint256)`, and custom errors of any contract whose ABI the decoder knows.
 
+#![expect(missing_docs, reason = "fields and variants still to document (issue #15); remove when done")]
+
 use std::fmt;
 
 use alloy::{

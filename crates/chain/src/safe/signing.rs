@@ -1,6 +1,8 @@
 //! Owner signatures: signing a SafeTx with local keys, collecting signatures in any order, and
 //! packing them the way `checkNSignatures` reads them (sorted by owner, 65 bytes each).
 
+#![expect(missing_docs, reason = "fields and variants still to document (issue #15); remove when done")]
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use alloy::{
@@ -224,7 +226,7 @@ mod tests {
 
         for key in keys[..3].iter().rev() {
             let signature = sign_safe_tx(key, &tx, 23294, safe).unwrap();
-            assert_eq!(signature.packed()[64] >= 27, true);
+            assert!(signature.packed()[64] >= 27);
             assert_eq!(set.insert(signature).unwrap(), key.address());
         }
         let again = sign_safe_tx(&keys[0], &tx, 23294, safe).unwrap();

@@ -13,6 +13,8 @@
 //! `contractMethod` + `contractInputsValues` (what people read), `data` must be exactly the
 //! encoding of the readable form.
 
+#![expect(missing_docs, reason = "fields and variants still to document (issue #15); remove when done")]
+
 use std::collections::BTreeMap;
 
 use alloy::{

@@ -11,24 +11,24 @@ use roflgov_chain::{
     governor::{DaoDeployment, DaoParams, GovernorClient, bindings::RoflGovToken, deploy_dao},
 };
 
-pub fn ether(n: u64) -> U256 {
+pub(crate) fn ether(n: u64) -> U256 {
     U256::from(n) * U256::from(10u64).pow(U256::from(18u64))
 }
 
 /// Voting power handed out by [`Dao::start`]: alice 30 %, bob 20 %, carol 1 % of the supply
 /// (1,000,000); the deployer keeps the rest undelegated (it counts for the quorum, never votes).
-pub const ALICE_VOTES: u64 = 300_000;
-pub const BOB_VOTES: u64 = 200_000;
-pub const CAROL_VOTES: u64 = 10_000;
+pub(crate) const ALICE_VOTES: u64 = 300_000;
+pub(crate) const BOB_VOTES: u64 = 200_000;
+pub(crate) const CAROL_VOTES: u64 = 10_000;
 
 /// A running anvil: the project's [`LocalChain`], with the ROFL stand-in installed when the
 /// policy contract is deployed too.
-pub struct TestChain {
+pub(crate) struct TestChain {
     local: LocalChain,
 }
 
 impl TestChain {
-    pub async fn start(with_app_admin: bool) -> Self {
+    pub(crate) async fn start(with_app_admin: bool) -> Self {
         let local = if with_app_admin {
             LocalChain::start().await
         } else {
@@ -37,28 +37,28 @@ impl TestChain {
         Self { local: local.expect("anvil starts") }
     }
 
-    pub fn provider(&self) -> &DynProvider {
+    pub(crate) fn provider(&self) -> &DynProvider {
         self.local.provider()
     }
 
-    pub fn accounts(&self) -> &[Address] {
+    pub(crate) fn accounts(&self) -> &[Address] {
         self.local.accounts()
     }
 
-    pub fn signer(&self, index: usize) -> PrivateKeySigner {
+    pub(crate) fn signer(&self, index: usize) -> PrivateKeySigner {
         self.local.signer(index)
     }
 
-    pub async fn mine(&self, blocks: u64) {
+    pub(crate) async fn mine(&self, blocks: u64) {
         self.local.mine(blocks).await.unwrap();
     }
 
-    pub async fn set_balance(&self, who: Address, wei: U256) {
+    pub(crate) async fn set_balance(&self, who: Address, wei: U256) {
         self.local.set_balance(who, wei).await.unwrap();
     }
 }
 
-pub struct Dao {
+pub(crate) struct Dao {
     pub chain: TestChain,
     pub dao: DaoDeployment,
     pub gov: GovernorClient,
@@ -73,7 +73,7 @@ impl Dao {
     /// Start anvil (with the ROFL stand-in and the policy contract when `with_app_admin`),
     /// deploy the DAO with local parameters, fund and delegate the voters, and mine a block so
     /// their votes are in the past.
-    pub async fn start(with_app_admin: bool) -> Self {
+    pub(crate) async fn start(with_app_admin: bool) -> Self {
         let chain = TestChain::start(with_app_admin).await;
         let accounts = chain.accounts().to_vec();
         let (deployer, alice, bob, carol) = (accounts[0], accounts[1], accounts[2], accounts[3]);

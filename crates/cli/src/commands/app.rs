@@ -25,7 +25,7 @@ use crate::{
 };
 
 #[derive(Subcommand, Debug)]
-pub enum AppCommand {
+pub(crate) enum AppCommand {
     /// Create a ROFL app administered by the policy contract, from a rofl.yaml deployment's
     /// policy and metadata; the 100 ROSE stake comes from the contract's owner (the Safe or,
     /// for a Governor proposal, the executor). Opened like `propose`: --safe-out,
@@ -51,21 +51,21 @@ pub enum AppCommand {
 }
 
 #[derive(Args, Debug)]
-pub struct InstancesArgs {
+pub(crate) struct InstancesArgs {
     /// App id (rofl1…).
     #[arg(value_name = "APP")]
     pub app: String,
 }
 
 #[derive(Args, Debug)]
-pub struct PruneArgs {
+pub(crate) struct PruneArgs {
     /// App id (rofl1…).
     #[arg(long, value_name = "APP_ID")]
     pub app: String,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum Scheme {
+pub(crate) enum Scheme {
     /// App id from the creator's nonce.
     CreatorNonce,
     /// App id from the round and transaction index.
@@ -73,7 +73,7 @@ pub enum Scheme {
 }
 
 #[derive(Args, Debug)]
-pub struct CreateArgs {
+pub(crate) struct CreateArgs {
     /// rofl.yaml with the app's policy.
     #[arg(long, value_name = "FILE")]
     pub manifest: PathBuf,
@@ -88,7 +88,7 @@ pub struct CreateArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct AdoptArgs {
+pub(crate) struct AdoptArgs {
     /// App id (rofl1…) [default: the deployment's app_id].
     #[arg(long, value_name = "APP_ID")]
     pub app: Option<String>,
@@ -103,7 +103,7 @@ pub struct AdoptArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct ShowArgs {
+pub(crate) struct ShowArgs {
     /// App id (rofl1…).
     #[arg(long, value_name = "APP_ID")]
     pub app: String,
@@ -116,7 +116,7 @@ pub struct ShowArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct HistoryArgs {
+pub(crate) struct HistoryArgs {
     /// Only this app (rofl1…) [default: every app of the contract].
     #[arg(long, value_name = "APP_ID")]
     pub app: Option<String>,
@@ -125,7 +125,7 @@ pub struct HistoryArgs {
     pub from_block: u64,
 }
 
-pub async fn run(g: &GlobalArgs, cmd: AppCommand) -> CliResult {
+pub(crate) async fn run(g: &GlobalArgs, cmd: AppCommand) -> CliResult {
     match cmd {
         AppCommand::Create(args) => create(g, args).await,
         AppCommand::Adopt(args) => adopt(g, args).await,
@@ -211,8 +211,8 @@ async fn adopt(g: &GlobalArgs, args: AdoptArgs) -> CliResult {
     }
     // On a local chain, check the precondition with the stand-in: the app's ROFL admin must
     // already be the policy contract (moved there with `oasis rofl update --admin`).
-    let stand_in = roflgov_chain::rofl::RoflStandIn::new(client.provider().clone());
-    if let Ok(true) = stand_in.app_exists(app).await
+    let stand_in = RoflStandIn::new(client.provider().clone());
+    if matches!(stand_in.app_exists(app).await, Ok(true))
         && let Ok(config) = stand_in.config(app).await
     {
         let contract_admin =

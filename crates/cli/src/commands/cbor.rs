@@ -23,7 +23,7 @@ use crate::{
 };
 
 #[derive(Subcommand, Debug)]
-pub enum CborCommand {
+pub(crate) enum CborCommand {
     /// Decode a body (hex, or a file with hex or raw bytes, e.g. what `oasis rofl update
     /// --unsigned --format cbor` writes) into JSON. Also accepts a subcall precompile input
     /// `abi.encode(bytes method, bytes body)`, which names its method.
@@ -35,7 +35,7 @@ pub enum CborCommand {
 
 /// The three module methods.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Method {
+pub(crate) enum Method {
     #[value(name = "rofl.Create")]
     Create,
     #[value(name = "rofl.Update")]
@@ -45,7 +45,7 @@ pub enum Method {
 }
 
 impl Method {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Method::Create => cbor::METHOD_CREATE,
             Method::Update => cbor::METHOD_UPDATE,
@@ -55,7 +55,7 @@ impl Method {
 }
 
 #[derive(Args, Debug)]
-pub struct DecodeArgs {
+pub(crate) struct DecodeArgs {
     /// Hex (with or without 0x) or a file path (hex text or raw bytes); `-` reads stdin.
     pub input: String,
     /// The method of the body [default: detected: the one method whose strict decoder accepts
@@ -65,7 +65,7 @@ pub struct DecodeArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct EncodeArgs {
+pub(crate) struct EncodeArgs {
     /// JSON file (`-` for stdin).
     pub input: PathBuf,
     /// Method of a bare body (required when the JSON has no "method").
@@ -76,7 +76,7 @@ pub struct EncodeArgs {
     pub out: Option<PathBuf>,
 }
 
-pub fn run(g: &GlobalArgs, cmd: CborCommand) -> CliResult {
+pub(crate) fn run(g: &GlobalArgs, cmd: CborCommand) -> CliResult {
     match cmd {
         CborCommand::Decode(args) => decode(g, args),
         CborCommand::Encode(args) => encode(g, args),
@@ -85,7 +85,7 @@ pub fn run(g: &GlobalArgs, cmd: CborCommand) -> CliResult {
 
 /// Bytes from "hex or file": an existing file is read (hex text inside is decoded), anything
 /// else must be hex.
-pub fn bytes_from_hex_or_file(text: &str) -> CliResult<Vec<u8>> {
+pub(crate) fn bytes_from_hex_or_file(text: &str) -> CliResult<Vec<u8>> {
     let path = std::path::Path::new(text);
     if text == "-" || path.is_file() {
         let raw = read_input(path)?;
@@ -118,14 +118,14 @@ struct Decoded {
 }
 
 /// If `bytes` is a subcall precompile input, its method and body.
-pub fn split_subcall(bytes: &[u8]) -> Option<(String, Vec<u8>)> {
+pub(crate) fn split_subcall(bytes: &[u8]) -> Option<(String, Vec<u8>)> {
     let (method, body) = <(Bytes, Bytes)>::abi_decode_params_validate(bytes).ok()?;
     let method = String::from_utf8(method.to_vec()).ok()?;
     method.starts_with("rofl.").then(|| (method, body.to_vec()))
 }
 
 /// Decodes `body` with `method`, or detects the method.
-pub fn decode_body(method: Option<&str>, body: &[u8]) -> CliResult<RoflCall> {
+pub(crate) fn decode_body(method: Option<&str>, body: &[u8]) -> CliResult<RoflCall> {
     if let Some(method) = method {
         return cbor::decode_call(method, body).map_err(|e| cbor_error(method, &e));
     }
@@ -154,7 +154,7 @@ fn cbor_error(method: &str, e: &CborError) -> crate::exit::CliError {
 }
 
 /// What an Update body would do that nobody wants by accident.
-pub fn update_footguns(call: &RoflCall) -> Vec<String> {
+pub(crate) fn update_footguns(call: &RoflCall) -> Vec<String> {
     let mut out = Vec::new();
     if let RoflCall::Update(update) = call {
         if update.admin.is_none() {

@@ -18,7 +18,7 @@ use crate::{
 };
 
 #[derive(Subcommand, Debug)]
-pub enum DaoCommand {
+pub(crate) enum DaoCommand {
     /// Delegate your voting power (to yourself by default). Votes count from the vote snapshot
     /// of a proposal on, so delegate before proposals are made.
     Delegate(DelegateArgs),
@@ -36,7 +36,7 @@ pub enum DaoCommand {
 }
 
 #[derive(Args, Debug)]
-pub struct DelegateArgs {
+pub(crate) struct DelegateArgs {
     /// Delegate to this address [default: yourself].
     #[arg(long, value_name = "ADDRESS")]
     pub to: Option<Address>,
@@ -44,7 +44,7 @@ pub struct DelegateArgs {
 
 /// How to get past a time the chain has not reached yet.
 #[derive(Args, Debug, Clone, Copy)]
-pub struct TimeArgs {
+pub(crate) struct TimeArgs {
     /// Wait (with progress on stderr) until the chain reaches the time this step needs.
     #[arg(long, conflicts_with = "advance_time")]
     pub wait: bool,
@@ -66,14 +66,14 @@ impl TimeArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct ProposalRef {
+pub(crate) struct ProposalRef {
     /// Proposal id (decimal or 0x hex), as printed by `roflgov propose --governor`.
     #[arg(long, value_name = "ID")]
     pub proposal: String,
 }
 
 #[derive(Args, Debug)]
-pub struct QueueArgs {
+pub(crate) struct QueueArgs {
     #[command(flatten)]
     pub proposal: ProposalRef,
     /// Wait for (or with --advance-time, move past) the end of the vote first.
@@ -82,14 +82,14 @@ pub struct QueueArgs {
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum Support {
+pub(crate) enum Support {
     Against,
     For,
     Abstain,
 }
 
 #[derive(Args, Debug)]
-pub struct VoteArgs {
+pub(crate) struct VoteArgs {
     #[command(flatten)]
     pub proposal: ProposalRef,
     /// How to vote.
@@ -103,7 +103,7 @@ pub struct VoteArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct ExecuteArgs {
+pub(crate) struct ExecuteArgs {
     #[command(flatten)]
     pub proposal: ProposalRef,
     /// Wait for (or with --advance-time, move past) the Timelock delay. Without either, executing
@@ -184,12 +184,12 @@ async fn load(
     Ok((provider, me, client, p))
 }
 
-pub async fn run(g: &GlobalArgs, cmd: DaoCommand) -> CliResult {
+pub(crate) async fn run(g: &GlobalArgs, cmd: DaoCommand) -> CliResult {
     match cmd {
         DaoCommand::Delegate(args) => {
             let (network, provider, signer) = g.signing_provider().await?;
             let client = daoops::client(&network, provider)?;
-            let to = args.to.unwrap_or(signer.address());
+            let to = args.to.unwrap_or_else(|| signer.address());
             progress(format!("delegating the voting power of {} to {to}", signer.address()));
             let receipt = client.delegate(signer.address(), to).await.map_err(|e| {
                 crate::exit::maybe_sent(gov_error("delegating", e), "run `roflgov dao status`")

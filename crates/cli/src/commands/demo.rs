@@ -48,7 +48,7 @@ use crate::{
 };
 
 #[derive(Args, Debug)]
-pub struct DemoArgs {
+pub(crate) struct DemoArgs {
     /// Folder with the sample manifests rofl-1.0.yaml, rofl-1.1.yaml, rofl-1.2.yaml
     /// [default: the copy of examples/demo built into roflgov].
     #[arg(long, value_name = "DIR")]
@@ -115,7 +115,10 @@ fn release_manifest(args: &DemoArgs, version: &str) -> CliResult<DeploymentConfi
     if let Some(dir) = &args.examples {
         return load_deployment(&dir.join(file_name), "local");
     }
-    let (_, text) = EMBEDDED_RELEASES.iter().find(|(v, _)| *v == version).ok_or_else(|| usage(format!("no sample release {version}")))?;
+    let (_, text) = EMBEDDED_RELEASES
+        .iter()
+        .find(|(v, _)| *v == version)
+        .ok_or_else(|| usage(format!("no sample release {version}")))?;
     let manifest = Manifest::from_str_named(text, &file_name).map_err(input)?;
     manifest.deployment("local").map_err(input)
 }
@@ -175,7 +178,7 @@ impl World {
     }
 }
 
-pub async fn run(g: &GlobalArgs, args: DemoArgs) -> CliResult {
+pub(crate) async fn run(g: &GlobalArgs, args: DemoArgs) -> CliResult {
     let started = Instant::now();
     let release = |v: &str| release_manifest(&args, v);
     let (r10, r11, r12) = (release("1.0")?, release("1.1")?, release("1.2")?);

@@ -25,7 +25,7 @@ use crate::{
 
 #[derive(Args, Debug)]
 #[command(group(clap::ArgGroup::new("owner_kind").required(true).args(["safe_owners", "dao", "owner"])))]
-pub struct DeployArgs {
+pub(crate) struct DeployArgs {
     /// Create a Safe v1.4.1 with these owners (comma separated) to own the policy contract. On
     /// a local anvil (chain id 31337) the Safe contracts are deployed first and checked against
     /// the canonical v1.4.1 code hashes; elsewhere the canonical deployment is used.
@@ -97,7 +97,7 @@ struct Deployed {
 /// anvil's default chain id: where deploy funds a new Safe with the app stake by default.
 const ANVIL_CHAIN_ID: u64 = 31337;
 
-pub async fn run(g: &GlobalArgs, args: DeployArgs) -> CliResult {
+pub(crate) async fn run(g: &GlobalArgs, args: DeployArgs) -> CliResult {
     if let Some(t) = args.threshold {
         let n = args.safe_owners.as_ref().map_or(0, Vec::len) as u64;
         if t == 0 || t > n {

@@ -18,7 +18,7 @@ use crate::{
 };
 
 #[derive(Subcommand, Debug)]
-pub enum GuardianCommand {
+pub(crate) enum GuardianCommand {
     /// Revoke one enclave identity of an app at once: instances running it are refused from
     /// the next block. Signed by the app's guardian (--keystore/--key-env). Refused for the
     /// last identity (use `guardian freeze`).
@@ -29,7 +29,7 @@ pub enum GuardianCommand {
 }
 
 #[derive(Args, Debug)]
-pub struct RevokeArgs {
+pub(crate) struct RevokeArgs {
     /// App id (rofl1…).
     #[arg(long, value_name = "APP_ID")]
     pub app: String,
@@ -39,7 +39,7 @@ pub struct RevokeArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct FreezeArgs {
+pub(crate) struct FreezeArgs {
     /// App id (rofl1…).
     #[arg(long, value_name = "APP_ID")]
     pub app: String,
@@ -56,7 +56,7 @@ struct Done {
     tx: String,
 }
 
-pub async fn run(g: &GlobalArgs, cmd: GuardianCommand) -> CliResult {
+pub(crate) async fn run(g: &GlobalArgs, cmd: GuardianCommand) -> CliResult {
     let (app_text, change) = match &cmd {
         GuardianCommand::Revoke(args) => {
             (&args.app, PolicyChange::RevokeEnclave(parse_identity(&args.enclave)?))
@@ -155,7 +155,7 @@ async fn check_rights<P: alloy::providers::Provider + Clone>(
 }
 
 /// An identity as rofl.yaml writes it: base64 of the 64 bytes `mr_enclave ‖ mr_signer`.
-pub fn parse_identity(text: &str) -> CliResult<EnclaveIdentity> {
+pub(crate) fn parse_identity(text: &str) -> CliResult<EnclaveIdentity> {
     use base64::Engine as _;
     let raw = base64::engine::general_purpose::STANDARD
         .decode(text.trim())

@@ -17,7 +17,7 @@ use crate::{
 };
 
 #[derive(Subcommand, Debug)]
-pub enum IdentityCommand {
+pub(crate) enum IdentityCommand {
     /// The ROFL identity of a TDX trust domain from its measurements: TupleHash256
     /// ("oasis-core/tdx: TD enclave identity") over MRTD and RTMR0..3; mr_signer is zero.
     Tdx(TdxArgs),
@@ -30,7 +30,7 @@ pub enum IdentityCommand {
 }
 
 #[derive(Args, Debug)]
-pub struct TdxArgs {
+pub(crate) struct TdxArgs {
     /// MRTD, 48 bytes hex.
     #[arg(long, value_name = "HEX")]
     pub mrtd: String,
@@ -50,7 +50,7 @@ pub struct TdxArgs {
 
 /// A quote and the collateral to verify it with.
 #[derive(Args, Debug, Clone)]
-pub struct QuoteInput {
+pub(crate) struct QuoteInput {
     /// Quote file (raw bytes as produced by the TEE).
     pub quote: PathBuf,
     /// PCS collateral (JSON: dcap-qvl's QuoteCollateralV3 form).
@@ -63,18 +63,18 @@ pub struct QuoteInput {
 }
 
 #[derive(Args, Debug)]
-pub struct QuoteArgs {
+pub(crate) struct QuoteArgs {
     #[command(flatten)]
     pub input: QuoteInput,
 }
 
 #[derive(Args, Debug)]
-pub struct BundleArgs {
+pub(crate) struct BundleArgs {
     /// ORC bundle (.orc zip).
     pub bundle: PathBuf,
 }
 
-pub fn run(g: &GlobalArgs, cmd: IdentityCommand) -> CliResult {
+pub(crate) fn run(g: &GlobalArgs, cmd: IdentityCommand) -> CliResult {
     match cmd {
         IdentityCommand::Tdx(args) => tdx(g, args),
         IdentityCommand::Quote(args) => quote(g, args),
@@ -84,7 +84,7 @@ pub fn run(g: &GlobalArgs, cmd: IdentityCommand) -> CliResult {
 
 /// An identity in every form people meet it.
 #[derive(Serialize)]
-pub struct IdentityView {
+pub(crate) struct IdentityView {
     /// rofl.yaml form: base64(mr_enclave ‖ mr_signer).
     pub id: String,
     pub mr_enclave: String,
@@ -102,7 +102,8 @@ impl From<&EnclaveIdentity> for IdentityView {
 }
 
 fn measurement(name: &str, text: &str) -> CliResult<[u8; 48]> {
-    let digits = text.trim().strip_prefix("0x").unwrap_or(text.trim());
+    let text = text.trim();
+    let digits = text.strip_prefix("0x").unwrap_or(text);
     let bytes = hex::decode(digits).map_err(|e| usage(format!("--{name}: not hex: {e}")))?;
     bytes
         .as_slice()
@@ -132,7 +133,7 @@ fn tdx(g: &GlobalArgs, args: TdxArgs) -> CliResult {
 
 /// Maps a quote error to its exit code: unreadable or malformed files are input errors, failed
 /// checks (signature, validity window, platform mismatch, revoked TCB) verification errors.
-pub fn quote_error(e: QuoteError) -> CliError {
+pub(crate) fn quote_error(e: QuoteError) -> CliError {
     match e {
         QuoteError::Io { .. }
         | QuoteError::QuoteTruncated { .. }
@@ -146,12 +147,11 @@ pub fn quote_error(e: QuoteError) -> CliError {
 }
 
 /// Reads the collateral and verifies the quote.
-pub fn verify(input_args: &QuoteInput) -> CliResult<VerifiedQuote> {
+pub(crate) fn verify(input_args: &QuoteInput) -> CliResult<VerifiedQuote> {
     let collateral = Collateral::from_file(&input_args.collateral).map_err(|e| {
         let path = input_args.collateral.display();
-        match quote_error(e) {
-            CliError { kind, error } => CliError { kind, error: error.wrap_err(format!("{path}")) },
-        }
+        let CliError { kind, error } = quote_error(e);
+        CliError { kind, error: error.wrap_err(format!("{path}")) }
     })?;
     let now = input_args.now.unwrap_or_else(unix_now);
     identity_from_quote_file(&input_args.quote, &collateral, now).map_err(|e| {
@@ -161,7 +161,7 @@ pub fn verify(input_args: &QuoteInput) -> CliResult<VerifiedQuote> {
     })
 }
 
-pub fn unix_now() -> u64 {
+pub(crate) fn unix_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
@@ -174,7 +174,7 @@ struct QuoteView<'a> {
 }
 
 /// Human lines for a verified quote.
-pub fn quote_table(q: &VerifiedQuote) -> Table {
+pub(crate) fn quote_table(q: &VerifiedQuote) -> Table {
     let mut t = Table::new();
     t.row("platform", q.platform)
         .row("identity (rofl.yaml)", identity_to_base64(&q.identity))
@@ -203,7 +203,7 @@ fn quote(g: &GlobalArgs, args: QuoteArgs) -> CliResult {
 }
 
 /// Opens an ORC bundle, mapping errors to input errors that name the file.
-pub fn open_bundle(path: &Path) -> CliResult<OrcBundle> {
+pub(crate) fn open_bundle(path: &Path) -> CliResult<OrcBundle> {
     crate::fsutil::require_regular_file(path)?;
     OrcBundle::open(path).map_err(|e| input(format!("{}: {e}", path.display())))
 }

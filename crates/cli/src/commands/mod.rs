@@ -1,14 +1,14 @@
 //! One module per command.
 
-pub mod app;
-pub mod cbor;
-pub mod dao;
-pub mod demo;
-pub mod deploy;
-pub mod guardian;
-pub mod identity;
-pub mod node;
-pub mod propose;
-pub mod review;
-pub mod safe;
-pub mod verify_quote;
+pub(crate) mod app;
+pub(crate) mod cbor;
+pub(crate) mod dao;
+pub(crate) mod demo;
+pub(crate) mod deploy;
+pub(crate) mod guardian;
+pub(crate) mod identity;
+pub(crate) mod node;
+pub(crate) mod propose;
+pub(crate) mod review;
+pub(crate) mod safe;
+pub(crate) mod verify_quote;

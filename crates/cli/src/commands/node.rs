@@ -18,7 +18,7 @@ use crate::{
 };
 
 #[derive(Args, Debug)]
-pub struct NodeArgs {
+pub(crate) struct NodeArgs {
     /// Port to listen on (network `local` expects 8545).
     #[arg(long, default_value_t = 8545)]
     pub port: u16,
@@ -44,7 +44,7 @@ struct DevAccount {
     private_key: String,
 }
 
-pub async fn run(g: &GlobalArgs, args: NodeArgs) -> CliResult {
+pub(crate) async fn run(g: &GlobalArgs, args: NodeArgs) -> CliResult {
     let binary = anvil_binary().map_err(usage)?;
     let artifact = Artifact::embedded("RoflModuleStandIn").map_err(usage)?;
     let anvil = Anvil::at(binary)

@@ -36,7 +36,7 @@ use crate::{
 /// Where a proposal goes.
 #[derive(Args, Debug, Clone)]
 #[command(group(clap::ArgGroup::new("destination").required(true).multiple(true).args(["safe_out", "tx_builder_out", "governor", "send"])))]
-pub struct ProposalOutput {
+pub(crate) struct ProposalOutput {
     /// Write a Safe proposal file (the SafeTx, its hash, and the signatures collected so far)
     /// for `roflgov review --safe-tx` and `roflgov safe sign|approve|execute`. Needs the Safe
     /// (--safe-address or roflgov.toml); no key.
@@ -64,7 +64,7 @@ pub struct ProposalOutput {
 }
 
 /// One call on the policy contract to open as a proposal.
-pub struct Intent {
+pub(crate) struct Intent {
     pub app: Option<AppId>,
     pub to: Address,
     pub value: U256,
@@ -75,7 +75,7 @@ pub struct Intent {
 
 /// What was opened.
 #[derive(Serialize, Default, Debug)]
-pub struct Opened {
+pub(crate) struct Opened {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sent: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -100,7 +100,7 @@ pub struct Opened {
 
 impl Opened {
     /// Human lines describing where the proposal went.
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         let mut t = crate::output::Table::new();
         if let Some(tx) = &self.sent {
             t.row("sent in", tx);
@@ -142,7 +142,7 @@ impl Opened {
 /// Opens `intent` where `out` says: sent directly, written as a Safe proposal file and/or a
 /// Transaction Builder batch, or submitted to the Governor. Nothing is written or sent when a
 /// check fails (wrong chain, used nonce, competing proposal, a call that would revert).
-pub async fn open(g: &GlobalArgs, out: &ProposalOutput, intent: &Intent) -> CliResult<Opened> {
+pub(crate) async fn open(g: &GlobalArgs, out: &ProposalOutput, intent: &Intent) -> CliResult<Opened> {
     let mut opened = Opened { description: out.description.clone(), ..Default::default() };
     if out.send {
         let (_, provider, signer) = g.signing_provider().await?;
@@ -272,7 +272,7 @@ fn governor_description(text: Option<&str>, title: &str, proposer: Address) -> C
 }
 
 #[derive(Args, Debug)]
-pub struct ProposeArgs {
+pub(crate) struct ProposeArgs {
     /// rofl.yaml with the release (after `oasis rofl build` updated its enclaves).
     #[arg(long, value_name = "FILE")]
     pub manifest: PathBuf,
@@ -314,13 +314,13 @@ pub struct ProposeArgs {
 }
 
 /// A rofl.yaml deployment, read with errors that name the file and path.
-pub fn load_deployment(path: &std::path::Path, name: &str) -> CliResult<DeploymentConfig> {
+pub(crate) fn load_deployment(path: &std::path::Path, name: &str) -> CliResult<DeploymentConfig> {
     let manifest = Manifest::from_path(path).map_err(input)?;
     manifest.deployment(name).map_err(input)
 }
 
 /// Release notes of the identities a deployment lists.
-pub fn notes_of(dep: &DeploymentConfig) -> Notes {
+pub(crate) fn notes_of(dep: &DeploymentConfig) -> Notes {
     dep.enclaves
         .iter()
         .filter_map(|e| {
@@ -344,7 +344,7 @@ struct Planned<'a> {
     opened: &'a Opened,
 }
 
-pub async fn run(g: &GlobalArgs, args: ProposeArgs) -> CliResult {
+pub(crate) async fn run(g: &GlobalArgs, args: ProposeArgs) -> CliResult {
     let dep = load_deployment(&args.manifest, &args.deployment)?;
     let app = match (&args.app, dep.app_id) {
         (Some(text), _) => parse_app_id(text)?,
@@ -437,7 +437,7 @@ async fn release_options(
     let bundle = args.bundle.as_deref().ok_or_else(|| {
         usage("a release record needs --bundle: the sha256 of the ORC bundle is recorded on chain")
     })?;
-    let repository = args.repository.clone().or(manifest.repository.clone()).ok_or_else(|| {
+    let repository = args.repository.clone().or_else(|| manifest.repository.clone()).ok_or_else(|| {
         usage(format!("{} has no `repository`: pass --repository URL", args.manifest.display()))
     })?;
     let notes = match &args.notes_file {

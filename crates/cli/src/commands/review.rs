@@ -40,7 +40,7 @@ use crate::{
 
 #[derive(Args, Debug)]
 #[command(group(clap::ArgGroup::new("pending").required(true).args(["safe_tx", "tx_builder", "proposal"])))]
-pub struct ReviewArgs {
+pub(crate) struct ReviewArgs {
     /// A roflgov Safe proposal file (`propose --safe-out`): shows its SafeTx hash, nonce and
     /// signatures collected.
     #[arg(long, value_name = "FILE")]
@@ -110,6 +110,7 @@ struct Output {
     verdict: &'static str,
 }
 
+#[allow(clippy::large_enum_variant, reason = "a short-lived output value, serialized once")]
 #[derive(Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 enum CallOut {
@@ -139,7 +140,7 @@ struct IdentityCheck {
     ok: bool,
 }
 
-pub async fn run(g: &GlobalArgs, args: ReviewArgs) -> CliResult {
+pub(crate) async fn run(g: &GlobalArgs, args: ReviewArgs) -> CliResult {
     let (notes, enclave_notes, manifest_ids): (Notes, EnclaveNotes, Option<Vec<EnclaveIdentity>>) =
         match (&args.manifest, &args.deployment) {
             (Some(m), Some(d)) => {
@@ -398,7 +399,7 @@ pub async fn run(g: &GlobalArgs, args: ReviewArgs) -> CliResult {
     }
     let failed = out.identity_checks.iter().filter(|c| !c.ok).count();
     let critical = out.review.as_ref().is_some_and(Review::has_critical);
-    let drops_admin = calls.iter().any(|c| drops_admin(c));
+    let drops_admin = calls.iter().any(drops_admin);
     out.verdict = if failed > 0 || critical || drops_admin { "do_not_sign" } else { "ok" };
     emit(g.json, &out, || human);
     if drops_admin {
@@ -458,14 +459,14 @@ fn call_out(c: &ProposedCall, policy_contract: Option<Address>) -> CallOut {
             };
             return CallOut::DirectSubcall { to: c.to, method: input.method, app, call };
         }
-    } else if Some(c.to) == policy_contract || decode_calldata(&c.data).is_ok() {
-        if let Ok(decoded) = decode_calldata(&c.data) {
-            return CallOut::PolicyContract {
-                to: c.to,
-                value: c.value,
-                changes: decoded.changes().into_iter().map(|p| p.change.clone()).collect(),
-            };
-        }
+    } else if (Some(c.to) == policy_contract || decode_calldata(&c.data).is_ok())
+        && let Ok(decoded) = decode_calldata(&c.data)
+    {
+        return CallOut::PolicyContract {
+            to: c.to,
+            value: c.value,
+            changes: decoded.changes().into_iter().map(|p| p.change.clone()).collect(),
+        };
     }
     CallOut::Unknown {
         to: c.to,

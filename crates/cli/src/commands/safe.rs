@@ -6,7 +6,7 @@
 //! is not used, no other proposal file next to it competes for the same nonce, and the key is
 //! an owner. It prints the SafeTx hash (what a hardware wallet shows) before signing.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use alloy::primitives::{Address, B256, Bytes};
 use clap::{Args, Subcommand};
@@ -21,7 +21,7 @@ use crate::{
 };
 
 #[derive(Subcommand, Debug)]
-pub enum SafeCommand {
+pub(crate) enum SafeCommand {
     /// Sign the SafeTx (EIP-712) with your owner key and add the signature to the proposal
     /// file. Refuses a wrong chain, a used nonce, a competing proposal and a non-owner key.
     Sign(SafeTxFile),
@@ -37,7 +37,7 @@ pub enum SafeCommand {
 }
 
 #[derive(Args, Debug)]
-pub struct SafeTxFile {
+pub(crate) struct SafeTxFile {
     /// Proposal file written by `roflgov propose --safe-out` (updated in place by `sign`).
     #[arg(long = "safe-tx", value_name = "FILE")]
     pub file: PathBuf,
@@ -54,7 +54,7 @@ struct Loaded {
 
 async fn load(
     g: &GlobalArgs,
-    path: &PathBuf,
+    path: &Path,
     signing: bool,
 ) -> CliResult<(Loaded, Option<alloy::signers::local::PrivateKeySigner>)> {
     let file = safeops::load(path)?;
@@ -109,7 +109,7 @@ async fn load(
 }
 
 /// The signatures of the file, each checked against the Safe's owners.
-fn signature_set(l: &Loaded, path: &PathBuf) -> CliResult<SignatureSet> {
+fn signature_set(l: &Loaded, path: &Path) -> CliResult<SignatureSet> {
     let mut set = SignatureSet::new(l.file.proposal.safe_tx_hash, l.owners.clone(), l.threshold);
     for (i, sig) in l.file.proposal.signatures.iter().enumerate() {
         set.insert_packed(sig).map_err(|e| {
@@ -143,7 +143,7 @@ struct Executed {
     app: Option<String>,
 }
 
-pub async fn run(g: &GlobalArgs, cmd: SafeCommand) -> CliResult {
+pub(crate) async fn run(g: &GlobalArgs, cmd: SafeCommand) -> CliResult {
     match cmd {
         SafeCommand::Sign(f) => sign(g, f.file).await,
         SafeCommand::Approve(f) => approve(g, f.file).await,

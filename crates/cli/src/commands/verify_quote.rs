@@ -17,7 +17,7 @@ use crate::{
 
 #[derive(Args, Debug)]
 #[command(group(clap::ArgGroup::new("policy_source").required(true).args(["manifest", "app"])))]
-pub struct VerifyQuoteArgs {
+pub(crate) struct VerifyQuoteArgs {
     #[command(flatten)]
     pub quote: QuoteInput,
     /// Take the policy from this rofl.yaml (with --deployment).
@@ -31,11 +31,11 @@ pub struct VerifyQuoteArgs {
     pub app: Option<String>,
 }
 
-pub fn parse_app_id(text: &str) -> CliResult<AppId> {
+pub(crate) fn parse_app_id(text: &str) -> CliResult<AppId> {
     AppId::parse_bech32_or_hex(text.trim()).map_err(|e| usage(format!("invalid app id {text:?}: {e}")))
 }
 
-pub async fn run(g: &GlobalArgs, args: VerifyQuoteArgs) -> CliResult {
+pub(crate) async fn run(g: &GlobalArgs, args: VerifyQuoteArgs) -> CliResult {
     // Read the policy first: a malformed manifest is reported before the quote is looked at.
     let (policy, source): (AppAuthPolicy, String) = match (&args.manifest, &args.app) {
         (Some(path), _) => {

@@ -42,6 +42,10 @@ impl From<(Address, U256, Bytes)> for ProposedCall {
 }
 
 /// What a call turned out to be.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "built once per call read and serialized for output, never stored in bulk; boxing would only complicate the public type"
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "target", rename_all = "snake_case")]
 pub enum CallReading {
@@ -555,7 +559,9 @@ impl ReviewState {
                     let when = if now == current {
                         format!("the app is at version {current}")
                     } else {
-                        format!("the app will be at version {now} when it runs (earlier calls each send an update)")
+                        format!(
+                            "the app will be at version {now} when it runs (earlier calls each send an update)"
+                        )
                     };
                     self.warnings.push(Warning::critical(
                         WarningKind::StaleVersion,

@@ -44,7 +44,9 @@ impl Display for PolicyChange {
             PolicyChange::SetFees(fees) => write!(f, "{name} {}", fee_name(*fees)),
             PolicyChange::SetMaxExpiration(epochs) => write!(f, "{name} {epochs} epochs"),
             PolicyChange::SetQuotePolicy(quotes) => write!(f, "{name} {}", render_quotes(quotes)),
-            PolicyChange::SetMetadata { key, value } => write!(f, "{name} {} = \"{}\"", escape(key), escape(value)),
+            PolicyChange::SetMetadata { key, value } => {
+                write!(f, "{name} {} = \"{}\"", escape(key), escape(value))
+            }
             PolicyChange::DeleteMetadata { key } => write!(f, "{name} {}", escape(key)),
             PolicyChange::SetSecret { name: secret, value } => {
                 write!(f, "{name} {} ({} encrypted bytes, not shown)", escape(secret), value.len())
@@ -191,10 +193,15 @@ impl ConfigDiff {
         let mut label = "Metadata";
         for change in &self.metadata {
             match change {
-                MetadataChange::Added { key, value } => row(f, label, "+", format!("{} = \"{}\"", escape(key), escape(value)))?,
-                MetadataChange::Changed { key, before, after } => {
-                    row(f, label, "~", format!("{}: \"{}\" → \"{}\"", escape(key), escape(before), escape(after)))?
+                MetadataChange::Added { key, value } => {
+                    row(f, label, "+", format!("{} = \"{}\"", escape(key), escape(value)))?
                 }
+                MetadataChange::Changed { key, before, after } => row(
+                    f,
+                    label,
+                    "~",
+                    format!("{}: \"{}\" → \"{}\"", escape(key), escape(before), escape(after)),
+                )?,
                 MetadataChange::Removed { key, value } => {
                     row(f, label, "-", format!("{} (was \"{}\")", escape(key), escape(value)))?
                 }
@@ -204,8 +211,12 @@ impl ConfigDiff {
         let mut label = "Secrets";
         for change in &self.secrets {
             match change {
-                SecretChange::Added(name) => row(f, label, "+", format!("{} (value not shown)", escape(name)))?,
-                SecretChange::Changed(name) => row(f, label, "~", format!("{} (new value, not shown)", escape(name)))?,
+                SecretChange::Added(name) => {
+                    row(f, label, "+", format!("{} (value not shown)", escape(name)))?
+                }
+                SecretChange::Changed(name) => {
+                    row(f, label, "~", format!("{} (new value, not shown)", escape(name)))?
+                }
                 SecretChange::Removed(name) => row(f, label, "-", escape(name))?,
             }
             label = "";

@@ -10,10 +10,10 @@ pub mod subcall;
 
 pub use changes::{
     ApplyContext, ApplyError, CREATE_STAKE, CalldataError, Caller, DecodedCalldata, OwnerCall, PolicyCall,
-    PolicyChange, changes_to_calldata, check_sendable, check_sendable_with, decode_calldata, enclave_text_id,
+    PolicyChange, changes_to_calldata, check_sendable_with, decode_calldata, enclave_text_id,
 };
 pub use plan::{PlanError, ReleaseOptions, ReleaseTarget, plan_release, plan_release_with};
 pub use release::{
-    IdentityInfo, IdentityMeta, IdentityStatus, MAX_GRACE_PERIOD, ReleaseRecord, ReleaseState, format_deadline,
-    format_relative, format_utc,
+    IdentityInfo, IdentityMeta, IdentityStatus, MAX_GRACE_PERIOD, ReleaseRecord, ReleaseState,
+    format_deadline, format_relative, format_utc,
 };

@@ -84,6 +84,7 @@ impl ReleaseRecord {
         digits.parse::<FixedBytes<20>>().map_err(|e| format!("git commit {text:?} is not hex: {e}"))
     }
 
+    /// The contract's ABI form of the record.
     pub fn to_abi(&self) -> RoflAppAdmin::ReleaseRecord {
         RoflAppAdmin::ReleaseRecord {
             version: self.version.clone(),
@@ -95,6 +96,7 @@ impl ReleaseRecord {
         }
     }
 
+    /// A record from the contract's ABI form.
     pub fn from_abi(record: &RoflAppAdmin::ReleaseRecord) -> Self {
         Self {
             version: record.version.clone(),

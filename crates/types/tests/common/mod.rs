@@ -11,27 +11,27 @@ use roflgov_types::{
 
 /// One shared vector: a call plus, optionally, the order in which its metadata keys and secret
 /// names are listed on the ABI side (to exercise the Solidity encoder's sorting).
-pub struct Case {
+pub(crate) struct Case {
     pub name: &'static str,
     pub call: RoflCall,
     pub metadata_order: Option<Vec<&'static str>>,
     pub secrets_order: Option<Vec<&'static str>>,
 }
 
-pub fn address(text: &str) -> Address {
+pub(crate) fn address(text: &str) -> Address {
     text.parse().unwrap()
 }
 
-pub fn app_id(text: &str) -> AppId {
+pub(crate) fn app_id(text: &str) -> AppId {
     text.parse().unwrap()
 }
 
-pub fn tdx_identity(mr_enclave_hex: &str) -> EnclaveIdentity {
+pub(crate) fn tdx_identity(mr_enclave_hex: &str) -> EnclaveIdentity {
     EnclaveIdentity { mr_enclave: mr_enclave_hex.parse().unwrap(), mr_signer: B256::ZERO }
 }
 
-/// The Talos mainnet policy of `shared/fixtures/talos-rofl.yaml`, written out by hand.
-pub fn talos_mainnet_policy() -> AppAuthPolicy {
+/// The Talos mainnet policy of `fixtures/talos-rofl.yaml`, written out by hand.
+pub(crate) fn talos_mainnet_policy() -> AppAuthPolicy {
     AppAuthPolicy {
         quotes: QuotePolicy {
             pcs: Some(PcsQuotePolicy {
@@ -63,9 +63,9 @@ pub fn talos_mainnet_policy() -> AppAuthPolicy {
     }
 }
 
-pub const TALOS_SECRET_HEX: &str = "a462706b58200a5d70f528c0743ba8fb131724abde7dc2560374a5b2aaa1480e7b749e042b3d646e616d65581e74d4fc30927823789fc0f8e8b2d50fd853228c3be2d3d6171e088e0587ab656e6f6e63654f1eb1f0a1db992e995c96cfa46525706576616c7565587022114c16226e01cf48ed9e9de469d7e9a3b91ff44f6d228e811cd49e6510bc83192822c04a24f8c80991ecf17e51b1fca233d91e7abb904af32cc8ccef649ba398c75a6362041f97bbce7e87b8e18eacb5d4d3580724f601a3dfcb2c8a58bde576d07ecd51e8dc624705cf46b382fd72";
+pub(crate) const TALOS_SECRET_HEX: &str = "a462706b58200a5d70f528c0743ba8fb131724abde7dc2560374a5b2aaa1480e7b749e042b3d646e616d65581e74d4fc30927823789fc0f8e8b2d50fd853228c3be2d3d6171e088e0587ab656e6f6e63654f1eb1f0a1db992e995c96cfa46525706576616c7565587022114c16226e01cf48ed9e9de469d7e9a3b91ff44f6d228e811cd49e6510bc83192822c04a24f8c80991ecf17e51b1fca233d91e7abb904af32cc8ccef649ba398c75a6362041f97bbce7e87b8e18eacb5d4d3580724f601a3dfcb2c8a58bde576d07ecd51e8dc624705cf46b382fd72";
 
-pub fn talos_mainnet_update() -> Update {
+pub(crate) fn talos_mainnet_update() -> Update {
     Update {
         id: app_id("rofl1qpykfkl6ea78cyy67d35f7fmpk3pg36vashka4v9"),
         policy: talos_mainnet_policy(),
@@ -95,7 +95,7 @@ fn secrets(pairs: &[(&str, &[u8])]) -> Secrets {
 }
 
 /// Every endorsement kind once, at the top level.
-pub fn every_endorsement_kind() -> Vec<AllowedEndorsement> {
+pub(crate) fn every_endorsement_kind() -> Vec<AllowedEndorsement> {
     vec![
         AllowedEndorsement::Any {},
         AllowedEndorsement::RoleCompute {},
@@ -110,7 +110,7 @@ pub fn every_endorsement_kind() -> Vec<AllowedEndorsement> {
 }
 
 /// `or(and(provider, or(node, entity)), and(role_compute, or(any)))`: depth 3.
-pub fn nested_endorsements() -> Vec<AllowedEndorsement> {
+pub(crate) fn nested_endorsements() -> Vec<AllowedEndorsement> {
     vec![AllowedEndorsement::Or(vec![
         AllowedEndorsement::And(vec![
             AllowedEndorsement::Provider(Address([0x01; 21])),
@@ -126,7 +126,7 @@ pub fn nested_endorsements() -> Vec<AllowedEndorsement> {
     ])]
 }
 
-pub fn cases() -> Vec<Case> {
+pub(crate) fn cases() -> Vec<Case> {
     let talos_id = app_id("rofl1qpykfkl6ea78cyy67d35f7fmpk3pg36vashka4v9");
     let admin = address("oasis1qz2lty9v4glt5ts8ljhfpnd05dy3cwmtnyshws8q");
     let plain = |name, call| Case { name, call, metadata_order: None, secrets_order: None };
