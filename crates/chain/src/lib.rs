@@ -8,6 +8,7 @@
 #![cfg_attr(test, allow(unused_crate_dependencies))]
 
 pub mod deploy;
+pub mod firewall;
 pub mod governor;
 pub mod local;
 pub mod rofl;

@@ -16,6 +16,7 @@ mod config;
 mod context;
 mod daoops;
 mod exit;
+mod firewall;
 mod fsutil;
 mod keys;
 mod output;

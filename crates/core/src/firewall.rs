@@ -631,7 +631,13 @@ impl Engine<'_> {
         }
         if executor != policy.owner {
             let accepts = decoded.owner_calls().iter().any(|c| matches!(c, OwnerCall::AcceptOwnership));
-            if !accepts {
+            // The guardian may revoke and freeze (the contract checks it is the app's guardian).
+            let guardian_only = !decoded.changes().is_empty()
+                && decoded
+                    .changes()
+                    .iter()
+                    .all(|c| matches!(c.change, PolicyChange::RevokeEnclave(_) | PolicyChange::Freeze));
+            if !accepts && !guardian_only {
                 self.caution(
                     WarningKind::WouldRevert,
                     format!(
@@ -1044,5 +1050,196 @@ mod tests {
         assert_eq!(format_rose(CREATE_STAKE), "100 ROSE");
         assert_eq!(format_rose(U256::from(5u64) * U256::from(10u64).pow(U256::from(17u64))), "0.5 ROSE");
         assert_eq!(format_rose(U256::from(1u64)), "0.000000000000000001 ROSE");
+    }
+}
+
+/// What a transaction touches, read from the transaction alone: the client fetches the
+/// [`ChainFacts`] for exactly these.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Touched {
+    /// Apps named by policy-contract changes or direct subcall bodies.
+    pub apps: Vec<AppId>,
+    /// Addresses whose code hash matters (a Safe transaction's target).
+    pub code_of: Vec<Address>,
+    /// Accounts given power (guardians set): whether each has code is shown.
+    pub accounts: Vec<Address>,
+    /// Identities the calls allow: their history (revoked, retired) is looked up.
+    pub identities: Vec<EnclaveIdentity>,
+}
+
+/// The calls of `transaction`, decoding a MultiSend batch whatever its target (the engine
+/// checks the target; this only finds what to look up).
+fn calls_of(transaction: &Transaction) -> Vec<ProposedCall> {
+    match transaction {
+        Transaction::Safe { tx, .. } => {
+            let single = vec![ProposedCall::call(tx.to, tx.value, tx.data.clone())];
+            if tx.operation != Operation::DelegateCall {
+                return single;
+            }
+            crate::safe_tx::IMultiSendCallOnly::multiSendCall::abi_decode(&tx.data)
+                .ok()
+                .and_then(|call| decode_multi_send(&call.transactions).ok())
+                .map(|legs| legs.into_iter().map(|l| ProposedCall::call(l.to, l.value, l.data)).collect())
+                .unwrap_or(single)
+        }
+        Transaction::Calls { calls, .. } => calls.clone(),
+    }
+}
+
+/// What `transaction` touches, with `policy_contract` the configured policy contract.
+pub fn touched(transaction: &Transaction, policy_contract: Option<Address>) -> Touched {
+    let mut touched = Touched::default();
+    if let Transaction::Safe { tx, .. } = transaction {
+        touched.code_of.push(tx.to);
+    }
+    for call in calls_of(transaction) {
+        if Some(call.to) == policy_contract {
+            if let Ok(decoded) = decode_calldata(&call.data) {
+                for change in decoded.changes() {
+                    if let Some(app) = change.app
+                        && !touched.apps.contains(&app)
+                    {
+                        touched.apps.push(app);
+                    }
+                    match &change.change {
+                        PolicyChange::SetGuardian { guardian } if !guardian.is_zero() => {
+                            touched.accounts.push(*guardian);
+                        }
+                        PolicyChange::AddEnclave(identity) => touched.identities.push(*identity),
+                        PolicyChange::AddRelease { identities, .. } => touched.identities.extend(identities),
+                        _ => {}
+                    }
+                }
+            }
+        } else if call.to == SUBCALL_PRECOMPILE
+            && let Ok(input) = decode_subcall(&call.data)
+        {
+            let app = match cbor::decode_call(&input.method, &input.body) {
+                Ok(RoflCall::Update(u)) => {
+                    touched.identities.extend(u.policy.enclaves.iter().copied());
+                    Some(u.id)
+                }
+                Ok(RoflCall::Remove(r)) => Some(r.id),
+                _ => None,
+            };
+            if let Some(app) = app
+                && !touched.apps.contains(&app)
+            {
+                touched.apps.push(app);
+            }
+        }
+    }
+    touched.accounts.sort();
+    touched.accounts.dedup();
+    touched.identities.sort();
+    touched.identities.dedup();
+    touched
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Ok => "ok",
+            Self::DoNotSign => "do_not_sign",
+            Self::CannotReview => "cannot_review",
+        })
+    }
+}
+
+impl std::fmt::Display for FirewallReport {
+    /// The verdict and the findings first, then the SafeTx fields and hashes, the calls, and
+    /// each app's diff. Every string from outside is escaped.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let blocking = self.blocking().count();
+        match self.verdict {
+            Verdict::Ok => writeln!(f, "VERDICT: OK (every call accounted for, no critical finding)")?,
+            Verdict::DoNotSign => writeln!(f, "VERDICT: DO NOT SIGN ({blocking} critical finding(s))")?,
+            Verdict::CannotReview => writeln!(
+                f,
+                "VERDICT: CANNOT REVIEW (the state this transaction touches could not be established)"
+            )?,
+        }
+        if !self.findings.is_empty() {
+            writeln!(f, "\nFindings")?;
+            let mut sorted: Vec<&Warning> = self.findings.iter().collect();
+            sorted.sort_by_key(|w| std::cmp::Reverse(w.severity));
+            for w in sorted {
+                let mark = match (w.severity, self.overridden.contains(&w.kind)) {
+                    (Severity::Critical, true) => "OVERRIDDEN",
+                    (Severity::Critical, false) => "CRITICAL",
+                    (Severity::Caution, _) => "caution",
+                };
+                writeln!(f, "  {mark:<10} [{}] {}", w.kind.name(), w.message)?;
+            }
+        }
+        if let Some(title) = &self.unverified_title {
+            writeln!(f, "\nTitle            {title}")?;
+        }
+        if let Some(description) = &self.description {
+            let first = description.split("\\n").find(|l| !l.trim().is_empty()).unwrap_or("");
+            writeln!(f, "\nDescription      {first}  (covered by the proposal id)")?;
+        }
+        if let Some(safe) = &self.safe_tx {
+            let tx = &safe.tx;
+            writeln!(f, "\nSafe transaction (every field of the SafeTx)")?;
+            writeln!(f, "  safe             {} on chain {}", safe.safe, safe.chain_id)?;
+            writeln!(f, "  to               {}", tx.to)?;
+            writeln!(f, "  value            {}", format_rose(tx.value))?;
+            let selector = tx.data.get(..4).map(alloy_primitives::hex::encode_prefixed).unwrap_or_default();
+            writeln!(f, "  data             {} bytes {selector}", tx.data.len())?;
+            writeln!(f, "  operation        {} ({})", tx.operation as u8, tx.operation)?;
+            writeln!(f, "  safeTxGas        {}", tx.safe_tx_gas)?;
+            writeln!(f, "  baseGas          {}", tx.base_gas)?;
+            writeln!(f, "  gasPrice         {}", tx.gas_price)?;
+            writeln!(f, "  gasToken         {}", tx.gas_token)?;
+            writeln!(f, "  refundReceiver   {}", tx.refund_receiver)?;
+            match safe.safe_nonce {
+                Some(now) => writeln!(f, "  nonce            {} (the Safe is at nonce {now})", tx.nonce)?,
+                None => writeln!(f, "  nonce            {}", tx.nonce)?,
+            }
+            writeln!(f, "  domain hash      {}", safe.hashes.domain_separator)?;
+            writeln!(f, "  message hash     {}", safe.hashes.message_hash)?;
+            writeln!(
+                f,
+                "  SafeTx hash      {}  (your wallet must show these three)",
+                safe.hashes.safe_tx_hash
+            )?;
+            for s in &safe.signatures {
+                let who = s.signer.map(|a| a.to_string()).unwrap_or_else(|| "?".into());
+                let status = if s.counted {
+                    "counted".to_string()
+                } else {
+                    format!("NOT counted: {}", s.note.clone().unwrap_or_default())
+                };
+                writeln!(f, "  signature #{:<3}  {} by {who}: {status}", s.index, s.kind)?;
+            }
+            match safe.threshold {
+                Some(threshold) => {
+                    writeln!(f, "  signatures       {} of {threshold} required", safe.counted)?
+                }
+                None => writeln!(f, "  signatures       {} valid", safe.counted)?,
+            }
+        }
+        writeln!(f, "\nCalls ({})", self.calls.len())?;
+        for call in &self.calls {
+            writeln!(
+                f,
+                "  #{:<3} {} {} {}  {}",
+                call.index,
+                call.operation,
+                call.to,
+                format_rose(call.value),
+                call.reading
+            )?;
+        }
+        for review in &self.apps {
+            writeln!(f)?;
+            write!(f, "{review}")?;
+        }
+        if !self.overridden.is_empty() {
+            let names: Vec<String> = self.overridden.iter().map(|k| k.name()).collect();
+            writeln!(f, "\nOverridden by the reviewer: {}", names.join(", "))?;
+        }
+        Ok(())
     }
 }

@@ -7,13 +7,18 @@ use alloy::{
     providers::DynProvider,
 };
 use clap::{Args, Subcommand, ValueEnum};
-use roflgov_chain::governor::{GovernorClient, OnchainProposal, ProposalState, VoteSupport};
+use roflgov_chain::{
+    governor::{GovernorClient, OnchainProposal, ProposalState, VoteSupport},
+    review::ProposedCall,
+};
+use roflgov_core::firewall::Transaction;
 use serde::Serialize;
 
 use crate::{
     context::GlobalArgs,
     daoops::{self, Time, gov_error},
     exit::{CliResult, chain, verification},
+    firewall::{self, FirewallArgs},
     output::{Table, emit, progress},
 };
 
@@ -70,6 +75,10 @@ pub(crate) struct ProposalRef {
     /// Proposal id (decimal or 0x hex), as printed by `roflgov propose --governor`.
     #[arg(long, value_name = "ID")]
     pub proposal: String,
+    /// What you expect, and findings you accept (voting for, queueing and executing run the
+    /// review first and refuse on any critical finding; voting against or abstaining never).
+    #[command(flatten)]
+    pub expect: FirewallArgs,
 }
 
 #[derive(Args, Debug)]
@@ -169,6 +178,7 @@ async fn load(
     g: &GlobalArgs,
     r: &ProposalRef,
     signing: bool,
+    gate: Option<&str>,
 ) -> CliResult<(DynProvider, Option<Address>, GovernorClient, OnchainProposal)> {
     let id = daoops::parse_id(&r.proposal)?;
     let (network, provider, me) = if signing {
@@ -181,6 +191,21 @@ async fn load(
     let client = daoops::client(&network, provider.clone())?;
     let p = daoops::proposal(&network, &client, id).await?;
     progress(format!("proposal {id} on Governor {}: {}", client.address(), p.state));
+    if let Some(action) = gate {
+        let timelock = client.timelock().await.map_err(|e| gov_error("reading the timelock", e))?;
+        let chain_id = alloy::providers::Provider::get_chain_id(&provider).await.ok();
+        let transaction = Transaction::Calls {
+            executor: timelock,
+            chain_id,
+            calls: p.proposal.calls().map(|c| ProposedCall::call(c.target, c.value, c.calldata)).collect(),
+            description: Some(p.proposal.description.clone()),
+            description_verified: true,
+        };
+        let report =
+            firewall::review(&provider, network.policy_contract, &transaction, &r.expect.expectations(None))
+                .await;
+        firewall::gate(&report, action)?;
+    }
     Ok((provider, me, client, p))
 }
 
@@ -206,13 +231,15 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: DaoCommand) -> CliResult {
             Ok(())
         }
         DaoCommand::Status(r) => {
-            let (_, _, client, p) = load(g, &r, false).await?;
+            let (_, _, client, p) = load(g, &r, false, None).await?;
             let s = step(&client, &p, "status", None).await?;
             show(g.json, &s);
             Ok(())
         }
         DaoCommand::Vote(args) => {
-            let (provider, me, client, p) = load(g, &args.proposal, true).await?;
+            let (provider, me, client, p) =
+                load(g, &args.proposal, true, matches!(args.support, Support::For).then_some("voted for"))
+                    .await?;
             let me = me.expect("signing");
             if p.state == ProposalState::Pending {
                 daoops::reach(
@@ -260,7 +287,7 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: DaoCommand) -> CliResult {
             Ok(())
         }
         DaoCommand::Queue(args) => {
-            let (provider, me, client, p) = load(g, &args.proposal, true).await?;
+            let (provider, me, client, p) = load(g, &args.proposal, true, Some("queued")).await?;
             if matches!(p.state, ProposalState::Active | ProposalState::Pending) {
                 daoops::reach(
                     &provider,
@@ -289,7 +316,7 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: DaoCommand) -> CliResult {
             Ok(())
         }
         DaoCommand::Execute(args) => {
-            let (provider, me, client, p) = load(g, &args.proposal, true).await?;
+            let (provider, me, client, p) = load(g, &args.proposal, true, Some("executed")).await?;
             if p.state != ProposalState::Queued {
                 return Err(verification(format!(
                     "proposal {} is {}: only a queued proposal can be executed; nothing was sent",
@@ -315,7 +342,7 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: DaoCommand) -> CliResult {
             Ok(())
         }
         DaoCommand::Cancel(r) => {
-            let (_, me, client, p) = load(g, &r, true).await?;
+            let (_, me, client, p) = load(g, &r, true, None).await?;
             progress(format!("canceling proposal {}", p.id));
             let receipt = client.cancel(&p.proposal, me.expect("signing")).await.map_err(|e| {
                 crate::exit::maybe_sent(gov_error("canceling", e), "run `roflgov dao status`")

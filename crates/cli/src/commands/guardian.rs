@@ -5,7 +5,11 @@
 
 use alloy::primitives::Address;
 use clap::{Args, Subcommand};
-use roflgov_chain::rofl::{PolicyChange, RoflAdminClient, enclave_text_id};
+use roflgov_chain::{
+    review::{ProposedCall, WarningKind},
+    rofl::{PolicyChange, RoflAdminClient, enclave_text_id},
+};
+use roflgov_core::firewall::{Expectations, Transaction};
 use roflgov_types::{AppId, EnclaveIdentity};
 use serde::Serialize;
 
@@ -14,6 +18,7 @@ use crate::{
     chainops,
     context::{GlobalArgs, require_policy_contract},
     exit::{CliResult, usage, verification},
+    firewall,
     output::{Table, emit, progress},
 };
 
@@ -93,6 +98,24 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: GuardianCommand) -> CliResult {
             current.config.policy.enclaves.clone()
         }
     };
+    // Show what the action does, through the same review as every other approval. The
+    // removal itself is what the guardian means to do, so its own finding is expected.
+    let calldata =
+        roflgov_chain::rofl::changes_to_calldata(app, current.version, std::slice::from_ref(&change))
+            .map_err(|e| usage(format!("encoding {}: {e}", change.function_name())))?;
+    let transaction = Transaction::Calls {
+        executor: me,
+        chain_id: alloy::providers::Provider::get_chain_id(client.provider()).await.ok(),
+        calls: vec![ProposedCall::call(client.address(), alloy::primitives::U256::ZERO, calldata)],
+        description: None,
+        description_verified: false,
+    };
+    let mut expectations = Expectations::default();
+    expectations.overrides.insert(WarningKind::FreezeChanged);
+    let report =
+        firewall::review(client.provider(), Some(client.address()), &transaction, &expectations).await;
+    firewall::gate(&report, "sent")?;
+    let max_expiration = current.config.policy.max_expiration;
     progress(format!(
         "sending {} for app {app} as {me} (version {})",
         change.function_name(),
@@ -119,7 +142,11 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: GuardianCommand) -> CliResult {
         }
         t.row("version", done.version).row("tx", &done.tx);
         let mut out = t.render();
-        out.push_str("instances running the removed identities are refused from now on; governance must follow up (a fixed release");
+        out.push_str(&format!(
+            "instances of the removed identities can no longer register or renew, but a registration made before \
+             keeps its rights until it expires (at most max_expiration = {max_expiration} epoch(s), about an hour \
+             each on Sapphire); governance must follow up (a fixed release"
+        ));
         out.push_str(if matches!(change, PolicyChange::Freeze) {
             ", with unfreeze in the same batch)\n"
         } else {

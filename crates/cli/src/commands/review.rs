@@ -1,24 +1,28 @@
 //! `roflgov review`: what a signer or voter runs before approving.
 //!
-//! Reads a roflgov Safe proposal file, a Safe Transaction Builder batch (checked against its
-//! checksum and readable inputs) or a Governor proposal (from the Governor's events), and
-//! reviews its calls with the shared review of roflgov-chain (`Reviewer`): calls on the policy
-//! contract are decoded into changes, applied to the app's current config and diffed; direct
-//! calls to the subcall precompile (today's flow, an opaque `rofl.Update` body) are decoded and
-//! diffed the same way, with loud warnings when they would drop the admin or wipe metadata or
-//! secrets. The same diff serves Safe transactions and Governor proposals. Identity verdicts say
-//! whether each new identity matches the given ORC bundle, rofl.yaml and quote.
+//! Reads a roflgov Safe proposal file, a Safe Transaction Builder batch (from roflgov,
+//! Safe{Wallet} or the Oasis CLI) or a Governor proposal, and runs the firewall on it
+//! (`roflgov_core::firewall`): every call accounted for, every app touched diffed against its
+//! current state, every finding, and a verdict (exit 0 when ok, 4 otherwise). Identity checks
+//! say whether each new identity matches the given ORC bundle, rofl.yaml and quote.
 
-use std::path::PathBuf;
+use std::{collections::BTreeSet, path::PathBuf};
 
 use alloy::primitives::{Address, B256, U256};
 use clap::Args;
 use roflgov_attest::identity_to_base64;
 use roflgov_chain::{
     SUBCALL_PRECOMPILE,
-    review::{EnclaveNotes, ProposedCall, Review, Reviewer},
-    rofl::{PolicyChange, RoflAdminClient, RoflStandIn, decode_calldata, subcall::decode_subcall},
-    safe::tx_builder::BatchFile,
+    review::{ProposedCall, Review},
+    rofl::{PolicyChange, decode_calldata, subcall::decode_subcall},
+    safe::{
+        tx::{SafeCall, SafeTx},
+        tx_builder::BatchFile,
+    },
+};
+use roflgov_core::{
+    firewall::{FirewallReport, Transaction, Verdict},
+    text,
 };
 use roflgov_types::{AppConfig, AppId, EnclaveIdentity, RoflCall, cbor};
 use serde::Serialize;
@@ -32,8 +36,9 @@ use crate::{
     context::GlobalArgs,
     daoops,
     exit::{CliResult, input, verification},
+    firewall::{self, FirewallArgs},
     fsutil::read_input,
-    output::{Table, emit, warn},
+    output::{Table, emit},
     render::{self, Notes},
     safeops,
 };
@@ -45,9 +50,10 @@ pub(crate) struct ReviewArgs {
     /// signatures collected.
     #[arg(long, value_name = "FILE")]
     pub safe_tx: Option<PathBuf>,
-    /// A Safe Transaction Builder batch (JSON), from roflgov or made in Safe{Wallet}. Its
-    /// checksum and readable inputs are checked (a tampered file is refused, exit 4) when the
-    /// Safe is known (--safe-address, roflgov.toml, or the batch's createdFromSafeAddress).
+    /// A Safe Transaction Builder batch (JSON), from roflgov, Safe{Wallet} or `oasis rofl
+    /// update --format safe`. A checksum, when present, is checked (a tampered file is refused,
+    /// exit 4); the batch is reviewed as the MultiSend transaction Safe{Wallet} builds from it
+    /// at the Safe's current nonce.
     #[arg(long, value_name = "FILE")]
     pub tx_builder: Option<PathBuf>,
     /// A Governor proposal id (decimal or 0x hex): shows its state, tally and timelock eta.
@@ -63,9 +69,6 @@ pub(crate) struct ReviewArgs {
     /// the proposal adds must carry its sha256 (a mismatch is critical: do not sign).
     #[arg(long, value_name = "FILE.orc")]
     pub bundle: Option<PathBuf>,
-    /// A guardian you expect the proposal to set (repeatable); any other is a caution.
-    #[arg(long, value_name = "ADDRESS")]
-    pub expect_guardian: Vec<Address>,
     /// Quote file: its verified identity must be one of the new identities (with --collateral).
     #[arg(long, value_name = "FILE", requires = "collateral")]
     pub quote: Option<PathBuf>,
@@ -75,6 +78,9 @@ pub(crate) struct ReviewArgs {
     /// Verification time for --quote, Unix seconds [default: now].
     #[arg(long, value_name = "UNIX")]
     pub now: Option<u64>,
+    /// What you expect, and findings you accept.
+    #[command(flatten)]
+    pub expect: FirewallArgs,
 }
 
 /// The review as printed with --json.
@@ -100,19 +106,22 @@ struct Output {
     description: Option<String>,
     /// Each call, decoded (policy contract changes, direct subcalls, unknown calls).
     calls: Vec<CallOut>,
-    /// The shared review: diff against the current config, stale check, warnings.
+    /// The review of the first app touched (every app is in `firewall.apps`).
     #[serde(skip_serializing_if = "Option::is_none")]
     review: Option<Review>,
+    /// The whole-transaction review: every call, every app, every finding, the verdict.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    firewall: Option<FirewallReport>,
     identity_checks: Vec<IdentityCheck>,
-    /// Every warning, in words.
+    /// Every finding, in words.
     warnings: Vec<String>,
-    /// `ok` or `do_not_sign`.
-    verdict: &'static str,
+    /// `ok`, `do_not_sign` or `cannot_review`.
+    verdict: String,
 }
 
-#[allow(clippy::large_enum_variant, reason = "a short-lived output value, serialized once")]
 #[derive(Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[allow(clippy::large_enum_variant, reason = "a few per review, serialized once")]
 enum CallOut {
     PolicyContract {
         to: Address,
@@ -141,30 +150,36 @@ struct IdentityCheck {
 }
 
 pub(crate) async fn run(g: &GlobalArgs, args: ReviewArgs) -> CliResult {
-    let (notes, enclave_notes, manifest_ids): (Notes, EnclaveNotes, Option<Vec<EnclaveIdentity>>) =
+    let (notes, manifest_ids): (Notes, Option<Vec<EnclaveIdentity>>) =
         match (&args.manifest, &args.deployment) {
             (Some(m), Some(d)) => {
                 let dep = load_deployment(m, d)?;
-                (notes_of(&dep), EnclaveNotes::from_deployment(&dep), Some(dep.policy.enclaves.clone()))
+                (notes_of(&dep), Some(dep.policy.enclaves.clone()))
             }
-            _ => (Notes::new(), EnclaveNotes::new(), None),
+            _ => (Notes::new(), None),
         };
     let mut out = Output::default();
     let mut header = Table::new();
-    let calls: Vec<ProposedCall>;
+    let network = g.network()?;
+    let policy_contract = network.policy_contract;
+    // The chain is optional to start with: without it the verdict is "cannot review", but the
+    // calls are still decoded and shown.
+    let provider = g.provider().await.ok().map(|(_, p)| p);
+    let rpc_chain = match &provider {
+        Some(p) => alloy::providers::Provider::get_chain_id(p).await.ok(),
+        None => None,
+    };
+    let multi_send = safeops::deployment(&network).map(|d| d.multi_send_call_only).unwrap_or_default();
 
-    if let Some(path) = &args.safe_tx {
+    let transaction = if let Some(path) = &args.safe_tx {
         let file = safeops::load(path)?;
         let p = &file.proposal;
-        let network = g.network()?;
-        let multi_send = safeops::deployment(&network).map(|d| d.multi_send_call_only).unwrap_or_default();
-        calls = safeops::proposed_calls(&p.tx, multi_send);
         out.source = "safe_tx";
         out.safe_tx_hash = Some(p.safe_tx_hash);
         out.safe = Some(p.safe);
         out.chain_id = Some(p.chain_id);
         out.nonce = Some(p.tx.nonce.to_string());
-        out.description = file.roflgov.as_ref().and_then(|m| m.description.clone());
+        out.description = file.roflgov.as_ref().and_then(|m| m.description.clone()).map(|d| text::escape(&d));
         let signers: Vec<Address> = p
             .signatures
             .iter()
@@ -172,16 +187,7 @@ pub(crate) async fn run(g: &GlobalArgs, args: ReviewArgs) -> CliResult {
                 roflgov_chain::safe::SafeSignature::from_packed(s).ok()?.signer(p.safe_tx_hash).ok()
             })
             .collect();
-        header
-            .row("Safe transaction", path.display())
-            .row("SafeTx hash", format!("{}  (your wallet must show this hash)", p.safe_tx_hash))
-            .row("Safe", format!("{} on chain {}", p.safe, p.chain_id))
-            .row("nonce", p.tx.nonce)
-            .row("operation", format!("{} to {}", p.tx.operation, p.tx.to))
-            .row("signed by", safeops::signer_list(&signers));
-        if let Some(meta) = &file.roflgov {
-            header.row("title", &meta.title);
-        }
+        header.row("Safe transaction", text::escape(&path.display().to_string()));
         if let Some(network_safe) = network.safe
             && network_safe != p.safe
         {
@@ -189,90 +195,115 @@ pub(crate) async fn run(g: &GlobalArgs, args: ReviewArgs) -> CliResult {
                 .push(format!("the file is for Safe {}, this network's Safe is {network_safe}", p.safe));
         }
         out.signed_by = Some(signers);
+        Transaction::Safe {
+            safe: p.safe,
+            chain_id: p.chain_id,
+            tx: p.tx.clone(),
+            signatures: p.signatures.clone(),
+            title: file.roflgov.as_ref().map(|m| m.title.clone()),
+        }
     } else if let Some(path) = &args.tx_builder {
-        let name = path.display().to_string();
+        let name = text::escape(&path.display().to_string());
         let raw = read_input(path)?;
-        let text = String::from_utf8(raw).map_err(|_| input(format!("{name}: not UTF-8 JSON")))?;
-        let value: serde_json::Value = serde_json::from_str(&text)
+        let text_json = String::from_utf8(raw).map_err(|_| input(format!("{name}: not UTF-8 JSON")))?;
+        let value: serde_json::Value = serde_json::from_str(&text_json)
             .map_err(|e| input(format!("{name}: not a Transaction Builder batch: {e}")))?;
-        let network = g.network()?;
         let stated_safe = value
             .pointer("/meta/createdFromSafeAddress")
             .and_then(|v| v.as_str())
             .and_then(|s| s.parse::<Address>().ok());
         let has_checksum =
             value.pointer("/meta/checksum").and_then(|v| v.as_str()).is_some_and(|s| !s.is_empty());
-        let chain_id: u64 = match g.provider().await {
-            Ok((_, provider)) => {
-                alloy::providers::Provider::get_chain_id(&provider).await.unwrap_or_default()
-            }
-            Err(_) => 0,
-        };
         let file_chain = value
             .get("chainId")
-            .and_then(|v| v.as_str())
-            .and_then(|s| s.parse::<u64>().ok())
-            .unwrap_or_default();
+            .and_then(|v| v.as_str().map(str::to_string).or_else(|| v.as_u64().map(|n| n.to_string())))
+            .and_then(|s| s.parse::<u64>().ok());
         out.source = "tx_builder";
         header.row("Transaction Builder batch", &name);
-        match (network.safe.or(stated_safe), has_checksum) {
-            (Some(safe), true) => {
-                let chain = if chain_id != 0 { chain_id } else { file_chain };
-                let checked = BatchFile::import_checked(&text, chain, safe)
-                    .map_err(|e| verification(format!("{name}: {e}; do not sign")))?;
-                header.row(
-                    "checks",
-                    format!(
-                        "checksum ✓, readable inputs match the calldata ✓, Safe {safe} ✓, chain {chain} ✓"
-                    ),
-                );
-                if chain_id == 0 {
-                    out.warnings.push(format!("the chain was not reachable: the batch's chain id {file_chain} was not checked against it"));
-                }
-                calls =
-                    checked.calls.into_iter().map(|c| ProposedCall::call(c.to, c.value, c.data)).collect();
-                out.safe = Some(safe);
-                out.chain_id = Some(chain);
-            }
-            (safe, has_checksum) => {
-                if network.safe.is_some() || safe.is_some() {
-                    return Err(verification(format!(
-                        "{name}: the batch has no meta.checksum, so edits cannot be detected; do not sign"
-                    )));
-                }
-                let why = if has_checksum {
-                    "no Safe address is known (give --safe-address)"
-                } else {
-                    "the batch has no meta.checksum"
+        let safe = network.safe.or(stated_safe);
+        let calls: Vec<ProposedCall> = if has_checksum {
+            let Some(safe) = safe else {
+                return Err(verification(format!(
+                    "{name}: no Safe is known to check the batch's checksum against: give --safe-address; do not sign"
+                )));
+            };
+            let chain = rpc_chain.or(file_chain).unwrap_or_default();
+            let checked = BatchFile::import_checked(&text_json, chain, safe)
+                .map_err(|e| verification(format!("{name}: {e}; do not sign")))?;
+            header.row(
+                "checks",
+                format!("checksum ✓, readable inputs match the calldata ✓, Safe {safe} ✓, chain {chain} ✓"),
+            );
+            checked.calls.into_iter().map(|c| ProposedCall::call(c.to, c.value, c.data)).collect()
+        } else {
+            header.row("checks", "no meta.checksum (as `oasis rofl update --format safe` writes): reviewed in full, nothing more");
+            let batch: LooseBatch = serde_json::from_value(value)
+                .map_err(|e| input(format!("{name}: not a Transaction Builder batch: {e}")))?;
+            batch
+                .transactions
+                .into_iter()
+                .map(|t| {
+                    let value = match t.value.as_deref() {
+                        None | Some("") => Ok(U256::ZERO),
+                        Some(v) => v.parse::<U256>().map_err(|_| {
+                            input(format!("{name}: value {:?} is not a number", text::escape(v)))
+                        }),
+                    }?;
+                    Ok(ProposedCall::call(t.to, value, t.data.unwrap_or_default()))
+                })
+                .collect::<CliResult<_>>()?
+        };
+        out.chain_id = file_chain.or(rpc_chain);
+        out.safe = safe;
+        let title = value_title(&text_json);
+        match safe {
+            Some(safe) => {
+                // Safe{Wallet} turns a batch into one MultiSend transaction at the Safe's nonce.
+                let nonce = match &provider {
+                    Some(p) => roflgov_chain::firewall::safe_nonce(p, safe).await,
+                    None => None,
                 };
-                out.warnings.push(format!("the batch was not checked for edits: {why}"));
-                let batch: LooseBatch = serde_json::from_value(value)
-                    .map_err(|e| input(format!("{name}: not a Transaction Builder batch: {e}")))?;
-                calls = batch
-                    .transactions
-                    .into_iter()
-                    .map(|t| {
-                        ProposedCall::call(
-                            t.to,
-                            t.value.and_then(|v| v.parse().ok()).unwrap_or_default(),
-                            t.data.unwrap_or_default(),
-                        )
-                    })
-                    .collect();
-                out.chain_id = Some(file_chain);
+                let chain_id = file_chain.or(rpc_chain).unwrap_or_default();
+                let safe_calls: Vec<SafeCall> =
+                    calls.iter().map(|c| SafeCall::new(c.to, c.value, c.data.clone())).collect();
+                let tx = SafeTx::from_calls(multi_send, &safe_calls, nonce.unwrap_or_default())
+                    .map_err(|e| input(format!("{name}: {e}")))?;
+                let hash = tx.safe_tx_hash(chain_id, safe);
+                out.safe_tx_hash = Some(hash);
+                out.nonce = Some(tx.nonce.to_string());
+                header.row(
+                    "Safe{Wallet} builds",
+                    match nonce {
+                        Some(n) => format!("SafeTx hash {hash} at the Safe's nonce {n}"),
+                        None => "(the Safe's nonce is unknown: no hash to compare)".to_string(),
+                    },
+                );
+                Transaction::Safe { safe, chain_id, tx, signatures: Vec::new(), title }
+            }
+            None => {
+                out.warnings.push("no Safe is known for this batch (give --safe-address): calls into the Safe itself cannot be recognised".into());
+                Transaction::Calls {
+                    executor: Address::ZERO,
+                    chain_id: file_chain,
+                    calls,
+                    description: title,
+                    description_verified: false,
+                }
             }
         }
     } else {
-        let text = args.proposal.as_deref().expect("clap requires one source");
-        let id = daoops::parse_id(text)?;
+        let text_id = args.proposal.as_deref().expect("clap requires one source");
+        let id = daoops::parse_id(text_id)?;
         let (network, provider) = g.provider().await?;
         let client = daoops::client(&network, provider.clone())?;
         let p = daoops::proposal(&network, &client, id).await?;
-        calls = p.proposal.calls().map(|c| ProposedCall::call(c.target, c.value, c.calldata)).collect();
+        let timelock = client.timelock().await.map_err(|e| daoops::gov_error("reading the timelock", e))?;
+        let calls: Vec<ProposedCall> =
+            p.proposal.calls().map(|c| ProposedCall::call(c.target, c.value, c.calldata)).collect();
         out.source = "governor_proposal";
         out.proposal_id = Some(id.to_string());
         out.proposal_state = Some(p.state.to_string());
-        out.description = Some(p.proposal.description.clone());
+        out.description = Some(text::escape(&p.proposal.description));
         header
             .row("Governor proposal", format!("{id}"))
             .row("Governor", p.governor)
@@ -289,77 +320,26 @@ pub(crate) async fn run(g: &GlobalArgs, args: ReviewArgs) -> CliResult {
         if let Some(eta) = p.eta {
             header.row("executable at", format!("{eta} (chain time)"));
         }
-        if let Some(line) = p.proposal.description.lines().find(|l| !l.trim().is_empty()) {
-            header.row("title", line.trim_start_matches('#').trim());
+        let executed = p.state.to_string().eq_ignore_ascii_case("executed");
+        if executed {
+            out.warnings.push("this proposal was executed already".into());
         }
-    }
+        Transaction::Calls {
+            executor: timelock,
+            chain_id: rpc_chain,
+            calls,
+            description: Some(p.proposal.description.clone()),
+            description_verified: true,
+        }
+    };
 
-    let mut human = header.render();
-    let policy_contract = g.network()?.policy_contract;
+    let calls: Vec<ProposedCall> = match &transaction {
+        Transaction::Safe { tx, .. } => safeops::proposed_calls(tx, multi_send),
+        Transaction::Calls { calls, .. } => calls.clone(),
+    };
     out.calls = calls.iter().map(|c| call_out(c, policy_contract)).collect();
 
-    // The app the proposal changes, and its current config.
-    let mut added: Vec<EnclaveIdentity> = Vec::new();
-    let app = app_of(&calls, policy_contract);
-    let current = match app {
-        Some(app) => current_config(g, app, policy_contract).await,
-        None => None,
-    };
-    let bundle_hash = args.bundle.as_deref().map(crate::fsutil::sha256_file).transpose()?;
-    let manifest_hash = args.manifest.as_deref().map(crate::fsutil::sha256_file).transpose()?;
-    match (current, app) {
-        (Some((config, version)), Some(app)) => {
-            let mut reviewer = Reviewer::new(&config)
-                .notes(&enclave_notes)
-                .expect_guardians(args.expect_guardian.iter().copied());
-            if let (Some(pc), Some(v)) = (policy_contract, version) {
-                reviewer = reviewer.policy_contract(pc, v);
-                if let Ok((_, provider)) = g.provider().await {
-                    let client = RoflAdminClient::new(pc, provider.clone());
-                    if let Ok(state) = client.release_state(app, &[]).await {
-                        reviewer = reviewer.release_state(state);
-                    }
-                    if let Ok(now) = client.chain_time().await {
-                        reviewer = reviewer.now(now);
-                    }
-                    for guardian in guardians_set(&calls, pc) {
-                        if let Ok(code) = alloy::providers::Provider::get_code_at(&provider, guardian).await {
-                            reviewer = reviewer.account_code(guardian, !code.is_empty());
-                        }
-                    }
-                }
-            }
-            if let Some(hash) = bundle_hash {
-                reviewer = reviewer.bundle_hash(hash);
-            }
-            if let Some(hash) = manifest_hash {
-                reviewer = reviewer.manifest_hash(hash);
-            }
-            let review = reviewer.review(&calls);
-            human.push('\n');
-            human.push_str(&review.to_string());
-            added.extend(review.diff.enclaves_added.iter().map(|l| l.identity));
-            out.warnings.extend(review.warnings.iter().map(|w| w.message.clone()));
-            out.review = Some(review);
-        }
-        (_, _) => {
-            // No current config to diff against (offline, or a proposal that creates an app):
-            // show each call and the config it writes.
-            human.push_str("\n(no existing app config to diff against (a new app, or none reachable): showing what each call writes)\n");
-            for (i, call) in calls.iter().enumerate() {
-                human.push_str(&offline_call(
-                    i,
-                    call,
-                    policy_contract,
-                    &notes,
-                    &mut added,
-                    &mut out.warnings,
-                )?);
-            }
-        }
-    }
-
-    // Identity verdicts.
+    // Identities the reviewer can vouch for: the bundle's, the manifest's, the quote's.
     let bundle_ids = match &args.bundle {
         Some(p) => Some((
             p.display().to_string(),
@@ -367,6 +347,51 @@ pub(crate) async fn run(g: &GlobalArgs, args: ReviewArgs) -> CliResult {
         )),
         None => None,
     };
+    let quote_id = match (&args.quote, &args.collateral) {
+        (Some(q), Some(c)) => Some((
+            q.display().to_string(),
+            verify(&QuoteInput { quote: q.clone(), collateral: c.clone(), now: args.now })?.identity,
+        )),
+        _ => None,
+    };
+    let supplied = manifest_ids.is_some() || bundle_ids.is_some() || quote_id.is_some();
+    let verified: Option<BTreeSet<EnclaveIdentity>> = supplied.then(|| {
+        let mut set = BTreeSet::new();
+        // An identity counts as verified when every file given lists it.
+        let sources: Vec<Vec<EnclaveIdentity>> =
+            manifest_ids.iter().cloned().chain(bundle_ids.iter().map(|(_, ids)| ids.clone())).collect();
+        let candidates: Vec<EnclaveIdentity> =
+            sources.iter().flatten().copied().chain(quote_id.iter().map(|(_, id)| *id)).collect();
+        for id in candidates {
+            if sources.iter().all(|s| s.contains(&id)) {
+                set.insert(id);
+            }
+        }
+        set
+    });
+    let mut expectations = args.expect.expectations(verified);
+    expectations.bundle_hash = args.bundle.as_deref().map(crate::fsutil::sha256_file).transpose()?;
+    expectations.manifest_hash = args.manifest.as_deref().map(crate::fsutil::sha256_file).transpose()?;
+
+    let report = match &provider {
+        Some(provider) => firewall::review(provider, policy_contract, &transaction, &expectations).await,
+        None => roflgov_core::firewall::review(&transaction, &Default::default(), &expectations),
+    };
+
+    let mut human = String::new();
+    human.push_str(&report.to_string());
+    human.push('\n');
+    human.push_str(&header.render());
+
+    let mut added: Vec<EnclaveIdentity> =
+        report.apps.iter().flat_map(|r| r.diff.enclaves_added.iter().map(|l| l.identity)).collect();
+    if report.apps.is_empty() {
+        // Nothing to diff against: show what each call writes.
+        human.push_str("\n(no current config to diff against: showing what each call writes)\n");
+        for (i, call) in calls.iter().enumerate() {
+            human.push_str(&offline_call(i, call, policy_contract, &notes, &mut added));
+        }
+    }
     for id in &added {
         if let Some(ids) = &manifest_ids {
             out.identity_checks.push(IdentityCheck {
@@ -383,55 +408,59 @@ pub(crate) async fn run(g: &GlobalArgs, args: ReviewArgs) -> CliResult {
             });
         }
     }
-    if let (Some(q), Some(c)) = (&args.quote, &args.collateral) {
-        let vq = verify(&QuoteInput { quote: q.clone(), collateral: c.clone(), now: args.now })?;
+    if let Some((q, id)) = &quote_id {
         out.identity_checks.push(IdentityCheck {
-            identity: identity_to_base64(&vq.identity),
-            source: format!("quote {}", q.display()),
-            ok: added.contains(&vq.identity),
+            identity: identity_to_base64(id),
+            source: format!("quote {q}"),
+            ok: added.contains(id),
         });
     }
     if !out.identity_checks.is_empty() {
         human.push_str("\nIdentity checks\n");
         for c in &out.identity_checks {
-            human.push_str(&format!("  {} {}  {}\n", if c.ok { "✓" } else { "✗" }, c.identity, c.source));
+            human.push_str(&format!(
+                "  {} {}  {}\n",
+                if c.ok { "✓" } else { "✗" },
+                c.identity,
+                text::escape(&c.source)
+            ));
         }
     }
     let failed = out.identity_checks.iter().filter(|c| !c.ok).count();
-    let critical = out.review.as_ref().is_some_and(Review::has_critical);
     let drops_admin = calls.iter().any(drops_admin);
-    out.verdict = if failed > 0 || critical || drops_admin { "do_not_sign" } else { "ok" };
+    out.warnings.extend(report.findings.iter().map(|w| w.message.clone()));
+    let verdict = match report.verdict {
+        Verdict::Ok if failed > 0 || drops_admin => Verdict::DoNotSign,
+        v => v,
+    };
+    out.verdict = verdict.to_string();
+    out.review = report.apps.first().cloned();
+    out.firewall = Some(report);
     emit(g.json, &out, || human);
     if drops_admin {
         return Err(verification("this proposal would drop the app's admin, irreversibly: do not sign"));
     }
-    if critical {
-        return Err(verification(
-            "the review raised critical warnings (see above): do not sign unless each is intended",
-        ));
-    }
     if failed > 0 {
         return Err(verification(format!("{failed} identity check(s) failed: do not sign")));
+    }
+    let report = out.firewall.as_ref().expect("set above");
+    if !report.verdict.is_ok() {
+        return Err(firewall::refusal(report, "signed or sent"));
     }
     Ok(())
 }
 
-/// The guardians the calls to the policy contract `pc` set.
-fn guardians_set(calls: &[ProposedCall], pc: Address) -> Vec<Address> {
-    calls
-        .iter()
-        .filter(|c| c.to == pc)
-        .filter_map(|c| decode_calldata(&c.data).ok())
-        .flat_map(|d| {
-            d.changes()
-                .into_iter()
-                .filter_map(|p| match p.change {
-                    PolicyChange::SetGuardian { guardian } if !guardian.is_zero() => Some(guardian),
-                    _ => None,
-                })
-                .collect::<Vec<_>>()
-        })
-        .collect()
+/// A title a batch file gives itself (`meta.name`, `meta.description`): covered by no hash.
+fn value_title(text: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(text).ok()?;
+    let name = value.pointer("/meta/name").and_then(|v| v.as_str());
+    let description = value.pointer("/meta/description").and_then(|v| v.as_str());
+    match (name, description) {
+        (Some(n), Some(d)) if !d.is_empty() => Some(format!("{n}: {d}")),
+        (Some(n), _) => Some(n.to_string()),
+        (None, Some(d)) => Some(d.to_string()),
+        (None, None) => None,
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -484,54 +513,23 @@ fn drops_admin(c: &ProposedCall) -> bool {
             .is_some_and(|call| matches!(call, RoflCall::Update(u) if u.admin.is_none()))
 }
 
-/// The app the calls change: the first app named by a policy contract change or a subcall body.
-fn app_of(calls: &[ProposedCall], policy_contract: Option<Address>) -> Option<AppId> {
-    calls.iter().find_map(|c| match call_out(c, policy_contract) {
-        CallOut::PolicyContract { .. } => {
-            decode_calldata(&c.data).ok()?.changes().into_iter().find_map(|p| p.app)
-        }
-        CallOut::DirectSubcall { app, .. } => app,
-        CallOut::Unknown { .. } => None,
-    })
-}
-
-/// The app's current config: from the policy contract (with its version) when it manages the
-/// app, else from the ROFL stand-in of a local chain; `None` when neither is reachable.
-async fn current_config(
-    g: &GlobalArgs,
-    app: AppId,
-    policy_contract: Option<Address>,
-) -> Option<(AppConfig, Option<u64>)> {
-    let (_, provider) = g.provider().await.ok()?;
-    if let Some(pc) = policy_contract {
-        let client = RoflAdminClient::new(pc, provider.clone());
-        if client.is_managed(app).await.unwrap_or(false)
-            && let Ok(managed) = client.get_app(app).await
-        {
-            return Some((managed.config, Some(managed.version)));
-        }
-    }
-    let stand_in = RoflStandIn::new(provider);
-    if !stand_in.app_exists(app).await.ok()? {
-        return None;
-    }
-    stand_in.config(app).await.ok().map(|c| (c, None))
-}
-
-/// One call shown without a current config.
+/// One call shown without a current config: what it writes (the verdict comes from the
+/// firewall, which cannot review without the current state).
 fn offline_call(
     i: usize,
     call: &ProposedCall,
     policy_contract: Option<Address>,
     notes: &Notes,
     added: &mut Vec<EnclaveIdentity>,
-    warnings: &mut Vec<String>,
-) -> CliResult<String> {
+) -> String {
     let mut human = String::new();
     match call_out(call, policy_contract) {
         CallOut::DirectSubcall { method, call: Some(decoded), .. } => {
             let body_len = decode_subcall(&call.data).map(|i| i.body.len()).unwrap_or_default();
-            human.push_str(&format!("\n#{i} DIRECT {method} to the subcall precompile (today's flow: opaque CBOR, {body_len} bytes)\n"));
+            human.push_str(&format!(
+                "\n#{i} DIRECT {} to the subcall precompile (today's flow: opaque CBOR, {body_len} bytes)\n",
+                text::escape(&method)
+            ));
             if let RoflCall::Update(update) = &decoded {
                 let after = AppConfig {
                     id: update.id,
@@ -545,47 +543,38 @@ fn offline_call(
             }
             for w in update_footguns(&decoded) {
                 human.push_str(&format!("  !!! WARNING: {w}\n"));
-                warnings.push(w);
             }
         }
         CallOut::DirectSubcall { method, .. } => {
-            return Err(input(format!("call #{i}: the {method} body does not decode strictly")));
-        }
-        CallOut::PolicyContract { to, .. } => {
-            let decoded = decode_calldata(&call.data).map_err(|e| input(format!("call #{i}: {e}")))?;
-            human.push_str(&format!("\n#{i} policy contract {to}\n"));
-            human.push_str(&indent(&decoded.to_string()));
-            for c in decoded.changes() {
-                match &c.change {
-                    PolicyChange::AddEnclave(id) => added.push(*id),
-                    PolicyChange::AddRelease { identities, .. } => added.extend(identities.iter().copied()),
-                    PolicyChange::CreateApp { policy, .. } | PolicyChange::AdoptApp { policy, .. } => {
-                        added.extend(policy.enclaves.iter().copied())
-                    }
-                    _ => {}
-                }
-            }
-            for o in decoded.owner_calls() {
-                if let roflgov_chain::rofl::OwnerCall::TransferOwnership { new_owner } = o {
-                    let w = format!(
-                        "call #{i} proposes {new_owner} as the new owner of the policy contract, and so of every app it manages"
-                    );
-                    human.push_str(&format!("  !!! WARNING: {w}\n"));
-                    warn(&w);
-                    warnings.push(w);
-                }
-            }
-        }
-        CallOut::Unknown { to, reason, .. } => {
-            let w = format!("call #{i} to {to} CANNOT BE REVIEWED: {reason}");
             human.push_str(&format!(
-                "\n#{i} UNKNOWN call to {to} ({} bytes)\n  !!! WARNING: {w}\n",
-                call.data.len()
+                "\n#{i} DIRECT {} with a body that does not decode strictly\n",
+                text::escape(&method)
             ));
-            warnings.push(w);
+        }
+        CallOut::PolicyContract { to, .. } => match decode_calldata(&call.data) {
+            Ok(decoded) => {
+                human.push_str(&format!("\n#{i} policy contract {to}\n"));
+                human.push_str(&indent(&decoded.to_string()));
+                for c in decoded.changes() {
+                    match &c.change {
+                        PolicyChange::AddEnclave(id) => added.push(*id),
+                        PolicyChange::AddRelease { identities, .. } => {
+                            added.extend(identities.iter().copied())
+                        }
+                        PolicyChange::CreateApp { policy, .. } | PolicyChange::AdoptApp { policy, .. } => {
+                            added.extend(policy.enclaves.iter().copied())
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Err(e) => human.push_str(&format!("\n#{i} policy contract {to}: does not decode: {e}\n")),
+        },
+        CallOut::Unknown { to, .. } => {
+            human.push_str(&format!("\n#{i} UNKNOWN call to {to} ({} bytes)\n", call.data.len()));
         }
     }
-    Ok(human)
+    human
 }
 
 fn indent(text: &str) -> String {

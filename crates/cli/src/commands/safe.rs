@@ -13,9 +13,12 @@ use clap::{Args, Subcommand};
 use roflgov_chain::safe::{ExecutionOutcome, SafeClient, SafeSignature, SignatureSet};
 use serde::Serialize;
 
+use roflgov_core::firewall::Transaction;
+
 use crate::{
     context::GlobalArgs,
     exit::{CliResult, chain, verification},
+    firewall::{self, FirewallArgs},
     output::{Table, emit, progress},
     safeops::{self, ProposalFile, safe_error},
 };
@@ -41,6 +44,10 @@ pub(crate) struct SafeTxFile {
     /// Proposal file written by `roflgov propose --safe-out` (updated in place by `sign`).
     #[arg(long = "safe-tx", value_name = "FILE")]
     pub file: PathBuf,
+    /// What you expect, and findings you accept (sign, approve and execute run the review
+    /// first and refuse on any critical finding).
+    #[command(flatten)]
+    pub expect: FirewallArgs,
 }
 
 /// The proposal file, the Safe's client, and the checks every command makes.
@@ -56,6 +63,7 @@ async fn load(
     g: &GlobalArgs,
     path: &Path,
     signing: bool,
+    gate: Option<(&FirewallArgs, &str)>,
 ) -> CliResult<(Loaded, Option<alloy::signers::local::PrivateKeySigner>)> {
     let file = safeops::load(path)?;
     let (network, provider, signer) = if signing {
@@ -75,6 +83,7 @@ async fn load(
             p.safe
         )));
     }
+    let review_provider = provider.clone();
     let client = safeops::client(&network, provider, p.safe).await?;
     if client.chain_id() != p.chain_id {
         return Err(chain(format!(
@@ -93,7 +102,10 @@ async fn load(
         p.safe_tx_hash, p.safe, p.chain_id, p.tx.nonce
     ));
     if let Some(meta) = &file.roflgov {
-        progress(format!("what it does: {} (run `roflgov review --safe-tx` for the full diff)", meta.title));
+        progress(format!(
+            "title: {} (run `roflgov review --safe-tx` for the full diff)",
+            roflgov_core::text::unverified(&meta.title)
+        ));
     }
     if p.tx.nonce < state.nonce {
         return Err(verification(format!(
@@ -102,6 +114,23 @@ async fn load(
         )));
     }
     safeops::ensure_no_competitor(path, p)?;
+    if let Some((expect, action)) = gate {
+        let transaction = Transaction::Safe {
+            safe: p.safe,
+            chain_id: p.chain_id,
+            tx: p.tx.clone(),
+            signatures: p.signatures.clone(),
+            title: file.roflgov.as_ref().map(|m| m.title.clone()),
+        };
+        let report = firewall::review(
+            &review_provider,
+            network.policy_contract,
+            &transaction,
+            &expect.expectations(None),
+        )
+        .await;
+        firewall::gate(&report, action)?;
+    }
     Ok((
         Loaded { safe_nonce: state.nonce, owners: state.owners, threshold: state.threshold, file, client },
         signer,
@@ -145,15 +174,16 @@ struct Executed {
 
 pub(crate) async fn run(g: &GlobalArgs, cmd: SafeCommand) -> CliResult {
     match cmd {
-        SafeCommand::Sign(f) => sign(g, f.file).await,
-        SafeCommand::Approve(f) => approve(g, f.file).await,
-        SafeCommand::Execute(f) => execute(g, f.file).await,
+        SafeCommand::Sign(f) => sign(g, f).await,
+        SafeCommand::Approve(f) => approve(g, f).await,
+        SafeCommand::Execute(f) => execute(g, f).await,
         SafeCommand::Status(f) => status(g, f.file).await,
     }
 }
 
-async fn sign(g: &GlobalArgs, path: PathBuf) -> CliResult {
-    let (mut l, signer) = load(g, &path, true).await?;
+async fn sign(g: &GlobalArgs, f: SafeTxFile) -> CliResult {
+    let path = f.file;
+    let (mut l, signer) = load(g, &path, true, Some((&f.expect, "signed"))).await?;
     let signer = signer.expect("signing");
     let me = signer.address();
     if !l.owners.contains(&me) {
@@ -213,8 +243,9 @@ async fn sign(g: &GlobalArgs, path: PathBuf) -> CliResult {
     Ok(())
 }
 
-async fn approve(g: &GlobalArgs, path: PathBuf) -> CliResult {
-    let (l, signer) = load(g, &path, true).await?;
+async fn approve(g: &GlobalArgs, f: SafeTxFile) -> CliResult {
+    let path = f.file;
+    let (l, signer) = load(g, &path, true, Some((&f.expect, "sent"))).await?;
     let me = signer.expect("signing").address();
     if !l.owners.contains(&me) {
         return Err(verification(format!(
@@ -246,8 +277,9 @@ async fn approve(g: &GlobalArgs, path: PathBuf) -> CliResult {
     Ok(())
 }
 
-async fn execute(g: &GlobalArgs, path: PathBuf) -> CliResult {
-    let (l, signer) = load(g, &path, true).await?;
+async fn execute(g: &GlobalArgs, f: SafeTxFile) -> CliResult {
+    let path = f.file;
+    let (l, signer) = load(g, &path, true, Some((&f.expect, "sent"))).await?;
     let me = signer.expect("signing").address();
     let p = &l.file.proposal;
     if p.tx.nonce > l.safe_nonce {
@@ -333,7 +365,7 @@ async fn execute(g: &GlobalArgs, path: PathBuf) -> CliResult {
 }
 
 async fn status(g: &GlobalArgs, path: PathBuf) -> CliResult {
-    let (l, _) = load(g, &path, false).await?;
+    let (l, _) = load(g, &path, false, None).await?;
     let mut set = signature_set(&l, &path)?;
     for owner in &l.owners {
         if !set.signers().contains(owner)

@@ -654,7 +654,8 @@ impl ReviewState {
                 self.warnings.push(Warning::caution(
                     WarningKind::Revocation,
                     format!(
-                        "call #{index}: revokes {}: instances running it are refused at once",
+                        "call #{index}: revokes {}: it can no longer register or renew; registrations made before keep \
+                         their rights until they expire (at most max_expiration epochs)",
                         enclave_text_id(identity)
                     ),
                 ));

@@ -1,0 +1,108 @@
+//! The firewall behind every approval surface: `review`, `safe sign|approve|execute`,
+//! `dao vote|queue|execute` and `guardian` run the same engine (`roflgov_core::firewall`) on
+//! facts read by `roflgov_chain::firewall`, show its verdict and findings first, and refuse to
+//! move a proposal forward on any critical finding the user did not override by name.
+
+use std::collections::BTreeSet;
+
+use alloy::{primitives::Address, providers::DynProvider};
+use clap::Args;
+use roflgov_chain::review::WarningKind;
+use roflgov_core::firewall::{self, Expectations, FirewallReport, Transaction, Verdict};
+use roflgov_types::{EnclaveIdentity, ids::Address as OasisAddress};
+
+use crate::{
+    exit::{CliError, CliResult, verification},
+    output::warn,
+};
+
+/// What the reviewer expects: the only way a critical finding is accepted.
+#[derive(Args, Debug, Clone, Default)]
+pub(crate) struct FirewallArgs {
+    /// A ROFL admin you expect a proposal to hand an app to (oasis1… or 0x…; repeatable).
+    #[arg(long, value_name = "ADDRESS", value_parser = parse_oasis_address)]
+    pub expect_admin: Vec<OasisAddress>,
+    /// A guardian you expect the proposal to set (repeatable); any other is critical.
+    #[arg(long, value_name = "ADDRESS")]
+    pub expect_guardian: Vec<Address>,
+    /// The address you expect the policy contract's ownership to move to.
+    #[arg(long, value_name = "ADDRESS")]
+    pub expect_owner: Option<Address>,
+    /// The proposal is a declared rollback: allowing revoked or retired identities again is meant.
+    #[arg(long)]
+    pub expect_rollback: bool,
+    /// Accept the critical findings of this kind (e.g. `unknown_target`; repeatable). Recorded
+    /// in the output. "Cannot review" cannot be overridden.
+    #[arg(long = "override", value_name = "FINDING")]
+    pub overrides: Vec<WarningKind>,
+}
+
+fn parse_oasis_address(text: &str) -> Result<OasisAddress, String> {
+    if let Ok(eth) = text.parse::<Address>() {
+        return Ok(OasisAddress::from_eth(eth));
+    }
+    text.parse::<OasisAddress>().map_err(|e| format!("{text:?} is neither an oasis1… nor a 0x… address: {e}"))
+}
+
+impl FirewallArgs {
+    /// The expectations, with identities the reviewer verified from their files.
+    pub(crate) fn expectations(&self, verified: Option<BTreeSet<EnclaveIdentity>>) -> Expectations {
+        Expectations {
+            admins: self.expect_admin.clone(),
+            guardians: self.expect_guardian.clone(),
+            owner: self.expect_owner,
+            rollback: self.expect_rollback,
+            verified_identities: verified,
+            overrides: self.overrides.iter().copied().collect(),
+            ..Default::default()
+        }
+    }
+}
+
+/// Reads the facts `transaction` touches and reviews it.
+pub(crate) async fn review(
+    provider: &DynProvider,
+    policy_contract: Option<Address>,
+    transaction: &Transaction,
+    expectations: &Expectations,
+) -> FirewallReport {
+    let facts = roflgov_chain::firewall::gather_facts(provider, policy_contract, transaction).await;
+    firewall::review(transaction, &facts, expectations)
+}
+
+/// The refusal of `action` when the verdict is not ok, naming each blocking finding.
+pub(crate) fn refusal(report: &FirewallReport, action: &str) -> CliError {
+    match report.verdict {
+        Verdict::CannotReview => verification(format!(
+            "cannot review: the state this transaction touches could not be established; nothing was {action}"
+        )),
+        _ => {
+            let kinds: BTreeSet<String> = report.blocking().map(|w| w.kind.name()).collect();
+            let list: Vec<String> = kinds.into_iter().collect();
+            verification(format!(
+                "the review raised critical findings ({}): do not sign; nothing was {action}. If each is intended, \
+                 pass --override <FINDING> for each",
+                list.join(", ")
+            ))
+        }
+    }
+}
+
+/// Before a step that moves a proposal forward: shows the verdict and findings on stderr, and
+/// refuses unless the verdict is ok.
+pub(crate) fn gate(report: &FirewallReport, action: &str) -> CliResult {
+    eprintln!("review: {}", report.verdict);
+    for finding in &report.findings {
+        let overridden = report.overridden.contains(&finding.kind);
+        let mark = match (finding.severity, overridden) {
+            (roflgov_chain::review::Severity::Critical, true) => "OVERRIDDEN",
+            (roflgov_chain::review::Severity::Critical, false) => "CRITICAL",
+            _ => "caution",
+        };
+        eprintln!("  {mark} [{}] {}", finding.kind.name(), finding.message);
+    }
+    for kind in &report.overridden {
+        warn(format!("critical findings of kind {} accepted by --override", kind.name()));
+    }
+    if report.verdict.is_ok() { Ok(()) } else { Err(refusal(report, action)) }
+}
