@@ -955,14 +955,11 @@ impl Engine<'_> {
         // Removing an identity does not end running registrations at once.
         if !review.diff.enclaves_removed.is_empty() {
             let epochs = resulting.policy.max_expiration;
-            extra.push(Warning::caution(
-                WarningKind::Revocation,
-                format!(
-                    "instances of the {} removed identit{} of {app} keep their registration until it expires: up to \
-                     {epochs} epoch(s) (about {epochs} h on Sapphire)",
-                    review.diff.enclaves_removed.len(),
-                    if review.diff.enclaves_removed.len() == 1 { "y" } else { "ies" }
-                ),
+            review.notes.push(format!(
+                "instances of the {} removed identit{} of {app} can no longer register or renew, but keep a \
+                 registration made before until it expires: up to {epochs} epoch(s) (about {epochs} h on Sapphire)",
+                review.diff.enclaves_removed.len(),
+                if review.diff.enclaves_removed.len() == 1 { "y" } else { "ies" }
             ));
         }
         if resulting.policy.max_expiration > 3

@@ -168,6 +168,10 @@ pub struct Review {
     pub now: Option<u64>,
     /// Every warning: about the calls, then about the resulting config.
     pub warnings: Vec<Warning>,
+    /// Facts worth knowing that are no warning (e.g. how long removed identities stay
+    /// registered).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// The config after the calls (not serialized: it carries secret ciphertexts).
     #[serde(skip)]
     pub resulting: AppConfig,
@@ -356,6 +360,7 @@ impl<'a> Reviewer<'a> {
             governance: state.governance,
             now: self.now,
             warnings,
+            notes: Vec::new(),
             resulting: state.config,
             resulting_state: state.release,
         }

@@ -365,6 +365,9 @@ impl Display for Review {
             )?;
         }
         write_warnings(f, &self.warnings)?;
+        for note in &self.notes {
+            writeln!(f, "\n  Note: {note}")?;
+        }
         if self.has_critical() {
             writeln!(f, "\nVerdict: DO NOT SIGN unless every critical warning above is intended.")?;
         }
