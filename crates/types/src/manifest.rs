@@ -523,9 +523,35 @@ fn parse_fmspc_list(map: &MapWalk<'_>, key: &str) -> Walk<Vec<String>> {
         Some((value, path)) => sequence(value, &path)?
             .iter()
             .enumerate()
-            .map(|(index, item)| scalar_string(item, &format!("{path}[{index}]")))
+            .map(|(index, item)| {
+                let item_path = format!("{path}[{index}]");
+                let fmspc = scalar_string(item, &item_path)?;
+                check_fmspc(&fmspc, &item_path)?;
+                Ok(fmspc)
+            })
             .collect(),
     }
+}
+
+/// An FMSPC as the ROFL module compares it: exactly 12 upper-case hex digits, as Intel's TCB
+/// info writes them. The module compares strings, so a lower-case whitelist entry would lock
+/// out every quote and a lower-case blacklist entry would block nothing
+/// (`docs/text-rules.md`).
+fn check_fmspc(fmspc: &str, path: &str) -> Walk<()> {
+    if fmspc.len() != 12 || !fmspc.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return fail(path, format!("{fmspc:?} is not an FMSPC (12 hex digits)"));
+    }
+    if fmspc.bytes().any(|b| b.is_ascii_lowercase()) {
+        return fail(
+            path,
+            format!(
+                "FMSPC {fmspc:?} must be upper-case hex as Intel writes it ({}): the module compares FMSPCs as \
+                 strings, so a lower-case entry never matches",
+                fmspc.to_ascii_uppercase()
+            ),
+        );
+    }
+    Ok(())
 }
 
 fn parse_pcs(value: &Value, path: &str) -> Walk<PcsQuotePolicy> {

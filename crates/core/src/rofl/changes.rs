@@ -698,6 +698,29 @@ fn function_name_of(selector: [u8; 4]) -> &'static str {
 // Applying changes to a config, as the contract does
 // ---------------------------------------------------------------------------------------------
 
+/// `DisallowedCharacter`: the contract refuses control and format characters in metadata keys
+/// and secret names (`docs/text-rules.md`).
+fn check_key(field: &'static str, key: &str) -> Result<(), ApplyError> {
+    match key.chars().find(|c| crate::text::is_hidden(*c)) {
+        Some(c) => Err(ApplyError::DisallowedCharacter { field, code_point: c as u32 }),
+        None => Ok(()),
+    }
+}
+
+/// `FmspcNotUpperCase` / `InvalidFmspc`: FMSPCs are 12 upper-case hex digits.
+fn check_fmspcs(quotes: &QuotePolicy) -> Result<(), ApplyError> {
+    let Some(pcs) = &quotes.pcs else { return Ok(()) };
+    for fmspc in pcs.fmspc_whitelist.iter().chain(&pcs.fmspc_blacklist) {
+        if fmspc.len() != 12 || !fmspc.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(ApplyError::InvalidFmspc(fmspc.clone()));
+        }
+        if fmspc.bytes().any(|b| b.is_ascii_lowercase()) {
+            return Err(ApplyError::FmspcNotUpperCase(fmspc.clone()));
+        }
+    }
+    Ok(())
+}
+
 /// Why a change would revert in the contract (the contract's custom error, in words).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize)]
 #[serde(tag = "error", rename_all = "snake_case")]
@@ -728,6 +751,20 @@ pub enum ApplyError {
         /// The count after the change.
         count: usize,
     },
+    /// `DisallowedCharacter`.
+    #[error("the {field} holds U+{code_point:04X}, a control or format character the contract refuses")]
+    DisallowedCharacter {
+        /// `metadata key` or `secret name`.
+        field: &'static str,
+        /// The refused code point.
+        code_point: u32,
+    },
+    /// `InvalidFmspc`.
+    #[error("{0:?} is not an FMSPC (12 hex digits)")]
+    InvalidFmspc(String),
+    /// `FmspcNotUpperCase`.
+    #[error("FMSPC {0:?} is not upper-case hex as Intel writes it; the module would never match it")]
+    FmspcNotUpperCase(String),
     /// `EmptyEnclaveList` (checked when the update is sent).
     #[error("the update would leave no enclave identity (every instance locked out)")]
     EmptyEnclaveList,
@@ -1049,6 +1086,9 @@ impl PolicyChange {
         match self {
             PolicyChange::CreateApp { .. } => return Err(ApplyError::NotAnUpdate("createApp")),
             PolicyChange::AdoptApp { policy, metadata, secrets } => {
+                check_fmspcs(&policy.quotes)?;
+                metadata.keys().try_for_each(|key| check_key("metadata key", key))?;
+                secrets.keys().try_for_each(|name| check_key("secret name", name))?;
                 config.policy = policy.clone();
                 config.metadata = metadata.clone();
                 config.secrets = secrets.clone();
@@ -1076,8 +1116,12 @@ impl PolicyChange {
                 }
                 config.policy.max_expiration = *epochs;
             }
-            PolicyChange::SetQuotePolicy(quotes) => config.policy.quotes = quotes.clone(),
+            PolicyChange::SetQuotePolicy(quotes) => {
+                check_fmspcs(quotes)?;
+                config.policy.quotes = quotes.clone();
+            }
             PolicyChange::SetMetadata { key, value } => {
+                check_key("metadata key", key)?;
                 config.metadata.insert(key.clone(), value.clone());
                 if config.metadata.len() > limits::MAX_METADATA_PAIRS {
                     return Err(ApplyError::TooManyEntries {
@@ -1090,6 +1134,7 @@ impl PolicyChange {
                 config.metadata.remove(key).ok_or_else(|| ApplyError::MetadataKeyNotFound(key.clone()))?;
             }
             PolicyChange::SetSecret { name, value } => {
+                check_key("secret name", name)?;
                 config.secrets.insert(name.clone(), value.clone());
                 if config.secrets.len() > limits::MAX_SECRET_PAIRS {
                     return Err(ApplyError::TooManyEntries { what: "secrets", count: config.secrets.len() });
