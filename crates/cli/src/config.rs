@@ -87,11 +87,22 @@ impl Network {
 }
 
 /// Resolve network `name`: flags over the config file over the built-in defaults. A missing
-/// default config file is fine; a named one that is missing or malformed is an error.
-pub(crate) fn resolve(name: &str, config_path: Option<&Path>, flags: Network) -> CliResult<Network> {
+/// default config file is fine; a named one that is missing (unless `may_be_new`: `deploy
+/// --save` creates it) or malformed is an error. A named file is never replaced by
+/// ./roflgov.toml.
+pub(crate) fn resolve(
+    name: &str,
+    config_path: Option<&Path>,
+    may_be_new: bool,
+    flags: Network,
+) -> CliResult<Network> {
     let default_path = Path::new("roflgov.toml");
     let file = match config_path {
-        Some(path) => Some(read_config(path)?),
+        Some(path) if may_be_new && !path.exists() => None,
+        Some(path) => {
+            ensure_exists(path)?;
+            Some(read_config(path)?)
+        }
         None if default_path.is_file() => Some(read_config(default_path)?),
         None => None,
     };
@@ -105,9 +116,30 @@ pub(crate) fn resolve(name: &str, config_path: Option<&Path>, flags: Network) ->
     Ok(flags.over(from_file.unwrap_or_default()).over(base.unwrap_or_default()))
 }
 
+/// A config file named by --config (or ROFLGOV_CONFIG) must exist: a typo must not fall back
+/// to another file or to the built-in defaults.
+pub(crate) fn ensure_exists(path: &Path) -> CliResult {
+    if path.exists() {
+        return Ok(());
+    }
+    Err(usage(format!(
+        "config file {} does not exist (named by --config or ROFLGOV_CONFIG); nothing was read",
+        path.display()
+    )))
+}
+
 fn read_config(path: &Path) -> CliResult<ConfigFile> {
     let text = std::fs::read_to_string(path).map_err(|e| input(format!("{}: {e}", path.display())))?;
+    let doc: toml::Table = toml::from_str(&text).map_err(|e| input(format!("{}: {e}", path.display())))?;
+    check_addresses(path, &doc)?;
     toml::from_str(&text).map_err(|e| input(format!("{}: {e}", path.display())))
+}
+
+/// Refuses a mixed-case address with a wrong EIP-55 checksum anywhere in the file (a usage
+/// error, like a bad address flag), naming the field.
+fn check_addresses(path: &Path, doc: &toml::Table) -> CliResult {
+    let value = serde_json::to_value(doc).map_err(|e| input(format!("{}: {e}", path.display())))?;
+    crate::address::check_json_addresses(&value).map_err(|e| usage(format!("{}: {e}", path.display())))
 }
 
 /// Updates (or adds) `[networks.<name>]` of the config file at `path` with `edit`, writing the
@@ -115,7 +147,11 @@ fn read_config(path: &Path) -> CliResult<ConfigFile> {
 pub(crate) fn save_addresses(path: &Path, name: &str, edit: impl FnOnce(&mut Network)) -> CliResult {
     let mut doc: toml::Table = if path.is_file() {
         let text = std::fs::read_to_string(path).map_err(|e| input(format!("{}: {e}", path.display())))?;
-        toml::from_str(&text).map_err(|e| input(format!("{}: {e}", path.display())))?
+        let doc = toml::from_str(&text).map_err(|e| input(format!("{}: {e}", path.display())))?;
+        // Re-writing would print every address checksummed: a mistyped one would come out looking
+        // valid.
+        check_addresses(path, &doc)?;
+        doc
     } else {
         toml::Table::new()
     };

@@ -45,9 +45,27 @@ pub(crate) struct GlobalArgs {
     pub json: bool,
     #[command(flatten)]
     pub keys: KeyArgs,
+    /// Set by `deploy --save`: a named config file that does not exist yet is created (and read
+    /// as empty) instead of refused.
+    #[arg(skip)]
+    pub config_may_be_new: bool,
 }
 
 impl GlobalArgs {
+    /// Checks made before any command runs: a named config file exists (unless the command
+    /// creates it), `--key-env` is a variable name (never echoing what was given instead).
+    pub(crate) fn validate(&self) -> CliResult {
+        if let Some(path) = &self.config
+            && !self.config_may_be_new
+        {
+            config::ensure_exists(path)?;
+        }
+        if let Some(var) = &self.keys.key_env {
+            crate::keys::check_var_name(var)?;
+        }
+        Ok(())
+    }
+
     /// The selected network: flags over roflgov.toml over the built-in defaults.
     pub(crate) fn network(&self) -> CliResult<Network> {
         let flags = Network {
@@ -60,7 +78,7 @@ impl GlobalArgs {
             governor: self.governor,
             ..Default::default()
         };
-        config::resolve(&self.network, self.config.as_deref(), flags)
+        config::resolve(&self.network, self.config.as_deref(), self.config_may_be_new, flags)
     }
 
     /// A read-only provider for the selected network, checked to be on the expected chain.

@@ -10,6 +10,7 @@
 // A binary: nothing here is public API, so `missing_docs` would only ask for noise.
 #![allow(missing_docs)]
 
+mod address;
 mod chainops;
 mod commands;
 mod config;
@@ -23,7 +24,7 @@ mod output;
 mod render;
 mod safeops;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::{
     context::GlobalArgs,
@@ -87,20 +88,30 @@ enum Command {
 }
 
 fn main() {
-    let cli = match Cli::try_parse() {
+    let mut cli = match parse_args() {
         Ok(cli) => cli,
-        Err(err) => {
-            // --help and --version are "errors" to clap, with exit code 0.
-            let code = if err.use_stderr() { FailureKind::Usage.exit_code() } else { 0 };
-            let _ = err.print();
-            std::process::exit(code);
-        }
+        Err(err) => exit_on_clap_error(err),
     };
     let json = cli.global.json;
+    if let Command::Deploy(args) = &cli.command
+        && args.save
+    {
+        cli.global.config_may_be_new = true;
+    }
+    if let Err(err) = cli.global.validate() {
+        fail(&err, json);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(err) => {
             eprintln!("error: cannot start the async runtime: {err}");
+            if json {
+                output::finish_json(Some(error_json(
+                    1,
+                    "internal",
+                    &format!("cannot start the async runtime: {err}"),
+                )));
+            }
             std::process::exit(1);
         }
     };
@@ -108,12 +119,66 @@ fn main() {
     // Stop any background work (anvil children are killed by their Drop impls already).
     runtime.shutdown_timeout(std::time::Duration::from_secs(2));
     match result {
-        Ok(()) => {}
-        Err(err) => {
-            report_error(&err, json);
-            std::process::exit(err.kind.exit_code());
+        Ok(()) => {
+            if json {
+                output::finish_json(None);
+            }
         }
+        Err(err) => fail(&err, json),
     }
+}
+
+/// Parses the command line, with every address argument checked for its EIP-55 checksum.
+fn parse_args() -> Result<Cli, clap::Error> {
+    let mut cmd = address::check_address_args(Cli::command());
+    let mut matches = cmd.try_get_matches_from_mut(std::env::args_os())?;
+    Cli::from_arg_matches_mut(&mut matches).map_err(|e| e.format(&mut cmd))
+}
+
+/// Reports a clap error (usage error, exit 2; --help and --version exit 0) and exits. clap
+/// quotes the offending argument: anything looking like a private key is redacted. With
+/// `--json` anywhere on the command line, stdout gets the JSON error document.
+fn exit_on_clap_error(err: clap::Error) -> ! {
+    use std::io::{IsTerminal, Write};
+    // --help and --version are "errors" to clap, with exit code 0.
+    if !err.use_stderr() {
+        let _ = err.print();
+        std::process::exit(0);
+    }
+    let styled = err.render();
+    let text = if std::io::stderr().is_terminal() { styled.ansi().to_string() } else { styled.to_string() };
+    eprint!("{}", keys::redact_keys(&text));
+    let _ = std::io::stderr().flush();
+    let json = std::env::args_os().take_while(|a| a != "--").any(|a| a == "--json");
+    let code = FailureKind::Usage.exit_code();
+    if json {
+        let plain = styled.to_string();
+        let first = plain.lines().next().unwrap_or_default();
+        let message = keys::redact_keys(first.strip_prefix("error: ").unwrap_or(first).trim());
+        output::finish_json(Some(error_json(code, "usage", &message)));
+    }
+    std::process::exit(code);
+}
+
+/// Reports a failure on stderr (and, with `--json`, in the JSON document on stdout) and exits
+/// with its code.
+fn fail(err: &CliError, json: bool) -> ! {
+    eprintln!("error: {err}");
+    if json {
+        let kind = match err.kind {
+            FailureKind::Usage => "usage",
+            FailureKind::Input => "input",
+            FailureKind::Verification => "verification",
+            FailureKind::Chain => "chain",
+        };
+        output::finish_json(Some(error_json(err.kind.exit_code(), kind, &err.to_string())));
+    }
+    std::process::exit(err.kind.exit_code());
+}
+
+/// The `error` member of the JSON document: `{"code", "kind", "message"}`.
+fn error_json(code: i32, kind: &str, message: &str) -> serde_json::Value {
+    serde_json::json!({ "code": code, "kind": kind, "message": message })
 }
 
 async fn run(cli: Cli) -> Result<(), CliError> {
@@ -131,25 +196,5 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Identity(cmd) => commands::identity::run(&g, cmd),
         Command::VerifyQuote(args) => commands::verify_quote::run(&g, args).await,
         Command::Cbor(cmd) => commands::cbor::run(&g, cmd),
-    }
-}
-
-/// Errors go to stderr as `error: …`; with `--json` a JSON object also goes to stdout so that
-/// scripts reading stdout always get JSON.
-fn report_error(err: &CliError, json: bool) {
-    eprintln!("error: {err}");
-    if json {
-        let kind = match err.kind {
-            FailureKind::Usage => "usage",
-            FailureKind::Input => "input",
-            FailureKind::Verification => "verification",
-            FailureKind::Chain => "chain",
-        };
-        let value = serde_json::json!({
-            "error": err.to_string(),
-            "kind": kind,
-            "exit_code": err.kind.exit_code(),
-        });
-        println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
     }
 }

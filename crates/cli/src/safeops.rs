@@ -109,8 +109,7 @@ pub(crate) fn safe_error(context: &str, err: SafeError) -> CliError {
 /// Reads a proposal file, checking that its stored SafeTx hash is the transaction's.
 pub(crate) fn load(path: &Path) -> CliResult<ProposalFile> {
     let text = crate::fsutil::read_input_text(path)?;
-    let file: ProposalFile = serde_json::from_str(&text)
-        .map_err(|e| input(format!("{}: not a roflgov Safe proposal file: {e}", path.display())))?;
+    let file = parse(path, &text)?;
     let p = &file.proposal;
     let actual = p.tx.safe_tx_hash(p.chain_id, p.safe);
     if actual != p.safe_tx_hash {
@@ -121,6 +120,16 @@ pub(crate) fn load(path: &Path) -> CliResult<ProposalFile> {
         )));
     }
     Ok(file)
+}
+
+/// Parses a proposal file, first refusing any mixed-case address with a wrong EIP-55 checksum
+/// (`safe`, `tx.to`, ...: serde's `Address` ignores the checksum).
+fn parse(path: &Path, text: &str) -> CliResult<ProposalFile> {
+    let malformed =
+        |e: serde_json::Error| input(format!("{}: not a roflgov Safe proposal file: {e}", path.display()));
+    let value: serde_json::Value = serde_json::from_str(text).map_err(malformed)?;
+    crate::address::check_json_addresses(&value).map_err(|e| input(format!("{}: {e}", path.display())))?;
+    serde_json::from_str(text).map_err(malformed)
 }
 
 /// Writes a proposal file atomically.
@@ -148,7 +157,7 @@ pub(crate) fn ensure_no_competitor(path: &Path, proposal: &SafeProposal) -> CliR
             continue;
         }
         let Ok(text) = crate::fsutil::read_input_text(&other) else { continue };
-        let Ok(file) = serde_json::from_str::<ProposalFile>(&text) else { continue };
+        let Ok(file) = parse(&other, &text) else { continue };
         let o = &file.proposal;
         if o.chain_id == proposal.chain_id
             && o.safe == proposal.safe

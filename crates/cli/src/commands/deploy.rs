@@ -112,11 +112,10 @@ pub(crate) async fn run(g: &GlobalArgs, args: DeployArgs) -> CliResult {
             return Err(usage("--safe-owners lists an owner twice or the zero address"));
         }
     }
-    // `--save --config new.toml` creates the file: a missing named config is fine here.
+    // `--save --config new.toml` creates the file: a missing named config is fine here (read as
+    // empty, never replaced by ./roflgov.toml).
     let mut resolved = g.clone();
-    if args.save && resolved.config.as_ref().is_some_and(|p| !p.exists()) {
-        resolved.config = None;
-    }
+    resolved.config_may_be_new = args.save;
     let (network, provider, signer) = resolved.signing_provider().await?;
     let deployer = signer.address();
     let chain_id = provider.get_chain_id().await.map_err(|e| chain(e.to_string()))?;

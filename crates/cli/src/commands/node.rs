@@ -94,8 +94,8 @@ pub(crate) async fn run(g: &GlobalArgs, args: NodeArgs) -> CliResult {
         out.push_str("\nuse a key with e.g.  export DEV0=<private key>; roflgov --network local --key-env DEV0 …\npress Ctrl-C to stop\n");
         out
     });
-    use std::io::Write;
-    let _ = std::io::stdout().flush();
+    // The result is printed now (with --json too): the chain keeps running until Ctrl-C.
+    crate::output::flush_json();
 
     wait_for_shutdown().await;
     eprintln!("stopping the local chain");

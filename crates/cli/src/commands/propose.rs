@@ -84,7 +84,8 @@ pub(crate) struct Opened {
     pub safe_tx_file: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub safe_tx_hash: Option<B256>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// A decimal string, as `nonce` in `review` and `safe status`.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "crate::output::decimal_string")]
     pub safe_nonce: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tx_builder_file: Option<String>,
