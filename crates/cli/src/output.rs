@@ -66,7 +66,9 @@ pub(crate) fn finish_json(error: Option<Value>) {
             map.insert("error".into(), error);
             Value::Object(map)
         }
-        (Document::Pending(_) | Document::Empty, Some(error)) => serde_json::json!({ "error": error }),
+        // A result that is not an object (a list) is kept beside the error, never dropped.
+        (Document::Pending(result), Some(error)) => serde_json::json!({ "result": result, "error": error }),
+        (Document::Empty, Some(error)) => serde_json::json!({ "error": error }),
     };
     println!("{}", serde_json::to_string_pretty(&value).expect("serializable output"));
 }

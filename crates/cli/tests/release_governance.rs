@@ -37,10 +37,6 @@ struct Env {
 }
 
 /// The first JSON document on stdout (a failing command prints its error object after it).
-fn first_json(out: &[u8]) -> Value {
-    serde_json::Deserializer::from_slice(out).into_iter::<Value>().next().unwrap().unwrap()
-}
-
 fn start() -> Env {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let chain = rt.block_on(LocalChain::start()).expect("anvil starts (run `make build` first)");
@@ -215,7 +211,10 @@ fn only_the_guardian_revokes_and_instances_are_flagged() {
     assert!(String::from_utf8_lossy(&assert.get_output().stderr).contains("1 instance(s)"));
     let out =
         env.cmd().args(["--json", "app", "instances", &app]).assert().code(4).get_output().stdout.clone();
-    let list = first_json(&out);
+    // One document: a failing command that produced a list keeps it under `result`.
+    let document: Value = serde_json::from_slice(&out).expect("exactly one JSON document");
+    assert_eq!(document["error"]["code"], 4, "{document:#}");
+    let list = &document["result"];
     let revoked: Vec<&Value> = list
         .as_array()
         .unwrap()
