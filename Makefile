@@ -45,6 +45,7 @@ lint: install
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	$(FORGE) fmt --check
+	tools/check-deps.sh
 
 # The Rust crates embed the contract artifacts (crates/contracts/artifacts/) so that an installed
 # `roflgov` needs no checkout; this drift check proves they equal a fresh forge build.
