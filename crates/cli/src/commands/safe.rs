@@ -97,9 +97,10 @@ async fn load(
         .state()
         .await
         .map_err(|e| safe_error(&format!("reading the Safe {} (is it a Safe v1.4.1?)", p.safe), e))?;
+    let hashes = p.tx.hashes(p.chain_id, p.safe);
     progress(format!(
-        "SafeTx hash {}  (Safe {}, chain {}, nonce {}; compare with your wallet)",
-        p.safe_tx_hash, p.safe, p.chain_id, p.tx.nonce
+        "SafeTx hash {}  (Safe {}, chain {}, nonce {}; compare with your wallet)\n  domain hash  {}\n  message hash {}",
+        p.safe_tx_hash, p.safe, p.chain_id, p.tx.nonce, hashes.domain_separator, hashes.message_hash
     ));
     if let Some(meta) = &file.roflgov {
         progress(format!(
