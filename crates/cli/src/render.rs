@@ -7,6 +7,7 @@ use roflgov_attest::identity_to_base64;
 use roflgov_chain::rofl::{
     InstanceFlag, InstanceView, PolicyChange, ReleaseState, format_deadline, format_utc,
 };
+use roflgov_core::text::escape;
 use roflgov_types::{AllowedEndorsement, AppConfig, AppId, EnclaveIdentity, FeePolicy, QuotePolicy};
 
 use crate::output::Table;
@@ -17,7 +18,7 @@ pub(crate) type Notes = BTreeMap<EnclaveIdentity, String>;
 pub(crate) fn identity(id: &EnclaveIdentity, notes: &Notes) -> String {
     let text = identity_to_base64(id);
     match notes.get(id) {
-        Some(note) => format!("{text}  ({note})"),
+        Some(note) => format!("{text}  ({})", escape(note)),
         None => text,
     }
 }
@@ -99,9 +100,10 @@ pub(crate) fn config(c: &AppConfig, version: Option<u64>, notes: &Notes) -> Stri
         .row("fees", fee_name(c.policy.fees))
         .row("max_expiration", format!("{} epochs", c.policy.max_expiration))
         .row("quotes", quotes(&c.policy.quotes));
-    let md: Vec<String> = c.metadata.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+    let md: Vec<String> =
+        c.metadata.iter().map(|(k, v)| format!("{} = \"{}\"", escape(k), escape(v))).collect();
     t.row("metadata", if md.is_empty() { "(none)".into() } else { md.join("\n") });
-    let secrets: Vec<&str> = c.secrets.keys().map(String::as_str).collect();
+    let secrets: Vec<String> = c.secrets.keys().map(|k| escape(k)).collect();
     t.row("secrets", if secrets.is_empty() { "(none)".into() } else { secrets.join(", ") });
     t.render()
 }
@@ -118,7 +120,7 @@ pub(crate) fn change(c: &PolicyChange, notes: &Notes) -> String {
             "adopt app with {} enclave(s), {} metadata key(s), secrets [{}]",
             policy.enclaves.len(),
             metadata.len(),
-            secrets.keys().cloned().collect::<Vec<_>>().join(", ")
+            secrets.keys().map(|k| escape(k)).collect::<Vec<_>>().join(", ")
         ),
         PolicyChange::AddEnclave(id) => format!("+ enclave {}", identity(id, notes)),
         PolicyChange::RemoveEnclave(id) => format!("- enclave {}", identity(id, notes)),
@@ -126,10 +128,12 @@ pub(crate) fn change(c: &PolicyChange, notes: &Notes) -> String {
         PolicyChange::SetFees(f) => format!("~ fees → {}", fee_name(*f)),
         PolicyChange::SetMaxExpiration(m) => format!("~ max_expiration → {m} epochs"),
         PolicyChange::SetQuotePolicy(q) => format!("~ quotes → {}", quotes(q)),
-        PolicyChange::SetMetadata { key, value } => format!("~ metadata {key} = {value}"),
-        PolicyChange::DeleteMetadata { key } => format!("- metadata {key}"),
-        PolicyChange::SetSecret { name, .. } => format!("~ secret {name} (new encrypted value)"),
-        PolicyChange::DeleteSecret { name } => format!("- secret {name}"),
+        PolicyChange::SetMetadata { key, value } => {
+            format!("~ metadata {} = \"{}\"", escape(key), escape(value))
+        }
+        PolicyChange::DeleteMetadata { key } => format!("- metadata {}", escape(key)),
+        PolicyChange::SetSecret { name, .. } => format!("~ secret {} (new encrypted value)", escape(name)),
+        PolicyChange::DeleteSecret { name } => format!("- secret {}", escape(name)),
         PolicyChange::TransferRoflAdmin { new_admin } => {
             format!("! ROFL admin → {new_admin} (app leaves the policy contract)")
         }
@@ -140,8 +144,8 @@ pub(crate) fn change(c: &PolicyChange, notes: &Notes) -> String {
         PolicyChange::AddRelease { identities, record, retire, grace_until } => {
             let mut out = format!(
                 "+ release {} ({} @ {}, bundle sha256 {}, rofl.yaml sha256 {})",
-                record.version,
-                record.repository,
+                escape(&record.version),
+                escape(&record.repository),
                 record.commit_hex(),
                 alloy::hex::encode(record.bundle_hash),
                 alloy::hex::encode(record.manifest_hash)
@@ -206,13 +210,17 @@ pub(crate) fn release_governance(config: &AppConfig, state: &ReleaseState, now: 
         out.push_str(&format!("  {}  {}{}\n", identity_to_base64(id), info.status, deadline));
         match state.release(info.release_id) {
             Some(r) => {
-                out.push_str(&line(4, "release", &format!("#{} version {}", info.release_id, r.version)));
-                out.push_str(&line(4, "repository", &r.repository));
+                out.push_str(&line(
+                    4,
+                    "release",
+                    &format!("#{} version {}", info.release_id, escape(&r.version)),
+                ));
+                out.push_str(&line(4, "repository", &escape(&r.repository)));
                 out.push_str(&line(4, "commit", &r.commit_hex()));
                 out.push_str(&line(4, "bundle sha256", &alloy::hex::encode(r.bundle_hash)));
                 out.push_str(&line(4, "rofl.yaml sha256", &alloy::hex::encode(r.manifest_hash)));
                 for (i, text) in r.notes.lines().enumerate() {
-                    out.push_str(&line(4, if i == 0 { "notes" } else { "" }, text));
+                    out.push_str(&line(4, if i == 0 { "notes" } else { "" }, &escape(text)));
                 }
             }
             None => out.push_str(&line(4, "release", "(none: added without a release record)")),
@@ -235,7 +243,12 @@ pub(crate) fn instances(app: AppId, list: &[InstanceView], now: u64) -> String {
         match &i.release {
             Some((id, r)) => t.row(
                 "release",
-                format!("#{id} version {} ({} @ {})", r.version, r.repository, r.commit_hex()),
+                format!(
+                    "#{id} version {} ({} @ {})",
+                    escape(&r.version),
+                    escape(&r.repository),
+                    r.commit_hex()
+                ),
             ),
             None => t.row("release", "(none recorded)"),
         };

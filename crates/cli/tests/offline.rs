@@ -511,3 +511,40 @@ fn help_is_there_for_every_command() {
     }
     roflgov().arg("frobnicate").assert().code(2);
 }
+
+#[test]
+fn review_escapes_hostile_text_and_cannot_review_offline() {
+    use alloy::sol_types::SolValue;
+    let mut update = talos_update_json();
+    // A key that clears the screen and a value with a right-to-left override: a terminal must
+    // show them as escapes, never run them.
+    update["body"]["metadata"]["net.oasis.rofl.name\u{1b}[2J"] = Value::from("ok\u{202e}kcatta");
+    let encoded = json_of(roflgov().args(["cbor", "encode", "-"]).write_stdin(update.to_string()));
+    let body = hex::decode(encoded["cbor"].as_str().unwrap().trim_start_matches("0x")).unwrap();
+    let input =
+        (alloy::primitives::Bytes::from(b"rofl.Update".to_vec()), alloy::primitives::Bytes::from(body))
+            .abi_encode_params();
+    let batch = serde_json::json!({
+        "version": "1.0",
+        "chainId": "23294",
+        "createdAt": 1751328000000u64,
+        "meta": {"name": "Release\u{1b}[1A ok", "description": "all good\n\u{202e}"},
+        "transactions": [{
+            "to": "0x0100000000000000000000000000000000000103",
+            "value": "0",
+            "data": format!("0x{}", hex::encode(input)),
+        }]
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("batch.json");
+    std::fs::write(&path, batch.to_string()).unwrap();
+    let assert = roflgov().args(["review", "--rpc", "http://127.0.0.1:9", "--tx-builder"]).arg(&path).assert();
+    let out = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(!out.contains('\u{1b}') && !out.contains('\u{202e}'), "raw control characters printed:\n{out}");
+    assert!(out.contains("net.oasis.rofl.name\\u{001b}[2J"), "{out}");
+    assert!(out.contains("ok\\u{202e}kcatta"), "{out}");
+    assert!(out.contains("unverified"), "the batch's own title is labelled: {out}");
+    // No chain: the state cannot be established, so the verdict is not ok.
+    assert!(out.contains("CANNOT REVIEW"), "{out}");
+    assert.code(4);
+}

@@ -342,10 +342,12 @@ impl Display for Review {
                 CallReading::Subcall { method, app } => {
                     writeln!(f, "  #{:<3}{}  subcall precompile{value}", call.index, call.to)?;
                     match app {
-                        Some(app) => {
-                            writeln!(f, "        {method} of {app} (raw CBOR body, decoded strictly)")?
-                        }
-                        None => writeln!(f, "        {method} (raw CBOR body, decoded strictly)")?,
+                        Some(app) => writeln!(
+                            f,
+                            "        {} of {app} (raw CBOR body, decoded strictly)",
+                            escape(method)
+                        )?,
+                        None => writeln!(f, "        {} (raw CBOR body, decoded strictly)", escape(method))?,
                     }
                 }
                 CallReading::Unknown { reason } => {
