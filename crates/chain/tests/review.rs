@@ -629,7 +629,9 @@ mod release_governance {
     }
 
     #[rstest]
-    fn an_unexpected_guardian_is_a_caution(talos: AppConfig) {
+    fn an_unexpected_guardian_is_critical(talos: AppConfig) {
+        // A guardian can freeze the app and revoke identities at once, without a vote: one
+        // nobody said they expect is critical (issue #17), no longer a caution.
         let call =
             to_policy(PolicyChange::SetGuardian { guardian: GUARDIAN }.to_calldata(talos.id, 0).unwrap());
         let review = Reviewer::new(&talos)
@@ -637,10 +639,10 @@ mod release_governance {
             .account_code(GUARDIAN, false)
             .review(std::slice::from_ref(&call));
         let warning =
-            review.warnings.iter().find(|w| w.kind == WarningKind::GuardianChanged).expect("caution");
-        assert_eq!(warning.severity, Severity::Caution);
+            review.warnings.iter().find(|w| w.kind == WarningKind::GuardianChanged).expect("critical");
+        assert_eq!(warning.severity, Severity::Critical);
         assert!(warning.message.contains("an EOA"), "{}", warning.message);
-        assert!(!review.has_critical());
+        assert!(review.has_critical());
         // The config itself does not change: no update is sent.
         assert!(review.diff.is_empty());
         assert_eq!(review.governance.guardian.as_ref().unwrap().after, Some(GUARDIAN));

@@ -418,10 +418,10 @@ impl<'a> Reviewer<'a> {
                         Some(true) => "a contract",
                         None => "an account of unknown kind",
                     };
-                    state.warnings.push(Warning::caution(
+                    state.warnings.push(Warning::critical(
                         WarningKind::GuardianChanged,
                         format!(
-                            "the guardian becomes {guardian}, {what} you did not say you expect (--expect-guardian): \
+                            "THE GUARDIAN BECOMES {guardian}, {what} you did not say you expect (--expect-guardian): \
                              it can revoke identities and freeze the app at once, without a vote"
                         ),
                     ))
