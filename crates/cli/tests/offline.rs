@@ -538,7 +538,8 @@ fn review_escapes_hostile_text_and_cannot_review_offline() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("batch.json");
     std::fs::write(&path, batch.to_string()).unwrap();
-    let assert = roflgov().args(["review", "--rpc", "http://127.0.0.1:9", "--tx-builder"]).arg(&path).assert();
+    let assert =
+        roflgov().args(["review", "--rpc", "http://127.0.0.1:9", "--tx-builder"]).arg(&path).assert();
     let out = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
     assert!(!out.contains('\u{1b}') && !out.contains('\u{202e}'), "raw control characters printed:\n{out}");
     assert!(out.contains("net.oasis.rofl.name\\u{001b}[2J"), "{out}");

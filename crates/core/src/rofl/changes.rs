@@ -741,7 +741,7 @@ pub enum ApplyError {
     #[error("the new ROFL admin is the zero address (use renounceRoflAdmin)")]
     ZeroAdmin,
     /// `InvalidMaxExpiration`.
-    #[error("max_expiration {0} exceeds the module limit of {max} epochs", max = limits::MAX_EXPIRATION_EPOCHS)]
+    #[error("max_expiration {0} is outside 1..={max} epochs", max = limits::MAX_EXPIRATION_EPOCHS)]
     InvalidMaxExpiration(u64),
     /// `TooManyEntries`.
     #[error("{what} would hold {count} entries, more than the module's {max}", max = limits::MAX_METADATA_PAIRS)]
@@ -1111,7 +1111,8 @@ impl PolicyChange {
             PolicyChange::SetEndorsements(endorsements) => config.policy.endorsements = endorsements.clone(),
             PolicyChange::SetFees(fees) => config.policy.fees = *fees,
             PolicyChange::SetMaxExpiration(epochs) => {
-                if *epochs > limits::MAX_EXPIRATION_EPOCHS {
+                // RoflPolicyValidation.validateMaxExpiration: 0 would let no registration live.
+                if *epochs == 0 || *epochs > limits::MAX_EXPIRATION_EPOCHS {
                     return Err(ApplyError::InvalidMaxExpiration(*epochs));
                 }
                 config.policy.max_expiration = *epochs;
