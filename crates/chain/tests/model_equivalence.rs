@@ -48,7 +48,7 @@ impl Rng {
 
 fn identity(i: u64) -> EnclaveIdentity {
     // Half TDX (zero signer), half SGX: both storage forms.
-    let mr_signer = if i % 2 == 0 { B256::ZERO } else { keccak256(format!("signer {i}")) };
+    let mr_signer = if i.is_multiple_of(2) { B256::ZERO } else { keccak256(format!("signer {i}")) };
     EnclaveIdentity { mr_enclave: keccak256(format!("enclave {i}")), mr_signer }
 }
 
