@@ -119,6 +119,16 @@ for method, label in ((zipfile.ZIP_DEFLATED, "deflate"), (zipfile.ZIP_STORED, "s
         z.writestr("ovmf.tdx.fd", b"firmware")
     put("orc_bundle", label, buf.getvalue())
 
+# Firewall: shape, flags, leg count, then per leg target, value and calldata mode (see
+# fuzz/fuzz_targets/firewall.rs): an honest release, a batch, a Governor proposal, a raw payload.
+for name, data in [
+    ("release", bytes([0, 0, 0, 0, 0, 0])),
+    ("batch", bytes([1, 0, 2, 0, 0, 0, 0, 0, 4, 0, 0, 3])),
+    ("governor", bytes([5, 0, 1, 0, 0, 0, 0, 0, 1]) + b"# Release"),
+    ("payload", bytes([2, 0, 0, 0, 0, 0]) + bytes(85)),
+]:
+    put("firewall", name, data)
+
 for i, text in enumerate([
     "rofl1qrev5wq76npkmcv5wxkdxxcu4dhmu704yyl30h43",
     "oasis1qz2lty9v4glt5ts8ljhfpnd05dy3cwmtnyshws8q",

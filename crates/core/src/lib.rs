@@ -10,6 +10,9 @@
 //!   batch or a Governor proposal) against the chain state it touches, with the verdict that
 //!   gates every approval.
 
+// Dev-dependencies serve the integration tests, not the unit tests of this target.
+#![cfg_attr(test, allow(unused_crate_dependencies))]
+
 pub mod bindings;
 pub mod firewall;
 pub mod review;
