@@ -577,6 +577,17 @@ impl Engine<'_> {
         if !account {
             return;
         }
+        if call.delegate_call {
+            // Only a Safe transaction's own operation may DELEGATECALL (checked in safe_legs);
+            // a call in a batch or proposal marked as one runs foreign code as the executor.
+            self.critical(
+                WarningKind::DelegateCall,
+                format!(
+                    "call #{index} is a DELEGATECALL to {}: its code would run as the executor itself",
+                    call.to
+                ),
+            );
+        }
         let policy = self.facts.policy_contract.clone();
         let reading = if Some(call.to) == policy.as_ref().map(|p| p.address) {
             let policy = policy.expect("checked");
@@ -623,7 +634,16 @@ impl Engine<'_> {
             }
         };
         let is_create = matches!(&decoded, DecodedCalldata::Change(c) if matches!(c.change, PolicyChange::CreateApp { .. }));
-        if !(call.value.is_zero() || is_create && call.value == CREATE_STAKE) {
+        if is_create && call.value != CREATE_STAKE {
+            self.critical(
+                WarningKind::ValueTransfer,
+                format!(
+                    "call #{index}: createApp needs exactly {} as value, sends {}: it reverts",
+                    format_rose(CREATE_STAKE),
+                    format_rose(call.value)
+                ),
+            );
+        } else if !is_create && !call.value.is_zero() {
             self.critical(
                 WarningKind::ValueTransfer,
                 format!("call #{index} sends {} to the policy contract", format_rose(call.value)),
@@ -672,6 +692,29 @@ impl Engine<'_> {
                 let app = app.to_string();
                 if !apps.contains(&app) {
                     apps.push(app);
+                }
+            }
+            // Hostile keys are critical whether or not the contract would take them.
+            let app_name = change.app.map(|a| a.to_string()).unwrap_or_else(|| "the new app".into());
+            let keys: Vec<(&str, &String)> = match &change.change {
+                PolicyChange::SetMetadata { key, .. } => vec![("metadata key", key)],
+                PolicyChange::SetSecret { name, .. } => vec![("secret name", name)],
+                PolicyChange::CreateApp { metadata, .. } => {
+                    metadata.keys().map(|k| ("metadata key", k)).collect()
+                }
+                PolicyChange::AdoptApp { metadata, secrets, .. } => metadata
+                    .keys()
+                    .map(|k| ("metadata key", k))
+                    .chain(secrets.keys().map(|k| ("secret name", k)))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for (what, key) in keys {
+                for hazard in text::key_hazards(key) {
+                    self.critical(
+                        WarningKind::UnsafeText,
+                        format!("{what} \"{}\" of {app_name} {hazard}", text::escape(key)),
+                    );
                 }
             }
             match &change.change {
