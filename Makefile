@@ -36,7 +36,7 @@ test-sol: build
 test-rust: build
 	$(CARGO) test --workspace --locked
 
-test: lint check-artifacts test-sol test-rust lint-workflows
+test: lint check-artifacts test-sol test-rust lint-workflows crosscheck
 
 # Format and lint gates: rustfmt (rustfmt.toml), clippy with the workspace lints of Cargo.toml
 # as errors, and forge fmt (the [fmt] section of foundry.toml). Fix formatting with
@@ -81,6 +81,13 @@ model-equivalence: build
 		MODEL_EQUIVALENCE_CASES=$(MODEL_STEPS) MODEL_EQUIVALENCE_SEED=$$seed \
 			$(CARGO) test --locked -p roflgov-chain --test model_equivalence || exit 1; \
 	done
+
+# Cross-check of the CBOR bodies and ids in test/vectors/ against the official TypeScript client
+# (@oasisprotocol/client, @oasisprotocol/client-rt); no network. The shell expands the file list:
+# Node 21+ reads a bare directory after --test as a module, not as a folder of tests.
+.PHONY: crosscheck
+crosscheck: install
+	node --test tools/crosscheck/*.test.js
 
 # Security checks (docs/security/README.md): Slither with the triage gate, then a short
 # cargo-fuzz run of every parser of outside input (FUZZ_SECONDS per target).
