@@ -433,12 +433,10 @@ fn malformed_manifests_name_file_and_path() {
 // review of today's flow, offline
 // ---------------------------------------------------------------------------------------------
 
-#[test]
-fn review_flags_a_direct_subcall_that_wipes_admin_and_secrets() {
+/// A Transaction Builder batch of one direct `rofl.Update` subcall (today's flow) with the
+/// body of `update` (JSON as `cbor encode` reads it) and the batch's own `meta`.
+fn direct_update_batch(dir: &Path, update: &Value, meta: Value) -> PathBuf {
     use alloy::sol_types::SolValue;
-    let mut update = talos_update_json();
-    update["body"]["admin"] = Value::Null;
-    update["body"]["secrets"] = serde_json::json!({});
     let encoded = json_of(roflgov().args(["cbor", "encode", "-"]).write_stdin(update.to_string()));
     let body = hex::decode(encoded["cbor"].as_str().unwrap().trim_start_matches("0x")).unwrap();
     let input =
@@ -448,16 +446,25 @@ fn review_flags_a_direct_subcall_that_wipes_admin_and_secrets() {
         "version": "1.0",
         "chainId": "23294",
         "createdAt": 1751328000000u64,
-        "meta": {"name": "Transactions Batch"},
+        "meta": meta,
         "transactions": [{
             "to": "0x0100000000000000000000000000000000000103",
             "value": "0",
             "data": format!("0x{}", hex::encode(input)),
         }]
     });
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("batch.json");
+    let path = dir.join("batch.json");
     std::fs::write(&path, batch.to_string()).unwrap();
+    path
+}
+
+#[test]
+fn review_flags_a_direct_subcall_that_wipes_admin_and_secrets() {
+    let mut update = talos_update_json();
+    update["body"]["admin"] = Value::Null;
+    update["body"]["secrets"] = serde_json::json!({});
+    let dir = tempfile::tempdir().unwrap();
+    let path = direct_update_batch(dir.path(), &update, serde_json::json!({"name": "Transactions Batch"}));
     // No chain to read the current config from (port 9 refuses): the review still decodes the
     // body and warns.
     let assert = roflgov()
@@ -514,30 +521,13 @@ fn help_is_there_for_every_command() {
 
 #[test]
 fn review_escapes_hostile_text_and_cannot_review_offline() {
-    use alloy::sol_types::SolValue;
     let mut update = talos_update_json();
     // A key that clears the screen and a value with a right-to-left override: a terminal must
     // show them as escapes, never run them.
     update["body"]["metadata"]["net.oasis.rofl.name\u{1b}[2J"] = Value::from("ok\u{202e}kcatta");
-    let encoded = json_of(roflgov().args(["cbor", "encode", "-"]).write_stdin(update.to_string()));
-    let body = hex::decode(encoded["cbor"].as_str().unwrap().trim_start_matches("0x")).unwrap();
-    let input =
-        (alloy::primitives::Bytes::from(b"rofl.Update".to_vec()), alloy::primitives::Bytes::from(body))
-            .abi_encode_params();
-    let batch = serde_json::json!({
-        "version": "1.0",
-        "chainId": "23294",
-        "createdAt": 1751328000000u64,
-        "meta": {"name": "Release\u{1b}[1A ok", "description": "all good\n\u{202e}"},
-        "transactions": [{
-            "to": "0x0100000000000000000000000000000000000103",
-            "value": "0",
-            "data": format!("0x{}", hex::encode(input)),
-        }]
-    });
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("batch.json");
-    std::fs::write(&path, batch.to_string()).unwrap();
+    let meta = serde_json::json!({"name": "Release\u{1b}[1A ok", "description": "all good\n\u{202e}"});
+    let path = direct_update_batch(dir.path(), &update, meta);
     let assert =
         roflgov().args(["review", "--rpc", "http://127.0.0.1:9", "--tx-builder"]).arg(&path).assert();
     let out = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
