@@ -57,7 +57,12 @@ function readJson(relative) {
 
 function code(field) {
   if (typeof field === "string") return { object: field, linkReferences: {} };
-  return { object: field.object, linkReferences: field.linkReferences || {} };
+  const out = { object: field.object, linkReferences: field.linkReferences || {} };
+  // Immutables are written at deployment: a check of deployed code must skip them.
+  if (field.immutableReferences && Object.keys(field.immutableReferences).length > 0) {
+    out.immutableReferences = field.immutableReferences;
+  }
+  return out;
 }
 
 function trimmed(raw) {

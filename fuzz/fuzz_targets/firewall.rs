@@ -59,7 +59,7 @@ fn facts(owner: Address) -> ChainFacts {
     };
     ChainFacts {
         rpc_chain_id: Some(CHAIN),
-        policy_contract: Some(PolicyContractFacts { address: POLICY, owner }),
+        policy_contract: Some(PolicyContractFacts { address: POLICY, owner, code_is_roflgov: true }),
         apps: BTreeMap::from([
             app(config("talos", POLICY), Some(VERSION)),
             app(config("legacy", SAFE), None),

@@ -13,6 +13,7 @@ use roflgov_core::firewall::{AppFacts, ChainFacts, PolicyContractFacts, SafeFact
 use crate::{
     rofl::{RoflAdminClient, RoflStandIn},
     safe::bindings::SafeL2,
+    toolchain::{Artifact, CodeMatch},
 };
 
 /// Reads what `transaction` touches: the chain id, the policy contract and its owner, every
@@ -36,7 +37,9 @@ pub async fn gather_facts(
         && provider.get_code_at(client.address()).await.is_ok_and(|code| !code.is_empty())
         && let Ok(owner) = client.owner().await
     {
-        facts.policy_contract = Some(PolicyContractFacts { address: client.address(), owner });
+        let code_is_roflgov = is_roflgov_code(provider, client.address()).await;
+        facts.policy_contract =
+            Some(PolicyContractFacts { address: client.address(), owner, code_is_roflgov });
         facts.now = client.chain_time().await.ok();
     }
     let managing = facts.policy_contract.as_ref().and(client.as_ref());
@@ -78,6 +81,24 @@ pub async fn gather_facts(
         facts.safe = safe_facts(provider, *safe, tx.safe_tx_hash(*chain_id, *safe), signatures).await;
     }
     facts
+}
+
+/// Whether `address` runs roflgov's `RoflAppAdmin` (the embedded artifact), and each library it
+/// is linked to runs roflgov's library of that name.
+async fn is_roflgov_code(provider: &DynProvider, address: Address) -> bool {
+    let Ok(admin) = Artifact::embedded("RoflAppAdmin") else { return false };
+    let Ok(code) = provider.get_code_at(address).await else { return false };
+    let CodeMatch::Matches(libraries) = admin.match_deployed(&code) else { return false };
+    for (key, library) in libraries {
+        let name = key.rsplit(':').next().unwrap_or_default();
+        let (Ok(artifact), Ok(code)) = (Artifact::embedded(name), provider.get_code_at(library).await) else {
+            return false;
+        };
+        if !matches!(artifact.match_deployed(&code), CodeMatch::Matches(nested) if nested.is_empty()) {
+            return false;
+        }
+    }
+    true
 }
 
 async fn safe_facts(

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-pub use roflgov_contracts::{Artifact, ArtifactError, LinkOffset, LinkReferences};
+pub use roflgov_contracts::{Artifact, ArtifactError, CodeMatch, LinkOffset, LinkReferences};
 
 /// Errors locating tools or reading artifacts.
 #[derive(Debug, thiserror::Error)]

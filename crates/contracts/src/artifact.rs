@@ -59,6 +59,8 @@ pub struct Artifact {
     /// Libraries the creation code still needs.
     pub link_references: LinkReferences,
     deployed_link_references: LinkReferences,
+    /// Where the deployed code holds immutables (written by the constructor).
+    deployed_immutables: Vec<LinkOffset>,
 }
 
 #[derive(Deserialize)]
@@ -67,6 +69,8 @@ struct RawCode {
     object: String,
     #[serde(default)]
     link_references: LinkReferences,
+    #[serde(default)]
+    immutable_references: BTreeMap<String, Vec<LinkOffset>>,
 }
 
 #[derive(Deserialize)]
@@ -126,6 +130,7 @@ impl Artifact {
             bytecode_hex: raw.bytecode.object.trim_start_matches("0x").to_string(),
             deployed_bytecode_hex: raw.deployed_bytecode.object.trim_start_matches("0x").to_string(),
             link_references: raw.bytecode.link_references,
+            deployed_immutables: raw.deployed_bytecode.immutable_references.into_values().flatten().collect(),
             deployed_link_references: raw.deployed_bytecode.link_references,
         })
     }
@@ -166,6 +171,62 @@ impl Artifact {
     }
 }
 
+/// What deployed code turned out to be, checked against an artifact.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CodeMatch {
+    /// The same code, but for immutables and library addresses: these libraries, by
+    /// `file:Library`, are linked at these addresses (check their code too).
+    Matches(BTreeMap<String, Address>),
+    /// Other code.
+    Differs,
+}
+
+impl Artifact {
+    /// Whether `deployed` is this artifact's runtime code, immutables and library addresses
+    /// aside (and, for a library, its own address in the leading `PUSH20` guard). The library
+    /// addresses found are returned so the caller can check their code in turn.
+    pub fn match_deployed(&self, deployed: &[u8]) -> CodeMatch {
+        let expected = &self.deployed_bytecode_hex;
+        if expected.len() != deployed.len() * 2 {
+            return CodeMatch::Differs;
+        }
+        let mut skip = vec![false; deployed.len()];
+        let mut mark = |start: usize, length: usize| {
+            for flag in skip.iter_mut().skip(start).take(length) {
+                *flag = true;
+            }
+        };
+        for offset in &self.deployed_immutables {
+            mark(offset.start, offset.length);
+        }
+        let mut libraries = BTreeMap::new();
+        for (file, names) in &self.deployed_link_references {
+            for (library, offsets) in names {
+                for offset in offsets {
+                    let Some(bytes) = deployed.get(offset.start..offset.start + 20) else {
+                        return CodeMatch::Differs;
+                    };
+                    let address = Address::from_slice(bytes);
+                    let key = format!("{file}:{library}");
+                    if libraries.insert(key.clone(), address).is_some_and(|known| known != address) {
+                        return CodeMatch::Differs; // one library linked at two addresses
+                    }
+                    mark(offset.start, offset.length);
+                }
+            }
+        }
+        // A library's runtime code starts with PUSH20 <its own address> (the call guard).
+        if expected.starts_with("73") && expected.get(2..42).is_some_and(|a| a.bytes().all(|b| b == b'0')) {
+            mark(1, 20);
+        }
+        let Ok(expected) = hex::decode(expected.replace(|c: char| !c.is_ascii_hexdigit(), "0")) else {
+            return CodeMatch::Differs;
+        };
+        let same = expected.iter().zip(deployed).zip(&skip).all(|((a, b), skipped)| *skipped || a == b);
+        if same { CodeMatch::Matches(libraries) } else { CodeMatch::Differs }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,5 +256,36 @@ mod tests {
         let count = code.windows(20).filter(|w| *w == needle).count();
         let expected: usize = admin.link_references.values().flat_map(|n| n.values()).map(Vec::len).sum();
         assert_eq!(count, expected);
+    }
+
+    #[test]
+    fn deployed_code_matches_only_itself_immutables_and_libraries_aside() {
+        let admin = Artifact::embedded("RoflAppAdmin").unwrap();
+        let library = Address::repeat_byte(0x42);
+        let linked = admin.link(&|_, _| Some(library)).unwrap();
+        let mut code = linked.deployed_bytecode().unwrap().to_vec();
+        // Immutables are written by the constructor: any value passes.
+        for offset in &admin.deployed_immutables {
+            code[offset.start..offset.start + offset.length].fill(0x77);
+        }
+        let CodeMatch::Matches(libraries) = admin.match_deployed(&code) else { panic!("its own code") };
+        assert!(!libraries.is_empty() && libraries.values().all(|a| *a == library));
+        // One byte of real code changed: not roflgov's contract.
+        let position = (0..code.len())
+            .find(|i| !admin.deployed_immutables.iter().any(|o| (o.start..o.start + o.length).contains(i)))
+            .map(|i| i + 100)
+            .unwrap();
+        code[position] ^= 0xff;
+        assert_eq!(admin.match_deployed(&code), CodeMatch::Differs);
+        // Other code entirely, or a truncated copy.
+        let stand_in = Artifact::embedded("RoflModuleStandIn").unwrap().deployed_bytecode().unwrap();
+        assert_eq!(admin.match_deployed(&stand_in), CodeMatch::Differs);
+        assert_eq!(admin.match_deployed(&code[..code.len() - 1]), CodeMatch::Differs);
+
+        // A library carries its own address in its leading PUSH20 guard.
+        let logic = Artifact::embedded("RoflConfigLogic").unwrap();
+        let mut deployed = logic.deployed_bytecode().unwrap().to_vec();
+        deployed[1..21].copy_from_slice(library.as_slice());
+        assert_eq!(logic.match_deployed(&deployed), CodeMatch::Matches(BTreeMap::new()));
     }
 }

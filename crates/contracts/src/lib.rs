@@ -16,7 +16,7 @@ pub mod safe;
 
 mod artifact;
 
-pub use artifact::{Artifact, ArtifactError, LinkOffset, LinkReferences};
+pub use artifact::{Artifact, ArtifactError, CodeMatch, LinkOffset, LinkReferences};
 
 /// Every embedded artifact: contract name → JSON text (trimmed forge format).
 pub(crate) const EMBEDDED: &[(&str, &str)] = &[

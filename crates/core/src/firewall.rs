@@ -68,6 +68,9 @@ pub struct PolicyContractFacts {
     pub address: Address,
     /// Its owner now.
     pub owner: Address,
+    /// Whether the code at the address is roflgov's `RoflAppAdmin` with roflgov's own logic
+    /// libraries (immutables and library addresses aside).
+    pub code_is_roflgov: bool,
 }
 
 /// An app's state as the chain holds it now.
@@ -623,6 +626,16 @@ impl Engine<'_> {
         policy: &PolicyContractFacts,
         call: &ProposedCall,
     ) -> String {
+        if !policy.code_is_roflgov {
+            self.critical(
+                WarningKind::UnknownTarget,
+                format!(
+                    "call #{index}: the configured policy contract {} does not run roflgov's RoflAppAdmin code (or \
+                     its libraries differ): what it does with this call is unknown",
+                    policy.address
+                ),
+            );
+        }
         let decoded = match decode_calldata(&call.data) {
             Ok(decoded) => decoded,
             Err(err) => {

@@ -949,3 +949,14 @@ fn honest_release_with_a_record_of_the_reviewers_bundle() {
     };
     assert_honest(&review_with(&tx, &expected));
 }
+
+#[test]
+fn policy_contract_address_running_other_code() {
+    // The configured address is right, but what runs there is not roflgov's RoflAppAdmin (a
+    // redeployed look-alike, or libraries swapped): even an honest-looking release is unknown.
+    let mut world = facts();
+    world.policy_contract.as_mut().unwrap().code_is_roflgov = false;
+    let release = single(POLICY, U256::ZERO, pc(V, &release_changes()));
+    let report = firewall::review(&release, &world, &Expectations::default());
+    assert_blocked(&report, WarningKind::UnknownTarget);
+}

@@ -200,7 +200,7 @@ pub(crate) fn address_of(key: &SigningKey) -> Address {
 pub(crate) fn facts() -> ChainFacts {
     ChainFacts {
         rpc_chain_id: Some(CHAIN),
-        policy_contract: Some(PolicyContractFacts { address: POLICY, owner: SAFE }),
+        policy_contract: Some(PolicyContractFacts { address: POLICY, owner: SAFE, code_is_roflgov: true }),
         apps: BTreeMap::from([
             (app(), AppFacts { config: app_config(), version: Some(V), release_state: release_state() }),
             (
@@ -232,7 +232,11 @@ pub(crate) fn facts() -> ChainFacts {
 /// The same world with a Governor: the Timelock owns the policy contract, there is no Safe.
 pub(crate) fn governor_facts() -> ChainFacts {
     ChainFacts {
-        policy_contract: Some(PolicyContractFacts { address: POLICY, owner: TIMELOCK }),
+        policy_contract: Some(PolicyContractFacts {
+            address: POLICY,
+            owner: TIMELOCK,
+            code_is_roflgov: true,
+        }),
         safe: None,
         ..facts()
     }
