@@ -19,8 +19,8 @@ use roflgov_chain::{
     },
 };
 use roflgov_types::{
-    AllowedEndorsement, AppConfig, AppId, EnclaveIdentity, FeePolicy, IdentifierScheme, Metadata,
-    QuotePolicy, Remove, Update, cbor,
+    AllowedEndorsement, AppConfig, AppId, EnclaveIdentity, FeePolicy, IdentifierScheme, QuotePolicy, Remove,
+    Update, cbor,
     ids::Address as OasisAddress,
     manifest::{DeploymentConfig, Manifest},
 };
@@ -36,18 +36,16 @@ fn deployment() -> DeploymentConfig {
     Manifest::from_path(TALOS).unwrap().deployment("mainnet").unwrap()
 }
 
-/// The Talos app as the module holds it today: the manifest's policy and secrets, admin = its
-/// Safe, some metadata.
+/// The Talos app as the module holds it today: the manifest's policy, secrets and metadata
+/// (the five `net.oasis.rofl.*` keys `oasis rofl update` derived from its top-level fields),
+/// admin = its Safe.
 #[fixture]
 fn talos(deployment: DeploymentConfig) -> AppConfig {
-    let mut metadata = Metadata::new();
-    metadata.insert("net.oasis.rofl.name".into(), "talos".into());
-    metadata.insert("net.oasis.rofl.version".into(), "0.1.0".into());
     AppConfig {
         id: deployment.app_id.unwrap(),
         policy: deployment.policy.clone(),
         admin: Some(OasisAddress::from_eth(SAFE)),
-        metadata,
+        metadata: deployment.metadata,
         secrets: deployment.secrets,
     }
 }
@@ -493,15 +491,16 @@ fn todays_flow_remove_is_loud(talos: AppConfig) {
 
 #[rstest]
 fn plan_release_from_the_manifest_is_minimal(talos: AppConfig, deployment: DeploymentConfig) {
-    // Same policy and secrets: only the metadata absent from rofl.yaml goes.
+    // Same policy, secrets and metadata (rofl.yaml's top-level fields as `net.oasis.rofl.*`, as
+    // the Oasis CLI sends them): nothing to do. Reading only the deployment's own `metadata`
+    // used to plan deleting the live app's `net.oasis.rofl.*` keys here.
     let target = ReleaseTarget::from_deployment(&deployment);
-    let changes = plan_release(&talos, &target).unwrap();
+    assert_eq!(plan_release(&talos, &target).unwrap(), Vec::new());
+    let mut older = talos.clone();
+    older.metadata.insert("net.oasis.rofl.version".into(), "0.0.9".into());
     assert_eq!(
-        changes,
-        vec![
-            PolicyChange::DeleteMetadata { key: "net.oasis.rofl.name".into() },
-            PolicyChange::DeleteMetadata { key: "net.oasis.rofl.version".into() },
-        ]
+        plan_release(&older, &target).unwrap(),
+        vec![PolicyChange::SetMetadata { key: "net.oasis.rofl.version".into(), value: "0.1.0".into() }]
     );
     let mut empty = target;
     empty.policy.enclaves.clear();
