@@ -89,7 +89,7 @@ fn direct_update(update: &Update) -> ProposedCall {
 ])]))]
 #[case::fees(PolicyChange::SetFees(FeePolicy::Instance))]
 #[case::max_expiration(PolicyChange::SetMaxExpiration(7))]
-#[case::quotes_none(PolicyChange::SetQuotePolicy(QuotePolicy { pcs: None }))]
+#[case::quotes_none(PolicyChange::SetQuotePolicy(QuotePolicy { ias: None, pcs: None }))]
 #[case::quotes_default(PolicyChange::SetQuotePolicy(roflgov_types::AppAuthPolicy::default().quotes))]
 #[case::set_metadata(PolicyChange::SetMetadata { key: "k".into(), value: "v".into() })]
 #[case::delete_metadata(PolicyChange::DeleteMetadata { key: "k".into() })]
@@ -782,4 +782,24 @@ mod release_governance {
         assert_eq!(state.info(&config, &talos.policy.enclaves[0]).status, IdentityStatus::NotAllowed);
         assert_eq!(format_utc(NOW), "2025-11-21 14:54 UTC");
     }
+}
+
+/// A direct rofl.Update body carrying a legacy IAS policy is decoded and flagged, not refused.
+#[rstest]
+fn todays_flow_update_with_an_ias_policy_is_reviewed_as_legacy(talos: AppConfig) {
+    let mut update = update_of(&talos);
+    // {"disabled": true}
+    update.policy.quotes.ias = Some(
+        roflgov_types::IasQuotePolicy::from_cbor(&alloy::hex::decode("a16864697361626c6564f5").unwrap())
+            .unwrap(),
+    );
+    let review = Reviewer::new(&talos).review(&[direct_update(&update)]);
+    assert!(
+        matches!(&review.calls[0].reading, CallReading::Subcall { method, .. } if method == "rofl.Update")
+    );
+    let warning = review.warnings.iter().find(|w| w.kind == WarningKind::LegacyIasPolicy).expect("flagged");
+    assert_eq!(warning.severity, Severity::Caution);
+    let text = review.to_string();
+    assert!(text.contains("IAS quote policy (legacy; Intel retired IAS)"), "{text}");
+    assert!(text.contains("ias: none → LEGACY (Intel retired IAS) {\"disabled\": true}"), "{text}");
 }

@@ -619,7 +619,7 @@ fn parse_quotes(value: &Value, path: &str) -> Walk<QuotePolicy> {
     if let Some((_, p)) = map.present("ias") {
         return fail(&p, "IAS quote policies are unsupported (Intel retired IAS)");
     }
-    Ok(QuotePolicy { pcs: map.present("pcs").map(|(v, p)| parse_pcs(v, &p)).transpose()? })
+    Ok(QuotePolicy { ias: None, pcs: map.present("pcs").map(|(v, p)| parse_pcs(v, &p)).transpose()? })
 }
 
 fn parse_fees(value: &Value, path: &str) -> Walk<FeePolicy> {

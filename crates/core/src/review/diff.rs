@@ -254,6 +254,8 @@ pub enum WarningKind {
     IdentityReallowed,
     /// A new identity was not checked against a bundle, manifest or quote.
     IdentityNotVerified,
+    /// The policy carries a (legacy) IAS quote policy: Intel retired IAS.
+    LegacyIasPolicy,
 }
 
 impl WarningKind {
@@ -356,8 +358,10 @@ impl ConfigDiff {
             let fields: std::collections::BTreeSet<_> =
                 before_fields.keys().chain(after_fields.keys()).collect();
             for field in fields {
-                let b = before_fields.get(field).cloned().unwrap_or_else(|| "-".into());
-                let a = after_fields.get(field).cloned().unwrap_or_else(|| "-".into());
+                // Only a set IAS policy has a line; its absence reads as what it means.
+                let absent = || if *field == "ias" { "none".to_owned() } else { "-".to_owned() };
+                let b = before_fields.get(field).cloned().unwrap_or_else(absent);
+                let a = after_fields.get(field).cloned().unwrap_or_else(absent);
                 if a != b {
                     diff.quotes.push(FieldChange { field: (*field).to_owned(), before: b, after: a });
                 }
@@ -472,6 +476,16 @@ fn diff_warnings(before: &AppConfig, after: &AppConfig) -> Vec<Warning> {
         warnings.push(Warning::caution(
             WarningKind::AnyEndorsement,
             "instances could be endorsed by any node (endorsement `any`)",
+        ));
+    }
+    if let Some(ias) = &after.policy.quotes.ias {
+        warnings.push(Warning::caution(
+            WarningKind::LegacyIasPolicy,
+            format!(
+                "IAS quote policy (legacy; Intel retired IAS){}: {}",
+                if before.policy.quotes.ias.as_ref() == Some(ias) { ", kept" } else { "" },
+                ias.diagnostic()
+            ),
         ));
     }
     let pcs_on = |config: &AppConfig| config.policy.quotes.pcs.as_ref().is_some_and(|pcs| !pcs.disabled);

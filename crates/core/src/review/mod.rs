@@ -17,4 +17,4 @@ pub use diff::{
     Change, ConfigDiff, EnclaveLine, EnclaveNote, EnclaveNotes, FieldChange, MetadataChange, SecretChange,
     Severity, Warning, WarningKind,
 };
-pub use text::{fee_name, quote_fields, render_endorsement, render_endorsements, render_quotes};
+pub use text::{fee_name, quote_fields, render_endorsement, render_endorsements, render_ias, render_quotes};
