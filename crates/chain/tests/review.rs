@@ -19,8 +19,8 @@ use roflgov_chain::{
     },
 };
 use roflgov_types::{
-    AllowedEndorsement, AppConfig, AppId, EnclaveIdentity, FeePolicy, IdentifierScheme, Metadata,
-    QuotePolicy, Remove, Update, cbor,
+    AllowedEndorsement, AppConfig, AppId, EnclaveIdentity, FeePolicy, IdentifierScheme, QuotePolicy, Remove,
+    Update, cbor,
     ids::Address as OasisAddress,
     manifest::{DeploymentConfig, Manifest},
 };
@@ -36,18 +36,16 @@ fn deployment() -> DeploymentConfig {
     Manifest::from_path(TALOS).unwrap().deployment("mainnet").unwrap()
 }
 
-/// The Talos app as the module holds it today: the manifest's policy and secrets, admin = its
-/// Safe, some metadata.
+/// The Talos app as the module holds it today: the manifest's policy, secrets and metadata
+/// (the five `net.oasis.rofl.*` keys `oasis rofl update` derived from its top-level fields),
+/// admin = its Safe.
 #[fixture]
 fn talos(deployment: DeploymentConfig) -> AppConfig {
-    let mut metadata = Metadata::new();
-    metadata.insert("net.oasis.rofl.name".into(), "talos".into());
-    metadata.insert("net.oasis.rofl.version".into(), "0.1.0".into());
     AppConfig {
         id: deployment.app_id.unwrap(),
         policy: deployment.policy.clone(),
         admin: Some(OasisAddress::from_eth(SAFE)),
-        metadata,
+        metadata: deployment.metadata,
         secrets: deployment.secrets,
     }
 }
@@ -91,7 +89,7 @@ fn direct_update(update: &Update) -> ProposedCall {
 ])]))]
 #[case::fees(PolicyChange::SetFees(FeePolicy::Instance))]
 #[case::max_expiration(PolicyChange::SetMaxExpiration(7))]
-#[case::quotes_none(PolicyChange::SetQuotePolicy(QuotePolicy { pcs: None }))]
+#[case::quotes_none(PolicyChange::SetQuotePolicy(QuotePolicy { ias: None, pcs: None }))]
 #[case::quotes_default(PolicyChange::SetQuotePolicy(roflgov_types::AppAuthPolicy::default().quotes))]
 #[case::set_metadata(PolicyChange::SetMetadata { key: "k".into(), value: "v".into() })]
 #[case::delete_metadata(PolicyChange::DeleteMetadata { key: "k".into() })]
@@ -493,15 +491,16 @@ fn todays_flow_remove_is_loud(talos: AppConfig) {
 
 #[rstest]
 fn plan_release_from_the_manifest_is_minimal(talos: AppConfig, deployment: DeploymentConfig) {
-    // Same policy and secrets: only the metadata absent from rofl.yaml goes.
+    // Same policy, secrets and metadata (rofl.yaml's top-level fields as `net.oasis.rofl.*`, as
+    // the Oasis CLI sends them): nothing to do. Reading only the deployment's own `metadata`
+    // used to plan deleting the live app's `net.oasis.rofl.*` keys here.
     let target = ReleaseTarget::from_deployment(&deployment);
-    let changes = plan_release(&talos, &target).unwrap();
+    assert_eq!(plan_release(&talos, &target).unwrap(), Vec::new());
+    let mut older = talos.clone();
+    older.metadata.insert("net.oasis.rofl.version".into(), "0.0.9".into());
     assert_eq!(
-        changes,
-        vec![
-            PolicyChange::DeleteMetadata { key: "net.oasis.rofl.name".into() },
-            PolicyChange::DeleteMetadata { key: "net.oasis.rofl.version".into() },
-        ]
+        plan_release(&older, &target).unwrap(),
+        vec![PolicyChange::SetMetadata { key: "net.oasis.rofl.version".into(), value: "0.1.0".into() }]
     );
     let mut empty = target;
     empty.policy.enclaves.clear();
@@ -785,4 +784,126 @@ mod release_governance {
         assert_eq!(state.info(&config, &talos.policy.enclaves[0]).status, IdentityStatus::NotAllowed);
         assert_eq!(format_utc(NOW), "2025-11-21 14:54 UTC");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public variables and disappearing keys (issue 18)
+// ---------------------------------------------------------------------------------------------
+
+#[rstest]
+fn public_variables_are_listed_apart_and_disappearing_keys_are_critical(talos: AppConfig) {
+    let mut before = talos;
+    before.metadata.insert("env.MODEL".into(), "gpt-4o".into());
+    before.metadata.insert("env.TEMPERATURE".into(), "0.2".into());
+    before.secrets.insert("X_TOKEN".into(), Bytes::from_static(b"ciphertext"));
+    let mut after = before.clone();
+    after.metadata.insert("env.MODEL".into(), "gpt-5".into());
+    after.metadata.remove("env.TEMPERATURE");
+    after.metadata.remove("net.oasis.rofl.homepage");
+    after.secrets.remove("X_TOKEN");
+
+    let diff = ConfigDiff::between(&before, &after, None);
+    assert_eq!(
+        diff.public_vars,
+        vec![
+            MetadataChange::Changed {
+                key: "env.MODEL".into(),
+                before: "gpt-4o".into(),
+                after: "gpt-5".into()
+            },
+            MetadataChange::Removed { key: "env.TEMPERATURE".into(), value: "0.2".into() },
+        ]
+    );
+    assert_eq!(
+        diff.metadata,
+        vec![MetadataChange::Removed {
+            key: "net.oasis.rofl.homepage".into(),
+            value: "https://talos.is".into()
+        }]
+    );
+    let of = |kind: WarningKind| diff.warnings.iter().filter(|w| w.kind == kind).collect::<Vec<_>>();
+    let vars = of(WarningKind::PublicVariables);
+    assert_eq!(vars.len(), 1);
+    assert_eq!(vars[0].severity, Severity::Caution);
+    assert!(vars[0].message.contains("env.MODEL, env.TEMPERATURE"), "{}", vars[0].message);
+    let removed = of(WarningKind::MetadataKeyRemoved);
+    assert_eq!(removed.len(), 2, "{removed:?}");
+    assert!(removed.iter().all(|w| w.severity == Severity::Critical));
+    let secret = of(WarningKind::SecretRemoved);
+    assert_eq!(secret.len(), 1);
+    assert_eq!(secret[0].severity, Severity::Critical);
+
+    let text = diff.to_string();
+    for wanted in [
+        "Public variables (env.*)",
+        "changes what the app does without changing its enclave identity",
+        "env.MODEL: \"gpt-4o\" → \"gpt-5\"",
+        "!!! CRITICAL  PUBLIC VARIABLE env.TEMPERATURE WOULD DISAPPEAR",
+        "!!! CRITICAL  METADATA KEY net.oasis.rofl.homepage WOULD DISAPPEAR",
+        "!!! CRITICAL  SECRET X_TOKEN WOULD DISAPPEAR",
+    ] {
+        assert!(text.contains(wanted), "{wanted:?} in\n{text}");
+    }
+    // The public variables are not among the other metadata lines.
+    let metadata_section = text.split("Public variables").next().unwrap();
+    assert!(!metadata_section.contains("env.MODEL"), "{text}");
+    let json = serde_json::to_value(&diff).unwrap();
+    assert_eq!(json["public_vars"].as_array().unwrap().len(), 2);
+    assert_eq!(json["metadata"].as_array().unwrap().len(), 1);
+}
+
+/// Adoption writes the whole config: every key the deployment lacks goes, one critical finding
+/// each, in the per-app review of the adoptApp call.
+#[rstest]
+fn adoption_that_drops_keys_is_critical_per_key(talos: AppConfig) {
+    let mut metadata = talos.metadata.clone();
+    metadata.retain(|key, _| key == "net.oasis.rofl.name");
+    let adopt =
+        PolicyChange::AdoptApp { policy: talos.policy.clone(), metadata, secrets: talos.secrets.clone() };
+    let call = to_policy(adopt.to_calldata(talos.id, 0).unwrap());
+    let review = Reviewer::new(&talos).policy_contract_unmanaged(POLICY_CONTRACT).review(&[call]);
+    let removed: Vec<&str> = review
+        .warnings
+        .iter()
+        .filter(|w| w.kind == WarningKind::MetadataKeyRemoved && w.severity == Severity::Critical)
+        .map(|w| w.message.as_str())
+        .collect();
+    assert_eq!(removed.len(), 4, "{review}");
+    for key in ["description", "homepage", "repository", "version"] {
+        assert!(
+            removed.iter().any(|m| m.contains(&format!("net.oasis.rofl.{key} WOULD DISAPPEAR"))),
+            "{key}"
+        );
+    }
+    assert!(review.has_critical());
+
+    // The manifest's full metadata (top-level fields as net.oasis.rofl.*) drops nothing.
+    let adopt = PolicyChange::AdoptApp {
+        policy: talos.policy.clone(),
+        metadata: talos.metadata.clone(),
+        secrets: talos.secrets.clone(),
+    };
+    let call = to_policy(adopt.to_calldata(talos.id, 0).unwrap());
+    let review = Reviewer::new(&talos).policy_contract_unmanaged(POLICY_CONTRACT).review(&[call]);
+    assert!(!review.warnings.iter().any(|w| w.kind == WarningKind::MetadataKeyRemoved), "{review}");
+}
+
+/// A direct rofl.Update body carrying a legacy IAS policy is decoded and flagged, not refused.
+#[rstest]
+fn todays_flow_update_with_an_ias_policy_is_reviewed_as_legacy(talos: AppConfig) {
+    let mut update = update_of(&talos);
+    // {"disabled": true}
+    update.policy.quotes.ias = Some(
+        roflgov_types::IasQuotePolicy::from_cbor(&alloy::hex::decode("a16864697361626c6564f5").unwrap())
+            .unwrap(),
+    );
+    let review = Reviewer::new(&talos).review(&[direct_update(&update)]);
+    assert!(
+        matches!(&review.calls[0].reading, CallReading::Subcall { method, .. } if method == "rofl.Update")
+    );
+    let warning = review.warnings.iter().find(|w| w.kind == WarningKind::LegacyIasPolicy).expect("flagged");
+    assert_eq!(warning.severity, Severity::Caution);
+    let text = review.to_string();
+    assert!(text.contains("IAS quote policy (legacy; Intel retired IAS)"), "{text}");
+    assert!(text.contains("ias: none → LEGACY (Intel retired IAS) {\"disabled\": true}"), "{text}");
 }

@@ -33,12 +33,12 @@ fn talos() -> (Manifest, DeploymentConfig) {
     (manifest, deployment)
 }
 
-/// Metadata describing the app, from the manifest's top-level fields.
+/// Metadata describing the app: the manifest's top-level fields as `net.oasis.rofl.*`, as the
+/// deployment config carries them (what `oasis rofl create` sends).
 fn talos_metadata(manifest: &Manifest, deployment: &DeploymentConfig) -> Metadata {
-    let mut metadata = deployment.metadata.clone();
-    metadata.insert("net.oasis.rofl.name".into(), manifest.name.clone());
-    metadata.insert("net.oasis.rofl.version".into(), manifest.version.clone());
-    metadata
+    assert_eq!(deployment.metadata["net.oasis.rofl.name"], manifest.name);
+    assert_eq!(deployment.metadata["net.oasis.rofl.version"], manifest.version);
+    deployment.metadata.clone()
 }
 
 fn tdx_identity(label: &str) -> EnclaveIdentity {

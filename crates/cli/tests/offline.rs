@@ -59,6 +59,43 @@ fn talos_update_json() -> Value {
     })
 }
 
+/// A body with a legacy IAS quote policy (which roflgov never writes) decodes, re-encodes to
+/// the same bytes, and is flagged as legacy.
+#[test]
+fn cbor_decode_shows_a_legacy_ias_policy() {
+    // {"disabled": true, "min_tcb_evaluation_data_number": 12}
+    let ias_hex = "a26864697361626c6564f5781e6d696e5f7463625f6576616c756174696f6e5f646174615f6e756d6265720c";
+    let mut json = talos_update_json();
+    json["body"]["policy"]["quotes"]["ias"] = serde_json::json!({ "cbor": format!("0x{ias_hex}") });
+    let dir = tempfile::tempdir().unwrap();
+    let json_path = dir.path().join("update.json");
+    std::fs::write(&json_path, json.to_string()).unwrap();
+    let encoded = json_of(roflgov().args(["cbor", "encode"]).arg(&json_path));
+    let hex_body = encoded["cbor"].as_str().unwrap().to_owned();
+    assert!(hex_body.contains(&format!("63696173{ias_hex}")), "\"ias\": the map, verbatim: {hex_body}");
+
+    let out = roflgov().args(["cbor", "decode", &hex_body]).assert().success().get_output().clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("IAS quote policy (legacy; Intel retired IAS)"), "{stderr}");
+    let decoded: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ias = &decoded["body"]["policy"]["quotes"]["ias"];
+    assert_eq!(ias["cbor"], format!("0x{ias_hex}"));
+    assert_eq!(ias["diagnostic"], r#"{"disabled": true, "min_tcb_evaluation_data_number": 12}"#);
+    assert!(
+        decoded["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("legacy; Intel retired IAS")),
+        "{decoded}"
+    );
+
+    // What decode printed encodes back to the same bytes.
+    std::fs::write(&json_path, decoded.to_string()).unwrap();
+    let again = json_of(roflgov().args(["cbor", "encode"]).arg(&json_path));
+    assert_eq!(again["cbor"], hex_body.as_str());
+}
+
 #[test]
 fn cbor_encode_then_decode_round_trips() {
     let dir = tempfile::tempdir().unwrap();

@@ -194,6 +194,13 @@ pub enum AbiError {
     /// `fees` is neither 1 nor 2.
     #[error("fees: invalid fee policy {0} (1 = instance pays, 2 = endorsing node pays)")]
     InvalidFees(u8),
+    /// The model policy carries a legacy IAS quote policy: the policy contract has no place for
+    /// one (roflgov never writes IAS policies; Intel retired IAS).
+    #[error(
+        "quotes.ias: a legacy IAS quote policy cannot go through the policy contract (Intel retired IAS): \
+         drop it from the policy first"
+    )]
+    IasQuotePolicy,
     /// `allowedTdxModules[index].mrSeam` is neither empty nor 48 bytes.
     #[error("quotes.pcs.allowedTdxModules[{index}].{field}: expected {expected}, got {found} bytes")]
     TdxModuleLength {
@@ -425,6 +432,9 @@ impl TryFrom<&model::AppAuthPolicy> for AppPolicy {
     type Error = AbiError;
 
     fn try_from(policy: &model::AppAuthPolicy) -> Result<Self, AbiError> {
+        if policy.quotes.ias.is_some() {
+            return Err(AbiError::IasQuotePolicy);
+        }
         Ok(AppPolicy {
             quotes: QuotePolicy {
                 pcsPresent: policy.quotes.pcs.is_some(),
@@ -457,7 +467,7 @@ impl TryFrom<&AppPolicy> for model::AppAuthPolicy {
             None
         };
         Ok(model::AppAuthPolicy {
-            quotes: model::QuotePolicy { pcs },
+            quotes: model::QuotePolicy { ias: None, pcs },
             enclaves: policy
                 .enclaves
                 .iter()

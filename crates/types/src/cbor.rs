@@ -5,7 +5,8 @@
 //!   minimal integer and length heads, no tags, no floats, no indefinite lengths;
 //! - every field always written, except the optional PCS fields (`disabled` only when true,
 //!   `fmspc_whitelist`/`fmspc_blacklist` only when non-empty, `tdx` only when present);
-//! - `quotes.ias` always `null` (roflgov does not support IAS), `Update.admin` `null` when
+//! - `quotes.ias` `null` unless a decoded (legacy) IAS policy is carried, then its canonical map
+//!   as decoded (roflgov never writes one of its own), `Update.admin` `null` when
 //!   there is none, empty metadata/secrets as empty maps;
 //! - simple endorsements as `{"any": {}}`, fees and the id scheme as plain integers.
 //!
@@ -19,8 +20,9 @@ use oasis_cbor_value::{SimpleValue, Value};
 use crate::{
     ids::{Address, AppId},
     policy::{
-        AllowedEndorsement, AppAuthPolicy, Create, EnclaveIdentity, FeePolicy, IdentifierScheme, Metadata,
-        PcsQuotePolicy, QuotePolicy, Remove, RoflCall, Secrets, TdxModulePolicy, TdxQuotePolicy, Update,
+        AllowedEndorsement, AppAuthPolicy, Create, EnclaveIdentity, FeePolicy, IasQuotePolicy,
+        IdentifierScheme, Metadata, PcsQuotePolicy, QuotePolicy, Remove, RoflCall, Secrets, TdxModulePolicy,
+        TdxQuotePolicy, Update,
     },
 };
 
@@ -80,9 +82,6 @@ pub enum CborErrorKind {
     /// Right type, value out of range (unknown fee code, integer too large, ...).
     #[error("{0}")]
     InvalidValue(String),
-    /// `quotes.ias` is not null.
-    #[error("IAS quote policies are unsupported (Intel retired IAS): expected null")]
-    IasUnsupported,
 }
 
 impl CborError {
@@ -172,8 +171,15 @@ fn pcs_value(pcs: &PcsQuotePolicy) -> Value {
     text_map(entries)
 }
 
+fn ias_value(ias: &IasQuotePolicy) -> Value {
+    oasis_cbor_value::read(ias.as_cbor()).expect("checked canonical CBOR when constructed")
+}
+
 fn quotes_value(quotes: &QuotePolicy) -> Value {
-    text_map(vec![("ias", null()), ("pcs", quotes.pcs.as_ref().map_or_else(null, pcs_value))])
+    text_map(vec![
+        ("ias", quotes.ias.as_ref().map_or_else(null, ias_value)),
+        ("pcs", quotes.pcs.as_ref().map_or_else(null, pcs_value)),
+    ])
 }
 
 fn policy_value(policy: &AppAuthPolicy) -> Value {
@@ -536,13 +542,109 @@ fn decode_pcs(value: Value, path: &str) -> Result<PcsQuotePolicy, CborError> {
 fn decode_quotes(value: Value, path: &str) -> Result<QuotePolicy, CborError> {
     let mut fields = Fields::new(value, path)?;
     let (ias, p) = fields.required("ias")?;
-    if !is_null(&ias) {
-        return Err(CborError::new(&p, CborErrorKind::IasUnsupported));
-    }
+    let ias = if is_null(&ias) { None } else { Some(decode_ias(ias, &p)?) };
     let (pcs, p) = fields.required("pcs")?;
     let pcs = if is_null(&pcs) { None } else { Some(decode_pcs(pcs, &p)?) };
     fields.finish()?;
-    Ok(QuotePolicy { pcs })
+    Ok(QuotePolicy { ias, pcs })
+}
+
+/// A legacy IAS policy, kept opaque: any map with text keys (the module's IAS policy is a
+/// struct). The body around it was checked canonical, so its bytes are too.
+fn decode_ias(value: Value, path: &str) -> Result<IasQuotePolicy, CborError> {
+    let bytes = write_value(value);
+    IasQuotePolicy::from_cbor(&bytes).map_err(|err| {
+        let at = if err.path.is_empty() { path.to_owned() } else { child(path, &err.path) };
+        CborError { path: at, kind: err.kind }
+    })
+}
+
+/// Checks that `bytes` are one canonical CBOR map with text keys (an IAS quote policy kept
+/// opaque); error paths are relative to the map.
+pub(crate) fn check_ias(bytes: &[u8]) -> Result<(), CborError> {
+    match read_canonical(bytes)? {
+        Value::Map(entries) => match entries.iter().find(|(key, _)| !matches!(key, Value::TextString(_))) {
+            None => Ok(()),
+            Some((key, _)) => Err(wrong_type("", "map with text keys", key)),
+        },
+        other => Err(wrong_type("", "map (an IAS quote policy) or null", &other)),
+    }
+}
+
+/// CBOR diagnostic notation (RFC 8949 §8) of one CBOR item, ASCII only (text escaped as in
+/// JSON); `<malformed CBOR>` if `bytes` is not one.
+pub fn diagnostic(bytes: &[u8]) -> String {
+    match oasis_cbor_value::read(bytes) {
+        Ok(value) => {
+            let mut out = String::new();
+            write_diagnostic(&value, &mut out);
+            out
+        }
+        Err(_) => "<malformed CBOR>".into(),
+    }
+}
+
+fn write_diagnostic(value: &Value, out: &mut String) {
+    use std::fmt::Write as _;
+    match value {
+        Value::Unsigned(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::Negative(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::ByteString(bytes) => {
+            let _ = write!(out, "h'{}'", hex::encode(bytes));
+        }
+        Value::TextString(text) => {
+            out.push('"');
+            for c in text.chars() {
+                match c {
+                    '"' => out.push_str("\\\""),
+                    '\\' => out.push_str("\\\\"),
+                    ' '..='~' => out.push(c),
+                    _ => {
+                        let mut units = [0u16; 2];
+                        for unit in c.encode_utf16(&mut units) {
+                            let _ = write!(out, "\\u{unit:04x}");
+                        }
+                    }
+                }
+            }
+            out.push('"');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (index, item) in items.iter().enumerate() {
+                if index > 0 {
+                    out.push_str(", ");
+                }
+                write_diagnostic(item, out);
+            }
+            out.push(']');
+        }
+        Value::Map(entries) => {
+            out.push('{');
+            for (index, (key, item)) in entries.iter().enumerate() {
+                if index > 0 {
+                    out.push_str(", ");
+                }
+                write_diagnostic(key, out);
+                out.push_str(": ");
+                write_diagnostic(item, out);
+            }
+            out.push('}');
+        }
+        Value::Tag(tag, inner) => {
+            let _ = write!(out, "{tag}(");
+            write_diagnostic(inner, out);
+            out.push(')');
+        }
+        Value::Simple(SimpleValue::FalseValue) => out.push_str("false"),
+        Value::Simple(SimpleValue::TrueValue) => out.push_str("true"),
+        Value::Simple(SimpleValue::NullValue) => out.push_str("null"),
+        Value::Simple(SimpleValue::Undefined) => out.push_str("undefined"),
+    }
 }
 
 fn decode_policy_value(value: Value, path: &str) -> Result<AppAuthPolicy, CborError> {

@@ -13,6 +13,12 @@
 //! - `fees: instance | endorsing_node`;
 //! - `quotes.pcs` with the CBOR field names; TDX module measurements as hex (or base64) of 48
 //!   bytes; `quotes.ias` must be absent or null.
+//!
+//! The metadata of a deployment ([`Manifest::deployment_metadata`]) is what `oasis rofl
+//! create`/`update` sends: the top-level `name`, `version`, `repository`, `author`, `license`,
+//! `homepage` and `description` as `net.oasis.rofl.<field>` (non-empty ones only), overlaid by
+//! the deployment's own `metadata` (its keys win). Artifacts likewise: a deployment's
+//! `artifacts` overlay the top-level ones ([`Manifest::deployment_artifacts`]).
 
 use std::{collections::BTreeMap, fmt::Write as _, path::Path};
 
@@ -212,10 +218,13 @@ pub struct Deployment {
     pub trust_root: Option<TrustRoot>,
     /// The policy, when written.
     pub policy: Option<ManifestPolicy>,
-    /// Public metadata.
+    /// The deployment's own `metadata`, as written (see [`Manifest::deployment_metadata`] for
+    /// what the CLI sends).
     pub metadata: Metadata,
     /// Encrypted secrets, in file order.
     pub secrets: Vec<(String, Bytes)>,
+    /// The deployment's own `artifacts`, as written (see [`Manifest::deployment_artifacts`]).
+    pub artifacts: Option<Artifacts>,
     /// Machines by name.
     pub machines: BTreeMap<String, Machine>,
 }
@@ -231,6 +240,10 @@ pub struct Manifest {
     pub version: String,
     /// `repository`, if any.
     pub repository: Option<String>,
+    /// `author`, if any.
+    pub author: Option<String>,
+    /// `license`, if any.
+    pub license: Option<String>,
     /// `homepage`, if any.
     pub homepage: Option<String>,
     /// `description`, if any.
@@ -241,7 +254,7 @@ pub struct Manifest {
     pub kind: AppKind,
     /// Resources.
     pub resources: Resources,
-    /// Artifacts.
+    /// Top-level artifacts (a deployment may overlay its own).
     pub artifacts: Artifacts,
     /// Deployments by name.
     pub deployments: BTreeMap<String, Deployment>,
@@ -265,10 +278,13 @@ pub struct DeploymentConfig {
     pub policy: AppAuthPolicy,
     /// The enclaves with their review fields, in file order.
     pub enclaves: Vec<EnclaveEntry>,
-    /// Metadata.
+    /// Metadata as `oasis rofl create`/`update` sends it: the top-level fields as
+    /// `net.oasis.rofl.*` overlaid by the deployment's `metadata`.
     pub metadata: Metadata,
     /// Secrets.
     pub secrets: Secrets,
+    /// Artifacts: the top-level ones overlaid by the deployment's.
+    pub artifacts: Artifacts,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -603,7 +619,7 @@ fn parse_quotes(value: &Value, path: &str) -> Walk<QuotePolicy> {
     if let Some((_, p)) = map.present("ias") {
         return fail(&p, "IAS quote policies are unsupported (Intel retired IAS)");
     }
-    Ok(QuotePolicy { pcs: map.present("pcs").map(|(v, p)| parse_pcs(v, &p)).transpose()? })
+    Ok(QuotePolicy { ias: None, pcs: map.present("pcs").map(|(v, p)| parse_pcs(v, &p)).transpose()? })
 }
 
 fn parse_fees(value: &Value, path: &str) -> Walk<FeePolicy> {
@@ -692,6 +708,7 @@ fn parse_deployment(value: &Value, path: &str) -> Walk<Deployment> {
             secrets.push((name, Bytes::from(base64_bytes(value, &value_path)?)));
         }
     }
+    let artifacts = map.present("artifacts").map(|(v, p)| parse_artifacts(v, &p)).transpose()?;
     let mut machines = BTreeMap::new();
     if let Some((v, p)) = map.present("machines") {
         let entries = MapWalk::new(v, &p)?;
@@ -717,8 +734,58 @@ fn parse_deployment(value: &Value, path: &str) -> Walk<Deployment> {
         policy,
         metadata,
         secrets,
+        artifacts,
         machines,
     })
+}
+
+fn parse_artifacts(value: &Value, path: &str) -> Walk<Artifacts> {
+    let artifacts = MapWalk::new(value, path)?;
+    let container = match artifacts.present("container") {
+        None => None,
+        Some((v, p)) => {
+            let container = MapWalk::new(v, &p)?;
+            Some(ContainerArtifacts {
+                runtime: optional_string(&container, "runtime")?,
+                compose: optional_string(&container, "compose")?,
+            })
+        }
+    };
+    Ok(Artifacts {
+        builder: optional_string(&artifacts, "builder")?,
+        firmware: optional_string(&artifacts, "firmware")?,
+        kernel: optional_string(&artifacts, "kernel")?,
+        stage2: optional_string(&artifacts, "stage2")?,
+        container,
+    })
+}
+
+impl Artifacts {
+    /// `self` with every field `over` sets replaced by `over`'s (a deployment's `artifacts`
+    /// over the top-level ones), field by field, `container.runtime`/`compose` included.
+    pub fn overlaid(&self, over: &Artifacts) -> Artifacts {
+        let pick = |base: &Option<String>, over: &Option<String>| {
+            over.clone().filter(|text| !text.is_empty()).or_else(|| base.clone())
+        };
+        let container = match (&self.container, &over.container) {
+            (None, None) => None,
+            (base, over) => {
+                let base = base.clone().unwrap_or_default();
+                let over = over.clone().unwrap_or_default();
+                Some(ContainerArtifacts {
+                    runtime: pick(&base.runtime, &over.runtime),
+                    compose: pick(&base.compose, &over.compose),
+                })
+            }
+        };
+        Artifacts {
+            builder: pick(&self.builder, &over.builder),
+            firmware: pick(&self.firmware, &over.firmware),
+            kernel: pick(&self.kernel, &over.kernel),
+            stage2: pick(&self.stage2, &over.stage2),
+            container,
+        }
+    }
 }
 
 fn parse_manifest(root: &Value, file: &str) -> Walk<Manifest> {
@@ -758,29 +825,8 @@ fn parse_manifest(root: &Value, file: &str) -> Walk<Manifest> {
             })
         }
     };
-    let artifacts = match map.present("artifacts") {
-        None => Artifacts::default(),
-        Some((v, p)) => {
-            let artifacts = MapWalk::new(v, &p)?;
-            let container = match artifacts.present("container") {
-                None => None,
-                Some((v, p)) => {
-                    let container = MapWalk::new(v, &p)?;
-                    Some(ContainerArtifacts {
-                        runtime: optional_string(&container, "runtime")?,
-                        compose: optional_string(&container, "compose")?,
-                    })
-                }
-            };
-            Artifacts {
-                builder: optional_string(&artifacts, "builder")?,
-                firmware: optional_string(&artifacts, "firmware")?,
-                kernel: optional_string(&artifacts, "kernel")?,
-                stage2: optional_string(&artifacts, "stage2")?,
-                container,
-            }
-        }
-    };
+    let artifacts =
+        map.present("artifacts").map(|(v, p)| parse_artifacts(v, &p)).transpose()?.unwrap_or_default();
     let mut deployments = BTreeMap::new();
     if let Some((v, p)) = map.present("deployments") {
         let entries = MapWalk::new(v, &p)?;
@@ -793,6 +839,8 @@ fn parse_manifest(root: &Value, file: &str) -> Walk<Manifest> {
         name,
         version,
         repository: optional_string(&map, "repository")?,
+        author: optional_string(&map, "author")?,
+        license: optional_string(&map, "license")?,
         homepage: optional_string(&map, "homepage")?,
         description: optional_string(&map, "description")?,
         tee,
@@ -898,11 +946,53 @@ impl Manifest {
             admin,
             policy: policy.policy,
             enclaves: policy.enclaves,
-            metadata: deployment.metadata.clone(),
+            metadata: self.metadata_over(&deployment.metadata),
             secrets: deployment.secrets.iter().cloned().collect(),
+            artifacts: self.artifacts_over(deployment.artifacts.as_ref()),
         })
     }
+
+    /// The metadata `oasis rofl create`/`update` sends for deployment `name`: the top-level
+    /// `name`, `version`, `repository`, `author`, `license`, `homepage`, `description` as
+    /// `net.oasis.rofl.<field>` (non-empty ones only), overlaid by the deployment's
+    /// `metadata` (its keys win). `None` when there is no such deployment.
+    pub fn deployment_metadata(&self, name: &str) -> Option<Metadata> {
+        self.deployments.get(name).map(|deployment| self.metadata_over(&deployment.metadata))
+    }
+
+    /// The artifacts of deployment `name`: the top-level ones overlaid by the deployment's.
+    /// `None` when there is no such deployment.
+    pub fn deployment_artifacts(&self, name: &str) -> Option<Artifacts> {
+        self.deployments.get(name).map(|deployment| self.artifacts_over(deployment.artifacts.as_ref()))
+    }
+
+    fn metadata_over(&self, deployment: &Metadata) -> Metadata {
+        let fields: [(&str, Option<&str>); 7] = [
+            ("name", Some(self.name.as_str())),
+            ("version", Some(self.version.as_str())),
+            ("repository", self.repository.as_deref()),
+            ("author", self.author.as_deref()),
+            ("license", self.license.as_deref()),
+            ("homepage", self.homepage.as_deref()),
+            ("description", self.description.as_deref()),
+        ];
+        let mut metadata: Metadata = fields
+            .into_iter()
+            .filter_map(|(field, value)| {
+                value.filter(|v| !v.is_empty()).map(|v| (format!("{METADATA_PREFIX}{field}"), v.to_owned()))
+            })
+            .collect();
+        metadata.extend(deployment.iter().map(|(key, value)| (key.clone(), value.clone())));
+        metadata
+    }
+
+    fn artifacts_over(&self, deployment: Option<&Artifacts>) -> Artifacts {
+        deployment.map_or_else(|| self.artifacts.clone(), |over| self.artifacts.overlaid(over))
+    }
 }
+
+/// Prefix of the metadata keys the Oasis CLI derives from the manifest's top-level fields.
+pub const METADATA_PREFIX: &str = "net.oasis.rofl.";
 
 /// An admin as the CLI writes it: `oasis1…`, or a 20-byte `0x` Ethereum address (mapped with
 /// [`Address::from_eth`]), or 21-byte `0x` hex. CLI account names cannot be resolved here.

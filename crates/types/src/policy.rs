@@ -137,10 +137,69 @@ impl Default for PcsQuotePolicy {
     }
 }
 
-/// Quote policy. IAS is retired by Intel and always absent (CBOR null) in roflgov.
+/// A legacy IAS (EPID) quote policy, as the module stores it.
+///
+/// Intel retired IAS; roflgov never writes one, but decodes and shows a body that carries one
+/// (flagged as legacy). oasis-core's `sgx::ias::QuotePolicy` is, as far as we know, a map of
+/// optional fields (`disabled`, `allowed_quote_statuses`, `gid_blacklist`,
+/// `min_tcb_evaluation_data_number`) whose exact set has varied between releases; rather than
+/// pin a shape we cannot check against the module, the value is kept **opaque**: the canonical
+/// CBOR of the map, re-encoded byte for byte, shown in CBOR diagnostic notation.
+///
+/// JSON form: `{"cbor": "0x…", "diagnostic": "{…}"}` (`diagnostic` is ignored when read).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct IasQuotePolicy {
+    cbor: Vec<u8>,
+}
+
+impl IasQuotePolicy {
+    /// The policy of a canonical CBOR map (what the module stores under `quotes.ias`).
+    pub fn from_cbor(bytes: &[u8]) -> Result<Self, crate::cbor::CborError> {
+        crate::cbor::check_ias(bytes)?;
+        Ok(Self { cbor: bytes.to_vec() })
+    }
+
+    /// Its canonical CBOR.
+    pub fn as_cbor(&self) -> &[u8] {
+        &self.cbor
+    }
+
+    /// CBOR diagnostic notation (RFC 8949 §8), ASCII only, e.g.
+    /// `{"disabled": true, "min_tcb_evaluation_data_number": 12}`.
+    pub fn diagnostic(&self) -> String {
+        crate::cbor::diagnostic(&self.cbor)
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IasJson {
+    cbor: alloy_primitives::Bytes,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    diagnostic: Option<String>,
+}
+
+impl Serialize for IasQuotePolicy {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        IasJson { cbor: self.cbor.clone().into(), diagnostic: Some(self.diagnostic()) }.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for IasQuotePolicy {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let json = IasJson::deserialize(deserializer)?;
+        Self::from_cbor(&json.cbor).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Quote policy. IAS is retired by Intel: roflgov never writes an IAS policy, but decodes and
+/// shows one (as legacy) when a body or the module carries it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QuotePolicy {
+    /// Legacy IAS (EPID) policy; `None` is CBOR null (what roflgov writes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ias: Option<IasQuotePolicy>,
     /// Intel PCS (DCAP) policy; `None` refuses PCS quotes (CBOR null).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pcs: Option<PcsQuotePolicy>,
@@ -166,7 +225,7 @@ impl Default for AppAuthPolicy {
     /// What `oasis rofl create` writes, with no enclaves yet.
     fn default() -> Self {
         Self {
-            quotes: QuotePolicy { pcs: Some(PcsQuotePolicy::default()) },
+            quotes: QuotePolicy { ias: None, pcs: Some(PcsQuotePolicy::default()) },
             enclaves: Vec::new(),
             endorsements: vec![AllowedEndorsement::Any {}],
             fees: FeePolicy::EndorsingNode,

@@ -41,7 +41,7 @@ fn update_by_hand() {
     let update = Update {
         id: AppId([0x22; 21]),
         policy: AppAuthPolicy {
-            quotes: QuotePolicy { pcs: None },
+            quotes: QuotePolicy { ias: None, pcs: None },
             enclaves: vec![],
             endorsements: vec![AllowedEndorsement::Any {}],
             fees: FeePolicy::Instance,
@@ -83,6 +83,7 @@ fn update_by_hand() {
 fn policy_parts_by_hand() {
     let policy = AppAuthPolicy {
         quotes: QuotePolicy {
+            ias: None,
             pcs: Some(PcsQuotePolicy {
                 disabled: true,
                 tcb_validity_period: 30,
@@ -138,7 +139,7 @@ fn policy_parts_by_hand() {
 fn create_keys_and_scheme_by_hand() {
     let create = Create {
         policy: AppAuthPolicy {
-            quotes: QuotePolicy { pcs: None },
+            quotes: QuotePolicy { ias: None, pcs: None },
             enclaves: vec![],
             endorsements: vec![],
             fees: FeePolicy::Instance,
@@ -298,16 +299,69 @@ fn wrong_length_names_the_path() {
     );
 }
 
-#[test]
-fn ias_must_be_null() {
-    let mut value = tdx_update_value();
-    *field(field(field(&mut value, "policy"), "quotes"), "ias") = Value::Map(vec![]);
-    assert_eq!(
-        update_error(value),
-        "policy.quotes.ias: IAS quote policies are unsupported (Intel retired IAS): expected null"
-    );
+/// A legacy IAS policy as the module may hold it: `{"disabled": true,
+/// "gid_blacklist": [7], "min_tcb_evaluation_data_number": 12}` (kept opaque).
+fn ias_map() -> Value {
+    Value::Map(vec![
+        (Value::from("disabled"), Value::Simple(SimpleValue::TrueValue)),
+        (Value::from("gid_blacklist"), Value::Array(vec![Value::Unsigned(7)])),
+        (Value::from("min_tcb_evaluation_data_number"), Value::Unsigned(12)),
+    ])
 }
 
+#[test]
+fn ias_policy_decodes_and_reencodes_byte_exactly() {
+    let mut value = tdx_update_value();
+    *field(field(field(&mut value, "policy"), "quotes"), "ias") = ias_map();
+    let body = canonical(value);
+    let update = cbor::decode_update(&body).unwrap();
+    let ias = update.policy.quotes.ias.clone().expect("the IAS policy is kept");
+    assert_eq!(
+        hex::encode(ias.as_cbor()),
+        concat!(
+            "a3",                                                                    // map(3)
+            "68 64697361626c6564 f5",                                                // "disabled": true
+            "6d 6769645f626c61636b6c697374 81 07",                                   // "gid_blacklist": [7]
+            "78 1e 6d696e5f7463625f6576616c756174696f6e5f646174615f6e756d626572 0c", // "min_tcb_…": 12
+        )
+        .replace(' ', "")
+    );
+    assert_eq!(
+        ias.diagnostic(),
+        r#"{"disabled": true, "gid_blacklist": [7], "min_tcb_evaluation_data_number": 12}"#
+    );
+    assert_eq!(cbor::encode_update(&update), body, "re-encodes identically");
+    // Without it, the encoder writes `ias: null` as before.
+    let mut without = update.clone();
+    without.policy.quotes.ias = None;
+    assert_eq!(cbor::decode_update(&cbor::encode_update(&without)).unwrap().policy.quotes.ias, None);
+
+    // JSON (what `cbor decode` prints and `cbor encode` reads) round-trips too.
+    let call = RoflCall::Update(update);
+    let json = serde_json::to_value(&call).unwrap();
+    assert_eq!(json["body"]["policy"]["quotes"]["ias"]["diagnostic"], ias.diagnostic());
+    let back: RoflCall = serde_json::from_value(json).unwrap();
+    assert_eq!(cbor::encode_call(&back), body);
+
+    // The policy contract cannot carry one: converting to its ABI refuses.
+    let RoflCall::Update(update) = back else { unreachable!() };
+    let err = AppPolicy::try_from(&update.policy).unwrap_err().to_string();
+    assert!(err.contains("legacy IAS quote policy"), "{err}");
+}
+
+#[test]
+fn ias_policy_must_be_a_map_or_null() {
+    let mut value = tdx_update_value();
+    *field(field(field(&mut value, "policy"), "quotes"), "ias") = Value::Unsigned(1);
+    assert_eq!(
+        update_error(value),
+        "policy.quotes.ias: expected map (an IAS quote policy) or null, got unsigned integer"
+    );
+    let mut value = tdx_update_value();
+    *field(field(field(&mut value, "policy"), "quotes"), "ias") =
+        Value::Map(vec![(Value::Unsigned(1), Value::Unsigned(2))]);
+    assert_eq!(update_error(value), "policy.quotes.ias: expected map with text keys, got unsigned integer");
+}
 #[test]
 fn unknown_and_missing_fields() {
     let mut value = tdx_update_value();
@@ -507,7 +561,7 @@ fn gen_policy(rng: &mut Rng) -> AppAuthPolicy {
         }),
     });
     AppAuthPolicy {
-        quotes: QuotePolicy { pcs },
+        quotes: QuotePolicy { ias: None, pcs },
         enclaves: (0..rng.below(4))
             .map(|_| EnclaveIdentity {
                 mr_enclave: rng.bytes::<32>().into(),

@@ -177,8 +177,10 @@ fn abi_policy_checks() {
     assert!(matches!(AppAuthPolicy::try_from(&policy).unwrap_err(), AbiError::DataInAbsentPart(_)));
 
     // No PCS: the ABI carries a zeroed struct and it converts back to `None`.
-    let no_pcs =
-        AppAuthPolicy { quotes: roflgov_types::QuotePolicy { pcs: None }, ..AppAuthPolicy::default() };
+    let no_pcs = AppAuthPolicy {
+        quotes: roflgov_types::QuotePolicy { ias: None, pcs: None },
+        ..AppAuthPolicy::default()
+    };
     let abi_policy = AppPolicy::try_from(&no_pcs).unwrap();
     assert!(!abi_policy.quotes.pcsPresent);
     assert_eq!(AppAuthPolicy::try_from(&abi_policy).unwrap(), no_pcs);

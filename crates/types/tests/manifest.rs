@@ -100,7 +100,19 @@ fn talos_mainnet_deployment() {
 
     assert_eq!(config.secrets.keys().collect::<Vec<_>>(), ["OPENAI_API_KEY"]);
     assert_eq!(hex::encode(&config.secrets["OPENAI_API_KEY"]), common::TALOS_SECRET_HEX);
-    assert!(config.metadata.is_empty());
+    // What `oasis rofl update` sends for this manifest: the five non-empty top-level fields as
+    // `net.oasis.rofl.*` (no `author`, no `license` in the file; mainnet has no `metadata` of
+    // its own). Written by hand from fixtures/talos-rofl.yaml.
+    let expected: Vec<(&str, &str)> = vec![
+        ("net.oasis.rofl.description", "Talos is."),
+        ("net.oasis.rofl.homepage", "https://talos.is"),
+        ("net.oasis.rofl.name", "talos"),
+        ("net.oasis.rofl.repository", "https://github.com/talos-agent/talos"),
+        ("net.oasis.rofl.version", "0.1.0"),
+    ];
+    assert_eq!(config.metadata.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect::<Vec<_>>(), expected);
+    assert_eq!(manifest.deployment_metadata("mainnet").as_ref(), Some(&config.metadata));
+    assert!(manifest.deployments["mainnet"].metadata.is_empty(), "as written: no deployment metadata");
 
     // The hand-written expectation used by the shared vectors is exactly this config.
     assert_eq!(config.policy, common::talos_mainnet_policy());
@@ -324,4 +336,54 @@ deployments:
 fn base64_of(bytes: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// The Oasis CLI's metadata: top-level fields (non-empty only) as `net.oasis.rofl.*`, then the
+/// deployment's `metadata` over them (deployment keys win).
+#[test]
+fn deployment_metadata_overlays_the_top_level_fields() {
+    let text = replace_once(
+        &replace_once(
+            &talos_text(),
+            "homepage: https://talos.is\n",
+            "homepage: \"\"\nauthor: Talos team\nlicense: MIT\n",
+        ),
+        "    oci_repository: ghcr.io/talos-agent/talos:latest-orc\n",
+        "    oci_repository: ghcr.io/talos-agent/talos:latest-orc\n    metadata:\n      net.oasis.rofl.version: 0.1.1-hotfix\n      env.MODEL: gpt-4o\n",
+    );
+    let manifest = Manifest::from_str_named(&text, "rofl.yaml").unwrap();
+    let config = manifest.deployment("mainnet").unwrap();
+    let expected: Vec<(&str, &str)> = vec![
+        ("env.MODEL", "gpt-4o"),
+        ("net.oasis.rofl.author", "Talos team"),
+        ("net.oasis.rofl.description", "Talos is."),
+        ("net.oasis.rofl.license", "MIT"),
+        ("net.oasis.rofl.name", "talos"),
+        ("net.oasis.rofl.repository", "https://github.com/talos-agent/talos"),
+        ("net.oasis.rofl.version", "0.1.1-hotfix"),
+    ];
+    assert_eq!(config.metadata.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect::<Vec<_>>(), expected);
+    // testnet has no metadata of its own: only the top-level fields.
+    let testnet = manifest.deployment_metadata("testnet").unwrap();
+    assert_eq!(testnet["net.oasis.rofl.version"], "0.1.0");
+    assert!(!testnet.contains_key("net.oasis.rofl.homepage"), "empty fields are left out");
+    assert!(!testnet.contains_key("env.MODEL"));
+}
+
+/// A deployment's `artifacts` overlay the top-level ones field by field.
+#[test]
+fn deployment_artifacts_overlay_the_top_level_ones() {
+    let text = replace_once(
+        &talos_text(),
+        "    oci_repository: ghcr.io/talos-agent/talos:latest-orc\n",
+        "    oci_repository: ghcr.io/talos-agent/talos:latest-orc\n    artifacts:\n      firmware: https://example.org/ovmf.fd#00\n      container:\n        compose: compose.mainnet.yml\n",
+    );
+    let manifest = Manifest::from_str_named(&text, "rofl.yaml").unwrap();
+    let mainnet = manifest.deployment("mainnet").unwrap().artifacts;
+    assert_eq!(mainnet.firmware.as_deref(), Some("https://example.org/ovmf.fd#00"));
+    assert_eq!(mainnet.kernel, manifest.artifacts.kernel, "not overridden: top-level");
+    let container = mainnet.container.unwrap();
+    assert_eq!(container.compose.as_deref(), Some("compose.mainnet.yml"));
+    assert_eq!(container.runtime, manifest.artifacts.container.as_ref().unwrap().runtime);
+    assert_eq!(manifest.deployment_artifacts("testnet").unwrap(), manifest.artifacts);
 }

@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
-use roflgov_types::IdentifierScheme;
+use roflgov_chain::review::{ConfigDiff, EnclaveNotes};
+use roflgov_types::{AppConfig, IdentifierScheme};
 use serde::Serialize;
 
 use roflgov_chain::rofl::{
@@ -20,7 +21,7 @@ use crate::{
     chainops,
     context::GlobalArgs,
     exit::{CliResult, chain, input, usage, verification},
-    output::{emit, progress},
+    output::{emit, progress, warn},
     render::{self, Notes},
 };
 
@@ -212,9 +213,11 @@ async fn adopt(g: &GlobalArgs, args: AdoptArgs) -> CliResult {
     // On a local chain, check the precondition with the stand-in: the app's ROFL admin must
     // already be the policy contract (moved there with `oasis rofl update --admin`).
     let stand_in = RoflStandIn::new(client.provider().clone());
-    if matches!(stand_in.app_exists(app).await, Ok(true))
-        && let Ok(config) = stand_in.config(app).await
-    {
+    let current = match stand_in.app_exists(app).await {
+        Ok(true) => stand_in.config(app).await.ok(),
+        _ => None,
+    };
+    if let Some(config) = &current {
         let contract_admin =
             client.rofl_admin_address().await.map_err(|e| chainops::rofl_error("reading", e))?;
         if config.admin != Some(contract_admin) {
@@ -223,6 +226,26 @@ async fn adopt(g: &GlobalArgs, args: AdoptArgs) -> CliResult {
                 config.admin.map(|a| a.to_string()).unwrap_or_else(|| "none".into())
             )));
         }
+    }
+    // What the module holds now against what adoption writes (the whole config: whatever the
+    // deployment lacks goes). The per-app review flags every key and secret that disappears.
+    let diff = current.as_ref().map(|before| {
+        let after = AppConfig {
+            id: app,
+            policy: dep.policy.clone(),
+            admin: before.admin,
+            metadata: dep.metadata.clone(),
+            secrets: dep.secrets.clone(),
+        };
+        ConfigDiff::between(before, &after, Some(&EnclaveNotes::from_deployment(&dep)))
+    });
+    if diff.is_none() {
+        warn(format!(
+            "the module's current config of {app} cannot be read from here: compare it (`oasis rofl show`) with \
+             deployment {} before signing; adoption writes the whole config, and every metadata key or secret \
+             the deployment lacks disappears",
+            args.deployment
+        ));
     }
     let change = PolicyChange::AdoptApp {
         policy: dep.policy.clone(),
@@ -241,10 +264,14 @@ async fn adopt(g: &GlobalArgs, args: AdoptArgs) -> CliResult {
     #[derive(Serialize)]
     struct Adopted<'a> {
         app: String,
+        /// The module's config now against what adoption writes; absent when the module
+        /// cannot be read from here.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        diff: Option<&'a ConfigDiff>,
         #[serde(flatten)]
         opened: &'a Opened,
     }
-    let report = Adopted { app: app.to_string(), opened: &opened };
+    let report = Adopted { app: app.to_string(), diff: diff.as_ref(), opened: &opened };
     emit(g.json, &report, || {
         let mut out = format!(
             "adopt app {app}: writes {} enclave(s), {} metadata key(s), secrets [{}]\n",
@@ -252,6 +279,9 @@ async fn adopt(g: &GlobalArgs, args: AdoptArgs) -> CliResult {
             dep.metadata.len(),
             dep.secrets.keys().cloned().collect::<Vec<_>>().join(", ")
         );
+        if let Some(diff) = &diff {
+            out.push_str(&format!("\n{diff}\n"));
+        }
         out.push_str(&opened.render());
         out
     });
@@ -320,7 +350,7 @@ struct IdentityOut {
 
 #[derive(Serialize)]
 struct ShowOut<'a> {
-    config: &'a roflgov_types::AppConfig,
+    config: &'a AppConfig,
     version: u64,
     guardian: Option<alloy::primitives::Address>,
     frozen: bool,

@@ -153,9 +153,21 @@ fn cbor_error(method: &str, e: &CborError) -> crate::exit::CliError {
     input(format!("not a canonical {method} body: {e}"))
 }
 
-/// What an Update body would do that nobody wants by accident.
+/// What an Update body would do that nobody wants by accident, and what a body carries that
+/// roflgov never writes (a legacy IAS quote policy).
 pub(crate) fn update_footguns(call: &RoflCall) -> Vec<String> {
     let mut out = Vec::new();
+    let policy = match call {
+        RoflCall::Create(create) => Some(&create.policy),
+        RoflCall::Update(update) => Some(&update.policy),
+        RoflCall::Remove(_) => None,
+    };
+    if let Some(ias) = policy.and_then(|policy| policy.quotes.ias.as_ref()) {
+        out.push(format!(
+            "policy.quotes.ias is set: IAS quote policy (legacy; Intel retired IAS): {}",
+            ias.diagnostic()
+        ));
+    }
     if let RoflCall::Update(update) = call {
         if update.admin.is_none() {
             out.push(

@@ -11,7 +11,7 @@ use roflgov_types::{
 use serde::{Deserialize, Serialize};
 
 use super::text::{quote_fields, render_endorsements};
-use crate::rofl::enclave_text_id;
+use crate::{rofl::enclave_text_id, text::escape};
 
 /// Release notes of enclave identities (`version`, `description` from rofl.yaml), shown next
 /// to the identities a change adds or removes.
@@ -152,6 +152,17 @@ pub enum MetadataChange {
     },
 }
 
+impl MetadataChange {
+    /// The key.
+    pub fn key(&self) -> &str {
+        match self {
+            MetadataChange::Added { key, .. }
+            | MetadataChange::Changed { key, .. }
+            | MetadataChange::Removed { key, .. } => key,
+        }
+    }
+}
+
 /// A secret change: names only, never values (they are encrypted anyway, and a review is
 /// pasted into chats and tickets).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -254,6 +265,24 @@ pub enum WarningKind {
     IdentityReallowed,
     /// A new identity was not checked against a bundle, manifest or quote.
     IdentityNotVerified,
+    /// The policy carries a (legacy) IAS quote policy: Intel retired IAS.
+    LegacyIasPolicy,
+    /// Public variables (`env.*` metadata) change: what the app does changes, its enclave
+    /// identity does not.
+    PublicVariables,
+    /// A metadata key (a public variable included) would disappear.
+    MetadataKeyRemoved,
+    /// A secret would disappear.
+    SecretRemoved,
+}
+
+/// Prefix of the metadata keys that are public variables (`oasis rofl public-var set`): handed
+/// to the containers as environment variables, unencrypted.
+pub const PUBLIC_VAR_PREFIX: &str = "env.";
+
+/// Whether a metadata key is a public variable (`env.<NAME>`).
+pub fn is_public_var(key: &str) -> bool {
+    key.starts_with(PUBLIC_VAR_PREFIX)
 }
 
 impl WarningKind {
@@ -313,8 +342,10 @@ pub struct ConfigDiff {
     pub max_expiration: Option<Change<u64>>,
     /// Quote policy fields that change.
     pub quotes: Vec<FieldChange>,
-    /// Metadata changes, by key.
+    /// Metadata changes, by key (public variables apart, in `public_vars`).
     pub metadata: Vec<MetadataChange>,
+    /// Public variable changes (`env.*` metadata keys), by key.
+    pub public_vars: Vec<MetadataChange>,
     /// Secret changes, by name.
     pub secrets: Vec<SecretChange>,
     /// The ROFL admin, when it changes.
@@ -344,6 +375,7 @@ impl ConfigDiff {
                 .then_some(Change { before: old.max_expiration, after: new.max_expiration }),
             quotes: Vec::new(),
             metadata: Vec::new(),
+            public_vars: Vec::new(),
             secrets: Vec::new(),
             admin: (before.admin != after.admin)
                 .then_some(Change { before: before.admin, after: after.admin }),
@@ -356,18 +388,21 @@ impl ConfigDiff {
             let fields: std::collections::BTreeSet<_> =
                 before_fields.keys().chain(after_fields.keys()).collect();
             for field in fields {
-                let b = before_fields.get(field).cloned().unwrap_or_else(|| "-".into());
-                let a = after_fields.get(field).cloned().unwrap_or_else(|| "-".into());
+                // Only a set IAS policy has a line; its absence reads as what it means.
+                let absent = || if *field == "ias" { "none".to_owned() } else { "-".to_owned() };
+                let b = before_fields.get(field).cloned().unwrap_or_else(absent);
+                let a = after_fields.get(field).cloned().unwrap_or_else(absent);
                 if a != b {
                     diff.quotes.push(FieldChange { field: (*field).to_owned(), before: b, after: a });
                 }
             }
         }
 
+        let mut metadata = Vec::new();
         for (key, value) in &after.metadata {
             match before.metadata.get(key) {
-                None => diff.metadata.push(MetadataChange::Added { key: key.clone(), value: value.clone() }),
-                Some(old_value) if old_value != value => diff.metadata.push(MetadataChange::Changed {
+                None => metadata.push(MetadataChange::Added { key: key.clone(), value: value.clone() }),
+                Some(old_value) if old_value != value => metadata.push(MetadataChange::Changed {
                     key: key.clone(),
                     before: old_value.clone(),
                     after: value.clone(),
@@ -377,9 +412,11 @@ impl ConfigDiff {
         }
         for (key, value) in &before.metadata {
             if !after.metadata.contains_key(key) {
-                diff.metadata.push(MetadataChange::Removed { key: key.clone(), value: value.clone() });
+                metadata.push(MetadataChange::Removed { key: key.clone(), value: value.clone() });
             }
         }
+        (diff.public_vars, diff.metadata) =
+            metadata.into_iter().partition(|change| is_public_var(change.key()));
         for (name, value) in &after.secrets {
             match before.secrets.get(name) {
                 None => diff.secrets.push(SecretChange::Added(name.clone())),
@@ -406,6 +443,7 @@ impl ConfigDiff {
             && self.max_expiration.is_none()
             && self.quotes.is_empty()
             && self.metadata.is_empty()
+            && self.public_vars.is_empty()
             && self.secrets.is_empty()
             && self.admin.is_none()
     }
@@ -455,6 +493,42 @@ fn diff_warnings(before: &AppConfig, after: &AppConfig) -> Vec<Warning> {
             format!("ALL SECRETS WOULD BE WIPED ({}): running instances lose them", names.join(", ")),
         ));
     }
+    // One key at a time (when not everything goes, which is said above): a whole-config write
+    // (adoption, a direct rofl.Update) built from a file that lacks a key drops it silently.
+    if !after.metadata.is_empty() {
+        for (key, value) in before.metadata.iter().filter(|(key, _)| !after.metadata.contains_key(*key)) {
+            let what = if is_public_var(key) { "PUBLIC VARIABLE" } else { "METADATA KEY" };
+            warnings.push(Warning::critical(
+                WarningKind::MetadataKeyRemoved,
+                format!("{what} {} WOULD DISAPPEAR (was \"{}\")", escape(key), escape(value)),
+            ));
+        }
+    }
+    if !after.secrets.is_empty() {
+        for name in before.secrets.keys().filter(|name| !after.secrets.contains_key(*name)) {
+            warnings.push(Warning::critical(
+                WarningKind::SecretRemoved,
+                format!("SECRET {} WOULD DISAPPEAR: running instances lose it", escape(name)),
+            ));
+        }
+    }
+    let changed_vars: std::collections::BTreeSet<&str> = before
+        .metadata
+        .keys()
+        .chain(after.metadata.keys())
+        .map(String::as_str)
+        .filter(|key| is_public_var(key) && before.metadata.get(*key) != after.metadata.get(*key))
+        .collect();
+    if !changed_vars.is_empty() {
+        let keys: Vec<&str> = changed_vars.into_iter().collect();
+        warnings.push(Warning::caution(
+            WarningKind::PublicVariables,
+            format!(
+                "public variables change ({}): changes what the app does without changing its enclave identity",
+                keys.iter().map(|key| escape(key)).collect::<Vec<_>>().join(", ")
+            ),
+        ));
+    }
     if after.policy.enclaves.is_empty() {
         warnings.push(Warning::critical(
             WarningKind::NoEnclaves,
@@ -472,6 +546,16 @@ fn diff_warnings(before: &AppConfig, after: &AppConfig) -> Vec<Warning> {
         warnings.push(Warning::caution(
             WarningKind::AnyEndorsement,
             "instances could be endorsed by any node (endorsement `any`)",
+        ));
+    }
+    if let Some(ias) = &after.policy.quotes.ias {
+        warnings.push(Warning::caution(
+            WarningKind::LegacyIasPolicy,
+            format!(
+                "IAS quote policy (legacy; Intel retired IAS){}: {}",
+                if before.policy.quotes.ias.as_ref() == Some(ias) { ", kept" } else { "" },
+                ias.diagnostic()
+            ),
         ));
     }
     let pcs_on = |config: &AppConfig| config.policy.quotes.pcs.as_ref().is_some_and(|pcs| !pcs.disabled);

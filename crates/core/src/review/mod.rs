@@ -14,7 +14,7 @@ pub use calls::{
     StaleVersion, review_calls,
 };
 pub use diff::{
-    Change, ConfigDiff, EnclaveLine, EnclaveNote, EnclaveNotes, FieldChange, MetadataChange, SecretChange,
-    Severity, Warning, WarningKind,
+    Change, ConfigDiff, EnclaveLine, EnclaveNote, EnclaveNotes, FieldChange, MetadataChange,
+    PUBLIC_VAR_PREFIX, SecretChange, Severity, Warning, WarningKind, is_public_var,
 };
-pub use text::{fee_name, quote_fields, render_endorsement, render_endorsements, render_quotes};
+pub use text::{fee_name, quote_fields, render_endorsement, render_endorsements, render_ias, render_quotes};

@@ -190,23 +190,13 @@ impl ConfigDiff {
             row(f, label, "", format!("{}: {} → {}", change.field, change.before, change.after))?;
             label = "";
         }
-        let mut label = "Metadata";
-        for change in &self.metadata {
-            match change {
-                MetadataChange::Added { key, value } => {
-                    row(f, label, "+", format!("{} = \"{}\"", escape(key), escape(value)))?
-                }
-                MetadataChange::Changed { key, before, after } => row(
-                    f,
-                    label,
-                    "~",
-                    format!("{}: \"{}\" → \"{}\"", escape(key), escape(before), escape(after)),
-                )?,
-                MetadataChange::Removed { key, value } => {
-                    row(f, label, "-", format!("{} (was \"{}\")", escape(key), escape(value)))?
-                }
-            }
-            label = "";
+        write_metadata(f, "Metadata", &self.metadata)?;
+        if !self.public_vars.is_empty() {
+            writeln!(
+                f,
+                "  Public variables (env.*): change what the app does without changing its enclave identity"
+            )?;
+            write_metadata(f, "", &self.public_vars)?;
         }
         let mut label = "Secrets";
         for change in &self.secrets {
@@ -229,6 +219,28 @@ impl ConfigDiff {
         }
         Ok(())
     }
+}
+
+fn write_metadata(f: &mut Formatter<'_>, label: &str, changes: &[MetadataChange]) -> fmt::Result {
+    let mut label = label;
+    for change in changes {
+        match change {
+            MetadataChange::Added { key, value } => {
+                row(f, label, "+", format!("{} = \"{}\"", escape(key), escape(value)))?
+            }
+            MetadataChange::Changed { key, before, after } => row(
+                f,
+                label,
+                "~",
+                format!("{}: \"{}\" → \"{}\"", escape(key), escape(before), escape(after)),
+            )?,
+            MetadataChange::Removed { key, value } => {
+                row(f, label, "-", format!("{} (was \"{}\")", escape(key), escape(value)))?
+            }
+        }
+        label = "";
+    }
+    Ok(())
 }
 
 fn show_guardian(guardian: &Option<alloy_primitives::Address>) -> String {

@@ -1,7 +1,7 @@
 //! Readable one-line forms of policy parts, shared by diffs, reviews and history.
 
 use base64::Engine as _;
-use roflgov_types::{AllowedEndorsement, FeePolicy, PcsQuotePolicy, QuotePolicy};
+use roflgov_types::{AllowedEndorsement, FeePolicy, IasQuotePolicy, PcsQuotePolicy, QuotePolicy};
 
 /// `and(provider oasis1…, or(provider_instance_admin oasis1…, …))`.
 pub fn render_endorsement(endorsement: &AllowedEndorsement) -> String {
@@ -58,24 +58,43 @@ fn render_tdx(pcs: &PcsQuotePolicy) -> String {
     }
 }
 
-/// One line per quote policy field: `(field, value)`.
+/// How a legacy IAS policy reads: its CBOR in diagnostic notation, flagged.
+pub fn render_ias(ias: &IasQuotePolicy) -> String {
+    format!("LEGACY (Intel retired IAS) {}", ias.diagnostic())
+}
+
+/// One line per quote policy field: `(field, value)`; an `ias` line only when an IAS policy is
+/// set.
 pub fn quote_fields(quotes: &QuotePolicy) -> Vec<(&'static str, String)> {
+    let mut fields = Vec::new();
+    if let Some(ias) = &quotes.ias {
+        fields.push(("ias", render_ias(ias)));
+    }
     let Some(pcs) = &quotes.pcs else {
-        return vec![("pcs", "none (PCS quotes refused)".into())];
+        fields.push(("pcs", "none (PCS quotes refused)".into()));
+        return fields;
     };
     let list = |items: &[String]| if items.is_empty() { "none".to_owned() } else { items.join(", ") };
-    vec![
+    fields.extend([
         ("pcs.disabled", pcs.disabled.to_string()),
         ("pcs.tcb_validity_period", format!("{} days", pcs.tcb_validity_period)),
         ("pcs.min_tcb_evaluation_data_number", pcs.min_tcb_evaluation_data_number.to_string()),
         ("pcs.fmspc_whitelist", list(&pcs.fmspc_whitelist)),
         ("pcs.fmspc_blacklist", list(&pcs.fmspc_blacklist)),
         ("pcs.tdx", render_tdx(pcs)),
-    ]
+    ]);
+    fields
 }
 
 /// The quote policy on one line.
 pub fn render_quotes(quotes: &QuotePolicy) -> String {
+    match &quotes.ias {
+        Some(ias) => format!("ias: {}; {}", render_ias(ias), render_pcs(quotes)),
+        None => render_pcs(quotes),
+    }
+}
+
+fn render_pcs(quotes: &QuotePolicy) -> String {
     match &quotes.pcs {
         None => "pcs: none (PCS quotes refused)".into(),
         Some(pcs) => {

@@ -392,7 +392,7 @@ impl PolicyChange {
             PolicyChange::SetQuotePolicy(quotes) => C::setQuotePolicyCall {
                 appId: id,
                 expectedVersion: v,
-                quotes: reencode(&quotes_to_abi(quotes)),
+                quotes: reencode(&quotes_to_abi(quotes).map_err(unencodable)?),
             }
             .abi_encode(),
             PolicyChange::SetMetadata { key, value } => {
@@ -484,7 +484,7 @@ fn identity_from_abi(identity: &RoflAppAdmin::EnclaveIdentity) -> EnclaveIdentit
 
 /// The ABI `QuotePolicy` of a model quote policy (through `AppPolicy`, the only place
 /// `roflgov_types::abi` converts it).
-fn quotes_to_abi(quotes: &QuotePolicy) -> types_abi::QuotePolicy {
+fn quotes_to_abi(quotes: &QuotePolicy) -> Result<types_abi::QuotePolicy, AbiError> {
     let policy = AppAuthPolicy {
         quotes: quotes.clone(),
         enclaves: Vec::new(),
@@ -492,7 +492,8 @@ fn quotes_to_abi(quotes: &QuotePolicy) -> types_abi::QuotePolicy {
         fees: FeePolicy::EndorsingNode,
         max_expiration: 0,
     };
-    types_abi::AppPolicy::try_from(&policy).expect("a policy without endorsements always converts").quotes
+    // Without endorsements only a (legacy) IAS policy fails to convert.
+    types_abi::AppPolicy::try_from(&policy).map(|policy| policy.quotes)
 }
 
 fn quotes_from_abi(quotes: types_abi::QuotePolicy) -> Result<QuotePolicy, AbiError> {

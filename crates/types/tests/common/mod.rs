@@ -34,6 +34,7 @@ pub(crate) fn tdx_identity(mr_enclave_hex: &str) -> EnclaveIdentity {
 pub(crate) fn talos_mainnet_policy() -> AppAuthPolicy {
     AppAuthPolicy {
         quotes: QuotePolicy {
+            ias: None,
             pcs: Some(PcsQuotePolicy {
                 disabled: false,
                 tcb_validity_period: 30,
@@ -140,7 +141,7 @@ pub(crate) fn cases() -> Vec<Case> {
         tdx: None,
     };
     let pcs_full_policy = AppAuthPolicy {
-        quotes: QuotePolicy { pcs: Some(pcs_full.clone()) },
+        quotes: QuotePolicy { ias: None, pcs: Some(pcs_full.clone()) },
         enclaves: vec![sgx_identity(0x11), sgx_identity(0x22), sgx_identity(0x33)],
         endorsements: vec![AllowedEndorsement::RoleCompute {}, AllowedEndorsement::RoleObserver {}],
         fees: FeePolicy::Instance,
@@ -155,7 +156,7 @@ pub(crate) fn cases() -> Vec<Case> {
         ],
     });
     let tdx_modules_policy = AppAuthPolicy {
-        quotes: QuotePolicy { pcs: Some(pcs_full) },
+        quotes: QuotePolicy { ias: None, pcs: Some(pcs_full) },
         enclaves: vec![tdx_identity("0x0102030405060708091011121314151617181920212223242526272829303132")],
         endorsements: vec![AllowedEndorsement::Any {}],
         fees: FeePolicy::EndorsingNode,
@@ -242,7 +243,7 @@ pub(crate) fn cases() -> Vec<Case> {
             "create_no_pcs_every_endorsement_kind",
             RoflCall::Create(Create {
                 policy: AppAuthPolicy {
-                    quotes: QuotePolicy { pcs: None },
+                    quotes: QuotePolicy { ias: None, pcs: None },
                     enclaves: vec![],
                     endorsements: every_endorsement_kind(),
                     fees: FeePolicy::Instance,
@@ -268,6 +269,7 @@ pub(crate) fn cases() -> Vec<Case> {
                 id: AppId([0xff; 21]),
                 policy: AppAuthPolicy {
                     quotes: QuotePolicy {
+                        ias: None,
                         pcs: Some(PcsQuotePolicy {
                             tcb_validity_period: u16::MAX,
                             min_tcb_evaluation_data_number: u32::MAX,
