@@ -907,3 +907,39 @@ fn todays_flow_update_with_an_ias_policy_is_reviewed_as_legacy(talos: AppConfig)
     assert!(text.contains("IAS quote policy (legacy; Intel retired IAS)"), "{text}");
     assert!(text.contains("ias: none → LEGACY (Intel retired IAS) {\"disabled\": true}"), "{text}");
 }
+
+#[rstest]
+fn a_key_deleted_by_name_is_a_caution_a_silent_drop_is_critical(talos: AppConfig) {
+    // deleteMetadata names the key: the proposal says so, the reviewer reads it.
+    let key = "net.oasis.rofl.homepage";
+    assert!(talos.metadata.contains_key(key));
+    let delete =
+        to_policy(PolicyChange::DeleteMetadata { key: key.into() }.to_calldata(talos.id, 3).unwrap());
+    let review = Reviewer::new(&talos).policy_contract(POLICY_CONTRACT, 3).review(&[delete]);
+    let removed: Vec<_> =
+        review.warnings.iter().filter(|w| w.kind == WarningKind::MetadataKeyRemoved).collect();
+    assert_eq!(removed.len(), 1, "{review}");
+    assert_eq!(removed[0].severity, Severity::Caution, "{review}");
+    assert!(!review.has_critical(), "{review}");
+
+    // Setting another key in the same call does not hide a drop of this one elsewhere: a direct
+    // rofl.Update without the key stays critical.
+    let mut update = talos.clone();
+    update.metadata.remove(key);
+    let body = cbor::encode_update(&Update {
+        id: talos.id,
+        policy: update.policy.clone(),
+        admin: update.admin,
+        metadata: update.metadata.clone(),
+        secrets: update.secrets.clone(),
+    });
+    let direct = ProposedCall::call(SUBCALL_PRECOMPILE, U256::ZERO, encode_subcall("rofl.Update", &body));
+    let review = Reviewer::new(&talos).review(&[direct]);
+    assert!(
+        review
+            .warnings
+            .iter()
+            .any(|w| w.kind == WarningKind::MetadataKeyRemoved && w.severity == Severity::Critical),
+        "{review}"
+    );
+}

@@ -307,6 +307,7 @@ impl<'a> Reviewer<'a> {
             governance: GovernanceChanges::default(),
             stale: None,
             warnings: Vec::new(),
+            deleted_on_purpose: Vec::new(),
         };
         let mut reviewed = Vec::with_capacity(calls.len());
         for (index, call) in calls.iter().enumerate() {
@@ -345,6 +346,18 @@ impl<'a> Reviewer<'a> {
                 state.release.release_of(&line.identity).map(|(id, record)| (id, record.version.clone()));
         }
         self.check_governance(&mut state);
+        // A key a call deletes by name is the proposal's stated change: a caution, not the
+        // critical silent drop of a whole-config write (adoption, a direct rofl.Update).
+        for warning in &mut diff.warnings {
+            let named = |key: &String| {
+                warning.message.contains(&format!("{} WOULD DISAPPEAR", crate::text::escape(key)))
+            };
+            if matches!(warning.kind, WarningKind::MetadataKeyRemoved | WarningKind::SecretRemoved)
+                && state.deleted_on_purpose.iter().any(named)
+            {
+                warning.severity = super::diff::Severity::Caution;
+            }
+        }
         let mut warnings: Vec<Warning> = Vec::new();
         for warning in state.warnings.into_iter().chain(diff.warnings.iter().cloned()) {
             if !warnings.contains(&warning) {
@@ -461,6 +474,9 @@ struct ReviewState {
     governance: GovernanceChanges,
     stale: Option<StaleVersion>,
     warnings: Vec<Warning>,
+    /// Metadata keys and secret names the calls delete on purpose (`deleteMetadata`,
+    /// `deleteSecret`): their disappearance is what the proposal says, not a silent drop.
+    deleted_on_purpose: Vec<String>,
 }
 
 impl ReviewState {
@@ -585,6 +601,11 @@ impl ReviewState {
                         "call #{index}: THE APP WOULD BE REMOVED (stake refunded to the policy contract)"
                     ),
                 ));
+            }
+            match &change.change {
+                PolicyChange::DeleteMetadata { key } => self.deleted_on_purpose.push(key.clone()),
+                PolicyChange::DeleteSecret { name } => self.deleted_on_purpose.push(name.clone()),
+                _ => {}
             }
             let ctx = ApplyContext {
                 in_batch: matches!(decoded, DecodedCalldata::Multicall { .. }),
