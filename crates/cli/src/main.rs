@@ -63,6 +63,30 @@ enum Command {
     /// config and open it as a Safe transaction, a Transaction Builder batch or a Governor
     /// proposal.
     Propose(commands::propose::ProposeArgs),
+    /// Owner actions as reviewed proposals: hand the policy contract over (transfer-ownership,
+    /// accept-ownership), set-guardian, unfreeze, set-retirement, transfer-rofl-admin,
+    /// remove-app, withdraw-stake, secret set|delete. Opened like `propose`.
+    ///
+    /// Layout: `roflgov owner <ACTION> [--app APP_ID] <ACTION ARGS> <DESTINATION>`, the
+    /// destination being the one of `propose`: --safe-out FILE and/or --tx-builder-out FILE (a
+    /// Safe owns the contract), --governor (a Timelock owns it; your key proposes) or --send
+    /// (your key owns it; local testing). App actions are drafted against the app's current
+    /// on-chain version and checked against the contract's rules first.
+    ///
+    /// Reviewers (`roflgov review`, `safe sign`, `dao vote`) must declare what they expect: an
+    /// ownership transfer or acceptance --expect-owner ADDR, a guardian --expect-guardian ADDR,
+    /// a ROFL admin hand-over --expect-admin ADDR, a removal --override app_removed.
+    ///
+    /// Hand-over from a Safe to a DAO: the Safe proposes `owner transfer-ownership --to
+    /// <Timelock> --safe-out t.json`; then a token holder proposes `owner accept-ownership
+    /// --governor`, voted, queued and executed. Back: the reverse, with --governor then
+    /// --safe-out.
+    ///
+    /// Several changes in one proposal: `roflgov propose … --unfreeze --set-guardian ADDR`
+    /// ships a release, lifts a guardian freeze and sets the guardian in one multicall (one
+    /// Safe transaction or Governor proposal, one review).
+    #[command(subcommand)]
+    Owner(commands::owner::OwnerCommand),
     /// Review a pending Safe tx, Transaction Builder batch or Governor proposal: readable diff,
     /// the hashes a wallet shows, identity verdicts. Also reads today's direct subcall flow.
     Review(commands::review::ReviewArgs),
@@ -189,6 +213,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Deploy(args) => commands::deploy::run(&g, args).await,
         Command::App(cmd) => commands::app::run(&g, cmd).await,
         Command::Propose(args) => commands::propose::run(&g, args).await,
+        Command::Owner(cmd) => commands::owner::run(&g, cmd).await,
         Command::Review(args) => commands::review::run(&g, args).await,
         Command::Safe(cmd) => commands::safe::run(&g, cmd).await,
         Command::Dao(cmd) => commands::dao::run(&g, cmd).await,

@@ -8,6 +8,7 @@ pub(crate) mod deploy;
 pub(crate) mod guardian;
 pub(crate) mod identity;
 pub(crate) mod node;
+pub(crate) mod owner;
 pub(crate) mod propose;
 pub(crate) mod review;
 pub(crate) mod safe;

@@ -310,6 +310,15 @@ pub(crate) struct ProposeArgs {
     /// Without it they go when the proposal executes.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=365))]
     pub grace_days: Option<u64>,
+    /// Lift a guardian freeze in the same batch: `unfreeze` goes first in the release's
+    /// multicall, so the fixed release is allowed at once (one proposal, one review). Refused
+    /// when the app is not frozen; a frozen app's release is refused without it.
+    #[arg(long)]
+    pub unfreeze: bool,
+    /// Also set the app's guardian (an address) or remove it (`none`) in the same batch,
+    /// after the release: reviewers pass --expect-guardian ADDR.
+    #[arg(long, value_name = "ADDRESS|none", value_parser = super::owner::parse_guardian)]
+    pub set_guardian: Option<super::owner::GuardianArg>,
     #[command(flatten)]
     pub out: ProposalOutput,
 }
@@ -367,14 +376,31 @@ pub(crate) async fn run(g: &GlobalArgs, args: ProposeArgs) -> CliResult {
     let context = format!("reading app {app} from policy contract {}", client.address());
     let current = client.get_app(app).await.map_err(|e| chainops::rofl_error(&context, e))?;
     let release = release_options(&args, &client).await?;
-    let changes = plan_release_with(&current.config, &target, release.as_ref())
+    let mut changes = plan_release_with(&current.config, &target, release.as_ref())
         .map_err(|e| input(format!("{}: {e}", args.manifest.display())))?;
-    if changes.is_empty() {
+    if changes.is_empty() && args.set_guardian.is_none() {
         return Err(usage(format!(
             "app {app} already matches deployment {}: nothing to propose",
             args.deployment
         )));
     }
+    let frozen = client.is_frozen(app).await.map_err(|e| chainops::rofl_error(&context, e))?;
+    match (frozen, args.unfreeze) {
+        (true, false) => {
+            return Err(verification(format!(
+                "app {app} is frozen (its guardian removed every identity): a release must lift the freeze in the same batch; pass --unfreeze; nothing was proposed"
+            )));
+        }
+        (false, true) => {
+            return Err(usage(format!("app {app} is not frozen: drop --unfreeze")));
+        }
+        (true, true) => changes.insert(0, PolicyChange::Unfreeze),
+        (false, false) => {}
+    }
+    if let Some(guardian) = args.set_guardian {
+        changes.push(PolicyChange::SetGuardian { guardian: guardian.0.unwrap_or(Address::ZERO) });
+    }
+    super::owner::check_changes(&client, app, &current.config, &changes).await?;
     if let Some(bundle_path) = &args.bundle {
         let bundle = open_bundle(bundle_path)?;
         let known: Vec<_> = bundle.identities().into_iter().map(|c| c.identity).collect();
@@ -400,8 +426,17 @@ pub(crate) async fn run(g: &GlobalArgs, args: ProposeArgs) -> CliResult {
     let data = changes_to_calldata(app, current.version, &changes)
         .map_err(|e| input(format!("{}: {e}", args.manifest.display())))?;
     let value = changes.iter().map(PolicyChange::value).fold(U256::ZERO, |a, b| a + b);
-    let title =
-        format!("roflgov: release {} for app {app} (version {})", release_label(&dep), current.version);
+    let mut title = format!("roflgov: release {}", release_label(&dep));
+    if args.unfreeze {
+        title.push_str(" with unfreeze");
+    }
+    if let Some(guardian) = args.set_guardian {
+        match guardian.0 {
+            Some(g) => title.push_str(&format!(", guardian {g}")),
+            None => title.push_str(", guardian removed"),
+        }
+    }
+    title.push_str(&format!(" for app {app} (version {})", current.version));
     let intent = Intent { app: Some(app), to: client.address(), value, data, title };
     let opened = open(g, &args.out, &intent).await?;
     let report = Planned { app, version: current.version, changes: &changes, opened: &opened };

@@ -1,0 +1,559 @@
+//! `roflgov owner <action>`: every owner-level call on the policy contract as a proposal,
+//! opened like a release (`--safe-out`, `--tx-builder-out`, `--governor` or `--send`) and
+//! reviewed like one (`roflgov review`, then `safe sign` or `dao vote`).
+//!
+//! App-scoped actions are drafted against the app's current on-chain version and checked
+//! against the model of the contract's rules before anything is written or sent.
+
+use std::path::PathBuf;
+
+use alloy::{
+    primitives::{Address, Bytes, U256},
+    providers::{DynProvider, Provider},
+    sol_types::SolCall,
+};
+use clap::{Args, Subcommand};
+use roflgov_chain::{
+    governor::GovernorClient,
+    rofl::{
+        ApplyContext, OwnerCall, PolicyChange, RoflAdminClient, changes_to_calldata, check_sendable_with,
+        enclave_text_id, format_deadline,
+    },
+};
+use roflgov_core::bindings::RoflAppAdmin;
+use roflgov_types::{AppId, ids::Address as OasisAddress};
+use serde::Serialize;
+
+use super::{
+    guardian::parse_identity,
+    propose::{Intent, Opened, ProposalOutput, open},
+    verify_quote::parse_app_id,
+};
+use crate::{
+    chainops,
+    context::GlobalArgs,
+    exit::{CliResult, input, usage, verification},
+    output::{emit, progress},
+    render,
+};
+
+/// Owner actions on the policy contract, each opened as a proposal (layout: see `main.rs`).
+#[derive(Subcommand, Debug)]
+pub(crate) enum OwnerCommand {
+    /// Propose a new owner of the policy contract (and so of every app it manages), e.g. a
+    /// Safe handing over to a DAO's Timelock. Two steps (Ownable2Step): nothing changes until
+    /// the new owner runs `owner accept-ownership`. Proposed by the current owner.
+    TransferOwnership(TransferOwnershipArgs),
+    /// Accept a pending ownership transfer. Proposed by the new owner: a Timelock through
+    /// `--governor`, a Safe through `--safe-out`, an account with `--send`.
+    AcceptOwnership(OutOnly),
+    /// Set or remove (`none`) an app's revoke-only guardian: it may revoke identities and
+    /// freeze the app at once, without a vote.
+    SetGuardian(SetGuardianArgs),
+    /// Lift a guardian freeze, allowing the given identities again in the same batch (a frozen
+    /// app allows none; an unfrozen one needs at least one). To ship a fixed release instead,
+    /// use `roflgov propose --unfreeze`.
+    Unfreeze(UnfreezeArgs),
+    /// Set (or with `none` cancel) the grace deadline of an allowed identity: after it anyone
+    /// may `app prune` the identity.
+    SetRetirement(SetRetirementArgs),
+    /// Hand the app's ROFL admin to another account: the app leaves roflgov (its last update
+    /// is sent with the new admin), and the new admin alone controls it afterwards.
+    TransferRoflAdmin(TransferRoflAdminArgs),
+    /// Remove the app from the ROFL module: its stake is refunded to the policy contract
+    /// (`owner withdraw-stake` sends it on to the owner).
+    RemoveApp(AppOnly),
+    /// Send the refunded stakes the policy contract holds to its owner.
+    WithdrawStake(OutOnly),
+    /// Set (add or rotate) or delete an encrypted secret of an app.
+    #[command(subcommand)]
+    Secret(SecretCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum SecretCommand {
+    /// Add a secret or rotate it (set it with a new value). The value must already be
+    /// encrypted to the app, as `oasis rofl secret set` writes it into rofl.yaml (base64); its
+    /// content is never printed.
+    Set(SecretSetArgs),
+    /// Delete a secret.
+    Delete(SecretDeleteArgs),
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct OutOnly {
+    #[command(flatten)]
+    pub out: ProposalOutput,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct AppOnly {
+    /// App id (rofl1…).
+    #[arg(long, value_name = "APP_ID")]
+    pub app: String,
+    #[command(flatten)]
+    pub out: ProposalOutput,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct TransferOwnershipArgs {
+    /// The proposed new owner (a Safe, a Timelock).
+    #[arg(long, value_name = "ADDRESS")]
+    pub to: Address,
+    #[command(flatten)]
+    pub out: ProposalOutput,
+}
+
+/// `ADDRESS` or `none`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct GuardianArg(pub Option<Address>);
+
+/// Parses a guardian: an address (EIP-55 checked) or `none`.
+pub(crate) fn parse_guardian(text: &str) -> Result<GuardianArg, String> {
+    if text.eq_ignore_ascii_case("none") {
+        return Ok(GuardianArg(None));
+    }
+    let address = crate::address::parse_checked(text)?;
+    if address.is_zero() {
+        return Err("the zero address is no guardian: write `none` to remove the guardian".into());
+    }
+    Ok(GuardianArg(Some(address)))
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct SetGuardianArgs {
+    /// App id (rofl1…).
+    #[arg(long, value_name = "APP_ID")]
+    pub app: String,
+    /// The new guardian (an address), or `none` to remove it.
+    #[arg(long, value_name = "ADDRESS|none", value_parser = parse_guardian)]
+    pub guardian: GuardianArg,
+    #[command(flatten)]
+    pub out: ProposalOutput,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct UnfreezeArgs {
+    /// App id (rofl1…).
+    #[arg(long, value_name = "APP_ID")]
+    pub app: String,
+    /// An identity to allow again (base64, as rofl.yaml writes it; repeatable, at least one).
+    /// Identities the freeze revoked need `--expect-rollback` from reviewers.
+    #[arg(long, value_name = "ID", required = true)]
+    pub enclave: Vec<String>,
+    #[command(flatten)]
+    pub out: ProposalOutput,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct SetRetirementArgs {
+    /// App id (rofl1…).
+    #[arg(long, value_name = "APP_ID")]
+    pub app: String,
+    /// The allowed identity (base64, as rofl.yaml writes it).
+    #[arg(long, value_name = "ID")]
+    pub enclave: String,
+    /// The deadline: RFC 3339 UTC (2026-03-01T12:00:00Z), unix seconds, or `none` to cancel.
+    /// At most 365 days ahead, and after the approval (vote and timelock).
+    #[arg(long, value_name = "RFC3339|UNIX|none", value_parser = parse_deadline)]
+    pub deadline: u64,
+    #[command(flatten)]
+    pub out: ProposalOutput,
+}
+
+/// A deadline: RFC 3339 UTC, unix seconds, or `none` (0).
+fn parse_deadline(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("none") {
+        return Ok(0);
+    }
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        let at: u64 = text.parse().map_err(|e| format!("{text:?}: {e}"))?;
+        if at == 0 {
+            return Err("0 is no deadline: write `none` to cancel one".into());
+        }
+        return Ok(at);
+    }
+    roflgov_attest::time::parse_utc_timestamp(text).ok_or_else(|| {
+        format!("{text:?} is neither RFC 3339 UTC (2026-03-01T12:00:00Z), unix seconds nor `none`")
+    })
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct TransferRoflAdminArgs {
+    /// App id (rofl1…).
+    #[arg(long, value_name = "APP_ID")]
+    pub app: String,
+    /// The next ROFL admin: oasis1… or 0x… (EIP-55 checked).
+    #[arg(long, value_name = "ADDRESS", value_parser = parse_admin)]
+    pub to: OasisAddress,
+    #[command(flatten)]
+    pub out: ProposalOutput,
+}
+
+fn parse_admin(text: &str) -> Result<OasisAddress, String> {
+    let text = text.trim();
+    if text.starts_with("0x") || text.starts_with("0X") {
+        return crate::address::parse_checked(text).map(OasisAddress::from_eth);
+    }
+    text.parse::<OasisAddress>().map_err(|e| format!("{text:?} is neither an oasis1… nor a 0x… address: {e}"))
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct SecretSetArgs {
+    /// App id (rofl1…).
+    #[arg(long, value_name = "APP_ID")]
+    pub app: String,
+    /// Secret name.
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+    /// File holding the encrypted value as base64 (`-`: stdin), as `oasis rofl secret set`
+    /// writes it into rofl.yaml. Never printed.
+    #[arg(long, value_name = "FILE")]
+    pub value_file: PathBuf,
+    #[command(flatten)]
+    pub out: ProposalOutput,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct SecretDeleteArgs {
+    /// App id (rofl1…).
+    #[arg(long, value_name = "APP_ID")]
+    pub app: String,
+    /// Secret name.
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+    #[command(flatten)]
+    pub out: ProposalOutput,
+}
+
+/// What `owner` opened.
+#[derive(Serialize)]
+struct Report<'a> {
+    action: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    app: Option<AppId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<u64>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    changes: &'a [PolicyChange],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    call: Option<&'a OwnerCall>,
+    title: &'a str,
+    #[serde(flatten)]
+    opened: &'a Opened,
+}
+
+pub(crate) async fn run(g: &GlobalArgs, cmd: OwnerCommand) -> CliResult {
+    match cmd {
+        OwnerCommand::TransferOwnership(a) => transfer_ownership(g, a).await,
+        OwnerCommand::AcceptOwnership(a) => accept_ownership(g, a).await,
+        OwnerCommand::WithdrawStake(a) => withdraw_stake(g, a).await,
+        OwnerCommand::SetGuardian(a) => {
+            let change = PolicyChange::SetGuardian { guardian: a.guardian.0.unwrap_or(Address::ZERO) };
+            app_action(g, "set_guardian", &a.app, vec![change], &a.out).await
+        }
+        OwnerCommand::Unfreeze(a) => {
+            let mut changes = vec![PolicyChange::Unfreeze];
+            for text in &a.enclave {
+                changes.push(PolicyChange::AddEnclave(parse_identity(text)?));
+            }
+            app_action(g, "unfreeze", &a.app, changes, &a.out).await
+        }
+        OwnerCommand::SetRetirement(a) => {
+            let change =
+                PolicyChange::SetRetirement { identity: parse_identity(&a.enclave)?, deadline: a.deadline };
+            app_action(g, "set_retirement", &a.app, vec![change], &a.out).await
+        }
+        OwnerCommand::TransferRoflAdmin(a) => {
+            let change = PolicyChange::TransferRoflAdmin { new_admin: a.to };
+            app_action(g, "transfer_rofl_admin", &a.app, vec![change], &a.out).await
+        }
+        OwnerCommand::RemoveApp(a) => {
+            app_action(g, "remove_app", &a.app, vec![PolicyChange::RemoveApp], &a.out).await
+        }
+        OwnerCommand::Secret(SecretCommand::Set(a)) => {
+            let value = read_secret_value(&a.value_file)?;
+            let change = PolicyChange::SetSecret { name: a.name.clone(), value };
+            app_action(g, "secret_set", &a.app, vec![change], &a.out).await
+        }
+        OwnerCommand::Secret(SecretCommand::Delete(a)) => {
+            let change = PolicyChange::DeleteSecret { name: a.name.clone() };
+            app_action(g, "secret_delete", &a.app, vec![change], &a.out).await
+        }
+    }
+}
+
+/// The encrypted value of a secret file: base64 text, decoded. Errors never quote the content.
+fn read_secret_value(path: &std::path::Path) -> CliResult<Bytes> {
+    use base64::Engine as _;
+    let raw = crate::fsutil::read_input(path)?;
+    let text = std::str::from_utf8(&raw).map_err(|_| {
+        input(format!(
+            "{}: not base64 text (the encrypted value as `oasis rofl secret set` writes it into rofl.yaml); the content is not shown",
+            path.display()
+        ))
+    })?;
+    let value = base64::engine::general_purpose::STANDARD.decode(text.trim()).map_err(|_| {
+        input(format!(
+            "{}: not base64 (the encrypted value as `oasis rofl secret set` writes it into rofl.yaml); the content is not shown",
+            path.display()
+        ))
+    })?;
+    if value.is_empty() {
+        return Err(input(format!("{}: the secret value is empty", path.display())));
+    }
+    Ok(value.into())
+}
+
+/// Opens `changes` on `app` (one call, or one `multicall`), drafted against the app's current
+/// version, after checking them against the model of the contract's rules.
+async fn app_action(
+    g: &GlobalArgs,
+    action: &'static str,
+    app_text: &str,
+    changes: Vec<PolicyChange>,
+    out: &ProposalOutput,
+) -> CliResult {
+    let app = parse_app_id(app_text)?;
+    let (_, client) = chainops::client(g).await?;
+    let context = format!("reading app {app} from policy contract {}", client.address());
+    let current = client.get_app(app).await.map_err(|e| chainops::rofl_error(&context, e))?;
+    check_changes(&client, app, &current.config, &changes).await?;
+    if let [PolicyChange::SetSecret { name, value }] = changes.as_slice()
+        && current.config.secrets.get(name) == Some(value)
+    {
+        return Err(usage(format!(
+            "secret {name:?} of app {app} already has this value: nothing to propose"
+        )));
+    }
+    let data = changes_to_calldata(app, current.version, &changes).map_err(|e| usage(e.to_string()))?;
+    let title = format!("roflgov: {} for app {app} (version {})", describe(&changes), current.version);
+    let intent = Intent { app: Some(app), to: client.address(), value: U256::ZERO, data, title };
+    let opened = open(g, out, &intent).await?;
+    let report = Report {
+        action,
+        app: Some(app),
+        version: Some(current.version),
+        changes: &changes,
+        call: None,
+        title: &intent.title,
+        opened: &opened,
+    };
+    emit(g.json, &report, || {
+        let mut text =
+            format!("{action} for app {app} (drafted against on-chain version {})\n", current.version);
+        for c in &changes {
+            text.push_str(&format!("  {}\n", render::change(c, &Default::default())));
+        }
+        text.push_str(&opened.render());
+        text
+    });
+    Ok(())
+}
+
+/// Runs `changes` through the model of the contract (as the owner, at the chain's time) and
+/// refuses, with nothing written or sent, what the contract would revert.
+pub(crate) async fn check_changes(
+    client: &RoflAdminClient<DynProvider>,
+    app: AppId,
+    config: &roflgov_types::AppConfig,
+    changes: &[PolicyChange],
+) -> CliResult {
+    let reading = |e| chainops::rofl_error(&format!("reading app {app}"), e);
+    let also: Vec<_> = changes
+        .iter()
+        .filter_map(|c| match c {
+            PolicyChange::AddEnclave(id) | PolicyChange::SetRetirement { identity: id, .. } => Some(*id),
+            _ => None,
+        })
+        .collect();
+    let mut state = client.release_state(app, &also).await.map_err(reading)?;
+    if let [PolicyChange::SetGuardian { guardian }] = changes
+        && state.guardian.unwrap_or(Address::ZERO) == *guardian
+    {
+        return Err(usage(format!("app {app} already has this guardian: nothing to propose")));
+    }
+    let now = client.chain_time().await.map_err(reading)?;
+    let ctx = ApplyContext {
+        in_batch: changes.len() > 1,
+        contract: Some(client.address()),
+        ..ApplyContext::owner(Some(now))
+    };
+    let mut config = config.clone();
+    for change in changes {
+        change.apply_to(&mut config, &mut state, &ctx).map_err(|e| {
+            verification(format!(
+                "{} on app {app} would revert: {e}; nothing was proposed",
+                change.function_name()
+            ))
+        })?;
+    }
+    let leaves = changes.iter().any(|c| {
+        matches!(
+            c,
+            PolicyChange::RemoveApp
+                | PolicyChange::TransferRoflAdmin { .. }
+                | PolicyChange::RenounceRoflAdmin
+        )
+    });
+    if !leaves && changes.iter().any(PolicyChange::sends_update) {
+        check_sendable_with(&config, &state).map_err(|e| {
+            verification(format!("the update of app {app} would revert: {e}; nothing was proposed"))
+        })?;
+    }
+    Ok(())
+}
+
+/// One line naming the changes.
+fn describe(changes: &[PolicyChange]) -> String {
+    let lines: Vec<String> = changes
+        .iter()
+        .map(|c| match c {
+            PolicyChange::SetGuardian { guardian } if guardian.is_zero() => "remove the guardian".into(),
+            PolicyChange::SetGuardian { guardian } => format!("set the guardian to {guardian}"),
+            PolicyChange::Unfreeze => "unfreeze".into(),
+            PolicyChange::AddEnclave(id) => format!("allow {}", enclave_text_id(id)),
+            PolicyChange::SetRetirement { identity, deadline: 0 } => {
+                format!("cancel the retirement of {}", enclave_text_id(identity))
+            }
+            PolicyChange::SetRetirement { identity, deadline } => {
+                format!("retire {} from {}", enclave_text_id(identity), format_deadline(*deadline, None))
+            }
+            PolicyChange::TransferRoflAdmin { new_admin } => format!("hand the ROFL admin to {new_admin}"),
+            PolicyChange::RemoveApp => "REMOVE THE APP".into(),
+            PolicyChange::SetSecret { name, .. } => {
+                format!("set secret {}", roflgov_core::text::escape(name))
+            }
+            PolicyChange::DeleteSecret { name } => {
+                format!("delete secret {}", roflgov_core::text::escape(name))
+            }
+            other => other.function_name().to_owned(),
+        })
+        .collect();
+    lines.join(", ")
+}
+
+/// Opens a contract-level call (no app).
+async fn contract_action(
+    g: &GlobalArgs,
+    action: &'static str,
+    call: OwnerCall,
+    data: Bytes,
+    title: String,
+    client: &RoflAdminClient<DynProvider>,
+    out: &ProposalOutput,
+) -> CliResult {
+    let intent = Intent { app: None, to: client.address(), value: U256::ZERO, data, title };
+    let opened = open(g, out, &intent).await?;
+    let report = Report {
+        action,
+        app: None,
+        version: None,
+        changes: &[],
+        call: Some(&call),
+        title: &intent.title,
+        opened: &opened,
+    };
+    emit(g.json, &report, || format!("{}\n{}", intent.title, opened.render()));
+    Ok(())
+}
+
+async fn transfer_ownership(g: &GlobalArgs, a: TransferOwnershipArgs) -> CliResult {
+    let (_, client) = chainops::client(g).await?;
+    let owner = client.owner().await.map_err(|e| chainops::rofl_error("reading the owner", e))?;
+    if a.to.is_zero() {
+        return Err(usage("--to is the zero address: the contract's ownership cannot be renounced"));
+    }
+    if a.to == owner {
+        return Err(usage(format!("{owner} already owns the policy contract: nothing to propose")));
+    }
+    if a.to == client.address() {
+        return Err(usage("--to is the policy contract itself, which could never accept"));
+    }
+    let code = client.provider().get_code_at(a.to).await.map_err(|e| crate::exit::chain(e.to_string()))?;
+    if code.is_empty() {
+        progress(format!("warning: {} has no code: a single key (EOA) would own the policy contract", a.to));
+    }
+    let data: Bytes = RoflAppAdmin::transferOwnershipCall { newOwner: a.to }.abi_encode().into();
+    let title = format!(
+        "roflgov: transfer ownership of policy contract {} from {owner} to {} (takes effect when {} accepts)",
+        client.address(),
+        a.to,
+        a.to
+    );
+    contract_action(
+        g,
+        "transfer_ownership",
+        OwnerCall::TransferOwnership { new_owner: a.to },
+        data,
+        title,
+        &client,
+        &a.out,
+    )
+    .await
+}
+
+async fn accept_ownership(g: &GlobalArgs, a: OutOnly) -> CliResult {
+    let (network, client) = chainops::client(g).await?;
+    let pending = client
+        .contract()
+        .pendingOwner()
+        .call()
+        .await
+        .map_err(|e| crate::exit::chain(format!("reading pendingOwner: {e}")))?;
+    if pending.is_zero() {
+        return Err(verification(
+            "no ownership transfer is pending (the current owner proposes one with `roflgov owner transfer-ownership`); nothing was proposed",
+        ));
+    }
+    // Who will call acceptOwnership: the Timelock of a Governor proposal, the Safe, your key.
+    let executor = if a.out.governor {
+        let governor = network.governor.ok_or_else(|| {
+            usage("no Governor for this network: pass --governor-address or set governor in roflgov.toml")
+        })?;
+        let (_, provider) = g.provider().await?;
+        Some(
+            GovernorClient::new(provider, governor)
+                .timelock()
+                .await
+                .map_err(|e| crate::daoops::gov_error("reading the Governor's Timelock", e))?,
+        )
+    } else if a.out.send {
+        Some(g.keys.signer()?.address())
+    } else {
+        network.safe
+    };
+    if let Some(executor) = executor
+        && executor != pending
+    {
+        return Err(verification(format!(
+            "the pending owner is {pending}, but this proposal would be executed by {executor}: only {pending} can accept; nothing was proposed"
+        )));
+    }
+    let data: Bytes = RoflAppAdmin::acceptOwnershipCall {}.abi_encode().into();
+    let title = format!("roflgov: {pending} accepts ownership of policy contract {}", client.address());
+    contract_action(g, "accept_ownership", OwnerCall::AcceptOwnership, data, title, &client, &a.out).await
+}
+
+async fn withdraw_stake(g: &GlobalArgs, a: OutOnly) -> CliResult {
+    let (_, client) = chainops::client(g).await?;
+    let balance = client
+        .provider()
+        .get_balance(client.address())
+        .await
+        .map_err(|e| crate::exit::chain(e.to_string()))?;
+    if balance.is_zero() {
+        return Err(verification(
+            "the policy contract holds no refunded stake (it gets one when an app is removed); nothing was proposed",
+        ));
+    }
+    let owner = client.owner().await.map_err(|e| chainops::rofl_error("reading the owner", e))?;
+    let data: Bytes = RoflAppAdmin::withdrawStakeCall {}.abi_encode().into();
+    let title = format!(
+        "roflgov: withdraw {} of refunded stake from policy contract {} to its owner {owner}",
+        roflgov_core::firewall::format_rose(balance),
+        client.address()
+    );
+    contract_action(g, "withdraw_stake", OwnerCall::WithdrawStake, data, title, &client, &a.out).await
+}
