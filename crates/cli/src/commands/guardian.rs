@@ -116,8 +116,11 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: GuardianCommand) -> CliResult {
         // A freeze empties the enclave list by definition: that finding is the action itself.
         expectations.overrides.insert(WarningKind::NoEnclaves);
     }
-    let report =
+    let mut report =
         firewall::review(client.provider(), Some(client.address()), &transaction, &expectations).await;
+    // The guardian's own intent, not an override the user typed: shown as findings, not as
+    // "accepted by --override".
+    report.overridden.retain(|kind| !expectations.overrides.contains(kind));
     firewall::gate(&report, "sent")?;
     let max_expiration = current.config.policy.max_expiration;
     progress(format!(
