@@ -101,6 +101,43 @@ contract RoflAppAdminTest is RoflAppAdminBase {
         _assertInSync(created);
     }
 
+    /// @dev Scheme 1 uses the contract's account nonce, which a subcall does not move: the
+    /// contract deploys a throwaway before each create, so any number of apps, several in one
+    /// block, get distinct ids, each the module's derivation for the nonce in force.
+    function test_CreateApp_ManySchemeOneInOneBlock() public {
+        bytes21 admin = rofl.roflAdminAddress();
+        bytes21[] memory created = new bytes21[](4);
+        for (uint256 i; i < created.length; ++i) {
+            bytes21 id = _createDefault();
+            uint64 nonce = vm.getNonce(address(rofl));
+            assertEq(id, OasisIds.appIdCreatorNonce(admin, nonce), "the module's id for the current nonce");
+            assertEq(standIn.contractNonce(address(rofl)), nonce, "the stand-in reads the same nonce");
+            for (uint256 j; j < i; ++j) {
+                assertTrue(created[j] != id, "distinct ids");
+            }
+            created[i] = id;
+            _assertInSync(id);
+        }
+        assertEq(rofl.appIds().length, 5);
+    }
+
+    /// @dev Scheme 0 is (creator, round, tx index 0): one per block, a second one in the same
+    /// block reverts before reaching the module; the next block works.
+    function test_CreateApp_SchemeZeroOnePerBlock() public {
+        vm.prank(owner);
+        bytes21 first = rofl.createApp{value: STAKE}(_defaultPolicy(), _noMetadata(), 0);
+        vm.prank(owner);
+        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.OneRoundIndexCreatePerBlock.selector, block.number));
+        rofl.createApp{value: STAKE}(_defaultPolicy(), _noMetadata(), 0);
+        // scheme 1 in the same block is fine
+        _createDefault();
+        vm.roll(block.number + 1);
+        vm.prank(owner);
+        bytes21 second = rofl.createApp{value: STAKE}(_defaultPolicy(), _noMetadata(), 0);
+        assertEq(second, OasisIds.appIdCreatorRoundIndex(rofl.roflAdminAddress(), uint64(block.number), 0));
+        assertTrue(first != second);
+    }
+
     function test_CreateApp_WrongStakeReverts() public {
         AppPolicy memory policy = _defaultPolicy();
         uint256[3] memory wrong = [uint256(0), STAKE - 1, STAKE + 1];

@@ -9,6 +9,7 @@ import {IRoflReleaseGovernance} from "../contracts/interfaces/IRoflReleaseGovern
 import {OasisIds} from "../contracts/libraries/OasisIds.sol";
 import {RoflCbor} from "../contracts/libraries/RoflCbor.sol";
 import {RoflAppAdmin} from "../contracts/rofl/RoflAppAdmin.sol";
+import {RoflModuleStandIn} from "../contracts/testing/RoflModuleStandIn.sol";
 import {
     AppPolicy,
     EnclaveIdentity,
@@ -575,9 +576,18 @@ contract RoflReleaseGovernanceTest is RoflAppAdminBase {
         assertEq(rofl.version(appId), 3);
         _assertInSync(appId);
 
-        // Refused at once; the other instance is untouched.
-        assertFalse(standIn.isInstanceAuthorized(appId, bad));
+        // The module evicts nobody on rofl.Update (oasis-sdk modules/rofl/mod.rs `tx_update`):
+        // the revoked instance keeps its rights until its registration expires and only cannot
+        // renew. (This used to assert a refusal at once, which hid the real window.)
+        assertTrue(standIn.isInstanceAuthorized(appId, bad));
         assertTrue(standIn.isInstanceAuthorized(appId, good));
+        uint64 epoch = standIn.currentEpoch();
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                RoflModuleStandIn.IdentityNotInPolicy.selector, appId, _identity(10).mrEnclave, _identity(10).mrSigner
+            )
+        );
+        standIn.registerInstance(appId, bad, _identity(10).mrEnclave, _identity(10).mrSigner, epoch + 3);
         // The Rust side's view of it: the instance, its identity, the release, the revocation.
         (bool registered, EnclaveIdentity memory identity, uint64 expiration) = standIn.instanceIdentity(appId, bad);
         assertTrue(registered);
@@ -587,6 +597,12 @@ contract RoflReleaseGovernanceTest is RoflAppAdminBase {
         assertEq(uint256(info.status), uint256(IdentityStatus.Revoked));
         assertEq(info.releaseId, 1);
         (uint32 id, ReleaseRecord memory record) = rofl.releaseOf(appId, identity);
+        // Refused once its registration expires; the other instance renews and stays.
+        vm.warp(block.timestamp + 2 * standIn.EPOCH_SECONDS());
+        _registerInstance(good, _identity(0));
+        vm.warp((uint256(expiration)) * standIn.EPOCH_SECONDS());
+        assertFalse(standIn.isInstanceAuthorized(appId, bad));
+        assertTrue(standIn.isInstanceAuthorized(appId, good));
         assertEq(id, 1);
         _assertRecord(record, _record(1));
     }
@@ -660,6 +676,11 @@ contract RoflReleaseGovernanceTest is RoflAppAdminBase {
         assertEq(rofl.version(appId), 2);
         assertEq(rofl.getApp(appId).policy.enclaves.length, 0);
         assertEq(standIn.appEnclaves(appId).length, 0);
+        // A freeze removes every identity: no instance can renew, and each keeps its rights
+        // only until its registration expires (the module evicts nobody on rofl.Update).
+        assertTrue(standIn.isInstanceAuthorized(appId, instance));
+        (,, uint64 expiration) = standIn.instanceIdentity(appId, instance);
+        vm.warp(uint256(expiration) * standIn.EPOCH_SECONDS());
         assertFalse(standIn.isInstanceAuthorized(appId, instance));
         assertEq(uint256(_status(_identity(0))), uint256(IdentityStatus.Revoked));
         assertEq(rofl.identityInfo(appId, _identity(1)).retireAt, 0);

@@ -101,6 +101,13 @@ interface IRoflAppAdmin {
     error SecretNotFound(bytes21 appId, string name);
     error ZeroAdmin();
     error InvalidScheme(uint8 scheme);
+    /// @notice A scheme-0 app was already created by this contract in this block: the module
+    /// derives scheme-0 ids from (creator, round, tx index) and a subcall's tx index is always
+    /// 0, so a second one would collide. Use scheme 1, or the next block.
+    error OneRoundIndexCreatePerBlock(uint256 blockNumber);
+    /// @notice The throwaway CREATE that moves the contract's nonce before a scheme-1 create
+    /// failed (out of gas).
+    error NonceBumpFailed();
     error WrongStake(uint256 sent, uint256 required);
     /// @notice The subcall precompile answered with a non-zero status.
     error RoflCallFailed(string method, uint64 code, string module);

@@ -113,6 +113,18 @@ contract RoflAppAdmin is IRoflAppAdmin, IRoflReleaseGovernance, Ownable2Step, Re
 
     /// @inheritdoc IRoflAppAdmin
     /// @dev Outside a batch only: a batch cannot carry value.
+    ///
+    /// Many apps per contract. The module derives the id from this contract's Oasis address and
+    /// (oasis-sdk `modules/rofl/mod.rs` `tx_create`):
+    ///  - scheme 1: this contract's account nonce. A contract's nonce moves only when it creates
+    ///    a contract (a subcall does not move it), so two creates in a row would derive the same
+    ///    id and the second would fail (module `rofl` code 10, app already exists). Before each
+    ///    scheme-1 create this contract therefore deploys a one-byte throwaway contract with
+    ///    CREATE ({_bumpNonce}, about 32,000 gas): every create sees a fresh nonce, any number
+    ///    of apps, several per block.
+    ///  - scheme 0: the round (block) and the tx index, which is 0 for every subcall: one
+    ///    scheme-0 app per block. A second scheme-0 create in the same block reverts here with
+    ///    {OneRoundIndexCreatePerBlock} before the module is called.
     function createApp(AppPolicy calldata policy, MetadataEntry[] calldata metadata, uint8 scheme)
         external
         payable
@@ -121,6 +133,13 @@ contract RoflAppAdmin is IRoflAppAdmin, IRoflReleaseGovernance, Ownable2Step, Re
     {
         if (msg.value != CREATE_STAKE) revert WrongStake(msg.value, CREATE_STAKE);
         bytes memory body = RoflUpdateLogic.createBody(policy, metadata, scheme);
+        if (scheme == 1) {
+            _bumpNonce();
+        } else {
+            RoflAppStorage.Layout storage l = _layout();
+            if (l.lastRoundIndexCreate == block.number) revert OneRoundIndexCreatePerBlock(block.number);
+            l.lastRoundIndexCreate = block.number;
+        }
         appId = RoflSubcall.decodeAppId(RoflSubcall.execute("rofl.Create", body));
         RoflConfigLogic.storeCreated(_layout(), appId, policy, metadata);
 
@@ -521,6 +540,19 @@ contract RoflAppAdmin is IRoflAppAdmin, IRoflReleaseGovernance, Ownable2Step, Re
     // -------------------------------------------------------------------------------------------
     // Checks and helpers
     // -------------------------------------------------------------------------------------------
+
+    /// @dev Deploys a throwaway contract whose runtime code is the single byte 0xfe (INVALID:
+    /// any call to it fails), only to move this contract's account nonce by one. It keeps its
+    /// code, so a reader that probes CREATE addresses for code (the local module stand-in)
+    /// finds the nonce exactly. Init code: PUSH1 0xfe PUSH1 0 MSTORE8 PUSH1 1 PUSH1 0 RETURN.
+    function _bumpNonce() private {
+        address marker;
+        assembly ("memory-safe") {
+            mstore(0, 0x60fe60005360016000f3)
+            marker := create(0, 22, 10)
+        }
+        if (marker == address(0)) revert NonceBumpFailed();
+    }
 
     function _layout() private pure returns (RoflAppStorage.Layout storage) {
         return RoflAppStorage.getLayout();

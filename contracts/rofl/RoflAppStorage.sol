@@ -111,6 +111,8 @@ library RoflAppStorage {
         mapping(bytes21 appId => mapping(bytes32 identityHash => IdentityMeta)) identityMeta;
         /// @dev Append-only; release id = index + 1.
         mapping(bytes21 appId => ReleaseRecord[]) releases;
+        /// @dev Block of the last scheme-0 `rofl.Create` (one per block: see `createApp`).
+        uint256 lastRoundIndexCreate;
     }
 
     /// @dev keccak256(abi.encode(uint256(keccak256("roflgov.storage.RoflAppAdmin")) - 1)) & ~bytes32(uint256(0xff))

@@ -27,14 +27,30 @@ import {EnclaveIdentity, MetadataEntry, SecretEntry} from "../types/RoflTypes.so
 ///   stand-in only requires `msg.sender.balance >= 100 ROSE` (else accounts error 2) and
 ///   records the stake per app (`appStake`) and the refunds per admin (`refundedStake`,
 ///   event `StakeRefunded`). Balances never change.
-/// - Ids: scheme 0 uses `block.number` as the round and a per-block create counter as the tx
-///   index; scheme 1 uses a per-creator counter, incremented before the id is derived, as the
-///   account nonce.
+/// - Ids: derived as the module derives them for the calling account (oasis-sdk
+///   `modules/rofl/mod.rs` `tx_create`, `modules/rofl/app_id.rs`), see {_nextAppId}. Scheme 0
+///   is (creator, round = `block.number`, index 0): every call through the subcall precompile
+///   has tx index 0, so one creator gets one scheme-0 app per block and a second create in the
+///   same block collides (code 10). Scheme 1 is (creator, the creator's account nonce): for a
+///   contract caller the stand-in reads the EVM nonce off the chain itself ({contractNonce});
+///   only for a caller without code (an EOA, or a contract still in its constructor), whose
+///   nonce the EVM cannot read, it keeps a per-creator counter (1, 2, ...) instead.
 /// - Instances are simulated: `registerInstance` (anyone may call) stands for an attested
-///   `rofl.Register`; there is no quote, endorsement or RAK check. An epoch is
-///   `block.timestamp / 600` (Sapphire epochs last about an hour; 600 s keeps tests short).
-///   An instance is authorized only while unexpired AND while its identity is still in the
-///   app's current policy (the real module evicts instances at epoch transitions).
+///   `rofl.Register`; there is no quote, endorsement or RAK check, but the enclave identity is
+///   checked against the policy in force and the expiration against `max_expiration`, as the
+///   module does on every (re)registration. Epochs: `currentEpoch() = block.timestamp /
+///   EPOCH_SECONDS` with EPOCH_SECONDS = 600 (a Sapphire epoch lasts about an hour; 600 s keeps
+///   tests short: move anvil's clock with `evm_increaseTime` + a mined block, e.g.
+///   `LocalChain::advance_epochs`, or `vm.warp` in forge).
+/// - Registrations live as the module keeps them (oasis-sdk `modules/rofl/state.rs`): keyed by
+///   instance, holding the app, the identity and the expiration epoch; `rofl.IsAuthorizedOrigin`
+///   and `rofl.OriginApp` check only that the signer (`tx.origin`) holds an unexpired
+///   registration for the app (`mod.rs` `is_authorized_origin` / `get_origin_registration`).
+///   `rofl.Update` and `rofl.Remove` evict nobody: an instance whose identity a release removed
+///   keeps its rights until its registration expires; it only cannot renew. A registration with
+///   expiration E is gone from epoch E on (the module's `end_block` drops entries with
+///   expiration <= epoch at the first block of each new epoch; the stand-in has no blocks of its
+///   own and treats the whole of epoch E as expired).
 /// - Gas: the module's gas charges (100,000 for Create/Update, 10,000 for Remove) are not
 ///   simulated; EVM gas is whatever this contract uses.
 /// - Value: the real precompile is not meant to receive value; the stand-in refuses it.
@@ -94,7 +110,6 @@ contract RoflModuleStandIn {
         EnclaveIdentity[] enclaves;
         MetadataEntry[] metadata;
         SecretEntry[] secrets;
-        address[] instances;
     }
 
     struct Instance {
@@ -119,10 +134,13 @@ contract RoflModuleStandIn {
     mapping(bytes21 appId => uint256 indexPlusOne) private _appIndex;
     mapping(address instance => Instance) private _instances;
     mapping(address caller => bytes21) private _oasisAddressCache;
-    mapping(bytes21 creator => uint64) private _creatorNonce;
+    /// @dev Registrations by app, in first-registration order. Kept apart from {App}: removing an
+    /// app does not remove its registrations (oasis-sdk `state.rs` `remove_app` only deletes
+    /// the config).
+    mapping(bytes21 appId => address[]) private _appInstances;
+    /// @dev Scheme-1 nonces of creators without code only (see {_nextAppId}).
+    mapping(bytes21 creator => uint64) private _eoaCreatorNonce;
     mapping(bytes21 admin => uint256) private _refunded;
-    uint256 private _createBlock;
-    uint32 private _createIndex;
 
     // ---------------------------------------------------------------------------------------
     // Events and errors
@@ -238,10 +256,8 @@ contract RoflModuleStandIn {
 
         bytes21 admin = app.admin;
         uint256 stake = app.stake;
-        address[] storage instances = app.instances;
-        for (uint256 i; i < instances.length; ++i) {
-            delete _instances[instances[i]];
-        }
+        // Registrations stay until they expire (oasis-sdk `state.rs` `remove_app` deletes the
+        // config only); they can no longer be renewed, as the app is unknown.
         delete _apps[appId];
         _removeAppId(appId);
         _refunded[admin] += stake;
@@ -270,11 +286,12 @@ contract RoflModuleStandIn {
         return (0, abi.encodePacked(uint8(0x55), appId));
     }
 
-    /// @notice Simulate an attested registration of `instance` (the address that will sign
-    /// transactions) for `appId` with the given enclave identity, valid up to and including
-    /// `expirationEpoch`.
-    /// @dev The identity must be in the app's current policy and the expiration in
-    /// (currentEpoch, currentEpoch + max_expiration], as the module requires.
+    /// @notice Simulate an attested registration (or renewal) of `instance` (the address that
+    /// will sign transactions) for `appId` with the given enclave identity, valid in the epochs
+    /// before `expirationEpoch` (it is gone once `currentEpoch() >= expirationEpoch`).
+    /// @dev As oasis-sdk `modules/rofl/mod.rs` `tx_register`: the app must exist, the identity
+    /// must be in the policy in force (`UnknownEnclave` there) and the expiration in
+    /// (currentEpoch, currentEpoch + max_expiration]. A renewal replaces the registration.
     function registerInstance(
         bytes21 appId,
         address instance,
@@ -291,7 +308,7 @@ contract RoflModuleStandIn {
         }
         Instance storage existing = _instances[instance];
         if (existing.app != bytes21(0) && existing.app != appId) revert InstanceOfOtherApp(instance, existing.app);
-        if (existing.app == bytes21(0)) app.instances.push(instance);
+        if (existing.app == bytes21(0)) _appInstances[appId].push(instance);
         _instances[instance] = Instance(appId, mrEnclave, mrSigner, expirationEpoch);
         emit InstanceRegistered(appId, instance, expirationEpoch);
     }
@@ -300,6 +317,8 @@ contract RoflModuleStandIn {
     // Views (never depend on msg.sender)
     // ---------------------------------------------------------------------------------------
 
+    /// @notice The module's epoch: `block.timestamp / EPOCH_SECONDS` (600 s here, about an hour
+    /// on Sapphire). Advance it on anvil with `evm_increaseTime(n * EPOCH_SECONDS)` and a block.
     function currentEpoch() public view returns (uint64) {
         return uint64(block.timestamp / EPOCH_SECONDS);
     }
@@ -352,14 +371,17 @@ contract RoflModuleStandIn {
         return _apps[appId].lastBody;
     }
 
+    /// @notice Every instance that ever registered for `appId`, expired or not, also after the
+    /// app was removed (see {instanceIdentity} for each one's registration).
     function instancesOf(bytes21 appId) external view returns (address[] memory) {
-        return _apps[appId].instances;
+        return _appInstances[appId];
     }
 
     /// @notice What `instance` registered with for `appId`: its enclave identity and the epoch
-    /// its registration expires after. `registered` is false (and the rest zero) when `instance`
-    /// never registered for `appId`. Says nothing about authorization: an identity since removed
-    /// from the policy still shows here; {isInstanceAuthorized} gives the module's answer.
+    /// its registration expires at (authorized while `currentEpoch() < expirationEpoch`).
+    /// `registered` is false (and the rest zero) when `instance` never registered for `appId`.
+    /// An expired registration still shows here (the module would have dropped it);
+    /// {isInstanceAuthorized} gives the module's answer.
     function instanceIdentity(bytes21 appId, address instance)
         external
         view
@@ -370,14 +392,16 @@ contract RoflModuleStandIn {
         return (true, EnclaveIdentity(inst.mrEnclave, inst.mrSigner), inst.expiration);
     }
 
-    /// @notice Whether `instance` is a registered, unexpired instance of `appId` whose enclave
-    /// identity is still allowed by the app's current policy.
+    /// @notice Whether `instance` holds an unexpired registration for `appId`: the module's
+    /// answer to `rofl.IsAuthorizedOrigin` (oasis-sdk `modules/rofl/mod.rs`
+    /// `is_authorized_origin` only looks the registration up; `state.rs`
+    /// `expire_registrations` drops it once the epoch reaches its expiration). The current
+    /// policy is NOT consulted: an instance whose identity was removed, or whose app was
+    /// removed, keeps its rights until its registration expires.
     function isInstanceAuthorized(bytes21 appId, address instance) public view returns (bool) {
         Instance storage inst = _instances[instance];
         if (appId == bytes21(0) || inst.app != appId) return false;
-        App storage app = _apps[appId];
-        if (!app.exists || inst.expiration < currentEpoch()) return false;
-        return _hasIdentity(app, inst.mrEnclave, inst.mrSigner);
+        return currentEpoch() < inst.expiration;
     }
 
     function appIds() external view returns (bytes21[] memory) {
@@ -433,18 +457,60 @@ contract RoflModuleStandIn {
         }
     }
 
+    /// @dev The id `rofl.Create` derives for the caller (oasis-sdk `modules/rofl/mod.rs`
+    /// `tx_create`): scheme 0 `from_creator_round_index(creator, round, tx_index)` where the
+    /// round is `block.number` on Sapphire and a subcall's tx index is 0; scheme 1
+    /// `from_creator_nonce(creator, accounts nonce of creator)`.
     function _nextAppId(bytes21 creator, uint8 scheme) private returns (bytes21) {
-        if (scheme == 0) {
-            if (_createBlock != block.number) {
-                _createBlock = block.number;
-                _createIndex = 0;
-            }
-            uint32 index = _createIndex++;
-            return OasisIds.appIdCreatorRoundIndex(creator, uint64(block.number), index);
+        if (scheme == 0) return OasisIds.appIdCreatorRoundIndex(creator, uint64(block.number), 0);
+        if (msg.sender.code.length != 0) return OasisIds.appIdCreatorNonce(creator, contractNonce(msg.sender));
+        // FALLBACK for a caller without code (an EOA, or a contract in its constructor): the
+        // EVM cannot read its nonce, so a per-creator counter stands in (1, 2, ...). Ids of such
+        // callers are distinct but do NOT equal the module's, which uses the sender's nonce
+        // after the transaction's own increment.
+        return OasisIds.appIdCreatorNonce(creator, ++_eoaCreatorNonce[creator]);
+    }
+
+    /// @notice The EVM account nonce of `account`, a contract, read off the chain: the number
+    /// of the next contract it would create with CREATE.
+    /// @dev The EVM gives no opcode for an account's nonce, but it fixes where CREATE puts a
+    /// contract: the k-th CREATE by X (X's nonce being k) deploys at
+    /// `keccak256(rlp([X, k]))[12:]`. A contract's nonce starts at 1 (EIP-161) and is bumped by
+    /// each CREATE and CREATE2 it performs, nothing else (a subcall does not change it). So,
+    /// probing k = 1, 2, ... the first k whose CREATE address holds no code is its nonce.
+    /// LIMITS: this counts only nonces that left code at their CREATE address. It undercounts
+    /// when a CREATE failed (the nonce is spent, no code is left), when the contract created
+    /// code of length 0, when a created contract self-destructed (Shanghai still deletes code),
+    /// or when the contract used CREATE2 (the nonce moves, but the code lands elsewhere): the
+    /// probe then stops at the first hole, i.e. returns a nonce lower than the real one. It
+    /// costs one EXTCODESIZE per contract created so far. {RoflAppAdmin} creates only with
+    /// CREATE, contracts that keep their code, so its nonce is read exactly.
+    function contractNonce(address account) public view returns (uint64 nonce) {
+        nonce = 1;
+        while (_createAddress(account, nonce).code.length != 0) {
+            ++nonce;
         }
-        // The account nonce as the module reads it: already incremented for this transaction.
-        uint64 nonce = ++_creatorNonce[creator];
-        return OasisIds.appIdCreatorNonce(creator, nonce);
+    }
+
+    /// @dev `keccak256(rlp([deployer, nonce]))[12:]` for nonce >= 1 (RLP: a byte below 0x80 is
+    /// itself, a longer integer is 0x80+len followed by its big-endian bytes).
+    function _createAddress(address deployer, uint64 nonce) private pure returns (address) {
+        bytes memory n;
+        if (nonce < 0x80) {
+            n = abi.encodePacked(uint8(nonce));
+        } else {
+            uint256 len;
+            for (uint64 v = nonce; v != 0; v >>= 8) {
+                ++len;
+            }
+            n = new bytes(len + 1);
+            n[0] = bytes1(uint8(0x80 + len));
+            for (uint256 i; i < len; ++i) {
+                n[len - i] = bytes1(uint8(nonce >> (8 * i)));
+            }
+        }
+        bytes memory item = abi.encodePacked(bytes1(0x94), deployer, n);
+        return address(uint160(uint256(keccak256(abi.encodePacked(bytes1(uint8(0xc0 + item.length)), item)))));
     }
 
     function _storePolicy(App storage app, Policy memory policy) private {

@@ -127,6 +127,14 @@ impl LocalChain {
         Ok(())
     }
 
+    /// Move the chain's clock to the start of the stand-in's epoch `current + n` and mine a
+    /// block (`evm_increaseTime` + mine; an epoch is
+    /// [`crate::rofl::STAND_IN_EPOCH_SECONDS`] of chain time). Returns the new epoch. This is
+    /// how tests let ROFL registrations expire.
+    pub async fn advance_epochs(&self, n: u64) -> Result<u64> {
+        Ok(crate::rofl::advance_epochs(&self.provider, n).await?)
+    }
+
     /// Mine `blocks` empty blocks.
     pub async fn mine(&self, blocks: u64) -> Result<()> {
         self.provider.anvil_mine(Some(blocks), None).await?;

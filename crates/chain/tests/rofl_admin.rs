@@ -7,7 +7,7 @@
 
 use alloy::{
     primitives::{Address, B256, U256, keccak256},
-    providers::DynProvider,
+    providers::{DynProvider, Provider},
     sol_types::SolEvent,
 };
 use roflgov_chain::{
@@ -255,7 +255,12 @@ async fn only_the_owner_changes_the_app(#[future] setup: Setup) {
 
 #[rstest]
 #[tokio::test]
-async fn instances_are_authorized_by_the_current_policy_only(#[future] setup: Setup) {
+/// The module evicts nobody when an identity leaves the policy (oasis-sdk modules/rofl/mod.rs:
+/// `is_authorized_origin` only checks for an unexpired registration; `tx_update` does not touch
+/// registrations): the old instance keeps its rights until its registration expires, it only
+/// cannot renew. This test used to assert a refusal right after the release, which the real
+/// module never gives.
+async fn instances_keep_their_rights_until_their_registration_expires(#[future] setup: Setup) {
     let s = setup.await;
     let relayer = s.chain.accounts()[1];
     let old = s.deployment.policy.enclaves[0];
@@ -284,11 +289,24 @@ async fn instances_are_authorized_by_the_current_policy_only(#[future] setup: Se
     assert_eq!(s.module.app_enclaves(s.app).await.unwrap(), vec![new, kept]);
     s.module.register_instance(relayer, s.app, on_new, &new, epoch + 2).await.unwrap();
     assert!(s.module.is_authorized_origin(s.app, on_new).await.unwrap());
-    assert!(!s.module.is_authorized_origin(s.app, on_old).await.unwrap(), "removed identity is refused");
+    assert!(s.module.is_authorized_origin(s.app, on_old).await.unwrap(), "no eviction on rofl.Update");
+    assert_eq!(s.module.origin_app(on_old).await.unwrap(), Some(s.app));
     assert_eq!(s.module.instances_of(s.app).await.unwrap(), vec![on_old, on_new]);
 
-    // Registrations expire.
-    s.chain.advance_time(600 * 3).await.unwrap();
+    // Next epoch: the new instance renews, the old one cannot (its identity is gone).
+    assert_eq!(s.chain.advance_epochs(1).await.unwrap(), epoch + 1);
+    s.module.register_instance(relayer, s.app, on_new, &new, epoch + 3).await.unwrap();
+    assert!(s.module.register_instance(relayer, s.app, on_old, &old, epoch + 3).await.is_err());
+    assert!(s.module.is_authorized_origin(s.app, on_old).await.unwrap(), "still inside its registration");
+
+    // Its registration expires at epoch + 2: from then on it is refused.
+    assert_eq!(s.chain.advance_epochs(1).await.unwrap(), epoch + 2);
+    assert!(!s.module.is_authorized_origin(s.app, on_old).await.unwrap(), "expired");
+    assert_eq!(s.module.origin_app(on_old).await.unwrap(), None);
+    assert!(s.module.is_authorized_origin(s.app, on_new).await.unwrap(), "renewed");
+
+    // Registrations that are not renewed expire.
+    s.chain.advance_epochs(1).await.unwrap();
     assert!(!s.module.is_authorized_origin(s.app, on_new).await.unwrap());
 }
 
@@ -301,13 +319,30 @@ async fn app_ids_are_derived_as_the_module_derives_them(#[case] scheme: Identifi
     let owner = chain.accounts()[0];
     let admin = RoflAdminClient::deploy_from(chain.provider().clone(), owner, owner).await.unwrap();
     let (_, deployment) = talos();
-    let (app, receipt) = admin.create_app(owner, &deployment.policy, &Metadata::new(), scheme).await.unwrap();
     let creator = OasisAddress::from_eth(admin.address());
-    let expected = match scheme {
-        IdentifierScheme::CreatorNonce => AppId::from_creator_nonce(creator, 1),
-        IdentifierScheme::CreatorRoundIndex => {
-            AppId::from_creator_round_index(creator, receipt.block_number.unwrap(), 0)
-        }
-    };
-    assert_eq!(app, expected);
+    let module = RoflStandIn::new(chain.provider().clone());
+    // Several apps from the one contract: distinct ids, each the module's derivation
+    // (`roflgov_types::AppId`) for what the chain says: the contract's EVM nonce after the
+    // create (scheme 1: the contract moves it with a throwaway CREATE before each create), or
+    // the block of the create (scheme 0: tx index 0, one per block).
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let (app, receipt) =
+            admin.create_app(owner, &deployment.policy, &Metadata::new(), scheme).await.unwrap();
+        let expected = match scheme {
+            IdentifierScheme::CreatorNonce => {
+                let nonce = chain.provider().get_transaction_count(admin.address()).await.unwrap();
+                assert_eq!(module.contract_nonce(admin.address()).await.unwrap(), nonce);
+                AppId::from_creator_nonce(creator, nonce)
+            }
+            IdentifierScheme::CreatorRoundIndex => {
+                AppId::from_creator_round_index(creator, receipt.block_number.unwrap(), 0)
+            }
+        };
+        assert_eq!(app, expected);
+        assert!(!seen.contains(&app), "distinct ids");
+        assert!(module.app_exists(app).await.unwrap());
+        seen.push(app);
+    }
+    assert_eq!(admin.app_ids().await.unwrap(), seen);
 }

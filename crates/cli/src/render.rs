@@ -236,7 +236,15 @@ pub(crate) fn instances(app: AppId, list: &[InstanceView], now: u64) -> String {
     }
     let mut out = format!("{} instance(s) of {app}\n", list.len());
     for i in list {
-        let verdict = if i.authorized { "authorized" } else { "REFUSED" };
+        let cannot_renew = i.flags.iter().any(|f| f.blocks_renewal());
+        let verdict = match (i.authorized, cannot_renew) {
+            (true, false) => format!("authorized until epoch {}", i.expiration_epoch),
+            (true, true) => format!(
+                "still authorized until epoch {} (identity no longer allowed: cannot renew)",
+                i.expiration_epoch
+            ),
+            (false, _) => format!("REFUSED: registration expired at epoch {}", i.expiration_epoch),
+        };
         out.push_str(&format!("\n{}  {verdict}\n", i.address));
         let mut t = Table::new().indent(2);
         t.row("identity", format!("{}  ({})", identity_to_base64(&i.identity), i.status));
@@ -252,20 +260,28 @@ pub(crate) fn instances(app: AppId, list: &[InstanceView], now: u64) -> String {
             ),
             None => t.row("release", "(none recorded)"),
         };
-        t.row("registered until", format!("epoch {}", i.expiration_epoch));
+        t.row(
+            "registration",
+            format!(
+                "expires at epoch {} (current epoch {}{})",
+                i.expiration_epoch,
+                i.current_epoch,
+                if i.expired { ": EXPIRED" } else { "" }
+            ),
+        );
         for flag in &i.flags {
             let text = match flag {
                 InstanceFlag::RevokedIdentity => {
-                    "!!! runs a REVOKED identity: treat it as compromised".to_owned()
+                    "!!! runs a REVOKED identity: treat it as compromised; it cannot renew, and keeps its rights until its registration expires".to_owned()
                 }
                 InstanceFlag::IdentityNotAllowed => {
-                    "!!! runs an identity the policy no longer allows".to_owned()
+                    "!!! runs an identity the policy no longer allows: it cannot renew".to_owned()
                 }
                 InstanceFlag::Retiring { retire_at } => {
                     format!("(!) its identity retires {}", format_deadline(*retire_at, Some(now)))
                 }
                 InstanceFlag::RegistrationExpired => {
-                    "(!) its registration expired: it must re-register".to_owned()
+                    "(!) its registration expired: refused until it re-registers".to_owned()
                 }
             };
             t.row("flag", text);

@@ -204,11 +204,17 @@ fn only_the_guardian_revokes_and_instances_are_flagged() {
         .code(4)
         .stderr(predicate::str::contains("not allowed"));
 
-    // The instance on the revoked identity is flagged and refused: exit 4.
+    // The instance on the revoked identity is flagged (exit 4) but NOT refused: the module
+    // evicts nobody on rofl.Update, so it keeps its rights until its registration expires and
+    // only cannot renew. (This test used to expect "REFUSED" here, which was the stand-in's
+    // old, wrong behaviour.)
     let assert = env.cmd().args(["app", "instances", &app]).assert().code(4);
     let text = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
-    assert!(text.contains("REVOKED identity") && text.contains("REFUSED"), "{text}");
-    assert!(String::from_utf8_lossy(&assert.get_output().stderr).contains("1 instance(s)"));
+    assert!(text.contains("REVOKED identity"), "{text}");
+    assert!(text.contains("still authorized until epoch") && text.contains("cannot renew"), "{text}");
+    assert!(!text.contains("REFUSED"), "{text}");
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(stderr.contains("1 instance(s)") && stderr.contains("still authorized"), "{stderr}");
     let out =
         env.cmd().args(["--json", "app", "instances", &app]).assert().code(4).get_output().stdout.clone();
     // One document: a failing command that produced a list keeps it under `result`.
@@ -226,7 +232,9 @@ fn only_the_guardian_revokes_and_instances_are_flagged() {
         revoked[0]["address"].as_str().unwrap().to_lowercase(),
         env.chain.accounts()[7].to_string().to_lowercase()
     );
-    assert_eq!(revoked[0]["authorized"], false);
+    assert_eq!(revoked[0]["authorized"], true);
+    assert_eq!(revoked[0]["expired"], false);
+    let expires = revoked[0]["expiration_epoch"].as_u64().unwrap();
     let on_new = list
         .as_array()
         .unwrap()
@@ -234,6 +242,23 @@ fn only_the_guardian_revokes_and_instances_are_flagged() {
         .find(|i| i["identity"]["mr_enclave"] == serde_json::to_value(env.ids[2].mr_enclave).unwrap())
         .unwrap();
     assert_eq!(on_new["release"][1]["version"], "2.0.0");
+
+    // The others renew (as the app core does every epoch); once the revoked instance's
+    // registration expires, it is refused.
+    env.rt.block_on(async {
+        let module = RoflStandIn::new(env.chain.provider().clone());
+        let epoch = env.chain.advance_epochs(1).await.unwrap();
+        for i in [0, 2] {
+            let (owner, instance) = (env.chain.accounts()[0], env.chain.accounts()[6 + i]);
+            module.register_instance(owner, env.app, instance, &env.ids[i], epoch + 20).await.unwrap();
+        }
+        env.chain.advance_epochs(expires - epoch).await.unwrap();
+    });
+    let assert = env.cmd().args(["app", "instances", &app]).assert().code(4);
+    let text = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(text.contains(&format!("REFUSED: registration expired at epoch {expires}")), "{text}");
+    assert_eq!(text.matches("REFUSED").count(), 1, "{text}");
+    assert!(String::from_utf8_lossy(&assert.get_output().stderr).contains("registrations have expired"));
 
     // Prune is refused before the deadline, and works after it, from any key.
     env.cmd()

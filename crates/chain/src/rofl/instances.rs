@@ -1,6 +1,12 @@
 //! [`app_instances`]: the instances registered in the ROFL stand-in for an app, which release
 //! each runs, and the ones to worry about (a revoked identity, one no longer allowed, a
 //! deadline coming, an expired registration).
+//!
+//! Authorization is the module's: a registration that has not expired (oasis-sdk
+//! `runtime-sdk/src/modules/rofl/mod.rs` `is_authorized_origin`). Removing an identity from the
+//! policy evicts nobody: an instance running it stays authorized until its registration
+//! expires (at most `max_expiration` epochs ahead; the standard app core registers two epochs
+//! ahead and renews every epoch) and only cannot renew.
 
 use alloy::{primitives::Address, providers::Provider};
 use roflgov_types::{AppId, EnclaveIdentity};
@@ -16,23 +22,32 @@ use super::{
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "flag", rename_all = "snake_case")]
 pub enum InstanceFlag {
-    /// It runs an identity the guardian (or a freeze) revoked: treat as compromised.
+    /// It runs an identity the guardian (or a freeze) revoked: treat as compromised. It cannot
+    /// renew, but keeps its rights until its registration expires.
     RevokedIdentity,
-    /// It runs an identity no longer (or never) allowed by the policy.
+    /// It runs an identity no longer (or never) allowed by the policy: it cannot renew, but
+    /// keeps its rights until its registration expires.
     IdentityNotAllowed,
     /// Its identity is allowed until a grace deadline.
     Retiring {
         /// Unix seconds.
         retire_at: u64,
     },
-    /// Its registration has expired (it must re-register).
+    /// Its registration has expired: the module refuses it (it must re-register, which it can
+    /// only with an identity the policy allows).
     RegistrationExpired,
 }
 
 impl InstanceFlag {
-    /// Whether the instance is refused now (not just warned about).
+    /// Whether the instance is refused now because of this flag. Only an expired registration
+    /// is: an identity's removal or revocation stops renewals, not the current registration.
     pub fn is_refused(self) -> bool {
-        !matches!(self, InstanceFlag::Retiring { .. })
+        matches!(self, InstanceFlag::RegistrationExpired)
+    }
+
+    /// Whether the instance cannot renew its registration (its identity is not allowed).
+    pub fn blocks_renewal(self) -> bool {
+        matches!(self, InstanceFlag::RevokedIdentity | InstanceFlag::IdentityNotAllowed)
     }
 }
 
@@ -43,13 +58,17 @@ pub struct InstanceView {
     pub address: Address,
     /// The identity it registered with.
     pub identity: EnclaveIdentity,
-    /// The epoch its registration expires after.
+    /// The epoch its registration expires at: valid while the current epoch is lower.
     pub expiration_epoch: u64,
+    /// The stand-in's epoch when the list was read.
+    pub current_epoch: u64,
+    /// Its registration has expired (`current_epoch >= expiration_epoch`).
+    pub expired: bool,
     /// Where its identity stands in the policy contract.
     pub status: IdentityStatus,
     /// The release its identity was last added with (`None`: without a record).
     pub release: Option<(u32, ReleaseRecord)>,
-    /// The module's answer: registered, unexpired and its identity allowed.
+    /// The module's answer: registered and unexpired (the policy in force is not consulted).
     pub authorized: bool,
     /// What to worry about.
     pub flags: Vec<InstanceFlag>,
@@ -89,13 +108,16 @@ pub async fn app_instances<P: Provider + Clone>(
             IdentityStatus::Retiring => flags.push(InstanceFlag::Retiring { retire_at: info.retire_at }),
             IdentityStatus::Allowed => {}
         }
-        if expiration_epoch < epoch {
+        let expired = expiration_epoch <= epoch;
+        if expired {
             flags.push(InstanceFlag::RegistrationExpired);
         }
         out.push(InstanceView {
             address,
             identity,
             expiration_epoch,
+            current_epoch: epoch,
+            expired,
             status: info.status,
             release,
             authorized,

@@ -31,4 +31,4 @@ pub use release::{
     IdentityInfo, IdentityMeta, IdentityStatus, MAX_GRACE_PERIOD, ReleaseRecord, ReleaseState,
     format_deadline, format_relative, format_utc,
 };
-pub use stand_in::{RoflStandIn, StandInError};
+pub use stand_in::{RoflStandIn, STAND_IN_EPOCH_SECONDS, StandInError, advance_epochs};

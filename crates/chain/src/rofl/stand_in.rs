@@ -22,6 +22,33 @@ use super::{
     },
 };
 
+/// Length of one epoch of the stand-in, in seconds of chain time: `currentEpoch() =
+/// block.timestamp / 600` (`RoflModuleStandIn.EPOCH_SECONDS`). An epoch on Sapphire lasts about
+/// an hour; registrations (`expiration` epochs) and their renewals follow this clock locally.
+pub const STAND_IN_EPOCH_SECONDS: u64 = 600;
+
+/// Moves the chain's clock to the start of epoch `current + n` of the stand-in
+/// (`evm_increaseTime` + one mined block) and returns the new epoch. Works on any anvil with
+/// the stand-in (a [`crate::LocalChain`], a `roflgov node`, a plain `anvil`), so a test can
+/// let registrations expire without sleeping.
+pub async fn advance_epochs<P: Provider>(provider: &P, n: u64) -> Result<u64, StandInError> {
+    use alloy::{eips::BlockNumberOrTag, providers::ext::AnvilApi};
+    let now = provider
+        .get_block_by_number(BlockNumberOrTag::Latest)
+        .await?
+        .map(|b| b.header.timestamp)
+        .unwrap_or_default();
+    let target = (now / STAND_IN_EPOCH_SECONDS + n) * STAND_IN_EPOCH_SECONDS;
+    provider.anvil_increase_time(target.saturating_sub(now)).await?;
+    provider.anvil_mine(Some(1), None).await?;
+    let mined = provider
+        .get_block_by_number(BlockNumberOrTag::Latest)
+        .await?
+        .map(|b| b.header.timestamp)
+        .unwrap_or(target);
+    Ok(mined / STAND_IN_EPOCH_SECONDS)
+}
+
 /// Errors reading or driving the stand-in.
 #[derive(Debug, thiserror::Error)]
 pub enum StandInError {
@@ -150,18 +177,26 @@ impl<P: Provider + Clone> RoflStandIn<P> {
         Ok(self.contract.refundedStake(admin.to_fixed_bytes()).call().await?)
     }
 
-    /// The module's current epoch (`block.timestamp / 600` in the stand-in).
+    /// The module's current epoch (`block.timestamp / 600` in the stand-in, see
+    /// [`STAND_IN_EPOCH_SECONDS`]).
     pub async fn current_epoch(&self) -> Result<u64, StandInError> {
         Ok(self.contract.currentEpoch().call().await?)
     }
 
-    /// Registered instances of the app.
+    /// The EVM nonce of `contract` as the stand-in reads it (probing CREATE addresses for
+    /// code): the nonce a scheme-1 `rofl.Create` by that contract derives its app id from.
+    pub async fn contract_nonce(&self, contract: Address) -> Result<u64, StandInError> {
+        Ok(self.contract.contractNonce(contract).call().await?)
+    }
+
+    /// Every instance that ever registered for the app, expired ones included.
     pub async fn instances_of(&self, app: AppId) -> Result<Vec<Address>, StandInError> {
         Ok(self.contract.instancesOf(app.to_fixed_bytes()).call().await?)
     }
 
     /// What `instance` registered with for `app`: its identity and the epoch its registration
-    /// expires after (`None`: never registered for `app`). Says nothing about authorization.
+    /// expires at (valid while the current epoch is lower; `None`: never registered for
+    /// `app`). Says nothing about authorization.
     pub async fn instance_identity(
         &self,
         app: AppId,
@@ -194,7 +229,8 @@ impl<P: Provider + Clone> RoflStandIn<P> {
     }
 
     /// Simulates an attested registration of `instance` (the key that will sign its
-    /// transactions) for `app`, running `identity`, valid through `expiration_epoch`.
+    /// transactions) for `app`, running `identity`, valid in the epochs before
+    /// `expiration_epoch`. Also a renewal: the identity must be in the policy in force.
     pub async fn register_instance(
         &self,
         from: Address,
@@ -220,7 +256,9 @@ impl<P: Provider + Clone> RoflStandIn<P> {
         Ok(receipt)
     }
 
-    /// The stand-in's own view of an instance's authorization (no origin involved).
+    /// The stand-in's own view of an instance's authorization (no origin involved): a
+    /// registration for `app` that has not expired. The current policy is not consulted, as
+    /// in the module.
     pub async fn is_instance_authorized(&self, app: AppId, instance: Address) -> Result<bool, StandInError> {
         Ok(self.contract.isInstanceAuthorized(app.to_fixed_bytes(), instance).call().await?)
     }

@@ -8,7 +8,7 @@ use roflgov_types::{AppConfig, IdentifierScheme};
 use serde::Serialize;
 
 use roflgov_chain::rofl::{
-    IdentityStatus, InstanceFlag, PolicyChange, ReleaseRecord, RoflAdminClient, RoflStandIn, app_instances,
+    IdentityStatus, PolicyChange, ReleaseRecord, RoflAdminClient, RoflStandIn, app_instances,
     bindings::RoflAppAdmin::AppCreated, format_deadline,
 };
 use roflgov_types::AppId;
@@ -371,18 +371,23 @@ async fn instances(g: &GlobalArgs, args: InstancesArgs) -> CliResult {
     let list = app_instances(&client, &stand_in, app).await.map_err(|e| chain(format!(
         "listing the instances of {app} (the ROFL stand-in of a local chain answers this; Sapphire's module is not reachable from here): {e}"
     )))?;
-    let refused = list
-        .iter()
-        .filter(|i| {
-            i.flags
-                .iter()
-                .any(|f| matches!(f, InstanceFlag::RevokedIdentity | InstanceFlag::IdentityNotAllowed))
-        })
-        .count();
+    // Removing or revoking an identity evicts nobody (oasis-sdk modules/rofl/mod.rs
+    // `is_authorized_origin` only checks for an unexpired registration): such instances cannot
+    // renew, but keep their rights until their registration expires.
+    let stuck: Vec<_> = list.iter().filter(|i| i.flags.iter().any(|f| f.blocks_renewal())).collect();
     emit(g.json, &list, || render::instances(app, &list, now));
-    if refused > 0 {
+    if !stuck.is_empty() {
+        let still: Vec<_> = stuck.iter().filter(|i| i.authorized).collect();
+        let window = match still.iter().map(|i| i.expiration_epoch).max() {
+            Some(last) => format!(
+                "{} of them still authorized until their registration expires (epoch {last} at the latest)",
+                still.len()
+            ),
+            None => "their registrations have expired".to_owned(),
+        };
         return Err(verification(format!(
-            "{refused} instance(s) of {app} run a revoked or no longer allowed identity: they are refused; stop or rebuild them"
+            "{} instance(s) of {app} run a revoked or no longer allowed identity: they cannot renew, {window}; stop or rebuild them",
+            stuck.len()
         )));
     }
     Ok(())

@@ -6,8 +6,12 @@
 //! release 1.1 (`rofl-1.1.yaml`) proposed, reviewed, signed by two owners and executed; an
 //! instance running 1.1 registers and passes the origin check, one running 1.0 is refused; the
 //! app moved under a DAO (the Safe proposes the Timelock as the policy contract's new owner, the
-//! DAO accepts by vote); release 1.2 (`rofl-1.2.yaml`) voted through the Governor and Timelock;
-//! the 1.1 instance, whose identity 1.2 removed, is refused.
+//! DAO accepts by vote); release 1.2 (`rofl-1.2.yaml`) voted through the Governor and Timelock.
+//! Revocation as the real module does it: the 1.1 instance, whose identity 1.2 removed, keeps
+//! its rights after the release (the module evicts nobody on `rofl.Update`; oasis-sdk
+//! runtime-sdk/src/modules/rofl/mod.rs `is_authorized_origin` only checks for an unexpired
+//! registration) but cannot renew; the local clock is moved epoch by epoch (the 1.2 instance
+//! renews each time) until its registration expires, and then it is refused.
 
 use std::{path::PathBuf, time::Instant};
 
@@ -25,8 +29,8 @@ use roflgov_chain::{
     },
     review::{EnclaveNotes, ProposedCall, Reviewer},
     rofl::{
-        PolicyChange, ReleaseTarget, RoflAdminClient, RoflStandIn, bindings::RoflAppAdmin,
-        changes_to_calldata, decode_calldata, plan_release,
+        PolicyChange, ReleaseTarget, RoflAdminClient, RoflStandIn, STAND_IN_EPOCH_SECONDS,
+        bindings::RoflAppAdmin, changes_to_calldata, decode_calldata, plan_release,
     },
     safe::{SafeCall, SafeClient, SafeDeployment, SafeSetup, SafeTx, SignatureSet},
 };
@@ -387,7 +391,19 @@ pub(crate) async fn run(g: &GlobalArgs, args: DemoArgs) -> CliResult {
         proposal.id()
     ));
     say.block(&indent(&review.to_string()));
-    dao_cycle(&say, &world, &governor, &proposal, owners[1], true).await?;
+    dao_pass(&say, &world, &governor, &proposal, owners[1], true).await?;
+    // Instances renew their registration every epoch (the standard app core registers two
+    // epochs ahead); the 1.1 instance does so right before the release lands.
+    let epoch = stand_in.current_epoch().await.map_err(|e| chain(e.to_string()))?;
+    stand_in
+        .register_instance(deployer, app, instance_new, &id11, epoch + 2)
+        .await
+        .map_err(|e| chain(format!("renewing the 1.1 instance: {e}")))?;
+    say.block(&format!(
+        "meanwhile the 1.1 instance {instance_new} renews its registration, as it does every epoch: valid until epoch {} (now epoch {epoch})",
+        epoch + 2
+    ));
+    dao_execute(&say, &world, &governor, &proposal).await?;
     check_release(&say, &world, app, 3).await?;
     summary.steps.push(Step {
         what: "release 1.2 voted, queued, early execution refused, executed after the delay (version 3)"
@@ -395,15 +411,35 @@ pub(crate) async fn run(g: &GlobalArgs, args: DemoArgs) -> CliResult {
         ok: true,
     });
 
-    say.chapter("After release 1.2: the 1.1 instance is refused, a 1.2 instance is admitted");
+    say.chapter(
+        "After release 1.2: the 1.1 instance keeps its registration until it expires, then is refused",
+    );
     let still = stand_in.is_authorized_origin(app, instance_new).await.map_err(|e| chain(e.to_string()))?;
-    say.block(&format!("rofl.IsAuthorizedOrigin({app}) from the 1.1 instance {instance_new} → {still}"));
-    if still {
-        return Err(verification("an instance with a removed identity still passes the origin check"));
-    }
+    let expires = stand_in
+        .instance_identity(app, instance_new)
+        .await
+        .map_err(|e| chain(e.to_string()))?
+        .map(|(_, expiration)| expiration)
+        .unwrap_or_default();
     let epoch = stand_in.current_epoch().await.map_err(|e| chain(e.to_string()))?;
-    register_and_check(&say, &stand_in, deployer, app, instance_old, &id11, &notes_of(&r11), epoch, false)
-        .await?;
+    say.block(&format!(
+        "rofl.IsAuthorizedOrigin({app}) from the 1.1 instance {instance_new} → {still}\n\
+         the module evicts nobody when a release removes an identity: the instance keeps its rights until its registration expires at epoch {expires} (now epoch {epoch}; an epoch is about an hour on Sapphire, {STAND_IN_EPOCH_SECONDS} s here)"
+    ));
+    if !still {
+        return Err(verification("the 1.1 instance lost its registration before it expired"));
+    }
+    let renewal = stand_in.register_instance(deployer, app, instance_new, &id11, epoch + 2).await;
+    say.block(&format!(
+        "the 1.1 instance tries to renew: {}",
+        match &renewal {
+            Ok(_) => "accepted (unexpected!)".to_owned(),
+            Err(_) => "REFUSED: its identity is no longer in the app's policy".to_owned(),
+        }
+    ));
+    if renewal.is_ok() {
+        return Err(verification("an instance with a removed identity renewed its registration"));
+    }
     register_and_check(
         &say,
         &stand_in,
@@ -416,8 +452,32 @@ pub(crate) async fn run(g: &GlobalArgs, args: DemoArgs) -> CliResult {
         true,
     )
     .await?;
+    let mut now = epoch;
+    while now < expires {
+        now =
+            world.local.advance_epochs(1).await.map_err(|e| chain(format!("advancing the clock: {e:#}")))?;
+        stand_in
+            .register_instance(deployer, app, instance_next, &r12.policy.enclaves[0], now + 2)
+            .await
+            .map_err(|e| chain(format!("renewing the 1.2 instance: {e}")))?;
+    }
+    let old = stand_in.is_authorized_origin(app, instance_new).await.map_err(|e| chain(e.to_string()))?;
+    let next = stand_in.is_authorized_origin(app, instance_next).await.map_err(|e| chain(e.to_string()))?;
+    say.block(&format!(
+        "local clock moved to epoch {now} (the 1.2 instance renewed each epoch)\n\
+         rofl.IsAuthorizedOrigin({app}) from the 1.1 instance {instance_new} → {old}: {}\n\
+         rofl.IsAuthorizedOrigin({app}) from the 1.2 instance {instance_next} → {next}",
+        if old { "still authorized (unexpected!)" } else { "REFUSED, its registration expired" }
+    ));
+    if old || !next {
+        return Err(verification(
+            "after expiry the 1.1 instance must be refused and the 1.2 instance admitted",
+        ));
+    }
     summary.steps.push(Step {
-        what: "1.1 instance refused after release 1.2 removed its identity; 1.2 instance admitted".into(),
+        what: format!(
+            "after release 1.2 the 1.1 instance kept its rights until its registration expired (epoch {expires}), could not renew, then was refused; 1.2 instance admitted"
+        ),
         ok: true,
     });
 
@@ -542,6 +602,19 @@ async fn dao_cycle(
     proposer: Address,
     show_early: bool,
 ) -> CliResult {
+    dao_pass(say, world, governor, proposal, proposer, show_early).await?;
+    dao_execute(say, world, governor, proposal).await
+}
+
+/// Propose, vote, queue, and move the clock to the Timelock's eta (not executed yet).
+async fn dao_pass(
+    say: &Narrator,
+    world: &World,
+    governor: &GovernorClient,
+    proposal: &Proposal,
+    proposer: Address,
+    show_early: bool,
+) -> CliResult {
     let id = governor.propose(proposal, proposer).await.map_err(|e| gov_error("proposing", e))?;
     say.block(&format!("{} proposes: proposal id {id}", world.name(proposer)));
     governor.advance_to_voting(id).await.map_err(|e| gov_error("advancing", e))?;
@@ -570,6 +643,16 @@ async fn dao_cycle(
         }
     }
     governor.advance_to_eta(id).await.map_err(|e| gov_error("advancing", e))?;
+    Ok(())
+}
+
+/// Execute a proposal whose Timelock delay has passed.
+async fn dao_execute(
+    say: &Narrator,
+    world: &World,
+    governor: &GovernorClient,
+    proposal: &Proposal,
+) -> CliResult {
     let receipt = governor.execute(proposal, world.deployer).await.map_err(|e| gov_error("executing", e))?;
     say.block(&format!("executed through the Timelock in tx {}", receipt.transaction_hash));
     Ok(())

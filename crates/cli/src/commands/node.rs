@@ -1,4 +1,10 @@
 //! `roflgov node`: a persistent local chain for multi-step flows across invocations.
+//!
+//! Epochs: the ROFL stand-in's epoch is `block.timestamp / 600` (`STAND_IN_EPOCH_SECONDS`;
+//! about an hour on Sapphire). ROFL registrations expire with it, so the node prints the
+//! epoch length and how to move the clock: `cast rpc evm_increaseTime 600 && cast rpc
+//! evm_mine`, or, from Rust, `roflgov_chain::rofl::advance_epochs(provider, n)` against any
+//! anvil with the stand-in (tests use `LocalChain::advance_epochs`, with no `roflgov node`).
 
 use alloy::{
     node_bindings::Anvil,
@@ -7,6 +13,7 @@ use alloy::{
 use clap::Args;
 use roflgov_chain::{
     SUBCALL_PRECOMPILE,
+    rofl::STAND_IN_EPOCH_SECONDS,
     toolchain::{Artifact, anvil_binary},
 };
 use serde::Serialize;
@@ -35,6 +42,8 @@ struct NodeInfo {
     endpoint: String,
     chain_id: u64,
     rofl_stand_in: String,
+    /// Length of a stand-in epoch in seconds of chain time (registrations expire by epoch).
+    epoch_seconds: u64,
     accounts: Vec<DevAccount>,
 }
 
@@ -66,6 +75,7 @@ pub(crate) async fn run(g: &GlobalArgs, args: NodeArgs) -> CliResult {
         endpoint: anvil.endpoint(),
         chain_id,
         rofl_stand_in: SUBCALL_PRECOMPILE.to_string(),
+        epoch_seconds: STAND_IN_EPOCH_SECONDS,
         accounts: anvil
             .addresses()
             .iter()
@@ -81,6 +91,13 @@ pub(crate) async fn run(g: &GlobalArgs, args: NodeArgs) -> CliResult {
         t.row("endpoint", &info.endpoint).row("chain id", info.chain_id).row(
             "ROFL stand-in",
             format!("{} (local stand-in for Sapphire's rofl module)", info.rofl_stand_in),
+        );
+        t.row(
+            "ROFL epoch",
+            format!(
+                "{} s of chain time (block.timestamp / {}; about an hour on Sapphire); registrations expire by epoch: advance with  cast rpc evm_increaseTime {} --rpc-url {} && cast rpc evm_mine --rpc-url {}",
+                info.epoch_seconds, info.epoch_seconds, info.epoch_seconds, info.endpoint, info.endpoint
+            ),
         );
         let mut out = format!(
             "local chain running (anvil, Shanghai)\n{}\ndev accounts (well-known test keys, never use them on a real network)\n",
