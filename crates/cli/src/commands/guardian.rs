@@ -24,12 +24,14 @@ use crate::{
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum GuardianCommand {
-    /// Revoke one enclave identity of an app at once: instances running it are refused from
-    /// the next block. Signed by the app's guardian (--keystore/--key-env). Refused for the
-    /// last identity (use `guardian freeze`).
+    /// Revoke one enclave identity of an app at once: from the next block instances running it
+    /// can no longer register or renew; a registration made before keeps its rights until it
+    /// expires (at most max_expiration epochs). Signed by the app's guardian
+    /// (--keystore/--key-env). Refused for the last identity (use `guardian freeze`).
     Revoke(RevokeArgs),
     /// Freeze an app: remove every enclave identity at once, so that no instance can register or
-    /// stay authorized, until governance unfreezes it. Signed by the app's guardian.
+    /// renew until governance unfreezes it (registrations made before run out at their expiry).
+    /// Signed by the app's guardian.
     Freeze(FreezeArgs),
 }
 

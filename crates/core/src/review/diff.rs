@@ -231,7 +231,7 @@ pub enum WarningKind {
     GuardianChanged,
     /// The app is frozen or unfrozen.
     FreezeChanged,
-    /// An identity is revoked (instances running it are refused at once).
+    /// An identity is revoked: it can no longer register or renew (existing registrations run out).
     Revocation,
     /// A grace deadline is set, moved or cancelled.
     GraceDeadline,
