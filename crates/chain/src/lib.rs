@@ -7,6 +7,7 @@
 // Dev-dependencies serve the integration tests, not the unit tests of this target.
 #![cfg_attr(test, allow(unused_crate_dependencies))]
 
+pub mod accountability;
 pub mod deploy;
 pub mod firewall;
 pub mod governor;

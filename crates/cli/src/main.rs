@@ -19,6 +19,7 @@ mod daoops;
 mod exit;
 mod firewall;
 mod fsutil;
+mod history;
 mod keys;
 mod output;
 mod render;

@@ -124,6 +124,10 @@ pub(crate) struct HistoryArgs {
     /// First block to read logs from.
     #[arg(long, default_value_t = 0)]
     pub from_block: u64,
+    /// Also write the history as a Markdown table (date, block, transaction, change, who
+    /// approved it) to FILE, for publishing.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
 }
 
 pub(crate) async fn run(g: &GlobalArgs, cmd: AppCommand) -> CliResult {
@@ -435,17 +439,38 @@ async fn prune(g: &GlobalArgs, args: PruneArgs) -> CliResult {
 }
 
 async fn history(g: &GlobalArgs, args: HistoryArgs) -> CliResult {
+    use roflgov_chain::accountability::{ApprovalReader, Approvers};
     let app = args.app.as_deref().map(parse_app_id).transpose()?;
-    let (_, client) = chainops::client(g).await?;
+    let (network, client) = chainops::client(g).await?;
     let entries = client
         .history(app, args.from_block)
         .await
         .map_err(|e| chainops::rofl_error("reading the history", e))?;
-    emit(g.json, &entries, || {
-        if entries.is_empty() {
-            return "no history".into();
-        }
-        entries.iter().map(|e| format!("{}\n", e.summary())).collect()
-    });
+    // Who approved each change: from each transaction's receipt (Safe signatures, Governor
+    // votes, or the sender); the Governor's votes are scanned from the deployment's first block.
+    let approvers = Approvers { safe: network.safe, governor: network.governor, timelock: network.timelock };
+    let mut reader =
+        ApprovalReader::new(client.provider().clone(), approvers, network.from_block.unwrap_or(0));
+    let mut rows = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let failed = |e| chain(format!("reading who approved transaction {}: {e}", entry.tx));
+        let block_time = reader.block_time(entry.block).await.map_err(failed)?;
+        let approval = reader.approval(entry.tx).await.map_err(failed)?;
+        rows.push(crate::history::Row {
+            block_time,
+            block_time_utc: roflgov_chain::rofl::format_utc(block_time),
+            approval,
+            entry,
+        });
+    }
+    if let Some(path) = &args.markdown {
+        let title = match app {
+            Some(app) => format!("History of ROFL app {app}"),
+            None => format!("History of the apps of policy contract {}", client.address()),
+        };
+        crate::fsutil::write_atomic(path, crate::history::markdown(&title, &rows).as_bytes())?;
+        progress(format!("wrote the history table to {}", path.display()));
+    }
+    emit(g.json, &rows, || crate::history::text(&rows));
     Ok(())
 }
