@@ -282,3 +282,29 @@ fn json_success_has_no_error_member() {
     let v = one_json_value(&out);
     assert!(v.get("error").is_none() && v["cbor"].is_string(), "{v}");
 }
+
+#[test]
+fn a_transaction_builder_batch_with_a_bad_checksum_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("batch.json");
+    // The Safe's canonical MultiSendCallOnly with two letters' case flipped.
+    let batch = serde_json::json!({
+        "version": "1.0",
+        "chainId": "23294",
+        "meta": {"name": "Transactions Batch"},
+        "transactions": [{"to": "0x9641D764fc13c8B624c04430C7356C1C7C8102e2", "value": "0", "data": "0x"}]
+    });
+    std::fs::write(&path, batch.to_string()).unwrap();
+    let output = Command::cargo_bin("roflgov")
+        .unwrap()
+        .env_remove("ROFLGOV_NETWORK")
+        .env_remove("ROFLGOV_CONFIG")
+        .current_dir(dir.path())
+        .args(["--rpc", "http://127.0.0.1:1", "review", "--tx-builder"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", String::from_utf8_lossy(&output.stderr));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("transactions[0].to") && stderr.contains("checksum"), "{stderr}");
+}

@@ -208,6 +208,8 @@ pub(crate) async fn run(g: &GlobalArgs, args: ReviewArgs) -> CliResult {
         let text_json = String::from_utf8(raw).map_err(|_| input(format!("{name}: not UTF-8 JSON")))?;
         let value: serde_json::Value = serde_json::from_str(&text_json)
             .map_err(|e| input(format!("{name}: not a Transaction Builder batch: {e}")))?;
+        // A mistyped address in a batch is as dangerous as one on the command line.
+        crate::address::check_json_addresses(&value).map_err(|e| input(format!("{name}: {e}")))?;
         let stated_safe = value
             .pointer("/meta/createdFromSafeAddress")
             .and_then(|v| v.as_str())
