@@ -20,8 +20,10 @@ mod exit;
 mod firewall;
 mod fsutil;
 mod history;
+mod inputs;
 mod keys;
 mod output;
+mod proposal;
 mod render;
 mod safeops;
 

@@ -13,16 +13,16 @@ use roflgov_chain::rofl::{
 };
 use roflgov_types::AppId;
 
-use super::{
-    propose::{Intent, Opened, ProposalOutput, load_deployment, notes_of, open},
-    verify_quote::parse_app_id,
-};
 use crate::{
     chainops,
     context::GlobalArgs,
     exit::{CliResult, chain, input, usage, verification},
     output::{emit, progress, warn},
     render::{self, Notes},
+};
+use crate::{
+    inputs::{load_deployment, notes_of, parse_app_id},
+    proposal::{Intent, Opened, ProposalOutput, open},
 };
 
 #[derive(Subcommand, Debug)]

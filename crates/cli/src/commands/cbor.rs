@@ -153,41 +153,6 @@ fn cbor_error(method: &str, e: &CborError) -> crate::exit::CliError {
     input(format!("not a canonical {method} body: {e}"))
 }
 
-/// What an Update body would do that nobody wants by accident, and what a body carries that
-/// roflgov never writes (a legacy IAS quote policy).
-pub(crate) fn update_footguns(call: &RoflCall) -> Vec<String> {
-    let mut out = Vec::new();
-    let policy = match call {
-        RoflCall::Create(create) => Some(&create.policy),
-        RoflCall::Update(update) => Some(&update.policy),
-        RoflCall::Remove(_) => None,
-    };
-    if let Some(ias) = policy.and_then(|policy| policy.quotes.ias.as_ref()) {
-        out.push(format!(
-            "policy.quotes.ias is set: IAS quote policy (legacy; Intel retired IAS): {}",
-            ias.diagnostic()
-        ));
-    }
-    if let RoflCall::Update(update) = call {
-        if update.admin.is_none() {
-            out.push(
-                "admin is null: this update leaves the app WITHOUT AN ADMIN, forever (nobody can update or remove it again)"
-                    .into(),
-            );
-        }
-        if update.secrets.is_empty() {
-            out.push("secrets is empty: this update WIPES every secret of the app".into());
-        }
-        if update.metadata.is_empty() {
-            out.push("metadata is empty: this update WIPES all metadata of the app".into());
-        }
-        if update.policy.enclaves.is_empty() {
-            out.push("policy.enclaves is empty: no instance can register after this update".into());
-        }
-    }
-    out
-}
-
 fn decode(g: &GlobalArgs, args: DecodeArgs) -> CliResult {
     let bytes = bytes_from_hex_or_file(&args.input)?;
     let (method, body) = match split_subcall(&bytes) {
@@ -202,7 +167,7 @@ fn decode(g: &GlobalArgs, args: DecodeArgs) -> CliResult {
         None => (args.method.map(|m| m.name().to_owned()), bytes),
     };
     let call = decode_body(method.as_deref(), &body)?;
-    let warnings = update_footguns(&call);
+    let warnings = roflgov_core::review::update_footguns(&call);
     if !g.json {
         for w in &warnings {
             warn(w);
@@ -257,7 +222,7 @@ fn encode(g: &GlobalArgs, args: EncodeArgs) -> CliResult {
     // The encoder is total; check the result with the strict decoder so that nothing we write
     // is refused by the module (e.g. an endorsement tree deeper than the limit still encodes).
     cbor::decode_call(call.method(), &bytes).map_err(|e| input(format!("{name}: {e}")))?;
-    let warnings = update_footguns(&call);
+    let warnings = roflgov_core::review::update_footguns(&call);
     for w in &warnings {
         warn(w);
     }

@@ -40,7 +40,7 @@ use roflgov_types::{
 };
 use serde::Serialize;
 
-use super::propose::{load_deployment, notes_of};
+use crate::inputs::{load_deployment, notes_of};
 use crate::{
     chainops::rofl_error,
     context::GlobalArgs,

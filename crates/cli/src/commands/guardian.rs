@@ -13,7 +13,8 @@ use roflgov_core::firewall::{Expectations, Transaction};
 use roflgov_types::{AppId, EnclaveIdentity};
 use serde::Serialize;
 
-use super::verify_quote::parse_app_id;
+use crate::inputs::parse_app_id;
+use crate::inputs::parse_identity;
 use crate::{
     chainops,
     context::{GlobalArgs, require_policy_contract},
@@ -188,22 +189,4 @@ async fn check_rights<P: alloy::providers::Provider + Clone>(
             "refused: app {app} has no guardian (governance sets one with setGuardian), and {me} is not the owner; nothing was sent"
         ),
     }))
-}
-
-/// An identity as rofl.yaml writes it: base64 of the 64 bytes `mr_enclave ‖ mr_signer`.
-pub(crate) fn parse_identity(text: &str) -> CliResult<EnclaveIdentity> {
-    use base64::Engine as _;
-    let raw = base64::engine::general_purpose::STANDARD
-        .decode(text.trim())
-        .map_err(|e| usage(format!("enclave id {text:?} is not base64: {e}")))?;
-    if raw.len() != 64 {
-        return Err(usage(format!(
-            "enclave id {text:?} decodes to {} bytes, not 64 (mr_enclave ‖ mr_signer)",
-            raw.len()
-        )));
-    }
-    Ok(EnclaveIdentity {
-        mr_enclave: alloy::primitives::B256::from_slice(&raw[..32]),
-        mr_signer: alloy::primitives::B256::from_slice(&raw[32..]),
-    })
 }

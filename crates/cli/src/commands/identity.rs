@@ -1,18 +1,16 @@
 //! `roflgov identity tdx|quote|bundle`: what an enclave identity in a policy stands for.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use roflgov_attest::{
-    Collateral, OrcBundle, QuoteError, VerifiedQuote, identity_from_quote_file, identity_to_base64,
-    td_enclave_identity, time::format_utc_timestamp,
-};
+use roflgov_attest::{VerifiedQuote, identity_to_base64, td_enclave_identity};
 use roflgov_types::EnclaveIdentity;
 use serde::Serialize;
 
+use crate::inputs::{QuoteInput, open_bundle, quote_table, verify};
 use crate::{
     context::GlobalArgs,
-    exit::{CliError, CliResult, input, usage, verification},
+    exit::{CliResult, usage},
     output::{Table, emit},
 };
 
@@ -46,20 +44,6 @@ pub(crate) struct TdxArgs {
     /// RTMR3, 48 bytes hex.
     #[arg(long, value_name = "HEX")]
     pub rtmr3: String,
-}
-
-/// A quote and the collateral to verify it with.
-#[derive(Args, Debug, Clone)]
-pub(crate) struct QuoteInput {
-    /// Quote file (raw bytes as produced by the TEE).
-    pub quote: PathBuf,
-    /// PCS collateral (JSON: dcap-qvl's QuoteCollateralV3 form).
-    #[arg(long, value_name = "FILE")]
-    pub collateral: PathBuf,
-    /// Verification time, Unix seconds [default: now]. Stored collateral is only valid for a
-    /// month: pass a time inside its window to check an old quote.
-    #[arg(long, value_name = "UNIX")]
-    pub now: Option<u64>,
 }
 
 #[derive(Args, Debug)]
@@ -131,40 +115,6 @@ fn tdx(g: &GlobalArgs, args: TdxArgs) -> CliResult {
     Ok(())
 }
 
-/// Maps a quote error to its exit code: unreadable or malformed files are input errors, failed
-/// checks (signature, validity window, platform mismatch, revoked TCB) verification errors.
-pub(crate) fn quote_error(e: QuoteError) -> CliError {
-    match e {
-        QuoteError::Io { .. }
-        | QuoteError::QuoteTruncated { .. }
-        | QuoteError::QuoteUnparsable { .. }
-        | QuoteError::UnsupportedTeeType(_)
-        | QuoteError::CollateralTruncated { .. }
-        | QuoteError::CollateralUnparsable { .. }
-        | QuoteError::CollateralFieldInvalid { .. } => input(e),
-        other => verification(other),
-    }
-}
-
-/// Reads the collateral and verifies the quote.
-pub(crate) fn verify(input_args: &QuoteInput) -> CliResult<VerifiedQuote> {
-    let collateral = Collateral::from_file(&input_args.collateral).map_err(|e| {
-        let path = input_args.collateral.display();
-        let CliError { kind, error } = quote_error(e);
-        CliError { kind, error: error.wrap_err(format!("{path}")) }
-    })?;
-    let now = input_args.now.unwrap_or_else(unix_now);
-    identity_from_quote_file(&input_args.quote, &collateral, now).map_err(|e| {
-        let path = input_args.quote.display().to_string();
-        let CliError { kind, error } = quote_error(e);
-        CliError { kind, error: error.wrap_err(path) }
-    })
-}
-
-pub(crate) fn unix_now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
-}
-
 #[derive(Serialize)]
 struct QuoteView<'a> {
     /// rofl.yaml form of the identity.
@@ -173,39 +123,11 @@ struct QuoteView<'a> {
     quote: &'a VerifiedQuote,
 }
 
-/// Human lines for a verified quote.
-pub(crate) fn quote_table(q: &VerifiedQuote) -> Table {
-    let mut t = Table::new();
-    t.row("platform", q.platform)
-        .row("identity (rofl.yaml)", identity_to_base64(&q.identity))
-        .row("mr_enclave", q.identity.mr_enclave)
-        .row("mr_signer", q.identity.mr_signer)
-        .row("tcb status", format!("{:?}", q.tcb_status))
-        .row(
-            "advisories",
-            if q.advisory_ids.is_empty() { "none".to_owned() } else { q.advisory_ids.join(", ") },
-        )
-        .row("fmspc", &q.fmspc)
-        .row("tcb eval data number", q.tcb_evaluation_data_number)
-        .row("collateral expires", format_utc_timestamp(q.collateral_expires_at))
-        .row("verified at", format_utc_timestamp(q.verified_at));
-    if let Some(tdx) = &q.tdx {
-        t.row("mr_td", tdx.mr_td).row("mr_seam", tdx.mr_seam);
-    }
-    t
-}
-
 fn quote(g: &GlobalArgs, args: QuoteArgs) -> CliResult {
     let q = verify(&args.input)?;
     let view = QuoteView { id: identity_to_base64(&q.identity), quote: &q };
     emit(g.json, &view, || format!("quote verified\n{}", quote_table(&q).indent(2).render()));
     Ok(())
-}
-
-/// Opens an ORC bundle, mapping errors to input errors that name the file.
-pub(crate) fn open_bundle(path: &Path) -> CliResult<OrcBundle> {
-    crate::fsutil::require_regular_file(path)?;
-    OrcBundle::open(path).map_err(|e| input(format!("{}: {e}", path.display())))
 }
 
 fn bundle(g: &GlobalArgs, args: BundleArgs) -> CliResult {

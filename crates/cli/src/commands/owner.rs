@@ -15,26 +15,24 @@ use alloy::{
 use clap::{Args, Subcommand};
 use roflgov_chain::{
     governor::GovernorClient,
-    rofl::{
-        ApplyContext, OwnerCall, PolicyChange, RoflAdminClient, changes_to_calldata, check_sendable_with,
-        enclave_text_id, format_deadline,
-    },
+    rofl::{OwnerCall, PolicyChange, RoflAdminClient, changes_to_calldata, enclave_text_id, format_deadline},
 };
 use roflgov_core::bindings::RoflAppAdmin;
 use roflgov_types::{AppId, ids::Address as OasisAddress};
 use serde::Serialize;
 
-use super::{
-    guardian::parse_identity,
-    propose::{Intent, Opened, ProposalOutput, open},
-    verify_quote::parse_app_id,
-};
+use crate::inputs::{GuardianArg, parse_guardian};
+use crate::proposal::check_changes;
 use crate::{
     chainops,
     context::GlobalArgs,
     exit::{CliResult, input, usage, verification},
     output::{emit, progress},
     render,
+};
+use crate::{
+    inputs::{parse_app_id, parse_identity},
+    proposal::{Intent, Opened, ProposalOutput, open},
 };
 
 /// Owner actions on the policy contract, each opened as a proposal (layout: see `main.rs`).
@@ -102,22 +100,6 @@ pub(crate) struct TransferOwnershipArgs {
     pub to: Address,
     #[command(flatten)]
     pub out: ProposalOutput,
-}
-
-/// `ADDRESS` or `none`.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct GuardianArg(pub Option<Address>);
-
-/// Parses a guardian: an address (EIP-55 checked) or `none`.
-pub(crate) fn parse_guardian(text: &str) -> Result<GuardianArg, String> {
-    if text.eq_ignore_ascii_case("none") {
-        return Ok(GuardianArg(None));
-    }
-    let address = crate::address::parse_checked(text)?;
-    if address.is_zero() {
-        return Err("the zero address is no guardian: write `none` to remove the guardian".into());
-    }
-    Ok(GuardianArg(Some(address)))
 }
 
 #[derive(Args, Debug)]
@@ -349,59 +331,6 @@ async fn app_action(
         text.push_str(&opened.render());
         text
     });
-    Ok(())
-}
-
-/// Runs `changes` through the model of the contract (as the owner, at the chain's time) and
-/// refuses, with nothing written or sent, what the contract would revert.
-pub(crate) async fn check_changes(
-    client: &RoflAdminClient<DynProvider>,
-    app: AppId,
-    config: &roflgov_types::AppConfig,
-    changes: &[PolicyChange],
-) -> CliResult {
-    let reading = |e| chainops::rofl_error(&format!("reading app {app}"), e);
-    let also: Vec<_> = changes
-        .iter()
-        .filter_map(|c| match c {
-            PolicyChange::AddEnclave(id) | PolicyChange::SetRetirement { identity: id, .. } => Some(*id),
-            _ => None,
-        })
-        .collect();
-    let mut state = client.release_state(app, &also).await.map_err(reading)?;
-    if let [PolicyChange::SetGuardian { guardian }] = changes
-        && state.guardian.unwrap_or(Address::ZERO) == *guardian
-    {
-        return Err(usage(format!("app {app} already has this guardian: nothing to propose")));
-    }
-    let now = client.chain_time().await.map_err(reading)?;
-    let ctx = ApplyContext {
-        in_batch: changes.len() > 1,
-        contract: Some(client.address()),
-        ..ApplyContext::owner(Some(now))
-    };
-    let mut config = config.clone();
-    for change in changes {
-        change.apply_to(&mut config, &mut state, &ctx).map_err(|e| {
-            verification(format!(
-                "{} on app {app} would revert: {e}; nothing was proposed",
-                change.function_name()
-            ))
-        })?;
-    }
-    let leaves = changes.iter().any(|c| {
-        matches!(
-            c,
-            PolicyChange::RemoveApp
-                | PolicyChange::TransferRoflAdmin { .. }
-                | PolicyChange::RenounceRoflAdmin
-        )
-    });
-    if !leaves && changes.iter().any(PolicyChange::sends_update) {
-        check_sendable_with(&config, &state).map_err(|e| {
-            verification(format!("the update of app {app} would revert: {e}; nothing was proposed"))
-        })?;
-    }
     Ok(())
 }
 

@@ -27,11 +27,7 @@ use roflgov_core::{
 use roflgov_types::{AppConfig, AppId, EnclaveIdentity, RoflCall, cbor};
 use serde::Serialize;
 
-use super::{
-    cbor::update_footguns,
-    identity::{QuoteInput, open_bundle, verify},
-    propose::{load_deployment, notes_of},
-};
+use crate::inputs::{QuoteInput, load_deployment, notes_of, open_bundle, verify};
 use crate::{
     context::GlobalArgs,
     daoops,
@@ -543,7 +539,7 @@ fn offline_call(
                 human.push_str(&indent(&render::config(&after, None, notes)));
                 added.extend(after.policy.enclaves.iter().copied());
             }
-            for w in update_footguns(&decoded) {
+            for w in roflgov_core::review::update_footguns(&decoded) {
                 human.push_str(&format!("  !!! WARNING: {w}\n"));
             }
         }

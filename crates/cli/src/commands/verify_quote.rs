@@ -4,14 +4,15 @@ use std::path::PathBuf;
 
 use clap::Args;
 use roflgov_attest::{check_against_policy, identity_to_base64};
-use roflgov_types::{AppAuthPolicy, AppId, manifest::Manifest};
+use roflgov_types::{AppAuthPolicy, manifest::Manifest};
 use serde::Serialize;
 
-use super::identity::{QuoteInput, quote_table, verify};
+use crate::inputs::parse_app_id;
+use crate::inputs::{QuoteInput, quote_table, verify};
 use crate::{
     chainops,
     context::GlobalArgs,
-    exit::{CliResult, input, usage, verification},
+    exit::{CliResult, input, verification},
     output::emit,
 };
 
@@ -29,10 +30,6 @@ pub(crate) struct VerifyQuoteArgs {
     /// Take the policy of this app (rofl1…) from the policy contract on the selected network.
     #[arg(long, value_name = "APP_ID")]
     pub app: Option<String>,
-}
-
-pub(crate) fn parse_app_id(text: &str) -> CliResult<AppId> {
-    AppId::parse_bech32_or_hex(text.trim()).map_err(|e| usage(format!("invalid app id {text:?}: {e}")))
 }
 
 pub(crate) async fn run(g: &GlobalArgs, args: VerifyQuoteArgs) -> CliResult {

@@ -18,3 +18,40 @@ pub use diff::{
     PUBLIC_VAR_PREFIX, SecretChange, Severity, Warning, WarningKind, is_public_var,
 };
 pub use text::{fee_name, quote_fields, render_endorsement, render_endorsements, render_ias, render_quotes};
+
+use roflgov_types::RoflCall;
+
+/// What an Update body would do that nobody wants by accident, and what a body carries that
+/// roflgov never writes (a legacy IAS quote policy).
+pub fn update_footguns(call: &RoflCall) -> Vec<String> {
+    let mut out = Vec::new();
+    let policy = match call {
+        RoflCall::Create(create) => Some(&create.policy),
+        RoflCall::Update(update) => Some(&update.policy),
+        RoflCall::Remove(_) => None,
+    };
+    if let Some(ias) = policy.and_then(|policy| policy.quotes.ias.as_ref()) {
+        out.push(format!(
+            "policy.quotes.ias is set: IAS quote policy (legacy; Intel retired IAS): {}",
+            ias.diagnostic()
+        ));
+    }
+    if let RoflCall::Update(update) = call {
+        if update.admin.is_none() {
+            out.push(
+                "admin is null: this update leaves the app WITHOUT AN ADMIN, forever (nobody can update or remove it again)"
+                    .into(),
+            );
+        }
+        if update.secrets.is_empty() {
+            out.push("secrets is empty: this update WIPES every secret of the app".into());
+        }
+        if update.metadata.is_empty() {
+            out.push("metadata is empty: this update WIPES all metadata of the app".into());
+        }
+        if update.policy.enclaves.is_empty() {
+            out.push("policy.enclaves is empty: no instance can register after this update".into());
+        }
+    }
+    out
+}

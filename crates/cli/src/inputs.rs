@@ -1,0 +1,157 @@
+//! Inputs every command reads the same way: app ids, identities, rofl.yaml deployments, ORC
+//! bundles and quotes, each with an error that names what is wrong.
+
+use std::path::{Path, PathBuf};
+
+use alloy::primitives::Address;
+use clap::Args;
+use roflgov_attest::{
+    Collateral, OrcBundle, QuoteError, VerifiedQuote, identity_from_quote_file, identity_to_base64,
+    time::format_utc_timestamp,
+};
+use roflgov_types::{
+    AppId, EnclaveIdentity,
+    manifest::{DeploymentConfig, Manifest},
+};
+
+use crate::{
+    exit::{CliError, CliResult, input, usage, verification},
+    output::Table,
+    render::Notes,
+};
+
+/// A quote and the collateral to verify it with.
+#[derive(Args, Debug, Clone)]
+pub(crate) struct QuoteInput {
+    /// Quote file (raw bytes as produced by the TEE).
+    pub quote: PathBuf,
+    /// PCS collateral (JSON: dcap-qvl's QuoteCollateralV3 form).
+    #[arg(long, value_name = "FILE")]
+    pub collateral: PathBuf,
+    /// Verification time, Unix seconds [default: now]. Stored collateral is only valid for a
+    /// month: pass a time inside its window to check an old quote.
+    #[arg(long, value_name = "UNIX")]
+    pub now: Option<u64>,
+}
+
+/// Maps a quote error to its exit code: unreadable or malformed files are input errors, failed
+/// checks (signature, validity window, platform mismatch, revoked TCB) verification errors.
+pub(crate) fn quote_error(e: QuoteError) -> CliError {
+    match e {
+        QuoteError::Io { .. }
+        | QuoteError::QuoteTruncated { .. }
+        | QuoteError::QuoteUnparsable { .. }
+        | QuoteError::UnsupportedTeeType(_)
+        | QuoteError::CollateralTruncated { .. }
+        | QuoteError::CollateralUnparsable { .. }
+        | QuoteError::CollateralFieldInvalid { .. } => input(e),
+        other => verification(other),
+    }
+}
+
+/// Reads the collateral and verifies the quote.
+pub(crate) fn verify(input_args: &QuoteInput) -> CliResult<VerifiedQuote> {
+    let collateral = Collateral::from_file(&input_args.collateral).map_err(|e| {
+        let path = input_args.collateral.display();
+        let CliError { kind, error } = quote_error(e);
+        CliError { kind, error: error.wrap_err(format!("{path}")) }
+    })?;
+    let now = input_args.now.unwrap_or_else(unix_now);
+    identity_from_quote_file(&input_args.quote, &collateral, now).map_err(|e| {
+        let path = input_args.quote.display().to_string();
+        let CliError { kind, error } = quote_error(e);
+        CliError { kind, error: error.wrap_err(path) }
+    })
+}
+
+pub(crate) fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// Human lines for a verified quote.
+pub(crate) fn quote_table(q: &VerifiedQuote) -> Table {
+    let mut t = Table::new();
+    t.row("platform", q.platform)
+        .row("identity (rofl.yaml)", identity_to_base64(&q.identity))
+        .row("mr_enclave", q.identity.mr_enclave)
+        .row("mr_signer", q.identity.mr_signer)
+        .row("tcb status", format!("{:?}", q.tcb_status))
+        .row(
+            "advisories",
+            if q.advisory_ids.is_empty() { "none".to_owned() } else { q.advisory_ids.join(", ") },
+        )
+        .row("fmspc", &q.fmspc)
+        .row("tcb eval data number", q.tcb_evaluation_data_number)
+        .row("collateral expires", format_utc_timestamp(q.collateral_expires_at))
+        .row("verified at", format_utc_timestamp(q.verified_at));
+    if let Some(tdx) = &q.tdx {
+        t.row("mr_td", tdx.mr_td).row("mr_seam", tdx.mr_seam);
+    }
+    t
+}
+
+/// Opens an ORC bundle, mapping errors to input errors that name the file.
+pub(crate) fn open_bundle(path: &Path) -> CliResult<OrcBundle> {
+    crate::fsutil::require_regular_file(path)?;
+    OrcBundle::open(path).map_err(|e| input(format!("{}: {e}", path.display())))
+}
+
+/// An identity as rofl.yaml writes it: base64 of the 64 bytes `mr_enclave ‖ mr_signer`.
+pub(crate) fn parse_identity(text: &str) -> CliResult<EnclaveIdentity> {
+    use base64::Engine as _;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .map_err(|e| usage(format!("enclave id {text:?} is not base64: {e}")))?;
+    if raw.len() != 64 {
+        return Err(usage(format!(
+            "enclave id {text:?} decodes to {} bytes, not 64 (mr_enclave ‖ mr_signer)",
+            raw.len()
+        )));
+    }
+    Ok(EnclaveIdentity {
+        mr_enclave: alloy::primitives::B256::from_slice(&raw[..32]),
+        mr_signer: alloy::primitives::B256::from_slice(&raw[32..]),
+    })
+}
+
+pub(crate) fn parse_app_id(text: &str) -> CliResult<AppId> {
+    AppId::parse_bech32_or_hex(text.trim()).map_err(|e| usage(format!("invalid app id {text:?}: {e}")))
+}
+
+/// A rofl.yaml deployment, read with errors that name the file and path.
+pub(crate) fn load_deployment(path: &Path, name: &str) -> CliResult<DeploymentConfig> {
+    let manifest = Manifest::from_path(path).map_err(input)?;
+    manifest.deployment(name).map_err(input)
+}
+
+/// Release notes of the identities a deployment lists.
+pub(crate) fn notes_of(dep: &DeploymentConfig) -> Notes {
+    dep.enclaves
+        .iter()
+        .filter_map(|e| {
+            let note = match (&e.version, &e.description) {
+                (Some(v), Some(d)) => format!("{v}: {d}"),
+                (Some(v), None) => v.clone(),
+                (None, Some(d)) => d.clone(),
+                (None, None) => return None,
+            };
+            Some((e.identity, note))
+        })
+        .collect()
+}
+
+/// `ADDRESS` or `none`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct GuardianArg(pub Option<Address>);
+
+/// Parses a guardian: an address (EIP-55 checked) or `none`.
+pub(crate) fn parse_guardian(text: &str) -> Result<GuardianArg, String> {
+    if text.eq_ignore_ascii_case("none") {
+        return Ok(GuardianArg(None));
+    }
+    let address = crate::address::parse_checked(text)?;
+    if address.is_zero() {
+        return Err("the zero address is no guardian: write `none` to remove the guardian".into());
+    }
+    Ok(GuardianArg(Some(address)))
+}
