@@ -58,9 +58,13 @@ function readJson(relative) {
 function code(field) {
   if (typeof field === "string") return { object: field, linkReferences: {} };
   const out = { object: field.object, linkReferences: field.linkReferences || {} };
-  // Immutables are written at deployment: a check of deployed code must skip them.
-  if (field.immutableReferences && Object.keys(field.immutableReferences).length > 0) {
-    out.immutableReferences = field.immutableReferences;
+  // Immutables are written at deployment: a check of deployed code must skip them. solc keys
+  // them by AST node id, which changes with the set of files compiled; the keys are renumbered
+  // in code order so that the file only changes when the code does.
+  const immutables = Object.values(field.immutableReferences || {});
+  if (immutables.length > 0) {
+    immutables.sort((a, b) => a[0].start - b[0].start);
+    out.immutableReferences = Object.fromEntries(immutables.map((offsets, i) => [String(i), offsets]));
   }
   return out;
 }
