@@ -33,7 +33,8 @@ fn opens_what_the_official_client_seals() {
     let envelopes = vectors["envelopes"].as_array().unwrap();
     assert_eq!(envelopes.len(), 3);
     for v in envelopes {
-        let bytes = base64::engine::general_purpose::STANDARD.decode(v["envelope"].as_str().unwrap()).unwrap();
+        let bytes =
+            base64::engine::general_purpose::STANDARD.decode(v["envelope"].as_str().unwrap()).unwrap();
         let envelope = SecretEnvelope::decode(&bytes).unwrap();
         assert_eq!(envelope.encode(), bytes, "same canonical CBOR as client-rt writes");
         let (name, value) = envelope.open(&SEK_PRIVATE).unwrap();
