@@ -1,6 +1,6 @@
 //! Several actions in one Safe transaction, through the binary on one anvil: a release with a
 //! guardian change (one `propose`) and a new app with its 100 ROSE stake (`app create`) are
-//! drafted as separate unsigned legs, combined by `safe combine` into one MultiSendCallOnly
+//! drafted as separate unsigned legs (a Safe proposal file and a Transaction Builder batch), combined by `safe combine` into one MultiSendCallOnly
 //! transaction, reviewed as one (every leg shown), signed by 2 of 3 owners and executed on a
 //! real Safe v1.4.1.
 
@@ -102,7 +102,8 @@ fn release_guardian_and_stake_as_one_safe_transaction() {
         "--safe-out",
         &p("legs/1-release.json"),
     ]);
-    // Leg 2: a second app, with the 100 ROSE stake the Safe sends along.
+    // Leg 2: a second app, with the 100 ROSE stake the Safe sends along, as a Transaction
+    // Builder batch (it has no nonce, so it cannot compete with leg 1).
     json(&[
         "app",
         "create",
@@ -110,19 +111,12 @@ fn release_guardian_and_stake_as_one_safe_transaction() {
         &manifest("1.0"),
         "--deployment",
         "local",
-        "--safe-out",
+        "--tx-builder-out",
         &p("legs/2-stake.json"),
     ]);
-    // The combined file may not sit next to its legs (they share its nonce).
+    // The combined file may not sit next to a Safe-file leg (they share the nonce).
     cmd()
-        .args([
-            "safe",
-            "combine",
-            "--safe-tx",
-            &p("legs/1-release.json"),
-            "--safe-tx",
-            &p("legs/2-stake.json"),
-        ])
+        .args(["safe", "combine", "--leg", &p("legs/1-release.json"), "--leg", &p("legs/2-stake.json")])
         .args(["--safe-out", &p("legs/batch.json")])
         .assert()
         .code(2)
@@ -130,9 +124,9 @@ fn release_guardian_and_stake_as_one_safe_transaction() {
     let combined = json(&[
         "safe",
         "combine",
-        "--safe-tx",
+        "--leg",
         &p("legs/1-release.json"),
-        "--safe-tx",
+        "--leg",
         &p("legs/2-stake.json"),
         "--safe-out",
         &p("batch.json"),

@@ -37,18 +37,20 @@ pub(crate) enum SafeCommand {
     Execute(SafeTxFile),
     /// Show a proposal file: SafeTx hash, nonce, signatures collected and missing.
     Status(SafeTxFile),
-    /// Combine several unsigned proposal files (`propose`, `owner …`, `app create` with its
-    /// stake, each written with `--safe-out` into a folder of their own) into one
-    /// MultiSendCallOnly transaction, reviewed, signed and executed as one: all legs run, or
-    /// none. Legs on the same app must be one proposal (e.g. `propose --set-guardian`): each
-    /// leg is drafted against the app's current version.
+    /// Combine several unsigned proposals (`propose`, `owner …`, `app create` with its stake,
+    /// each written with `--tx-builder-out`, or with `--safe-out` into a folder of its own)
+    /// into one MultiSendCallOnly transaction, reviewed, signed and executed as one: all legs
+    /// run, or none. Changes to one app go into one proposal (e.g. `propose --set-guardian`):
+    /// each leg is drafted against the app's current version.
     Combine(CombineArgs),
 }
 
 #[derive(Args, Debug)]
 pub(crate) struct CombineArgs {
-    /// A leg: an unsigned proposal file (repeatable, in execution order, at least two).
-    #[arg(long = "safe-tx", value_name = "FILE", required = true, num_args = 1)]
+    /// A leg (repeatable, in execution order, at least two): a Transaction Builder batch with
+    /// its checksum (`--tx-builder-out`, or a Safe{Wallet} export) or an unsigned roflgov
+    /// proposal file (`--safe-out`).
+    #[arg(long = "leg", value_name = "FILE", required = true, num_args = 1)]
     pub legs: Vec<PathBuf>,
     /// The combined proposal file (not in the legs' folder: the legs share its nonce).
     #[arg(long, value_name = "FILE")]
@@ -210,7 +212,7 @@ async fn combine(g: &GlobalArgs, a: CombineArgs) -> CliResult {
     use alloy::primitives::U256;
     use roflgov_chain::safe::{SafeCall, SafeProposal, SafeTx};
     if a.legs.len() < 2 {
-        return Err(crate::exit::usage("give at least two --safe-tx legs to combine"));
+        return Err(crate::exit::usage("give at least two --leg files to combine"));
     }
     let (network, provider) = g.provider().await?;
     let safe = safeops::require_safe(&network)?;
@@ -221,9 +223,22 @@ async fn combine(g: &GlobalArgs, a: CombineArgs) -> CliResult {
     let mut titles = Vec::new();
     let mut policy_contract = network.policy_contract;
     for leg in &a.legs {
+        let at = leg.display();
+        let text = crate::fsutil::read_input_text(leg)?;
+        let is_batch = serde_json::from_str::<serde_json::Value>(&text)
+            .map_err(|e| crate::exit::input(format!("{at}: not JSON: {e}")))?
+            .get("transactions")
+            .is_some();
+        if is_batch {
+            let checked =
+                roflgov_chain::safe::tx_builder::BatchFile::import_checked(&text, client.chain_id(), safe)
+                    .map_err(|e| verification(format!("{at}: {e}; nothing was written")))?;
+            titles.push(roflgov_core::text::escape(&checked.file.meta.name.clone().unwrap_or_default()));
+            calls.extend(checked.calls);
+            continue;
+        }
         let file = safeops::load(leg)?;
         let p = &file.proposal;
-        let at = leg.display();
         if p.safe != safe || p.chain_id != client.chain_id() {
             return Err(verification(format!(
                 "{at}: for Safe {} on chain {}, not Safe {safe} on chain {}; nothing was written",
@@ -239,18 +254,19 @@ async fn combine(g: &GlobalArgs, a: CombineArgs) -> CliResult {
         }
         if folder(leg) == out_dir {
             return Err(crate::exit::usage(format!(
-                "{at} is in the folder of --safe-out: the legs compete for the Safe's nonce with the combined file; write the legs to a folder of their own"
+                "{at} is in the folder of --safe-out: the legs compete for the Safe's nonce with the combined file; write the legs to a folder of their own, or as batches (--tx-builder-out)"
             )));
         }
         let leg_calls =
             p.tx.calls(multi_send).map_err(|e| verification(format!("{at}: {e}; nothing was written")))?;
-        calls.extend(leg_calls);
+        titles.push(match &file.roflgov {
+            Some(meta) => roflgov_core::text::escape(&meta.title),
+            None => format!("{} call(s) of {at}", leg_calls.len()),
+        });
         if let Some(meta) = &file.roflgov {
-            titles.push(roflgov_core::text::escape(&meta.title));
             policy_contract = policy_contract.or(Some(meta.policy_contract));
-        } else {
-            titles.push(format!("{} call(s) of {at}", p.tx.calls(multi_send).map(|c| c.len()).unwrap_or(1)));
         }
+        calls.extend(leg_calls);
     }
     let state = client
         .state()
