@@ -183,6 +183,7 @@ fn release_guardian_and_stake_as_one_safe_transaction() {
     }
     // The second app exists: its stake left the Safe.
     let safe: alloy::primitives::Address = deployed["safe"].as_str().unwrap().parse().unwrap();
-    let balance = rt.block_on(alloy::providers::Provider::get_balance(chain.provider(), safe)).unwrap();
+    let balance =
+        rt.block_on(async { alloy::providers::Provider::get_balance(chain.provider(), safe).await }).unwrap();
     assert!(balance.is_zero(), "both stakes are locked: {balance}");
 }
