@@ -214,7 +214,8 @@ mod tests {
         assert_eq!(name, b"API_KEY");
         assert_eq!(value.as_slice(), b"hunter2");
         // Swapping name and value breaks the associated data.
-        let swapped = SecretEnvelope { name: env.value.clone(), value: env.name.clone(), ..env.clone() };
+        let swapped =
+            SecretEnvelope { name: env.value.clone(), value: env.name.clone(), pk: env.pk, nonce: env.nonce };
         assert_eq!(swapped.open(&sek_private).unwrap_err(), SecretError::Decrypt("name"));
         assert_eq!(env.open(&[8u8; 32]).unwrap_err(), SecretError::Decrypt("name"));
     }
