@@ -18,4 +18,5 @@ pub mod firewall;
 pub mod review;
 pub mod rofl;
 pub mod safe_tx;
+pub mod secret;
 pub mod text;

@@ -772,3 +772,56 @@ pub fn decode_call(method: &str, body: &[u8]) -> Result<RoflCall, CborError> {
         other => Err(CborError::new("", CborErrorKind::UnknownMethod(other.to_owned()))),
     }
 }
+
+/// If `bytes` are an unsigned runtime transaction as `oasis rofl update --unsigned --format
+/// cbor` writes it, the method and the body of its call.
+///
+/// The Oasis CLI's `--format cbor` writes `cbor.Marshal(tx)` of the whole unsigned
+/// `types.Transaction` (oasisprotocol/cli `cmd/common/transaction.go` `ExportTransaction`),
+/// not the bare body: `{"v": 1, "call": {"method", "body"}, "ai": {"si", "fee"}}` (oasis-sdk
+/// `client-sdk/go/types/transaction.go`: `Transaction`, `Call`, `AuthInfo`), with the body
+/// embedded as a CBOR item (`cbor.RawMessage`). `None` when `bytes` do not look like one;
+/// `Some(Err)` names what is wrong with one that does (an encrypted or read-only call, another
+/// version, non-canonical bytes).
+pub fn split_unsigned_transaction(bytes: &[u8]) -> Option<Result<(String, Vec<u8>), String>> {
+    let Ok(Value::Map(entries)) = oasis_cbor_value::read(bytes) else { return None };
+    let (Some(version), Some(Value::Map(call))) = (text_field(&entries, "v"), text_field(&entries, "call"))
+    else {
+        return None;
+    };
+    Some(unsigned_transaction_call(bytes, &entries, version, &call))
+}
+
+fn text_field(entries: &[(Value, Value)], name: &str) -> Option<Value> {
+    entries.iter().find(|(k, _)| matches!(k, Value::TextString(t) if t == name)).map(|(_, v)| v.clone())
+}
+
+fn unsigned_transaction_call(
+    bytes: &[u8],
+    entries: &[(Value, Value)],
+    version: Value,
+    call: &[(Value, Value)],
+) -> Result<(String, Vec<u8>), String> {
+    let known = |k: &Value| matches!(k, Value::TextString(t) if ["v", "call", "ai"].contains(&t.as_str()));
+    if let Some((key, _)) = entries.iter().find(|(k, _)| !known(k)) {
+        return Err(format!("unknown transaction field {}", diagnostic(&write_value(key.clone()))));
+    }
+    if version != Value::Unsigned(1) {
+        return Err(format!("transaction version {} (expected 1)", diagnostic(&write_value(version))));
+    }
+    if text_field(call, "format").is_some_and(|f| f != Value::Unsigned(0)) {
+        return Err("the call is encrypted (call.format is not 0): its body cannot be reviewed".into());
+    }
+    if text_field(call, "ro").is_some_and(|ro| ro != Value::Simple(SimpleValue::FalseValue)) {
+        return Err("the call is read-only (a query, not a transaction)".into());
+    }
+    let Some(Value::TextString(method)) = text_field(call, "method") else {
+        return Err("call.method is missing or not text".into());
+    };
+    let body = text_field(call, "body").ok_or("call.body is missing")?;
+    // Canonical bytes only: then the body's own bytes are its re-encoding.
+    if write_value(Value::Map(entries.to_vec())) != bytes {
+        return Err("the transaction is not canonical CBOR".into());
+    }
+    Ok((method, write_value(body)))
+}
