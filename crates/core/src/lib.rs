@@ -19,3 +19,4 @@ pub mod review;
 pub mod rofl;
 pub mod safe_tx;
 pub mod text;
+pub mod units;
