@@ -72,6 +72,9 @@ struct DevAccount {
 }
 
 pub(crate) async fn run(g: &GlobalArgs, args: NodeArgs) -> CliResult {
+    // Listen for Ctrl-C and SIGTERM before anvil starts: a stop request during start-up must
+    // still stop anvil properly (which writes --state), never orphan it.
+    let shutdown = Shutdown::listen()?;
     let binary = anvil_binary().map_err(usage)?;
     let artifact = Artifact::embedded("RoflModuleStandIn").map_err(usage)?;
     let restored = args.state.as_deref().is_some_and(std::path::Path::exists);
@@ -179,7 +182,7 @@ pub(crate) async fn run(g: &GlobalArgs, args: NodeArgs) -> CliResult {
     // The result is printed now (with --json too): the chain keeps running until Ctrl-C.
     crate::output::flush_json();
 
-    wait_for_shutdown().await;
+    shutdown.wait().await;
     eprintln!("stopping the local chain");
     // Dropping stops anvil with SIGTERM (and waits for it): anvil writes --state then.
     drop(anvil);
@@ -189,18 +192,38 @@ pub(crate) async fn run(g: &GlobalArgs, args: NodeArgs) -> CliResult {
     Ok(())
 }
 
-async fn wait_for_shutdown() {
+/// Ctrl-C and SIGTERM, registered when created.
+struct Shutdown {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Shutdown {
+    fn listen() -> CliResult<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let handler = |e| chain(format!("cannot handle signals: {e}"));
+            Ok(Self {
+                interrupt: signal(SignalKind::interrupt()).map_err(handler)?,
+                terminate: signal(SignalKind::terminate()).map_err(handler)?,
+            })
         }
+        #[cfg(not(unix))]
+        Ok(Self {})
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+
+    async fn wait(mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
