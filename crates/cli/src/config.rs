@@ -116,12 +116,12 @@ pub(crate) fn resolve(
     Ok(flags.over(from_file.unwrap_or_default()).over(base.unwrap_or_default()))
 }
 
+/// Contract addresses of one network in a config file: the file, and (key, address) pairs.
+pub(crate) type FileContracts = (std::path::PathBuf, Vec<(&'static str, Address)>);
+
 /// The contract addresses the config file gives network `name` (key, address), with the file
 /// they come from; `None` without a file or without a table for `name`.
-pub(crate) fn file_contracts(
-    name: &str,
-    config_path: Option<&Path>,
-) -> CliResult<Option<(std::path::PathBuf, Vec<(&'static str, Address)>)>> {
+pub(crate) fn file_contracts(name: &str, config_path: Option<&Path>) -> CliResult<Option<FileContracts>> {
     let path = match config_path {
         Some(p) if p.is_file() => p.to_path_buf(),
         Some(_) => return Ok(None),

@@ -115,7 +115,7 @@ pub(crate) async fn reach(provider: &DynProvider, target: u64, mode: Time, what:
             advance(current).await
         }
         Time::Wait(timeout) => {
-            let limit = timeout.unwrap_or((target - current).saturating_add(WAIT_SLACK_SECONDS));
+            let limit = timeout.unwrap_or_else(|| (target - current).saturating_add(WAIT_SLACK_SECONDS));
             let started = std::time::Instant::now();
             loop {
                 let current = now(provider).await?;

@@ -143,7 +143,7 @@ fn votes_power_and_offline_ballots_through_the_binary() {
     ]);
     let ballot: Value = serde_json::from_str(&std::fs::read_to_string(&ballot_path).unwrap()).unwrap();
     assert_eq!(addr(&ballot["voter"]), dev1);
-    assert_eq!(env.wait(gov.hasVoted(num(&ballot["proposal_id"]), dev1).call()).unwrap(), false);
+    assert!(!env.wait(gov.hasVoted(num(&ballot["proposal_id"]), dev1).call()).unwrap());
     // ethers' EIP-712 (OpenZeppelin's Ballot type and domain) gives the same digest and signer.
     let name = env.wait(gov.name().call()).unwrap();
     let ethers = std::process::Command::new("node")
