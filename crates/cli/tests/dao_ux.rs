@@ -358,15 +358,25 @@ fn an_unanswered_rpc_gives_up_naming_the_endpoint() {
 struct Node(std::process::Child);
 
 impl Node {
+    /// Starts the node and returns once it has printed its banner: it is ready then (the clock
+    /// of a restored chain is set before the banner).
     fn start(port: u16, state: &Path) -> Self {
-        let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("roflgov"))
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("roflgov"))
             .args(["node", "--port", &port.to_string(), "--state"])
             .arg(state)
-            .stdout(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        Node(child)
+        let out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let node = Node(child);
+        for line in out.lines() {
+            if line.unwrap().contains("press Ctrl-C") {
+                return node;
+            }
+        }
+        panic!("roflgov node ended before it was ready");
     }
 
     fn stop(self) {
