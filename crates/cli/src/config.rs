@@ -116,6 +116,30 @@ pub(crate) fn resolve(
     Ok(flags.over(from_file.unwrap_or_default()).over(base.unwrap_or_default()))
 }
 
+/// Contract addresses of one network in a config file: the file, and (key, address) pairs.
+pub(crate) type FileContracts = (std::path::PathBuf, Vec<(&'static str, Address)>);
+
+/// The contract addresses the config file gives network `name` (key, address), with the file
+/// they come from; `None` without a file or without a table for `name`.
+pub(crate) fn file_contracts(name: &str, config_path: Option<&Path>) -> CliResult<Option<FileContracts>> {
+    let path = match config_path {
+        Some(p) if p.is_file() => p.to_path_buf(),
+        Some(_) => return Ok(None),
+        None if Path::new("roflgov.toml").is_file() => "roflgov.toml".into(),
+        None => return Ok(None),
+    };
+    let Some(n) = read_config(&path)?.networks.remove(name) else { return Ok(None) };
+    let keys = [
+        ("policy_contract", n.policy_contract),
+        ("safe", n.safe),
+        ("governor", n.governor),
+        ("timelock", n.timelock),
+        ("token", n.token),
+        ("multisend", n.multisend),
+    ];
+    Ok(Some((path, keys.into_iter().filter_map(|(k, a)| a.map(|a| (k, a))).collect())))
+}
+
 /// A config file named by --config (or ROFLGOV_CONFIG) must exist: a typo must not fall back
 /// to another file or to the built-in defaults.
 pub(crate) fn ensure_exists(path: &Path) -> CliResult {

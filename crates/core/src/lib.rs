@@ -20,3 +20,4 @@ pub mod rofl;
 pub mod safe_tx;
 pub mod secret;
 pub mod text;
+pub mod units;

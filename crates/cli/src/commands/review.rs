@@ -111,7 +111,7 @@ struct Output {
     identity_checks: Vec<IdentityCheck>,
     /// Every finding, in words.
     warnings: Vec<String>,
-    /// `ok`, `do_not_sign` or `cannot_review`.
+    /// `ok`, `do_not_sign`, `cannot_review`, or `executed` (a Governor proposal that ran already).
     verdict: String,
 }
 
@@ -314,9 +314,16 @@ pub(crate) async fn run(g: &GlobalArgs, args: ReviewArgs) -> CliResult {
                     p.votes.for_votes, p.votes.against, p.votes.abstain
                 ),
             )
-            .row("vote window", format!("{} → {} (chain time)", p.vote_start, p.vote_end));
+            .row(
+                "vote window",
+                format!(
+                    "{} → {}",
+                    roflgov_core::rofl::format_utc(p.vote_start.saturating_to()),
+                    roflgov_core::rofl::format_utc(p.vote_end.saturating_to())
+                ),
+            );
         if let Some(eta) = p.eta {
-            header.row("executable at", format!("{eta} (chain time)"));
+            header.row("executable at", roflgov_core::rofl::format_utc(eta.saturating_to()));
         }
         let executed = p.state.to_string().eq_ignore_ascii_case("executed");
         if executed {
@@ -336,6 +343,17 @@ pub(crate) async fn run(g: &GlobalArgs, args: ReviewArgs) -> CliResult {
         Transaction::Calls { calls, .. } => calls.clone(),
     };
     out.calls = calls.iter().map(|c| call_out(c, policy_contract)).collect();
+    // An executed proposal is history: reviewed against today's state it would read as stale
+    // (its version was consumed by itself). Report it as executed, not as a refusal.
+    if out.proposal_state.as_deref() == Some("executed") {
+        out.verdict = "executed".into();
+        let human = format!(
+            "{}\nexecuted: this proposal ran already; there is nothing to sign or vote (what it changed: `roflgov app history`)\n",
+            header.render()
+        );
+        emit(g.json, &out, || human);
+        return Ok(());
+    }
 
     // Identities the reviewer can vouch for: the bundle's, the manifest's, the quote's.
     let bundle_ids = match &args.bundle {
