@@ -132,7 +132,7 @@ impl<P: Provider + Clone> RegistrationSource for StandInRegistrations<P> {
 
 /// The app's policy versions and release records, from the policy contract's events (from
 /// `from_block` on); block times through `source`.
-pub async fn policy_timeline<P: Provider, S: RegistrationSource>(
+pub async fn policy_timeline<P: Provider + Clone, S: RegistrationSource>(
     client: &RoflAdminClient<P>,
     source: &mut S,
     app: AppId,
@@ -146,7 +146,7 @@ pub async fn policy_timeline<P: Provider, S: RegistrationSource>(
                 releases.push(ReleaseAdded {
                     block: entry.block,
                     tx: entry.tx,
-                    release_id: *release_id,
+                    release_id: release_id.to_owned(),
                     record: record.clone(),
                     identities: identities.clone(),
                 });

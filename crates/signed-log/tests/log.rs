@@ -83,7 +83,7 @@ fn an_edited_payload_is_caught_at_its_entry() {
 #[test]
 fn an_edited_time_or_hash_breaks_the_signature_and_the_chain() {
     let l = lines(&sample());
-    let mut edited = l.clone();
+    let mut edited = l;
     edited[2] = edited[2].replace("1765000120", "1765000100");
     let found = bad(&join(&edited), app());
     assert_eq!(found[0].0, 3);
