@@ -155,7 +155,7 @@ fn chain_of_custody_from_safe_release_to_signed_log() {
     let chain = rt.block_on(LocalChain::start()).expect("anvil starts (run `make build` first)");
     let env = Env { rt, chain, dir: tempfile::tempdir().unwrap() };
     let owners: Vec<String> = (1..4).map(|i| env.dev(i).to_string()).collect();
-    env.json(&[
+    let deployed = env.json(&[
         "--key-env",
         "DEV0",
         "deploy",
@@ -165,6 +165,7 @@ fn chain_of_custody_from_safe_release_to_signed_log() {
         "2",
         "--save",
     ]);
+    let safe = addr(&deployed["safe"]);
 
     // App 1 runs release 0.1.0; release 0.2.0 (the bundle's two identities) is approved by
     // DEV2 and DEV1 through the Safe.
@@ -197,14 +198,24 @@ fn chain_of_custody_from_safe_release_to_signed_log() {
         "https://example.invalid/hello-rofl",
         "--commit",
         COMMIT,
-        "--notes",
+        "--notes-file",
         &example("RELEASE-NOTES.md"),
         "--safe-out",
         &env.p("release.json"),
     ]);
     env.approve("release.json", ["DEV2", "DEV1"], "DEV5");
 
-    // App 2 (another app, same Safe) with an instance of its own.
+    // App 2 (another app, same Safe) with an instance of its own; the Safe needs another stake.
+    env.rt.block_on(async {
+        use alloy::{
+            network::TransactionBuilder as _, providers::Provider as _, rpc::types::TransactionRequest,
+        };
+        let stake = TransactionRequest::default().with_from(env.dev(0)).with_to(safe).with_value(
+            alloy::primitives::U256::from(200u64)
+                * alloy::primitives::U256::from(10u64).pow(alloy::primitives::U256::from(18u64)),
+        );
+        env.chain.provider().send_transaction(stake).await.unwrap().get_receipt().await.unwrap();
+    });
     let other_app = env.create_app("create-2.json", "creator-round-index");
     assert_ne!(other_app, app);
     let other_identity =
