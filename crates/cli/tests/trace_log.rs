@@ -1,7 +1,8 @@
 //! The chain of custody, end to end through the binary on a local chain: a release approved
 //! through a 2-of-3 Safe → an instance running one of its identities registers (stand-in
 //! registration) → it writes a signed log → `verify-log` and `trace` name the release, its
-//! commit and the two owners who signed; every kind of tampering (an edited, dropped,
+//! commit and the two owners who signed (`trace` from the key, its public key, a message it
+//! signed and a transaction it sent); every kind of tampering (an edited, dropped,
 //! reordered or inserted entry, a key of another app, an entry after the registration expired)
 //! is reported with its entry number and exit 4; the entries' signatures are recovered
 //! independently with ethers (`tools/crosscheck/signed-log.test.js`); `app audit` writes the
@@ -271,6 +272,23 @@ fn chain_of_custody_from_safe_release_to_signed_log() {
         &at,
     ]);
     assert_names_release_and_signers(&env, &by_message, &new_ids[1]);
+    // A transaction the instance signed: the key is its sender, the moment its block.
+    let sent = env.rt.block_on(async {
+        use alloy::{
+            network::{EthereumWallet, TransactionBuilder as _},
+            providers::{Provider as _, ProviderBuilder, ext::AnvilApi as _},
+            rpc::types::TransactionRequest,
+        };
+        let one = alloy::primitives::U256::from(10u64).pow(alloy::primitives::U256::from(18u64));
+        env.chain.provider().anvil_set_balance(instance, one).await.unwrap();
+        let wallet = EthereumWallet::new(signer.clone());
+        let p = ProviderBuilder::new().wallet(wallet).connect_http(env.chain.endpoint().parse().unwrap());
+        let tx = TransactionRequest::default().with_from(instance).with_to(instance);
+        p.send_transaction(tx).await.unwrap().get_receipt().await.unwrap().transaction_hash
+    });
+    let by_tx = env.json(&["trace", "--app", &app_s, "--tx", &sent.to_string()]);
+    assert_eq!(addr(&by_tx["key"]), instance);
+    assert_names_release_and_signers(&env, &by_tx, &new_ids[1]);
     // The other app's instance does not trace to this app.
     let refused =
         env.refused(&["trace", "--app", &app_s, "--key", &Address::from_private_key(&other_key).to_string()]);
