@@ -15,6 +15,7 @@ pub mod local;
 pub mod rofl;
 pub mod safe;
 pub mod toolchain;
+pub mod trace;
 
 pub use roflgov_core::review;
 

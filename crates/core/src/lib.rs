@@ -8,7 +8,9 @@
 //! - [`review`]: the per-app diff and warnings signers read;
 //! - [`firewall`]: the review of a whole transaction (a Safe transaction, a Transaction Builder
 //!   batch or a Governor proposal) against the chain state it touches, with the verdict that
-//!   gates every approval.
+//!   gates every approval;
+//! - [`trace`]: which registration, policy version, identities and releases an instance key's
+//!   output at a moment traces back to.
 
 // Dev-dependencies serve the integration tests, not the unit tests of this target.
 #![cfg_attr(test, allow(unused_crate_dependencies))]
@@ -21,3 +23,4 @@ pub mod safe_tx;
 pub mod secret;
 pub mod text;
 pub mod units;
+pub mod trace;

@@ -46,6 +46,10 @@ pub(crate) enum AppCommand {
     /// identity and release each runs, and flags for those running a revoked or no longer
     /// allowed identity. Exit 4 when an instance runs a revoked or disallowed identity.
     Instances(InstancesArgs),
+    /// Write an app's whole accountability record as JSON and Markdown, ready to publish: every
+    /// change with who approved it, every release record, every instance registration with
+    /// the identity and release it ran.
+    Audit(AuditArgs),
     /// Remove every identity whose grace deadline has passed, in one update. Anyone may send
     /// it (your key pays the gas); refused before a deadline has passed.
     Prune(PruneArgs),
@@ -56,6 +60,16 @@ pub(crate) struct InstancesArgs {
     /// App id (rofl1…).
     #[arg(value_name = "APP")]
     pub app: String,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct AuditArgs {
+    /// App id (rofl1…).
+    #[arg(long, value_name = "APP_ID")]
+    pub app: String,
+    /// Folder to write `audit.json` and `audit.md` into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -138,6 +152,7 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: AppCommand) -> CliResult {
         AppCommand::History(args) => history(g, args).await,
         AppCommand::Instances(args) => instances(g, args).await,
         AppCommand::Prune(args) => prune(g, args).await,
+        AppCommand::Audit(args) => audit(g, args).await,
     }
 }
 
@@ -451,18 +466,7 @@ async fn history(g: &GlobalArgs, args: HistoryArgs) -> CliResult {
     let approvers = Approvers { safe: network.safe, governor: network.governor, timelock: network.timelock };
     let mut reader =
         ApprovalReader::new(client.provider().clone(), approvers, network.from_block.unwrap_or(0));
-    let mut rows = Vec::with_capacity(entries.len());
-    for entry in entries {
-        let failed = |e| chain(format!("reading who approved transaction {}: {e}", entry.tx));
-        let block_time = reader.block_time(entry.block).await.map_err(failed)?;
-        let approval = reader.approval(entry.tx).await.map_err(failed)?;
-        rows.push(crate::history::Row {
-            block_time,
-            block_time_utc: roflgov_chain::rofl::format_utc(block_time),
-            approval,
-            entry,
-        });
-    }
+    let rows = crate::history::rows(&mut reader, entries).await?;
     if let Some(path) = &args.markdown {
         let title = match app {
             Some(app) => format!("History of ROFL app {app}"),
@@ -472,5 +476,59 @@ async fn history(g: &GlobalArgs, args: HistoryArgs) -> CliResult {
         progress(format!("wrote the history table to {}", path.display()));
     }
     emit(g.json, &rows, || crate::history::text(&rows));
+    Ok(())
+}
+
+async fn audit(g: &GlobalArgs, args: AuditArgs) -> CliResult {
+    use roflgov_chain::accountability::{ApprovalReader, Approvers};
+    let app = parse_app_id(&args.app)?;
+    let (network, client) = chainops::client(g).await?;
+    let entries = client
+        .history(Some(app), network.from_block.unwrap_or(0))
+        .await
+        .map_err(|e| chainops::rofl_error("reading the history", e))?;
+    let approvers = Approvers { safe: network.safe, governor: network.governor, timelock: network.timelock };
+    let mut reader =
+        ApprovalReader::new(client.provider().clone(), approvers, network.from_block.unwrap_or(0));
+    let history = crate::history::rows(&mut reader, entries).await?;
+    let tracer = crate::trace_report::Tracer::open(g, app).await?;
+    let generated_at =
+        client.chain_time().await.map_err(|e| chainops::rofl_error("reading the chain time", e))?;
+    let record = crate::audit::Audit::new(app, client.address(), generated_at, history, &tracer);
+    std::fs::create_dir_all(&args.out_dir)
+        .map_err(|e| input(format!("cannot create {}: {e}", args.out_dir.display())))?;
+    let json =
+        serde_json::to_string_pretty(&record).map_err(|e| chain(format!("encoding the audit: {e}")))?;
+    let json_path = args.out_dir.join("audit.json");
+    let md_path = args.out_dir.join("audit.md");
+    crate::fsutil::write_atomic(&json_path, json.as_bytes())?;
+    crate::fsutil::write_atomic(&md_path, crate::audit::markdown(&record).as_bytes())?;
+    #[derive(Serialize)]
+    struct Written {
+        app: String,
+        json: String,
+        markdown: String,
+        changes: usize,
+        releases: usize,
+        registrations: usize,
+    }
+    let written = Written {
+        app: app.to_string(),
+        json: json_path.display().to_string(),
+        markdown: md_path.display().to_string(),
+        changes: record.history.len(),
+        releases: record.releases.len(),
+        registrations: record.registrations.len(),
+    };
+    emit(g.json, &written, || {
+        format!(
+            "audit of app {app}: {} changes, {} releases, {} registrations\n  wrote {} and {}\n",
+            written.changes,
+            written.releases,
+            written.registrations,
+            roflgov_core::text::escape(&written.json),
+            roflgov_core::text::escape(&written.markdown)
+        )
+    });
     Ok(())
 }
