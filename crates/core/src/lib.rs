@@ -22,5 +22,5 @@ pub mod rofl;
 pub mod safe_tx;
 pub mod secret;
 pub mod text;
-pub mod units;
 pub mod trace;
+pub mod units;
