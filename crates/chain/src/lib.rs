@@ -18,4 +18,4 @@ pub mod toolchain;
 
 pub use roflgov_core::review;
 
-pub use local::{LocalChain, LocalChainOptions, SUBCALL_PRECOMPILE};
+pub use local::{LocalChain, LocalChainOptions, MARKET_STAND_IN, SUBCALL_PRECOMPILE};
