@@ -69,8 +69,23 @@ contract RoflMachinesTest is RoflAppAdminBase {
     }
 
     // -------------------------------------------------------------------------------------------
-    // rentMachine
+    // fundMachines / rentMachine
     // -------------------------------------------------------------------------------------------
+
+    function test_fundMachines_anyoneAddsToTheBalance() public {
+        vm.deal(stranger, 5 ether);
+        vm.expectEmit(address(rofl));
+        emit IRoflMachineAdmin.MachinesFunded(stranger, 5 ether);
+        vm.prank(stranger);
+        rofl.fundMachines{value: 5 ether}();
+        assertEq(address(rofl).balance, 105 ether);
+        vm.expectRevert(IRoflMachineAdmin.ZeroFunding.selector);
+        rofl.fundMachines();
+        // plain transfers stay refused
+        vm.prank(stranger);
+        (bool ok,) = address(rofl).call{value: 0}("");
+        assertFalse(ok);
+    }
 
     function test_rentMachine_paysFromTheContractAndBecomesAdmin() public {
         vm.expectEmit(address(rofl));

@@ -27,9 +27,13 @@ interface IRoflMachineAdmin {
     event MachineTopUpSet(bytes21 indexed appId, uint8 term, uint64 termsLeft, uint64 window);
     /// @notice A machine's admin was handed to `newAdmin`; the contract no longer holds it.
     event MachineAdminChanged(bytes21 indexed appId, bytes21 provider, uint64 id, bytes21 newAdmin);
+    /// @notice `amount` was added to the contract's balance, which pays for machines.
+    event MachinesFunded(address indexed from, uint256 amount);
     /// @notice A machine was cancelled; the contract no longer holds it.
     event MachineCancelled(bytes21 indexed appId, bytes21 provider, uint64 id);
 
+    /// @notice {fundMachines} without value.
+    error ZeroFunding();
     /// @notice The contract does not hold machine `id` of `provider` for `appId`.
     error UnknownMachine(bytes21 appId, bytes21 provider, uint64 id);
     /// @notice A zero provider address.
@@ -49,6 +53,10 @@ interface IRoflMachineAdmin {
     /// @notice Less gas left than the module charges for the call (Sapphire: InstanceCreate
     /// 100,000; the others 10,000, plus 10,000 per command).
     error InsufficientGasForMachineCall(string method, uint256 needed, uint256 left);
+
+    /// @notice Adds the value to the contract's balance, which pays for rents and top-ups.
+    /// Anyone. The owner's `withdrawStake` takes back the whole balance, this included.
+    function fundMachines() external payable;
 
     /// @notice Rents a machine from `provider`'s `offer` for `termCount` terms, paid from the
     /// contract's balance; the contract becomes its admin. Owner only.

@@ -419,6 +419,12 @@ contract RoflAppAdmin is IRoflAppAdmin, IRoflReleaseGovernance, IRoflMachineAdmi
     // -------------------------------------------------------------------------------------------
 
     /// @inheritdoc IRoflMachineAdmin
+    function fundMachines() external payable {
+        if (msg.value == 0) revert ZeroFunding();
+        emit MachinesFunded(msg.sender, msg.value);
+    }
+
+    /// @inheritdoc IRoflMachineAdmin
     function rentMachine(bytes21 appId, bytes21 provider, uint64 offer, uint8 term, uint64 termCount)
         external
         onlyOwner
