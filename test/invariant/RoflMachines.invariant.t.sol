@@ -143,6 +143,7 @@ contract RoflMachinesInvariantTest is RoflAppAdminBase {
 
     /// @dev Every machine the contract records exists in the module, is administered by the
     /// contract, and is paid at least until the contract believes.
+    /// forge-config: default.invariant.runs = 32
     function invariant_RecordsMatchTheModule() public view {
         MachineRecord[] memory machines = rofl.machinesOf(appId);
         bytes21 self = rofl.roflAdminAddress();
@@ -156,6 +157,7 @@ contract RoflMachinesInvariantTest is RoflAppAdminBase {
     }
 
     /// @dev A machine let go (handed over or cancelled) is never recorded again.
+    /// forge-config: default.invariant.runs = 32
     function invariant_ReleasedMachinesStayForgotten() public view {
         MachineRecord[] memory machines = rofl.machinesOf(appId);
         for (uint256 r; r < handler.releasedCount(); ++r) {
@@ -167,6 +169,7 @@ contract RoflMachinesInvariantTest is RoflAppAdminBase {
     }
 
     /// @dev Nobody tops up beyond the allowance, and the contract never spends more than it has.
+    /// forge-config: default.invariant.runs = 32
     function invariant_SpendingWithinBounds() public view {
         assertEq(handler.topUpsBeyondAllowance(), 0);
         bytes21 self = rofl.roflAdminAddress();
