@@ -19,11 +19,13 @@ const FORGE = [
   ["RoflConfigLogic", "RoflConfigLogic"],
   ["RoflUpdateLogic", "RoflUpdateLogic"],
   ["RoflReleaseLogic", "RoflReleaseLogic"],
+  ["RoflMachineLogic", "RoflMachineLogic"],
   ["IRoflAppAdmin", "IRoflAppAdmin"],
   ["RoflGovernor", "RoflGovernor"],
   ["RoflGovToken", "RoflGovToken"],
   ["TimelockController", "TimelockController"],
   ["RoflModuleStandIn", "RoflModuleStandIn"],
+  ["RoflMarketStandIn", "RoflMarketStandIn"],
   ["NoopSubcall", "NoopSubcall"],
 ];
 

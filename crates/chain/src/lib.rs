@@ -19,4 +19,4 @@ pub mod trace;
 
 pub use roflgov_core::review;
 
-pub use local::{LocalChain, LocalChainOptions, SUBCALL_PRECOMPILE};
+pub use local::{LocalChain, LocalChainOptions, MARKET_STAND_IN, SUBCALL_PRECOMPILE};

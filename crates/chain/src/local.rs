@@ -18,6 +18,10 @@ use crate::toolchain::{Artifact, anvil_binary};
 /// The subcall precompile, where the ROFL module is reached from the EVM.
 pub use roflgov_core::rofl::subcall::SUBCALL_PRECOMPILE;
 
+/// Where the roflmarket stand-in (`contracts/testing/RoflMarketStandIn.sol`) lives on a local
+/// chain: the ROFL stand-in hands `roflmarket.*` subcalls on to it.
+pub const MARKET_STAND_IN: Address = alloy::primitives::address!("0100000000000000000000000000000000000a03");
+
 /// Options for [`LocalChain::start`].
 #[derive(Clone, Debug)]
 pub struct LocalChainOptions {
@@ -85,13 +89,19 @@ impl LocalChain {
         Ok(chain)
     }
 
-    /// Put the ROFL module stand-in's runtime code at the subcall precompile address.
+    /// Put the ROFL module stand-in's runtime code at the subcall precompile address, and the
+    /// roflmarket stand-in's at [`MARKET_STAND_IN`].
     pub async fn install_rofl_stand_in(&self) -> Result<()> {
         let artifact = Artifact::embedded("RoflModuleStandIn")?;
         self.provider
             .anvil_set_code(SUBCALL_PRECOMPILE, artifact.deployed_bytecode()?)
             .await
             .wrap_err("installing the ROFL stand-in")?;
+        let market = Artifact::embedded("RoflMarketStandIn")?;
+        self.provider
+            .anvil_set_code(MARKET_STAND_IN, market.deployed_bytecode()?)
+            .await
+            .wrap_err("installing the roflmarket stand-in")?;
         Ok(())
     }
 

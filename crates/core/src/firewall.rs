@@ -836,6 +836,7 @@ impl Engine<'_> {
             if Some(call.to) == policy {
                 if let Ok(decoded) = decode_calldata(&call.data) {
                     decoded.changes().iter().filter_map(|c| c.app).for_each(&mut add);
+                    decoded.machine_apps().into_iter().for_each(&mut add);
                 }
             } else if call.to == SUBCALL_PRECOMPILE
                 && let Ok(input) = decode_subcall(&call.data)
@@ -1148,6 +1149,11 @@ pub fn touched(transaction: &Transaction, policy_contract: Option<Address>) -> T
     for call in calls_of(transaction) {
         if Some(call.to) == policy_contract {
             if let Ok(decoded) = decode_calldata(&call.data) {
+                for app in decoded.machine_apps() {
+                    if !touched.apps.contains(&app) {
+                        touched.apps.push(app);
+                    }
+                }
                 for change in decoded.changes() {
                     if let Some(app) = change.app
                         && !touched.apps.contains(&app)

@@ -274,6 +274,14 @@ pub enum WarningKind {
     MetadataKeyRemoved,
     /// A secret would disappear.
     SecretRemoved,
+    /// A marketplace machine the policy contract holds stops serving or leaves its control:
+    /// terminated, cancelled, or handed to another admin.
+    MachineEnded,
+    /// A machine command wipes the machine's storage: the app's persistent state is lost.
+    MachineStorageWiped,
+    /// The policy contract's balance pays for machines: a rent, or the top-up allowance anyone
+    /// may spend.
+    MachineSpending,
 }
 
 /// Prefix of the metadata keys that are public variables (`oasis rofl public-var set`): handed

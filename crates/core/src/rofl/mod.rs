@@ -9,8 +9,8 @@ pub mod release;
 pub mod subcall;
 
 pub use changes::{
-    ApplyContext, ApplyError, CREATE_STAKE, CalldataError, Caller, DecodedCalldata, OwnerCall, PolicyCall,
-    PolicyChange, changes_to_calldata, check_sendable_with, decode_calldata, enclave_text_id,
+    ApplyContext, ApplyError, CREATE_STAKE, CalldataError, Caller, DecodedCalldata, MachineCall, OwnerCall,
+    PolicyCall, PolicyChange, changes_to_calldata, check_sendable_with, decode_calldata, enclave_text_id,
 };
 pub use plan::{PlanError, ReleaseOptions, ReleaseTarget, plan_release, plan_release_with};
 pub use release::{
