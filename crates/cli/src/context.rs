@@ -7,9 +7,11 @@ use alloy::{
     network::EthereumWallet,
     primitives::Address,
     providers::{DynProvider, Provider, ProviderBuilder},
+    rpc::client::ClientBuilder,
     signers::local::PrivateKeySigner,
 };
 use clap::Args;
+use roflgov_chain::sapphire::SapphireLayer;
 
 use crate::{
     config::{self, Network},
@@ -103,9 +105,16 @@ pub(crate) async fn connect(network: &Network, signer: Option<PrivateKeySigner>)
     let rpc = network.rpc.as_deref().ok_or_else(|| usage("the network has no rpc endpoint: pass --rpc"))?;
     let url: alloy::transports::http::reqwest::Url =
         rpc.parse().map_err(|e| usage(format!("invalid rpc url {rpc:?}: {e}")))?;
+    // On Sapphire, the layer turns the key's sender-dependent dry runs and gas estimates into
+    // signed queries, and refuses any other account's (they would run as sender 0).
+    let client =
+        |keys: Vec<PrivateKeySigner>| ClientBuilder::default().layer(SapphireLayer::new(keys)).http(url);
     let provider = match signer {
-        Some(signer) => ProviderBuilder::new().wallet(EthereumWallet::new(signer)).connect_http(url).erased(),
-        None => ProviderBuilder::new().connect_http(url).erased(),
+        Some(signer) => ProviderBuilder::new()
+            .wallet(EthereumWallet::new(signer.clone()))
+            .connect_client(client(vec![signer]))
+            .erased(),
+        None => ProviderBuilder::new().connect_client(client(Vec::new())).erased(),
     };
     let actual = provider.get_chain_id().await.map_err(|e| chain(format!("cannot reach {rpc}: {e}")))?;
     if let Some(expected) = network.chain_id

@@ -14,6 +14,7 @@ use clap::Args;
 use roflgov_chain::{
     SUBCALL_PRECOMPILE,
     rofl::STAND_IN_EPOCH_SECONDS,
+    sapphire::{SAPPHIRE_LOCALNET, proxy::SapphireRpcProxy},
     toolchain::{Artifact, anvil_binary},
 };
 use serde::Serialize;
@@ -29,9 +30,14 @@ pub(crate) struct NodeArgs {
     /// Port to listen on (network `local` expects 8545).
     #[arg(long, default_value_t = 8545)]
     pub port: u16,
-    /// Chain id (network `local` expects 31337).
-    #[arg(long, default_value_t = 31337)]
-    pub chain_id: u64,
+    /// Chain id (network `local` expects 31337; with --sapphire-rpc the default is Sapphire
+    /// localnet's, 23293 = 0x5afd, by which clients know to send signed queries).
+    #[arg(long)]
+    pub chain_id: Option<u64>,
+    /// Sapphire-RPC mode: a proxy on --port answers like Sapphire's RPC (unsigned eth_call and
+    /// eth_estimateGas run with sender 0, signed queries carry their sender), anvil behind it.
+    #[arg(long)]
+    pub sapphire_rpc: bool,
     /// Number of prefunded dev accounts (1,000,000 ETH each, standard anvil mnemonic).
     #[arg(long, default_value_t = 10)]
     pub accounts: u16,
@@ -40,6 +46,8 @@ pub(crate) struct NodeArgs {
 #[derive(Serialize)]
 struct NodeInfo {
     endpoint: String,
+    /// Whether the endpoint is the Sapphire-RPC proxy (queries as on Sapphire).
+    sapphire_rpc: bool,
     chain_id: u64,
     rofl_stand_in: String,
     /// Length of a stand-in epoch in seconds of chain time (registrations expire by epoch).
@@ -56,9 +64,15 @@ struct DevAccount {
 pub(crate) async fn run(g: &GlobalArgs, args: NodeArgs) -> CliResult {
     let binary = anvil_binary().map_err(usage)?;
     let artifact = Artifact::embedded("RoflModuleStandIn").map_err(usage)?;
-    let anvil = Anvil::at(binary)
-        .port(args.port)
-        .chain_id(args.chain_id)
+    let default_chain_id = if args.sapphire_rpc { SAPPHIRE_LOCALNET } else { 31337 };
+    let chain_id = args.chain_id.unwrap_or(default_chain_id);
+    let mut anvil = Anvil::at(binary);
+    // In Sapphire-RPC mode the proxy takes --port and anvil a free port behind it.
+    if !args.sapphire_rpc {
+        anvil = anvil.port(args.port);
+    }
+    let anvil = anvil
+        .chain_id(chain_id)
         .args(["--hardfork", "shanghai", "--balance", "1000000"])
         .arg("--accounts")
         .arg(args.accounts.to_string())
@@ -70,9 +84,17 @@ pub(crate) async fn run(g: &GlobalArgs, args: NodeArgs) -> CliResult {
         .await
         .map_err(|e| chain(format!("installing the ROFL stand-in: {e}")))?;
     let chain_id = provider.get_chain_id().await.map_err(|e| chain(e.to_string()))?;
+    let proxy =
+        match args.sapphire_rpc {
+            true => Some(SapphireRpcProxy::start_on(args.port, anvil.endpoint(), chain_id).await.map_err(
+                |e| chain(format!("starting the Sapphire-RPC proxy on port {}: {e:#}", args.port)),
+            )?),
+            false => None,
+        };
 
     let info = NodeInfo {
-        endpoint: anvil.endpoint(),
+        endpoint: proxy.as_ref().map_or_else(|| anvil.endpoint(), SapphireRpcProxy::endpoint),
+        sapphire_rpc: args.sapphire_rpc,
         chain_id,
         rofl_stand_in: SUBCALL_PRECOMPILE.to_string(),
         epoch_seconds: STAND_IN_EPOCH_SECONDS,
@@ -88,10 +110,14 @@ pub(crate) async fn run(g: &GlobalArgs, args: NodeArgs) -> CliResult {
     };
     emit(g.json, &info, || {
         let mut t = Table::new();
-        t.row("endpoint", &info.endpoint).row("chain id", info.chain_id).row(
-            "ROFL stand-in",
-            format!("{} (local stand-in for Sapphire's rofl module)", info.rofl_stand_in),
-        );
+        t.row("endpoint", &info.endpoint).row("chain id", info.chain_id);
+        if info.sapphire_rpc {
+            t.row(
+                "Sapphire RPC",
+                "unsigned eth_call/eth_estimateGas run with sender 0; signed queries carry the sender (local stand-in)",
+            );
+        }
+        t.row("ROFL stand-in", format!("{} (local stand-in for Sapphire's rofl module)", info.rofl_stand_in));
         t.row(
             "ROFL epoch",
             format!(
@@ -116,6 +142,7 @@ pub(crate) async fn run(g: &GlobalArgs, args: NodeArgs) -> CliResult {
 
     wait_for_shutdown().await;
     eprintln!("stopping the local chain");
+    drop(proxy);
     drop(anvil);
     Ok(())
 }
