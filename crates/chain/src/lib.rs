@@ -2,7 +2,8 @@
 //!
 //! Chain flows for roflgov: a local anvil with the ROFL module stand-in ([`local`]), the
 //! project's tools and artifacts ([`toolchain`]), deployments, and the Safe and Governor
-//! approval flows built on them.
+//! approval flows built on them, and [`sapphire`]: signed queries and the local chain's
+//! Sapphire-RPC mode.
 
 // Dev-dependencies serve the integration tests, not the unit tests of this target.
 #![cfg_attr(test, allow(unused_crate_dependencies))]
@@ -14,6 +15,7 @@ pub mod governor;
 pub mod local;
 pub mod rofl;
 pub mod safe;
+pub mod sapphire;
 pub mod toolchain;
 pub mod trace;
 

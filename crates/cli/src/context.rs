@@ -7,9 +7,11 @@ use alloy::{
     network::EthereumWallet,
     primitives::Address,
     providers::{DynProvider, Provider, ProviderBuilder},
+    rpc::client::ClientBuilder,
     signers::local::PrivateKeySigner,
 };
 use clap::Args;
+use roflgov_chain::sapphire::SapphireLayer;
 
 use crate::{
     config::{self, Network},
@@ -181,11 +183,19 @@ pub(crate) async fn connect(
         .connect_timeout(timeout)
         .build()
         .map_err(|e| chain(format!("{rpc}: cannot set up an HTTP client: {e}")))?;
+    // On Sapphire, the layer turns the key's sender-dependent dry runs and gas estimates into
+    // signed queries, and refuses any other account's (they would run as sender 0).
+    let client = |keys: Vec<PrivateKeySigner>| {
+        let transport = alloy::transports::http::Http::with_client(http.clone(), url.clone());
+        let is_local = transport.guess_local();
+        ClientBuilder::default().layer(SapphireLayer::new(keys)).transport(transport, is_local)
+    };
     let provider = match signer {
-        Some(signer) => {
-            ProviderBuilder::new().wallet(EthereumWallet::new(signer)).connect_reqwest(http, url).erased()
-        }
-        None => ProviderBuilder::new().connect_reqwest(http, url).erased(),
+        Some(signer) => ProviderBuilder::new()
+            .wallet(EthereumWallet::new(signer.clone()))
+            .connect_client(client(vec![signer]))
+            .erased(),
+        None => ProviderBuilder::new().connect_client(client(Vec::new())).erased(),
     };
     let actual = provider.get_chain_id().await.map_err(|e| {
         chain(format!(

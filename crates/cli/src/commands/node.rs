@@ -21,6 +21,7 @@ use clap::Args;
 use roflgov_chain::{
     SUBCALL_PRECOMPILE,
     rofl::STAND_IN_EPOCH_SECONDS,
+    sapphire::{SAPPHIRE_LOCALNET, proxy::SapphireRpcProxy},
     toolchain::{Artifact, anvil_binary},
 };
 use serde::Serialize;
@@ -36,9 +37,14 @@ pub(crate) struct NodeArgs {
     /// Port to listen on (network `local` expects 8545).
     #[arg(long, default_value_t = 8545)]
     pub port: u16,
-    /// Chain id (network `local` expects 31337).
-    #[arg(long, default_value_t = 31337)]
-    pub chain_id: u64,
+    /// Chain id (network `local` expects 31337; with --sapphire-rpc the default is Sapphire
+    /// localnet's, 23293 = 0x5afd, by which clients know to send signed queries).
+    #[arg(long)]
+    pub chain_id: Option<u64>,
+    /// Sapphire-RPC mode: a proxy on --port answers like Sapphire's RPC (unsigned eth_call and
+    /// eth_estimateGas run with sender 0, signed queries carry their sender), anvil behind it.
+    #[arg(long)]
+    pub sapphire_rpc: bool,
     /// Number of prefunded dev accounts (1,000,000 ETH each, standard anvil mnemonic).
     #[arg(long, default_value_t = 10)]
     pub accounts: u16,
@@ -51,6 +57,8 @@ pub(crate) struct NodeArgs {
 #[derive(Serialize)]
 struct NodeInfo {
     endpoint: String,
+    /// Whether the endpoint is the Sapphire-RPC proxy (queries as on Sapphire).
+    sapphire_rpc: bool,
     chain_id: u64,
     rofl_stand_in: String,
     /// Length of a stand-in epoch in seconds of chain time (registrations expire by epoch).
@@ -84,9 +92,15 @@ pub(crate) async fn run(g: &GlobalArgs, args: NodeArgs) -> CliResult {
     {
         return Err(usage(format!("--state {}: not a regular file", path.display())));
     }
-    let mut builder = Anvil::at(binary)
-        .port(args.port)
-        .chain_id(args.chain_id)
+    let default_chain_id = if args.sapphire_rpc { SAPPHIRE_LOCALNET } else { 31337 };
+    let chain_id = args.chain_id.unwrap_or(default_chain_id);
+    let mut builder = Anvil::at(binary);
+    // In Sapphire-RPC mode the proxy takes --port and anvil a free port behind it.
+    if !args.sapphire_rpc {
+        builder = builder.port(args.port);
+    }
+    let mut builder = builder
+        .chain_id(chain_id)
         .args(["--hardfork", "shanghai", "--balance", "1000000"])
         .arg("--accounts")
         .arg(args.accounts.to_string());
@@ -127,9 +141,17 @@ pub(crate) async fn run(g: &GlobalArgs, args: NodeArgs) -> CliResult {
         .await
         .map_err(|e| chain(format!("installing the ROFL stand-in: {e}")))?;
     let chain_id = provider.get_chain_id().await.map_err(|e| chain(e.to_string()))?;
+    let proxy =
+        match args.sapphire_rpc {
+            true => Some(SapphireRpcProxy::start_on(args.port, anvil.endpoint(), chain_id).await.map_err(
+                |e| chain(format!("starting the Sapphire-RPC proxy on port {}: {e:#}", args.port)),
+            )?),
+            false => None,
+        };
 
     let info = NodeInfo {
-        endpoint: anvil.endpoint(),
+        endpoint: proxy.as_ref().map_or_else(|| anvil.endpoint(), SapphireRpcProxy::endpoint),
+        sapphire_rpc: args.sapphire_rpc,
         chain_id,
         rofl_stand_in: SUBCALL_PRECOMPILE.to_string(),
         epoch_seconds: STAND_IN_EPOCH_SECONDS,
@@ -149,6 +171,12 @@ pub(crate) async fn run(g: &GlobalArgs, args: NodeArgs) -> CliResult {
     emit(g.json, &info, || {
         let mut t = Table::new();
         t.row("endpoint", &info.endpoint).row("chain id", info.chain_id);
+        if info.sapphire_rpc {
+            t.row(
+                "Sapphire RPC",
+                "unsigned eth_call/eth_estimateGas run with sender 0; signed queries carry the sender (local stand-in)",
+            );
+        }
         match &info.state_file {
             Some(f) if info.restored => {
                 t.row("state", format!("restored from {f} at block {}; saved there on stop", info.block))
@@ -184,6 +212,7 @@ pub(crate) async fn run(g: &GlobalArgs, args: NodeArgs) -> CliResult {
 
     shutdown.wait().await;
     eprintln!("stopping the local chain");
+    drop(proxy);
     // Dropping stops anvil with SIGTERM (and waits for it): anvil writes --state then.
     drop(anvil);
     if let Some(path) = &args.state {
