@@ -177,3 +177,39 @@ fn metadata_text_is_escaped() {
     );
     assert_ne!(report.verdict, Verdict::CannotReview);
 }
+
+#[test]
+fn propose_legs_for_every_machine_review_ok() {
+    use roflgov_core::rofl::machines::{
+        MachineTarget, deploy_calls, endorsements_for_admin_change, release_deployment,
+    };
+    let machines = [
+        MachineTarget { name: "a".into(), provider: provider(), id: 30.into() },
+        MachineTarget { name: "b".into(), provider: OasisAddress([0x0c; 21]), id: 4.into() },
+    ];
+    let deployment = release_deployment(app(), BUNDLE_HASH, Some("ghcr.io/x/talos:orc@sha256:ab"));
+    let mut legs = vec![release()];
+    legs.extend(deploy_calls(&machines, &deployment));
+    let report = firewall::review(&batch(&legs), &facts(), &with_bundle());
+    assert_honest(&report);
+    assert_eq!(report.calls.len(), 3, "{report}");
+    // The endorsement change the admin move needs, offered in the same batch, clears the finding.
+    let safe_admin = OasisAddress::from_eth(SAFE);
+    let new_admin = OasisAddress([0x77; 21]);
+    let mut facts = facts();
+    let endorsements = vec![AllowedEndorsement::ProviderInstanceAdmin(safe_admin)];
+    facts.apps.get_mut(&app()).unwrap().config.policy.endorsements = endorsements.clone();
+    let matching = endorsements_for_admin_change(&endorsements, safe_admin, new_admin).unwrap();
+    let mut changes = release_changes();
+    changes.push(PolicyChange::SetEndorsements(matching));
+    let change = market_leg(&MarketCall::InstanceChangeAdmin(InstanceChangeAdmin {
+        provider: provider(),
+        id: 30.into(),
+        admin: new_admin,
+    }));
+    let tx =
+        batch(&[policy_call(pc(V, &changes)), deploy_calls(&machines[..1], &deployment).remove(0), change]);
+    let report = firewall::review(&tx, &facts, &with_bundle());
+    assert!(!report.has(WarningKind::MachineAdminEndorsement), "{report}");
+    assert_eq!(report.verdict, Verdict::Ok, "{report}");
+}
