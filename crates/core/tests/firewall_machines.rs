@@ -155,7 +155,7 @@ fn undecodable_market_bodies_are_unreviewable() {
     );
     assert_blocked(&run(&batch(&[release(), bad_body])), WarningKind::Unreviewable);
     // A well-formed body carrying an unknown scheduler command.
-    let bogus = market::InstanceExecuteCmds { provider: provider(), id: 30.into(), cmds: vec![vec![0xa0]] };
+    let bogus = InstanceExecuteCmds { provider: provider(), id: 30.into(), cmds: vec![vec![0xa0]] };
     let leg = market_leg(&MarketCall::InstanceExecuteCmds(bogus));
     assert_blocked(&run(&batch(&[release(), leg])), WarningKind::Unreviewable);
     // A roflmarket method roflgov does not read.
