@@ -6,6 +6,7 @@
 //! - [`cbor`]: byte-exact canonical CBOR encoding and strict decoding of those bodies;
 //! - [`ids`]: `AppId` (`rofl1…`) and Oasis addresses (`oasis1…`), with their derivations;
 //! - [`manifest`]: the Oasis CLI `rofl.yaml` manifest;
+//! - [`market`]: the `roflmarket.*` bodies and scheduler commands (machines);
 //! - [`abi`]: the policy contract's ABI structs and conversions to and from the model.
 
 // Dev-dependencies serve the integration tests, not the unit tests of this target.
@@ -15,6 +16,7 @@ pub mod abi;
 pub mod cbor;
 pub mod ids;
 pub mod manifest;
+pub mod market;
 pub mod policy;
 
 pub use ids::{Address, AppId};

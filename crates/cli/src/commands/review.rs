@@ -62,7 +62,8 @@ pub(crate) struct ReviewArgs {
     #[arg(long, value_name = "NAME")]
     pub deployment: Option<String>,
     /// ORC bundle: each new identity must be one of its identities, and every release record
-    /// the proposal adds must carry its sha256 (a mismatch is critical: do not sign).
+    /// the proposal adds must carry its sha256, and every machine Deploy its manifest hash (a
+    /// mismatch is critical: do not sign).
     #[arg(long, value_name = "FILE.orc")]
     pub bundle: Option<PathBuf>,
     /// Quote file: its verified identity must be one of the new identities (with --collateral).
@@ -387,6 +388,11 @@ pub(crate) async fn run(g: &GlobalArgs, args: ReviewArgs) -> CliResult {
     });
     let mut expectations = args.expect.expectations(verified);
     expectations.bundle_hash = args.bundle.as_deref().map(crate::fsutil::sha256_file).transpose()?;
+    // What a machine Deploy must pin: oasis-core's manifest hash of the bundle.
+    expectations.bundle_manifest_hash = match &args.bundle {
+        Some(p) => Some(open_bundle(p)?.manifest_hash().map_err(|e| e.to_string())),
+        None => None,
+    };
     expectations.manifest_hash = args.manifest.as_deref().map(crate::fsutil::sha256_file).transpose()?;
 
     let report = match &provider {

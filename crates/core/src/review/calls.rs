@@ -326,7 +326,17 @@ impl<'a> Reviewer<'a> {
             let reading = if Some(call.to) == self.policy_contract {
                 state.policy_contract_call(index, call)
             } else if call.to == SUBCALL_PRECOMPILE {
-                state.subcall(index, call)
+                match decode_subcall(&call.data) {
+                    // Machine commands (`roflmarket.*`) touch no app config: the firewall
+                    // reviews them.
+                    Ok(input)
+                        if self.accounted_targets
+                            && roflgov_types::market::is_market_method(&input.method) =>
+                    {
+                        CallReading::Subcall { method: input.method, app: None }
+                    }
+                    _ => state.subcall(index, call),
+                }
             } else if self.accounted_targets {
                 CallReading::Unknown { reason: format!("not a call on this app ({})", call.to) }
             } else {

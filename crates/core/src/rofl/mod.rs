@@ -2,8 +2,10 @@
 //! - [`changes`]: [`PolicyChange`] ⇄ calldata (with `multicall`), applied to configs;
 //! - [`release`]: release records, identity status, guardian/freeze state, deadlines;
 //! - [`plan`]: the minimal change set from an on-chain config to a target (a rofl.yaml);
-//! - [`subcall`]: the subcall precompile's wire format.
+//! - [`subcall`]: the subcall precompile's wire format;
+//! - [`machines`]: Deploy legs for a deployment's machines, endorsements that follow an admin.
 pub mod changes;
+pub mod machines;
 pub mod plan;
 pub mod release;
 pub mod subcall;
