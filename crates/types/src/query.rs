@@ -162,9 +162,9 @@ pub fn parse_grpc_web_body(body: &[u8], text: bool) -> Result<GrpcWebReply, Grpc
             0x80 => {
                 let text = String::from_utf8_lossy(payload);
                 for line in text.split("\r\n").filter(|line| !line.is_empty()) {
-                    let (name, value) = line.split_once(':').ok_or_else(|| {
-                        GrpcWebError::Frame("a trailer line without a colon".to_owned())
-                    })?;
+                    let (name, value) = line
+                        .split_once(':')
+                        .ok_or_else(|| GrpcWebError::Frame("a trailer line without a colon".to_owned()))?;
                     reply.trailers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
                 }
             }
@@ -352,9 +352,9 @@ fn invalid(path: &str, text: impl Into<String>) -> CborError {
 
 fn decode_base_units(value: Value, path: &str) -> Result<BaseUnits, CborError> {
     let items = decode_array(value, path)?;
-    let [amount, denomination]: [Value; 2] = items
-        .try_into()
-        .map_err(|items: Vec<Value>| invalid(path, format!("expected [amount, denomination], got {} items", items.len())))?;
+    let [amount, denomination]: [Value; 2] = items.try_into().map_err(|items: Vec<Value>| {
+        invalid(path, format!("expected [amount, denomination], got {} items", items.len()))
+    })?;
     let amount_path = item(path, 0);
     let amount = decode_bytes(amount, &amount_path)?;
     if amount.len() > 16 {
@@ -444,7 +444,10 @@ fn decode_registration(value: Value, path: &str) -> Result<Registration, CborErr
         Some((v, p)) => {
             let metadata = decode_metadata(v, &p)?;
             if metadata.is_empty() {
-                return Err(CborError::new(&p, CborErrorKind::NotCanonical("an empty map is left out".into())));
+                return Err(CborError::new(
+                    &p,
+                    CborErrorKind::NotCanonical("an empty map is left out".into()),
+                ));
             }
             metadata
         }
