@@ -109,9 +109,7 @@ impl Server {
         thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 let reply = r.lock().unwrap().clone();
-                if let Some(request) = serve(stream, &reply) {
-                    s.lock().unwrap().push(request);
-                }
+                serve(stream, &reply, &s);
             }
         });
         Self { url, reply, seen }
@@ -126,7 +124,9 @@ impl Server {
     }
 }
 
-fn serve(stream: TcpStream, reply: &Reply) -> Option<Seen> {
+/// Reads one request, records it, then answers (recorded first: the client may look right after
+/// it has the answer).
+fn serve(stream: TcpStream, reply: &Reply, seen: &Mutex<Vec<Seen>>) -> Option<()> {
     let mut reader = BufReader::new(stream.try_clone().ok()?);
     let mut line = String::new();
     reader.read_line(&mut line).ok()?;
@@ -145,6 +145,7 @@ fn serve(stream: TcpStream, reply: &Reply) -> Option<Seen> {
     let length: usize = headers.get("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
     let mut body = vec![0; length];
     reader.read_exact(&mut body).ok()?;
+    seen.lock().unwrap().push(Seen { path, headers, body: String::from_utf8(body).ok()? });
     let mut out = format!(
         "HTTP/1.1 {} X\r\ncontent-length: {}\r\nconnection: close\r\n",
         reply.status,
@@ -156,8 +157,7 @@ fn serve(stream: TcpStream, reply: &Reply) -> Option<Seen> {
     out.push_str("\r\n");
     out.push_str(&reply.body);
     let mut stream = stream;
-    stream.write_all(out.as_bytes()).ok()?;
-    Some(Seen { path, headers, body: String::from_utf8(body).ok()? })
+    stream.write_all(out.as_bytes()).ok()
 }
 
 #[test]
@@ -204,7 +204,10 @@ async fn answers_encoded_by_the_npm_client_parse_to_their_values() {
         BTreeMap::from([("TOKEN".to_owned(), s(e, &["secrets", "TOKEN"]).to_owned())])
     );
     assert_eq!(app.config.policy.enclaves.len(), 1);
-    assert_eq!(hex::encode(app.config.policy.enclaves[0].mr_enclave), s(e, &["enclaves", "0", "mr_enclave"]));
+    assert_eq!(
+        hex::encode(app.config.policy.enclaves[0].mr_enclave),
+        e["enclaves"][0]["mr_enclave"].as_str().unwrap()
+    );
     assert_eq!(app.config.policy.max_expiration, e["max_expiration"].as_u64().unwrap());
 
     server.set(Reply::grpc_text(s(&v, &["responses", "instances_body_text"])));

@@ -857,7 +857,7 @@ impl Engine<'_> {
                     .facts
                     .module_errors
                     .get(&app)
-                    .map(|reason| format!(" ({})", crate::text::escape(reason)))
+                    .map(|reason| format!(" ({})", text::escape(reason)))
                     .unwrap_or_default();
                 self.critical(
                     WarningKind::StateUnknown,
