@@ -194,15 +194,16 @@ impl RuntimeQueryClient {
             return Err(not_grpc_web(format!("content type {content_type:?}")));
         }
         let reply = query::parse_grpc_web_body(&body, text).map_err(|e| malformed(e.to_string()))?;
-        let status_text = header_status.as_deref().or(reply.trailer("grpc-status"));
+        let status_text = header_status.as_deref().or_else(|| reply.trailer("grpc-status"));
         let Some(status_text) = status_text else {
             return Err(malformed("no grpc-status in the answer".into()));
         };
         let code: u32 =
             status_text.parse().map_err(|_| malformed(format!("grpc-status {:?}", escape(status_text))))?;
         if code != 0 {
-            let message = header_message.as_deref().or(reply.trailer("grpc-message")).unwrap_or_default();
-            let details = header_details.as_deref().or(reply.trailer("grpc-status-details-bin"));
+            let message =
+                header_message.as_deref().or_else(|| reply.trailer("grpc-message")).unwrap_or_default();
+            let details = header_details.as_deref().or_else(|| reply.trailer("grpc-status-details-bin"));
             let (module, module_code) = details.and_then(query::decode_status_details).unzip();
             return Err(NodeQueryError::Status {
                 method: method.to_owned(),

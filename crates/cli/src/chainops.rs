@@ -64,7 +64,7 @@ pub(crate) async fn module_source(
     }
     let chain_id = alloy::providers::Provider::get_chain_id(provider)
         .await
-        .map_err(|e| crate::exit::chain(format!("reading the chain id: {e}")))?;
+        .map_err(|e| chain(format!("reading the chain id: {e}")))?;
     Ok(roflgov_chain::oasis_node::ModuleSource::for_chain(chain_id, network.grpc.as_deref()))
 }
 

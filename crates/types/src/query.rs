@@ -133,7 +133,7 @@ impl GrpcWebReply {
 /// chunks one after the other (what the grpc-web client reads the same way).
 fn decode_text_body(body: &[u8]) -> Result<Vec<u8>, GrpcWebError> {
     let body: Vec<u8> = body.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
-    if body.len() % 4 != 0 {
+    if !body.len().is_multiple_of(4) {
         return Err(GrpcWebError::Base64);
     }
     let mut out = Vec::with_capacity(body.len() / 4 * 3);
