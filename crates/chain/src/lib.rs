@@ -13,6 +13,7 @@ pub mod deploy;
 pub mod firewall;
 pub mod governor;
 pub mod local;
+pub mod oasis_node;
 pub mod rofl;
 pub mod safe;
 pub mod sapphire;

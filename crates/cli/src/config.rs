@@ -11,6 +11,9 @@
 //! [networks.staging]        # any other EVM endpoint
 //! rpc = "http://10.0.0.5:8545"
 //! chain_id = 23293
+//!
+//! [networks.mainnet]
+//! grpc = "https://grpc.oasis.io" # Oasis node (gRPC-web) for the ROFL module's state
 //! ```
 
 use std::{collections::BTreeMap, path::Path};
@@ -28,6 +31,10 @@ pub(crate) struct Network {
     pub rpc: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub chain_id: Option<u64>,
+    /// The Oasis node (gRPC-web) the ROFL module's own state is read from on Sapphire Mainnet
+    /// and Testnet [default: the public endpoint of the network].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grpc: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub policy_contract: Option<Address>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -74,6 +81,7 @@ impl Network {
         Network {
             rpc: self.rpc.or(base.rpc),
             chain_id: self.chain_id.or(base.chain_id),
+            grpc: self.grpc.or(base.grpc),
             policy_contract: self.policy_contract.or(base.policy_contract),
             safe: self.safe.or(base.safe),
             governor: self.governor.or(base.governor),

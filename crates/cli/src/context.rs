@@ -36,6 +36,10 @@ pub(crate) struct GlobalArgs {
     /// JSON-RPC endpoint, overriding the network's.
     #[arg(long, global = true, value_name = "URL")]
     pub rpc: Option<String>,
+    /// Oasis node (gRPC-web) the ROFL module's state is read from on Sapphire Mainnet/Testnet,
+    /// overriding the network's [default: https://grpc.oasis.io, https://testnet.grpc.oasis.io].
+    #[arg(long, global = true, env = "ROFLGOV_GRPC", value_name = "URL")]
+    pub grpc: Option<String>,
     /// Policy contract (RoflAppAdmin) address, overriding the network's.
     #[arg(long, global = true, value_name = "ADDRESS")]
     pub policy_contract: Option<Address>,
@@ -82,6 +86,7 @@ impl GlobalArgs {
             // An explicit --rpc on the `local` network talks to whatever chain is there (tests
             // start anvil on a random port): take the chain id from the endpoint.
             chain_id: None,
+            grpc: self.grpc.clone(),
             policy_contract: self.policy_contract,
             safe: self.safe,
             governor: self.governor,

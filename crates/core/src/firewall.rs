@@ -122,6 +122,9 @@ pub struct ChainFacts {
     pub now: Option<u64>,
     /// The Safe's state, for Safe transactions.
     pub safe: Option<SafeFacts>,
+    /// Why the ROFL module's config of an app could not be read (unreachable node, no such
+    /// app...): shown with the "cannot review" finding of that app.
+    pub module_errors: BTreeMap<AppId, String>,
 }
 
 /// What the reviewer declares: the only way a critical finding becomes acceptable.
@@ -1094,11 +1097,17 @@ impl Engine<'_> {
         let mut reviews = Vec::new();
         for app in touched {
             let Some(facts) = self.facts.apps.get(&app) else {
+                let why = self
+                    .facts
+                    .module_errors
+                    .get(&app)
+                    .map(|reason| format!(" ({})", text::escape(reason)))
+                    .unwrap_or_default();
                 self.critical(
                     WarningKind::StateUnknown,
                     format!(
                         "app {app} is touched, but its current config is known neither to the policy contract nor to \
-                         the ROFL module: nothing to diff against"
+                         the ROFL module{why}: nothing to diff against"
                     ),
                 );
                 continue;

@@ -297,7 +297,7 @@ pub(crate) fn wrong_type(path: &str, expected: &'static str, found: &Value) -> C
     CborError::new(path, CborErrorKind::WrongType { expected, found: type_name(found) })
 }
 
-fn child(path: &str, key: &str) -> String {
+pub(crate) fn child(path: &str, key: &str) -> String {
     if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") }
 }
 
@@ -647,7 +647,7 @@ fn write_diagnostic(value: &Value, out: &mut String) {
     }
 }
 
-fn decode_policy_value(value: Value, path: &str) -> Result<AppAuthPolicy, CborError> {
+pub(crate) fn decode_policy_value(value: Value, path: &str) -> Result<AppAuthPolicy, CborError> {
     let mut fields = Fields::new(value, path)?;
     let (v, p) = fields.required("fees")?;
     let code = decode_u64(v, &p)?;
@@ -687,7 +687,7 @@ pub(crate) fn decode_metadata(value: Value, path: &str) -> Result<Metadata, Cbor
         .collect()
 }
 
-fn decode_secrets(value: Value, path: &str) -> Result<Secrets, CborError> {
+pub(crate) fn decode_secrets(value: Value, path: &str) -> Result<Secrets, CborError> {
     let mut fields = Fields::new(value, path)?;
     let entries = std::mem::take(&mut fields.entries);
     entries

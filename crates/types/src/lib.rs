@@ -7,7 +7,9 @@
 //! - [`ids`]: `AppId` (`rofl1…`) and Oasis addresses (`oasis1…`), with their derivations;
 //! - [`manifest`]: the Oasis CLI `rofl.yaml` manifest;
 //! - [`market`]: the `roflmarket.*` bodies and scheduler commands (machines);
-//! - [`abi`]: the policy contract's ABI structs and conversions to and from the model.
+//! - [`abi`]: the policy contract's ABI structs and conversions to and from the model;
+//! - [`query`]: runtime queries of an Oasis node (`rofl.App`, `rofl.AppInstances`) and their
+//!   gRPC-web framing, without I/O.
 
 // Dev-dependencies serve the integration tests, not the unit tests of this target.
 #![cfg_attr(test, allow(unused_crate_dependencies))]
@@ -18,6 +20,7 @@ pub mod ids;
 pub mod manifest;
 pub mod market;
 pub mod policy;
+pub mod query;
 
 pub use ids::{Address, AppId};
 pub use policy::*;

@@ -7,6 +7,7 @@ use roflgov_chain::review::{ConfigDiff, EnclaveNotes};
 use roflgov_types::{AppConfig, IdentifierScheme};
 use serde::Serialize;
 
+use roflgov_chain::oasis_node::ModuleSource;
 use roflgov_chain::rofl::{
     IdentityStatus, PolicyChange, ReleaseRecord, RoflAdminClient, RoflStandIn, app_instances,
     bindings::RoflAppAdmin::AppCreated, format_deadline,
@@ -225,16 +226,24 @@ async fn adopt(g: &GlobalArgs, args: AdoptArgs) -> CliResult {
             )));
         }
     };
-    let (_, client) = chainops::client(g).await?;
+    let (network, client) = chainops::client(g).await?;
     if client.is_managed(app).await.map_err(|e| chainops::rofl_error("reading the contract", e))? {
         return Err(usage(format!("app {app} is already managed by policy contract {}", client.address())));
     }
-    // On a local chain, check the precondition with the stand-in: the app's ROFL admin must
-    // already be the policy contract (moved there with `oasis rofl update --admin`).
-    let stand_in = RoflStandIn::new(client.provider().clone());
-    let current = match stand_in.app_exists(app).await {
-        Ok(true) => stand_in.config(app).await.ok(),
-        _ => None,
+    // The module's config now (Sapphire: through an Oasis node; a local chain: the stand-in).
+    // Precondition: the app's ROFL admin must already be the policy contract (moved there with
+    // `oasis rofl update --admin`).
+    let module = chainops::module_source(&network, client.provider()).await?;
+    let current = match module.app_config(client.provider(), app).await {
+        Ok(Some(config)) => Some(config),
+        Ok(None) => {
+            warn(format!("{} has no app {app}", module.describe()));
+            None
+        }
+        Err(reason) => {
+            warn(format!("reading {}: {reason}", module.describe()));
+            None
+        }
     };
     if let Some(config) = &current {
         let contract_admin =
@@ -313,8 +322,23 @@ async fn show(g: &GlobalArgs, args: ShowArgs) -> CliResult {
         (Some(m), Some(d)) => notes_of(&load_deployment(m, d)?),
         _ => Notes::new(),
     };
-    let (_, client) = chainops::client(g).await?;
+    let (network, client) = chainops::client(g).await?;
+    let module = chainops::module_source(&network, client.provider()).await?;
+    let on_sapphire = matches!(module, ModuleSource::Node(_));
+    if on_sapphire
+        && !client.is_managed(app).await.map_err(|e| chainops::rofl_error("reading the contract", e))?
+    {
+        return show_module_only(g, &module, &client, app, &notes).await;
+    }
     let managed = client.get_app(app).await.map_err(|e| chainops::rofl_error("reading the app", e))?;
+    // On Sapphire, the module's own config against the contract's: they differ only if the app
+    // was changed behind the contract's back (or the contract's update has not landed).
+    let module_check = if on_sapphire {
+        let read = module.app_config(client.provider(), app).await;
+        Some(ModuleCheck::new(&module, &managed.config, read))
+    } else {
+        None
+    };
     let state = client
         .release_state(app, &[])
         .await
@@ -345,10 +369,105 @@ async fn show(g: &GlobalArgs, args: ShowArgs) -> CliResult {
         identities,
         releases: state.releases.len(),
         chain_time: now,
+        module: module_check.as_ref().map(|(check, _)| check),
     };
+    if let Some((check, _)) = &module_check
+        && check.matches != Some(true)
+    {
+        warn(check.summary());
+    }
     emit(g.json, &report, || {
         let mut out = render::config(&managed.config, Some(managed.version), &notes);
         out.push_str(&render::release_governance(&managed.config, &state, now));
+        if let Some((check, diff)) = &module_check {
+            out.push_str(&format!("\n{}\n", check.summary()));
+            if let Some(diff) = diff {
+                out.push_str(&format!("{diff}\n"));
+            }
+        }
+        out
+    });
+    Ok(())
+}
+
+/// The module's config of an app compared with the policy contract's.
+#[derive(Serialize)]
+struct ModuleCheck {
+    /// Where it was read (`the ROFL module through the Oasis node at …`).
+    source: String,
+    /// Whether it equals the contract's (`None`: it could not be read).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    matches: Option<bool>,
+    /// Why it could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+impl ModuleCheck {
+    fn new(
+        module: &ModuleSource,
+        contract: &AppConfig,
+        read: Result<Option<AppConfig>, String>,
+    ) -> (Self, Option<ConfigDiff>) {
+        let source = module.describe();
+        match read {
+            Ok(Some(config)) => {
+                let matches = config == *contract;
+                let diff = (!matches).then(|| ConfigDiff::between(&config, contract, None));
+                (Self { source, matches: Some(matches), error: None }, diff)
+            }
+            Ok(None) => {
+                (Self { source, matches: None, error: Some("the module has no such app".into()) }, None)
+            }
+            Err(reason) => (Self { source, matches: None, error: Some(reason) }, None),
+        }
+    }
+
+    fn summary(&self) -> String {
+        match (self.matches, &self.error) {
+            (Some(true), _) => {
+                format!("module: {} holds the same config as the policy contract", self.source)
+            }
+            (Some(false), _) => format!(
+                "module: {} holds a config that DIFFERS from the policy contract's (module → contract below)",
+                self.source
+            ),
+            (None, error) => format!(
+                "module: cannot compare with {}: {}",
+                self.source,
+                error.as_deref().unwrap_or("unknown error")
+            ),
+        }
+    }
+}
+
+/// `app show` of an app the policy contract does not manage, on Sapphire: the module's config.
+async fn show_module_only(
+    g: &GlobalArgs,
+    module: &ModuleSource,
+    client: &RoflAdminClient<alloy::providers::DynProvider>,
+    app: AppId,
+    notes: &Notes,
+) -> CliResult {
+    let config = match module.app_config(client.provider(), app).await {
+        Ok(Some(config)) => config,
+        Ok(None) => return Err(chain(format!("{} has no app {app}", module.describe()))),
+        Err(reason) => return Err(chain(format!("reading {}: {reason}", module.describe()))),
+    };
+    #[derive(Serialize)]
+    struct ModuleShowOut<'a> {
+        config: &'a AppConfig,
+        managed: bool,
+        source: String,
+    }
+    let report = ModuleShowOut { config: &config, managed: false, source: module.describe() };
+    emit(g.json, &report, || {
+        let mut out = format!(
+            "app {app} is not managed by policy contract {}; its config in {}:\n",
+            client.address(),
+            module.describe()
+        );
+        out.push_str(&render::config(&config, None, notes));
         out
     });
     Ok(())
@@ -377,6 +496,9 @@ struct ShowOut<'a> {
     /// How many release records the app has.
     releases: usize,
     chain_time: u64,
+    /// On Sapphire: the module's own config compared with the contract's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    module: Option<&'a ModuleCheck>,
 }
 
 async fn instances(g: &GlobalArgs, args: InstancesArgs) -> CliResult {

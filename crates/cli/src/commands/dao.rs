@@ -325,9 +325,14 @@ async fn load(
             description: Some(p.proposal.description.clone()),
             description_verified: true,
         };
-        let report =
-            firewall::review(&provider, network.policy_contract, &transaction, &r.expect.expectations(None))
-                .await;
+        let report = firewall::review(
+            &provider,
+            network.policy_contract,
+            network.grpc.as_deref(),
+            &transaction,
+            &r.expect.expectations(None),
+        )
+        .await;
         firewall::gate(&report, action)?;
     }
     Ok((provider, me, client, p))

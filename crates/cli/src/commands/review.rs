@@ -396,7 +396,10 @@ pub(crate) async fn run(g: &GlobalArgs, args: ReviewArgs) -> CliResult {
     expectations.manifest_hash = args.manifest.as_deref().map(crate::fsutil::sha256_file).transpose()?;
 
     let report = match &provider {
-        Some(provider) => firewall::review(provider, policy_contract, &transaction, &expectations).await,
+        Some(provider) => {
+            firewall::review(provider, policy_contract, network.grpc.as_deref(), &transaction, &expectations)
+                .await
+        }
         None => roflgov_core::firewall::review(&transaction, &Default::default(), &expectations),
     };
 

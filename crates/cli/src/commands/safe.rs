@@ -150,6 +150,7 @@ async fn load(
         let report = firewall::review(
             &review_provider,
             network.policy_contract,
+            network.grpc.as_deref(),
             &transaction,
             &expect.expectations(None),
         )
