@@ -148,6 +148,12 @@ where
         let from =
             params.first().and_then(|tx| tx.get("from")).and_then(|f| f.as_str()).map(str::parse::<Address>);
         let Some(Ok(from)) = from else { return self.inner.clone().call(request).await };
+        // A contract creation has no `to`: the signed-call envelope would be run as init code.
+        // Creations pass as they are (roflgov's constructors take their owner as an argument,
+        // so their simulation does not depend on the sender).
+        if params.first().and_then(|tx| tx.get("to")).is_none_or(Value::is_null) {
+            return self.inner.clone().call(request).await;
+        }
         if !is_sapphire_chain(self.chain_id().await?) {
             return self.inner.clone().call(request).await;
         }
