@@ -19,6 +19,7 @@ const FORGE = [
   ["RoflConfigLogic", "RoflConfigLogic"],
   ["RoflUpdateLogic", "RoflUpdateLogic"],
   ["RoflReleaseLogic", "RoflReleaseLogic"],
+  ["RoflLockLogic", "RoflLockLogic"],
   ["IRoflAppAdmin", "IRoflAppAdmin"],
   ["RoflGovernor", "RoflGovernor"],
   ["RoflGovToken", "RoflGovToken"],
