@@ -329,11 +329,13 @@ async fn show(g: &GlobalArgs, args: ShowArgs) -> CliResult {
         frozen: state.frozen,
         identities,
         releases: state.releases.len(),
+        locks: &state.locks,
         chain_time: now,
     };
     emit(g.json, &report, || {
         let mut out = render::config(&managed.config, Some(managed.version), &notes);
         out.push_str(&render::release_governance(&managed.config, &state, now));
+        out.push_str(&render::locks(&managed.config, &state.locks));
         out
     });
     Ok(())
@@ -361,6 +363,8 @@ struct ShowOut<'a> {
     identities: Vec<IdentityOut>,
     /// How many release records the app has.
     releases: usize,
+    /// One-way locks: metadata keys, secret names, floors.
+    locks: &'a roflgov_chain::rofl::LockState,
     chain_time: u64,
 }
 

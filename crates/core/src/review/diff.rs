@@ -274,6 +274,10 @@ pub enum WarningKind {
     MetadataKeyRemoved,
     /// A secret would disappear.
     SecretRemoved,
+    /// A call adds a one-way lock (a key, a secret or a floor): it can never be undone.
+    OneWayLock,
+    /// A call would break a one-way lock: the contract refuses it.
+    LockBroken,
 }
 
 /// Prefix of the metadata keys that are public variables (`oasis rofl public-var set`): handed

@@ -1,9 +1,11 @@
 //! The policy contract's rules, as data:
 //! - [`changes`]: [`PolicyChange`] ⇄ calldata (with `multicall`), applied to configs;
+//! - [`locks`]: one-way locks (keys, secrets, floors) and the checks the contract makes;
 //! - [`release`]: release records, identity status, guardian/freeze state, deadlines;
 //! - [`plan`]: the minimal change set from an on-chain config to a target (a rofl.yaml);
 //! - [`subcall`]: the subcall precompile's wire format.
 pub mod changes;
+pub mod locks;
 pub mod plan;
 pub mod release;
 pub mod subcall;
@@ -12,6 +14,7 @@ pub use changes::{
     ApplyContext, ApplyError, CREATE_STAKE, CalldataError, Caller, DecodedCalldata, OwnerCall, PolicyCall,
     PolicyChange, changes_to_calldata, check_sendable_with, decode_calldata, enclave_text_id,
 };
+pub use locks::{Floors, KeyLock, LockState};
 pub use plan::{PlanError, ReleaseOptions, ReleaseTarget, plan_release, plan_release_with};
 pub use release::{
     IdentityInfo, IdentityMeta, IdentityStatus, MAX_GRACE_PERIOD, ReleaseRecord, ReleaseState,
