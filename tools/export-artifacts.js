@@ -20,11 +20,13 @@ const FORGE = [
   ["RoflUpdateLogic", "RoflUpdateLogic"],
   ["RoflReleaseLogic", "RoflReleaseLogic"],
   ["RoflLockLogic", "RoflLockLogic"],
+  ["RoflMachineLogic", "RoflMachineLogic"],
   ["IRoflAppAdmin", "IRoflAppAdmin"],
   ["RoflGovernor", "RoflGovernor"],
   ["RoflGovToken", "RoflGovToken"],
   ["TimelockController", "TimelockController"],
   ["RoflModuleStandIn", "RoflModuleStandIn"],
+  ["RoflMarketStandIn", "RoflMarketStandIn"],
   ["NoopSubcall", "NoopSubcall"],
 ];
 

@@ -6,12 +6,14 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
 
 import {IRoflAppAdmin} from "../interfaces/IRoflAppAdmin.sol";
 import {IRoflLocks} from "../interfaces/IRoflLocks.sol";
+import {IRoflMachineAdmin} from "../interfaces/IRoflMachineAdmin.sol";
 import {IRoflReleaseGovernance} from "../interfaces/IRoflReleaseGovernance.sol";
 import {OasisIds} from "../libraries/OasisIds.sol";
 import {RoflPolicyValidation} from "../libraries/RoflPolicyValidation.sol";
 import {RoflAppStorage} from "./RoflAppStorage.sol";
 import {RoflConfigLogic} from "./RoflConfigLogic.sol";
 import {RoflLockLogic} from "./RoflLockLogic.sol";
+import {RoflMachineLogic} from "./RoflMachineLogic.sol";
 import {RoflReleaseLogic} from "./RoflReleaseLogic.sol";
 import {RoflSubcall} from "./RoflSubcall.sol";
 import {RoflUpdateLogic} from "./RoflUpdateLogic.sol";
@@ -25,6 +27,7 @@ import {
     QuotePolicy,
     SecretEntry
 } from "../types/RoflTypes.sol";
+import {MachineCommand, MachineRecord, MachineTopUpAllowance} from "../types/RoflMachineTypes.sol";
 import {EnclaveRelease, IdentityInfo, IdentityStatus, ReleaseRecord} from "../types/RoflReleaseTypes.sol";
 import {AppLocks} from "../interfaces/IRoflLocks.sol";
 
@@ -59,12 +62,20 @@ import {AppLocks} from "../interfaces/IRoflLocks.sol";
 /// checks, the batch and the small setters; the rest runs in linked external libraries by
 /// DELEGATECALL on the same storage ({RoflAppStorage}, an ERC-7201 namespace):
 /// {RoflConfigLogic} (validation and storage of config changes), {RoflUpdateLogic} (CBOR bodies
-/// and module calls), {RoflReleaseLogic} (releases, grace periods, revocations, freezes) and
+/// and module calls), {RoflReleaseLogic} (releases, grace periods, revocations, freezes),
 /// {RoflLockLogic} (one-way locks: locked keys and secrets never change, floors only tighten,
-/// checked before every change they guard). Their events and errors are the ones declared in
-/// {IRoflAppAdmin}, {IRoflReleaseGovernance} and {IRoflLocks}, logged and raised as the
+/// checked before every change they guard) and {RoflMachineLogic} (marketplace machines, in
+/// their own namespace). Their events and errors are the ones declared in {IRoflAppAdmin},
+/// {IRoflReleaseGovernance}, {IRoflLocks} and {IRoflMachineAdmin}, logged and raised as the
 /// contract's own.
-contract RoflAppAdmin is IRoflAppAdmin, IRoflReleaseGovernance, IRoflLocks, Ownable2Step, ReentrancyGuard {
+contract RoflAppAdmin is
+    IRoflAppAdmin,
+    IRoflReleaseGovernance,
+    IRoflLocks,
+    IRoflMachineAdmin,
+    Ownable2Step,
+    ReentrancyGuard
+{
     /// @notice Stake the module takes on `rofl.Create` on Sapphire (100 ROSE).
     uint256 public constant CREATE_STAKE = 100 ether;
     /// @notice Latest grace deadline, counted from the transaction that sets it: a year. Also
@@ -457,6 +468,74 @@ contract RoflAppAdmin is IRoflAppAdmin, IRoflReleaseGovernance, IRoflLocks, Owna
         _requireManaged(appId);
         pruned = RoflReleaseLogic.prune(_layout(), appId);
         _changed(appId);
+    }
+
+    // -------------------------------------------------------------------------------------------
+    // Marketplace machines ({RoflMachineLogic})
+    // -------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IRoflMachineAdmin
+    function fundMachines() external payable {
+        if (msg.value == 0) revert ZeroFunding();
+        emit MachinesFunded(msg.sender, msg.value);
+    }
+
+    /// @inheritdoc IRoflMachineAdmin
+    function rentMachine(bytes21 appId, bytes21 provider, uint64 offer, uint8 term, uint64 termCount)
+        external
+        onlyOwner
+        returns (uint64 id)
+    {
+        id = RoflMachineLogic.rentMachine(_layout(), appId, provider, offer, term, termCount);
+    }
+
+    /// @inheritdoc IRoflMachineAdmin
+    function deployMachine(bytes21 appId, bytes21 provider, uint64 id, bytes32 manifestHash, bool wipeStorage)
+        external
+        onlyOwner
+    {
+        RoflMachineLogic.deployMachine(_layout(), appId, provider, id, manifestHash, wipeStorage);
+    }
+
+    /// @inheritdoc IRoflMachineAdmin
+    function restartMachine(bytes21 appId, bytes21 provider, uint64 id, bool wipeStorage) external onlyOwner {
+        RoflMachineLogic.sendWipeCommand(appId, provider, id, MachineCommand.Restart, wipeStorage);
+    }
+
+    /// @inheritdoc IRoflMachineAdmin
+    function terminateMachine(bytes21 appId, bytes21 provider, uint64 id, bool wipeStorage) external onlyOwner {
+        RoflMachineLogic.sendWipeCommand(appId, provider, id, MachineCommand.Terminate, wipeStorage);
+    }
+
+    /// @inheritdoc IRoflMachineAdmin
+    function changeMachineAdmin(bytes21 appId, bytes21 provider, uint64 id, bytes21 newAdmin) external onlyOwner {
+        RoflMachineLogic.changeMachineAdmin(appId, provider, id, newAdmin);
+    }
+
+    /// @inheritdoc IRoflMachineAdmin
+    function cancelMachine(bytes21 appId, bytes21 provider, uint64 id) external onlyOwner {
+        RoflMachineLogic.cancelMachine(appId, provider, id);
+    }
+
+    /// @inheritdoc IRoflMachineAdmin
+    function setMachineTopUp(bytes21 appId, uint8 term, uint64 termsLeft, uint64 window) external onlyOwner {
+        RoflMachineLogic.setMachineTopUp(_layout(), appId, term, termsLeft, window);
+    }
+
+    /// @inheritdoc IRoflMachineAdmin
+    /// @dev Anyone, outside the owner's batch too: it only spends the allowance governance set.
+    function topUpMachine(bytes21 appId, bytes21 provider, uint64 id) external nonReentrant {
+        RoflMachineLogic.topUpMachine(appId, provider, id);
+    }
+
+    /// @inheritdoc IRoflMachineAdmin
+    function machinesOf(bytes21 appId) external view returns (MachineRecord[] memory) {
+        return RoflMachineLogic.machinesOf(appId);
+    }
+
+    /// @inheritdoc IRoflMachineAdmin
+    function machineTopUp(bytes21 appId) external view returns (MachineTopUpAllowance memory) {
+        return RoflMachineLogic.machineTopUp(appId);
     }
 
     // -------------------------------------------------------------------------------------------

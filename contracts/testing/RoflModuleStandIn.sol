@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {CborReader} from "../libraries/CborReader.sol";
 import {OasisIds} from "../libraries/OasisIds.sol";
+import {RoflMarketStandIn} from "./RoflMarketStandIn.sol";
 import {EnclaveIdentity, MetadataEntry, SecretEntry} from "../types/RoflTypes.sol";
 
 /// @title LOCAL STAND-IN for the Sapphire `rofl` module, never deploy on Sapphire
@@ -54,6 +55,8 @@ import {EnclaveIdentity, MetadataEntry, SecretEntry} from "../types/RoflTypes.so
 /// - Gas: the module's gas charges (100,000 for Create/Update, 10,000 for Remove) are not
 ///   simulated; EVM gas is whatever this contract uses.
 /// - Value: the real precompile is not meant to receive value; the stand-in refuses it.
+/// - `roflmarket.*` subcalls go on to {RoflMarketStandIn} at its own address (installed next to
+///   this one), with the caller's Oasis address and EVM account; a missing market stand-in reverts.
 contract RoflModuleStandIn {
     using CborReader for CborReader.Cursor;
 
@@ -62,6 +65,8 @@ contract RoflModuleStandIn {
     // ---------------------------------------------------------------------------------------
 
     address public constant SUBCALL_PRECOMPILE = 0x0100000000000000000000000000000000000103;
+    /// @notice Where {RoflMarketStandIn} lives on local chains.
+    address public constant MARKET_STAND_IN = 0x0100000000000000000000000000000000000a03;
     uint256 public constant APP_STAKE = 100 ether;
     uint256 public constant EPOCH_SECONDS = 600;
 
@@ -165,6 +170,8 @@ contract RoflModuleStandIn {
     error IdentityNotInPolicy(bytes21 appId, bytes32 mrEnclave, bytes32 mrSigner);
     error ExpirationOutOfRange(uint64 expirationEpoch, uint64 currentEpoch, uint64 maxExpiration);
     error InstanceOfOtherApp(address instance, bytes21 appId);
+    /// @notice A `roflmarket.*` subcall arrived but no {RoflMarketStandIn} is installed.
+    error MarketStandInMissing(address expectedAt);
 
     // ---------------------------------------------------------------------------------------
     // Subcall entry point
@@ -174,7 +181,27 @@ contract RoflModuleStandIn {
         if (address(this) != SUBCALL_PRECOMPILE) revert DelegateCallRejected();
         if (msg.value != 0) revert ValueNotAccepted(msg.value);
         (bytes memory method, bytes memory body) = abi.decode(input, (bytes, bytes));
+        if (_isMarketMethod(method)) return _forwardToMarket(method, body);
         (uint64 status, bytes memory data) = _dispatch(keccak256(method), body);
+        return abi.encode(status, data);
+    }
+
+    /// @dev `method` starts with "roflmarket." (11 bytes).
+    function _isMarketMethod(bytes memory method) private pure returns (bool) {
+        if (method.length < 11) return false;
+        bytes32 head;
+        assembly ("memory-safe") {
+            head := mload(add(method, 0x20))
+        }
+        return bytes11(head) == bytes11("roflmarket.");
+    }
+
+    /// @dev Hands a `roflmarket.*` subcall on to the market stand-in, which sees the caller as
+    /// the module would (`Address::from_eth(msg.sender)`) and its EVM account for the balance.
+    function _forwardToMarket(bytes memory method, bytes memory body) private returns (bytes memory) {
+        address market = MARKET_STAND_IN;
+        if (market.code.length == 0) revert MarketStandInMissing(market);
+        (uint64 status, bytes memory data) = RoflMarketStandIn(market).handle(_caller(), msg.sender, method, body);
         return abi.encode(status, data);
     }
 

@@ -34,6 +34,9 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+mod hash;
+pub use hash::{manifest_cbor, manifest_hash};
+
 /// Path of the manifest inside the bundle.
 pub const MANIFEST_PATH: &str = "META-INF/MANIFEST.MF";
 /// Largest manifest we read. Real manifests are a few KiB.
@@ -138,6 +141,9 @@ pub struct OrcBundle {
     pub manifest: Manifest,
     /// SHA-256 of the whole bundle file.
     pub sha256: B256,
+    /// The text of `META-INF/MANIFEST.MF`, as read.
+    #[serde(skip)]
+    pub manifest_text: String,
 }
 
 impl OrcBundle {
@@ -167,7 +173,13 @@ impl OrcBundle {
         let text = std::str::from_utf8(&manifest_bytes)
             .map_err(|error| OrcError::ManifestNotUtf8 { valid_up_to: error.valid_up_to() })?;
         let manifest = parse_manifest(text)?;
-        Ok(Self { manifest, sha256 })
+        Ok(Self { manifest, sha256, manifest_text: text.to_owned() })
+    }
+
+    /// The bundle's manifest hash as oasis-core and the ROFL scheduler compute it (what a
+    /// `roflmarket` Deploy pins); an error when the manifest is not one the scheduler accepts.
+    pub fn manifest_hash(&self) -> Result<B256, OrcError> {
+        manifest_hash(&self.manifest_text)
     }
 
     /// Every enclave identity of every component, in manifest order.

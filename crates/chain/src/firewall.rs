@@ -11,19 +11,32 @@ use alloy::{
 use roflgov_core::firewall::{AppFacts, ChainFacts, PolicyContractFacts, SafeFacts, Transaction, touched};
 
 use crate::{
-    rofl::{RoflAdminClient, RoflStandIn},
+    oasis_node::ModuleSource,
+    rofl::RoflAdminClient,
     safe::bindings::SafeL2,
     toolchain::{Artifact, CodeMatch},
 };
 
 /// Reads what `transaction` touches: the chain id, the policy contract and its owner, every
 /// app's current config (from the policy contract when it manages the app, else from the ROFL
-/// module as the local stand-in exposes it), code hashes, the Safe's owners, threshold, nonce,
-/// on-chain approvals and whether the hash was executed.
+/// module: on Sapphire through the public Oasis node, elsewhere the local stand-in), code
+/// hashes, the Safe's owners, threshold, nonce, on-chain approvals and whether the hash was
+/// executed.
 pub async fn gather_facts(
     provider: &DynProvider,
     policy_contract: Option<Address>,
     transaction: &Transaction,
+) -> ChainFacts {
+    gather_facts_with(provider, policy_contract, transaction, None).await
+}
+
+/// [`gather_facts`], reading the ROFL module on Sapphire through the Oasis node at `grpc`
+/// (`None`: the network's public endpoint; see [`ModuleSource::for_chain`]).
+pub async fn gather_facts_with(
+    provider: &DynProvider,
+    policy_contract: Option<Address>,
+    transaction: &Transaction,
+    grpc: Option<&str>,
 ) -> ChainFacts {
     let mut facts = ChainFacts::default();
     let Ok(chain_id) = provider.get_chain_id().await else {
@@ -43,7 +56,7 @@ pub async fn gather_facts(
         facts.now = client.chain_time().await.ok();
     }
     let managing = facts.policy_contract.as_ref().and(client.as_ref());
-    let stand_in = RoflStandIn::new(provider.clone());
+    let module = ModuleSource::for_chain(chain_id, grpc);
     for app in wanted.apps {
         if let Some(client) = managing
             && client.is_managed(app).await.unwrap_or(false)
@@ -58,13 +71,18 @@ pub async fn gather_facts(
             }
             continue;
         }
-        // Not managed: the module's own config. On Sapphire the module is read through an
-        // Oasis node, not the EVM RPC; here only the local stand-in answers, so elsewhere the
-        // app stays unknown and the review says it cannot review.
-        if stand_in.app_exists(app).await.unwrap_or(false)
-            && let Ok(config) = stand_in.config(app).await
-        {
-            facts.apps.insert(app, AppFacts { config, version: None, release_state: Default::default() });
+        // Not managed: the module's own config (on Sapphire through an Oasis node: the EVM RPC
+        // cannot read it). Whatever cannot be read leaves the app unknown, with the reason.
+        match module.app_config(provider, app).await {
+            Ok(Some(config)) => {
+                facts.apps.insert(app, AppFacts { config, version: None, release_state: Default::default() });
+            }
+            Ok(None) => {
+                facts.module_errors.insert(app, format!("{} has no app {app}", module.describe()));
+            }
+            Err(reason) => {
+                facts.module_errors.insert(app, format!("reading {}: {reason}", module.describe()));
+            }
         }
     }
     for address in wanted.code_of {

@@ -9,14 +9,22 @@ use alloy::{
     node_bindings::{Anvil, AnvilInstance},
     primitives::{Address, U256},
     providers::{DynProvider, Provider, ProviderBuilder, ext::AnvilApi},
+    rpc::client::ClientBuilder,
     signers::local::PrivateKeySigner,
 };
 use eyre::{Context, Result};
 
-use crate::toolchain::{Artifact, anvil_binary};
+use crate::{
+    sapphire::{SAPPHIRE_LOCALNET, SapphireLayer, proxy::SapphireRpcProxy},
+    toolchain::{Artifact, anvil_binary},
+};
 
 /// The subcall precompile, where the ROFL module is reached from the EVM.
 pub use roflgov_core::rofl::subcall::SUBCALL_PRECOMPILE;
+
+/// Where the roflmarket stand-in (`contracts/testing/RoflMarketStandIn.sol`) lives on a local
+/// chain: the ROFL stand-in hands `roflmarket.*` subcalls on to it.
+pub const MARKET_STAND_IN: Address = alloy::primitives::address!("0100000000000000000000000000000000000a03");
 
 /// Options for [`LocalChain::start`].
 #[derive(Clone, Debug)]
@@ -27,24 +35,37 @@ pub struct LocalChainOptions {
     pub rofl_stand_in: bool,
     /// Number of prefunded dev accounts.
     pub accounts: u16,
+    /// Sapphire-RPC mode: put [`SapphireRpcProxy`] in front of anvil, so that unsigned
+    /// `eth_call`/`eth_estimateGas` run with sender 0 and signed queries carry the sender, as
+    /// on Sapphire. [`LocalChain::endpoint`] is then the proxy's.
+    pub sapphire_rpc: bool,
 }
 
 impl Default for LocalChainOptions {
     fn default() -> Self {
-        Self { chain_id: 31337, rofl_stand_in: true, accounts: 10 }
+        Self { chain_id: 31337, rofl_stand_in: true, accounts: 10, sapphire_rpc: false }
+    }
+}
+
+impl LocalChainOptions {
+    /// The options of the Sapphire-RPC mode: the proxy, and Sapphire localnet's chain id
+    /// (0x5afd), by which clients know they talk to Sapphire.
+    pub fn sapphire() -> Self {
+        Self { chain_id: SAPPHIRE_LOCALNET, sapphire_rpc: true, ..Self::default() }
     }
 }
 
 /// A running anvil; it stops when this value is dropped.
 pub struct LocalChain {
     anvil: AnvilInstance,
+    proxy: Option<SapphireRpcProxy>,
     /// A provider that signs with every dev account.
     provider: DynProvider,
 }
 
 impl std::fmt::Debug for LocalChain {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LocalChain").field("endpoint", &self.anvil.endpoint()).finish_non_exhaustive()
+        f.debug_struct("LocalChain").field("endpoint", &self.endpoint()).finish_non_exhaustive()
     }
 }
 
@@ -67,31 +88,50 @@ impl LocalChain {
             .try_spawn()
             .wrap_err("starting anvil")?;
 
-        let mut wallet = EthereumWallet::new(PrivateKeySigner::from(anvil.keys()[0].clone()));
-        for key in &anvil.keys()[1..] {
-            wallet.register_signer(PrivateKeySigner::from(key.clone()));
+        let signers: Vec<PrivateKeySigner> =
+            anvil.keys().iter().cloned().map(PrivateKeySigner::from).collect();
+        let mut wallet = EthereumWallet::new(signers[0].clone());
+        for signer in &signers[1..] {
+            wallet.register_signer(signer.clone());
         }
+        let proxy = match options.sapphire_rpc {
+            true => Some(SapphireRpcProxy::start(anvil.endpoint(), options.chain_id).await?),
+            false => None,
+        };
+        let url = match &proxy {
+            Some(proxy) => proxy.endpoint().parse().wrap_err("the proxy's endpoint")?,
+            None => anvil.endpoint_url(),
+        };
+        // Every query goes through the Sapphire layer: on a Sapphire chain id it signs the dev
+        // accounts' sender-dependent queries (elsewhere it changes nothing).
+        let client = ClientBuilder::default().layer(SapphireLayer::new(signers)).http(url);
         let provider = ProviderBuilder::new()
             // A failed send must not leave a nonce gap that stalls every later transaction.
             .with_simple_nonce_management()
             .wallet(wallet)
-            .connect_http(anvil.endpoint_url())
+            .connect_client(client)
             .erased();
 
-        let chain = Self { anvil, provider };
+        let chain = Self { anvil, proxy, provider };
         if options.rofl_stand_in {
             chain.install_rofl_stand_in().await?;
         }
         Ok(chain)
     }
 
-    /// Put the ROFL module stand-in's runtime code at the subcall precompile address.
+    /// Put the ROFL module stand-in's runtime code at the subcall precompile address, and the
+    /// roflmarket stand-in's at [`MARKET_STAND_IN`].
     pub async fn install_rofl_stand_in(&self) -> Result<()> {
         let artifact = Artifact::embedded("RoflModuleStandIn")?;
         self.provider
             .anvil_set_code(SUBCALL_PRECOMPILE, artifact.deployed_bytecode()?)
             .await
             .wrap_err("installing the ROFL stand-in")?;
+        let market = Artifact::embedded("RoflMarketStandIn")?;
+        self.provider
+            .anvil_set_code(MARKET_STAND_IN, market.deployed_bytecode()?)
+            .await
+            .wrap_err("installing the roflmarket stand-in")?;
         Ok(())
     }
 
@@ -100,9 +140,22 @@ impl LocalChain {
         &self.provider
     }
 
-    /// The HTTP endpoint of the chain.
+    /// The HTTP endpoint of the chain (the Sapphire-RPC proxy's in that mode).
     pub fn endpoint(&self) -> String {
+        match &self.proxy {
+            Some(proxy) => proxy.endpoint(),
+            None => self.anvil.endpoint(),
+        }
+    }
+
+    /// anvil's own HTTP endpoint, behind the proxy in Sapphire-RPC mode.
+    pub fn anvil_endpoint(&self) -> String {
         self.anvil.endpoint()
+    }
+
+    /// Whether the chain runs in Sapphire-RPC mode.
+    pub fn is_sapphire_rpc(&self) -> bool {
+        self.proxy.is_some()
     }
 
     /// The chain id anvil runs with.

@@ -48,6 +48,26 @@ pub(crate) async fn client(g: &GlobalArgs) -> CliResult<(Network, RoflAdminClien
     Ok((network, RoflAdminClient::new(address, provider)))
 }
 
+/// Where the ROFL module's own state is read on this network: on Sapphire Mainnet/Testnet an
+/// Oasis node (the network's `grpc`, else the public endpoint), elsewhere the local stand-in.
+pub(crate) async fn module_source(
+    network: &Network,
+    provider: &DynProvider,
+) -> CliResult<roflgov_chain::oasis_node::ModuleSource> {
+    if let Some(grpc) = &network.grpc
+        && grpc.parse::<alloy::transports::http::reqwest::Url>().is_err()
+    {
+        return Err(crate::exit::usage(format!(
+            "invalid gRPC endpoint {:?}: expected a URL such as https://grpc.oasis.io",
+            roflgov_core::text::escape(grpc)
+        )));
+    }
+    let chain_id = alloy::providers::Provider::get_chain_id(provider)
+        .await
+        .map_err(|e| chain(format!("reading the chain id: {e}")))?;
+    Ok(roflgov_chain::oasis_node::ModuleSource::for_chain(chain_id, network.grpc.as_deref()))
+}
+
 /// An app's config and version from the policy contract.
 pub(crate) async fn read_app(g: &GlobalArgs, app: AppId) -> CliResult<(Network, ManagedApp)> {
     let (network, client) = client(g).await?;

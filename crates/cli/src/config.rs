@@ -11,6 +11,9 @@
 //! [networks.staging]        # any other EVM endpoint
 //! rpc = "http://10.0.0.5:8545"
 //! chain_id = 23293
+//!
+//! [networks.mainnet]
+//! grpc = "https://grpc.oasis.io" # Oasis node (gRPC-web) for the ROFL module's state
 //! ```
 
 use std::{collections::BTreeMap, path::Path};
@@ -28,6 +31,10 @@ pub(crate) struct Network {
     pub rpc: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub chain_id: Option<u64>,
+    /// The Oasis node (gRPC-web) the ROFL module's own state is read from on Sapphire Mainnet
+    /// and Testnet [default: the public endpoint of the network].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grpc: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub policy_contract: Option<Address>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -74,6 +81,7 @@ impl Network {
         Network {
             rpc: self.rpc.or(base.rpc),
             chain_id: self.chain_id.or(base.chain_id),
+            grpc: self.grpc.or(base.grpc),
             policy_contract: self.policy_contract.or(base.policy_contract),
             safe: self.safe.or(base.safe),
             governor: self.governor.or(base.governor),
@@ -114,6 +122,30 @@ pub(crate) fn resolve(
         )));
     }
     Ok(flags.over(from_file.unwrap_or_default()).over(base.unwrap_or_default()))
+}
+
+/// Contract addresses of one network in a config file: the file, and (key, address) pairs.
+pub(crate) type FileContracts = (std::path::PathBuf, Vec<(&'static str, Address)>);
+
+/// The contract addresses the config file gives network `name` (key, address), with the file
+/// they come from; `None` without a file or without a table for `name`.
+pub(crate) fn file_contracts(name: &str, config_path: Option<&Path>) -> CliResult<Option<FileContracts>> {
+    let path = match config_path {
+        Some(p) if p.is_file() => p.to_path_buf(),
+        Some(_) => return Ok(None),
+        None if Path::new("roflgov.toml").is_file() => "roflgov.toml".into(),
+        None => return Ok(None),
+    };
+    let Some(n) = read_config(&path)?.networks.remove(name) else { return Ok(None) };
+    let keys = [
+        ("policy_contract", n.policy_contract),
+        ("safe", n.safe),
+        ("governor", n.governor),
+        ("timelock", n.timelock),
+        ("token", n.token),
+        ("multisend", n.multisend),
+    ];
+    Ok(Some((path, keys.into_iter().filter_map(|(k, a)| a.map(|a| (k, a))).collect())))
 }
 
 /// A config file named by --config (or ROFLGOV_CONFIG) must exist: a typo must not fall back

@@ -22,9 +22,9 @@ pub(crate) fn gov_error(context: &str, err: GovernorError) -> CliError {
             verification(format!("{context}: stale proposal: {revert}; nothing was sent"))
         }
         GovernorError::Reverted { .. } => verification(format!("{context}: {err}; nothing was sent")),
-        GovernorError::ProposalNotFound(_) | GovernorError::IdMismatch { .. } => {
-            verification(format!("{context}: {err}"))
-        }
+        GovernorError::ProposalNotFound(_)
+        | GovernorError::IdMismatch { .. }
+        | GovernorError::BadSignature(_) => verification(format!("{context}: {err}")),
         _ => chain(format!("{context}: {err}")),
     }
 }
@@ -74,37 +74,65 @@ pub(crate) async fn now(provider: &DynProvider) -> CliResult<u64> {
 pub(crate) enum Time {
     /// Refuse (nothing is sent).
     Refuse,
-    /// Wait with progress on stderr until a block has a timestamp ≥ the target.
-    Wait,
+    /// Wait with progress on stderr until a block has a timestamp ≥ the target, giving up after
+    /// the given seconds [default: the time still needed plus 10 minutes]. A local anvil mines
+    /// no block on its own: there the clock is moved instead.
+    Wait(Option<u64>),
     /// Local anvil: set the next block's timestamp and mine it.
     Advance,
 }
 
+/// Whether the endpoint is an anvil (`web3_clientVersion` is `anvil/v…`): its clock only moves
+/// with transactions, so waiting for it would never end.
+pub(crate) async fn is_anvil(provider: &DynProvider) -> bool {
+    provider.get_client_version().await.is_ok_and(|v| v.to_ascii_lowercase().starts_with("anvil"))
+}
+
+/// Extra wall-clock time `--wait` allows past the chain time still needed.
+const WAIT_SLACK_SECONDS: u64 = 600;
+
 /// Makes sure the chain's latest block is at `target` or later: refuses with `what` (exit 4),
-/// waits with progress, or moves the clock of a local anvil.
+/// waits with progress (up to a timeout), or moves the clock of a local anvil.
 pub(crate) async fn reach(provider: &DynProvider, target: u64, mode: Time, what: &str) -> CliResult {
     let current = now(provider).await?;
     if current >= target {
         return Ok(());
     }
+    let advance = |current: u64| async move {
+        progress(format!("moving the local chain's clock forward {} s (anvil)", target - current));
+        roflgov_chain::governor::mine_at(provider, target)
+            .await
+            .map_err(|e| usage(format!("--advance-time works on a local anvil only: {e}")))
+    };
     match mode {
         Time::Refuse => Err(verification(format!(
-            "{what}: that happens at chain time {target}, {} s from now (block time {current}); pass --wait to wait for it (or --advance-time on a local chain); nothing was sent",
-            target - current
+            "{what}: that happens at {}, chain time {target}; pass --wait to wait for it (or --advance-time on a local chain); nothing was sent",
+            roflgov_core::rofl::format_deadline(target, Some(current)),
         ))),
-        Time::Advance => {
-            progress(format!("moving the local chain's clock forward {} s (anvil)", target - current));
-            roflgov_chain::governor::mine_at(provider, target)
-                .await
-                .map_err(|e| usage(format!("--advance-time works on a local anvil only: {e}")))
+        Time::Advance => advance(current).await,
+        Time::Wait(_) if is_anvil(provider).await => {
+            progress("local anvil: it mines no block by itself, so --wait moves its clock");
+            advance(current).await
         }
-        Time::Wait => loop {
-            let current = now(provider).await?;
-            if current >= target {
-                return Ok(());
+        Time::Wait(timeout) => {
+            let limit = timeout.unwrap_or_else(|| (target - current).saturating_add(WAIT_SLACK_SECONDS));
+            let started = std::time::Instant::now();
+            loop {
+                let current = now(provider).await?;
+                if current >= target {
+                    return Ok(());
+                }
+                let waited = started.elapsed().as_secs();
+                if waited >= limit {
+                    return Err(chain(format!(
+                        "{what}: gave up after waiting {waited} s (--timeout {limit}): the chain is at time {current}, {} s short of {target}; nothing was sent",
+                        target - current
+                    )));
+                }
+                progress(format!("{what}: waiting, {} s to go", target - current));
+                let nap = (target - current).clamp(1, 15).min(limit - waited).max(1);
+                tokio::time::sleep(std::time::Duration::from_secs(nap)).await;
             }
-            progress(format!("{what}: waiting, {} s to go", target - current));
-            tokio::time::sleep(std::time::Duration::from_secs((target - current).clamp(1, 15))).await;
-        },
+        }
     }
 }

@@ -59,14 +59,17 @@ impl FirewallArgs {
     }
 }
 
-/// Reads the facts `transaction` touches and reviews it.
+/// Reads the facts `transaction` touches and reviews it. On Sapphire the ROFL module's own
+/// state is read through the Oasis node at `grpc` (`None`: the network's public endpoint).
 pub(crate) async fn review(
     provider: &DynProvider,
     policy_contract: Option<Address>,
+    grpc: Option<&str>,
     transaction: &Transaction,
     expectations: &Expectations,
 ) -> FirewallReport {
-    let facts = roflgov_chain::firewall::gather_facts(provider, policy_contract, transaction).await;
+    let facts =
+        roflgov_chain::firewall::gather_facts_with(provider, policy_contract, transaction, grpc).await;
     firewall::review(transaction, &facts, expectations)
 }
 

@@ -21,6 +21,26 @@ pub(crate) struct Row {
     pub approval: Approval,
 }
 
+/// Each history entry with its block time and who approved it.
+pub(crate) async fn rows<P: alloy::providers::Provider>(
+    reader: &mut roflgov_chain::accountability::ApprovalReader<P>,
+    entries: Vec<HistoryEntry>,
+) -> crate::exit::CliResult<Vec<Row>> {
+    let mut rows = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let failed = |e| crate::exit::chain(format!("reading who approved transaction {}: {e}", entry.tx));
+        let block_time = reader.block_time(entry.block).await.map_err(failed)?;
+        let approval = reader.approval(entry.tx).await.map_err(failed)?;
+        rows.push(Row {
+            block_time,
+            block_time_utc: roflgov_chain::rofl::format_utc(block_time),
+            approval,
+            entry,
+        });
+    }
+    Ok(rows)
+}
+
 /// The text form: each entry followed by its approval lines.
 pub(crate) fn text(rows: &[Row]) -> String {
     if rows.is_empty() {
@@ -38,7 +58,7 @@ pub(crate) fn text(rows: &[Row]) -> String {
     out
 }
 
-fn approval_lines(approval: &Approval) -> Vec<String> {
+pub(crate) fn approval_lines(approval: &Approval) -> Vec<String> {
     match approval {
         Approval::Safe(s) => safe_lines(s),
         Approval::Governor(g) => governor_lines(g),

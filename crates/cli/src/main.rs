@@ -11,6 +11,7 @@
 #![allow(missing_docs)]
 
 mod address;
+mod audit;
 mod chainops;
 mod commands;
 mod config;
@@ -26,6 +27,7 @@ mod output;
 mod proposal;
 mod render;
 mod safeops;
+mod trace_report;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
@@ -112,6 +114,14 @@ enum Command {
     /// Decode and encode raw rofl.Create/Update/Remove CBOR bodies.
     #[command(subcommand)]
     Cbor(commands::cbor::CborCommand),
+    /// Trace an instance key (or a message it signed, or a transaction it sent) at a moment to
+    /// its registration, the policy in force, the identities allowed then with their releases,
+    /// and who approved each. Exit 4 when the key was not a registered instance then.
+    Trace(commands::trace::TraceArgs),
+    /// Verify a signed, hash-chained log (docs/signed-log.md): chain, signatures, that each
+    /// entry's key was a registered instance of the app when it was written; then trace the
+    /// keys. Exit 4 with the entry number on any tampering.
+    VerifyLog(commands::verify_log::VerifyLogArgs),
 }
 
 fn main() {
@@ -224,5 +234,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Identity(cmd) => commands::identity::run(&g, cmd),
         Command::VerifyQuote(args) => commands::verify_quote::run(&g, args).await,
         Command::Cbor(cmd) => commands::cbor::run(&g, cmd),
+        Command::Trace(args) => commands::trace::run(&g, args).await,
+        Command::VerifyLog(args) => commands::verify_log::run(&g, args).await,
     }
 }

@@ -226,6 +226,65 @@ fn owner_actions_through_the_binary() {
         .code(3)
         .stderr(predicate::str::contains("not base64").and(predicate::str::contains("at all").not()));
 
+    // A rotation from a plaintext on stdin, encrypted to the app's SEK as `oasis rofl secret set`
+    // does. The SEK pair is the crosscheck's (tools/crosscheck/secret-vector.js: node's X25519
+    // derived the public key). The plaintext is in no argument, output or proposal file; the
+    // app's enclave (here: the SEK's private key) gets the plaintext and the name back.
+    let sek_private =
+        hex::decode("5ecf5ecf5ecf5ecf5ecf5ecf5ecf5ecf5ecf5ecf5ecf5ecf5ecf5ecf5ecf5e0f").unwrap();
+    let sek = "LGcstl05Ue7HtCIXu7Pe+oTW9vOng9Ki/U9Iq0IeYUQ=";
+    let secret_text = "pl41ntext-s3cret-never-on-chain\n";
+    let hidden = || {
+        predicate::str::contains("pl41ntext")
+            .or(predicate::str::contains(hex::encode(secret_text)))
+            .or(predicate::str::contains({
+                use base64::Engine as _;
+                base64::engine::general_purpose::STANDARD.encode(secret_text)
+            }))
+            .not()
+    };
+    let args = [
+        "owner",
+        "secret",
+        "set",
+        "--app",
+        &app_s,
+        "--name",
+        "REAL_NAME",
+        "--public-name",
+        "DB_PASSWORD",
+        "--plaintext-file",
+        "-",
+        "--sek",
+        sek,
+        "--safe-out",
+        &env.p("plain.json"),
+    ];
+    assert!(args.iter().all(|a| !a.contains("pl41ntext")), "the plaintext is in no argument");
+    env.cmd().args(args).write_stdin(secret_text).assert().success().stdout(hidden()).stderr(hidden());
+    let file = std::fs::read_to_string(env.path("plain.json")).unwrap();
+    assert!(hidden().eval(&file), "the proposal file holds no plaintext");
+    env.cmd()
+        .args(["review", "--safe-tx", &env.p("plain.json")])
+        .assert()
+        .success()
+        .stdout(hidden().and(predicate::str::contains("DB_PASSWORD")))
+        .stderr(hidden());
+    env.sign_and_execute("plain.json", &[]);
+    let secrets = env.rt.block_on(stand_in.app_secrets(app)).unwrap();
+    assert!(!secrets.contains_key("REAL_NAME"), "only the public name is on chain");
+    let envelope = roflgov_core::secret::SecretEnvelope::decode(&secrets["DB_PASSWORD"]).unwrap();
+    let (name, value) = envelope.open(&sek_private.try_into().unwrap()).unwrap();
+    assert_eq!((name.as_slice(), value.as_slice()), (&b"REAL_NAME"[..], secret_text.as_bytes()));
+    // A SEK that is not a key is refused, naming the problem.
+    env.cmd()
+        .args(["owner", "secret", "set", "--app", &app_s, "--name", "X", "--plaintext-file", "-"])
+        .args(["--sek", "AAAA", "--safe-out", &env.p("bad-sek.json")])
+        .write_stdin(secret_text)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("32").and(hidden()));
+
     // Hand-over, step 1: the Safe proposes the Timelock as the new owner.
     let t =
         env.json(&["owner", "transfer-ownership", "--to", &timelock, "--safe-out", &env.p("transfer.json")]);

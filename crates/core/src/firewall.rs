@@ -15,7 +15,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy_sol_types::{SolCall, sol};
-use roflgov_types::{AppConfig, AppId, EnclaveIdentity, RoflCall, cbor, ids::Address as OasisAddress};
+use roflgov_types::{
+    AllowedEndorsement, AppConfig, AppId, EnclaveIdentity, RoflCall, cbor, ids::Address as OasisAddress,
+    market,
+};
 use serde::Serialize;
 
 use crate::{
@@ -119,6 +122,9 @@ pub struct ChainFacts {
     pub now: Option<u64>,
     /// The Safe's state, for Safe transactions.
     pub safe: Option<SafeFacts>,
+    /// Why the ROFL module's config of an app could not be read (unreachable node, no such
+    /// app...): shown with the "cannot review" finding of that app.
+    pub module_errors: BTreeMap<AppId, String>,
 }
 
 /// What the reviewer declares: the only way a critical finding becomes acceptable.
@@ -139,6 +145,9 @@ pub struct Expectations {
     pub bundle_hash: Option<B256>,
     /// sha256 of the rofl.yaml the reviewer has.
     pub manifest_hash: Option<B256>,
+    /// oasis-core's manifest hash of the ORC bundle the reviewer has (what a machine Deploy
+    /// pins), or why the bundle has none the ROFL scheduler would accept.
+    pub bundle_manifest_hash: Option<Result<B256, String>>,
     /// Critical findings accepted by kind (`--override KIND`), each applying to every finding
     /// of that kind. "Cannot review" cannot be overridden.
     pub overrides: BTreeSet<WarningKind>,
@@ -281,7 +290,14 @@ const MULTI_SEND_CALL_ONLY_CODE_HASH: B256 = roflgov_contracts::safe::MULTI_SEND
 
 /// Reviews `transaction` against `facts` and `expectations`.
 pub fn review(transaction: &Transaction, facts: &ChainFacts, expectations: &Expectations) -> FirewallReport {
-    let mut engine = Engine { facts, expectations, findings: Vec::new(), calls: Vec::new() };
+    let mut engine = Engine {
+        facts,
+        expectations,
+        findings: Vec::new(),
+        calls: Vec::new(),
+        deploys: Vec::new(),
+        admin_changes: Vec::new(),
+    };
     let mut report_safe = None;
     let mut unverified_title = None;
     let mut description = None;
@@ -311,6 +327,7 @@ pub fn review(transaction: &Transaction, facts: &ChainFacts, expectations: &Expe
         engine.account_for(index, executor, &leg.call, leg.account);
     }
     let apps = engine.review_apps(&proposed);
+    engine.machine_checks(&apps, executor);
 
     let mut findings: Vec<Warning> = Vec::new();
     for warning in engine.findings.into_iter().chain(apps.iter().flat_map(|r| r.warnings.iter().cloned())) {
@@ -344,6 +361,29 @@ pub fn review(transaction: &Transaction, facts: &ChainFacts, expectations: &Expe
     }
 }
 
+/// A Deployment in words: app, manifest hash and every metadata pair, escaped.
+fn deployment_text(deployment: &market::Deployment) -> String {
+    let metadata: Vec<String> =
+        deployment.metadata.iter().map(|(k, v)| format!("{}={}", text::escape(k), text::escape(v))).collect();
+    format!(
+        "app {} manifest hash {} metadata {{{}}}",
+        deployment.app_id,
+        deployment.manifest_hash,
+        metadata.join(", ")
+    )
+}
+
+/// Whether an endorsement (or any of its children) names `admin` as `provider_instance_admin`.
+pub fn names_instance_admin(endorsement: &AllowedEndorsement, admin: OasisAddress) -> bool {
+    match endorsement {
+        AllowedEndorsement::ProviderInstanceAdmin(a) => *a == admin,
+        AllowedEndorsement::And(children) | AllowedEndorsement::Or(children) => {
+            children.iter().any(|c| names_instance_admin(c, admin))
+        }
+        _ => false,
+    }
+}
+
 /// Finding kinds that mean the review could not be done at all.
 const CANNOT_REVIEW_KINDS: [WarningKind; 2] = [WarningKind::StateUnknown, WarningKind::WrongChain];
 
@@ -359,6 +399,10 @@ struct Engine<'a> {
     expectations: &'a Expectations,
     findings: Vec<Warning>,
     calls: Vec<CallLine>,
+    /// Machine Deploys seen: (call index, machine, app deployed).
+    deploys: Vec<(usize, String, AppId)>,
+    /// Machine admin changes seen: (call index, machine, new admin).
+    admin_changes: Vec<(usize, String, OasisAddress)>,
 }
 
 impl Engine<'_> {
@@ -775,6 +819,9 @@ impl Engine<'_> {
             }
         };
         let method = text::escape(&input.method);
+        if market::is_market_method(&input.method) {
+            return self.market_call(index, &method, &input.method, &input.body);
+        }
         match cbor::decode_call(&input.method, &input.body) {
             Ok(RoflCall::Create(_)) => {
                 self.caution(
@@ -794,6 +841,205 @@ impl Engine<'_> {
                     ),
                 );
                 format!("direct {method} (undecodable)")
+            }
+        }
+    }
+
+    /// A direct `roflmarket.*` subcall: every machine command shown, the dangerous ones flagged.
+    fn market_call(&mut self, index: usize, method: &str, raw_method: &str, body: &[u8]) -> String {
+        use market::MarketCall as M;
+        let call = match market::decode_call(raw_method, body) {
+            Ok(call) => call,
+            Err(err) => {
+                self.critical(
+                    WarningKind::Unreviewable,
+                    format!(
+                        "call #{index}: the {method} body cannot be reviewed: {}",
+                        text::escape(&err.to_string())
+                    ),
+                );
+                return format!("direct {method} (undecodable)");
+            }
+        };
+        match call {
+            M::InstanceCreate(c) => {
+                let admin = c.admin.map_or_else(|| "the executor".to_owned(), |a| a.to_string());
+                let deploy = c.deployment.as_ref().map_or_else(String::new, |d| {
+                    let machine = format!("new machine of {}", c.provider);
+                    self.deploys.push((index, machine, d.app_id));
+                    self.check_manifest_hash(index, "the new machine", d);
+                    format!(", deploying {}", deployment_text(d))
+                });
+                self.caution(
+                    WarningKind::MachineCall,
+                    format!(
+                        "call #{index}: rents a machine from provider {} (offer {}, {} × {}, paid by the executor), admin {admin}{deploy}",
+                        c.provider, c.offer, c.term_count, c.term
+                    ),
+                );
+                format!("direct {method}: provider {}, offer {}{deploy}", c.provider, c.offer)
+            }
+            M::InstanceTopUp(c) => {
+                self.caution(
+                    WarningKind::MachineCall,
+                    format!(
+                        "call #{index}: pays machine {} of provider {} for {} × {} more (from the executor)",
+                        c.id, c.provider, c.term_count, c.term
+                    ),
+                );
+                format!("direct {method}: machine {} of {}, {} × {}", c.id, c.provider, c.term_count, c.term)
+            }
+            M::InstanceChangeAdmin(c) => {
+                let machine = format!("machine {} of provider {}", c.id, c.provider);
+                self.caution(
+                    WarningKind::MachineCall,
+                    format!("call #{index}: hands {machine} to admin {}", c.admin),
+                );
+                self.admin_changes.push((index, machine.clone(), c.admin));
+                format!("direct {method}: {machine} → admin {}", c.admin)
+            }
+            M::InstanceCancel(c) => {
+                self.critical(
+                    WarningKind::MachineStopped,
+                    format!(
+                        "call #{index}: cancels machine {} of provider {}: it stops, and the app loses it",
+                        c.id, c.provider
+                    ),
+                );
+                format!("direct {method}: machine {} of {}", c.id, c.provider)
+            }
+            M::InstanceExecuteCmds(c) => {
+                let machine = format!("machine {} of provider {}", c.id, c.provider);
+                let commands = match c.commands() {
+                    Ok(commands) => commands,
+                    Err(err) => {
+                        self.critical(
+                            WarningKind::Unreviewable,
+                            format!(
+                                "call #{index}: a command for {machine} cannot be reviewed: {}",
+                                text::escape(&err.to_string())
+                            ),
+                        );
+                        return format!("direct {method}: {machine} (undecodable command)");
+                    }
+                };
+                let mut lines = Vec::new();
+                for command in &commands {
+                    let wipe = if command.wipes_storage() { ", WIPES STORAGE" } else { "" };
+                    if command.wipes_storage() {
+                        self.critical(
+                            WarningKind::MachineStorageWiped,
+                            format!(
+                                "call #{index}: {} on {machine} wipes its persistent storage (the app's data is lost)",
+                                command.method()
+                            ),
+                        );
+                    }
+                    match command {
+                        market::Command::Deploy { deployment, .. } => {
+                            self.deploys.push((index, machine.clone(), deployment.app_id));
+                            self.check_manifest_hash(index, &machine, deployment);
+                            lines.push(format!("Deploy {}{wipe}", deployment_text(deployment)));
+                        }
+                        market::Command::Restart { .. } => {
+                            self.caution(
+                                WarningKind::MachineCall,
+                                format!("call #{index}: restarts {machine}"),
+                            );
+                            lines.push(format!("Restart{wipe}"));
+                        }
+                        market::Command::Terminate { .. } => {
+                            self.critical(
+                                WarningKind::MachineStopped,
+                                format!("call #{index}: terminates {machine}: the app stops running there"),
+                            );
+                            lines.push(format!("Terminate{wipe}"));
+                        }
+                    }
+                }
+                if commands.is_empty() {
+                    lines.push("no command".into());
+                }
+                format!("direct {method}: {machine}: {}", lines.join("; "))
+            }
+        }
+    }
+
+    /// A Deploy's manifest hash against the bundle the reviewer has.
+    fn check_manifest_hash(&mut self, index: usize, machine: &str, deployment: &market::Deployment) {
+        match &self.expectations.bundle_manifest_hash {
+            None => self.caution(
+                WarningKind::MachineManifestUnchecked,
+                format!(
+                    "call #{index}: the Deploy to {machine} pins manifest hash {}, not checked against a bundle you have (pass --bundle)",
+                    deployment.manifest_hash
+                ),
+            ),
+            Some(Ok(hash)) if *hash == deployment.manifest_hash => {}
+            Some(Ok(hash)) => self.critical(
+                WarningKind::MachineManifestMismatch,
+                format!(
+                    "call #{index}: the Deploy to {machine} pins manifest hash {}, but your bundle's is {hash}: the machine would boot other code than the bundle you reviewed",
+                    deployment.manifest_hash
+                ),
+            ),
+            Some(Err(why)) => self.critical(
+                WarningKind::MachineManifestMismatch,
+                format!(
+                    "call #{index}: the Deploy to {machine} cannot be checked: your bundle has no manifest hash the ROFL scheduler accepts ({})",
+                    text::escape(why)
+                ),
+            ),
+        }
+    }
+
+    /// Checks across the calls: Deploys of the released app, admin changes against the
+    /// endorsement policy in force after the transaction.
+    fn machine_checks(&mut self, apps: &[Review], executor: Address) {
+        let released: Vec<AppId> = apps.iter().map(|r| r.app).collect();
+        for (index, machine, app) in std::mem::take(&mut self.deploys) {
+            if released.is_empty() {
+                self.caution(
+                    WarningKind::MachineWrongApp,
+                    format!(
+                        "call #{index}: deploys app {app} to {machine}, and the transaction releases no app"
+                    ),
+                );
+            } else if !released.contains(&app) {
+                let names: Vec<String> = released.iter().map(ToString::to_string).collect();
+                self.critical(
+                    WarningKind::MachineWrongApp,
+                    format!(
+                        "call #{index}: deploys app {app} to {machine}, but the transaction releases {}",
+                        names.join(", ")
+                    ),
+                );
+            }
+        }
+        // The module sees the executor as the caller: only the current admin may change the
+        // admin, so the old admin is the executor.
+        let old_admin = OasisAddress::from_eth(executor);
+        for (index, machine, new_admin) in std::mem::take(&mut self.admin_changes) {
+            if apps.is_empty() {
+                self.caution(
+                    WarningKind::MachineAdminEndorsement,
+                    format!(
+                        "call #{index}: {machine} moves from admin {old_admin} to {new_admin}; if the app's endorsement policy names {old_admin} as provider_instance_admin, its instances there stop registering"
+                    ),
+                );
+                continue;
+            }
+            for review in apps {
+                let endorsements = &review.resulting.policy.endorsements;
+                if endorsements.iter().any(|e| names_instance_admin(e, old_admin)) {
+                    self.critical(
+                        WarningKind::MachineAdminEndorsement,
+                        format!(
+                            "call #{index}: {machine} moves from admin {old_admin} to {new_admin}, but the endorsement policy of {} still names {old_admin} as provider_instance_admin: instances on the machine could no longer register (change it to {new_admin} in the same batch)",
+                            review.app
+                        ),
+                    );
+                }
             }
         }
     }
@@ -836,6 +1082,7 @@ impl Engine<'_> {
             if Some(call.to) == policy {
                 if let Ok(decoded) = decode_calldata(&call.data) {
                     decoded.changes().iter().filter_map(|c| c.app).for_each(&mut add);
+                    decoded.machine_apps().into_iter().for_each(&mut add);
                 }
             } else if call.to == SUBCALL_PRECOMPILE
                 && let Ok(input) = decode_subcall(&call.data)
@@ -850,11 +1097,17 @@ impl Engine<'_> {
         let mut reviews = Vec::new();
         for app in touched {
             let Some(facts) = self.facts.apps.get(&app) else {
+                let why = self
+                    .facts
+                    .module_errors
+                    .get(&app)
+                    .map(|reason| format!(" ({})", text::escape(reason)))
+                    .unwrap_or_default();
                 self.critical(
                     WarningKind::StateUnknown,
                     format!(
                         "app {app} is touched, but its current config is known neither to the policy contract nor to \
-                         the ROFL module: nothing to diff against"
+                         the ROFL module{why}: nothing to diff against"
                     ),
                 );
                 continue;
@@ -1148,6 +1401,11 @@ pub fn touched(transaction: &Transaction, policy_contract: Option<Address>) -> T
     for call in calls_of(transaction) {
         if Some(call.to) == policy_contract {
             if let Ok(decoded) = decode_calldata(&call.data) {
+                for app in decoded.machine_apps() {
+                    if !touched.apps.contains(&app) {
+                        touched.apps.push(app);
+                    }
+                }
                 for change in decoded.changes() {
                     if let Some(app) = change.app
                         && !touched.apps.contains(&app)

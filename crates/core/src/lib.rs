@@ -8,7 +8,10 @@
 //! - [`review`]: the per-app diff and warnings signers read;
 //! - [`firewall`]: the review of a whole transaction (a Safe transaction, a Transaction Builder
 //!   batch or a Governor proposal) against the chain state it touches, with the verdict that
-//!   gates every approval.
+//!   gates every approval;
+//! - [`trace`]: which registration, policy version, identities and releases an instance key's
+//!   output at a moment traces back to;
+//! - [`sapphire`]: Sapphire signed queries (the EIP-712 signed-call envelope).
 
 // Dev-dependencies serve the integration tests, not the unit tests of this target.
 #![cfg_attr(test, allow(unused_crate_dependencies))]
@@ -18,4 +21,8 @@ pub mod firewall;
 pub mod review;
 pub mod rofl;
 pub mod safe_tx;
+pub mod sapphire;
+pub mod secret;
 pub mod text;
+pub mod trace;
+pub mod units;

@@ -960,3 +960,32 @@ fn policy_contract_address_running_other_code() {
     let report = firewall::review(&release, &world, &Expectations::default());
     assert_blocked(&report, WarningKind::UnknownTarget);
 }
+
+#[test]
+fn machine_terminated_with_its_storage_wiped() {
+    // A machine call changes no config, yet the firewall must review the app it names.
+    let data = RoflAppAdmin::terminateMachineCall {
+        appId: app().0.into(),
+        provider: [0x11; 21].into(),
+        id: 0,
+        wipeStorage: true,
+    }
+    .abi_encode();
+    let report = run(&single(POLICY, U256::ZERO, data));
+    assert_blocked(&report, WarningKind::MachineEnded);
+    assert_blocked(&report, WarningKind::MachineStorageWiped);
+}
+
+#[test]
+fn machine_deploy_alone_passes() {
+    let data = RoflAppAdmin::deployMachineCall {
+        appId: app().0.into(),
+        provider: [0x11; 21].into(),
+        id: 0,
+        manifestHash: B256::repeat_byte(0xc3),
+        wipeStorage: false,
+    }
+    .abi_encode();
+    let report = run(&single(POLICY, U256::ZERO, data));
+    assert_eq!(report.verdict, Verdict::Ok, "{report}");
+}

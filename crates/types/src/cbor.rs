@@ -85,7 +85,7 @@ pub enum CborErrorKind {
 }
 
 impl CborError {
-    fn new(path: &str, kind: CborErrorKind) -> Self {
+    pub(crate) fn new(path: &str, kind: CborErrorKind) -> Self {
         Self { path: path.to_owned(), kind }
     }
 }
@@ -94,15 +94,15 @@ impl CborError {
 // Encoding
 // ---------------------------------------------------------------------------------------------
 
-fn null() -> Value {
+pub(crate) fn null() -> Value {
     Value::Simple(SimpleValue::NullValue)
 }
 
-fn text_map(entries: Vec<(&str, Value)>) -> Value {
+pub(crate) fn text_map(entries: Vec<(&str, Value)>) -> Value {
     Value::Map(entries.into_iter().map(|(key, value)| (Value::from(key), value)).collect())
 }
 
-fn write_value(value: Value) -> Vec<u8> {
+pub(crate) fn write_value(value: Value) -> Vec<u8> {
     let mut out = Vec::new();
     // No nesting limit: an absurdly deep endorsement tree still encodes (the decoder and the
     // module refuse it). Keys are unique by construction (struct fields, BTreeMap keys).
@@ -192,7 +192,7 @@ fn policy_value(policy: &AppAuthPolicy) -> Value {
     ])
 }
 
-fn metadata_value(metadata: &Metadata) -> Value {
+pub(crate) fn metadata_value(metadata: &Metadata) -> Value {
     Value::Map(
         metadata
             .iter()
@@ -263,7 +263,7 @@ pub fn encode_call(call: &RoflCall) -> Vec<u8> {
 // ---------------------------------------------------------------------------------------------
 
 /// Parses `body` as one canonical CBOR item and nothing else.
-fn read_canonical(body: &[u8]) -> Result<Value, CborError> {
+pub(crate) fn read_canonical(body: &[u8]) -> Result<Value, CborError> {
     let value = oasis_cbor_value::read(body)
         .map_err(|err| CborError::new("", CborErrorKind::Malformed(format!("{err:?}"))))?;
     // The strict reader already refuses non-minimal heads and out-of-order keys; re-encoding
@@ -293,30 +293,30 @@ fn type_name(value: &Value) -> &'static str {
     }
 }
 
-fn wrong_type(path: &str, expected: &'static str, found: &Value) -> CborError {
+pub(crate) fn wrong_type(path: &str, expected: &'static str, found: &Value) -> CborError {
     CborError::new(path, CborErrorKind::WrongType { expected, found: type_name(found) })
 }
 
-fn child(path: &str, key: &str) -> String {
+pub(crate) fn child(path: &str, key: &str) -> String {
     if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") }
 }
 
-fn item(path: &str, index: usize) -> String {
+pub(crate) fn item(path: &str, index: usize) -> String {
     format!("{path}[{index}]")
 }
 
-fn is_null(value: &Value) -> bool {
+pub(crate) fn is_null(value: &Value) -> bool {
     matches!(value, Value::Simple(SimpleValue::NullValue))
 }
 
 /// The fields of a CBOR map with text keys, taken one by one; leftovers are unknown fields.
-struct Fields {
+pub(crate) struct Fields {
     path: String,
     entries: Vec<(String, Value)>,
 }
 
 impl Fields {
-    fn new(value: Value, path: &str) -> Result<Self, CborError> {
+    pub(crate) fn new(value: Value, path: &str) -> Result<Self, CborError> {
         let Value::Map(map) = value else {
             return Err(wrong_type(path, "map", &value));
         };
@@ -330,17 +330,17 @@ impl Fields {
         Ok(Self { path: path.to_owned(), entries })
     }
 
-    fn optional(&mut self, key: &str) -> Option<(Value, String)> {
+    pub(crate) fn optional(&mut self, key: &str) -> Option<(Value, String)> {
         let index = self.entries.iter().position(|(name, _)| name == key)?;
         let (_, value) = self.entries.remove(index);
         Some((value, child(&self.path, key)))
     }
 
-    fn required(&mut self, key: &str) -> Result<(Value, String), CborError> {
+    pub(crate) fn required(&mut self, key: &str) -> Result<(Value, String), CborError> {
         self.optional(key).ok_or_else(|| CborError::new(&child(&self.path, key), CborErrorKind::MissingField))
     }
 
-    fn finish(self) -> Result<(), CborError> {
+    pub(crate) fn finish(self) -> Result<(), CborError> {
         match self.entries.first() {
             None => Ok(()),
             Some((key, _)) => Err(CborError::new(&child(&self.path, key), CborErrorKind::UnknownField)),
@@ -348,7 +348,7 @@ impl Fields {
     }
 }
 
-fn decode_u64(value: Value, path: &str) -> Result<u64, CborError> {
+pub(crate) fn decode_u64(value: Value, path: &str) -> Result<u64, CborError> {
     match value {
         Value::Unsigned(n) => Ok(n),
         other => Err(wrong_type(path, "unsigned integer", &other)),
@@ -362,14 +362,14 @@ fn decode_bounded<T: TryFrom<u64>>(value: Value, path: &str, type_label: &str) -
     })
 }
 
-fn decode_bytes(value: Value, path: &str) -> Result<Vec<u8>, CborError> {
+pub(crate) fn decode_bytes(value: Value, path: &str) -> Result<Vec<u8>, CborError> {
     match value {
         Value::ByteString(bytes) => Ok(bytes),
         other => Err(wrong_type(path, "byte string", &other)),
     }
 }
 
-fn decode_fixed<const N: usize>(value: Value, path: &str) -> Result<[u8; N], CborError> {
+pub(crate) fn decode_fixed<const N: usize>(value: Value, path: &str) -> Result<[u8; N], CborError> {
     let bytes = decode_bytes(value, path)?;
     bytes
         .as_slice()
@@ -377,25 +377,25 @@ fn decode_fixed<const N: usize>(value: Value, path: &str) -> Result<[u8; N], Cbo
         .map_err(|_| CborError::new(path, CborErrorKind::WrongLength { expected: N, found: bytes.len() }))
 }
 
-fn decode_text(value: Value, path: &str) -> Result<String, CborError> {
+pub(crate) fn decode_text(value: Value, path: &str) -> Result<String, CborError> {
     match value {
         Value::TextString(text) => Ok(text),
         other => Err(wrong_type(path, "text string", &other)),
     }
 }
 
-fn decode_array(value: Value, path: &str) -> Result<Vec<Value>, CborError> {
+pub(crate) fn decode_array(value: Value, path: &str) -> Result<Vec<Value>, CborError> {
     match value {
         Value::Array(items) => Ok(items),
         other => Err(wrong_type(path, "array", &other)),
     }
 }
 
-fn decode_address(value: Value, path: &str) -> Result<Address, CborError> {
+pub(crate) fn decode_address(value: Value, path: &str) -> Result<Address, CborError> {
     decode_fixed::<21>(value, path).map(Address)
 }
 
-fn decode_app_id(value: Value, path: &str) -> Result<AppId, CborError> {
+pub(crate) fn decode_app_id(value: Value, path: &str) -> Result<AppId, CborError> {
     decode_fixed::<21>(value, path).map(AppId)
 }
 
@@ -647,7 +647,7 @@ fn write_diagnostic(value: &Value, out: &mut String) {
     }
 }
 
-fn decode_policy_value(value: Value, path: &str) -> Result<AppAuthPolicy, CborError> {
+pub(crate) fn decode_policy_value(value: Value, path: &str) -> Result<AppAuthPolicy, CborError> {
     let mut fields = Fields::new(value, path)?;
     let (v, p) = fields.required("fees")?;
     let code = decode_u64(v, &p)?;
@@ -675,7 +675,7 @@ fn decode_policy_value(value: Value, path: &str) -> Result<AppAuthPolicy, CborEr
     Ok(AppAuthPolicy { quotes, enclaves, endorsements, fees, max_expiration })
 }
 
-fn decode_metadata(value: Value, path: &str) -> Result<Metadata, CborError> {
+pub(crate) fn decode_metadata(value: Value, path: &str) -> Result<Metadata, CborError> {
     let mut fields = Fields::new(value, path)?;
     let entries = std::mem::take(&mut fields.entries);
     entries
@@ -687,7 +687,7 @@ fn decode_metadata(value: Value, path: &str) -> Result<Metadata, CborError> {
         .collect()
 }
 
-fn decode_secrets(value: Value, path: &str) -> Result<Secrets, CborError> {
+pub(crate) fn decode_secrets(value: Value, path: &str) -> Result<Secrets, CborError> {
     let mut fields = Fields::new(value, path)?;
     let entries = std::mem::take(&mut fields.entries);
     entries
@@ -771,4 +771,57 @@ pub fn decode_call(method: &str, body: &[u8]) -> Result<RoflCall, CborError> {
         METHOD_REMOVE => decode_remove(body).map(RoflCall::Remove),
         other => Err(CborError::new("", CborErrorKind::UnknownMethod(other.to_owned()))),
     }
+}
+
+/// If `bytes` are an unsigned runtime transaction as `oasis rofl update --unsigned --format
+/// cbor` writes it, the method and the body of its call.
+///
+/// The Oasis CLI's `--format cbor` writes `cbor.Marshal(tx)` of the whole unsigned
+/// `types.Transaction` (oasisprotocol/cli `cmd/common/transaction.go` `ExportTransaction`),
+/// not the bare body: `{"v": 1, "call": {"method", "body"}, "ai": {"si", "fee"}}` (oasis-sdk
+/// `client-sdk/go/types/transaction.go`: `Transaction`, `Call`, `AuthInfo`), with the body
+/// embedded as a CBOR item (`cbor.RawMessage`). `None` when `bytes` do not look like one;
+/// `Some(Err)` names what is wrong with one that does (an encrypted or read-only call, another
+/// version, non-canonical bytes).
+pub fn split_unsigned_transaction(bytes: &[u8]) -> Option<Result<(String, Vec<u8>), String>> {
+    let Ok(Value::Map(entries)) = oasis_cbor_value::read(bytes) else { return None };
+    let (Some(version), Some(Value::Map(call))) = (text_field(&entries, "v"), text_field(&entries, "call"))
+    else {
+        return None;
+    };
+    Some(unsigned_transaction_call(bytes, &entries, version, &call))
+}
+
+fn text_field(entries: &[(Value, Value)], name: &str) -> Option<Value> {
+    entries.iter().find(|(k, _)| matches!(k, Value::TextString(t) if t == name)).map(|(_, v)| v.clone())
+}
+
+fn unsigned_transaction_call(
+    bytes: &[u8],
+    entries: &[(Value, Value)],
+    version: Value,
+    call: &[(Value, Value)],
+) -> Result<(String, Vec<u8>), String> {
+    let known = |k: &Value| matches!(k, Value::TextString(t) if ["v", "call", "ai"].contains(&t.as_str()));
+    if let Some((key, _)) = entries.iter().find(|(k, _)| !known(k)) {
+        return Err(format!("unknown transaction field {}", diagnostic(&write_value(key.clone()))));
+    }
+    if version != Value::Unsigned(1) {
+        return Err(format!("transaction version {} (expected 1)", diagnostic(&write_value(version))));
+    }
+    if text_field(call, "format").is_some_and(|f| f != Value::Unsigned(0)) {
+        return Err("the call is encrypted (call.format is not 0): its body cannot be reviewed".into());
+    }
+    if text_field(call, "ro").is_some_and(|ro| ro != Value::Simple(SimpleValue::FalseValue)) {
+        return Err("the call is read-only (a query, not a transaction)".into());
+    }
+    let Some(Value::TextString(method)) = text_field(call, "method") else {
+        return Err("call.method is missing or not text".into());
+    };
+    let body = text_field(call, "body").ok_or("call.body is missing")?;
+    // Canonical bytes only: then the body's own bytes are its re-encoding.
+    if write_value(Value::Map(entries.to_vec())) != bytes {
+        return Err("the transaction is not canonical CBOR".into());
+    }
+    Ok((method, write_value(body)))
 }

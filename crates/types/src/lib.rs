@@ -6,7 +6,10 @@
 //! - [`cbor`]: byte-exact canonical CBOR encoding and strict decoding of those bodies;
 //! - [`ids`]: `AppId` (`rofl1…`) and Oasis addresses (`oasis1…`), with their derivations;
 //! - [`manifest`]: the Oasis CLI `rofl.yaml` manifest;
-//! - [`abi`]: the policy contract's ABI structs and conversions to and from the model.
+//! - [`market`]: the `roflmarket.*` bodies and scheduler commands (machines);
+//! - [`abi`]: the policy contract's ABI structs and conversions to and from the model;
+//! - [`query`]: runtime queries of an Oasis node (`rofl.App`, `rofl.AppInstances`) and their
+//!   gRPC-web framing, without I/O.
 
 // Dev-dependencies serve the integration tests, not the unit tests of this target.
 #![cfg_attr(test, allow(unused_crate_dependencies))]
@@ -15,7 +18,9 @@ pub mod abi;
 pub mod cbor;
 pub mod ids;
 pub mod manifest;
+pub mod market;
 pub mod policy;
+pub mod query;
 
 pub use ids::{Address, AppId};
 pub use policy::*;

@@ -190,15 +190,67 @@ pub struct ManifestPolicy {
     pub enclaves: Vec<EnclaveEntry>,
 }
 
-/// `deployments.<name>.machines.<machine>` (strings as written).
+/// `deployments.<name>.machines.<machine>` (strings as written), as the Oasis CLI reads it
+/// (`build/rofl/manifest.go` `Machine`: `provider`, `offer`, `id`, `permissions`; an offer or
+/// an id without a provider is refused, as `Machine.Validate` does).
+///
+/// What the machine runs is the deployment's ORC: `oasis rofl deploy` pushes it to the
+/// deployment's `oci_repository` and pins `<oci_repository>@<digest>` in the Deploy's metadata
+/// (`net.oasis.deployment.orc.ref`) next to the bundle's manifest hash.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Machine {
-    /// Provider address.
+    /// Provider address (`oasis1…` or `0x…`; the CLI also takes a local account name).
     pub provider: Option<String>,
-    /// Offer name.
+    /// Offer name: the offer's `net.oasis.scheduler.offer` metadata, not its numeric id.
     pub offer: Option<String>,
-    /// Machine id (hex).
+    /// Machine (instance) id: 16 hex digits.
     pub id: Option<String>,
+    /// Permissions: action (e.g. `log.view`) → addresses, as written.
+    pub permissions: BTreeMap<String, Vec<String>>,
+}
+
+impl Machine {
+    /// The provider as an Oasis address (`oasis1…`, or an `0x` Ethereum address mapped with
+    /// [`Address::from_eth`]); `None` when not set.
+    pub fn provider_address(&self) -> Result<Option<Address>, String> {
+        let Some(text) = self.provider.as_deref() else { return Ok(None) };
+        parse_admin(text).map(Some).map_err(|err| format!("machine provider: {err}"))
+    }
+
+    /// The machine's instance id; `None` when not set.
+    pub fn instance_id(&self) -> Result<Option<crate::market::InstanceId>, String> {
+        self.id.as_deref().map(crate::market::InstanceId::from_hex).transpose()
+    }
+}
+
+/// The `machines` section of a deployment as YAML (ids quoted, so that `0000000000000004`
+/// stays a string); reading it back gives the same machines.
+pub fn machines_to_yaml(machines: &BTreeMap<String, Machine>) -> String {
+    use serde_norway::{Mapping, Value as Y};
+    let mut root = Mapping::new();
+    for (name, machine) in machines {
+        let mut entry = Mapping::new();
+        for (key, value) in [("provider", &machine.provider), ("offer", &machine.offer), ("id", &machine.id)]
+        {
+            if let Some(value) = value {
+                entry.insert(Y::from(key), Y::from(value.as_str()));
+            }
+        }
+        if !machine.permissions.is_empty() {
+            let mut permissions = Mapping::new();
+            for (action, who) in &machine.permissions {
+                permissions.insert(
+                    Y::from(action.as_str()),
+                    Y::Sequence(who.iter().map(|w| Y::from(w.as_str())).collect()),
+                );
+            }
+            entry.insert(Y::from("permissions"), Y::Mapping(permissions));
+        }
+        root.insert(Y::from(name.as_str()), Y::Mapping(entry));
+    }
+    let mut outer = Mapping::new();
+    outer.insert(Y::from("machines"), Y::Mapping(root));
+    serde_norway::to_string(&Y::Mapping(outer)).expect("a YAML mapping of strings serializes")
 }
 
 /// One deployment, as written.
@@ -715,13 +767,36 @@ fn parse_deployment(value: &Value, path: &str) -> Walk<Deployment> {
         for (name, value) in &entries.entries {
             let machine_path = join(&p, name);
             let machine = MapWalk::new(value, &machine_path)?;
+            machine.deny_unknown(&["provider", "offer", "id", "permissions"])?;
             let field = |key: &str| -> Walk<Option<String>> {
-                machine.present(key).map(|(v, p)| scalar_string(v, &p)).transpose()
+                // The CLI's `omitempty` strings: empty counts as absent.
+                Ok(machine
+                    .present(key)
+                    .map(|(v, p)| scalar_string(v, &p))
+                    .transpose()?
+                    .filter(|s| !s.is_empty()))
             };
-            machines.insert(
-                (*name).to_owned(),
-                Machine { provider: field("provider")?, offer: field("offer")?, id: field("id")? },
-            );
+            let (provider, offer, id) = (field("provider")?, field("offer")?, field("id")?);
+            if provider.is_none() && offer.is_some() {
+                return fail(&join(&machine_path, "offer"), "an offer cannot be given without a provider");
+            }
+            if provider.is_none() && id.is_some() {
+                return fail(&join(&machine_path, "id"), "a machine id cannot be given without a provider");
+            }
+            let mut permissions = BTreeMap::new();
+            if let Some((v, p)) = machine.present("permissions") {
+                let actions = MapWalk::new(v, &p)?;
+                for (action, who) in &actions.entries {
+                    let action_path = join(&p, action);
+                    let who = sequence(who, &action_path)?
+                        .iter()
+                        .enumerate()
+                        .map(|(i, w)| string(w, &format!("{action_path}[{i}]")))
+                        .collect::<Walk<Vec<_>>>()?;
+                    permissions.insert((*action).to_owned(), who);
+                }
+            }
+            machines.insert((*name).to_owned(), Machine { provider, offer, id, permissions });
         }
     }
     Ok(Deployment {

@@ -387,3 +387,64 @@ fn deployment_artifacts_overlay_the_top_level_ones() {
     assert_eq!(container.runtime, manifest.artifacts.container.as_ref().unwrap().runtime);
     assert_eq!(manifest.deployment_artifacts("testnet").unwrap(), manifest.artifacts);
 }
+
+#[test]
+fn talos_machines_round_trip() {
+    use roflgov_types::manifest::machines_to_yaml;
+    let manifest = Manifest::from_path(TALOS).unwrap();
+    let machine = &manifest.deployments["mainnet"].machines["default"];
+    assert_eq!(machine.provider.as_deref(), Some("oasis1qzc8pldvm8vm3duvdrj63wgvkw34y9ucfcxzetqr"));
+    assert_eq!(machine.offer.as_deref(), Some("large"));
+    assert_eq!(machine.instance_id().unwrap().unwrap().as_u64(), 0x1e);
+    assert_eq!(machine.provider_address().unwrap().unwrap().to_string(), machine.provider.clone().unwrap());
+    assert_eq!(
+        manifest.deployments["testnet"].machines["default"].instance_id().unwrap().unwrap().as_u64(),
+        4
+    );
+    // Write each deployment's section, put it in place of the original one, read the file again.
+    let text = talos_text();
+    let mainnet_start = text.find("    machines:\n").unwrap();
+    let mainnet_end = mainnet_start + text[mainnet_start..].find("  testnet:\n").unwrap();
+    let testnet_start = mainnet_end + text[mainnet_end..].find("    machines:\n").unwrap();
+    let indent = |yaml: String| -> String { yaml.lines().map(|line| format!("    {line}\n")).collect() };
+    let rewritten = format!(
+        "{}{}{}{}",
+        &text[..mainnet_start],
+        indent(machines_to_yaml(&manifest.deployments["mainnet"].machines)),
+        &text[mainnet_end..testnet_start],
+        indent(machines_to_yaml(&manifest.deployments["testnet"].machines)),
+    );
+    assert_ne!(rewritten, text, "the writer quotes ids, so the text differs");
+    let reread = Manifest::from_str_named(&rewritten, "rofl.yaml").unwrap();
+    assert_eq!(Manifest { file: manifest.file.clone(), ..reread }, manifest);
+}
+
+#[test]
+fn machines_are_checked_as_the_cli_does() {
+    let text = talos_text();
+    let no_provider =
+        replace_once(&text, "        provider: oasis1qzc8pldvm8vm3duvdrj63wgvkw34y9ucfcxzetqr\n", "");
+    let err = error_of(&no_provider);
+    assert!(
+        err.contains(
+            "deployments.mainnet.machines.default.offer: an offer cannot be given without a provider"
+        ),
+        "{err}"
+    );
+    let unknown = replace_once(&text, "        offer: large\n", "        offer: large\n        offre: x\n");
+    assert!(error_of(&unknown).contains("machines.default.offre: unknown field"));
+    let permissions = replace_once(
+        &text,
+        "        offer: large\n",
+        "        offer: large\n        permissions:\n          log.view:\n            - oasis1qz2lty9v4glt5ts8ljhfpnd05dy3cwmtnyshws8q\n",
+    );
+    let manifest = Manifest::from_str_named(&permissions, "rofl.yaml").unwrap();
+    let machine = &manifest.deployments["mainnet"].machines["default"];
+    assert_eq!(machine.permissions["log.view"], ["oasis1qz2lty9v4glt5ts8ljhfpnd05dy3cwmtnyshws8q"]);
+    let section = roflgov_types::manifest::machines_to_yaml(&manifest.deployments["mainnet"].machines);
+    assert!(section.contains("log.view"), "{section}");
+    let bad_id = replace_once(&text, "id: 000000000000001e", "id: 1e");
+    let manifest = Manifest::from_str_named(&bad_id, "rofl.yaml").unwrap();
+    let err = manifest.deployments["mainnet"].machines["default"].instance_id().unwrap_err();
+    assert!(err.contains("16 hex digits"), "{err}");
+}

@@ -2,7 +2,7 @@
 //! and read proposals back in the shape the review diff consumes.
 
 use alloy::{
-    primitives::{Address, Bytes, U256},
+    primitives::{Address, B256, Bytes, U256},
     providers::{DynProvider, Provider},
     rpc::types::{Filter, TransactionReceipt},
     signers::Signer,
@@ -10,7 +10,7 @@ use alloy::{
 };
 
 use super::{
-    bindings::{Ballot, RoflGovToken, RoflGovernor},
+    bindings::{Ballot, RoflGovToken, RoflGovernor, TimelockController},
     error::GovernorError,
     proposal::{OnchainProposal, Proposal, VoteTally},
     state::{ProposalState, VoteSupport},
@@ -250,6 +250,45 @@ impl GovernorClient {
         confirm("executing", call).await
     }
 
+    /// The voting token's symbol and decimals, to show vote counts as token amounts.
+    pub async fn token_units(&self) -> Result<TokenUnits, GovernorError> {
+        let token = RoflGovToken::new(self.token().await?, self.provider.clone());
+        let symbol = token.symbol().call().await.map_err(rpc("reading the token symbol"))?;
+        let decimals = token.decimals().call().await.map_err(rpc("reading the token decimals"))?;
+        Ok(TokenUnits { address: *token.address(), symbol, decimals })
+    }
+
+    /// `account`'s voting power now: token balance, votes (`getVotes` at the latest block),
+    /// the delegate its balance votes through (`delegates`), and the token's total supply.
+    pub async fn power(&self, account: Address) -> Result<VotingPower, GovernorError> {
+        let token = RoflGovToken::new(self.token().await?, self.provider.clone());
+        Ok(VotingPower {
+            account,
+            balance: token.balanceOf(account).call().await.map_err(rpc("reading the token balance"))?,
+            votes: token.getVotes(account).call().await.map_err(rpc("reading the votes"))?,
+            delegate: token.delegates(account).call().await.map_err(rpc("reading the delegate"))?,
+            total_supply: token.totalSupply().call().await.map_err(rpc("reading the total supply"))?,
+        })
+    }
+
+    /// The signer of a ballot: the address recovered from `signed` over the Governor's EIP-712
+    /// domain read from the contract. A ballot is only worth relaying when this is its voter.
+    pub async fn ballot_signer(&self, signed: &SignedBallot) -> Result<(Address, B256), GovernorError> {
+        let domain = self.eip712_domain().await?;
+        let digest = signed.ballot.eip712_signing_hash(&domain);
+        let signature = alloy::primitives::Signature::try_from(signed.signature.as_ref())
+            .map_err(|e| GovernorError::BadSignature(e.to_string()))?;
+        let signer = signature
+            .recover_address_from_prehash(&digest)
+            .map_err(|e| GovernorError::BadSignature(e.to_string()))?;
+        Ok((signer, digest))
+    }
+
+    /// The current `nonces(voter)`: a signed ballot is valid only with this nonce.
+    pub async fn nonce(&self, voter: Address) -> Result<U256, GovernorError> {
+        self.governor.nonces(voter).call().await.map_err(rpc("reading the voter's nonce"))
+    }
+
     /// Cancel a proposal (by its proposer, while it is pending).
     pub async fn cancel(&self, p: &Proposal, from: Address) -> Result<TransactionReceipt, GovernorError> {
         let call = self
@@ -257,6 +296,35 @@ impl GovernorClient {
             .cancel(p.targets.clone(), p.values.clone(), p.calldatas.clone(), p.description_hash())
             .from(from);
         confirm("canceling", call).await
+    }
+
+    /// Whether `account` holds the Timelock's `CANCELLER_ROLE` (may cancel queued operations).
+    pub async fn is_timelock_canceller(&self, account: Address) -> Result<bool, GovernorError> {
+        let t = TimelockController::new(self.timelock().await?, self.provider.clone());
+        t.hasRole(super::role_hash("CANCELLER_ROLE"), account).call().await.map_err(rpc("reading hasRole"))
+    }
+
+    /// Cancel a queued proposal's Timelock operation from `from`, which must hold the Timelock's
+    /// `CANCELLER_ROLE`; the Governor then reports it canceled. The operation id is the
+    /// Timelock's `hashOperationBatch(targets, values, calldatas, 0, salt)` with the salt of
+    /// OpenZeppelin 5.3 `GovernorTimelockControl._timelockSalt`: `bytes20(governor) ^
+    /// descriptionHash`.
+    pub async fn cancel_queued(
+        &self,
+        p: &Proposal,
+        from: Address,
+    ) -> Result<TransactionReceipt, GovernorError> {
+        let t = TimelockController::new(self.timelock().await?, self.provider.clone());
+        let mut salt = p.description_hash();
+        for (s, g) in salt.0.iter_mut().zip(self.address().0.iter()) {
+            *s ^= g;
+        }
+        let op = t
+            .hashOperationBatch(p.targets.clone(), p.values.clone(), p.calldatas.clone(), B256::ZERO, salt)
+            .call()
+            .await
+            .map_err(rpc("computing the Timelock operation id"))?;
+        confirm("canceling in the Timelock", t.cancel(op).from(from)).await
     }
 
     /// Read a proposal back from its `ProposalCreated` event (searched from `from_block`; public
@@ -305,6 +373,32 @@ impl GovernorClient {
     }
 }
 
+/// The voting token's identity and units.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenUnits {
+    /// The token contract.
+    pub address: Address,
+    /// Its symbol (from the contract: escape before showing).
+    pub symbol: String,
+    /// Its decimals.
+    pub decimals: u8,
+}
+
+/// One account's voting power on the Governor's token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VotingPower {
+    /// The account.
+    pub account: Address,
+    /// Tokens held.
+    pub balance: U256,
+    /// Votes it casts now (delegated to it, by itself or others).
+    pub votes: U256,
+    /// Where its own balance votes: zero when never delegated (the tokens do not vote).
+    pub delegate: Address,
+    /// The token's total supply.
+    pub total_supply: U256,
+}
+
 /// A ballot signed for `castVoteBySig`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignedBallot {
@@ -313,5 +407,5 @@ pub struct SignedBallot {
     /// 65 bytes `r ‖ s ‖ v`.
     pub signature: Bytes,
     /// The EIP-712 digest that was signed (what a wallet displays).
-    pub digest: alloy::primitives::B256,
+    pub digest: B256,
 }

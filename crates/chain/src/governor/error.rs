@@ -232,6 +232,9 @@ pub enum GovernorError {
     /// The proposal is malformed before it is even sent.
     #[error("invalid proposal: {0}")]
     InvalidProposal(String),
+    /// A ballot signature that is not a valid 65-byte ECDSA signature.
+    #[error("invalid ballot signature: {0}")]
+    BadSignature(String),
     /// A voter address with no signer was used.
     #[error("no signer for {0}")]
     NoSigner(Address),

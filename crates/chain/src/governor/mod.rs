@@ -22,7 +22,7 @@ mod proposal;
 mod state;
 mod tx;
 
-pub use client::{GovernorClient, SignedBallot};
+pub use client::{GovernorClient, SignedBallot, TokenUnits, VotingPower};
 pub use clock::mine_at;
 pub use deploy::{DaoDeployment, DaoParams, check_wiring, deploy_dao, role_hash};
 pub use error::{GovernorError, Revert};

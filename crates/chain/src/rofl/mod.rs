@@ -18,8 +18,8 @@ pub mod stand_in;
 pub use roflgov_core::rofl::{changes, locks, plan, release, subcall};
 
 pub use changes::{
-    ApplyContext, ApplyError, CREATE_STAKE, CalldataError, Caller, DecodedCalldata, OwnerCall, PolicyCall,
-    PolicyChange, changes_to_calldata, check_sendable_with, decode_calldata, enclave_text_id,
+    ApplyContext, ApplyError, CREATE_STAKE, CalldataError, Caller, DecodedCalldata, MachineCall, OwnerCall,
+    PolicyCall, PolicyChange, changes_to_calldata, check_sendable_with, decode_calldata, enclave_text_id,
 };
 pub use client::{
     HistoryEntry, HistoryKind, LoggedChange, ManagedApp, RECEIPT_TIMEOUT, RoflAdminClient, RoflClientError,

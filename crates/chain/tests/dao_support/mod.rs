@@ -29,11 +29,13 @@ pub(crate) struct TestChain {
 
 impl TestChain {
     pub(crate) async fn start(with_app_admin: bool) -> Self {
-        let local = if with_app_admin {
-            LocalChain::start().await
-        } else {
-            LocalChain::start_with(LocalChainOptions { rofl_stand_in: false, ..Default::default() }).await
-        };
+        Self::start_with(with_app_admin, LocalChainOptions::default()).await
+    }
+
+    /// Like [`TestChain::start`], with `options` (e.g. the Sapphire-RPC mode).
+    pub(crate) async fn start_with(with_app_admin: bool, options: LocalChainOptions) -> Self {
+        let local =
+            LocalChain::start_with(LocalChainOptions { rofl_stand_in: with_app_admin, ..options }).await;
         Self { local: local.expect("anvil starts") }
     }
 
@@ -74,7 +76,12 @@ impl Dao {
     /// deploy the DAO with local parameters, fund and delegate the voters, and mine a block so
     /// their votes are in the past.
     pub(crate) async fn start(with_app_admin: bool) -> Self {
-        let chain = TestChain::start(with_app_admin).await;
+        Self::start_with(with_app_admin, LocalChainOptions::default()).await
+    }
+
+    /// Like [`Dao::start`], on a local chain started with `options`.
+    pub(crate) async fn start_with(with_app_admin: bool, options: LocalChainOptions) -> Self {
+        let chain = TestChain::start_with(with_app_admin, options).await;
         let accounts = chain.accounts().to_vec();
         let (deployer, alice, bob, carol) = (accounts[0], accounts[1], accounts[2], accounts[3]);
         let params = DaoParams { deploy_app_admin: with_app_admin, ..DaoParams::local() };

@@ -7,6 +7,7 @@ use roflgov_chain::review::{ConfigDiff, EnclaveNotes};
 use roflgov_types::{AppConfig, IdentifierScheme};
 use serde::Serialize;
 
+use roflgov_chain::oasis_node::ModuleSource;
 use roflgov_chain::rofl::{
     IdentityStatus, PolicyChange, ReleaseRecord, RoflAdminClient, RoflStandIn, app_instances,
     bindings::RoflAppAdmin::AppCreated, format_deadline,
@@ -46,6 +47,10 @@ pub(crate) enum AppCommand {
     /// identity and release each runs, and flags for those running a revoked or no longer
     /// allowed identity. Exit 4 when an instance runs a revoked or disallowed identity.
     Instances(InstancesArgs),
+    /// Write an app's whole accountability record as JSON and Markdown, ready to publish: every
+    /// change with who approved it, every release record, every instance registration with
+    /// the identity and release it ran.
+    Audit(AuditArgs),
     /// Remove every identity whose grace deadline has passed, in one update. Anyone may send
     /// it (your key pays the gas); refused before a deadline has passed.
     Prune(PruneArgs),
@@ -56,6 +61,16 @@ pub(crate) struct InstancesArgs {
     /// App id (rofl1…).
     #[arg(value_name = "APP")]
     pub app: String,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct AuditArgs {
+    /// App id (rofl1…).
+    #[arg(long, value_name = "APP_ID")]
+    pub app: String,
+    /// Folder to write `audit.json` and `audit.md` into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -138,6 +153,7 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: AppCommand) -> CliResult {
         AppCommand::History(args) => history(g, args).await,
         AppCommand::Instances(args) => instances(g, args).await,
         AppCommand::Prune(args) => prune(g, args).await,
+        AppCommand::Audit(args) => audit(g, args).await,
     }
 }
 
@@ -210,16 +226,24 @@ async fn adopt(g: &GlobalArgs, args: AdoptArgs) -> CliResult {
             )));
         }
     };
-    let (_, client) = chainops::client(g).await?;
+    let (network, client) = chainops::client(g).await?;
     if client.is_managed(app).await.map_err(|e| chainops::rofl_error("reading the contract", e))? {
         return Err(usage(format!("app {app} is already managed by policy contract {}", client.address())));
     }
-    // On a local chain, check the precondition with the stand-in: the app's ROFL admin must
-    // already be the policy contract (moved there with `oasis rofl update --admin`).
-    let stand_in = RoflStandIn::new(client.provider().clone());
-    let current = match stand_in.app_exists(app).await {
-        Ok(true) => stand_in.config(app).await.ok(),
-        _ => None,
+    // The module's config now (Sapphire: through an Oasis node; a local chain: the stand-in).
+    // Precondition: the app's ROFL admin must already be the policy contract (moved there with
+    // `oasis rofl update --admin`).
+    let module = chainops::module_source(&network, client.provider()).await?;
+    let current = match module.app_config(client.provider(), app).await {
+        Ok(Some(config)) => Some(config),
+        Ok(None) => {
+            warn(format!("{} has no app {app}", module.describe()));
+            None
+        }
+        Err(reason) => {
+            warn(format!("reading {}: {reason}", module.describe()));
+            None
+        }
     };
     if let Some(config) = &current {
         let contract_admin =
@@ -298,8 +322,23 @@ async fn show(g: &GlobalArgs, args: ShowArgs) -> CliResult {
         (Some(m), Some(d)) => notes_of(&load_deployment(m, d)?),
         _ => Notes::new(),
     };
-    let (_, client) = chainops::client(g).await?;
+    let (network, client) = chainops::client(g).await?;
+    let module = chainops::module_source(&network, client.provider()).await?;
+    let on_sapphire = matches!(module, ModuleSource::Node(_));
+    if on_sapphire
+        && !client.is_managed(app).await.map_err(|e| chainops::rofl_error("reading the contract", e))?
+    {
+        return show_module_only(g, &module, &client, app, &notes).await;
+    }
     let managed = client.get_app(app).await.map_err(|e| chainops::rofl_error("reading the app", e))?;
+    // On Sapphire, the module's own config against the contract's: they differ only if the app
+    // was changed behind the contract's back (or the contract's update has not landed).
+    let module_check = if on_sapphire {
+        let read = module.app_config(client.provider(), app).await;
+        Some(ModuleCheck::new(&module, &managed.config, read))
+    } else {
+        None
+    };
     let state = client
         .release_state(app, &[])
         .await
@@ -331,11 +370,106 @@ async fn show(g: &GlobalArgs, args: ShowArgs) -> CliResult {
         releases: state.releases.len(),
         locks: &state.locks,
         chain_time: now,
+        module: module_check.as_ref().map(|(check, _)| check),
     };
+    if let Some((check, _)) = &module_check
+        && check.matches != Some(true)
+    {
+        warn(check.summary());
+    }
     emit(g.json, &report, || {
         let mut out = render::config(&managed.config, Some(managed.version), &notes);
         out.push_str(&render::release_governance(&managed.config, &state, now));
         out.push_str(&render::locks(&managed.config, &state.locks));
+        if let Some((check, diff)) = &module_check {
+            out.push_str(&format!("\n{}\n", check.summary()));
+            if let Some(diff) = diff {
+                out.push_str(&format!("{diff}\n"));
+            }
+        }
+        out
+    });
+    Ok(())
+}
+
+/// The module's config of an app compared with the policy contract's.
+#[derive(Serialize)]
+struct ModuleCheck {
+    /// Where it was read (`the ROFL module through the Oasis node at …`).
+    source: String,
+    /// Whether it equals the contract's (`None`: it could not be read).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    matches: Option<bool>,
+    /// Why it could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+impl ModuleCheck {
+    fn new(
+        module: &ModuleSource,
+        contract: &AppConfig,
+        read: Result<Option<AppConfig>, String>,
+    ) -> (Self, Option<ConfigDiff>) {
+        let source = module.describe();
+        match read {
+            Ok(Some(config)) => {
+                let matches = config == *contract;
+                let diff = (!matches).then(|| ConfigDiff::between(&config, contract, None));
+                (Self { source, matches: Some(matches), error: None }, diff)
+            }
+            Ok(None) => {
+                (Self { source, matches: None, error: Some("the module has no such app".into()) }, None)
+            }
+            Err(reason) => (Self { source, matches: None, error: Some(reason) }, None),
+        }
+    }
+
+    fn summary(&self) -> String {
+        match (self.matches, &self.error) {
+            (Some(true), _) => {
+                format!("module: {} holds the same config as the policy contract", self.source)
+            }
+            (Some(false), _) => format!(
+                "module: {} holds a config that DIFFERS from the policy contract's (module → contract below)",
+                self.source
+            ),
+            (None, error) => format!(
+                "module: cannot compare with {}: {}",
+                self.source,
+                error.as_deref().unwrap_or("unknown error")
+            ),
+        }
+    }
+}
+
+/// `app show` of an app the policy contract does not manage, on Sapphire: the module's config.
+async fn show_module_only(
+    g: &GlobalArgs,
+    module: &ModuleSource,
+    client: &RoflAdminClient<alloy::providers::DynProvider>,
+    app: AppId,
+    notes: &Notes,
+) -> CliResult {
+    let config = match module.app_config(client.provider(), app).await {
+        Ok(Some(config)) => config,
+        Ok(None) => return Err(chain(format!("{} has no app {app}", module.describe()))),
+        Err(reason) => return Err(chain(format!("reading {}: {reason}", module.describe()))),
+    };
+    #[derive(Serialize)]
+    struct ModuleShowOut<'a> {
+        config: &'a AppConfig,
+        managed: bool,
+        source: String,
+    }
+    let report = ModuleShowOut { config: &config, managed: false, source: module.describe() };
+    emit(g.json, &report, || {
+        let mut out = format!(
+            "app {app} is not managed by policy contract {}; its config in {}:\n",
+            client.address(),
+            module.describe()
+        );
+        out.push_str(&render::config(&config, None, notes));
         out
     });
     Ok(())
@@ -366,6 +500,9 @@ struct ShowOut<'a> {
     /// One-way locks: metadata keys, secret names, floors.
     locks: &'a roflgov_chain::rofl::LockState,
     chain_time: u64,
+    /// On Sapphire: the module's own config compared with the contract's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    module: Option<&'a ModuleCheck>,
 }
 
 async fn instances(g: &GlobalArgs, args: InstancesArgs) -> CliResult {
@@ -455,18 +592,7 @@ async fn history(g: &GlobalArgs, args: HistoryArgs) -> CliResult {
     let approvers = Approvers { safe: network.safe, governor: network.governor, timelock: network.timelock };
     let mut reader =
         ApprovalReader::new(client.provider().clone(), approvers, network.from_block.unwrap_or(0));
-    let mut rows = Vec::with_capacity(entries.len());
-    for entry in entries {
-        let failed = |e| chain(format!("reading who approved transaction {}: {e}", entry.tx));
-        let block_time = reader.block_time(entry.block).await.map_err(failed)?;
-        let approval = reader.approval(entry.tx).await.map_err(failed)?;
-        rows.push(crate::history::Row {
-            block_time,
-            block_time_utc: roflgov_chain::rofl::format_utc(block_time),
-            approval,
-            entry,
-        });
-    }
+    let rows = crate::history::rows(&mut reader, entries).await?;
     if let Some(path) = &args.markdown {
         let title = match app {
             Some(app) => format!("History of ROFL app {app}"),
@@ -476,5 +602,59 @@ async fn history(g: &GlobalArgs, args: HistoryArgs) -> CliResult {
         progress(format!("wrote the history table to {}", path.display()));
     }
     emit(g.json, &rows, || crate::history::text(&rows));
+    Ok(())
+}
+
+async fn audit(g: &GlobalArgs, args: AuditArgs) -> CliResult {
+    use roflgov_chain::accountability::{ApprovalReader, Approvers};
+    let app = parse_app_id(&args.app)?;
+    let (network, client) = chainops::client(g).await?;
+    let entries = client
+        .history(Some(app), network.from_block.unwrap_or(0))
+        .await
+        .map_err(|e| chainops::rofl_error("reading the history", e))?;
+    let approvers = Approvers { safe: network.safe, governor: network.governor, timelock: network.timelock };
+    let mut reader =
+        ApprovalReader::new(client.provider().clone(), approvers, network.from_block.unwrap_or(0));
+    let history = crate::history::rows(&mut reader, entries).await?;
+    let tracer = crate::trace_report::Tracer::open(g, app).await?;
+    let generated_at =
+        client.chain_time().await.map_err(|e| chainops::rofl_error("reading the chain time", e))?;
+    let record = crate::audit::Audit::new(app, client.address(), generated_at, history, &tracer);
+    std::fs::create_dir_all(&args.out_dir)
+        .map_err(|e| input(format!("cannot create {}: {e}", args.out_dir.display())))?;
+    let json =
+        serde_json::to_string_pretty(&record).map_err(|e| chain(format!("encoding the audit: {e}")))?;
+    let json_path = args.out_dir.join("audit.json");
+    let md_path = args.out_dir.join("audit.md");
+    crate::fsutil::write_atomic(&json_path, json.as_bytes())?;
+    crate::fsutil::write_atomic(&md_path, crate::audit::markdown(&record).as_bytes())?;
+    #[derive(Serialize)]
+    struct Written {
+        app: String,
+        json: String,
+        markdown: String,
+        changes: usize,
+        releases: usize,
+        registrations: usize,
+    }
+    let written = Written {
+        app: app.to_string(),
+        json: json_path.display().to_string(),
+        markdown: md_path.display().to_string(),
+        changes: record.history.len(),
+        releases: record.releases.len(),
+        registrations: record.registrations.len(),
+    };
+    emit(g.json, &written, || {
+        format!(
+            "audit of app {app}: {} changes, {} releases, {} registrations\n  wrote {} and {}\n",
+            written.changes,
+            written.releases,
+            written.registrations,
+            roflgov_core::text::escape(&written.json),
+            roflgov_core::text::escape(&written.markdown)
+        )
+    });
     Ok(())
 }

@@ -15,6 +15,8 @@ use roflgov_types::{
 };
 use serde::Serialize;
 
+use roflgov_core::text;
+
 use crate::{
     context::GlobalArgs,
     exit::{CliResult, input, usage},
@@ -24,9 +26,9 @@ use crate::{
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum CborCommand {
-    /// Decode a body (hex, or a file with hex or raw bytes, e.g. what `oasis rofl update
-    /// --unsigned --format cbor` writes) into JSON. Also accepts a subcall precompile input
-    /// `abi.encode(bytes method, bytes body)`, which names its method.
+    /// Decode a body (hex, or a file with hex or raw bytes) into JSON. Also accepts a subcall
+    /// precompile input `abi.encode(bytes method, bytes body)` and the unsigned transaction
+    /// `oasis rofl update --unsigned --format cbor` writes, which both name their method.
     Decode(DecodeArgs),
     /// Encode JSON (`{"method": …, "body": …}` as `cbor decode` prints it, or a bare body with
     /// --method) into canonical CBOR: hex on stdout, or raw bytes to --out.
@@ -164,7 +166,23 @@ fn decode(g: &GlobalArgs, args: DecodeArgs) -> CliResult {
             }
             (Some(m), body)
         }
-        None => (args.method.map(|m| m.name().to_owned()), bytes),
+        None => match cbor::split_unsigned_transaction(&bytes) {
+            // `oasis rofl update --unsigned --format cbor` writes the whole unsigned transaction.
+            Some(Ok((m, body))) => {
+                if let Some(given) = args.method
+                    && given.name() != m
+                {
+                    return Err(usage(format!(
+                        "the transaction calls {}, not {}",
+                        text::escape(&m),
+                        given.name()
+                    )));
+                }
+                (Some(m), body)
+            }
+            Some(Err(why)) => return Err(input(format!("an unsigned Oasis transaction, but {why}"))),
+            None => (args.method.map(|m| m.name().to_owned()), bytes),
+        },
     };
     let call = decode_body(method.as_deref(), &body)?;
     let warnings = roflgov_core::review::update_footguns(&call);

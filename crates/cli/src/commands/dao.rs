@@ -1,23 +1,38 @@
-//! `roflgov dao delegate|vote|queue|execute|cancel`: the Governor side of a proposal opened
-//! with `roflgov propose --governor`. Every sending command prints the proposal id and state
-//! first and simulates before sending: a refused step sends nothing.
+//! `roflgov dao delegate|power|vote|relay|queue|execute|cancel|status`: the Governor side of a
+//! proposal opened with `roflgov propose --governor`. Every sending command prints the proposal
+//! id and state first and simulates before sending: a refused step sends nothing.
+//!
+//! Vote counts are shown in token units (the token's decimals and symbol), with their share of
+//! the votes cast and the quorum at the snapshot (`quorum(proposalSnapshot)`, counted against
+//! for + abstain as `GovernorCountingSimple._quorumReached` does); times as UTC dates with the
+//! time left in chain time.
+
+use std::path::PathBuf;
 
 use alloy::{
-    primitives::{Address, U256},
-    providers::DynProvider,
+    primitives::{Address, B256, Bytes, U256},
+    providers::{DynProvider, Provider},
 };
 use clap::{Args, Subcommand, ValueEnum};
 use roflgov_chain::{
-    governor::{GovernorClient, OnchainProposal, ProposalState, VoteSupport},
+    governor::{
+        GovernorClient, OnchainProposal, ProposalState, SignedBallot, TokenUnits, VoteSupport,
+        bindings::Ballot,
+    },
     review::ProposedCall,
 };
-use roflgov_core::firewall::Transaction;
+use roflgov_core::{
+    firewall::Transaction,
+    rofl::format_deadline,
+    text,
+    units::{format_units, percent},
+};
 use serde::Serialize;
 
 use crate::{
     context::GlobalArgs,
     daoops::{self, Time, gov_error},
-    exit::{CliResult, chain, verification},
+    exit::{CliResult, chain, input, usage, verification},
     firewall::{self, FirewallArgs},
     output::{Table, emit, progress},
 };
@@ -27,14 +42,23 @@ pub(crate) enum DaoCommand {
     /// Delegate your voting power (to yourself by default). Votes count from the vote snapshot
     /// of a proposal on, so delegate before proposals are made.
     Delegate(DelegateArgs),
-    /// Cast your vote on an active proposal (shows the proposal id and tally first).
+    /// Show voting power: token balance, votes, where the votes are delegated, and how to
+    /// delegate (of ADDRESS, or of your key's account).
+    Power(PowerArgs),
+    /// Cast your vote on an active proposal (shows the proposal id and tally first); with
+    /// --sign-only --out FILE, sign the vote offline for someone else to relay.
     Vote(VoteArgs),
+    /// Submit a vote signed offline (`dao vote --sign-only --out FILE`) with `castVoteBySig`:
+    /// anyone can relay it and pay the gas; the vote counts for the signer.
+    Relay(RelayArgs),
     /// Queue a succeeded proposal in the Timelock (prints when it becomes executable).
     Queue(QueueArgs),
     /// Execute a queued proposal once the Timelock delay has passed (--wait shows progress
     /// until then; on a local chain --advance-time moves the clock instead).
     Execute(ExecuteArgs),
-    /// Cancel a proposal (proposer only, before voting starts).
+    /// Cancel a proposal: the proposer while it is pending (Governor `cancel`); a queued one only
+    /// by an account holding the Timelock's CANCELLER_ROLE (`roflgov deploy --dao` grants it to
+    /// the Governor alone, so a stale queued proposal is left to fail at execution).
     Cancel(ProposalRef),
     /// Show a proposal's state, tally, vote window and timelock eta.
     Status(ProposalRef),
@@ -47,12 +71,31 @@ pub(crate) struct DelegateArgs {
     pub to: Option<Address>,
 }
 
+#[derive(Args, Debug)]
+pub(crate) struct PowerArgs {
+    /// Account to show [default: your key's account].
+    #[arg(value_name = "ADDRESS")]
+    pub account: Option<Address>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct RelayArgs {
+    /// Signed vote file written by `roflgov dao vote --sign-only --out FILE`.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+}
+
 /// How to get past a time the chain has not reached yet.
 #[derive(Args, Debug, Clone, Copy)]
 pub(crate) struct TimeArgs {
-    /// Wait (with progress on stderr) until the chain reaches the time this step needs.
+    /// Wait (with progress on stderr) until the chain reaches the time this step needs. On a
+    /// local anvil, which mines no block on its own, the clock is moved instead.
     #[arg(long, conflicts_with = "advance_time")]
     pub wait: bool,
+    /// With --wait: give up after this many seconds of waiting [default: the time still needed
+    /// plus 10 minutes].
+    #[arg(long, value_name = "SECONDS", requires = "wait")]
+    pub timeout: Option<u64>,
     /// Local anvil only: move the chain clock to the time this step needs instead of waiting.
     #[arg(long)]
     pub advance_time: bool,
@@ -63,7 +106,7 @@ impl TimeArgs {
         if self.advance_time {
             Time::Advance
         } else if self.wait {
-            Time::Wait
+            Time::Wait(self.timeout)
         } else {
             Time::Refuse
         }
@@ -105,8 +148,15 @@ pub(crate) struct VoteArgs {
     #[arg(long, value_enum)]
     pub support: Support,
     /// Reason recorded on chain with the vote.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "sign_only")]
     pub reason: Option<String>,
+    /// Sign the vote (an EIP-712 `Ballot` for `castVoteBySig`) without sending anything; --out
+    /// names the file to write. Anyone can then submit it with `roflgov dao relay FILE`.
+    #[arg(long, requires = "out")]
+    pub sign_only: bool,
+    /// With --sign-only: where to write the signed vote.
+    #[arg(long, value_name = "FILE", requires = "sign_only")]
+    pub out: Option<PathBuf>,
     #[command(flatten)]
     pub time: TimeArgs,
 }
@@ -130,9 +180,30 @@ struct Step {
     transaction: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     eta: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    eta_utc: Option<String>,
+    /// Vote counts in base units of the token (decimal strings).
     votes_for: String,
     votes_against: String,
     votes_abstain: String,
+    /// Shares of the votes cast, e.g. `75.00%` (`-` when none were cast).
+    percent_for: String,
+    percent_against: String,
+    percent_abstain: String,
+    token_symbol: String,
+    token_decimals: u8,
+    /// Votes needed (for + abstain), in base units: `quorum(proposalSnapshot)`. Unknown until
+    /// the snapshot is past.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    quorum: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    quorum_reached: Option<bool>,
+    vote_start: u64,
+    vote_start_utc: String,
+    vote_end: u64,
+    vote_end_utc: String,
+    /// The latest block's timestamp: "time left" is counted from it.
+    chain_time: u64,
 }
 
 async fn step(
@@ -144,20 +215,53 @@ async fn step(
     let state = client.state(p.id).await.map_err(|e| gov_error("reading the state", e))?;
     let votes = client.votes(p.id).await.map_err(|e| gov_error("reading the votes", e))?;
     let eta = client.eta(p.id).await.map_err(|e| gov_error("reading the eta", e))?;
+    let units = client.token_units().await.map_err(|e| gov_error("reading the voting token", e))?;
+    let now = daoops::now(client.provider()).await?;
+    let snapshot: u64 = p.vote_start.saturating_to();
+    // `quorum(t)` reads the past total supply: it reverts until the snapshot is in the past.
+    let clock = client.clock().await.map_err(|e| gov_error("reading the clock", e))?;
+    let quorum = if snapshot < clock {
+        Some(client.quorum(snapshot).await.map_err(|e| gov_error("reading the quorum", e))?)
+    } else {
+        None
+    };
+    let cast = votes.for_votes.saturating_add(votes.against).saturating_add(votes.abstain);
+    let vote_end: u64 = p.vote_end.saturating_to();
     Ok(Step {
         proposal_id: p.id.to_string(),
         action,
         state,
         transaction: tx,
         eta: (eta != 0).then_some(eta),
+        eta_utc: (eta != 0).then(|| format_deadline(eta, Some(now))),
         votes_for: votes.for_votes.to_string(),
         votes_against: votes.against.to_string(),
         votes_abstain: votes.abstain.to_string(),
+        percent_for: percent(votes.for_votes, cast),
+        percent_against: percent(votes.against, cast),
+        percent_abstain: percent(votes.abstain, cast),
+        token_symbol: text::escape(&units.symbol),
+        token_decimals: units.decimals,
+        quorum: quorum.map(|q| q.to_string()),
+        quorum_reached: quorum.map(|q| q <= votes.for_votes.saturating_add(votes.abstain)),
+        vote_start: snapshot,
+        vote_start_utc: format_deadline(snapshot, Some(now)),
+        vote_end,
+        vote_end_utc: format_deadline(vote_end, Some(now)),
+        chain_time: now,
     })
+}
+
+/// `amount` base units of the token, e.g. `1000.5 RGT`.
+fn amount(units: &TokenUnits, value: U256) -> String {
+    format!("{} {}", format_units(value, units.decimals), text::escape(&units.symbol))
 }
 
 fn show(json: bool, s: &Step) {
     emit(json, s, || {
+        let units =
+            TokenUnits { address: Address::ZERO, symbol: s.token_symbol.clone(), decimals: s.token_decimals };
+        let v = |raw: &str| amount(&units, raw.parse().unwrap_or_default());
         let mut t = Table::new();
         t.row("proposal", &s.proposal_id).row("state", s.state);
         if let Some(tx) = &s.transaction {
@@ -165,10 +269,30 @@ fn show(json: bool, s: &Step) {
         }
         t.row(
             "votes",
-            format!("for {}, against {}, abstain {}", s.votes_for, s.votes_against, s.votes_abstain),
+            format!(
+                "for {} ({}), against {} ({}), abstain {} ({})",
+                v(&s.votes_for),
+                s.percent_for,
+                v(&s.votes_against),
+                s.percent_against,
+                v(&s.votes_abstain),
+                s.percent_abstain
+            ),
         );
-        if let Some(eta) = s.eta {
-            t.row("executable at", format!("{eta} (chain time)"));
+        match (&s.quorum, s.quorum_reached) {
+            (Some(q), Some(reached)) => t.row(
+                "quorum",
+                format!(
+                    "{} (for + abstain) at the snapshot: {}",
+                    v(q),
+                    if reached { "reached" } else { "not reached" }
+                ),
+            ),
+            _ => t.row("quorum", "known once voting opens (a share of the supply at the snapshot)"),
+        };
+        t.row("vote opens", &s.vote_start_utc).row("vote closes", &s.vote_end_utc);
+        if let Some(eta) = &s.eta_utc {
+            t.row("executable at", eta);
         }
         t.render()
     });
@@ -193,7 +317,7 @@ async fn load(
     progress(format!("proposal {id} on Governor {}: {}", client.address(), p.state));
     if let Some(action) = gate {
         let timelock = client.timelock().await.map_err(|e| gov_error("reading the timelock", e))?;
-        let chain_id = alloy::providers::Provider::get_chain_id(&provider).await.ok();
+        let chain_id = Provider::get_chain_id(&provider).await.ok();
         let transaction = Transaction::Calls {
             executor: timelock,
             chain_id,
@@ -201,9 +325,14 @@ async fn load(
             description: Some(p.proposal.description.clone()),
             description_verified: true,
         };
-        let report =
-            firewall::review(&provider, network.policy_contract, &transaction, &r.expect.expectations(None))
-                .await;
+        let report = firewall::review(
+            &provider,
+            network.policy_contract,
+            network.grpc.as_deref(),
+            &transaction,
+            &r.expect.expectations(None),
+        )
+        .await;
         firewall::gate(&report, action)?;
     }
     Ok((provider, me, client, p))
@@ -236,6 +365,9 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: DaoCommand) -> CliResult {
             show(g.json, &s);
             Ok(())
         }
+        DaoCommand::Vote(args) if args.sign_only => sign_only(g, args).await,
+        DaoCommand::Relay(args) => relay(g, args).await,
+        DaoCommand::Power(args) => power(g, args).await,
         DaoCommand::Vote(args) => {
             let (provider, me, client, p) =
                 load(g, &args.proposal, true, matches!(args.support, Support::For).then_some("voted for"))
@@ -272,11 +404,7 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: DaoCommand) -> CliResult {
                     "{me} had no voting power at the snapshot (delegate before proposals are made): the vote counts 0"
                 ));
             }
-            let support = match args.support {
-                Support::For => VoteSupport::For,
-                Support::Against => VoteSupport::Against,
-                Support::Abstain => VoteSupport::Abstain,
-            };
+            let support = args.support.into();
             progress(format!("voting {support} on proposal {} with {power} votes", p.id));
             let receipt = client
                 .cast_vote(p.id, support, args.reason.as_deref(), me)
@@ -343,13 +471,295 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: DaoCommand) -> CliResult {
         }
         DaoCommand::Cancel(r) => {
             let (_, me, client, p) = load(g, &r, true, None).await?;
-            progress(format!("canceling proposal {}", p.id));
-            let receipt = client.cancel(&p.proposal, me.expect("signing")).await.map_err(|e| {
-                crate::exit::maybe_sent(gov_error("canceling", e), "run `roflgov dao status`")
-            })?;
+            let me = me.expect("signing");
+            let receipt = match p.state {
+                ProposalState::Pending if me != p.proposer => {
+                    return Err(verification(format!(
+                        "proposal {} is pending: only its proposer {} can cancel it (Governor `cancel`), not {me}; nothing was sent",
+                        p.id, p.proposer
+                    )));
+                }
+                ProposalState::Pending => {
+                    progress(format!("canceling proposal {} (Governor cancel, by its proposer)", p.id));
+                    client.cancel(&p.proposal, me).await.map_err(|e| {
+                        crate::exit::maybe_sent(gov_error("canceling", e), "run `roflgov dao status`")
+                    })?
+                }
+                ProposalState::Queued => {
+                    let allowed = client
+                        .is_timelock_canceller(me)
+                        .await
+                        .map_err(|e| gov_error("reading the Timelock's canceller role", e))?;
+                    if !allowed {
+                        return Err(verification(format!(
+                            "proposal {} is queued: only an account with the Timelock's CANCELLER_ROLE can cancel it, and {me} has none (`roflgov deploy --dao` grants it to the Governor alone; a governance proposal can grant it, e.g. to a guardian). A queued proposal drafted against an older app version cannot execute (the contract refuses stale versions); nothing was sent",
+                            p.id
+                        )));
+                    }
+                    progress(format!("canceling queued proposal {} in the Timelock (CANCELLER_ROLE)", p.id));
+                    client.cancel_queued(&p.proposal, me).await.map_err(|e| {
+                        crate::exit::maybe_sent(
+                            gov_error("canceling in the Timelock", e),
+                            "run `roflgov dao status`",
+                        )
+                    })?
+                }
+                state => {
+                    return Err(verification(format!(
+                        "proposal {} is {state}: only a pending (by its proposer) or queued (by a Timelock canceller) proposal can be canceled; nothing was sent",
+                        p.id
+                    )));
+                }
+            };
             let s = step(&client, &p, "canceled in", Some(receipt.transaction_hash.to_string())).await?;
             show(g.json, &s);
             Ok(())
         }
     }
+}
+
+impl From<Support> for VoteSupport {
+    fn from(s: Support) -> Self {
+        match s {
+            Support::For => VoteSupport::For,
+            Support::Against => VoteSupport::Against,
+            Support::Abstain => VoteSupport::Abstain,
+        }
+    }
+}
+
+/// What `dao vote --sign-only` writes: an EIP-712 `Ballot` (OpenZeppelin Governor 5.3
+/// `BALLOT_TYPEHASH`, domain from the Governor's `eip712Domain()`) and its signature, ready for
+/// `castVoteBySig(proposalId, support, voter, signature)`.
+#[derive(Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BallotFile {
+    /// Always [`BALLOT_KIND`].
+    kind: String,
+    chain_id: u64,
+    governor: Address,
+    /// Decimal.
+    proposal_id: String,
+    support: VoteSupport,
+    voter: Address,
+    /// Decimal: the voter's Governor nonce when signing (a ballot is good for one vote).
+    nonce: String,
+    /// 65 bytes r ‖ s ‖ v.
+    signature: Bytes,
+    /// The EIP-712 digest signed (what a wallet shows).
+    digest: B256,
+}
+
+const BALLOT_KIND: &str = "roflgov-signed-vote-v1";
+
+async fn sign_only(g: &GlobalArgs, args: VoteArgs) -> CliResult {
+    let signer = g.keys.signer()?;
+    let out = args.out.as_deref().expect("clap requires --out with --sign-only");
+    let gate = matches!(args.support, Support::For).then_some("signed as a vote for");
+    let (provider, _, client, p) = load(g, &args.proposal, false, gate).await?;
+    if !matches!(p.state, ProposalState::Pending | ProposalState::Active) {
+        return Err(verification(format!(
+            "proposal {} is {}: votes are only accepted while it is pending or active; nothing was signed",
+            p.id, p.state
+        )));
+    }
+    let voter = signer.address();
+    if client.has_voted(p.id, voter).await.map_err(|e| gov_error("reading hasVoted", e))? {
+        return Err(verification(format!(
+            "{voter} has already voted on proposal {}; nothing was signed",
+            p.id
+        )));
+    }
+    let signed =
+        client.sign_vote(&signer, p.id, args.support.into()).await.map_err(|e| gov_error("signing", e))?;
+    let chain_id = provider.get_chain_id().await.map_err(|e| chain(format!("reading the chain id: {e}")))?;
+    let file = BallotFile {
+        kind: BALLOT_KIND.into(),
+        chain_id,
+        governor: client.address(),
+        proposal_id: p.id.to_string(),
+        support: args.support.into(),
+        voter,
+        nonce: signed.ballot.nonce.to_string(),
+        signature: signed.signature.clone(),
+        digest: signed.digest,
+    };
+    let text = serde_json::to_string_pretty(&file).map_err(|e| input(e.to_string()))?;
+    crate::fsutil::write_atomic(out, format!("{text}\n").as_bytes())?;
+    emit(g.json, &file, || {
+        let mut t = Table::new();
+        t.row("proposal", &file.proposal_id)
+            .row("vote", file.support)
+            .row("voter", file.voter)
+            .row("EIP-712 digest", file.digest)
+            .row("written to", out.display());
+        format!(
+            "{}\nnothing was sent: anyone can submit it with  roflgov dao relay {}  (the vote counts for {})",
+            t.render(),
+            out.display(),
+            file.voter
+        )
+    });
+    Ok(())
+}
+
+async fn relay(g: &GlobalArgs, args: RelayArgs) -> CliResult {
+    let path = args.file.display().to_string();
+    let text = crate::fsutil::read_input_text(&args.file)?;
+    let file: BallotFile = serde_json::from_str(&text).map_err(|e| {
+        input(format!("{path}: not a signed vote file (`roflgov dao vote --sign-only`): {e}"))
+    })?;
+    if file.kind != BALLOT_KIND {
+        return Err(input(format!(
+            "{path}: kind is `{}`, expected `{BALLOT_KIND}`",
+            text::escape(&file.kind)
+        )));
+    }
+    let id = daoops::parse_id(&file.proposal_id)?;
+    let nonce = U256::from_str_radix(&file.nonce, 10).map_err(|_| {
+        input(format!("{path}: nonce `{}` is not a decimal number", text::escape(&file.nonce)))
+    })?;
+    let (network, provider, relayer) = g.signing_provider().await?;
+    let chain_id = provider.get_chain_id().await.map_err(|e| chain(format!("reading the chain id: {e}")))?;
+    if chain_id != file.chain_id {
+        return Err(verification(format!(
+            "{path} was signed for chain id {}, this network is chain id {chain_id}; nothing was sent",
+            file.chain_id
+        )));
+    }
+    if let Some(governor) = network.governor
+        && governor != file.governor
+    {
+        return Err(verification(format!(
+            "{path} is a vote on Governor {}, this network's Governor is {governor}; nothing was sent",
+            file.governor
+        )));
+    }
+    let client = GovernorClient::new(provider.clone(), file.governor);
+    let signed = SignedBallot {
+        ballot: Ballot { proposalId: id, support: file.support.as_u8(), voter: file.voter, nonce },
+        signature: file.signature.clone(),
+        digest: file.digest,
+    };
+    let (signer, digest) =
+        client.ballot_signer(&signed).await.map_err(|e| gov_error("checking the signature", e))?;
+    if digest != file.digest {
+        return Err(verification(format!(
+            "{path}: the digest {} is not that of this ballot on Governor {} (computed {digest}); nothing was sent",
+            file.digest, file.governor
+        )));
+    }
+    if signer != file.voter {
+        return Err(verification(format!(
+            "{path}: the signature is by {signer}, not by the voter {}; nothing was sent",
+            file.voter
+        )));
+    }
+    let p = daoops::proposal(&network, &client, id).await?;
+    progress(format!("proposal {id} on Governor {}: {}", client.address(), p.state));
+    if p.state != ProposalState::Active {
+        return Err(verification(format!(
+            "proposal {id} is {}: votes are only accepted while it is active; nothing was sent",
+            p.state
+        )));
+    }
+    if client.has_voted(id, file.voter).await.map_err(|e| gov_error("reading hasVoted", e))? {
+        return Err(verification(format!(
+            "{} has already voted on proposal {id}; nothing was sent",
+            file.voter
+        )));
+    }
+    let current = client.nonce(file.voter).await.map_err(|e| gov_error("reading the voter's nonce", e))?;
+    if current != nonce {
+        return Err(verification(format!(
+            "{path} was signed with nonce {nonce}, the voter's nonce is now {current} (the voter signed something else since); ask for a new signature; nothing was sent"
+        )));
+    }
+    progress(format!(
+        "relaying the {} vote of {} on proposal {id} (gas paid by {})",
+        file.support,
+        file.voter,
+        relayer.address()
+    ));
+    let receipt = client.cast_vote_by_sig(&signed, relayer.address()).await.map_err(|e| {
+        crate::exit::maybe_sent(gov_error("relaying the vote", e), "run `roflgov dao status`")
+    })?;
+    let s = step(&client, &p, "relayed in", Some(receipt.transaction_hash.to_string())).await?;
+    show(g.json, &s);
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct Power {
+    account: Address,
+    token: Address,
+    token_symbol: String,
+    token_decimals: u8,
+    /// Base units, decimal.
+    balance: String,
+    /// Votes the account casts now (base units, decimal).
+    votes: String,
+    /// Where the account's balance votes; null when never delegated.
+    delegate: Option<Address>,
+    total_supply: String,
+    /// `votes` as a share of the supply.
+    share_of_supply: String,
+    how_to_delegate: String,
+}
+
+async fn power(g: &GlobalArgs, args: PowerArgs) -> CliResult {
+    let account = match args.account {
+        Some(a) => a,
+        None if g.keys.key_env.is_none() && g.keys.keystore.is_none() => {
+            return Err(usage(
+                "give an ADDRESS, or a key (--key-env VAR or --keystore FILE) to show its account",
+            ));
+        }
+        None => g.keys.signer()?.address(),
+    };
+    let (network, provider) = g.provider().await?;
+    let client = daoops::client(&network, provider)?;
+    let units = client.token_units().await.map_err(|e| gov_error("reading the voting token", e))?;
+    let pw = client.power(account).await.map_err(|e| gov_error("reading the voting power", e))?;
+    let how = if pw.delegate == account {
+        "delegated to itself: its tokens vote. To hand its votes to someone else: roflgov dao delegate --to ADDRESS".to_owned()
+    } else if pw.delegate.is_zero() {
+        format!(
+            "not delegated: its {} do not vote. Delegate (from this account's key) with  roflgov dao delegate  (to itself) or  roflgov dao delegate --to ADDRESS; votes count on proposals made after that",
+            text::escape(&units.symbol)
+        )
+    } else {
+        "delegated to another account, which votes with them. To vote yourself: roflgov dao delegate"
+            .to_owned()
+    };
+    let out = Power {
+        account,
+        token: units.address,
+        token_symbol: text::escape(&units.symbol),
+        token_decimals: units.decimals,
+        balance: pw.balance.to_string(),
+        votes: pw.votes.to_string(),
+        delegate: (!pw.delegate.is_zero()).then_some(pw.delegate),
+        total_supply: pw.total_supply.to_string(),
+        share_of_supply: percent(pw.votes, pw.total_supply),
+        how_to_delegate: how,
+    };
+    emit(g.json, &out, || {
+        let mut t = Table::new();
+        t.row("account", out.account)
+            .row("balance", format!("{} of {}", amount(&units, pw.balance), amount(&units, pw.total_supply)))
+            .row("votes", format!("{} ({} of the supply)", amount(&units, pw.votes), out.share_of_supply))
+            .row(
+                "delegated to",
+                match out.delegate {
+                    Some(d) if d == account => format!("{d} (itself)"),
+                    Some(d) => d.to_string(),
+                    None => "nobody".into(),
+                },
+            )
+            .row("token", out.token)
+            .row("delegation", &out.how_to_delegate);
+        t.render()
+    });
+    Ok(())
 }

@@ -34,10 +34,10 @@ pub(crate) struct DeployArgs {
     /// Signatures the Safe needs (1..=number of owners).
     #[arg(long, requires = "safe_owners")]
     pub threshold: Option<u64>,
-    /// ROSE to send to the new Safe for the 100 ROSE stake of `app create` [default: 100 on a
-    /// local anvil, else 0].
-    #[arg(long, value_name = "ROSE", requires = "safe_owners")]
-    pub fund_rose: Option<u64>,
+    /// ROSE to send to the new Safe for the 100 ROSE stake of `app create`, with up to 18
+    /// decimals (e.g. 0.5) [default: 100 on a local anvil, else 0].
+    #[arg(long, value_name = "ROSE", requires = "safe_owners", value_parser = parse_rose_arg)]
+    pub fund_rose: Option<U256>,
     /// Deploy the Safe contracts even on a chain other than a local anvil (a chain without the
     /// canonical Safe deployment).
     #[arg(long, requires = "safe_owners")]
@@ -94,6 +94,11 @@ struct Deployed {
     saved_to: Option<String>,
 }
 
+/// Parses `--fund-rose` (ROSE with up to 18 decimals) into wei.
+fn parse_rose_arg(text: &str) -> Result<U256, String> {
+    roflgov_core::units::parse_rose(text).map_err(|e| e.to_string())
+}
+
 /// anvil's default chain id: where deploy funds a new Safe with the app stake by default.
 const ANVIL_CHAIN_ID: u64 = 31337;
 
@@ -120,6 +125,84 @@ pub(crate) async fn run(g: &GlobalArgs, args: DeployArgs) -> CliResult {
     let deployer = signer.address();
     let chain_id = provider.get_chain_id().await.map_err(|e| chain(e.to_string()))?;
     let from_block = provider.get_block_number().await.map_err(|e| chain(e.to_string()))?;
+    let config_path = g.config.clone().unwrap_or_else(|| PathBuf::from("roflgov.toml"));
+    let journal = args.save.then(|| journal_path(&config_path));
+    if let Some(jpath) = &journal {
+        refuse_unfinished(&provider, jpath, &config_path).await?;
+        // Written before the first transaction: every contract this run creates is at a CREATE
+        // address of the deployer from this nonce on, so an interrupted run can always be
+        // accounted for (see `refuse_unfinished`).
+        let nonce = provider
+            .get_transaction_count(deployer)
+            .pending()
+            .await
+            .map_err(|e| chain(format!("reading the deployer's nonce: {e}")))?;
+        let entry = Journal {
+            kind: JOURNAL_KIND.into(),
+            network: g.network.clone(),
+            chain_id,
+            deployer,
+            first_nonce: nonce,
+            from_block,
+        };
+        let text = serde_json::to_string_pretty(&entry).map_err(|e| chain(e.to_string()))?;
+        crate::fsutil::write_atomic(jpath, text.as_bytes())?;
+    }
+    let result = deploy_all(&args, &network, &provider, deployer, chain_id, from_block).await;
+    let mut report = match (result, &journal) {
+        (Ok(r), _) => r,
+        (Err(e), Some(jpath)) => {
+            let created = unfinished(&provider, jpath).await.map(|(_, c)| c).unwrap_or_default();
+            return Err(crate::exit::CliError {
+                kind: e.kind,
+                error: eyre::eyre!(
+                    "{e}\nthe deployment stopped before its addresses were saved to {}: {}; recorded in {} (the next `deploy --save` reports them)",
+                    config_path.display(),
+                    describe(&created),
+                    jpath.display()
+                ),
+            });
+        }
+        (Err(e), None) => return Err(e),
+    };
+    if args.save {
+        let path = config_path;
+        crate::config::save_addresses(&path, &g.network, |n| {
+            n.policy_contract = Some(report.policy_contract);
+            if n.rpc.is_none() {
+                n.rpc = network.rpc.clone();
+            }
+            n.from_block = Some(from_block);
+            if report.safe.is_some() {
+                n.safe = report.safe;
+                n.safe_contracts = report.safe_contracts;
+                n.multisend = report.safe_contracts.map(|d| d.multi_send_call_only);
+            }
+            if report.governor.is_some() {
+                n.governor = report.governor;
+                n.timelock = report.timelock;
+                n.token = report.token;
+            }
+        })?;
+        if let Some(jpath) = &journal {
+            std::fs::remove_file(jpath)
+                .map_err(|e| chain(format!("addresses saved, but removing {}: {e}", jpath.display())))?;
+        }
+        report.saved_to = Some(path.display().to_string());
+    }
+    show(g.json, &report);
+    Ok(())
+}
+
+/// Deploys what `args` asks for; nothing is saved here.
+async fn deploy_all(
+    args: &DeployArgs,
+    network: &crate::config::Network,
+    provider: &alloy::providers::DynProvider,
+    deployer: Address,
+    chain_id: u64,
+    from_block: u64,
+) -> CliResult<Deployed> {
     let mut report = Deployed { from_block, ..Default::default() };
 
     if let Some(owner) = args.owner {
@@ -137,25 +220,28 @@ pub(crate) async fn run(g: &GlobalArgs, args: DeployArgs) -> CliResult {
                 progress(
                     "deploying the Safe v1.4.1 contracts and checking them against the canonical code hashes",
                 );
-                SafeDeployment::deploy_verified(&provider)
+                SafeDeployment::deploy_verified(provider)
                     .await
                     .map_err(|e| safeops::safe_error("deploying the Safe contracts", e))?
             }
-            None => safeops::deployment(&network)?,
+            None => safeops::deployment(network)?,
         };
         progress(format!("creating a {threshold}-of-{} Safe", owners.len()));
         let safe = deployment
-            .create_safe(&provider, &SafeSetup::new(owners.clone(), threshold))
+            .create_safe(provider, &SafeSetup::new(owners.clone(), threshold))
             .await
             .map_err(|e| safeops::safe_error("creating the Safe", e))?;
         progress("deploying RoflAppAdmin owned by the Safe");
         let client = RoflAdminClient::deploy_from(provider.clone(), deployer, safe)
             .await
             .map_err(|e| chain(format!("deploying the policy contract: {e}")))?;
-        let fund = args.fund_rose.unwrap_or(if chain_id == ANVIL_CHAIN_ID { 100 } else { 0 });
-        if fund > 0 {
-            progress(format!("sending {fund} ROSE to the Safe (the stake `app create` locks)"));
-            let value = U256::from(fund) * U256::from(10u64).pow(U256::from(18u64));
+        let default = if chain_id == ANVIL_CHAIN_ID { roflgov_core::rofl::CREATE_STAKE } else { U256::ZERO };
+        let value = args.fund_rose.unwrap_or(default);
+        if !value.is_zero() {
+            progress(format!(
+                "sending {} to the Safe (the stake `app create` locks)",
+                roflgov_core::firewall::format_rose(value)
+            ));
             let tx = TransactionRequest::default().with_from(deployer).with_to(safe).with_value(value);
             provider
                 .send_transaction(tx)
@@ -190,7 +276,7 @@ pub(crate) async fn run(g: &GlobalArgs, args: DeployArgs) -> CliResult {
             "deploying token, Timelock ({} s delay), Governor ({} s voting delay, {} s vote, {}% quorum) and RoflAppAdmin owned by the Timelock",
             params.timelock_delay, params.voting_delay, params.voting_period, params.quorum_percent
         ));
-        let dao = deploy_dao(&provider, deployer, &params)
+        let dao = deploy_dao(provider, deployer, &params)
             .await
             .map_err(|e| crate::daoops::gov_error("deploying the DAO", e))?;
         if args.token_holder.is_none_or(|h| h == deployer) {
@@ -207,28 +293,11 @@ pub(crate) async fn run(g: &GlobalArgs, args: DeployArgs) -> CliResult {
         report.token = Some(dao.token);
     }
 
-    if args.save {
-        let path = g.config.clone().unwrap_or_else(|| PathBuf::from("roflgov.toml"));
-        crate::config::save_addresses(&path, &g.network, |n| {
-            n.policy_contract = Some(report.policy_contract);
-            if n.rpc.is_none() {
-                n.rpc = network.rpc.clone();
-            }
-            n.from_block = Some(from_block);
-            if report.safe.is_some() {
-                n.safe = report.safe;
-                n.safe_contracts = report.safe_contracts;
-                n.multisend = report.safe_contracts.map(|d| d.multi_send_call_only);
-            }
-            if report.governor.is_some() {
-                n.governor = report.governor;
-                n.timelock = report.timelock;
-                n.token = report.token;
-            }
-        })?;
-        report.saved_to = Some(path.display().to_string());
-    }
-    emit(g.json, &report, || {
+    Ok(report)
+}
+
+fn show(json: bool, report: &Deployed) {
+    emit(json, report, || {
         let mut t = crate::output::Table::new();
         t.row("policy contract", report.policy_contract).row("owner", report.owner);
         if let Some(safe) = report.safe {
@@ -252,5 +321,92 @@ pub(crate) async fn run(g: &GlobalArgs, args: DeployArgs) -> CliResult {
         }
         t.render()
     });
-    Ok(())
+}
+
+/// What `deploy --save` writes next to the config file before its first transaction, and
+/// removes once the addresses are saved.
+#[derive(Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Journal {
+    kind: String,
+    network: String,
+    chain_id: u64,
+    deployer: Address,
+    /// The deployer's nonce before the first transaction.
+    first_nonce: u64,
+    from_block: u64,
+}
+
+const JOURNAL_KIND: &str = "roflgov-deploy-journal-v1";
+
+/// `roflgov.toml` → `roflgov.toml.deploy-journal.json`.
+fn journal_path(config: &std::path::Path) -> PathBuf {
+    let mut name = config.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| "roflgov.toml".into());
+    name.push(".deploy-journal.json");
+    config.with_file_name(name)
+}
+
+/// The journal at `path` and the contracts its run created: the CREATE addresses of the
+/// deployer for every nonce it has used since, that have code (contracts a transaction of the
+/// run deployed; factory-made ones, like a Safe proxy, are reached from those).
+async fn unfinished(
+    provider: &alloy::providers::DynProvider,
+    path: &std::path::Path,
+) -> CliResult<(Journal, Vec<Address>)> {
+    let text = crate::fsutil::read_input_text(path)?;
+    let journal: Journal = serde_json::from_str(&text)
+        .map_err(|e| crate::exit::input(format!("{}: not a deploy journal: {e}", path.display())))?;
+    if journal.kind != JOURNAL_KIND {
+        return Err(crate::exit::input(format!("{}: not a deploy journal", path.display())));
+    }
+    let now = provider
+        .get_transaction_count(journal.deployer)
+        .await
+        .map_err(|e| chain(format!("reading the deployer's nonce: {e}")))?;
+    let mut created = Vec::new();
+    for nonce in journal.first_nonce..now {
+        let address = journal.deployer.create(nonce);
+        let code = provider
+            .get_code_at(address)
+            .await
+            .map_err(|e| chain(format!("reading the code at {address}: {e}")))?;
+        if !code.is_empty() {
+            created.push(address);
+        }
+    }
+    Ok((journal, created))
+}
+
+fn describe(created: &[Address]) -> String {
+    if created.is_empty() {
+        "no contract was created".into()
+    } else {
+        format!(
+            "contracts created: {}",
+            created.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+        )
+    }
+}
+
+/// Refuses to start a new `deploy --save` while the journal of an unfinished one exists,
+/// reporting what that run created, so that no deployed contract goes unrecorded.
+async fn refuse_unfinished(
+    provider: &alloy::providers::DynProvider,
+    path: &std::path::Path,
+    config: &std::path::Path,
+) -> CliResult {
+    if !path.exists() {
+        return Ok(());
+    }
+    let (journal, created) = unfinished(provider, path).await?;
+    Err(usage(format!(
+        "{}: an earlier `roflgov deploy --save` (network {}, chain id {}, deployer {}) did not finish, and its addresses are not in {}: {}. Note or reuse them (e.g. --policy-contract ADDRESS), then delete {} to deploy again; nothing was sent",
+        path.display(),
+        roflgov_core::text::escape(&journal.network),
+        journal.chain_id,
+        journal.deployer,
+        config.display(),
+        describe(&created),
+        path.display()
+    )))
 }

@@ -120,7 +120,7 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: GuardianCommand) -> CliResult {
         expectations.overrides.insert(WarningKind::NoEnclaves);
     }
     let mut report =
-        firewall::review(client.provider(), Some(client.address()), &transaction, &expectations).await;
+        firewall::review(client.provider(), Some(client.address()), None, &transaction, &expectations).await;
     // The guardian's own intent, not an override the user typed: shown as findings, not as
     // "accepted by --override".
     report.overridden.retain(|kind| !expectations.overrides.contains(kind));

@@ -12,4 +12,6 @@ pub(crate) mod owner;
 pub(crate) mod propose;
 pub(crate) mod review;
 pub(crate) mod safe;
+pub(crate) mod trace;
+pub(crate) mod verify_log;
 pub(crate) mod verify_quote;

@@ -138,9 +138,10 @@ fn lock_changes(a: &LockArgs) -> CliResult<Vec<PolicyChange>> {
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum SecretCommand {
-    /// Add a secret or rotate it (set it with a new value). The value must already be
-    /// encrypted to the app, as `oasis rofl secret set` writes it into rofl.yaml (base64); its
-    /// content is never printed.
+    /// Add a secret or rotate it (set it with a new value): either a value already encrypted
+    /// to the app, as `oasis rofl secret set` writes it into rofl.yaml (base64), or a plaintext
+    /// that roflgov encrypts to the app's SEK exactly as `oasis rofl secret set` does. Values
+    /// and plaintexts are never printed.
     Set(SecretSetArgs),
     /// Delete a secret.
     Delete(SecretDeleteArgs),
@@ -259,8 +260,21 @@ pub(crate) struct SecretSetArgs {
     pub name: String,
     /// File holding the encrypted value as base64 (`-`: stdin), as `oasis rofl secret set`
     /// writes it into rofl.yaml. Never printed.
-    #[arg(long, value_name = "FILE")]
-    pub value_file: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "plaintext_file")]
+    pub value_file: Option<PathBuf>,
+    /// File holding the plaintext (`-`: stdin), used byte for byte (a trailing newline is
+    /// kept, as `oasis rofl secret set` keeps it): encrypted here to `--sek`, then forgotten.
+    /// It never reaches the chain, the proposal, the output or a log.
+    #[arg(long, value_name = "FILE", conflicts_with = "value_file", requires = "sek")]
+    pub plaintext_file: Option<PathBuf>,
+    /// The app's secrets encryption key (a public key): `sek` in `oasis rofl show --format json`
+    /// (base64), or 0x hex.
+    #[arg(long, value_name = "KEY", requires = "plaintext_file")]
+    pub sek: Option<String>,
+    /// With `--plaintext-file`: the name shown on chain instead of `--name` (`--name` is only
+    /// inside the envelope), as `oasis rofl secret set --public-name`.
+    #[arg(long, value_name = "NAME", requires = "plaintext_file")]
+    pub public_name: Option<String>,
     #[command(flatten)]
     pub out: ProposalOutput,
 }
@@ -323,8 +337,16 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: OwnerCommand) -> CliResult {
             app_action(g, "remove_app", &a.app, vec![PolicyChange::RemoveApp], &a.out).await
         }
         OwnerCommand::Secret(SecretCommand::Set(a)) => {
-            let value = read_secret_value(&a.value_file)?;
-            let change = PolicyChange::SetSecret { name: a.name.clone(), value };
+            let (name, value) = match (&a.value_file, &a.plaintext_file, &a.sek) {
+                (Some(file), None, None) => (a.name.clone(), read_secret_value(file)?),
+                (None, Some(file), Some(sek)) => {
+                    let sek = roflgov_core::secret::parse_sek(sek).map_err(|e| usage(e.to_string()))?;
+                    let value = encrypt_secret_file(file, &a.name, &sek)?;
+                    (a.public_name.clone().unwrap_or_else(|| a.name.clone()), value)
+                }
+                _ => return Err(usage("give either --value-file, or --plaintext-file with --sek")),
+            };
+            let change = PolicyChange::SetSecret { name, value };
             app_action(g, "secret_set", &a.app, vec![change], &a.out).await
         }
         OwnerCommand::Lock(a) => {
@@ -358,6 +380,22 @@ fn read_secret_value(path: &std::path::Path) -> CliResult<Bytes> {
         return Err(input(format!("{}: the secret value is empty", path.display())));
     }
     Ok(value.into())
+}
+
+/// Reads a plaintext secret and seals it (and `name`) to the app's SEK as `oasis rofl secret
+/// set` does (oasisprotocol/cli `build/rofl/secrets.go` `EncryptSecret`; see
+/// [`roflgov_core::secret`]): a fresh ephemeral X25519 key and nonce from the OS. The plaintext
+/// and the ephemeral key are zeroized when dropped; errors never quote the content.
+fn encrypt_secret_file(path: &std::path::Path, name: &str, sek: &[u8; 32]) -> CliResult<Bytes> {
+    use roflgov_core::secret::{KEY_SIZE, NONCE_SIZE, seal};
+    use zeroize::Zeroizing;
+    let plaintext = Zeroizing::new(crate::fsutil::read_input(path)?);
+    let mut ephemeral = Zeroizing::new([0u8; KEY_SIZE]);
+    let mut nonce = [0u8; NONCE_SIZE];
+    getrandom::getrandom(ephemeral.as_mut_slice())
+        .and_then(|()| getrandom::getrandom(&mut nonce))
+        .map_err(|e| crate::exit::chain(format!("no randomness from the operating system: {e}")))?;
+    Ok(seal(sek, name, &plaintext, &ephemeral, &nonce).into())
 }
 
 /// Opens `changes` on `app` (one call, or one `multicall`), drafted against the app's current

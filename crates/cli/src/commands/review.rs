@@ -62,7 +62,8 @@ pub(crate) struct ReviewArgs {
     #[arg(long, value_name = "NAME")]
     pub deployment: Option<String>,
     /// ORC bundle: each new identity must be one of its identities, and every release record
-    /// the proposal adds must carry its sha256 (a mismatch is critical: do not sign).
+    /// the proposal adds must carry its sha256, and every machine Deploy its manifest hash (a
+    /// mismatch is critical: do not sign).
     #[arg(long, value_name = "FILE.orc")]
     pub bundle: Option<PathBuf>,
     /// Quote file: its verified identity must be one of the new identities (with --collateral).
@@ -111,7 +112,7 @@ struct Output {
     identity_checks: Vec<IdentityCheck>,
     /// Every finding, in words.
     warnings: Vec<String>,
-    /// `ok`, `do_not_sign` or `cannot_review`.
+    /// `ok`, `do_not_sign`, `cannot_review`, or `executed` (a Governor proposal that ran already).
     verdict: String,
 }
 
@@ -314,9 +315,16 @@ pub(crate) async fn run(g: &GlobalArgs, args: ReviewArgs) -> CliResult {
                     p.votes.for_votes, p.votes.against, p.votes.abstain
                 ),
             )
-            .row("vote window", format!("{} → {} (chain time)", p.vote_start, p.vote_end));
+            .row(
+                "vote window",
+                format!(
+                    "{} → {}",
+                    roflgov_core::rofl::format_utc(p.vote_start.saturating_to()),
+                    roflgov_core::rofl::format_utc(p.vote_end.saturating_to())
+                ),
+            );
         if let Some(eta) = p.eta {
-            header.row("executable at", format!("{eta} (chain time)"));
+            header.row("executable at", roflgov_core::rofl::format_utc(eta.saturating_to()));
         }
         let executed = p.state.to_string().eq_ignore_ascii_case("executed");
         if executed {
@@ -336,6 +344,17 @@ pub(crate) async fn run(g: &GlobalArgs, args: ReviewArgs) -> CliResult {
         Transaction::Calls { calls, .. } => calls.clone(),
     };
     out.calls = calls.iter().map(|c| call_out(c, policy_contract)).collect();
+    // An executed proposal is history: reviewed against today's state it would read as stale
+    // (its version was consumed by itself). Report it as executed, not as a refusal.
+    if out.proposal_state.as_deref() == Some("executed") {
+        out.verdict = "executed".into();
+        let human = format!(
+            "{}\nexecuted: this proposal ran already; there is nothing to sign or vote (what it changed: `roflgov app history`)\n",
+            header.render()
+        );
+        emit(g.json, &out, || human);
+        return Ok(());
+    }
 
     // Identities the reviewer can vouch for: the bundle's, the manifest's, the quote's.
     let bundle_ids = match &args.bundle {
@@ -369,10 +388,18 @@ pub(crate) async fn run(g: &GlobalArgs, args: ReviewArgs) -> CliResult {
     });
     let mut expectations = args.expect.expectations(verified);
     expectations.bundle_hash = args.bundle.as_deref().map(crate::fsutil::sha256_file).transpose()?;
+    // What a machine Deploy must pin: oasis-core's manifest hash of the bundle.
+    expectations.bundle_manifest_hash = match &args.bundle {
+        Some(p) => Some(open_bundle(p)?.manifest_hash().map_err(|e| e.to_string())),
+        None => None,
+    };
     expectations.manifest_hash = args.manifest.as_deref().map(crate::fsutil::sha256_file).transpose()?;
 
     let report = match &provider {
-        Some(provider) => firewall::review(provider, policy_contract, &transaction, &expectations).await,
+        Some(provider) => {
+            firewall::review(provider, policy_contract, network.grpc.as_deref(), &transaction, &expectations)
+                .await
+        }
         None => roflgov_core::firewall::review(&transaction, &Default::default(), &expectations),
     };
 

@@ -37,6 +37,30 @@ pub(crate) enum SafeCommand {
     Execute(SafeTxFile),
     /// Show a proposal file: SafeTx hash, nonce, signatures collected and missing.
     Status(SafeTxFile),
+    /// Combine several unsigned proposals (`propose`, `owner …`, `app create` with its stake,
+    /// each written with `--tx-builder-out`, or with `--safe-out` into a folder of its own)
+    /// into one MultiSendCallOnly transaction, reviewed, signed and executed as one: all legs
+    /// run, or none. Changes to one app go into one proposal (e.g. `propose --set-guardian`):
+    /// each leg is drafted against the app's current version.
+    Combine(CombineArgs),
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct CombineArgs {
+    /// A leg (repeatable, in execution order, at least two): a Transaction Builder batch with
+    /// its checksum (`--tx-builder-out`, or a Safe{Wallet} export) or an unsigned roflgov
+    /// proposal file (`--safe-out`).
+    #[arg(long = "leg", value_name = "FILE", required = true, num_args = 1)]
+    pub legs: Vec<PathBuf>,
+    /// The combined proposal file (not in the legs' folder: the legs share its nonce).
+    #[arg(long, value_name = "FILE")]
+    pub safe_out: PathBuf,
+    /// Also write a Safe Transaction Builder batch of the legs.
+    #[arg(long, value_name = "FILE")]
+    pub tx_builder_out: Option<PathBuf>,
+    /// Safe nonce of the combined transaction [default: the Safe's next nonce].
+    #[arg(long, value_name = "N")]
+    pub safe_nonce: Option<u64>,
 }
 
 #[derive(Args, Debug)]
@@ -126,6 +150,7 @@ async fn load(
         let report = firewall::review(
             &review_provider,
             network.policy_contract,
+            network.grpc.as_deref(),
             &transaction,
             &expect.expectations(None),
         )
@@ -179,7 +204,170 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: SafeCommand) -> CliResult {
         SafeCommand::Approve(f) => approve(g, f).await,
         SafeCommand::Execute(f) => execute(g, f).await,
         SafeCommand::Status(f) => status(g, f.file).await,
+        SafeCommand::Combine(a) => combine(g, a).await,
     }
+}
+
+/// `safe combine`: the legs' calls, in order, as one MultiSendCallOnly Safe transaction.
+async fn combine(g: &GlobalArgs, a: CombineArgs) -> CliResult {
+    use alloy::primitives::U256;
+    use roflgov_chain::safe::{SafeCall, SafeProposal, SafeTx};
+    if a.legs.len() < 2 {
+        return Err(crate::exit::usage("give at least two --leg files to combine"));
+    }
+    let (network, provider) = g.provider().await?;
+    let safe = safeops::require_safe(&network)?;
+    let client = safeops::client(&network, provider, safe).await?;
+    let multi_send = client.deployment().multi_send_call_only;
+    let out_dir = folder(&a.safe_out);
+    let mut calls: Vec<SafeCall> = Vec::new();
+    let mut titles = Vec::new();
+    let mut policy_contract = network.policy_contract;
+    for leg in &a.legs {
+        let at = leg.display();
+        let text = crate::fsutil::read_input_text(leg)?;
+        let is_batch = serde_json::from_str::<serde_json::Value>(&text)
+            .map_err(|e| crate::exit::input(format!("{at}: not JSON: {e}")))?
+            .get("transactions")
+            .is_some();
+        if is_batch {
+            let checked =
+                roflgov_chain::safe::tx_builder::BatchFile::import_checked(&text, client.chain_id(), safe)
+                    .map_err(|e| verification(format!("{at}: {e}; nothing was written")))?;
+            titles.push(roflgov_core::text::escape(&checked.file.meta.name.clone().unwrap_or_default()));
+            calls.extend(checked.calls);
+            continue;
+        }
+        let file = safeops::load(leg)?;
+        let p = &file.proposal;
+        if p.safe != safe || p.chain_id != client.chain_id() {
+            return Err(verification(format!(
+                "{at}: for Safe {} on chain {}, not Safe {safe} on chain {}; nothing was written",
+                p.safe,
+                p.chain_id,
+                client.chain_id()
+            )));
+        }
+        if !p.signatures.is_empty() {
+            return Err(verification(format!(
+                "{at}: already carries signatures; combine unsigned legs (signers sign the combined file); nothing was written"
+            )));
+        }
+        if folder(leg) == out_dir {
+            return Err(crate::exit::usage(format!(
+                "{at} is in the folder of --safe-out: the legs compete for the Safe's nonce with the combined file; write the legs to a folder of their own, or as batches (--tx-builder-out)"
+            )));
+        }
+        let leg_calls =
+            p.tx.calls(multi_send).map_err(|e| verification(format!("{at}: {e}; nothing was written")))?;
+        titles.push(match &file.roflgov {
+            Some(meta) => roflgov_core::text::escape(&meta.title),
+            None => format!("{} call(s) of {at}", leg_calls.len()),
+        });
+        if let Some(meta) = &file.roflgov {
+            policy_contract = policy_contract.or(Some(meta.policy_contract));
+        }
+        calls.extend(leg_calls);
+    }
+    let state = client
+        .state()
+        .await
+        .map_err(|e| safe_error(&format!("reading the Safe {safe} (is it a Safe v1.4.1?)"), e))?;
+    let nonce = a.safe_nonce.map(U256::from).unwrap_or(state.nonce);
+    if nonce < state.nonce {
+        return Err(verification(format!(
+            "nonce {nonce} is already used: the Safe's next nonce is {}; nothing was written",
+            state.nonce
+        )));
+    }
+    let tx = SafeTx::multi_send(multi_send, &calls, nonce.to());
+    let proposal = SafeProposal::new(client.chain_id(), safe, tx.clone());
+    let onchain = client
+        .onchain_transaction_hash(&tx)
+        .await
+        .map_err(|e| safe_error("reading getTransactionHash", e))?;
+    if onchain != proposal.safe_tx_hash {
+        return Err(chain(format!(
+            "the Safe computes SafeTx hash {onchain}, roflgov {}: is {safe} a Safe v1.4.1? nothing was written",
+            proposal.safe_tx_hash
+        )));
+    }
+    safeops::ensure_no_competitor(&a.safe_out, &proposal)?;
+    let sim = client.simulate(&tx).await.map_err(|e| safe_error("simulating the combined transaction", e))?;
+    if !sim.success {
+        let reason = sim.revert.map(|r| r.to_string()).unwrap_or_else(|| "no reason".into());
+        return Err(verification(format!(
+            "the combined transaction would revert: {reason} (two legs on the same app? each was drafted against its current version: put them in one proposal, e.g. `propose --set-guardian`); nothing was written"
+        )));
+    }
+    let title = format!("roflgov: {} legs: {}", a.legs.len(), titles.join("; "));
+    let file = ProposalFile {
+        proposal: proposal.clone(),
+        roflgov: policy_contract.map(|policy_contract| safeops::ProposalMeta {
+            title: title.clone(),
+            description: None,
+            app: None,
+            policy_contract,
+        }),
+    };
+    safeops::save(&a.safe_out, &file)?;
+    if let Some(path) = &a.tx_builder_out {
+        let decoder = safeops::decoder(policy_contract.unwrap_or_default(), multi_send)?;
+        let options =
+            roflgov_chain::safe::tx_builder::ExportOptions { name: title.clone(), ..Default::default() };
+        let batch = roflgov_chain::safe::tx_builder::BatchFile::export(
+            client.chain_id(),
+            safe,
+            &calls,
+            &decoder,
+            &options,
+        )
+        .map_err(|e| safe_error("exporting the batch", e.into()))?;
+        crate::fsutil::write_atomic(path, batch.to_json_pretty().as_bytes())?;
+    }
+    #[derive(Serialize)]
+    struct Combined {
+        safe: Address,
+        safe_tx_file: String,
+        safe_tx_hash: B256,
+        safe_nonce: String,
+        legs: usize,
+        calls: usize,
+        title: String,
+    }
+    let report = Combined {
+        safe,
+        safe_tx_file: a.safe_out.display().to_string(),
+        safe_tx_hash: proposal.safe_tx_hash,
+        safe_nonce: nonce.to_string(),
+        legs: a.legs.len(),
+        calls: calls.len(),
+        title,
+    };
+    emit(g.json, &report, || {
+        let mut t = Table::new();
+        t.row(
+            "combined",
+            format!("{} legs, {} calls, one MultiSendCallOnly transaction", report.legs, report.calls),
+        )
+        .row("Safe proposal", &report.safe_tx_file)
+        .row("Safe nonce", &report.safe_nonce)
+        .row("SafeTx hash", format!("{}  (your wallet must show this hash)", report.safe_tx_hash));
+        format!(
+            "{}next: each signer runs `roflgov review --safe-tx FILE` (every leg is shown), then `roflgov safe sign`\n",
+            t.render()
+        )
+    });
+    Ok(())
+}
+
+/// The folder of a file path, canonical when it exists.
+fn folder(path: &Path) -> PathBuf {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    dir.canonicalize().unwrap_or(dir)
 }
 
 async fn sign(g: &GlobalArgs, f: SafeTxFile) -> CliResult {

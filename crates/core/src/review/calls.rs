@@ -4,13 +4,15 @@
 use std::collections::BTreeMap;
 
 use alloy_primitives::{Address, B256, Bytes, U256};
-use roflgov_types::{AppConfig, AppId, EnclaveIdentity, RoflCall, cbor};
+use roflgov_types::{
+    AllowedEndorsement, AppConfig, AppId, EnclaveIdentity, RoflCall, cbor, ids::Address as OasisAddress,
+};
 use serde::Serialize;
 
 use super::diff::{Change, ConfigDiff, EnclaveNotes, Warning, WarningKind};
 use crate::rofl::{
-    ApplyContext, CREATE_STAKE, DecodedCalldata, KeyLock, LockState, OwnerCall, PolicyChange, ReleaseRecord,
-    ReleaseState, check_sendable_with, decode_calldata, enclave_text_id, format_deadline,
+    ApplyContext, CREATE_STAKE, DecodedCalldata, KeyLock, LockState, MachineCall, OwnerCall, PolicyChange,
+    ReleaseRecord, ReleaseState, check_sendable_with, decode_calldata, enclave_text_id, format_deadline,
     subcall::{SUBCALL_PRECOMPILE, decode_subcall},
 };
 
@@ -353,7 +355,17 @@ impl<'a> Reviewer<'a> {
             let reading = if Some(call.to) == self.policy_contract {
                 state.policy_contract_call(index, call)
             } else if call.to == SUBCALL_PRECOMPILE {
-                state.subcall(index, call)
+                match decode_subcall(&call.data) {
+                    // Machine commands (`roflmarket.*`) touch no app config: the firewall
+                    // reviews them.
+                    Ok(input)
+                        if self.accounted_targets
+                            && roflgov_types::market::is_market_method(&input.method) =>
+                    {
+                        CallReading::Subcall { method: input.method, app: None }
+                    }
+                    _ => state.subcall(index, call),
+                }
             } else if self.accounted_targets {
                 CallReading::Unknown { reason: format!("not a call on this app ({})", call.to) }
             } else {
@@ -509,7 +521,63 @@ struct ReviewState {
     deleted_on_purpose: Vec<String>,
 }
 
+/// Whether an endorsement tree names `admin` as `provider_instance_admin` anywhere.
+fn names_instance_admin(endorsements: &[AllowedEndorsement], admin: OasisAddress) -> bool {
+    endorsements.iter().any(|e| match e {
+        AllowedEndorsement::ProviderInstanceAdmin(a) => *a == admin,
+        AllowedEndorsement::And(children) | AllowedEndorsement::Or(children) => {
+            names_instance_admin(children, admin)
+        }
+        _ => false,
+    })
+}
+
 impl ReviewState {
+    /// Findings of a marketplace machine call: ending a machine (terminate, cancel, hand-over) and
+    /// wiping its storage are critical; spending the contract's balance is worth a look; a
+    /// hand-over while the policy endorses instances by the contract as `provider_instance_admin`
+    /// stops the machine's new instances from registering.
+    fn machine_warnings(&mut self, index: usize, machine: &MachineCall) {
+        let mut found = Vec::new();
+        match machine {
+            MachineCall::Terminate { .. } | MachineCall::Cancel { .. } => found.push(Warning::critical(
+                WarningKind::MachineEnded,
+                format!("call #{index}: {machine}: the machine stops serving the app"),
+            )),
+            MachineCall::ChangeAdmin { new_admin, .. } => {
+                found.push(Warning::critical(
+                    WarningKind::MachineEnded,
+                    format!("call #{index}: {machine}: the policy contract loses control of the machine"),
+                ));
+                if let Some(contract) = self.policy_contract {
+                    let old_admin = OasisAddress::from_eth(contract);
+                    if names_instance_admin(&self.config.policy.endorsements, old_admin)
+                        && !names_instance_admin(&self.config.policy.endorsements, *new_admin)
+                    {
+                        found.push(Warning::critical(
+                            WarningKind::MachineEnded,
+                            format!(
+                                "call #{index}: the endorsement policy accepts instances whose admin is the policy \
+                                 contract ({old_admin}) but not {new_admin}: instances on this machine could no \
+                                 longer register; change the endorsements in the same batch"
+                            ),
+                        ));
+                    }
+                }
+            }
+            MachineCall::Rent { .. } | MachineCall::SetTopUp { .. } => found
+                .push(Warning::caution(WarningKind::MachineSpending, format!("call #{index}: {machine}"))),
+            MachineCall::Deploy { .. } | MachineCall::Restart { .. } | MachineCall::TopUp { .. } => {}
+        }
+        if machine.wipes_storage() {
+            found.push(Warning::critical(
+                WarningKind::MachineStorageWiped,
+                format!("call #{index}: {machine}: WIPES the machine's storage (the app's persistent state)"),
+            ));
+        }
+        self.warnings.extend(found);
+    }
+
     fn warn_unreviewable(&mut self, index: usize, reason: String) -> CallReading {
         self.warnings.push(Warning::critical(
             WarningKind::Unreviewable,
@@ -535,7 +603,10 @@ impl ReviewState {
                 WarningKind::WouldRevert,
                 format!("call #{index}: createApp needs exactly 100 ROSE as value, sends {} wei", call.value),
             ));
-        } else if !is_create && !call.value.is_zero() {
+        } else if !is_create
+            && !call.value.is_zero()
+            && !decoded.owner_calls().contains(&&OwnerCall::FundMachines)
+        {
             self.warnings.push(Warning::critical(
                 WarningKind::WouldRevert,
                 format!("call #{index}: sends {} wei to a function that is not payable", call.value),
@@ -573,6 +644,19 @@ impl ReviewState {
                     format!("call #{index}: {function} is a view; sending it changes nothing"),
                 )),
                 OwnerCall::WithdrawStake => {}
+                // Each app's review reports its own machines (the firewall reviews every app a
+                // machine call names).
+                OwnerCall::Machine(machine) if machine.app() == self.app => {
+                    self.machine_warnings(index, machine)
+                }
+                OwnerCall::Machine(_) => {}
+                OwnerCall::FundMachines => self.warnings.push(Warning::caution(
+                    WarningKind::MachineSpending,
+                    format!(
+                        "call #{index}: fundMachines adds {} wei to the policy contract's balance",
+                        call.value
+                    ),
+                )),
             }
         }
 

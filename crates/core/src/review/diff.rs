@@ -278,6 +278,28 @@ pub enum WarningKind {
     OneWayLock,
     /// A call would break a one-way lock: the contract refuses it.
     LockBroken,
+    /// A marketplace machine the policy contract holds stops serving or leaves its control:
+    /// terminated, cancelled, or handed to another admin.
+    MachineEnded,
+    /// A machine command wipes the machine's storage: the app's persistent state is lost.
+    MachineStorageWiped,
+    /// The policy contract's balance pays for machines: a rent, or the top-up allowance anyone
+    /// may spend.
+    MachineSpending,
+    /// A machine is terminated or its rental cancelled.
+    MachineStopped,
+    /// A machine is deployed with another app than the one the transaction releases.
+    MachineWrongApp,
+    /// A Deploy's manifest hash differs from the bundle the reviewer supplied (or that bundle
+    /// cannot be deployed).
+    MachineManifestMismatch,
+    /// A Deploy's manifest hash was not checked against a bundle the reviewer has.
+    MachineManifestUnchecked,
+    /// A marketplace call that moves money or changes a machine (rent, top-up, restart, admin).
+    MachineCall,
+    /// A machine's admin moves while the app's endorsement policy still names the old admin as
+    /// `provider_instance_admin`: the machine's instances could no longer register.
+    MachineAdminEndorsement,
 }
 
 /// Prefix of the metadata keys that are public variables (`oasis rofl public-var set`): handed

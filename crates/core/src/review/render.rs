@@ -8,7 +8,10 @@ use super::{
     text::{fee_name, render_endorsements, render_quotes},
 };
 use crate::{
-    rofl::{DecodedCalldata, KeyLock, OwnerCall, PolicyCall, PolicyChange, enclave_text_id, format_utc},
+    rofl::{
+        DecodedCalldata, KeyLock, MachineCall, OwnerCall, PolicyCall, PolicyChange, enclave_text_id,
+        format_utc,
+    },
     text::escape,
 };
 
@@ -120,6 +123,59 @@ impl Display for OwnerCall {
             OwnerCall::AcceptOwnership => write!(f, "acceptOwnership"),
             OwnerCall::RenounceOwnership => write!(f, "renounceOwnership (disabled, reverts)"),
             OwnerCall::View { function } => write!(f, "{function} (a view: no effect)"),
+            OwnerCall::Machine(call) => write!(f, "{call}"),
+            OwnerCall::FundMachines => write!(f, "fundMachines (the value pays for the contract's machines)"),
+        }
+    }
+}
+
+/// A term as the marketplace names it (oasis-sdk `rofl-market` `Term`).
+fn term_name(term: u8) -> String {
+    match term {
+        1 => "hour".to_string(),
+        2 => "month (30 days)".to_string(),
+        3 => "year (365 × 30 days)".to_string(),
+        other => format!("invalid term {other} (reverts)"),
+    }
+}
+
+fn wipe_note(wipe_storage: bool) -> &'static str {
+    if wipe_storage { ", WIPING its storage" } else { ", keeping its storage" }
+}
+
+impl Display for MachineCall {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            MachineCall::Rent { app, provider, offer, term, term_count } => write!(
+                f,
+                "rentMachine for {app}: provider {provider}, offer {offer}, {term_count} × {}, paid from the \
+                 policy contract's balance",
+                term_name(*term)
+            ),
+            MachineCall::Deploy { app, provider, id, manifest_hash, wipe_storage } => write!(
+                f,
+                "deployMachine {provider} #{id}: Deploy {app} at manifest hash {manifest_hash}{}",
+                wipe_note(*wipe_storage)
+            ),
+            MachineCall::Restart { app, provider, id, wipe_storage } => {
+                write!(f, "restartMachine {provider} #{id} of {app}{}", wipe_note(*wipe_storage))
+            }
+            MachineCall::Terminate { app, provider, id, wipe_storage } => {
+                write!(f, "terminateMachine {provider} #{id} of {app}{}", wipe_note(*wipe_storage))
+            }
+            MachineCall::ChangeAdmin { app, provider, id, new_admin } => {
+                write!(f, "changeMachineAdmin {provider} #{id} of {app} to {new_admin}")
+            }
+            MachineCall::Cancel { app, provider, id } => write!(f, "cancelMachine {provider} #{id} of {app}"),
+            MachineCall::SetTopUp { app, term, terms_left, window } => write!(
+                f,
+                "setMachineTopUp for {app}: anyone may pay up to {terms_left} × {} from the policy contract's \
+                 balance, each within {window} s of a machine lapsing",
+                term_name(*term)
+            ),
+            MachineCall::TopUp { app, provider, id } => {
+                write!(f, "topUpMachine {provider} #{id} of {app}: one term of the allowance")
+            }
         }
     }
 }

@@ -181,6 +181,132 @@ pub enum OwnerCall {
         /// Function name.
         function: String,
     },
+    /// A marketplace machine function (`IRoflMachineAdmin`): no effect on any app's config.
+    Machine(MachineCall),
+    /// `fundMachines()`: the call's value goes to the contract's balance, which pays for machines.
+    FundMachines,
+}
+
+/// A call of the policy contract's marketplace machine functions (`IRoflMachineAdmin`,
+/// `contracts/rofl/RoflMachineLogic.sol`). Machines are `roflmarket` instances the contract
+/// administers: `provider` is the provider's Oasis address, `id` its instance id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "function", rename_all = "snake_case")]
+pub enum MachineCall {
+    /// `rentMachine`: `roflmarket.InstanceCreate`, paid from the contract's balance.
+    Rent {
+        /// App the machine is for.
+        app: AppId,
+        /// Provider.
+        provider: OasisAddress,
+        /// Offer id.
+        offer: u64,
+        /// Term (1 hour, 2 month, 3 year).
+        term: u8,
+        /// Terms paid in advance.
+        term_count: u64,
+    },
+    /// `deployMachine`: a Deploy command pinned to a manifest hash.
+    Deploy {
+        /// App deployed.
+        app: AppId,
+        /// Provider.
+        provider: OasisAddress,
+        /// Instance id.
+        id: u64,
+        /// Manifest hash of the ORC deployed.
+        manifest_hash: alloy_primitives::B256,
+        /// Whether the machine's storage is wiped.
+        wipe_storage: bool,
+    },
+    /// `restartMachine`.
+    Restart {
+        /// App.
+        app: AppId,
+        /// Provider.
+        provider: OasisAddress,
+        /// Instance id.
+        id: u64,
+        /// Whether the machine's storage is wiped.
+        wipe_storage: bool,
+    },
+    /// `terminateMachine`.
+    Terminate {
+        /// App.
+        app: AppId,
+        /// Provider.
+        provider: OasisAddress,
+        /// Instance id.
+        id: u64,
+        /// Whether the machine's storage is wiped.
+        wipe_storage: bool,
+    },
+    /// `changeMachineAdmin`: the contract hands the machine over and forgets it.
+    ChangeAdmin {
+        /// App.
+        app: AppId,
+        /// Provider.
+        provider: OasisAddress,
+        /// Instance id.
+        id: u64,
+        /// New machine admin.
+        new_admin: OasisAddress,
+    },
+    /// `cancelMachine`.
+    Cancel {
+        /// App.
+        app: AppId,
+        /// Provider.
+        provider: OasisAddress,
+        /// Instance id.
+        id: u64,
+    },
+    /// `setMachineTopUp`: what anyone may spend of the contract's balance on top-ups.
+    SetTopUp {
+        /// App.
+        app: AppId,
+        /// Term each top-up pays.
+        term: u8,
+        /// Top-ups (terms) allowed from now on.
+        terms_left: u64,
+        /// Seconds before a machine lapses from which it may be topped up.
+        window: u64,
+    },
+    /// `topUpMachine`: one term of the allowance.
+    TopUp {
+        /// App.
+        app: AppId,
+        /// Provider.
+        provider: OasisAddress,
+        /// Instance id.
+        id: u64,
+    },
+}
+
+impl MachineCall {
+    /// The app the call concerns.
+    pub fn app(&self) -> AppId {
+        match self {
+            MachineCall::Rent { app, .. }
+            | MachineCall::Deploy { app, .. }
+            | MachineCall::Restart { app, .. }
+            | MachineCall::Terminate { app, .. }
+            | MachineCall::ChangeAdmin { app, .. }
+            | MachineCall::Cancel { app, .. }
+            | MachineCall::SetTopUp { app, .. }
+            | MachineCall::TopUp { app, .. } => *app,
+        }
+    }
+
+    /// Whether the call wipes the machine's storage.
+    pub fn wipes_storage(&self) -> bool {
+        matches!(
+            self,
+            MachineCall::Deploy { wipe_storage: true, .. }
+                | MachineCall::Restart { wipe_storage: true, .. }
+                | MachineCall::Terminate { wipe_storage: true, .. }
+        )
+    }
 }
 
 /// Calldata for the policy contract, decoded.
@@ -231,6 +357,18 @@ impl DecodedCalldata {
             DecodedCalldata::Owner(call) => vec![call],
             DecodedCalldata::Multicall { calls } => calls.iter().flat_map(|c| c.owner_calls()).collect(),
         }
+    }
+
+    /// The apps named by marketplace machine calls, batches flattened (machine calls change no
+    /// config, but the app's review reports them).
+    pub fn machine_apps(&self) -> Vec<AppId> {
+        self.owner_calls()
+            .into_iter()
+            .filter_map(|call| match call {
+                OwnerCall::Machine(machine) => Some(machine.app()),
+                _ => None,
+            })
+            .collect()
     }
 
     /// The state-changing functions whose effect is not interpreted, batches flattened.
@@ -570,6 +708,7 @@ pub fn decode_calldata(data: &[u8]) -> Result<DecodedCalldata, CalldataError> {
         }))
     };
     let invalid = |function: &'static str| move |source| CalldataError::InvalidConfig { function, source };
+    let machine = |call: MachineCall| Ok(DecodedCalldata::Owner(OwnerCall::Machine(call)));
     match call {
         Call::createApp(c) => {
             let policy: types_abi::AppPolicy = reencode(&c.policy);
@@ -699,6 +838,55 @@ pub fn decode_calldata(data: &[u8]) -> Result<DecodedCalldata, CalldataError> {
         }
         Call::acceptOwnership(_) => Ok(DecodedCalldata::Owner(OwnerCall::AcceptOwnership)),
         Call::renounceOwnership(_) => Ok(DecodedCalldata::Owner(OwnerCall::RenounceOwnership)),
+        Call::fundMachines(_) => Ok(DecodedCalldata::Owner(OwnerCall::FundMachines)),
+        Call::rentMachine(c) => machine(MachineCall::Rent {
+            app: AppId(c.appId.0),
+            provider: OasisAddress(c.provider.0),
+            offer: c.offer,
+            term: c.term,
+            term_count: c.termCount,
+        }),
+        Call::deployMachine(c) => machine(MachineCall::Deploy {
+            app: AppId(c.appId.0),
+            provider: OasisAddress(c.provider.0),
+            id: c.id,
+            manifest_hash: c.manifestHash,
+            wipe_storage: c.wipeStorage,
+        }),
+        Call::restartMachine(c) => machine(MachineCall::Restart {
+            app: AppId(c.appId.0),
+            provider: OasisAddress(c.provider.0),
+            id: c.id,
+            wipe_storage: c.wipeStorage,
+        }),
+        Call::terminateMachine(c) => machine(MachineCall::Terminate {
+            app: AppId(c.appId.0),
+            provider: OasisAddress(c.provider.0),
+            id: c.id,
+            wipe_storage: c.wipeStorage,
+        }),
+        Call::changeMachineAdmin(c) => machine(MachineCall::ChangeAdmin {
+            app: AppId(c.appId.0),
+            provider: OasisAddress(c.provider.0),
+            id: c.id,
+            new_admin: OasisAddress(c.newAdmin.0),
+        }),
+        Call::cancelMachine(c) => machine(MachineCall::Cancel {
+            app: AppId(c.appId.0),
+            provider: OasisAddress(c.provider.0),
+            id: c.id,
+        }),
+        Call::setMachineTopUp(c) => machine(MachineCall::SetTopUp {
+            app: AppId(c.appId.0),
+            term: c.term,
+            terms_left: c.termsLeft,
+            window: c.window,
+        }),
+        Call::topUpMachine(c) => machine(MachineCall::TopUp {
+            app: AppId(c.appId.0),
+            provider: OasisAddress(c.provider.0),
+            id: c.id,
+        }),
         _ => {
             let function = function_name_of(selector).to_owned();
             if is_view(selector) {

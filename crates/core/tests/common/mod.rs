@@ -227,6 +227,7 @@ pub(crate) fn facts() -> ChainFacts {
             approved_hash_by: BTreeSet::new(),
             executed: Some(false),
         }),
+        module_errors: BTreeMap::new(),
     }
 }
 
