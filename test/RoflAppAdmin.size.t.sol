@@ -14,11 +14,12 @@ contract RoflAppAdminSizeTest is Test {
     uint256 internal constant MAX_CODE_SIZE = 24_576;
 
     /// @dev The external libraries `RoflAppAdmin` links (forge deploys and links them for `new`).
-    function _libraries() internal pure returns (string[4] memory) {
+    function _libraries() internal pure returns (string[5] memory) {
         return [
             "RoflConfigLogic.sol:RoflConfigLogic",
             "RoflUpdateLogic.sol:RoflUpdateLogic",
             "RoflReleaseLogic.sol:RoflReleaseLogic",
+            "RoflLockLogic.sol:RoflLockLogic",
             "RoflMachineLogic.sol:RoflMachineLogic"
         ];
     }
@@ -36,7 +37,7 @@ contract RoflAppAdminSizeTest is Test {
     }
 
     function test_LinkedLibrariesFitTheCodeSizeLimit() public {
-        string[4] memory libraries = _libraries();
+        string[5] memory libraries = _libraries();
         for (uint256 i; i < libraries.length; ++i) {
             address library_ = deployCode(libraries[i]);
             uint256 size = library_.code.length;

@@ -19,6 +19,7 @@ const FORGE = [
   ["RoflConfigLogic", "RoflConfigLogic"],
   ["RoflUpdateLogic", "RoflUpdateLogic"],
   ["RoflReleaseLogic", "RoflReleaseLogic"],
+  ["RoflLockLogic", "RoflLockLogic"],
   ["RoflMachineLogic", "RoflMachineLogic"],
   ["IRoflAppAdmin", "IRoflAppAdmin"],
   ["RoflGovernor", "RoflGovernor"],

@@ -5,12 +5,14 @@ import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 
 import {IRoflAppAdmin} from "../interfaces/IRoflAppAdmin.sol";
+import {IRoflLocks} from "../interfaces/IRoflLocks.sol";
 import {IRoflMachineAdmin} from "../interfaces/IRoflMachineAdmin.sol";
 import {IRoflReleaseGovernance} from "../interfaces/IRoflReleaseGovernance.sol";
 import {OasisIds} from "../libraries/OasisIds.sol";
 import {RoflPolicyValidation} from "../libraries/RoflPolicyValidation.sol";
 import {RoflAppStorage} from "./RoflAppStorage.sol";
 import {RoflConfigLogic} from "./RoflConfigLogic.sol";
+import {RoflLockLogic} from "./RoflLockLogic.sol";
 import {RoflMachineLogic} from "./RoflMachineLogic.sol";
 import {RoflReleaseLogic} from "./RoflReleaseLogic.sol";
 import {RoflSubcall} from "./RoflSubcall.sol";
@@ -27,6 +29,7 @@ import {
 } from "../types/RoflTypes.sol";
 import {MachineCommand, MachineRecord, MachineTopUpAllowance} from "../types/RoflMachineTypes.sol";
 import {EnclaveRelease, IdentityInfo, IdentityStatus, ReleaseRecord} from "../types/RoflReleaseTypes.sol";
+import {AppLocks} from "../interfaces/IRoflLocks.sol";
 
 /// @title roflgov app policy contract
 /// @notice Becomes the ROFL admin of the apps it manages and holds each app's complete
@@ -59,11 +62,20 @@ import {EnclaveRelease, IdentityInfo, IdentityStatus, ReleaseRecord} from "../ty
 /// checks, the batch and the small setters; the rest runs in linked external libraries by
 /// DELEGATECALL on the same storage ({RoflAppStorage}, an ERC-7201 namespace):
 /// {RoflConfigLogic} (validation and storage of config changes), {RoflUpdateLogic} (CBOR bodies
-/// and module calls), {RoflReleaseLogic} (releases, grace periods, revocations, freezes) and
-/// {RoflMachineLogic} (marketplace machines, in their own namespace).
-/// Their events and errors are the ones declared in {IRoflAppAdmin} and
-/// {IRoflReleaseGovernance}, logged and raised as the contract's own.
-contract RoflAppAdmin is IRoflAppAdmin, IRoflReleaseGovernance, IRoflMachineAdmin, Ownable2Step, ReentrancyGuard {
+/// and module calls), {RoflReleaseLogic} (releases, grace periods, revocations, freezes),
+/// {RoflLockLogic} (one-way locks: locked keys and secrets never change, floors only tighten,
+/// checked before every change they guard) and {RoflMachineLogic} (marketplace machines, in
+/// their own namespace). Their events and errors are the ones declared in {IRoflAppAdmin},
+/// {IRoflReleaseGovernance}, {IRoflLocks} and {IRoflMachineAdmin}, logged and raised as the
+/// contract's own.
+contract RoflAppAdmin is
+    IRoflAppAdmin,
+    IRoflReleaseGovernance,
+    IRoflLocks,
+    IRoflMachineAdmin,
+    Ownable2Step,
+    ReentrancyGuard
+{
     /// @notice Stake the module takes on `rofl.Create` on Sapphire (100 ROSE).
     uint256 public constant CREATE_STAKE = 100 ether;
     /// @notice Latest grace deadline, counted from the transaction that sets it: a year. Also
@@ -232,6 +244,7 @@ contract RoflAppAdmin is IRoflAppAdmin, IRoflReleaseGovernance, IRoflMachineAdmi
         onlyOwner
         onlyManaged(appId, expectedVersion)
     {
+        RoflLockLogic.checkMaxExpiration(_layout(), appId, maxExpiration);
         RoflPolicyValidation.validateMaxExpiration(maxExpiration);
         // Validated: at most 24, so it fits the stored uint8.
         _layout().apps[appId].policy.maxExpiration = uint8(maxExpiration);
@@ -245,6 +258,7 @@ contract RoflAppAdmin is IRoflAppAdmin, IRoflReleaseGovernance, IRoflMachineAdmi
         onlyOwner
         onlyManaged(appId, expectedVersion)
     {
+        RoflLockLogic.checkQuotePolicy(_layout(), appId, quotes);
         RoflConfigLogic.setQuotePolicy(_layout(), appId, quotes);
         _changed(appId);
     }
@@ -255,6 +269,7 @@ contract RoflAppAdmin is IRoflAppAdmin, IRoflReleaseGovernance, IRoflMachineAdmi
         onlyOwner
         onlyManaged(appId, expectedVersion)
     {
+        RoflLockLogic.checkSetMetadata(appId, key);
         RoflConfigLogic.setMetadata(_layout(), appId, key, value);
         _changed(appId);
     }
@@ -265,6 +280,7 @@ contract RoflAppAdmin is IRoflAppAdmin, IRoflReleaseGovernance, IRoflMachineAdmi
         onlyOwner
         onlyManaged(appId, expectedVersion)
     {
+        RoflLockLogic.checkDeleteMetadata(appId, key);
         RoflConfigLogic.deleteMetadata(_layout(), appId, key);
         _changed(appId);
     }
@@ -275,6 +291,7 @@ contract RoflAppAdmin is IRoflAppAdmin, IRoflReleaseGovernance, IRoflMachineAdmi
         onlyOwner
         onlyManaged(appId, expectedVersion)
     {
+        RoflLockLogic.checkSetSecret(appId, name);
         RoflConfigLogic.setSecret(_layout(), appId, name, value);
         _changed(appId);
     }
@@ -285,6 +302,7 @@ contract RoflAppAdmin is IRoflAppAdmin, IRoflReleaseGovernance, IRoflMachineAdmi
         onlyOwner
         onlyManaged(appId, expectedVersion)
     {
+        RoflLockLogic.checkDeleteSecret(appId, name);
         RoflConfigLogic.deleteSecret(_layout(), appId, name);
         _changed(appId);
     }
@@ -299,6 +317,7 @@ contract RoflAppAdmin is IRoflAppAdmin, IRoflReleaseGovernance, IRoflMachineAdmi
     {
         if (newAdmin == bytes21(0)) revert ZeroAdmin();
         if (newAdmin == _roflAdmin) revert TransferToSelf();
+        RoflLockLogic.checkTransfer(appId);
         RoflUpdateLogic.release(_layout(), appId, newAdmin);
     }
 
@@ -333,6 +352,43 @@ contract RoflAppAdmin is IRoflAppAdmin, IRoflReleaseGovernance, IRoflMachineAdmi
         }
         _flush(l);
         l.batchOpen = false;
+    }
+
+    // -------------------------------------------------------------------------------------------
+    // One-way locks (no update sent, no version bump)
+    // -------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IRoflLocks
+    function lockMetadata(bytes21 appId, uint64 expectedVersion, string calldata key)
+        external
+        onlyOwner
+        onlyManaged(appId, expectedVersion)
+    {
+        RoflLockLogic.lockMetadata(_layout(), appId, key);
+    }
+
+    /// @inheritdoc IRoflLocks
+    function lockSecret(bytes21 appId, uint64 expectedVersion, string calldata name)
+        external
+        onlyOwner
+        onlyManaged(appId, expectedVersion)
+    {
+        RoflLockLogic.lockSecret(_layout(), appId, name);
+    }
+
+    /// @inheritdoc IRoflLocks
+    function lockFloors(bytes21 appId, uint64 expectedVersion, uint8 floors)
+        external
+        onlyOwner
+        onlyManaged(appId, expectedVersion)
+    {
+        RoflLockLogic.lockFloors(appId, floors);
+    }
+
+    /// @inheritdoc IRoflLocks
+    function locks(bytes21 appId) external view returns (AppLocks memory) {
+        _requireManaged(appId);
+        _returnEncoded(RoflLockLogic.locks(appId));
     }
 
     /// @notice Disabled: without an owner every managed app would be frozen for good. Hand the

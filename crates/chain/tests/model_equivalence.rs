@@ -3,7 +3,10 @@
 //! test proves it equal to the contract: random sequences of changes, single and batched, sent
 //! by the owner, the guardian and anyone, with freezes, release records, deadlines and prunes over
 //! time, run on anvil and in the model; after every step the outcome (applied or reverted), the
-//! config, the version, each identity's status and the `rofl.Update` body must agree.
+//! config, the version, each identity's status, the one-way locks and the `rofl.Update` body must
+//! agree. Lock operations and lock-breaking changes (keys, secrets, floors, hand-overs) are
+//! generated too, and when the model refuses a change because of a lock, the contract must revert
+//! with the same custom error.
 //!
 //! `MODEL_EQUIVALENCE_CASES` sets the number of steps (default 60, `make test`); `make
 //! model-equivalence` runs a long sequence. `MODEL_EQUIVALENCE_SEED` replays one.
@@ -17,12 +20,13 @@ use alloy::{
 use roflgov_chain::{
     LocalChain,
     rofl::{
-        ApplyContext, Caller, PolicyChange, ReleaseRecord, ReleaseState, RoflAdminClient, check_sendable_with,
+        ApplyContext, ApplyError, Caller, Floors, PolicyChange, ReleaseRecord, ReleaseState, RoflAdminClient,
+        RoflClientError, check_sendable_with,
     },
 };
 use roflgov_types::{
-    AppAuthPolicy, AppConfig, AppId, EnclaveIdentity, FeePolicy, IdentifierScheme, Metadata, Update, cbor,
-    ids::Address as OasisAddress,
+    AppAuthPolicy, AppConfig, AppId, EnclaveIdentity, FeePolicy, IdentifierScheme, Metadata, PcsQuotePolicy,
+    QuotePolicy, TdxModulePolicy, TdxQuotePolicy, Update, cbor, ids::Address as OasisAddress,
 };
 
 /// A small deterministic generator (xorshift64*): the sequence is replayable from its seed.
@@ -76,6 +80,9 @@ struct Model {
 /// compared too).
 fn random_change(rng: &mut Rng, model: &Model, now: u64, guardian: Address) -> PolicyChange {
     let any_identity = identity(rng.below(POOL));
+    if rng.chance(30) {
+        return random_lock_step(rng, model);
+    }
     match rng.below(15) {
         0 | 1 => PolicyChange::AddEnclave(any_identity),
         2 => PolicyChange::RemoveEnclave(
@@ -128,6 +135,75 @@ fn random_change(rng: &mut Rng, model: &Model, now: u64, guardian: Address) -> P
     }
 }
 
+/// A random TDX module: any measurement of Intel's signer, or one of two measurements of Intel's
+/// or another signer.
+fn random_module(rng: &mut Rng) -> TdxModulePolicy {
+    let signer = FixedBytes::repeat_byte(if rng.chance(25) { 1 } else { 0 });
+    let mr_seam = match rng.below(3) {
+        0 => None,
+        n => Some(FixedBytes::repeat_byte(0xa0 + n as u8)),
+    };
+    TdxModulePolicy { mr_seam, mr_signer_seam: signer }
+}
+
+/// A random quote policy around the default: PCS absent or disabled now and then, the minimum
+/// TCB number 16..20, TDX refused, any module, or one or two modules.
+fn random_quotes(rng: &mut Rng) -> QuotePolicy {
+    if rng.chance(10) {
+        return QuotePolicy { ias: None, pcs: None };
+    }
+    let tdx = if rng.chance(15) {
+        None
+    } else {
+        let count = rng.below(3) as usize;
+        Some(TdxQuotePolicy { allowed_tdx_modules: (0..count).map(|_| random_module(rng)).collect() })
+    };
+    QuotePolicy {
+        ias: None,
+        pcs: Some(PcsQuotePolicy {
+            disabled: rng.chance(10),
+            min_tcb_evaluation_data_number: 16 + rng.below(5) as u32,
+            tdx,
+            ..PcsQuotePolicy::default()
+        }),
+    }
+}
+
+/// Locks, and the changes they guard: keys and secrets (locked or not), floors, quote policies,
+/// `max_expiration`, and a hand-over of a locked app.
+fn random_lock_step(rng: &mut Rng, model: &Model) -> PolicyChange {
+    let secret = *rng.pick(&["API_KEY", "DB"]);
+    match rng.below(8) {
+        0 | 1 => PolicyChange::LockMetadata { key: (*rng.pick(&KEYS)).to_string() },
+        2 => PolicyChange::LockSecret { name: secret.into() },
+        3 => PolicyChange::LockFloors(Floors(1 + rng.below(7) as u8)),
+        4 | 5 => PolicyChange::SetQuotePolicy(random_quotes(rng)),
+        6 => PolicyChange::SetSecret { name: secret.into(), value: vec![rng.below(256) as u8; 4].into() },
+        // Only a locked app is offered to another admin: an unlocked one would leave the test.
+        _ if !model.state.locks.is_empty() => {
+            PolicyChange::TransferRoflAdmin { new_admin: OasisAddress::from_eth(Address::repeat_byte(0x42)) }
+        }
+        _ => PolicyChange::SetMaxExpiration(1 + rng.below(24)),
+    }
+}
+
+/// The Solidity error the contract raises for a lock error of the model.
+fn lock_error_name(error: &ApplyError) -> Option<&'static str> {
+    Some(match error {
+        ApplyError::MetadataKeyIsLocked(_) => "MetadataKeyIsLocked",
+        ApplyError::SecretIsLocked(_) => "SecretIsLocked",
+        ApplyError::MetadataKeyAlreadyLocked(_) => "MetadataKeyAlreadyLocked",
+        ApplyError::SecretAlreadyLocked(_) => "SecretAlreadyLocked",
+        ApplyError::InvalidFloors(_) => "InvalidFloors",
+        ApplyError::FloorAlreadyLocked(_) => "FloorAlreadyLocked",
+        ApplyError::MinTcbEvaluationDataNumberLocked { .. } => "MinTcbEvaluationDataNumberLocked",
+        ApplyError::TdxModulesLocked => "TdxModulesLocked",
+        ApplyError::MaxExpirationLocked { .. } => "MaxExpirationLocked",
+        ApplyError::AppHasLocks => "AppHasLocks",
+        _ => return None,
+    })
+}
+
 /// The model's answer to one top-level call: the changes, from `sender`, batched or not, with
 /// `expected` as every call's expected version, at `now`.
 fn model_step(
@@ -138,25 +214,25 @@ fn model_step(
     expected: u64,
     now: u64,
     contract: Address,
-) -> Option<Model> {
+) -> Result<Model, Option<ApplyError>> {
     let mut next = model.clone();
     let batched = changes.len() > 1;
     let caller = if sender == owner { Caller::Owner } else { Caller::Account(sender) };
     if batched && caller != Caller::Owner {
-        return None; // multicall is owner-only
+        return Err(None); // multicall is owner-only
     }
     let ctx = ApplyContext { caller, in_batch: batched, now: Some(now), contract: Some(contract) };
     for change in changes {
         if change.has_version_check() && expected != 0 && expected != model.version {
-            return None; // StaleVersion: every call in a batch compares with the version it started from
+            return Err(None); // StaleVersion: every call in a batch compares with the version it started from
         }
-        change.apply_to(&mut next.config, &mut next.state, &ctx).ok()?;
+        change.apply_to(&mut next.config, &mut next.state, &ctx).map_err(Some)?;
     }
     if changes.iter().any(PolicyChange::sends_update) {
-        check_sendable_with(&next.config, &next.state).ok()?;
+        check_sendable_with(&next.config, &next.state).map_err(Some)?;
         next.version += 1;
     }
-    Some(next)
+    Ok(next)
 }
 
 async fn chain_time(provider: &DynProvider) -> u64 {
@@ -186,6 +262,7 @@ async fn compare(client: &RoflAdminClient<DynProvider>, app: AppId, model: &Mode
     assert_eq!(client.guardian(app).await.unwrap(), model.state.guardian, "guardian, {context}");
     assert_eq!(client.is_frozen(app).await.unwrap(), model.state.frozen, "frozen, {context}");
     assert_eq!(client.releases(app).await.unwrap(), model.state.releases, "release records, {context}");
+    assert_eq!(client.locks(app).await.unwrap(), model.state.locks, "locks, {context}");
     for i in 0..POOL {
         let id = identity(i);
         let on_chain = client.identity_info(app, &id).await.unwrap();
@@ -220,7 +297,7 @@ async fn the_model_of_the_contract_equals_the_contract() {
         Model { config: created.config, state: ReleaseState::default(), version: created.version };
     compare(&client, app, &model, 0, seed).await;
 
-    let (mut applied, mut reverted) = (0, 0);
+    let (mut applied, mut reverted, mut lock_reverts) = (0, 0, 0);
     for step in 1..=steps {
         // Time passes: sometimes past deadlines, never onto one.
         if rng.chance(25) {
@@ -243,16 +320,27 @@ async fn the_model_of_the_contract_equals_the_contract() {
         let predicted = model_step(&model, &changes, from, owner, expected, now, client.address());
         let outcome = client.apply(from, app, expected, &changes).await;
         match (&predicted, &outcome) {
-            (Some(next), Ok(_)) => {
+            (Ok(next), Ok(_)) => {
                 model = next.clone();
                 applied += 1;
             }
-            (None, Err(_)) => reverted += 1,
-            (Some(_), Err(error)) => panic!(
+            (Err(reason), Err(error)) => {
+                reverted += 1;
+                // A lock error of the model is the contract's custom error of the same name.
+                if let Some(name) = reason.as_ref().and_then(lock_error_name) {
+                    lock_reverts += 1;
+                    assert!(
+                        matches!(error, RoflClientError::Reverted(_)) && format!("{error}").contains(name),
+                        "step {step} (MODEL_EQUIVALENCE_SEED={seed}): the model refuses {changes:?} with {name}, \
+                         the contract reverts with {error}"
+                    );
+                }
+            }
+            (Ok(_), Err(error)) => panic!(
                 "step {step} (MODEL_EQUIVALENCE_SEED={seed}): the model applies {changes:?} from {sender:?} at \
                  v{expected}, the contract reverts: {error}"
             ),
-            (None, Ok(_)) => panic!(
+            (Err(_), Ok(_)) => panic!(
                 "step {step} (MODEL_EQUIVALENCE_SEED={seed}): the model predicts a revert of {changes:?} from \
                  {sender:?} at v{expected}, the contract applies it"
             ),
@@ -261,4 +349,5 @@ async fn the_model_of_the_contract_equals_the_contract() {
     }
     // The sequence exercised both outcomes.
     assert!(applied > 0 && reverted > 0, "applied {applied}, reverted {reverted}");
+    assert!(lock_reverts > 0 || steps < 30, "no lock refused a change in {steps} steps");
 }

@@ -943,3 +943,55 @@ fn a_key_deleted_by_name_is_a_caution_a_silent_drop_is_critical(talos: AppConfig
         "{review}"
     );
 }
+
+/// A new lock is shown as one-way (a caution signers read), the app's locks are listed, and a
+/// call that would break a lock is critical before the contract would revert it.
+#[rstest]
+fn locks_are_shown_new_ones_warn_and_breaking_ones_are_critical(talos: AppConfig) {
+    use roflgov_chain::rofl::{Floors, KeyLock, LockState, ReleaseState};
+    let key = "net.oasis.rofl.homepage";
+    let changes = [
+        PolicyChange::LockMetadata { key: key.into() },
+        PolicyChange::LockFloors(Floors(Floors::MIN_TCB_EVALUATION_DATA_NUMBER.0 | Floors::MAX_EXPIRATION.0)),
+    ];
+    let lock = to_policy(changes_to_calldata(talos.id, 3, &changes).unwrap());
+    let review = Reviewer::new(&talos).policy_contract(POLICY_CONTRACT, 3).review(&[lock]);
+    let one_way: Vec<_> = review.warnings.iter().filter(|w| w.kind == WarningKind::OneWayLock).collect();
+    assert_eq!(one_way.len(), 2, "{review}");
+    assert!(one_way.iter().all(|w| w.message.contains("can NEVER be undone")), "{review}");
+    assert!(!review.has_critical(), "{review}");
+    assert!(review.locks.iter().all(|line| line.new), "{review}");
+    assert_eq!(review.locks.len(), 3, "one key, two floors: {review}");
+    assert!(review.diff.is_empty(), "locks change no config: {review}");
+    let text = review.to_string();
+    assert!(text.contains("Locks (one-way: nothing unlocks)"), "{text}");
+    assert!(text.contains(&format!("metadata \"{key}\"")), "{text}");
+
+    // With the locks in place: changing the key, lowering the TCB floor, raising max_expiration
+    // and handing the app over are each critical, naming the lock.
+    let state = ReleaseState {
+        locks: LockState { metadata_keys: vec![key.into()], secret_names: vec![], floors: Floors::ALL },
+        ..Default::default()
+    };
+    let mut lower = talos.policy.quotes.clone();
+    if let Some(pcs) = lower.pcs.as_mut() {
+        pcs.min_tcb_evaluation_data_number = pcs.min_tcb_evaluation_data_number.saturating_sub(1);
+    }
+    for change in [
+        PolicyChange::SetMetadata { key: key.into(), value: "https://evil.example".into() },
+        PolicyChange::DeleteMetadata { key: key.into() },
+        PolicyChange::SetQuotePolicy(lower),
+        PolicyChange::SetMaxExpiration(talos.policy.max_expiration + 1),
+        PolicyChange::TransferRoflAdmin { new_admin: OasisAddress::from_eth(SAFE) },
+    ] {
+        let call = to_policy(change.to_calldata(talos.id, 3).unwrap());
+        let review = Reviewer::new(&talos)
+            .policy_contract(POLICY_CONTRACT, 3)
+            .release_state(state.clone())
+            .review(&[call]);
+        let broken: Vec<_> = review.warnings.iter().filter(|w| w.kind == WarningKind::LockBroken).collect();
+        assert_eq!(broken.len(), 1, "{change:?}: {review}");
+        assert_eq!(broken[0].severity, Severity::Critical, "{review}");
+        assert!(review.locks.iter().all(|line| !line.new && line.status == KeyLock::Fixed), "{review}");
+    }
+}

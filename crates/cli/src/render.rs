@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use roflgov_attest::identity_to_base64;
 use roflgov_chain::rofl::{
-    InstanceFlag, InstanceView, PolicyChange, ReleaseState, format_deadline, format_utc,
+    InstanceFlag, InstanceView, KeyLock, LockState, PolicyChange, ReleaseState, format_deadline, format_utc,
 };
 use roflgov_core::text::escape;
 use roflgov_types::{AllowedEndorsement, AppConfig, AppId, EnclaveIdentity, FeePolicy, QuotePolicy};
@@ -177,7 +177,30 @@ pub(crate) fn change(c: &PolicyChange, notes: &Notes) -> String {
         PolicyChange::RevokeEnclave(id) => format!("! REVOKE enclave {}", identity(id, notes)),
         PolicyChange::Freeze => "! FREEZE: every identity removed".into(),
         PolicyChange::Prune => "- prune identities past their grace deadline".into(),
+        PolicyChange::LockMetadata { key } => {
+            format!("! LOCK metadata {} (one-way: never changes or goes again)", escape(key))
+        }
+        PolicyChange::LockSecret { name } => {
+            format!("! LOCK secret {} (one-way: never changes or goes again)", escape(name))
+        }
+        PolicyChange::LockFloors(floors) => {
+            format!("! LOCK floors: {} (one-way)", floors.descriptions().join("; "))
+        }
     }
+}
+
+/// The locks part of `app show`.
+pub(crate) fn locks(config: &AppConfig, locks: &LockState) -> String {
+    if locks.is_empty() {
+        return "locks           none\n".into();
+    }
+    let mut out =
+        String::from("locks           (one-way: nothing unlocks; a locked app is never handed over)\n");
+    for (lock, status) in locks.lines(config) {
+        let note = if status == KeyLock::SetOnce { "  (absent: may be set once)" } else { "" };
+        out.push_str(&format!("  {lock}{note}\n"));
+    }
+    out
 }
 
 /// The release-governance part of `app show`: guardian, freeze, and each allowed identity's

@@ -24,6 +24,7 @@ pub(crate) const EMBEDDED: &[(&str, &str)] = &[
     ("RoflConfigLogic", include_str!("../artifacts/RoflConfigLogic.json")),
     ("RoflUpdateLogic", include_str!("../artifacts/RoflUpdateLogic.json")),
     ("RoflReleaseLogic", include_str!("../artifacts/RoflReleaseLogic.json")),
+    ("RoflLockLogic", include_str!("../artifacts/RoflLockLogic.json")),
     ("RoflMachineLogic", include_str!("../artifacts/RoflMachineLogic.json")),
     ("IRoflAppAdmin", include_str!("../artifacts/IRoflAppAdmin.json")),
     ("RoflGovernor", include_str!("../artifacts/RoflGovernor.json")),

@@ -23,6 +23,7 @@ use crate::toolchain::Artifact;
 use super::{
     bindings::{RoflAppAdmin, reencode},
     changes::{CalldataError, PolicyChange, changes_to_calldata, enclave_text_id},
+    locks::{Floors, LockState},
     release::{IdentityInfo, IdentityMeta, IdentityStatus, ReleaseRecord, ReleaseState},
 };
 
@@ -191,6 +192,16 @@ impl<P: Provider + Clone> RoflAdminClient<P> {
         Ok(self.contract.isFrozen(app.to_fixed_bytes()).call().await?)
     }
 
+    /// The app's one-way locks (`locks(appId)`).
+    pub async fn locks(&self, app: AppId) -> Result<LockState, RoflClientError> {
+        let locks = self.contract.locks(app.to_fixed_bytes()).call().await?;
+        Ok(LockState {
+            metadata_keys: locks.metadataKeys,
+            secret_names: locks.secretNames,
+            floors: Floors(locks.floors),
+        })
+    }
+
     /// Every release record of the app, in order (`releases()[i]` has id `i + 1`).
     pub async fn releases(&self, app: AppId) -> Result<Vec<ReleaseRecord>, RoflClientError> {
         let records = self.contract.releases(app.to_fixed_bytes()).call().await?;
@@ -260,6 +271,7 @@ impl<P: Provider + Clone> RoflAdminClient<P> {
             frozen: self.is_frozen(app).await?,
             releases: self.releases(app).await?,
             identities: Default::default(),
+            locks: self.locks(app).await?,
         };
         for (identity, release_id, retire_at) in self.enclave_releases(app).await? {
             state.identities.insert(identity, IdentityMeta { retire_at, release_id, revoked: false });

@@ -15,7 +15,7 @@ pub mod client;
 pub mod instances;
 pub mod stand_in;
 
-pub use roflgov_core::rofl::{changes, plan, release, subcall};
+pub use roflgov_core::rofl::{changes, locks, plan, release, subcall};
 
 pub use changes::{
     ApplyContext, ApplyError, CREATE_STAKE, CalldataError, Caller, DecodedCalldata, MachineCall, OwnerCall,
@@ -26,6 +26,7 @@ pub use client::{
     history_from_logs,
 };
 pub use instances::{InstanceFlag, InstanceView, InstancesError, app_instances};
+pub use locks::{Floors, KeyLock, LockState};
 pub use plan::{PlanError, ReleaseOptions, ReleaseTarget, plan_release, plan_release_with};
 pub use release::{
     IdentityInfo, IdentityMeta, IdentityStatus, MAX_GRACE_PERIOD, ReleaseRecord, ReleaseState,

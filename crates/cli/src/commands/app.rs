@@ -368,6 +368,7 @@ async fn show(g: &GlobalArgs, args: ShowArgs) -> CliResult {
         frozen: state.frozen,
         identities,
         releases: state.releases.len(),
+        locks: &state.locks,
         chain_time: now,
         module: module_check.as_ref().map(|(check, _)| check),
     };
@@ -379,6 +380,7 @@ async fn show(g: &GlobalArgs, args: ShowArgs) -> CliResult {
     emit(g.json, &report, || {
         let mut out = render::config(&managed.config, Some(managed.version), &notes);
         out.push_str(&render::release_governance(&managed.config, &state, now));
+        out.push_str(&render::locks(&managed.config, &state.locks));
         if let Some((check, diff)) = &module_check {
             out.push_str(&format!("\n{}\n", check.summary()));
             if let Some(diff) = diff {
@@ -495,6 +497,8 @@ struct ShowOut<'a> {
     identities: Vec<IdentityOut>,
     /// How many release records the app has.
     releases: usize,
+    /// One-way locks: metadata keys, secret names, floors.
+    locks: &'a roflgov_chain::rofl::LockState,
     chain_time: u64,
     /// On Sapphire: the module's own config compared with the contract's.
     #[serde(skip_serializing_if = "Option::is_none")]

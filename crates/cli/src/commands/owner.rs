@@ -15,7 +15,10 @@ use alloy::{
 use clap::{Args, Subcommand};
 use roflgov_chain::{
     governor::GovernorClient,
-    rofl::{OwnerCall, PolicyChange, RoflAdminClient, changes_to_calldata, enclave_text_id, format_deadline},
+    rofl::{
+        Floors, OwnerCall, PolicyChange, RoflAdminClient, changes_to_calldata, enclave_text_id,
+        format_deadline,
+    },
 };
 use roflgov_core::bindings::RoflAppAdmin;
 use roflgov_types::{AppId, ids::Address as OasisAddress};
@@ -66,6 +69,71 @@ pub(crate) enum OwnerCommand {
     /// Set (add or rotate) or delete an encrypted secret of an app.
     #[command(subcommand)]
     Secret(SecretCommand),
+    /// Add ONE-WAY locks (nothing ever unlocks them): locked metadata keys, public variables and
+    /// secrets never change or go again (absent ones may be set once); locked floors may only
+    /// tighten. An app with locks can no longer be handed to another admin. Several locks make
+    /// one batch.
+    Lock(LockArgs),
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct LockArgs {
+    /// App id (rofl1…).
+    #[arg(long, value_name = "APP_ID")]
+    pub app: String,
+    /// Lock a metadata key (repeatable).
+    #[arg(long, value_name = "KEY")]
+    pub metadata: Vec<String>,
+    /// Lock a public variable: the metadata key `env.NAME` (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub public_var: Vec<String>,
+    /// Lock a secret (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub secret: Vec<String>,
+    /// Lock a floor (repeatable): `min-tcb` (min_tcb_evaluation_data_number only goes up),
+    /// `tdx-modules` (the accepted TDX modules only shrink), `max-expiration` (only goes down).
+    #[arg(long, value_name = "FLOOR", value_parser = parse_floor)]
+    pub floor: Vec<Floors>,
+    #[command(flatten)]
+    pub out: ProposalOutput,
+}
+
+fn parse_floor(text: &str) -> Result<Floors, String> {
+    Floors::from_name(text.trim()).ok_or_else(|| {
+        format!(
+            "{:?} is no floor: use {}",
+            roflgov_core::text::escape(text),
+            Floors::NAMED.iter().map(|(_, name)| *name).collect::<Vec<_>>().join(", ")
+        )
+    })
+}
+
+/// The lock changes of `owner lock`: keys, public variables, secrets, then one `lockFloors`.
+fn lock_changes(a: &LockArgs) -> CliResult<Vec<PolicyChange>> {
+    let mut changes: Vec<PolicyChange> = Vec::new();
+    let keys = a.metadata.iter().cloned().chain(a.public_var.iter().map(|name| format!("env.{name}")));
+    for key in keys {
+        let change = PolicyChange::LockMetadata { key };
+        if changes.contains(&change) {
+            return Err(usage(format!("{} is given twice", render::change(&change, &Default::default()))));
+        }
+        changes.push(change);
+    }
+    for name in &a.secret {
+        let change = PolicyChange::LockSecret { name: name.clone() };
+        if changes.contains(&change) {
+            return Err(usage(format!("secret {} is given twice", roflgov_core::text::escape(name))));
+        }
+        changes.push(change);
+    }
+    let floors = a.floor.iter().fold(0u8, |bits, floor| bits | floor.0);
+    if floors != 0 {
+        changes.push(PolicyChange::LockFloors(Floors(floors)));
+    }
+    if changes.is_empty() {
+        return Err(usage("nothing to lock: give --metadata, --public-var, --secret or --floor"));
+    }
+    Ok(changes)
 }
 
 #[derive(Subcommand, Debug)]
@@ -281,6 +349,10 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: OwnerCommand) -> CliResult {
             let change = PolicyChange::SetSecret { name, value };
             app_action(g, "secret_set", &a.app, vec![change], &a.out).await
         }
+        OwnerCommand::Lock(a) => {
+            let changes = lock_changes(&a)?;
+            app_action(g, "lock", &a.app, changes, &a.out).await
+        }
         OwnerCommand::Secret(SecretCommand::Delete(a)) => {
             let change = PolicyChange::DeleteSecret { name: a.name.clone() };
             app_action(g, "secret_delete", &a.app, vec![change], &a.out).await
@@ -394,6 +466,15 @@ fn describe(changes: &[PolicyChange]) -> String {
             }
             PolicyChange::DeleteSecret { name } => {
                 format!("delete secret {}", roflgov_core::text::escape(name))
+            }
+            PolicyChange::LockMetadata { key } => {
+                format!("LOCK {} (one-way)", roflgov_core::text::escape(key))
+            }
+            PolicyChange::LockSecret { name } => {
+                format!("LOCK secret {} (one-way)", roflgov_core::text::escape(name))
+            }
+            PolicyChange::LockFloors(floors) => {
+                format!("LOCK floors {} (one-way)", floors.names().join(", "))
             }
             other => other.function_name().to_owned(),
         })

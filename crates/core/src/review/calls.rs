@@ -11,8 +11,8 @@ use serde::Serialize;
 
 use super::diff::{Change, ConfigDiff, EnclaveNotes, Warning, WarningKind};
 use crate::rofl::{
-    ApplyContext, CREATE_STAKE, DecodedCalldata, MachineCall, OwnerCall, PolicyChange, ReleaseRecord,
-    ReleaseState, check_sendable_with, decode_calldata, enclave_text_id, format_deadline,
+    ApplyContext, CREATE_STAKE, DecodedCalldata, KeyLock, LockState, MachineCall, OwnerCall, PolicyChange,
+    ReleaseRecord, ReleaseState, check_sendable_with, decode_calldata, enclave_text_id, format_deadline,
     subcall::{SUBCALL_PRECOMPILE, decode_subcall},
 };
 
@@ -136,6 +136,9 @@ pub struct GovernanceChanges {
     pub revoked: Vec<String>,
     /// Identities a `prune` removes (rofl.yaml `id` form).
     pub pruned: Vec<String>,
+    /// One-way locks the proposal adds (they can never be undone).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub locks: Vec<String>,
 }
 
 impl GovernanceChanges {
@@ -147,7 +150,30 @@ impl GovernanceChanges {
             && self.frozen.is_none()
             && self.revoked.is_empty()
             && self.pruned.is_empty()
+            && self.locks.is_empty()
     }
+}
+
+/// One lock of the app, as a review shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LockLine {
+    /// What is locked (`public variable "env.MODE"`, `floor: max_expiration may only go down`),
+    /// escaped.
+    pub lock: String,
+    /// Fixed, or set-once and not set yet.
+    pub status: KeyLock,
+    /// Added by this proposal.
+    pub new: bool,
+}
+
+/// The lock lines of `locks` over `config`, those not in `before` marked new.
+pub fn lock_lines(locks: &LockState, config: &AppConfig, before: &LockState) -> Vec<LockLine> {
+    let old: Vec<String> = before.lines(config).into_iter().map(|(lock, _)| lock).collect();
+    locks
+        .lines(config)
+        .into_iter()
+        .map(|(lock, status)| LockLine { new: !old.contains(&lock), lock, status })
+        .collect()
 }
 
 /// The review of a proposal against an app's current config.
@@ -168,6 +194,9 @@ pub struct Review {
     /// The review's "now" (unix seconds), when known: deadlines are checked and shown against it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub now: Option<u64>,
+    /// The app's one-way locks after the calls (new ones marked): what no later proposal changes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub locks: Vec<LockLine>,
     /// Every warning: about the calls, then about the resulting config.
     pub warnings: Vec<Warning>,
     /// Facts worth knowing that are no warning (e.g. how long removed identities stay
@@ -384,6 +413,7 @@ impl<'a> Reviewer<'a> {
             stale: state.stale,
             governance: state.governance,
             now: self.now,
+            locks: lock_lines(&state.release.locks, &state.config, &self.state.locks),
             warnings,
             notes: Vec::new(),
             resulting: state.config,
@@ -703,6 +733,12 @@ impl ReviewState {
                     touched |= change.change.sends_update();
                     self.note_governance(index, &change.change, &before);
                 }
+                Err(err) if err.breaks_lock() => self.warnings.push(Warning::critical(
+                    WarningKind::LockBroken,
+                    format!(
+                        "call #{index}: {name} BREAKS A ONE-WAY LOCK and would revert (the whole proposal with it): {err}"
+                    ),
+                )),
                 Err(err) => self.warnings.push(Warning::critical(
                     WarningKind::WouldRevert,
                     format!("call #{index}: {name} would revert: {err}"),
@@ -758,6 +794,35 @@ impl ReviewState {
             }
             PolicyChange::SetRetirement { identity, deadline } => {
                 self.governance.deadlines.push(deadline_line(identity, *deadline, self.now));
+            }
+            PolicyChange::LockMetadata { .. } | PolicyChange::LockSecret { .. } | PolicyChange::LockFloors(_) => {
+                let lock = match change {
+                    PolicyChange::LockMetadata { key } => {
+                        let what = if super::is_public_var(key) { "public variable" } else { "metadata key" };
+                        let value = self.config.metadata.get(key).map_or_else(
+                            || "absent: it may be set ONCE, then never again".to_owned(),
+                            |value| format!("fixed at \"{}\"", crate::text::escape(value)),
+                        );
+                        format!("{what} \"{}\" ({value})", crate::text::escape(key))
+                    }
+                    PolicyChange::LockSecret { name } => {
+                        let value = if self.config.secrets.contains_key(name) {
+                            "fixed at its current value"
+                        } else {
+                            "absent: it may be set ONCE, then never again"
+                        };
+                        format!("secret \"{}\" ({value})", crate::text::escape(name))
+                    }
+                    PolicyChange::LockFloors(floors) => format!("floors: {}", floors.descriptions().join("; ")),
+                    _ => unreachable!("matched above"),
+                };
+                self.warnings.push(Warning::caution(
+                    WarningKind::OneWayLock,
+                    format!(
+                        "call #{index}: ONE-WAY LOCK of the {lock}: it can NEVER be undone, by any later proposal"
+                    ),
+                ));
+                self.governance.locks.push(lock);
             }
             PolicyChange::RevokeEnclave(identity) => {
                 self.governance.revoked.push(enclave_text_id(identity));

@@ -274,6 +274,10 @@ pub enum WarningKind {
     MetadataKeyRemoved,
     /// A secret would disappear.
     SecretRemoved,
+    /// A call adds a one-way lock (a key, a secret or a floor): it can never be undone.
+    OneWayLock,
+    /// A call would break a one-way lock: the contract refuses it.
+    LockBroken,
     /// A marketplace machine the policy contract holds stops serving or leaves its control:
     /// terminated, cancelled, or handed to another admin.
     MachineEnded,

@@ -10,8 +10,8 @@ mod render;
 mod text;
 
 pub use calls::{
-    CallReading, DeadlineLine, GovernanceChanges, ProposedCall, ReleaseLine, Review, ReviewedCall, Reviewer,
-    StaleVersion, review_calls,
+    CallReading, DeadlineLine, GovernanceChanges, LockLine, ProposedCall, ReleaseLine, Review, ReviewedCall,
+    Reviewer, StaleVersion, lock_lines, review_calls,
 };
 pub use diff::{
     Change, ConfigDiff, EnclaveLine, EnclaveNote, EnclaveNotes, FieldChange, MetadataChange,

@@ -3,12 +3,15 @@
 use std::fmt::{self, Display, Formatter};
 
 use super::{
-    calls::{CallReading, GovernanceChanges, Review},
+    calls::{CallReading, GovernanceChanges, LockLine, Review},
     diff::{ConfigDiff, EnclaveLine, MetadataChange, SecretChange, Severity, Warning},
     text::{fee_name, render_endorsements, render_quotes},
 };
 use crate::{
-    rofl::{DecodedCalldata, MachineCall, OwnerCall, PolicyCall, PolicyChange, enclave_text_id, format_utc},
+    rofl::{
+        DecodedCalldata, KeyLock, MachineCall, OwnerCall, PolicyCall, PolicyChange, enclave_text_id,
+        format_utc,
+    },
     text::escape,
 };
 
@@ -85,6 +88,18 @@ impl Display for PolicyChange {
             PolicyChange::RevokeEnclave(id) => write!(f, "{name} {}", enclave_text_id(id)),
             PolicyChange::Freeze => write!(f, "{name} (EVERY identity removed)"),
             PolicyChange::Prune => write!(f, "{name} (identities past their grace deadline)"),
+            PolicyChange::LockMetadata { key } => {
+                write!(f, "{name} {} (ONE-WAY: never changes or goes again)", escape(key))
+            }
+            PolicyChange::LockSecret { name: secret } => {
+                write!(f, "{name} {} (ONE-WAY: never changes or goes again)", escape(secret))
+            }
+            PolicyChange::LockFloors(floors) => {
+                let names = floors.names();
+                let shown =
+                    if names.is_empty() { format!("{:#x} (no floor)", floors.0) } else { names.join(", ") };
+                write!(f, "{name} {shown} (ONE-WAY: may only tighten from now on)")
+            }
         }
     }
 }
@@ -370,6 +385,27 @@ fn write_governance(f: &mut Formatter<'_>, g: &GovernanceChanges) -> fmt::Result
     Ok(())
 }
 
+/// The app's locks after the calls; new ones marked `+`.
+pub(super) fn write_locks(f: &mut Formatter<'_>, locks: &[LockLine]) -> fmt::Result {
+    if locks.is_empty() {
+        return Ok(());
+    }
+    writeln!(f, "\nLocks (one-way: nothing unlocks)")?;
+    for line in locks {
+        let status = match line.status {
+            KeyLock::SetOnce => "  (absent: may be set once)",
+            _ => "",
+        };
+        row(
+            f,
+            "",
+            if line.new { "+" } else { "=" },
+            format!("{}{status}{}", line.lock, if line.new { "  NEW" } else { "" }),
+        )?;
+    }
+    Ok(())
+}
+
 fn write_warnings(f: &mut Formatter<'_>, warnings: &[Warning]) -> fmt::Result {
     if warnings.is_empty() {
         return Ok(());
@@ -424,6 +460,7 @@ impl Display for Review {
         writeln!(f, "\nChanges")?;
         self.diff.write_changes(f)?;
         write_governance(f, &self.governance)?;
+        write_locks(f, &self.locks)?;
         if let Some(stale) = &self.stale {
             writeln!(
                 f,

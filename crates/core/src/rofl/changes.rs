@@ -16,6 +16,7 @@ use roflgov_types::{
 };
 use serde::Serialize;
 
+use super::locks::{Floors, KeyLock, min_tcb, tdx_modules_shrink};
 use super::release::{MAX_ENCLAVES, MAX_GRACE_PERIOD, ReleaseRecord, ReleaseState, is_expired};
 use crate::bindings::{RoflAppAdmin, reencode};
 
@@ -127,6 +128,20 @@ pub enum PolicyChange {
     Freeze,
     /// `prune`: remove every identity whose grace deadline has passed (anyone).
     Prune,
+    /// `lockMetadata(key)`: one-way: the key (`env.<NAME>`: a public variable) never changes
+    /// or goes again; absent, it may be set once. No update.
+    LockMetadata {
+        /// Metadata key.
+        key: String,
+    },
+    /// `lockSecret(name)`: one-way: the secret never changes or goes again; absent, it may be
+    /// set once. No update.
+    LockSecret {
+        /// Secret name.
+        name: String,
+    },
+    /// `lockFloors(floors)`: one-way: the named policy values may only tighten. No update.
+    LockFloors(Floors),
 }
 
 fn serialize_secret_names<S: serde::Serializer>(secrets: &Secrets, s: S) -> Result<S::Ok, S::Error> {
@@ -457,13 +472,31 @@ impl PolicyChange {
             PolicyChange::RevokeEnclave(_) => "revokeEnclave",
             PolicyChange::Freeze => "freeze",
             PolicyChange::Prune => "prune",
+            PolicyChange::LockMetadata { .. } => "lockMetadata",
+            PolicyChange::LockSecret { .. } => "lockSecret",
+            PolicyChange::LockFloors(_) => "lockFloors",
         }
     }
 
     /// Whether the change sends (or, in a batch, marks) a `rofl.Update`: every change but
-    /// `setGuardian` and `setRetirement`, which only touch roflgov's own state.
+    /// `setGuardian`, `setRetirement` and the locks, which only touch roflgov's own state.
     pub fn sends_update(&self) -> bool {
-        !matches!(self, PolicyChange::SetGuardian { .. } | PolicyChange::SetRetirement { .. })
+        !matches!(
+            self,
+            PolicyChange::SetGuardian { .. }
+                | PolicyChange::SetRetirement { .. }
+                | PolicyChange::LockMetadata { .. }
+                | PolicyChange::LockSecret { .. }
+                | PolicyChange::LockFloors(_)
+        )
+    }
+
+    /// Whether the change is a one-way lock (it can never be undone).
+    pub fn is_lock(&self) -> bool {
+        matches!(
+            self,
+            PolicyChange::LockMetadata { .. } | PolicyChange::LockSecret { .. } | PolicyChange::LockFloors(_)
+        )
     }
 
     /// Whether the change carries an `expectedVersion` (`createApp`, `adoptApp`, `setGuardian`
@@ -583,6 +616,15 @@ impl PolicyChange {
             }
             PolicyChange::Freeze => C::freezeCall { appId: id, expectedVersion: v }.abi_encode(),
             PolicyChange::Prune => C::pruneCall { appId: id }.abi_encode(),
+            PolicyChange::LockMetadata { key } => {
+                C::lockMetadataCall { appId: id, expectedVersion: v, key: key.clone() }.abi_encode()
+            }
+            PolicyChange::LockSecret { name } => {
+                C::lockSecretCall { appId: id, expectedVersion: v, name: name.clone() }.abi_encode()
+            }
+            PolicyChange::LockFloors(floors) => {
+                C::lockFloorsCall { appId: id, expectedVersion: v, floors: floors.0 }.abi_encode()
+            }
         };
         Ok(data.into())
     }
@@ -773,6 +815,11 @@ pub fn decode_calldata(data: &[u8]) -> Result<DecodedCalldata, CalldataError> {
             expected_version: None,
             change: PolicyChange::Prune,
         })),
+        Call::lockMetadata(c) => {
+            change(c.appId, c.expectedVersion, PolicyChange::LockMetadata { key: c.key })
+        }
+        Call::lockSecret(c) => change(c.appId, c.expectedVersion, PolicyChange::LockSecret { name: c.name }),
+        Call::lockFloors(c) => change(c.appId, c.expectedVersion, PolicyChange::LockFloors(Floors(c.floors))),
         Call::multicall(c) => {
             let calls = c
                 .calls
@@ -1014,6 +1061,63 @@ pub enum ApplyError {
     /// The change depends on the time it runs at, which is unknown.
     #[error("{0} depends on the block time, which is unknown here")]
     NeedsTime(&'static str),
+    /// `MetadataKeyIsLocked`.
+    #[error("metadata key {0:?} is locked: no change may set or delete it")]
+    MetadataKeyIsLocked(String),
+    /// `SecretIsLocked`.
+    #[error("secret {0:?} is locked: no change may set or delete it")]
+    SecretIsLocked(String),
+    /// `MetadataKeyAlreadyLocked`.
+    #[error("metadata key {0:?} is locked already")]
+    MetadataKeyAlreadyLocked(String),
+    /// `SecretAlreadyLocked`.
+    #[error("secret {0:?} is locked already")]
+    SecretAlreadyLocked(String),
+    /// `InvalidFloors`.
+    #[error("floor bits {0:#x} name no floor (1: min TCB, 2: TDX modules, 4: max_expiration)")]
+    InvalidFloors(u8),
+    /// `FloorAlreadyLocked`.
+    #[error("floor(s) {} locked already", Floors(*.0).names().join(", "))]
+    FloorAlreadyLocked(u8),
+    /// `MinTcbEvaluationDataNumberLocked`.
+    #[error("min_tcb_evaluation_data_number is locked: {given} is below the floor {floor}")]
+    MinTcbEvaluationDataNumberLocked {
+        /// The number given (0: no PCS).
+        given: u32,
+        /// The current number.
+        floor: u32,
+    },
+    /// `TdxModulesLocked`.
+    #[error(
+        "the allowed TDX modules are locked: the new quote policy accepts a module the current one does not"
+    )]
+    TdxModulesLocked,
+    /// `MaxExpirationLocked`.
+    #[error("max_expiration is locked: {given} is above the current {ceiling} (it may only go down)")]
+    MaxExpirationLocked {
+        /// The value given.
+        given: u64,
+        /// The current value.
+        ceiling: u64,
+    },
+    /// `AppHasLocks`.
+    #[error("the app has locks: it cannot be handed to another admin, which could change what is locked")]
+    AppHasLocks,
+}
+
+impl ApplyError {
+    /// Whether the contract refuses the change because it would break a one-way lock.
+    pub fn breaks_lock(&self) -> bool {
+        matches!(
+            self,
+            ApplyError::MetadataKeyIsLocked(_)
+                | ApplyError::SecretIsLocked(_)
+                | ApplyError::MinTcbEvaluationDataNumberLocked { .. }
+                | ApplyError::TdxModulesLocked
+                | ApplyError::MaxExpirationLocked { .. }
+                | ApplyError::AppHasLocks
+        )
+    }
 }
 
 fn guardian_text(guardian: &Option<Address>) -> String {
@@ -1091,7 +1195,10 @@ impl PolicyChange {
             | PolicyChange::Unfreeze
             | PolicyChange::RevokeEnclave(_)
             | PolicyChange::Freeze
-            | PolicyChange::Prune => {
+            | PolicyChange::Prune
+            | PolicyChange::LockMetadata { .. }
+            | PolicyChange::LockSecret { .. }
+            | PolicyChange::LockFloors(_) => {
                 self.apply_to(config, &mut ReleaseState::default(), &ApplyContext::default())
             }
             _ => self.apply_config(config),
@@ -1138,7 +1245,47 @@ impl PolicyChange {
             }
             None => Ok(()),
         };
+        // RoflLockLogic's checks run after access control and before the change's own checks.
+        // Every change a lock guards is owner-only: for anyone else access control reverts first.
+        if ctx.caller == Caller::Owner {
+            self.check_locks(config, state)?;
+        }
         match self {
+            PolicyChange::LockMetadata { key } => {
+                require_owner()?;
+                check_key("metadata key", key)?;
+                if state.locks.metadata_keys.contains(key) {
+                    return Err(ApplyError::MetadataKeyAlreadyLocked(key.clone()));
+                }
+                let count = state.locks.metadata_keys.len() + 1;
+                if count > limits::MAX_METADATA_PAIRS {
+                    return Err(ApplyError::TooManyEntries { what: "metadata locks", count });
+                }
+                state.locks.metadata_keys.push(key.clone());
+            }
+            PolicyChange::LockSecret { name } => {
+                require_owner()?;
+                check_key("secret name", name)?;
+                if state.locks.secret_names.contains(name) {
+                    return Err(ApplyError::SecretAlreadyLocked(name.clone()));
+                }
+                let count = state.locks.secret_names.len() + 1;
+                if count > limits::MAX_SECRET_PAIRS {
+                    return Err(ApplyError::TooManyEntries { what: "secret locks", count });
+                }
+                state.locks.secret_names.push(name.clone());
+            }
+            PolicyChange::LockFloors(floors) => {
+                require_owner()?;
+                if floors.0 == 0 || floors.0 & !Floors::ALL.0 != 0 {
+                    return Err(ApplyError::InvalidFloors(floors.0));
+                }
+                let overlap = state.locks.floors.0 & floors.0;
+                if overlap != 0 {
+                    return Err(ApplyError::FloorAlreadyLocked(overlap));
+                }
+                state.locks.floors.0 |= floors.0;
+            }
             PolicyChange::AddRelease { identities, record, retire, grace_until } => {
                 require_owner()?;
                 if identities.is_empty() {
@@ -1271,6 +1418,51 @@ impl PolicyChange {
         Ok(())
     }
 
+    /// `RoflLockLogic.check*`: whether the change breaks one of the app's locks (made before the
+    /// change's own checks, as the contract makes them).
+    fn check_locks(&self, config: &AppConfig, state: &ReleaseState) -> Result<(), ApplyError> {
+        let locks = &state.locks;
+        match self {
+            PolicyChange::SetMetadata { key, .. } if locks.metadata(config, key) == KeyLock::Fixed => {
+                Err(ApplyError::MetadataKeyIsLocked(key.clone()))
+            }
+            PolicyChange::DeleteMetadata { key } if locks.metadata(config, key) != KeyLock::Unlocked => {
+                Err(ApplyError::MetadataKeyIsLocked(key.clone()))
+            }
+            PolicyChange::SetSecret { name, .. } if locks.secret(config, name) == KeyLock::Fixed => {
+                Err(ApplyError::SecretIsLocked(name.clone()))
+            }
+            PolicyChange::DeleteSecret { name } if locks.secret(config, name) != KeyLock::Unlocked => {
+                Err(ApplyError::SecretIsLocked(name.clone()))
+            }
+            PolicyChange::SetMaxExpiration(given)
+                if locks.floors.contains(Floors::MAX_EXPIRATION) && *given > config.policy.max_expiration =>
+            {
+                Err(ApplyError::MaxExpirationLocked { given: *given, ceiling: config.policy.max_expiration })
+            }
+            PolicyChange::SetQuotePolicy(quotes) => {
+                let current = &config.policy.quotes;
+                if locks.floors.contains(Floors::MIN_TCB_EVALUATION_DATA_NUMBER)
+                    && min_tcb(quotes) < min_tcb(current)
+                {
+                    return Err(ApplyError::MinTcbEvaluationDataNumberLocked {
+                        given: min_tcb(quotes),
+                        floor: min_tcb(current),
+                    });
+                }
+                if locks.floors.contains(Floors::TDX_MODULES) && !tdx_modules_shrink(current, quotes) {
+                    return Err(ApplyError::TdxModulesLocked);
+                }
+                Ok(())
+            }
+            // transferRoflAdmin checks the zero admin first.
+            PolicyChange::TransferRoflAdmin { new_admin } if !new_admin.is_zero() && !locks.is_empty() => {
+                Err(ApplyError::AppHasLocks)
+            }
+            _ => Ok(()),
+        }
+    }
+
     fn apply_config(&self, config: &mut AppConfig) -> Result<(), ApplyError> {
         match self {
             PolicyChange::CreateApp { .. } => return Err(ApplyError::NotAnUpdate("createApp")),
@@ -1347,7 +1539,10 @@ impl PolicyChange {
             | PolicyChange::Unfreeze
             | PolicyChange::RevokeEnclave(_)
             | PolicyChange::Freeze
-            | PolicyChange::Prune => unreachable!("handled by apply_model"),
+            | PolicyChange::Prune
+            | PolicyChange::LockMetadata { .. }
+            | PolicyChange::LockSecret { .. }
+            | PolicyChange::LockFloors(_) => unreachable!("handled by apply_model"),
         }
         Ok(())
     }

@@ -192,6 +192,9 @@ pub struct ReleaseState {
     pub releases: Vec<ReleaseRecord>,
     /// Marks of the identities roflgov knows about (absent: all zero).
     pub identities: BTreeMap<EnclaveIdentity, IdentityMeta>,
+    /// The app's one-way locks.
+    #[serde(default)]
+    pub locks: super::locks::LockState,
 }
 
 impl ReleaseState {

@@ -154,6 +154,7 @@ pub(crate) fn release_state() -> ReleaseState {
             (a1(), meta(2, false)),
             (a2(), meta(2, false)),
         ]),
+        locks: Default::default(),
     }
 }
 
