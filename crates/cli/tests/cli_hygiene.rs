@@ -308,3 +308,26 @@ fn a_transaction_builder_batch_with_a_bad_checksum_is_refused() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("transactions[0].to") && stderr.contains("checksum"), "{stderr}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Real networks are served over HTTPS
+// ---------------------------------------------------------------------------------------------
+
+/// Sapphire's public RPC and gRPC endpoints are `https://`: the binary must speak TLS. Without
+/// a TLS backend the HTTP client refuses the scheme before connecting ("scheme is not http");
+/// with one it tries to connect, and nothing listens on port 1.
+#[test]
+fn an_https_endpoint_is_dialled_not_refused_for_its_scheme() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(roflgov_in(dir.path()).args([
+        "--rpc",
+        "https://127.0.0.1:1",
+        "app",
+        "show",
+        "--app",
+        "rofl1qqn9xndja7e2pnxhttktmecvwzz0yqwxsquqyxdf",
+    ]));
+    assert_ne!(out.code, 0, "nothing listens there: {}", out.stderr);
+    assert!(!out.stderr.contains("scheme is not http"), "no TLS support: {}", out.stderr);
+    assert!(out.stderr.contains("https://127.0.0.1:1"), "the error names the endpoint: {}", out.stderr);
+}
