@@ -1,9 +1,10 @@
 //! `roflgov app audit`: an app's whole accountability record (every change with who approved
-//! it, every release record, every instance registration with the identity and release it ran)
-//! as JSON and as Markdown, every outside string escaped.
+//! it, every release record, every instance registration with the identity and release it ran,
+//! every one-way lock) as JSON and as Markdown, every outside string escaped.
 
 use alloy::primitives::{Address, B256};
-use roflgov_chain::rofl::format_utc;
+use roflgov_chain::rofl::{KeyLock, LockState, format_utc};
+use roflgov_types::AppConfig;
 use roflgov_types::AppId;
 use serde::Serialize;
 
@@ -30,6 +31,30 @@ pub(crate) struct AuditRegistration {
     pub(crate) release: Option<ReleaseOut>,
 }
 
+/// The app's one-way locks: what no later proposal can change.
+#[derive(Serialize)]
+pub(crate) struct AuditLocks {
+    /// The locks as the contract holds them.
+    pub(crate) state: LockState,
+    /// One readable line per lock (terminal-escaped), with whether a locked-while-absent key
+    /// may still be set once.
+    pub(crate) lines: Vec<String>,
+}
+
+impl AuditLocks {
+    pub(crate) fn new(config: &AppConfig, state: LockState) -> Self {
+        let lines = state
+            .lines(config)
+            .into_iter()
+            .map(|(lock, status)| match status {
+                KeyLock::SetOnce => format!("{lock} (absent: may be set once)"),
+                _ => lock,
+            })
+            .collect();
+        Self { state, lines }
+    }
+}
+
 /// The audit record.
 #[derive(Serialize)]
 pub(crate) struct Audit {
@@ -42,6 +67,8 @@ pub(crate) struct Audit {
     pub(crate) history: Vec<Row>,
     pub(crate) releases: Vec<AuditRelease>,
     pub(crate) registrations: Vec<AuditRegistration>,
+    /// One-way locks in force now.
+    pub(crate) locks: AuditLocks,
 }
 
 impl Audit {
@@ -51,6 +78,7 @@ impl Audit {
         generated_at: u64,
         history: Vec<Row>,
         tracer: &Tracer,
+        locks: AuditLocks,
     ) -> Self {
         let releases = tracer
             .releases
@@ -74,6 +102,7 @@ impl Audit {
             history,
             releases,
             registrations,
+            locks,
         }
     }
 }
@@ -127,6 +156,15 @@ pub(crate) fn markdown(a: &Audit) -> String {
     }
     if a.registrations.is_empty() {
         out.push_str("\nNo instance registrations.\n");
+    }
+    out.push_str("\n## One-way locks\n\n");
+    if a.locks.lines.is_empty() {
+        out.push_str("No locks.\n");
+    } else {
+        out.push_str("Nothing unlocks; a locked app is never handed over.\n\n");
+        for line in &a.locks.lines {
+            out.push_str(&format!("- {}\n", md(line)));
+        }
     }
     out
 }

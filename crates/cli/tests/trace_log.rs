@@ -332,10 +332,24 @@ fn chain_of_custody_from_safe_release_to_signed_log() {
     let doc = env.verify_log("wrong-app.log", &lines, other_app);
     assert_eq!(first_problem(&doc), 1, "{doc:#}");
 
-    // `app audit`, before the clock moves: the release, the registration, the signers.
+    // A one-way lock through the same Safe, so that the audit has one to show.
+    env.json(&[
+        "owner",
+        "lock",
+        "--app",
+        &app_s,
+        "--floor",
+        "max-expiration",
+        "--safe-out",
+        &env.p("lock.json"),
+    ]);
+    env.approve("lock.json", ["DEV1", "DEV2"], "DEV5");
+
+    // `app audit`, before the clock moves: the release, the registration, the signers, the lock.
     let written = env.json(&["app", "audit", "--app", &app_s, "--out-dir", &env.p("audit")]);
     assert_eq!(written["releases"], 1);
     assert_eq!(written["registrations"], 1);
+    assert_eq!(written["locks"], 1);
     let audit: Value =
         serde_json::from_str(&std::fs::read_to_string(env.path("audit/audit.json")).unwrap()).unwrap();
     assert_eq!(audit["releases"][0]["version"], "0.2.0");
@@ -344,6 +358,8 @@ fn chain_of_custody_from_safe_release_to_signed_log() {
     let md = std::fs::read_to_string(env.path("audit/audit.md")).unwrap();
     assert!(md.contains("## Releases") && md.contains(COMMIT) && md.contains(&instance.to_string()), "{md}");
     assert!(md.contains(&env.dev(1).to_string()) && md.contains(&env.dev(2).to_string()), "{md}");
+    assert_eq!(audit["locks"]["lines"][0], "floor: max_expiration may only go down", "{audit:#}");
+    assert!(md.contains("## One-way locks") && md.contains("max\\_expiration may only go down"), "{md}");
 
     // An entry written after the registration expired (the instance did not renew).
     env.rt.block_on(env.chain.advance_epochs(3)).unwrap();

@@ -620,7 +620,11 @@ async fn audit(g: &GlobalArgs, args: AuditArgs) -> CliResult {
     let tracer = crate::trace_report::Tracer::open(g, app).await?;
     let generated_at =
         client.chain_time().await.map_err(|e| chainops::rofl_error("reading the chain time", e))?;
-    let record = crate::audit::Audit::new(app, client.address(), generated_at, history, &tracer);
+    let managed = client.get_app(app).await.map_err(|e| chainops::rofl_error("reading the app", e))?;
+    let state =
+        client.release_state(app, &[]).await.map_err(|e| chainops::rofl_error("reading the locks", e))?;
+    let locks = crate::audit::AuditLocks::new(&managed.config, state.locks);
+    let record = crate::audit::Audit::new(app, client.address(), generated_at, history, &tracer, locks);
     std::fs::create_dir_all(&args.out_dir)
         .map_err(|e| input(format!("cannot create {}: {e}", args.out_dir.display())))?;
     let json =
@@ -637,6 +641,7 @@ async fn audit(g: &GlobalArgs, args: AuditArgs) -> CliResult {
         changes: usize,
         releases: usize,
         registrations: usize,
+        locks: usize,
     }
     let written = Written {
         app: app.to_string(),
@@ -645,13 +650,15 @@ async fn audit(g: &GlobalArgs, args: AuditArgs) -> CliResult {
         changes: record.history.len(),
         releases: record.releases.len(),
         registrations: record.registrations.len(),
+        locks: record.locks.lines.len(),
     };
     emit(g.json, &written, || {
         format!(
-            "audit of app {app}: {} changes, {} releases, {} registrations\n  wrote {} and {}\n",
+            "audit of app {app}: {} changes, {} releases, {} registrations, {} locks\n  wrote {} and {}\n",
             written.changes,
             written.releases,
             written.registrations,
+            written.locks,
             roflgov_core::text::escape(&written.json),
             roflgov_core::text::escape(&written.markdown)
         )
