@@ -5,6 +5,8 @@
 //! App-scoped actions are drafted against the app's current on-chain version and checked
 //! against the model of the contract's rules before anything is written or sent.
 
+mod machine;
+
 use std::path::PathBuf;
 
 use alloy::{
@@ -66,6 +68,10 @@ pub(crate) enum OwnerCommand {
     /// Set (add or rotate) or delete an encrypted secret of an app.
     #[command(subcommand)]
     Secret(SecretCommand),
+    /// Marketplace machines the policy contract holds: rent, deploy, restart, terminate,
+    /// change-admin, cancel, set-top-up.
+    #[command(subcommand)]
+    Machine(machine::MachineCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -242,6 +248,7 @@ struct Report<'a> {
 
 pub(crate) async fn run(g: &GlobalArgs, cmd: OwnerCommand) -> CliResult {
     match cmd {
+        OwnerCommand::Machine(m) => machine::run(g, m).await,
         OwnerCommand::TransferOwnership(a) => transfer_ownership(g, a).await,
         OwnerCommand::AcceptOwnership(a) => accept_ownership(g, a).await,
         OwnerCommand::WithdrawStake(a) => withdraw_stake(g, a).await,

@@ -1,0 +1,161 @@
+//! `roflgov owner machine …` through the binary against one anvil with the simulated
+//! roflmarket provider: the owner key rents a machine for the app (paid by the policy
+//! contract), deploys a manifest on it, the provider boots it and an instance registers; bad
+//! input and machines the contract does not hold are refused with a clear error.
+
+#![allow(unused_crate_dependencies)] // one test target uses only some of the dev-dependencies
+
+use std::{future::IntoFuture, path::Path};
+
+use alloy::{
+    primitives::{Address, U256, keccak256},
+    sol_types::SolCall,
+};
+use assert_cmd::Command;
+use predicates::prelude::*;
+use roflgov_chain::{
+    LocalChain,
+    rofl::{RoflAdminClient, RoflStandIn, bindings::RoflAppAdmin, market_sim::Registration},
+};
+use roflgov_types::{AppId, ids::Address as OasisAddress, manifest::Manifest};
+use serde_json::Value;
+
+const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo");
+
+#[test]
+fn owner_rents_and_deploys_a_machine_through_the_binary() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let chain = rt.block_on(LocalChain::start()).expect("anvil starts (run `make build` first)");
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("roflgov.toml").display().to_string();
+    let manifest = Path::new(EXAMPLES).join("rofl-1.0.yaml").display().to_string();
+    let cmd = || {
+        let mut cmd = Command::cargo_bin("roflgov").unwrap();
+        cmd.env_remove("ROFLGOV_NETWORK").env_remove("ROFLGOV_CONFIG").current_dir(dir.path());
+        cmd.env("DEV0", format!("0x{}", hex::encode(chain.signer(0).to_bytes())));
+        cmd.args(["--rpc", &chain.endpoint(), "--config", &config]);
+        cmd
+    };
+    let json = |args: &[&str]| -> Value {
+        let out = cmd().arg("--json").args(args).assert().success().get_output().stdout.clone();
+        serde_json::from_slice(&out).unwrap()
+    };
+    let owner = chain.accounts()[0].to_string();
+    let deployed = json(&["--key-env", "DEV0", "deploy", "--save", "--owner", &owner]);
+    let policy: Address = deployed["policy_contract"].as_str().unwrap().parse().unwrap();
+    let created = json(&[
+        "--key-env",
+        "DEV0",
+        "app",
+        "create",
+        "--deployment",
+        "local",
+        "--send",
+        "--manifest",
+        &manifest,
+    ]);
+    let app_text = created["app"].as_str().unwrap().to_owned();
+    let app = AppId::parse_bech32_or_hex(&app_text).unwrap();
+
+    let mut market = rt.block_on(chain.simulated_provider()).expect("provider");
+    let provider = OasisAddress(market.id().0).to_string();
+    let admin = RoflAdminClient::new(policy, chain.provider().clone());
+    let month = U256::from(market_price(&rt, &market));
+    let fund = RoflAppAdmin::fundMachinesCall {}.abi_encode();
+    rt.block_on(admin.send(chain.accounts()[1], fund.into(), month)).expect("funded");
+
+    // Bad input is refused before anything reaches the chain, naming what is wrong.
+    cmd()
+        .args(["--key-env", "DEV0", "owner", "machine", "rent", "--app", &app_text, "--provider", &provider])
+        .args(["--offer", "0", "--term", "week", "--send"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("\"week\" is not a term"));
+    cmd()
+        .args([
+            "--key-env",
+            "DEV0",
+            "owner",
+            "machine",
+            "rent",
+            "--app",
+            &app_text,
+            "--provider",
+            "oasis1nope",
+        ])
+        .args(["--offer", "0", "--term", "month", "--send"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--provider"));
+
+    // Rent: the policy contract pays and administers the machine.
+    let _ = json(&[
+        "--key-env",
+        "DEV0",
+        "owner",
+        "machine",
+        "rent",
+        "--app",
+        &app_text,
+        "--provider",
+        &provider,
+        "--offer",
+        "0",
+        "--term",
+        "month",
+        "--send",
+    ]);
+    let inst = rt.block_on(market.market().instance(market.id(), 0).call().into_future()).unwrap();
+    assert!(inst.exists);
+    assert_eq!(inst.admin.0, OasisAddress::from_eth(policy).0);
+    assert_eq!(rt.block_on(market.run_once()).unwrap().accepted, vec![0]);
+
+    // Deploy the first release's bundle; the provider boots it and an instance registers.
+    let dep = Manifest::from_path(&manifest).unwrap().deployment("local").unwrap();
+    let hash = keccak256(b"demo ORC 1.0");
+    market.add_bundle(hash, dep.policy.enclaves[0]);
+    let deploy = |id: &str, extra: &[&str]| {
+        let mut c = cmd();
+        c.args([
+            "--key-env",
+            "DEV0",
+            "owner",
+            "machine",
+            "deploy",
+            "--app",
+            &app_text,
+            "--provider",
+            &provider,
+        ])
+        .args(["--id", id, "--manifest-hash", &hash.to_string(), "--send"])
+        .args(extra);
+        c
+    };
+    deploy("7", &[]).assert().failure().stderr(predicate::str::contains("UnknownMachine"));
+    deploy("0", &[]).assert().success().stdout(predicate::str::contains("deploy manifest"));
+    let step = rt.block_on(market.run_once()).unwrap();
+    assert_eq!(step.executed.len(), 1);
+    let Registration::Registered { instance, identity, .. } = step.executed[0].registration.clone() else {
+        panic!("registers: {step:?}")
+    };
+    assert_eq!(identity, dep.policy.enclaves[0]);
+    let module = RoflStandIn::new(chain.provider().clone());
+    assert!(rt.block_on(module.is_authorized_origin(app, instance)).unwrap());
+
+    // Wiping storage is announced.
+    deploy("0", &["--wipe-storage"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("wipes the machine's persistent storage"));
+    let queued = rt.block_on(market.market().instanceCommands(market.id(), 0).call().into_future()).unwrap();
+    let cmd0 =
+        rt.block_on(market.market().decodeCommand(queued.cmds[0].clone()).call().into_future()).unwrap();
+    assert!(cmd0.wipeStorage);
+}
+
+fn market_price(
+    rt: &tokio::runtime::Runtime,
+    market: &roflgov_chain::rofl::SimulatedProvider<alloy::providers::DynProvider>,
+) -> u128 {
+    rt.block_on(market.market().offer(market.id(), 0).call().into_future()).unwrap().prices[2]
+}
