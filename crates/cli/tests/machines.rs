@@ -151,6 +151,27 @@ fn owner_rents_and_deploys_a_machine_through_the_binary() {
     let cmd0 =
         rt.block_on(market.market().decodeCommand(queued.cmds[0].clone()).call().into_future()).unwrap();
     assert!(cmd0.wipeStorage);
+
+    // `app show` lists the machine: status, what it runs, paid until, and a warning when near.
+    let show = || {
+        let mut c = cmd();
+        c.args(["app", "show", "--app", &app_text]);
+        c
+    };
+    let paid_until =
+        rt.block_on(market.market().instance(market.id(), 0).call().into_future()).unwrap().paidUntil;
+    show().assert().success().stdout(
+        predicate::str::contains(format!("provider {provider} offer 0 instance 0: accepted"))
+            .and(predicate::str::contains(format!("runs {app_text} manifest {hash}")))
+            .and(predicate::str::contains("1 command(s) not yet taken"))
+            .and(predicate::str::contains(roflgov_chain::rofl::format_utc(paid_until)))
+            .and(predicate::str::contains("warning").not()),
+    );
+    let machines = json(&["app", "show", "--app", &app_text])["machines"].clone();
+    assert_eq!(machines[0]["paid_until"], paid_until);
+    assert_eq!(machines[0]["market"]["status"], "accepted");
+    rt.block_on(chain.advance_time(25 * 86_400)).unwrap();
+    show().assert().success().stdout(predicate::str::contains("warning: lapses within 7 days"));
 }
 
 fn market_price(

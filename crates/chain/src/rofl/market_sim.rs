@@ -320,3 +320,77 @@ impl<P: Provider + Clone> SimulatedProvider<P> {
         if receipt.status() { Ok(()) } else { Err(MarketSimError::TxFailed(receipt.transaction_hash)) }
     }
 }
+
+/// A machine the policy contract holds for an app, with what the roflmarket stand-in says of it
+/// (only on a local chain, where the stand-in is installed).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct MachineView {
+    /// The provider (Oasis address).
+    pub provider: roflgov_types::ids::Address,
+    /// The provider's offer.
+    pub offer: u64,
+    /// The instance id at the provider.
+    pub id: u64,
+    /// Paid until (unix seconds), as the policy contract recorded it.
+    pub paid_until: u64,
+    /// What the market stand-in says (`None`: no stand-in on this chain).
+    pub market: Option<MarketState>,
+}
+
+/// An instance as the roflmarket stand-in holds it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct MarketState {
+    /// `created`, `accepted`, `cancelled` or `unknown` (gone from the module).
+    pub status: &'static str,
+    /// The app the machine runs (its deployment), if any.
+    pub app: Option<AppId>,
+    /// The manifest hash it runs, if any.
+    pub manifest_hash: Option<B256>,
+    /// Paid until (unix seconds), as the module holds it.
+    pub paid_until: u64,
+    /// Commands queued and not yet taken by the provider.
+    pub queued_commands: u64,
+}
+
+/// The machines policy contract `policy` holds for `app` (`machinesOf`), each with the market
+/// stand-in's view of it when the chain has the stand-in at [`MARKET_STAND_IN`].
+pub async fn app_machines<P: Provider + Clone>(
+    provider: P,
+    policy: Address,
+    app: AppId,
+) -> Result<Vec<MachineView>, MarketSimError> {
+    let contract = super::bindings::RoflAppAdmin::new(policy, provider.clone());
+    let records = contract.machinesOf(app.to_fixed_bytes()).call().await?;
+    let has_market =
+        !provider.get_code_at(MARKET_STAND_IN).await.map_err(alloy::contract::Error::from)?.is_empty();
+    let market = RoflMarketStandIn::new(MARKET_STAND_IN, provider);
+    let mut out = Vec::with_capacity(records.len());
+    for r in records {
+        let state = if has_market {
+            let inst = market.instance(r.provider, r.id).call().await?;
+            Some(MarketState {
+                status: match (inst.exists, inst.status) {
+                    (false, _) => "unknown",
+                    (true, STATUS_CREATED) => "created",
+                    (true, STATUS_ACCEPTED) => "accepted",
+                    (true, STATUS_CANCELLED) => "cancelled",
+                    _ => "unknown",
+                },
+                app: inst.hasDeployment.then_some(AppId(inst.deploymentApp.0)),
+                manifest_hash: inst.hasDeployment.then_some(inst.manifestHash),
+                paid_until: inst.paidUntil,
+                queued_commands: inst.cmdCount,
+            })
+        } else {
+            None
+        };
+        out.push(MachineView {
+            provider: roflgov_types::ids::Address(r.provider.0),
+            offer: r.offer,
+            id: r.id,
+            paid_until: r.paidUntil,
+            market: state,
+        });
+    }
+    Ok(out)
+}

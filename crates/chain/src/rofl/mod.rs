@@ -29,7 +29,8 @@ pub use client::{
 };
 pub use instances::{InstanceFlag, InstanceView, InstancesError, app_instances};
 pub use market_sim::{
-    ExecutedCommand, MarketSimError, OfferSpec, ProviderStep, Registration, SimulatedProvider,
+    ExecutedCommand, MachineView, MarketSimError, MarketState, OfferSpec, ProviderStep, Registration,
+    SimulatedProvider, app_machines,
 };
 pub use plan::{PlanError, ReleaseOptions, ReleaseTarget, plan_release, plan_release_with};
 pub use release::{

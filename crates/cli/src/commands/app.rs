@@ -337,7 +337,11 @@ async fn show(g: &GlobalArgs, args: ShowArgs) -> CliResult {
             }
         })
         .collect();
+    let machines = roflgov_chain::rofl::app_machines(client.provider().clone(), client.address(), app)
+        .await
+        .map_err(|e| chain(format!("reading the app's machines: {e}")))?;
     let report = ShowOut {
+        machines: &machines,
         config: &managed.config,
         version: managed.version,
         guardian: state.guardian,
@@ -349,9 +353,48 @@ async fn show(g: &GlobalArgs, args: ShowArgs) -> CliResult {
     emit(g.json, &report, || {
         let mut out = render::config(&managed.config, Some(managed.version), &notes);
         out.push_str(&render::release_governance(&managed.config, &state, now));
+        out.push_str(&render_machines(&machines, now));
         out
     });
     Ok(())
+}
+
+/// A machine this close to lapsing is flagged (a top-up or a vote may take this long).
+const MACHINE_LAPSE_WARNING: u64 = 7 * 86_400;
+
+/// The machines the policy contract holds, one line each (nothing when it holds none).
+fn render_machines(machines: &[roflgov_chain::rofl::MachineView], now: u64) -> String {
+    use std::fmt::Write as _;
+    if machines.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\nmachines held by the policy contract:\n");
+    for m in machines {
+        let _ = write!(out, "  provider {} offer {} instance {}", m.provider, m.offer, m.id);
+        match &m.market {
+            Some(state) => {
+                let _ = write!(out, ": {}", state.status);
+                match (state.app, state.manifest_hash) {
+                    (Some(app), Some(hash)) => {
+                        let _ = write!(out, ", runs {app} manifest {hash}");
+                    }
+                    _ => out.push_str(", nothing deployed"),
+                }
+                if state.queued_commands != 0 {
+                    let _ = write!(out, ", {} command(s) not yet taken", state.queued_commands);
+                }
+            }
+            None => out.push_str(": status not read (no local roflmarket stand-in on this chain)"),
+        }
+        let _ = write!(out, "\n    paid until {}", format_deadline(m.paid_until, Some(now)));
+        if m.paid_until <= now {
+            out.push_str("  warning: LAPSED");
+        } else if m.paid_until - now < MACHINE_LAPSE_WARNING {
+            out.push_str("  warning: lapses within 7 days, top it up");
+        }
+        out.push('\n');
+    }
+    out
 }
 
 #[derive(Serialize)]
@@ -369,6 +412,8 @@ struct IdentityOut {
 
 #[derive(Serialize)]
 struct ShowOut<'a> {
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    machines: &'a [roflgov_chain::rofl::MachineView],
     config: &'a AppConfig,
     version: u64,
     guardian: Option<alloy::primitives::Address>,
