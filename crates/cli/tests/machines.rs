@@ -7,15 +7,12 @@
 
 use std::{future::IntoFuture, path::Path};
 
-use alloy::{
-    primitives::{Address, U256, keccak256},
-    sol_types::SolCall,
-};
+use alloy::primitives::{Address, keccak256};
 use assert_cmd::Command;
 use predicates::prelude::*;
 use roflgov_chain::{
     LocalChain,
-    rofl::{RoflAdminClient, RoflStandIn, bindings::RoflAppAdmin, market_sim::Registration},
+    rofl::{RoflStandIn, market_sim::Registration},
 };
 use roflgov_types::{AppId, ids::Address as OasisAddress, manifest::Manifest};
 use serde_json::Value;
@@ -59,11 +56,20 @@ fn owner_rents_and_deploys_a_machine_through_the_binary() {
 
     let mut market = rt.block_on(chain.simulated_provider()).expect("provider");
     let provider = OasisAddress(market.id().0).to_string();
-    let admin = RoflAdminClient::new(policy, chain.provider().clone());
-    let month = U256::from(market_price(&rt, &market));
-    let fund = RoflAppAdmin::fundMachinesCall {}.abi_encode();
-    rt.block_on(admin.send(chain.accounts()[1], fund.into(), month)).expect("funded");
-
+    let month = market_price(&rt, &market);
+    assert_eq!(month, 100 * 10u128.pow(18));
+    // Anyone funds the contract (DEV1, not the owner).
+    cmd()
+        .env("DEV1", format!("0x{}", hex::encode(chain.signer(1).to_bytes())))
+        .args(["--key-env", "DEV1", "machine", "fund", "--amount", "100"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("funded policy contract"));
+    cmd()
+        .args(["--key-env", "DEV0", "machine", "fund", "--amount", "1.2.3"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--amount"));
     // Bad input is refused before anything reaches the chain, naming what is wrong.
     cmd()
         .args(["--key-env", "DEV0", "owner", "machine", "rent", "--app", &app_text, "--provider", &provider])
@@ -172,6 +178,36 @@ fn owner_rents_and_deploys_a_machine_through_the_binary() {
     assert_eq!(machines[0]["market"]["status"], "accepted");
     rt.block_on(chain.advance_time(25 * 86_400)).unwrap();
     show().assert().success().stdout(predicate::str::contains("warning: lapses within 7 days"));
+
+    // Top-up: refused without an allowance; governance allows one month, anyone tops up once.
+    let top_up = || {
+        let mut c = cmd();
+        c.args([
+            "--key-env",
+            "DEV0",
+            "machine",
+            "top-up",
+            "--app",
+            &app_text,
+            "--provider",
+            &provider,
+            "--id",
+            "0",
+        ]);
+        c
+    };
+    top_up().assert().failure().stderr(predicate::str::contains("NoTopUpAllowance"));
+    cmd()
+        .args(["--key-env", "DEV0", "owner", "machine", "set-top-up", "--app", &app_text, "--term", "month"])
+        .args(["--terms-left", "1", "--window", "864000", "--send"])
+        .assert()
+        .success();
+    cmd().args(["--key-env", "DEV0", "machine", "fund", "--amount", "100"]).assert().success();
+    top_up().assert().success().stdout(predicate::str::contains("topped up machine 0"));
+    let after = rt.block_on(market.market().instance(market.id(), 0).call().into_future()).unwrap().paidUntil;
+    assert_eq!(after, paid_until + 30 * 86_400, "one month more in the module");
+    show().assert().success().stdout(predicate::str::contains("warning").not());
+    top_up().assert().failure().stderr(predicate::str::contains("NoTopUpAllowance"));
 }
 
 fn market_price(
