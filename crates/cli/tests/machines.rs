@@ -148,6 +148,20 @@ fn owner_rents_and_deploys_a_machine_through_the_binary() {
     let module = RoflStandIn::new(chain.provider().clone());
     assert!(rt.block_on(module.is_authorized_origin(app, instance)).unwrap());
 
+    // The rollout of the first release is complete: command taken, the instance registered.
+    let rollout = |identity: &str| {
+        let mut c = cmd();
+        c.args(["app", "rollout", "--app", &app_text, "--enclave", identity]);
+        c
+    };
+    let v1 = roflgov_attest::identity_to_base64(&dep.policy.enclaves[0]);
+    rollout(&v1).assert().success().stdout(
+        predicate::str::contains(format!(
+            "machine 0 of provider {provider}: commands taken, runs manifest {hash}"
+        ))
+        .and(predicate::str::contains(format!("registered with the new identity: {instance}"))),
+    );
+
     // Wiping storage is announced.
     deploy("0", &["--wipe-storage"])
         .assert()
@@ -157,6 +171,22 @@ fn owner_rents_and_deploys_a_machine_through_the_binary() {
     let cmd0 =
         rt.block_on(market.market().decodeCommand(queued.cmds[0].clone()).call().into_future()).unwrap();
     assert!(cmd0.wipeStorage);
+
+    // A release the machines do not run yet: the command is pending, no instance has the new
+    // identity (exit 4), and the old registration's end is shown.
+    let next =
+        Manifest::from_path(Path::new(EXAMPLES).join("rofl-1.1.yaml")).unwrap().deployment("local").unwrap();
+    let v2 =
+        next.policy.enclaves.iter().find(|e| **e != dep.policy.enclaves[0]).expect("1.1 adds an identity");
+    let (_, old_expiry) = rt.block_on(module.instance_identity(app, instance)).unwrap().unwrap();
+    rollout(&roflgov_attest::identity_to_base64(v2)).assert().code(4).stdout(
+        predicate::str::contains("1 command(s) not yet taken")
+            .and(predicate::str::contains("no instance with the new identity registered yet"))
+            .and(predicate::str::contains(format!(
+                "1 instance(s) of other identities stay valid until {}",
+                roflgov_chain::rofl::format_utc(old_expiry * roflgov_chain::rofl::STAND_IN_EPOCH_SECONDS)
+            ))),
+    );
 
     // `app show` lists the machine: status, what it runs, paid until, and a warning when near.
     let show = || {

@@ -53,6 +53,21 @@ pub(crate) enum AppCommand {
     /// Remove every identity whose grace deadline has passed, in one update. Anyone may send
     /// it (your key pays the gas); refused before a deadline has passed.
     Prune(PruneArgs),
+    /// How a release reaches the app's machines (local chain): per machine the contract holds,
+    /// whether its commands were taken and what it runs; whether an instance with the new
+    /// identity registered; until when registrations of other identities stay valid. Exit 4
+    /// while no instance runs the new identity.
+    Rollout(RolloutArgs),
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct RolloutArgs {
+    /// App id (rofl1…).
+    #[arg(long, value_name = "APP_ID")]
+    pub app: String,
+    /// The new identity (base64, as rofl.yaml writes it).
+    #[arg(long, value_name = "ID")]
+    pub enclave: String,
 }
 
 #[derive(Args, Debug)]
@@ -153,7 +168,97 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: AppCommand) -> CliResult {
         AppCommand::Instances(args) => instances(g, args).await,
         AppCommand::Prune(args) => prune(g, args).await,
         AppCommand::Audit(args) => audit(g, args).await,
+        AppCommand::Rollout(args) => rollout(g, args).await,
     }
+}
+
+async fn rollout(g: &GlobalArgs, args: RolloutArgs) -> CliResult {
+    use std::fmt::Write as _;
+    let app = parse_app_id(&args.app)?;
+    let identity = crate::inputs::parse_identity(&args.enclave)?;
+    let (_, client) = chainops::client(g).await?;
+    if !client.is_managed(app).await.map_err(|e| chainops::rofl_error("reading the contract", e))? {
+        return Err(usage(format!("the policy contract {} does not manage app {app}", client.address())));
+    }
+    let machines = roflgov_chain::rofl::app_machines(client.provider().clone(), client.address(), app)
+        .await
+        .map_err(|e| chain(format!("reading the app's machines: {e}")))?;
+    let stand_in = RoflStandIn::new(client.provider().clone());
+    let list = app_instances(&client, &stand_in, app).await.map_err(|e| {
+        chain(format!(
+            "listing the instances of {app} (the ROFL stand-in of a local chain answers this): {e}"
+        ))
+    })?;
+    let now = client.chain_time().await.map_err(|e| chainops::rofl_error("reading the chain time", e))?;
+    let new: Vec<_> = list.iter().filter(|i| i.authorized && i.identity == identity).collect();
+    let old: Vec<_> = list.iter().filter(|i| i.authorized && i.identity != identity).collect();
+    // A registration is valid while the epoch is below its expiration: until that epoch starts.
+    let old_until =
+        old.iter().map(|i| i.expiration_epoch * roflgov_chain::rofl::STAND_IN_EPOCH_SECONDS).max();
+    #[derive(Serialize)]
+    struct Rollout<'a> {
+        app: AppId,
+        identity: String,
+        machines: &'a [roflgov_chain::rofl::MachineView],
+        new_instances: Vec<alloy::primitives::Address>,
+        old_instances: Vec<alloy::primitives::Address>,
+        old_valid_until: Option<u64>,
+    }
+    let report = Rollout {
+        app,
+        identity: args.enclave.trim().to_owned(),
+        machines: &machines,
+        new_instances: new.iter().map(|i| i.address).collect(),
+        old_instances: old.iter().map(|i| i.address).collect(),
+        old_valid_until: old_until,
+    };
+    emit(g.json, &report, || {
+        let mut out = format!("rollout of {} to {app}:\n", report.identity.escape_debug());
+        if machines.is_empty() {
+            out.push_str("  the policy contract holds no machine of this app\n");
+        }
+        for m in &machines {
+            let _ = write!(out, "  machine {} of provider {}: ", m.id, m.provider);
+            match &m.market {
+                Some(s) if s.queued_commands == 0 => out.push_str("commands taken"),
+                Some(s) => {
+                    let _ = write!(out, "{} command(s) not yet taken", s.queued_commands);
+                }
+                None => out.push_str("command queue not readable on this chain"),
+            }
+            if let Some(hash) = m.market.as_ref().and_then(|s| s.manifest_hash) {
+                let _ = write!(out, ", runs manifest {hash}");
+            }
+            out.push('\n');
+        }
+        match report.new_instances.as_slice() {
+            [] => out.push_str("  no instance with the new identity registered yet\n"),
+            keys => {
+                let _ = writeln!(out, "  registered with the new identity: {}", join(keys));
+            }
+        }
+        match old_until {
+            Some(until) => {
+                let _ = writeln!(
+                    out,
+                    "  {} instance(s) of other identities stay valid until {}: {}",
+                    report.old_instances.len(),
+                    format_deadline(until, Some(now)),
+                    join(&report.old_instances)
+                );
+            }
+            None => out.push_str("  no registration of another identity is valid\n"),
+        }
+        out
+    });
+    if report.new_instances.is_empty() {
+        return Err(verification(format!("no instance of {app} runs the new identity yet")));
+    }
+    Ok(())
+}
+
+fn join(keys: &[alloy::primitives::Address]) -> String {
+    keys.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
 }
 
 async fn create(g: &GlobalArgs, args: CreateArgs) -> CliResult {
