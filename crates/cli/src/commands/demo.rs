@@ -5,7 +5,9 @@
 //! by the Safe; the app created from `examples/demo/rofl-1.0.yaml` through a Safe transaction;
 //! release 1.1 (`rofl-1.1.yaml`) proposed, reviewed, signed by two owners and executed; an
 //! instance running 1.1 registers and passes the origin check, one running 1.0 is refused; the
-//! app moved under a DAO (the Safe proposes the Timelock as the policy contract's new owner, the
+//! policy contract rents a marketplace machine from the simulated provider (roflmarket stand-in)
+//! and the Safe deploys the 1.1 bundle on it, after which the provider boots it and its instance
+//! registers with the 1.1 identity; the app moved under a DAO (the Safe proposes the Timelock as the policy contract's new owner, the
 //! DAO accepts by vote); release 1.2 (`rofl-1.2.yaml`) voted through the Governor and Timelock.
 //! Revocation as the real module does it: the 1.1 instance, whose identity 1.2 removed, keeps
 //! its rights after the release (the module evicts nobody on `rofl.Update`; oasis-sdk
@@ -304,6 +306,10 @@ pub(crate) async fn run(g: &GlobalArgs, args: DemoArgs) -> CliResult {
         .await?;
     summary.steps.push(Step { what: "1.0 instance refused".into(), ok: true });
 
+    say.chapter("A marketplace machine held by the policy contract runs release 1.1");
+    let what = machine_chapter(&say, &world, app, &r11).await?;
+    summary.steps.push(Step { what, ok: true });
+
     say.chapter("The app moves under a DAO");
     say.block(
         "the maintainers hand the policy contract to token holders. The app itself does not move:\n\
@@ -502,6 +508,77 @@ pub(crate) async fn run(g: &GlobalArgs, args: DemoArgs) -> CliResult {
 
 fn indent(text: &str) -> String {
     text.lines().map(|l| format!("  {l}\n")).collect()
+}
+
+/// The policy contract rents a machine from the simulated provider (Safe-approved), the Safe
+/// deploys the 1.1 bundle on it, the provider boots it and the new instance registers.
+async fn machine_chapter(
+    say: &Narrator,
+    world: &World,
+    app: AppId,
+    r11: &DeploymentConfig,
+) -> CliResult<String> {
+    let sim_error = |e: roflgov_chain::rofl::MarketSimError| chain(format!("simulated provider: {e}"));
+    let mut market = world.local.simulated_provider().await.map_err(sim_error)?;
+    let provider_id = roflgov_types::ids::Address(market.id().0);
+    say.block(&format!(
+        "roflmarket stand-in at {}; simulated provider {provider_id} offers TDX machines at 100 ROSE a month",
+        roflgov_chain::MARKET_STAND_IN
+    ));
+    let month = U256::from(100u64) * U256::from(10u64).pow(U256::from(18u64));
+    let fund = RoflAppAdmin::fundMachinesCall {}.abi_encode();
+    world.policy.send(world.deployer, fund.into(), month).await.map_err(|e| rofl_error("fundMachines", e))?;
+    say.block(&format!("{} funds the policy contract with 100 ROSE (anyone may)", world.deployer));
+
+    let rent = RoflAppAdmin::rentMachineCall {
+        appId: app.to_fixed_bytes(),
+        provider: market.id(),
+        offer: 0,
+        term: roflgov_chain::rofl::market_sim::TERM_MONTH,
+        termCount: 1,
+    }
+    .abi_encode();
+    let bundle = alloy::primitives::keccak256(b"roflgov demo ORC 1.1");
+    let deploy = RoflAppAdmin::deployMachineCall {
+        appId: app.to_fixed_bytes(),
+        provider: market.id(),
+        id: 0,
+        manifestHash: bundle,
+        wipeStorage: false,
+    }
+    .abi_encode();
+    for (label, data) in
+        [("rent a machine (one month, paid by the contract)", rent), ("deploy release 1.1 on it", deploy)]
+    {
+        let data: Bytes = data.into();
+        let decoded = decode_calldata(&data).map_err(|e| usage(e.to_string()))?;
+        let tx = world.safe_tx(world.policy.address(), U256::ZERO, data).await?;
+        say.block(&format!("the Safe proposes to {label}:\n  {}", decoded.to_string().trim()));
+        world.sign_and_execute(say, &tx, &[0, 1]).await?;
+        if label.starts_with("rent") {
+            let step = market.run_once().await.map_err(sim_error)?;
+            say.block(&format!("the provider accepts machine(s) {:?}", step.accepted));
+        }
+    }
+    market.add_bundle(bundle, r11.policy.enclaves[0]);
+    let step = market.run_once().await.map_err(sim_error)?;
+    let Some(roflgov_chain::rofl::Registration::Registered { instance, identity, expiration_epoch }) =
+        step.executed.first().map(|c| c.registration.clone())
+    else {
+        return Err(verification(format!("the provider did not boot the deployment: {step:?}")));
+    };
+    let stand_in = RoflStandIn::new(world.provider.clone());
+    let ok = stand_in.is_authorized_origin(app, instance).await.map_err(|e| chain(e.to_string()))?;
+    say.block(&format!(
+        "the provider takes the Deploy (manifest {bundle}) and boots it: instance {instance} registers\nrunning {}, valid before epoch {expiration_epoch}; rofl.IsAuthorizedOrigin → {ok}",
+        render::identity(&identity, &notes_of(r11))
+    ));
+    if !ok || identity != r11.policy.enclaves[0] {
+        return Err(verification("the machine's instance does not run release 1.1"));
+    }
+    Ok(format!(
+        "machine rented by the policy contract, release 1.1 deployed on it, instance {instance} registered"
+    ))
 }
 
 /// Plans a release against the on-chain config and shows the Safe transaction as its signers
