@@ -170,6 +170,7 @@ pub struct SimulatedProvider<P> {
     account: Address,
     provider_id: FixedBytes<21>,
     bundles: HashMap<B256, EnclaveIdentity>,
+    registration_epochs: Option<u64>,
 }
 
 impl<P: Provider + Clone> SimulatedProvider<P> {
@@ -196,7 +197,21 @@ impl<P: Provider + Clone> SimulatedProvider<P> {
             call.call().await?;
             Self::confirm(call.send().await?).await?;
         }
-        Ok(Self { market, rofl: RoflStandIn::new(provider), account, provider_id, bundles: HashMap::new() })
+        Ok(Self {
+            market,
+            rofl: RoflStandIn::new(provider),
+            account,
+            provider_id,
+            bundles: HashMap::new(),
+            registration_epochs: None,
+        })
+    }
+
+    /// Booted enclaves register for `epochs` epochs (at most the app's `max_expiration`)
+    /// instead of the maximum: the standard app core registers two epochs ahead.
+    pub fn with_registration_epochs(mut self, epochs: u64) -> Self {
+        self.registration_epochs = Some(epochs);
+        self
     }
 
     /// The provider's Oasis address (what `rentMachine` and the roflmarket bodies name).
@@ -304,7 +319,8 @@ impl<P: Provider + Clone> SimulatedProvider<P> {
             return Ok(Registration::Refused(format!("app {app} does not exist")));
         }
         let epoch = self.rofl.current_epoch().await?;
-        let expiration_epoch = epoch + self.rofl.app_max_expiration(app).await?;
+        let max = self.rofl.app_max_expiration(app).await?;
+        let expiration_epoch = epoch + self.registration_epochs.map_or(max, |n| n.clamp(1, max.max(1)));
         let instance = self.instance_key(machine, cmd_id).address();
         match self.rofl.register_instance(self.account, app, instance, identity, expiration_epoch).await {
             Ok(_) => Ok(Registration::Registered { instance, identity: *identity, expiration_epoch }),
