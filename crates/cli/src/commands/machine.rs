@@ -52,9 +52,7 @@ fn parse_oasis(text: &str) -> Result<OasisAddress, String> {
     if text.starts_with("0x") || text.starts_with("0X") {
         return crate::address::parse_checked(text).map(OasisAddress::from_eth);
     }
-    text.parse::<OasisAddress>().map_err(|e| {
-        format!("{:?} is neither an oasis1… nor a 0x… address: {e}", text.escape_debug().to_string())
-    })
+    text.parse::<OasisAddress>().map_err(|e| format!("{text:?} is neither an oasis1… nor a 0x… address: {e}"))
 }
 
 #[derive(Serialize)]

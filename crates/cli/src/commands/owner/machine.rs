@@ -132,7 +132,7 @@ fn parse_term(text: &str) -> Result<u8, String> {
         "hour" => Ok(1),
         "month" => Ok(2),
         "year" => Ok(3),
-        _ => Err(format!("{:?} is not a term: use hour, month or year", text.escape_debug().to_string())),
+        _ => Err(format!("{text:?} is not a term: use hour, month or year")),
     }
 }
 
