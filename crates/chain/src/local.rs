@@ -188,6 +188,17 @@ impl LocalChain {
         Ok(crate::rofl::advance_epochs(&self.provider, n).await?)
     }
 
+    /// The simulated roflmarket provider of the last dev account, with the default offer (its
+    /// offer 0): registered with the market stand-in on first use. Call
+    /// [`crate::rofl::SimulatedProvider::run_once`] to let its scheduler accept machines and
+    /// carry out their commands.
+    pub async fn simulated_provider(
+        &self,
+    ) -> Result<crate::rofl::SimulatedProvider<DynProvider>, crate::rofl::MarketSimError> {
+        let account = *self.accounts().last().expect("anvil has dev accounts");
+        crate::rofl::SimulatedProvider::start(self.provider.clone(), account, &Default::default()).await
+    }
+
     /// Mine `blocks` empty blocks.
     pub async fn mine(&self, blocks: u64) -> Result<()> {
         self.provider.anvil_mine(Some(blocks), None).await?;

@@ -122,6 +122,10 @@ enum Command {
     /// entry's key was a registered instance of the app when it was written; then trace the
     /// keys. Exit 4 with the entry number on any tampering.
     VerifyLog(commands::verify_log::VerifyLogArgs),
+    /// Fund the policy contract's machines, or top one up within the allowance governance set
+    /// (anyone may, sent from your key).
+    #[command(subcommand)]
+    Machine(commands::machine::MachineCommand),
 }
 
 fn main() {
@@ -236,5 +240,6 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Cbor(cmd) => commands::cbor::run(&g, cmd),
         Command::Trace(args) => commands::trace::run(&g, args).await,
         Command::VerifyLog(args) => commands::verify_log::run(&g, args).await,
+        Command::Machine(cmd) => commands::machine::run(&g, cmd).await,
     }
 }

@@ -5,6 +5,7 @@
 //! - [`plan`]: the minimal change set from an on-chain config to a target (a rofl.yaml);
 //! - [`client`]: [`RoflAdminClient`] (deploy, views, sending, history from logs);
 //! - [`instances`]: registered instances with the release they run and flags;
+//! - [`market_sim`]: [`SimulatedProvider`], a roflmarket provider and scheduler on the local chain;
 //! - [`stand_in`]: [`RoflStandIn`], views and simulated instances of the local module;
 //! - [`subcall`]: the subcall precompile's wire format.
 //!
@@ -13,6 +14,7 @@
 pub mod bindings;
 pub mod client;
 pub mod instances;
+pub mod market_sim;
 pub mod stand_in;
 
 pub use roflgov_core::rofl::{changes, locks, plan, release, subcall};
@@ -27,6 +29,10 @@ pub use client::{
 };
 pub use instances::{InstanceFlag, InstanceView, InstancesError, app_instances};
 pub use locks::{Floors, KeyLock, LockState};
+pub use market_sim::{
+    ExecutedCommand, MachineView, MarketSimError, MarketState, OfferSpec, ProviderStep, Registration,
+    SimulatedProvider, app_machines,
+};
 pub use plan::{PlanError, ReleaseOptions, ReleaseTarget, plan_release, plan_release_with};
 pub use release::{
     IdentityInfo, IdentityMeta, IdentityStatus, MAX_GRACE_PERIOD, ReleaseRecord, ReleaseState,

@@ -54,6 +54,21 @@ pub(crate) enum AppCommand {
     /// Remove every identity whose grace deadline has passed, in one update. Anyone may send
     /// it (your key pays the gas); refused before a deadline has passed.
     Prune(PruneArgs),
+    /// How a release reaches the app's machines (local chain): per machine the contract holds,
+    /// whether its commands were taken and what it runs; whether an instance with the new
+    /// identity registered; until when registrations of other identities stay valid. Exit 4
+    /// while no instance runs the new identity.
+    Rollout(RolloutArgs),
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct RolloutArgs {
+    /// App id (rofl1…).
+    #[arg(long, value_name = "APP_ID")]
+    pub app: String,
+    /// The new identity (base64, as rofl.yaml writes it).
+    #[arg(long, value_name = "ID")]
+    pub enclave: String,
 }
 
 #[derive(Args, Debug)]
@@ -154,7 +169,97 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: AppCommand) -> CliResult {
         AppCommand::Instances(args) => instances(g, args).await,
         AppCommand::Prune(args) => prune(g, args).await,
         AppCommand::Audit(args) => audit(g, args).await,
+        AppCommand::Rollout(args) => rollout(g, args).await,
     }
+}
+
+async fn rollout(g: &GlobalArgs, args: RolloutArgs) -> CliResult {
+    use std::fmt::Write as _;
+    let app = parse_app_id(&args.app)?;
+    let identity = crate::inputs::parse_identity(&args.enclave)?;
+    let (_, client) = chainops::client(g).await?;
+    if !client.is_managed(app).await.map_err(|e| chainops::rofl_error("reading the contract", e))? {
+        return Err(usage(format!("the policy contract {} does not manage app {app}", client.address())));
+    }
+    let machines = roflgov_chain::rofl::app_machines(client.provider().clone(), client.address(), app)
+        .await
+        .map_err(|e| chain(format!("reading the app's machines: {e}")))?;
+    let stand_in = RoflStandIn::new(client.provider().clone());
+    let list = app_instances(&client, &stand_in, app).await.map_err(|e| {
+        chain(format!(
+            "listing the instances of {app} (the ROFL stand-in of a local chain answers this): {e}"
+        ))
+    })?;
+    let now = client.chain_time().await.map_err(|e| chainops::rofl_error("reading the chain time", e))?;
+    let new: Vec<_> = list.iter().filter(|i| i.authorized && i.identity == identity).collect();
+    let old: Vec<_> = list.iter().filter(|i| i.authorized && i.identity != identity).collect();
+    // A registration is valid while the epoch is below its expiration: until that epoch starts.
+    let old_until =
+        old.iter().map(|i| i.expiration_epoch * roflgov_chain::rofl::STAND_IN_EPOCH_SECONDS).max();
+    #[derive(Serialize)]
+    struct Rollout<'a> {
+        app: AppId,
+        identity: String,
+        machines: &'a [roflgov_chain::rofl::MachineView],
+        new_instances: Vec<alloy::primitives::Address>,
+        old_instances: Vec<alloy::primitives::Address>,
+        old_valid_until: Option<u64>,
+    }
+    let report = Rollout {
+        app,
+        identity: args.enclave.trim().to_owned(),
+        machines: &machines,
+        new_instances: new.iter().map(|i| i.address).collect(),
+        old_instances: old.iter().map(|i| i.address).collect(),
+        old_valid_until: old_until,
+    };
+    emit(g.json, &report, || {
+        let mut out = format!("rollout of {} to {app}:\n", report.identity.escape_debug());
+        if machines.is_empty() {
+            out.push_str("  the policy contract holds no machine of this app\n");
+        }
+        for m in &machines {
+            let _ = write!(out, "  machine {} of provider {}: ", m.id, m.provider);
+            match &m.market {
+                Some(s) if s.queued_commands == 0 => out.push_str("commands taken"),
+                Some(s) => {
+                    let _ = write!(out, "{} command(s) not yet taken", s.queued_commands);
+                }
+                None => out.push_str("command queue not readable on this chain"),
+            }
+            if let Some(hash) = m.market.as_ref().and_then(|s| s.manifest_hash) {
+                let _ = write!(out, ", runs manifest {hash}");
+            }
+            out.push('\n');
+        }
+        match report.new_instances.as_slice() {
+            [] => out.push_str("  no instance with the new identity registered yet\n"),
+            keys => {
+                let _ = writeln!(out, "  registered with the new identity: {}", join(keys));
+            }
+        }
+        match old_until {
+            Some(until) => {
+                let _ = writeln!(
+                    out,
+                    "  {} instance(s) of other identities stay valid until {}: {}",
+                    report.old_instances.len(),
+                    format_deadline(until, Some(now)),
+                    join(&report.old_instances)
+                );
+            }
+            None => out.push_str("  no registration of another identity is valid\n"),
+        }
+        out
+    });
+    if report.new_instances.is_empty() {
+        return Err(verification(format!("no instance of {app} runs the new identity yet")));
+    }
+    Ok(())
+}
+
+fn join(keys: &[alloy::primitives::Address]) -> String {
+    keys.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
 }
 
 async fn create(g: &GlobalArgs, args: CreateArgs) -> CliResult {
@@ -361,7 +466,11 @@ async fn show(g: &GlobalArgs, args: ShowArgs) -> CliResult {
             }
         })
         .collect();
+    let machines = roflgov_chain::rofl::app_machines(client.provider().clone(), client.address(), app)
+        .await
+        .map_err(|e| chain(format!("reading the app's machines: {e}")))?;
     let report = ShowOut {
+        machines: &machines,
         config: &managed.config,
         version: managed.version,
         guardian: state.guardian,
@@ -381,6 +490,7 @@ async fn show(g: &GlobalArgs, args: ShowArgs) -> CliResult {
         let mut out = render::config(&managed.config, Some(managed.version), &notes);
         out.push_str(&render::release_governance(&managed.config, &state, now));
         out.push_str(&render::locks(&managed.config, &state.locks));
+        out.push_str(&render_machines(&machines, now));
         if let Some((check, diff)) = &module_check {
             out.push_str(&format!("\n{}\n", check.summary()));
             if let Some(diff) = diff {
@@ -475,6 +585,44 @@ async fn show_module_only(
     Ok(())
 }
 
+/// A machine this close to lapsing is flagged (a top-up or a vote may take this long).
+const MACHINE_LAPSE_WARNING: u64 = 7 * 86_400;
+
+/// The machines the policy contract holds, one line each (nothing when it holds none).
+fn render_machines(machines: &[roflgov_chain::rofl::MachineView], now: u64) -> String {
+    use std::fmt::Write as _;
+    if machines.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\nmachines held by the policy contract:\n");
+    for m in machines {
+        let _ = write!(out, "  provider {} offer {} instance {}", m.provider, m.offer, m.id);
+        match &m.market {
+            Some(state) => {
+                let _ = write!(out, ": {}", state.status);
+                match (state.app, state.manifest_hash) {
+                    (Some(app), Some(hash)) => {
+                        let _ = write!(out, ", runs {app} manifest {hash}");
+                    }
+                    _ => out.push_str(", nothing deployed"),
+                }
+                if state.queued_commands != 0 {
+                    let _ = write!(out, ", {} command(s) not yet taken", state.queued_commands);
+                }
+            }
+            None => out.push_str(": status not read (no local roflmarket stand-in on this chain)"),
+        }
+        let _ = write!(out, "\n    paid until {}", format_deadline(m.paid_until, Some(now)));
+        if m.paid_until <= now {
+            out.push_str("  warning: LAPSED");
+        } else if m.paid_until - now < MACHINE_LAPSE_WARNING {
+            out.push_str("  warning: lapses within 7 days, top it up");
+        }
+        out.push('\n');
+    }
+    out
+}
+
 #[derive(Serialize)]
 struct IdentityOut {
     identity: String,
@@ -490,6 +638,8 @@ struct IdentityOut {
 
 #[derive(Serialize)]
 struct ShowOut<'a> {
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    machines: &'a [roflgov_chain::rofl::MachineView],
     config: &'a AppConfig,
     version: u64,
     guardian: Option<alloy::primitives::Address>,

@@ -1,17 +1,20 @@
 //! `roflgov demo`: the whole approval story on an embedded local chain, narrated.
 //!
-//! anvil (Shanghai) with the ROFL module stand-in; the Safe v1.4.1 contracts (checked against
-//! the canonical code hashes) and a 2-of-3 Safe of three maintainers; the policy contract owned
-//! by the Safe; the app created from `examples/demo/rofl-1.0.yaml` through a Safe transaction;
-//! release 1.1 (`rofl-1.1.yaml`) proposed, reviewed, signed by two owners and executed; an
-//! instance running 1.1 registers and passes the origin check, one running 1.0 is refused; the
-//! app moved under a DAO (the Safe proposes the Timelock as the policy contract's new owner, the
-//! DAO accepts by vote); release 1.2 (`rofl-1.2.yaml`) voted through the Governor and Timelock.
-//! Revocation as the real module does it: the 1.1 instance, whose identity 1.2 removed, keeps
-//! its rights after the release (the module evicts nobody on `rofl.Update`; oasis-sdk
+//! anvil (Shanghai) with the ROFL module stand-in; the Safe v1.4.1 contracts (checked against the
+//! canonical code hashes) and a 2-of-3 Safe of three maintainers; the policy contract owned by the
+//! Safe; the app created from `examples/demo/rofl-1.0.yaml` through a Safe transaction; release 1.1
+//! (`rofl-1.1.yaml`) proposed, reviewed, signed by two owners and executed; an instance running 1.1
+//! registers and passes the origin check, one running 1.0 is refused. Before the release the policy
+//! contract rents a marketplace machine from the simulated provider (roflmarket stand-in) and runs
+//! 1.0 on it; the 1.1 release multicall also redeploys the machine, the provider boots 1.1 and its
+//! instance registers, while the machine's 1.0 registration stays valid until it expires (shown at
+//! the end); the app moved under a DAO (the Safe proposes the Timelock as the policy contract's new
+//! owner, the DAO accepts by vote); release 1.2 (`rofl-1.2.yaml`) voted through the Governor and
+//! Timelock. Revocation as the real module does it: the 1.1 instance, whose identity 1.2 removed,
+//! keeps its rights after the release (the module evicts nobody on `rofl.Update`; oasis-sdk
 //! runtime-sdk/src/modules/rofl/mod.rs `is_authorized_origin` only checks for an unexpired
-//! registration) but cannot renew; the local clock is moved epoch by epoch (the 1.2 instance
-//! renews each time) until its registration expires, and then it is refused.
+//! registration) but cannot renew; the local clock is moved epoch by epoch (the 1.2 instance renews
+//! each time) until its registration expires, and then it is refused.
 
 use std::{path::PathBuf, time::Instant};
 
@@ -269,8 +272,28 @@ pub(crate) async fn run(g: &GlobalArgs, args: DemoArgs) -> CliResult {
         ok: true,
     });
 
-    say.chapter("Release 1.1 proposed from examples/demo/rofl-1.1.yaml, reviewed, signed, executed");
-    let (tx, _) = release_tx(&say, &world, app, &r11).await?;
+    say.chapter("A marketplace machine held by the policy contract runs release 1.0");
+    let mut machine = machine_chapter(&say, &world, app, &r10).await?;
+    summary.steps.push(Step {
+        what: format!(
+            "machine rented by the policy contract, 1.0 deployed, instance {} registered",
+            machine.instance
+        ),
+        ok: true,
+    });
+
+    say.chapter("Release 1.1 and the machine's redeployment proposed as one Safe transaction, reviewed, signed, executed");
+    let bundle11 = alloy::primitives::keccak256(b"roflgov demo ORC 1.1");
+    machine.market.add_bundle(bundle11, r11.policy.enclaves[0]);
+    let redeploy = RoflAppAdmin::deployMachineCall {
+        appId: app.to_fixed_bytes(),
+        provider: machine.market.id(),
+        id: 0,
+        manifestHash: bundle11,
+        wipeStorage: false,
+    }
+    .abi_encode();
+    let (tx, _) = release_tx(&say, &world, app, &r11, vec![redeploy.into()]).await?;
     // One signature is not enough.
     let state = world.safe.state().await.map_err(|e| safe_error("reading the Safe", e))?;
     let mut one = SignatureSet::new(world.safe.safe_tx_hash(&tx), state.owners, state.threshold);
@@ -288,6 +311,11 @@ pub(crate) async fn run(g: &GlobalArgs, args: DemoArgs) -> CliResult {
     check_release(&say, &world, app, 2).await?;
     summary.steps.push(Step {
         what: "release 1.1: reviewed, one signature refused, executed with 2 of 3 (version 2)".into(),
+        ok: true,
+    });
+    let machine11 = machine_redeployed(&say, &world, app, &machine, &r11, bundle11).await?;
+    summary.steps.push(Step {
+        what: format!("the provider redeployed the machine: 1.1 instance {machine11} registered"),
         ok: true,
     });
 
@@ -474,6 +502,16 @@ pub(crate) async fn run(g: &GlobalArgs, args: DemoArgs) -> CliResult {
             "after expiry the 1.1 instance must be refused and the 1.2 instance admitted",
         ));
     }
+    let machine_old =
+        stand_in.is_authorized_origin(app, machine.instance).await.map_err(|e| chain(e.to_string()))?;
+    say.block(&format!(
+        "the machine's 1.0 instance {} (replaced by the redeployment) → {machine_old}: {}",
+        machine.instance,
+        if machine_old { "still authorized (unexpected!)" } else { "its registration expired too" }
+    ));
+    if machine_old {
+        return Err(verification("the machine's 1.0 registration did not expire"));
+    }
     summary.steps.push(Step {
         what: format!(
             "after release 1.2 the 1.1 instance kept its rights until its registration expired (epoch {expires}), could not renew, then was refused; 1.2 instance admitted"
@@ -504,6 +542,120 @@ fn indent(text: &str) -> String {
     text.lines().map(|l| format!("  {l}\n")).collect()
 }
 
+/// The machine the demo rents, and the instance its first deployment registered.
+struct DemoMachine {
+    market: roflgov_chain::rofl::SimulatedProvider<DynProvider>,
+    instance: Address,
+}
+
+fn sim_error(e: roflgov_chain::rofl::MarketSimError) -> crate::exit::CliError {
+    chain(format!("simulated provider: {e}"))
+}
+
+/// The policy contract rents a machine from the simulated provider and the Safe deploys the
+/// 1.0 bundle on it; the provider accepts the machine, then boots the bundle.
+async fn machine_chapter(
+    say: &Narrator,
+    world: &World,
+    app: AppId,
+    r10: &DeploymentConfig,
+) -> CliResult<DemoMachine> {
+    // Instances register two epochs ahead, as the standard app core does.
+    let mut market = world.local.simulated_provider().await.map_err(sim_error)?.with_registration_epochs(2);
+    let provider_id = roflgov_types::ids::Address(market.id().0);
+    say.block(&format!(
+        "roflmarket stand-in at {}; simulated provider {provider_id} offers TDX machines at 100 ROSE a month",
+        roflgov_chain::MARKET_STAND_IN
+    ));
+    let month = U256::from(100u64) * U256::from(10u64).pow(U256::from(18u64));
+    let fund = RoflAppAdmin::fundMachinesCall {}.abi_encode();
+    world.policy.send(world.deployer, fund.into(), month).await.map_err(|e| rofl_error("fundMachines", e))?;
+    say.block(&format!("{} funds the policy contract with 100 ROSE (anyone may)", world.deployer));
+    let bundle = alloy::primitives::keccak256(b"roflgov demo ORC 1.0");
+    let rent = RoflAppAdmin::rentMachineCall {
+        appId: app.to_fixed_bytes(),
+        provider: market.id(),
+        offer: 0,
+        term: roflgov_chain::rofl::market_sim::TERM_MONTH,
+        termCount: 1,
+    }
+    .abi_encode();
+    let deploy = RoflAppAdmin::deployMachineCall {
+        appId: app.to_fixed_bytes(),
+        provider: market.id(),
+        id: 0,
+        manifestHash: bundle,
+        wipeStorage: false,
+    }
+    .abi_encode();
+    // The module takes commands only for an accepted machine: rent, let the provider accept, deploy.
+    for (label, data) in
+        [("rent a machine (one month, paid by the contract)", rent), ("deploy release 1.0 on it", deploy)]
+    {
+        let data: Bytes = data.into();
+        let decoded = decode_calldata(&data).map_err(|e| usage(e.to_string()))?;
+        let tx = world.safe_tx(world.policy.address(), U256::ZERO, data).await?;
+        say.block(&format!("the Safe proposes to {label}:\n  {}", decoded.to_string().trim()));
+        world.sign_and_execute(say, &tx, &[0, 1]).await?;
+        if label.starts_with("rent") {
+            let step = market.run_once().await.map_err(sim_error)?;
+            say.block(&format!("the provider accepts machine(s) {:?}", step.accepted));
+        }
+    }
+    market.add_bundle(bundle, r10.policy.enclaves[0]);
+    let step = market.run_once().await.map_err(sim_error)?;
+    let instance = booted(say, world, app, &step, r10, bundle).await?;
+    Ok(DemoMachine { market, instance })
+}
+
+/// After the release: the provider takes the redeployment and its instance registers, while
+/// the 1.0 instance keeps its registration until it expires.
+async fn machine_redeployed(
+    say: &Narrator,
+    world: &World,
+    app: AppId,
+    machine: &DemoMachine,
+    r11: &DeploymentConfig,
+    bundle: alloy::primitives::B256,
+) -> CliResult<Address> {
+    let step = machine.market.run_once().await.map_err(sim_error)?;
+    let instance = booted(say, world, app, &step, r11, bundle).await?;
+    let stand_in = RoflStandIn::new(world.provider.clone());
+    let old = stand_in.instance_identity(app, machine.instance).await.map_err(|e| chain(e.to_string()))?;
+    say.block(&format!(
+        "the machine's 1.0 instance {} keeps its registration until epoch {} (the module evicts nobody)",
+        machine.instance,
+        old.map(|(_, e)| e).unwrap_or_default()
+    ));
+    Ok(instance)
+}
+
+/// The Deploy in `step` booted `bundle` and its instance registered with the release's identity.
+async fn booted(
+    say: &Narrator,
+    world: &World,
+    app: AppId,
+    step: &roflgov_chain::rofl::ProviderStep,
+    release: &DeploymentConfig,
+    bundle: alloy::primitives::B256,
+) -> CliResult<Address> {
+    let Some(roflgov_chain::rofl::Registration::Registered { instance, identity, expiration_epoch }) =
+        step.executed.iter().find(|c| c.manifest_hash == Some(bundle)).map(|c| c.registration.clone())
+    else {
+        return Err(verification(format!("the provider did not boot manifest {bundle}: {step:?}")));
+    };
+    let stand_in = RoflStandIn::new(world.provider.clone());
+    let ok = stand_in.is_authorized_origin(app, instance).await.map_err(|e| chain(e.to_string()))?;
+    say.block(&format!(
+        "the provider takes the Deploy (manifest {bundle}) and boots it: instance {instance} registers\nrunning {}, valid before epoch {expiration_epoch}; rofl.IsAuthorizedOrigin → {ok}",
+        render::identity(&identity, &notes_of(release))
+    ));
+    if !ok || identity != release.policy.enclaves[0] {
+        return Err(verification("the machine's instance does not run the release"));
+    }
+    Ok(instance)
+}
+
 /// Plans a release against the on-chain config and shows the Safe transaction as its signers
 /// review it.
 async fn release_tx(
@@ -511,10 +663,22 @@ async fn release_tx(
     world: &World,
     app: AppId,
     target: &DeploymentConfig,
+    extra: Vec<Bytes>,
 ) -> CliResult<(SafeTx, usize)> {
     let current = world.policy.get_app(app).await.map_err(|e| rofl_error("getApp", e))?;
     let changes = plan_release(&current.config, &ReleaseTarget::from_deployment(target)).map_err(usage)?;
-    let data = changes_to_calldata(app, current.version, &changes).map_err(|e| usage(e.to_string()))?;
+    let data = if extra.is_empty() {
+        changes_to_calldata(app, current.version, &changes).map_err(|e| usage(e.to_string()))?
+    } else {
+        // The release and further calls (a machine's redeployment) in one multicall.
+        let mut calls = changes
+            .iter()
+            .map(|c| c.to_calldata(app, current.version))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| usage(e.to_string()))?;
+        calls.extend(extra);
+        RoflAppAdmin::multicallCall { calls }.abi_encode().into()
+    };
     let tx = world.safe_tx(world.policy.address(), U256::ZERO, data.clone()).await?;
     let notes = EnclaveNotes::from_deployment(target);
     let review = Reviewer::new(&current.config)

@@ -7,6 +7,7 @@ pub(crate) mod demo;
 pub(crate) mod deploy;
 pub(crate) mod guardian;
 pub(crate) mod identity;
+pub(crate) mod machine;
 pub(crate) mod node;
 pub(crate) mod owner;
 pub(crate) mod propose;

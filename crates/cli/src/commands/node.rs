@@ -12,6 +12,10 @@
 //! epoch length and how to move the clock: `cast rpc evm_increaseTime 600 && cast rpc
 //! evm_mine`, or, from Rust, `roflgov_chain::rofl::advance_epochs(provider, n)` against any
 //! anvil with the stand-in (tests use `LocalChain::advance_epochs`, with no `roflgov node`).
+//!
+//! Machines: the roflmarket stand-in is installed too, and a simulated provider (the last dev
+//! account, `roflgov_chain::rofl::SimulatedProvider`) accepts machines and carries out their
+//! commands every 2 s; `--bundle HASH=ID` tells it which identity a manifest boots.
 
 use alloy::{
     node_bindings::Anvil,
@@ -19,8 +23,8 @@ use alloy::{
 };
 use clap::Args;
 use roflgov_chain::{
-    SUBCALL_PRECOMPILE,
-    rofl::STAND_IN_EPOCH_SECONDS,
+    MARKET_STAND_IN, SUBCALL_PRECOMPILE,
+    rofl::{OfferSpec, STAND_IN_EPOCH_SECONDS, SimulatedProvider},
     sapphire::{SAPPHIRE_LOCALNET, proxy::SapphireRpcProxy},
     toolchain::{Artifact, anvil_binary},
 };
@@ -52,6 +56,19 @@ pub(crate) struct NodeArgs {
     /// (Ctrl-C or SIGTERM). Without it the chain is gone when the node stops.
     #[arg(long, value_name = "FILE")]
     pub state: Option<std::path::PathBuf>,
+    /// A bundle the simulated roflmarket provider can boot: `MANIFEST_HASH=IDENTITY` (0x hash,
+    /// base64 identity as rofl.yaml writes it); a Deploy of it registers an instance with that
+    /// identity. Repeatable. Deploys of other manifests are completed without an instance.
+    #[arg(long, value_name = "HASH=ID", value_parser = parse_bundle)]
+    pub bundle: Vec<(alloy::primitives::B256, roflgov_types::EnclaveIdentity)>,
+}
+
+fn parse_bundle(text: &str) -> Result<(alloy::primitives::B256, roflgov_types::EnclaveIdentity), String> {
+    let (hash, id) =
+        text.split_once('=').ok_or_else(|| format!("{text:?}: expected MANIFEST_HASH=IDENTITY"))?;
+    let hash = hash.trim().parse().map_err(|e| format!("{hash:?} is not a 0x manifest hash: {e}"))?;
+    let id = crate::inputs::parse_identity(id).map_err(|e| e.to_string())?;
+    Ok((hash, id))
 }
 
 #[derive(Serialize)]
@@ -140,6 +157,26 @@ pub(crate) async fn run(g: &GlobalArgs, args: NodeArgs) -> CliResult {
         .anvil_set_code(SUBCALL_PRECOMPILE, artifact.deployed_bytecode().map_err(usage)?)
         .await
         .map_err(|e| chain(format!("installing the ROFL stand-in: {e}")))?;
+    let market = Artifact::embedded("RoflMarketStandIn").map_err(usage)?;
+    provider
+        .anvil_set_code(MARKET_STAND_IN, market.deployed_bytecode().map_err(usage)?)
+        .await
+        .map_err(|e| chain(format!("installing the roflmarket stand-in: {e}")))?;
+    // The simulated roflmarket provider signs with the last dev account.
+    let provider_key = anvil.keys().last().cloned().ok_or_else(|| usage("--accounts must be at least 1"))?;
+    let provider_account = alloy::signers::local::PrivateKeySigner::from(provider_key);
+    let provider_address = provider_account.address();
+    let sim_rpc = ProviderBuilder::new()
+        .with_simple_nonce_management()
+        .wallet(alloy::network::EthereumWallet::new(provider_account))
+        .connect_http(anvil.endpoint_url())
+        .erased();
+    let mut simulated = SimulatedProvider::start(sim_rpc, provider_address, &OfferSpec::default())
+        .await
+        .map_err(|e| chain(format!("starting the simulated roflmarket provider: {e}")))?;
+    for (hash, identity) in &args.bundle {
+        simulated.add_bundle(*hash, *identity);
+    }
     let chain_id = provider.get_chain_id().await.map_err(|e| chain(e.to_string()))?;
     let proxy =
         match args.sapphire_rpc {
@@ -189,6 +226,13 @@ pub(crate) async fn run(g: &GlobalArgs, args: NodeArgs) -> CliResult {
         };
         t.row("ROFL stand-in", format!("{} (local stand-in for Sapphire's rofl module)", info.rofl_stand_in));
         t.row(
+            "roflmarket",
+            format!(
+                "stand-in at {MARKET_STAND_IN}; simulated provider {} (dev account {provider_address}) accepts machines and runs their commands every 2 s",
+                roflgov_types::ids::Address(simulated.id().0)
+            ),
+        );
+        t.row(
             "ROFL epoch",
             format!(
                 "{} s of chain time (block.timestamp / {}; about an hour on Sapphire); registrations expire by epoch: advance with  cast rpc evm_increaseTime {} --rpc-url {} && cast rpc evm_mine --rpc-url {}",
@@ -210,7 +254,30 @@ pub(crate) async fn run(g: &GlobalArgs, args: NodeArgs) -> CliResult {
     // The result is printed now (with --json too): the chain keeps running until Ctrl-C.
     crate::output::flush_json();
 
-    shutdown.wait().await;
+    // The provider's scheduler: accept machines and carry out their commands every few seconds.
+    let scheduler = async {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            match simulated.run_once().await {
+                Ok(step) => {
+                    for id in &step.accepted {
+                        eprintln!("roflmarket provider: accepted machine {id}");
+                    }
+                    for c in &step.executed {
+                        eprintln!(
+                            "roflmarket provider: machine {} ran {} → {:?}",
+                            c.machine, c.method, c.registration
+                        );
+                    }
+                }
+                Err(e) => eprintln!("roflmarket provider: {e}"),
+            }
+        }
+    };
+    tokio::select! {
+        () = shutdown.wait() => {}
+        () = scheduler => {}
+    }
     eprintln!("stopping the local chain");
     drop(proxy);
     // Dropping stops anvil with SIGTERM (and waits for it): anvil writes --state then.

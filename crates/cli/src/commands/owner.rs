@@ -5,6 +5,8 @@
 //! App-scoped actions are drafted against the app's current on-chain version and checked
 //! against the model of the contract's rules before anything is written or sent.
 
+mod machine;
+
 use std::path::PathBuf;
 
 use alloy::{
@@ -74,6 +76,10 @@ pub(crate) enum OwnerCommand {
     /// tighten. An app with locks can no longer be handed to another admin. Several locks make
     /// one batch.
     Lock(LockArgs),
+    /// Marketplace machines the policy contract holds: rent, deploy, restart, terminate,
+    /// change-admin, cancel, set-top-up.
+    #[command(subcommand)]
+    Machine(machine::MachineCommand),
 }
 
 #[derive(Args, Debug)]
@@ -310,6 +316,7 @@ struct Report<'a> {
 
 pub(crate) async fn run(g: &GlobalArgs, cmd: OwnerCommand) -> CliResult {
     match cmd {
+        OwnerCommand::Machine(m) => machine::run(g, m).await,
         OwnerCommand::TransferOwnership(a) => transfer_ownership(g, a).await,
         OwnerCommand::AcceptOwnership(a) => accept_ownership(g, a).await,
         OwnerCommand::WithdrawStake(a) => withdraw_stake(g, a).await,

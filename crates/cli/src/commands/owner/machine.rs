@@ -1,0 +1,320 @@
+//! `roflgov owner machine <action>`: the policy contract's marketplace machines (roflmarket
+//! instances it administers, `contracts/rofl/RoflMachineLogic.sol`), each action opened as a
+//! proposal like the other owner actions and reviewed by `roflgov review` (`OwnerCall::Machine`).
+
+use alloy::{
+    primitives::{B256, Bytes},
+    sol_types::SolCall,
+};
+use clap::{Args, Subcommand};
+use roflgov_chain::rofl::{MachineCall, OwnerCall};
+use roflgov_core::bindings::RoflAppAdmin;
+use roflgov_types::{AppId, ids::Address as OasisAddress};
+
+use super::{contract_action, parse_admin};
+use crate::{
+    chainops,
+    context::GlobalArgs,
+    exit::{CliResult, usage},
+    inputs::parse_app_id,
+    output::progress,
+    proposal::ProposalOutput,
+};
+
+/// Marketplace machines held by the policy contract.
+#[derive(Subcommand, Debug)]
+pub(crate) enum MachineCommand {
+    /// Rent a machine (`roflmarket.InstanceCreate`) for the app, paid from the contract's
+    /// balance (`roflgov machine fund`): the contract becomes the machine's admin.
+    Rent(RentArgs),
+    /// Queue a Deploy of the ORC with this manifest hash on a machine the contract holds.
+    Deploy(DeployArgs),
+    /// Queue a Restart of a machine.
+    Restart(WipeArgs),
+    /// Queue a Terminate of a machine.
+    Terminate(WipeArgs),
+    /// Hand a machine to another admin; the contract forgets it.
+    ChangeAdmin(ChangeAdminArgs),
+    /// Cancel a machine (`roflmarket.InstanceCancel`); the contract forgets it.
+    Cancel(MachineArgs),
+    /// Set what anyone may spend of the contract's balance on top-ups of the app's machines.
+    SetTopUp(SetTopUpArgs),
+}
+
+/// A machine of an app: the provider and its instance id.
+#[derive(Args, Debug)]
+pub(crate) struct MachineArgs {
+    /// App id (rofl1…).
+    #[arg(long, value_name = "APP_ID")]
+    pub app: String,
+    /// The provider (oasis1… or 0x…).
+    #[arg(long, value_name = "ADDRESS", value_parser = parse_admin)]
+    pub provider: OasisAddress,
+    /// The machine's instance id at the provider.
+    #[arg(long, value_name = "N")]
+    pub id: u64,
+    #[command(flatten)]
+    pub out: ProposalOutput,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct RentArgs {
+    /// App id (rofl1…).
+    #[arg(long, value_name = "APP_ID")]
+    pub app: String,
+    /// The provider (oasis1… or 0x…).
+    #[arg(long, value_name = "ADDRESS", value_parser = parse_admin)]
+    pub provider: OasisAddress,
+    /// The provider's offer id.
+    #[arg(long, value_name = "N")]
+    pub offer: u64,
+    /// Term paid: hour, month or year.
+    #[arg(long, value_name = "hour|month|year", value_parser = parse_term)]
+    pub term: u8,
+    /// Terms paid in advance (at least 1).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub terms: u64,
+    #[command(flatten)]
+    pub out: ProposalOutput,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct DeployArgs {
+    #[command(flatten)]
+    pub machine: MachineArgs,
+    /// The ORC's manifest hash (0x + 64 hex), as `oasis rofl build` prints it.
+    #[arg(long, value_name = "HASH")]
+    pub manifest_hash: B256,
+    /// Wipe the machine's persistent storage (the app's data is lost).
+    #[arg(long)]
+    pub wipe_storage: bool,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct WipeArgs {
+    #[command(flatten)]
+    pub machine: MachineArgs,
+    /// Wipe the machine's persistent storage (the app's data is lost).
+    #[arg(long)]
+    pub wipe_storage: bool,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ChangeAdminArgs {
+    #[command(flatten)]
+    pub machine: MachineArgs,
+    /// The new admin (oasis1… or 0x…).
+    #[arg(long, value_name = "ADDRESS", value_parser = parse_admin)]
+    pub to: OasisAddress,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct SetTopUpArgs {
+    /// App id (rofl1…).
+    #[arg(long, value_name = "APP_ID")]
+    pub app: String,
+    /// Term each top-up pays: hour, month or year.
+    #[arg(long, value_name = "hour|month|year", value_parser = parse_term)]
+    pub term: u8,
+    /// Top-ups allowed from now on (0 stops them).
+    #[arg(long, value_name = "N")]
+    pub terms_left: u64,
+    /// How long before a machine lapses it may be topped up, in seconds (at most 400 days).
+    #[arg(long, value_name = "SECONDS")]
+    pub window: u64,
+    #[command(flatten)]
+    pub out: ProposalOutput,
+}
+
+/// A roflmarket term (oasis-sdk `rofl-market/src/types.rs` `Term`): 1 hour, 2 month, 3 year.
+fn parse_term(text: &str) -> Result<u8, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "hour" => Ok(1),
+        "month" => Ok(2),
+        "year" => Ok(3),
+        _ => Err(format!("{text:?} is not a term: use hour, month or year")),
+    }
+}
+
+fn term_name(term: u8) -> &'static str {
+    match term {
+        1 => "hour",
+        2 => "month",
+        3 => "year",
+        _ => "unknown term",
+    }
+}
+
+/// The call, its calldata and a title.
+fn build(cmd: MachineCommand) -> CliResult<(MachineCall, Bytes, String, ProposalOutput)> {
+    use RoflAppAdmin as C;
+    let wipe_note = |wipe: bool| if wipe { ", WIPING its storage" } else { "" };
+    Ok(match cmd {
+        MachineCommand::Rent(a) => {
+            let app = parse_app_id(&a.app)?;
+            if a.terms == 0 {
+                return Err(usage("--terms must be at least 1"));
+            }
+            let data = C::rentMachineCall {
+                appId: app.to_fixed_bytes(),
+                provider: a.provider.to_fixed_bytes(),
+                offer: a.offer,
+                term: a.term,
+                termCount: a.terms,
+            }
+            .abi_encode();
+            let title = format!(
+                "roflgov: rent a machine for {app} from provider {} offer {} ({} × {}), paid by the policy contract",
+                a.provider,
+                a.offer,
+                a.terms,
+                term_name(a.term)
+            );
+            let call = MachineCall::Rent {
+                app,
+                provider: a.provider,
+                offer: a.offer,
+                term: a.term,
+                term_count: a.terms,
+            };
+            (call, data.into(), title, a.out)
+        }
+        MachineCommand::Deploy(a) => {
+            let (app, m) = machine(a.machine)?;
+            if a.manifest_hash.is_zero() {
+                return Err(usage("--manifest-hash is zero: give the ORC's manifest hash"));
+            }
+            let data = C::deployMachineCall {
+                appId: app.to_fixed_bytes(),
+                provider: m.provider.to_fixed_bytes(),
+                id: m.id,
+                manifestHash: a.manifest_hash,
+                wipeStorage: a.wipe_storage,
+            }
+            .abi_encode();
+            let title = format!(
+                "roflgov: deploy manifest {} of {app} on machine {} of provider {}{}",
+                a.manifest_hash,
+                m.id,
+                m.provider,
+                wipe_note(a.wipe_storage)
+            );
+            let call = MachineCall::Deploy {
+                app,
+                provider: m.provider,
+                id: m.id,
+                manifest_hash: a.manifest_hash,
+                wipe_storage: a.wipe_storage,
+            };
+            (call, data.into(), title, m.out)
+        }
+        MachineCommand::Restart(a) => {
+            let (app, m) = machine(a.machine)?;
+            let data = C::restartMachineCall {
+                appId: app.to_fixed_bytes(),
+                provider: m.provider.to_fixed_bytes(),
+                id: m.id,
+                wipeStorage: a.wipe_storage,
+            }
+            .abi_encode();
+            let title = format!(
+                "roflgov: restart machine {} of provider {} ({app}){}",
+                m.id,
+                m.provider,
+                wipe_note(a.wipe_storage)
+            );
+            let call =
+                MachineCall::Restart { app, provider: m.provider, id: m.id, wipe_storage: a.wipe_storage };
+            (call, data.into(), title, m.out)
+        }
+        MachineCommand::Terminate(a) => {
+            let (app, m) = machine(a.machine)?;
+            let data = C::terminateMachineCall {
+                appId: app.to_fixed_bytes(),
+                provider: m.provider.to_fixed_bytes(),
+                id: m.id,
+                wipeStorage: a.wipe_storage,
+            }
+            .abi_encode();
+            let title = format!(
+                "roflgov: terminate machine {} of provider {} ({app}){}",
+                m.id,
+                m.provider,
+                wipe_note(a.wipe_storage)
+            );
+            let call =
+                MachineCall::Terminate { app, provider: m.provider, id: m.id, wipe_storage: a.wipe_storage };
+            (call, data.into(), title, m.out)
+        }
+        MachineCommand::ChangeAdmin(a) => {
+            let (app, m) = machine(a.machine)?;
+            let data = C::changeMachineAdminCall {
+                appId: app.to_fixed_bytes(),
+                provider: m.provider.to_fixed_bytes(),
+                id: m.id,
+                newAdmin: a.to.to_fixed_bytes(),
+            }
+            .abi_encode();
+            let title = format!(
+                "roflgov: hand machine {} of provider {} ({app}) to admin {}: the policy contract no longer controls it",
+                m.id, m.provider, a.to
+            );
+            let call = MachineCall::ChangeAdmin { app, provider: m.provider, id: m.id, new_admin: a.to };
+            (call, data.into(), title, m.out)
+        }
+        MachineCommand::Cancel(m) => {
+            let app = parse_app_id(&m.app)?;
+            let data = C::cancelMachineCall {
+                appId: app.to_fixed_bytes(),
+                provider: m.provider.to_fixed_bytes(),
+                id: m.id,
+            }
+            .abi_encode();
+            let title = format!("roflgov: cancel machine {} of provider {} ({app})", m.id, m.provider);
+            let call = MachineCall::Cancel { app, provider: m.provider, id: m.id };
+            (call, data.into(), title, m.out)
+        }
+        MachineCommand::SetTopUp(a) => {
+            let app = parse_app_id(&a.app)?;
+            let data = C::setMachineTopUpCall {
+                appId: app.to_fixed_bytes(),
+                term: a.term,
+                termsLeft: a.terms_left,
+                window: a.window,
+            }
+            .abi_encode();
+            let title = format!(
+                "roflgov: allow {} top-up(s) of one {} each for the machines of {app}, from {} s before they lapse",
+                a.terms_left,
+                term_name(a.term),
+                a.window
+            );
+            let call =
+                MachineCall::SetTopUp { app, term: a.term, terms_left: a.terms_left, window: a.window };
+            (call, data.into(), title, a.out)
+        }
+    })
+}
+
+fn machine(m: MachineArgs) -> CliResult<(AppId, MachineArgs)> {
+    Ok((parse_app_id(&m.app)?, m))
+}
+
+pub(crate) async fn run(g: &GlobalArgs, cmd: MachineCommand) -> CliResult {
+    let (call, data, title, out) = build(cmd)?;
+    if call.wipes_storage() {
+        progress("warning: this command wipes the machine's persistent storage");
+    }
+    let (_, client) = chainops::client(g).await?;
+    let action = match &call {
+        MachineCall::Rent { .. } => "machine_rent",
+        MachineCall::Deploy { .. } => "machine_deploy",
+        MachineCall::Restart { .. } => "machine_restart",
+        MachineCall::Terminate { .. } => "machine_terminate",
+        MachineCall::ChangeAdmin { .. } => "machine_change_admin",
+        MachineCall::Cancel { .. } => "machine_cancel",
+        MachineCall::SetTopUp { .. } => "machine_set_top_up",
+        MachineCall::TopUp { .. } => "machine_top_up",
+    };
+    contract_action(g, action, OwnerCall::Machine(call), data, title, &client, &out).await
+}
