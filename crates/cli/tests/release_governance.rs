@@ -9,7 +9,7 @@ use alloy::primitives::{Address, B256, FixedBytes, keccak256};
 use assert_cmd::Command;
 use predicates::prelude::*;
 use roflgov_chain::{
-    LocalChain,
+    LocalChain, LocalChainOptions,
     rofl::{PolicyChange, ReleaseRecord, RoflAdminClient, RoflStandIn},
 };
 use roflgov_types::{AppId, EnclaveIdentity, IdentifierScheme, Metadata, manifest::Manifest};
@@ -38,8 +38,12 @@ struct Env {
 
 /// The first JSON document on stdout (a failing command prints its error object after it).
 fn start() -> Env {
+    start_with(LocalChainOptions::default())
+}
+
+fn start_with(options: LocalChainOptions) -> Env {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let chain = rt.block_on(LocalChain::start()).expect("anvil starts (run `make build` first)");
+    let chain = rt.block_on(LocalChain::start_with(options)).expect("anvil starts (run `make build` first)");
     let owner = chain.accounts()[0];
     let guardian = chain.accounts()[4];
     let (old, kept, new) = (tdx("old"), tdx("kept"), tdx("new"));
@@ -294,4 +298,50 @@ fn help_describes_the_guardian_commands() {
             .and(predicate::str::contains("--notes-file"))
             .and(predicate::str::contains("--grace-days")),
     );
+}
+
+/// On Sapphire an unsigned dry run runs as sender 0, so the guardian's pre-flight check would
+/// fail there: through the local Sapphire-RPC mode the binary must dry-run with a signed query
+/// and the guardian's revoke and freeze still go through, while a stranger is refused.
+#[test]
+fn the_guardian_revokes_and_freezes_through_sapphire_rpc() {
+    let env = start_with(LocalChainOptions::sapphire());
+    let app = env.app.to_string();
+    let kept = b64(&env.ids[1]);
+    // Sapphire Localnet's chain id (0x5afd) is the built-in `localnet` network.
+    let cmd = || {
+        let mut cmd = env.cmd();
+        cmd.args(["--network", "localnet"]);
+        cmd
+    };
+    cmd()
+        .args(["--key-env", "STRANGER_KEY", "guardian", "revoke", "--app", &app, "--enclave", &kept])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("is not the guardian of app"));
+    let out = cmd()
+        .args([
+            "--json",
+            "--key-env",
+            "GUARDIAN_KEY",
+            "guardian",
+            "revoke",
+            "--app",
+            &app,
+            "--enclave",
+            &kept,
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let done: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(done["action"], "revokeEnclave");
+    assert_eq!(done["removed"][0], kept);
+    cmd().args(["--key-env", "GUARDIAN_KEY", "guardian", "freeze", "--app", &app]).assert().success();
+    let out =
+        cmd().args(["--json", "app", "show", "--app", &app]).assert().success().get_output().stdout.clone();
+    let shown: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(shown["frozen"], true, "{shown:#}");
 }
