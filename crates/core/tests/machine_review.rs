@@ -232,3 +232,41 @@ fn handing_over_a_machine_the_endorsements_rely_on_is_flagged() {
     let fine = review(&both, data);
     assert!(!fine.warnings.iter().any(|w| w.message.contains("could no longer register")));
 }
+
+/// What `roflgov owner machine …` sends is what the review decodes: every machine call's
+/// calldata decodes back to the same call, and its selector is the contract's function.
+#[test]
+fn machine_calldata_decodes_back_to_the_same_call() {
+    let provider = OasisAddress(PROVIDER);
+    let calls = [
+        MachineCall::Rent { app: app(), provider, offer: u64::MAX, term: 2, term_count: 3 },
+        MachineCall::Deploy {
+            app: app(),
+            provider,
+            id: 7,
+            manifest_hash: B256::repeat_byte(9),
+            wipe_storage: true,
+        },
+        MachineCall::Restart { app: app(), provider, id: 7, wipe_storage: false },
+        MachineCall::Terminate { app: app(), provider, id: 7, wipe_storage: true },
+        MachineCall::ChangeAdmin { app: app(), provider, id: 7, new_admin: OasisAddress([0x22; 21]) },
+        MachineCall::Cancel { app: app(), provider, id: 7 },
+        MachineCall::SetTopUp { app: app(), term: 2, terms_left: 5, window: 86_400 },
+        MachineCall::TopUp { app: app(), provider, id: 7 },
+    ];
+    let selectors = [
+        RoflAppAdmin::rentMachineCall::SELECTOR,
+        RoflAppAdmin::deployMachineCall::SELECTOR,
+        RoflAppAdmin::restartMachineCall::SELECTOR,
+        RoflAppAdmin::terminateMachineCall::SELECTOR,
+        RoflAppAdmin::changeMachineAdminCall::SELECTOR,
+        RoflAppAdmin::cancelMachineCall::SELECTOR,
+        RoflAppAdmin::setMachineTopUpCall::SELECTOR,
+        RoflAppAdmin::topUpMachineCall::SELECTOR,
+    ];
+    for (call, selector) in calls.into_iter().zip(selectors) {
+        let data = call.calldata();
+        assert_eq!(data[..4], selector, "{call:?}");
+        assert_eq!(decode_calldata(&data).unwrap(), DecodedCalldata::Owner(OwnerCall::Machine(call)));
+    }
+}

@@ -80,12 +80,9 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: MachineCommand) -> CliResult {
         }
         MachineCommand::TopUp(a) => {
             let app = parse_app_id(&a.app)?;
-            let data = RoflAppAdmin::topUpMachineCall {
-                appId: app.to_fixed_bytes(),
-                provider: a.provider.to_fixed_bytes(),
-                id: a.id,
-            }
-            .abi_encode();
+            let data = roflgov_chain::rofl::MachineCall::TopUp { app, provider: a.provider, id: a.id }
+                .calldata()
+                .to_vec();
             let what = format!("topped up machine {} of provider {} ({app}) by one term", a.id, a.provider);
             ("top_up", data, U256::ZERO, what)
         }

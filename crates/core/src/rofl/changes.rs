@@ -298,6 +298,77 @@ impl MachineCall {
         }
     }
 
+    /// The calldata of the call on the policy contract (the inverse of [`decode_calldata`]).
+    pub fn calldata(&self) -> Bytes {
+        use RoflAppAdmin as C;
+        let data = match *self {
+            MachineCall::Rent { app, provider, offer, term, term_count } => C::rentMachineCall {
+                appId: app.to_fixed_bytes(),
+                provider: provider.to_fixed_bytes(),
+                offer,
+                term,
+                termCount: term_count,
+            }
+            .abi_encode(),
+            MachineCall::Deploy { app, provider, id, manifest_hash, wipe_storage } => C::deployMachineCall {
+                appId: app.to_fixed_bytes(),
+                provider: provider.to_fixed_bytes(),
+                id,
+                manifestHash: manifest_hash,
+                wipeStorage: wipe_storage,
+            }
+            .abi_encode(),
+            MachineCall::Restart { app, provider, id, wipe_storage } => C::restartMachineCall {
+                appId: app.to_fixed_bytes(),
+                provider: provider.to_fixed_bytes(),
+                id,
+                wipeStorage: wipe_storage,
+            }
+            .abi_encode(),
+            MachineCall::Terminate { app, provider, id, wipe_storage } => C::terminateMachineCall {
+                appId: app.to_fixed_bytes(),
+                provider: provider.to_fixed_bytes(),
+                id,
+                wipeStorage: wipe_storage,
+            }
+            .abi_encode(),
+            MachineCall::ChangeAdmin { app, provider, id, new_admin } => C::changeMachineAdminCall {
+                appId: app.to_fixed_bytes(),
+                provider: provider.to_fixed_bytes(),
+                id,
+                newAdmin: new_admin.to_fixed_bytes(),
+            }
+            .abi_encode(),
+            MachineCall::Cancel { app, provider, id } => {
+                C::cancelMachineCall { appId: app.to_fixed_bytes(), provider: provider.to_fixed_bytes(), id }
+                    .abi_encode()
+            }
+            MachineCall::SetTopUp { app, term, terms_left, window } => {
+                C::setMachineTopUpCall { appId: app.to_fixed_bytes(), term, termsLeft: terms_left, window }
+                    .abi_encode()
+            }
+            MachineCall::TopUp { app, provider, id } => {
+                C::topUpMachineCall { appId: app.to_fixed_bytes(), provider: provider.to_fixed_bytes(), id }
+                    .abi_encode()
+            }
+        };
+        data.into()
+    }
+
+    /// The action's name in output (`machine_rent`, `machine_deploy`, …).
+    pub fn action_name(&self) -> &'static str {
+        match self {
+            MachineCall::Rent { .. } => "machine_rent",
+            MachineCall::Deploy { .. } => "machine_deploy",
+            MachineCall::Restart { .. } => "machine_restart",
+            MachineCall::Terminate { .. } => "machine_terminate",
+            MachineCall::ChangeAdmin { .. } => "machine_change_admin",
+            MachineCall::Cancel { .. } => "machine_cancel",
+            MachineCall::SetTopUp { .. } => "machine_set_top_up",
+            MachineCall::TopUp { .. } => "machine_top_up",
+        }
+    }
+
     /// Whether the call wipes the machine's storage.
     pub fn wipes_storage(&self) -> bool {
         matches!(

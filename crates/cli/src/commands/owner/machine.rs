@@ -2,13 +2,9 @@
 //! instances it administers, `contracts/rofl/RoflMachineLogic.sol`), each action opened as a
 //! proposal like the other owner actions and reviewed by `roflgov review` (`OwnerCall::Machine`).
 
-use alloy::{
-    primitives::{B256, Bytes},
-    sol_types::SolCall,
-};
+use alloy::primitives::B256;
 use clap::{Args, Subcommand};
 use roflgov_chain::rofl::{MachineCall, OwnerCall};
-use roflgov_core::bindings::RoflAppAdmin;
 use roflgov_types::{AppId, ids::Address as OasisAddress};
 
 use super::{contract_action, parse_admin};
@@ -145,9 +141,8 @@ fn term_name(term: u8) -> &'static str {
     }
 }
 
-/// The call, its calldata and a title.
-fn build(cmd: MachineCommand) -> CliResult<(MachineCall, Bytes, String, ProposalOutput)> {
-    use RoflAppAdmin as C;
+/// The call and a title.
+fn build(cmd: MachineCommand) -> CliResult<(MachineCall, String, ProposalOutput)> {
     let wipe_note = |wipe: bool| if wipe { ", WIPING its storage" } else { "" };
     Ok(match cmd {
         MachineCommand::Rent(a) => {
@@ -155,14 +150,6 @@ fn build(cmd: MachineCommand) -> CliResult<(MachineCall, Bytes, String, Proposal
             if a.terms == 0 {
                 return Err(usage("--terms must be at least 1"));
             }
-            let data = C::rentMachineCall {
-                appId: app.to_fixed_bytes(),
-                provider: a.provider.to_fixed_bytes(),
-                offer: a.offer,
-                term: a.term,
-                termCount: a.terms,
-            }
-            .abi_encode();
             let title = format!(
                 "roflgov: rent a machine for {app} from provider {} offer {} ({} × {}), paid by the policy contract",
                 a.provider,
@@ -177,21 +164,13 @@ fn build(cmd: MachineCommand) -> CliResult<(MachineCall, Bytes, String, Proposal
                 term: a.term,
                 term_count: a.terms,
             };
-            (call, data.into(), title, a.out)
+            (call, title, a.out)
         }
         MachineCommand::Deploy(a) => {
             let (app, m) = machine(a.machine)?;
             if a.manifest_hash.is_zero() {
                 return Err(usage("--manifest-hash is zero: give the ORC's manifest hash"));
             }
-            let data = C::deployMachineCall {
-                appId: app.to_fixed_bytes(),
-                provider: m.provider.to_fixed_bytes(),
-                id: m.id,
-                manifestHash: a.manifest_hash,
-                wipeStorage: a.wipe_storage,
-            }
-            .abi_encode();
             let title = format!(
                 "roflgov: deploy manifest {} of {app} on machine {} of provider {}{}",
                 a.manifest_hash,
@@ -206,17 +185,10 @@ fn build(cmd: MachineCommand) -> CliResult<(MachineCall, Bytes, String, Proposal
                 manifest_hash: a.manifest_hash,
                 wipe_storage: a.wipe_storage,
             };
-            (call, data.into(), title, m.out)
+            (call, title, m.out)
         }
         MachineCommand::Restart(a) => {
             let (app, m) = machine(a.machine)?;
-            let data = C::restartMachineCall {
-                appId: app.to_fixed_bytes(),
-                provider: m.provider.to_fixed_bytes(),
-                id: m.id,
-                wipeStorage: a.wipe_storage,
-            }
-            .abi_encode();
             let title = format!(
                 "roflgov: restart machine {} of provider {} ({app}){}",
                 m.id,
@@ -225,17 +197,10 @@ fn build(cmd: MachineCommand) -> CliResult<(MachineCall, Bytes, String, Proposal
             );
             let call =
                 MachineCall::Restart { app, provider: m.provider, id: m.id, wipe_storage: a.wipe_storage };
-            (call, data.into(), title, m.out)
+            (call, title, m.out)
         }
         MachineCommand::Terminate(a) => {
             let (app, m) = machine(a.machine)?;
-            let data = C::terminateMachineCall {
-                appId: app.to_fixed_bytes(),
-                provider: m.provider.to_fixed_bytes(),
-                id: m.id,
-                wipeStorage: a.wipe_storage,
-            }
-            .abi_encode();
             let title = format!(
                 "roflgov: terminate machine {} of provider {} ({app}){}",
                 m.id,
@@ -244,45 +209,25 @@ fn build(cmd: MachineCommand) -> CliResult<(MachineCall, Bytes, String, Proposal
             );
             let call =
                 MachineCall::Terminate { app, provider: m.provider, id: m.id, wipe_storage: a.wipe_storage };
-            (call, data.into(), title, m.out)
+            (call, title, m.out)
         }
         MachineCommand::ChangeAdmin(a) => {
             let (app, m) = machine(a.machine)?;
-            let data = C::changeMachineAdminCall {
-                appId: app.to_fixed_bytes(),
-                provider: m.provider.to_fixed_bytes(),
-                id: m.id,
-                newAdmin: a.to.to_fixed_bytes(),
-            }
-            .abi_encode();
             let title = format!(
                 "roflgov: hand machine {} of provider {} ({app}) to admin {}: the policy contract no longer controls it",
                 m.id, m.provider, a.to
             );
             let call = MachineCall::ChangeAdmin { app, provider: m.provider, id: m.id, new_admin: a.to };
-            (call, data.into(), title, m.out)
+            (call, title, m.out)
         }
         MachineCommand::Cancel(m) => {
             let app = parse_app_id(&m.app)?;
-            let data = C::cancelMachineCall {
-                appId: app.to_fixed_bytes(),
-                provider: m.provider.to_fixed_bytes(),
-                id: m.id,
-            }
-            .abi_encode();
             let title = format!("roflgov: cancel machine {} of provider {} ({app})", m.id, m.provider);
             let call = MachineCall::Cancel { app, provider: m.provider, id: m.id };
-            (call, data.into(), title, m.out)
+            (call, title, m.out)
         }
         MachineCommand::SetTopUp(a) => {
             let app = parse_app_id(&a.app)?;
-            let data = C::setMachineTopUpCall {
-                appId: app.to_fixed_bytes(),
-                term: a.term,
-                termsLeft: a.terms_left,
-                window: a.window,
-            }
-            .abi_encode();
             let title = format!(
                 "roflgov: allow {} top-up(s) of one {} each for the machines of {app}, from {} s before they lapse",
                 a.terms_left,
@@ -291,7 +236,7 @@ fn build(cmd: MachineCommand) -> CliResult<(MachineCall, Bytes, String, Proposal
             );
             let call =
                 MachineCall::SetTopUp { app, term: a.term, terms_left: a.terms_left, window: a.window };
-            (call, data.into(), title, a.out)
+            (call, title, a.out)
         }
     })
 }
@@ -301,20 +246,11 @@ fn machine(m: MachineArgs) -> CliResult<(AppId, MachineArgs)> {
 }
 
 pub(crate) async fn run(g: &GlobalArgs, cmd: MachineCommand) -> CliResult {
-    let (call, data, title, out) = build(cmd)?;
+    let (call, title, out) = build(cmd)?;
     if call.wipes_storage() {
         progress("warning: this command wipes the machine's persistent storage");
     }
     let (_, client) = chainops::client(g).await?;
-    let action = match &call {
-        MachineCall::Rent { .. } => "machine_rent",
-        MachineCall::Deploy { .. } => "machine_deploy",
-        MachineCall::Restart { .. } => "machine_restart",
-        MachineCall::Terminate { .. } => "machine_terminate",
-        MachineCall::ChangeAdmin { .. } => "machine_change_admin",
-        MachineCall::Cancel { .. } => "machine_cancel",
-        MachineCall::SetTopUp { .. } => "machine_set_top_up",
-        MachineCall::TopUp { .. } => "machine_top_up",
-    };
+    let (action, data) = (call.action_name(), call.calldata());
     contract_action(g, action, OwnerCall::Machine(call), data, title, &client, &out).await
 }
