@@ -140,6 +140,23 @@ impl Opened {
 /// Transaction Builder batch, or submitted to the Governor. Nothing is written or sent when a
 /// check fails (wrong chain, used nonce, competing proposal, a call that would revert).
 pub(crate) async fn open(g: &GlobalArgs, out: &ProposalOutput, intent: &Intent) -> CliResult<Opened> {
+    open_with(g, out, intent, &[]).await
+}
+
+/// [`open`] with `extra` calls after the intent's (e.g. a Deploy to each machine): the Safe
+/// file and batch hold them all as one MultiSendCallOnly transaction, the Governor proposal
+/// as its calls in order. A direct send cannot carry them (it goes to the policy contract).
+pub(crate) async fn open_with(
+    g: &GlobalArgs,
+    out: &ProposalOutput,
+    intent: &Intent,
+    extra: &[SafeCall],
+) -> CliResult<Opened> {
+    if out.send && !extra.is_empty() {
+        return Err(usage(
+            "--send goes to the policy contract only: the extra calls need a Safe (--safe-out, --tx-builder-out) or --governor",
+        ));
+    }
     let mut opened = Opened { description: out.description.clone(), ..Default::default() };
     if out.send {
         let (_, provider, signer) = g.signing_provider().await?;
@@ -162,10 +179,17 @@ pub(crate) async fn open(g: &GlobalArgs, out: &ProposalOutput, intent: &Intent) 
             "no Governor for this network: pass --governor-address or set governor in roflgov.toml (`roflgov deploy --dao --save` writes it)",
         ))?;
         let description = governor_description(out.description.as_deref(), &intent.title, signer.address())?;
-        let proposal = Proposal::new(
-            [ProposalCall { target: intent.to, value: intent.value, calldata: intent.data.clone() }],
-            description.clone(),
-        );
+        let calls = std::iter::once(ProposalCall {
+            target: intent.to,
+            value: intent.value,
+            calldata: intent.data.clone(),
+        })
+        .chain(extra.iter().map(|c| ProposalCall {
+            target: c.to,
+            value: c.value,
+            calldata: c.data.clone(),
+        }));
+        let proposal = Proposal::new(calls, description.clone());
         let client = GovernorClient::new(provider, governor);
         progress(format!(
             "proposal id {} (computed locally; checked against the Governor's hashProposal)",
@@ -186,7 +210,9 @@ pub(crate) async fn open(g: &GlobalArgs, out: &ProposalOutput, intent: &Intent) 
     let (network, provider) = g.provider().await?;
     let safe = safeops::require_safe(&network)?;
     let client = safeops::client(&network, provider, safe).await?;
-    let call = SafeCall::new(intent.to, intent.value, intent.data.clone());
+    let mut calls = vec![SafeCall::new(intent.to, intent.value, intent.data.clone())];
+    calls.extend_from_slice(extra);
+    let multi_send = client.deployment().multi_send_call_only;
     if let Some(path) = &out.safe_out {
         let state = client.state().await.map_err(|e| {
             safeops::safe_error(&format!("reading the Safe {safe} (is it a Safe v1.4.1?)"), e)
@@ -198,7 +224,8 @@ pub(crate) async fn open(g: &GlobalArgs, out: &ProposalOutput, intent: &Intent) 
                 state.nonce
             )));
         }
-        let tx = SafeTx::call(call.clone(), nonce.to());
+        let tx = SafeTx::from_calls(multi_send, &calls, nonce.to())
+            .map_err(|e| safeops::safe_error("building the Safe transaction", e.into()))?;
         let proposal = SafeProposal::new(client.chain_id(), safe, tx.clone());
         let onchain = client
             .onchain_transaction_hash(&tx)
@@ -237,13 +264,13 @@ pub(crate) async fn open(g: &GlobalArgs, out: &ProposalOutput, intent: &Intent) 
         opened.safe_nonce = Some(nonce.to());
     }
     if let Some(path) = &out.tx_builder_out {
-        let decoder = safeops::decoder(intent.to, client.deployment().multi_send_call_only)?;
+        let decoder = safeops::decoder(intent.to, multi_send)?;
         let options = ExportOptions {
             name: intent.title.clone(),
             description: out.description.clone(),
             ..Default::default()
         };
-        let batch = BatchFile::export(client.chain_id(), safe, &[call], &decoder, &options)
+        let batch = BatchFile::export(client.chain_id(), safe, &calls, &decoder, &options)
             .map_err(|e| safeops::safe_error("exporting the batch", e.into()))?;
         crate::fsutil::write_atomic(path, batch.to_json_pretty().as_bytes())?;
         opened.safe = Some(safe);

@@ -8,6 +8,7 @@ use clap::Args;
 use roflgov_chain::rofl::{
     PolicyChange, ReleaseOptions, ReleaseRecord, ReleaseTarget, changes_to_calldata, plan_release_with,
 };
+use roflgov_core::{rofl::machines, text};
 use roflgov_types::{
     AppId,
     manifest::{DeploymentConfig, Manifest},
@@ -24,7 +25,7 @@ use crate::{
 };
 use crate::{
     inputs::{load_deployment, notes_of},
-    proposal::{Intent, Opened, ProposalOutput, open},
+    proposal::{Intent, Opened, ProposalOutput, open_with},
 };
 
 #[derive(Args, Debug)]
@@ -74,6 +75,13 @@ pub(crate) struct ProposeArgs {
     /// after the release: reviewers pass --expect-guardian ADDR.
     #[arg(long, value_name = "ADDRESS|none", value_parser = crate::inputs::parse_guardian)]
     pub set_guardian: Option<crate::inputs::GuardianArg>,
+    /// Also redeploy the deployment's machines (rofl.yaml `machines`) with the release: one
+    /// `roflmarket.InstanceExecuteCmds` Deploy (app, the --bundle's manifest hash, storage
+    /// kept) per machine after the release, in the same Safe batch or Governor proposal. For
+    /// machines whose admin is the Safe or Timelock; needs --bundle and every machine's
+    /// provider and id.
+    #[arg(long, requires = "bundle", conflicts_with = "send")]
+    pub deploy_machines: bool,
     #[command(flatten)]
     pub out: ProposalOutput,
 }
@@ -83,6 +91,8 @@ struct Planned<'a> {
     app: AppId,
     version: u64,
     changes: &'a [PolicyChange],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    machines: &'a [String],
     #[serde(flatten)]
     opened: &'a Opened,
 }
@@ -153,6 +163,7 @@ pub(crate) async fn run(g: &GlobalArgs, args: ProposeArgs) -> CliResult {
             }
         }
     }
+    let deploys = machine_deploys(&args, &dep, app)?;
     let notes = notes_of(&dep);
     // One call: a single change, or a `multicall` of all of them (one rofl.Update), every part
     // carrying the version it was drafted against.
@@ -170,19 +181,71 @@ pub(crate) async fn run(g: &GlobalArgs, args: ProposeArgs) -> CliResult {
         }
     }
     title.push_str(&format!(" for app {app} (version {})", current.version));
+    if !deploys.is_empty() {
+        title.push_str(&format!(", deployed to {} machine(s)", deploys.len()));
+    }
     let intent = Intent { app: Some(app), to: client.address(), value, data, title };
-    let opened = open(g, &args.out, &intent).await?;
-    let report = Planned { app, version: current.version, changes: &changes, opened: &opened };
+    let calls: Vec<_> = deploys.iter().map(|(_, c)| c.clone()).collect();
+    let opened = open_with(g, &args.out, &intent, &calls).await?;
+    let machines: Vec<String> = deploys.iter().map(|(m, _)| m.clone()).collect();
+    let report =
+        Planned { app, version: current.version, changes: &changes, machines: &machines, opened: &opened };
     emit(g.json, &report, || {
         let mut out =
             format!("release for app {app} (drafted against on-chain version {})\n", current.version);
         for c in &changes {
             out.push_str(&format!("  {}\n", render::change(c, &notes)));
         }
+        for (name, _) in &deploys {
+            out.push_str(&format!("  {name}\n"));
+        }
         out.push_str(&opened.render());
         out
     });
     Ok(())
+}
+
+/// With --deploy-machines: a readable line and the Deploy subcall for each machine of the
+/// deployment, pinning the --bundle's manifest hash (as oasis-core computes it, see
+/// `roflgov_attest::orc`) and the deployment's ORC reference when rofl.yaml has one.
+fn machine_deploys(
+    args: &ProposeArgs,
+    dep: &DeploymentConfig,
+    app: AppId,
+) -> CliResult<Vec<(String, roflgov_core::safe_tx::SafeCall)>> {
+    if !args.deploy_machines {
+        return Ok(Vec::new());
+    }
+    let Some(bundle_path) = &args.bundle else {
+        return Err(usage("--deploy-machines needs --bundle: the Deploy pins the bundle's manifest hash"));
+    };
+    let manifest = Manifest::from_path(&args.manifest).map_err(input)?;
+    let listed = manifest.deployments.get(&args.deployment).map(|d| &d.machines);
+    let Some(listed) = listed.filter(|m| !m.is_empty()) else {
+        return Err(usage(format!(
+            "{}: deployment {} lists no machines: drop --deploy-machines",
+            args.manifest.display(),
+            text::escape(&dep.name)
+        )));
+    };
+    let targets = machines::machine_targets(listed)
+        .map_err(|e| input(format!("{}: {}", args.manifest.display(), text::escape(&e))))?;
+    let manifest_hash = open_bundle(bundle_path)?
+        .manifest_hash()
+        .map_err(|e| input(format!("{}: {e}", bundle_path.display())))?;
+    let deployment = machines::release_deployment(app, manifest_hash, None);
+    Ok(targets
+        .iter()
+        .map(|m| {
+            let line = format!(
+                "machine {}: Deploy to provider {} instance {} at manifest hash {manifest_hash}, storage kept",
+                text::escape(&m.name),
+                m.provider,
+                m.id
+            );
+            (line, machines::deploy_call(m, &deployment))
+        })
+        .collect())
 }
 
 /// The release record and grace deadline when any release flag is given.
