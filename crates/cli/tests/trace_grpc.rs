@@ -1,10 +1,10 @@
 //! `trace` on Sapphire reads the instance's registration from the ROFL module's
 //! `rofl.AppInstances` through an Oasis node's gRPC-web endpoint: an anvil answering as Sapphire
 //! Testnet (chain id 0x5aff in Sapphire-RPC mode; the stand-in only receives the policy
-//! contract's subcalls) and a
-//! local test server answering with the registrations `@oasisprotocol/client` encoded
-//! (test/vectors/grpc_query.json, made by tools/crosscheck/grpc.test.js). The module keeps no
-//! identity per registration: every identity the policy allows is listed.
+//! contract's subcalls) and a local test server answering with the registrations
+//! `@oasisprotocol/client` encoded (test/vectors/grpc_query.json, made by
+//! tools/crosscheck/grpc.test.js). The module keeps no identity per registration: every
+//! identity the policy allows is listed.
 
 #![allow(unused_crate_dependencies)]
 
