@@ -23,6 +23,7 @@ use roflgov_types::{AppId, EnclaveIdentity};
 
 use crate::{
     SUBCALL_PRECOMPILE,
+    oasis_node::{NodeQueryError, RuntimeQueryClient},
     rofl::{HistoryKind, LoggedChange, RoflAdminClient, RoflClientError, bindings::RoflModuleStandIn},
 };
 
@@ -41,6 +42,9 @@ pub enum TraceSourceError {
     /// The node has no such block.
     #[error("no block {0}")]
     NoBlock(u64),
+    /// The Oasis node's runtime query failed.
+    #[error(transparent)]
+    Node(#[from] NodeQueryError),
 }
 
 /// Where registrations of instance keys come from.
@@ -169,4 +173,102 @@ pub async fn policy_timeline<P: Provider + Clone, S: RegistrationSource>(
         });
     }
     Ok((versions, releases))
+}
+
+/// Registrations on a Sapphire network, from the ROFL module's `rofl.AppInstances` query through
+/// an Oasis node.
+///
+/// The module keeps only the current registration of each instance and no enclave identity
+/// (oasis-sdk `runtime-sdk/src/modules/rofl/types.rs` `Registration`: app, node_id, entity_id,
+/// rak, rek, expiration, extra_keys, metadata; `state.rs` removes it when it expires). So each
+/// registration is reported as made at the latest block (the policy in force now is the one
+/// the instance satisfies: `rofl.Update` does not evict instances, but `rofl.Register` renewals
+/// check the current policy), with no transaction and no identity; earlier registrations are not
+/// available. A registration is found by its `extra_keys` secp256k1 keys (by their Ethereum
+/// address, the key that signs the instance's transactions).
+#[derive(Debug)]
+pub struct NodeRegistrations<P> {
+    node: RuntimeQueryClient,
+    stand_in: StandInRegistrations<P>,
+}
+
+impl<P: Provider> NodeRegistrations<P> {
+    /// A source asking `node`; block times from `provider`.
+    pub fn new(node: RuntimeQueryClient, provider: P) -> Self {
+        Self { node, stand_in: StandInRegistrations::new(provider, 0) }
+    }
+
+    /// The node asked.
+    pub fn node(&self) -> &RuntimeQueryClient {
+        &self.node
+    }
+}
+
+impl<P: Provider + Clone> RegistrationSource for NodeRegistrations<P> {
+    async fn registrations(&mut self, app: AppId) -> Result<Vec<(Address, Registration)>, TraceSourceError> {
+        let instances = self.node.app_instances(app).await?;
+        let block = self.stand_in.provider.get_block_number().await?;
+        let time = self.block_time(block).await?;
+        let mut out = Vec::new();
+        for instance in instances {
+            for key in &instance.extra_keys {
+                let roflgov_types::query::PublicKey::Secp256k1(bytes) = key else { continue };
+                let Ok(key) = k256::ecdsa::VerifyingKey::from_sec1_bytes(bytes.as_slice()) else { continue };
+                out.push((
+                    Address::from_public_key(&key),
+                    Registration {
+                        block,
+                        time,
+                        tx: B256::ZERO,
+                        expiration_epoch: instance.expiration,
+                        identity: None,
+                    },
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The module's registrations are current by construction (expired ones are removed), and
+    /// Sapphire epochs are not a fixed multiple of the EVM time: `u64::MAX`, so that a current
+    /// registration never reads as expired (its `expiration` is an epoch number).
+    async fn epoch_seconds(&mut self) -> Result<u64, TraceSourceError> {
+        Ok(u64::MAX)
+    }
+
+    async fn block_time(&mut self, block: u64) -> Result<u64, TraceSourceError> {
+        self.stand_in.block_time(block).await
+    }
+}
+
+/// Either source: the local stand-in, or the module through a node.
+#[derive(Debug)]
+pub enum AnyRegistrations<P> {
+    /// The local stand-in.
+    StandIn(StandInRegistrations<P>),
+    /// An Oasis node.
+    Node(NodeRegistrations<P>),
+}
+
+impl<P: Provider + Clone> RegistrationSource for AnyRegistrations<P> {
+    async fn registrations(&mut self, app: AppId) -> Result<Vec<(Address, Registration)>, TraceSourceError> {
+        match self {
+            AnyRegistrations::StandIn(s) => s.registrations(app).await,
+            AnyRegistrations::Node(s) => s.registrations(app).await,
+        }
+    }
+
+    async fn epoch_seconds(&mut self) -> Result<u64, TraceSourceError> {
+        match self {
+            AnyRegistrations::StandIn(s) => s.epoch_seconds().await,
+            AnyRegistrations::Node(s) => s.epoch_seconds().await,
+        }
+    }
+
+    async fn block_time(&mut self, block: u64) -> Result<u64, TraceSourceError> {
+        match self {
+            AnyRegistrations::StandIn(s) => s.block_time(block).await,
+            AnyRegistrations::Node(s) => s.block_time(block).await,
+        }
+    }
 }

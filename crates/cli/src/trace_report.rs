@@ -10,8 +10,12 @@ use alloy::{
 };
 use roflgov_chain::{
     accountability::{Approval, ApprovalReader, Approvers},
+    oasis_node::{ModuleSource, module_source},
     rofl::{ReleaseRecord, RoflAdminClient, format_utc},
-    trace::{RegistrationSource, StandInRegistrations, TraceSourceError, policy_timeline},
+    trace::{
+        AnyRegistrations, NodeRegistrations, RegistrationSource, StandInRegistrations, TraceSourceError,
+        policy_timeline,
+    },
 };
 use roflgov_core::{
     text::escape,
@@ -28,7 +32,7 @@ use crate::{
 
 fn source_error(e: TraceSourceError) -> crate::exit::CliError {
     chain(format!(
-        "reading the registrations and policy history (instances are read from the ROFL stand-in of a local chain; Sapphire's module is not reachable from here): {e}"
+        "reading the registrations and policy history (instances are read from the ROFL stand-in of a local chain, and from rofl.AppInstances through an Oasis node on Sapphire): {e}"
     ))
 }
 
@@ -36,7 +40,9 @@ fn source_error(e: TraceSourceError) -> crate::exit::CliError {
 pub(crate) struct Tracer {
     pub(crate) app: AppId,
     pub(crate) client: RoflAdminClient<DynProvider>,
-    source: StandInRegistrations<DynProvider>,
+    source: AnyRegistrations<DynProvider>,
+    /// The Oasis node registrations come from (Sapphire), or `None` (the local stand-in).
+    pub(crate) node: Option<String>,
     pub(crate) registrations: Vec<(Address, Registration)>,
     pub(crate) versions: Vec<PolicyVersion>,
     pub(crate) releases: Vec<ReleaseAdded>,
@@ -50,7 +56,17 @@ impl Tracer {
     pub(crate) async fn open(g: &GlobalArgs, app: AppId) -> CliResult<Self> {
         let (network, client) = chainops::client(g).await?;
         let from_block = network.from_block.unwrap_or(0);
-        let mut source = StandInRegistrations::new(client.provider().clone(), from_block);
+        let provider = client.provider().clone();
+        let mut source = match module_source(&provider, g.grpc.as_deref()).await.map_err(chain)? {
+            ModuleSource::Node(node) => AnyRegistrations::Node(NodeRegistrations::new(node, provider)),
+            ModuleSource::StandIn => {
+                AnyRegistrations::StandIn(StandInRegistrations::new(provider, from_block))
+            }
+        };
+        let node = match &source {
+            AnyRegistrations::Node(s) => Some(s.node().endpoint().to_owned()),
+            AnyRegistrations::StandIn(_) => None,
+        };
         let (versions, releases) =
             policy_timeline(&client, &mut source, app, from_block).await.map_err(source_error)?;
         if versions.is_empty() {
@@ -68,6 +84,7 @@ impl Tracer {
             app,
             client,
             source,
+            node,
             registrations,
             versions,
             releases,
@@ -135,6 +152,11 @@ impl Tracer {
             });
         }
         Ok(TraceOut {
+            source: match &self.node {
+                Some(node) => format!("rofl.AppInstances through the Oasis node at {node}"),
+                None => "the local ROFL stand-in".to_owned(),
+            },
+            current_registration_only: self.node.is_some(),
             app: self.app.to_string(),
             key,
             at: trace.at,
@@ -264,6 +286,11 @@ pub(crate) struct IdentityOut {
 /// The `--json` form of a trace.
 #[derive(Clone, Debug, Serialize)]
 pub(crate) struct TraceOut {
+    /// Where the registration was read.
+    pub(crate) source: String,
+    /// The module keeps only the current registration, without identity or transaction
+    /// (Sapphire): history before it is not available.
+    pub(crate) current_registration_only: bool,
     pub(crate) app: String,
     pub(crate) key: Address,
     pub(crate) at: u64,
@@ -280,10 +307,20 @@ pub(crate) struct TraceOut {
 pub(crate) fn text(t: &TraceOut) -> String {
     let r = &t.registration;
     let mut out = format!("key {} traces to ROFL app {} at {} (unix {})\n", t.key, t.app, t.at_utc, t.at);
-    out.push_str(&format!(
-        "  registered in block {} ({}), tx {}; valid until {} (epoch {})\n",
-        r.block, r.time_utc, r.tx, r.valid_until_utc, r.expiration_epoch
-    ));
+    if t.current_registration_only {
+        out.push_str(&format!(
+            "  registered now ({}): the current registration, read from {}; it expires at epoch {}\n",
+            r.time_utc,
+            escape(&t.source),
+            r.expiration_epoch
+        ));
+        out.push_str("  the module keeps only current registrations, with no enclave identity and no transaction: earlier registrations of this key are not available, and the policy shown is the one in force now\n");
+    } else {
+        out.push_str(&format!(
+            "  registered in block {} ({}), tx {}; valid until {} (epoch {})\n",
+            r.block, r.time_utc, r.tx, r.valid_until_utc, r.expiration_epoch
+        ));
+    }
     let versions: Vec<String> =
         t.policy_versions.iter().map(|v| format!("{} (block {}, tx {})", v.name(), v.block, v.tx)).collect();
     out.push_str(&format!("  policy in force from the registration on: {}\n", versions.join(", then ")));

@@ -58,7 +58,7 @@ pub(crate) fn key_address(text: &str) -> CliResult<Address> {
             Ok(Address::from_public_key(&key))
         }
         32 => Err(input(
-            "--key has 32 bytes: an Ed25519 RAK, which the local stand-in cannot match (it keys registrations by the secp256k1 key that signs the instance's transactions); give that key, or a message or transaction it signed",
+            "--key has 32 bytes: an Ed25519 RAK, which trace cannot match yet (registrations are keyed by the secp256k1 key that signs the instance's transactions: on Sapphire its `extra_keys` key); give that key, or a message or transaction it signed",
         )),
         n => Err(input(format!(
             "--key has {n} bytes: give an address (20 bytes) or a secp256k1 public key (33 or 65 bytes)"
