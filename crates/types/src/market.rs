@@ -119,7 +119,7 @@ pub enum Term {
     Hour,
     /// Thirty days.
     Month,
-    /// 365 days.
+    /// 365 module months (see [`Term::seconds`]).
     Year,
 }
 
@@ -143,12 +143,15 @@ impl Term {
         }
     }
 
-    /// The length of the term in seconds, as the module counts it (`Term::as_secs`).
+    /// The length of the term in seconds, as the module counts it (oasis-sdk
+    /// `rofl-market/src/types.rs` `Term::as_secs`): a year is `365 * 30 * 24 * 60 * 60` there,
+    /// 365 thirty-day months, and the module pays and extends `paid_until` by that, so roflgov
+    /// counts the same (as `RoflMarketCbor.termSeconds` does).
     pub fn seconds(self) -> u64 {
         match self {
             Term::Hour => 60 * 60,
             Term::Month => 30 * 24 * 60 * 60,
-            Term::Year => 365 * 24 * 60 * 60,
+            Term::Year => 365 * 30 * 24 * 60 * 60,
         }
     }
 }
@@ -590,6 +593,14 @@ mod tests {
             manifest_hash: B256::repeat_byte(0xab),
             metadata: [(METADATA_ORC_REFERENCE.to_owned(), "ghcr.io/x/y:orc@sha256:00".to_owned())].into(),
         }
+    }
+
+    /// The module's own lengths (oasis-sdk `Term::as_secs`), which the Solidity encoder uses too.
+    #[test]
+    fn terms_last_as_the_module_counts() {
+        assert_eq!(Term::Hour.seconds(), 3_600);
+        assert_eq!(Term::Month.seconds(), 2_592_000);
+        assert_eq!(Term::Year.seconds(), 946_080_000);
     }
 
     #[test]
