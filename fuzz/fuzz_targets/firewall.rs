@@ -74,6 +74,7 @@ fn facts(owner: Address) -> ChainFacts {
             approved_hash_by: BTreeSet::new(),
             executed: Some(false),
         }),
+        module_errors: BTreeMap::new(),
     }
 }
 
