@@ -12,19 +12,20 @@ use alloy::{
     rpc::types::{TransactionReceipt, TransactionRequest},
 };
 use eyre::{Context, Result, bail, eyre};
-use roflgov_chain::{
-    LocalChain, SUBCALL_PRECOMPILE,
-    governor::{
-        DaoDeployment, DaoParams, GovernorClient, Proposal, ProposalCall, VoteSupport,
-        bindings::RoflGovToken, deploy_dao,
-    },
-    rofl::{
-        PolicyChange, RoflAdminClient, bindings::RoflModuleStandIn, changes_to_calldata,
-        subcall::encode_subcall,
-    },
-    safe::{ExecutionOutcome, SafeCall, SafeClient, SafeDeployment, SafeSetup, SafeTx, SignatureSet},
-    toolchain::Artifact,
+use roflgov_client::{
+    deploy::deploy_dao,
+    rofl::{RoflAdminClient, bindings::RoflModuleStandIn},
 };
+use roflgov_contracts::Artifact;
+use roflgov_core::rofl::{
+    PolicyChange, changes_to_calldata,
+    subcall::{SUBCALL_PRECOMPILE, encode_subcall},
+};
+use roflgov_devnet::LocalChain;
+use roflgov_governor::{
+    DaoDeployment, DaoParams, GovernorClient, Proposal, ProposalCall, VoteSupport, bindings::RoflGovToken,
+};
+use roflgov_safe::{ExecutionOutcome, SafeCall, SafeClient, SafeDeployment, SafeSetup, SafeTx, SignatureSet};
 use roflgov_types::{AppId, ids::Address as OasisAddress};
 use serde::Serialize;
 
@@ -222,7 +223,7 @@ pub fn created_by_policy(receipt: &TransactionReceipt) -> Result<AppId> {
         .inner
         .logs()
         .iter()
-        .find_map(|log| log.log_decode::<roflgov_chain::rofl::bindings::RoflAppAdmin::AppCreated>().ok())
+        .find_map(|log| log.log_decode::<roflgov_client::rofl::bindings::RoflAppAdmin::AppCreated>().ok())
         .map(|log| AppId(log.inner.data.appId.0))
         .ok_or_else(|| eyre!("the policy contract emitted no AppCreated"))
 }

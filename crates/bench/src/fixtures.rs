@@ -3,7 +3,7 @@
 //! `roflgov_types::cbor`.
 
 use alloy::primitives::{B256, Bytes, keccak256};
-use roflgov_chain::rofl::PolicyChange;
+use roflgov_core::rofl::PolicyChange;
 use roflgov_types::{
     AppAuthPolicy, AppConfig, AppId, Create, EnclaveIdentity, IdentifierScheme, Metadata, Secrets, Update,
     cbor, ids::Address as OasisAddress,

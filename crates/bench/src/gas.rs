@@ -7,11 +7,11 @@ use alloy::{
     network::TransactionBuilder, primitives::U256, providers::Provider, rpc::types::TransactionRequest,
 };
 use eyre::{Result, bail, ensure};
-use roflgov_chain::{
-    SUBCALL_PRECOMPILE,
-    governor::ProposalCall,
-    rofl::{PolicyChange, changes_to_calldata, subcall::encode_subcall},
+use roflgov_core::rofl::{
+    PolicyChange, changes_to_calldata,
+    subcall::{SUBCALL_PRECOMPILE, encode_subcall},
 };
+use roflgov_governor::ProposalCall;
 use roflgov_types::{AppConfig, IdentifierScheme, Metadata};
 use serde::Serialize;
 
@@ -89,7 +89,7 @@ pub struct ModeResults {
 /// Runs every measurement with `precompile` installed. Apps are created fresh for the mode.
 pub async fn run_mode(
     chain: &Chain,
-    policy: &roflgov_chain::rofl::RoflAdminClient<alloy::providers::DynProvider>,
+    policy: &roflgov_client::rofl::RoflAdminClient<alloy::providers::DynProvider>,
     dao: &mut Dao,
     precompile: Precompile,
     fresh: &mut u32,
@@ -111,7 +111,7 @@ fn create_change(policy: roflgov_types::AppAuthPolicy, metadata: Metadata) -> Po
 
 async fn safe_scenarios(
     chain: &Chain,
-    policy: &roflgov_chain::rofl::RoflAdminClient<alloy::providers::DynProvider>,
+    policy: &roflgov_client::rofl::RoflAdminClient<alloy::providers::DynProvider>,
     precompile: Precompile,
     fresh: &mut u32,
 ) -> Result<Vec<SafeScenario>> {
@@ -237,7 +237,7 @@ async fn governor_scenarios(
 
 async fn scaling(
     chain: &Chain,
-    policy: &roflgov_chain::rofl::RoflAdminClient<alloy::providers::DynProvider>,
+    policy: &roflgov_client::rofl::RoflAdminClient<alloy::providers::DynProvider>,
     precompile: Precompile,
 ) -> Result<Vec<ScalePoint>> {
     let mut points = Vec::new();

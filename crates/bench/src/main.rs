@@ -23,7 +23,7 @@ use roflgov_bench::{
     report::{self, Results, RunInfo, SAPPHIRE_SOURCE, SUMMARY_END, SUMMARY_START, Scaling},
     speed,
 };
-use roflgov_chain::toolchain::{anvil_binary, project_root};
+use roflgov_devnet::toolchain::{anvil_binary, project_root};
 use {alloy as _, roflgov_attest as _, roflgov_types as _, serde as _};
 
 #[derive(Parser, Debug)]

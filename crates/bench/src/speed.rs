@@ -10,7 +10,7 @@ use std::{
 use alloy::primitives::{Address, U256};
 use eyre::{Result, WrapErr, bail};
 use roflgov_attest::{Collateral, verify_quote};
-use roflgov_chain::{
+use roflgov_core::{
     review::{ProposedCall, review_calls},
     rofl::changes_to_calldata,
 };

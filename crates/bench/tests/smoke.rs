@@ -8,7 +8,7 @@ use roflgov_bench::{
     chain::{Chain, Precompile},
     fixtures::{self, Scenario},
 };
-use roflgov_chain::rofl::RoflStandIn;
+use roflgov_client::rofl::RoflStandIn;
 use roflgov_types::{AppId, cbor, ids::Address as OasisAddress};
 
 #[test]

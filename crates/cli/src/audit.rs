@@ -3,7 +3,7 @@
 //! every one-way lock) as JSON and as Markdown, every outside string escaped.
 
 use alloy::primitives::{Address, B256};
-use roflgov_chain::rofl::{KeyLock, LockState, format_utc};
+use roflgov_core::rofl::{KeyLock, LockState, format_utc};
 use roflgov_types::AppConfig;
 use roflgov_types::AppId;
 use serde::Serialize;

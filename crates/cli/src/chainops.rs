@@ -2,7 +2,7 @@
 //! and the mapping of chain-side failures to exit codes.
 
 use alloy::providers::DynProvider;
-use roflgov_chain::rofl::{
+use roflgov_client::rofl::{
     ManagedApp, RoflAdminClient, RoflClientError, bindings::RoflAppAdmin::RoflAppAdminErrors,
 };
 use roflgov_types::AppId;
@@ -53,7 +53,7 @@ pub(crate) async fn client(g: &GlobalArgs) -> CliResult<(Network, RoflAdminClien
 pub(crate) async fn module_source(
     network: &Network,
     provider: &DynProvider,
-) -> CliResult<roflgov_chain::oasis_node::ModuleSource> {
+) -> CliResult<roflgov_client::oasis_node::ModuleSource> {
     if let Some(grpc) = &network.grpc
         && grpc.parse::<alloy::transports::http::reqwest::Url>().is_err()
     {
@@ -65,7 +65,7 @@ pub(crate) async fn module_source(
     let chain_id = alloy::providers::Provider::get_chain_id(provider)
         .await
         .map_err(|e| chain(format!("reading the chain id: {e}")))?;
-    Ok(roflgov_chain::oasis_node::ModuleSource::for_chain(chain_id, network.grpc.as_deref()))
+    Ok(roflgov_client::oasis_node::ModuleSource::for_chain(chain_id, network.grpc.as_deref()))
 }
 
 /// An app's config and version from the policy contract.

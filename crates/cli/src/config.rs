@@ -52,7 +52,7 @@ pub(crate) struct Network {
     pub from_block: Option<u64>,
     /// The Safe v1.4.1 contracts of a chain without the canonical deployment (local chains).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub safe_contracts: Option<roflgov_chain::safe::SafeDeployment>,
+    pub safe_contracts: Option<roflgov_safe::SafeDeployment>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

@@ -11,7 +11,7 @@ use alloy::{
     signers::local::PrivateKeySigner,
 };
 use clap::Args;
-use roflgov_chain::sapphire::SapphireLayer;
+use roflgov_client::sapphire::SapphireLayer;
 
 use crate::{
     config::{self, Network},

@@ -5,7 +5,7 @@ use alloy::{
     primitives::U256,
     providers::{DynProvider, Provider},
 };
-use roflgov_chain::governor::{GovernorClient, GovernorError, OnchainProposal};
+use roflgov_governor::{GovernorClient, GovernorError, OnchainProposal};
 
 use crate::{
     config::Network,
@@ -100,7 +100,7 @@ pub(crate) async fn reach(provider: &DynProvider, target: u64, mode: Time, what:
     }
     let advance = |current: u64| async move {
         progress(format!("moving the local chain's clock forward {} s (anvil)", target - current));
-        roflgov_chain::governor::mine_at(provider, target)
+        roflgov_governor::mine_at(provider, target)
             .await
             .map_err(|e| usage(format!("--advance-time works on a local anvil only: {e}")))
     };

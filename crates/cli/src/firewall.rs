@@ -1,14 +1,14 @@
 //! The firewall behind every approval surface: `review`, `safe sign|approve|execute`,
 //! `dao vote|queue|execute` and `guardian` run the same engine (`roflgov_core::firewall`) on
-//! facts read by `roflgov_chain::firewall`, show its verdict and findings first, and refuse to
+//! facts read by `roflgov_client::firewall`, show its verdict and findings first, and refuse to
 //! move a proposal forward on any critical finding the user did not override by name.
 
 use std::collections::BTreeSet;
 
 use alloy::{primitives::Address, providers::DynProvider};
 use clap::Args;
-use roflgov_chain::review::WarningKind;
 use roflgov_core::firewall::{self, Expectations, FirewallReport, Transaction, Verdict};
+use roflgov_core::review::WarningKind;
 use roflgov_types::{EnclaveIdentity, ids::Address as OasisAddress};
 
 use crate::{
@@ -69,7 +69,7 @@ pub(crate) async fn review(
     expectations: &Expectations,
 ) -> FirewallReport {
     let facts =
-        roflgov_chain::firewall::gather_facts_with(provider, policy_contract, transaction, grpc).await;
+        roflgov_client::firewall::gather_facts_with(provider, policy_contract, transaction, grpc).await;
     firewall::review(transaction, &facts, expectations)
 }
 
@@ -98,8 +98,8 @@ pub(crate) fn gate(report: &FirewallReport, action: &str) -> CliResult {
     for finding in &report.findings {
         let overridden = report.overridden.contains(&finding.kind);
         let mark = match (finding.severity, overridden) {
-            (roflgov_chain::review::Severity::Critical, true) => "OVERRIDDEN",
-            (roflgov_chain::review::Severity::Critical, false) => "CRITICAL",
+            (roflgov_core::review::Severity::Critical, true) => "OVERRIDDEN",
+            (roflgov_core::review::Severity::Critical, false) => "CRITICAL",
             _ => "caution",
         };
         eprintln!("  {mark} [{}] {}", finding.kind.name(), finding.message);

@@ -1,7 +1,7 @@
 //! `roflgov app history`: each change with its block, date, transaction and who approved it, as
 //! text, JSON and a Markdown table a team can publish.
 
-use roflgov_chain::{
+use roflgov_client::{
     accountability::{Approval, GovernorApproval, SafeApproval},
     rofl::HistoryEntry,
 };
@@ -23,7 +23,7 @@ pub(crate) struct Row {
 
 /// Each history entry with its block time and who approved it.
 pub(crate) async fn rows<P: alloy::providers::Provider>(
-    reader: &mut roflgov_chain::accountability::ApprovalReader<P>,
+    reader: &mut roflgov_client::accountability::ApprovalReader<P>,
     entries: Vec<HistoryEntry>,
 ) -> crate::exit::CliResult<Vec<Row>> {
     let mut rows = Vec::with_capacity(entries.len());
@@ -33,7 +33,7 @@ pub(crate) async fn rows<P: alloy::providers::Provider>(
         let approval = reader.approval(entry.tx).await.map_err(failed)?;
         rows.push(Row {
             block_time,
-            block_time_utc: roflgov_chain::rofl::format_utc(block_time),
+            block_time_utc: roflgov_core::rofl::format_utc(block_time),
             approval,
             entry,
         });

@@ -8,15 +8,14 @@ use alloy::{
     providers::DynProvider,
 };
 use clap::Args;
-use roflgov_chain::{
-    governor::{
-        DescriptionBuilder, GovernorClient, PROPOSER_MARKER, Proposal, ProposalCall, proposer_suffix,
-    },
-    rofl::{ApplyContext, PolicyChange, RoflAdminClient, check_sendable_with},
-    safe::{
-        SafeCall, SafeProposal, SafeTx,
-        tx_builder::{BatchFile, ExportOptions},
-    },
+use roflgov_client::rofl::RoflAdminClient;
+use roflgov_core::rofl::{ApplyContext, PolicyChange, check_sendable_with};
+use roflgov_governor::{
+    DescriptionBuilder, GovernorClient, PROPOSER_MARKER, Proposal, ProposalCall, proposer_suffix,
+};
+use roflgov_safe::{
+    SafeCall, SafeProposal, SafeTx,
+    tx_builder::{BatchFile, ExportOptions},
 };
 use roflgov_types::AppId;
 use serde::Serialize;

@@ -4,9 +4,8 @@
 use std::collections::BTreeMap;
 
 use roflgov_attest::identity_to_base64;
-use roflgov_chain::rofl::{
-    InstanceFlag, InstanceView, KeyLock, LockState, PolicyChange, ReleaseState, format_deadline, format_utc,
-};
+use roflgov_client::rofl::{InstanceFlag, InstanceView};
+use roflgov_core::rofl::{KeyLock, LockState, PolicyChange, ReleaseState, format_deadline, format_utc};
 use roflgov_core::text::escape;
 use roflgov_types::{AllowedEndorsement, AppConfig, AppId, EnclaveIdentity, FeePolicy, QuotePolicy};
 

@@ -5,10 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use alloy::{json_abi::JsonAbi, primitives::Address, providers::DynProvider};
-use roflgov_chain::{
-    safe::{CallDecoder, Operation, SafeClient, SafeDeployment, SafeError, SafeProposal, SafeTx},
-    toolchain::Artifact,
-};
+use roflgov_contracts::Artifact;
+use roflgov_safe::{CallDecoder, Operation, SafeClient, SafeDeployment, SafeError, SafeProposal, SafeTx};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -17,7 +15,7 @@ use crate::{
 };
 
 /// A proposal file: the Safe transaction and its collected signatures (the `SafeProposal` format
-/// of roflgov-chain), plus what roflgov knows about it. Only `chainId`, `safe`, `tx`,
+/// of roflgov-safe), plus what roflgov knows about it. Only `chainId`, `safe`, `tx`,
 /// `safeTxHash` and `signatures` are trusted; `roflgov` is informational.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct ProposalFile {
@@ -178,8 +176,8 @@ pub(crate) fn ensure_no_competitor(path: &Path, proposal: &SafeProposal) -> CliR
 
 /// The calls a Safe transaction makes, for the review: the MultiSendCallOnly entries, the call
 /// itself, or a DELEGATECALL flagged as such.
-pub(crate) fn proposed_calls(tx: &SafeTx, multi_send: Address) -> Vec<roflgov_chain::review::ProposedCall> {
-    use roflgov_chain::review::ProposedCall;
+pub(crate) fn proposed_calls(tx: &SafeTx, multi_send: Address) -> Vec<roflgov_core::review::ProposedCall> {
+    use roflgov_core::review::ProposedCall;
     match tx.calls(multi_send) {
         Ok(calls) => calls.into_iter().map(|c| ProposedCall::call(c.to, c.value, c.data)).collect(),
         Err(_) => vec![ProposedCall {

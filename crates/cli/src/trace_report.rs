@@ -8,15 +8,16 @@ use alloy::{
     primitives::{Address, B256},
     providers::DynProvider,
 };
-use roflgov_chain::{
+use roflgov_client::{
     accountability::{Approval, ApprovalReader, Approvers},
     oasis_node::{ModuleSource, module_source},
-    rofl::{ReleaseRecord, RoflAdminClient, format_utc},
+    rofl::RoflAdminClient,
     trace::{
         AnyRegistrations, NodeRegistrations, RegistrationSource, StandInRegistrations, TraceSourceError,
         policy_timeline,
     },
 };
+use roflgov_core::rofl::{ReleaseRecord, format_utc};
 use roflgov_core::{
     text::escape,
     trace::{PolicyVersion, Registration, ReleaseAdded, Trace, TraceInput},

@@ -32,7 +32,9 @@ use alloy::{
     signers::SignerSync,
 };
 use assert_cmd::Command;
-use roflgov_chain::{LocalChain, rofl::RoflStandIn, safe::SafeTx};
+use roflgov_client::rofl::RoflStandIn;
+use roflgov_devnet::LocalChain;
+use roflgov_safe::SafeTx;
 use roflgov_types::AppId;
 use serde_json::Value;
 

@@ -17,12 +17,10 @@ use alloy::{
 };
 use assert_cmd::Command;
 use predicates::prelude::*;
-use roflgov_chain::{
-    LocalChain,
-    governor::{
-        GovernorClient,
-        bindings::{RoflGovToken, RoflGovernor},
-    },
+use roflgov_devnet::LocalChain;
+use roflgov_governor::{
+    GovernorClient,
+    bindings::{RoflGovToken, RoflGovernor},
 };
 use serde_json::Value;
 

@@ -12,7 +12,9 @@ use std::{
 
 use alloy::primitives::{Address, B256, U256};
 use assert_cmd::Command;
-use roflgov_chain::{LocalChain, governor::bindings::RoflGovToken, safe::SafeTx};
+use roflgov_devnet::LocalChain;
+use roflgov_governor::bindings::RoflGovToken;
+use roflgov_safe::SafeTx;
 use serde_json::Value;
 
 const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo");

@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use roflgov_chain::LocalChain;
+use roflgov_devnet::LocalChain;
 use serde_json::Value;
 
 struct Outside {

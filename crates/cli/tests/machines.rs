@@ -10,10 +10,8 @@ use std::{future::IntoFuture, path::Path};
 use alloy::primitives::{Address, keccak256};
 use assert_cmd::Command;
 use predicates::prelude::*;
-use roflgov_chain::{
-    LocalChain,
-    rofl::{RoflStandIn, market_sim::Registration},
-};
+use roflgov_client::rofl::RoflStandIn;
+use roflgov_devnet::{LocalChain, market_sim::Registration};
 use roflgov_types::{AppId, ids::Address as OasisAddress, manifest::Manifest};
 use serde_json::Value;
 
@@ -184,7 +182,7 @@ fn owner_rents_and_deploys_a_machine_through_the_binary() {
             .and(predicate::str::contains("no instance with the new identity registered yet"))
             .and(predicate::str::contains(format!(
                 "1 instance(s) of other identities stay valid until {}",
-                roflgov_chain::rofl::format_utc(old_expiry * roflgov_chain::rofl::STAND_IN_EPOCH_SECONDS)
+                roflgov_core::rofl::format_utc(old_expiry * roflgov_client::rofl::STAND_IN_EPOCH_SECONDS)
             ))),
     );
 
@@ -200,7 +198,7 @@ fn owner_rents_and_deploys_a_machine_through_the_binary() {
         predicate::str::contains(format!("provider {provider} offer 0 instance 0: accepted"))
             .and(predicate::str::contains(format!("runs {app_text} manifest {hash}")))
             .and(predicate::str::contains("1 command(s) not yet taken"))
-            .and(predicate::str::contains(roflgov_chain::rofl::format_utc(paid_until)))
+            .and(predicate::str::contains(roflgov_core::rofl::format_utc(paid_until)))
             .and(predicate::str::contains("warning").not()),
     );
     let machines = json(&["app", "show", "--app", &app_text])["machines"].clone();
@@ -242,7 +240,7 @@ fn owner_rents_and_deploys_a_machine_through_the_binary() {
 
 fn market_price(
     rt: &tokio::runtime::Runtime,
-    market: &roflgov_chain::rofl::SimulatedProvider<alloy::providers::DynProvider>,
+    market: &roflgov_devnet::SimulatedProvider<alloy::providers::DynProvider>,
 ) -> u128 {
     rt.block_on(market.market().offer(market.id(), 0).call().into_future()).unwrap().prices[2]
 }

@@ -13,7 +13,8 @@ use std::{
 
 use assert_cmd::Command;
 use predicates::prelude::*;
-use roflgov_chain::{LocalChain, LocalChainOptions, rofl::RoflAdminClient};
+use roflgov_client::rofl::RoflAdminClient;
+use roflgov_devnet::{LocalChain, LocalChainOptions};
 use serde_json::Value;
 
 fn vectors() -> Value {

@@ -59,7 +59,7 @@ fn unpack_multi_send(mut rest: &[u8]) -> Vec<(u8, Address, U256, Vec<u8>)> {
 fn safe_proposes_release_and_deploys_to_each_machine() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let chain =
-        rt.block_on(roflgov_chain::LocalChain::start()).expect("anvil starts (run `make build` first)");
+        rt.block_on(roflgov_devnet::LocalChain::start()).expect("anvil starts (run `make build` first)");
     let dir = tempfile::tempdir().unwrap();
     let p = |name: &str| dir.path().join(name).display().to_string();
     let cmd = || {

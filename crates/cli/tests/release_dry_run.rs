@@ -22,7 +22,8 @@ use std::{
 use assert_cmd::Command;
 use predicates::prelude::*;
 use roflgov_attest::OrcBundle;
-use roflgov_chain::{LocalChain, rofl::RoflStandIn};
+use roflgov_client::rofl::RoflStandIn;
+use roflgov_devnet::LocalChain;
 use roflgov_types::{AppId, EnclaveIdentity, manifest::Manifest};
 use serde_json::Value;
 

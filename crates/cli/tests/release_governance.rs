@@ -8,10 +8,9 @@
 use alloy::primitives::{Address, B256, FixedBytes, keccak256};
 use assert_cmd::Command;
 use predicates::prelude::*;
-use roflgov_chain::{
-    LocalChain, LocalChainOptions,
-    rofl::{PolicyChange, ReleaseRecord, RoflAdminClient, RoflStandIn},
-};
+use roflgov_client::rofl::{RoflAdminClient, RoflStandIn};
+use roflgov_core::rofl::{PolicyChange, ReleaseRecord};
+use roflgov_devnet::{LocalChain, LocalChainOptions, StandInDriver};
 use roflgov_types::{AppId, EnclaveIdentity, IdentifierScheme, Metadata, manifest::Manifest};
 use serde_json::Value;
 
@@ -22,7 +21,7 @@ fn tdx(label: &str) -> EnclaveIdentity {
 }
 
 fn b64(id: &EnclaveIdentity) -> String {
-    roflgov_chain::rofl::enclave_text_id(id)
+    roflgov_core::rofl::enclave_text_id(id)
 }
 
 struct Env {
@@ -105,7 +104,7 @@ fn app_show_lists_release_records_deadlines_guardian_and_freeze() {
     let app = env.app.to_string();
     let out = env.cmd().args(["app", "show", "--app", &app]).assert().success().get_output().stdout.clone();
     let text = String::from_utf8(out).unwrap();
-    let deadline = roflgov_chain::rofl::format_utc(env.grace_until);
+    let deadline = roflgov_core::rofl::format_utc(env.grace_until);
     for expected in [
         format!("guardian        {}", env.guardian),
         "frozen          no".to_owned(),

@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use predicates::prelude::*;
-use roflgov_chain::{LocalChain, rofl::RoflStandIn, safe::SafeTx};
+use roflgov_client::rofl::RoflStandIn;
+use roflgov_devnet::LocalChain;
+use roflgov_safe::SafeTx;
 use roflgov_types::{AppId, manifest::Manifest};
 use serde_json::Value;
 

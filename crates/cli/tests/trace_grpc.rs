@@ -17,10 +17,9 @@ use std::{
 use alloy::primitives::{B256, FixedBytes, keccak256};
 use assert_cmd::Command;
 use predicates::prelude::*;
-use roflgov_chain::{
-    LocalChain, LocalChainOptions,
-    rofl::{PolicyChange, ReleaseRecord, RoflAdminClient},
-};
+use roflgov_client::rofl::RoflAdminClient;
+use roflgov_core::rofl::{PolicyChange, ReleaseRecord};
+use roflgov_devnet::{LocalChain, LocalChainOptions};
 use roflgov_types::{EnclaveIdentity, IdentifierScheme, Metadata, manifest::Manifest};
 use serde_json::Value;
 

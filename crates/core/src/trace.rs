@@ -2,7 +2,7 @@
 //! the registrations of an instance key, the app's policy versions and its release records,
 //! which registration covered a moment, which policy was in force when the instance
 //! registered, which identities it allowed (each with its release record and the transaction
-//! that allowed it). No I/O: the chain side (`roflgov-chain::trace`) gathers the inputs.
+//! that allowed it). No I/O: the chain side (`roflgov-client::trace`) gathers the inputs.
 //!
 //! The rules are the module's (oasis-sdk `runtime-sdk/src/modules/rofl/mod.rs`): `rofl.Register`
 //! checks the instance's enclave identity against the policy in force and sets an expiration

@@ -3,15 +3,13 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
-use roflgov_chain::review::{ConfigDiff, EnclaveNotes};
+use roflgov_core::review::{ConfigDiff, EnclaveNotes};
 use roflgov_types::{AppConfig, IdentifierScheme};
 use serde::Serialize;
 
-use roflgov_chain::oasis_node::ModuleSource;
-use roflgov_chain::rofl::{
-    IdentityStatus, PolicyChange, ReleaseRecord, RoflAdminClient, RoflStandIn, app_instances,
-    bindings::RoflAppAdmin::AppCreated, format_deadline,
-};
+use roflgov_client::oasis_node::ModuleSource;
+use roflgov_client::rofl::{RoflAdminClient, RoflStandIn, app_instances, bindings::RoflAppAdmin::AppCreated};
+use roflgov_core::rofl::{IdentityStatus, PolicyChange, ReleaseRecord, format_deadline};
 use roflgov_types::AppId;
 
 use crate::{
@@ -181,7 +179,7 @@ async fn rollout(g: &GlobalArgs, args: RolloutArgs) -> CliResult {
     if !client.is_managed(app).await.map_err(|e| chainops::rofl_error("reading the contract", e))? {
         return Err(usage(format!("the policy contract {} does not manage app {app}", client.address())));
     }
-    let machines = roflgov_chain::rofl::app_machines(client.provider().clone(), client.address(), app)
+    let machines = roflgov_devnet::app_machines(client.provider().clone(), client.address(), app)
         .await
         .map_err(|e| chain(format!("reading the app's machines: {e}")))?;
     let stand_in = RoflStandIn::new(client.provider().clone());
@@ -195,12 +193,12 @@ async fn rollout(g: &GlobalArgs, args: RolloutArgs) -> CliResult {
     let old: Vec<_> = list.iter().filter(|i| i.authorized && i.identity != identity).collect();
     // A registration is valid while the epoch is below its expiration: until that epoch starts.
     let old_until =
-        old.iter().map(|i| i.expiration_epoch * roflgov_chain::rofl::STAND_IN_EPOCH_SECONDS).max();
+        old.iter().map(|i| i.expiration_epoch * roflgov_client::rofl::STAND_IN_EPOCH_SECONDS).max();
     #[derive(Serialize)]
     struct Rollout<'a> {
         app: AppId,
         identity: String,
-        machines: &'a [roflgov_chain::rofl::MachineView],
+        machines: &'a [roflgov_devnet::MachineView],
         new_instances: Vec<alloy::primitives::Address>,
         old_instances: Vec<alloy::primitives::Address>,
         old_valid_until: Option<u64>,
@@ -466,7 +464,7 @@ async fn show(g: &GlobalArgs, args: ShowArgs) -> CliResult {
             }
         })
         .collect();
-    let machines = roflgov_chain::rofl::app_machines(client.provider().clone(), client.address(), app)
+    let machines = roflgov_devnet::app_machines(client.provider().clone(), client.address(), app)
         .await
         .map_err(|e| chain(format!("reading the app's machines: {e}")))?;
     let report = ShowOut {
@@ -589,7 +587,7 @@ async fn show_module_only(
 const MACHINE_LAPSE_WARNING: u64 = 7 * 86_400;
 
 /// The machines the policy contract holds, one line each (nothing when it holds none).
-fn render_machines(machines: &[roflgov_chain::rofl::MachineView], now: u64) -> String {
+fn render_machines(machines: &[roflgov_devnet::MachineView], now: u64) -> String {
     use std::fmt::Write as _;
     if machines.is_empty() {
         return String::new();
@@ -639,7 +637,7 @@ struct IdentityOut {
 #[derive(Serialize)]
 struct ShowOut<'a> {
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    machines: &'a [roflgov_chain::rofl::MachineView],
+    machines: &'a [roflgov_devnet::MachineView],
     config: &'a AppConfig,
     version: u64,
     guardian: Option<alloy::primitives::Address>,
@@ -648,7 +646,7 @@ struct ShowOut<'a> {
     /// How many release records the app has.
     releases: usize,
     /// One-way locks: metadata keys, secret names, floors.
-    locks: &'a roflgov_chain::rofl::LockState,
+    locks: &'a roflgov_core::rofl::LockState,
     chain_time: u64,
     /// On Sapphire: the module's own config compared with the contract's.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -730,7 +728,7 @@ async fn prune(g: &GlobalArgs, args: PruneArgs) -> CliResult {
 }
 
 async fn history(g: &GlobalArgs, args: HistoryArgs) -> CliResult {
-    use roflgov_chain::accountability::{ApprovalReader, Approvers};
+    use roflgov_client::accountability::{ApprovalReader, Approvers};
     let app = args.app.as_deref().map(parse_app_id).transpose()?;
     let (network, client) = chainops::client(g).await?;
     let entries = client
@@ -756,7 +754,7 @@ async fn history(g: &GlobalArgs, args: HistoryArgs) -> CliResult {
 }
 
 async fn audit(g: &GlobalArgs, args: AuditArgs) -> CliResult {
-    use roflgov_chain::accountability::{ApprovalReader, Approvers};
+    use roflgov_client::accountability::{ApprovalReader, Approvers};
     let app = parse_app_id(&args.app)?;
     let (network, client) = chainops::client(g).await?;
     let entries = client

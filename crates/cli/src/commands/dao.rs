@@ -14,18 +14,15 @@ use alloy::{
     providers::{DynProvider, Provider},
 };
 use clap::{Args, Subcommand, ValueEnum};
-use roflgov_chain::{
-    governor::{
-        GovernorClient, OnchainProposal, ProposalState, SignedBallot, TokenUnits, VoteSupport,
-        bindings::Ballot,
-    },
-    review::ProposedCall,
-};
+use roflgov_core::review::ProposedCall;
 use roflgov_core::{
     firewall::Transaction,
     rofl::format_deadline,
     text,
     units::{format_units, percent},
+};
+use roflgov_governor::{
+    GovernorClient, OnchainProposal, ProposalState, SignedBallot, TokenUnits, VoteSupport, bindings::Ballot,
 };
 use serde::Serialize;
 

@@ -24,19 +24,20 @@ use alloy::{
     sol_types::SolCall,
 };
 use clap::Args;
-use roflgov_chain::{
-    LocalChain,
-    governor::{
-        DaoParams, DescriptionBuilder, GovernorClient, Proposal, ProposalCall, VoteSupport,
-        bindings::RoflGovToken, deploy_dao,
-    },
-    review::{EnclaveNotes, ProposedCall, Reviewer},
-    rofl::{
-        PolicyChange, ReleaseTarget, RoflAdminClient, RoflStandIn, STAND_IN_EPOCH_SECONDS,
-        bindings::RoflAppAdmin, changes_to_calldata, decode_calldata, plan_release,
-    },
-    safe::{SafeCall, SafeClient, SafeDeployment, SafeSetup, SafeTx, SignatureSet},
+use roflgov_client::{
+    deploy::deploy_dao,
+    rofl::{RoflAdminClient, RoflStandIn, STAND_IN_EPOCH_SECONDS, bindings::RoflAppAdmin},
 };
+use roflgov_core::{
+    review::{EnclaveNotes, ProposedCall, Reviewer},
+    rofl::{PolicyChange, ReleaseTarget, changes_to_calldata, decode_calldata, plan_release},
+};
+use roflgov_devnet::{LocalChain, StandInDriver};
+use roflgov_governor::{
+    DaoParams, DescriptionBuilder, GovernorClient, Proposal, ProposalCall, VoteSupport,
+    bindings::RoflGovToken,
+};
+use roflgov_safe::{SafeCall, SafeClient, SafeDeployment, SafeSetup, SafeTx, SignatureSet};
 use roflgov_types::{
     AppId, IdentifierScheme, cbor,
     manifest::{DeploymentConfig, Manifest},
@@ -202,7 +203,7 @@ pub(crate) async fn run(g: &GlobalArgs, args: DemoArgs) -> CliResult {
         "anvil (Shanghai) at {}, chain id {}\nROFL module stand-in at {} (a local stand-in for Sapphire's rofl module)",
         local.endpoint(),
         local.chain_id(),
-        roflgov_chain::SUBCALL_PRECOMPILE
+        roflgov_core::rofl::subcall::SUBCALL_PRECOMPILE
     ));
     summary.endpoint = local.endpoint();
     let provider = local.provider().clone();
@@ -544,11 +545,11 @@ fn indent(text: &str) -> String {
 
 /// The machine the demo rents, and the instance its first deployment registered.
 struct DemoMachine {
-    market: roflgov_chain::rofl::SimulatedProvider<DynProvider>,
+    market: roflgov_devnet::SimulatedProvider<DynProvider>,
     instance: Address,
 }
 
-fn sim_error(e: roflgov_chain::rofl::MarketSimError) -> crate::exit::CliError {
+fn sim_error(e: roflgov_devnet::MarketSimError) -> crate::exit::CliError {
     chain(format!("simulated provider: {e}"))
 }
 
@@ -565,7 +566,7 @@ async fn machine_chapter(
     let provider_id = roflgov_types::ids::Address(market.id().0);
     say.block(&format!(
         "roflmarket stand-in at {}; simulated provider {provider_id} offers TDX machines at 100 ROSE a month",
-        roflgov_chain::MARKET_STAND_IN
+        roflgov_devnet::MARKET_STAND_IN
     ));
     let month = U256::from(100u64) * U256::from(10u64).pow(U256::from(18u64));
     let fund = RoflAppAdmin::fundMachinesCall {}.abi_encode();
@@ -576,7 +577,7 @@ async fn machine_chapter(
         appId: app.to_fixed_bytes(),
         provider: market.id(),
         offer: 0,
-        term: roflgov_chain::rofl::market_sim::TERM_MONTH,
+        term: roflgov_devnet::market_sim::TERM_MONTH,
         termCount: 1,
     }
     .abi_encode();
@@ -635,11 +636,11 @@ async fn booted(
     say: &Narrator,
     world: &World,
     app: AppId,
-    step: &roflgov_chain::rofl::ProviderStep,
+    step: &roflgov_devnet::ProviderStep,
     release: &DeploymentConfig,
     bundle: alloy::primitives::B256,
 ) -> CliResult<Address> {
-    let Some(roflgov_chain::rofl::Registration::Registered { instance, identity, expiration_epoch }) =
+    let Some(roflgov_devnet::Registration::Registered { instance, identity, expiration_epoch }) =
         step.executed.iter().find(|c| c.manifest_hash == Some(bundle)).map(|c| c.registration.clone())
     else {
         return Err(verification(format!("the provider did not boot manifest {bundle}: {step:?}")));

@@ -9,11 +9,9 @@ use alloy::{
     rpc::types::TransactionRequest,
 };
 use clap::Args;
-use roflgov_chain::{
-    governor::{DaoParams, GovernorClient, deploy_dao},
-    rofl::RoflAdminClient,
-    safe::{SafeDeployment, SafeSetup},
-};
+use roflgov_client::{deploy::deploy_dao, rofl::RoflAdminClient};
+use roflgov_governor::{DaoParams, GovernorClient};
+use roflgov_safe::{SafeDeployment, SafeSetup};
 use serde::Serialize;
 
 use crate::{

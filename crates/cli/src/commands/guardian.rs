@@ -5,11 +5,12 @@
 
 use alloy::primitives::Address;
 use clap::{Args, Subcommand};
-use roflgov_chain::{
-    review::{ProposedCall, WarningKind},
-    rofl::{PolicyChange, RoflAdminClient, enclave_text_id},
-};
+use roflgov_client::rofl::RoflAdminClient;
 use roflgov_core::firewall::{Expectations, Transaction};
+use roflgov_core::{
+    review::{ProposedCall, WarningKind},
+    rofl::{PolicyChange, enclave_text_id},
+};
 use roflgov_types::{AppId, EnclaveIdentity};
 use serde::Serialize;
 
@@ -104,7 +105,7 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: GuardianCommand) -> CliResult {
     // Show what the action does, through the same review as every other approval. The
     // removal itself is what the guardian means to do, so its own finding is expected.
     let calldata =
-        roflgov_chain::rofl::changes_to_calldata(app, current.version, std::slice::from_ref(&change))
+        roflgov_core::rofl::changes_to_calldata(app, current.version, std::slice::from_ref(&change))
             .map_err(|e| usage(format!("encoding {}: {e}", change.function_name())))?;
     let transaction = Transaction::Calls {
         executor: me,

@@ -5,7 +5,7 @@
 
 use alloy::{primitives::U256, sol_types::SolCall};
 use clap::{Args, Subcommand};
-use roflgov_chain::rofl::RoflAdminClient;
+use roflgov_client::rofl::RoflAdminClient;
 use roflgov_core::bindings::RoflAppAdmin;
 use roflgov_types::ids::Address as OasisAddress;
 use serde::Serialize;
@@ -80,7 +80,7 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: MachineCommand) -> CliResult {
         }
         MachineCommand::TopUp(a) => {
             let app = parse_app_id(&a.app)?;
-            let data = roflgov_chain::rofl::MachineCall::TopUp { app, provider: a.provider, id: a.id }
+            let data = roflgov_core::rofl::MachineCall::TopUp { app, provider: a.provider, id: a.id }
                 .calldata()
                 .to_vec();
             let what = format!("topped up machine {} of provider {} ({app}) by one term", a.id, a.provider);

@@ -10,11 +10,11 @@
 //! Epochs: the ROFL stand-in's epoch is `block.timestamp / 600` (`STAND_IN_EPOCH_SECONDS`;
 //! about an hour on Sapphire). ROFL registrations expire with it, so the node prints the
 //! epoch length and how to move the clock: `cast rpc evm_increaseTime 600 && cast rpc
-//! evm_mine`, or, from Rust, `roflgov_chain::rofl::advance_epochs(provider, n)` against any
+//! evm_mine`, or, from Rust, `roflgov_devnet::advance_epochs(provider, n)` against any
 //! anvil with the stand-in (tests use `LocalChain::advance_epochs`, with no `roflgov node`).
 //!
 //! Machines: the roflmarket stand-in is installed too, and a simulated provider (the last dev
-//! account, `roflgov_chain::rofl::SimulatedProvider`) accepts machines and carries out their
+//! account, `roflgov_devnet::SimulatedProvider`) accepts machines and carries out their
 //! commands every 2 s; `--bundle HASH=ID` tells it which identity a manifest boots.
 
 use alloy::{
@@ -22,11 +22,11 @@ use alloy::{
     providers::{Provider, ProviderBuilder, ext::AnvilApi},
 };
 use clap::Args;
-use roflgov_chain::{
-    MARKET_STAND_IN, SUBCALL_PRECOMPILE,
-    rofl::{OfferSpec, STAND_IN_EPOCH_SECONDS, SimulatedProvider},
-    sapphire::{SAPPHIRE_LOCALNET, proxy::SapphireRpcProxy},
-    toolchain::{Artifact, anvil_binary},
+use roflgov_client::{rofl::STAND_IN_EPOCH_SECONDS, sapphire::SAPPHIRE_LOCALNET};
+use roflgov_contracts::Artifact;
+use roflgov_core::rofl::subcall::SUBCALL_PRECOMPILE;
+use roflgov_devnet::{
+    MARKET_STAND_IN, OfferSpec, SimulatedProvider, proxy::SapphireRpcProxy, toolchain::anvil_binary,
 };
 use serde::Serialize;
 

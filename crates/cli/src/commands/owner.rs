@@ -15,14 +15,12 @@ use alloy::{
     sol_types::SolCall,
 };
 use clap::{Args, Subcommand};
-use roflgov_chain::{
-    governor::GovernorClient,
-    rofl::{
-        Floors, OwnerCall, PolicyChange, RoflAdminClient, changes_to_calldata, enclave_text_id,
-        format_deadline,
-    },
-};
+use roflgov_client::rofl::RoflAdminClient;
 use roflgov_core::bindings::RoflAppAdmin;
+use roflgov_core::rofl::{
+    Floors, OwnerCall, PolicyChange, changes_to_calldata, enclave_text_id, format_deadline,
+};
+use roflgov_governor::GovernorClient;
 use roflgov_types::{AppId, ids::Address as OasisAddress};
 use serde::Serialize;
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use alloy::primitives::{Address, U256};
 use clap::Args;
-use roflgov_chain::rofl::{
+use roflgov_core::rofl::{
     PolicyChange, ReleaseOptions, ReleaseRecord, ReleaseTarget, changes_to_calldata, plan_release_with,
 };
 use roflgov_core::{rofl::machines, text};
@@ -251,7 +251,7 @@ fn machine_deploys(
 /// The release record and grace deadline when any release flag is given.
 async fn release_options(
     args: &ProposeArgs,
-    client: &roflgov_chain::rofl::RoflAdminClient<alloy::providers::DynProvider>,
+    client: &roflgov_client::rofl::RoflAdminClient<alloy::providers::DynProvider>,
 ) -> CliResult<Option<ReleaseOptions>> {
     let wanted = args.release_version.is_some()
         || args.repository.is_some()

@@ -11,18 +11,20 @@ use std::{collections::BTreeSet, path::PathBuf};
 use alloy::primitives::{Address, B256, U256};
 use clap::Args;
 use roflgov_attest::identity_to_base64;
-use roflgov_chain::{
-    SUBCALL_PRECOMPILE,
-    review::{ProposedCall, Review},
-    rofl::{PolicyChange, decode_calldata, subcall::decode_subcall},
-    safe::{
-        tx::{SafeCall, SafeTx},
-        tx_builder::BatchFile,
-    },
-};
 use roflgov_core::{
     firewall::{FirewallReport, Transaction, Verdict},
     text,
+};
+use roflgov_core::{
+    review::{ProposedCall, Review},
+    rofl::{
+        PolicyChange, decode_calldata,
+        subcall::{SUBCALL_PRECOMPILE, decode_subcall},
+    },
+};
+use roflgov_safe::{
+    tx::{SafeCall, SafeTx},
+    tx_builder::BatchFile,
 };
 use roflgov_types::{AppConfig, AppId, EnclaveIdentity, RoflCall, cbor};
 use serde::Serialize;
@@ -180,9 +182,7 @@ pub(crate) async fn run(g: &GlobalArgs, args: ReviewArgs) -> CliResult {
         let signers: Vec<Address> = p
             .signatures
             .iter()
-            .filter_map(|s| {
-                roflgov_chain::safe::SafeSignature::from_packed(s).ok()?.signer(p.safe_tx_hash).ok()
-            })
+            .filter_map(|s| roflgov_safe::SafeSignature::from_packed(s).ok()?.signer(p.safe_tx_hash).ok())
             .collect();
         header.row("Safe transaction", text::escape(&path.display().to_string()));
         if let Some(network_safe) = network.safe
@@ -259,7 +259,7 @@ pub(crate) async fn run(g: &GlobalArgs, args: ReviewArgs) -> CliResult {
             Some(safe) => {
                 // Safe{Wallet} turns a batch into one MultiSend transaction at the Safe's nonce.
                 let nonce = match &provider {
-                    Some(p) => roflgov_chain::firewall::safe_nonce(p, safe).await,
+                    Some(p) => roflgov_client::firewall::safe_nonce(p, safe).await,
                     None => None,
                 };
                 let chain_id = file_chain.or(rpc_chain).unwrap_or_default();

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use alloy::primitives::{Address, B256, Bytes};
 use clap::{Args, Subcommand};
-use roflgov_chain::safe::{ExecutionOutcome, SafeClient, SafeSignature, SignatureSet};
+use roflgov_safe::{ExecutionOutcome, SafeClient, SafeSignature, SignatureSet};
 use serde::Serialize;
 
 use roflgov_core::firewall::Transaction;
@@ -211,7 +211,7 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: SafeCommand) -> CliResult {
 /// `safe combine`: the legs' calls, in order, as one MultiSendCallOnly Safe transaction.
 async fn combine(g: &GlobalArgs, a: CombineArgs) -> CliResult {
     use alloy::primitives::U256;
-    use roflgov_chain::safe::{SafeCall, SafeProposal, SafeTx};
+    use roflgov_safe::{SafeCall, SafeProposal, SafeTx};
     if a.legs.len() < 2 {
         return Err(crate::exit::usage("give at least two --leg files to combine"));
     }
@@ -231,9 +231,8 @@ async fn combine(g: &GlobalArgs, a: CombineArgs) -> CliResult {
             .get("transactions")
             .is_some();
         if is_batch {
-            let checked =
-                roflgov_chain::safe::tx_builder::BatchFile::import_checked(&text, client.chain_id(), safe)
-                    .map_err(|e| verification(format!("{at}: {e}; nothing was written")))?;
+            let checked = roflgov_safe::tx_builder::BatchFile::import_checked(&text, client.chain_id(), safe)
+                .map_err(|e| verification(format!("{at}: {e}; nothing was written")))?;
             titles.push(roflgov_core::text::escape(&checked.file.meta.name.clone().unwrap_or_default()));
             calls.extend(checked.calls);
             continue;
@@ -313,16 +312,10 @@ async fn combine(g: &GlobalArgs, a: CombineArgs) -> CliResult {
     safeops::save(&a.safe_out, &file)?;
     if let Some(path) = &a.tx_builder_out {
         let decoder = safeops::decoder(policy_contract.unwrap_or_default(), multi_send)?;
-        let options =
-            roflgov_chain::safe::tx_builder::ExportOptions { name: title.clone(), ..Default::default() };
-        let batch = roflgov_chain::safe::tx_builder::BatchFile::export(
-            client.chain_id(),
-            safe,
-            &calls,
-            &decoder,
-            &options,
-        )
-        .map_err(|e| safe_error("exporting the batch", e.into()))?;
+        let options = roflgov_safe::tx_builder::ExportOptions { name: title.clone(), ..Default::default() };
+        let batch =
+            roflgov_safe::tx_builder::BatchFile::export(client.chain_id(), safe, &calls, &decoder, &options)
+                .map_err(|e| safe_error("exporting the batch", e.into()))?;
         crate::fsutil::write_atomic(path, batch.to_json_pretty().as_bytes())?;
     }
     #[derive(Serialize)]
@@ -518,7 +511,7 @@ async fn execute(g: &GlobalArgs, f: SafeTxFile) -> CliResult {
         )
     })?;
     let app = executed.receipt.inner.logs().iter().find_map(|log| {
-        log.log_decode::<roflgov_chain::rofl::bindings::RoflAppAdmin::AppCreated>()
+        log.log_decode::<roflgov_client::rofl::bindings::RoflAppAdmin::AppCreated>()
             .ok()
             .map(|e| roflgov_types::AppId(e.inner.data.appId.0).to_string())
     });

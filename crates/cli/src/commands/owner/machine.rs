@@ -4,7 +4,7 @@
 
 use alloy::primitives::B256;
 use clap::{Args, Subcommand};
-use roflgov_chain::rofl::{MachineCall, OwnerCall};
+use roflgov_core::rofl::{MachineCall, OwnerCall};
 use roflgov_types::{AppId, ids::Address as OasisAddress};
 
 use super::{contract_action, parse_admin};

@@ -1,0 +1,267 @@
+//! Errors of the Governor flow, with the revert reasons of the Governor, the Timelock and the
+//! policy contract decoded into readable messages.
+
+#![expect(missing_docs, reason = "fields and variants still to document (issue #15); remove when done")]
+
+use std::fmt;
+
+use alloy::{
+    primitives::{Address, B256, Bytes, FixedBytes, U256},
+    sol_types::{Panic, Revert as RevertString, SolError as _, SolInterface},
+};
+
+use crate::{
+    bindings::{
+        RoflAppAdmin::RoflAppAdminErrors, RoflGovernor::RoflGovernorErrors,
+        TimelockController::TimelockControllerErrors,
+    },
+    state::{OperationState, ProposalState},
+};
+
+/// A revert from the Governor, the Timelock (whose errors bubble up through `execute`) or the
+/// policy contract (whose errors bubble up through the Timelock), decoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Revert {
+    /// `GovernorUnexpectedProposalState`: the proposal is not in a state that allows the action.
+    UnexpectedProposalState { proposal_id: U256, current: ProposalState, expected: Vec<ProposalState> },
+    /// Any other Governor error.
+    Governor(RoflGovernorErrors),
+    /// `TimelockUnexpectedOperationState`: typically executing before the delay is over.
+    UnexpectedOperationState { operation_id: B256, expected: Vec<OperationState> },
+    /// Any other Timelock error.
+    Timelock(TimelockControllerErrors),
+    /// `StaleVersion`: the change was drafted against an older config of the app.
+    StaleVersion { app_id: FixedBytes<21>, expected: u64, current: u64 },
+    /// Any other policy-contract error.
+    AppAdmin(RoflAppAdminErrors),
+    /// `Error(string)`.
+    Message(String),
+    /// `Panic(uint256)`.
+    Panic(U256),
+    /// Revert data none of the known ABIs decode (empty when the contract gave no reason).
+    Unknown(Bytes),
+}
+
+impl Revert {
+    /// Decode revert data against the Governor, Timelock and policy-contract ABIs.
+    pub fn decode(data: &[u8]) -> Self {
+        if let Ok(e) = RoflGovernorErrors::abi_decode(data) {
+            if let RoflGovernorErrors::GovernorUnexpectedProposalState(e) = &e {
+                let current: u8 = e.current;
+                if let Some(current) = ProposalState::from_u8(current) {
+                    return Self::UnexpectedProposalState {
+                        proposal_id: e.proposalId,
+                        current,
+                        expected: ProposalState::from_bitmap(&e.expectedStates.0),
+                    };
+                }
+            }
+            return Self::Governor(e);
+        }
+        if let Ok(e) = TimelockControllerErrors::abi_decode(data) {
+            if let TimelockControllerErrors::TimelockUnexpectedOperationState(e) = &e {
+                return Self::UnexpectedOperationState {
+                    operation_id: e.operationId,
+                    expected: OperationState::from_bitmap(&e.expectedStates.0),
+                };
+            }
+            return Self::Timelock(e);
+        }
+        if let Ok(e) = RoflAppAdminErrors::abi_decode(data) {
+            if let RoflAppAdminErrors::StaleVersion(e) = &e {
+                return Self::StaleVersion { app_id: e.appId, expected: e.expected, current: e.current };
+            }
+            return Self::AppAdmin(e);
+        }
+        if let Ok(r) = RevertString::abi_decode(data) {
+            return Self::Message(r.reason);
+        }
+        if let Ok(p) = Panic::abi_decode(data) {
+            return Self::Panic(p.code);
+        }
+        Self::Unknown(Bytes::copy_from_slice(data))
+    }
+
+    /// Whether this is the policy contract's stale-version error.
+    pub fn is_stale_version(&self) -> bool {
+        matches!(self, Self::StaleVersion { .. })
+    }
+}
+
+fn list<T: fmt::Display>(items: &[T]) -> String {
+    items.iter().map(ToString::to_string).collect::<Vec<_>>().join(" or ")
+}
+
+fn short(id: &U256) -> String {
+    format!("{id:#x}")
+}
+
+impl fmt::Display for Revert {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::UnexpectedProposalState { proposal_id, current, expected } => write!(
+                f,
+                "proposal {} is {current}, but this needs it to be {}",
+                short(proposal_id),
+                list(expected)
+            ),
+            Self::Governor(e) => match e {
+                RoflGovernorErrors::GovernorAlreadyCastVote(e) => write!(f, "{} has already voted", e.voter),
+                RoflGovernorErrors::GovernorInvalidSignature(e) => write!(
+                    f,
+                    "invalid vote signature for {} (wrong signer, domain or proposal, or a replay: the nonce has moved on)",
+                    e.voter
+                ),
+                RoflGovernorErrors::GovernorRestrictedProposer(e) => write!(
+                    f,
+                    "{} may not submit this proposal: its description ends with another `#proposer=` address",
+                    e.proposer
+                ),
+                RoflGovernorErrors::GovernorUnableToCancel(e) => write!(
+                    f,
+                    "{} cannot cancel proposal {}: only its proposer can, and only while it is pending",
+                    e.account,
+                    short(&e.proposalId)
+                ),
+                RoflGovernorErrors::GovernorNonexistentProposal(e) => {
+                    write!(f, "no proposal {} on this governor", short(&e.proposalId))
+                }
+                RoflGovernorErrors::GovernorInsufficientProposerVotes(e) => write!(
+                    f,
+                    "{} has {} votes, below the proposal threshold {}",
+                    e.proposer, e.votes, e.threshold
+                ),
+                RoflGovernorErrors::GovernorOnlyExecutor(e) => {
+                    write!(
+                        f,
+                        "{} is not the governor's executor (the timelock): this needs a vote",
+                        e.account
+                    )
+                }
+                RoflGovernorErrors::GovernorInvalidProposalLength(e) => write!(
+                    f,
+                    "proposal lists differ in length: {} targets, {} calldatas, {} values",
+                    e.targets, e.calldatas, e.values
+                ),
+                other => write!(f, "governor error {other:?}"),
+            },
+            Self::UnexpectedOperationState { operation_id, expected } => write!(
+                f,
+                "timelock operation {operation_id} is not {} (not queued yet, or its delay is not over)",
+                list(expected)
+            ),
+            Self::Timelock(e) => match e {
+                TimelockControllerErrors::AccessControlUnauthorizedAccount(e) => {
+                    write!(f, "{} lacks timelock role {}", e.account, e.neededRole)
+                }
+                other => write!(f, "timelock error {other:?}"),
+            },
+            Self::StaleVersion { app_id, expected, current } => write!(
+                f,
+                "stale proposal: it was drafted against config version {expected} of app {app_id}, \
+                 which is now at version {current}; draft it again against the current config"
+            ),
+            Self::AppAdmin(RoflAppAdminErrors::OwnableUnauthorizedAccount(e)) => write!(
+                f,
+                "{} does not own the policy contract: changes go through a vote and the timelock",
+                e.account
+            ),
+            Self::AppAdmin(e) => write!(f, "policy contract error {e:?}"),
+            Self::Message(m) => write!(f, "reverted: {m}"),
+            Self::Panic(code) => write!(f, "panic {code:#x}"),
+            Self::Unknown(data) if data.is_empty() => f.write_str("reverted without a reason"),
+            Self::Unknown(data) => write!(f, "reverted with undecoded data {data}"),
+        }
+    }
+}
+
+/// Errors of the Governor flow.
+#[derive(Debug, thiserror::Error)]
+pub enum GovernorError {
+    /// A call or transaction reverted; `action` says what was attempted.
+    #[error("{action} failed: {revert}")]
+    Reverted { action: &'static str, revert: Revert },
+    /// A mined transaction failed without revert data to decode.
+    #[error("{action}: transaction {tx} was mined but failed")]
+    TxFailed { action: &'static str, tx: B256 },
+    /// An RPC or contract-binding error that is not a revert.
+    #[error("{action}: {source}")]
+    Rpc {
+        action: &'static str,
+        #[source]
+        source: alloy::contract::Error,
+    },
+    /// Waiting for a transaction's receipt failed.
+    #[error("{action}: {source}")]
+    Pending {
+        action: &'static str,
+        #[source]
+        source: alloy::providers::PendingTransactionError,
+    },
+    /// A raw provider request failed.
+    #[error("{action}: {source}")]
+    Transport {
+        action: &'static str,
+        #[source]
+        source: alloy::transports::TransportError,
+    },
+    /// The contract returned a state number this crate does not know.
+    #[error("unknown proposal state {0}")]
+    UnknownState(u8),
+    /// No `ProposalCreated` event for this id on this governor.
+    #[error("proposal {0:#x} not found in the governor's events")]
+    ProposalNotFound(U256),
+    /// The id the contract computed differs from the one computed locally.
+    #[error("proposal id mismatch: computed {local:#x} locally, the governor says {onchain:#x}")]
+    IdMismatch { local: U256, onchain: U256 },
+    /// Signing a ballot failed.
+    #[error("signing the ballot: {0}")]
+    Signing(#[from] alloy::signers::Error),
+    /// A deployment left the DAO wired otherwise than intended.
+    #[error("DAO wiring check failed: {0}")]
+    Wiring(String),
+    /// A contract artifact is missing or unreadable (run `forge build`).
+    #[error(transparent)]
+    Artifact(#[from] roflgov_contracts::ArtifactError),
+    /// A deployment could not be prepared.
+    #[error("deploying: {0}")]
+    Deploy(String),
+    /// A deployment transaction created no contract.
+    #[error("deploying {0}: no contract address in the receipt")]
+    NoContractAddress(&'static str),
+    /// The proposal is malformed before it is even sent.
+    #[error("invalid proposal: {0}")]
+    InvalidProposal(String),
+    /// A ballot signature that is not a valid 65-byte ECDSA signature.
+    #[error("invalid ballot signature: {0}")]
+    BadSignature(String),
+    /// A voter address with no signer was used.
+    #[error("no signer for {0}")]
+    NoSigner(Address),
+}
+
+impl GovernorError {
+    /// Wrap a binding error, decoding revert data when there is some.
+    pub fn from_contract(action: &'static str, source: alloy::contract::Error) -> Self {
+        match source.as_revert_data() {
+            Some(data) => Self::Reverted { action, revert: Revert::decode(&data) },
+            None => Self::Rpc { action, source },
+        }
+    }
+
+    /// Wrap a provider error, decoding revert data when there is some.
+    pub fn from_transport(action: &'static str, source: alloy::transports::TransportError) -> Self {
+        match source.as_error_resp().and_then(|e| e.as_revert_data()) {
+            Some(data) => Self::Reverted { action, revert: Revert::decode(&data) },
+            None => Self::Transport { action, source },
+        }
+    }
+
+    /// The decoded revert, if this error is one.
+    pub fn revert(&self) -> Option<&Revert> {
+        match self {
+            Self::Reverted { revert, .. } => Some(revert),
+            _ => None,
+        }
+    }
+}
