@@ -3,24 +3,49 @@
 #
 # - roflgov-types, roflgov-contracts and roflgov-core do no I/O: no async runtime, no RPC
 #   provider or transport, no HTTP client anywhere below them;
-# - roflgov-core does not depend on the client (roflgov-chain) or the CLI;
-# - only roflgov-chain and the binaries may reach a provider.
+# - roflgov-core depends on no SDK, client, devnet or binary crate;
+# - roflgov-safe and roflgov-governor don't depend on roflgov-client or roflgov-devnet;
+# - roflgov-client doesn't depend on roflgov-devnet;
+# - only roflgov-devnet (and the binaries, bench and tests) may locate a checkout: no
+#   `foundry.toml`, `CARGO_MANIFEST_DIR` or `ROFLGOV_ROOT` in crates/*/src outside devnet and the
+#   cli (whose `node` and `demo` only call devnet).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 IO_CRATES='^(tokio|mio|hyper|reqwest|alloy-provider|alloy-transport|alloy-transport-http|alloy-contract|alloy-rpc-client|alloy-pubsub|alloy-node-bindings)$'
 status=0
+
+# The normal (non-dev) dependencies of a crate, one package name per line.
+deps_of() {
+    cargo tree --locked -p "$1" -e normal --prefix none --format '{p}' | sed 's/ .*//' | sort -u
+}
+
+# forbid CRATE REGEX WHAT: CRATE must not depend on any package matching REGEX.
+forbid() {
+    local found
+    found=$(grep -E "$2" <<<"$(deps_of "$1")" || true)
+    if [ -n "$found" ]; then
+        echo "check-deps: $1 must not depend on $3, but depends on: $(tr '\n' ' ' <<<"$found")" >&2
+        status=1
+    fi
+}
+
 for crate in roflgov-types roflgov-contracts roflgov-core; do
-    deps=$(cargo tree --locked -p "$crate" -e normal --prefix none --format '{p}' | sed 's/ .*//' | sort -u)
-    io=$(grep -E "$IO_CRATES" <<<"$deps" || true)
-    if [ -n "$io" ]; then
-        echo "check-deps: $crate must do no I/O, but depends on: $(tr '\n' ' ' <<<"$io")" >&2
-        status=1
-    fi
-    if grep -qE '^roflgov-(chain|cli|bench)$|^roflgov$' <<<"$deps"; then
-        echo "check-deps: $crate depends on a client or binary crate" >&2
-        status=1
-    fi
+    forbid "$crate" "$IO_CRATES" "I/O crates"
 done
-[ "$status" -eq 0 ] && echo "check-deps: types, contracts and core do no I/O"
+forbid roflgov-core '^roflgov-(safe|governor|client|devnet|cli|bench)$|^roflgov$' "an SDK, client, devnet or binary crate"
+for crate in roflgov-safe roflgov-governor; do
+    forbid "$crate" '^roflgov-(client|devnet|cli|bench)$|^roflgov$' "the client, the devnet or a binary"
+done
+forbid roflgov-client '^roflgov-(devnet|cli|bench)$|^roflgov$' "the devnet or a binary"
+
+# Checkout-locating code: only devnet (and the cli, which only calls devnet for it).
+located=$(grep -rlE 'foundry\.toml|CARGO_MANIFEST_DIR|ROFLGOV_ROOT' crates/*/src \
+    | grep -vE '^crates/(devnet|cli|bench)/' || true)
+if [ -n "$located" ]; then
+    echo "check-deps: only roflgov-devnet may locate a checkout, but these do: $(tr '\n' ' ' <<<"$located")" >&2
+    status=1
+fi
+
+[ "$status" -eq 0 ] && echo "check-deps: types, contracts and core do no I/O; safe, governor, client and devnet depend downwards only; only devnet locates a checkout"
 exit "$status"
