@@ -7,7 +7,7 @@ use alloy::{
     network::TransactionBuilder,
     primitives::{Address, Bytes, U256},
     providers::Provider,
-    rpc::types::{TransactionReceipt, TransactionRequest},
+    rpc::types::TransactionRequest,
 };
 use roflgov_types::{
     AppConfig, AppId, EnclaveIdentity, FeePolicy, Metadata, Secrets,
