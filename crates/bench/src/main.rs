@@ -24,7 +24,11 @@ use roflgov_bench::{
     speed,
 };
 use roflgov_devnet::toolchain::{anvil_binary, project_root};
-use {alloy as _, roflgov_attest as _, roflgov_types as _, serde as _};
+// The library (`roflgov_bench`) uses these; the binary only names them.
+use {
+    alloy as _, roflgov_attest as _, roflgov_client as _, roflgov_contracts as _, roflgov_core as _,
+    roflgov_governor as _, roflgov_safe as _, roflgov_types as _, serde as _,
+};
 
 #[derive(Parser, Debug)]
 #[command(about = "roflgov benchmarks: gas against today's flow, scaling, Rust-side speed")]
