@@ -18,7 +18,10 @@ use dao_support::{ALICE_VOTES, CAROL_VOTES, Dao, ether};
 use roflgov_governor::{
     DescriptionBuilder, GovernorError, OperationState, Proposal, ProposalCall, ProposalState, Revert,
     VoteSupport,
-    bindings::{RoflGovernor::RoflGovernorErrors, TimelockController},
+    bindings::{
+        RoflGovernor::{self, RoflGovernorErrors},
+        TimelockController,
+    },
     check_wiring, role_hash,
 };
 use rstest::rstest;
