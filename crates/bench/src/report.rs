@@ -40,13 +40,13 @@ pub struct RunInfo {
     pub git_commit: String,
     /// Whether tracked files had uncommitted changes.
     pub git_dirty: bool,
-    /// When the run started, Unix seconds.
+    /// When the results were written, Unix seconds.
     pub unix_time: u64,
     /// The anvil version.
     pub anvil: String,
-    /// The cargo profile the benchmark was built with (`debug` or `release`).
+    /// The cargo profile the benchmark was built with (`dev` or `release`).
     pub cargo_profile: &'static str,
-    /// The solc version the contracts were compiled with.
+    /// The solc version and settings the contracts were compiled with.
     pub solc: &'static str,
     /// How long the whole run took, in seconds.
     pub wall_seconds: f64,
