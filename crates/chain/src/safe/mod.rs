@@ -95,7 +95,8 @@ pub enum SafeError {
     /// An owner's signature is already in the set.
     #[error("owner {0} has already signed this transaction")]
     DuplicateSigner(Address),
-    /// A signature is not 65 bytes, or has a `v` the Safe does not accept.
+    /// A signature is not 65 bytes, is of a type roflgov does not handle (contract signatures,
+    /// unknown `v`), or no signer can be recovered from it.
     #[error("malformed signature: {0}")]
     MalformedSignature(String),
     /// Fewer signatures than the threshold were collected, so the Safe would refuse to execute.
@@ -129,7 +130,7 @@ pub enum SafeError {
     /// The Safe transaction's inner call reverted (the nonce is not used).
     #[error("the Safe transaction's inner call reverted: {0}")]
     InnerCallReverted(DecodedRevert),
-    /// A transaction other than `execTransaction` reverted (e.g. `approveHash`).
+    /// A call or transaction reverted with a reason that is not one of the Safe's `GSxxx` codes.
     #[error("the transaction reverted: {0}")]
     Reverted(DecodedRevert),
 
@@ -147,11 +148,12 @@ pub enum SafeError {
         /// The canonical code hash.
         expected: B256,
     },
-    /// The Safe deployment metadata (addresses, code hashes) is missing or invalid.
+    /// The canonical Safe deployment metadata has no entry for a contract.
     #[error("Safe deployment metadata: {0}")]
     DeploymentInfo(String),
 
-    /// A proposal file cannot be read, parsed or written.
+    /// A proposal file cannot be read, parsed or written, or its stored hash is not its
+    /// transaction's.
     #[error("proposal file {path}: {reason}")]
     ProposalFile {
         /// The proposal file.
