@@ -103,7 +103,7 @@ pub enum QuoteError {
         /// What the parser found wrong.
         reason: String,
     },
-    /// A collateral field has an invalid value (e.g. a date or a hex string).
+    /// A collateral field cannot be read: its embedded TCB info or QE identity JSON, or a date.
     #[error("collateral field {field} is invalid: {reason}")]
     CollateralFieldInvalid {
         /// The field's name.
