@@ -5,7 +5,7 @@
 //!
 //! The flow a signer follows:
 //!
-//! 1. [`SafeTx::from_calls`] builds the transaction; [`SafeClient::next_nonce`] gives the nonce.
+//! 1. [`SafeTx::from_calls`] builds the transaction; [`SafeClient::nonce`] gives the nonce.
 //! 2. [`SigningSummary`] shows what is signed: the hashes the wallet displays and the decoded calls.
 //! 3. [`SafeClient::sign`] refuses used nonces and signs; signatures go into a [`SignatureSet`],
 //!    in any order, checked against the owner list.
