@@ -19,8 +19,6 @@
 //! Bundles are untrusted input: the manifest is read through a size limit (a zip entry may lie
 //! about its size), and every error names the field or the zip problem.
 
-#![expect(missing_docs, reason = "fields and variants still to document (issue #15); remove when done")]
-
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
@@ -45,30 +43,73 @@ pub const MAX_MANIFEST_SIZE: u64 = 1024 * 1024;
 /// Why a bundle could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum OrcError {
+    /// The bundle file cannot be opened or read (missing, a directory, no permission).
     #[error("cannot read bundle {}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        /// The bundle file.
+        path: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// The file is not a zip archive, or the archive is damaged (truncated, empty).
     #[error("bundle is not a readable zip archive: {source}")]
-    NotAZip { source: zip::result::ZipError },
+    NotAZip {
+        /// The zip reader's error.
+        source: zip::result::ZipError,
+    },
+    /// The archive holds no `META-INF/MANIFEST.MF`, so it is not an ORC bundle.
     #[error("bundle has no {MANIFEST_PATH}")]
     MissingManifest,
+    /// The manifest is (or inflates to) more than [`MAX_MANIFEST_SIZE`] bytes: a zip bomb.
     #[error("{MANIFEST_PATH} is larger than the {limit}-byte limit ({size} bytes)")]
-    ManifestTooLarge { size: u64, limit: u64 },
+    ManifestTooLarge {
+        /// The declared or inflated size, in bytes.
+        size: u64,
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// The manifest entry cannot be inflated (corrupt compressed data).
     #[error("cannot read {MANIFEST_PATH} from the zip: {source}")]
-    ManifestUnreadable { source: std::io::Error },
+    ManifestUnreadable {
+        /// The inflater's error.
+        source: std::io::Error,
+    },
+    /// The manifest is not UTF-8 text.
     #[error("{MANIFEST_PATH} is not UTF-8 (invalid byte at offset {valid_up_to})")]
-    ManifestNotUtf8 { valid_up_to: usize },
+    ManifestNotUtf8 {
+        /// Offset of the first invalid byte.
+        valid_up_to: usize,
+    },
+    /// An entry of the archive is a symlink (an `oasis rofl build` bundle holds none).
     #[error(
         "bundle entry {name:?} is a symlink: bundles hold regular files only (refused, nothing extracted)"
     )]
-    SymlinkEntry { name: String },
+    SymlinkEntry {
+        /// The entry's name in the archive.
+        name: String,
+    },
+    /// An entry's path is absolute or climbs out with `..` (it would escape the extraction folder).
     #[error(
         "bundle entry {name:?} has an unsafe path (absolute or escaping with `..`): refused, nothing extracted"
     )]
-    UnsafeEntryPath { name: String },
+    UnsafeEntryPath {
+        /// The entry's name in the archive.
+        name: String,
+    },
+    /// The manifest is not valid JSON.
     #[error("{MANIFEST_PATH} is not valid JSON: {source}")]
-    ManifestJson { source: serde_json::Error },
+    ManifestJson {
+        /// The JSON parser's error (with line and column).
+        source: serde_json::Error,
+    },
+    /// A manifest field is missing, has the wrong JSON type or an invalid value.
     #[error("{MANIFEST_PATH}: field `{field}` {problem}")]
-    ManifestField { field: String, problem: String },
+    ManifestField {
+        /// The field's path in the manifest (e.g. `components[0].identity[1].enclave`).
+        field: String,
+        /// What is wrong with it.
+        problem: String,
+    },
 }
 
 impl OrcError {
@@ -81,8 +122,11 @@ impl OrcError {
 /// omitted).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Version {
+    /// Major version.
     pub major: u16,
+    /// Minor version.
     pub minor: u16,
+    /// Patch version.
     pub patch: u16,
 }
 
@@ -91,6 +135,7 @@ pub struct Version {
 pub struct ManifestIdentity {
     /// The hypervisor (e.g. `qemu/v1`); `None` when the manifest leaves it out.
     pub hypervisor: Option<String>,
+    /// The expected MRENCLAVE and MRSIGNER.
     pub enclave: EnclaveIdentity,
 }
 
@@ -99,8 +144,11 @@ pub struct ManifestIdentity {
 pub struct Component {
     /// `ronl` or `rofl`.
     pub kind: String,
+    /// The component's name (`None` for the main runtime component).
     pub name: Option<String>,
+    /// The component's version, when the manifest gives one.
     pub version: Option<Version>,
+    /// The enclave identities the component may run as, one per hypervisor.
     pub identities: Vec<ManifestIdentity>,
 }
 
@@ -117,10 +165,13 @@ impl Component {
 /// The parts of `META-INF/MANIFEST.MF` roflgov uses.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Manifest {
+    /// The bundle's name, when the manifest gives one.
     pub name: Option<String>,
     /// Runtime id (32 bytes).
     pub id: B256,
+    /// The bundle's version, when the manifest gives one.
     pub version: Option<Version>,
+    /// The runtime components, in manifest order.
     pub components: Vec<Component>,
     /// File name → hex digest, as written.
     pub digests: BTreeMap<String, String>,
@@ -131,13 +182,16 @@ pub struct Manifest {
 pub struct ComponentIdentity {
     /// The component id (`rofl.my-app`).
     pub component: String,
+    /// The hypervisor (e.g. `qemu/v1`); `None` when the manifest leaves it out.
     pub hypervisor: Option<String>,
+    /// The expected MRENCLAVE and MRSIGNER.
     pub identity: EnclaveIdentity,
 }
 
 /// An opened ORC bundle.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct OrcBundle {
+    /// The parsed manifest.
     pub manifest: Manifest,
     /// SHA-256 of the whole bundle file.
     pub sha256: B256,

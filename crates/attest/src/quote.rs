@@ -13,8 +13,6 @@
 //! matching dcap-qvl 0.7.1's messages (see `classify_dcap_error`); anything unrecognised is
 //! [`QuoteError::VerificationFailed`] with dcap-qvl's full message.
 
-#![expect(missing_docs, reason = "fields and variants still to document (issue #15); remove when done")]
-
 use std::fmt;
 use std::path::PathBuf;
 
@@ -48,7 +46,9 @@ pub const MAX_QUOTE_FILE_SIZE: u64 = 1024 * 1024;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Platform {
+    /// An Intel SGX enclave.
     Sgx,
+    /// An Intel TDX trust domain (a confidential VM).
     Tdx,
 }
 
@@ -64,54 +64,134 @@ impl fmt::Display for Platform {
 /// Why a quote could not be verified. Every variant names what is wrong.
 #[derive(Debug, thiserror::Error)]
 pub enum QuoteError {
+    /// The quote or collateral file cannot be read (missing, a directory, too large).
     #[error("cannot read {}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// The quote is shorter than its own header and length fields say it must be.
     #[error("quote is truncated: {actual} bytes, its framing needs at least {needed}")]
-    QuoteTruncated { needed: usize, actual: usize },
+    QuoteTruncated {
+        /// Bytes the framing needs.
+        needed: usize,
+        /// Bytes the quote has.
+        actual: usize,
+    },
+    /// The quote's framing is fine but its contents cannot be decoded (e.g. an unknown version).
     #[error("quote cannot be parsed: {reason}")]
-    QuoteUnparsable { reason: String },
+    QuoteUnparsable {
+        /// What the decoder found wrong.
+        reason: String,
+    },
+    /// The quote header names a TEE other than SGX or TDX.
     #[error("unsupported TEE type {0:#x} in the quote header (0x0 = SGX, 0x81 = TDX)")]
     UnsupportedTeeType(u32),
+    /// The collateral JSON ends early.
     #[error("collateral file is truncated (JSON ends early at line {line}, column {column})")]
-    CollateralTruncated { line: usize, column: usize },
+    CollateralTruncated {
+        /// Line where the JSON ends.
+        line: usize,
+        /// Column where the JSON ends.
+        column: usize,
+    },
+    /// The collateral is not JSON of the expected shape.
     #[error("collateral cannot be parsed: {reason}")]
-    CollateralUnparsable { reason: String },
+    CollateralUnparsable {
+        /// What the parser found wrong.
+        reason: String,
+    },
+    /// A collateral field cannot be read: its embedded TCB info or QE identity JSON, or a date.
     #[error("collateral field {field} is invalid: {reason}")]
-    CollateralFieldInvalid { field: &'static str, reason: String },
+    CollateralFieldInvalid {
+        /// The field's name.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The collateral is for another TEE than the quote (SGX collateral for a TDX quote).
     #[error("collateral is for {collateral}, but the quote is a {quote} quote")]
-    CollateralPlatformMismatch { quote: Platform, collateral: String },
+    CollateralPlatformMismatch {
+        /// The quote's platform.
+        quote: Platform,
+        /// The collateral's platform, as the collateral names it.
+        collateral: String,
+    },
+    /// The verification time is before the collateral's validity window (TCB info, QE identity).
     #[error(
         "collateral is not valid yet at {} (valid from {})",
         format_utc_timestamp(*now),
         format_utc_timestamp(*valid_from)
     )]
-    CollateralNotYetValid { now: u64, valid_from: u64 },
+    CollateralNotYetValid {
+        /// The verification time, Unix seconds.
+        now: u64,
+        /// Start of the collateral's validity window, Unix seconds.
+        valid_from: u64,
+    },
+    /// The verification time is after the collateral's validity window: fetch fresh collateral.
     #[error(
         "collateral has expired at {} (valid until {})",
         format_utc_timestamp(*now),
         format_utc_timestamp(*expired_at)
     )]
-    CollateralExpired { now: u64, expired_at: u64 },
+    CollateralExpired {
+        /// The verification time, Unix seconds.
+        now: u64,
+        /// End of the collateral's validity window, Unix seconds.
+        expired_at: u64,
+    },
+    /// The collateral is for another platform (FMSPC) than the one whose PCK signed the quote.
     #[error("collateral FMSPC does not match the platform that signed the quote: {detail}")]
-    CollateralFmspcMismatch { detail: String },
+    CollateralFmspcMismatch {
+        /// dcap-qvl's message.
+        detail: String,
+    },
+    /// A collateral signature, certificate or CRL does not verify up to Intel's root (edited
+    /// collateral).
     #[error("collateral signature or certificate chain is invalid: {detail}")]
-    CollateralSignatureInvalid { detail: String },
+    CollateralSignatureInvalid {
+        /// dcap-qvl's message.
+        detail: String,
+    },
+    /// The quote's signature or its QE report does not verify (a tampered quote).
     #[error("quote signature is invalid (tampered quote?): {detail}")]
-    QuoteSignatureInvalid { detail: String },
+    QuoteSignatureInvalid {
+        /// dcap-qvl's message.
+        detail: String,
+    },
+    /// Intel has revoked the platform's TCB level.
     #[error("platform TCB is revoked: {detail}")]
-    TcbRevoked { detail: String },
+    TcbRevoked {
+        /// dcap-qvl's message.
+        detail: String,
+    },
+    /// The enclave or TD runs in debug mode, so its memory is not confidential.
     #[error("enclave or TD runs in debug mode: {detail}")]
-    DebugEnclave { detail: String },
+    DebugEnclave {
+        /// dcap-qvl's message.
+        detail: String,
+    },
+    /// Any other verification failure dcap-qvl reports.
     #[error("quote verification failed: {detail}")]
-    VerificationFailed { detail: String },
+    VerificationFailed {
+        /// dcap-qvl's message.
+        detail: String,
+    },
 }
 
 /// SGX report fields.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SgxReport {
+    /// MRENCLAVE: the measurement of the enclave's code and data.
     pub mr_enclave: FixedBytes<32>,
+    /// MRSIGNER: the hash of the key that signed the enclave.
     pub mr_signer: FixedBytes<32>,
+    /// The product id the enclave's signer assigned.
     pub isv_prod_id: u16,
+    /// The security version number the enclave's signer assigned.
     pub isv_svn: u16,
 }
 
@@ -122,7 +202,9 @@ pub struct TdxReport {
     pub mr_seam: Measurement48,
     /// Signer of the TDX module (MRSIGNER_SEAM); all zero for Intel.
     pub mr_signer_seam: Measurement48,
+    /// MRTD: the measurement of the TD's initial memory (firmware).
     pub mr_td: Measurement48,
+    /// RTMR0..3: the runtime measurement registers (kernel, command line, root filesystem…).
     pub rtmr: [Measurement48; 4],
 }
 
@@ -139,6 +221,7 @@ impl TdxReport {
 /// What a successfully verified quote says.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct VerifiedQuote {
+    /// The TEE the quote comes from.
     pub platform: Platform,
     /// The ROFL enclave identity (SGX: MRENCLAVE/MRSIGNER; TDX: TupleHash of MRTD and RTMRs).
     pub identity: EnclaveIdentity,
@@ -171,7 +254,9 @@ pub struct VerifiedQuote {
 /// The framing of a quote, read without dcap-qvl.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct QuoteFraming {
+    /// The quote format version (3, 4 or 5).
     pub version: u16,
+    /// The TEE the quote comes from.
     pub platform: Platform,
     /// Header + report body (+ v5 body descriptor): the length covered by the quote signature.
     pub signed_len: usize,

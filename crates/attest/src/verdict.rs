@@ -16,8 +16,6 @@
 //!
 //! The [`Verdict`] keeps every finding, passed or failed, so a reviewer sees the full picture.
 
-#![expect(missing_docs, reason = "fields and variants still to document (issue #15); remove when done")]
-
 use std::fmt;
 
 use roflgov_types::{AppAuthPolicy, EnclaveIdentity, Measurement48, PcsQuotePolicy};
@@ -32,63 +30,106 @@ use crate::time::{SECONDS_PER_DAY, format_utc_timestamp};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "code", rename_all = "snake_case")]
 pub enum Reason {
+    /// Passed: the quote's enclave identity is one of the policy's enclaves.
     IdentityListed {
+        /// The quote's enclave identity.
         identity: EnclaveIdentity,
     },
+    /// Violation: the quote's enclave identity is not one of the policy's enclaves.
     IdentityNotListed {
+        /// The quote's enclave identity.
         identity: EnclaveIdentity,
+        /// How many identities the policy lists.
         listed: usize,
     },
+    /// Violation: the policy has no PCS (DCAP) quote policy, so no quote is accepted.
     PcsPolicyMissing,
+    /// Violation: the policy's PCS quote policy is disabled.
     PcsDisabled,
+    /// Passed: the TCB status is `UpToDate` or `SWHardeningNeeded`.
     TcbStatusAcceptable {
+        /// The quote's TCB status.
         status: TcbStatus,
     },
+    /// Violation: the TCB status is anything else (out of date, revoked, configuration needed…).
     TcbStatusNotAcceptable {
+        /// The quote's TCB status.
         status: TcbStatus,
+        /// The Intel security advisories that apply.
         advisory_ids: Vec<String>,
     },
+    /// Passed: the TCB info and QE identity are within the policy's validity period.
     CollateralFresh {
+        /// Issue time of the older of TCB info and QE identity, Unix seconds.
         oldest_issued_at: u64,
+        /// The policy's `tcb_validity_period`, in days.
         max_age_days: u16,
     },
+    /// Violation: the TCB info or QE identity is issued after the check time.
     CollateralIssuedInFuture {
+        /// Issue time of the newer of TCB info and QE identity, Unix seconds.
         newest_issued_at: u64,
+        /// The check time, Unix seconds.
         now: u64,
     },
-    /// `age_days` is the whole number of days elapsed (rounded down).
+    /// Violation: the TCB info or QE identity is older than the policy's validity period.
     CollateralTooOld {
+        /// Issue time of the older of TCB info and QE identity, Unix seconds.
         oldest_issued_at: u64,
+        /// Its age: the whole number of days elapsed (rounded down).
         age_days: u64,
+        /// The policy's `tcb_validity_period`, in days.
         max_age_days: u16,
     },
+    /// Passed: the TCB evaluation data number meets the policy's minimum.
     TcbEvaluationDataNumberSufficient {
+        /// The collateral's TCB evaluation data number.
         actual: u32,
+        /// The policy's `min_tcb_evaluation_data_number`.
         minimum: u32,
     },
+    /// Violation: the TCB evaluation data number is below the policy's minimum.
     TcbEvaluationDataNumberTooLow {
+        /// The collateral's TCB evaluation data number.
         actual: u32,
+        /// The policy's `min_tcb_evaluation_data_number`.
         minimum: u32,
     },
+    /// Passed: the platform's FMSPC is whitelisted, or not blacklisted when there is no whitelist.
     FmspcAllowed {
+        /// The platform's FMSPC (hex).
         fmspc: String,
+        /// Whether it is on a whitelist (`false`: there is none and it is not blacklisted).
         whitelisted: bool,
     },
+    /// Violation: the policy has an FMSPC whitelist and the platform is not on it.
     FmspcNotWhitelisted {
+        /// The platform's FMSPC (hex).
         fmspc: String,
     },
+    /// Violation: the platform's FMSPC is on the policy's blacklist.
     FmspcBlacklisted {
+        /// The platform's FMSPC (hex).
         fmspc: String,
     },
+    /// Passed: the policy accepts TDX quotes (it has `pcs.tdx`).
     TdxAllowed,
+    /// Violation: a TDX quote, but the policy has no `pcs.tdx`.
     TdxNotAllowed,
+    /// Passed: the TD's TDX module is allowed by the policy.
     TdxModuleAllowed {
+        /// The TDX module's measurement (MR_SEAM).
         mr_seam: Measurement48,
+        /// The TDX module's signer (MRSIGNER_SEAM; all zero for Intel).
         mr_signer_seam: Measurement48,
+        /// Whether it is allowed as "any Intel-signed module" (the policy's list is empty).
         any_intel: bool,
     },
+    /// Violation: the TD's TDX module is not in the policy's list of allowed modules.
     TdxModuleNotAllowed {
+        /// The TDX module's measurement (MR_SEAM).
         mr_seam: Measurement48,
+        /// The TDX module's signer (MRSIGNER_SEAM; all zero for Intel).
         mr_signer_seam: Measurement48,
     },
 }
@@ -221,8 +262,11 @@ impl fmt::Display for Reason {
 /// The answer to "is this quote's enclave allowed by the policy?".
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Verdict {
+    /// Whether the policy allows the enclave (no finding is a violation).
     pub allowed: bool,
+    /// The TEE the quote comes from.
     pub platform: Platform,
+    /// The quote's enclave identity.
     pub identity: EnclaveIdentity,
     /// The time the policy was evaluated at, Unix seconds.
     pub checked_at: u64,

@@ -2,8 +2,6 @@
 //! transactions (2 of 3 owners sign, a non-owner executes), Governor proposals (propose, three
 //! votes, queue, execute) and the subcall precompile's two stand-ins.
 
-#![expect(missing_docs, reason = "fields and variants still to document (issue #15); remove when done")]
-
 use alloy::{
     eips::BlockNumberOrTag,
     network::TransactionBuilder,
@@ -56,13 +54,17 @@ pub fn stake() -> U256 {
 
 /// Who sends what on the benchmark chain.
 pub struct Chain {
+    /// The anvil instance.
     pub local: LocalChain,
+    /// A provider that signs with the deployer's key.
     pub provider: DynProvider,
     /// A provider without a wallet, for impersonated accounts (`eth_sendTransaction`).
     pub unsigned: DynProvider,
+    /// The account that deploys the contracts and pays for the Safe transactions it executes.
     pub deployer: Address,
     /// The three Safe owners, who are also the three DAO voters.
     pub owners: Vec<Address>,
+    /// The 2-of-3 Safe that owns the apps and policy contracts under test.
     pub safe: SafeClient,
 }
 
@@ -230,9 +232,13 @@ pub fn created_by_policy(receipt: &TransactionReceipt) -> Result<AppId> {
 
 /// A DAO whose Timelock owns a policy contract; three voters hold a third of the votes each.
 pub struct Dao {
+    /// The Governor, Timelock and votes token.
     pub deployment: DaoDeployment,
+    /// A client of the Governor.
     pub governor: GovernorClient,
+    /// The policy contract the Timelock owns.
     pub policy: RoflAdminClient<DynProvider>,
+    /// The three voters (the Safe owners).
     pub voters: Vec<Address>,
     proposals: u32,
 }
@@ -249,9 +255,13 @@ impl std::fmt::Debug for Dao {
 /// Gas of each step of one Governor proposal.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct GovernorGas {
+    /// Gas of `propose`.
     pub propose: u64,
+    /// Gas of each `castVote`, in voter order.
     pub votes: Vec<u64>,
+    /// Gas of `queue`.
     pub queue: u64,
+    /// Gas of `execute` (includes the action itself).
     pub execute: u64,
 }
 

@@ -1,8 +1,6 @@
 //! The gas measurements: the three changes through the Safe and the Governor, roflgov against
 //! today's direct subcall, and one update on apps of growing size.
 
-#![expect(missing_docs, reason = "fields and variants still to document (issue #15); remove when done")]
-
 use alloy::{
     network::TransactionBuilder, primitives::U256, providers::Provider, rpc::types::TransactionRequest,
 };
@@ -39,7 +37,9 @@ pub const SCALE_METADATA: usize = 64;
 /// One change through the Safe, both ways.
 #[derive(Clone, Debug, Serialize)]
 pub struct SafeScenario {
+    /// Which change.
     pub scenario: Scenario,
+    /// The change's row label.
     pub label: &'static str,
     /// Whole `execTransaction` gas of today's flow (Safe → precompile, complete CBOR body).
     pub baseline: u64,
@@ -49,13 +49,16 @@ pub struct SafeScenario {
     pub body_bytes: usize,
     /// Calldata of the Safe's inner call: the subcall input / the policy contract call.
     pub baseline_inner_calldata: usize,
+    /// Calldata of roflgov's inner call (the policy contract call).
     pub roflgov_inner_calldata: usize,
 }
 
 /// One change through the Governor, both ways.
 #[derive(Clone, Debug, Serialize)]
 pub struct GovernorScenario {
+    /// Which change.
     pub scenario: Scenario,
+    /// The change's row label.
     pub label: &'static str,
     /// The Timelock calls the precompile with the complete body.
     pub baseline: GovernorGas,
@@ -67,22 +70,32 @@ pub struct GovernorScenario {
 /// the Safe.
 #[derive(Clone, Debug, Serialize)]
 pub struct ScalePoint {
+    /// Row label (the app's size).
     pub label: String,
+    /// Enclave identities of the app.
     pub identities: u32,
+    /// Metadata entries of the app.
     pub metadata: usize,
+    /// Size of the complete `rofl.Update` CBOR body of the app.
     pub body_bytes: usize,
+    /// Whole `execTransaction` gas of today's flow (Safe → precompile, complete CBOR body).
     pub baseline: u64,
     /// `None` when roflgov refuses the size (see `note`).
     pub roflgov: Option<u64>,
+    /// Why roflgov refuses the size, when it does.
     pub note: Option<String>,
 }
 
 /// Everything measured with one precompile.
 #[derive(Clone, Debug, Serialize)]
 pub struct ModeResults {
+    /// What answered at the subcall precompile address.
     pub precompile: Precompile,
+    /// The changes through the Safe.
     pub safe: Vec<SafeScenario>,
+    /// The changes through the Governor.
     pub governor: Vec<GovernorScenario>,
+    /// One update on apps of growing size.
     pub scaling: Vec<ScalePoint>,
 }
 
@@ -301,7 +314,9 @@ async fn scaling(
 /// A least-squares line `gas = intercept + slope · n`.
 #[derive(Clone, Copy, Debug, Serialize)]
 pub struct LinearFit {
+    /// Gas at `n = 0`.
     pub intercept: f64,
+    /// Gas per unit of `n`.
     pub slope: f64,
     /// Largest |residual| / measured value over the points, in percent.
     pub max_deviation_percent: f64,

@@ -1,7 +1,5 @@
 //! `bench/RESULTS.md`, `bench/results.json` and the summary block of `README.md`.
 
-#![expect(missing_docs, reason = "fields and variants still to document (issue #15); remove when done")]
-
 use std::{fmt::Write as _, path::Path};
 
 use eyre::{Result, WrapErr, bail};
@@ -38,12 +36,19 @@ pub const SUMMARY_END: &str = "<!-- bench-summary:end -->";
 /// How the run was made.
 #[derive(Clone, Debug, Serialize)]
 pub struct RunInfo {
+    /// The commit measured.
     pub git_commit: String,
+    /// Whether tracked files had uncommitted changes.
     pub git_dirty: bool,
+    /// When the results were written, Unix seconds.
     pub unix_time: u64,
+    /// The anvil version.
     pub anvil: String,
+    /// The cargo profile the benchmark was built with (`dev` or `release`).
     pub cargo_profile: &'static str,
+    /// The solc version and settings the contracts were compiled with.
     pub solc: &'static str,
+    /// How long the whole run took, in seconds.
     pub wall_seconds: f64,
 }
 
@@ -59,26 +64,38 @@ pub struct Scaling {
     /// Largest identity count whose update stays within `max_batch_gas`, estimated on Sapphire
     /// (fit + module gas), before roflgov's own cap.
     pub roflgov_largest_by_gas: u64,
+    /// The same estimate for today's flow.
     pub baseline_largest_by_gas: u64,
     /// Largest identity count whose baseline Safe transaction fits `max_tx_size` (calldata only).
     pub baseline_largest_by_tx_size: u64,
+    /// roflgov's own bound on the identities of one app.
     pub roflgov_cap: u32,
 }
 
 /// Everything one run measured.
 #[derive(Clone, Debug, Serialize)]
 pub struct Results {
+    /// How the run was made.
     pub run: RunInfo,
+    /// Where the Sapphire figures come from.
     pub sapphire_source: &'static str,
+    /// Gas the ROFL module charges on Sapphire for `rofl.Update`.
     pub module_update_gas: u64,
+    /// Sapphire's block gas limit.
     pub sapphire_max_batch_gas: u64,
+    /// Measurements with the ROFL module stand-in at the precompile address.
     pub stand_in: ModeResults,
+    /// Measurements with the no-op precompile (the caller's gas only).
     pub noop: ModeResults,
+    /// Linear fits of the scaling rows.
     pub scaling: Scaling,
+    /// Rust-side timings (review, quote verification).
     pub speed: Vec<Timing>,
+    /// Timing of the whole demo, when it ran.
     pub demo: Option<Timing>,
     /// Why the demo was not timed.
     pub demo_error: Option<String>,
+    /// The forge gas snapshot file the run regenerated, named in the report.
     pub forge_snapshot: Option<String>,
 }
 

@@ -1,21 +1,23 @@
 //! The bad-input matrix: malformed and hostile files, wrong chains and contracts, refused and
 //! replayed signatures, and an RPC that drops mid-flow, each driven through the binary.
 //!
-//! Every row names its case, the command line, the exit code it must end with (2 usage, 3 bad
-//! input, 4 verification failed, 5 chain error) and a substring the message must contain that
-//! names what is wrong. After every row the runner also checks that no output file (and no temp
-//! file) was left behind and that files the command could rewrite are byte-identical; the
-//! on-chain rows additionally compare a fingerprint of the chain (block number, the nonces of
-//! every dev account, the Safe's nonce, the app's version and enclaves) before and after, so
-//! "nothing was sent" is checked against anvil itself, not taken from the tool's word.
+//! The cases are data: every [`Case`] names itself, gives the command line (with `{dir}`,
+//! `{app}`, `{safe}`… placeholders for what the setup creates), the files to write before it
+//! runs (malformed rofl.yaml, wrong CBOR, bad quotes, forged signatures, …), the exit code it must
+//! end with (2 usage, 3 bad input, 4 verification failed, 5 chain error), the words the message
+//! must name, and what must not change. One driver, [`run_group`], runs a table: after every case
+//! it checks that no output file (and no temp file) was left behind, that files the command could
+//! rewrite are byte-identical, and, on chain, compares a fingerprint of the chain (block number,
+//! the nonces of every dev account, the Safe's nonce, the app's enclaves) before and after, so
+//! "nothing was sent" is checked against anvil itself, not taken from the tool's word. Every
+//! failure message starts with the case's name.
 //!
-//! All on-chain rows share one anvil. Each command runs with a timeout, so a parser that hangs
-//! (YAML alias or nesting bombs) fails its row instead of stalling the suite.
+//! All on-chain tables share one anvil. Each command runs with a timeout, so a parser that hangs
+//! (YAML alias or nesting bombs) fails its case instead of stalling the suite.
 
 #![allow(unused_crate_dependencies)] // one test target uses only some of the dev-dependencies
 
 use std::{
-    ffi::OsString,
     io::Write as _,
     path::{Path, PathBuf},
     sync::{
@@ -44,104 +46,212 @@ const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../attest/testdata"
 const NOW: &str = "1751328000";
 /// No single command may take longer than this (the whole matrix must stay well under 60 s).
 const ROW_TIMEOUT: Duration = Duration::from_secs(20);
+/// An address with no code on the dev chain.
+const NO_CODE: &str = "0x000000000000000000000000000000000000dEaD";
 
 // ---------------------------------------------------------------------------------------------
-// The matrix runner
+// A case, and the driver that runs a table of them
 // ---------------------------------------------------------------------------------------------
 
 /// One case of the matrix.
-struct Row {
+#[derive(Clone, Copy)]
+struct Case {
     name: &'static str,
-    args: Vec<OsString>,
-    stdin: Option<Vec<u8>>,
+    /// The command line after `roflgov` (and its `--rpc`/`--config` on chain); placeholders
+    /// `{key}` are replaced with the group's values.
+    argv: &'static [&'static str],
+    /// Files written before the command runs: path (with placeholders) and content.
+    files: &'static [(&'static str, Content)],
+    /// Standard input of the command.
+    stdin: Option<Content>,
+    /// Which JSON-RPC endpoint the command talks to (on-chain groups only).
+    rpc: Rpc,
     /// Expected exit code.
     code: i32,
-    /// A substring of stderr naming what is wrong.
-    contains: &'static str,
+    /// Words stderr must contain: what is wrong, named.
+    names: &'static [&'static str],
+    /// Words stderr must not contain (a false claim).
+    never_says: &'static [&'static str],
     /// Outputs of the failing command: they must not exist afterwards.
-    absent: Vec<PathBuf>,
+    absent: &'static [&'static str],
     /// Files the command could rewrite: byte-identical afterwards.
-    unchanged: Vec<PathBuf>,
-    /// Runs once the command has ended (extra assertions of the row).
-    check: Option<Box<dyn Fn() -> Result<(), String>>>,
-    /// JSON-RPC endpoint of the row, instead of the chain's (a dropping proxy, a dead port).
-    rpc: Option<String>,
+    unchanged: &'static [&'static str],
+    /// What the chain must look like afterwards.
+    chain: ChainEffect,
+    /// Extra assertion of the case.
+    check: Check,
 }
 
-impl Row {
-    fn new(name: &'static str, code: i32, contains: &'static str) -> Self {
-        Row {
-            name,
-            args: Vec::new(),
-            stdin: None,
-            code,
-            contains,
-            absent: Vec::new(),
-            unchanged: Vec::new(),
-            check: None,
-            rpc: None,
+impl Case {
+    /// The defaults a case overrides: no files, no stdin, the group's RPC, nothing may change.
+    const DEFAULT: Case = Case {
+        name: "",
+        argv: &[],
+        files: &[],
+        stdin: None,
+        rpc: Rpc::Chain,
+        code: 0,
+        names: &[],
+        never_says: &[],
+        absent: &[],
+        unchanged: &[],
+        chain: ChainEffect::Unchanged,
+        check: Check::None,
+    };
+}
+
+/// What a file (or stdin) holds.
+#[derive(Clone, Copy)]
+enum Content {
+    /// These bytes.
+    Bytes(&'static [u8]),
+    /// `examples/demo/rofl-<version>.yaml` with every `from` replaced by `to` (there must be
+    /// one).
+    Demo { version: &'static str, from: &'static str, to: &'static str },
+    /// Made by a fixture function from the group's context (zips, bombs, re-signed proposals).
+    Made(fn(&Ctx<'_>) -> Vec<u8>),
+}
+
+const fn demo(from: &'static str, to: &'static str) -> Content {
+    Content::Demo { version: "1.0", from, to }
+}
+
+/// The JSON-RPC endpoint of a case.
+#[derive(Clone, Copy)]
+enum Rpc {
+    /// The group's chain.
+    Chain,
+    /// A fixed URL (a dead port).
+    Url(&'static str),
+    /// A proxy in front of anvil that drops the connection.
+    Proxy(DropMode),
+}
+
+/// What the chain must look like after the case.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ChainEffect {
+    /// The fingerprint is identical: nothing was sent.
+    Unchanged,
+    /// The Safe executed exactly one transaction (the response was lost, the send was not).
+    SafeExecutedOnce,
+}
+
+/// Extra assertion of a case.
+#[derive(Clone, Copy)]
+enum Check {
+    None,
+    /// No bundle entry was extracted anywhere (`{dir}/evil.txt`, `{dir}/work/evil.txt`,
+    /// `/tmp/roflgov-matrix-evil.txt`).
+    NothingExtracted,
+    /// The case's proxy did drop the connection.
+    ProxyDropped,
+}
+
+/// The chain state a case may not change.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Fingerprint {
+    summary: String,
+    safe_nonce: U256,
+}
+
+/// What the fixtures and placeholders of a group refer to.
+struct Ctx<'a> {
+    /// The group's temporary folder (`{dir}`).
+    dir: PathBuf,
+    /// Placeholder values, `{key}` → value.
+    vars: Vec<(&'static str, String)>,
+    /// The on-chain setup, for fixtures made from its proposal files.
+    chain: Option<ChainFacts<'a>>,
+}
+
+/// What the on-chain setup produced.
+struct ChainFacts<'a> {
+    chain: &'a LocalChain,
+    safe: Address,
+    policy: Address,
+    /// `release.json`: release 1.1 proposed, signed by DEV1 only.
+    release: Value,
+    /// `create.json`: the executed app creation.
+    create: Value,
+    /// The release's SafeTx hash.
+    hash: B256,
+}
+
+impl Ctx<'_> {
+    fn expand(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for (key, value) in &self.vars {
+            out = out.replace(&format!("{{{key}}}"), value);
+        }
+        out
+    }
+
+    fn path(&self, text: &str) -> PathBuf {
+        PathBuf::from(self.expand(text))
+    }
+
+    fn facts(&self) -> &ChainFacts<'_> {
+        self.chain.as_ref().expect("an on-chain fixture used in an offline group")
+    }
+
+    fn content(&self, case: &str, content: Content) -> Vec<u8> {
+        match content {
+            Content::Bytes(bytes) => bytes.to_vec(),
+            Content::Demo { version, from, to } => {
+                let text = std::fs::read_to_string(demo_manifest(version)).unwrap();
+                assert!(text.contains(from), "{case}: rofl-{version}.yaml has no {from:?} to replace");
+                text.replace(from, to).into_bytes()
+            }
+            Content::Made(make) => make(self),
         }
     }
-    fn args<I: IntoIterator<Item = S>, S: Into<OsString>>(mut self, args: I) -> Self {
-        self.args.extend(args.into_iter().map(Into::into));
-        self
-    }
-    fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> Self {
-        self.stdin = Some(bytes.into());
-        self
-    }
-    fn absent(mut self, path: impl Into<PathBuf>) -> Self {
-        self.absent.push(path.into());
-        self
-    }
-    fn unchanged(mut self, path: impl Into<PathBuf>) -> Self {
-        self.unchanged.push(path.into());
-        self
-    }
-    fn rpc(mut self, url: impl Into<String>) -> Self {
-        self.rpc = Some(url.into());
-        self
-    }
-    fn check(mut self, f: impl Fn() -> Result<(), String> + 'static) -> Self {
-        self.check = Some(Box::new(f));
-        self
-    }
 }
 
-/// Temp files `fsutil::write_atomic` would leave behind (`.NAME.tmp-PID`).
-fn temp_files_in(dir: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
-    entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().contains(".tmp-")))
-        .collect()
-}
-
-/// Runs every row (each with `base()` as the command), checks code, message, files and
-/// `invariant` (the chain fingerprint), prints the matrix, and fails listing every bad row.
-fn run_matrix(
+/// Runs every case of `cases` with `base(rpc)` as the command, checks code, message, files and
+/// the chain `state`, prints the table, and fails listing every bad case by name.
+fn run_group(
     title: &str,
-    base: &dyn Fn(&Row) -> Command,
-    rows: Vec<Row>,
-    invariant: &dyn Fn() -> Result<String, String>,
+    cases: &[Case],
+    ctx: &Ctx<'_>,
+    base: &dyn Fn(Option<&str>) -> Command,
+    state: &dyn Fn() -> Result<Fingerprint, String>,
+    start_proxy: &dyn Fn(DropMode) -> Proxy,
 ) {
     let mut report = Vec::new();
     let mut failures = Vec::new();
-    for row in rows {
+    for case in cases {
+        let name = case.name;
+        for (path, content) in case.files {
+            let path = ctx.path(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, ctx.content(name, *content))
+                .unwrap_or_else(|e| panic!("{name}: cannot write {}: {e}", path.display()));
+        }
+        let absent: Vec<PathBuf> = case.absent.iter().map(|p| ctx.path(p)).collect();
+        let unchanged: Vec<PathBuf> = case.unchanged.iter().map(|p| ctx.path(p)).collect();
         let snapshot: Vec<(PathBuf, Option<Vec<u8>>)> =
-            row.unchanged.iter().map(|p| (p.clone(), std::fs::read(p).ok())).collect();
-        let dirs: Vec<PathBuf> = row
-            .absent
-            .iter()
-            .chain(&row.unchanged)
-            .filter_map(|p| p.parent().map(Path::to_path_buf))
-            .collect();
-        let before = invariant();
-        let mut cmd = base(&row);
-        cmd.args(&row.args).timeout(ROW_TIMEOUT);
-        if let Some(stdin) = &row.stdin {
-            cmd.write_stdin(stdin.clone());
+            unchanged.iter().map(|p| (p.clone(), std::fs::read(p).ok())).collect();
+        let dirs: Vec<PathBuf> =
+            absent.iter().chain(&unchanged).filter_map(|p| p.parent().map(Path::to_path_buf)).collect();
+        let args: Vec<String> = case.argv.iter().map(|a| ctx.expand(a)).collect();
+        for arg in &args {
+            assert!(!arg.contains('{'), "{name}: unknown placeholder in {arg:?}");
+        }
+        let proxy = match case.rpc {
+            Rpc::Proxy(mode) => Some(start_proxy(mode)),
+            Rpc::Chain | Rpc::Url(_) => None,
+        };
+        let rpc = match case.rpc {
+            Rpc::Chain => None,
+            Rpc::Url(url) => Some(url.to_owned()),
+            Rpc::Proxy(_) => proxy.as_ref().map(Proxy::url),
+        };
+
+        let before = state();
+        let mut cmd = base(rpc.as_deref());
+        cmd.args(&args).timeout(ROW_TIMEOUT);
+        if let Some(stdin) = case.stdin {
+            cmd.write_stdin(ctx.content(name, stdin));
         }
         let started = Instant::now();
         let output = cmd.output();
@@ -154,16 +264,23 @@ fn run_matrix(
         if elapsed >= ROW_TIMEOUT {
             problems.push(format!("timed out after {elapsed:?} (hang)"));
         }
-        if code != Some(row.code) {
-            problems.push(format!("exit code {code:?}, expected {}", row.code));
+        if code != Some(case.code) {
+            problems.push(format!("exit code {code:?}, expected {}", case.code));
         }
-        if !stderr.contains(row.contains) {
-            problems.push(format!("stderr does not contain {:?}", row.contains));
+        for word in case.names {
+            if !stderr.contains(word) {
+                problems.push(format!("stderr does not contain {word:?}"));
+            }
+        }
+        for word in case.never_says {
+            if stderr.contains(word) {
+                problems.push(format!("stderr says {word:?}, which is not true here"));
+            }
         }
         if stderr.contains("panicked") {
             problems.push("panicked".into());
         }
-        for path in &row.absent {
+        for path in &absent {
             if path.exists() {
                 problems.push(format!("{} was written", path.display()));
             }
@@ -178,15 +295,43 @@ fn run_matrix(
                 problems.push(format!("temp file {} left behind", tmp.display()));
             }
         }
-        let after = invariant();
-        if before != after {
-            problems.push(format!("chain state changed: before {before:?}, after {after:?}"));
+        let after = state();
+        match case.chain {
+            ChainEffect::Unchanged => {
+                if before != after {
+                    problems.push(format!("chain state changed: before {before:?}, after {after:?}"));
+                }
+            }
+            ChainEffect::SafeExecutedOnce => match (&before, &after) {
+                (Ok(b), Ok(a)) if a.safe_nonce == b.safe_nonce + U256::from(1) => {}
+                _ => problems.push(format!(
+                    "the Safe did not execute exactly once (the transaction must reach anvil): \
+                     before {before:?}, after {after:?}"
+                )),
+            },
         }
-        if let Some(check) = &row.check
-            && let Err(e) = check()
-        {
-            problems.push(e);
+        match case.check {
+            Check::None => {}
+            Check::NothingExtracted => {
+                for p in [ctx.dir.join("evil.txt"), ctx.dir.join("work/evil.txt")]
+                    .into_iter()
+                    .chain([PathBuf::from("/tmp/roflgov-matrix-evil.txt")])
+                {
+                    if p.exists() {
+                        problems.push(format!("{} was extracted", p.display()));
+                    }
+                }
+            }
+            Check::ProxyDropped => {
+                if !proxy.as_ref().is_some_and(|p| p.dropped.load(Ordering::SeqCst)) {
+                    problems.push(match case.rpc {
+                        Rpc::Proxy(DropMode::AfterRequests(_)) => "the proxy never dropped".to_owned(),
+                        _ => "the proxy never saw eth_sendRawTransaction".to_owned(),
+                    });
+                }
+            }
         }
+        drop(proxy);
         let first_line = stderr
             .lines()
             .find(|l| l.starts_with("error:"))
@@ -197,22 +342,36 @@ fn run_matrix(
         report.push(format!(
             "{:<4} {:<58} exit {:<4} {:>6.2}s  {}",
             if problems.is_empty() { "ok" } else { "FAIL" },
-            row.name,
+            name,
             code.map(|c| c.to_string()).unwrap_or_else(|| "-".into()),
             elapsed.as_secs_f64(),
             first_line
         ));
         if !problems.is_empty() {
             failures.push(format!(
-                "{}: {}\n    stderr: {}",
-                row.name,
+                "{name}: {}\n    stderr: {}",
                 problems.join("; "),
                 stderr.trim().replace('\n', "\n            ")
             ));
         }
     }
     println!("\n== {title}\n{}", report.join("\n"));
-    assert!(failures.is_empty(), "{} row(s) of {title} failed:\n  {}", failures.len(), failures.join("\n  "));
+    assert!(
+        failures.is_empty(),
+        "{} case(s) of {title} failed:\n  {}",
+        failures.len(),
+        failures.join("\n  ")
+    );
+}
+
+/// Temp files `fsutil::write_atomic` would leave behind (`.NAME.tmp-PID`).
+fn temp_files_in(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().contains(".tmp-")))
+        .collect()
 }
 
 fn roflgov_in(dir: &Path) -> Command {
@@ -225,82 +384,580 @@ fn roflgov_in(dir: &Path) -> Command {
     cmd
 }
 
-fn testdata(name: &str) -> PathBuf {
-    Path::new(TESTDATA).join(name)
-}
-
 fn demo_manifest(v: &str) -> PathBuf {
     Path::new(EXAMPLES).join(format!("rofl-{v}.yaml"))
 }
 
-fn no_state() -> Result<String, String> {
-    Ok(String::new())
+fn no_state() -> Result<Fingerprint, String> {
+    Ok(Fingerprint::default())
+}
+
+fn no_proxy(_: DropMode) -> Proxy {
+    panic!("an offline case asked for an RPC proxy")
 }
 
 // ---------------------------------------------------------------------------------------------
 // Hostile files, offline
 // ---------------------------------------------------------------------------------------------
 
-/// A billion-laughs YAML: ten levels of ten aliases (10^10 nodes if expanded).
-fn yaml_alias_bomb() -> String {
-    let mut lines =
-        vec![r#"a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]"#.to_owned()];
-    for i in 1..10 {
-        lines.push(format!("a{i}: &a{i} [{}]", vec![format!("*a{}", i - 1); 10].join(",")));
-    }
-    lines.push("name: *a9".into());
-    lines.join("\n") + "\n"
+/// `verify-quote` of the sample TDX quote against `manifest`.
+macro_rules! verify_quote {
+    ($manifest:expr) => {
+        &[
+            "verify-quote",
+            "{testdata}/tdx_quote",
+            "--collateral",
+            "{testdata}/tdx_quote_collateral.json",
+            "--now",
+            "{now}",
+            "--deployment",
+            "local",
+            "--manifest",
+            $manifest,
+        ]
+    };
 }
 
-fn zip_with(path: &Path, entries: &[(&str, &[u8])], symlinks: &[(&str, &str)]) {
-    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
-    let options =
-        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    for (name, bytes) in entries {
-        zip.start_file(*name, options).unwrap();
-        zip.write_all(bytes).unwrap();
-    }
-    for (name, target) in symlinks {
-        zip.add_symlink(*name, *target, options).unwrap();
-    }
-    zip.finish().unwrap();
+/// `identity quote QUOTE --collateral COLLATERAL --now NOW`.
+macro_rules! identity_quote {
+    ($quote:expr, $collateral:expr, $now:expr) => {
+        &["identity", "quote", $quote, "--collateral", $collateral, "--now", $now]
+    };
 }
 
-fn orc_manifest_json() -> Vec<u8> {
-    serde_json::json!({
-        "name": "weather-oracle",
-        "id": "00".repeat(32),
-        "components": [{"kind": "rofl", "name": "weather-oracle", "identity": [
-            {"hypervisor": "qemu/v0", "enclave": "cJD19YR7d04q/mqreylwVLPuPUvTZAJPl6tvypPCN/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="}
-        ]}],
-        "digests": {}
-    })
-    .to_string()
-    .into_bytes()
+/// `identity bundle FILE`.
+macro_rules! bundle {
+    ($file:expr) => {
+        &["identity", "bundle", $file]
+    };
 }
 
-/// Sets the uncompressed size of the first local header and central directory entry to `size`
-/// (a zip bomb whose headers lie about what the entry inflates to).
-fn lie_about_size(bytes: &mut [u8], size: u32) {
-    let find = |sig: &[u8]| bytes.windows(4).position(|w| w == sig).unwrap();
-    let local = find(b"PK\x03\x04");
-    let central = find(b"PK\x01\x02");
-    bytes[local + 22..local + 26].copy_from_slice(&size.to_le_bytes());
-    bytes[central + 24..central + 28].copy_from_slice(&size.to_le_bytes());
+/// `cbor encode - --out {out}/body.cbor`.
+const ENCODE_TO_OUT: &[&str] = &["cbor", "encode", "-", "--out", "{out}/body.cbor"];
+
+/// Commands run in `{dir}/work/sub`, two levels down, so that a `../../` entry extracted relative
+/// to the working directory would land in `{dir}`, where [`Check::NothingExtracted`] looks.
+const OFFLINE: &[Case] = &[
+    // --- rofl.yaml ---
+    Case {
+        name: "yaml: wrong type (max_expiration: string)",
+        files: &[("{dir}/wrong-type.yaml", demo("max_expiration: 3", "max_expiration: \"three\""))],
+        argv: verify_quote!("{dir}/wrong-type.yaml"),
+        code: 3,
+        names: &["deployments.local.policy.max_expiration"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "yaml: wrong type (fees: list)",
+        files: &[("{dir}/wrong-type-fees.yaml", demo("fees: endorsing_node", "fees: [endorsing_node]"))],
+        argv: verify_quote!("{dir}/wrong-type-fees.yaml"),
+        code: 3,
+        names: &["deployments.local.policy.fees"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "yaml: wrong type (enclave id: number)",
+        files: &[(
+            "{dir}/wrong-type-enclave-id.yaml",
+            demo(
+                "- id: cJD19YR7d04q/mqreylwVLPuPUvTZAJPl6tvypPCN/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==",
+                "- id: 12345",
+            ),
+        )],
+        argv: verify_quote!("{dir}/wrong-type-enclave-id.yaml"),
+        code: 3,
+        names: &["deployments.local.policy.enclaves[0].id"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "yaml: huge value (max_expiration 2^70)",
+        files: &[(
+            "{dir}/huge-expiration.yaml",
+            demo("max_expiration: 3", "max_expiration: 1180591620717411303424"),
+        )],
+        argv: verify_quote!("{dir}/huge-expiration.yaml"),
+        code: 3,
+        names: &["max_expiration"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "yaml: huge value (max_expiration 2^64)",
+        files: &[(
+            "{dir}/huge-u64-expiration.yaml",
+            demo("max_expiration: 3", "max_expiration: 18446744073709551616"),
+        )],
+        argv: verify_quote!("{dir}/huge-u64-expiration.yaml"),
+        code: 3,
+        names: &["max_expiration"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "yaml: huge value (tcb_validity_period > u16)",
+        files: &[(
+            "{dir}/huge-tcb.yaml",
+            demo("tcb_validity_period: 30", "tcb_validity_period: 99999999999"),
+        )],
+        argv: verify_quote!("{dir}/huge-tcb.yaml"),
+        code: 3,
+        names: &["does not fit in u16"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "yaml: negative max_expiration",
+        files: &[("{dir}/negative.yaml", demo("max_expiration: 3", "max_expiration: -1"))],
+        argv: verify_quote!("{dir}/negative.yaml"),
+        code: 3,
+        names: &["max_expiration"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "yaml: unknown field inside policy",
+        files: &[(
+            "{dir}/unknown-policy-field.yaml",
+            demo("max_expiration: 3", "max_expiration: 3\n      admin_override: true"),
+        )],
+        argv: verify_quote!("{dir}/unknown-policy-field.yaml"),
+        code: 3,
+        names: &["policy.admin_override: unknown field"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "yaml: unknown field inside policy.quotes.pcs",
+        files: &[(
+            "{dir}/unknown-pcs-field.yaml",
+            demo("tcb_validity_period: 30", "tcb_validity_period: 30\n          skip_checks: true"),
+        )],
+        argv: verify_quote!("{dir}/unknown-pcs-field.yaml"),
+        code: 3,
+        names: &["skip_checks"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "yaml: non-UTF-8",
+        files: &[("{dir}/non-utf8.yaml", Content::Made(non_utf8_manifest))],
+        argv: verify_quote!("{dir}/non-utf8.yaml"),
+        code: 3,
+        names: &["not UTF-8"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "yaml: empty file",
+        files: &[("{dir}/empty.yaml", Content::Bytes(b""))],
+        argv: verify_quote!("{dir}/empty.yaml"),
+        code: 3,
+        names: &["expected a map"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "yaml: not a map",
+        files: &[("{dir}/not-a-map.yaml", Content::Bytes(b"- just\n- a list\n"))],
+        argv: verify_quote!("{dir}/not-a-map.yaml"),
+        code: 3,
+        names: &["expected a map"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "yaml: duplicate key",
+        files: &[("{dir}/duplicate-key.yaml", Content::Made(duplicate_key_manifest))],
+        argv: verify_quote!("{dir}/duplicate-key.yaml"),
+        code: 3,
+        names: &["duplicate"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "yaml: billion-laughs alias bomb",
+        files: &[("{dir}/alias-bomb.yaml", Content::Made(yaml_alias_bomb))],
+        argv: verify_quote!("{dir}/alias-bomb.yaml"),
+        code: 3,
+        names: &["repetition limit exceeded"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "yaml: 100k nested flow sequences",
+        files: &[("{dir}/flow-nesting-bomb.yaml", Content::Made(yaml_flow_sequence_bomb))],
+        argv: verify_quote!("{dir}/flow-nesting-bomb.yaml"),
+        code: 3,
+        names: &["nested"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "yaml: 50k nested flow maps",
+        files: &[("{dir}/flow-map-bomb.yaml", Content::Made(yaml_flow_map_bomb))],
+        argv: verify_quote!("{dir}/flow-map-bomb.yaml"),
+        code: 3,
+        names: &["nested"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "yaml: 20 MiB file",
+        files: &[("{dir}/20mb.yaml", Content::Made(huge_manifest))],
+        argv: verify_quote!("{dir}/20mb.yaml"),
+        code: 3,
+        names: &["larger than"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "yaml: endless stream (/dev/zero)",
+        argv: verify_quote!("/dev/zero"),
+        code: 3,
+        names: &["larger than"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "yaml: a directory",
+        argv: verify_quote!("{dir}"),
+        code: 3,
+        names: &["cannot read"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "yaml: missing file",
+        argv: verify_quote!("{dir}/nope.yaml"),
+        code: 3,
+        names: &["nope.yaml"],
+        ..Case::DEFAULT
+    },
+    // --- CBOR ---
+    Case {
+        name: "cbor: truncated Update",
+        argv: &["cbor", "decode", "--method", "rofl.Update", "{truncated_update}"],
+        code: 3,
+        names: &["not a canonical rofl.Update body"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "cbor: trailing bytes",
+        argv: &["cbor", "decode", "--method", "rofl.Update", "{trailing_update}"],
+        code: 3,
+        names: &["not a canonical rofl.Update body"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "cbor: non-canonical map head",
+        argv: &["cbor", "decode", "--method", "rofl.Update", "{non_canonical_update}"],
+        code: 3,
+        names: &["non-canonical"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "cbor: unknown field",
+        argv: &["cbor", "decode", "--method", "rofl.Remove", "{unknown_field_remove}"],
+        code: 3,
+        names: &["zz: unknown field"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "cbor: map declaring 2^64-1 entries",
+        argv: &["cbor", "decode", "bbffffffffffffffff"],
+        code: 3,
+        names: &["malformed"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "cbor: byte string declaring 2^64-1 bytes",
+        argv: &["cbor", "decode", "a16269645bffffffffffffffff"],
+        code: 3,
+        names: &["malformed"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "cbor: text key declaring 2^32 bytes",
+        argv: &["cbor", "decode", "a17affffffff"],
+        code: 3,
+        names: &["malformed"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "cbor: 1M nested arrays",
+        files: &[("{dir}/deep.cbor", Content::Made(deep_cbor))],
+        argv: &["cbor", "decode", "{dir}/deep.cbor"],
+        code: 3,
+        names: &["malformed"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "cbor: empty input",
+        argv: &["cbor", "decode", "-"],
+        stdin: Some(Content::Bytes(b"")),
+        code: 3,
+        names: &["IncompleteCborData"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "cbor encode: unknown field, --out",
+        argv: ENCODE_TO_OUT,
+        stdin: Some(Content::Made(update_json_unknown_field)),
+        code: 3,
+        names: &["allow_everyone"],
+        absent: &["{out}/body.cbor"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "cbor encode: huge value, --out",
+        argv: ENCODE_TO_OUT,
+        stdin: Some(Content::Made(update_json_huge_value)),
+        code: 3,
+        names: &["max_expiration"],
+        absent: &["{out}/body.cbor"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "cbor encode: wrong type, --out",
+        argv: ENCODE_TO_OUT,
+        stdin: Some(Content::Made(update_json_wrong_type)),
+        code: 3,
+        names: &["enclaves"],
+        absent: &["{out}/body.cbor"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "cbor encode: non-UTF-8 JSON, --out",
+        argv: ENCODE_TO_OUT,
+        stdin: Some(Content::Bytes(b"{\"method\": \"\xff\"}")),
+        code: 3,
+        names: &["invalid JSON"],
+        absent: &["{out}/body.cbor"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "cbor encode: endless stream (/dev/zero)",
+        argv: &["cbor", "encode", "/dev/zero", "--out", "{out}/body.cbor"],
+        code: 3,
+        names: &["larger than"],
+        absent: &["{out}/body.cbor"],
+        ..Case::DEFAULT
+    },
+    // --- ORC bundles ---
+    Case {
+        name: "orc: truncated zip",
+        files: &[("{dir}/truncated.orc", Content::Made(truncated_orc))],
+        argv: bundle!("{dir}/truncated.orc"),
+        code: 3,
+        names: &["not a readable zip"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "orc: empty file",
+        files: &[("{dir}/empty.orc", Content::Bytes(b""))],
+        argv: bundle!("{dir}/empty.orc"),
+        code: 3,
+        names: &["not a readable zip"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "orc: missing manifest",
+        files: &[("{dir}/no-manifest.orc", Content::Made(no_manifest_orc))],
+        argv: bundle!("{dir}/no-manifest.orc"),
+        code: 3,
+        names: &["has no META-INF/MANIFEST.MF"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "orc: zip bomb (32 MiB manifest)",
+        files: &[("{dir}/bomb.orc", Content::Made(bomb_orc))],
+        argv: bundle!("{dir}/bomb.orc"),
+        code: 3,
+        names: &["larger than the 1048576-byte limit"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "orc: zip bomb lying about its size",
+        files: &[("{dir}/lying-bomb.orc", Content::Made(lying_bomb_orc))],
+        argv: bundle!("{dir}/lying-bomb.orc"),
+        code: 3,
+        names: &["larger than the 1048576-byte limit"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "orc: /dev/zero as the bundle",
+        argv: bundle!("/dev/zero"),
+        code: 3,
+        names: &["not a regular file"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "orc: manifest is a symlink entry",
+        files: &[("{dir}/symlink-manifest.orc", Content::Made(symlink_manifest_orc))],
+        argv: bundle!("{dir}/symlink-manifest.orc"),
+        code: 3,
+        names: &["symlink"],
+        check: Check::NothingExtracted,
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "orc: symlink entry",
+        files: &[("{dir}/symlink-entry.orc", Content::Made(symlink_entry_orc))],
+        argv: bundle!("{dir}/symlink-entry.orc"),
+        code: 3,
+        names: &["symlink"],
+        check: Check::NothingExtracted,
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "orc: ../ entry",
+        files: &[("{dir}/dotdot-entry.orc", Content::Made(dotdot_entry_orc))],
+        argv: bundle!("{dir}/dotdot-entry.orc"),
+        code: 3,
+        names: &["../../evil.txt"],
+        check: Check::NothingExtracted,
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "orc: absolute-path entry",
+        files: &[("{dir}/absolute-entry.orc", Content::Made(absolute_entry_orc))],
+        argv: bundle!("{dir}/absolute-entry.orc"),
+        code: 3,
+        names: &["/tmp/roflgov-matrix-evil.txt"],
+        check: Check::NothingExtracted,
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "orc: manifest with wrong types",
+        files: &[("{dir}/manifest-wrong-type.orc", Content::Made(manifest_wrong_type_orc))],
+        argv: bundle!("{dir}/manifest-wrong-type.orc"),
+        code: 3,
+        names: &["MANIFEST.MF: field"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "orc: manifest not UTF-8",
+        files: &[("{dir}/manifest-non-utf8.orc", Content::Made(manifest_non_utf8_orc))],
+        argv: bundle!("{dir}/manifest-non-utf8.orc"),
+        code: 3,
+        names: &["not UTF-8"],
+        ..Case::DEFAULT
+    },
+    // --- quotes and collateral ---
+    Case {
+        name: "quote: tampered TD report",
+        files: &[("{dir}/tampered-quote", Content::Made(tampered_quote))],
+        argv: identity_quote!("{dir}/tampered-quote", "{testdata}/tdx_quote_collateral.json", "{now}"),
+        code: 4,
+        names: &["tampered-quote"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "quote: truncated",
+        files: &[("{dir}/truncated-quote", Content::Made(truncated_quote))],
+        argv: identity_quote!("{dir}/truncated-quote", "{testdata}/tdx_quote_collateral.json", "{now}"),
+        code: 3,
+        names: &["truncated"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "quote: empty",
+        files: &[("{dir}/empty-quote", Content::Bytes(b""))],
+        argv: identity_quote!("{dir}/empty-quote", "{testdata}/tdx_quote_collateral.json", "{now}"),
+        code: 3,
+        names: &["truncated"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "quote: endless stream (/dev/zero)",
+        argv: identity_quote!("/dev/zero", "{testdata}/tdx_quote_collateral.json", "{now}"),
+        code: 3,
+        names: &["/dev/zero"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "collateral: wrong platform (SGX for a TDX quote)",
+        argv: identity_quote!("{testdata}/tdx_quote", "{testdata}/sgx_quote_collateral.json", "{now}"),
+        code: 4,
+        names: &["collateral is for SGX"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "collateral: wrong platform (TDX for an SGX quote)",
+        argv: identity_quote!("{testdata}/sgx_quote", "{testdata}/tdx_quote_collateral.json", "{now}"),
+        code: 4,
+        names: &["collateral is for TDX"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "collateral: wrong time (expired)",
+        argv: identity_quote!("{testdata}/tdx_quote", "{testdata}/tdx_quote_collateral.json", "4102444800"),
+        code: 4,
+        names: &["expired"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "collateral: wrong time (not yet valid)",
+        argv: identity_quote!("{testdata}/tdx_quote", "{testdata}/tdx_quote_collateral.json", "946684800"),
+        code: 4,
+        names: &["not valid yet"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "collateral: truncated",
+        files: &[("{dir}/truncated-collateral.json", Content::Made(truncated_collateral))],
+        argv: identity_quote!("{testdata}/tdx_quote", "{dir}/truncated-collateral.json", "{now}"),
+        code: 3,
+        names: &["truncated"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "collateral: wrong types",
+        files: &[("{dir}/wrong-type-collateral.json", Content::Bytes(br#"{"tcb_info": 7}"#))],
+        argv: identity_quote!("{testdata}/tdx_quote", "{dir}/wrong-type-collateral.json", "{now}"),
+        code: 3,
+        names: &["wrong-type-collateral.json"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "collateral: tampered TCB info",
+        files: &[("{dir}/tampered-collateral.json", Content::Made(tampered_collateral))],
+        argv: identity_quote!("{testdata}/tdx_quote", "{dir}/tampered-collateral.json", "{now}"),
+        code: 4,
+        names: &["Signature is invalid for tcb_info"],
+        ..Case::DEFAULT
+    },
+];
+
+#[test]
+fn hostile_files_offline() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
+    let cwd = dir.join("work/sub");
+    std::fs::create_dir_all(&cwd).unwrap();
+    std::fs::create_dir_all(dir.join("out")).unwrap();
+
+    // CBOR bodies, made by `cbor encode` and then damaged.
+    let remove =
+        cbor_encode_hex(&dir, "setup: encode a rofl.Remove body", &["--method", "rofl.Remove"], REMOVE_JSON);
+    let update = cbor_encode_hex(&dir, "setup: encode a rofl.Update body", &[], &update_json().to_string());
+    let ctx = Ctx {
+        vars: vec![
+            ("dir", dir.display().to_string()),
+            ("out", dir.join("out").display().to_string()),
+            ("testdata", TESTDATA.to_owned()),
+            ("now", NOW.to_owned()),
+            ("truncated_update", update[..update.len() - 10].to_owned()),
+            ("trailing_update", format!("{update}00")),
+            ("non_canonical_update", format!("b805{}", &update[2..])),
+            // {id, zz: 0}: the Remove body with an extra key.
+            ("unknown_field_remove", format!("a2{}627a7a00", &remove[2..])),
+        ],
+        dir,
+        chain: None,
+    };
+    run_group("hostile files (offline)", OFFLINE, &ctx, &|_| roflgov_in(&cwd), &no_state, &no_proxy);
 }
 
-/// A complete, canonical rofl.Remove body (hex), via `cbor encode`.
-fn remove_body_hex(dir: &Path) -> String {
+const REMOVE_JSON: &str = r#"{"id": "rofl1qpykfkl6ea78cyy67d35f7fmpk3pg36vashka4v9"}"#;
+
+/// A complete, canonical body (hex, no `0x`) of the JSON `input`, via `cbor encode`.
+fn cbor_encode_hex(dir: &Path, step: &str, method: &[&str], input: &str) -> String {
     let out = roflgov_in(dir)
-        .args(["--json", "cbor", "encode", "--method", "rofl.Remove", "-"])
-        .write_stdin(r#"{"id": "rofl1qpykfkl6ea78cyy67d35f7fmpk3pg36vashka4v9"}"#)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let v: Value = serde_json::from_slice(&out).unwrap();
-    v["cbor"].as_str().unwrap().trim_start_matches("0x").to_owned()
+        .args(["--json", "cbor", "encode"])
+        .args(method)
+        .arg("-")
+        .write_stdin(input)
+        .timeout(ROW_TIMEOUT)
+        .output()
+        .unwrap_or_else(|e| panic!("{step}: {e}"));
+    assert!(out.status.success(), "{step}: {}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{step}: {e}"));
+    v["cbor"].as_str().unwrap_or_else(|| panic!("{step}: no cbor in {v}")).trim_start_matches("0x").to_owned()
 }
 
 fn update_json() -> Value {
@@ -325,422 +982,575 @@ fn update_json() -> Value {
     })
 }
 
-#[test]
-fn hostile_files_offline() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().to_path_buf();
-    // Commands run two levels down, so that a `../../` entry extracted relative to the working
-    // directory would land in `dir`, where the bundle rows look for it.
-    let cwd = dir.join("work/sub");
-    std::fs::create_dir_all(&cwd).unwrap();
-    let out_dir = dir.join("out");
-    std::fs::create_dir_all(&out_dir).unwrap();
-    let f = |name: &str| dir.join(name);
-    let write = |name: &str, bytes: &[u8]| {
-        std::fs::write(dir.join(name), bytes).unwrap();
-        dir.join(name)
-    };
-    let demo = std::fs::read_to_string(demo_manifest("1.0")).unwrap();
+fn update_json_unknown_field(_: &Ctx<'_>) -> Vec<u8> {
+    let mut json = update_json();
+    json["body"]["policy"]["allow_everyone"] = true.into();
+    json.to_string().into_bytes()
+}
 
-    // rofl.yaml variants.
-    write("wrong-type.yaml", demo.replace("max_expiration: 3", "max_expiration: \"three\"").as_bytes());
-    write("wrong-type-fees.yaml", demo.replace("fees: endorsing_node", "fees: [endorsing_node]").as_bytes());
-    write(
-        "wrong-type-enclave-id.yaml",
-        demo.replace(
-            "- id: cJD19YR7d04q/mqreylwVLPuPUvTZAJPl6tvypPCN/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==",
-            "- id: 12345",
-        )
-        .as_bytes(),
-    );
-    write(
-        "huge-expiration.yaml",
-        demo.replace("max_expiration: 3", "max_expiration: 1180591620717411303424").as_bytes(),
-    ); // 2^70
-    write(
-        "huge-u64-expiration.yaml",
-        demo.replace("max_expiration: 3", "max_expiration: 18446744073709551616").as_bytes(),
-    ); // 2^64
-    write(
-        "huge-tcb.yaml",
-        demo.replace("tcb_validity_period: 30", "tcb_validity_period: 99999999999").as_bytes(),
-    );
-    write("negative.yaml", demo.replace("max_expiration: 3", "max_expiration: -1").as_bytes());
-    write(
-        "unknown-policy-field.yaml",
-        demo.replace("max_expiration: 3", "max_expiration: 3\n      admin_override: true").as_bytes(),
-    );
-    write(
-        "unknown-pcs-field.yaml",
-        demo.replace("tcb_validity_period: 30", "tcb_validity_period: 30\n          skip_checks: true")
-            .as_bytes(),
-    );
-    write(
-        "non-utf8.yaml",
-        &demo
-            .as_bytes()
-            .iter()
-            .copied()
-            .take(40)
-            .chain([0xff, 0xfe])
-            .chain(demo.bytes().skip(40))
-            .collect::<Vec<u8>>(),
-    );
-    write("empty.yaml", b"");
-    write("not-a-map.yaml", b"- just\n- a list\n");
-    write("duplicate-key.yaml", format!("{demo}name: again\n").as_bytes());
-    write("alias-bomb.yaml", yaml_alias_bomb().as_bytes());
-    // 100 000 nested flow sequences: libyaml's scanner is quadratic in the flow depth (minutes),
-    // before serde's recursion limit ever sees it.
-    write(
-        "flow-nesting-bomb.yaml",
-        format!("name: {}{}\n", "[".repeat(100_000), "]".repeat(100_000)).as_bytes(),
-    );
-    write(
-        "flow-map-bomb.yaml",
-        format!("name: {}1{}\n", "{a: ".repeat(50_000), "}".repeat(50_000)).as_bytes(),
-    );
-    {
-        // 20 MiB: a valid manifest with one enormous metadata value.
-        let big = demo.replace(
-            "net.oasis.rofl.name: weather-oracle",
-            &format!("net.oasis.rofl.name: \"{}\"", "A".repeat(20 << 20)),
-        );
-        write("20mb.yaml", big.as_bytes());
+fn update_json_huge_value(_: &Ctx<'_>) -> Vec<u8> {
+    let mut json = update_json();
+    json["body"]["policy"]["max_expiration"] = serde_json::from_str("1180591620717411303424").unwrap();
+    json.to_string().into_bytes()
+}
+
+fn update_json_wrong_type(_: &Ctx<'_>) -> Vec<u8> {
+    let mut json = update_json();
+    json["body"]["policy"]["enclaves"] = "all of them".into();
+    json.to_string().into_bytes()
+}
+
+fn deep_cbor(_: &Ctx<'_>) -> Vec<u8> {
+    [vec![0x81u8; 1_000_000], vec![0]].concat()
+}
+
+fn demo_text() -> String {
+    std::fs::read_to_string(demo_manifest("1.0")).unwrap()
+}
+
+fn non_utf8_manifest(_: &Ctx<'_>) -> Vec<u8> {
+    let demo = demo_text();
+    demo.bytes().take(40).chain([0xff, 0xfe]).chain(demo.bytes().skip(40)).collect()
+}
+
+fn duplicate_key_manifest(_: &Ctx<'_>) -> Vec<u8> {
+    format!("{}name: again\n", demo_text()).into_bytes()
+}
+
+/// A billion-laughs YAML: ten levels of ten aliases (10^10 nodes if expanded).
+fn yaml_alias_bomb(_: &Ctx<'_>) -> Vec<u8> {
+    let mut lines =
+        vec![r#"a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]"#.to_owned()];
+    for i in 1..10 {
+        lines.push(format!("a{i}: &a{i} [{}]", vec![format!("*a{}", i - 1); 10].join(",")));
     }
+    lines.push("name: *a9".into());
+    (lines.join("\n") + "\n").into_bytes()
+}
 
-    // ORC bundles.
-    let manifest = orc_manifest_json();
-    zip_with(&f("ok.orc"), &[("META-INF/MANIFEST.MF", &manifest)], &[]);
-    let ok = std::fs::read(f("ok.orc")).unwrap();
-    write("truncated.orc", &ok[..ok.len() / 2]);
-    write("empty.orc", b"");
-    zip_with(&f("no-manifest.orc"), &[("app.elf", b"\x7fELF")], &[]);
-    let zeros = vec![b' '; 32 << 20];
-    zip_with(&f("bomb.orc"), &[("META-INF/MANIFEST.MF", &zeros)], &[]);
-    let mut lying = std::fs::read(f("bomb.orc")).unwrap();
-    lie_about_size(&mut lying, 100);
-    write("lying-bomb.orc", &lying);
-    zip_with(&f("symlink-manifest.orc"), &[], &[("META-INF/MANIFEST.MF", "/etc/passwd")]);
+/// 100 000 nested flow sequences: libyaml's scanner is quadratic in the flow depth (minutes),
+/// before serde's recursion limit ever sees it.
+fn yaml_flow_sequence_bomb(_: &Ctx<'_>) -> Vec<u8> {
+    format!("name: {}{}\n", "[".repeat(100_000), "]".repeat(100_000)).into_bytes()
+}
+
+fn yaml_flow_map_bomb(_: &Ctx<'_>) -> Vec<u8> {
+    format!("name: {}1{}\n", "{a: ".repeat(50_000), "}".repeat(50_000)).into_bytes()
+}
+
+/// 20 MiB: a valid manifest with one enormous metadata value.
+fn huge_manifest(_: &Ctx<'_>) -> Vec<u8> {
+    let demo = demo_text();
+    let from = "net.oasis.rofl.name: weather-oracle";
+    assert!(demo.contains(from), "yaml: 20 MiB file: rofl-1.0.yaml has no {from:?}");
+    demo.replace(from, &format!("net.oasis.rofl.name: \"{}\"", "A".repeat(20 << 20))).into_bytes()
+}
+
+fn zip_with(entries: &[(&str, &[u8])], symlinks: &[(&str, &str)]) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in entries {
+        zip.start_file(*name, options).unwrap();
+        zip.write_all(bytes).unwrap();
+    }
+    for (name, target) in symlinks {
+        zip.add_symlink(*name, *target, options).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+fn orc_manifest_json() -> Vec<u8> {
+    serde_json::json!({
+        "name": "weather-oracle",
+        "id": "00".repeat(32),
+        "components": [{"kind": "rofl", "name": "weather-oracle", "identity": [
+            {"hypervisor": "qemu/v0", "enclave": "cJD19YR7d04q/mqreylwVLPuPUvTZAJPl6tvypPCN/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="}
+        ]}],
+        "digests": {}
+    })
+    .to_string()
+    .into_bytes()
+}
+
+fn truncated_orc(_: &Ctx<'_>) -> Vec<u8> {
+    let ok = zip_with(&[("META-INF/MANIFEST.MF", &orc_manifest_json())], &[]);
+    ok[..ok.len() / 2].to_vec()
+}
+
+fn no_manifest_orc(_: &Ctx<'_>) -> Vec<u8> {
+    zip_with(&[("app.elf", b"\x7fELF")], &[])
+}
+
+fn bomb_orc(_: &Ctx<'_>) -> Vec<u8> {
+    zip_with(&[("META-INF/MANIFEST.MF", &vec![b' '; 32 << 20])], &[])
+}
+
+/// The 32 MiB bomb whose headers lie that the manifest inflates to 100 bytes.
+fn lying_bomb_orc(ctx: &Ctx<'_>) -> Vec<u8> {
+    let mut bytes = bomb_orc(ctx);
+    lie_about_size(&mut bytes, 100);
+    bytes
+}
+
+/// Sets the uncompressed size of the first local header and central directory entry to `size`
+/// (a zip bomb whose headers lie about what the entry inflates to).
+fn lie_about_size(bytes: &mut [u8], size: u32) {
+    let find = |sig: &[u8]| bytes.windows(4).position(|w| w == sig).unwrap();
+    let local = find(b"PK\x03\x04");
+    let central = find(b"PK\x01\x02");
+    bytes[local + 22..local + 26].copy_from_slice(&size.to_le_bytes());
+    bytes[central + 24..central + 28].copy_from_slice(&size.to_le_bytes());
+}
+
+fn symlink_manifest_orc(_: &Ctx<'_>) -> Vec<u8> {
+    zip_with(&[], &[("META-INF/MANIFEST.MF", "/etc/passwd")])
+}
+
+fn symlink_entry_orc(_: &Ctx<'_>) -> Vec<u8> {
     zip_with(
-        &f("symlink-entry.orc"),
-        &[("META-INF/MANIFEST.MF", &manifest)],
+        &[("META-INF/MANIFEST.MF", &orc_manifest_json())],
         &[("stage2.tar.bz2", "../../../../etc/shadow")],
-    );
+    )
+}
+
+fn dotdot_entry_orc(_: &Ctx<'_>) -> Vec<u8> {
+    zip_with(&[("META-INF/MANIFEST.MF", &orc_manifest_json()), ("../../evil.txt", b"pwned")], &[])
+}
+
+fn absolute_entry_orc(_: &Ctx<'_>) -> Vec<u8> {
     zip_with(
-        &f("dotdot-entry.orc"),
-        &[("META-INF/MANIFEST.MF", &manifest), ("../../evil.txt", b"pwned")],
+        &[("META-INF/MANIFEST.MF", &orc_manifest_json()), ("/tmp/roflgov-matrix-evil.txt", b"pwned")],
         &[],
-    );
-    zip_with(
-        &f("absolute-entry.orc"),
-        &[("META-INF/MANIFEST.MF", &manifest), ("/tmp/roflgov-matrix-evil.txt", b"pwned")],
-        &[],
-    );
-    zip_with(
-        &f("manifest-wrong-type.orc"),
-        &[("META-INF/MANIFEST.MF", br#"{"id": 7, "components": "x"}"#)],
-        &[],
-    );
-    zip_with(&f("manifest-non-utf8.orc"), &[("META-INF/MANIFEST.MF", b"{\"name\": \"\xff\"}")], &[]);
+    )
+}
 
-    // Quotes and collateral.
-    let quote = std::fs::read(testdata("tdx_quote")).unwrap();
-    let collateral = std::fs::read(testdata("tdx_quote_collateral.json")).unwrap();
-    let mut tampered = quote.clone();
-    tampered[200] ^= 0xff;
-    write("tampered-quote", &tampered);
-    write("truncated-quote", &quote[..200]);
-    write("empty-quote", b"");
-    write("truncated-collateral.json", &collateral[..collateral.len() / 2]);
-    write("wrong-type-collateral.json", br#"{"tcb_info": 7}"#);
-    {
-        // Collateral whose TCB info was edited (its signature no longer matches).
-        let mut c: Value = serde_json::from_slice(&collateral).unwrap();
-        let tcb = c["tcb_info"].as_str().unwrap().replacen("\"UpToDate\"", "\"Revoked\"", 1);
-        c["tcb_info"] = tcb.into();
-        write("tampered-collateral.json", c.to_string().as_bytes());
-    }
+fn manifest_wrong_type_orc(_: &Ctx<'_>) -> Vec<u8> {
+    zip_with(&[("META-INF/MANIFEST.MF", br#"{"id": 7, "components": "x"}"#)], &[])
+}
 
-    // CBOR bodies.
-    let remove = remove_body_hex(&dir);
-    let update_hex = {
-        let out = roflgov_in(&dir)
-            .args(["--json", "cbor", "encode", "-"])
-            .write_stdin(update_json().to_string())
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        serde_json::from_slice::<Value>(&out).unwrap()["cbor"]
-            .as_str()
-            .unwrap()
-            .trim_start_matches("0x")
-            .to_owned()
-    };
-    let truncated_update = update_hex[..update_hex.len() - 10].to_owned();
-    let trailing_update = format!("{update_hex}00");
-    let non_canonical_update = format!("b805{}", &update_hex[2..]);
-    // {id, zz: 0}: the Remove body with an extra key.
-    let unknown_field_remove = format!("a2{}627a7a00", &remove[2..]);
-    write("deep.cbor", &[vec![0x81u8; 1_000_000], vec![0]].concat());
-    let mut unknown_json = update_json();
-    unknown_json["body"]["policy"]["allow_everyone"] = true.into();
-    let mut huge_json = update_json();
-    huge_json["body"]["policy"]["max_expiration"] = serde_json::from_str("1180591620717411303424").unwrap();
-    let mut wrong_json = update_json();
-    wrong_json["body"]["policy"]["enclaves"] = "all of them".into();
+fn manifest_non_utf8_orc(_: &Ctx<'_>) -> Vec<u8> {
+    zip_with(&[("META-INF/MANIFEST.MF", b"{\"name\": \"\xff\"}")], &[])
+}
 
-    let vq = |manifest: PathBuf| -> Vec<OsString> {
-        vec![
-            "verify-quote".into(),
-            testdata("tdx_quote").into(),
-            "--collateral".into(),
-            testdata("tdx_quote_collateral.json").into(),
-            "--now".into(),
-            NOW.into(),
-            "--deployment".into(),
-            "local".into(),
-            "--manifest".into(),
-            manifest.into(),
-        ]
-    };
-    let quote_cmd = |quote: PathBuf, collateral: PathBuf, now: &str| -> Vec<OsString> {
-        vec![
-            "identity".into(),
-            "quote".into(),
-            quote.into(),
-            "--collateral".into(),
-            collateral.into(),
-            "--now".into(),
-            now.into(),
-        ]
-    };
-    let bundle = |name: &str| -> Vec<OsString> { vec!["identity".into(), "bundle".into(), f(name).into()] };
-    let escaped = {
-        let d = dir.clone();
-        move || {
-            for p in
-                [d.join("evil.txt"), d.join("work/evil.txt"), PathBuf::from("/tmp/roflgov-matrix-evil.txt")]
-            {
-                if p.exists() {
-                    return Err(format!("{} was extracted", p.display()));
-                }
-            }
-            Ok(())
-        }
-    };
-    let cbor_out = out_dir.join("body.cbor");
-    let tdx = testdata("tdx_quote");
-    let tdx_col = testdata("tdx_quote_collateral.json");
+fn testdata(name: &str) -> Vec<u8> {
+    std::fs::read(Path::new(TESTDATA).join(name)).unwrap()
+}
 
-    let rows = vec![
-        // --- rofl.yaml ---
-        Row::new("yaml: wrong type (max_expiration: string)", 3, "deployments.local.policy.max_expiration")
-            .args(vq(f("wrong-type.yaml"))),
-        Row::new("yaml: wrong type (fees: list)", 3, "deployments.local.policy.fees")
-            .args(vq(f("wrong-type-fees.yaml"))),
-        Row::new("yaml: wrong type (enclave id: number)", 3, "deployments.local.policy.enclaves[0].id")
-            .args(vq(f("wrong-type-enclave-id.yaml"))),
-        Row::new("yaml: huge value (max_expiration 2^70)", 3, "max_expiration")
-            .args(vq(f("huge-expiration.yaml"))),
-        Row::new("yaml: huge value (max_expiration 2^64)", 3, "max_expiration")
-            .args(vq(f("huge-u64-expiration.yaml"))),
-        Row::new("yaml: huge value (tcb_validity_period > u16)", 3, "does not fit in u16")
-            .args(vq(f("huge-tcb.yaml"))),
-        Row::new("yaml: negative max_expiration", 3, "max_expiration").args(vq(f("negative.yaml"))),
-        Row::new("yaml: unknown field inside policy", 3, "policy.admin_override: unknown field")
-            .args(vq(f("unknown-policy-field.yaml"))),
-        Row::new("yaml: unknown field inside policy.quotes.pcs", 3, "skip_checks")
-            .args(vq(f("unknown-pcs-field.yaml"))),
-        Row::new("yaml: non-UTF-8", 3, "not UTF-8").args(vq(f("non-utf8.yaml"))),
-        Row::new("yaml: empty file", 3, "expected a map").args(vq(f("empty.yaml"))),
-        Row::new("yaml: not a map", 3, "expected a map").args(vq(f("not-a-map.yaml"))),
-        Row::new("yaml: duplicate key", 3, "duplicate").args(vq(f("duplicate-key.yaml"))),
-        Row::new("yaml: billion-laughs alias bomb", 3, "repetition limit exceeded")
-            .args(vq(f("alias-bomb.yaml"))),
-        Row::new("yaml: 100k nested flow sequences", 3, "nested").args(vq(f("flow-nesting-bomb.yaml"))),
-        Row::new("yaml: 50k nested flow maps", 3, "nested").args(vq(f("flow-map-bomb.yaml"))),
-        Row::new("yaml: 20 MiB file", 3, "larger than").args(vq(f("20mb.yaml"))),
-        Row::new("yaml: endless stream (/dev/zero)", 3, "larger than").args(vq(PathBuf::from("/dev/zero"))),
-        Row::new("yaml: a directory", 3, "cannot read").args(vq(dir.clone())),
-        Row::new("yaml: missing file", 3, "nope.yaml").args(vq(f("nope.yaml"))),
-        // --- CBOR ---
-        Row::new("cbor: truncated Update", 3, "not a canonical rofl.Update body").args([
-            "cbor",
-            "decode",
-            "--method",
-            "rofl.Update",
-            &truncated_update,
-        ]),
-        Row::new("cbor: trailing bytes", 3, "not a canonical rofl.Update body").args([
-            "cbor",
-            "decode",
-            "--method",
-            "rofl.Update",
-            &trailing_update,
-        ]),
-        Row::new("cbor: non-canonical map head", 3, "non-canonical").args([
-            "cbor",
-            "decode",
-            "--method",
-            "rofl.Update",
-            &non_canonical_update,
-        ]),
-        Row::new("cbor: unknown field", 3, "zz: unknown field").args([
-            "cbor",
-            "decode",
-            "--method",
-            "rofl.Remove",
-            &unknown_field_remove,
-        ]),
-        Row::new("cbor: map declaring 2^64-1 entries", 3, "malformed").args([
-            "cbor",
-            "decode",
-            "bbffffffffffffffff",
-        ]),
-        Row::new("cbor: byte string declaring 2^64-1 bytes", 3, "malformed").args([
-            "cbor",
-            "decode",
-            "a16269645bffffffffffffffff",
-        ]),
-        Row::new("cbor: text key declaring 2^32 bytes", 3, "malformed").args([
-            "cbor",
-            "decode",
-            "a17affffffff",
-        ]),
-        Row::new("cbor: 1M nested arrays", 3, "malformed").args([
-            "cbor".into(),
-            "decode".into(),
-            f("deep.cbor").into_os_string(),
-        ]),
-        Row::new("cbor: empty input", 3, "IncompleteCborData")
-            .args(["cbor", "decode", "-"])
-            .stdin(Vec::new()),
-        Row::new("cbor encode: unknown field, --out", 3, "allow_everyone")
-            .args([
-                "cbor".into(),
-                "encode".into(),
-                "-".into(),
-                "--out".into(),
-                cbor_out.clone().into_os_string(),
-            ])
-            .stdin(unknown_json.to_string())
-            .absent(&cbor_out),
-        Row::new("cbor encode: huge value, --out", 3, "max_expiration")
-            .args([
-                "cbor".into(),
-                "encode".into(),
-                "-".into(),
-                "--out".into(),
-                cbor_out.clone().into_os_string(),
-            ])
-            .stdin(huge_json.to_string())
-            .absent(&cbor_out),
-        Row::new("cbor encode: wrong type, --out", 3, "enclaves")
-            .args([
-                "cbor".into(),
-                "encode".into(),
-                "-".into(),
-                "--out".into(),
-                cbor_out.clone().into_os_string(),
-            ])
-            .stdin(wrong_json.to_string())
-            .absent(&cbor_out),
-        Row::new("cbor encode: non-UTF-8 JSON, --out", 3, "invalid JSON")
-            .args([
-                "cbor".into(),
-                "encode".into(),
-                "-".into(),
-                "--out".into(),
-                cbor_out.clone().into_os_string(),
-            ])
-            .stdin(b"{\"method\": \"\xff\"}".to_vec())
-            .absent(&cbor_out),
-        Row::new("cbor encode: endless stream (/dev/zero)", 3, "larger than")
-            .args(["cbor", "encode", "/dev/zero", "--out"])
-            .args([&cbor_out])
-            .absent(&cbor_out),
-        // --- ORC bundles ---
-        Row::new("orc: truncated zip", 3, "not a readable zip").args(bundle("truncated.orc")),
-        Row::new("orc: empty file", 3, "not a readable zip").args(bundle("empty.orc")),
-        Row::new("orc: missing manifest", 3, "has no META-INF/MANIFEST.MF").args(bundle("no-manifest.orc")),
-        Row::new("orc: zip bomb (32 MiB manifest)", 3, "larger than the 1048576-byte limit")
-            .args(bundle("bomb.orc")),
-        Row::new("orc: zip bomb lying about its size", 3, "larger than the 1048576-byte limit")
-            .args(bundle("lying-bomb.orc")),
-        Row::new("orc: /dev/zero as the bundle", 3, "not a regular file").args([
-            "identity",
-            "bundle",
-            "/dev/zero",
-        ]),
-        Row::new("orc: manifest is a symlink entry", 3, "symlink")
-            .args(bundle("symlink-manifest.orc"))
-            .check(escaped.clone()),
-        Row::new("orc: symlink entry", 3, "symlink").args(bundle("symlink-entry.orc")).check(escaped.clone()),
-        Row::new("orc: ../ entry", 3, "../../evil.txt")
-            .args(bundle("dotdot-entry.orc"))
-            .check(escaped.clone()),
-        Row::new("orc: absolute-path entry", 3, "/tmp/roflgov-matrix-evil.txt")
-            .args(bundle("absolute-entry.orc"))
-            .check(escaped),
-        Row::new("orc: manifest with wrong types", 3, "MANIFEST.MF: field")
-            .args(bundle("manifest-wrong-type.orc")),
-        Row::new("orc: manifest not UTF-8", 3, "not UTF-8").args(bundle("manifest-non-utf8.orc")),
-        // --- quotes and collateral ---
-        Row::new("quote: tampered TD report", 4, "tampered-quote").args(quote_cmd(
-            f("tampered-quote"),
-            tdx_col.clone(),
-            NOW,
-        )),
-        Row::new("quote: truncated", 3, "truncated").args(quote_cmd(
-            f("truncated-quote"),
-            tdx_col.clone(),
-            NOW,
-        )),
-        Row::new("quote: empty", 3, "truncated").args(quote_cmd(f("empty-quote"), tdx_col.clone(), NOW)),
-        Row::new("quote: endless stream (/dev/zero)", 3, "/dev/zero").args(quote_cmd(
-            PathBuf::from("/dev/zero"),
-            tdx_col.clone(),
-            NOW,
-        )),
-        Row::new("collateral: wrong platform (SGX for a TDX quote)", 4, "collateral is for SGX")
-            .args(quote_cmd(tdx.clone(), testdata("sgx_quote_collateral.json"), NOW)),
-        Row::new("collateral: wrong platform (TDX for an SGX quote)", 4, "collateral is for TDX")
-            .args(quote_cmd(testdata("sgx_quote"), tdx_col.clone(), NOW)),
-        Row::new("collateral: wrong time (expired)", 4, "expired").args(quote_cmd(
-            tdx.clone(),
-            tdx_col.clone(),
-            "4102444800",
-        )),
-        Row::new("collateral: wrong time (not yet valid)", 4, "not valid yet").args(quote_cmd(
-            tdx.clone(),
-            tdx_col,
-            "946684800",
-        )),
-        Row::new("collateral: truncated", 3, "truncated").args(quote_cmd(
-            tdx.clone(),
-            f("truncated-collateral.json"),
-            NOW,
-        )),
-        Row::new("collateral: wrong types", 3, "wrong-type-collateral.json").args(quote_cmd(
-            tdx.clone(),
-            f("wrong-type-collateral.json"),
-            NOW,
-        )),
-        Row::new("collateral: tampered TCB info", 4, "Signature is invalid for tcb_info").args(quote_cmd(
-            tdx,
-            f("tampered-collateral.json"),
-            NOW,
-        )),
-    ];
-    run_matrix("hostile files (offline)", &|_| roflgov_in(&cwd), rows, &no_state);
+fn tampered_quote(_: &Ctx<'_>) -> Vec<u8> {
+    let mut quote = testdata("tdx_quote");
+    quote[200] ^= 0xff;
+    quote
+}
+
+fn truncated_quote(_: &Ctx<'_>) -> Vec<u8> {
+    testdata("tdx_quote")[..200].to_vec()
+}
+
+fn truncated_collateral(_: &Ctx<'_>) -> Vec<u8> {
+    let collateral = testdata("tdx_quote_collateral.json");
+    collateral[..collateral.len() / 2].to_vec()
+}
+
+/// Collateral whose TCB info was edited (its signature no longer matches).
+fn tampered_collateral(_: &Ctx<'_>) -> Vec<u8> {
+    let mut c: Value = serde_json::from_slice(&testdata("tdx_quote_collateral.json")).unwrap();
+    let tcb = c["tcb_info"].as_str().unwrap().replacen("\"UpToDate\"", "\"Revoked\"", 1);
+    c["tcb_info"] = tcb.into();
+    c.to_string().into_bytes()
 }
 
 // ---------------------------------------------------------------------------------------------
 // On chain: one anvil, a 2-of-3 Safe, an app created through it
 // ---------------------------------------------------------------------------------------------
+
+/// `--key-env KEY safe ACTION --safe-tx FILE`.
+macro_rules! safe {
+    ($key:literal, $action:literal, $file:literal) => {
+        &["--key-env", $key, "safe", $action, "--safe-tx", $file]
+    };
+}
+
+/// `[PREFIX…] propose` of release 1.2 to `{app}` with `--safe-out FILE` `[SUFFIX…]`.
+macro_rules! propose {
+    ([$($prefix:expr),*], $out:literal $(, [$($suffix:expr),*])?) => {
+        &[
+            $($prefix,)*
+            "propose",
+            "--manifest",
+            "{m12}",
+            "--deployment",
+            "local",
+            "--app",
+            "{app}",
+            "--safe-out",
+            $out,
+            $($($suffix,)*)?
+        ]
+    };
+}
+
+/// Setup: release 1.1 proposed as `{dir}/release.json` (and its Transaction Builder batch),
+/// signed by DEV1 of the 2-of-3 Safe; `{dir}/create.json` is the executed app creation.
+const ON_CHAIN: &[Case] = &[
+    // --- wrong chain ---
+    Case {
+        name: "chain: proposal file for chain 23295, rpc is 31337",
+        files: &[("{dir}/variants/wrong-chain/proposal.json", Content::Made(wrong_chain_proposal))],
+        argv: safe!("DEV2", "sign", "{dir}/variants/wrong-chain/proposal.json"),
+        code: 5,
+        names: &["wrong chain"],
+        unchanged: &["{dir}/variants/wrong-chain/proposal.json"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "chain: network testnet, rpc is 31337 (sign)",
+        argv: &[
+            "--network",
+            "testnet",
+            "--key-env",
+            "DEV2",
+            "safe",
+            "sign",
+            "--safe-tx",
+            "{dir}/release.json",
+        ],
+        code: 5,
+        names: &["wrong chain"],
+        unchanged: &["{dir}/release.json"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "chain: network testnet, rpc is 31337 (execute)",
+        argv: &[
+            "--network",
+            "testnet",
+            "--key-env",
+            "DEV2",
+            "safe",
+            "execute",
+            "--safe-tx",
+            "{dir}/release.json",
+        ],
+        code: 5,
+        names: &["wrong chain"],
+        unchanged: &["{dir}/release.json"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "chain: network testnet, rpc is 31337 (propose)",
+        argv: propose!(["--network", "testnet"], "{out}/testnet.json"),
+        code: 5,
+        names: &["wrong chain"],
+        absent: &["{out}/testnet.json"],
+        ..Case::DEFAULT
+    },
+    // --- wrong contract ---
+    Case {
+        name: "contract: policy contract without code (propose)",
+        argv: propose!(["--policy-contract", NO_CODE], "{out}/nocode.json"),
+        code: 5,
+        names: &[NO_CODE],
+        absent: &["{out}/nocode.json"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "contract: policy contract is the Safe (propose)",
+        argv: propose!(["--policy-contract", "{safe}"], "{out}/is-safe.json"),
+        code: 5,
+        names: &["from policy contract 0x"],
+        absent: &["{out}/is-safe.json"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "contract: Safe address without code (propose)",
+        argv: propose!(["--safe-address", NO_CODE], "{out}/safe-nocode.json"),
+        code: 5,
+        names: &[NO_CODE],
+        absent: &["{out}/safe-nocode.json"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "contract: Safe address is the policy contract (propose)",
+        argv: propose!(["--safe-address", "{policy}"], "{out}/safe-is-policy.json"),
+        code: 5,
+        names: &["is it a Safe v1.4.1?"],
+        absent: &["{out}/safe-is-policy.json"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "contract: proposal for another Safe than the network's",
+        files: &[("{dir}/variants/wrong-safe/proposal.json", Content::Made(wrong_safe_proposal))],
+        argv: safe!("DEV2", "sign", "{dir}/variants/wrong-safe/proposal.json"),
+        code: 4,
+        names: &["this network's Safe"],
+        unchanged: &["{dir}/variants/wrong-safe/proposal.json"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "contract: app show on a contract without code",
+        argv: &["--policy-contract", NO_CODE, "app", "show", "--app", "{app}"],
+        code: 5,
+        names: &[NO_CODE],
+        ..Case::DEFAULT
+    },
+    // --- signatures ---
+    Case {
+        name: "sigs: insufficient (1 of 2)",
+        argv: safe!("DEV4", "execute", "{dir}/release.json"),
+        code: 4,
+        names: &["1 of 2 required signatures"],
+        unchanged: &["{dir}/release.json"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "sigs: non-owner signs",
+        argv: safe!("DEV4", "sign", "{dir}/release.json"),
+        code: 4,
+        names: &["not an owner"],
+        unchanged: &["{dir}/release.json"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "sigs: non-owner approves on chain",
+        argv: safe!("DEV4", "approve", "{dir}/release.json"),
+        code: 4,
+        names: &["not an owner"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "sigs: foreign (non-owner) signature in the file",
+        files: &[(
+            "{dir}/variants/foreign-signature/proposal.json",
+            Content::Made(foreign_signature_proposal),
+        )],
+        argv: safe!("DEV4", "execute", "{dir}/variants/foreign-signature/proposal.json"),
+        code: 4,
+        names: &["signature #1"],
+        unchanged: &["{dir}/variants/foreign-signature/proposal.json"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "sigs: replayed signature of another SafeTx",
+        files: &[(
+            "{dir}/variants/replayed-signature/proposal.json",
+            Content::Made(replayed_signature_proposal),
+        )],
+        argv: safe!("DEV4", "execute", "{dir}/variants/replayed-signature/proposal.json"),
+        code: 4,
+        names: &["signature #1"],
+        unchanged: &["{dir}/variants/replayed-signature/proposal.json"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "sigs: the same signature twice",
+        files: &[(
+            "{dir}/variants/duplicated-signature/proposal.json",
+            Content::Made(duplicated_signature_proposal),
+        )],
+        argv: safe!("DEV4", "execute", "{dir}/variants/duplicated-signature/proposal.json"),
+        code: 4,
+        names: &["signature #1"],
+        unchanged: &["{dir}/variants/duplicated-signature/proposal.json"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "sigs: 64-byte signature",
+        files: &[("{dir}/variants/short-signature/proposal.json", Content::Made(short_signature_proposal))],
+        argv: safe!("DEV4", "execute", "{dir}/variants/short-signature/proposal.json"),
+        code: 4,
+        names: &["signature #1"],
+        unchanged: &["{dir}/variants/short-signature/proposal.json"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "sigs: signature with v = 99",
+        files: &[("{dir}/variants/bad-v-signature/proposal.json", Content::Made(bad_v_signature_proposal))],
+        argv: safe!("DEV4", "execute", "{dir}/variants/bad-v-signature/proposal.json"),
+        code: 4,
+        names: &["signature #1"],
+        unchanged: &["{dir}/variants/bad-v-signature/proposal.json"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "sigs: owner signs twice",
+        argv: safe!("DEV1", "sign", "{dir}/release.json"),
+        code: 4,
+        names: &["has already signed this transaction"],
+        unchanged: &["{dir}/release.json"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "replay: execute an executed transaction",
+        argv: safe!("DEV4", "execute", "{dir}/create.json"),
+        code: 4,
+        names: &["already used"],
+        unchanged: &["{dir}/create.json"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "replay: sign an executed transaction",
+        argv: safe!("DEV2", "sign", "{dir}/create.json"),
+        code: 4,
+        names: &["already used"],
+        unchanged: &["{dir}/create.json"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "replay: approve an executed transaction",
+        argv: safe!("DEV2", "approve", "{dir}/create.json"),
+        code: 4,
+        names: &["already used"],
+        ..Case::DEFAULT
+    },
+    // --- tampered files ---
+    Case {
+        name: "file: proposal edited (hash mismatch)",
+        files: &[("{dir}/variants/edited/proposal.json", Content::Made(edited_proposal))],
+        argv: safe!("DEV2", "sign", "{dir}/variants/edited/proposal.json"),
+        code: 4,
+        names: &["was edited"],
+        unchanged: &["{dir}/variants/edited/proposal.json"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "file: proposal not UTF-8 JSON",
+        files: &[("{dir}/variants/garbage/proposal.json", Content::Bytes(b"{\"chainId\": \"\xff"))],
+        argv: safe!("DEV2", "sign", "{dir}/variants/garbage/proposal.json"),
+        code: 3,
+        names: &["not UTF-8"],
+        unchanged: &["{dir}/variants/garbage/proposal.json"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "file: proposal with wrong types",
+        files: &[("{dir}/variants/wrong-types/proposal.json", Content::Made(wrong_types_proposal))],
+        argv: safe!("DEV2", "sign", "{dir}/variants/wrong-types/proposal.json"),
+        code: 3,
+        names: &["not a roflgov Safe proposal file"],
+        unchanged: &["{dir}/variants/wrong-types/proposal.json"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "file: tampered Transaction Builder batch",
+        files: &[("{dir}/variants/tampered-batch/batch.json", Content::Made(tampered_batch))],
+        argv: &["review", "--tx-builder", "{dir}/variants/tampered-batch/batch.json"],
+        code: 4,
+        names: &["do not sign"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "file: bad rofl.yaml to propose",
+        files: &[(
+            "{dir}/variants/bad.yaml",
+            Content::Demo { version: "1.2", from: "fees: endorsing_node", to: "fees: 12" },
+        )],
+        argv: &[
+            "propose",
+            "--manifest",
+            "{dir}/variants/bad.yaml",
+            "--deployment",
+            "local",
+            "--app",
+            "{app}",
+            "--safe-out",
+            "{out}/bad-yaml.json",
+        ],
+        code: 3,
+        names: &["deployments.local.policy.fees"],
+        absent: &["{out}/bad-yaml.json"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "file: zip-bomb bundle to propose",
+        files: &[("{dir}/variants/bomb.orc", Content::Made(small_bomb_orc))],
+        argv: propose!([], "{out}/bomb.json", ["--bundle", "{dir}/variants/bomb.orc"]),
+        code: 3,
+        names: &["larger than"],
+        absent: &["{out}/bomb.json"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "keys: key variable holds no key",
+        argv: safe!("HOME", "sign", "{dir}/release.json"),
+        code: 2,
+        names: &["does not hold a hex private key"],
+        unchanged: &["{dir}/release.json"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "rpc: nothing listening",
+        rpc: Rpc::Url("http://127.0.0.1:9"),
+        argv: safe!("DEV2", "execute", "{dir}/release.json"),
+        code: 5,
+        names: &["cannot reach"],
+        unchanged: &["{dir}/release.json"],
+        ..Case::DEFAULT
+    },
+];
+
+/// An RPC that drops mid-flow (a proxy in front of anvil), before anything is sent.
+const DROP_BEFORE_SEND: &[Case] = &[
+    Case {
+        name: "rpc drop: after 3 requests, during propose --safe-out",
+        rpc: Rpc::Proxy(DropMode::AfterRequests(3)),
+        argv: propose!([], "{out}/dropped-propose.json"),
+        code: 5,
+        names: &["error sending request"],
+        absent: &["{out}/dropped-propose.json"],
+        check: Check::ProxyDropped,
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "rpc drop: after 3 requests, during safe sign",
+        rpc: Rpc::Proxy(DropMode::AfterRequests(3)),
+        argv: safe!("DEV2", "sign", "{dir}/release.json"),
+        code: 5,
+        names: &["error sending request"],
+        unchanged: &["{dir}/release.json"],
+        check: Check::ProxyDropped,
+        ..Case::DEFAULT
+    },
+];
+
+/// Run once DEV2 has signed for real: the release has 2 of 2 signatures and can be executed.
+const DROP_AT_SEND: &[Case] = &[
+    // The connection drops when the transaction is about to be sent: nothing reaches anvil.
+    Case {
+        name: "rpc drop: at eth_sendRawTransaction (not forwarded)",
+        rpc: Rpc::Proxy(DropMode::BeforeSend),
+        argv: safe!("DEV4", "execute", "{dir}/release.json"),
+        code: 5,
+        names: &["may or may not have been sent"],
+        unchanged: &["{dir}/release.json"],
+        check: Check::ProxyDropped,
+        ..Case::DEFAULT
+    },
+    // The transaction reaches anvil but the response is lost. Honest partial state: the chain
+    // DID change (the Safe executed the release), and the command must say it may have happened
+    // (exit 5, "may or may not have been sent", with the way to check) instead of claiming that
+    // nothing was sent.
+    Case {
+        name: "rpc drop: after forwarding eth_sendRawTransaction",
+        rpc: Rpc::Proxy(DropMode::AfterSend),
+        argv: safe!("DEV4", "execute", "{dir}/release.json"),
+        code: 5,
+        names: &["may or may not have been sent"],
+        never_says: &["nothing was sent"],
+        chain: ChainEffect::SafeExecutedOnce,
+        check: Check::ProxyDropped,
+        ..Case::DEFAULT
+    },
+    // A retry is then refused as a replay, so nothing executes twice.
+    Case {
+        name: "rpc drop: the retry after the lost response is a replay",
+        argv: safe!("DEV4", "execute", "{dir}/release.json"),
+        code: 4,
+        names: &["already used"],
+        unchanged: &["{dir}/release.json"],
+        ..Case::DEFAULT
+    },
+];
 
 struct Env {
     rt: tokio::runtime::Runtime,
@@ -763,36 +1573,36 @@ impl Env {
         cmd
     }
 
-    fn cmd(&self) -> Command {
-        self.cmd_via(&self.chain.endpoint())
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
+    /// A setup step that must succeed; its JSON output.
+    fn json(&self, step: &str, args: &[&str]) -> Value {
         let out = self
-            .cmd()
+            .cmd_via(&self.chain.endpoint())
             .arg("--json")
             .args(args)
             .timeout(ROW_TIMEOUT)
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        serde_json::from_slice(&out).unwrap()
+            .output()
+            .unwrap_or_else(|e| panic!("{step}: {e}"));
+        assert!(out.status.success(), "{step}: {:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{step}: {e}"))
     }
 
-    fn safe_nonce(&self, safe: Address) -> U256 {
+    fn read_json(&self, name: &str) -> Value {
+        serde_json::from_str(&std::fs::read_to_string(self.path(name)).unwrap()).unwrap()
+    }
+
+    fn safe_nonce(&self, safe: Address) -> Result<U256, String> {
         // Safe.nonce()
         let call = TransactionRequest::default()
             .to(safe)
             .input(Bytes::from_static(&[0xaf, 0xfe, 0xd0, 0xe0]).into());
-        let out = self.rt.block_on(async { self.chain.provider().call(call).await }).unwrap();
-        U256::from_be_slice(&out)
+        let out =
+            self.rt.block_on(async { self.chain.provider().call(call).await }).map_err(|e| e.to_string())?;
+        Ok(U256::from_be_slice(&out))
     }
 
     /// What must not change when nothing is sent: the block number (anvil mines one block per
     /// transaction), every dev account's nonce, the Safe's nonce, the app's enclaves.
-    fn fingerprint(&self, safe: Address, app: AppId) -> Result<String, String> {
+    fn fingerprint(&self, safe: Address, app: AppId) -> Result<Fingerprint, String> {
         let p = self.chain.provider();
         let block = self.rt.block_on(async { p.get_block_number().await }).map_err(|e| e.to_string())?;
         let mut nonces = Vec::new();
@@ -803,28 +1613,15 @@ impl Env {
         }
         let enclaves =
             self.rt.block_on(RoflStandIn::new(p.clone()).app_enclaves(app)).map_err(|e| e.to_string())?;
-        Ok(format!(
-            "block {block}, nonces {nonces:?}, safe nonce {}, app enclaves {}",
-            self.safe_nonce(safe),
-            enclaves.len()
-        ))
+        let safe_nonce = self.safe_nonce(safe)?;
+        Ok(Fingerprint {
+            summary: format!(
+                "block {block}, nonces {nonces:?}, safe nonce {safe_nonce}, app enclaves {}",
+                enclaves.len()
+            ),
+            safe_nonce,
+        })
     }
-}
-
-/// Packs a Safe EOA signature (r ‖ s ‖ v, v = 27/28) of `hash` by dev account `index`.
-fn sign_packed(chain: &LocalChain, index: usize, hash: B256) -> String {
-    let sig = chain.signer(index).sign_hash_sync(&hash).unwrap();
-    format!("0x{}", hex::encode(sig.as_bytes()))
-}
-
-/// Writes a variant of a proposal file into its own folder (so that no other command sees it as
-/// a competing proposal for the same nonce).
-fn variant(env: &Env, name: &str, file: &Value) -> PathBuf {
-    let dir = env.path("variants").join(name);
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("proposal.json");
-    std::fs::write(&path, serde_json::to_string_pretty(file).unwrap()).unwrap();
-    path
 }
 
 #[test]
@@ -834,414 +1631,196 @@ fn hostile_chain_inputs_and_a_dropping_rpc() {
     let env = Env { rt, chain, dir: tempfile::tempdir().unwrap() };
     let p = |name: &str| env.path(name).display().to_string();
     let owners: Vec<String> = env.chain.accounts()[1..4].iter().map(|a| a.to_string()).collect();
-    let (m10, m11) = (demo_manifest("1.0").display().to_string(), demo_manifest("1.1").display().to_string());
+    let m10 = demo_manifest("1.0").display().to_string();
+    let m11 = demo_manifest("1.1").display().to_string();
 
     // Setup: a 2-of-3 Safe (DEV1..DEV3) owns the policy contract; the app is created through it;
     // release 1.1 is proposed and signed by DEV1 only.
-    let deployed = env.json(&[
-        "--key-env",
-        "DEV0",
-        "deploy",
-        "--safe-owners",
-        &owners.join(","),
-        "--threshold",
-        "2",
-        "--save",
-    ]);
+    let deployed = env.json(
+        "setup: deploy",
+        &["--key-env", "DEV0", "deploy", "--safe-owners", &owners.join(","), "--threshold", "2", "--save"],
+    );
     let safe: Address = deployed["safe"].as_str().unwrap().parse().unwrap();
     let policy: Address = deployed["policy_contract"].as_str().unwrap().parse().unwrap();
-    env.json(&[
-        "app",
-        "create",
-        "--manifest",
-        &m10,
-        "--deployment",
-        "local",
-        "--safe-out",
-        &p("create.json"),
-    ]);
-    env.json(&["--key-env", "DEV1", "safe", "sign", "--safe-tx", &p("create.json")]);
-    env.json(&["--key-env", "DEV3", "safe", "sign", "--safe-tx", &p("create.json")]);
-    let created = env.json(&["--key-env", "DEV4", "safe", "execute", "--safe-tx", &p("create.json")]);
+    env.json(
+        "setup: app create",
+        &["app", "create", "--manifest", &m10, "--deployment", "local", "--safe-out", &p("create.json")],
+    );
+    env.json(
+        "setup: DEV1 signs the creation",
+        &["--key-env", "DEV1", "safe", "sign", "--safe-tx", &p("create.json")],
+    );
+    env.json(
+        "setup: DEV3 signs the creation",
+        &["--key-env", "DEV3", "safe", "sign", "--safe-tx", &p("create.json")],
+    );
+    let created = env.json(
+        "setup: DEV4 executes the creation",
+        &["--key-env", "DEV4", "safe", "execute", "--safe-tx", &p("create.json")],
+    );
     let app: AppId = created["app"].as_str().unwrap().parse().unwrap();
-    let app_s = app.to_string();
-    env.json(&[
-        "propose",
-        "--manifest",
-        &m11,
-        "--deployment",
-        "local",
-        "--app",
-        &app_s,
-        "--safe-out",
-        &p("release.json"),
-        "--tx-builder-out",
-        &p("release.batch.json"),
-    ]);
-    env.json(&["--key-env", "DEV1", "safe", "sign", "--safe-tx", &p("release.json")]);
-    let release: Value =
-        serde_json::from_str(&std::fs::read_to_string(env.path("release.json")).unwrap()).unwrap();
-    let create: Value =
-        serde_json::from_str(&std::fs::read_to_string(env.path("create.json")).unwrap()).unwrap();
-    let hash: B256 = release["safeTxHash"].as_str().unwrap().parse().unwrap();
-    assert_eq!(release["signatures"].as_array().unwrap().len(), 1);
-
-    // Hostile proposal files.
-    let wrong_chain = {
-        let mut f = release.clone();
-        let tx: SafeTx = serde_json::from_value(f["tx"].clone()).unwrap();
-        f["chainId"] = 23295.into();
-        f["safeTxHash"] = tx.safe_tx_hash(23295, safe).to_string().into();
-        variant(&env, "wrong-chain", &f)
-    };
-    let wrong_safe = {
-        // The same transaction for another "Safe" (the policy contract), hash made consistent.
-        let mut f = release.clone();
-        let tx: SafeTx = serde_json::from_value(f["tx"].clone()).unwrap();
-        f["safe"] = policy.to_string().into();
-        f["safeTxHash"] = tx.safe_tx_hash(env.chain.chain_id(), policy).to_string().into();
-        variant(&env, "wrong-safe", &f)
-    };
-    let edited = {
-        let mut f = release.clone();
-        f["tx"]["value"] = "0x1".into();
-        variant(&env, "edited", &f)
-    };
-    let foreign = {
-        let mut f = release.clone();
-        f["signatures"].as_array_mut().unwrap().push(sign_packed(&env.chain, 4, hash).into());
-        variant(&env, "foreign-signature", &f)
-    };
-    let replayed_sig = {
-        // DEV3's signature of the (executed) create transaction, replayed onto the release.
-        let mut f = release.clone();
-        let dev3_create = create["signatures"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| {
-                s.as_str().unwrap()
-                    == sign_packed(&env.chain, 3, create["safeTxHash"].as_str().unwrap().parse().unwrap())
-            })
-            .expect("create.json holds DEV3's signature")
-            .clone();
-        f["signatures"].as_array_mut().unwrap().push(dev3_create);
-        variant(&env, "replayed-signature", &f)
-    };
-    let duplicated = {
-        let mut f = release.clone();
-        let first = f["signatures"][0].clone();
-        f["signatures"].as_array_mut().unwrap().push(first);
-        variant(&env, "duplicated-signature", &f)
-    };
-    let short_sig = {
-        let mut f = release.clone();
-        f["signatures"].as_array_mut().unwrap().push(format!("0x{}", "11".repeat(64)).into());
-        variant(&env, "short-signature", &f)
-    };
-    let wrong_v = {
-        let mut f = release;
-        let mut bytes = hex::decode(sign_packed(&env.chain, 2, hash).trim_start_matches("0x")).unwrap();
-        bytes[64] = 99;
-        f["signatures"].as_array_mut().unwrap().push(format!("0x{}", hex::encode(bytes)).into());
-        variant(&env, "bad-v-signature", &f)
-    };
-    let garbage = {
-        let dir = env.path("variants/garbage");
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("proposal.json"), b"{\"chainId\": \"\xff").unwrap();
-        dir.join("proposal.json")
-    };
-    let wrong_types = variant(
-        &env,
-        "wrong-types",
-        &serde_json::json!({"chainId": "31337", "safe": 7, "tx": [], "safeTxHash": null}),
-    );
-    let tampered_batch = {
-        let mut batch: Value =
-            serde_json::from_str(&std::fs::read_to_string(env.path("release.batch.json")).unwrap()).unwrap();
-        let data = batch["transactions"][0]["data"].as_str().unwrap().to_owned();
-        let flipped =
-            format!("{}{}", &data[..data.len() - 2], if data.ends_with("00") { "01" } else { "00" });
-        batch["transactions"][0]["data"] = flipped.into();
-        let dir = env.path("variants/tampered-batch");
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("batch.json"), batch.to_string()).unwrap();
-        dir.join("batch.json")
-    };
-    let bad_yaml = env.path("variants/bad.yaml");
-    std::fs::write(
-        &bad_yaml,
-        std::fs::read_to_string(demo_manifest("1.2")).unwrap().replace("fees: endorsing_node", "fees: 12"),
-    )
-    .unwrap();
-    let bomb_orc = env.path("variants/bomb.orc");
-    zip_with(&bomb_orc, &[("META-INF/MANIFEST.MF", &vec![b' '; 4 << 20])], &[]);
-    let m12 = demo_manifest("1.2").display().to_string();
-    let no_code = "0x000000000000000000000000000000000000dEaD";
-    let out = |name: &str| env.path("outputs").join(name);
-    std::fs::create_dir_all(env.path("outputs")).unwrap();
-    let propose_to = |file: &str| -> Vec<String> {
-        vec![
-            "propose".into(),
-            "--manifest".into(),
-            m12.clone(),
-            "--deployment".into(),
-            "local".into(),
-            "--app".into(),
-            app_s.clone(),
-            "--safe-out".into(),
-            out(file).display().to_string(),
-        ]
-    };
-    let rel = env.path("release.json");
-    let create_path = env.path("create.json");
-
-    let rows = vec![
-        // --- wrong chain ---
-        Row::new("chain: proposal file for chain 23295, rpc is 31337", 5, "wrong chain")
-            .args(["--key-env", "DEV2", "safe", "sign", "--safe-tx"])
-            .args([&wrong_chain])
-            .unchanged(&wrong_chain),
-        Row::new("chain: network testnet, rpc is 31337 (sign)", 5, "wrong chain")
-            .args(["--network", "testnet", "--key-env", "DEV2", "safe", "sign", "--safe-tx"])
-            .args([&rel])
-            .unchanged(&rel),
-        Row::new("chain: network testnet, rpc is 31337 (execute)", 5, "wrong chain")
-            .args(["--network", "testnet", "--key-env", "DEV2", "safe", "execute", "--safe-tx"])
-            .args([&rel])
-            .unchanged(&rel),
-        Row::new("chain: network testnet, rpc is 31337 (propose)", 5, "wrong chain")
-            .args(["--network", "testnet"])
-            .args(propose_to("testnet.json"))
-            .absent(out("testnet.json")),
-        // --- wrong contract ---
-        Row::new("contract: policy contract without code (propose)", 5, no_code)
-            .args(["--policy-contract", no_code])
-            .args(propose_to("nocode.json"))
-            .absent(out("nocode.json")),
-        Row::new("contract: policy contract is the Safe (propose)", 5, "from policy contract 0x")
-            .args(["--policy-contract", &safe.to_string()])
-            .args(propose_to("is-safe.json"))
-            .absent(out("is-safe.json")),
-        Row::new("contract: Safe address without code (propose)", 5, no_code)
-            .args(["--safe-address", no_code])
-            .args(propose_to("safe-nocode.json"))
-            .absent(out("safe-nocode.json")),
-        Row::new("contract: Safe address is the policy contract (propose)", 5, "is it a Safe v1.4.1?")
-            .args(["--safe-address", &policy.to_string()])
-            .args(propose_to("safe-is-policy.json"))
-            .absent(out("safe-is-policy.json")),
-        Row::new("contract: proposal for another Safe than the network's", 4, "this network's Safe")
-            .args(["--key-env", "DEV2", "safe", "sign", "--safe-tx"])
-            .args([&wrong_safe])
-            .unchanged(&wrong_safe),
-        Row::new("contract: app show on a contract without code", 5, no_code).args([
-            "--policy-contract",
-            no_code,
-            "app",
-            "show",
+    env.json(
+        "setup: propose release 1.1",
+        &[
+            "propose",
+            "--manifest",
+            &m11,
+            "--deployment",
+            "local",
             "--app",
-            &app_s,
-        ]),
-        // --- signatures ---
-        Row::new("sigs: insufficient (1 of 2)", 4, "1 of 2 required signatures")
-            .args(["--key-env", "DEV4", "safe", "execute", "--safe-tx"])
-            .args([&rel])
-            .unchanged(&rel),
-        Row::new("sigs: non-owner signs", 4, "not an owner")
-            .args(["--key-env", "DEV4", "safe", "sign", "--safe-tx"])
-            .args([&rel])
-            .unchanged(&rel),
-        Row::new("sigs: non-owner approves on chain", 4, "not an owner")
-            .args(["--key-env", "DEV4", "safe", "approve", "--safe-tx"])
-            .args([&rel]),
-        Row::new("sigs: foreign (non-owner) signature in the file", 4, "signature #1")
-            .args(["--key-env", "DEV4", "safe", "execute", "--safe-tx"])
-            .args([&foreign])
-            .unchanged(&foreign),
-        Row::new("sigs: replayed signature of another SafeTx", 4, "signature #1")
-            .args(["--key-env", "DEV4", "safe", "execute", "--safe-tx"])
-            .args([&replayed_sig])
-            .unchanged(&replayed_sig),
-        Row::new("sigs: the same signature twice", 4, "signature #1")
-            .args(["--key-env", "DEV4", "safe", "execute", "--safe-tx"])
-            .args([&duplicated])
-            .unchanged(&duplicated),
-        Row::new("sigs: 64-byte signature", 4, "signature #1")
-            .args(["--key-env", "DEV4", "safe", "execute", "--safe-tx"])
-            .args([&short_sig])
-            .unchanged(&short_sig),
-        Row::new("sigs: signature with v = 99", 4, "signature #1")
-            .args(["--key-env", "DEV4", "safe", "execute", "--safe-tx"])
-            .args([&wrong_v])
-            .unchanged(&wrong_v),
-        Row::new("sigs: owner signs twice", 4, "has already signed this transaction")
-            .args(["--key-env", "DEV1", "safe", "sign", "--safe-tx"])
-            .args([&rel])
-            .unchanged(&rel),
-        Row::new("replay: execute an executed transaction", 4, "already used")
-            .args(["--key-env", "DEV4", "safe", "execute", "--safe-tx"])
-            .args([&create_path])
-            .unchanged(&create_path),
-        Row::new("replay: sign an executed transaction", 4, "already used")
-            .args(["--key-env", "DEV2", "safe", "sign", "--safe-tx"])
-            .args([&create_path])
-            .unchanged(&create_path),
-        Row::new("replay: approve an executed transaction", 4, "already used")
-            .args(["--key-env", "DEV2", "safe", "approve", "--safe-tx"])
-            .args([&create_path]),
-        // --- tampered files ---
-        Row::new("file: proposal edited (hash mismatch)", 4, "was edited")
-            .args(["--key-env", "DEV2", "safe", "sign", "--safe-tx"])
-            .args([&edited])
-            .unchanged(&edited),
-        Row::new("file: proposal not UTF-8 JSON", 3, "not UTF-8")
-            .args(["--key-env", "DEV2", "safe", "sign", "--safe-tx"])
-            .args([&garbage])
-            .unchanged(&garbage),
-        Row::new("file: proposal with wrong types", 3, "not a roflgov Safe proposal file")
-            .args(["--key-env", "DEV2", "safe", "sign", "--safe-tx"])
-            .args([&wrong_types])
-            .unchanged(&wrong_types),
-        Row::new("file: tampered Transaction Builder batch", 4, "do not sign")
-            .args(["review", "--tx-builder"])
-            .args([&tampered_batch]),
-        Row::new("file: bad rofl.yaml to propose", 3, "deployments.local.policy.fees")
-            .args(["propose", "--manifest"])
-            .args([&bad_yaml])
-            .args(["--deployment", "local", "--app", &app_s, "--safe-out"])
-            .args([out("bad-yaml.json")])
-            .absent(out("bad-yaml.json")),
-        Row::new("file: zip-bomb bundle to propose", 3, "larger than")
-            .args(propose_to("bomb.json"))
-            .args(["--bundle"])
-            .args([&bomb_orc])
-            .absent(out("bomb.json")),
-        Row::new("keys: key variable holds no key", 2, "does not hold a hex private key")
-            .args(["--key-env", "HOME", "safe", "sign", "--safe-tx"])
-            .args([&rel])
-            .unchanged(&rel),
-        Row::new("rpc: nothing listening", 5, "cannot reach")
-            .rpc("http://127.0.0.1:9")
-            .args(["--key-env", "DEV2", "safe", "execute", "--safe-tx"])
-            .args([&rel])
-            .unchanged(&rel),
-    ];
-    let fp = || env.fingerprint(safe, app);
-    run_matrix(
-        "hostile chain inputs",
-        &|row: &Row| env.cmd_via(row.rpc.as_deref().unwrap_or(&env.chain.endpoint())),
-        rows,
-        &fp,
+            &app.to_string(),
+            "--safe-out",
+            &p("release.json"),
+            "--tx-builder-out",
+            &p("release.batch.json"),
+        ],
     );
+    env.json(
+        "setup: DEV1 signs the release",
+        &["--key-env", "DEV1", "safe", "sign", "--safe-tx", &p("release.json")],
+    );
+    let release = env.read_json("release.json");
+    assert_eq!(
+        release["signatures"].as_array().map(Vec::len),
+        Some(1),
+        "setup: the release carries DEV1's signature only"
+    );
+    std::fs::create_dir_all(env.path("outputs")).unwrap();
 
-    // --- An RPC that drops mid-flow (a proxy in front of anvil) ---
+    let ctx = Ctx {
+        dir: env.dir.path().to_path_buf(),
+        vars: vec![
+            ("dir", env.dir.path().display().to_string()),
+            ("out", p("outputs")),
+            ("app", app.to_string()),
+            ("safe", safe.to_string()),
+            ("policy", policy.to_string()),
+            ("m12", demo_manifest("1.2").display().to_string()),
+        ],
+        chain: Some(ChainFacts {
+            chain: &env.chain,
+            safe,
+            policy,
+            hash: release["safeTxHash"].as_str().unwrap().parse().unwrap(),
+            create: env.read_json("create.json"),
+            release,
+        }),
+    };
+    let base = |rpc: Option<&str>| env.cmd_via(rpc.unwrap_or(&env.chain.endpoint()));
+    let state = || env.fingerprint(safe, app);
     let anvil_port: u16 =
         env.chain.endpoint().rsplit(':').next().unwrap().trim_end_matches('/').parse().unwrap();
-    let mut rows = Vec::new();
-    let mut proxies = Vec::new();
-    for (name, mode, file, code, contains) in [
-        (
-            "rpc drop: after 3 requests, during propose --safe-out",
-            DropMode::AfterRequests(3),
-            Some("dropped-propose.json"),
-            5,
-            "error sending request",
-        ),
-        (
-            "rpc drop: after 3 requests, during safe sign",
-            DropMode::AfterRequests(3),
-            None,
-            5,
-            "error sending request",
-        ),
-    ] {
-        let proxy = env.rt.block_on(Proxy::start(anvil_port, mode));
-        let mut row = Row::new(name, code, contains).rpc(proxy.url());
-        match file {
-            Some(f) => {
-                row.args.extend(propose_to(f).into_iter().map(OsString::from));
-                row.absent.push(out(f));
-            }
-            None => {
-                row.args.extend(["--key-env", "DEV2", "safe", "sign", "--safe-tx"].map(OsString::from));
-                row.args.push(rel.clone().into_os_string());
-                row.unchanged.push(rel.clone());
-            }
-        }
-        let dropped = proxy.dropped.clone();
-        rows.push(row.check(move || {
-            if dropped.load(Ordering::SeqCst) { Ok(()) } else { Err("the proxy never dropped".into()) }
-        }));
-        proxies.push(proxy);
-    }
-    run_matrix(
-        "rpc that drops before anything is sent",
-        &|row: &Row| env.cmd_via(row.rpc.as_deref().unwrap_or(&env.chain.endpoint())),
-        rows,
-        &fp,
-    );
+    let proxy = |mode: DropMode| env.rt.block_on(Proxy::start(anvil_port, mode));
 
-    // DEV2 signs for real: the release now has 2 of 2 signatures and can be executed.
-    env.json(&["--key-env", "DEV2", "safe", "sign", "--safe-tx", &p("release.json")]);
-
-    // The connection drops when the transaction is about to be sent: nothing reaches anvil.
-    let proxy = env.rt.block_on(Proxy::start(anvil_port, DropMode::BeforeSend));
-    let dropped = proxy.dropped.clone();
-    let rows = vec![
-        Row::new("rpc drop: at eth_sendRawTransaction (not forwarded)", 5, "may or may not have been sent")
-            .rpc(proxy.url())
-            .args(["--key-env", "DEV4", "safe", "execute", "--safe-tx"])
-            .args([&rel])
-            .unchanged(&rel)
-            .check(move || {
-                if dropped.load(Ordering::SeqCst) {
-                    Ok(())
-                } else {
-                    Err("the proxy never saw eth_sendRawTransaction".into())
-                }
-            }),
-    ];
-    run_matrix(
-        "rpc that drops at the send (tx not forwarded)",
-        &|row: &Row| env.cmd_via(row.rpc.as_deref().unwrap_or(&env.chain.endpoint())),
-        rows,
-        &fp,
+    run_group("hostile chain inputs", ON_CHAIN, &ctx, &base, &state, &proxy);
+    run_group("rpc that drops before anything is sent", DROP_BEFORE_SEND, &ctx, &base, &state, &proxy);
+    env.json(
+        "setup: DEV2 signs the release",
+        &["--key-env", "DEV2", "safe", "sign", "--safe-tx", &p("release.json")],
     );
+    run_group("rpc that drops at the send", DROP_AT_SEND, &ctx, &base, &state, &proxy);
+}
 
-    // The transaction reaches anvil but the response is lost. Honest partial state: the chain
-    // DID change (the Safe executed the release), and the command must say so may have happened
-    // (exit 5, "may or may not have been sent", with the way to check) instead of claiming that
-    // nothing was sent. A retry is then refused as a replay, so nothing executes twice.
-    let nonce_before = env.safe_nonce(safe);
-    let proxy = env.rt.block_on(Proxy::start(anvil_port, DropMode::AfterSend));
-    let assert = env
-        .cmd_via(&proxy.url())
-        .args(["--key-env", "DEV4", "safe", "execute", "--safe-tx"])
-        .arg(&rel)
-        .timeout(ROW_TIMEOUT)
-        .assert();
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
-    println!("\n== rpc that drops after forwarding the send\n{}", stderr.trim());
-    assert.code(5);
-    assert!(proxy.dropped.load(Ordering::SeqCst), "the proxy never saw eth_sendRawTransaction");
-    assert!(stderr.contains("may or may not have been sent"), "{stderr}");
-    assert!(!stderr.contains("nothing was sent"), "must not claim nothing was sent: {stderr}");
-    assert_eq!(
-        env.safe_nonce(safe),
-        nonce_before + U256::from(1),
-        "the transaction did reach anvil (honest partial state)"
-    );
-    env.cmd()
-        .args(["--key-env", "DEV4", "safe", "execute", "--safe-tx"])
-        .arg(&rel)
-        .timeout(ROW_TIMEOUT)
-        .assert()
-        .code(4)
-        .stderr(predicates::str::contains("already used"));
-    assert_eq!(env.safe_nonce(safe), nonce_before + U256::from(1), "executed exactly once");
-    drop(proxies);
+/// Packs a Safe EOA signature (r ‖ s ‖ v, v = 27/28) of `hash` by dev account `index`.
+fn sign_packed(chain: &LocalChain, index: usize, hash: B256) -> String {
+    let sig = chain.signer(index).sign_hash_sync(&hash).unwrap();
+    format!("0x{}", hex::encode(sig.as_bytes()))
+}
+
+fn pretty(file: &Value) -> Vec<u8> {
+    serde_json::to_string_pretty(file).unwrap().into_bytes()
+}
+
+/// The release, re-hashed for chain 23295.
+fn wrong_chain_proposal(ctx: &Ctx<'_>) -> Vec<u8> {
+    let facts = ctx.facts();
+    let mut f = facts.release.clone();
+    let tx: SafeTx = serde_json::from_value(f["tx"].clone()).unwrap();
+    f["chainId"] = 23295.into();
+    f["safeTxHash"] = tx.safe_tx_hash(23295, facts.safe).to_string().into();
+    pretty(&f)
+}
+
+/// The same transaction for another "Safe" (the policy contract), hash made consistent.
+fn wrong_safe_proposal(ctx: &Ctx<'_>) -> Vec<u8> {
+    let facts = ctx.facts();
+    let mut f = facts.release.clone();
+    let tx: SafeTx = serde_json::from_value(f["tx"].clone()).unwrap();
+    f["safe"] = facts.policy.to_string().into();
+    f["safeTxHash"] = tx.safe_tx_hash(facts.chain.chain_id(), facts.policy).to_string().into();
+    pretty(&f)
+}
+
+fn edited_proposal(ctx: &Ctx<'_>) -> Vec<u8> {
+    let mut f = ctx.facts().release.clone();
+    f["tx"]["value"] = "0x1".into();
+    pretty(&f)
+}
+
+/// DEV4 (not an owner) adds its signature.
+fn foreign_signature_proposal(ctx: &Ctx<'_>) -> Vec<u8> {
+    let facts = ctx.facts();
+    let mut f = facts.release.clone();
+    f["signatures"].as_array_mut().unwrap().push(sign_packed(facts.chain, 4, facts.hash).into());
+    pretty(&f)
+}
+
+/// DEV3's signature of the (executed) create transaction, replayed onto the release.
+fn replayed_signature_proposal(ctx: &Ctx<'_>) -> Vec<u8> {
+    let facts = ctx.facts();
+    let mut f = facts.release.clone();
+    let create_hash: B256 = facts.create["safeTxHash"].as_str().unwrap().parse().unwrap();
+    let dev3_create = facts.create["signatures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s.as_str().unwrap() == sign_packed(facts.chain, 3, create_hash))
+        .expect("sigs: replayed signature of another SafeTx: create.json holds DEV3's signature")
+        .clone();
+    f["signatures"].as_array_mut().unwrap().push(dev3_create);
+    pretty(&f)
+}
+
+fn duplicated_signature_proposal(ctx: &Ctx<'_>) -> Vec<u8> {
+    let mut f = ctx.facts().release.clone();
+    let first = f["signatures"][0].clone();
+    f["signatures"].as_array_mut().unwrap().push(first);
+    pretty(&f)
+}
+
+fn short_signature_proposal(ctx: &Ctx<'_>) -> Vec<u8> {
+    let mut f = ctx.facts().release.clone();
+    f["signatures"].as_array_mut().unwrap().push(format!("0x{}", "11".repeat(64)).into());
+    pretty(&f)
+}
+
+/// DEV2's signature of the release with v = 99.
+fn bad_v_signature_proposal(ctx: &Ctx<'_>) -> Vec<u8> {
+    let facts = ctx.facts();
+    let mut f = facts.release.clone();
+    let mut bytes = hex::decode(sign_packed(facts.chain, 2, facts.hash).trim_start_matches("0x")).unwrap();
+    bytes[64] = 99;
+    f["signatures"].as_array_mut().unwrap().push(format!("0x{}", hex::encode(bytes)).into());
+    pretty(&f)
+}
+
+fn wrong_types_proposal(_: &Ctx<'_>) -> Vec<u8> {
+    pretty(&serde_json::json!({"chainId": "31337", "safe": 7, "tx": [], "safeTxHash": null}))
+}
+
+/// The release's Transaction Builder batch with the last byte of the first call's data flipped.
+fn tampered_batch(ctx: &Ctx<'_>) -> Vec<u8> {
+    let mut batch: Value =
+        serde_json::from_str(&std::fs::read_to_string(ctx.dir.join("release.batch.json")).unwrap()).unwrap();
+    let data = batch["transactions"][0]["data"].as_str().unwrap().to_owned();
+    let flipped = format!("{}{}", &data[..data.len() - 2], if data.ends_with("00") { "01" } else { "00" });
+    batch["transactions"][0]["data"] = flipped.into();
+    batch.to_string().into_bytes()
+}
+
+/// A bundle whose 4 MiB manifest is over the 1 MiB limit.
+fn small_bomb_orc(_: &Ctx<'_>) -> Vec<u8> {
+    zip_with(&[("META-INF/MANIFEST.MF", &vec![b' '; 4 << 20])], &[])
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,8 +1,6 @@
 //! Errors of the Governor flow, with the revert reasons of the Governor, the Timelock and the
 //! policy contract decoded into readable messages.
 
-#![expect(missing_docs, reason = "fields and variants still to document (issue #15); remove when done")]
-
 use std::fmt;
 
 use alloy::{
@@ -23,15 +21,34 @@ use crate::{
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Revert {
     /// `GovernorUnexpectedProposalState`: the proposal is not in a state that allows the action.
-    UnexpectedProposalState { proposal_id: U256, current: ProposalState, expected: Vec<ProposalState> },
+    UnexpectedProposalState {
+        /// The proposal.
+        proposal_id: U256,
+        /// The state it is in.
+        current: ProposalState,
+        /// The states the action needs (any of them).
+        expected: Vec<ProposalState>,
+    },
     /// Any other Governor error.
     Governor(RoflGovernorErrors),
     /// `TimelockUnexpectedOperationState`: typically executing before the delay is over.
-    UnexpectedOperationState { operation_id: B256, expected: Vec<OperationState> },
+    UnexpectedOperationState {
+        /// The Timelock operation.
+        operation_id: B256,
+        /// The states the action needs (any of them).
+        expected: Vec<OperationState>,
+    },
     /// Any other Timelock error.
     Timelock(TimelockControllerErrors),
     /// `StaleVersion`: the change was drafted against an older config of the app.
-    StaleVersion { app_id: FixedBytes<21>, expected: u64, current: u64 },
+    StaleVersion {
+        /// The app.
+        app_id: FixedBytes<21>,
+        /// The config version the change was drafted against.
+        expected: u64,
+        /// The app's config version now.
+        current: u64,
+    },
     /// Any other policy-contract error.
     AppAdmin(RoflAppAdminErrors),
     /// `Error(string)`.
@@ -180,28 +197,44 @@ impl fmt::Display for Revert {
 pub enum GovernorError {
     /// A call or transaction reverted; `action` says what was attempted.
     #[error("{action} failed: {revert}")]
-    Reverted { action: &'static str, revert: Revert },
+    Reverted {
+        /// What was attempted (e.g. `queue`).
+        action: &'static str,
+        /// The decoded revert.
+        revert: Revert,
+    },
     /// A mined transaction failed without revert data to decode.
     #[error("{action}: transaction {tx} was mined but failed")]
-    TxFailed { action: &'static str, tx: B256 },
+    TxFailed {
+        /// What was attempted.
+        action: &'static str,
+        /// The failed transaction's hash.
+        tx: B256,
+    },
     /// An RPC or contract-binding error that is not a revert.
     #[error("{action}: {source}")]
     Rpc {
+        /// What was attempted.
         action: &'static str,
+        /// The binding's error.
         #[source]
         source: alloy::contract::Error,
     },
     /// Waiting for a transaction's receipt failed.
     #[error("{action}: {source}")]
     Pending {
+        /// What was attempted.
         action: &'static str,
+        /// The provider's error (e.g. a timeout or a dropped connection).
         #[source]
         source: alloy::providers::PendingTransactionError,
     },
     /// A raw provider request failed.
     #[error("{action}: {source}")]
     Transport {
+        /// What was attempted.
         action: &'static str,
+        /// The transport's error.
         #[source]
         source: alloy::transports::TransportError,
     },
@@ -213,7 +246,12 @@ pub enum GovernorError {
     ProposalNotFound(U256),
     /// The id the contract computed differs from the one computed locally.
     #[error("proposal id mismatch: computed {local:#x} locally, the governor says {onchain:#x}")]
-    IdMismatch { local: U256, onchain: U256 },
+    IdMismatch {
+        /// The id computed locally from the proposal's actions and description.
+        local: U256,
+        /// The id the Governor computed.
+        onchain: U256,
+    },
     /// Signing a ballot failed.
     #[error("signing the ballot: {0}")]
     Signing(#[from] alloy::signers::Error),

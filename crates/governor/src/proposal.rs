@@ -1,8 +1,6 @@
 //! Governor proposals: the calls, the description (release notes plus the front-running guard)
 //! and the id, computed locally exactly as `Governor.hashProposal` does.
 
-#![expect(missing_docs, reason = "fields and variants still to document (issue #15); remove when done")]
-
 use alloy::{
     primitives::{Address, B256, Bytes, U256, keccak256},
     sol_types::{SolCall, SolValue},
@@ -18,8 +16,11 @@ pub const PROPOSER_MARKER: &str = "#proposer=";
 /// One call the Timelock makes when the proposal executes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProposalCall {
+    /// The contract the Timelock calls.
     pub target: Address,
+    /// Native tokens (wei) sent with the call.
     pub value: U256,
+    /// The call's ABI-encoded input.
     pub calldata: Bytes,
 }
 
@@ -39,9 +40,13 @@ impl ProposalCall {
 /// the full description (whose keccak256 is the `descriptionHash` of queue/execute/cancel).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Proposal {
+    /// The contracts called, in order.
     pub targets: Vec<Address>,
+    /// Native tokens (wei) sent with each call.
     pub values: Vec<U256>,
+    /// Each call's ABI-encoded input.
     pub calldatas: Vec<Bytes>,
+    /// The full description, `#proposer=` guard included.
     pub description: String,
 }
 
@@ -172,25 +177,34 @@ impl DescriptionBuilder {
 /// everything a reviewer (and the `review` diff) needs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OnchainProposal {
+    /// The proposal id.
     pub id: U256,
+    /// The Governor it was submitted to.
     pub governor: Address,
+    /// Who submitted it.
     pub proposer: Address,
+    /// Its calls and description, as the event lists them.
     pub proposal: Proposal,
     /// Timepoint (token clock) when voting starts; the vote snapshot.
     pub vote_start: U256,
     /// Timepoint when voting ends.
     pub vote_end: U256,
+    /// Its state now.
     pub state: ProposalState,
     /// When a queued proposal can execute (seconds), if queued.
     pub eta: Option<U256>,
+    /// Votes counted so far.
     pub votes: VoteTally,
 }
 
 /// Votes counted so far.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VoteTally {
+    /// Voting power against.
     pub against: U256,
+    /// Voting power for.
     pub for_votes: U256,
+    /// Voting power that abstained (counts toward quorum only).
     pub abstain: U256,
 }
 

@@ -1,7 +1,5 @@
 //! The proposal state machine and vote options of OpenZeppelin's Governor, as Rust enums.
 
-#![expect(missing_docs, reason = "fields and variants still to document (issue #15); remove when done")]
-
 use std::fmt;
 
 /// `IGovernor.ProposalState`, in the contract's numbering.
@@ -13,13 +11,21 @@ use std::fmt;
 #[serde(rename_all = "snake_case")]
 #[repr(u8)]
 pub enum ProposalState {
+    /// Submitted; voting has not started yet (the voting delay).
     Pending = 0,
+    /// Voting is open.
     Active = 1,
+    /// Canceled by the proposer before voting started.
     Canceled = 2,
+    /// Voting ended without quorum, or with more votes against than for.
     Defeated = 3,
+    /// Voting ended with quorum and more votes for than against: it can be queued.
     Succeeded = 4,
+    /// Queued in the Timelock: it can be executed once the delay is over.
     Queued = 5,
+    /// Expired (unused with a Timelock: a queued proposal stays executable).
     Expired = 6,
+    /// Executed: the Timelock made the calls.
     Executed = 7,
 }
 
@@ -82,8 +88,11 @@ impl fmt::Display for ProposalState {
 #[serde(rename_all = "snake_case")]
 #[repr(u8)]
 pub enum VoteSupport {
+    /// A vote against.
     Against = 0,
+    /// A vote for.
     For = 1,
+    /// An abstention (counts toward quorum only).
     Abstain = 2,
 }
 
@@ -121,9 +130,13 @@ impl std::str::FromStr for VoteSupport {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(u8)]
 pub enum OperationState {
+    /// Not scheduled in the Timelock.
     Unset = 0,
+    /// Scheduled; the delay is not over yet.
     Waiting = 1,
+    /// Scheduled and the delay is over: it can be executed.
     Ready = 2,
+    /// Executed.
     Done = 3,
 }
 

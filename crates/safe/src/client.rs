@@ -1,8 +1,6 @@
 //! Talking to one deployed Safe: its state, nonce checks before signing, `approveHash`,
 //! simulation of the inner call, and `execTransaction`.
 
-#![expect(missing_docs, reason = "fields and variants still to document (issue #15); remove when done")]
-
 use alloy::{
     json_abi::JsonAbi,
     primitives::{Address, B256, Bytes, U256},
@@ -21,8 +19,11 @@ use crate::{
 /// The parts of a Safe's on-chain state that signing and execution depend on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SafeState {
+    /// The nonce the next executed transaction must carry.
     pub nonce: U256,
+    /// The owners, in the Safe's order.
     pub owners: Vec<Address>,
+    /// How many owner signatures a transaction needs.
     pub threshold: usize,
 }
 
@@ -33,14 +34,20 @@ pub enum ExecutionOutcome {
     Success,
     /// `ExecutionFailure`: the nonce was used but the inner call reverted (possible only with
     /// safeTxGas or gasPrice set). `inner_revert` is the reason found by simulating the call.
-    Failure { inner_revert: Option<DecodedRevert> },
+    Failure {
+        /// Why the inner call reverted, when simulating it tells.
+        inner_revert: Option<DecodedRevert>,
+    },
 }
 
 /// A mined `execTransaction`.
 #[derive(Clone, Debug)]
 pub struct ExecutedSafeTx {
+    /// The SafeTx hash of the executed transaction.
     pub safe_tx_hash: B256,
+    /// Whether the inner call succeeded.
     pub outcome: ExecutionOutcome,
+    /// The receipt of the `execTransaction` transaction.
     pub receipt: TransactionReceipt,
 }
 
@@ -48,6 +55,7 @@ pub struct ExecutedSafeTx {
 /// sending anything (through `simulateAndRevert` + `SimulateTxAccessor`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SimulationOutcome {
+    /// Whether the inner call would succeed.
     pub success: bool,
     /// Gas the inner call used.
     pub gas_used: U256,
@@ -85,18 +93,22 @@ impl SafeClient {
         self
     }
 
+    /// The Safe's address.
     pub fn address(&self) -> Address {
         self.address
     }
 
+    /// The chain the Safe is on.
     pub fn chain_id(&self) -> u64 {
         self.chain_id
     }
 
+    /// The Safe singleton, factory, MultiSendCallOnly and accessor addresses on this chain.
     pub fn deployment(&self) -> &SafeDeployment {
         &self.deployment
     }
 
+    /// The decoder of inner-call reverts (Safe, policy contract and any ABIs added).
     pub fn revert_decoder(&self) -> &RevertDecoder {
         &self.reverts
     }

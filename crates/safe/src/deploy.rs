@@ -2,8 +2,6 @@
 //! deployed code against the canonical code hashes of `@safe-global/safe-deployments`, and
 //! creating N-of-M Safes through the proxy factory.
 
-#![expect(missing_docs, reason = "fields and variants still to document (issue #15); remove when done")]
-
 use alloy::{
     primitives::{Address, B256, Bytes, U256, keccak256},
     providers::{DynProvider, Provider},
@@ -24,8 +22,11 @@ use crate::{
 pub struct SafeDeployment {
     /// The `SafeL2` singleton every proxy delegates to.
     pub safe_l2_singleton: Address,
+    /// `SafeProxyFactory`, which creates new Safes (proxies of the singleton).
     pub proxy_factory: Address,
+    /// `CompatibilityFallbackHandler`, set as each new Safe's fallback handler.
     pub fallback_handler: Address,
+    /// `MultiSendCallOnly`, which the Safe delegate-calls to run a batch of calls.
     pub multi_send_call_only: Address,
     /// `SimulateTxAccessor`, used to recover the revert reason of a Safe transaction's inner call.
     pub simulate_tx_accessor: Address,
@@ -160,13 +161,16 @@ impl SafeDeployment {
 /// Parameters of a new Safe.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SafeSetup {
+    /// The owners.
     pub owners: Vec<Address>,
+    /// How many owner signatures a transaction needs.
     pub threshold: u64,
     /// Salt for the proxy's CREATE2 address.
     pub salt_nonce: u64,
 }
 
 impl SafeSetup {
+    /// A Safe of `owners` with `threshold`, salt 0.
     pub fn new(owners: Vec<Address>, threshold: u64) -> Self {
         Self { owners, threshold, salt_nonce: 0 }
     }

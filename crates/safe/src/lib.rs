@@ -11,7 +11,7 @@
 //!
 //! The flow a signer follows:
 //!
-//! 1. [`SafeTx::from_calls`] builds the transaction; [`SafeClient::next_nonce`] gives the nonce.
+//! 1. [`SafeTx::from_calls`] builds the transaction; [`SafeClient::nonce`] gives the nonce.
 //! 2. [`SigningSummary`] shows what is signed: the hashes the wallet displays and the decoded calls.
 //! 3. [`SafeClient::sign`] refuses used nonces and signs; signatures go into a [`SignatureSet`],
 //!    in any order, checked against the owner list.
@@ -20,7 +20,6 @@
 
 // Dev-dependencies serve the integration tests, not the unit tests of this target.
 #![cfg_attr(test, allow(unused_crate_dependencies))]
-#![expect(missing_docs, reason = "fields and variants still to document (issue #15); remove when done")]
 
 pub mod bindings;
 mod client;
@@ -51,62 +50,134 @@ use alloy::primitives::{Address, B256, U256};
 /// can act on.
 #[derive(Debug, thiserror::Error)]
 pub enum SafeError {
+    /// A transaction's operation byte is neither CALL (0) nor DELEGATECALL (1).
     #[error("operation {0} is neither CALL (0) nor DELEGATECALL (1)")]
     InvalidOperation(u8),
+    /// A transaction was built from no call at all.
     #[error("a Safe transaction needs at least one call")]
     EmptyBatch,
+    /// A MultiSend batch cannot be decoded (truncated entry, bad length, trailing bytes).
     #[error("malformed MultiSend batch: {0}")]
     MalformedMultiSend(String),
+    /// The transaction delegate-calls a contract other than the known MultiSendCallOnly: it could
+    /// run any code with the Safe's authority, so it is not treated as a batch.
     #[error(
         "the transaction DELEGATECALLs {0}, which is not the known MultiSendCallOnly; refusing to treat it as a batch"
     )]
     UnexpectedDelegateCall(Address),
 
+    /// The transaction's nonce is below the Safe's: it was executed (or replaced) already, and
+    /// signing or executing it can only fail.
     #[error(
         "nonce {tx_nonce} is already used: the Safe's current nonce is {safe_nonce}; rebuild the proposal at nonce {safe_nonce}"
     )]
-    NonceAlreadyUsed { tx_nonce: U256, safe_nonce: U256 },
+    NonceAlreadyUsed {
+        /// The transaction's nonce.
+        tx_nonce: U256,
+        /// The Safe's current nonce.
+        safe_nonce: U256,
+    },
+    /// Two different transactions carry the same nonce: executing one makes the other void.
     #[error(
         "two different transactions compete for nonce {nonce}: {first} and {second}; only one can ever execute"
     )]
-    CompetingTransactions { nonce: U256, first: B256, second: B256 },
+    CompetingTransactions {
+        /// The nonce both carry.
+        nonce: U256,
+        /// The SafeTx hash of one of them.
+        first: B256,
+        /// The SafeTx hash of the other.
+        second: B256,
+    },
 
+    /// A signature recovers to an account that is not an owner: it was made for another Safe,
+    /// chain or transaction, or by someone else.
     #[error(
         "signature by {signer} is not from an owner of the Safe (owners: {owners:?}); was it made for another Safe, chain or transaction?"
     )]
-    NotAnOwner { signer: Address, owners: Vec<Address> },
+    NotAnOwner {
+        /// The account the signature recovers to.
+        signer: Address,
+        /// The Safe's owners.
+        owners: Vec<Address>,
+    },
+    /// An owner's signature is already in the set.
     #[error("owner {0} has already signed this transaction")]
     DuplicateSigner(Address),
+    /// A signature is not 65 bytes, is of a type roflgov does not handle (contract signatures,
+    /// unknown `v`), or no signer can be recovered from it.
     #[error("malformed signature: {0}")]
     MalformedSignature(String),
+    /// Fewer signatures than the threshold were collected, so the Safe would refuse to execute.
     #[error("{have} of {threshold} required signatures collected")]
-    NotEnoughSignatures { have: usize, threshold: usize },
+    NotEnoughSignatures {
+        /// Valid owner signatures collected.
+        have: usize,
+        /// Signatures the Safe needs.
+        threshold: usize,
+    },
+    /// The signer (local key, keystore) failed to sign.
     #[error("signing failed: {0}")]
     Signer(#[from] alloy::signers::Error),
+    /// A keystore file cannot be read or decrypted.
     #[error("keystore {path}: {reason}")]
-    Keystore { path: String, reason: String },
+    Keystore {
+        /// The keystore file.
+        path: String,
+        /// What went wrong (e.g. a wrong password).
+        reason: String,
+    },
 
+    /// `execTransaction` reverted with one of the Safe's `GSxxx` codes.
     #[error("the Safe refused the transaction: {code} ({meaning})")]
-    SafeRejected { code: String, meaning: &'static str },
+    SafeRejected {
+        /// The Safe's error code (e.g. `GS026`).
+        code: String,
+        /// What the code means, in words.
+        meaning: &'static str,
+    },
+    /// The Safe transaction's inner call reverted (the nonce is not used).
     #[error("the Safe transaction's inner call reverted: {0}")]
     InnerCallReverted(DecodedRevert),
+    /// A call or transaction reverted with a reason that is not one of the Safe's `GSxxx` codes.
     #[error("the transaction reverted: {0}")]
     Reverted(DecodedRevert),
 
+    /// A contract at a Safe address does not have the canonical Safe v1.4.1 code.
     #[error(
         "deployed code of {contract} at {address} has hash {actual}, but the canonical Safe v1.4.1 code hash is {expected}"
     )]
-    CodeHashMismatch { contract: String, address: Address, actual: B256, expected: B256 },
+    CodeHashMismatch {
+        /// The contract's name (`SafeL2`, ...).
+        contract: String,
+        /// Where it was expected.
+        address: Address,
+        /// The code hash found there.
+        actual: B256,
+        /// The canonical code hash.
+        expected: B256,
+    },
+    /// The canonical Safe deployment metadata has no entry for a contract.
     #[error("Safe deployment metadata: {0}")]
     DeploymentInfo(String),
 
+    /// A proposal file cannot be read, parsed or written, or its stored hash is not its
+    /// transaction's.
     #[error("proposal file {path}: {reason}")]
-    ProposalFile { path: String, reason: String },
+    ProposalFile {
+        /// The proposal file.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
 
+    /// A Transaction Builder batch file is refused.
     #[error(transparent)]
     TxBuilder(#[from] tx_builder::TxBuilderError),
+    /// A contract artifact is missing or unreadable (run `forge build`).
     #[error(transparent)]
     Artifact(#[from] roflgov_contracts::ArtifactError),
+    /// An RPC error or an unexpected answer from the chain.
     #[error("chain: {0}")]
     Chain(String),
 }

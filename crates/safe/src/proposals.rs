@@ -1,8 +1,6 @@
 //! Pending Safe transactions kept as proposal files, and detection of proposals that compete
 //! for the same nonce (only one of them can ever execute; signers must know).
 
-#![expect(missing_docs, reason = "fields and variants still to document (issue #15); remove when done")]
-
 use std::{
     collections::BTreeMap,
     path::{Path, PathBuf},
@@ -17,8 +15,11 @@ use crate::{SafeError, SafeTx};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SafeProposal {
+    /// The chain the transaction is for.
     pub chain_id: u64,
+    /// The Safe that executes it.
     pub safe: Address,
+    /// The transaction.
     pub tx: SafeTx,
     /// The SafeTx hash, stored for people and checked on load.
     pub safe_tx_hash: B256,
@@ -28,6 +29,7 @@ pub struct SafeProposal {
 }
 
 impl SafeProposal {
+    /// A proposal of `tx` for `safe` on `chain_id`, with its hash and no signature yet.
     pub fn new(chain_id: u64, safe: Address, tx: SafeTx) -> Self {
         let safe_tx_hash = tx.safe_tx_hash(chain_id, safe);
         Self { chain_id, safe, tx, safe_tx_hash, signatures: Vec::new() }
@@ -48,6 +50,7 @@ impl SafeProposal {
         Ok(proposal)
     }
 
+    /// Write the proposal file (pretty JSON).
     pub fn save(&self, path: &Path) -> Result<(), SafeError> {
         let text = serde_json::to_string_pretty(self).expect("a proposal always serializes");
         std::fs::write(path, text + "\n")
@@ -70,13 +73,18 @@ pub fn load_proposals(dir: &Path) -> Result<Vec<(PathBuf, SafeProposal)>, SafeEr
 /// Two different transactions for the same Safe and nonce.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NonceConflict {
+    /// The Safe.
     pub safe: Address,
+    /// The nonce both transactions carry.
     pub nonce: U256,
+    /// The SafeTx hash of one of them.
     pub first: B256,
+    /// The SafeTx hash of the other.
     pub second: B256,
 }
 
 impl NonceConflict {
+    /// The conflict as [`SafeError::CompetingTransactions`].
     pub fn into_error(self) -> SafeError {
         SafeError::CompetingTransactions { nonce: self.nonce, first: self.first, second: self.second }
     }

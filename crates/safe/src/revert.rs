@@ -1,8 +1,6 @@
 //! Readable revert reasons: `Error(string)` (with the meaning of Safe's `GSxxx` codes),
 //! `Panic(uint256)`, and custom errors of any contract whose ABI the decoder knows.
 
-#![expect(missing_docs, reason = "fields and variants still to document (issue #15); remove when done")]
-
 use std::fmt;
 
 use alloy::{
@@ -20,17 +18,34 @@ pub enum DecodedRevert {
     /// The call reverted without data (`revert()`, out of gas, MultiSend's bare revert).
     Empty,
     /// `Error(string)`; for Safe codes (`GS026`) the meaning is attached.
-    Message { message: String, safe_meaning: Option<&'static str> },
+    Message {
+        /// The reason string.
+        message: String,
+        /// What the Safe's code means, when the reason is one (`GS026`).
+        safe_meaning: Option<&'static str>,
+    },
     /// `Panic(uint256)`.
     Panic(U256),
     /// A custom error of a known ABI, with named, formatted arguments.
-    Custom { name: String, args: Vec<(String, String)> },
+    Custom {
+        /// The error's name.
+        name: String,
+        /// Its arguments: name and value formatted for people.
+        args: Vec<(String, String)>,
+    },
     /// Data no known ABI explains.
     Unknown(Bytes),
     /// Call `index` of a MultiSend batch failed (MultiSendCallOnly reverts without data, so
     /// the reason comes from simulating that call; `alone` when the earlier calls of the batch
     /// could not be applied first, in which case the reason may differ on-chain).
-    InBatch { index: usize, reason: Box<DecodedRevert>, alone: bool },
+    InBatch {
+        /// The failing call's position in the batch, from 0.
+        index: usize,
+        /// Why it failed.
+        reason: Box<DecodedRevert>,
+        /// Whether the reason comes from simulating the call on its own.
+        alone: bool,
+    },
 }
 
 impl DecodedRevert {
@@ -144,6 +159,8 @@ impl RevertDecoder {
         self
     }
 
+    /// Decode revert data: the Safe's `GSxxx` codes, `Error(string)`, `Panic(uint256)` and the
+    /// custom errors of the ABIs learnt; [`DecodedRevert::Empty`] for no data.
     pub fn decode(&self, data: &[u8]) -> DecodedRevert {
         if data.is_empty() {
             return DecodedRevert::Empty;

@@ -1,8 +1,6 @@
 //! Owner signatures: signing a SafeTx with local keys, collecting signatures in any order, and
 //! packing them the way `checkNSignatures` reads them (sorted by owner, 65 bytes each).
 
-#![expect(missing_docs, reason = "fields and variants still to document (issue #15); remove when done")]
-
 use std::collections::{BTreeMap, BTreeSet};
 
 use alloy::{
@@ -18,12 +16,21 @@ use crate::{SafeError, SafeTx};
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum SafeSignature {
     /// ECDSA over the EIP-712 SafeTx hash itself (v = 27/28).
-    Eip712 { signature: Signature },
+    Eip712 {
+        /// The ECDSA signature.
+        signature: Signature,
+    },
     /// ECDSA over the EIP-191 (`eth_sign`) message of the hash (packed with v + 4 = 31/32).
-    EthSign { signature: Signature },
+    EthSign {
+        /// The ECDSA signature.
+        signature: Signature,
+    },
     /// The owner approved the hash on-chain with `approveHash`, or is the executor
     /// (packed as r = owner, s = 0, v = 1).
-    ApprovedHash { owner: Address },
+    ApprovedHash {
+        /// The approving owner.
+        owner: Address,
+    },
 }
 
 impl SafeSignature {
@@ -145,6 +152,7 @@ impl SignatureSet {
         Self { safe_tx_hash, owners: owners.into_iter().collect(), threshold, by_owner: BTreeMap::new() }
     }
 
+    /// The SafeTx hash the signatures are for.
     pub fn safe_tx_hash(&self) -> B256 {
         self.safe_tx_hash
     }
@@ -178,14 +186,17 @@ impl SignatureSet {
         self.by_owner.keys().copied().collect()
     }
 
+    /// How many owners have signed.
     pub fn len(&self) -> usize {
         self.by_owner.len()
     }
 
+    /// Whether no owner has signed yet.
     pub fn is_empty(&self) -> bool {
         self.by_owner.is_empty()
     }
 
+    /// How many owner signatures the Safe needs.
     pub fn threshold(&self) -> usize {
         self.threshold
     }

@@ -2,8 +2,6 @@
 //! decoded against known ABIs (MultiSend batches and `multicall` unpacked). The app-config
 //! diff is built on top of [`DecodedCall`] by the review module.
 
-#![expect(missing_docs, reason = "fields and variants still to document (issue #15); remove when done")]
-
 use std::{collections::HashMap, fmt};
 
 use alloy::{
@@ -34,14 +32,17 @@ pub struct DecodedArg {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DecodedCall {
+    /// The contract called.
     pub target: Address,
     /// Name given to the target when its ABI was registered (e.g. `RoflAppAdmin`).
     pub contract: Option<String>,
+    /// Native tokens (wei) sent with the call.
     pub value: U256,
     /// Function name, `None` when the target or selector is unknown.
     pub function: Option<String>,
     /// Full signature, e.g. `addEnclave(bytes21,uint64,(bytes32,bytes32))`.
     pub signature: Option<String>,
+    /// The decoded arguments, in ABI order (empty when the call is not decoded).
     pub args: Vec<DecodedArg>,
     /// Calls nested in a `multicall(bytes[])` on the same target, decoded the same way.
     pub inner: Vec<DecodedCall>,
@@ -130,6 +131,7 @@ pub struct CallDecoder {
 }
 
 impl CallDecoder {
+    /// A decoder that knows no contract yet.
     pub fn new() -> Self {
         Self::default()
     }
@@ -206,19 +208,29 @@ impl CallDecoder {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SigningSummary {
+    /// The chain the transaction is for.
     pub chain_id: u64,
+    /// The Safe that executes it.
     pub safe: Address,
+    /// The transaction's nonce.
     pub nonce: U256,
+    /// CALL, or DELEGATECALL (only to MultiSendCallOnly, for a batch).
     pub operation: Operation,
+    /// The transaction's target (MultiSendCallOnly for a batch).
     pub to: Address,
+    /// Native tokens (wei) the Safe sends.
     pub value: U256,
     /// Non-zero gas/refund parameters deserve a warning: they pay someone out of the Safe.
     pub refund: Option<String>,
+    /// The domain, message and SafeTx hashes, as a hardware wallet or Safe{Wallet} shows them.
     pub hashes: SafeTxHashes,
+    /// The calls the transaction makes, decoded.
     pub calls: Vec<DecodedCall>,
 }
 
 impl SigningSummary {
+    /// The summary of `tx` for `safe` on `chain_id`, its calls decoded with `decoder`; an error when
+    /// a batch cannot be decoded.
     pub fn new(tx: &SafeTx, chain_id: u64, safe: Address, decoder: &CallDecoder) -> Result<Self, SafeError> {
         let refund = (!tx.gas_price.is_zero() || !tx.base_gas.is_zero()).then(|| {
             format!(

@@ -13,8 +13,6 @@
 //! `contractMethod` + `contractInputsValues` (what people read), `data` must be exactly the
 //! encoding of the readable form.
 
-#![expect(missing_docs, reason = "fields and variants still to document (issue #15); remove when done")]
-
 use std::collections::BTreeMap;
 
 use alloy::{
@@ -35,71 +33,135 @@ pub const TX_BUILDER_VERSION: &str = "1.18.0";
 /// Errors reading or checking a Transaction Builder file.
 #[derive(Debug, thiserror::Error)]
 pub enum TxBuilderError {
+    /// The file is not JSON of the batch file's shape.
     #[error("not a Transaction Builder batch file: {0}")]
     Json(String),
+    /// The file's `version` is not one roflgov reads.
     #[error("unsupported batch file version {0:?} (expected \"1.0\")")]
     UnsupportedVersion(String),
+    /// The file has no `meta.checksum`, so accidental edits cannot be detected.
     #[error("the batch file has no meta.checksum; it cannot be checked for accidental edits")]
     ChecksumMissing,
+    /// The file's content does not hash to its `meta.checksum`: it was edited after export.
     #[error(
         "meta.checksum is {stated} but the file's content hashes to {computed}: the file was edited after export"
     )]
-    ChecksumMismatch { stated: String, computed: B256 },
+    ChecksumMismatch {
+        /// The checksum the file states.
+        stated: String,
+        /// The checksum of the file's content.
+        computed: B256,
+    },
+    /// The batch is for another chain.
     #[error("the batch is for chain {found:?}, not chain {expected}")]
-    WrongChain { expected: u64, found: String },
+    WrongChain {
+        /// The chain expected.
+        expected: u64,
+        /// The file's `chainId`.
+        found: String,
+    },
+    /// The batch was made for another Safe.
     #[error("the batch was made for Safe {found:?}, not {expected}")]
-    WrongSafe { expected: Address, found: String },
+    WrongSafe {
+        /// The Safe expected.
+        expected: Address,
+        /// The file's `meta.createdFromSafeAddress`.
+        found: String,
+    },
+    /// The batch has no transactions.
     #[error("the batch has no transactions")]
     Empty,
+    /// A transaction's field is missing or invalid (address, value, data, ABI).
     #[error("transaction #{index}: field {field}: {reason}")]
-    InvalidField { index: usize, field: &'static str, reason: String },
+    InvalidField {
+        /// The transaction's position in the batch, from 0.
+        index: usize,
+        /// The field's name.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A transaction's `data` is not the encoding of the call the file displays: the file hides a
+    /// different call than it shows.
     #[error(
         "transaction #{index}: `data` is not the encoding of the displayed call {method}: data {stated}, but the displayed inputs encode to {computed}. The file hides a different call than it shows"
     )]
-    DataMismatch { index: usize, method: String, stated: Bytes, computed: Bytes },
+    DataMismatch {
+        /// The transaction's position in the batch, from 0.
+        index: usize,
+        /// The displayed function's name.
+        method: String,
+        /// The `data` the file states.
+        stated: Bytes,
+        /// What the displayed call encodes to.
+        computed: Bytes,
+    },
+    /// A transaction sends value to a non-payable function (it would revert).
     #[error("transaction #{index}: sends {value} wei to non-payable {method}")]
-    ValueToNonPayable { index: usize, method: String, value: U256 },
+    ValueToNonPayable {
+        /// The transaction's position in the batch, from 0.
+        index: usize,
+        /// The function's name.
+        method: String,
+        /// The value sent, in wei.
+        value: U256,
+    },
 }
 
 /// A Transaction Builder batch file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BatchFile {
+    /// The format version (`1.0`).
     pub version: String,
     /// Decimal chain id, as a string.
     pub chain_id: String,
     /// Milliseconds since the Unix epoch.
     pub created_at: u64,
+    /// Name, description, checksum and provenance of the batch.
     pub meta: BatchMeta,
+    /// The calls, in order.
     pub transactions: Vec<BatchTransaction>,
 }
 
+/// The `meta` object of a batch file.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BatchMeta {
+    /// The batch's name, as Safe{Wallet} lists it.
     pub name: Option<String>,
+    /// A description of the batch.
     #[serde(default)]
     pub description: Option<String>,
+    /// The tx-builder release whose format the file follows.
     #[serde(default)]
     pub tx_builder_version: Option<String>,
+    /// The Safe the batch was made for.
     #[serde(default)]
     pub created_from_safe_address: Option<String>,
+    /// The owner who prepared the batch.
     #[serde(default)]
     pub created_from_owner_address: Option<String>,
+    /// The checksum of the file's content, as tx-builder computes it (detects accidental edits).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checksum: Option<String>,
 }
 
+/// One call of a batch file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BatchTransaction {
+    /// The target address.
     pub to: String,
     /// Wei, decimal.
     pub value: String,
+    /// The raw calldata (hex), when the call is not given by `contract_method`.
     #[serde(default)]
     pub data: Option<String>,
+    /// The function called, when the file shows the call in readable form.
     #[serde(default)]
     pub contract_method: Option<ContractMethod>,
+    /// The readable call's arguments, by parameter name.
     #[serde(default)]
     pub contract_inputs_values: Option<BTreeMap<String, String>>,
 }
@@ -107,8 +169,11 @@ pub struct BatchTransaction {
 /// The readable form of a call: the function's ABI inputs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ContractMethod {
+    /// The function's ABI inputs.
     pub inputs: Vec<Param>,
+    /// The function's name.
     pub name: String,
+    /// Whether the function accepts value.
     pub payable: bool,
 }
 
@@ -138,7 +203,9 @@ impl ContractMethod {
 /// Metadata of an exported batch.
 #[derive(Clone, Debug, Default)]
 pub struct ExportOptions {
+    /// The batch's name.
     pub name: String,
+    /// A description of the batch.
     pub description: Option<String>,
     /// The owner who prepared the batch (`createdFromOwnerAddress`), if any.
     pub proposer: Option<Address>,
@@ -149,7 +216,9 @@ pub struct ExportOptions {
 /// A batch file that passed every check, with the calls it makes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CheckedBatch {
+    /// The file, as read.
     pub file: BatchFile,
+    /// The calls it makes.
     pub calls: Vec<SafeCall>,
 }
 
