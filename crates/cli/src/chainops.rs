@@ -104,10 +104,10 @@ pub(crate) async fn app_sek(
         }
     };
     match sek {
-        None => Err(crate::exit::verification(format!(
+        None => Err(verification(format!(
             "{from} has no app {app}, so no SEK to encrypt to; pass --sek KEY; nothing was proposed"
         ))),
-        Some(key) if key == [0; 32] => Err(crate::exit::verification(format!(
+        Some(key) if key == [0; 32] => Err(verification(format!(
             "{from} has no SEK for app {app} yet (the module sets it on the app's next update); pass --sek KEY; nothing was proposed"
         ))),
         Some(key) => Ok((key, from)),

@@ -47,6 +47,11 @@ sol! {
         function hashProposal(address[] targets, uint256[] values, bytes[] calldatas, bytes32 descriptionHash)
             external pure returns (uint256);
     }
+
+    // contracts/interfaces/IRoflMachineAdmin.sol
+    interface IPolicy {
+        event MachinesFunded(address indexed from, uint256 amount);
+    }
 }
 
 fn manifest(v: &str) -> String {
@@ -112,7 +117,7 @@ fn release_guardian_app_and_funding_as_one_governor_proposal() {
     assert_eq!(apps.len(), 1);
     let app: AppId = apps[0];
     let app_s = app.to_string();
-    let policy_balance_before = rt.block_on(chain.provider().get_balance(policy)).unwrap();
+    let policy_balance_before = rt.block_on(async { chain.provider().get_balance(policy).await }).unwrap();
 
     // Leg 1: release 1.1 with a guardian; leg 2: a second app with its stake. No key needed.
     let guardian = accounts[5].to_string();
@@ -204,7 +209,7 @@ fn release_guardian_app_and_funding_as_one_governor_proposal() {
     assert_eq!(created.targets, vec![policy; 3]);
     assert_eq!(created.values, vec![U256::ZERO, rose(100), rose(1) / U256::from(2)]);
     let onchain = rt
-        .block_on(
+        .block_on(async {
             IGovernor::new(governor, chain.provider().clone())
                 .hashProposal(
                     created.targets.clone(),
@@ -212,8 +217,9 @@ fn release_guardian_app_and_funding_as_one_governor_proposal() {
                     created.calldatas.clone(),
                     keccak256(created.description.as_bytes()),
                 )
-                .call(),
-        )
+                .call()
+                .await
+        })
         .unwrap();
     assert_eq!(onchain, id);
 
@@ -250,6 +256,13 @@ fn release_guardian_app_and_funding_as_one_governor_proposal() {
         assert!(now.contains(enclave), "release 1.1 allowed {enclave}: {now:?}");
     }
     assert_eq!(rt.block_on(stand_in.app_ids()).unwrap().len(), 2, "the second app exists");
-    let policy_balance = rt.block_on(chain.provider().get_balance(policy)).unwrap();
-    assert_eq!(policy_balance - policy_balance_before, rose(1) / U256::from(2));
+    // The top-up: the Timelock funded the policy contract with 0.5 ROSE (the stand-in records
+    // the second app's 100 ROSE stake without moving it, so it stays in the contract too).
+    let policy_balance = rt.block_on(async { chain.provider().get_balance(policy).await }).unwrap();
+    assert_eq!(policy_balance - policy_balance_before, rose(100) + rose(1) / U256::from(2));
+    let filter = Filter::new().address(policy).event_signature(IPolicy::MachinesFunded::SIGNATURE_HASH);
+    let funded = rt.block_on(chain.provider().get_logs(&filter.from_block(0))).unwrap();
+    assert_eq!(funded.len(), 1);
+    let funded = IPolicy::MachinesFunded::decode_log(&funded[0].inner).unwrap();
+    assert_eq!((funded.from, funded.amount), (timelock, rose(1) / U256::from(2)));
 }
