@@ -10,12 +10,12 @@
 
 use std::path::Path;
 
+use abi::{IGovernor, IPolicy};
 use alloy::{
     network::TransactionBuilder,
     primitives::{Address, U256, keccak256},
     providers::Provider,
     rpc::types::{Filter, TransactionRequest},
-    sol,
     sol_types::SolEvent,
 };
 use assert_cmd::Command;
@@ -29,28 +29,32 @@ use serde_json::Value;
 
 const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo");
 
-sol! {
-    // OpenZeppelin Governor 5.3 (IGovernor): the event and the pure hash, as the contract has them.
-    #[sol(rpc)]
-    interface IGovernor {
-        event ProposalCreated(
-            uint256 proposalId,
-            address proposer,
-            address[] targets,
-            uint256[] values,
-            string[] signatures,
-            bytes[] calldatas,
-            uint256 voteStart,
-            uint256 voteEnd,
-            string description
-        );
-        function hashProposal(address[] targets, uint256[] values, bytes[] calldatas, bytes32 descriptionHash)
-            external pure returns (uint256);
-    }
+/// OpenZeppelin Governor 5.3's event and pure hash, and the policy contract's funding event.
+#[allow(clippy::too_many_arguments)] // ProposalCreated has nine fields
+mod abi {
+    alloy::sol! {
+        // OpenZeppelin Governor 5.3 (IGovernor): the event and the pure hash, as the contract has them.
+        #[sol(rpc)]
+        interface IGovernor {
+            event ProposalCreated(
+                uint256 proposalId,
+                address proposer,
+                address[] targets,
+                uint256[] values,
+                string[] signatures,
+                bytes[] calldatas,
+                uint256 voteStart,
+                uint256 voteEnd,
+                string description
+            );
+            function hashProposal(address[] targets, uint256[] values, bytes[] calldatas, bytes32 descriptionHash)
+                external pure returns (uint256);
+        }
 
-    // contracts/interfaces/IRoflMachineAdmin.sol
-    interface IPolicy {
-        event MachinesFunded(address indexed from, uint256 amount);
+        // contracts/interfaces/IRoflMachineAdmin.sol
+        interface IPolicy {
+            event MachinesFunded(address indexed from, uint256 amount);
+        }
     }
 }
 
