@@ -75,3 +75,41 @@ pub(crate) async fn read_app(g: &GlobalArgs, app: AppId) -> CliResult<(Network, 
     let managed = client.get_app(app).await.map_err(|e| rofl_error(&context, e))?;
     Ok((network, managed))
 }
+
+/// The SEK of `app` as the ROFL module keeps it (`AppConfig.sek`, set when the app is created):
+/// from `rofl.App` through the Oasis node on Sapphire, from the stand-in's key manager locally
+/// ([`roflgov_core::secret::stand_in_sek`]). Also says where it was read. Refuses when the module
+/// has no such app or no SEK for it.
+pub(crate) async fn app_sek(
+    network: &Network,
+    provider: &DynProvider,
+    app: AppId,
+) -> CliResult<([u8; 32], String)> {
+    use roflgov_chain::oasis_node::ModuleSource;
+    let source = module_source(network, provider).await?;
+    let from = source.describe();
+    let sek = match &source {
+        ModuleSource::Node(client) => client
+            .app(app)
+            .await
+            .map_err(|e| chain(format!("reading app {app} from {from}: {e}")))?
+            .map(|m| m.sek.0),
+        ModuleSource::StandIn => {
+            let stand_in = roflgov_chain::rofl::RoflStandIn::new(provider.clone());
+            let exists = stand_in
+                .app_exists(app)
+                .await
+                .map_err(|e| chain(format!("reading app {app} from {from}: {e}")))?;
+            exists.then(|| roflgov_core::secret::stand_in_sek(&app))
+        }
+    };
+    match sek {
+        None => Err(verification(format!(
+            "{from} has no app {app}, so no SEK to encrypt to; pass --sek KEY; nothing was proposed"
+        ))),
+        Some(key) if key == [0; 32] => Err(verification(format!(
+            "{from} has no SEK for app {app} yet (the module sets it on the app's next update); pass --sek KEY; nothing was proposed"
+        ))),
+        Some(key) => Ok((key, from)),
+    }
+}

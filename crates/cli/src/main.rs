@@ -20,6 +20,7 @@ mod daoops;
 mod exit;
 mod firewall;
 mod fsutil;
+mod govdraft;
 mod history;
 mod inputs;
 mod keys;

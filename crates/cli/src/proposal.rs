@@ -30,7 +30,7 @@ use crate::{
 
 /// Where a proposal goes.
 #[derive(Args, Debug, Clone)]
-#[command(group(clap::ArgGroup::new("destination").required(true).multiple(true).args(["safe_out", "tx_builder_out", "governor", "send"])))]
+#[command(group(clap::ArgGroup::new("destination").required(true).multiple(true).args(["safe_out", "tx_builder_out", "governor", "governor_out", "send"])))]
 pub(crate) struct ProposalOutput {
     /// Write a Safe proposal file (the SafeTx, its hash, and the signatures collected so far)
     /// for `roflgov review --safe-tx` and `roflgov safe sign|approve|execute`. Needs the Safe
@@ -43,8 +43,12 @@ pub(crate) struct ProposalOutput {
     pub tx_builder_out: Option<PathBuf>,
     /// Submit a Governor proposal from your key (--key-env/--keystore), which needs voting power
     /// above the proposal threshold. Prints the proposal id.
-    #[arg(long, conflicts_with_all = ["safe_out", "tx_builder_out", "send"])]
+    #[arg(long, conflicts_with_all = ["safe_out", "tx_builder_out", "send", "governor_out"])]
     pub governor: bool,
+    /// Write the Governor proposal's actions to FILE instead of submitting them (no key), for
+    /// `roflgov dao combine --leg FILE`: several actions in one Governor proposal.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["safe_out", "tx_builder_out", "send"])]
+    pub governor_out: Option<PathBuf>,
     /// Send directly from your key, which must own the policy contract (local testing).
     #[arg(long, conflicts_with_all = ["safe_out", "tx_builder_out", "governor"])]
     pub send: bool,
@@ -88,6 +92,9 @@ pub(crate) struct Opened {
     pub governor: Option<Address>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub proposal_id: Option<String>,
+    /// With --governor-out: the draft file written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub governor_draft: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(skip)]
@@ -122,7 +129,13 @@ impl Opened {
         if let Some(id) = &self.proposal_id {
             t.row("proposal id", id);
         }
+        if let Some(f) = &self.governor_draft {
+            t.row("Governor draft", f);
+        }
         let mut out = t.render();
+        if self.governor_draft.is_some() {
+            out.push_str("next: `roflgov dao combine --leg FILE --leg FILE2 …` submits the drafts as one Governor proposal\n");
+        }
         if self.safe_tx_file.is_some() {
             out.push_str("next: each signer runs `roflgov review --safe-tx FILE`, then `roflgov safe sign --safe-tx FILE`; anyone then runs `roflgov safe execute --safe-tx FILE`\n");
         }
@@ -170,6 +183,29 @@ pub(crate) async fn open_with(
             })?;
         opened.sent = Some(receipt.transaction_hash.to_string());
         opened.receipt = Some(receipt);
+        return Ok(opened);
+    }
+    if let Some(path) = &out.governor_out {
+        let (network, provider) = g.provider().await?;
+        let chain_id = alloy::providers::Provider::get_chain_id(&provider)
+            .await
+            .map_err(|e| chain(format!("reading the chain id: {e}")))?;
+        let actions = std::iter::once((intent.to, intent.value, intent.data.clone()))
+            .chain(extra.iter().map(|c| (c.to, c.value, c.data.clone())))
+            .map(|(target, value, calldata)| crate::govdraft::Action { target, value, calldata })
+            .collect();
+        let draft = crate::govdraft::Draft {
+            format: crate::govdraft::FORMAT.into(),
+            chain_id,
+            policy_contract: intent.to,
+            governor: network.governor,
+            title: intent.title.clone(),
+            app: intent.app.map(|a| a.to_string()),
+            actions,
+        };
+        crate::govdraft::save(path, &draft)?;
+        opened.governor = network.governor;
+        opened.governor_draft = Some(path.display().to_string());
         return Ok(opened);
     }
     if out.governor {
@@ -280,7 +316,7 @@ pub(crate) async fn open_with(
 
 /// A Governor description: the given text (or the title), ending with the `#proposer=` guard
 /// for `proposer` (a description that already ends with a guard must name `proposer`).
-fn governor_description(text: Option<&str>, title: &str, proposer: Address) -> CliResult<String> {
+pub(crate) fn governor_description(text: Option<&str>, title: &str, proposer: Address) -> CliResult<String> {
     let body = match text {
         Some(t) if !t.trim().is_empty() => t.trim_end().to_owned(),
         _ => DescriptionBuilder::new(title).build_unguarded().trim_end().to_owned(),

@@ -700,6 +700,15 @@ impl Engine<'_> {
                     format_rose(call.value)
                 ),
             );
+        } else if matches!(&decoded, DecodedCalldata::Owner(OwnerCall::FundMachines)) {
+            // Anyone may fund the contract (`machine fund`); the owner can withdraw the balance.
+            self.caution(
+                WarningKind::ValueTransfer,
+                format!(
+                    "call #{index} adds {} to the policy contract's balance (fundMachines: it pays for machines; the owner can withdraw it)",
+                    format_rose(call.value)
+                ),
+            );
         } else if !is_create && !call.value.is_zero() {
             self.critical(
                 WarningKind::ValueTransfer,

@@ -174,6 +174,31 @@ impl SecretEnvelope {
     }
 }
 
+/// Domain of the local stand-in's SEK derivation ([`stand_in_sek_private`]).
+pub const STAND_IN_SEK_DOMAIN: &[u8] = b"roflgov stand-in key manager: SEK v1";
+
+/// The private half of an app's SEK on the local stand-in, which has no key manager.
+///
+/// The ROFL module generates the SEK when the app is created (oasis-sdk
+/// `runtime-sdk/src/modules/rofl/mod.rs` `tx_create`: `derive_app_key(…, KeyKind::X25519,
+/// KeyScope::Global, ROFL_KEY_ID_SEK)`, kept in `AppConfig.sek`): a key pair the key manager
+/// derives from the app id, whose private half only the app's enclaves get. The stand-in plays
+/// that key manager with a public, deterministic derivation — SHA-512/256 of
+/// [`STAND_IN_SEK_DOMAIN`] ‖ the 21-byte app id — so that local tests can open what was sealed.
+/// Never use it for a real app.
+pub fn stand_in_sek_private(app: &roflgov_types::AppId) -> Zeroizing<[u8; KEY_SIZE]> {
+    use sha2::Digest as _;
+    let mut h = Sha512_256::new();
+    h.update(STAND_IN_SEK_DOMAIN);
+    h.update(app.0);
+    Zeroizing::new(h.finalize().into())
+}
+
+/// The SEK (public key) of an app on the local stand-in: see [`stand_in_sek_private`].
+pub fn stand_in_sek(app: &roflgov_types::AppId) -> [u8; KEY_SIZE] {
+    public_key(&stand_in_sek_private(app))
+}
+
 /// Parses an app's SEK as `oasis rofl show --format json` prints it (`sek`, base64), or as 0x hex.
 pub fn parse_sek(text: &str) -> Result<[u8; KEY_SIZE], SecretError> {
     use base64::Engine as _;
@@ -201,6 +226,16 @@ pub fn parse_sek(text: &str) -> Result<[u8; KEY_SIZE], SecretError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_stand_in_sek_is_per_app_and_opens_what_was_sealed_to_it() {
+        let (a, b) = (roflgov_types::AppId([1; 21]), roflgov_types::AppId([2; 21]));
+        assert_ne!(stand_in_sek(&a), stand_in_sek(&b));
+        let sealed = seal(&stand_in_sek(&a), "N", b"v", &Zeroizing::new([3u8; 32]), &[4; NONCE_SIZE]);
+        let env = SecretEnvelope::decode(&sealed).unwrap();
+        assert_eq!(env.open(&stand_in_sek_private(&a)).unwrap().1.as_slice(), b"v");
+        assert!(env.open(&stand_in_sek_private(&b)).is_err());
+    }
 
     #[test]
     fn seal_then_open_round_trips_and_binds_name_and_value() {

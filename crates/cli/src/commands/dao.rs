@@ -59,6 +59,27 @@ pub(crate) enum DaoCommand {
     Cancel(ProposalRef),
     /// Show a proposal's state, tally, vote window and timelock eta.
     Status(ProposalRef),
+    /// Submit several actions as ONE Governor proposal (all run, or none): drafts written by
+    /// `propose`, `owner …` or `app create` with `--governor-out FILE`, plus an optional
+    /// `--fund-rose` from the Timelock's balance. Reviewed and voted on as one. Changes to one
+    /// app go into one draft (e.g. `propose --set-guardian`): each is drafted against the app's
+    /// current version.
+    Combine(CombineArgs),
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct CombineArgs {
+    /// An action draft (repeatable, in execution order) written with `--governor-out FILE`.
+    #[arg(long = "leg", value_name = "FILE", num_args = 1)]
+    pub legs: Vec<PathBuf>,
+    /// Also send this much ROSE (e.g. 0.5) from the Timelock to the policy contract's balance
+    /// (`fundMachines`): it pays for the apps' machines and the owner can withdraw it.
+    #[arg(long, value_name = "ROSE")]
+    pub fund_rose: Option<String>,
+    /// The proposal's description [default: the actions' titles]; the `#proposer=` guard is
+    /// appended.
+    #[arg(long)]
+    pub description: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -356,6 +377,7 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: DaoCommand) -> CliResult {
             emit(g.json, &d, || format!("delegated {} → {}\n  transaction {}", d.from, d.to, d.transaction));
             Ok(())
         }
+        DaoCommand::Combine(a) => combine(g, a).await,
         DaoCommand::Status(r) => {
             let (_, _, client, p) = load(g, &r, false, None).await?;
             let s = step(&client, &p, "status", None).await?;
@@ -757,6 +779,142 @@ async fn power(g: &GlobalArgs, args: PowerArgs) -> CliResult {
             .row("token", out.token)
             .row("delegation", &out.how_to_delegate);
         t.render()
+    });
+    Ok(())
+}
+
+/// `dao combine`: every draft's actions, in order, and the funding, as one Governor proposal.
+/// Each draft must be for this chain and this policy contract; nothing is proposed otherwise.
+async fn combine(g: &GlobalArgs, a: CombineArgs) -> CliResult {
+    use roflgov_chain::governor::{Proposal, ProposalCall};
+    let (network, provider, signer) = g.signing_provider().await?;
+    let policy = crate::context::require_policy_contract(&network)?;
+    let client = daoops::client(&network, provider.clone())?;
+    let chain_id =
+        Provider::get_chain_id(&provider).await.map_err(|e| chain(format!("reading the chain id: {e}")))?;
+    let mut calls: Vec<ProposalCall> = Vec::new();
+    let mut titles: Vec<String> = Vec::new();
+    let mut apps: Vec<(String, String)> = Vec::new();
+    for leg in &a.legs {
+        let at = leg.display();
+        let draft = crate::govdraft::load(leg)?;
+        if draft.chain_id != chain_id {
+            return Err(verification(format!(
+                "{at} was drafted for chain id {}, the endpoint is chain id {chain_id}; nothing was proposed",
+                draft.chain_id
+            )));
+        }
+        if draft.policy_contract != policy {
+            return Err(verification(format!(
+                "{at} was drafted for policy contract {}, this network's is {policy}; nothing was proposed",
+                draft.policy_contract
+            )));
+        }
+        if let Some(other) = draft.governor
+            && other != client.address()
+        {
+            return Err(verification(format!(
+                "{at} was drafted for Governor {other}, this network's is {}; nothing was proposed",
+                client.address()
+            )));
+        }
+        for (i, action) in draft.actions.iter().enumerate() {
+            if action.target != policy && action.target != roflgov_core::rofl::subcall::SUBCALL_PRECOMPILE {
+                return Err(verification(format!(
+                    "{at}: action #{i} calls {}, neither the policy contract {policy} nor the subcall precompile; nothing was proposed",
+                    action.target
+                )));
+            }
+        }
+        if let Some(app) = &draft.app {
+            if let Some((_, first)) = apps.iter().find(|(a, _)| a == app) {
+                return Err(usage(format!(
+                    "{at} and {first} both change app {}: each was drafted against its current version, so the second would revert; put them in one draft (e.g. `propose --set-guardian`)",
+                    text::escape(app)
+                )));
+            }
+            apps.push((app.clone(), at.to_string()));
+        }
+        titles.push(text::escape(&draft.title));
+        calls.extend(draft.actions.iter().map(|c| ProposalCall {
+            target: c.target,
+            value: c.value,
+            calldata: c.calldata.clone(),
+        }));
+    }
+    if let Some(amount) = &a.fund_rose {
+        let value =
+            roflgov_core::units::parse_rose(amount).map_err(|e| usage(format!("--fund-rose: {e}")))?;
+        if value.is_zero() {
+            return Err(usage("--fund-rose is zero: nothing to fund"));
+        }
+        titles.push(format!(
+            "fund policy contract {policy} with {}",
+            roflgov_core::firewall::format_rose(value)
+        ));
+        let data =
+            <roflgov_core::bindings::RoflAppAdmin::fundMachinesCall as alloy::sol_types::SolCall>::abi_encode(
+                &roflgov_core::bindings::RoflAppAdmin::fundMachinesCall {},
+            );
+        calls.push(ProposalCall { target: policy, value, calldata: data.into() });
+    }
+    if calls.len() < 2 {
+        return Err(usage(
+            "one action is no combination: give at least two --leg drafts, or one with --fund-rose",
+        ));
+    }
+    let timelock = client.timelock().await.map_err(|e| gov_error("reading the Governor's Timelock", e))?;
+    let needed = calls.iter().fold(U256::ZERO, |sum, c| sum.saturating_add(c.value));
+    let balance = provider
+        .get_balance(timelock)
+        .await
+        .map_err(|e| chain(format!("reading the Timelock's balance: {e}")))?;
+    if balance < needed {
+        return Err(verification(format!(
+            "the actions send {} but the Timelock {timelock} holds {}: the proposal would fail at execution; nothing was proposed",
+            roflgov_core::firewall::format_rose(needed),
+            roflgov_core::firewall::format_rose(balance)
+        )));
+    }
+    let title = format!("roflgov: {} actions: {}", calls.len(), titles.join("; "));
+    let description =
+        crate::proposal::governor_description(a.description.as_deref(), &title, signer.address())?;
+    let proposal = Proposal::new(calls, description.clone());
+    progress(format!(
+        "proposal id {} (computed locally; checked against the Governor's hashProposal)",
+        proposal.id()
+    ));
+    progress("submitting the proposal and waiting for the receipt");
+    let id = client.propose(&proposal, signer.address()).await.map_err(|e| {
+        crate::exit::maybe_sent(
+            gov_error("proposing", e),
+            "look for the proposal with `roflgov review --proposal` and check your account's nonce",
+        )
+    })?;
+    #[derive(Serialize)]
+    struct Combined {
+        governor: Address,
+        proposal_id: String,
+        actions: usize,
+        title: String,
+        description: String,
+    }
+    let report = Combined {
+        governor: client.address(),
+        proposal_id: id.to_string(),
+        actions: proposal.targets.len(),
+        title,
+        description,
+    };
+    emit(g.json, &report, || {
+        let mut t = Table::new();
+        t.row("combined", format!("{} actions in one Governor proposal", report.actions))
+            .row("Governor", report.governor)
+            .row("proposal id", &report.proposal_id);
+        format!(
+            "{}next: `roflgov review --proposal ID` (every action is shown), `roflgov dao vote`, `dao queue`, `dao execute`\n",
+            t.render()
+        )
     });
     Ok(())
 }

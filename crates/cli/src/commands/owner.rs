@@ -267,12 +267,13 @@ pub(crate) struct SecretSetArgs {
     #[arg(long, value_name = "FILE", required_unless_present = "plaintext_file")]
     pub value_file: Option<PathBuf>,
     /// File holding the plaintext (`-`: stdin), used byte for byte (a trailing newline is
-    /// kept, as `oasis rofl secret set` keeps it): encrypted here to `--sek`, then forgotten.
-    /// It never reaches the chain, the proposal, the output or a log.
-    #[arg(long, value_name = "FILE", conflicts_with = "value_file", requires = "sek")]
+    /// kept, as `oasis rofl secret set` keeps it): encrypted here to the app's SEK, then
+    /// forgotten. It never reaches the chain, the proposal, the output or a log.
+    #[arg(long, value_name = "FILE", conflicts_with = "value_file")]
     pub plaintext_file: Option<PathBuf>,
-    /// The app's secrets encryption key (a public key): `sek` in `oasis rofl show --format json`
-    /// (base64), or 0x hex.
+    /// The app's secrets encryption key (a public key) to encrypt to, overriding the one read
+    /// from the ROFL module (`sek` of `rofl.App`, as `oasis rofl show --format json` prints it):
+    /// base64, or 0x hex [default: the module's SEK of the app; refused when it has none].
     #[arg(long, value_name = "KEY", requires = "plaintext_file")]
     pub sek: Option<String>,
     /// With `--plaintext-file`: the name shown on chain instead of `--name` (`--name` is only
@@ -344,12 +345,16 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: OwnerCommand) -> CliResult {
         OwnerCommand::Secret(SecretCommand::Set(a)) => {
             let (name, value) = match (&a.value_file, &a.plaintext_file, &a.sek) {
                 (Some(file), None, None) => (a.name.clone(), read_secret_value(file)?),
-                (None, Some(file), Some(sek)) => {
-                    let sek = roflgov_core::secret::parse_sek(sek).map_err(|e| usage(e.to_string()))?;
+                (None, Some(file), sek) => {
+                    let sek = secret_key(g, &a.app, sek.as_deref()).await?;
                     let value = encrypt_secret_file(file, &a.name, &sek)?;
                     (a.public_name.clone().unwrap_or_else(|| a.name.clone()), value)
                 }
-                _ => return Err(usage("give either --value-file, or --plaintext-file with --sek")),
+                _ => {
+                    return Err(usage(
+                        "give either --value-file, or --plaintext-file (with --sek to override the app's SEK)",
+                    ));
+                }
             };
             let change = PolicyChange::SetSecret { name, value };
             app_action(g, "secret_set", &a.app, vec![change], &a.out).await
@@ -385,6 +390,25 @@ fn read_secret_value(path: &std::path::Path) -> CliResult<Bytes> {
         return Err(input(format!("{}: the secret value is empty", path.display())));
     }
     Ok(value.into())
+}
+
+/// The SEK to encrypt to: `--sek` when given, else the app's SEK read from the ROFL module.
+/// Says on stderr which one is used (a public key: safe to show).
+async fn secret_key(g: &GlobalArgs, app_text: &str, given: Option<&str>) -> CliResult<[u8; 32]> {
+    use base64::Engine as _;
+    let (sek, from) = match given {
+        Some(text) => {
+            (roflgov_core::secret::parse_sek(text).map_err(|e| usage(e.to_string()))?, "--sek".into())
+        }
+        None => {
+            let app = parse_app_id(app_text)?;
+            let (network, provider) = g.provider().await?;
+            let (sek, from) = chainops::app_sek(&network, &provider, app).await?;
+            (sek, format!("the app's SEK in {from}"))
+        }
+    };
+    progress(format!("encrypting to SEK {} ({from})", base64::engine::general_purpose::STANDARD.encode(sek)));
+    Ok(sek)
 }
 
 /// Reads a plaintext secret and seals it (and `name`) to the app's SEK as `oasis rofl secret
@@ -561,7 +585,7 @@ async fn accept_ownership(g: &GlobalArgs, a: OutOnly) -> CliResult {
         ));
     }
     // Who will call acceptOwnership: the Timelock of a Governor proposal, the Safe, your key.
-    let executor = if a.out.governor {
+    let executor = if a.out.governor || a.out.governor_out.is_some() {
         let governor = network.governor.ok_or_else(|| {
             usage("no Governor for this network: pass --governor-address or set governor in roflgov.toml")
         })?;
