@@ -98,6 +98,7 @@ pub struct ServiceRequest {
 #[serde(rename_all = "camelCase")]
 pub struct ProposeBody {
     /// Target, checksummed.
+    #[serde(serialize_with = "checksummed")]
     pub to: Address,
     /// Wei, decimal string.
     pub value: String,
@@ -112,14 +113,17 @@ pub struct ProposeBody {
     /// Decimal string.
     pub gas_price: String,
     /// Checksummed.
+    #[serde(serialize_with = "checksummed")]
     pub gas_token: Address,
     /// Checksummed.
+    #[serde(serialize_with = "checksummed")]
     pub refund_receiver: Address,
     /// The Safe nonce.
     pub nonce: u64,
     /// The SafeTx hash the service recomputes and compares.
     pub contract_transaction_hash: B256,
     /// The proposer: an owner (or delegate) whose signature this is.
+    #[serde(serialize_with = "checksummed")]
     pub sender: Address,
     /// The sender's 65-byte signature of the SafeTx hash.
     pub signature: Bytes,
@@ -147,6 +151,12 @@ impl ProposeBody {
             origin: origin.to_owned(),
         }
     }
+}
+
+/// An address as EIP-55 text: safe_eth's `EthereumAddressField` (the service's serializers)
+/// refuses any other ("Address ... is not checksumed"), and alloy's serde writes lower case.
+fn checksummed<S: serde::Serializer>(address: &Address, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&address.to_checksum(None))
 }
 
 /// The request proposing `body` for `safe`.
