@@ -105,7 +105,7 @@ fn a_v2_answer_is_read_and_checked() {
         "confirmations": [{"owner": key(2).address(), "submissionDate": "2026-01-01T00:00:00Z",
             "transactionHash": null, "signature": sig2, "signatureType": "EOA"}],
     });
-    let stx: ServiceTx = serde_json::from_value(answer.clone()).unwrap();
+    let stx: ServiceTx = serde_json::from_value(answer).unwrap();
     let owners = [key(1).address(), key(2).address(), key(3).address()];
     let ok = stx.verify(hash, CHAIN_ID, SAFE, &owners, 2).unwrap();
     assert_eq!(ok.signers, vec![key(2).address()]);

@@ -43,6 +43,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 sol! {
     #[sol(rpc)]
+    #[allow(clippy::too_many_arguments)]
     interface ISafe {
         function getOwners() external view returns (address[] memory);
         function nonce() external view returns (uint256);
@@ -109,7 +110,7 @@ fn number(v: &Value, key: &str) -> Result<U256, Answer> {
 /// `SafeSignature.parse_signature` for EOA signatures: 65-byte chunks, v 27/28 (EIP-712 hash)
 /// or 31/32 (eth_sign of the hash).
 fn recover(signature: &[u8], hash: B256) -> Result<Vec<(Address, Bytes, &'static str)>, String> {
-    if signature.is_empty() || signature.len() % 65 != 0 {
+    if signature.is_empty() || !signature.len().is_multiple_of(65) {
         return Err(format!("Signature length {} is not a multiple of 65", signature.len()));
     }
     signature
