@@ -163,13 +163,9 @@ if [[ "$RG_MODE" == "safe" ]]; then
     echo "── submitting to the Safe Transaction Service"
     [[ -n "${RG_PROPOSER_KEY_ENV:-}" ]] || fail "submitting to a Safe Transaction Service needs the proposer key (RG_PROPOSER_KEY_ENV)"
     [[ "$RG_SAFE_TX_SERVICE_URL" =~ ^https:// ]] || fail "the Safe Transaction Service URL must be https://"
-    "$ROFLGOV" "${G[@]}" --json safe sign --safe-tx "$OUT/safe-tx.json" --key-env "$RG_PROPOSER_KEY_ENV" >"$OUT/safe-sign.json"
-    SAFE="$("${HELPERS[@]}" json-get "$OUT/safe-tx.json" safe)"
-    "${HELPERS[@]}" safe-service-payload "$OUT/safe-tx.json" "roflgov release ${RG_SOURCE_REF:-${GITHUB_REF:-}}" "$OUT/safe-sign.json" >"$OUT/safe-service-request.json"
-    curl --fail-with-body --silent --show-error --proto '=https' \
-      -H 'Content-Type: application/json' \
-      --data-binary "@$OUT/safe-service-request.json" \
-      "${RG_SAFE_TX_SERVICE_URL%/}/api/v1/safes/$SAFE/multisig-transactions/"
+    # Reviews, signs with the proposer key (an owner) and POSTs to the service's v2 endpoint.
+    "$ROFLGOV" "${G[@]}" --json safe propose --safe-tx "$OUT/safe-tx.json" --key-env "$RG_PROPOSER_KEY_ENV" \
+      --tx-service "$RG_SAFE_TX_SERVICE_URL" >"$OUT/safe-propose.json"
     echo "submitted SafeTx $SAFE_TX_HASH to $RG_SAFE_TX_SERVICE_URL"
     output safe-service-submitted true
   fi

@@ -85,7 +85,7 @@ pub(crate) async fn app_sek(
     provider: &DynProvider,
     app: AppId,
 ) -> CliResult<([u8; 32], String)> {
-    use roflgov_chain::oasis_node::ModuleSource;
+    use roflgov_client::oasis_node::ModuleSource;
     let source = module_source(network, provider).await?;
     let from = source.describe();
     let sek = match &source {
@@ -95,7 +95,7 @@ pub(crate) async fn app_sek(
             .map_err(|e| chain(format!("reading app {app} from {from}: {e}")))?
             .map(|m| m.sek.0),
         ModuleSource::StandIn => {
-            let stand_in = roflgov_chain::rofl::RoflStandIn::new(provider.clone());
+            let stand_in = roflgov_client::rofl::RoflStandIn::new(provider.clone());
             let exists = stand_in
                 .app_exists(app)
                 .await

@@ -14,6 +14,7 @@
 //!
 //! [networks.mainnet]
 //! grpc = "https://grpc.oasis.io" # Oasis node (gRPC-web) for the ROFL module's state
+//! tx_service = "https://…/api"   # a Safe Transaction Service (`safe propose|confirm|fetch`)
 //! ```
 
 use std::{collections::BTreeMap, path::Path};
@@ -35,6 +36,10 @@ pub(crate) struct Network {
     /// and Testnet [default: the public endpoint of the network].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grpc: Option<String>,
+    /// The Safe Transaction Service (`safe propose|confirm|fetch`) [default: none; Safe runs no
+    /// official one for Sapphire].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tx_service: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub policy_contract: Option<Address>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -82,6 +87,7 @@ impl Network {
             rpc: self.rpc.or(base.rpc),
             chain_id: self.chain_id.or(base.chain_id),
             grpc: self.grpc.or(base.grpc),
+            tx_service: self.tx_service.or(base.tx_service),
             policy_contract: self.policy_contract.or(base.policy_contract),
             safe: self.safe.or(base.safe),
             governor: self.governor.or(base.governor),

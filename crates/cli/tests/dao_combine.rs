@@ -20,10 +20,8 @@ use alloy::{
 };
 use assert_cmd::Command;
 use predicates::prelude::*;
-use roflgov_chain::{
-    LocalChain,
-    rofl::{RoflAdminClient, RoflStandIn},
-};
+use roflgov_client::rofl::{RoflAdminClient, RoflStandIn};
+use roflgov_devnet::LocalChain;
 use roflgov_types::{AppId, manifest::Manifest};
 use serde_json::Value;
 

@@ -13,7 +13,7 @@ use std::path::Path;
 use alloy::{primitives::Address, providers::Provider};
 use assert_cmd::Command;
 use predicates::prelude::*;
-use roflgov_chain::rofl::{RoflAdminClient, RoflStandIn};
+use roflgov_client::rofl::{RoflAdminClient, RoflStandIn};
 use roflgov_types::{AppId, manifest::Manifest};
 use sha2::Digest;
 

@@ -30,6 +30,7 @@ mod signing;
 mod summary;
 pub use roflgov_core::safe_tx as tx;
 pub mod tx_builder;
+pub mod tx_service;
 
 pub use client::{ExecutedSafeTx, ExecutionOutcome, SafeClient, SafeState, SimulationOutcome};
 pub use deploy::{CanonicalSafeDeployment, SafeDeployment, SafeSetup, canonical_code_hashes};

@@ -786,7 +786,7 @@ async fn power(g: &GlobalArgs, args: PowerArgs) -> CliResult {
 /// `dao combine`: every draft's actions, in order, and the funding, as one Governor proposal.
 /// Each draft must be for this chain and this policy contract; nothing is proposed otherwise.
 async fn combine(g: &GlobalArgs, a: CombineArgs) -> CliResult {
-    use roflgov_chain::governor::{Proposal, ProposalCall};
+    use roflgov_governor::{Proposal, ProposalCall};
     let (network, provider, signer) = g.signing_provider().await?;
     let policy = crate::context::require_policy_contract(&network)?;
     let client = daoops::client(&network, provider.clone())?;

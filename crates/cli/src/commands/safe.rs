@@ -1,4 +1,4 @@
-//! `roflgov safe sign|approve|execute`: the Safe side of a proposal file written by
+//! `roflgov safe sign|approve|execute|propose|confirm|fetch`: the Safe side of a proposal file written by
 //! `roflgov propose --safe-out` (or `app create|adopt --safe-out`).
 //!
 //! Every command checks, before signing or sending: the file's SafeTx hash is its
@@ -10,7 +10,10 @@ use std::path::{Path, PathBuf};
 
 use alloy::primitives::{Address, B256, Bytes};
 use clap::{Args, Subcommand};
-use roflgov_safe::{ExecutionOutcome, SafeClient, SafeSignature, SignatureSet};
+use roflgov_safe::{
+    ExecutionOutcome, SafeClient, SafeSignature, SignatureSet,
+    tx_service::{self, ProposeBody, TxService, TxServiceError},
+};
 use serde::Serialize;
 
 use roflgov_core::firewall::Transaction;
@@ -43,6 +46,66 @@ pub(crate) enum SafeCommand {
     /// run, or none. Changes to one app go into one proposal (e.g. `propose --set-guardian`):
     /// each leg is drafted against the app's current version.
     Combine(CombineArgs),
+    /// Upload a proposal file to a Safe Transaction Service (what Safe{Wallet} shows as
+    /// queued), with your signature as the proposer (you must be an owner); the file's other
+    /// signatures go up as confirmations. Reviews first, like `sign`.
+    Propose(ProposeArgs),
+    /// Sign a transaction and post your signature to the Safe Transaction Service, from a
+    /// proposal file or by its SafeTx hash (fetched and checked first). Reviews first.
+    Confirm(ConfirmArgs),
+    /// Download a transaction and its confirmations from the Safe Transaction Service into a
+    /// proposal file. The hash is recomputed from the fields and every signature must recover
+    /// to an owner; the service is never trusted. Then `review --safe-tx` / `safe execute`.
+    Fetch(FetchArgs),
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct TxServiceArg {
+    /// The Safe Transaction Service: its API root as api-kit takes it (`https://host/api`; a
+    /// bare host gets `/api`) [default: `tx_service` of the network in roflgov.toml; Safe
+    /// runs no official service for Sapphire].
+    #[arg(long = "tx-service", value_name = "URL", env = "ROFLGOV_TX_SERVICE")]
+    pub url: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ProposeArgs {
+    #[command(flatten)]
+    pub file: SafeTxFile,
+    #[command(flatten)]
+    pub service: TxServiceArg,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ConfirmArgs {
+    /// Proposal file (your signature is also added to it).
+    #[arg(
+        long = "safe-tx",
+        value_name = "FILE",
+        required_unless_present = "safe_tx_hash",
+        conflicts_with = "safe_tx_hash"
+    )]
+    pub file: Option<PathBuf>,
+    /// The SafeTx hash of a transaction the service holds (fetched and checked first).
+    #[arg(long, value_name = "HASH")]
+    pub safe_tx_hash: Option<B256>,
+    #[command(flatten)]
+    pub service: TxServiceArg,
+    /// What you expect, and findings you accept (the review runs first).
+    #[command(flatten)]
+    pub expect: FirewallArgs,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct FetchArgs {
+    /// The SafeTx hash of the transaction.
+    #[arg(long, value_name = "HASH")]
+    pub safe_tx_hash: B256,
+    /// Where to write the proposal file.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub service: TxServiceArg,
 }
 
 #[derive(Args, Debug)]
@@ -89,7 +152,19 @@ async fn load(
     signing: bool,
     gate: Option<(&FirewallArgs, &str)>,
 ) -> CliResult<(Loaded, Option<alloy::signers::local::PrivateKeySigner>)> {
-    let file = safeops::load(path)?;
+    check(g, safeops::load(path)?, path, Some(path), signing, gate).await
+}
+
+/// The checks of [`load`] on a proposal (`path`: the file it came from, for messages and the
+/// competing-nonce check; `None` for one fetched from the transaction service).
+async fn check(
+    g: &GlobalArgs,
+    file: ProposalFile,
+    path: &Path,
+    file_path: Option<&Path>,
+    signing: bool,
+    gate: Option<(&FirewallArgs, &str)>,
+) -> CliResult<(Loaded, Option<alloy::signers::local::PrivateKeySigner>)> {
     let (network, provider, signer) = if signing {
         let (n, p, s) = g.signing_provider().await?;
         (n, p, Some(s))
@@ -138,7 +213,9 @@ async fn load(
             p.tx.nonce, state.nonce
         )));
     }
-    safeops::ensure_no_competitor(path, p)?;
+    if let Some(file_path) = file_path {
+        safeops::ensure_no_competitor(file_path, p)?;
+    }
     if let Some((expect, action)) = gate {
         let transaction = Transaction::Safe {
             safe: p.safe,
@@ -205,6 +282,9 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: SafeCommand) -> CliResult {
         SafeCommand::Execute(f) => execute(g, f).await,
         SafeCommand::Status(f) => status(g, f.file).await,
         SafeCommand::Combine(a) => combine(g, a).await,
+        SafeCommand::Propose(a) => propose(g, a).await,
+        SafeCommand::Confirm(a) => confirm(g, a).await,
+        SafeCommand::Fetch(a) => fetch(g, a).await,
     }
 }
 
@@ -585,6 +665,248 @@ async fn status(g: &GlobalArgs, path: PathBuf) -> CliResult {
             .row("signed/approved by", safeops::signer_list(&s.signers))
             .row("threshold", format!("{} ({} missing)", s.threshold, s.missing));
         t.render()
+    });
+    Ok(())
+}
+
+// ---- the Safe Transaction Service (`propose`, `confirm`, `fetch`) ----
+
+/// The transaction service of `--tx-service` / `ROFLGOV_TX_SERVICE`, else the network's.
+fn service_of(arg: &TxServiceArg, network: &crate::config::Network) -> CliResult<TxService> {
+    let url = arg.url.clone().or_else(|| network.tx_service.clone()).ok_or_else(|| {
+        crate::exit::usage(
+            "no Safe Transaction Service: pass --tx-service URL, set ROFLGOV_TX_SERVICE, or set tx_service in roflgov.toml (Safe runs no official service for Sapphire)",
+        )
+    })?;
+    TxService::new(&url).map_err(|e| crate::exit::usage(e.to_string()))
+}
+
+/// Maps a transaction-service failure: a refusal or an answer that does not check out is a
+/// verification failure (exit 4), an unreachable service or a garbled answer exit 5.
+fn service_error(context: &str, err: TxServiceError) -> crate::exit::CliError {
+    match err {
+        TxServiceError::Refused { .. } | TxServiceError::Tampered(_) => {
+            verification(format!("{context}: {err}"))
+        }
+        TxServiceError::BadUrl(_) => crate::exit::usage(format!("{context}: {err}")),
+        TxServiceError::Unreachable { .. } | TxServiceError::BadAnswer { .. } => {
+            chain(format!("{context}: {err}"))
+        }
+    }
+}
+
+/// Refuses unless the Safe itself computes the file's SafeTx hash (`getTransactionHash`).
+async fn ensure_onchain_hash(l: &Loaded, what: &str) -> CliResult {
+    let onchain = l
+        .client
+        .onchain_transaction_hash(&l.file.proposal.tx)
+        .await
+        .map_err(|e| safe_error("reading getTransactionHash", e))?;
+    if onchain != l.file.proposal.safe_tx_hash {
+        return Err(verification(format!(
+            "the Safe computes hash {onchain} for this transaction, the proposal says {}; nothing was {what}",
+            l.file.proposal.safe_tx_hash
+        )));
+    }
+    Ok(())
+}
+
+/// The owner's signature: the one already in the file, or a new one added to it (and saved
+/// when the proposal has a file).
+async fn own_signature(
+    l: &mut Loaded,
+    signer: &alloy::signers::local::PrivateKeySigner,
+    path: Option<&Path>,
+    what: &str,
+) -> CliResult<Bytes> {
+    let me = signer.address();
+    if !l.owners.contains(&me) {
+        return Err(verification(format!(
+            "{me} is not an owner of Safe {} (owners: {}); nothing was {what}",
+            l.file.proposal.safe,
+            safeops::signer_list(&l.owners)
+        )));
+    }
+    let hash = l.file.proposal.safe_tx_hash;
+    let existing = l.file.proposal.signatures.iter().find(|sig| {
+        SafeSignature::from_packed(sig).and_then(|s| s.signer(hash)).is_ok_and(|signer| signer == me)
+    });
+    if let Some(sig) = existing {
+        return Ok(sig.clone());
+    }
+    ensure_onchain_hash(l, what).await?;
+    progress(format!("signing SafeTx hash {hash} as {me}"));
+    let signature = l.client.sign(&l.file.proposal.tx, signer).await.map_err(|e| safe_error("signing", e))?;
+    let packed = Bytes::from(signature.packed().to_vec());
+    l.file.proposal.signatures.push(packed.clone());
+    if let Some(path) = path {
+        safeops::save(path, &l.file)?;
+    }
+    Ok(packed)
+}
+
+#[derive(Serialize)]
+struct Posted {
+    safe_tx_hash: B256,
+    safe: Address,
+    signer: Address,
+    tx_service: String,
+    action: &'static str,
+    confirmations_posted: usize,
+}
+
+fn emit_posted(g: &GlobalArgs, report: &Posted) {
+    emit(g.json, report, || {
+        let mut t = Table::new();
+        t.row(report.action, report.safe_tx_hash)
+            .row("Safe", report.safe)
+            .row("signed by", report.signer)
+            .row("transaction service", &report.tx_service);
+        if report.confirmations_posted > 0 {
+            t.row("other signatures posted", report.confirmations_posted);
+        }
+        t.render()
+    });
+}
+
+/// `safe propose`: review, sign (unless already signed), POST the transaction with the
+/// proposer's signature, then the file's other signatures as confirmations.
+async fn propose(g: &GlobalArgs, a: ProposeArgs) -> CliResult {
+    let path = a.file.file;
+    let service = service_of(&a.service, &g.network()?)?;
+    let (mut l, signer) = load(g, &path, true, Some((&a.file.expect, "proposed"))).await?;
+    let signer = signer.expect("signing");
+    let me = signer.address();
+    ensure_onchain_hash(&l, "proposed").await?;
+    let mine = own_signature(&mut l, &signer, Some(&path), "proposed").await?;
+    let p = &l.file.proposal;
+    let body = ProposeBody::new(&p.tx, p.safe_tx_hash, me, mine.clone(), tx_service::ORIGIN);
+    progress(format!("proposing SafeTx {} to {}", p.safe_tx_hash, service.api_root()));
+    service.propose(p.safe, &body).await.map_err(|e| service_error("proposing", e))?;
+    let others: Vec<&Bytes> = p.signatures.iter().filter(|s| **s != mine).collect();
+    for sig in &others {
+        service.confirm(p.safe_tx_hash, sig).await.map_err(|e| service_error("posting a signature", e))?;
+    }
+    emit_posted(
+        g,
+        &Posted {
+            safe_tx_hash: p.safe_tx_hash,
+            safe: p.safe,
+            signer: me,
+            tx_service: service.api_root().to_owned(),
+            action: "proposed",
+            confirmations_posted: others.len(),
+        },
+    );
+    Ok(())
+}
+
+/// The transaction `hash` from the service, checked: the fields hash to it (roflgov's EIP-712
+/// hash and the Safe's own `getTransactionHash`), the Safe is the configured one, and every
+/// signature recovers to an owner.
+async fn fetch_checked(
+    g: &GlobalArgs,
+    service: &TxService,
+    hash: B256,
+) -> CliResult<(ProposalFile, tx_service::VerifiedServiceTx)> {
+    let (network, provider) = g.provider().await?;
+    let stx = service.transaction(hash).await.map_err(|e| service_error("fetching the transaction", e))?;
+    if let Some(configured) = network.safe
+        && configured != stx.safe
+    {
+        return Err(verification(format!(
+            "the service's transaction {hash} is for Safe {}, this network's Safe is {configured}; nothing was written",
+            stx.safe
+        )));
+    }
+    let client = safeops::client(&network, provider, stx.safe).await?;
+    let state = client
+        .state()
+        .await
+        .map_err(|e| safe_error(&format!("reading the Safe {} (is it a Safe v1.4.1?)", stx.safe), e))?;
+    let verified = stx
+        .verify(hash, client.chain_id(), stx.safe, &state.owners, state.threshold)
+        .map_err(|e| service_error(&format!("{}: transaction {hash}", service.api_root()), e))?;
+    let onchain = client
+        .onchain_transaction_hash(&verified.proposal.tx)
+        .await
+        .map_err(|e| safe_error("reading getTransactionHash", e))?;
+    if onchain != hash {
+        return Err(verification(format!(
+            "the Safe computes hash {onchain} for the service's transaction {hash}; nothing was written"
+        )));
+    }
+    for (owner, kind) in &verified.skipped {
+        crate::output::warn(format!(
+            "a {kind} confirmation by {owner} is not carried into the file (an on-chain approval still counts at execution)"
+        ));
+    }
+    let file = ProposalFile { proposal: verified.proposal.clone(), roflgov: None };
+    Ok((file, verified))
+}
+
+/// `safe confirm`: review, sign, POST the signature as a confirmation.
+async fn confirm(g: &GlobalArgs, a: ConfirmArgs) -> CliResult {
+    let service = service_of(&a.service, &g.network()?)?;
+    let gate = Some((&a.expect, "confirmed"));
+    let (mut l, signer) = match (&a.file, a.safe_tx_hash) {
+        (Some(path), _) => load(g, path, true, gate).await?,
+        (None, Some(hash)) => {
+            let (file, _) = fetch_checked(g, &service, hash).await?;
+            let label = PathBuf::from(format!("{}/v2/multisig-transactions/{hash}/", service.api_root()));
+            check(g, file, &label, None, true, gate).await?
+        }
+        (None, None) => return Err(crate::exit::usage("give --safe-tx FILE or --safe-tx-hash HASH")),
+    };
+    let signer = signer.expect("signing");
+    ensure_onchain_hash(&l, "confirmed").await?;
+    let mine = own_signature(&mut l, &signer, a.file.as_deref(), "confirmed").await?;
+    let p = &l.file.proposal;
+    progress(format!("posting the signature of {} to {}", signer.address(), service.api_root()));
+    service.confirm(p.safe_tx_hash, &mine).await.map_err(|e| service_error("confirming", e))?;
+    emit_posted(
+        g,
+        &Posted {
+            safe_tx_hash: p.safe_tx_hash,
+            safe: p.safe,
+            signer: signer.address(),
+            tx_service: service.api_root().to_owned(),
+            action: "confirmed",
+            confirmations_posted: 0,
+        },
+    );
+    Ok(())
+}
+
+/// `safe fetch`: the service's transaction and signatures, checked, as a proposal file.
+async fn fetch(g: &GlobalArgs, a: FetchArgs) -> CliResult {
+    let service = service_of(&a.service, &g.network()?)?;
+    let (file, verified) = fetch_checked(g, &service, a.safe_tx_hash).await?;
+    safeops::ensure_no_competitor(&a.out, &file.proposal)?;
+    safeops::save(&a.out, &file)?;
+    #[derive(Serialize)]
+    struct Fetched {
+        safe_tx_hash: B256,
+        safe: Address,
+        nonce: String,
+        signers: Vec<Address>,
+        file: String,
+    }
+    let report = Fetched {
+        safe_tx_hash: file.proposal.safe_tx_hash,
+        safe: file.proposal.safe,
+        nonce: file.proposal.tx.nonce.to_string(),
+        signers: verified.signers,
+        file: a.out.display().to_string(),
+    };
+    emit(g.json, &report, || {
+        let mut t = Table::new();
+        t.row("SafeTx hash", report.safe_tx_hash)
+            .row("Safe", report.safe)
+            .row("nonce", &report.nonce)
+            .row("signed by (checked)", safeops::signer_list(&report.signers))
+            .row("saved to", &report.file);
+        format!("{}next: `roflgov review --safe-tx {}`\n", t.render(), report.file)
     });
     Ok(())
 }
