@@ -1012,6 +1012,8 @@ mod tests {
             870_000.0 / 270_000.0,
             770_000.0 / 170_000.0
         ));
+        // Machines: the release plus one Deploy, 700,000 vs 600,000.
+        has("on the local stand-ins: 1 machine: 700,000 vs 600,000 (1.17×)".into());
         // Rust side.
         has("medians of 11, 11, 11 and 3 samples".into());
         has("review of a release proposal, 32-identity app 72.4 µs".into());
