@@ -387,9 +387,14 @@ pub async fn machine_batches(
         )
     };
     let mut out = Vec::new();
+    // Each release adds a fresh identity and removes the one the previous release added (the
+    // first removes identity 0), as the Safe scenarios' release does.
+    let mut outgoing = fixtures::identity(0);
     for count in MACHINE_COUNTS {
         *fresh += 1;
-        let changes = fixtures::Scenario::Release.changes(*fresh);
+        let incoming = fixtures::identity(*fresh);
+        let changes = vec![PolicyChange::AddEnclave(incoming), PolicyChange::RemoveEnclave(outgoing)];
+        outgoing = incoming;
         let version = policy.version(app).await?;
         let release =
             SafeCall::new(policy.address(), U256::ZERO, changes_to_calldata(app, version, &changes)?);
