@@ -24,7 +24,7 @@ use roflgov_bench::{
     speed,
 };
 use roflgov_chain::toolchain::{anvil_binary, project_root};
-use {alloy as _, roflgov_attest as _, roflgov_types as _, serde as _};
+use {alloy as _, roflgov_attest as _, roflgov_core as _, roflgov_types as _, serde as _};
 
 #[derive(Parser, Debug)]
 #[command(about = "roflgov benchmarks: gas against today's flow, scaling, Rust-side speed")]
