@@ -49,5 +49,6 @@ async fn release_with_deploys_is_measured_both_ways() {
     let mut fresh = 10;
     let rows = roflgov_bench::gas::machine_batches(&chain, &policy, &mut fresh).await.unwrap();
     assert_eq!(rows.iter().map(|r| r.machines).collect::<Vec<_>>(), roflgov_bench::gas::MACHINE_COUNTS);
+    eprintln!("machine batches: {rows:?}");
     assert!(rows[1].roflgov > rows[0].roflgov && rows[1].baseline > rows[0].baseline, "{rows:?}");
 }
