@@ -115,7 +115,17 @@ impl Chain {
     /// signature checks and the inner call).
     pub async fn safe_call(&self, to: Address, value: U256, data: Bytes) -> Result<TransactionReceipt> {
         let nonce: u64 = self.safe.nonce().await?.to();
-        let tx = SafeTx::call(SafeCall::new(to, value, data), nonce);
+        self.safe_exec(SafeTx::call(SafeCall::new(to, value, data), nonce)).await
+    }
+
+    /// A Safe transaction of several CALLs through MultiSendCallOnly (DELEGATECALL), signed and
+    /// executed like [`Chain::safe_call`]: how a batch (a release and its Deploys) is sent.
+    pub async fn safe_batch(&self, calls: &[SafeCall]) -> Result<TransactionReceipt> {
+        let nonce: u64 = self.safe.nonce().await?.to();
+        self.safe_exec(SafeTx::multi_send(self.safe.deployment().multi_send_call_only, calls, nonce)).await
+    }
+
+    async fn safe_exec(&self, tx: SafeTx) -> Result<TransactionReceipt> {
         let mut set = SignatureSet::new(self.safe.safe_tx_hash(&tx), self.owners.clone(), 2);
         for owner in [1, 2] {
             set.insert(self.safe.sign(&tx, &self.local.signer(owner)).await?)?;

@@ -9,8 +9,16 @@ use roflgov_core::rofl::{
     PolicyChange, changes_to_calldata,
     subcall::{SUBCALL_PRECOMPILE, encode_subcall},
 };
+use roflgov_core::{
+    rofl::machines::{self, MachineTarget},
+    safe_tx::SafeCall,
+};
 use roflgov_governor::ProposalCall;
-use roflgov_types::{AppConfig, IdentifierScheme, Metadata};
+use roflgov_types::{
+    AppConfig, IdentifierScheme, Metadata,
+    ids::Address as OasisAddress,
+    market::{self, InstanceCreate, InstanceId, MarketCall, OfferId, Term},
+};
 use serde::Serialize;
 
 use crate::{
@@ -309,6 +317,114 @@ async fn scaling(
         });
     }
     Ok(points)
+}
+
+/// Machines the release-plus-deploy batch redeploys (issue #20).
+pub const MACHINE_COUNTS: [usize; 2] = [1, 3];
+
+/// The ORC reference both batches' Deploys carry (`net.oasis.deployment.orc.ref`, as
+/// `oasis rofl deploy` writes it).
+const BENCH_ORC_REFERENCE: &str =
+    "ghcr.io/roflgov/bench-app:orc@sha256:0000000000000000000000000000000000000000000000000000000000000000";
+
+/// A release and one `roflmarket.InstanceExecuteCmds` Deploy per machine in one Safe
+/// transaction (MultiSendCallOnly), both ways, measured with the ROFL and roflmarket stand-ins.
+#[derive(Clone, Debug, Serialize)]
+pub struct MachineBatch {
+    /// Machines redeployed.
+    pub machines: usize,
+    /// Today (Talos' flow, `oasis rofl update --format safe` + deploy): a raw `rofl.Update`
+    /// subcall with the complete body, then the Deploy subcalls.
+    pub baseline: u64,
+    /// roflgov (`propose --deploy-machines`): the policy contract's release, then the same
+    /// Deploy subcalls.
+    pub roflgov: u64,
+}
+
+/// The release (one identity in, one out) with a Deploy to 1 and 3 machines the Safe rents
+/// from the simulated provider, both ways. Needs the ROFL stand-in installed (the roflmarket
+/// stand-in is reached through it).
+pub async fn machine_batches(
+    chain: &Chain,
+    policy: &roflgov_client::rofl::RoflAdminClient<alloy::providers::DynProvider>,
+    fresh: &mut u32,
+) -> Result<Vec<MachineBatch>> {
+    let provider = chain.local.simulated_provider().await?;
+    let provider_id = OasisAddress(provider.id().0);
+    let wanted = MACHINE_COUNTS.iter().copied().max().unwrap_or(0);
+    let first = provider.market().providerInfo(provider.id()).call().await?.instancesNextId;
+    // Setup (not measured): the Safe rents the machines, so it is their admin; the provider
+    // accepts them.
+    let rent = MarketCall::InstanceCreate(InstanceCreate {
+        provider: provider_id,
+        offer: OfferId::from(0),
+        admin: None,
+        deployment: None,
+        term: Term::Month,
+        term_count: 1,
+    });
+    for _ in 0..wanted {
+        let data = encode_subcall(rent.method(), &market::encode_call(&rent));
+        chain.send_as(chain.safe.address(), SUBCALL_PRECOMPILE, U256::ZERO, data).await?;
+    }
+    ensure!(provider.run_once().await?.accepted.len() == wanted, "the provider did not accept the machines");
+    let targets: Vec<_> = (first..first + wanted as u64)
+        .map(|id| MachineTarget { name: format!("m{id}"), provider: provider_id, id: InstanceId::from(id) })
+        .collect();
+
+    // The typical app both ways, as in the Safe scenarios.
+    let (app, _) = chain
+        .safe_policy_create(policy, create_change(fixtures::policy(2), fixtures::typical_metadata()))
+        .await?;
+    chain.safe_policy_changes(policy, app, &[fixtures::secret_change()]).await?;
+    let (id, _) = chain
+        .safe_create_direct(
+            Precompile::StandIn,
+            &fixtures::create_body(&fixtures::policy(2), &fixtures::typical_metadata()),
+        )
+        .await?;
+    let mut mirror = fixtures::config(
+        id,
+        fixtures::policy(2),
+        chain.safe_oasis(),
+        fixtures::typical_metadata(),
+        fixtures::typical_secrets(),
+    );
+    chain.safe_subcall("rofl.Update", &fixtures::update_body(&mirror)).await?;
+
+    let manifest_hash = alloy::primitives::keccak256("roflgov bench bundle");
+    let deploys = |app: roflgov_types::AppId, count: usize| {
+        machines::deploy_calls(
+            &targets[..count],
+            &machines::release_deployment(app, manifest_hash, Some(BENCH_ORC_REFERENCE)),
+        )
+    };
+    let mut out = Vec::new();
+    // Each release adds a fresh identity and removes the one the previous release added (the
+    // first removes identity 0), as the Safe scenarios' release does.
+    let mut outgoing = fixtures::identity(0);
+    for count in MACHINE_COUNTS {
+        *fresh += 1;
+        let incoming = fixtures::identity(*fresh);
+        let changes = vec![PolicyChange::AddEnclave(incoming), PolicyChange::RemoveEnclave(outgoing)];
+        outgoing = incoming;
+        let version = policy.version(app).await?;
+        let release =
+            SafeCall::new(policy.address(), U256::ZERO, changes_to_calldata(app, version, &changes)?);
+        let roflgov = chain.safe_batch(&[vec![release], deploys(app, count)].concat()).await?.gas_used;
+        ensure!(provider.run_once().await?.executed.len() == count, "roflgov's Deploys were not queued");
+        fixtures::apply(&mut mirror, &changes)?;
+        let update = SafeCall::new(
+            SUBCALL_PRECOMPILE,
+            U256::ZERO,
+            encode_subcall("rofl.Update", &fixtures::update_body(&mirror)),
+        );
+        let baseline = chain.safe_batch(&[vec![update], deploys(id, count)].concat()).await?.gas_used;
+        ensure!(provider.run_once().await?.executed.len() == count, "today's Deploys were not queued");
+        check_same_config(&policy.get_app(app).await?.config, &mirror)?;
+        out.push(MachineBatch { machines: count, baseline, roflgov });
+    }
+    Ok(out)
 }
 
 /// A least-squares line `gas = intercept + slope · n`.

@@ -70,6 +70,8 @@ async fn main() -> Result<()> {
     let mut fresh = 1_000;
     let stand_in =
         gas::run_mode(&chain, &policy, &mut dao, Precompile::StandIn, &mut fresh, &progress).await?;
+    progress("[ROFL stand-in] machines: release plus Deploy");
+    let machines = gas::machine_batches(&chain, &policy, &mut fresh).await?;
     let noop = gas::run_mode(&chain, &policy, &mut dao, Precompile::Noop, &mut fresh, &progress).await?;
     drop(dao);
     drop(policy);
@@ -148,6 +150,7 @@ async fn main() -> Result<()> {
         sapphire_max_batch_gas: SAPPHIRE_MAX_BATCH_GAS,
         stand_in,
         noop,
+        machines,
         scaling,
         speed: timings,
         demo,

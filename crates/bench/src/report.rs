@@ -87,6 +87,8 @@ pub struct Results {
     pub stand_in: ModeResults,
     /// Measurements with the no-op precompile (the caller's gas only).
     pub noop: ModeResults,
+    /// The release plus a Deploy per machine in one Safe batch (stand-ins only).
+    pub machines: Vec<crate::gas::MachineBatch>,
     /// Linear fits of the scaling rows.
     pub scaling: Scaling,
     /// Rust-side timings (review, quote verification).
@@ -430,6 +432,33 @@ impl Results {
             let _ = writeln!(w, "\n(The demo was not timed in this run: {why}.)");
         }
 
+        // ---------------- Machines
+        if !self.machines.is_empty() {
+            let _ = writeln!(
+                w,
+                "\n## Machines: a release and its Deploys in one Safe transaction\n\n\
+                 The release (one identity in, one out) on the typical app and one \
+                 `roflmarket.InstanceExecuteCmds` Deploy (storage kept, with an ORC reference) per machine the Safe \
+                 rented from the simulated provider, in one MultiSendCallOnly batch of a 2-of-3 Safe. **Today** is \
+                 Talos' flow (`oasis rofl update --format safe` + deploy): a raw `rofl.Update` subcall with the \
+                 complete body, then the Deploys; **roflgov** is `propose --deploy-machines`: the policy contract's \
+                 release, then the same Deploys. Measured on the local stand-ins only (ROFL and roflmarket), whose \
+                 Solidity decoding costs far more than Sapphire's native modules; the run checks that the provider \
+                 took every Deploy.\n"
+            );
+            let _ = writeln!(w, "| machines | today | roflgov | ratio |\n|---:|---:|---:|---:|");
+            for b in &self.machines {
+                let _ = writeln!(
+                    w,
+                    "| {} | {} | {} | {} |",
+                    b.machines,
+                    thousands(b.baseline),
+                    thousands(b.roflgov),
+                    ratio_cell(b.roflgov, b.baseline)
+                );
+            }
+        }
+
         // ---------------- Goal
         let _ = writeln!(w, "\n## 5. Against the goal (Safe path ratio ≤ {TARGET_RATIO}, linear growth)\n");
         let count = |f: &dyn Fn(&crate::gas::SafeScenario, &crate::gas::SafeScenario) -> f64| {
@@ -547,6 +576,30 @@ impl Results {
             met(&|_, n| ratio(n.roflgov + m, n.baseline + m)),
             pairs.len(),
         );
+
+        // ---------------- Machines
+        if !self.machines.is_empty() {
+            let rows: Vec<_> = self
+                .machines
+                .iter()
+                .map(|b| {
+                    format!(
+                        "{} machine{}: {} vs {} ({})",
+                        b.machines,
+                        if b.machines == 1 { "" } else { "s" },
+                        thousands(b.roflgov),
+                        thousands(b.baseline),
+                        times(ratio(b.roflgov, b.baseline))
+                    )
+                })
+                .collect();
+            let _ = writeln!(
+                w,
+                "- Release plus a Deploy per machine in one Safe batch (`propose --deploy-machines` vs Talos' \
+                 `rofl.Update` + `InstanceExecuteCmds`), on the local stand-ins: {}.",
+                and_list(&rows)
+            );
+        }
 
         // ---------------- Governor path
         let governor: Vec<_> = self.stand_in.governor.iter().zip(&self.noop.governor).collect();
@@ -910,6 +963,7 @@ mod tests {
             ],
             demo: Some(timing("roflgov demo, wall time", 548_100.0, 3)),
             demo_error: None,
+            machines: vec![crate::gas::MachineBatch { machines: 1, baseline: 600_000, roflgov: 700_000 }],
             forge_snapshot: None,
         }
     }
@@ -975,6 +1029,8 @@ mod tests {
             870_000.0 / 270_000.0,
             770_000.0 / 170_000.0
         ));
+        // Machines: the release plus one Deploy, 700,000 vs 600,000.
+        has("on the local stand-ins: 1 machine: 700,000 vs 600,000 (1.17×)".into());
         // Rust side.
         has("medians of 11, 11, 11 and 3 samples".into());
         has("review of a release proposal, 32-identity app 72.4 µs".into());

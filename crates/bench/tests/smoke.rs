@@ -39,3 +39,16 @@ async fn a_measured_safe_subcall_reports_gas() {
     let stand_in = RoflStandIn::new(chain.provider.clone());
     assert_eq!(stand_in.app_admin(app).await.unwrap(), Some(chain.safe_oasis()), "the Safe is the admin");
 }
+
+/// The release-plus-deploy batch is sent both ways and every Deploy reaches the provider's
+/// queue (`machine_batches` fails otherwise); more machines cost more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn release_with_deploys_is_measured_both_ways() {
+    let chain = Chain::start().await.unwrap();
+    let policy = chain.deploy_policy(chain.safe.address()).await.unwrap();
+    let mut fresh = 10;
+    let rows = roflgov_bench::gas::machine_batches(&chain, &policy, &mut fresh).await.unwrap();
+    assert_eq!(rows.iter().map(|r| r.machines).collect::<Vec<_>>(), roflgov_bench::gas::MACHINE_COUNTS);
+    eprintln!("machine batches: {rows:?}");
+    assert!(rows[1].roflgov > rows[0].roflgov && rows[1].baseline > rows[0].baseline, "{rows:?}");
+}

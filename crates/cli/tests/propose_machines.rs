@@ -116,7 +116,7 @@ fn safe_proposes_release_and_deploys_to_each_machine() {
         yaml.push('\n');
     }
     yaml.push_str(&format!(
-        "    machines:\n      default:\n        provider: {provider}\n        offer: small\n        id: \"0000000000000000\"\n      backup:\n        provider: {provider}\n        offer: small\n        id: \"0000000000000001\"\n"
+        "    oci_repository: rofl.sh/weather-oracle:1700000000\n    machines:\n      default:\n        provider: {provider}\n        offer: small\n        id: \"0000000000000000\"\n      backup:\n        provider: {provider}\n        offer: small\n        id: \"0000000000000001\"\n"
     ));
     std::fs::write(p("rofl.yaml"), yaml).unwrap();
     write_orc(&dir.path().join("release.orc"), "weather-oracle");
@@ -135,14 +135,28 @@ fn safe_proposes_release_and_deploys_to_each_machine() {
         .code(2)
         .stderr(predicate::str::contains("--send"));
 
-    let out = propose(&["--bundle", &p("release.orc"), "--safe-out", &p("release.json")])
-        .args(["--tx-builder-out", &p("release.tx-builder.json")])
-        .arg("--json")
+    // The ORC reference: only the digest `oasis rofl push` printed, with rofl.yaml's
+    // oci_repository; a malformed one is refused, naming the flag.
+    let digest = format!("sha256:{}", "5e".repeat(32));
+    let orc_ref = format!("rofl.sh/weather-oracle:1700000000@{digest}");
+    propose(&["--bundle", &p("release.orc"), "--orc-ref", "sha256:XYZ", "--safe-out", &p("x.json")])
         .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+        .code(2)
+        .stderr(predicate::str::contains("--orc-ref").and(predicate::str::contains("sha256:XYZ")));
+    propose(&["--bundle", &p("release.orc"), "--orc-ref", &format!("ghcr.io/evil@{digest}")])
+        .args(["--safe-out", &p("x.json")])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("oci_repository"));
+    let out =
+        propose(&["--bundle", &p("release.orc"), "--orc-ref", &digest, "--safe-out", &p("release.json")])
+            .args(["--tx-builder-out", &p("release.tx-builder.json")])
+            .arg("--json")
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
     let report: Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(report["machines"].as_array().map(Vec::len), Some(2), "{report}");
 
@@ -177,6 +191,11 @@ fn safe_proposes_release_and_deploys_to_each_machine() {
         };
         assert!(!wipe_storage, "storage is kept");
         assert_eq!(deployment.app_id, app);
+        assert_eq!(
+            deployment.metadata.get("net.oasis.deployment.orc.ref"),
+            Some(&orc_ref),
+            "the Deploy pins the ORC reference as `oasis rofl deploy` does"
+        );
         hashes.push(deployment.manifest_hash);
     }
     assert_eq!(hashes[0], hashes[1]);
@@ -190,6 +209,7 @@ fn safe_proposes_release_and_deploys_to_each_machine() {
     // Review: ok with the release's bundle, not ok with another bundle.
     let review = json(&["review", "--safe-tx", &p("release.json"), "--bundle", &p("release.orc")]);
     assert_eq!(review["verdict"], "ok", "{review}");
+    assert!(review.to_string().contains(&orc_ref), "the review shows the ORC reference: {review}");
     cmd()
         .args(["review", "--safe-tx", &p("release.json"), "--bundle", &p("other.orc")])
         .assert()

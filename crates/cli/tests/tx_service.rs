@@ -581,10 +581,8 @@ fn the_service_refusals_reach_the_user_with_the_url_and_message() {
     let safe: Address = deployed["safe"].as_str().unwrap().parse().unwrap();
     let chain_id = env.chain.chain_id();
     let service = TxService::new(&env.url).unwrap();
-    let tx = SafeTx::call(
-        roflgov_safe::SafeCall::new(env.chain.accounts()[5], U256::from(1u8), Vec::new()),
-        0,
-    );
+    let tx =
+        SafeTx::call(roflgov_safe::SafeCall::new(env.chain.accounts()[5], U256::from(1u8), Vec::new()), 0);
     let hash = tx.safe_tx_hash(chain_id, safe);
     let sig = |i: usize| {
         Bytes::from(sign_safe_tx(&env.chain.signer(i), &tx, chain_id, safe).unwrap().packed().to_vec())

@@ -82,6 +82,12 @@ pub(crate) struct ProposeArgs {
     /// provider and id.
     #[arg(long, requires = "bundle", conflicts_with = "send")]
     pub deploy_machines: bool,
+    /// The release's ORC reference for the Deploys' metadata (`net.oasis.deployment.orc.ref`,
+    /// as `oasis rofl deploy` sets it): what `oasis rofl push` prints as "OCI reference"
+    /// (REPOSITORY@sha256:…), or only the digest when the deployment has `oci_repository`.
+    /// Without it the Deploys carry no ORC reference.
+    #[arg(long, value_name = "REF", requires = "deploy_machines")]
+    pub orc_ref: Option<String>,
     #[command(flatten)]
     pub out: ProposalOutput,
 }
@@ -220,7 +226,14 @@ fn machine_deploys(
         return Err(usage("--deploy-machines needs --bundle: the Deploy pins the bundle's manifest hash"));
     };
     let manifest = Manifest::from_path(&args.manifest).map_err(input)?;
-    let listed = manifest.deployments.get(&args.deployment).map(|d| &d.machines);
+    let deployment_cfg = manifest.deployments.get(&args.deployment);
+    let orc_ref = args
+        .orc_ref
+        .as_deref()
+        .map(|given| machines::orc_reference(given, deployment_cfg.and_then(|d| d.oci_repository.as_deref())))
+        .transpose()
+        .map_err(|e| usage(format!("--orc-ref: {e}")))?;
+    let listed = deployment_cfg.map(|d| &d.machines);
     let Some(listed) = listed.filter(|m| !m.is_empty()) else {
         return Err(usage(format!(
             "{}: deployment {} lists no machines: drop --deploy-machines",
@@ -233,12 +246,16 @@ fn machine_deploys(
     let manifest_hash = open_bundle(bundle_path)?
         .manifest_hash()
         .map_err(|e| input(format!("{}: {e}", bundle_path.display())))?;
-    let deployment = machines::release_deployment(app, manifest_hash, None);
+    let deployment = machines::release_deployment(app, manifest_hash, orc_ref.as_deref());
+    let orc_text = match &orc_ref {
+        Some(r) => format!("ORC reference {}", text::escape(r)),
+        None => "no ORC reference (--orc-ref)".to_owned(),
+    };
     Ok(targets
         .iter()
         .map(|m| {
             let line = format!(
-                "machine {}: Deploy to provider {} instance {} at manifest hash {manifest_hash}, storage kept",
+                "machine {}: Deploy to provider {} instance {} at manifest hash {manifest_hash}, {orc_text}, storage kept",
                 text::escape(&m.name),
                 m.provider,
                 m.id

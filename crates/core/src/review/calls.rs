@@ -622,6 +622,9 @@ impl ReviewState {
                 ),
             ));
         }
+        // Machine calls are read after the call's config changes, so that a hand-over checks
+        // the endorsement policy the same call leaves behind (`owner machine change-admin`).
+        let mut machines = Vec::new();
         for owner_call in decoded.owner_calls() {
             match owner_call {
                 OwnerCall::TransferOwnership { new_owner } => self.warnings.push(Warning::critical(
@@ -646,9 +649,7 @@ impl ReviewState {
                 OwnerCall::WithdrawStake => {}
                 // Each app's review reports its own machines (the firewall reviews every app a
                 // machine call names).
-                OwnerCall::Machine(machine) if machine.app() == self.app => {
-                    self.machine_warnings(index, machine)
-                }
+                OwnerCall::Machine(machine) if machine.app() == self.app => machines.push(machine),
                 OwnerCall::Machine(_) => {}
                 OwnerCall::FundMachines => self.warnings.push(Warning::caution(
                     WarningKind::MachineSpending,
@@ -744,6 +745,9 @@ impl ReviewState {
                     format!("call #{index}: {name} would revert: {err}"),
                 )),
             }
+        }
+        for machine in machines {
+            self.machine_warnings(index, machine);
         }
         // One rofl.Update per top-level call; the contract refuses to send an empty list (or,
         // frozen, any identity).

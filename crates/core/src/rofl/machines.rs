@@ -17,6 +17,7 @@ use roflgov_types::{
 use crate::{
     rofl::subcall::{SUBCALL_PRECOMPILE, encode_subcall},
     safe_tx::SafeCall,
+    text,
 };
 
 /// A machine a release is deployed to.
@@ -59,6 +60,71 @@ pub fn release_deployment(app: AppId, manifest_hash: B256, orc_reference: Option
         .map(|r| [(market::METADATA_ORC_REFERENCE.to_owned(), r.to_owned())].into())
         .unwrap_or_default();
     Deployment { app_id: app, manifest_hash, metadata }
+}
+
+/// The ORC reference a Deploy pins in its metadata (`net.oasis.deployment.orc.ref`):
+/// `<oci repository>@<digest>`, what `oasis rofl push` prints as "OCI reference" and what
+/// `oasis rofl deploy` writes (oasis-cli `cmd/rofl/deploy.go`: `fmt.Sprintf("%s@%s",
+/// deployment.OCIRepository, ociDigest)`). `given` is the whole reference, or only its digest
+/// when rofl.yaml's deployment names its `oci_repository`; a whole reference must name that
+/// repository. The digest is an OCI content digest (`sha256:` and 64 lowercase hex digits, or
+/// `sha512:` and 128); the repository is a plain OCI name (letters, digits, `.`, `_`, `-`, `/`,
+/// `:`, at most 255 bytes). The error names what is wrong, escaped.
+pub fn orc_reference(given: &str, oci_repository: Option<&str>) -> Result<String, String> {
+    let (repository, digest) = match given.rsplit_once('@') {
+        Some((repository, digest)) => {
+            check_oci_repository(repository)?;
+            if let Some(expected) = oci_repository
+                && expected != repository
+            {
+                return Err(format!(
+                    "the ORC reference names repository \"{}\" but rofl.yaml's oci_repository is \"{}\"",
+                    text::escape(repository),
+                    text::escape(expected)
+                ));
+            }
+            (repository, digest)
+        }
+        None => {
+            let repository = oci_repository.ok_or_else(|| {
+                format!(
+                    "\"{}\" is not REPOSITORY@DIGEST, and rofl.yaml's deployment has no oci_repository to go with a bare digest",
+                    text::escape(given)
+                )
+            })?;
+            check_oci_repository(repository).map_err(|e| format!("rofl.yaml's oci_repository: {e}"))?;
+            (repository, given)
+        }
+    };
+    let hex_len = match digest.split_once(':') {
+        Some(("sha256", hex)) => (hex, 64),
+        Some(("sha512", hex)) => (hex, 128),
+        _ => {
+            return Err(format!(
+                "digest \"{}\" is not sha256:<64 hex digits> or sha512:<128 hex digits>",
+                text::escape(digest)
+            ));
+        }
+    };
+    let (hex, len) = hex_len;
+    if hex.len() != len || !hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        return Err(format!(
+            "digest \"{}\" must have {len} lowercase hex digits after its algorithm",
+            text::escape(digest)
+        ));
+    }
+    Ok(format!("{repository}@{digest}"))
+}
+
+fn check_oci_repository(repository: &str) -> Result<(), String> {
+    let allowed = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'/' | b':');
+    if repository.is_empty() || repository.len() > 255 || !repository.bytes().all(allowed) {
+        return Err(format!(
+            "repository \"{}\" is not a plain OCI name (letters, digits, . _ - / :, 1 to 255 bytes)",
+            text::escape(repository)
+        ));
+    }
+    Ok(())
 }
 
 /// The subcall that redeploys `machine` with `deployment`, storage kept.
@@ -144,6 +210,21 @@ mod tests {
         let unrented =
             BTreeMap::from([("b".to_owned(), Machine { id: None, ..machines["default"].clone() })]);
         assert!(machine_targets(&unrented).unwrap_err().contains("not rented yet"));
+    }
+
+    #[test]
+    fn orc_reference_is_whole_or_digest_with_the_manifest_repository() {
+        let digest = format!("sha256:{}", "ab".repeat(32));
+        let whole = format!("rofl.sh/abc:1700000000@{digest}");
+        assert_eq!(orc_reference(&whole, None).unwrap(), whole);
+        assert_eq!(orc_reference(&whole, Some("rofl.sh/abc:1700000000")).unwrap(), whole);
+        assert_eq!(orc_reference(&digest, Some("rofl.sh/abc:1700000000")).unwrap(), whole);
+        assert!(orc_reference(&whole, Some("ghcr.io/other")).unwrap_err().contains("oci_repository"));
+        assert!(orc_reference(&digest, None).unwrap_err().contains("no oci_repository"));
+        assert!(orc_reference("rofl.sh/a@sha256:AB", None).unwrap_err().contains("lowercase hex"));
+        assert!(orc_reference("rofl.sh/a@md5:00", None).unwrap_err().contains("sha256:"));
+        let hostile = orc_reference(&format!("evil\u{1b}[2J repo@{digest}"), None).unwrap_err();
+        assert!(hostile.contains("not a plain OCI name") && !hostile.contains('\u{1b}'), "{hostile}");
     }
 
     #[test]

@@ -2,16 +2,19 @@
 //! instances it administers, `contracts/rofl/RoflMachineLogic.sol`), each action opened as a
 //! proposal like the other owner actions and reviewed by `roflgov review` (`OwnerCall::Machine`).
 
-use alloy::primitives::B256;
+use alloy::{primitives::B256, sol_types::SolCall};
 use clap::{Args, Subcommand};
-use roflgov_core::rofl::{MachineCall, OwnerCall};
+use roflgov_core::{
+    bindings::RoflAppAdmin,
+    rofl::{MachineCall, OwnerCall, PolicyChange, changes_to_calldata, machines},
+};
 use roflgov_types::{AppId, ids::Address as OasisAddress};
 
 use super::{contract_action, parse_admin};
 use crate::{
     chainops,
     context::GlobalArgs,
-    exit::{CliResult, usage},
+    exit::{CliResult, input, usage},
     inputs::parse_app_id,
     output::progress,
     proposal::ProposalOutput,
@@ -102,6 +105,11 @@ pub(crate) struct ChangeAdminArgs {
     /// The new admin (oasis1… or 0x…).
     #[arg(long, value_name = "ADDRESS", value_parser = parse_admin)]
     pub to: OasisAddress,
+    /// Leave the app's endorsement policy as it is. By default, when it names the policy
+    /// contract as `provider_instance_admin`, the same call also names the new admin there
+    /// (one `multicall`), or instances on the machine could no longer register.
+    #[arg(long)]
+    pub keep_endorsement: bool,
 }
 
 #[derive(Args, Debug)]
@@ -246,11 +254,45 @@ fn machine(m: MachineArgs) -> CliResult<(AppId, MachineArgs)> {
 }
 
 pub(crate) async fn run(g: &GlobalArgs, cmd: MachineCommand) -> CliResult {
-    let (call, title, out) = build(cmd)?;
+    let keep_endorsement = matches!(&cmd, MachineCommand::ChangeAdmin(a) if a.keep_endorsement);
+    let (call, mut title, out) = build(cmd)?;
     if call.wipes_storage() {
         progress("warning: this command wipes the machine's persistent storage");
     }
     let (_, client) = chainops::client(g).await?;
-    let (action, data) = (call.action_name(), call.calldata());
+    let (action, mut data) = (call.action_name(), call.calldata());
+    if let MachineCall::ChangeAdmin { app, new_admin, .. } = &call {
+        let old_admin = OasisAddress::from_eth(client.address());
+        let context = format!("reading app {app} from policy contract {}", client.address());
+        let current = client.get_app(*app).await.map_err(|e| chainops::rofl_error(&context, e))?;
+        let moved = machines::endorsements_for_admin_change(
+            &current.config.policy.endorsements,
+            old_admin,
+            *new_admin,
+        );
+        match (moved, keep_endorsement) {
+            (Some(endorsements), false) => {
+                // One multicall: the endorsement change first (so the review of the hand-over
+                // sees the policy it leaves behind), then the hand-over.
+                let endorse = changes_to_calldata(
+                    *app,
+                    current.version,
+                    &[PolicyChange::SetEndorsements(endorsements)],
+                )
+                .map_err(|e| input(format!("app {app}: {e}")))?;
+                data = RoflAppAdmin::multicallCall { calls: vec![endorse, data] }.abi_encode().into();
+                title.push_str(&format!(
+                    ", and the endorsement policy's provider_instance_admin {old_admin} becomes {new_admin}"
+                ));
+                progress(format!(
+                    "the endorsement policy of {app} names the policy contract ({old_admin}) as provider_instance_admin: the same call names {new_admin} instead, so instances on the machine keep registering (--keep-endorsement leaves it)"
+                ));
+            }
+            (Some(_), true) => progress(format!(
+                "warning: the endorsement policy of {app} still names the policy contract ({old_admin}) as provider_instance_admin: instances on the machine could no longer register (--keep-endorsement)"
+            )),
+            (None, _) => {}
+        }
+    }
     contract_action(g, action, OwnerCall::Machine(call), data, title, &client, &out).await
 }
