@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IRoflErrors} from "../contracts/interfaces/IRoflErrors.sol";
 import {Vm} from "forge-std/Vm.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 
@@ -127,7 +128,7 @@ contract RoflAppAdminTest is RoflAppAdminBase {
         vm.prank(owner);
         bytes21 first = rofl.createApp{value: STAKE}(_defaultPolicy(), _noMetadata(), 0);
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.OneRoundIndexCreatePerBlock.selector, block.number));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.OneRoundIndexCreatePerBlock.selector, block.number));
         rofl.createApp{value: STAKE}(_defaultPolicy(), _noMetadata(), 0);
         // scheme 1 in the same block is fine
         _createDefault();
@@ -143,7 +144,7 @@ contract RoflAppAdminTest is RoflAppAdminBase {
         uint256[3] memory wrong = [uint256(0), STAKE - 1, STAKE + 1];
         for (uint256 i; i < wrong.length; ++i) {
             vm.prank(owner);
-            vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.WrongStake.selector, wrong[i], STAKE));
+            vm.expectRevert(abi.encodeWithSelector(IRoflErrors.WrongStake.selector, wrong[i], STAKE));
             rofl.createApp{value: wrong[i]}(policy, _noMetadata(), 1);
         }
     }
@@ -151,7 +152,7 @@ contract RoflAppAdminTest is RoflAppAdminBase {
     function test_CreateApp_InvalidSchemeReverts() public {
         AppPolicy memory policy = _defaultPolicy();
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.InvalidScheme.selector, 2));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.InvalidScheme.selector, 2));
         rofl.createApp{value: STAKE}(policy, _noMetadata(), 2);
     }
 
@@ -159,7 +160,7 @@ contract RoflAppAdminTest is RoflAppAdminBase {
         AppPolicy memory policy = _defaultPolicy();
         policy.enclaves = new EnclaveIdentity[](0);
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.EmptyEnclaveList.selector, bytes21(0)));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.EmptyEnclaveList.selector, bytes21(0)));
         rofl.createApp{value: STAKE}(policy, _noMetadata(), 1);
 
         policy = _defaultPolicy();
@@ -169,7 +170,7 @@ contract RoflAppAdminTest is RoflAppAdminBase {
         vm.prank(owner);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IRoflAppAdmin.EnclaveAlreadyAllowed.selector, bytes21(0), _identity(7).mrEnclave, _identity(7).mrSigner
+                IRoflErrors.EnclaveAlreadyAllowed.selector, bytes21(0), _identity(7).mrEnclave, _identity(7).mrSigner
             )
         );
         rofl.createApp{value: STAKE}(policy, _noMetadata(), 1);
@@ -179,7 +180,7 @@ contract RoflAppAdminTest is RoflAppAdminBase {
         metadata[1] = MetadataEntry("k", "2");
         policy = _defaultPolicy();
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.DuplicateEntryKey.selector, "k"));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.DuplicateEntryKey.selector, "k"));
         rofl.createApp{value: STAKE}(policy, metadata, 1);
     }
 
@@ -187,7 +188,7 @@ contract RoflAppAdminTest is RoflAppAdminBase {
         AppPolicy memory policy = _defaultPolicy();
         vm.mockCall(ROFL_SUBCALL, bytes(""), abi.encode(uint64(2), bytes("accounts")));
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.RoflCallFailed.selector, "rofl.Create", 2, "accounts"));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.RoflCallFailed.selector, "rofl.Create", 2, "accounts"));
         rofl.createApp{value: STAKE}(policy, _noMetadata(), 1);
     }
 
@@ -203,13 +204,13 @@ contract RoflAppAdminTest is RoflAppAdminBase {
         for (uint256 i; i < results.length; ++i) {
             vm.mockCall(ROFL_SUBCALL, bytes(""), abi.encode(uint64(0), results[i]));
             vm.prank(owner);
-            vm.expectRevert(IRoflAppAdmin.MalformedRoflResponse.selector);
+            vm.expectRevert(IRoflErrors.MalformedRoflResponse.selector);
             rofl.createApp{value: STAKE}(policy, _noMetadata(), 1);
         }
         // too short to be an answer at all
         vm.mockCall(ROFL_SUBCALL, bytes(""), hex"00");
         vm.prank(owner);
-        vm.expectRevert(IRoflAppAdmin.MalformedRoflResponse.selector);
+        vm.expectRevert(IRoflErrors.MalformedRoflResponse.selector);
         rofl.createApp{value: STAKE}(policy, _noMetadata(), 1);
     }
 
@@ -218,7 +219,7 @@ contract RoflAppAdminTest is RoflAppAdminBase {
         vm.mockCallRevert(ROFL_SUBCALL, bytes(""), bytes("bad cbor"));
         vm.prank(owner);
         vm.expectRevert(
-            abi.encodeWithSelector(RoflSubcall.RoflSubcallReverted.selector, "rofl.Create", bytes("bad cbor"))
+            abi.encodeWithSelector(IRoflErrors.RoflSubcallReverted.selector, "rofl.Create", bytes("bad cbor"))
         );
         rofl.createApp{value: STAKE}(policy, _noMetadata(), 1);
     }
@@ -253,14 +254,14 @@ contract RoflAppAdminTest is RoflAppAdminBase {
         bytes21 foreign = RoflSubcallHarness.decodeAppId(result);
 
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.RoflCallFailed.selector, "rofl.Update", 11, "rofl"));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.RoflCallFailed.selector, "rofl.Update", 11, "rofl"));
         rofl.adoptApp(foreign, policy, _noMetadata(), _noSecrets());
     }
 
     function test_AdoptApp_AlreadyManagedReverts() public {
         AppPolicy memory policy = _defaultPolicy();
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.AppAlreadyManaged.selector, appId));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.AppAlreadyManaged.selector, appId));
         rofl.adoptApp(appId, policy, _noMetadata(), _noSecrets());
     }
 
@@ -271,13 +272,13 @@ contract RoflAppAdminTest is RoflAppAdminBase {
         secrets[0] = SecretEntry("S", hex"01");
         secrets[1] = SecretEntry("S", hex"02");
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.DuplicateEntryKey.selector, "S"));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.DuplicateEntryKey.selector, "S"));
         rofl.adoptApp(adopted, policy, _noMetadata(), secrets);
 
         secrets = new SecretEntry[](1);
         secrets[0] = SecretEntry("S", new bytes(16 * 1024 + 1));
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.EntryValueTooLong.selector, 16 * 1024 + 1, 16 * 1024));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.EntryValueTooLong.selector, 16 * 1024 + 1, 16 * 1024));
         rofl.adoptApp(adopted, policy, _noMetadata(), secrets);
     }
 
@@ -295,7 +296,7 @@ contract RoflAppAdminTest is RoflAppAdminBase {
         assertFalse(standIn.appExists(appId));
         assertEq(rofl.appIds().length, 0);
         assertEq(standIn.refundedStake(rofl.roflAdminAddress()), STAKE);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.UnknownApp.selector, appId));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.UnknownApp.selector, appId));
         rofl.getApp(appId);
     }
 
@@ -315,7 +316,7 @@ contract RoflAppAdminTest is RoflAppAdminBase {
 
     function test_RemoveApp_StaleVersionReverts() public {
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.StaleVersion.selector, appId, 7, 1));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.StaleVersion.selector, appId, 7, 1));
         rofl.removeApp(appId, 7);
     }
 
@@ -332,7 +333,7 @@ contract RoflAppAdminTest is RoflAppAdminBase {
         assertEq(address(rofl).balance, 0);
 
         vm.prank(owner);
-        vm.expectRevert(IRoflAppAdmin.NothingToWithdraw.selector);
+        vm.expectRevert(IRoflErrors.NothingToWithdraw.selector);
         rofl.withdrawStake();
     }
 
@@ -341,7 +342,7 @@ contract RoflAppAdminTest is RoflAppAdminBase {
         vm.prank(owner);
         rofl.transferOwnership(address(rejecting));
         rejecting.accept(rofl);
-        vm.expectRevert(IRoflAppAdmin.WithdrawFailed.selector);
+        vm.expectRevert(IRoflErrors.WithdrawFailed.selector);
         rejecting.withdraw(rofl);
     }
 
@@ -350,7 +351,7 @@ contract RoflAppAdminTest is RoflAppAdminBase {
         vm.prank(stranger);
         (bool ok, bytes memory reason) = address(rofl).call{value: 1 ether}("");
         assertFalse(ok);
-        assertEq(reason, abi.encodeWithSelector(RoflAppAdmin.UnexpectedTransfer.selector, stranger));
+        assertEq(reason, abi.encodeWithSelector(IRoflErrors.UnexpectedTransfer.selector, stranger));
 
         vm.deal(ROFL_SUBCALL, 1 ether);
         vm.prank(ROFL_SUBCALL);
@@ -378,7 +379,7 @@ contract RoflAppAdminTest is RoflAppAdminBase {
         vm.prank(owner);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IRoflAppAdmin.EnclaveAlreadyAllowed.selector, appId, identity.mrEnclave, identity.mrSigner
+                IRoflErrors.EnclaveAlreadyAllowed.selector, appId, identity.mrEnclave, identity.mrSigner
             )
         );
         rofl.addEnclave(appId, 0, identity);
@@ -389,12 +390,12 @@ contract RoflAppAdminTest is RoflAppAdminBase {
         policy.enclaves = _enclaves(64);
         bytes21 full = _create(policy, _noMetadata());
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.TooManyEnclaves.selector, 65, 64));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.TooManyEnclaves.selector, 65, 64));
         rofl.addEnclave(full, 0, _identity(64));
 
         policy.enclaves = _enclaves(65);
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.TooManyEnclaves.selector, 65, 64));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.TooManyEnclaves.selector, 65, 64));
         rofl.createApp{value: STAKE}(policy, _noMetadata(), 1);
     }
 
@@ -428,16 +429,14 @@ contract RoflAppAdminTest is RoflAppAdminBase {
         EnclaveIdentity memory identity = _identity(9);
         vm.prank(owner);
         vm.expectRevert(
-            abi.encodeWithSelector(
-                IRoflAppAdmin.EnclaveNotAllowed.selector, appId, identity.mrEnclave, identity.mrSigner
-            )
+            abi.encodeWithSelector(IRoflErrors.EnclaveNotAllowed.selector, appId, identity.mrEnclave, identity.mrSigner)
         );
         rofl.removeEnclave(appId, 0, identity);
     }
 
     function test_RemoveEnclave_LastReverts() public {
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.EmptyEnclaveList.selector, appId));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.EmptyEnclaveList.selector, appId));
         rofl.removeEnclave(appId, 0, _identity(0));
     }
 
@@ -491,14 +490,14 @@ contract RoflAppAdminTest is RoflAppAdminBase {
         EndorsementNode[] memory nodes;
 
         nodes = new EndorsementNode[](0);
-        _expectSetEndorsementsRevert(nodes, abi.encodeWithSelector(RoflPolicyValidation.EmptyEndorsementList.selector));
+        _expectSetEndorsementsRevert(nodes, abi.encodeWithSelector(IRoflErrors.EmptyEndorsementList.selector));
 
         nodes = new EndorsementNode[](33);
         for (uint256 i; i < 33; ++i) {
             nodes[i] = _node(EndorsementKind.Any, "", 0);
         }
         _expectSetEndorsementsRevert(
-            nodes, abi.encodeWithSelector(IRoflAppAdmin.TooManyEndorsementAtoms.selector, 33, 32)
+            nodes, abi.encodeWithSelector(IRoflErrors.TooManyEndorsementAtoms.selector, 33, 32)
         );
 
         // four nested operators: the innermost children list would be at depth 5
@@ -508,7 +507,7 @@ contract RoflAppAdminTest is RoflAppAdminBase {
         nodes[2] = _node(EndorsementKind.Or, "", 1);
         nodes[3] = _node(EndorsementKind.And, "", 1);
         nodes[4] = _node(EndorsementKind.Any, "", 0);
-        _expectSetEndorsementsRevert(nodes, abi.encodeWithSelector(IRoflAppAdmin.EndorsementTooDeep.selector, 5, 4));
+        _expectSetEndorsementsRevert(nodes, abi.encodeWithSelector(IRoflErrors.EndorsementTooDeep.selector, 5, 4));
 
         // even an empty operator counts (oasis-sdk checks depth before looking at children)
         nodes = new EndorsementNode[](4);
@@ -516,35 +515,27 @@ contract RoflAppAdminTest is RoflAppAdminBase {
         nodes[1] = _node(EndorsementKind.And, "", 1);
         nodes[2] = _node(EndorsementKind.Or, "", 1);
         nodes[3] = _node(EndorsementKind.And, "", 0);
-        _expectSetEndorsementsRevert(nodes, abi.encodeWithSelector(IRoflAppAdmin.EndorsementTooDeep.selector, 5, 4));
+        _expectSetEndorsementsRevert(nodes, abi.encodeWithSelector(IRoflErrors.EndorsementTooDeep.selector, 5, 4));
 
         nodes = new EndorsementNode[](2);
         nodes[0] = _node(EndorsementKind.Or, "", 2);
         nodes[1] = _node(EndorsementKind.Any, "", 0);
-        _expectSetEndorsementsRevert(nodes, abi.encodeWithSelector(IRoflAppAdmin.EndorsementTreeMalformed.selector, 2));
+        _expectSetEndorsementsRevert(nodes, abi.encodeWithSelector(IRoflErrors.EndorsementTreeMalformed.selector, 2));
 
         nodes = new EndorsementNode[](2);
         nodes[0] = _node(EndorsementKind.Any, "", 1);
         nodes[1] = _node(EndorsementKind.Any, "", 0);
-        _expectSetEndorsementsRevert(nodes, abi.encodeWithSelector(IRoflAppAdmin.EndorsementTreeMalformed.selector, 0));
+        _expectSetEndorsementsRevert(nodes, abi.encodeWithSelector(IRoflErrors.EndorsementTreeMalformed.selector, 0));
 
         nodes = new EndorsementNode[](1);
         nodes[0] = _node(EndorsementKind.Entity, new bytes(31), 0);
-        _expectSetEndorsementsRevert(
-            nodes, abi.encodeWithSelector(IRoflAppAdmin.InvalidEndorsementValue.selector, 0, 31)
-        );
+        _expectSetEndorsementsRevert(nodes, abi.encodeWithSelector(IRoflErrors.InvalidEndorsementValue.selector, 0, 31));
         nodes[0] = _node(EndorsementKind.Provider, new bytes(32), 0);
-        _expectSetEndorsementsRevert(
-            nodes, abi.encodeWithSelector(IRoflAppAdmin.InvalidEndorsementValue.selector, 0, 32)
-        );
+        _expectSetEndorsementsRevert(nodes, abi.encodeWithSelector(IRoflErrors.InvalidEndorsementValue.selector, 0, 32));
         nodes[0] = _node(EndorsementKind.Any, new bytes(1), 0);
-        _expectSetEndorsementsRevert(
-            nodes, abi.encodeWithSelector(IRoflAppAdmin.InvalidEndorsementValue.selector, 0, 1)
-        );
+        _expectSetEndorsementsRevert(nodes, abi.encodeWithSelector(IRoflErrors.InvalidEndorsementValue.selector, 0, 1));
         nodes[0] = _node(EndorsementKind.Or, new bytes(1), 0);
-        _expectSetEndorsementsRevert(
-            nodes, abi.encodeWithSelector(IRoflAppAdmin.InvalidEndorsementValue.selector, 0, 1)
-        );
+        _expectSetEndorsementsRevert(nodes, abi.encodeWithSelector(IRoflErrors.InvalidEndorsementValue.selector, 0, 1));
     }
 
     function _expectSetEndorsementsRevert(EndorsementNode[] memory nodes, bytes memory reason) internal {
@@ -566,7 +557,7 @@ contract RoflAppAdminTest is RoflAppAdminBase {
         _assertInSync(appId);
 
         vm.prank(owner);
-        vm.expectRevert(IRoflAppAdmin.InvalidFeePolicy.selector);
+        vm.expectRevert(IRoflErrors.InvalidFeePolicy.selector);
         rofl.setFees(appId, 0, FeePolicy.Unset);
     }
 
@@ -579,10 +570,10 @@ contract RoflAppAdminTest is RoflAppAdminBase {
         _assertInSync(appId);
 
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.InvalidMaxExpiration.selector, 25, 24));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.InvalidMaxExpiration.selector, 25, 24));
         rofl.setMaxExpiration(appId, 0, 25);
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.InvalidMaxExpiration.selector, 0, 24));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.InvalidMaxExpiration.selector, 0, 24));
         rofl.setMaxExpiration(appId, 0, 0);
     }
 
@@ -629,25 +620,25 @@ contract RoflAppAdminTest is RoflAppAdminBase {
     function test_SetQuotePolicy_Invalid() public {
         QuotePolicy memory quotes = _fullQuotes();
         quotes.pcs.fmspcWhitelist[0] = "00606A00000";
-        _expectSetQuotesRevert(quotes, abi.encodeWithSelector(IRoflAppAdmin.InvalidFmspc.selector, "00606A00000"));
+        _expectSetQuotesRevert(quotes, abi.encodeWithSelector(IRoflErrors.InvalidFmspc.selector, "00606A00000"));
         quotes.pcs.fmspcWhitelist[0] = "00606A00000g";
-        _expectSetQuotesRevert(quotes, abi.encodeWithSelector(IRoflAppAdmin.InvalidFmspc.selector, "00606A00000g"));
+        _expectSetQuotesRevert(quotes, abi.encodeWithSelector(IRoflErrors.InvalidFmspc.selector, "00606A00000g"));
 
         quotes = _fullQuotes();
         quotes.pcs.fmspcBlacklist[1] = "";
-        _expectSetQuotesRevert(quotes, abi.encodeWithSelector(IRoflAppAdmin.InvalidFmspc.selector, ""));
+        _expectSetQuotesRevert(quotes, abi.encodeWithSelector(IRoflErrors.InvalidFmspc.selector, ""));
 
         quotes = _fullQuotes();
         quotes.pcs.allowedTdxModules[1].mrSeam = new bytes(47);
-        _expectSetQuotesRevert(quotes, abi.encodeWithSelector(IRoflAppAdmin.InvalidTdxModule.selector, 1));
+        _expectSetQuotesRevert(quotes, abi.encodeWithSelector(IRoflErrors.InvalidTdxModule.selector, 1));
 
         quotes = _fullQuotes();
         quotes.pcs.allowedTdxModules[0].mrSignerSeam = "";
-        _expectSetQuotesRevert(quotes, abi.encodeWithSelector(IRoflAppAdmin.InvalidTdxModule.selector, 0));
+        _expectSetQuotesRevert(quotes, abi.encodeWithSelector(IRoflErrors.InvalidTdxModule.selector, 0));
 
         quotes = _fullQuotes();
         quotes.pcs.tdxAllowed = false;
-        _expectSetQuotesRevert(quotes, abi.encodeWithSelector(IRoflAppAdmin.InvalidTdxModule.selector, 0));
+        _expectSetQuotesRevert(quotes, abi.encodeWithSelector(IRoflErrors.InvalidTdxModule.selector, 0));
     }
 
     function _expectSetQuotesRevert(QuotePolicy memory quotes, bytes memory reason) internal {
@@ -685,17 +676,17 @@ contract RoflAppAdminTest is RoflAppAdminBase {
         _assertInSync(appId);
 
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.MetadataKeyNotFound.selector, appId, "nope"));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.MetadataKeyNotFound.selector, appId, "nope"));
         rofl.deleteMetadata(appId, 0, "nope");
     }
 
     function test_SetMetadata_Limits() public {
         vm.startPrank(owner);
-        vm.expectRevert(IRoflAppAdmin.EmptyEntryKey.selector);
+        vm.expectRevert(IRoflErrors.EmptyEntryKey.selector);
         rofl.setMetadata(appId, 0, "", "v");
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.EntryKeyTooLong.selector, 1025, 1024));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.EntryKeyTooLong.selector, 1025, 1024));
         rofl.setMetadata(appId, 0, string(new bytes(1025)), "v");
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.EntryValueTooLong.selector, 16385, 16384));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.EntryValueTooLong.selector, 16385, 16384));
         rofl.setMetadata(appId, 0, "k", string(new bytes(16385)));
         // the largest allowed pair goes through
         rofl.setMetadata(appId, 0, string(_repeat("k", 1024)), string(_repeat("v", 16384)));
@@ -710,7 +701,7 @@ contract RoflAppAdminTest is RoflAppAdminBase {
             calls[i] = abi.encodeCall(IRoflAppAdmin.setMetadata, (appId, 0, vm.toString(i), "v"));
         }
         rofl.multicall(calls);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.TooManyEntries.selector, 65, 64));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.TooManyEntries.selector, 65, 64));
         rofl.setMetadata(appId, 0, "64", "v");
         // overwriting an existing key is still fine
         rofl.setMetadata(appId, 0, "63", "w");
@@ -741,11 +732,11 @@ contract RoflAppAdminTest is RoflAppAdminBase {
         _assertInSync(appId);
 
         vm.startPrank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.SecretNotFound.selector, appId, "API_KEY"));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.SecretNotFound.selector, appId, "API_KEY"));
         rofl.deleteSecret(appId, 0, "API_KEY");
-        vm.expectRevert(IRoflAppAdmin.EmptyEntryKey.selector);
+        vm.expectRevert(IRoflErrors.EmptyEntryKey.selector);
         rofl.setSecret(appId, 0, "", hex"01");
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.EntryValueTooLong.selector, 16385, 16384));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.EntryValueTooLong.selector, 16385, 16384));
         rofl.setSecret(appId, 0, "big", new bytes(16385));
         vm.stopPrank();
     }
@@ -787,7 +778,7 @@ contract RoflAppAdminTest is RoflAppAdminBase {
         assertEq(standIn.appMetadata(appId).length, 1);
 
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.UnknownApp.selector, appId));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.UnknownApp.selector, appId));
         rofl.setFees(appId, 0, FeePolicy.InstancePays);
     }
 
@@ -808,10 +799,10 @@ contract RoflAppAdminTest is RoflAppAdminBase {
 
     function test_TransferRoflAdmin_Invalid() public {
         vm.startPrank(owner);
-        vm.expectRevert(IRoflAppAdmin.ZeroAdmin.selector);
+        vm.expectRevert(IRoflErrors.ZeroAdmin.selector);
         rofl.transferRoflAdmin(appId, 0, bytes21(0));
         bytes21 self = rofl.roflAdminAddress();
-        vm.expectRevert(RoflAppAdmin.TransferToSelf.selector);
+        vm.expectRevert(IRoflErrors.TransferToSelf.selector);
         rofl.transferRoflAdmin(appId, 0, self);
         vm.stopPrank();
     }
@@ -839,7 +830,7 @@ contract RoflAppAdminTest is RoflAppAdminBase {
         for (uint256 i; i < stale.length; ++i) {
             (bool ok, bytes memory reason) = address(rofl).call(stale[i]);
             assertFalse(ok);
-            assertEq(reason, abi.encodeWithSelector(IRoflAppAdmin.StaleVersion.selector, appId, 1, 2));
+            assertEq(reason, abi.encodeWithSelector(IRoflErrors.StaleVersion.selector, appId, 1, 2));
         }
         vm.stopPrank();
     }
@@ -889,7 +880,7 @@ contract RoflAppAdminTest is RoflAppAdminBase {
         bytes[] memory calls = new bytes[](1);
         calls[0] = abi.encodeCall(IRoflAppAdmin.removeEnclave, (appId, 1, _identity(0)));
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.EmptyEnclaveList.selector, appId));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.EmptyEnclaveList.selector, appId));
         rofl.multicall(calls);
     }
 
@@ -925,7 +916,7 @@ contract RoflAppAdminTest is RoflAppAdminBase {
         calls[0] = abi.encodeCall(IRoflAppAdmin.setFees, (appId, 1, FeePolicy.InstancePays));
         calls[1] = abi.encodeCall(IRoflAppAdmin.setMaxExpiration, (appId, 1, 99));
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.InvalidMaxExpiration.selector, 99, 24));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.InvalidMaxExpiration.selector, 99, 24));
         rofl.multicall(calls);
         // nothing happened, and the batch flag is not left behind
         assertEq(rofl.version(appId), 1);
@@ -939,7 +930,7 @@ contract RoflAppAdminTest is RoflAppAdminBase {
         bytes[] memory calls = new bytes[](1);
         calls[0] = abi.encodeCall(IRoflAppAdmin.multicall, (inner));
         vm.prank(owner);
-        vm.expectRevert(RoflAppAdmin.NestedMulticall.selector);
+        vm.expectRevert(IRoflErrors.NestedMulticall.selector);
         rofl.multicall(calls);
     }
 
@@ -952,7 +943,7 @@ contract RoflAppAdminTest is RoflAppAdminBase {
         assertEq(rofl.version(appId), 2);
         // a proposal drafted against version 1 is now stale as a whole
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.StaleVersion.selector, appId, 1, 2));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.StaleVersion.selector, appId, 1, 2));
         rofl.multicall(calls);
     }
 
@@ -1081,19 +1072,19 @@ contract RoflAppAdminTest is RoflAppAdminBase {
         for (uint256 i; i < calls.length; ++i) {
             (bool ok, bytes memory reason) = address(rofl).call(calls[i]);
             assertFalse(ok);
-            assertEq(reason, abi.encodeWithSelector(IRoflAppAdmin.UnknownApp.selector, unknown), vm.toString(i));
+            assertEq(reason, abi.encodeWithSelector(IRoflErrors.UnknownApp.selector, unknown), vm.toString(i));
         }
         vm.stopPrank();
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.UnknownApp.selector, unknown));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.UnknownApp.selector, unknown));
         rofl.encodeUpdate(unknown);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.UnknownApp.selector, unknown));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.UnknownApp.selector, unknown));
         rofl.version(unknown);
         assertFalse(rofl.isManaged(unknown));
     }
 
     function test_RenounceOwnership_Disabled() public {
         vm.prank(owner);
-        vm.expectRevert(RoflAppAdmin.OwnershipRenounceDisabled.selector);
+        vm.expectRevert(IRoflErrors.OwnershipRenounceDisabled.selector);
         rofl.renounceOwnership();
         assertEq(rofl.owner(), owner);
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IRoflErrors} from "./IRoflErrors.sol";
 import {
     AppConfig,
     AppPolicy,
@@ -20,7 +21,7 @@ import {
 /// functions that touch an existing app take `expectedVersion`: when non-zero it must equal the
 /// app's current version, so that a proposal drafted against an old config cannot silently
 /// revert newer changes.
-interface IRoflAppAdmin {
+interface IRoflAppAdmin is IRoflErrors {
     // ---------------------------------------------------------------------------------------
     // Events
     // ---------------------------------------------------------------------------------------
@@ -51,69 +52,6 @@ interface IRoflAppAdmin {
     event ConfigUpdated(bytes21 indexed appId, uint64 version, bytes32 bodyHash, bytes body);
     /// @notice Refunded stake was sent to the owner.
     event StakeWithdrawn(address indexed to, uint256 amount);
-
-    // ---------------------------------------------------------------------------------------
-    // Errors
-    // ---------------------------------------------------------------------------------------
-
-    error UnknownApp(bytes21 appId);
-    error AppAlreadyManaged(bytes21 appId);
-    error StaleVersion(bytes21 appId, uint64 expected, uint64 current);
-    error EnclaveAlreadyAllowed(bytes21 appId, bytes32 mrEnclave, bytes32 mrSigner);
-    error EnclaveNotAllowed(bytes21 appId, bytes32 mrEnclave, bytes32 mrSigner);
-    /// @notice The change would leave no enclave identity, which locks every instance out.
-    error EmptyEnclaveList(bytes21 appId);
-    error TooManyEnclaves(uint256 count, uint256 max);
-    error EndorsementTreeMalformed(uint256 nodeIndex);
-    error EndorsementTooDeep(uint256 depth, uint256 max);
-    error TooManyEndorsementAtoms(uint256 count, uint256 max);
-    error InvalidEndorsementValue(uint256 nodeIndex, uint256 length);
-    error InvalidFeePolicy();
-    error InvalidMaxExpiration(uint64 value, uint64 max);
-    error InvalidTdxModule(uint256 index);
-    error InvalidFmspc(string fmspc);
-    /// @notice FMSPCs must be upper-case hex as Intel writes them (`00606A000000`): the module
-    /// compares them as strings with Intel's TCB info, so a lower-case whitelist entry would
-    /// lock out every quote and a lower-case blacklist entry would block nothing.
-    /// @param fmspc The entry as given: 12 hex digits, some of them lower-case letters.
-    error FmspcNotUpperCase(string fmspc);
-    error TooManyEntries(uint256 count, uint256 max);
-    error EntryKeyTooLong(uint256 length, uint256 max);
-    error EntryValueTooLong(uint256 length, uint256 max);
-    error EmptyEntryKey();
-    error DuplicateEntryKey(string key);
-    /// @notice A metadata key, metadata value or secret name is not well-formed UTF-8. The
-    /// module parses each of them as a Rust `String`, so the whole call would fail on Sapphire.
-    /// @param field "metadata key", "metadata value" or "secret name".
-    /// @param index Position of the entry in the list given (0 for a single-entry setter).
-    /// @param offset Byte offset where the first ill-formed sequence starts (what Rust's
-    /// `Utf8Error::valid_up_to` reports).
-    error InvalidUtf8(string field, uint256 index, uint256 offset);
-    /// @notice A metadata key or secret name holds a control or format character (Unicode Cc,
-    /// U+2028/U+2029 or Unicode Cf): invisible or layout-changing characters have no place in
-    /// a name a reviewer reads. Values may hold them (see docs/text-rules.md).
-    /// @param field "metadata key" or "secret name".
-    /// @param index Position of the entry in the list given (0 for a single-entry setter).
-    /// @param offset Byte offset where the character's encoding starts.
-    /// @param codePoint The character (a Unicode scalar value).
-    error DisallowedCharacter(string field, uint256 index, uint256 offset, uint256 codePoint);
-    error MetadataKeyNotFound(bytes21 appId, string key);
-    error SecretNotFound(bytes21 appId, string name);
-    error ZeroAdmin();
-    error InvalidScheme(uint8 scheme);
-    /// @notice A scheme-0 app was already created by this contract in this block: the module
-    /// derives scheme-0 ids from (creator, round, tx index) and a subcall's tx index is always
-    /// 0, so a second one would collide. Use scheme 1, or the next block.
-    error OneRoundIndexCreatePerBlock(uint256 blockNumber);
-    /// @notice The throwaway CREATE that moves the contract's nonce before a scheme-1 create
-    /// failed (out of gas).
-    error NonceBumpFailed();
-    error WrongStake(uint256 sent, uint256 required);
-    /// @notice The subcall precompile answered with a non-zero status.
-    error RoflCallFailed(string method, uint64 code, string module);
-    error MalformedRoflResponse();
-    error NothingToWithdraw();
-    error WithdrawFailed();
 
     // ---------------------------------------------------------------------------------------
     // App lifecycle

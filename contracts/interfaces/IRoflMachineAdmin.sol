@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IRoflErrors} from "./IRoflErrors.sol";
 import {MachineCommand, MachineRecord, MachineTopUpAllowance} from "../types/RoflMachineTypes.sol";
 
 /// @title The policy contract as the admin of its apps' marketplace machines
@@ -9,7 +10,7 @@ import {MachineCommand, MachineRecord, MachineTopUpAllowance} from "../types/Rof
 /// app the contract manages), restarts, terminates, cancels them or hands them to another admin.
 /// Anyone may top up an app's machine from the contract's balance within the allowance governance
 /// sets, so machines do not lapse while a vote runs.
-interface IRoflMachineAdmin {
+interface IRoflMachineAdmin is IRoflErrors {
     /// @notice A machine was rented for `appId`.
     event MachineRented(bytes21 indexed appId, bytes21 provider, uint64 id, uint64 offer, uint8 term, uint64 termCount);
     /// @notice A scheduler command was queued on a machine (`manifestHash` zero unless Deploy).
@@ -31,28 +32,6 @@ interface IRoflMachineAdmin {
     event MachinesFunded(address indexed from, uint256 amount);
     /// @notice A machine was cancelled; the contract no longer holds it.
     event MachineCancelled(bytes21 indexed appId, bytes21 provider, uint64 id);
-
-    /// @notice {fundMachines} without value.
-    error ZeroFunding();
-    /// @notice The contract does not hold machine `id` of `provider` for `appId`.
-    error UnknownMachine(bytes21 appId, bytes21 provider, uint64 id);
-    /// @notice A zero provider address.
-    error ZeroProvider();
-    /// @notice A rent or top-up of zero terms.
-    error ZeroTermCount();
-    /// @notice A Deploy without a manifest hash.
-    error ZeroManifestHash();
-    /// @notice The new machine admin is zero or this contract.
-    error InvalidMachineAdmin(bytes21 newAdmin);
-    /// @notice The top-up window is longer than {RoflMachineLogic-MAX_TOP_UP_WINDOW}.
-    error TopUpWindowTooLong(uint64 window, uint64 max);
-    /// @notice No top-up allowance left for `appId`.
-    error NoTopUpAllowance(bytes21 appId);
-    /// @notice The machine is paid until `paidUntil`: it may be topped up from `topUpFrom` on.
-    error TopUpTooEarly(uint64 paidUntil, uint64 topUpFrom);
-    /// @notice Less gas left than the module charges for the call (Sapphire: InstanceCreate
-    /// 100,000; the others 10,000, plus 10,000 per command).
-    error InsufficientGasForMachineCall(string method, uint256 needed, uint256 left);
 
     /// @notice Adds the value to the contract's balance, which pays for rents and top-ups.
     /// Anyone. The owner's `withdrawStake` takes back the whole balance, this included.

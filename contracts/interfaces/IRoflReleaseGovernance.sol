@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IRoflErrors} from "./IRoflErrors.sol";
 import {EnclaveIdentity} from "../types/RoflTypes.sol";
 import {EnclaveRelease, IdentityInfo, ReleaseRecord} from "../types/RoflReleaseTypes.sol";
 
@@ -22,7 +23,7 @@ import {EnclaveRelease, IdentityInfo, ReleaseRecord} from "../types/RoflReleaseT
 /// A guardian action bumps the version, so a proposal drafted with a non-zero `expectedVersion`
 /// before it fails with `StaleVersion` (the safe default); a fix meant to land whatever the
 /// guardian did is drafted with `expectedVersion` 0.
-interface IRoflReleaseGovernance {
+interface IRoflReleaseGovernance is IRoflErrors {
     // ---------------------------------------------------------------------------------------
     // Events
     // ---------------------------------------------------------------------------------------
@@ -43,29 +44,6 @@ interface IRoflReleaseGovernance {
     event AppFrozen(bytes21 indexed appId, address indexed by);
     /// @notice The owner lifted the freeze (identities are added back in the same batch).
     event AppUnfrozen(bytes21 indexed appId);
-
-    // ---------------------------------------------------------------------------------------
-    // Errors
-    // ---------------------------------------------------------------------------------------
-
-    /// @notice The caller is neither the owner nor the app's guardian.
-    error NotOwnerOrGuardian(bytes21 appId, address caller);
-    /// @notice A guardian action was reached while an owner batch is open (only possible by
-    /// re-entering from the owner's own code): guardian actions always stand alone.
-    error GuardianInBatch();
-    error InvalidGuardian(address guardian);
-    /// @notice The app is frozen: no identity may be allowed until the owner unfreezes it.
-    error AppIsFrozen(bytes21 appId);
-    error AppNotFrozen(bytes21 appId);
-    /// @notice A release must allow at least one identity.
-    error EmptyRelease();
-    /// @notice A required field of a release record is empty or a text is too long.
-    error InvalidReleaseRecord(string field);
-    /// @notice A deadline must lie in the future and within `MAX_GRACE_PERIOD`.
-    error InvalidDeadline(uint64 deadline, uint64 latest);
-    /// @notice An identity cannot be retired by the release that adds it.
-    error RetiringNewIdentity(bytes32 mrEnclave, bytes32 mrSigner);
-    error NothingToPrune(bytes21 appId);
 
     // ---------------------------------------------------------------------------------------
     // Owner (governance)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IRoflErrors} from "../interfaces/IRoflErrors.sol";
+
 /// @title Canonical CBOR writer
 /// @notice Low-level writer of the canonical CBOR subset the Oasis runtime SDK uses (RFC 8949
 /// §4.2.1 "core deterministic encoding"): every head (integer value, string length, item count)
@@ -16,9 +18,6 @@ pragma solidity ^0.8.24;
 /// Invariant kept by every function: `len(data) <= capacity`, `capacity % 32 == 0`, and the
 /// `capacity + 32` bytes after the length word belong to the buffer.
 library CborWriter {
-    /// @notice A head value does not fit the 64-bit argument CBOR allows.
-    error CborValueTooLarge(uint256 value);
-
     /// @dev A buffer under construction. `data` is never handed out before {finish}.
     struct Buffer {
         bytes data;
@@ -114,7 +113,7 @@ library CborWriter {
 
     /// @notice Writes the head of an item: `major` (0-7) with argument `value`, shortest form.
     function writeHead(Buffer memory buf, uint256 major, uint256 value) internal pure {
-        if (value > type(uint64).max) revert CborValueTooLarge(value);
+        if (value > type(uint64).max) revert IRoflErrors.CborValueTooLarge(value);
         bool full;
         assembly ("memory-safe") {
             let head, headLength := _head(major, value)

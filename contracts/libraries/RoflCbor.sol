@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IRoflErrors} from "../interfaces/IRoflErrors.sol";
 import {CborWriter} from "./CborWriter.sol";
 import {
     AppPolicy,
@@ -34,12 +35,6 @@ import {
 /// limits are {RoflPolicyValidation}'s job.
 library RoflCbor {
     using CborWriter for CborWriter.Buffer;
-
-    /// @notice The flattened endorsement list is not a sequence of complete pre-order subtrees,
-    /// or an atom claims children.
-    error CborEndorsementTreeMalformed(uint256 nodeIndex);
-    /// @notice Two metadata or secret entries have the same key: a CBOR map cannot hold both.
-    error CborDuplicateKey(string key);
 
     /// @dev Initial buffer size; covers a typical update with a handful of identities without growing.
     uint256 private constant _INITIAL_CAPACITY = 1024;
@@ -238,10 +233,10 @@ library RoflCbor {
             if (node.kind == EndorsementKind.And || node.kind == EndorsementKind.Or) {
                 open += node.children;
             } else if (node.children != 0) {
-                revert CborEndorsementTreeMalformed(i);
+                revert IRoflErrors.CborEndorsementTreeMalformed(i);
             }
         }
-        if (open != 0) revert CborEndorsementTreeMalformed(count);
+        if (open != 0) revert IRoflErrors.CborEndorsementTreeMalformed(count);
     }
 
     function _writeEndorsementNode(CborWriter.Buffer memory buf, EndorsementNode memory node) private pure {
@@ -422,7 +417,7 @@ library RoflCbor {
             assembly ("memory-safe") {
                 key := duplicate
             }
-            revert CborDuplicateKey(string(key));
+            revert IRoflErrors.CborDuplicateKey(string(key));
         }
     }
 }

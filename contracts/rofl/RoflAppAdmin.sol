@@ -65,9 +65,9 @@ import {AppLocks} from "../interfaces/IRoflLocks.sol";
 /// and module calls), {RoflReleaseLogic} (releases, grace periods, revocations, freezes),
 /// {RoflLockLogic} (one-way locks: locked keys and secrets never change, floors only tighten,
 /// checked before every change they guard) and {RoflMachineLogic} (marketplace machines, in
-/// their own namespace). Their events and errors are the ones declared in {IRoflAppAdmin},
-/// {IRoflReleaseGovernance}, {IRoflLocks} and {IRoflMachineAdmin}, logged and raised as the
-/// contract's own.
+/// their own namespace). Their events are the ones declared in {IRoflAppAdmin},
+/// {IRoflReleaseGovernance}, {IRoflLocks} and {IRoflMachineAdmin}, and every error is declared
+/// once in {IRoflErrors} (inherited through them), logged and raised as the contract's own.
 contract RoflAppAdmin is
     IRoflAppAdmin,
     IRoflReleaseGovernance,
@@ -81,27 +81,6 @@ contract RoflAppAdmin is
     /// @notice Latest grace deadline, counted from the transaction that sets it: a year. Also
     /// catches a deadline given in milliseconds.
     uint64 public constant MAX_GRACE_PERIOD = RoflReleaseLogic.MAX_GRACE_PERIOD;
-
-    /// @notice `multicall` cannot be nested: the outer call owns the batch and its flush.
-    error NestedMulticall();
-    /// @notice Handing the admin to this contract itself would orphan the app.
-    error TransferToSelf();
-    /// @notice Renouncing ownership would strand every managed app: there is no way back.
-    error OwnershipRenounceDisabled();
-    /// @notice Plain transfers are only accepted from the ROFL module (stake refunds).
-    error UnexpectedTransfer(address from);
-
-    // Raised inside the linked libraries, and declared again here (same selectors) so that the
-    // contract's ABI keeps listing them for callers that decode its reverts.
-
-    /// @notice See {RoflPolicyValidation-EmptyEndorsementList}.
-    error EmptyEndorsementList();
-    /// @notice See {RoflCbor-CborEndorsementTreeMalformed}.
-    error CborEndorsementTreeMalformed(uint256 nodeIndex);
-    /// @notice See {RoflCbor-CborDuplicateKey}.
-    error CborDuplicateKey(string key);
-    /// @notice See {CborWriter-CborValueTooLarge}.
-    error CborValueTooLarge(uint256 value);
 
     /// @dev The Oasis address the module sees for this contract.
     bytes21 private immutable _roflAdmin;
