@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {CborReader} from "../libraries/CborReader.sol";
+import {CborReader} from "./CborReader.sol";
 import {OasisIds} from "../libraries/OasisIds.sol";
 import {RoflMarketStandIn} from "./RoflMarketStandIn.sol";
 import {EnclaveIdentity, MetadataEntry, SecretEntry} from "../types/RoflTypes.sol";
