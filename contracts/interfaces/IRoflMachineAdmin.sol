@@ -40,34 +40,70 @@ interface IRoflMachineAdmin is IRoflErrors {
     /// @notice Rents a machine from `provider`'s `offer` for `termCount` terms, paid from the
     /// contract's balance; the contract becomes its admin. Owner only.
     /// @return id The provider's instance id.
+    /// @param appId The app.
+    /// @param provider The provider's Oasis address.
+    /// @param offer The provider's offer id.
+    /// @param term The term: 1 hour, 2 month, 3 year.
+    /// @param termCount How many terms to pay for (not zero).
     function rentMachine(bytes21 appId, bytes21 provider, uint64 offer, uint8 term, uint64 termCount)
         external
         returns (uint64 id);
 
     /// @notice Queues a Deploy of `appId` pinned to `manifestHash` on a held machine. Owner only.
+    /// @param appId The app.
+    /// @param provider The provider's Oasis address.
+    /// @param id The provider's instance id.
+    /// @param manifestHash The SHA-256 of the reviewed ORC manifest (not zero).
+    /// @param wipeStorage Whether the machine's persistent storage is wiped.
     function deployMachine(bytes21 appId, bytes21 provider, uint64 id, bytes32 manifestHash, bool wipeStorage) external;
 
     /// @notice Queues a Restart on a held machine. Owner only.
+    /// @param appId The app.
+    /// @param provider The provider's Oasis address.
+    /// @param id The provider's instance id.
+    /// @param wipeStorage Whether the machine's persistent storage is wiped.
     function restartMachine(bytes21 appId, bytes21 provider, uint64 id, bool wipeStorage) external;
 
     /// @notice Queues a Terminate on a held machine. Owner only.
+    /// @param appId The app.
+    /// @param provider The provider's Oasis address.
+    /// @param id The provider's instance id.
+    /// @param wipeStorage Whether the machine's persistent storage is wiped.
     function terminateMachine(bytes21 appId, bytes21 provider, uint64 id, bool wipeStorage) external;
 
     /// @notice Hands a held machine to `newAdmin` and forgets it. Owner only.
+    /// @param appId The app.
+    /// @param provider The provider's Oasis address.
+    /// @param id The provider's instance id.
+    /// @param newAdmin The new admin (not zero, not this contract).
     function changeMachineAdmin(bytes21 appId, bytes21 provider, uint64 id, bytes21 newAdmin) external;
 
     /// @notice Cancels a held machine and forgets it. Owner only.
+    /// @param appId The app.
+    /// @param provider The provider's Oasis address.
+    /// @param id The provider's instance id.
     function cancelMachine(bytes21 appId, bytes21 provider, uint64 id) external;
 
     /// @notice Sets the top-up allowance of `appId`'s machines. Owner only.
+    /// @param appId The app.
+    /// @param term The term each top-up pays for.
+    /// @param termsLeft How many top-ups are allowed.
+    /// @param window How long before the paid time ends a top-up is accepted (seconds).
     function setMachineTopUp(bytes21 appId, uint8 term, uint64 termsLeft, uint64 window) external;
 
     /// @notice Tops up a held machine of `appId` by one term of the allowance. Anyone.
+    /// @param appId The app.
+    /// @param provider The provider's Oasis address.
+    /// @param id The provider's instance id.
     function topUpMachine(bytes21 appId, bytes21 provider, uint64 id) external;
 
     /// @notice The machines the contract holds for `appId`.
+    /// @param appId The app.
+    /// @return The machines, in the order they were rented.
     function machinesOf(bytes21 appId) external view returns (MachineRecord[] memory);
 
     /// @notice The top-up allowance of `appId`.
+    /// @param appId The app.
+    /// @return The allowance (term, terms left, window).
     function machineTopUp(bytes21 appId) external view returns (MachineTopUpAllowance memory);
 }

@@ -54,6 +54,12 @@ interface IRoflReleaseGovernance is IRoflErrors {
     /// future and at most `MAX_GRACE_PERIOD` ahead) through {prune}. One `rofl.Update` (or part
     /// of the batch's).
     /// @return releaseId The record's id (1-based, per app).
+    /// @param appId The app.
+    /// @param expectedVersion The version the proposal was reviewed at (0: no check).
+    /// @param identities The identities the release allows (at least one).
+    /// @param record The release's provenance (version, source, commit, manifest, notes).
+    /// @param retire Allowed identities the release retires.
+    /// @param graceUntil 0: retire them at once; else the unix time from which {prune} removes them.
     function addRelease(
         bytes21 appId,
         uint64 expectedVersion,
@@ -65,14 +71,22 @@ interface IRoflReleaseGovernance is IRoflErrors {
 
     /// @notice Set (or with `deadline` 0 cancel) the grace deadline of an allowed identity. No
     /// update is sent: the module config does not change.
+    /// @param appId The app.
+    /// @param expectedVersion The version the proposal was reviewed at (0: no check).
+    /// @param identity The identity (MRENCLAVE, MRSIGNER).
+    /// @param deadline Unix seconds from which anyone may prune it; 0 cancels.
     function setRetirement(bytes21 appId, uint64 expectedVersion, EnclaveIdentity calldata identity, uint64 deadline)
         external;
 
     /// @notice Set or replace the app's guardian (zero: none). No update is sent.
+    /// @param appId The app.
+    /// @param guardian The guardian (zero: none; never this contract).
     function setGuardian(bytes21 appId, address guardian) external;
 
     /// @notice Lift a freeze. Identities must be added back in the same `multicall`: an app that
     /// is not frozen never sends an update without identities.
+    /// @param appId The app.
+    /// @param expectedVersion The version the proposal was reviewed at (0: no check).
     function unfreeze(bytes21 appId, uint64 expectedVersion) external;
 
     // ---------------------------------------------------------------------------------------
@@ -80,9 +94,14 @@ interface IRoflReleaseGovernance is IRoflErrors {
     // ---------------------------------------------------------------------------------------
 
     /// @notice Remove one identity at once. Refused for the last one (use {freeze}).
+    /// @param appId The app.
+    /// @param expectedVersion The version the proposal was reviewed at (0: no check).
+    /// @param identity The identity (MRENCLAVE, MRSIGNER).
     function revokeEnclave(bytes21 appId, uint64 expectedVersion, EnclaveIdentity calldata identity) external;
 
     /// @notice Remove every identity at once: no instance can register or stay authorized.
+    /// @param appId The app.
+    /// @param expectedVersion The version the proposal was reviewed at (0: no check).
     function freeze(bytes21 appId, uint64 expectedVersion) external;
 
     // ---------------------------------------------------------------------------------------
@@ -92,25 +111,47 @@ interface IRoflReleaseGovernance is IRoflErrors {
     /// @notice Remove every identity whose deadline has passed, in one update. Refused when
     /// nothing has expired, or when it would leave no identity.
     /// @return pruned How many identities were removed.
+    /// @param appId The app.
     function prune(bytes21 appId) external returns (uint256 pruned);
 
     // ---------------------------------------------------------------------------------------
     // Views (never depend on msg.sender)
     // ---------------------------------------------------------------------------------------
 
+    /// @notice The app's guardian, who may revoke identities and freeze the app.
+    /// @param appId The app.
+    /// @return The guardian (zero: none).
     function guardianOf(bytes21 appId) external view returns (address);
+    /// @notice Whether the app is frozen (no identity allowed until the owner unfreezes it).
+    /// @param appId The app.
+    /// @return True while frozen.
     function isFrozen(bytes21 appId) external view returns (bool);
     /// @notice Every release record of the app, in order: `releases(app)[i]` has id `i + 1`.
+    /// @param appId The app.
+    /// @return The records, oldest first.
     function releases(bytes21 appId) external view returns (ReleaseRecord[] memory);
     /// @notice The release an identity was last added with (id 0 and an empty record if none).
     /// Kept after the identity is removed or revoked, so instances still running it can be told.
+    /// @param appId The app.
+    /// @param identity The identity (MRENCLAVE, MRSIGNER).
+    /// @return releaseId The release id (0: none).
+    /// @return record The release record.
     function releaseOf(bytes21 appId, EnclaveIdentity calldata identity)
         external
         view
         returns (uint32 releaseId, ReleaseRecord memory record);
+    /// @notice Where an identity stands: allowed, retiring (with its deadline), revoked or
+    /// unknown, and the release it was last added with.
+    /// @param appId The app.
+    /// @param identity The identity (MRENCLAVE, MRSIGNER).
+    /// @return The identity's status, deadline and release id.
     function identityInfo(bytes21 appId, EnclaveIdentity calldata identity) external view returns (IdentityInfo memory);
     /// @notice The allowed identities (storage order, as `getApp`) with release and deadline.
+    /// @param appId The app.
+    /// @return One entry per allowed identity.
     function enclaveReleases(bytes21 appId) external view returns (EnclaveRelease[] memory);
     /// @notice What {prune} would remove now.
+    /// @param appId The app.
+    /// @return The identities past their deadline.
     function expiredEnclaves(bytes21 appId) external view returns (EnclaveIdentity[] memory);
 }
