@@ -17,7 +17,7 @@ NPM_STAMP := node_modules/.roflgov-installed
 help:
 	@echo "make demo    - full approval flow on an embedded anvil (main job)"
 	@echo "make test    - install, lint, build, forge tests, cargo tests, workflow lint"
-	@echo "make lint    - cargo fmt, cargo clippy (-D warnings) and forge fmt checks"
+	@echo "make lint    - cargo fmt, cargo clippy (-D warnings), forge fmt, NatSpec checks"
 	@echo "make build   - npm ci (if needed) and forge build"
 	@echo "make snapshot- forge gas snapshot (.gas-snapshot)"
 
@@ -46,6 +46,8 @@ lint: install
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	$(FORGE) fmt --check
 	tools/check-deps.sh
+	$(FORGE) build
+	node tools/check-natspec.js
 
 # The Rust crates embed the contract artifacts (crates/contracts/artifacts/) so that an installed
 # `roflgov` needs no checkout; this drift check proves they equal a fresh forge build.

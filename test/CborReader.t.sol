@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {Test} from "forge-std/Test.sol";
-import {CborReader} from "../contracts/libraries/CborReader.sol";
+import {CborReader} from "../contracts/testing/CborReader.sol";
 
 /// @dev External wrappers so that reverts can be asserted with vm.expectRevert.
 contract CborReaderHarness {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IRoflErrors} from "../contracts/interfaces/IRoflErrors.sol";
 import {IRoflAppAdmin} from "../contracts/interfaces/IRoflAppAdmin.sol";
 import {AppPolicy, MetadataEntry, QuotePolicy, SecretEntry} from "../contracts/types/RoflTypes.sol";
 import {RoflAppAdminBase} from "./utils/RoflAppAdminBase.sol";
@@ -22,7 +23,7 @@ contract RoflAppAdminTextTest is RoflAppAdminBase {
     }
 
     function _invalidUtf8(string memory field, uint256 index, uint256 offset) internal pure returns (bytes memory) {
-        return abi.encodeWithSelector(IRoflAppAdmin.InvalidUtf8.selector, field, index, offset);
+        return abi.encodeWithSelector(IRoflErrors.InvalidUtf8.selector, field, index, offset);
     }
 
     function _disallowed(string memory field, uint256 index, uint256 offset, uint256 cp)
@@ -30,7 +31,7 @@ contract RoflAppAdminTextTest is RoflAppAdminBase {
         pure
         returns (bytes memory)
     {
-        return abi.encodeWithSelector(IRoflAppAdmin.DisallowedCharacter.selector, field, index, offset, cp);
+        return abi.encodeWithSelector(IRoflErrors.DisallowedCharacter.selector, field, index, offset, cp);
     }
 
     /// @dev One sample of each ill-formed class, each after "ab" (so at offset 2).
@@ -211,16 +212,16 @@ contract RoflAppAdminTextTest is RoflAppAdminBase {
 
     function test_Fmspc_LowerCaseRefused() public {
         vm.startPrank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.FmspcNotUpperCase.selector, "00606a000000"));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.FmspcNotUpperCase.selector, "00606a000000"));
         rofl.setQuotePolicy(appId, 0, _pcs("00606a000000", "00906ED50000"));
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.FmspcNotUpperCase.selector, "00906ed50000"));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.FmspcNotUpperCase.selector, "00906ed50000"));
         rofl.setQuotePolicy(appId, 0, _pcs("00606A000000", "00906ed50000"));
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.FmspcNotUpperCase.selector, "00906Ed50000"));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.FmspcNotUpperCase.selector, "00906Ed50000"));
         rofl.setQuotePolicy(appId, 0, _pcs("00606A000000", "00906Ed50000"));
         // not hex at all stays InvalidFmspc, whatever the case of the rest
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.InvalidFmspc.selector, "00606a00000g"));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.InvalidFmspc.selector, "00606a00000g"));
         rofl.setQuotePolicy(appId, 0, _pcs("00606a00000g", "00906ED50000"));
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.InvalidFmspc.selector, "00606a00000"));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.InvalidFmspc.selector, "00606a00000"));
         rofl.setQuotePolicy(appId, 0, _pcs("00606a00000", "00906ED50000"));
         vm.stopPrank();
         assertEq(rofl.version(appId), 1);
@@ -230,7 +231,7 @@ contract RoflAppAdminTextTest is RoflAppAdminBase {
         AppPolicy memory policy = _defaultPolicy();
         policy.quotes = _pcs("00606A000000", "30606a000000");
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.FmspcNotUpperCase.selector, "30606a000000"));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.FmspcNotUpperCase.selector, "30606a000000"));
         rofl.createApp{value: STAKE}(policy, _noMetadata(), 1);
     }
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IRoflErrors} from "../contracts/interfaces/IRoflErrors.sol";
 import {Test} from "forge-std/Test.sol";
 
 import {CborWriter} from "../contracts/libraries/CborWriter.sol";
@@ -136,7 +137,7 @@ contract RoflCborTest is Test, RoflConfigBuilder {
 
     function test_Head_RevertsAbove64Bits() public {
         uint256 tooLarge = uint256(type(uint64).max) + 1;
-        vm.expectRevert(abi.encodeWithSelector(CborWriter.CborValueTooLarge.selector, tooLarge));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.CborValueTooLarge.selector, tooLarge));
         harness.head(0, tooLarge);
     }
 
@@ -283,7 +284,7 @@ contract RoflCborTest is Test, RoflConfigBuilder {
         metadata[0] = MetadataEntry("k", "1");
         metadata[1] = MetadataEntry("j", "2");
         metadata[2] = MetadataEntry("k", "3");
-        vm.expectRevert(abi.encodeWithSelector(RoflCbor.CborDuplicateKey.selector, "k"));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.CborDuplicateKey.selector, "k"));
         harness.encodeUpdate(APP, _minimalPolicy(), ADMIN, metadata, _noSecrets());
     }
 
@@ -447,7 +448,7 @@ contract RoflCborTest is Test, RoflConfigBuilder {
         policy.endorsements = new EndorsementNode[](2);
         policy.endorsements[0] = _node(EndorsementKind.Any, "", 1);
         policy.endorsements[1] = _node(EndorsementKind.Any, "", 0);
-        vm.expectRevert(abi.encodeWithSelector(RoflCbor.CborEndorsementTreeMalformed.selector, 0));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.CborEndorsementTreeMalformed.selector, 0));
         harness.encodePolicy(policy);
     }
 
@@ -456,7 +457,7 @@ contract RoflCborTest is Test, RoflConfigBuilder {
         policy.endorsements = new EndorsementNode[](2);
         policy.endorsements[0] = _node(EndorsementKind.Or, "", 2);
         policy.endorsements[1] = _node(EndorsementKind.Any, "", 0);
-        vm.expectRevert(abi.encodeWithSelector(RoflCbor.CborEndorsementTreeMalformed.selector, 2));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.CborEndorsementTreeMalformed.selector, 2));
         harness.encodePolicy(policy);
     }
 
@@ -496,7 +497,7 @@ contract RoflCborTest is Test, RoflConfigBuilder {
         MetadataEntry[] memory metadata = new MetadataEntry[](2);
         metadata[0] = MetadataEntry("aa", "1");
         metadata[1] = MetadataEntry("aa", "2");
-        vm.expectRevert(abi.encodeWithSelector(RoflCbor.CborDuplicateKey.selector, "aa"));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.CborDuplicateKey.selector, "aa"));
         harness.encodeCreate(_minimalPolicy(), 0, metadata);
     }
 

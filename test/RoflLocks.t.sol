@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IRoflErrors} from "../contracts/interfaces/IRoflErrors.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 
 import {IRoflAppAdmin} from "../contracts/interfaces/IRoflAppAdmin.sol";
@@ -52,14 +53,14 @@ contract RoflLocksTest is RoflAppAdminBase {
         assertEq(rofl.version(app), version, "version");
 
         vm.startPrank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflLocks.MetadataKeyIsLocked.selector, app, "env.MODE"));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.MetadataKeyIsLocked.selector, app, "env.MODE"));
         rofl.setMetadata(app, 0, "env.MODE", "unsafe");
         // Not even to the same value.
-        vm.expectRevert(abi.encodeWithSelector(IRoflLocks.MetadataKeyIsLocked.selector, app, "env.MODE"));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.MetadataKeyIsLocked.selector, app, "env.MODE"));
         rofl.setMetadata(app, 0, "env.MODE", "safe");
-        vm.expectRevert(abi.encodeWithSelector(IRoflLocks.MetadataKeyIsLocked.selector, app, "env.MODE"));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.MetadataKeyIsLocked.selector, app, "env.MODE"));
         rofl.deleteMetadata(app, 0, "env.MODE");
-        vm.expectRevert(abi.encodeWithSelector(IRoflLocks.MetadataKeyAlreadyLocked.selector, app, "env.MODE"));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.MetadataKeyAlreadyLocked.selector, app, "env.MODE"));
         rofl.lockMetadata(app, 0, "env.MODE");
         // Other keys stay free.
         rofl.setMetadata(app, 0, "env.OTHER", "x");
@@ -78,10 +79,10 @@ contract RoflLocksTest is RoflAppAdminBase {
         emit IRoflLocks.MetadataKeyLocked(app, "net.oasis.rofl.license", false);
         rofl.lockMetadata(app, 0, "net.oasis.rofl.license");
         // Absent: deleting is refused (it is locked), setting works once.
-        vm.expectRevert(abi.encodeWithSelector(IRoflLocks.MetadataKeyIsLocked.selector, app, "net.oasis.rofl.license"));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.MetadataKeyIsLocked.selector, app, "net.oasis.rofl.license"));
         rofl.deleteMetadata(app, 0, "net.oasis.rofl.license");
         rofl.setMetadata(app, 0, "net.oasis.rofl.license", "Apache-2.0");
-        vm.expectRevert(abi.encodeWithSelector(IRoflLocks.MetadataKeyIsLocked.selector, app, "net.oasis.rofl.license"));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.MetadataKeyIsLocked.selector, app, "net.oasis.rofl.license"));
         rofl.setMetadata(app, 0, "net.oasis.rofl.license", "MIT");
         vm.stopPrank();
         _assertInSync(app);
@@ -93,16 +94,16 @@ contract RoflLocksTest is RoflAppAdminBase {
         vm.expectEmit(address(rofl));
         emit IRoflLocks.SecretNameLocked(app, "API_KEY", true);
         rofl.lockSecret(app, 0, "API_KEY");
-        vm.expectRevert(abi.encodeWithSelector(IRoflLocks.SecretIsLocked.selector, app, "API_KEY"));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.SecretIsLocked.selector, app, "API_KEY"));
         rofl.setSecret(app, 0, "API_KEY", hex"02");
-        vm.expectRevert(abi.encodeWithSelector(IRoflLocks.SecretIsLocked.selector, app, "API_KEY"));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.SecretIsLocked.selector, app, "API_KEY"));
         rofl.deleteSecret(app, 0, "API_KEY");
-        vm.expectRevert(abi.encodeWithSelector(IRoflLocks.SecretAlreadyLocked.selector, app, "API_KEY"));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.SecretAlreadyLocked.selector, app, "API_KEY"));
         rofl.lockSecret(app, 0, "API_KEY");
         // Set-once secret.
         rofl.lockSecret(app, 0, "DB_PASSWORD");
         rofl.setSecret(app, 0, "DB_PASSWORD", hex"03");
-        vm.expectRevert(abi.encodeWithSelector(IRoflLocks.SecretIsLocked.selector, app, "DB_PASSWORD"));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.SecretIsLocked.selector, app, "DB_PASSWORD"));
         rofl.setSecret(app, 0, "DB_PASSWORD", hex"04");
         vm.stopPrank();
         AppLocks memory locks = rofl.locks(app);
@@ -124,7 +125,7 @@ contract RoflLocksTest is RoflAppAdminBase {
         calls[0] = abi.encodeCall(IRoflAppAdmin.setMetadata, (app, 0, "env.OTHER", "1"));
         calls[1] = abi.encodeCall(IRoflAppAdmin.setMetadata, (app, 0, "env.FEED", "https://b"));
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflLocks.MetadataKeyIsLocked.selector, app, "env.FEED"));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.MetadataKeyIsLocked.selector, app, "env.FEED"));
         rofl.multicall(calls);
         assertEq(rofl.getApp(app).metadata.length, 2, "nothing of the batch applied");
         _assertInSync(app);
@@ -136,17 +137,17 @@ contract RoflLocksTest is RoflAppAdminBase {
         rofl.lockMetadata(app, 0, "env.MODE");
         uint64 stale = rofl.version(app) + 1;
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.StaleVersion.selector, app, stale, stale - 1));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.StaleVersion.selector, app, stale, stale - 1));
         rofl.lockSecret(app, stale, "X");
         vm.prank(owner);
-        vm.expectRevert(IRoflAppAdmin.EmptyEntryKey.selector);
+        vm.expectRevert(IRoflErrors.EmptyEntryKey.selector);
         rofl.lockMetadata(app, 0, "");
     }
 
     function test_AppWithLocksCannotBeHandedOver() public {
         vm.startPrank(owner);
         rofl.lockFloors(app, 0, FLOOR_MAX_EXPIRATION);
-        vm.expectRevert(abi.encodeWithSelector(IRoflLocks.AppHasLocks.selector, app));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.AppHasLocks.selector, app));
         rofl.transferRoflAdmin(app, 0, bytes21(uint168(0xbeef)));
         // Giving the app up for good stays possible: then nobody changes anything.
         rofl.renounceRoflAdmin(app, 0);
@@ -163,17 +164,17 @@ contract RoflLocksTest is RoflAppAdminBase {
         vm.expectEmit(address(rofl));
         emit IRoflLocks.FloorsLocked(app, FLOOR_MAX_EXPIRATION, FLOOR_MAX_EXPIRATION);
         rofl.lockFloors(app, 0, FLOOR_MAX_EXPIRATION);
-        vm.expectRevert(abi.encodeWithSelector(IRoflLocks.MaxExpirationLocked.selector, app, 4, 3));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.MaxExpirationLocked.selector, app, 4, 3));
         rofl.setMaxExpiration(app, 0, 4);
         rofl.setMaxExpiration(app, 0, 3);
         rofl.setMaxExpiration(app, 0, 2);
-        vm.expectRevert(abi.encodeWithSelector(IRoflLocks.MaxExpirationLocked.selector, app, 3, 2));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.MaxExpirationLocked.selector, app, 3, 2));
         rofl.setMaxExpiration(app, 0, 3);
-        vm.expectRevert(abi.encodeWithSelector(IRoflLocks.FloorAlreadyLocked.selector, app, FLOOR_MAX_EXPIRATION));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.FloorAlreadyLocked.selector, app, FLOOR_MAX_EXPIRATION));
         rofl.lockFloors(app, 0, FLOOR_MAX_EXPIRATION | FLOOR_TDX_MODULES);
-        vm.expectRevert(abi.encodeWithSelector(IRoflLocks.InvalidFloors.selector, uint8(8)));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.InvalidFloors.selector, uint8(8)));
         rofl.lockFloors(app, 0, 8);
-        vm.expectRevert(abi.encodeWithSelector(IRoflLocks.InvalidFloors.selector, uint8(0)));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.InvalidFloors.selector, uint8(0)));
         rofl.lockFloors(app, 0, 0);
         vm.stopPrank();
         assertEq(rofl.locks(app).floors, FLOOR_MAX_EXPIRATION);
@@ -185,7 +186,7 @@ contract RoflLocksTest is RoflAppAdminBase {
         QuotePolicy memory quotes = _quotes();
         quotes.pcs.minTcbEvaluationDataNumber = 17;
         vm.expectRevert(
-            abi.encodeWithSelector(IRoflLocks.MinTcbEvaluationDataNumberLocked.selector, app, uint32(17), uint32(18))
+            abi.encodeWithSelector(IRoflErrors.MinTcbEvaluationDataNumberLocked.selector, app, uint32(17), uint32(18))
         );
         rofl.setQuotePolicy(app, 0, quotes);
         quotes.pcs.minTcbEvaluationDataNumber = 19;
@@ -193,7 +194,7 @@ contract RoflLocksTest is RoflAppAdminBase {
         // Dropping PCS would drop the number to nothing (0).
         quotes.pcsPresent = false;
         vm.expectRevert(
-            abi.encodeWithSelector(IRoflLocks.MinTcbEvaluationDataNumberLocked.selector, app, uint32(0), uint32(19))
+            abi.encodeWithSelector(IRoflErrors.MinTcbEvaluationDataNumberLocked.selector, app, uint32(0), uint32(19))
         );
         rofl.setQuotePolicy(app, 0, quotes);
         vm.stopPrank();
@@ -212,23 +213,23 @@ contract RoflLocksTest is RoflAppAdminBase {
         quotes.pcs.allowedTdxModules = _modules(anySeam);
         rofl.setQuotePolicy(app, 0, quotes);
         quotes.pcs.allowedTdxModules = _modules(otherSigner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflLocks.TdxModulesLocked.selector, app));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.TdxModulesLocked.selector, app));
         rofl.setQuotePolicy(app, 0, quotes);
         quotes.pcs.allowedTdxModules = _modules(seamA);
         rofl.setQuotePolicy(app, 0, quotes);
         // Back to a wider list, or to any module: refused.
         quotes.pcs.allowedTdxModules = _modules(anySeam);
-        vm.expectRevert(abi.encodeWithSelector(IRoflLocks.TdxModulesLocked.selector, app));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.TdxModulesLocked.selector, app));
         rofl.setQuotePolicy(app, 0, quotes);
         quotes.pcs.allowedTdxModules = new TdxModule[](0);
-        vm.expectRevert(abi.encodeWithSelector(IRoflLocks.TdxModulesLocked.selector, app));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.TdxModulesLocked.selector, app));
         rofl.setQuotePolicy(app, 0, quotes);
         // No TDX at all is the smallest set, and stays so.
         quotes.pcs.tdxAllowed = false;
         rofl.setQuotePolicy(app, 0, quotes);
         quotes.pcs.tdxAllowed = true;
         quotes.pcs.allowedTdxModules = _modules(seamA);
-        vm.expectRevert(abi.encodeWithSelector(IRoflLocks.TdxModulesLocked.selector, app));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.TdxModulesLocked.selector, app));
         rofl.setQuotePolicy(app, 0, quotes);
         vm.stopPrank();
         assertFalse(_quotes().pcs.tdxAllowed);
@@ -236,7 +237,7 @@ contract RoflLocksTest is RoflAppAdminBase {
     }
 
     function test_LockViewOfUnknownAppReverts() public {
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.UnknownApp.selector, bytes21(uint168(1))));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.UnknownApp.selector, bytes21(uint168(1))));
         rofl.locks(bytes21(uint168(1)));
     }
 }

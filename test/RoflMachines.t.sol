@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IRoflErrors} from "../contracts/interfaces/IRoflErrors.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 
 import {IRoflAppAdmin} from "../contracts/interfaces/IRoflAppAdmin.sol";
@@ -56,11 +57,11 @@ contract RoflMachinesTest is RoflAppAdminBase {
     }
 
     function _failed(string memory method, uint64 code, string memory module) internal pure returns (bytes memory) {
-        return abi.encodeWithSelector(IRoflAppAdmin.RoflCallFailed.selector, method, code, module);
+        return abi.encodeWithSelector(IRoflErrors.RoflCallFailed.selector, method, code, module);
     }
 
     function _unknownMachine(uint64 id) internal view returns (bytes memory) {
-        return abi.encodeWithSelector(IRoflMachineAdmin.UnknownMachine.selector, appId, provider, id);
+        return abi.encodeWithSelector(IRoflErrors.UnknownMachine.selector, appId, provider, id);
     }
 
     function _lastCommand(uint64 id) internal view returns (RoflMarketStandIn.Command memory) {
@@ -79,7 +80,7 @@ contract RoflMachinesTest is RoflAppAdminBase {
         vm.prank(stranger);
         rofl.fundMachines{value: 5 ether}();
         assertEq(address(rofl).balance, 105 ether);
-        vm.expectRevert(IRoflMachineAdmin.ZeroFunding.selector);
+        vm.expectRevert(IRoflErrors.ZeroFunding.selector);
         rofl.fundMachines();
         // plain transfers stay refused
         vm.prank(stranger);
@@ -118,13 +119,13 @@ contract RoflMachinesTest is RoflAppAdminBase {
     function test_rentMachine_refusesBadArguments() public {
         vm.startPrank(owner);
         bytes21 other = bytes21(uint168(42));
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.UnknownApp.selector, other));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.UnknownApp.selector, other));
         rofl.rentMachine(other, provider, 0, 2, 1);
-        vm.expectRevert(IRoflMachineAdmin.ZeroProvider.selector);
+        vm.expectRevert(IRoflErrors.ZeroProvider.selector);
         rofl.rentMachine(appId, bytes21(0), 0, 2, 1);
-        vm.expectRevert(IRoflMachineAdmin.ZeroTermCount.selector);
+        vm.expectRevert(IRoflErrors.ZeroTermCount.selector);
         rofl.rentMachine(appId, provider, 0, 2, 0);
-        vm.expectRevert(abi.encodeWithSelector(RoflMarketCbor.InvalidTerm.selector, uint8(0)));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.InvalidTerm.selector, uint8(0)));
         rofl.rentMachine(appId, provider, 0, 0, 1);
         vm.stopPrank();
     }
@@ -159,7 +160,7 @@ contract RoflMachinesTest is RoflAppAdminBase {
         try rofl.rentMachine{gas: 105_000}(appId, provider, 0, 2, 1) {
             fail();
         } catch (bytes memory reason) {
-            assertEq(bytes4(reason), IRoflMachineAdmin.InsufficientGasForMachineCall.selector);
+            assertEq(bytes4(reason), IRoflErrors.InsufficientGasForMachineCall.selector);
         }
     }
 
@@ -187,7 +188,7 @@ contract RoflMachinesTest is RoflAppAdminBase {
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, stranger));
         rofl.deployMachine(appId, provider, id, MANIFEST, false);
         vm.startPrank(owner);
-        vm.expectRevert(IRoflMachineAdmin.ZeroManifestHash.selector);
+        vm.expectRevert(IRoflErrors.ZeroManifestHash.selector);
         rofl.deployMachine(appId, provider, id, bytes32(0), false);
         vm.expectRevert(_unknownMachine(id + 1));
         rofl.deployMachine(appId, provider, id + 1, MANIFEST, false);
@@ -203,7 +204,7 @@ contract RoflMachinesTest is RoflAppAdminBase {
         vm.roll(block.number + 1);
         bytes21 other = _createDefault();
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflMachineAdmin.UnknownMachine.selector, other, provider, id));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.UnknownMachine.selector, other, provider, id));
         rofl.deployMachine(other, provider, id, MANIFEST, false);
     }
 
@@ -269,9 +270,9 @@ contract RoflMachinesTest is RoflAppAdminBase {
     function test_changeMachineAdmin_refusals() public {
         uint64 id = _rentAccepted();
         vm.startPrank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflMachineAdmin.InvalidMachineAdmin.selector, bytes21(0)));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.InvalidMachineAdmin.selector, bytes21(0)));
         rofl.changeMachineAdmin(appId, provider, id, bytes21(0));
-        vm.expectRevert(abi.encodeWithSelector(IRoflMachineAdmin.InvalidMachineAdmin.selector, self));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.InvalidMachineAdmin.selector, self));
         rofl.changeMachineAdmin(appId, provider, id, self);
         vm.expectRevert(_unknownMachine(5));
         rofl.changeMachineAdmin(appId, provider, 5, bytes21(uint168(1)));
@@ -316,13 +317,13 @@ contract RoflMachinesTest is RoflAppAdminBase {
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, stranger));
         rofl.setMachineTopUp(appId, 2, 3, 7 days);
         vm.startPrank(owner);
-        vm.expectRevert(abi.encodeWithSelector(RoflMarketCbor.InvalidTerm.selector, uint8(4)));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.InvalidTerm.selector, uint8(4)));
         rofl.setMachineTopUp(appId, 4, 3, 7 days);
         uint64 max = RoflMachineLogic.MAX_TOP_UP_WINDOW;
-        vm.expectRevert(abi.encodeWithSelector(IRoflMachineAdmin.TopUpWindowTooLong.selector, max + 1, max));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.TopUpWindowTooLong.selector, max + 1, max));
         rofl.setMachineTopUp(appId, 2, 3, max + 1);
         bytes21 other = bytes21(uint168(42));
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.UnknownApp.selector, other));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.UnknownApp.selector, other));
         rofl.setMachineTopUp(other, 2, 3, 7 days);
         vm.expectEmit(address(rofl));
         emit IRoflMachineAdmin.MachineTopUpSet(appId, 2, 3, 7 days);
@@ -338,13 +339,13 @@ contract RoflMachinesTest is RoflAppAdminBase {
         uint64 id = _rentAccepted();
         uint64 paidUntil = uint64(block.timestamp) + 2 * MONTH;
         vm.prank(stranger);
-        vm.expectRevert(abi.encodeWithSelector(IRoflMachineAdmin.NoTopUpAllowance.selector, appId));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.NoTopUpAllowance.selector, appId));
         rofl.topUpMachine(appId, provider, id);
 
         vm.prank(owner);
         rofl.setMachineTopUp(appId, 2, 2, 7 days);
         vm.prank(stranger);
-        vm.expectRevert(abi.encodeWithSelector(IRoflMachineAdmin.TopUpTooEarly.selector, paidUntil, paidUntil - 7 days));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.TopUpTooEarly.selector, paidUntil, paidUntil - 7 days));
         rofl.topUpMachine(appId, provider, id);
 
         vm.warp(paidUntil - 7 days);
@@ -365,7 +366,7 @@ contract RoflMachinesTest is RoflAppAdminBase {
         vm.prank(stranger);
         rofl.topUpMachine(appId, provider, id);
         vm.prank(stranger);
-        vm.expectRevert(abi.encodeWithSelector(IRoflMachineAdmin.NoTopUpAllowance.selector, appId));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.NoTopUpAllowance.selector, appId));
         rofl.topUpMachine(appId, provider, id);
     }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IRoflErrors} from "../contracts/interfaces/IRoflErrors.sol";
 import {Test} from "forge-std/Test.sol";
 
 import {RoflMarketCbor} from "../contracts/libraries/RoflMarketCbor.sol";
@@ -87,7 +88,7 @@ contract RoflMarketCborTest is Test {
     }
 
     function test_invalidTermIsRefused() public {
-        vm.expectRevert(abi.encodeWithSelector(RoflMarketCbor.InvalidTerm.selector, uint8(4)));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.InvalidTerm.selector, uint8(4)));
         this.encodeCreate(4);
     }
 

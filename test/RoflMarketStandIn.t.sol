@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {CborReader} from "../contracts/libraries/CborReader.sol";
+import {CborReader} from "../contracts/testing/CborReader.sol";
 import {OasisIds} from "../contracts/libraries/OasisIds.sol";
 import {RoflMarketCbor} from "../contracts/libraries/RoflMarketCbor.sol";
 import {RoflMarketStandIn} from "../contracts/testing/RoflMarketStandIn.sol";

@@ -3,7 +3,7 @@ pragma solidity ^0.8.24;
 
 import {RoflStandInFixture} from "./utils/RoflStandInFixture.sol";
 import {RoflModuleStandIn} from "../contracts/testing/RoflModuleStandIn.sol";
-import {CborReader} from "../contracts/libraries/CborReader.sol";
+import {CborReader} from "../contracts/testing/CborReader.sol";
 import {OasisIds} from "../contracts/libraries/OasisIds.sol";
 import {EnclaveIdentity, MetadataEntry, SecretEntry} from "../contracts/types/RoflTypes.sol";
 

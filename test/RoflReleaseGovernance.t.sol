@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IRoflErrors} from "../contracts/interfaces/IRoflErrors.sol";
 import {Vm} from "forge-std/Vm.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 
@@ -212,7 +213,7 @@ contract RoflReleaseGovernanceTest is RoflAppAdminBase {
 
         // Not yet: nothing to prune, even a second before.
         vm.warp(deadline - 1);
-        vm.expectRevert(abi.encodeWithSelector(IRoflReleaseGovernance.NothingToPrune.selector, appId));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.NothingToPrune.selector, appId));
         vm.prank(stranger);
         rofl.prune(appId);
 
@@ -259,9 +260,9 @@ contract RoflReleaseGovernanceTest is RoflAppAdminBase {
         assertEq(rofl.getApp(appId).policy.enclaves.length, 64);
         _assertInSync(appId);
 
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.TooManyEnclaves.selector, 65, 64));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.TooManyEnclaves.selector, 65, 64));
         _addRelease(_ids(_identity(101)), 2, _none(), 0);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.TooManyEnclaves.selector, 65, 64));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.TooManyEnclaves.selector, 65, 64));
         _addRelease(_ids(_identity(101)), 2, _ids(_identity(6)), uint64(block.timestamp + 1));
     }
 
@@ -288,7 +289,7 @@ contract RoflReleaseGovernanceTest is RoflAppAdminBase {
         for (uint256 i; i < 65; ++i) {
             tooMany[i] = _identity(2000 + i);
         }
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.TooManyEnclaves.selector, 129, 64));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.TooManyEnclaves.selector, 129, 64));
         _addRelease(tooMany, 2, next, 0);
         assertEq(rofl.version(appId), 2);
     }
@@ -310,7 +311,7 @@ contract RoflReleaseGovernanceTest is RoflAppAdminBase {
 
     function test_AddRelease_Validation() public {
         vm.startPrank(owner);
-        vm.expectRevert(IRoflReleaseGovernance.EmptyRelease.selector);
+        vm.expectRevert(IRoflErrors.EmptyRelease.selector);
         rofl.addRelease(appId, 0, _none(), _record(1), _none(), 0);
 
         string[6] memory fields = ["version", "repository", "gitCommit", "bundleHash", "manifestHash", "notes"];
@@ -322,43 +323,41 @@ contract RoflReleaseGovernanceTest is RoflAppAdminBase {
             if (i == 3) bad.bundleHash = 0;
             if (i == 4) bad.manifestHash = 0;
             if (i == 5) bad.notes = string(_repeat("n", 1025));
-            vm.expectRevert(abi.encodeWithSelector(IRoflReleaseGovernance.InvalidReleaseRecord.selector, fields[i]));
+            vm.expectRevert(abi.encodeWithSelector(IRoflErrors.InvalidReleaseRecord.selector, fields[i]));
             rofl.addRelease(appId, 0, _ids(_identity(10)), bad, _none(), 0);
         }
         ReleaseRecord memory long = _record(1);
         long.version = string(_repeat("1", 65));
-        vm.expectRevert(abi.encodeWithSelector(IRoflReleaseGovernance.InvalidReleaseRecord.selector, "version"));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.InvalidReleaseRecord.selector, "version"));
         rofl.addRelease(appId, 0, _ids(_identity(10)), long, _none(), 0);
         long = _record(1);
         long.repository = string(_repeat("r", 257));
-        vm.expectRevert(abi.encodeWithSelector(IRoflReleaseGovernance.InvalidReleaseRecord.selector, "repository"));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.InvalidReleaseRecord.selector, "repository"));
         rofl.addRelease(appId, 0, _ids(_identity(10)), long, _none(), 0);
 
         uint64 latest = uint64(block.timestamp) + rofl.MAX_GRACE_PERIOD();
         uint64[3] memory badDeadlines = [uint64(block.timestamp), uint64(block.timestamp - 1), latest + 1];
         for (uint256 i; i < badDeadlines.length; ++i) {
-            vm.expectRevert(
-                abi.encodeWithSelector(IRoflReleaseGovernance.InvalidDeadline.selector, badDeadlines[i], latest)
-            );
+            vm.expectRevert(abi.encodeWithSelector(IRoflErrors.InvalidDeadline.selector, badDeadlines[i], latest));
             rofl.addRelease(appId, 0, _ids(_identity(10)), _record(1), _ids(_identity(0)), badDeadlines[i]);
         }
 
         vm.expectRevert(
             abi.encodeWithSelector(
-                IRoflAppAdmin.EnclaveAlreadyAllowed.selector, appId, _identity(0).mrEnclave, _identity(0).mrSigner
+                IRoflErrors.EnclaveAlreadyAllowed.selector, appId, _identity(0).mrEnclave, _identity(0).mrSigner
             )
         );
         rofl.addRelease(appId, 0, _ids(_identity(0)), _record(1), _none(), 0);
 
         vm.expectRevert(
             abi.encodeWithSelector(
-                IRoflAppAdmin.EnclaveNotAllowed.selector, appId, _identity(9).mrEnclave, _identity(9).mrSigner
+                IRoflErrors.EnclaveNotAllowed.selector, appId, _identity(9).mrEnclave, _identity(9).mrSigner
             )
         );
         rofl.addRelease(appId, 0, _ids(_identity(10)), _record(1), _ids(_identity(9)), 0);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IRoflAppAdmin.EnclaveNotAllowed.selector, appId, _identity(9).mrEnclave, _identity(9).mrSigner
+                IRoflErrors.EnclaveNotAllowed.selector, appId, _identity(9).mrEnclave, _identity(9).mrSigner
             )
         );
         rofl.addRelease(appId, 0, _ids(_identity(10)), _record(1), _ids(_identity(9)), latest);
@@ -366,13 +365,13 @@ contract RoflReleaseGovernanceTest is RoflAppAdminBase {
         for (uint64 grace; grace < 2; ++grace) {
             vm.expectRevert(
                 abi.encodeWithSelector(
-                    IRoflReleaseGovernance.RetiringNewIdentity.selector, _identity(10).mrEnclave, _identity(10).mrSigner
+                    IRoflErrors.RetiringNewIdentity.selector, _identity(10).mrEnclave, _identity(10).mrSigner
                 )
             );
             rofl.addRelease(appId, 0, _ids(_identity(10)), _record(1), _ids(_identity(10)), grace * latest);
         }
 
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.StaleVersion.selector, appId, 5, 1));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.StaleVersion.selector, appId, 5, 1));
         rofl.addRelease(appId, 5, _ids(_identity(10)), _record(1), _none(), 0);
         vm.stopPrank();
 
@@ -393,7 +392,7 @@ contract RoflReleaseGovernanceTest is RoflAppAdminBase {
     function test_AddRelease_UnknownAppReverts() public {
         bytes21 unknown = bytes21(uint168(7));
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.UnknownApp.selector, unknown));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.UnknownApp.selector, unknown));
         rofl.addRelease(unknown, 0, _ids(_identity(10)), _record(1), _none(), 0);
     }
 
@@ -417,7 +416,7 @@ contract RoflReleaseGovernanceTest is RoflAppAdminBase {
         rofl.setRetirement(appId, 1, _identity(1), 0);
         assertEq(uint256(_status(_identity(1))), uint256(IdentityStatus.Allowed));
         vm.warp(deadline + 1);
-        vm.expectRevert(abi.encodeWithSelector(IRoflReleaseGovernance.NothingToPrune.selector, appId));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.NothingToPrune.selector, appId));
         rofl.prune(appId);
     }
 
@@ -425,14 +424,14 @@ contract RoflReleaseGovernanceTest is RoflAppAdminBase {
         vm.startPrank(owner);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IRoflAppAdmin.EnclaveNotAllowed.selector, appId, _identity(9).mrEnclave, _identity(9).mrSigner
+                IRoflErrors.EnclaveNotAllowed.selector, appId, _identity(9).mrEnclave, _identity(9).mrSigner
             )
         );
         rofl.setRetirement(appId, 0, _identity(9), uint64(block.timestamp + 1));
         uint64 latest = uint64(block.timestamp) + rofl.MAX_GRACE_PERIOD();
-        vm.expectRevert(abi.encodeWithSelector(IRoflReleaseGovernance.InvalidDeadline.selector, latest + 1, latest));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.InvalidDeadline.selector, latest + 1, latest));
         rofl.setRetirement(appId, 0, _identity(0), latest + 1);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.StaleVersion.selector, appId, 2, 1));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.StaleVersion.selector, appId, 2, 1));
         rofl.setRetirement(appId, 2, _identity(0), latest);
         vm.stopPrank();
 
@@ -452,7 +451,7 @@ contract RoflReleaseGovernanceTest is RoflAppAdminBase {
         vm.stopPrank();
         assertEq(rofl.identityInfo(appId, _identity(1)).retireAt, 0);
         vm.warp(deadline);
-        vm.expectRevert(abi.encodeWithSelector(IRoflReleaseGovernance.NothingToPrune.selector, appId));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.NothingToPrune.selector, appId));
         rofl.prune(appId);
     }
 
@@ -484,13 +483,13 @@ contract RoflReleaseGovernanceTest is RoflAppAdminBase {
         rofl.setRetirement(appId, 0, _identity(1), uint64(block.timestamp) + DAY);
         vm.stopPrank();
         vm.warp(block.timestamp + DAY);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.EmptyEnclaveList.selector, appId));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.EmptyEnclaveList.selector, appId));
         rofl.prune(appId);
     }
 
     function test_Prune_UnknownAppReverts() public {
         bytes21 unknown = bytes21(uint168(7));
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.UnknownApp.selector, unknown));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.UnknownApp.selector, unknown));
         rofl.prune(unknown);
     }
 
@@ -525,24 +524,24 @@ contract RoflReleaseGovernanceTest is RoflAppAdminBase {
 
         // The replaced guardian is out.
         vm.prank(guardian);
-        vm.expectRevert(abi.encodeWithSelector(IRoflReleaseGovernance.NotOwnerOrGuardian.selector, appId, guardian));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.NotOwnerOrGuardian.selector, appId, guardian));
         rofl.freeze(appId, 0);
 
         // Zero removes the role.
         vm.prank(owner);
         rofl.setGuardian(appId, address(0));
         vm.prank(next);
-        vm.expectRevert(abi.encodeWithSelector(IRoflReleaseGovernance.NotOwnerOrGuardian.selector, appId, next));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.NotOwnerOrGuardian.selector, appId, next));
         rofl.freeze(appId, 0);
     }
 
     function test_SetGuardian_Reverts() public {
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflReleaseGovernance.InvalidGuardian.selector, address(rofl)));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.InvalidGuardian.selector, address(rofl)));
         rofl.setGuardian(appId, address(rofl));
         bytes21 unknown = bytes21(uint168(7));
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.UnknownApp.selector, unknown));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.UnknownApp.selector, unknown));
         rofl.setGuardian(unknown, guardian);
         vm.prank(guardian);
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, guardian));
@@ -553,7 +552,7 @@ contract RoflReleaseGovernanceTest is RoflAppAdminBase {
         bytes21 other = _createDefault();
         assertEq(rofl.guardianOf(other), address(0));
         vm.prank(guardian);
-        vm.expectRevert(abi.encodeWithSelector(IRoflReleaseGovernance.NotOwnerOrGuardian.selector, other, guardian));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.NotOwnerOrGuardian.selector, other, guardian));
         rofl.freeze(other, 0);
     }
 
@@ -618,23 +617,21 @@ contract RoflReleaseGovernanceTest is RoflAppAdminBase {
         address[2] memory callers = [stranger, address(0)];
         for (uint256 i; i < callers.length; ++i) {
             vm.prank(callers[i]);
-            vm.expectRevert(
-                abi.encodeWithSelector(IRoflReleaseGovernance.NotOwnerOrGuardian.selector, appId, callers[i])
-            );
+            vm.expectRevert(abi.encodeWithSelector(IRoflErrors.NotOwnerOrGuardian.selector, appId, callers[i]));
             rofl.revokeEnclave(appId, 0, _identity(1));
         }
         vm.startPrank(guardian);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IRoflAppAdmin.EnclaveNotAllowed.selector, appId, _identity(9).mrEnclave, _identity(9).mrSigner
+                IRoflErrors.EnclaveNotAllowed.selector, appId, _identity(9).mrEnclave, _identity(9).mrSigner
             )
         );
         rofl.revokeEnclave(appId, 0, _identity(9));
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.StaleVersion.selector, appId, 4, 1));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.StaleVersion.selector, appId, 4, 1));
         rofl.revokeEnclave(appId, 4, _identity(1));
         rofl.revokeEnclave(appId, 1, _identity(1));
         // The last identity: freeze is the explicit way.
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.EmptyEnclaveList.selector, appId));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.EmptyEnclaveList.selector, appId));
         rofl.revokeEnclave(appId, 0, _identity(0));
         vm.stopPrank();
     }
@@ -644,7 +641,7 @@ contract RoflReleaseGovernanceTest is RoflAppAdminBase {
         vm.prank(owner);
         rofl.setGuardian(appId, address(0));
         vm.prank(address(0));
-        vm.expectRevert(abi.encodeWithSelector(IRoflReleaseGovernance.NotOwnerOrGuardian.selector, appId, address(0)));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.NotOwnerOrGuardian.selector, appId, address(0)));
         rofl.revokeEnclave(appId, 0, _identity(1));
     }
 
@@ -688,20 +685,20 @@ contract RoflReleaseGovernanceTest is RoflAppAdminBase {
 
         // Frozen stays frozen: no second freeze, no identity, no unfreeze but the owner's.
         vm.prank(guardian);
-        vm.expectRevert(abi.encodeWithSelector(IRoflReleaseGovernance.AppIsFrozen.selector, appId));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.AppIsFrozen.selector, appId));
         rofl.freeze(appId, 0);
         vm.prank(guardian);
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, guardian));
         rofl.unfreeze(appId, 0);
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflReleaseGovernance.AppIsFrozen.selector, appId));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.AppIsFrozen.selector, appId));
         rofl.addEnclave(appId, 0, _identity(20));
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflReleaseGovernance.AppIsFrozen.selector, appId));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.AppIsFrozen.selector, appId));
         rofl.addRelease(appId, 0, _ids(_identity(20)), _record(2), _none(), 0);
         // Unfreezing alone would leave no identity without the freeze that allows it.
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.EmptyEnclaveList.selector, appId));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.EmptyEnclaveList.selector, appId));
         rofl.unfreeze(appId, 0);
 
         // Other owner changes still work while frozen.
@@ -729,7 +726,7 @@ contract RoflReleaseGovernanceTest is RoflAppAdminBase {
 
     function test_Unfreeze_NotFrozenReverts() public {
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflReleaseGovernance.AppNotFrozen.selector, appId));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.AppNotFrozen.selector, appId));
         rofl.unfreeze(appId, 0);
     }
 
@@ -738,20 +735,20 @@ contract RoflReleaseGovernanceTest is RoflAppAdminBase {
         calls[0] = abi.encodeCall(IRoflReleaseGovernance.freeze, (appId, 1));
         calls[1] = abi.encodeCall(IRoflAppAdmin.addEnclave, (appId, 1, _identity(20)));
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflReleaseGovernance.AppIsFrozen.selector, appId));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.AppIsFrozen.selector, appId));
         rofl.multicall(calls);
     }
 
     function test_Freeze_Reverts() public {
         vm.prank(stranger);
-        vm.expectRevert(abi.encodeWithSelector(IRoflReleaseGovernance.NotOwnerOrGuardian.selector, appId, stranger));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.NotOwnerOrGuardian.selector, appId, stranger));
         rofl.freeze(appId, 0);
         vm.prank(guardian);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.StaleVersion.selector, appId, 3, 1));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.StaleVersion.selector, appId, 3, 1));
         rofl.freeze(appId, 3);
         bytes21 unknown = bytes21(uint168(7));
         vm.prank(guardian);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.UnknownApp.selector, unknown));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.UnknownApp.selector, unknown));
         rofl.freeze(unknown, 0);
     }
 
@@ -813,7 +810,7 @@ contract RoflReleaseGovernanceTest is RoflAppAdminBase {
         calls[0] = abi.encodeCall(IRoflAppAdmin.addEnclave, (appId, 0, _identity(20)));
         calls[1] = abi.encodeCall(IRoflAppAdmin.withdrawStake, ());
         governance.run(calls);
-        assertEq(governance.revertData(), abi.encodeWithSelector(IRoflReleaseGovernance.GuardianInBatch.selector));
+        assertEq(governance.revertData(), abi.encodeWithSelector(IRoflErrors.GuardianInBatch.selector));
         assertFalse(rofl.isFrozen(appId));
         assertEq(rofl.getApp(appId).policy.enclaves.length, 3);
         _assertInSync(appId);
@@ -836,7 +833,7 @@ contract RoflReleaseGovernanceTest is RoflAppAdminBase {
         vm.prank(guardian);
         rofl.freeze(appId, 0);
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.EmptyEnclaveList.selector, appId));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.EmptyEnclaveList.selector, appId));
         rofl.transferRoflAdmin(appId, 0, bytes21(uint168(1)));
         vm.prank(owner);
         rofl.removeApp(appId, 0);
@@ -913,9 +910,9 @@ contract RoflReleaseGovernanceTest is RoflAppAdminBase {
         assertEq(rofl.guardianOf(unknown), address(0));
         assertFalse(rofl.isFrozen(unknown));
         assertEq(uint256(rofl.identityInfo(unknown, _identity(0)).status), uint256(IdentityStatus.NotAllowed));
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.UnknownApp.selector, unknown));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.UnknownApp.selector, unknown));
         rofl.enclaveReleases(unknown);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.UnknownApp.selector, unknown));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.UnknownApp.selector, unknown));
         rofl.expiredEnclaves(unknown);
     }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IRoflErrors} from "./IRoflErrors.sol";
 import {
     AppConfig,
     AppPolicy,
@@ -20,7 +21,7 @@ import {
 /// functions that touch an existing app take `expectedVersion`: when non-zero it must equal the
 /// app's current version, so that a proposal drafted against an old config cannot silently
 /// revert newer changes.
-interface IRoflAppAdmin {
+interface IRoflAppAdmin is IRoflErrors {
     // ---------------------------------------------------------------------------------------
     // Events
     // ---------------------------------------------------------------------------------------
@@ -53,74 +54,15 @@ interface IRoflAppAdmin {
     event StakeWithdrawn(address indexed to, uint256 amount);
 
     // ---------------------------------------------------------------------------------------
-    // Errors
-    // ---------------------------------------------------------------------------------------
-
-    error UnknownApp(bytes21 appId);
-    error AppAlreadyManaged(bytes21 appId);
-    error StaleVersion(bytes21 appId, uint64 expected, uint64 current);
-    error EnclaveAlreadyAllowed(bytes21 appId, bytes32 mrEnclave, bytes32 mrSigner);
-    error EnclaveNotAllowed(bytes21 appId, bytes32 mrEnclave, bytes32 mrSigner);
-    /// @notice The change would leave no enclave identity, which locks every instance out.
-    error EmptyEnclaveList(bytes21 appId);
-    error TooManyEnclaves(uint256 count, uint256 max);
-    error EndorsementTreeMalformed(uint256 nodeIndex);
-    error EndorsementTooDeep(uint256 depth, uint256 max);
-    error TooManyEndorsementAtoms(uint256 count, uint256 max);
-    error InvalidEndorsementValue(uint256 nodeIndex, uint256 length);
-    error InvalidFeePolicy();
-    error InvalidMaxExpiration(uint64 value, uint64 max);
-    error InvalidTdxModule(uint256 index);
-    error InvalidFmspc(string fmspc);
-    /// @notice FMSPCs must be upper-case hex as Intel writes them (`00606A000000`): the module
-    /// compares them as strings with Intel's TCB info, so a lower-case whitelist entry would
-    /// lock out every quote and a lower-case blacklist entry would block nothing.
-    /// @param fmspc The entry as given: 12 hex digits, some of them lower-case letters.
-    error FmspcNotUpperCase(string fmspc);
-    error TooManyEntries(uint256 count, uint256 max);
-    error EntryKeyTooLong(uint256 length, uint256 max);
-    error EntryValueTooLong(uint256 length, uint256 max);
-    error EmptyEntryKey();
-    error DuplicateEntryKey(string key);
-    /// @notice A metadata key, metadata value or secret name is not well-formed UTF-8. The
-    /// module parses each of them as a Rust `String`, so the whole call would fail on Sapphire.
-    /// @param field "metadata key", "metadata value" or "secret name".
-    /// @param index Position of the entry in the list given (0 for a single-entry setter).
-    /// @param offset Byte offset where the first ill-formed sequence starts (what Rust's
-    /// `Utf8Error::valid_up_to` reports).
-    error InvalidUtf8(string field, uint256 index, uint256 offset);
-    /// @notice A metadata key or secret name holds a control or format character (Unicode Cc,
-    /// U+2028/U+2029 or Unicode Cf): invisible or layout-changing characters have no place in
-    /// a name a reviewer reads. Values may hold them (see docs/text-rules.md).
-    /// @param field "metadata key" or "secret name".
-    /// @param index Position of the entry in the list given (0 for a single-entry setter).
-    /// @param offset Byte offset where the character's encoding starts.
-    /// @param codePoint The character (a Unicode scalar value).
-    error DisallowedCharacter(string field, uint256 index, uint256 offset, uint256 codePoint);
-    error MetadataKeyNotFound(bytes21 appId, string key);
-    error SecretNotFound(bytes21 appId, string name);
-    error ZeroAdmin();
-    error InvalidScheme(uint8 scheme);
-    /// @notice A scheme-0 app was already created by this contract in this block: the module
-    /// derives scheme-0 ids from (creator, round, tx index) and a subcall's tx index is always
-    /// 0, so a second one would collide. Use scheme 1, or the next block.
-    error OneRoundIndexCreatePerBlock(uint256 blockNumber);
-    /// @notice The throwaway CREATE that moves the contract's nonce before a scheme-1 create
-    /// failed (out of gas).
-    error NonceBumpFailed();
-    error WrongStake(uint256 sent, uint256 required);
-    /// @notice The subcall precompile answered with a non-zero status.
-    error RoflCallFailed(string method, uint64 code, string module);
-    error MalformedRoflResponse();
-    error NothingToWithdraw();
-    error WithdrawFailed();
-
-    // ---------------------------------------------------------------------------------------
     // App lifecycle
     // ---------------------------------------------------------------------------------------
 
     /// @notice Create a new app (`rofl.Create`), sending `msg.value` as the stake; the contract
-    /// becomes its admin. `scheme` 0 = creator round/index, 1 = creator nonce.
+    /// becomes its admin. Emits `AppCreated` and `ConfigUpdated` (version 1).
+    /// @param policy The app's policy (identities, endorsements, fees, quote policy, expiration).
+    /// @param metadata The app's metadata (validated as for {setMetadata}).
+    /// @param scheme The app id scheme: 0 = creator round/index, 1 = creator nonce.
+    /// @return appId The id the module assigned.
     function createApp(AppPolicy calldata policy, MetadataEntry[] calldata metadata, uint8 scheme)
         external
         payable
@@ -128,7 +70,11 @@ interface IRoflAppAdmin {
 
     /// @notice Take over an app whose ROFL admin is already this contract. The supplied config
     /// is validated and written with one complete `rofl.Update`, which also proves that this
-    /// contract is the admin (the module answers Forbidden otherwise).
+    /// contract is the admin (the module answers Forbidden otherwise). Emits `AppAdopted`.
+    /// @param appId The app.
+    /// @param policy The app's whole policy, as it should be from now on.
+    /// @param metadata The app's whole metadata.
+    /// @param secrets The app's whole secrets (encrypted to the app's SEK).
     function adoptApp(
         bytes21 appId,
         AppPolicy calldata policy,
@@ -137,36 +83,103 @@ interface IRoflAppAdmin {
     ) external;
 
     /// @notice Remove the app (`rofl.Remove`); the module refunds the stake to this contract.
+    /// Emits `AppRemoved`; the contract no longer manages the app.
+    /// @param appId The app.
+    /// @param expectedVersion The version the proposal was reviewed at (0: no check).
     function removeApp(bytes21 appId, uint64 expectedVersion) external;
 
-    /// @notice Send the contract's whole balance (refunded stakes) to the owner.
+    /// @notice Send the contract's whole balance (refunded stakes, machine funds) to the owner.
+    /// Emits `StakeWithdrawn`.
     function withdrawStake() external;
 
     // ---------------------------------------------------------------------------------------
     // Config changes (each sends one complete rofl.Update unless inside `multicall`)
     // ---------------------------------------------------------------------------------------
 
+    /// @notice Allow an enclave identity to register. Emits `EnclaveAdded`.
+    /// @param appId The app.
+    /// @param expectedVersion The version the proposal was reviewed at (0: no check).
+    /// @param identity The identity (MRENCLAVE, MRSIGNER) to allow.
     function addEnclave(bytes21 appId, uint64 expectedVersion, EnclaveIdentity calldata identity) external;
+
+    /// @notice Stop allowing an enclave identity (instances registered with it keep their
+    /// registration until it expires, as the module does). Emits `EnclaveRemoved`.
+    /// @param appId The app.
+    /// @param expectedVersion The version the proposal was reviewed at (0: no check).
+    /// @param identity The identity to remove.
     function removeEnclave(bytes21 appId, uint64 expectedVersion, EnclaveIdentity calldata identity) external;
+
+    /// @notice Replace the endorsement policy (which nodes may endorse instances). Emits
+    /// `EndorsementsReplaced`.
+    /// @param appId The app.
+    /// @param expectedVersion The version the proposal was reviewed at (0: no check).
+    /// @param endorsements The new endorsement tree, flattened in pre-order (never empty).
     function setEndorsements(bytes21 appId, uint64 expectedVersion, EndorsementNode[] calldata endorsements) external;
+
+    /// @notice Set who pays the app's registration fees. Emits `FeesSet`.
+    /// @param appId The app.
+    /// @param expectedVersion The version the proposal was reviewed at (0: no check).
+    /// @param fees The fee policy (not `Unset`).
     function setFees(bytes21 appId, uint64 expectedVersion, FeePolicy fees) external;
+
+    /// @notice Set how many epochs ahead a registration may expire (at most 24). Emits
+    /// `MaxExpirationSet`.
+    /// @param appId The app.
+    /// @param expectedVersion The version the proposal was reviewed at (0: no check).
+    /// @param maxExpiration The new maximum, in epochs.
     function setMaxExpiration(bytes21 appId, uint64 expectedVersion, uint64 maxExpiration) external;
+
+    /// @notice Replace the quote policy (accepted TEEs, PCS TCB rules, FMSPC lists, TDX modules).
+    /// Emits `QuotePolicySet`.
+    /// @param appId The app.
+    /// @param expectedVersion The version the proposal was reviewed at (0: no check).
+    /// @param quotes The new quote policy.
     function setQuotePolicy(bytes21 appId, uint64 expectedVersion, QuotePolicy calldata quotes) external;
+
+    /// @notice Set (add or replace) a metadata entry. Emits `MetadataSet`.
+    /// @param appId The app.
+    /// @param expectedVersion The version the proposal was reviewed at (0: no check).
+    /// @param key The key (UTF-8, no control or format character).
+    /// @param value The value (UTF-8).
     function setMetadata(bytes21 appId, uint64 expectedVersion, string calldata key, string calldata value) external;
+
+    /// @notice Delete a metadata entry. Emits `MetadataDeleted`.
+    /// @param appId The app.
+    /// @param expectedVersion The version the proposal was reviewed at (0: no check).
+    /// @param key The key (must be set).
     function deleteMetadata(bytes21 appId, uint64 expectedVersion, string calldata key) external;
+
+    /// @notice Set (add or replace) a secret, encrypted to the app's SEK as `oasis rofl secret
+    /// set` does. Emits `SecretSet` (the name only).
+    /// @param appId The app.
+    /// @param expectedVersion The version the proposal was reviewed at (0: no check).
+    /// @param name The secret's name (UTF-8, no control or format character).
+    /// @param value The encrypted envelope.
     function setSecret(bytes21 appId, uint64 expectedVersion, string calldata name, bytes calldata value) external;
+
+    /// @notice Delete a secret. Emits `SecretDeleted`.
+    /// @param appId The app.
+    /// @param expectedVersion The version the proposal was reviewed at (0: no check).
+    /// @param name The secret's name (must be set).
     function deleteSecret(bytes21 appId, uint64 expectedVersion, string calldata name) external;
 
     /// @notice Hand the ROFL admin to another Oasis address (never zero). The app leaves this
-    /// contract's management.
+    /// contract's management. Emits `RoflAdminTransferred`.
+    /// @param appId The app.
+    /// @param expectedVersion The version the proposal was reviewed at (0: no check).
+    /// @param newAdmin The new admin's Oasis address.
     function transferRoflAdmin(bytes21 appId, uint64 expectedVersion, bytes21 newAdmin) external;
 
     /// @notice Explicitly give the app up with no admin at all: nobody can update or remove it
     /// afterwards. This is the only way roflgov ever sends an Update without an admin.
+    /// @param appId The app.
+    /// @param expectedVersion The version the proposal was reviewed at (0: no check).
     function renounceRoflAdmin(bytes21 appId, uint64 expectedVersion) external;
 
     /// @notice Run several calls on this contract atomically; every app they touch gets one
     /// `rofl.Update` at the end with the final config.
+    /// @param calls ABI-encoded calls of this contract's owner functions.
+    /// @return results What each call returned, in order.
     function multicall(bytes[] calldata calls) external returns (bytes[] memory results);
 
     // ---------------------------------------------------------------------------------------
@@ -174,12 +187,30 @@ interface IRoflAppAdmin {
     // ---------------------------------------------------------------------------------------
 
     /// @notice The ids of the apps this contract manages.
+    /// @return The ids, in the order the apps were created or adopted.
     function appIds() external view returns (bytes21[] memory);
+
+    /// @notice Whether this contract manages the app.
+    /// @param appId The app.
+    /// @return True while the app is managed (after create or adopt, until release or removal).
     function isManaged(bytes21 appId) external view returns (bool);
+
+    /// @notice The app's whole config as the contract holds it.
+    /// @param appId The app (must be managed).
+    /// @return The config, with this contract as admin.
     function getApp(bytes21 appId) external view returns (AppConfig memory);
+
+    /// @notice The app's version: it grows by one with every `rofl.Update` sent.
+    /// @param appId The app (must be managed).
+    /// @return The current version.
     function version(bytes21 appId) external view returns (uint64);
+
     /// @notice The exact CBOR `rofl.Update` body the contract would send for the current config.
+    /// @param appId The app (must be managed).
+    /// @return The canonical CBOR body.
     function encodeUpdate(bytes21 appId) external view returns (bytes memory);
+
     /// @notice The Oasis address the ROFL module sees for this contract (`Address::from_eth`).
+    /// @return The 21-byte Oasis address.
     function roflAdminAddress() external view returns (bytes21);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IRoflErrors} from "./IRoflErrors.sol";
 /// @dev Floor: `min_tcb_evaluation_data_number` never goes down (no PCS counts as 0).
 uint8 constant FLOOR_MIN_TCB_EVALUATION_DATA_NUMBER = 1;
 /// @dev Floor: the accepted TDX modules only shrink (none accepted stays none; "any" is the most).
@@ -33,7 +34,7 @@ struct AppLocks {
 /// locked like the others; it can never be deleted. Locks change no module config: they send no
 /// `rofl.Update` and do not bump the version, but they check `expectedVersion`, so that signers
 /// lock exactly the values they reviewed (inside a batch: the values the batch has set so far).
-interface IRoflLocks {
+interface IRoflLocks is IRoflErrors {
     /// @notice A metadata key was locked. `present`: it had a value (now fixed); otherwise it may
     /// be set once.
     event MetadataKeyLocked(bytes21 indexed appId, string key, bool present);
@@ -42,30 +43,6 @@ interface IRoflLocks {
     event SecretNameLocked(bytes21 indexed appId, string name, bool present);
     /// @notice Floors were locked: `added` are the new `FLOOR_*` bits, `floors` all of them now.
     event FloorsLocked(bytes21 indexed appId, uint8 added, uint8 floors);
-
-    /// @notice The change would set or delete a locked metadata key (or set a set-once key again).
-    error MetadataKeyIsLocked(bytes21 appId, string key);
-    /// @notice The change would set or delete a locked secret (or set a set-once secret again).
-    error SecretIsLocked(bytes21 appId, string name);
-    /// @notice The metadata key is locked already.
-    error MetadataKeyAlreadyLocked(bytes21 appId, string key);
-    /// @notice The secret is locked already.
-    error SecretAlreadyLocked(bytes21 appId, string name);
-    /// @notice `floors` is zero or holds bits that name no floor.
-    error InvalidFloors(uint8 floors);
-    /// @notice Some of the floors are locked already (`floors` are those bits).
-    error FloorAlreadyLocked(bytes21 appId, uint8 floors);
-    /// @notice The quote policy would lower the locked minimum TCB evaluation data number
-    /// (a policy without PCS counts as 0).
-    error MinTcbEvaluationDataNumberLocked(bytes21 appId, uint32 given, uint32 floor);
-    /// @notice The quote policy would accept a TDX module the current one does not (the allowed
-    /// TDX modules are locked: they may only shrink).
-    error TdxModulesLocked(bytes21 appId);
-    /// @notice `max_expiration` would go up while it is locked (it may only go down).
-    error MaxExpirationLocked(bytes21 appId, uint64 given, uint64 ceiling);
-    /// @notice The app has locks: handing its admin to another account would let that account
-    /// change what is locked.
-    error AppHasLocks(bytes21 appId);
 
     /// @notice Lock a metadata key (`env.<NAME>` for a public variable): no later change sets or
     /// deletes it. An absent key may be set once, then it is fixed. Emits `MetadataKeyLocked`.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IRoflErrors} from "./IRoflErrors.sol";
 import {MachineCommand, MachineRecord, MachineTopUpAllowance} from "../types/RoflMachineTypes.sol";
 
 /// @title The policy contract as the admin of its apps' marketplace machines
@@ -9,7 +10,7 @@ import {MachineCommand, MachineRecord, MachineTopUpAllowance} from "../types/Rof
 /// app the contract manages), restarts, terminates, cancels them or hands them to another admin.
 /// Anyone may top up an app's machine from the contract's balance within the allowance governance
 /// sets, so machines do not lapse while a vote runs.
-interface IRoflMachineAdmin {
+interface IRoflMachineAdmin is IRoflErrors {
     /// @notice A machine was rented for `appId`.
     event MachineRented(bytes21 indexed appId, bytes21 provider, uint64 id, uint64 offer, uint8 term, uint64 termCount);
     /// @notice A scheduler command was queued on a machine (`manifestHash` zero unless Deploy).
@@ -32,28 +33,6 @@ interface IRoflMachineAdmin {
     /// @notice A machine was cancelled; the contract no longer holds it.
     event MachineCancelled(bytes21 indexed appId, bytes21 provider, uint64 id);
 
-    /// @notice {fundMachines} without value.
-    error ZeroFunding();
-    /// @notice The contract does not hold machine `id` of `provider` for `appId`.
-    error UnknownMachine(bytes21 appId, bytes21 provider, uint64 id);
-    /// @notice A zero provider address.
-    error ZeroProvider();
-    /// @notice A rent or top-up of zero terms.
-    error ZeroTermCount();
-    /// @notice A Deploy without a manifest hash.
-    error ZeroManifestHash();
-    /// @notice The new machine admin is zero or this contract.
-    error InvalidMachineAdmin(bytes21 newAdmin);
-    /// @notice The top-up window is longer than {RoflMachineLogic-MAX_TOP_UP_WINDOW}.
-    error TopUpWindowTooLong(uint64 window, uint64 max);
-    /// @notice No top-up allowance left for `appId`.
-    error NoTopUpAllowance(bytes21 appId);
-    /// @notice The machine is paid until `paidUntil`: it may be topped up from `topUpFrom` on.
-    error TopUpTooEarly(uint64 paidUntil, uint64 topUpFrom);
-    /// @notice Less gas left than the module charges for the call (Sapphire: InstanceCreate
-    /// 100,000; the others 10,000, plus 10,000 per command).
-    error InsufficientGasForMachineCall(string method, uint256 needed, uint256 left);
-
     /// @notice Adds the value to the contract's balance, which pays for rents and top-ups.
     /// Anyone. The owner's `withdrawStake` takes back the whole balance, this included.
     function fundMachines() external payable;
@@ -61,34 +40,70 @@ interface IRoflMachineAdmin {
     /// @notice Rents a machine from `provider`'s `offer` for `termCount` terms, paid from the
     /// contract's balance; the contract becomes its admin. Owner only.
     /// @return id The provider's instance id.
+    /// @param appId The app.
+    /// @param provider The provider's Oasis address.
+    /// @param offer The provider's offer id.
+    /// @param term The term: 1 hour, 2 month, 3 year.
+    /// @param termCount How many terms to pay for (not zero).
     function rentMachine(bytes21 appId, bytes21 provider, uint64 offer, uint8 term, uint64 termCount)
         external
         returns (uint64 id);
 
     /// @notice Queues a Deploy of `appId` pinned to `manifestHash` on a held machine. Owner only.
+    /// @param appId The app.
+    /// @param provider The provider's Oasis address.
+    /// @param id The provider's instance id.
+    /// @param manifestHash The SHA-256 of the reviewed ORC manifest (not zero).
+    /// @param wipeStorage Whether the machine's persistent storage is wiped.
     function deployMachine(bytes21 appId, bytes21 provider, uint64 id, bytes32 manifestHash, bool wipeStorage) external;
 
     /// @notice Queues a Restart on a held machine. Owner only.
+    /// @param appId The app.
+    /// @param provider The provider's Oasis address.
+    /// @param id The provider's instance id.
+    /// @param wipeStorage Whether the machine's persistent storage is wiped.
     function restartMachine(bytes21 appId, bytes21 provider, uint64 id, bool wipeStorage) external;
 
     /// @notice Queues a Terminate on a held machine. Owner only.
+    /// @param appId The app.
+    /// @param provider The provider's Oasis address.
+    /// @param id The provider's instance id.
+    /// @param wipeStorage Whether the machine's persistent storage is wiped.
     function terminateMachine(bytes21 appId, bytes21 provider, uint64 id, bool wipeStorage) external;
 
     /// @notice Hands a held machine to `newAdmin` and forgets it. Owner only.
+    /// @param appId The app.
+    /// @param provider The provider's Oasis address.
+    /// @param id The provider's instance id.
+    /// @param newAdmin The new admin (not zero, not this contract).
     function changeMachineAdmin(bytes21 appId, bytes21 provider, uint64 id, bytes21 newAdmin) external;
 
     /// @notice Cancels a held machine and forgets it. Owner only.
+    /// @param appId The app.
+    /// @param provider The provider's Oasis address.
+    /// @param id The provider's instance id.
     function cancelMachine(bytes21 appId, bytes21 provider, uint64 id) external;
 
     /// @notice Sets the top-up allowance of `appId`'s machines. Owner only.
+    /// @param appId The app.
+    /// @param term The term each top-up pays for.
+    /// @param termsLeft How many top-ups are allowed.
+    /// @param window How long before the paid time ends a top-up is accepted (seconds).
     function setMachineTopUp(bytes21 appId, uint8 term, uint64 termsLeft, uint64 window) external;
 
     /// @notice Tops up a held machine of `appId` by one term of the allowance. Anyone.
+    /// @param appId The app.
+    /// @param provider The provider's Oasis address.
+    /// @param id The provider's instance id.
     function topUpMachine(bytes21 appId, bytes21 provider, uint64 id) external;
 
     /// @notice The machines the contract holds for `appId`.
+    /// @param appId The app.
+    /// @return The machines, in the order they were rented.
     function machinesOf(bytes21 appId) external view returns (MachineRecord[] memory);
 
     /// @notice The top-up allowance of `appId`.
+    /// @param appId The app.
+    /// @return The allowance (term, terms left, window).
     function machineTopUp(bytes21 appId) external view returns (MachineTopUpAllowance memory);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IRoflErrors} from "./IRoflErrors.sol";
 import {EnclaveIdentity} from "../types/RoflTypes.sol";
 import {EnclaveRelease, IdentityInfo, ReleaseRecord} from "../types/RoflReleaseTypes.sol";
 
@@ -22,7 +23,7 @@ import {EnclaveRelease, IdentityInfo, ReleaseRecord} from "../types/RoflReleaseT
 /// A guardian action bumps the version, so a proposal drafted with a non-zero `expectedVersion`
 /// before it fails with `StaleVersion` (the safe default); a fix meant to land whatever the
 /// guardian did is drafted with `expectedVersion` 0.
-interface IRoflReleaseGovernance {
+interface IRoflReleaseGovernance is IRoflErrors {
     // ---------------------------------------------------------------------------------------
     // Events
     // ---------------------------------------------------------------------------------------
@@ -45,29 +46,6 @@ interface IRoflReleaseGovernance {
     event AppUnfrozen(bytes21 indexed appId);
 
     // ---------------------------------------------------------------------------------------
-    // Errors
-    // ---------------------------------------------------------------------------------------
-
-    /// @notice The caller is neither the owner nor the app's guardian.
-    error NotOwnerOrGuardian(bytes21 appId, address caller);
-    /// @notice A guardian action was reached while an owner batch is open (only possible by
-    /// re-entering from the owner's own code): guardian actions always stand alone.
-    error GuardianInBatch();
-    error InvalidGuardian(address guardian);
-    /// @notice The app is frozen: no identity may be allowed until the owner unfreezes it.
-    error AppIsFrozen(bytes21 appId);
-    error AppNotFrozen(bytes21 appId);
-    /// @notice A release must allow at least one identity.
-    error EmptyRelease();
-    /// @notice A required field of a release record is empty or a text is too long.
-    error InvalidReleaseRecord(string field);
-    /// @notice A deadline must lie in the future and within `MAX_GRACE_PERIOD`.
-    error InvalidDeadline(uint64 deadline, uint64 latest);
-    /// @notice An identity cannot be retired by the release that adds it.
-    error RetiringNewIdentity(bytes32 mrEnclave, bytes32 mrSigner);
-    error NothingToPrune(bytes21 appId);
-
-    // ---------------------------------------------------------------------------------------
     // Owner (governance)
     // ---------------------------------------------------------------------------------------
 
@@ -76,6 +54,12 @@ interface IRoflReleaseGovernance {
     /// future and at most `MAX_GRACE_PERIOD` ahead) through {prune}. One `rofl.Update` (or part
     /// of the batch's).
     /// @return releaseId The record's id (1-based, per app).
+    /// @param appId The app.
+    /// @param expectedVersion The version the proposal was reviewed at (0: no check).
+    /// @param identities The identities the release allows (at least one).
+    /// @param record The release's provenance (version, source, commit, manifest, notes).
+    /// @param retire Allowed identities the release retires.
+    /// @param graceUntil 0: retire them at once; else the unix time from which {prune} removes them.
     function addRelease(
         bytes21 appId,
         uint64 expectedVersion,
@@ -87,14 +71,22 @@ interface IRoflReleaseGovernance {
 
     /// @notice Set (or with `deadline` 0 cancel) the grace deadline of an allowed identity. No
     /// update is sent: the module config does not change.
+    /// @param appId The app.
+    /// @param expectedVersion The version the proposal was reviewed at (0: no check).
+    /// @param identity The identity (MRENCLAVE, MRSIGNER).
+    /// @param deadline Unix seconds from which anyone may prune it; 0 cancels.
     function setRetirement(bytes21 appId, uint64 expectedVersion, EnclaveIdentity calldata identity, uint64 deadline)
         external;
 
     /// @notice Set or replace the app's guardian (zero: none). No update is sent.
+    /// @param appId The app.
+    /// @param guardian The guardian (zero: none; never this contract).
     function setGuardian(bytes21 appId, address guardian) external;
 
     /// @notice Lift a freeze. Identities must be added back in the same `multicall`: an app that
     /// is not frozen never sends an update without identities.
+    /// @param appId The app.
+    /// @param expectedVersion The version the proposal was reviewed at (0: no check).
     function unfreeze(bytes21 appId, uint64 expectedVersion) external;
 
     // ---------------------------------------------------------------------------------------
@@ -102,9 +94,14 @@ interface IRoflReleaseGovernance {
     // ---------------------------------------------------------------------------------------
 
     /// @notice Remove one identity at once. Refused for the last one (use {freeze}).
+    /// @param appId The app.
+    /// @param expectedVersion The version the proposal was reviewed at (0: no check).
+    /// @param identity The identity (MRENCLAVE, MRSIGNER).
     function revokeEnclave(bytes21 appId, uint64 expectedVersion, EnclaveIdentity calldata identity) external;
 
     /// @notice Remove every identity at once: no instance can register or stay authorized.
+    /// @param appId The app.
+    /// @param expectedVersion The version the proposal was reviewed at (0: no check).
     function freeze(bytes21 appId, uint64 expectedVersion) external;
 
     // ---------------------------------------------------------------------------------------
@@ -114,25 +111,47 @@ interface IRoflReleaseGovernance {
     /// @notice Remove every identity whose deadline has passed, in one update. Refused when
     /// nothing has expired, or when it would leave no identity.
     /// @return pruned How many identities were removed.
+    /// @param appId The app.
     function prune(bytes21 appId) external returns (uint256 pruned);
 
     // ---------------------------------------------------------------------------------------
     // Views (never depend on msg.sender)
     // ---------------------------------------------------------------------------------------
 
+    /// @notice The app's guardian, who may revoke identities and freeze the app.
+    /// @param appId The app.
+    /// @return The guardian (zero: none).
     function guardianOf(bytes21 appId) external view returns (address);
+    /// @notice Whether the app is frozen (no identity allowed until the owner unfreezes it).
+    /// @param appId The app.
+    /// @return True while frozen.
     function isFrozen(bytes21 appId) external view returns (bool);
     /// @notice Every release record of the app, in order: `releases(app)[i]` has id `i + 1`.
+    /// @param appId The app.
+    /// @return The records, oldest first.
     function releases(bytes21 appId) external view returns (ReleaseRecord[] memory);
     /// @notice The release an identity was last added with (id 0 and an empty record if none).
     /// Kept after the identity is removed or revoked, so instances still running it can be told.
+    /// @param appId The app.
+    /// @param identity The identity (MRENCLAVE, MRSIGNER).
+    /// @return releaseId The release id (0: none).
+    /// @return record The release record.
     function releaseOf(bytes21 appId, EnclaveIdentity calldata identity)
         external
         view
         returns (uint32 releaseId, ReleaseRecord memory record);
+    /// @notice Where an identity stands: allowed, retiring (with its deadline), revoked or
+    /// unknown, and the release it was last added with.
+    /// @param appId The app.
+    /// @param identity The identity (MRENCLAVE, MRSIGNER).
+    /// @return The identity's status, deadline and release id.
     function identityInfo(bytes21 appId, EnclaveIdentity calldata identity) external view returns (IdentityInfo memory);
     /// @notice The allowed identities (storage order, as `getApp`) with release and deadline.
+    /// @param appId The app.
+    /// @return One entry per allowed identity.
     function enclaveReleases(bytes21 appId) external view returns (EnclaveRelease[] memory);
     /// @notice What {prune} would remove now.
+    /// @param appId The app.
+    /// @return The identities past their deadline.
     function expiredEnclaves(bytes21 appId) external view returns (EnclaveIdentity[] memory);
 }

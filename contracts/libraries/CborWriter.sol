@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IRoflErrors} from "../interfaces/IRoflErrors.sol";
+
 /// @title Canonical CBOR writer
 /// @notice Low-level writer of the canonical CBOR subset the Oasis runtime SDK uses (RFC 8949
 /// §4.2.1 "core deterministic encoding"): every head (integer value, string length, item count)
@@ -16,9 +18,6 @@ pragma solidity ^0.8.24;
 /// Invariant kept by every function: `len(data) <= capacity`, `capacity % 32 == 0`, and the
 /// `capacity + 32` bytes after the length word belong to the buffer.
 library CborWriter {
-    /// @notice A head value does not fit the 64-bit argument CBOR allows.
-    error CborValueTooLarge(uint256 value);
-
     /// @dev A buffer under construction. `data` is never handed out before {finish}.
     struct Buffer {
         bytes data;
@@ -114,48 +113,70 @@ library CborWriter {
 
     /// @notice Writes the head of an item: `major` (0-7) with argument `value`, shortest form.
     function writeHead(Buffer memory buf, uint256 major, uint256 value) internal pure {
-        if (value > type(uint64).max) revert CborValueTooLarge(value);
+        if (value > type(uint64).max) revert IRoflErrors.CborValueTooLarge(value);
+        (uint256 head, uint256 headLength) = headWord(major, value);
         bool full;
         assembly ("memory-safe") {
-            let head, headLength := _head(major, value)
-            function _head(m, v) -> h, n {
-                switch lt(v, 24)
-                case 1 {
-                    n := 1
-                    h := shl(248, or(shl(5, m), v))
-                }
-                default {
-                    // additional information 24..27 for 1, 2, 4, 8 argument bytes
-                    let info := 24
-                    let size := 1
-                    if gt(v, 0xff) {
-                        info := 25
-                        size := 2
-                        if gt(v, 0xffff) {
-                            info := 26
-                            size := 4
-                            if gt(v, 0xffffffff) {
-                                info := 27
-                                size := 8
-                            }
-                        }
-                    }
-                    n := add(size, 1)
-                    h := or(shl(248, or(shl(5, m), info)), shl(sub(248, shl(3, size)), v))
-                }
-            }
+            // The bytes written so far, and their count (the length word).
             let data := mload(buf)
             let len := mload(data)
             let needed := add(len, headLength)
+            // `capacity` is the buffer's second word: grow first if the head does not fit.
             full := gt(needed, mload(add(buf, 0x20)))
             if iszero(full) {
+                // One full-word store after the last byte; the spill is in the slack word.
                 mstore(add(add(data, 0x20), len), head)
+                // Account for the head's bytes only.
                 mstore(data, needed)
             }
         }
         if (full) {
             _grow(buf, 9);
             writeHead(buf, major, value);
+        }
+    }
+
+    /// @notice The head of an item of major type `major` (0-7) with argument `value` in its
+    /// shortest form (RFC 8949 §4.2.1), left-aligned in `word`, and its length in bytes (1, 2,
+    /// 3, 5 or 9). `value` must fit 64 bits: {writeHead} checks it, {RoflCbor}'s map writer
+    /// only passes lengths of strings held in memory.
+    /// @dev The one CBOR head encoder of the contracts: every head is written from this word.
+    function headWord(uint256 major, uint256 value) internal pure returns (uint256 word, uint256 length) {
+        assembly ("memory-safe") {
+            // Initial byte: the major type in its top 3 bits, additional information in the low 5.
+            let initial := shl(5, major)
+            switch lt(value, 24)
+            case 1 {
+                // Arguments 0..23 are the additional information itself: a one-byte head.
+                length := 1
+                // The initial byte in the top byte of the word.
+                word := shl(248, or(initial, value))
+            }
+            default {
+                // Additional information 24: the argument follows in 1 byte.
+                let info := 24
+                let size := 1
+                if gt(value, 0xff) {
+                    // 25: in 2 bytes.
+                    info := 25
+                    size := 2
+                    if gt(value, 0xffff) {
+                        // 26: in 4 bytes.
+                        info := 26
+                        size := 4
+                        if gt(value, 0xffffffff) {
+                            // 27: in 8 bytes (the caller guarantees it fits).
+                            info := 27
+                            size := 8
+                        }
+                    }
+                }
+                // The initial byte, then the argument's `size` bytes.
+                length := add(size, 1)
+                // Initial byte in bits 248..255; the argument shifted left by 248 - 8 * size so
+                // that its `size` bytes sit right after it, big-endian.
+                word := or(shl(248, or(initial, info)), shl(sub(248, shl(3, size)), value))
+            }
         }
     }
 

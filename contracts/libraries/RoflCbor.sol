@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IRoflErrors} from "../interfaces/IRoflErrors.sol";
 import {CborWriter} from "./CborWriter.sol";
 import {
     AppPolicy,
@@ -34,12 +35,6 @@ import {
 /// limits are {RoflPolicyValidation}'s job.
 library RoflCbor {
     using CborWriter for CborWriter.Buffer;
-
-    /// @notice The flattened endorsement list is not a sequence of complete pre-order subtrees,
-    /// or an atom claims children.
-    error CborEndorsementTreeMalformed(uint256 nodeIndex);
-    /// @notice Two metadata or secret entries have the same key: a CBOR map cannot hold both.
-    error CborDuplicateKey(string key);
 
     /// @dev Initial buffer size; covers a typical update with a handful of identities without growing.
     uint256 private constant _INITIAL_CAPACITY = 1024;
@@ -238,10 +233,10 @@ library RoflCbor {
             if (node.kind == EndorsementKind.And || node.kind == EndorsementKind.Or) {
                 open += node.children;
             } else if (node.children != 0) {
-                revert CborEndorsementTreeMalformed(i);
+                revert IRoflErrors.CborEndorsementTreeMalformed(i);
             }
         }
-        if (open != 0) revert CborEndorsementTreeMalformed(count);
+        if (open != 0) revert IRoflErrors.CborEndorsementTreeMalformed(count);
     }
 
     function _writeEndorsementNode(CborWriter.Buffer memory buf, EndorsementNode memory node) private pure {
@@ -305,50 +300,39 @@ library RoflCbor {
             }
         }
         uint256 dst = buf.reserve(bound);
-        assembly ("memory-safe") {
-            // head word (left-aligned) and length of a string of `size` bytes, major type `major`
-            function head(major, size) -> h, n {
-                switch lt(size, 24)
-                case 1 {
-                    n := 1
-                    h := shl(248, or(shl(5, major), size))
-                }
-                default {
-                    let info := 24
-                    let bytesLength := 1
-                    if gt(size, 0xff) {
-                        info := 25
-                        bytesLength := 2
-                        if gt(size, 0xffff) {
-                            info := 26
-                            bytesLength := 4
-                            if gt(size, 0xffffffff) {
-                                info := 27
-                                bytesLength := 8
-                            }
-                        }
-                    }
-                    n := add(bytesLength, 1)
-                    h := or(shl(248, or(shl(5, major), info)), shl(sub(248, shl(3, bytesLength)), size))
-                }
+        for (uint256 i; i < count; ++i) {
+            uint256 entry = order[i];
+            uint256 key;
+            uint256 value;
+            assembly ("memory-safe") {
+                // An entry struct in memory: a pointer to its key, then to its value.
+                key := mload(entry)
+                value := mload(add(entry, 0x20))
             }
-            function put(at, major, str) -> next {
-                let size := mload(str)
-                let h, n := head(major, size)
-                mstore(at, h)
-                at := add(at, n)
-                let src := add(str, 0x20)
-                for { let i := 0 } lt(i, size) { i := add(i, 0x20) } { mstore(add(at, i), mload(add(src, i))) }
-                next := add(at, size)
-            }
-            let end := add(add(order, 0x20), shl(5, count))
-            for { let p := add(order, 0x20) } lt(p, end) { p := add(p, 0x20) } {
-                let entry := mload(p)
-                dst := put(dst, 3, mload(entry))
-                dst := put(dst, valueMajor, mload(add(entry, 0x20)))
-            }
+            dst = _putString(dst, CborWriter.MAJOR_TEXT, key);
+            dst = _putString(dst, valueMajor, value);
         }
         buf.advance(dst);
+    }
+
+    /// @dev Writes the string at memory pointer `str` (length word, then content) as an item of
+    /// major type `major` at `at`, in room {_writeEntries} reserved; returns the end.
+    function _putString(uint256 at, uint256 major, uint256 str) private pure returns (uint256 next) {
+        uint256 size;
+        assembly ("memory-safe") {
+            // The string's length word.
+            size := mload(str)
+        }
+        (uint256 head, uint256 headLength) = CborWriter.headWord(major, size);
+        assembly ("memory-safe") {
+            // The head as one word; its spill is overwritten by the content below.
+            mstore(at, head)
+            at := add(at, headLength)
+            let src := add(str, 0x20)
+            // The content word by word; the last word's spill is overwritten by the next item.
+            for { let i := 0 } lt(i, size) { i := add(i, 0x20) } { mstore(add(at, i), mload(add(src, i))) }
+            next := add(at, size)
+        }
     }
 
     /// @dev Both entry structs start with their key, so one sort serves both. The arrays are
@@ -422,7 +406,7 @@ library RoflCbor {
             assembly ("memory-safe") {
                 key := duplicate
             }
-            revert CborDuplicateKey(string(key));
+            revert IRoflErrors.CborDuplicateKey(string(key));
         }
     }
 }

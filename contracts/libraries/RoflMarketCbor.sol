@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IRoflErrors} from "../interfaces/IRoflErrors.sol";
 import {CborWriter} from "./CborWriter.sol";
 
 /// @title Canonical CBOR bodies of the ROFL marketplace calls roflgov sends
@@ -32,9 +33,6 @@ library RoflMarketCbor {
     /// @notice Reservation term of one year, 365 × 30 days as the module counts (`Term::Year`).
     uint8 internal constant TERM_YEAR = 3;
 
-    /// @notice The term is not 1 (hour), 2 (month) or 3 (year).
-    error InvalidTerm(uint8 term);
-
     uint256 private constant _CAPACITY = 256;
 
     /// @notice Seconds in `term`, as oasis-sdk `Term::as_secs` counts them.
@@ -42,7 +40,7 @@ library RoflMarketCbor {
         if (term == TERM_HOUR) return 3600;
         if (term == TERM_MONTH) return 30 * 24 * 3600;
         if (term == TERM_YEAR) return 365 * 30 * 24 * 3600;
-        revert InvalidTerm(term);
+        revert IRoflErrors.InvalidTerm(term);
     }
 
     /// @notice `roflmarket.InstanceCreate` body `{provider, offer, term, term_count}` (no admin:

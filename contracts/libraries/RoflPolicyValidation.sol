@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {IRoflAppAdmin} from "../interfaces/IRoflAppAdmin.sol";
-import {IRoflReleaseGovernance} from "../interfaces/IRoflReleaseGovernance.sol";
+import {IRoflErrors} from "../interfaces/IRoflErrors.sol";
 import {ReleaseRecord} from "../types/RoflReleaseTypes.sol";
 import {Utf8Text} from "./Utf8Text.sol";
 import {
@@ -53,9 +52,6 @@ library RoflPolicyValidation {
     uint256 internal constant MAX_RELEASE_REPOSITORY_LENGTH = 256;
     uint256 internal constant MAX_RELEASE_NOTES_LENGTH = 1024;
 
-    /// @notice An empty endorsement list accepts no node at all, which locks every instance out.
-    error EmptyEndorsementList();
-
     // -------------------------------------------------------------------------------------------
     // Whole policy
     // -------------------------------------------------------------------------------------------
@@ -73,15 +69,15 @@ library RoflPolicyValidation {
     /// @notice A non-empty list of at most `MAX_ENCLAVES` distinct identities.
     function validateEnclaves(bytes21 appId, EnclaveIdentity[] calldata enclaves) internal pure {
         uint256 count = enclaves.length;
-        if (count == 0) revert IRoflAppAdmin.EmptyEnclaveList(appId);
-        if (count > MAX_ENCLAVES) revert IRoflAppAdmin.TooManyEnclaves(count, MAX_ENCLAVES);
+        if (count == 0) revert IRoflErrors.EmptyEnclaveList(appId);
+        if (count > MAX_ENCLAVES) revert IRoflErrors.TooManyEnclaves(count, MAX_ENCLAVES);
         // Quadratic, but at most 2,016 pairs and only on create/adopt.
         for (uint256 i = 1; i < count; ++i) {
             bytes32 mrEnclave = enclaves[i].mrEnclave;
             bytes32 mrSigner = enclaves[i].mrSigner;
             for (uint256 j; j < i; ++j) {
                 if (enclaves[j].mrEnclave == mrEnclave && enclaves[j].mrSigner == mrSigner) {
-                    revert IRoflAppAdmin.EnclaveAlreadyAllowed(appId, mrEnclave, mrSigner);
+                    revert IRoflErrors.EnclaveAlreadyAllowed(appId, mrEnclave, mrSigner);
                 }
             }
         }
@@ -97,9 +93,9 @@ library RoflPolicyValidation {
     /// the length their kind needs.
     function validateEndorsements(EndorsementNode[] calldata nodes) internal pure {
         uint256 count = nodes.length;
-        if (count == 0) revert EmptyEndorsementList();
+        if (count == 0) revert IRoflErrors.EmptyEndorsementList();
         if (count > MAX_ENDORSEMENT_ATOMS) {
-            revert IRoflAppAdmin.TooManyEndorsementAtoms(count, MAX_ENDORSEMENT_ATOMS);
+            revert IRoflErrors.TooManyEndorsementAtoms(count, MAX_ENDORSEMENT_ATOMS);
         }
         // open[d] = children still expected by the innermost open `and`/`or` at nesting d
         // (1-based; `depth` open operators). Index 0 is unused.
@@ -114,19 +110,19 @@ library RoflPolicyValidation {
             if (kind == EndorsementKind.And || kind == EndorsementKind.Or) {
                 // This node's list sits at depth + 1, its children's list at depth + 2.
                 if (depth + 2 > MAX_ENDORSEMENT_DEPTH) {
-                    revert IRoflAppAdmin.EndorsementTooDeep(depth + 2, MAX_ENDORSEMENT_DEPTH);
+                    revert IRoflErrors.EndorsementTooDeep(depth + 2, MAX_ENDORSEMENT_DEPTH);
                 }
-                if (node.value.length != 0) revert IRoflAppAdmin.InvalidEndorsementValue(i, node.value.length);
+                if (node.value.length != 0) revert IRoflErrors.InvalidEndorsementValue(i, node.value.length);
                 ++depth;
                 open[depth] = node.children;
             } else {
-                if (node.children != 0) revert IRoflAppAdmin.EndorsementTreeMalformed(i);
+                if (node.children != 0) revert IRoflErrors.EndorsementTreeMalformed(i);
                 uint256 length = node.value.length;
-                if (length != endorsementValueLength(kind)) revert IRoflAppAdmin.InvalidEndorsementValue(i, length);
+                if (length != endorsementValueLength(kind)) revert IRoflErrors.InvalidEndorsementValue(i, length);
             }
         }
         while (depth != 0 && open[depth] == 0) --depth;
-        if (depth != 0) revert IRoflAppAdmin.EndorsementTreeMalformed(count);
+        if (depth != 0) revert IRoflErrors.EndorsementTreeMalformed(count);
     }
 
     /// @notice The value length an atom of `kind` carries: a 32-byte public key, a 21-byte
@@ -142,14 +138,14 @@ library RoflPolicyValidation {
     // -------------------------------------------------------------------------------------------
 
     function validateFees(FeePolicy fees) internal pure {
-        if (fees == FeePolicy.Unset) revert IRoflAppAdmin.InvalidFeePolicy();
+        if (fees == FeePolicy.Unset) revert IRoflErrors.InvalidFeePolicy();
     }
 
     /// @notice 1 to 24 epochs: zero would make every registration fail (`expiration` must be
     /// after the current epoch and at most `max_expiration` ahead of it).
     function validateMaxExpiration(uint64 maxExpiration) internal pure {
         if (maxExpiration == 0 || maxExpiration > MAX_EXPIRATION) {
-            revert IRoflAppAdmin.InvalidMaxExpiration(maxExpiration, MAX_EXPIRATION);
+            revert IRoflErrors.InvalidMaxExpiration(maxExpiration, MAX_EXPIRATION);
         }
     }
 
@@ -166,14 +162,14 @@ library RoflPolicyValidation {
         _validateFmspcs(pcs.fmspcWhitelist);
         _validateFmspcs(pcs.fmspcBlacklist);
         uint256 moduleCount = pcs.allowedTdxModules.length;
-        if (!pcs.tdxAllowed && moduleCount != 0) revert IRoflAppAdmin.InvalidTdxModule(0);
+        if (!pcs.tdxAllowed && moduleCount != 0) revert IRoflErrors.InvalidTdxModule(0);
         for (uint256 i; i < moduleCount; ++i) {
             TdxModule calldata module = pcs.allowedTdxModules[i];
             uint256 seamLength = module.mrSeam.length;
             if (
                 (seamLength != 0 && seamLength != TDX_MEASUREMENT_LENGTH)
                     || module.mrSignerSeam.length != TDX_MEASUREMENT_LENGTH
-            ) revert IRoflAppAdmin.InvalidTdxModule(i);
+            ) revert IRoflErrors.InvalidTdxModule(i);
         }
     }
 
@@ -199,8 +195,8 @@ library RoflPolicyValidation {
         uint256 count = fmspcs.length;
         for (uint256 i; i < count; ++i) {
             uint256 status = fmspcStatus(fmspcs[i]);
-            if (status == FMSPC_MALFORMED) revert IRoflAppAdmin.InvalidFmspc(fmspcs[i]);
-            if (status == FMSPC_LOWER_CASE) revert IRoflAppAdmin.FmspcNotUpperCase(fmspcs[i]);
+            if (status == FMSPC_MALFORMED) revert IRoflErrors.InvalidFmspc(fmspcs[i]);
+            if (status == FMSPC_LOWER_CASE) revert IRoflErrors.FmspcNotUpperCase(fmspcs[i]);
         }
     }
 
@@ -210,9 +206,9 @@ library RoflPolicyValidation {
 
     /// @notice One metadata or secret pair within the module's size limits, with a non-empty key.
     function validateEntry(uint256 keyLength, uint256 valueLength) internal pure {
-        if (keyLength == 0) revert IRoflAppAdmin.EmptyEntryKey();
-        if (keyLength > MAX_KEY_LENGTH) revert IRoflAppAdmin.EntryKeyTooLong(keyLength, MAX_KEY_LENGTH);
-        if (valueLength > MAX_VALUE_LENGTH) revert IRoflAppAdmin.EntryValueTooLong(valueLength, MAX_VALUE_LENGTH);
+        if (keyLength == 0) revert IRoflErrors.EmptyEntryKey();
+        if (keyLength > MAX_KEY_LENGTH) revert IRoflErrors.EntryKeyTooLong(keyLength, MAX_KEY_LENGTH);
+        if (valueLength > MAX_VALUE_LENGTH) revert IRoflErrors.EntryValueTooLong(valueLength, MAX_VALUE_LENGTH);
     }
 
     /// @notice A metadata pair's text: the key well-formed UTF-8 without control or format
@@ -235,7 +231,7 @@ library RoflPolicyValidation {
 
     /// @notice The number of entries an app holds, after adding some, stays within the limit.
     function validateEntryCount(uint256 count) internal pure {
-        if (count > MAX_ENTRIES) revert IRoflAppAdmin.TooManyEntries(count, MAX_ENTRIES);
+        if (count > MAX_ENTRIES) revert IRoflErrors.TooManyEntries(count, MAX_ENTRIES);
     }
 
     /// @notice A complete metadata list: within limits and without duplicate keys.
@@ -249,7 +245,7 @@ library RoflPolicyValidation {
             keyHashes[i] = keccak256(bytes(entries[i].key));
         }
         uint256 duplicate = _firstDuplicate(keyHashes);
-        if (duplicate != type(uint256).max) revert IRoflAppAdmin.DuplicateEntryKey(entries[duplicate].key);
+        if (duplicate != type(uint256).max) revert IRoflErrors.DuplicateEntryKey(entries[duplicate].key);
     }
 
     /// @notice A complete secret list: within limits and without duplicate names.
@@ -263,7 +259,7 @@ library RoflPolicyValidation {
             keyHashes[i] = keccak256(bytes(entries[i].name));
         }
         uint256 duplicate = _firstDuplicate(keyHashes);
-        if (duplicate != type(uint256).max) revert IRoflAppAdmin.DuplicateEntryKey(entries[duplicate].name);
+        if (duplicate != type(uint256).max) revert IRoflErrors.DuplicateEntryKey(entries[duplicate].name);
     }
 
     // -------------------------------------------------------------------------------------------
@@ -275,17 +271,17 @@ library RoflPolicyValidation {
     function validateReleaseRecord(ReleaseRecord calldata record) internal pure {
         uint256 length = bytes(record.version).length;
         if (length == 0 || length > MAX_RELEASE_VERSION_LENGTH) {
-            revert IRoflReleaseGovernance.InvalidReleaseRecord("version");
+            revert IRoflErrors.InvalidReleaseRecord("version");
         }
         length = bytes(record.repository).length;
         if (length == 0 || length > MAX_RELEASE_REPOSITORY_LENGTH) {
-            revert IRoflReleaseGovernance.InvalidReleaseRecord("repository");
+            revert IRoflErrors.InvalidReleaseRecord("repository");
         }
-        if (record.gitCommit == bytes20(0)) revert IRoflReleaseGovernance.InvalidReleaseRecord("gitCommit");
-        if (record.bundleHash == bytes32(0)) revert IRoflReleaseGovernance.InvalidReleaseRecord("bundleHash");
-        if (record.manifestHash == bytes32(0)) revert IRoflReleaseGovernance.InvalidReleaseRecord("manifestHash");
+        if (record.gitCommit == bytes20(0)) revert IRoflErrors.InvalidReleaseRecord("gitCommit");
+        if (record.bundleHash == bytes32(0)) revert IRoflErrors.InvalidReleaseRecord("bundleHash");
+        if (record.manifestHash == bytes32(0)) revert IRoflErrors.InvalidReleaseRecord("manifestHash");
         if (bytes(record.notes).length > MAX_RELEASE_NOTES_LENGTH) {
-            revert IRoflReleaseGovernance.InvalidReleaseRecord("notes");
+            revert IRoflErrors.InvalidReleaseRecord("notes");
         }
     }
 
@@ -296,8 +292,8 @@ library RoflPolicyValidation {
         if (status == Utf8Text.OK) return;
         string memory name =
             field == TEXT_METADATA_KEY ? "metadata key" : field == TEXT_SECRET_NAME ? "secret name" : "metadata value";
-        if (status == Utf8Text.INVALID_UTF8) revert IRoflAppAdmin.InvalidUtf8(name, index, offset);
-        revert IRoflAppAdmin.DisallowedCharacter(name, index, offset, codePoint);
+        if (status == Utf8Text.INVALID_UTF8) revert IRoflErrors.InvalidUtf8(name, index, offset);
+        revert IRoflErrors.DisallowedCharacter(name, index, offset, codePoint);
     }
 
     /// @dev Index of the first hash seen before, or `type(uint256).max`. At most 2,016 pairs.

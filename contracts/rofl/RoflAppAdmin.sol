@@ -65,9 +65,9 @@ import {AppLocks} from "../interfaces/IRoflLocks.sol";
 /// and module calls), {RoflReleaseLogic} (releases, grace periods, revocations, freezes),
 /// {RoflLockLogic} (one-way locks: locked keys and secrets never change, floors only tighten,
 /// checked before every change they guard) and {RoflMachineLogic} (marketplace machines, in
-/// their own namespace). Their events and errors are the ones declared in {IRoflAppAdmin},
-/// {IRoflReleaseGovernance}, {IRoflLocks} and {IRoflMachineAdmin}, logged and raised as the
-/// contract's own.
+/// their own namespace). Their events are the ones declared in {IRoflAppAdmin},
+/// {IRoflReleaseGovernance}, {IRoflLocks} and {IRoflMachineAdmin}, and every error is declared
+/// once in {IRoflErrors} (inherited through them), logged and raised as the contract's own.
 contract RoflAppAdmin is
     IRoflAppAdmin,
     IRoflReleaseGovernance,
@@ -82,27 +82,6 @@ contract RoflAppAdmin is
     /// catches a deadline given in milliseconds.
     uint64 public constant MAX_GRACE_PERIOD = RoflReleaseLogic.MAX_GRACE_PERIOD;
 
-    /// @notice `multicall` cannot be nested: the outer call owns the batch and its flush.
-    error NestedMulticall();
-    /// @notice Handing the admin to this contract itself would orphan the app.
-    error TransferToSelf();
-    /// @notice Renouncing ownership would strand every managed app: there is no way back.
-    error OwnershipRenounceDisabled();
-    /// @notice Plain transfers are only accepted from the ROFL module (stake refunds).
-    error UnexpectedTransfer(address from);
-
-    // Raised inside the linked libraries, and declared again here (same selectors) so that the
-    // contract's ABI keeps listing them for callers that decode its reverts.
-
-    /// @notice See {RoflPolicyValidation-EmptyEndorsementList}.
-    error EmptyEndorsementList();
-    /// @notice See {RoflCbor-CborEndorsementTreeMalformed}.
-    error CborEndorsementTreeMalformed(uint256 nodeIndex);
-    /// @notice See {RoflCbor-CborDuplicateKey}.
-    error CborDuplicateKey(string key);
-    /// @notice See {CborWriter-CborValueTooLarge}.
-    error CborValueTooLarge(uint256 value);
-
     /// @dev The Oasis address the module sees for this contract.
     bytes21 private immutable _roflAdmin;
 
@@ -111,6 +90,19 @@ contract RoflAppAdmin is
     modifier onlyManaged(bytes21 appId, uint64 expectedVersion) {
         _requireManagedAt(appId, expectedVersion);
         _;
+    }
+
+    /// @dev The shape every owner change to a managed app's module config shares: owner only,
+    /// the app managed and at `expectedVersion` (0: any), then the change (validated and stored
+    /// by the linked libraries, which emit its event), then one complete `rofl.Update` now or at
+    /// the end of the batch ({_changed}: the version goes up by one and `ConfigUpdated` is
+    /// logged when it is sent; a frozen app's update is refused there if it would allow an
+    /// identity). Private calls only, so that the modifier adds two calls, not code, to each
+    /// setter.
+    modifier ownerUpdate(bytes21 appId, uint64 expectedVersion) {
+        _requireOwnerManagedAt(appId, expectedVersion);
+        _;
+        _changed(appId);
     }
 
     /// @param initialOwner The governance account (a Safe or a Timelock).
@@ -197,11 +189,9 @@ contract RoflAppAdmin is
     /// @inheritdoc IRoflAppAdmin
     function addEnclave(bytes21 appId, uint64 expectedVersion, EnclaveIdentity calldata identity)
         external
-        onlyOwner
-        onlyManaged(appId, expectedVersion)
+        ownerUpdate(appId, expectedVersion)
     {
         RoflConfigLogic.addEnclave(_layout(), appId, identity.mrEnclave, identity.mrSigner);
-        _changed(appId);
     }
 
     /// @inheritdoc IRoflAppAdmin
@@ -209,102 +199,84 @@ contract RoflAppAdmin is
     /// batch a release may remove the old identity before adding the new one.
     function removeEnclave(bytes21 appId, uint64 expectedVersion, EnclaveIdentity calldata identity)
         external
-        onlyOwner
-        onlyManaged(appId, expectedVersion)
+        ownerUpdate(appId, expectedVersion)
     {
         RoflConfigLogic.removeEnclave(_layout(), appId, identity.mrEnclave, identity.mrSigner);
-        _changed(appId);
     }
 
     /// @inheritdoc IRoflAppAdmin
     function setEndorsements(bytes21 appId, uint64 expectedVersion, EndorsementNode[] calldata endorsements)
         external
-        onlyOwner
-        onlyManaged(appId, expectedVersion)
+        ownerUpdate(appId, expectedVersion)
     {
         RoflConfigLogic.setEndorsements(_layout(), appId, endorsements);
-        _changed(appId);
     }
 
     /// @inheritdoc IRoflAppAdmin
     function setFees(bytes21 appId, uint64 expectedVersion, FeePolicy fees)
         external
-        onlyOwner
-        onlyManaged(appId, expectedVersion)
+        ownerUpdate(appId, expectedVersion)
     {
         RoflPolicyValidation.validateFees(fees);
         _layout().apps[appId].policy.fees = fees;
         emit FeesSet(appId, fees);
-        _changed(appId);
     }
 
     /// @inheritdoc IRoflAppAdmin
     function setMaxExpiration(bytes21 appId, uint64 expectedVersion, uint64 maxExpiration)
         external
-        onlyOwner
-        onlyManaged(appId, expectedVersion)
+        ownerUpdate(appId, expectedVersion)
     {
         RoflLockLogic.checkMaxExpiration(_layout(), appId, maxExpiration);
         RoflPolicyValidation.validateMaxExpiration(maxExpiration);
         // Validated: at most 24, so it fits the stored uint8.
         _layout().apps[appId].policy.maxExpiration = uint8(maxExpiration);
         emit MaxExpirationSet(appId, maxExpiration);
-        _changed(appId);
     }
 
     /// @inheritdoc IRoflAppAdmin
     function setQuotePolicy(bytes21 appId, uint64 expectedVersion, QuotePolicy calldata quotes)
         external
-        onlyOwner
-        onlyManaged(appId, expectedVersion)
+        ownerUpdate(appId, expectedVersion)
     {
         RoflLockLogic.checkQuotePolicy(_layout(), appId, quotes);
         RoflConfigLogic.setQuotePolicy(_layout(), appId, quotes);
-        _changed(appId);
     }
 
     /// @inheritdoc IRoflAppAdmin
     function setMetadata(bytes21 appId, uint64 expectedVersion, string calldata key, string calldata value)
         external
-        onlyOwner
-        onlyManaged(appId, expectedVersion)
+        ownerUpdate(appId, expectedVersion)
     {
         RoflLockLogic.checkSetMetadata(appId, key);
         RoflConfigLogic.setMetadata(_layout(), appId, key, value);
-        _changed(appId);
     }
 
     /// @inheritdoc IRoflAppAdmin
     function deleteMetadata(bytes21 appId, uint64 expectedVersion, string calldata key)
         external
-        onlyOwner
-        onlyManaged(appId, expectedVersion)
+        ownerUpdate(appId, expectedVersion)
     {
         RoflLockLogic.checkDeleteMetadata(appId, key);
         RoflConfigLogic.deleteMetadata(_layout(), appId, key);
-        _changed(appId);
     }
 
     /// @inheritdoc IRoflAppAdmin
     function setSecret(bytes21 appId, uint64 expectedVersion, string calldata name, bytes calldata value)
         external
-        onlyOwner
-        onlyManaged(appId, expectedVersion)
+        ownerUpdate(appId, expectedVersion)
     {
         RoflLockLogic.checkSetSecret(appId, name);
         RoflConfigLogic.setSecret(_layout(), appId, name, value);
-        _changed(appId);
     }
 
     /// @inheritdoc IRoflAppAdmin
     function deleteSecret(bytes21 appId, uint64 expectedVersion, string calldata name)
         external
-        onlyOwner
-        onlyManaged(appId, expectedVersion)
+        ownerUpdate(appId, expectedVersion)
     {
         RoflLockLogic.checkDeleteSecret(appId, name);
         RoflConfigLogic.deleteSecret(_layout(), appId, name);
-        _changed(appId);
     }
 
     /// @inheritdoc IRoflAppAdmin
@@ -411,9 +383,8 @@ contract RoflAppAdmin is
         ReleaseRecord calldata record,
         EnclaveIdentity[] calldata retire,
         uint64 graceUntil
-    ) external onlyOwner onlyManaged(appId, expectedVersion) returns (uint32 releaseId) {
+    ) external ownerUpdate(appId, expectedVersion) returns (uint32 releaseId) {
         releaseId = RoflReleaseLogic.addRelease(_layout(), appId, identities, record, retire, graceUntil);
-        _changed(appId);
     }
 
     /// @inheritdoc IRoflReleaseGovernance
@@ -435,12 +406,11 @@ contract RoflAppAdmin is
     }
 
     /// @inheritdoc IRoflReleaseGovernance
-    function unfreeze(bytes21 appId, uint64 expectedVersion) external onlyOwner onlyManaged(appId, expectedVersion) {
+    function unfreeze(bytes21 appId, uint64 expectedVersion) external ownerUpdate(appId, expectedVersion) {
         RoflAppStorage.AppState storage app = _layout().apps[appId];
         if (!app.frozen) revert AppNotFrozen(appId);
         app.frozen = false;
         emit AppUnfrozen(appId);
-        _changed(appId);
     }
 
     /// @inheritdoc IRoflReleaseGovernance
@@ -688,6 +658,12 @@ contract RoflAppAdmin is
 
     function _requireManaged(bytes21 appId) private view {
         if (!_layout().apps[appId].managed) revert UnknownApp(appId);
+    }
+
+    /// @dev The owner, for an app managed and at `expectedVersion` unless it is zero.
+    function _requireOwnerManagedAt(bytes21 appId, uint64 expectedVersion) private view {
+        _checkOwner();
+        _requireManagedAt(appId, expectedVersion);
     }
 
     /// @dev Managed, and at `expectedVersion` unless it is zero.

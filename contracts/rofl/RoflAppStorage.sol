@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IRoflErrors} from "../interfaces/IRoflErrors.sol";
 import {IRoflAppAdmin} from "../interfaces/IRoflAppAdmin.sol";
 import {RoflPolicyValidation} from "../libraries/RoflPolicyValidation.sol";
 import {
@@ -179,7 +180,7 @@ library RoflAppStorage {
     /// @notice Appends an identity that must not be allowed yet (no event: callers emit).
     function pushEnclave(PolicyState storage policy, bytes21 appId, bytes32 mrEnclave, bytes32 mrSigner) internal {
         if (findEnclave(policy, mrEnclave, mrSigner) != 0) {
-            revert IRoflAppAdmin.EnclaveAlreadyAllowed(appId, mrEnclave, mrSigner);
+            revert IRoflErrors.EnclaveAlreadyAllowed(appId, mrEnclave, mrSigner);
         }
         appendEnclave(policy, mrEnclave, mrSigner);
     }
@@ -190,7 +191,7 @@ library RoflAppStorage {
         // Only reachable in the middle of a release whose final list would be over the limit
         // anyway; the error names the limit users know.
         if (index == ENCLAVE_SLOTS) {
-            revert IRoflAppAdmin.TooManyEnclaves(index + 1, RoflPolicyValidation.MAX_ENCLAVES);
+            revert IRoflErrors.TooManyEnclaves(index + 1, RoflPolicyValidation.MAX_ENCLAVES);
         }
         policy.mrEnclaves[index] = mrEnclave;
         if (mrSigner != bytes32(0)) {
@@ -208,7 +209,7 @@ library RoflAppStorage {
     {
         PolicyState storage policy = app.policy;
         uint256 position = findEnclave(policy, mrEnclave, mrSigner);
-        if (position == 0) revert IRoflAppAdmin.EnclaveNotAllowed(appId, mrEnclave, mrSigner);
+        if (position == 0) revert IRoflErrors.EnclaveNotAllowed(appId, mrEnclave, mrSigner);
 
         uint256 last = policy.enclaveCount - 1;
         uint256 index = position - 1;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IRoflErrors} from "../interfaces/IRoflErrors.sol";
 import {IRoflAppAdmin} from "../interfaces/IRoflAppAdmin.sol";
 import {RoflPolicyValidation} from "../libraries/RoflPolicyValidation.sol";
 import {RoflAppStorage} from "./RoflAppStorage.sol";
@@ -34,7 +35,7 @@ library RoflConfigLogic {
     ) external {
         RoflAppStorage.AppState storage app = l.apps[appId];
         // The module derives fresh ids, but a stale entry must never be overwritten silently.
-        if (app.managed) revert IRoflAppAdmin.AppAlreadyManaged(appId);
+        if (app.managed) revert IRoflErrors.AppAlreadyManaged(appId);
         _storePolicy(app, policy);
         _storeMetadata(l, appId, app, metadata);
         app.version = 1;
@@ -51,7 +52,7 @@ library RoflConfigLogic {
         SecretEntry[] calldata secrets
     ) external {
         RoflAppStorage.AppState storage app = l.apps[appId];
-        if (app.managed) revert IRoflAppAdmin.AppAlreadyManaged(appId);
+        if (app.managed) revert IRoflErrors.AppAlreadyManaged(appId);
         RoflPolicyValidation.validatePolicy(appId, policy);
         RoflPolicyValidation.validateMetadata(metadata);
         RoflPolicyValidation.validateSecrets(secrets);
@@ -75,7 +76,7 @@ library RoflConfigLogic {
         RoflAppStorage.PolicyState storage policy = l.apps[appId].policy;
         uint256 count = uint256(policy.enclaveCount) + 1;
         if (count > RoflPolicyValidation.MAX_ENCLAVES) {
-            revert IRoflAppAdmin.TooManyEnclaves(count, RoflPolicyValidation.MAX_ENCLAVES);
+            revert IRoflErrors.TooManyEnclaves(count, RoflPolicyValidation.MAX_ENCLAVES);
         }
         RoflAppStorage.pushEnclave(policy, appId, mrEnclave, mrSigner);
         emit IRoflAppAdmin.EnclaveAdded(appId, mrEnclave, mrSigner);
@@ -130,7 +131,7 @@ library RoflConfigLogic {
         mapping(bytes32 => uint256) storage positions = l.metadataPosition[appId];
         bytes32 keyHash = keccak256(bytes(key));
         uint256 position = positions[keyHash];
-        if (position == 0) revert IRoflAppAdmin.MetadataKeyNotFound(appId, key);
+        if (position == 0) revert IRoflErrors.MetadataKeyNotFound(appId, key);
 
         MetadataEntry[] storage entries = l.apps[appId].metadata;
         uint256 last = entries.length;
@@ -167,7 +168,7 @@ library RoflConfigLogic {
         mapping(bytes32 => uint256) storage positions = l.secretPosition[appId];
         bytes32 nameHash = keccak256(bytes(name));
         uint256 position = positions[nameHash];
-        if (position == 0) revert IRoflAppAdmin.SecretNotFound(appId, name);
+        if (position == 0) revert IRoflErrors.SecretNotFound(appId, name);
 
         SecretEntry[] storage entries = l.apps[appId].secrets;
         uint256 last = entries.length;

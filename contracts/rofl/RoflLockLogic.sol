@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IRoflErrors} from "../interfaces/IRoflErrors.sol";
 import {
     AppLocks,
     FLOOR_ALL,
@@ -15,8 +16,8 @@ import {QuotePolicy, TdxModule} from "../types/RoflTypes.sol";
 
 /// @title {RoflAppAdmin}'s one-way locks: lock keys and floors, and check every change against them
 /// @notice Linked external library, run by DELEGATECALL on {RoflAppAdmin}'s storage; its events
-/// and errors are {IRoflLocks}'s, logged and raised as the contract's own. The locks live in their
-/// own ERC-7201 namespace ({LockLayout}), next to {RoflAppStorage}'s. The contract calls a `check`
+/// are {IRoflLocks}'s and its errors {IRoflErrors}'s, logged and raised as the contract's own.
+/// The locks live in their own ERC-7201 namespace ({LockLayout}), next to {RoflAppStorage}'s. The contract calls a `check`
 /// function before every change a lock may forbid; access control and version checks stay in the
 /// contract.
 /// @dev Nothing here ever clears a lock. The locks of an app that leaves the contract (removed or
@@ -60,7 +61,7 @@ library RoflLockLogic {
         RoflPolicyValidation.validateMetadataText(key, key, 0);
         AppLockState storage locks_ = _locks(appId);
         bytes32 keyHash = keccak256(bytes(key));
-        if (locks_.metadata[keyHash] != UNLOCKED) revert IRoflLocks.MetadataKeyAlreadyLocked(appId, key);
+        if (locks_.metadata[keyHash] != UNLOCKED) revert IRoflErrors.MetadataKeyAlreadyLocked(appId, key);
         RoflPolicyValidation.validateEntryCount(locks_.metadataKeys.length + 1);
         bool present = l.metadataPosition[appId][keyHash] != 0;
         locks_.metadata[keyHash] = present ? FIXED : SET_ONCE;
@@ -74,7 +75,7 @@ library RoflLockLogic {
         RoflPolicyValidation.validateSecretName(name, 0);
         AppLockState storage locks_ = _locks(appId);
         bytes32 nameHash = keccak256(bytes(name));
-        if (locks_.secrets[nameHash] != UNLOCKED) revert IRoflLocks.SecretAlreadyLocked(appId, name);
+        if (locks_.secrets[nameHash] != UNLOCKED) revert IRoflErrors.SecretAlreadyLocked(appId, name);
         RoflPolicyValidation.validateEntryCount(locks_.secretNames.length + 1);
         bool present = l.secretPosition[appId][nameHash] != 0;
         locks_.secrets[nameHash] = present ? FIXED : SET_ONCE;
@@ -84,10 +85,10 @@ library RoflLockLogic {
 
     /// @notice Adds floors (none of them locked yet). Emits `FloorsLocked`.
     function lockFloors(bytes21 appId, uint8 floors) external {
-        if (floors == 0 || floors & ~FLOOR_ALL != 0) revert IRoflLocks.InvalidFloors(floors);
+        if (floors == 0 || floors & ~FLOOR_ALL != 0) revert IRoflErrors.InvalidFloors(floors);
         AppLockState storage locks_ = _locks(appId);
         uint8 current = locks_.floors;
-        if (current & floors != 0) revert IRoflLocks.FloorAlreadyLocked(appId, current & floors);
+        if (current & floors != 0) revert IRoflErrors.FloorAlreadyLocked(appId, current & floors);
         current |= floors;
         locks_.floors = current;
         emit IRoflLocks.FloorsLocked(appId, floors, current);
@@ -102,14 +103,14 @@ library RoflLockLogic {
         mapping(bytes32 => uint8) storage lockOf = _locks(appId).metadata;
         bytes32 keyHash = keccak256(bytes(key));
         uint8 lock = lockOf[keyHash];
-        if (lock == FIXED) revert IRoflLocks.MetadataKeyIsLocked(appId, key);
+        if (lock == FIXED) revert IRoflErrors.MetadataKeyIsLocked(appId, key);
         if (lock == SET_ONCE) lockOf[keyHash] = FIXED;
     }
 
     /// @notice `deleteMetadata`: refused on any locked key.
     function checkDeleteMetadata(bytes21 appId, string calldata key) external view {
         if (_locks(appId).metadata[keccak256(bytes(key))] != UNLOCKED) {
-            revert IRoflLocks.MetadataKeyIsLocked(appId, key);
+            revert IRoflErrors.MetadataKeyIsLocked(appId, key);
         }
     }
 
@@ -118,14 +119,14 @@ library RoflLockLogic {
         mapping(bytes32 => uint8) storage lockOf = _locks(appId).secrets;
         bytes32 nameHash = keccak256(bytes(name));
         uint8 lock = lockOf[nameHash];
-        if (lock == FIXED) revert IRoflLocks.SecretIsLocked(appId, name);
+        if (lock == FIXED) revert IRoflErrors.SecretIsLocked(appId, name);
         if (lock == SET_ONCE) lockOf[nameHash] = FIXED;
     }
 
     /// @notice `deleteSecret`: refused on any locked secret.
     function checkDeleteSecret(bytes21 appId, string calldata name) external view {
         if (_locks(appId).secrets[keccak256(bytes(name))] != UNLOCKED) {
-            revert IRoflLocks.SecretIsLocked(appId, name);
+            revert IRoflErrors.SecretIsLocked(appId, name);
         }
     }
 
@@ -133,7 +134,7 @@ library RoflLockLogic {
     function checkMaxExpiration(RoflAppStorage.Layout storage l, bytes21 appId, uint64 maxExpiration) external view {
         if (_locks(appId).floors & FLOOR_MAX_EXPIRATION == 0) return;
         uint64 ceiling = l.apps[appId].policy.maxExpiration;
-        if (maxExpiration > ceiling) revert IRoflLocks.MaxExpirationLocked(appId, maxExpiration, ceiling);
+        if (maxExpiration > ceiling) revert IRoflErrors.MaxExpirationLocked(appId, maxExpiration, ceiling);
     }
 
     /// @notice `setQuotePolicy`: with the floors locked, the minimum TCB evaluation data number
@@ -154,20 +155,20 @@ library RoflLockLogic {
         if (floors & FLOOR_MIN_TCB_EVALUATION_DATA_NUMBER != 0) {
             uint32 floor = policy.minTcbEvaluationDataNumber;
             uint32 given = present ? quotes.pcs.minTcbEvaluationDataNumber : 0;
-            if (given < floor) revert IRoflLocks.MinTcbEvaluationDataNumberLocked(appId, given, floor);
+            if (given < floor) revert IRoflErrors.MinTcbEvaluationDataNumberLocked(appId, given, floor);
         }
         if (floors & FLOOR_TDX_MODULES == 0) return;
         bool newAccepts = present && !quotes.pcs.disabled && quotes.pcs.tdxAllowed;
         if (!newAccepts) return;
         if (!(policy.pcsPresent && !policy.pcsDisabled && policy.tdxAllowed)) {
-            revert IRoflLocks.TdxModulesLocked(appId);
+            revert IRoflErrors.TdxModulesLocked(appId);
         }
         TdxModule[] storage current = policy.allowedTdxModules;
         uint256 currentCount = policy.pcsLists & RoflAppStorage.PCS_TDX_MODULES != 0 ? current.length : 0;
         if (currentCount == 0) return;
         TdxModule[] calldata given_ = quotes.pcs.allowedTdxModules;
         uint256 count = given_.length;
-        if (count == 0) revert IRoflLocks.TdxModulesLocked(appId);
+        if (count == 0) revert IRoflErrors.TdxModulesLocked(appId);
         for (uint256 i; i < count; ++i) {
             bytes32 seam = keccak256(given_[i].mrSeam);
             bytes32 signer = keccak256(given_[i].mrSignerSeam);
@@ -177,7 +178,7 @@ library RoflLockLogic {
                 covered = keccak256(known.mrSignerSeam) == signer
                     && (bytes(known.mrSeam).length == 0 || keccak256(known.mrSeam) == seam);
             }
-            if (!covered) revert IRoflLocks.TdxModulesLocked(appId);
+            if (!covered) revert IRoflErrors.TdxModulesLocked(appId);
         }
     }
 
@@ -185,7 +186,7 @@ library RoflLockLogic {
     function checkTransfer(bytes21 appId) external view {
         AppLockState storage locks_ = _locks(appId);
         if (locks_.floors != 0 || locks_.metadataKeys.length != 0 || locks_.secretNames.length != 0) {
-            revert IRoflLocks.AppHasLocks(appId);
+            revert IRoflErrors.AppHasLocks(appId);
         }
     }
 

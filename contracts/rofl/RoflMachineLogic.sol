@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {IRoflAppAdmin} from "../interfaces/IRoflAppAdmin.sol";
+import {IRoflErrors} from "../interfaces/IRoflErrors.sol";
 import {IRoflMachineAdmin} from "../interfaces/IRoflMachineAdmin.sol";
 import {OasisIds} from "../libraries/OasisIds.sol";
 import {RoflMarketCbor} from "../libraries/RoflMarketCbor.sol";
@@ -49,9 +49,9 @@ library RoflMachineLogic {
         uint8 term,
         uint64 termCount
     ) external returns (uint64 id) {
-        if (!l.apps[appId].managed) revert IRoflAppAdmin.UnknownApp(appId);
-        if (provider == bytes21(0)) revert IRoflMachineAdmin.ZeroProvider();
-        if (termCount == 0) revert IRoflMachineAdmin.ZeroTermCount();
+        if (!l.apps[appId].managed) revert IRoflErrors.UnknownApp(appId);
+        if (provider == bytes21(0)) revert IRoflErrors.ZeroProvider();
+        if (termCount == 0) revert IRoflErrors.ZeroTermCount();
         uint64 paid = RoflMarketCbor.termSeconds(term) * termCount;
         bytes memory body = RoflMarketCbor.encodeInstanceCreate(provider, offer, term, termCount);
         bytes memory result = _call("roflmarket.InstanceCreate", body, _GAS_INSTANCE_CREATE);
@@ -73,8 +73,8 @@ library RoflMachineLogic {
         bytes32 manifestHash,
         bool wipeStorage
     ) external {
-        if (!l.apps[appId].managed) revert IRoflAppAdmin.UnknownApp(appId);
-        if (manifestHash == bytes32(0)) revert IRoflMachineAdmin.ZeroManifestHash();
+        if (!l.apps[appId].managed) revert IRoflErrors.UnknownApp(appId);
+        if (manifestHash == bytes32(0)) revert IRoflErrors.ZeroManifestHash();
         _requireHeld(appId, provider, id);
         bytes memory cmd = RoflMarketCbor.encodeDeployCmd(appId, manifestHash, wipeStorage);
         _call(
@@ -103,7 +103,7 @@ library RoflMachineLogic {
     /// @notice See {IRoflMachineAdmin-changeMachineAdmin}.
     function changeMachineAdmin(bytes21 appId, bytes21 provider, uint64 id, bytes21 newAdmin) external {
         if (newAdmin == bytes21(0) || newAdmin == OasisIds.fromEth(address(this))) {
-            revert IRoflMachineAdmin.InvalidMachineAdmin(newAdmin);
+            revert IRoflErrors.InvalidMachineAdmin(newAdmin);
         }
         _requireHeld(appId, provider, id);
         _forget(appId, provider, id);
@@ -127,9 +127,9 @@ library RoflMachineLogic {
         uint64 termsLeft,
         uint64 window
     ) external {
-        if (!l.apps[appId].managed) revert IRoflAppAdmin.UnknownApp(appId);
+        if (!l.apps[appId].managed) revert IRoflErrors.UnknownApp(appId);
         RoflMarketCbor.termSeconds(term);
-        if (window > MAX_TOP_UP_WINDOW) revert IRoflMachineAdmin.TopUpWindowTooLong(window, MAX_TOP_UP_WINDOW);
+        if (window > MAX_TOP_UP_WINDOW) revert IRoflErrors.TopUpWindowTooLong(window, MAX_TOP_UP_WINDOW);
         _machines().topUp[appId] = MachineTopUpAllowance(term, termsLeft, window);
         emit IRoflMachineAdmin.MachineTopUpSet(appId, term, termsLeft, window);
     }
@@ -139,10 +139,10 @@ library RoflMachineLogic {
         MachineRecord storage machine = _requireHeld(appId, provider, id);
         MachineTopUpAllowance storage allowance = _machines().topUp[appId];
         uint64 termsLeft = allowance.termsLeft;
-        if (termsLeft == 0) revert IRoflMachineAdmin.NoTopUpAllowance(appId);
+        if (termsLeft == 0) revert IRoflErrors.NoTopUpAllowance(appId);
         uint64 paidUntil = machine.paidUntil;
         uint64 topUpFrom = paidUntil > allowance.window ? paidUntil - allowance.window : 0;
-        if (block.timestamp < topUpFrom) revert IRoflMachineAdmin.TopUpTooEarly(paidUntil, topUpFrom);
+        if (block.timestamp < topUpFrom) revert IRoflErrors.TopUpTooEarly(paidUntil, topUpFrom);
         uint8 term = allowance.term;
         allowance.termsLeft = termsLeft - 1;
         paidUntil += RoflMarketCbor.termSeconds(term);
@@ -190,7 +190,7 @@ library RoflMachineLogic {
         Layout storage m = _machines();
         machine = m.machines[key];
         if (m.position[key] == 0 || machine.appId != appId) {
-            revert IRoflMachineAdmin.UnknownMachine(appId, provider, id);
+            revert IRoflErrors.UnknownMachine(appId, provider, id);
         }
     }
 
@@ -209,13 +209,13 @@ library RoflMachineLogic {
 
     function _call(string memory method, bytes memory body, uint256 moduleGas) private returns (bytes memory) {
         uint256 left = gasleft();
-        if (left < moduleGas) revert IRoflMachineAdmin.InsufficientGasForMachineCall(method, moduleGas, left);
+        if (left < moduleGas) revert IRoflErrors.InsufficientGasForMachineCall(method, moduleGas, left);
         return RoflSubcall.execute(method, body);
     }
 
     /// @dev The InstanceCreate result: one CBOR byte string of 8 bytes (`0x48 ‖ id`).
     function _decodeInstanceId(bytes memory result) private pure returns (uint64 id) {
-        if (result.length != 9 || result[0] != 0x48) revert IRoflAppAdmin.MalformedRoflResponse();
+        if (result.length != 9 || result[0] != 0x48) revert IRoflErrors.MalformedRoflResponse();
         assembly ("memory-safe") {
             id := shr(192, mload(add(result, 0x21)))
         }

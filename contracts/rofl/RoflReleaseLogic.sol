@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IRoflErrors} from "../interfaces/IRoflErrors.sol";
 import {IRoflAppAdmin} from "../interfaces/IRoflAppAdmin.sol";
 import {IRoflReleaseGovernance} from "../interfaces/IRoflReleaseGovernance.sol";
 import {RoflPolicyValidation} from "../libraries/RoflPolicyValidation.sol";
@@ -34,7 +35,7 @@ library RoflReleaseLogic {
         EnclaveIdentity[] calldata retire,
         uint64 graceUntil
     ) external returns (uint32 releaseId) {
-        if (identities.length == 0) revert IRoflReleaseGovernance.EmptyRelease();
+        if (identities.length == 0) revert IRoflErrors.EmptyRelease();
         RoflPolicyValidation.validateReleaseRecord(record);
         if (graceUntil != 0) _requireDeadline(graceUntil);
 
@@ -55,7 +56,7 @@ library RoflReleaseLogic {
         uint64 deadline
     ) external {
         if (RoflAppStorage.findEnclave(l.apps[appId].policy, mrEnclave, mrSigner) == 0) {
-            revert IRoflAppAdmin.EnclaveNotAllowed(appId, mrEnclave, mrSigner);
+            revert IRoflErrors.EnclaveNotAllowed(appId, mrEnclave, mrSigner);
         }
         bytes32 identityHash = RoflAppStorage.identityHash(mrEnclave, mrSigner);
         if (deadline != 0) {
@@ -82,7 +83,7 @@ library RoflReleaseLogic {
     /// `EnclaveRemoved` per identity and `AppFrozen` (by `msg.sender`).
     function freeze(RoflAppStorage.Layout storage l, bytes21 appId) external {
         RoflAppStorage.AppState storage app = l.apps[appId];
-        if (app.frozen) revert IRoflReleaseGovernance.AppIsFrozen(appId);
+        if (app.frozen) revert IRoflErrors.AppIsFrozen(appId);
 
         mapping(bytes32 => RoflAppStorage.IdentityMeta) storage metas = l.identityMeta[appId];
         RoflAppStorage.PolicyState storage policy = app.policy;
@@ -117,7 +118,7 @@ library RoflReleaseLogic {
                 ++pruned;
             }
         }
-        if (pruned == 0) revert IRoflReleaseGovernance.NothingToPrune(appId);
+        if (pruned == 0) revert IRoflErrors.NothingToPrune(appId);
         emit IRoflReleaseGovernance.EnclavesPruned(appId, msg.sender, pruned);
     }
 
@@ -181,7 +182,7 @@ library RoflReleaseLogic {
     function _requireDeadline(uint64 deadline) private view {
         uint64 latest = uint64(block.timestamp) + MAX_GRACE_PERIOD;
         if (deadline <= block.timestamp || deadline > latest) {
-            revert IRoflReleaseGovernance.InvalidDeadline(deadline, latest);
+            revert IRoflErrors.InvalidDeadline(deadline, latest);
         }
     }
 
@@ -240,7 +241,7 @@ library RoflReleaseLogic {
         }
         count = app.policy.enclaveCount;
         if (count > RoflPolicyValidation.MAX_ENCLAVES) {
-            revert IRoflAppAdmin.TooManyEnclaves(count, RoflPolicyValidation.MAX_ENCLAVES);
+            revert IRoflErrors.TooManyEnclaves(count, RoflPolicyValidation.MAX_ENCLAVES);
         }
     }
 
@@ -259,13 +260,13 @@ library RoflReleaseLogic {
         bytes32 identityHash = RoflAppStorage.identityHash(mrEnclave, mrSigner);
         // Only the identities this call added carry the new id.
         if (metas[identityHash].releaseId == releaseId) {
-            revert IRoflReleaseGovernance.RetiringNewIdentity(mrEnclave, mrSigner);
+            revert IRoflErrors.RetiringNewIdentity(mrEnclave, mrSigner);
         }
         if (graceUntil == 0) {
             RoflAppStorage.removeEnclave(l, appId, app, mrEnclave, mrSigner);
         } else {
             if (RoflAppStorage.findEnclave(app.policy, mrEnclave, mrSigner) == 0) {
-                revert IRoflAppAdmin.EnclaveNotAllowed(appId, mrEnclave, mrSigner);
+                revert IRoflErrors.EnclaveNotAllowed(appId, mrEnclave, mrSigner);
             }
             metas[identityHash].retireAt = graceUntil;
             app.identityMarks = true;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IRoflErrors} from "../interfaces/IRoflErrors.sol";
 import {IRoflAppAdmin} from "../interfaces/IRoflAppAdmin.sol";
-import {IRoflReleaseGovernance} from "../interfaces/IRoflReleaseGovernance.sol";
 import {RoflCbor} from "../libraries/RoflCbor.sol";
 import {RoflPolicyValidation} from "../libraries/RoflPolicyValidation.sol";
 import {RoflAppStorage} from "./RoflAppStorage.sol";
@@ -21,7 +21,7 @@ library RoflUpdateLogic {
         pure
         returns (bytes memory)
     {
-        if (scheme > 1) revert IRoflAppAdmin.InvalidScheme(scheme);
+        if (scheme > 1) revert IRoflErrors.InvalidScheme(scheme);
         RoflPolicyValidation.validatePolicy(bytes21(0), policy);
         RoflPolicyValidation.validateMetadata(metadata);
         return RoflCbor.encodeCreate(policy, scheme, metadata);
@@ -34,9 +34,9 @@ library RoflUpdateLogic {
         RoflAppStorage.AppState storage app = l.apps[appId];
         uint256 enclaveCount = app.policy.enclaveCount;
         if (app.frozen) {
-            if (enclaveCount != 0) revert IRoflReleaseGovernance.AppIsFrozen(appId);
+            if (enclaveCount != 0) revert IRoflErrors.AppIsFrozen(appId);
         } else if (enclaveCount == 0) {
-            revert IRoflAppAdmin.EmptyEnclaveList(appId);
+            revert IRoflErrors.EmptyEnclaveList(appId);
         }
         bytes memory body = _encodeUpdate(app, appId, admin);
         uint64 newVersion = app.version + 1;
@@ -49,7 +49,7 @@ library RoflUpdateLogic {
     /// forgets the app. Emits `ConfigUpdated` and `RoflAdminTransferred`.
     function release(RoflAppStorage.Layout storage l, bytes21 appId, bytes21 admin) external {
         RoflAppStorage.AppState storage app = l.apps[appId];
-        if (app.policy.enclaveCount == 0) revert IRoflAppAdmin.EmptyEnclaveList(appId);
+        if (app.policy.enclaveCount == 0) revert IRoflErrors.EmptyEnclaveList(appId);
         bytes memory body = _encodeUpdate(app, appId, admin);
         uint64 newVersion = app.version + 1;
         _forget(l, appId);

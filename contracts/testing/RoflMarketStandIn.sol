@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {CborReader} from "../libraries/CborReader.sol";
+import {CborReader} from "./CborReader.sol";
 import {OasisIds} from "../libraries/OasisIds.sol";
 
 /// @title LOCAL STAND-IN for the Sapphire `roflmarket` module, never deploy on Sapphire

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {CborReader} from "../libraries/CborReader.sol";
+import {CborReader} from "./CborReader.sol";
 import {OasisIds} from "../libraries/OasisIds.sol";
 import {RoflMarketStandIn} from "./RoflMarketStandIn.sol";
 import {EnclaveIdentity, MetadataEntry, SecretEntry} from "../types/RoflTypes.sol";
@@ -159,6 +159,8 @@ contract RoflModuleStandIn {
 
     /// @notice The precompile was reached by DELEGATECALL (or the code runs at another address).
     error DelegateCallRejected();
+    /// @notice The subcall carried value (the precompile takes none).
+    /// @param value The value sent.
     error ValueNotAccepted(uint256 value);
     /// @notice A map holds a key the real encoder never writes there.
     error UnknownField(uint256 offset, string key);
@@ -166,9 +168,22 @@ contract RoflModuleStandIn {
     error MissingField(uint256 mapOffset, string key);
     /// @notice A field holds a value the real encoder never writes.
     error InvalidField(uint256 offset, string reason);
+    /// @notice No app with this id (module `rofl` code: unknown app).
+    /// @param appId The app.
     error UnknownAppId(bytes21 appId);
+    /// @notice The registering instance's identity is not allowed by the app's policy.
+    /// @param appId The app.
+    /// @param mrEnclave The identity's MRENCLAVE.
+    /// @param mrSigner The identity's MRSIGNER.
     error IdentityNotInPolicy(bytes21 appId, bytes32 mrEnclave, bytes32 mrSigner);
+    /// @notice The registration's expiration is in the past or beyond the app's `max_expiration`.
+    /// @param expirationEpoch The epoch asked for.
+    /// @param currentEpoch The current epoch.
+    /// @param maxExpiration The app's `max_expiration` (epochs).
     error ExpirationOutOfRange(uint64 expirationEpoch, uint64 currentEpoch, uint64 maxExpiration);
+    /// @notice The instance is registered for another app.
+    /// @param instance The instance's address.
+    /// @param appId The app it is registered for.
     error InstanceOfOtherApp(address instance, bytes21 appId);
     /// @notice A `roflmarket.*` subcall arrived but no {RoflMarketStandIn} is installed.
     error MarketStandInMissing(address expectedAt);

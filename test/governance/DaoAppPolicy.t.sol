@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IRoflErrors} from "../../contracts/interfaces/IRoflErrors.sol";
 import {IGovernor} from "@openzeppelin/contracts/governance/IGovernor.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
@@ -137,7 +138,7 @@ contract DaoAppPolicyTest is DaoFixture, RoflStandInFixture {
         assertEq(admin.version(appId), 2);
 
         vm.warp(dao.governor.proposalEta(staleId) + 1);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.StaleVersion.selector, appId, uint64(1), uint64(2)));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.StaleVersion.selector, appId, uint64(1), uint64(2)));
         dao.governor.execute(t1, v1, c1, keccak256(bytes(_describe("metadata"))));
         assertEq(uint8(dao.governor.state(staleId)), uint8(IGovernor.ProposalState.Queued));
     }

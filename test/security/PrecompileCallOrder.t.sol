@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IRoflErrors} from "../../contracts/interfaces/IRoflErrors.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 
 import {IRoflAppAdmin} from "../../contracts/interfaces/IRoflAppAdmin.sol";
@@ -97,9 +98,7 @@ contract PrecompileCallOrderTest is SecurityBase {
             assertTrue(ok);
             (, bool reentryOk, bytes memory result) = hostile.hostileOutcome();
             assertFalse(reentryOk);
-            assertEq(
-                result, abi.encodeWithSelector(IRoflReleaseGovernance.NotOwnerOrGuardian.selector, appId, ROFL_SUBCALL)
-            );
+            assertEq(result, abi.encodeWithSelector(IRoflErrors.NotOwnerOrGuardian.selector, appId, ROFL_SUBCALL));
             _assertInSync(appId);
         }
         bytes[] memory ownerOnly = new bytes[](3);
@@ -234,7 +233,7 @@ contract PrecompileCallOrderTest is SecurityBase {
 
         vm.prank(owner);
         vm.expectRevert(
-            abi.encodeWithSelector(RoflSubcall.RoflSubcallReverted.selector, "rofl.Update", bytes("invalid cbor"))
+            abi.encodeWithSelector(IRoflErrors.RoflSubcallReverted.selector, "rofl.Update", bytes("invalid cbor"))
         );
         rofl.setMetadata(appId, 1, "k", "v");
 
@@ -246,7 +245,7 @@ contract PrecompileCallOrderTest is SecurityBase {
     function test_PrecompileRevertDuringRemoveKeepsTheApp() public {
         _goHostile(HostilePrecompile.Mode.RawRevert, "", 0);
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(RoflSubcall.RoflSubcallReverted.selector, "rofl.Remove", bytes("")));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.RoflSubcallReverted.selector, "rofl.Remove", bytes("")));
         rofl.removeApp(appId, 1);
         assertTrue(rofl.isManaged(appId));
         assertEq(rofl.appIds().length, 1);
@@ -259,7 +258,7 @@ contract PrecompileCallOrderTest is SecurityBase {
         calls[0] = abi.encodeCall(IRoflAppAdmin.addEnclave, (appId, 1, _identity(3)));
         calls[1] = abi.encodeCall(IRoflAppAdmin.setMetadata, (appId, 1, "k", "v"));
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(RoflSubcall.RoflSubcallReverted.selector, "rofl.Update", bytes("boom")));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.RoflSubcallReverted.selector, "rofl.Update", bytes("boom")));
         rofl.multicall(calls);
         assertEq(rofl.version(appId), 1);
         assertEq(rofl.getApp(appId).policy.enclaves.length, 1);
@@ -269,7 +268,7 @@ contract PrecompileCallOrderTest is SecurityBase {
     function test_ModuleErrorRevertsWithCodeAndModule() public {
         _goHostile(HostilePrecompile.Mode.RawReturn, abi.encode(uint64(11), bytes("rofl")), 0);
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.RoflCallFailed.selector, "rofl.Update", 11, "rofl"));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.RoflCallFailed.selector, "rofl.Update", 11, "rofl"));
         rofl.setMetadata(appId, 1, "k", "v");
         assertEq(rofl.version(appId), 1);
     }
@@ -282,10 +281,10 @@ contract PrecompileCallOrderTest is SecurityBase {
         // On a chain without the precompile, CALL to an empty account succeeds with no data.
         vm.etch(ROFL_SUBCALL, "");
         vm.prank(owner);
-        vm.expectRevert(IRoflAppAdmin.MalformedRoflResponse.selector);
+        vm.expectRevert(IRoflErrors.MalformedRoflResponse.selector);
         rofl.setMetadata(appId, 1, "k", "v");
         vm.prank(owner);
-        vm.expectRevert(IRoflAppAdmin.MalformedRoflResponse.selector);
+        vm.expectRevert(IRoflErrors.MalformedRoflResponse.selector);
         rofl.createApp{value: STAKE}(_defaultPolicy(), _noMetadata(), 1);
     }
 
@@ -294,7 +293,7 @@ contract PrecompileCallOrderTest is SecurityBase {
         for (uint256 i; i < lengths.length; ++i) {
             _goHostile(HostilePrecompile.Mode.RawReturn, new bytes(lengths[i]), 0);
             vm.prank(owner);
-            vm.expectRevert(IRoflAppAdmin.MalformedRoflResponse.selector);
+            vm.expectRevert(IRoflErrors.MalformedRoflResponse.selector);
             rofl.setMetadata(appId, 1, "k", "v");
         }
         assertEq(rofl.version(appId), 1);
@@ -339,13 +338,13 @@ contract PrecompileCallOrderTest is SecurityBase {
         for (uint256 i; i < results.length; ++i) {
             _goHostile(HostilePrecompile.Mode.RawReturn, abi.encode(uint64(0), results[i]), 0);
             vm.prank(owner);
-            vm.expectRevert(IRoflAppAdmin.MalformedRoflResponse.selector);
+            vm.expectRevert(IRoflErrors.MalformedRoflResponse.selector);
             rofl.createApp{value: STAKE}(_defaultPolicy(), _noMetadata(), 1);
         }
         // an id the contract already manages
         _goHostile(HostilePrecompile.Mode.RawReturn, abi.encode(uint64(0), bytes.concat(hex"55", appId)), 0);
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(IRoflAppAdmin.AppAlreadyManaged.selector, appId));
+        vm.expectRevert(abi.encodeWithSelector(IRoflErrors.AppAlreadyManaged.selector, appId));
         rofl.createApp{value: STAKE}(_defaultPolicy(), _noMetadata(), 1);
         assertEq(rofl.appIds().length, 1);
     }
@@ -374,7 +373,7 @@ contract PrecompileCallOrderTest is SecurityBase {
             assertEq(rofl.version(appId), 1);
             assertEq(rofl.getApp(appId).metadata.length, 0);
             if (answer.length < 0x60) {
-                assertEq(reason, abi.encodeWithSelector(IRoflAppAdmin.MalformedRoflResponse.selector));
+                assertEq(reason, abi.encodeWithSelector(IRoflErrors.MalformedRoflResponse.selector));
             }
         }
     }
@@ -386,8 +385,7 @@ contract PrecompileCallOrderTest is SecurityBase {
         assertEq(ok, status == 0);
         if (!ok) {
             assertEq(
-                reason,
-                abi.encodeWithSelector(IRoflAppAdmin.RoflCallFailed.selector, "rofl.Update", status, string(data))
+                reason, abi.encodeWithSelector(IRoflErrors.RoflCallFailed.selector, "rofl.Update", status, string(data))
             );
         }
     }

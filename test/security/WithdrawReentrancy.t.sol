@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IRoflErrors} from "../../contracts/interfaces/IRoflErrors.sol";
 import {Vm} from "forge-std/Vm.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 
@@ -46,7 +47,7 @@ contract WithdrawReentrancyTest is SecurityBase {
         uint256 ownerBefore = owner.balance;
 
         vm.prank(owner);
-        vm.expectRevert(IRoflAppAdmin.WithdrawFailed.selector);
+        vm.expectRevert(IRoflErrors.WithdrawFailed.selector);
         rofl.withdrawStake();
 
         assertEq(address(rofl).balance, REFUND, "balance left the contract");
@@ -59,7 +60,7 @@ contract WithdrawReentrancyTest is SecurityBase {
         rofl.withdrawStake();
 
         vm.prank(owner);
-        vm.expectRevert(IRoflAppAdmin.NothingToWithdraw.selector);
+        vm.expectRevert(IRoflErrors.NothingToWithdraw.selector);
         rofl.withdrawStake();
     }
 
@@ -99,7 +100,7 @@ contract WithdrawReentrancyTest is SecurityBase {
         rofl.multicall(calls);
 
         assertFalse(hostileOwner.hookOk());
-        assertEq(hostileOwner.hookResult(), abi.encodeWithSelector(RoflAppAdmin.NestedMulticall.selector));
+        assertEq(hostileOwner.hookResult(), abi.encodeWithSelector(IRoflErrors.NestedMulticall.selector));
         assertEq(address(rofl).balance, 0);
     }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {Utf8Text} from "./Utf8Text.sol";
+import {Utf8Text} from "../libraries/Utf8Text.sol";
 
 /// @title Strict canonical CBOR reader
 /// @notice Reads the subset of CBOR (RFC 8949) that oasis-sdk's canonical encoder writes for ROFL
@@ -17,7 +17,9 @@ import {Utf8Text} from "./Utf8Text.sol";
 /// and `secrets: BTreeMap<String, Vec<u8>>` (and every other text field a `String`), and a Rust
 /// `String` cannot hold anything else, so such a body fails to parse. Control and format
 /// characters are NOT refused here: the module takes any well-formed `String`.
-/// @dev A `Cursor` walks one buffer; every read advances `pos`.
+/// @dev Testing only: the module stand-ins ({RoflModuleStandIn}, {RoflMarketStandIn}) and the
+/// tests decode with it; the policy contract never reads CBOR. A `Cursor` walks one buffer;
+/// every read advances `pos`.
 library CborReader {
     /// @notice A read position in a CBOR buffer.
     struct Cursor {
