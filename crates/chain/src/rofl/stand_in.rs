@@ -15,7 +15,7 @@ use roflgov_types::{
 };
 
 use super::{
-    bindings::{RoflModuleStandIn, reencode},
+    bindings::RoflModuleStandIn,
     subcall::{
         self, CBOR_FALSE, CBOR_NULL, CBOR_TRUE, METHOD_IS_AUTHORIZED_ORIGIN, METHOD_ORIGIN_APP,
         SUBCALL_PRECOMPILE, SubcallError,
@@ -145,15 +145,23 @@ impl<P: Provider + Clone> RoflStandIn<P> {
 
     /// Public metadata.
     pub async fn app_metadata(&self, app: AppId) -> Result<Metadata, StandInError> {
+        // The stand-in's RPC bindings have their own copy of `MetadataEntry`: its generated
+        // tuple conversion moves it into the one source type, field for field.
         let entries: Vec<types_abi::MetadataEntry> =
-            reencode(&self.contract.appMetadata(app.to_fixed_bytes()).call().await?);
+            (self.contract.appMetadata(app.to_fixed_bytes()).call().await?)
+                .into_iter()
+                .map(|entry| <(String, String)>::from(entry).into())
+                .collect();
         Ok(types_abi::metadata_from_abi(&entries)?)
     }
 
     /// Encrypted secrets.
     pub async fn app_secrets(&self, app: AppId) -> Result<Secrets, StandInError> {
         let entries: Vec<types_abi::SecretEntry> =
-            reencode(&self.contract.appSecrets(app.to_fixed_bytes()).call().await?);
+            (self.contract.appSecrets(app.to_fixed_bytes()).call().await?)
+                .into_iter()
+                .map(|entry| <(String, Bytes)>::from(entry).into())
+                .collect();
         Ok(types_abi::secrets_from_abi(&entries)?)
     }
 

@@ -83,22 +83,26 @@ impl ReleaseRecord {
         }
         digits.parse::<FixedBytes<20>>().map_err(|e| format!("git commit {text:?} is not hex: {e}"))
     }
+}
 
-    /// The contract's ABI form of the record.
-    pub fn to_abi(&self) -> RoflAppAdmin::ReleaseRecord {
+/// The contract's ABI form of the record.
+impl From<&ReleaseRecord> for RoflAppAdmin::ReleaseRecord {
+    fn from(record: &ReleaseRecord) -> Self {
         RoflAppAdmin::ReleaseRecord {
-            version: self.version.clone(),
-            repository: self.repository.clone(),
-            gitCommit: self.git_commit,
-            bundleHash: self.bundle_hash,
-            manifestHash: self.manifest_hash,
-            notes: self.notes.clone(),
+            version: record.version.clone(),
+            repository: record.repository.clone(),
+            gitCommit: record.git_commit,
+            bundleHash: record.bundle_hash,
+            manifestHash: record.manifest_hash,
+            notes: record.notes.clone(),
         }
     }
+}
 
-    /// A record from the contract's ABI form.
-    pub fn from_abi(record: &RoflAppAdmin::ReleaseRecord) -> Self {
-        Self {
+/// A record from the contract's ABI form.
+impl From<&RoflAppAdmin::ReleaseRecord> for ReleaseRecord {
+    fn from(record: &RoflAppAdmin::ReleaseRecord) -> Self {
+        ReleaseRecord {
             version: record.version.clone(),
             repository: record.repository.clone(),
             git_commit: record.gitCommit,
