@@ -1208,13 +1208,10 @@ pub fn check_sendable_with(config: &AppConfig, state: &ReleaseState) -> Result<(
     }
 }
 
-/// Base64 of `mr_enclave ‖ mr_signer`: the `id` rofl.yaml writes.
+/// Base64 of `mr_enclave ‖ mr_signer`: the `id` rofl.yaml writes ([`EnclaveIdentity::to_text`],
+/// the one text form of an identity).
 pub fn enclave_text_id(identity: &EnclaveIdentity) -> String {
-    use base64::Engine as _;
-    let mut raw = [0u8; 64];
-    raw[..32].copy_from_slice(identity.mr_enclave.as_slice());
-    raw[32..].copy_from_slice(identity.mr_signer.as_slice());
-    base64::engine::general_purpose::STANDARD.encode(raw)
+    identity.to_text()
 }
 
 impl PolicyChange {
