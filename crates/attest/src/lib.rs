@@ -25,7 +25,6 @@ pub mod verdict;
 use std::io::Read;
 use std::path::Path;
 
-use base64::Engine as _;
 use roflgov_types::{AppAuthPolicy, EnclaveIdentity};
 
 pub use collateral::Collateral;
