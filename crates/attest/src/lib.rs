@@ -25,7 +25,6 @@ pub mod verdict;
 use std::io::Read;
 use std::path::Path;
 
-use base64::Engine as _;
 use roflgov_types::{AppAuthPolicy, EnclaveIdentity};
 
 pub use collateral::Collateral;
@@ -34,12 +33,10 @@ pub use quote::{Platform, QuoteError, TcbStatus, VerifiedQuote, verify_quote};
 pub use tdx::{TdMeasurements, td_enclave_identity};
 pub use verdict::{Reason, Verdict, check_against_policy};
 
-/// The rofl.yaml text form of an identity: base64 of `mr_enclave ‖ mr_signer`.
+/// The rofl.yaml text form of an identity: base64 of `mr_enclave ‖ mr_signer`
+/// ([`EnclaveIdentity::to_text`], the one text form of an identity).
 pub fn identity_to_base64(identity: &EnclaveIdentity) -> String {
-    let mut bytes = [0u8; 64];
-    bytes[..32].copy_from_slice(identity.mr_enclave.as_slice());
-    bytes[32..].copy_from_slice(identity.mr_signer.as_slice());
-    base64::engine::general_purpose::STANDARD.encode(bytes)
+    identity.to_text()
 }
 
 /// Reads at most `limit` bytes of a file; a longer file is an `InvalidData` error.

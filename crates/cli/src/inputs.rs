@@ -102,15 +102,8 @@ pub(crate) fn parse_identity(text: &str) -> CliResult<EnclaveIdentity> {
     let raw = base64::engine::general_purpose::STANDARD
         .decode(text.trim())
         .map_err(|e| usage(format!("enclave id {text:?} is not base64: {e}")))?;
-    if raw.len() != 64 {
-        return Err(usage(format!(
-            "enclave id {text:?} decodes to {} bytes, not 64 (mr_enclave ‖ mr_signer)",
-            raw.len()
-        )));
-    }
-    Ok(EnclaveIdentity {
-        mr_enclave: alloy::primitives::B256::from_slice(&raw[..32]),
-        mr_signer: alloy::primitives::B256::from_slice(&raw[32..]),
+    EnclaveIdentity::from_raw(&raw).ok_or_else(|| {
+        usage(format!("enclave id {text:?} decodes to {} bytes, not 64 (mr_enclave ‖ mr_signer)", raw.len()))
     })
 }
 

@@ -3,107 +3,30 @@
 
 use std::collections::BTreeMap;
 
-use roflgov_attest::identity_to_base64;
 use roflgov_client::rofl::{InstanceFlag, InstanceView};
-use roflgov_core::rofl::{KeyLock, LockState, PolicyChange, ReleaseState, format_deadline, format_utc};
-use roflgov_core::text::escape;
-use roflgov_types::{AllowedEndorsement, AppConfig, AppId, EnclaveIdentity, FeePolicy, QuotePolicy};
+use roflgov_core::{
+    review::{config_fields, fee_name, render_endorsements, render_identity, render_quotes},
+    rofl::{KeyLock, LockState, PolicyChange, ReleaseState, format_deadline, format_utc},
+    text::escape,
+};
+use roflgov_types::{AppConfig, AppId, EnclaveIdentity};
 
 use crate::output::Table;
 
 /// Release notes per identity (rofl.yaml `version` / `description`), keyed by identity.
 pub(crate) type Notes = BTreeMap<EnclaveIdentity, String>;
 
+/// An identity with its release note, as every command shows it (core's one renderer).
 pub(crate) fn identity(id: &EnclaveIdentity, notes: &Notes) -> String {
-    let text = identity_to_base64(id);
-    match notes.get(id) {
-        Some(note) => format!("{text}  ({})", escape(note)),
-        None => text,
-    }
+    render_identity(id, notes.get(id).map(String::as_str))
 }
 
-pub(crate) fn fee_name(fees: FeePolicy) -> &'static str {
-    match fees {
-        FeePolicy::Instance => "instance",
-        FeePolicy::EndorsingNode => "endorsing_node",
-    }
-}
-
-pub(crate) fn endorsement(e: &AllowedEndorsement) -> String {
-    match e {
-        AllowedEndorsement::Any {} => "any".into(),
-        AllowedEndorsement::RoleCompute {} => "role_compute".into(),
-        AllowedEndorsement::RoleObserver {} => "role_observer".into(),
-        AllowedEndorsement::Entity(k) => format!("entity {k}"),
-        AllowedEndorsement::Node(k) => format!("node {k}"),
-        AllowedEndorsement::Provider(a) => format!("provider {a}"),
-        AllowedEndorsement::ProviderInstanceAdmin(a) => format!("provider_instance_admin {a}"),
-        AllowedEndorsement::And(v) => {
-            format!("and({})", v.iter().map(endorsement).collect::<Vec<_>>().join(", "))
-        }
-        AllowedEndorsement::Or(v) => {
-            format!("or({})", v.iter().map(endorsement).collect::<Vec<_>>().join(", "))
-        }
-    }
-}
-
-pub(crate) fn endorsements(list: &[AllowedEndorsement]) -> String {
-    if list.is_empty() {
-        "(none)".into()
-    } else {
-        list.iter().map(endorsement).collect::<Vec<_>>().join(", ")
-    }
-}
-
-pub(crate) fn quotes(q: &QuotePolicy) -> String {
-    match &q.pcs {
-        None => "PCS: none (no quote accepted)".into(),
-        Some(p) => format!(
-            "PCS{}: tcb_validity_period {} days, min_tcb_evaluation_data_number {}, TDX {}{}{}",
-            if p.disabled { " DISABLED" } else { "" },
-            p.tcb_validity_period,
-            p.min_tcb_evaluation_data_number,
-            match &p.tdx {
-                None => "refused".to_string(),
-                Some(t) if t.allowed_tdx_modules.is_empty() => "any Intel module".to_string(),
-                Some(t) => format!("{} allowed module(s)", t.allowed_tdx_modules.len()),
-            },
-            if p.fmspc_whitelist.is_empty() {
-                String::new()
-            } else {
-                format!(", FMSPC whitelist {}", p.fmspc_whitelist.join(","))
-            },
-            if p.fmspc_blacklist.is_empty() {
-                String::new()
-            } else {
-                format!(", FMSPC blacklist {}", p.fmspc_blacklist.join(","))
-            },
-        ),
-    }
-}
-
-/// An app config as aligned text.
+/// An app config as aligned text (fields from core's one renderer of a policy).
 pub(crate) fn config(c: &AppConfig, version: Option<u64>, notes: &Notes) -> String {
     let mut t = Table::new();
-    t.row("app", c.id);
-    if let Some(v) = version {
-        t.row("version", v);
+    for (field, value) in config_fields(c, version, notes) {
+        t.row(field, value);
     }
-    t.row(
-        "admin",
-        c.admin.map(|a| a.to_string()).unwrap_or_else(|| "NONE (app can never be changed again)".into()),
-    );
-    let ids: Vec<String> = c.policy.enclaves.iter().map(|e| identity(e, notes)).collect();
-    t.row("enclaves", if ids.is_empty() { "(none)".into() } else { ids.join("\n") });
-    t.row("endorsements", endorsements(&c.policy.endorsements))
-        .row("fees", fee_name(c.policy.fees))
-        .row("max_expiration", format!("{} epochs", c.policy.max_expiration))
-        .row("quotes", quotes(&c.policy.quotes));
-    let md: Vec<String> =
-        c.metadata.iter().map(|(k, v)| format!("{} = \"{}\"", escape(k), escape(v))).collect();
-    t.row("metadata", if md.is_empty() { "(none)".into() } else { md.join("\n") });
-    let secrets: Vec<String> = c.secrets.keys().map(|k| escape(k)).collect();
-    t.row("secrets", if secrets.is_empty() { "(none)".into() } else { secrets.join(", ") });
     t.render()
 }
 
@@ -123,10 +46,10 @@ pub(crate) fn change(c: &PolicyChange, notes: &Notes) -> String {
         ),
         PolicyChange::AddEnclave(id) => format!("+ enclave {}", identity(id, notes)),
         PolicyChange::RemoveEnclave(id) => format!("- enclave {}", identity(id, notes)),
-        PolicyChange::SetEndorsements(e) => format!("~ endorsements → {}", endorsements(e)),
+        PolicyChange::SetEndorsements(e) => format!("~ endorsements → {}", render_endorsements(e)),
         PolicyChange::SetFees(f) => format!("~ fees → {}", fee_name(*f)),
         PolicyChange::SetMaxExpiration(m) => format!("~ max_expiration → {m} epochs"),
-        PolicyChange::SetQuotePolicy(q) => format!("~ quotes → {}", quotes(q)),
+        PolicyChange::SetQuotePolicy(q) => format!("~ quotes → {}", render_quotes(q)),
         PolicyChange::SetMetadata { key, value } => {
             format!("~ metadata {} = \"{}\"", escape(key), escape(value))
         }
@@ -229,7 +152,7 @@ pub(crate) fn release_governance(config: &AppConfig, state: &ReleaseState, now: 
         } else {
             String::new()
         };
-        out.push_str(&format!("  {}  {}{}\n", identity_to_base64(id), info.status, deadline));
+        out.push_str(&format!("  {}  {}{}\n", id.to_text(), info.status, deadline));
         match state.release(info.release_id) {
             Some(r) => {
                 out.push_str(&line(
@@ -269,7 +192,7 @@ pub(crate) fn instances(app: AppId, list: &[InstanceView], now: u64) -> String {
         };
         out.push_str(&format!("\n{}  {verdict}\n", i.address));
         let mut t = Table::new().indent(2);
-        t.row("identity", format!("{}  ({})", identity_to_base64(&i.identity), i.status));
+        t.row("identity", format!("{}  ({})", i.identity.to_text(), i.status));
         match &i.release {
             Some((id, r)) => t.row(
                 "release",

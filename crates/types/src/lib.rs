@@ -7,7 +7,9 @@
 //! - [`ids`]: `AppId` (`rofl1…`) and Oasis addresses (`oasis1…`), with their derivations;
 //! - [`manifest`]: the Oasis CLI `rofl.yaml` manifest;
 //! - [`market`]: the `roflmarket.*` bodies and scheduler commands (machines);
-//! - [`abi`]: the policy contract's ABI structs and conversions to and from the model;
+//! - [`abi`]: conversions between the model and the policy contract's ABI structs (generated
+//!   by `sol!` in `roflgov-contracts`);
+//! - [`calendar`]: UTC dates of Unix times (the one calendar every crate prints with);
 //! - [`query`]: runtime queries of an Oasis node (`rofl.App`, `rofl.AppInstances`) and their
 //!   gRPC-web framing, without I/O.
 
@@ -15,6 +17,7 @@
 #![cfg_attr(test, allow(unused_crate_dependencies))]
 
 pub mod abi;
+pub mod calendar;
 pub mod cbor;
 pub mod ids;
 pub mod manifest;

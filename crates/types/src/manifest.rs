@@ -22,7 +22,7 @@
 
 use std::{collections::BTreeMap, fmt::Write as _, path::Path};
 
-use alloy_primitives::{B256, Bytes, FixedBytes};
+use alloy_primitives::{Bytes, FixedBytes};
 use base64::{Engine as _, engine::general_purpose::STANDARD as BASE64};
 use serde_norway::Value;
 
@@ -509,14 +509,11 @@ fn parse_enclave(value: &Value, path: &str) -> Walk<EnclaveEntry> {
     map.deny_unknown(&["id", "version", "description"])?;
     let (id, id_path) = map.required("id")?;
     let bytes = base64_bytes(id, &id_path)?;
-    if bytes.len() != 64 {
+    let Some(identity) = EnclaveIdentity::from_raw(&bytes) else {
         return fail(&id_path, format!("expected 64 bytes (mr_enclave ‖ mr_signer), got {}", bytes.len()));
-    }
+    };
     Ok(EnclaveEntry {
-        identity: EnclaveIdentity {
-            mr_enclave: B256::from_slice(&bytes[..32]),
-            mr_signer: B256::from_slice(&bytes[32..]),
-        },
+        identity,
         version: map.present("version").map(|(v, p)| scalar_string(v, &p)).transpose()?,
         description: optional_string(&map, "description")?,
     })

@@ -25,6 +25,31 @@ pub struct EnclaveIdentity {
     pub mr_signer: B256,
 }
 
+impl EnclaveIdentity {
+    /// The identity as text, the one form roflgov prints and reads: base64 of the 64 bytes
+    /// `mr_enclave ‖ mr_signer`, as `rofl.yaml` (`enclaves[].id`) and the Oasis CLI write it.
+    pub fn to_text(&self) -> String {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(self.to_raw())
+    }
+
+    /// The 64 bytes `mr_enclave ‖ mr_signer`.
+    pub fn to_raw(&self) -> [u8; 64] {
+        let mut raw = [0u8; 64];
+        raw[..32].copy_from_slice(self.mr_enclave.as_slice());
+        raw[32..].copy_from_slice(self.mr_signer.as_slice());
+        raw
+    }
+
+    /// The identity of 64 bytes `mr_enclave ‖ mr_signer`; `None` for any other length.
+    pub fn from_raw(raw: &[u8]) -> Option<Self> {
+        (raw.len() == 64).then(|| EnclaveIdentity {
+            mr_enclave: B256::from_slice(&raw[..32]),
+            mr_signer: B256::from_slice(&raw[32..]),
+        })
+    }
+}
+
 /// Who pays the gas of an instance's transactions.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -374,4 +399,24 @@ pub mod limits {
     pub const MAX_EXPIRATION_EPOCHS: u64 = 24;
     /// Stake locked by `rofl.Create` on Sapphire: 100 ROSE.
     pub const APP_CREATE_STAKE_WEI: u128 = 100_000_000_000_000_000_000;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EnclaveIdentity;
+
+    /// The text form is base64 of `mr_enclave ‖ mr_signer` (expected value from Python's
+    /// `base64.b64encode(bytes(range(64)))`), and reads back.
+    #[test]
+    fn identity_text_is_base64_of_both_measurements() {
+        let raw: Vec<u8> = (0..64).collect();
+        let identity = EnclaveIdentity::from_raw(&raw).unwrap();
+        assert_eq!(identity.mr_enclave.as_slice(), &raw[..32]);
+        assert_eq!(
+            identity.to_text(),
+            "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+Pw=="
+        );
+        assert_eq!(identity.to_raw().as_slice(), raw.as_slice());
+        assert_eq!(EnclaveIdentity::from_raw(&raw[..63]), None);
+    }
 }

@@ -79,10 +79,10 @@ fn app_config_round_trips_through_json_and_abi() {
     };
     let text = serde_json::to_string(&config).unwrap();
     assert_eq!(serde_json::from_str::<AppConfig>(&text).unwrap(), config);
-    let abi_config = abi::AppConfig::from_model(&config, 7).unwrap();
+    let abi_config = abi::config_to_abi(&config, 7).unwrap();
     assert_eq!(abi_config.admin, FixedBytes::ZERO);
     assert_eq!(abi_config.version, 7);
-    assert_eq!(abi_config.to_model().unwrap(), config);
+    assert_eq!(AppConfig::try_from(&abi_config).unwrap(), config);
 }
 
 #[test]

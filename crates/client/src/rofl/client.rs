@@ -7,7 +7,7 @@ use alloy::{
     primitives::{Address, B256, Bytes, U256, keccak256},
     providers::Provider,
     rpc::types::{Filter, Log, TransactionReceipt, TransactionRequest},
-    sol_types::{SolConstructor, SolEventInterface},
+    sol_types::{SolCall, SolConstructor, SolEventInterface},
 };
 use roflgov_types::{
     AllowedEndorsement, AppAuthPolicy, AppConfig, AppId, EnclaveIdentity, FeePolicy, Metadata, QuotePolicy,
@@ -19,13 +19,14 @@ use roflgov_types::{
 use serde::Serialize;
 
 use roflgov_contracts::Artifact;
+use roflgov_core::bindings::RoflAppAdmin as Abi;
 use roflgov_core::rofl::{
     changes::{CalldataError, PolicyChange, changes_to_calldata, enclave_text_id},
     locks::{Floors, LockState},
     release::{IdentityInfo, IdentityMeta, IdentityStatus, ReleaseRecord, ReleaseState},
 };
 
-use super::bindings::{RoflAppAdmin, reencode};
+use super::bindings::RoflAppAdmin;
 
 /// Errors talking to the policy contract.
 #[derive(Debug, thiserror::Error)]
@@ -171,9 +172,8 @@ impl<P: Provider + Clone> RoflAdminClient<P> {
 
     /// The app's complete config and version (`getApp`).
     pub async fn get_app(&self, app: AppId) -> Result<ManagedApp, RoflClientError> {
-        let raw = self.contract.getApp(app.to_fixed_bytes()).call().await?;
-        let config: types_abi::AppConfig = reencode(&raw);
-        Ok(ManagedApp { config: config.to_model()?, version: config.version })
+        let config = self.view(&Abi::getAppCall { appId: app.to_fixed_bytes() }).await?;
+        Ok(ManagedApp { config: AppConfig::try_from(&config)?, version: config.version })
     }
 
     /// The exact CBOR `rofl.Update` body the next update would send (`encodeUpdate`).
@@ -204,8 +204,8 @@ impl<P: Provider + Clone> RoflAdminClient<P> {
 
     /// Every release record of the app, in order (`releases()[i]` has id `i + 1`).
     pub async fn releases(&self, app: AppId) -> Result<Vec<ReleaseRecord>, RoflClientError> {
-        let records = self.contract.releases(app.to_fixed_bytes()).call().await?;
-        Ok(records.iter().map(|r| ReleaseRecord::from_abi(&reencode(r))).collect())
+        let records = self.view(&Abi::releasesCall { appId: app.to_fixed_bytes() }).await?;
+        Ok(records.iter().map(ReleaseRecord::from).collect())
     }
 
     /// The release `identity` was last added with (`None`: added without a record, or never).
@@ -214,9 +214,9 @@ impl<P: Provider + Clone> RoflAdminClient<P> {
         app: AppId,
         identity: &EnclaveIdentity,
     ) -> Result<Option<(u32, ReleaseRecord)>, RoflClientError> {
-        let answer = self.contract.releaseOf(app.to_fixed_bytes(), identity_abi(identity)).call().await?;
-        Ok((answer.releaseId != 0)
-            .then(|| (answer.releaseId, ReleaseRecord::from_abi(&reencode(&answer.record)))))
+        let call = Abi::releaseOfCall { appId: app.to_fixed_bytes(), identity: identity.into() };
+        let answer = self.view(&call).await?;
+        Ok((answer.releaseId != 0).then(|| (answer.releaseId, ReleaseRecord::from(&answer.record))))
     }
 
     /// Where `identity` stands for the app: status, release id, grace deadline.
@@ -382,6 +382,18 @@ impl<P: Provider + Clone> RoflAdminClient<P> {
 
 fn identity_abi(identity: &EnclaveIdentity) -> RoflAppAdmin::EnclaveIdentity {
     RoflAppAdmin::EnclaveIdentity { mrEnclave: identity.mr_enclave, mrSigner: identity.mr_signer }
+}
+
+impl<P: Provider + Clone> RoflAdminClient<P> {
+    /// A read-only call through the one set of `sol!` bindings (`roflgov_contracts::bindings`),
+    /// whose `RoflTypes.sol` structs are `roflgov_types::abi`'s: the RPC bindings above
+    /// generate their own copies of those structs, which would need converting.
+    async fn view<C: SolCall>(&self, call: &C) -> Result<C::Return, RoflClientError> {
+        let tx =
+            TransactionRequest::default().with_to(*self.contract.address()).with_input(call.abi_encode());
+        let output = self.contract.provider().call(tx).await?;
+        C::abi_decode_returns(&output).map_err(|e| RoflClientError::Contract(e.into()))
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -617,7 +629,7 @@ struct Pending {
 /// Rebuilds the history from the contract's logs (in chain order). `contract` is the policy
 /// contract address, whose Oasis address is the admin a `rofl.Create` body leaves implicit.
 pub fn history_from_logs(contract: Address, logs: &[Log]) -> Vec<HistoryEntry> {
-    use RoflAppAdmin::RoflAppAdminEvents as E;
+    use Abi::RoflAppAdminEvents as E;
     let contract_admin = OasisAddress::from_eth(contract);
     let mut pending: HashMap<(B256, AppId), Pending> = HashMap::new();
     let mut entries: Vec<HistoryEntry> = Vec::new();
@@ -653,24 +665,14 @@ pub fn history_from_logs(contract: Address, logs: &[Log]) -> Vec<HistoryEntry> {
                     mr_signer: e.mrSigner,
                 }),
             ),
-            E::EndorsementsReplaced(e) => {
-                let nodes: Vec<types_abi::EndorsementNode> = reencode(&e.endorsements);
-                push_change(
-                    e.appId,
-                    LoggedChange::EndorsementsReplaced(types_abi::unflatten_endorsements(&nodes).ok()),
-                )
-            }
+            E::EndorsementsReplaced(e) => push_change(
+                e.appId,
+                LoggedChange::EndorsementsReplaced(types_abi::unflatten_endorsements(&e.endorsements).ok()),
+            ),
             E::FeesSet(e) => push_change(e.appId, LoggedChange::FeesSet(FeePolicy::from_code(e.fees.into()))),
             E::MaxExpirationSet(e) => push_change(e.appId, LoggedChange::MaxExpirationSet(e.maxExpiration)),
             E::QuotePolicySet(e) => {
-                let policy = types_abi::AppPolicy {
-                    quotes: reencode(&e.quotes),
-                    enclaves: Vec::new(),
-                    endorsements: Vec::new(),
-                    fees: 2,
-                    maxExpiration: 0,
-                };
-                let quotes = AppAuthPolicy::try_from(&policy).ok().map(|p| p.quotes);
+                let quotes = QuotePolicy::try_from(&e.quotes).ok();
                 push_change(e.appId, LoggedChange::QuotePolicySet(quotes))
             }
             E::MetadataSet(e) => {
@@ -683,12 +685,8 @@ pub fn history_from_logs(contract: Address, logs: &[Log]) -> Vec<HistoryEntry> {
                 e.appId,
                 LoggedChange::ReleaseAdded {
                     release_id: e.releaseId,
-                    identities: e
-                        .identities
-                        .iter()
-                        .map(|i| EnclaveIdentity { mr_enclave: i.mrEnclave, mr_signer: i.mrSigner })
-                        .collect(),
-                    record: ReleaseRecord::from_abi(&reencode(&e.record)),
+                    identities: e.identities.iter().map(EnclaveIdentity::from).collect(),
+                    record: ReleaseRecord::from(&e.record),
                 },
             ),
             E::RetirementScheduled(e) => push_change(

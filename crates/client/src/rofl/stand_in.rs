@@ -21,7 +21,7 @@ use roflgov_core::rofl::subcall::{
     SUBCALL_PRECOMPILE, SubcallError,
 };
 
-use super::bindings::{RoflModuleStandIn, reencode};
+use super::bindings::RoflModuleStandIn;
 
 /// Length of one epoch of the stand-in, in seconds of chain time: `currentEpoch() =
 /// block.timestamp / 600` (`RoflModuleStandIn.EPOCH_SECONDS`). An epoch on Sapphire lasts about
@@ -124,15 +124,23 @@ impl<P: Provider + Clone> RoflStandIn<P> {
 
     /// Public metadata.
     pub async fn app_metadata(&self, app: AppId) -> Result<Metadata, StandInError> {
+        // The stand-in's RPC bindings have their own copy of `MetadataEntry`: its generated
+        // tuple conversion moves it into the one source type, field for field.
         let entries: Vec<types_abi::MetadataEntry> =
-            reencode(&self.contract.appMetadata(app.to_fixed_bytes()).call().await?);
+            (self.contract.appMetadata(app.to_fixed_bytes()).call().await?)
+                .into_iter()
+                .map(|entry| <(String, String)>::from(entry).into())
+                .collect();
         Ok(types_abi::metadata_from_abi(&entries)?)
     }
 
     /// Encrypted secrets.
     pub async fn app_secrets(&self, app: AppId) -> Result<Secrets, StandInError> {
         let entries: Vec<types_abi::SecretEntry> =
-            reencode(&self.contract.appSecrets(app.to_fixed_bytes()).call().await?);
+            (self.contract.appSecrets(app.to_fixed_bytes()).call().await?)
+                .into_iter()
+                .map(|entry| <(String, Bytes)>::from(entry).into())
+                .collect();
         Ok(types_abi::secrets_from_abi(&entries)?)
     }
 

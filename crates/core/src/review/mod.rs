@@ -17,7 +17,10 @@ pub use diff::{
     Change, ConfigDiff, EnclaveLine, EnclaveNote, EnclaveNotes, FieldChange, MetadataChange,
     PUBLIC_VAR_PREFIX, SecretChange, Severity, Warning, WarningKind, is_public_var,
 };
-pub use text::{fee_name, quote_fields, render_endorsement, render_endorsements, render_ias, render_quotes};
+pub use text::{
+    config_fields, fee_name, quote_fields, render_endorsement, render_endorsements, render_ias,
+    render_identity, render_quotes,
+};
 
 use roflgov_types::RoflCall;
 

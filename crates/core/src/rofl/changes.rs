@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use super::locks::{Floors, KeyLock, min_tcb, tdx_modules_shrink};
 use super::release::{MAX_ENCLAVES, MAX_GRACE_PERIOD, ReleaseRecord, ReleaseState, is_expired};
-use crate::bindings::{RoflAppAdmin, reencode};
+use crate::bindings::RoflAppAdmin;
 
 /// Stake `createApp` must carry: 100 ROSE.
 pub const CREATE_STAKE: U256 = U256::from_limbs([0x6bc7_5e2d_6310_0000, 0x5, 0, 0]);
@@ -599,30 +599,28 @@ impl PolicyChange {
         let unencodable = |source| CalldataError::Unencodable { change: self.function_name(), source };
         let data = match self {
             PolicyChange::CreateApp { policy, metadata, scheme } => C::createAppCall {
-                policy: reencode(&types_abi::AppPolicy::try_from(policy).map_err(unencodable)?),
-                metadata: reencode(&types_abi::metadata_to_abi(metadata)),
+                policy: types_abi::AppPolicy::try_from(policy).map_err(unencodable)?,
+                metadata: types_abi::metadata_to_abi(metadata),
                 scheme: scheme.code(),
             }
             .abi_encode(),
             PolicyChange::AdoptApp { policy, metadata, secrets } => C::adoptAppCall {
                 appId: id,
-                policy: reencode(&types_abi::AppPolicy::try_from(policy).map_err(unencodable)?),
-                metadata: reencode(&types_abi::metadata_to_abi(metadata)),
-                secrets: reencode(&types_abi::secrets_to_abi(secrets)),
+                policy: types_abi::AppPolicy::try_from(policy).map_err(unencodable)?,
+                metadata: types_abi::metadata_to_abi(metadata),
+                secrets: types_abi::secrets_to_abi(secrets),
             }
             .abi_encode(),
             PolicyChange::AddEnclave(identity) => {
-                C::addEnclaveCall { appId: id, expectedVersion: v, identity: identity_to_abi(identity) }
-                    .abi_encode()
+                C::addEnclaveCall { appId: id, expectedVersion: v, identity: identity.into() }.abi_encode()
             }
             PolicyChange::RemoveEnclave(identity) => {
-                C::removeEnclaveCall { appId: id, expectedVersion: v, identity: identity_to_abi(identity) }
-                    .abi_encode()
+                C::removeEnclaveCall { appId: id, expectedVersion: v, identity: identity.into() }.abi_encode()
             }
             PolicyChange::SetEndorsements(endorsements) => C::setEndorsementsCall {
                 appId: id,
                 expectedVersion: v,
-                endorsements: reencode(&types_abi::flatten_endorsements(endorsements).map_err(unencodable)?),
+                endorsements: types_abi::flatten_endorsements(endorsements).map_err(unencodable)?,
             }
             .abi_encode(),
             PolicyChange::SetFees(fees) => {
@@ -634,7 +632,7 @@ impl PolicyChange {
             PolicyChange::SetQuotePolicy(quotes) => C::setQuotePolicyCall {
                 appId: id,
                 expectedVersion: v,
-                quotes: reencode(&quotes_to_abi(quotes).map_err(unencodable)?),
+                quotes: types_abi::QuotePolicy::try_from(quotes).map_err(unencodable)?,
             }
             .abi_encode(),
             PolicyChange::SetMetadata { key, value } => {
@@ -664,16 +662,16 @@ impl PolicyChange {
             PolicyChange::AddRelease { identities, record, retire, grace_until } => C::addReleaseCall {
                 appId: id,
                 expectedVersion: v,
-                identities: identities.iter().map(identity_to_abi).collect(),
-                record: record.to_abi(),
-                retire: retire.iter().map(identity_to_abi).collect(),
+                identities: identities.iter().map(Into::into).collect(),
+                record: record.into(),
+                retire: retire.iter().map(Into::into).collect(),
                 graceUntil: *grace_until,
             }
             .abi_encode(),
             PolicyChange::SetRetirement { identity, deadline } => C::setRetirementCall {
                 appId: id,
                 expectedVersion: v,
-                identity: identity_to_abi(identity),
+                identity: identity.into(),
                 deadline: *deadline,
             }
             .abi_encode(),
@@ -682,8 +680,7 @@ impl PolicyChange {
             }
             PolicyChange::Unfreeze => C::unfreezeCall { appId: id, expectedVersion: v }.abi_encode(),
             PolicyChange::RevokeEnclave(identity) => {
-                C::revokeEnclaveCall { appId: id, expectedVersion: v, identity: identity_to_abi(identity) }
-                    .abi_encode()
+                C::revokeEnclaveCall { appId: id, expectedVersion: v, identity: identity.into() }.abi_encode()
             }
             PolicyChange::Freeze => C::freezeCall { appId: id, expectedVersion: v }.abi_encode(),
             PolicyChange::Prune => C::pruneCall { appId: id }.abi_encode(),
@@ -725,39 +722,6 @@ pub fn changes_to_calldata(
     }
 }
 
-fn identity_to_abi(identity: &EnclaveIdentity) -> RoflAppAdmin::EnclaveIdentity {
-    RoflAppAdmin::EnclaveIdentity { mrEnclave: identity.mr_enclave, mrSigner: identity.mr_signer }
-}
-
-fn identity_from_abi(identity: &RoflAppAdmin::EnclaveIdentity) -> EnclaveIdentity {
-    EnclaveIdentity { mr_enclave: identity.mrEnclave, mr_signer: identity.mrSigner }
-}
-
-/// The ABI `QuotePolicy` of a model quote policy (through `AppPolicy`, the only place
-/// `roflgov_types::abi` converts it).
-fn quotes_to_abi(quotes: &QuotePolicy) -> Result<types_abi::QuotePolicy, AbiError> {
-    let policy = AppAuthPolicy {
-        quotes: quotes.clone(),
-        enclaves: Vec::new(),
-        endorsements: Vec::new(),
-        fees: FeePolicy::EndorsingNode,
-        max_expiration: 0,
-    };
-    // Without endorsements only a (legacy) IAS policy fails to convert.
-    types_abi::AppPolicy::try_from(&policy).map(|policy| policy.quotes)
-}
-
-fn quotes_from_abi(quotes: types_abi::QuotePolicy) -> Result<QuotePolicy, AbiError> {
-    let policy = types_abi::AppPolicy {
-        quotes,
-        enclaves: Vec::new(),
-        endorsements: Vec::new(),
-        fees: FeePolicy::EndorsingNode.code(),
-        maxExpiration: 0,
-    };
-    AppAuthPolicy::try_from(&policy).map(|policy| policy.quotes)
-}
-
 /// Decodes any calldata addressed to the policy contract, strictly (ABI validation on), with
 /// `multicall` batches decoded recursively.
 pub fn decode_calldata(data: &[u8]) -> Result<DecodedCalldata, CalldataError> {
@@ -782,14 +746,13 @@ pub fn decode_calldata(data: &[u8]) -> Result<DecodedCalldata, CalldataError> {
     let machine = |call: MachineCall| Ok(DecodedCalldata::Owner(OwnerCall::Machine(call)));
     match call {
         Call::createApp(c) => {
-            let policy: types_abi::AppPolicy = reencode(&c.policy);
-            let metadata: Vec<types_abi::MetadataEntry> = reencode(&c.metadata);
+            let (policy, metadata) = (&c.policy, &c.metadata);
             Ok(DecodedCalldata::Change(PolicyCall {
                 app: None,
                 expected_version: None,
                 change: PolicyChange::CreateApp {
-                    policy: AppAuthPolicy::try_from(&policy).map_err(invalid("createApp"))?,
-                    metadata: types_abi::metadata_from_abi(&metadata).map_err(invalid("createApp"))?,
+                    policy: AppAuthPolicy::try_from(policy).map_err(invalid("createApp"))?,
+                    metadata: types_abi::metadata_from_abi(metadata).map_err(invalid("createApp"))?,
                     scheme: IdentifierScheme::from_code(c.scheme.into()).ok_or_else(|| {
                         CalldataError::InvalidConfig {
                             function: "createApp",
@@ -800,28 +763,28 @@ pub fn decode_calldata(data: &[u8]) -> Result<DecodedCalldata, CalldataError> {
             }))
         }
         Call::adoptApp(c) => {
-            let policy: types_abi::AppPolicy = reencode(&c.policy);
-            let metadata: Vec<types_abi::MetadataEntry> = reencode(&c.metadata);
-            let secrets: Vec<types_abi::SecretEntry> = reencode(&c.secrets);
+            let (policy, metadata, secrets) = (&c.policy, &c.metadata, &c.secrets);
             Ok(DecodedCalldata::Change(PolicyCall {
                 app: Some(AppId(c.appId.0)),
                 expected_version: None,
                 change: PolicyChange::AdoptApp {
-                    policy: AppAuthPolicy::try_from(&policy).map_err(invalid("adoptApp"))?,
-                    metadata: types_abi::metadata_from_abi(&metadata).map_err(invalid("adoptApp"))?,
-                    secrets: types_abi::secrets_from_abi(&secrets).map_err(invalid("adoptApp"))?,
+                    policy: AppAuthPolicy::try_from(policy).map_err(invalid("adoptApp"))?,
+                    metadata: types_abi::metadata_from_abi(metadata).map_err(invalid("adoptApp"))?,
+                    secrets: types_abi::secrets_from_abi(secrets).map_err(invalid("adoptApp"))?,
                 },
             }))
         }
         Call::addEnclave(c) => {
-            change(c.appId, c.expectedVersion, PolicyChange::AddEnclave(identity_from_abi(&c.identity)))
+            change(c.appId, c.expectedVersion, PolicyChange::AddEnclave(EnclaveIdentity::from(&c.identity)))
         }
-        Call::removeEnclave(c) => {
-            change(c.appId, c.expectedVersion, PolicyChange::RemoveEnclave(identity_from_abi(&c.identity)))
-        }
+        Call::removeEnclave(c) => change(
+            c.appId,
+            c.expectedVersion,
+            PolicyChange::RemoveEnclave(EnclaveIdentity::from(&c.identity)),
+        ),
         Call::setEndorsements(c) => {
-            let nodes: Vec<types_abi::EndorsementNode> = reencode(&c.endorsements);
-            let tree = types_abi::unflatten_endorsements(&nodes).map_err(invalid("setEndorsements"))?;
+            let tree =
+                types_abi::unflatten_endorsements(&c.endorsements).map_err(invalid("setEndorsements"))?;
             change(c.appId, c.expectedVersion, PolicyChange::SetEndorsements(tree))
         }
         Call::setFees(c) => {
@@ -834,7 +797,7 @@ pub fn decode_calldata(data: &[u8]) -> Result<DecodedCalldata, CalldataError> {
             change(c.appId, c.expectedVersion, PolicyChange::SetMaxExpiration(c.maxExpiration))
         }
         Call::setQuotePolicy(c) => {
-            let quotes = quotes_from_abi(reencode(&c.quotes)).map_err(invalid("setQuotePolicy"))?;
+            let quotes = QuotePolicy::try_from(&c.quotes).map_err(invalid("setQuotePolicy"))?;
             change(c.appId, c.expectedVersion, PolicyChange::SetQuotePolicy(quotes))
         }
         Call::setMetadata(c) => {
@@ -860,16 +823,19 @@ pub fn decode_calldata(data: &[u8]) -> Result<DecodedCalldata, CalldataError> {
             c.appId,
             c.expectedVersion,
             PolicyChange::AddRelease {
-                identities: c.identities.iter().map(identity_from_abi).collect(),
-                record: ReleaseRecord::from_abi(&c.record),
-                retire: c.retire.iter().map(identity_from_abi).collect(),
+                identities: c.identities.iter().map(EnclaveIdentity::from).collect(),
+                record: ReleaseRecord::from(&c.record),
+                retire: c.retire.iter().map(EnclaveIdentity::from).collect(),
                 grace_until: c.graceUntil,
             },
         ),
         Call::setRetirement(c) => change(
             c.appId,
             c.expectedVersion,
-            PolicyChange::SetRetirement { identity: identity_from_abi(&c.identity), deadline: c.deadline },
+            PolicyChange::SetRetirement {
+                identity: EnclaveIdentity::from(&c.identity),
+                deadline: c.deadline,
+            },
         ),
         Call::setGuardian(c) => Ok(DecodedCalldata::Change(PolicyCall {
             app: Some(AppId(c.appId.0)),
@@ -877,9 +843,11 @@ pub fn decode_calldata(data: &[u8]) -> Result<DecodedCalldata, CalldataError> {
             change: PolicyChange::SetGuardian { guardian: c.guardian },
         })),
         Call::unfreeze(c) => change(c.appId, c.expectedVersion, PolicyChange::Unfreeze),
-        Call::revokeEnclave(c) => {
-            change(c.appId, c.expectedVersion, PolicyChange::RevokeEnclave(identity_from_abi(&c.identity)))
-        }
+        Call::revokeEnclave(c) => change(
+            c.appId,
+            c.expectedVersion,
+            PolicyChange::RevokeEnclave(EnclaveIdentity::from(&c.identity)),
+        ),
         Call::freeze(c) => change(c.appId, c.expectedVersion, PolicyChange::Freeze),
         Call::prune(c) => Ok(DecodedCalldata::Change(PolicyCall {
             app: Some(AppId(c.appId.0)),
@@ -1240,13 +1208,10 @@ pub fn check_sendable_with(config: &AppConfig, state: &ReleaseState) -> Result<(
     }
 }
 
-/// Base64 of `mr_enclave ‖ mr_signer`: the `id` rofl.yaml writes.
+/// Base64 of `mr_enclave ‖ mr_signer`: the `id` rofl.yaml writes ([`EnclaveIdentity::to_text`],
+/// the one text form of an identity).
 pub fn enclave_text_id(identity: &EnclaveIdentity) -> String {
-    use base64::Engine as _;
-    let mut raw = [0u8; 64];
-    raw[..32].copy_from_slice(identity.mr_enclave.as_slice());
-    raw[32..].copy_from_slice(identity.mr_signer.as_slice());
-    base64::engine::general_purpose::STANDARD.encode(raw)
+    identity.to_text()
 }
 
 impl PolicyChange {

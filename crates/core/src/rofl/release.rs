@@ -83,22 +83,26 @@ impl ReleaseRecord {
         }
         digits.parse::<FixedBytes<20>>().map_err(|e| format!("git commit {text:?} is not hex: {e}"))
     }
+}
 
-    /// The contract's ABI form of the record.
-    pub fn to_abi(&self) -> RoflAppAdmin::ReleaseRecord {
+/// The contract's ABI form of the record.
+impl From<&ReleaseRecord> for RoflAppAdmin::ReleaseRecord {
+    fn from(record: &ReleaseRecord) -> Self {
         RoflAppAdmin::ReleaseRecord {
-            version: self.version.clone(),
-            repository: self.repository.clone(),
-            gitCommit: self.git_commit,
-            bundleHash: self.bundle_hash,
-            manifestHash: self.manifest_hash,
-            notes: self.notes.clone(),
+            version: record.version.clone(),
+            repository: record.repository.clone(),
+            gitCommit: record.git_commit,
+            bundleHash: record.bundle_hash,
+            manifestHash: record.manifest_hash,
+            notes: record.notes.clone(),
         }
     }
+}
 
-    /// A record from the contract's ABI form.
-    pub fn from_abi(record: &RoflAppAdmin::ReleaseRecord) -> Self {
-        Self {
+/// A record from the contract's ABI form.
+impl From<&RoflAppAdmin::ReleaseRecord> for ReleaseRecord {
+    fn from(record: &RoflAppAdmin::ReleaseRecord) -> Self {
+        ReleaseRecord {
             version: record.version.clone(),
             repository: record.repository.clone(),
             git_commit: record.gitCommit,
@@ -244,27 +248,8 @@ pub(crate) fn is_expired(retire_at: u64, now: u64) -> bool {
     retire_at != 0 && retire_at <= now
 }
 
-/// A unix time as `2025-11-21 14:54 UTC`.
-pub fn format_utc(unix: u64) -> String {
-    let days = (unix / 86_400) as i64;
-    let seconds = unix % 86_400;
-    let (year, month, day) = civil_from_days(days);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02} UTC", seconds / 3600, (seconds % 3600) / 60)
-}
-
-/// Proleptic Gregorian date of a day count since 1970-01-01 (the usual era-based conversion).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let mp = (5 * day_of_year + 2) / 153;
-    let day = (day_of_year - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
+/// A unix time as `2025-11-21 14:54 UTC` (the one calendar, in `roflgov-types`).
+pub use roflgov_types::calendar::format_utc;
 
 /// `in 29d 23h`, `3h 5m ago`, `now`: `at` relative to `now`.
 pub fn format_relative(at: u64, now: u64) -> String {
