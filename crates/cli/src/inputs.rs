@@ -15,7 +15,7 @@ use roflgov_types::{
 };
 
 use crate::{
-    exit::{CliError, CliResult, input, usage, verification},
+    exit::{CliError, CliResult, input, usage},
     output::Table,
     render::Notes,
 };
@@ -34,19 +34,11 @@ pub(crate) struct QuoteInput {
     pub now: Option<u64>,
 }
 
-/// Maps a quote error to its exit code: unreadable or malformed files are input errors, failed
-/// checks (signature, validity window, platform mismatch, revoked TCB) verification errors.
+/// A quote error as the exit kind its class says (`QuoteError`'s `Classified`: malformed
+/// files are exit 3, failed checks exit 4).
 pub(crate) fn quote_error(e: QuoteError) -> CliError {
-    match e {
-        QuoteError::Io { .. }
-        | QuoteError::QuoteTruncated { .. }
-        | QuoteError::QuoteUnparsable { .. }
-        | QuoteError::UnsupportedTeeType(_)
-        | QuoteError::CollateralTruncated { .. }
-        | QuoteError::CollateralUnparsable { .. }
-        | QuoteError::CollateralFieldInvalid { .. } => input(e),
-        other => verification(other),
-    }
+    use roflgov_types::Classified;
+    CliError { kind: e.class(), error: eyre::eyre!("{}", e.explain()) }
 }
 
 /// Reads the collateral and verifies the quote.

@@ -8,6 +8,7 @@
 //! - [`manifest`]: the Oasis CLI `rofl.yaml` manifest;
 //! - [`market`]: the `roflmarket.*` bodies and scheduler commands (machines);
 //! - [`abi`]: the policy contract's ABI structs and conversions to and from the model;
+//! - [`failure`]: the kind of a failure ([`FailureClass`]) that every library error states;
 //! - [`query`]: runtime queries of an Oasis node (`rofl.App`, `rofl.AppInstances`) and their
 //!   gRPC-web framing, without I/O.
 
@@ -16,11 +17,13 @@
 
 pub mod abi;
 pub mod cbor;
+pub mod failure;
 pub mod ids;
 pub mod manifest;
 pub mod market;
 pub mod policy;
 pub mod query;
 
+pub use failure::{Classified, FailureClass};
 pub use ids::{Address, AppId};
 pub use policy::*;
