@@ -106,11 +106,6 @@ pub(crate) fn parse_identity(text: &str) -> CliResult<EnclaveIdentity> {
     })
 }
 
-/// Parses an app id given as rofl1… or 0x hex of 21 bytes, naming what is wrong.
-pub(crate) fn parse_app_id(text: &str) -> CliResult<AppId> {
-    app_id_arg(text).map_err(usage)
-}
-
 /// clap's parser of an app id argument (`--app`, app positionals): rofl1… or 0x hex of 21
 /// bytes, with an error that names what is wrong (exit 2, as every usage error).
 pub(crate) fn app_id_arg(text: &str) -> Result<AppId, String> {

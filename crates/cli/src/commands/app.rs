@@ -20,7 +20,7 @@ use crate::{
     render::{self, Notes},
 };
 use crate::{
-    inputs::{load_deployment, notes_of, parse_app_id},
+    inputs::{load_deployment, notes_of},
     proposal::{Intent, Opened, ProposalOutput, open},
 };
 
@@ -119,8 +119,8 @@ pub(crate) struct CreateArgs {
 #[derive(Args, Debug)]
 pub(crate) struct AdoptArgs {
     /// App id (rofl1…) [default: the deployment's app_id].
-    #[arg(long, value_name = "APP_ID")]
-    pub app: Option<String>,
+    #[arg(long, value_name = "APP_ID", value_parser = crate::inputs::app_id_arg)]
+    pub app: Option<AppId>,
     /// rofl.yaml with the app's complete current config.
     #[arg(long, value_name = "FILE")]
     pub manifest: PathBuf,
@@ -147,8 +147,8 @@ pub(crate) struct ShowArgs {
 #[derive(Args, Debug)]
 pub(crate) struct HistoryArgs {
     /// Only this app (rofl1…) [default: every app of the contract].
-    #[arg(long, value_name = "APP_ID")]
-    pub app: Option<String>,
+    #[arg(long, value_name = "APP_ID", value_parser = crate::inputs::app_id_arg)]
+    pub app: Option<AppId>,
     /// First block to read logs from.
     #[arg(long, default_value_t = 0)]
     pub from_block: u64,
@@ -318,8 +318,8 @@ async fn create(g: &GlobalArgs, args: CreateArgs) -> CliResult {
 
 async fn adopt(g: &GlobalArgs, args: AdoptArgs) -> CliResult {
     let dep = load_deployment(&args.manifest, &args.deployment)?;
-    let app = match (&args.app, dep.app_id) {
-        (Some(text), _) => parse_app_id(text)?,
+    let app = match (args.app, dep.app_id) {
+        (Some(app), _) => app,
         (None, Some(id)) => id,
         (None, None) => {
             return Err(usage(format!(
@@ -729,7 +729,7 @@ async fn prune(g: &GlobalArgs, args: PruneArgs) -> CliResult {
 
 async fn history(g: &GlobalArgs, args: HistoryArgs) -> CliResult {
     use roflgov_client::accountability::{ApprovalReader, Approvers};
-    let app = args.app.as_deref().map(parse_app_id).transpose()?;
+    let app = args.app;
     let (network, client) = chainops::client(g).await?;
     let entries = client
         .history(app, args.from_block)

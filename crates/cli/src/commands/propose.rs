@@ -15,7 +15,7 @@ use roflgov_types::{
 };
 use serde::Serialize;
 
-use crate::inputs::{open_bundle, parse_app_id};
+use crate::inputs::open_bundle;
 use crate::{
     chainops,
     context::GlobalArgs,
@@ -41,8 +41,8 @@ pub(crate) struct ProposeArgs {
     #[arg(long, value_name = "FILE.orc")]
     pub bundle: Option<PathBuf>,
     /// App id (rofl1…) [default: the deployment's app_id].
-    #[arg(long, value_name = "APP_ID")]
-    pub app: Option<String>,
+    #[arg(long, value_name = "APP_ID", value_parser = crate::inputs::app_id_arg)]
+    pub app: Option<AppId>,
     /// Only change the policy; keep the on-chain metadata and secrets as they are.
     #[arg(long)]
     pub policy_only: bool,
@@ -99,8 +99,8 @@ struct Planned<'a> {
 
 pub(crate) async fn run(g: &GlobalArgs, args: ProposeArgs) -> CliResult {
     let dep = load_deployment(&args.manifest, &args.deployment)?;
-    let app = match (&args.app, dep.app_id) {
-        (Some(text), _) => parse_app_id(text)?,
+    let app = match (args.app, dep.app_id) {
+        (Some(app), _) => app,
         (None, Some(id)) => id,
         (None, None) => {
             return Err(usage(format!(

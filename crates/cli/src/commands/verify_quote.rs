@@ -7,7 +7,6 @@ use roflgov_attest::{check_against_policy, identity_to_base64};
 use roflgov_types::{AppAuthPolicy, manifest::Manifest};
 use serde::Serialize;
 
-use crate::inputs::parse_app_id;
 use crate::inputs::{QuoteInput, quote_table, verify};
 use crate::{
     chainops,
@@ -15,6 +14,7 @@ use crate::{
     exit::{CliResult, input, verification},
     output::emit,
 };
+use roflgov_types::AppId;
 
 #[derive(Args, Debug)]
 #[command(group(clap::ArgGroup::new("policy_source").required(true).args(["manifest", "app"])))]
@@ -28,8 +28,8 @@ pub(crate) struct VerifyQuoteArgs {
     #[arg(long, value_name = "NAME")]
     pub deployment: Option<String>,
     /// Take the policy of this app (rofl1…) from the policy contract on the selected network.
-    #[arg(long, value_name = "APP_ID")]
-    pub app: Option<String>,
+    #[arg(long, value_name = "APP_ID", value_parser = crate::inputs::app_id_arg)]
+    pub app: Option<AppId>,
 }
 
 pub(crate) async fn run(g: &GlobalArgs, args: VerifyQuoteArgs) -> CliResult {
@@ -42,7 +42,7 @@ pub(crate) async fn run(g: &GlobalArgs, args: VerifyQuoteArgs) -> CliResult {
             (dep.policy, format!("{} deployment {deployment}", path.display()))
         }
         (None, Some(app)) => {
-            let app = parse_app_id(app)?;
+            let app = *app;
             let (_, managed) = chainops::read_app(g, app).await?;
             (managed.config.policy, format!("app {app} (version {}) on chain", managed.version))
         }
