@@ -40,6 +40,13 @@ impl std::error::Error for CliError {}
 
 pub(crate) type CliResult<T = ()> = Result<T, CliError>;
 
+/// A library error as the exit kind its class says, with its own message (`?` converts).
+impl<E: Classified> From<E> for CliError {
+    fn from(err: E) -> Self {
+        CliError { kind: err.class(), error: eyre::eyre!("{}", err.explain()) }
+    }
+}
+
 /// Shorthands for building errors of a kind.
 pub(crate) fn usage(msg: impl fmt::Display) -> CliError {
     CliError { kind: FailureKind::Usage, error: eyre::eyre!("{msg}") }

@@ -37,8 +37,7 @@ pub(crate) struct QuoteInput {
 /// A quote error as the exit kind its class says (`QuoteError`'s `Classified`: malformed
 /// files are exit 3, failed checks exit 4).
 pub(crate) fn quote_error(e: QuoteError) -> CliError {
-    use roflgov_types::Classified;
-    CliError { kind: e.class(), error: eyre::eyre!("{}", e.explain()) }
+    CliError::from(e)
 }
 
 /// Reads the collateral and verifies the quote.
@@ -114,8 +113,8 @@ pub(crate) fn app_id_arg(text: &str) -> Result<AppId, String> {
 
 /// A rofl.yaml deployment, read with errors that name the file and path.
 pub(crate) fn load_deployment(path: &Path, name: &str) -> CliResult<DeploymentConfig> {
-    let manifest = Manifest::from_path(path).map_err(input)?;
-    manifest.deployment(name).map_err(input)
+    let manifest = Manifest::from_path(path)?;
+    Ok(manifest.deployment(name)?)
 }
 
 /// Release notes of the identities a deployment lists.

@@ -219,7 +219,7 @@ fn machine_deploys(
     let Some(bundle_path) = &args.bundle else {
         return Err(usage("--deploy-machines needs --bundle: the Deploy pins the bundle's manifest hash"));
     };
-    let manifest = Manifest::from_path(&args.manifest).map_err(input)?;
+    let manifest = Manifest::from_path(&args.manifest)?;
     let listed = manifest.deployments.get(&args.deployment).map(|d| &d.machines);
     let Some(listed) = listed.filter(|m| !m.is_empty()) else {
         return Err(usage(format!(
@@ -261,7 +261,7 @@ async fn release_options(
     if !wanted {
         return Ok(None);
     }
-    let manifest = Manifest::from_path(&args.manifest).map_err(input)?;
+    let manifest = Manifest::from_path(&args.manifest)?;
     let commit = args.commit.as_deref().ok_or_else(|| {
         usage("a release record needs --commit (the full `git rev-parse HEAD` of the build)")
     })?;

@@ -11,7 +11,7 @@ use crate::inputs::{QuoteInput, quote_table, verify};
 use crate::{
     chainops,
     context::GlobalArgs,
-    exit::{CliResult, input, verification},
+    exit::{CliResult, verification},
     output::emit,
 };
 use roflgov_types::AppId;
@@ -37,8 +37,8 @@ pub(crate) async fn run(g: &GlobalArgs, args: VerifyQuoteArgs) -> CliResult {
     let (policy, source): (AppAuthPolicy, String) = match (&args.manifest, &args.app) {
         (Some(path), _) => {
             let deployment = args.deployment.as_deref().expect("clap requires --deployment");
-            let manifest = Manifest::from_path(path).map_err(input)?;
-            let dep = manifest.deployment(deployment).map_err(input)?;
+            let manifest = Manifest::from_path(path)?;
+            let dep = manifest.deployment(deployment)?;
             (dep.policy, format!("{} deployment {deployment}", path.display()))
         }
         (None, Some(app)) => {
