@@ -182,6 +182,24 @@ pub enum QuoteError {
     },
 }
 
+impl roflgov_types::Classified for QuoteError {
+    /// Unreadable or malformed files are input errors; failed checks (signature, validity
+    /// window, platform mismatch, revoked TCB) are verification failures.
+    fn class(&self) -> roflgov_types::FailureClass {
+        use roflgov_types::FailureClass;
+        match self {
+            Self::Io { .. }
+            | Self::QuoteTruncated { .. }
+            | Self::QuoteUnparsable { .. }
+            | Self::UnsupportedTeeType(_)
+            | Self::CollateralTruncated { .. }
+            | Self::CollateralUnparsable { .. }
+            | Self::CollateralFieldInvalid { .. } => FailureClass::Input,
+            _ => FailureClass::Verification,
+        }
+    }
+}
+
 /// SGX report fields.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SgxReport {

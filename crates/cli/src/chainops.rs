@@ -2,9 +2,7 @@
 //! and the mapping of chain-side failures to exit codes.
 
 use alloy::providers::DynProvider;
-use roflgov_client::rofl::{
-    ManagedApp, RoflAdminClient, RoflClientError, bindings::RoflAppAdmin::RoflAppAdminErrors,
-};
+use roflgov_client::rofl::{ManagedApp, RoflAdminClient, RoflClientError};
 use roflgov_types::AppId;
 
 use crate::{
@@ -13,31 +11,10 @@ use crate::{
     exit::{CliError, CliResult, chain, verification},
 };
 
-/// Maps a policy contract failure: a stale proposal or a refused identity is a verification
-/// failure (exit 4), everything else a chain error (exit 5).
+/// A policy contract failure as the exit kind its class says (`RoflClientError`'s
+/// `Classified`: a stale proposal or a refused identity is exit 4, everything else exit 5).
 pub(crate) fn rofl_error(context: &str, err: RoflClientError) -> CliError {
-    match err.contract_error() {
-        Some(RoflAppAdminErrors::StaleVersion(e)) => verification(format!(
-            "{context}: stale proposal: it expects version {} of app {}, the app is at version {}",
-            e.expected,
-            AppId(e.appId.0),
-            e.current
-        )),
-        Some(RoflAppAdminErrors::NotOwnerOrGuardian(e)) => verification(format!(
-            "{context}: refused: {} is neither the owner nor the guardian of app {}",
-            e.caller,
-            AppId(e.appId.0)
-        )),
-        Some(RoflAppAdminErrors::NothingToPrune(e)) => verification(format!(
-            "{context}: no identity of app {} has passed its grace deadline",
-            AppId(e.appId.0)
-        )),
-        Some(RoflAppAdminErrors::UnknownApp(e)) => {
-            chain(format!("{context}: the policy contract does not manage app {}", AppId(e.appId.0)))
-        }
-        Some(other) => chain(format!("{context}: the policy contract reverted with {other:?}")),
-        None => chain(format!("{context}: {err}")),
-    }
+    crate::exit::failed(context, &err)
 }
 
 /// The policy contract client of the selected network.

@@ -13,20 +13,10 @@ use crate::{
     output::progress,
 };
 
-/// Maps a Governor failure: a revert found by the pre-send simulation (wrong state, delay not
-/// over, stale proposal, bad signature) is a verification failure (exit 4, nothing sent);
-/// everything else is a chain error (exit 5).
+/// A Governor failure as the exit kind its class says (`GovernorError`'s `Classified`: a
+/// revert found by the pre-send simulation is exit 4, nothing sent; RPC failures exit 5).
 pub(crate) fn gov_error(context: &str, err: GovernorError) -> CliError {
-    match &err {
-        GovernorError::Reverted { revert, .. } if revert.is_stale_version() => {
-            verification(format!("{context}: stale proposal: {revert}; nothing was sent"))
-        }
-        GovernorError::Reverted { .. } => verification(format!("{context}: {err}; nothing was sent")),
-        GovernorError::ProposalNotFound(_)
-        | GovernorError::IdMismatch { .. }
-        | GovernorError::BadSignature(_) => verification(format!("{context}: {err}")),
-        _ => chain(format!("{context}: {err}")),
-    }
+    crate::exit::failed(context, &err)
 }
 
 /// The Governor client of the selected network.

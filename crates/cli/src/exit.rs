@@ -2,30 +2,25 @@
 
 use std::fmt;
 
-/// What kind of failure ended the command.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum FailureKind {
-    /// Bad arguments or configuration (also clap's own usage errors).
-    Usage,
-    /// A file could not be read or is malformed (rofl.yaml, CBOR, bundle, quote, JSON).
-    Input,
-    /// A check failed: an identity is not allowed, a signature is wrong, a proposal is stale,
-    /// a Transaction Builder file was tampered with.
-    Verification,
-    /// The chain refused or could not be reached (RPC errors, reverts, wrong chain).
-    Chain,
+use roflgov_types::Classified;
+/// What kind of failure ended the command: the class every library error states
+/// (`roflgov_types::Classified`), also used for the CLI's own usage and input errors.
+pub(crate) use roflgov_types::FailureClass as FailureKind;
+
+/// The process exit code of a kind of failure (0 is success, 1 is reserved for panics). The one
+/// place where a failure class becomes an exit code.
+pub(crate) fn exit_code(kind: FailureKind) -> i32 {
+    match kind {
+        FailureKind::Usage => 2,
+        FailureKind::Input => 3,
+        FailureKind::Verification => 4,
+        FailureKind::Chain => 5,
+    }
 }
 
-impl FailureKind {
-    /// The process exit code of this kind (0 is success, 1 is reserved for panics).
-    pub(crate) fn exit_code(self) -> i32 {
-        match self {
-            FailureKind::Usage => 2,
-            FailureKind::Input => 3,
-            FailureKind::Verification => 4,
-            FailureKind::Chain => 5,
-        }
-    }
+/// A library error, with what was being done, as the exit kind its class says.
+pub(crate) fn failed(context: &str, err: &impl Classified) -> CliError {
+    CliError { kind: err.class(), error: eyre::eyre!("{context}: {}", err.explain()) }
 }
 
 /// An error that knows its exit code.
@@ -44,6 +39,13 @@ impl fmt::Display for CliError {
 impl std::error::Error for CliError {}
 
 pub(crate) type CliResult<T = ()> = Result<T, CliError>;
+
+/// A library error as the exit kind its class says, with its own message (`?` converts).
+impl<E: Classified> From<E> for CliError {
+    fn from(err: E) -> Self {
+        CliError { kind: err.class(), error: eyre::eyre!("{}", err.explain()) }
+    }
+}
 
 /// Shorthands for building errors of a kind.
 pub(crate) fn usage(msg: impl fmt::Display) -> CliError {

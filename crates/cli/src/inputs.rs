@@ -15,7 +15,7 @@ use roflgov_types::{
 };
 
 use crate::{
-    exit::{CliError, CliResult, input, usage, verification},
+    exit::{CliError, CliResult, input, usage},
     output::Table,
     render::Notes,
 };
@@ -34,19 +34,10 @@ pub(crate) struct QuoteInput {
     pub now: Option<u64>,
 }
 
-/// Maps a quote error to its exit code: unreadable or malformed files are input errors, failed
-/// checks (signature, validity window, platform mismatch, revoked TCB) verification errors.
+/// A quote error as the exit kind its class says (`QuoteError`'s `Classified`: malformed
+/// files are exit 3, failed checks exit 4).
 pub(crate) fn quote_error(e: QuoteError) -> CliError {
-    match e {
-        QuoteError::Io { .. }
-        | QuoteError::QuoteTruncated { .. }
-        | QuoteError::QuoteUnparsable { .. }
-        | QuoteError::UnsupportedTeeType(_)
-        | QuoteError::CollateralTruncated { .. }
-        | QuoteError::CollateralUnparsable { .. }
-        | QuoteError::CollateralFieldInvalid { .. } => input(e),
-        other => verification(other),
-    }
+    CliError::from(e)
 }
 
 /// Reads the collateral and verifies the quote.
@@ -107,14 +98,16 @@ pub(crate) fn parse_identity(text: &str) -> CliResult<EnclaveIdentity> {
     })
 }
 
-pub(crate) fn parse_app_id(text: &str) -> CliResult<AppId> {
-    AppId::parse_bech32_or_hex(text.trim()).map_err(|e| usage(format!("invalid app id {text:?}: {e}")))
+/// clap's parser of an app id argument (`--app`, app positionals): rofl1… or 0x hex of 21
+/// bytes, with an error that names what is wrong (exit 2, as every usage error).
+pub(crate) fn app_id_arg(text: &str) -> Result<AppId, String> {
+    AppId::parse_bech32_or_hex(text.trim()).map_err(|e| format!("invalid app id {text:?}: {e}"))
 }
 
 /// A rofl.yaml deployment, read with errors that name the file and path.
 pub(crate) fn load_deployment(path: &Path, name: &str) -> CliResult<DeploymentConfig> {
-    let manifest = Manifest::from_path(path).map_err(input)?;
-    manifest.deployment(name).map_err(input)
+    let manifest = Manifest::from_path(path)?;
+    Ok(manifest.deployment(name)?)
 }
 
 /// Release notes of the identities a deployment lists.

@@ -192,7 +192,7 @@ fn exit_on_clap_error(err: clap::Error) -> ! {
     eprint!("{}", keys::redact_keys(&text));
     let _ = std::io::stderr().flush();
     let json = std::env::args_os().take_while(|a| a != "--").any(|a| a == "--json");
-    let code = FailureKind::Usage.exit_code();
+    let code = exit::exit_code(FailureKind::Usage);
     if json {
         let plain = styled.to_string();
         let first = plain.lines().next().unwrap_or_default();
@@ -213,9 +213,9 @@ fn fail(err: &CliError, json: bool) -> ! {
             FailureKind::Verification => "verification",
             FailureKind::Chain => "chain",
         };
-        output::finish_json(Some(error_json(err.kind.exit_code(), kind, &err.to_string())));
+        output::finish_json(Some(error_json(exit::exit_code(err.kind), kind, &err.to_string())));
     }
-    std::process::exit(err.kind.exit_code());
+    std::process::exit(exit::exit_code(err.kind));
 }
 
 /// The `error` member of the JSON document: `{"code", "kind", "message"}`.

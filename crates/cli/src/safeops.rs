@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     config::Network,
-    exit::{CliError, CliResult, chain, input, usage, verification},
+    exit::{CliError, CliResult, input, usage, verification},
 };
 
 /// A proposal file: the Safe transaction and its collected signatures (the `SafeProposal` format
@@ -82,26 +82,10 @@ pub(crate) fn decoder(policy_contract: Address, multi_send: Address) -> CliResul
     ))
 }
 
-/// Maps a Safe failure: refused signatures, nonces, tampered files and reverting inner calls
-/// are verification failures (exit 4, nothing sent); RPC failures are chain errors (exit 5).
+/// A Safe failure as the exit kind its class says (`SafeError`'s `Classified`: refusals are
+/// exit 4, nothing sent; RPC failures exit 5).
 pub(crate) fn safe_error(context: &str, err: SafeError) -> CliError {
-    match &err {
-        SafeError::NonceAlreadyUsed { .. }
-        | SafeError::CompetingTransactions { .. }
-        | SafeError::NotAnOwner { .. }
-        | SafeError::DuplicateSigner(_)
-        | SafeError::MalformedSignature(_)
-        | SafeError::NotEnoughSignatures { .. }
-        | SafeError::SafeRejected { .. }
-        | SafeError::InnerCallReverted(_)
-        | SafeError::TxBuilder(_)
-        | SafeError::ProposalFile { .. }
-        | SafeError::Keystore { .. }
-        | SafeError::CodeHashMismatch { .. }
-        | SafeError::UnexpectedDelegateCall(_)
-        | SafeError::MalformedMultiSend(_) => verification(format!("{context}: {err}; nothing was sent")),
-        _ => chain(format!("{context}: {err}")),
-    }
+    crate::exit::failed(context, &err)
 }
 
 /// Reads a proposal file, checking that its stored SafeTx hash is the transaction's.

@@ -98,6 +98,35 @@ fn good_checksum_lower_and_upper_case_are_accepted() {
     }
 }
 
+/// An app id (from the bad-input matrix) in its three spellings, computed with a separate
+/// Bech32 implementation (BIP-173's reference code): the same 21 bytes as `oasis1…` and hex.
+const APP: &str = "rofl1qpykfkl6ea78cyy67d35f7fmpk3pg36vashka4v9";
+const APP_AS_OASIS: &str = "oasis1qpykfkl6ea78cyy67d35f7fmpk3pg36vasnatydx";
+const APP_HEX: &str = "0x004964dbfacf7c7c109af36344f93b0da214474cec";
+
+#[test]
+fn app_ids_are_parsed_by_the_argument_parser_naming_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.jsonl");
+    let missing = missing.to_str().unwrap();
+    let broken = format!("{}x", &APP[..APP.len() - 1]);
+    for (app, wrong) in [
+        (APP_AS_OASIS, "wrong bech32 prefix"),
+        (broken.as_str(), "invalid bech32 app id"),
+        ("0x0049", "21"),
+        ("", "invalid app id"),
+    ] {
+        let out = run(roflgov_in(dir.path()).args(["verify-log", missing, "--app", app]));
+        assert_eq!(out.code, 2, "{app:?}: {}", out.stderr);
+        assert!(out.stderr.contains("--app") && out.stderr.contains(wrong), "{app:?}: {}", out.stderr);
+    }
+    // Both accepted spellings pass the parser: the command then fails on the missing log (3).
+    for app in [APP, APP_HEX, &format!(" {APP} ")] {
+        let out = run(roflgov_in(dir.path()).args(["verify-log", missing, "--app", app]));
+        assert_eq!(out.code, 3, "{app:?}: {}", out.stderr);
+    }
+}
+
 #[test]
 fn bad_checksum_in_roflgov_toml_is_refused() {
     let dir = tempfile::tempdir().unwrap();

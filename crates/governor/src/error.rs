@@ -278,6 +278,33 @@ pub enum GovernorError {
     NoSigner(Address),
 }
 
+impl roflgov_types::Classified for GovernorError {
+    /// A revert found by the pre-send simulation (wrong state, delay not over, stale proposal,
+    /// bad signature), a missing proposal, a mismatched id or a malformed ballot signature is a
+    /// verification failure; everything else is a chain error.
+    fn class(&self) -> roflgov_types::FailureClass {
+        use roflgov_types::FailureClass;
+        match self {
+            Self::Reverted { .. }
+            | Self::ProposalNotFound(_)
+            | Self::IdMismatch { .. }
+            | Self::BadSignature(_) => FailureClass::Verification,
+            _ => FailureClass::Chain,
+        }
+    }
+
+    /// A revert says that nothing was sent, and a stale proposal says so first.
+    fn explain(&self) -> String {
+        match self {
+            Self::Reverted { revert, .. } if revert.is_stale_version() => {
+                format!("stale proposal: {revert}; nothing was sent")
+            }
+            Self::Reverted { .. } => format!("{self}; nothing was sent"),
+            _ => self.to_string(),
+        }
+    }
+}
+
 impl GovernorError {
     /// Wrap a binding error, decoding revert data when there is some.
     pub fn from_contract(action: &'static str, source: alloy::contract::Error) -> Self {
@@ -301,5 +328,39 @@ impl GovernorError {
             Self::Reverted { revert, .. } => Some(revert),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use roflgov_types::{Classified, FailureClass};
+
+    use super::*;
+
+    #[test]
+    fn a_simulated_revert_is_a_verification_failure_and_says_nothing_was_sent() {
+        let stale = GovernorError::Reverted {
+            action: "execute",
+            revert: Revert::StaleVersion { app_id: FixedBytes([7; 21]), expected: 3, current: 4 },
+        };
+        assert_eq!(stale.class(), FailureClass::Verification);
+        let text = stale.explain();
+        assert!(text.starts_with("stale proposal: "), "{text}");
+        assert!(text.ends_with("; nothing was sent"), "{text}");
+
+        let other = GovernorError::Reverted { action: "queue", revert: Revert::Message("no".into()) };
+        assert_eq!(other.class(), FailureClass::Verification);
+        assert!(other.explain().starts_with("queue failed: "), "{}", other.explain());
+        assert!(other.explain().ends_with("; nothing was sent"));
+    }
+
+    #[test]
+    fn lookups_are_verification_failures_and_the_rest_chain_errors() {
+        assert_eq!(GovernorError::ProposalNotFound(U256::from(1)).class(), FailureClass::Verification);
+        assert_eq!(GovernorError::BadSignature("short".into()).class(), FailureClass::Verification);
+        let mined = GovernorError::TxFailed { action: "vote", tx: B256::ZERO };
+        assert_eq!(mined.class(), FailureClass::Chain);
+        assert_eq!(mined.explain(), mined.to_string());
+        assert_eq!(GovernorError::NoSigner(Address::ZERO).class(), FailureClass::Chain);
     }
 }

@@ -183,6 +183,39 @@ pub enum SafeError {
     Chain(String),
 }
 
+impl roflgov_types::Classified for SafeError {
+    /// Refused signatures, nonces, tampered files and reverting inner calls are verification
+    /// failures (nothing was sent); RPC failures and everything else are chain errors.
+    fn class(&self) -> roflgov_types::FailureClass {
+        use roflgov_types::FailureClass;
+        match self {
+            SafeError::NonceAlreadyUsed { .. }
+            | SafeError::CompetingTransactions { .. }
+            | SafeError::NotAnOwner { .. }
+            | SafeError::DuplicateSigner(_)
+            | SafeError::MalformedSignature(_)
+            | SafeError::NotEnoughSignatures { .. }
+            | SafeError::SafeRejected { .. }
+            | SafeError::InnerCallReverted(_)
+            | SafeError::TxBuilder(_)
+            | SafeError::ProposalFile { .. }
+            | SafeError::Keystore { .. }
+            | SafeError::CodeHashMismatch { .. }
+            | SafeError::UnexpectedDelegateCall(_)
+            | SafeError::MalformedMultiSend(_) => FailureClass::Verification,
+            _ => FailureClass::Chain,
+        }
+    }
+
+    /// A refusal says that nothing was sent.
+    fn explain(&self) -> String {
+        match self.class() {
+            roflgov_types::FailureClass::Verification => format!("{self}; nothing was sent"),
+            _ => self.to_string(),
+        }
+    }
+}
+
 impl From<alloy::contract::Error> for SafeError {
     fn from(error: alloy::contract::Error) -> Self {
         match error.as_revert_data() {
@@ -212,6 +245,37 @@ impl From<tx::SafeTxError> for SafeError {
             E::EmptyBatch => Self::EmptyBatch,
             E::MalformedMultiSend(what) => Self::MalformedMultiSend(what),
             E::UnexpectedDelegateCall(to) => Self::UnexpectedDelegateCall(to),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use roflgov_types::{Classified, FailureClass};
+
+    use super::*;
+
+    #[test]
+    fn refusals_are_verification_failures_that_say_nothing_was_sent() {
+        let refusals = [
+            SafeError::NonceAlreadyUsed { tx_nonce: U256::from(1), safe_nonce: U256::from(2) },
+            SafeError::DuplicateSigner(Address::ZERO),
+            SafeError::SafeRejected { code: "GS026".into(), meaning: "invalid owner" },
+            SafeError::InnerCallReverted(DecodedRevert::Empty),
+            SafeError::ProposalFile { path: "p.json".into(), reason: "edited".into() },
+        ];
+        for err in refusals {
+            assert_eq!(err.class(), FailureClass::Verification, "{err}");
+            assert_eq!(err.explain(), format!("{err}; nothing was sent"));
+        }
+    }
+
+    #[test]
+    fn rpc_failures_and_mined_reverts_are_chain_errors() {
+        for err in [SafeError::Chain("connection refused".into()), SafeError::Reverted(DecodedRevert::Empty)]
+        {
+            assert_eq!(err.class(), FailureClass::Chain, "{err}");
+            assert_eq!(err.explain(), err.to_string());
         }
     }
 }

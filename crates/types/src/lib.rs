@@ -10,6 +10,7 @@
 //! - [`abi`]: conversions between the model and the policy contract's ABI structs (generated
 //!   by `sol!` in `roflgov-contracts`);
 //! - [`calendar`]: UTC dates of Unix times (the one calendar every crate prints with);
+//! - [`failure`]: the kind of a failure ([`FailureClass`]) that every library error states;
 //! - [`query`]: runtime queries of an Oasis node (`rofl.App`, `rofl.AppInstances`) and their
 //!   gRPC-web framing, without I/O.
 
@@ -19,11 +20,13 @@
 pub mod abi;
 pub mod calendar;
 pub mod cbor;
+pub mod failure;
 pub mod ids;
 pub mod manifest;
 pub mod market;
 pub mod policy;
 pub mod query;
 
+pub use failure::{Classified, FailureClass};
 pub use ids::{Address, AppId};
 pub use policy::*;

@@ -99,6 +99,14 @@ pub enum ManifestError {
     },
 }
 
+impl crate::failure::Classified for ManifestError {
+    /// Every manifest error is about the file given (unreadable, malformed, no such
+    /// deployment, an invalid value): an input error.
+    fn class(&self) -> crate::failure::FailureClass {
+        crate::failure::FailureClass::Input
+    }
+}
+
 /// The TEE an app runs in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Tee {

@@ -20,7 +20,7 @@ use crate::{
     render::{self, Notes},
 };
 use crate::{
-    inputs::{load_deployment, notes_of, parse_app_id},
+    inputs::{load_deployment, notes_of},
     proposal::{Intent, Opened, ProposalOutput, open},
 };
 
@@ -62,8 +62,8 @@ pub(crate) enum AppCommand {
 #[derive(Args, Debug)]
 pub(crate) struct RolloutArgs {
     /// App id (rofl1…).
-    #[arg(long, value_name = "APP_ID")]
-    pub app: String,
+    #[arg(long, value_name = "APP_ID", value_parser = crate::inputs::app_id_arg)]
+    pub app: AppId,
     /// The new identity (base64, as rofl.yaml writes it).
     #[arg(long, value_name = "ID")]
     pub enclave: String,
@@ -72,15 +72,15 @@ pub(crate) struct RolloutArgs {
 #[derive(Args, Debug)]
 pub(crate) struct InstancesArgs {
     /// App id (rofl1…).
-    #[arg(value_name = "APP")]
-    pub app: String,
+    #[arg(value_name = "APP", value_parser = crate::inputs::app_id_arg)]
+    pub app: AppId,
 }
 
 #[derive(Args, Debug)]
 pub(crate) struct AuditArgs {
     /// App id (rofl1…).
-    #[arg(long, value_name = "APP_ID")]
-    pub app: String,
+    #[arg(long, value_name = "APP_ID", value_parser = crate::inputs::app_id_arg)]
+    pub app: AppId,
     /// Folder to write `audit.json` and `audit.md` into (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out_dir: PathBuf,
@@ -89,8 +89,8 @@ pub(crate) struct AuditArgs {
 #[derive(Args, Debug)]
 pub(crate) struct PruneArgs {
     /// App id (rofl1…).
-    #[arg(long, value_name = "APP_ID")]
-    pub app: String,
+    #[arg(long, value_name = "APP_ID", value_parser = crate::inputs::app_id_arg)]
+    pub app: AppId,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -119,8 +119,8 @@ pub(crate) struct CreateArgs {
 #[derive(Args, Debug)]
 pub(crate) struct AdoptArgs {
     /// App id (rofl1…) [default: the deployment's app_id].
-    #[arg(long, value_name = "APP_ID")]
-    pub app: Option<String>,
+    #[arg(long, value_name = "APP_ID", value_parser = crate::inputs::app_id_arg)]
+    pub app: Option<AppId>,
     /// rofl.yaml with the app's complete current config.
     #[arg(long, value_name = "FILE")]
     pub manifest: PathBuf,
@@ -134,8 +134,8 @@ pub(crate) struct AdoptArgs {
 #[derive(Args, Debug)]
 pub(crate) struct ShowArgs {
     /// App id (rofl1…).
-    #[arg(long, value_name = "APP_ID")]
-    pub app: String,
+    #[arg(long, value_name = "APP_ID", value_parser = crate::inputs::app_id_arg)]
+    pub app: AppId,
     /// rofl.yaml whose enclave `version`/`description` annotate the identities.
     #[arg(long, value_name = "FILE", requires = "deployment")]
     pub manifest: Option<PathBuf>,
@@ -147,8 +147,8 @@ pub(crate) struct ShowArgs {
 #[derive(Args, Debug)]
 pub(crate) struct HistoryArgs {
     /// Only this app (rofl1…) [default: every app of the contract].
-    #[arg(long, value_name = "APP_ID")]
-    pub app: Option<String>,
+    #[arg(long, value_name = "APP_ID", value_parser = crate::inputs::app_id_arg)]
+    pub app: Option<AppId>,
     /// First block to read logs from.
     #[arg(long, default_value_t = 0)]
     pub from_block: u64,
@@ -173,7 +173,7 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: AppCommand) -> CliResult {
 
 async fn rollout(g: &GlobalArgs, args: RolloutArgs) -> CliResult {
     use std::fmt::Write as _;
-    let app = parse_app_id(&args.app)?;
+    let app = args.app;
     let identity = crate::inputs::parse_identity(&args.enclave)?;
     let (_, client) = chainops::client(g).await?;
     if !client.is_managed(app).await.map_err(|e| chainops::rofl_error("reading the contract", e))? {
@@ -318,8 +318,8 @@ async fn create(g: &GlobalArgs, args: CreateArgs) -> CliResult {
 
 async fn adopt(g: &GlobalArgs, args: AdoptArgs) -> CliResult {
     let dep = load_deployment(&args.manifest, &args.deployment)?;
-    let app = match (&args.app, dep.app_id) {
-        (Some(text), _) => parse_app_id(text)?,
+    let app = match (args.app, dep.app_id) {
+        (Some(app), _) => app,
         (None, Some(id)) => id,
         (None, None) => {
             return Err(usage(format!(
@@ -420,7 +420,7 @@ async fn adopt(g: &GlobalArgs, args: AdoptArgs) -> CliResult {
 }
 
 async fn show(g: &GlobalArgs, args: ShowArgs) -> CliResult {
-    let app = parse_app_id(&args.app)?;
+    let app = args.app;
     let notes: Notes = match (&args.manifest, &args.deployment) {
         (Some(m), Some(d)) => notes_of(&load_deployment(m, d)?),
         _ => Notes::new(),
@@ -654,7 +654,7 @@ struct ShowOut<'a> {
 }
 
 async fn instances(g: &GlobalArgs, args: InstancesArgs) -> CliResult {
-    let app = parse_app_id(&args.app)?;
+    let app = args.app;
     let (_, client) = chainops::client(g).await?;
     let stand_in = RoflStandIn::new(client.provider().clone());
     if !client.is_managed(app).await.map_err(|e| chainops::rofl_error("reading the contract", e))? {
@@ -687,7 +687,7 @@ async fn instances(g: &GlobalArgs, args: InstancesArgs) -> CliResult {
 }
 
 async fn prune(g: &GlobalArgs, args: PruneArgs) -> CliResult {
-    let app = parse_app_id(&args.app)?;
+    let app = args.app;
     let (network, provider, signer) = g.signing_provider().await?;
     let client = RoflAdminClient::new(crate::context::require_policy_contract(&network)?, provider);
     let expired =
@@ -729,7 +729,7 @@ async fn prune(g: &GlobalArgs, args: PruneArgs) -> CliResult {
 
 async fn history(g: &GlobalArgs, args: HistoryArgs) -> CliResult {
     use roflgov_client::accountability::{ApprovalReader, Approvers};
-    let app = args.app.as_deref().map(parse_app_id).transpose()?;
+    let app = args.app;
     let (network, client) = chainops::client(g).await?;
     let entries = client
         .history(app, args.from_block)
@@ -755,7 +755,7 @@ async fn history(g: &GlobalArgs, args: HistoryArgs) -> CliResult {
 
 async fn audit(g: &GlobalArgs, args: AuditArgs) -> CliResult {
     use roflgov_client::accountability::{ApprovalReader, Approvers};
-    let app = parse_app_id(&args.app)?;
+    let app = args.app;
     let (network, client) = chainops::client(g).await?;
     let entries = client
         .history(Some(app), network.from_block.unwrap_or(0))

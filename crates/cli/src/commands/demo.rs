@@ -49,7 +49,7 @@ use crate::{
     chainops::rofl_error,
     context::GlobalArgs,
     daoops::gov_error,
-    exit::{CliResult, chain, input, usage, verification},
+    exit::{CliResult, chain, usage, verification},
     output::emit,
     render,
     safeops::{self, safe_error},
@@ -127,8 +127,8 @@ fn release_manifest(args: &DemoArgs, version: &str) -> CliResult<DeploymentConfi
         .iter()
         .find(|(v, _)| *v == version)
         .ok_or_else(|| usage(format!("no sample release {version}")))?;
-    let manifest = Manifest::from_str_named(text, &file_name).map_err(input)?;
-    manifest.deployment("local").map_err(input)
+    let manifest = Manifest::from_str_named(text, &file_name)?;
+    Ok(manifest.deployment("local")?)
 }
 
 const NAMES: [&str; 3] = ["alice", "bob", "carol"];

@@ -14,7 +14,6 @@ use roflgov_core::{
 use roflgov_types::{AppId, EnclaveIdentity};
 use serde::Serialize;
 
-use crate::inputs::parse_app_id;
 use crate::inputs::parse_identity;
 use crate::{
     chainops,
@@ -40,8 +39,8 @@ pub(crate) enum GuardianCommand {
 #[derive(Args, Debug)]
 pub(crate) struct RevokeArgs {
     /// App id (rofl1…).
-    #[arg(long, value_name = "APP_ID")]
-    pub app: String,
+    #[arg(long, value_name = "APP_ID", value_parser = crate::inputs::app_id_arg)]
+    pub app: AppId,
     /// The identity to revoke, as rofl.yaml writes it (base64 of mr_enclave ‖ mr_signer).
     #[arg(long, value_name = "ID")]
     pub enclave: String,
@@ -50,8 +49,8 @@ pub(crate) struct RevokeArgs {
 #[derive(Args, Debug)]
 pub(crate) struct FreezeArgs {
     /// App id (rofl1…).
-    #[arg(long, value_name = "APP_ID")]
-    pub app: String,
+    #[arg(long, value_name = "APP_ID", value_parser = crate::inputs::app_id_arg)]
+    pub app: AppId,
 }
 
 #[derive(Serialize)]
@@ -66,13 +65,12 @@ struct Done {
 }
 
 pub(crate) async fn run(g: &GlobalArgs, cmd: GuardianCommand) -> CliResult {
-    let (app_text, change) = match &cmd {
+    let (app, change) = match &cmd {
         GuardianCommand::Revoke(args) => {
-            (&args.app, PolicyChange::RevokeEnclave(parse_identity(&args.enclave)?))
+            (args.app, PolicyChange::RevokeEnclave(parse_identity(&args.enclave)?))
         }
-        GuardianCommand::Freeze(args) => (&args.app, PolicyChange::Freeze),
+        GuardianCommand::Freeze(args) => (args.app, PolicyChange::Freeze),
     };
-    let app = parse_app_id(app_text)?;
     let (network, provider, signer) = g.signing_provider().await?;
     let client = RoflAdminClient::new(require_policy_contract(&network)?, provider);
     let me = signer.address();

@@ -7,14 +7,13 @@ use alloy::{primitives::U256, sol_types::SolCall};
 use clap::{Args, Subcommand};
 use roflgov_client::rofl::RoflAdminClient;
 use roflgov_core::bindings::RoflAppAdmin;
-use roflgov_types::ids::Address as OasisAddress;
+use roflgov_types::{AppId, ids::Address as OasisAddress};
 use serde::Serialize;
 
 use crate::{
     chainops,
     context::GlobalArgs,
     exit::{CliResult, usage},
-    inputs::parse_app_id,
     output::emit,
 };
 
@@ -37,8 +36,8 @@ pub(crate) struct FundArgs {
 #[derive(Args, Debug)]
 pub(crate) struct TopUpArgs {
     /// App id (rofl1…).
-    #[arg(long, value_name = "APP_ID")]
-    pub app: String,
+    #[arg(long, value_name = "APP_ID", value_parser = crate::inputs::app_id_arg)]
+    pub app: AppId,
     /// The provider (oasis1… or 0x…).
     #[arg(long, value_name = "ADDRESS", value_parser = parse_oasis)]
     pub provider: OasisAddress,
@@ -79,7 +78,7 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: MachineCommand) -> CliResult {
             ("fund", RoflAppAdmin::fundMachinesCall {}.abi_encode(), amount, what)
         }
         MachineCommand::TopUp(a) => {
-            let app = parse_app_id(&a.app)?;
+            let app = a.app;
             let data = roflgov_core::rofl::MachineCall::TopUp { app, provider: a.provider, id: a.id }
                 .calldata()
                 .to_vec();

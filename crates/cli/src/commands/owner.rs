@@ -34,7 +34,7 @@ use crate::{
     render,
 };
 use crate::{
-    inputs::{parse_app_id, parse_identity},
+    inputs::parse_identity,
     proposal::{Intent, Opened, ProposalOutput, open},
 };
 
@@ -83,8 +83,8 @@ pub(crate) enum OwnerCommand {
 #[derive(Args, Debug)]
 pub(crate) struct LockArgs {
     /// App id (rofl1…).
-    #[arg(long, value_name = "APP_ID")]
-    pub app: String,
+    #[arg(long, value_name = "APP_ID", value_parser = crate::inputs::app_id_arg)]
+    pub app: AppId,
     /// Lock a metadata key (repeatable).
     #[arg(long, value_name = "KEY")]
     pub metadata: Vec<String>,
@@ -160,8 +160,8 @@ pub(crate) struct OutOnly {
 #[derive(Args, Debug)]
 pub(crate) struct AppOnly {
     /// App id (rofl1…).
-    #[arg(long, value_name = "APP_ID")]
-    pub app: String,
+    #[arg(long, value_name = "APP_ID", value_parser = crate::inputs::app_id_arg)]
+    pub app: AppId,
     #[command(flatten)]
     pub out: ProposalOutput,
 }
@@ -178,8 +178,8 @@ pub(crate) struct TransferOwnershipArgs {
 #[derive(Args, Debug)]
 pub(crate) struct SetGuardianArgs {
     /// App id (rofl1…).
-    #[arg(long, value_name = "APP_ID")]
-    pub app: String,
+    #[arg(long, value_name = "APP_ID", value_parser = crate::inputs::app_id_arg)]
+    pub app: AppId,
     /// The new guardian (an address), or `none` to remove it.
     #[arg(long, value_name = "ADDRESS|none", value_parser = parse_guardian)]
     pub guardian: GuardianArg,
@@ -190,8 +190,8 @@ pub(crate) struct SetGuardianArgs {
 #[derive(Args, Debug)]
 pub(crate) struct UnfreezeArgs {
     /// App id (rofl1…).
-    #[arg(long, value_name = "APP_ID")]
-    pub app: String,
+    #[arg(long, value_name = "APP_ID", value_parser = crate::inputs::app_id_arg)]
+    pub app: AppId,
     /// An identity to allow again (base64, as rofl.yaml writes it; repeatable, at least one).
     /// Identities the freeze revoked need `--expect-rollback` from reviewers.
     #[arg(long, value_name = "ID", required = true)]
@@ -203,8 +203,8 @@ pub(crate) struct UnfreezeArgs {
 #[derive(Args, Debug)]
 pub(crate) struct SetRetirementArgs {
     /// App id (rofl1…).
-    #[arg(long, value_name = "APP_ID")]
-    pub app: String,
+    #[arg(long, value_name = "APP_ID", value_parser = crate::inputs::app_id_arg)]
+    pub app: AppId,
     /// The allowed identity (base64, as rofl.yaml writes it).
     #[arg(long, value_name = "ID")]
     pub enclave: String,
@@ -237,8 +237,8 @@ fn parse_deadline(text: &str) -> Result<u64, String> {
 #[derive(Args, Debug)]
 pub(crate) struct TransferRoflAdminArgs {
     /// App id (rofl1…).
-    #[arg(long, value_name = "APP_ID")]
-    pub app: String,
+    #[arg(long, value_name = "APP_ID", value_parser = crate::inputs::app_id_arg)]
+    pub app: AppId,
     /// The next ROFL admin: oasis1… or 0x… (EIP-55 checked).
     #[arg(long, value_name = "ADDRESS", value_parser = parse_admin)]
     pub to: OasisAddress,
@@ -257,8 +257,8 @@ fn parse_admin(text: &str) -> Result<OasisAddress, String> {
 #[derive(Args, Debug)]
 pub(crate) struct SecretSetArgs {
     /// App id (rofl1…).
-    #[arg(long, value_name = "APP_ID")]
-    pub app: String,
+    #[arg(long, value_name = "APP_ID", value_parser = crate::inputs::app_id_arg)]
+    pub app: AppId,
     /// Secret name.
     #[arg(long, value_name = "NAME")]
     pub name: String,
@@ -287,8 +287,8 @@ pub(crate) struct SecretSetArgs {
 #[derive(Args, Debug)]
 pub(crate) struct SecretDeleteArgs {
     /// App id (rofl1…).
-    #[arg(long, value_name = "APP_ID")]
-    pub app: String,
+    #[arg(long, value_name = "APP_ID", value_parser = crate::inputs::app_id_arg)]
+    pub app: AppId,
     /// Secret name.
     #[arg(long, value_name = "NAME")]
     pub name: String,
@@ -321,26 +321,26 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: OwnerCommand) -> CliResult {
         OwnerCommand::WithdrawStake(a) => withdraw_stake(g, a).await,
         OwnerCommand::SetGuardian(a) => {
             let change = PolicyChange::SetGuardian { guardian: a.guardian.0.unwrap_or(Address::ZERO) };
-            app_action(g, "set_guardian", &a.app, vec![change], &a.out).await
+            app_action(g, "set_guardian", a.app, vec![change], &a.out).await
         }
         OwnerCommand::Unfreeze(a) => {
             let mut changes = vec![PolicyChange::Unfreeze];
             for text in &a.enclave {
                 changes.push(PolicyChange::AddEnclave(parse_identity(text)?));
             }
-            app_action(g, "unfreeze", &a.app, changes, &a.out).await
+            app_action(g, "unfreeze", a.app, changes, &a.out).await
         }
         OwnerCommand::SetRetirement(a) => {
             let change =
                 PolicyChange::SetRetirement { identity: parse_identity(&a.enclave)?, deadline: a.deadline };
-            app_action(g, "set_retirement", &a.app, vec![change], &a.out).await
+            app_action(g, "set_retirement", a.app, vec![change], &a.out).await
         }
         OwnerCommand::TransferRoflAdmin(a) => {
             let change = PolicyChange::TransferRoflAdmin { new_admin: a.to };
-            app_action(g, "transfer_rofl_admin", &a.app, vec![change], &a.out).await
+            app_action(g, "transfer_rofl_admin", a.app, vec![change], &a.out).await
         }
         OwnerCommand::RemoveApp(a) => {
-            app_action(g, "remove_app", &a.app, vec![PolicyChange::RemoveApp], &a.out).await
+            app_action(g, "remove_app", a.app, vec![PolicyChange::RemoveApp], &a.out).await
         }
         OwnerCommand::Secret(SecretCommand::Set(a)) => {
             let (name, value) = match (&a.value_file, &a.plaintext_file, &a.sek) {
@@ -357,15 +357,15 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: OwnerCommand) -> CliResult {
                 }
             };
             let change = PolicyChange::SetSecret { name, value };
-            app_action(g, "secret_set", &a.app, vec![change], &a.out).await
+            app_action(g, "secret_set", a.app, vec![change], &a.out).await
         }
         OwnerCommand::Lock(a) => {
             let changes = lock_changes(&a)?;
-            app_action(g, "lock", &a.app, changes, &a.out).await
+            app_action(g, "lock", a.app, changes, &a.out).await
         }
         OwnerCommand::Secret(SecretCommand::Delete(a)) => {
             let change = PolicyChange::DeleteSecret { name: a.name.clone() };
-            app_action(g, "secret_delete", &a.app, vec![change], &a.out).await
+            app_action(g, "secret_delete", a.app, vec![change], &a.out).await
         }
     }
 }
@@ -394,16 +394,15 @@ fn read_secret_value(path: &std::path::Path) -> CliResult<Bytes> {
 
 /// The SEK to encrypt to: `--sek` when given, else the app's SEK read from the ROFL module.
 /// Says on stderr which one is used (a public key: safe to show).
-async fn secret_key(g: &GlobalArgs, app_text: &str, given: Option<&str>) -> CliResult<[u8; 32]> {
+async fn secret_key(g: &GlobalArgs, app: &AppId, given: Option<&str>) -> CliResult<[u8; 32]> {
     use base64::Engine as _;
     let (sek, from) = match given {
         Some(text) => {
             (roflgov_core::secret::parse_sek(text).map_err(|e| usage(e.to_string()))?, "--sek".into())
         }
         None => {
-            let app = parse_app_id(app_text)?;
             let (network, provider) = g.provider().await?;
-            let (sek, from) = chainops::app_sek(&network, &provider, app).await?;
+            let (sek, from) = chainops::app_sek(&network, &provider, *app).await?;
             (sek, format!("the app's SEK in {from}"))
         }
     };
@@ -432,11 +431,10 @@ fn encrypt_secret_file(path: &std::path::Path, name: &str, sek: &[u8; 32]) -> Cl
 async fn app_action(
     g: &GlobalArgs,
     action: &'static str,
-    app_text: &str,
+    app: AppId,
     changes: Vec<PolicyChange>,
     out: &ProposalOutput,
 ) -> CliResult {
-    let app = parse_app_id(app_text)?;
     let (_, client) = chainops::client(g).await?;
     let context = format!("reading app {app} from policy contract {}", client.address());
     let current = client.get_app(app).await.map_err(|e| chainops::rofl_error(&context, e))?;

@@ -15,7 +15,7 @@ use roflgov_types::{
 };
 use serde::Serialize;
 
-use crate::inputs::{open_bundle, parse_app_id};
+use crate::inputs::open_bundle;
 use crate::{
     chainops,
     context::GlobalArgs,
@@ -41,8 +41,8 @@ pub(crate) struct ProposeArgs {
     #[arg(long, value_name = "FILE.orc")]
     pub bundle: Option<PathBuf>,
     /// App id (rofl1…) [default: the deployment's app_id].
-    #[arg(long, value_name = "APP_ID")]
-    pub app: Option<String>,
+    #[arg(long, value_name = "APP_ID", value_parser = crate::inputs::app_id_arg)]
+    pub app: Option<AppId>,
     /// Only change the policy; keep the on-chain metadata and secrets as they are.
     #[arg(long)]
     pub policy_only: bool,
@@ -105,8 +105,8 @@ struct Planned<'a> {
 
 pub(crate) async fn run(g: &GlobalArgs, args: ProposeArgs) -> CliResult {
     let dep = load_deployment(&args.manifest, &args.deployment)?;
-    let app = match (&args.app, dep.app_id) {
-        (Some(text), _) => parse_app_id(text)?,
+    let app = match (args.app, dep.app_id) {
+        (Some(app), _) => app,
         (None, Some(id)) => id,
         (None, None) => {
             return Err(usage(format!(
@@ -225,7 +225,7 @@ fn machine_deploys(
     let Some(bundle_path) = &args.bundle else {
         return Err(usage("--deploy-machines needs --bundle: the Deploy pins the bundle's manifest hash"));
     };
-    let manifest = Manifest::from_path(&args.manifest).map_err(input)?;
+    let manifest = Manifest::from_path(&args.manifest)?;
     let deployment_cfg = manifest.deployments.get(&args.deployment);
     let orc_ref = args
         .orc_ref
@@ -278,7 +278,7 @@ async fn release_options(
     if !wanted {
         return Ok(None);
     }
-    let manifest = Manifest::from_path(&args.manifest).map_err(input)?;
+    let manifest = Manifest::from_path(&args.manifest)?;
     let commit = args.commit.as_deref().ok_or_else(|| {
         usage("a release record needs --commit (the full `git rev-parse HEAD` of the build)")
     })?;

@@ -7,11 +7,11 @@ use alloy::{
     providers::Provider,
 };
 use clap::{ArgGroup, Args};
+use roflgov_types::AppId;
 
 use crate::{
     context::GlobalArgs,
     exit::{CliResult, chain, input, usage, verification},
-    inputs::parse_app_id,
     output::emit,
     trace_report::{Tracer, text},
 };
@@ -21,8 +21,8 @@ use crate::{
 #[command(group(ArgGroup::new("moment").args(["at", "block"])))]
 pub(crate) struct TraceArgs {
     /// App id (rofl1…).
-    #[arg(long, value_name = "APP_ID")]
-    pub app: String,
+    #[arg(long, value_name = "APP_ID", value_parser = crate::inputs::app_id_arg)]
+    pub app: AppId,
     /// The instance key: its Ethereum address (0x + 40 hex) or its secp256k1 public key
     /// (0x + 66 hex compressed, or 130 hex uncompressed), e.g. an `extra_keys` key.
     #[arg(long, value_name = "KEY")]
@@ -67,7 +67,7 @@ pub(crate) fn key_address(text: &str) -> CliResult<Address> {
 }
 
 pub(crate) async fn run(g: &GlobalArgs, args: TraceArgs) -> CliResult {
-    let app = parse_app_id(&args.app)?;
+    let app = args.app;
     let mut tracer = Tracer::open(g, app).await?;
     let mut default_at = None;
     let key = match (&args.key, &args.message, &args.signature, args.tx) {

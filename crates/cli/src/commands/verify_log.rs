@@ -3,6 +3,7 @@
 //! instance of the app when the entry was written, then traces each key to the releases and
 //! the decisions that allowed it.
 
+use roflgov_types::AppId;
 use std::path::PathBuf;
 
 use alloy::primitives::Address;
@@ -12,7 +13,6 @@ use serde::Serialize;
 use crate::{
     context::GlobalArgs,
     exit::{CliResult, input, verification},
-    inputs::parse_app_id,
     output::emit,
     trace_report::{TraceOut, Tracer, text},
 };
@@ -23,8 +23,8 @@ pub(crate) struct VerifyLogArgs {
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
     /// App id (rofl1…) the log belongs to.
-    #[arg(long, value_name = "APP_ID")]
-    pub app: String,
+    #[arg(long, value_name = "APP_ID", value_parser = crate::inputs::app_id_arg)]
+    pub app: AppId,
 }
 
 #[derive(Serialize)]
@@ -46,7 +46,7 @@ struct Verified {
 }
 
 pub(crate) async fn run(g: &GlobalArgs, args: VerifyLogArgs) -> CliResult {
-    let app = parse_app_id(&args.app)?;
+    let app = args.app;
     let text_in = crate::fsutil::read_input_text(&args.file)?;
     let checks = roflgov_signed_log::verify(app, &text_in);
     if checks.is_empty() {

@@ -7,14 +7,14 @@ use roflgov_attest::{check_against_policy, identity_to_base64};
 use roflgov_types::{AppAuthPolicy, manifest::Manifest};
 use serde::Serialize;
 
-use crate::inputs::parse_app_id;
 use crate::inputs::{QuoteInput, quote_table, verify};
 use crate::{
     chainops,
     context::GlobalArgs,
-    exit::{CliResult, input, verification},
+    exit::{CliResult, verification},
     output::emit,
 };
+use roflgov_types::AppId;
 
 #[derive(Args, Debug)]
 #[command(group(clap::ArgGroup::new("policy_source").required(true).args(["manifest", "app"])))]
@@ -28,8 +28,8 @@ pub(crate) struct VerifyQuoteArgs {
     #[arg(long, value_name = "NAME")]
     pub deployment: Option<String>,
     /// Take the policy of this app (rofl1…) from the policy contract on the selected network.
-    #[arg(long, value_name = "APP_ID")]
-    pub app: Option<String>,
+    #[arg(long, value_name = "APP_ID", value_parser = crate::inputs::app_id_arg)]
+    pub app: Option<AppId>,
 }
 
 pub(crate) async fn run(g: &GlobalArgs, args: VerifyQuoteArgs) -> CliResult {
@@ -37,12 +37,12 @@ pub(crate) async fn run(g: &GlobalArgs, args: VerifyQuoteArgs) -> CliResult {
     let (policy, source): (AppAuthPolicy, String) = match (&args.manifest, &args.app) {
         (Some(path), _) => {
             let deployment = args.deployment.as_deref().expect("clap requires --deployment");
-            let manifest = Manifest::from_path(path).map_err(input)?;
-            let dep = manifest.deployment(deployment).map_err(input)?;
+            let manifest = Manifest::from_path(path)?;
+            let dep = manifest.deployment(deployment)?;
             (dep.policy, format!("{} deployment {deployment}", path.display()))
         }
         (None, Some(app)) => {
-            let app = parse_app_id(app)?;
+            let app = *app;
             let (_, managed) = chainops::read_app(g, app).await?;
             (managed.config.policy, format!("app {app} (version {}) on chain", managed.version))
         }

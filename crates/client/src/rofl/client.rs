@@ -91,6 +91,45 @@ impl RoflClientError {
     }
 }
 
+impl roflgov_types::Classified for RoflClientError {
+    /// A stale proposal, a refused caller or nothing to prune is a verification failure;
+    /// everything else (an unmanaged app, other reverts, RPC) is a chain error.
+    fn class(&self) -> roflgov_types::FailureClass {
+        use RoflAppAdmin::RoflAppAdminErrors as E;
+        use roflgov_types::FailureClass;
+        match self.contract_error() {
+            Some(E::StaleVersion(_) | E::NotOwnerOrGuardian(_) | E::NothingToPrune(_)) => {
+                FailureClass::Verification
+            }
+            _ => FailureClass::Chain,
+        }
+    }
+
+    /// What the contract's refusal means, in words.
+    fn explain(&self) -> String {
+        use RoflAppAdmin::RoflAppAdminErrors as E;
+        match self.contract_error() {
+            Some(E::StaleVersion(e)) => format!(
+                "stale proposal: it expects version {} of app {}, the app is at version {}",
+                e.expected,
+                AppId(e.appId.0),
+                e.current
+            ),
+            Some(E::NotOwnerOrGuardian(e)) => format!(
+                "refused: {} is neither the owner nor the guardian of app {}",
+                e.caller,
+                AppId(e.appId.0)
+            ),
+            Some(E::NothingToPrune(e)) => {
+                format!("no identity of app {} has passed its grace deadline", AppId(e.appId.0))
+            }
+            Some(E::UnknownApp(e)) => format!("the policy contract does not manage app {}", AppId(e.appId.0)),
+            Some(other) => format!("the policy contract reverted with {other:?}"),
+            None => self.to_string(),
+        }
+    }
+}
+
 /// How long to wait for a transaction's receipt before giving up.
 pub const RECEIPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 

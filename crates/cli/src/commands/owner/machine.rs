@@ -15,7 +15,6 @@ use crate::{
     chainops,
     context::GlobalArgs,
     exit::{CliResult, input, usage},
-    inputs::parse_app_id,
     output::progress,
     proposal::ProposalOutput,
 };
@@ -44,8 +43,8 @@ pub(crate) enum MachineCommand {
 #[derive(Args, Debug)]
 pub(crate) struct MachineArgs {
     /// App id (rofl1…).
-    #[arg(long, value_name = "APP_ID")]
-    pub app: String,
+    #[arg(long, value_name = "APP_ID", value_parser = crate::inputs::app_id_arg)]
+    pub app: AppId,
     /// The provider (oasis1… or 0x…).
     #[arg(long, value_name = "ADDRESS", value_parser = parse_admin)]
     pub provider: OasisAddress,
@@ -59,8 +58,8 @@ pub(crate) struct MachineArgs {
 #[derive(Args, Debug)]
 pub(crate) struct RentArgs {
     /// App id (rofl1…).
-    #[arg(long, value_name = "APP_ID")]
-    pub app: String,
+    #[arg(long, value_name = "APP_ID", value_parser = crate::inputs::app_id_arg)]
+    pub app: AppId,
     /// The provider (oasis1… or 0x…).
     #[arg(long, value_name = "ADDRESS", value_parser = parse_admin)]
     pub provider: OasisAddress,
@@ -115,8 +114,8 @@ pub(crate) struct ChangeAdminArgs {
 #[derive(Args, Debug)]
 pub(crate) struct SetTopUpArgs {
     /// App id (rofl1…).
-    #[arg(long, value_name = "APP_ID")]
-    pub app: String,
+    #[arg(long, value_name = "APP_ID", value_parser = crate::inputs::app_id_arg)]
+    pub app: AppId,
     /// Term each top-up pays: hour, month or year.
     #[arg(long, value_name = "hour|month|year", value_parser = parse_term)]
     pub term: u8,
@@ -154,7 +153,7 @@ fn build(cmd: MachineCommand) -> CliResult<(MachineCall, String, ProposalOutput)
     let wipe_note = |wipe: bool| if wipe { ", WIPING its storage" } else { "" };
     Ok(match cmd {
         MachineCommand::Rent(a) => {
-            let app = parse_app_id(&a.app)?;
+            let app = a.app;
             if a.terms == 0 {
                 return Err(usage("--terms must be at least 1"));
             }
@@ -229,13 +228,13 @@ fn build(cmd: MachineCommand) -> CliResult<(MachineCall, String, ProposalOutput)
             (call, title, m.out)
         }
         MachineCommand::Cancel(m) => {
-            let app = parse_app_id(&m.app)?;
+            let app = m.app;
             let title = format!("roflgov: cancel machine {} of provider {} ({app})", m.id, m.provider);
             let call = MachineCall::Cancel { app, provider: m.provider, id: m.id };
             (call, title, m.out)
         }
         MachineCommand::SetTopUp(a) => {
-            let app = parse_app_id(&a.app)?;
+            let app = a.app;
             let title = format!(
                 "roflgov: allow {} top-up(s) of one {} each for the machines of {app}, from {} s before they lapse",
                 a.terms_left,
@@ -250,7 +249,7 @@ fn build(cmd: MachineCommand) -> CliResult<(MachineCall, String, ProposalOutput)
 }
 
 fn machine(m: MachineArgs) -> CliResult<(AppId, MachineArgs)> {
-    Ok((parse_app_id(&m.app)?, m))
+    Ok((m.app, m))
 }
 
 pub(crate) async fn run(g: &GlobalArgs, cmd: MachineCommand) -> CliResult {
