@@ -825,6 +825,68 @@ mod tests {
         assert!(parse_grpc_web_body(b"!!!!", true).is_err());
     }
 
+    /// An instance as oasis-sdk's Rust encoder writes it: `Option` fields without
+    /// `#[cbor(optional)]` are `null` when empty (as `Registration.entity_id`).
+    fn rust_encoded_instance(status: u64, extra: Option<(&str, Value)>) -> Vec<u8> {
+        let mut fields = vec![
+            ("provider", Value::from(&[2u8; 21][..])),
+            ("id", Value::from(&7u64.to_be_bytes()[..])),
+            ("offer", Value::from(&3u64.to_be_bytes()[..])),
+            ("status", Value::Unsigned(status)),
+            ("creator", Value::from(&[3u8; 21][..])),
+            ("admin", Value::from(&[4u8; 21][..])),
+            ("node_id", crate::cbor::null()),
+            ("metadata", Value::Map(vec![])),
+            (
+                "resources",
+                text_map(vec![
+                    ("tee", Value::Unsigned(2)),
+                    ("memory", Value::Unsigned(4096)),
+                    ("cpus", Value::Unsigned(2)),
+                    ("storage", Value::Unsigned(10)),
+                    ("gpu", crate::cbor::null()),
+                ]),
+            ),
+            ("deployment", crate::cbor::null()),
+            ("created_at", Value::Unsigned(1)),
+            ("updated_at", Value::Unsigned(2)),
+            ("paid_from", Value::Unsigned(1)),
+            ("paid_until", Value::Unsigned(100)),
+            (
+                "payment",
+                text_map(vec![(
+                    "native",
+                    text_map(vec![
+                        ("denomination", Value::from(&b""[..])),
+                        ("terms", Value::Map(vec![(Value::Unsigned(2), Value::from(&[1u8, 0][..]))])),
+                    ]),
+                )]),
+            ),
+            ("payment_address", Value::from(&[5u8; 20][..])),
+            ("refund_data", Value::from(&b""[..])),
+            ("cmd_next_id", Value::from(&0u64.to_be_bytes()[..])),
+            ("cmd_count", Value::Unsigned(0)),
+        ];
+        fields.extend(extra);
+        write_value(text_map(fields))
+    }
+
+    #[test]
+    fn market_instance_nulls_read_as_none_and_bad_values_are_named() {
+        let instance = decode_market_instance(&rust_encoded_instance(2, None)).unwrap();
+        assert_eq!((instance.node_id, instance.deployment), (None, None));
+        assert_eq!(instance.status, InstanceStatus::Cancelled);
+        assert_eq!(
+            instance.payment,
+            MarketPayment::Native { denomination: String::new(), terms: vec![(2, 256)] }
+        );
+        let err = decode_market_instance(&rust_encoded_instance(3, None)).unwrap_err();
+        assert_eq!(err.path, "status");
+        let err = decode_market_instance(&rust_encoded_instance(1, Some(("surprise", Value::Unsigned(1)))))
+            .unwrap_err();
+        assert_eq!(err.path, "surprise");
+    }
+
     #[test]
     fn registration_metadata_left_out_when_empty() {
         let empty_metadata = write_value(Value::Array(vec![text_map(vec![
