@@ -24,6 +24,7 @@ mod govdraft;
 mod history;
 mod inputs;
 mod keys;
+mod node_machines;
 mod output;
 mod proposal;
 mod render;

@@ -17,9 +17,12 @@ use alloy::{
 use roflgov_core::text::escape;
 use roflgov_types::{
     AppConfig, AppId,
+    ids::Address as OasisAddress,
     query::{
-        self, GrpcStatus, METHOD_APP, METHOD_APP_INSTANCES, ModuleApp, QueryRequest, RUNTIME_CLIENT_QUERY,
-        Registration, SAPPHIRE_MAINNET_RUNTIME_ID, SAPPHIRE_TESTNET_RUNTIME_ID,
+        self, GrpcStatus, METHOD_APP, METHOD_APP_INSTANCES, METHOD_MARKET_INSTANCE,
+        METHOD_MARKET_INSTANCE_COMMANDS, METHOD_MARKET_INSTANCES, MarketInstance, ModuleApp, QueryRequest,
+        QueuedCommand, RUNTIME_CLIENT_QUERY, Registration, SAPPHIRE_MAINNET_RUNTIME_ID,
+        SAPPHIRE_TESTNET_RUNTIME_ID,
     },
 };
 
@@ -229,6 +232,42 @@ impl RuntimeQueryClient {
     pub async fn app_instances(&self, app: AppId) -> Result<Vec<Registration>, NodeQueryError> {
         let data = self.query(METHOD_APP_INSTANCES, query::app_query(&app)).await?;
         query::decode_registrations(&data).map_err(|e| self.malformed(METHOD_APP_INSTANCES, e))
+    }
+
+    /// `roflmarket.Instance`: machine `id` of `provider` (`None`: the module has no such
+    /// instance, error `InstanceNotFound`).
+    pub async fn market_instance(
+        &self,
+        provider: OasisAddress,
+        id: u64,
+    ) -> Result<Option<MarketInstance>, NodeQueryError> {
+        match self.query(METHOD_MARKET_INSTANCE, query::instance_query(&provider, id)).await {
+            Ok(data) => query::decode_market_instance(&data)
+                .map(Some)
+                .map_err(|e| self.malformed(METHOD_MARKET_INSTANCE, e)),
+            Err(NodeQueryError::Status { status, .. }) if status.is_instance_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `roflmarket.Instances`: all machines of `provider`.
+    pub async fn market_instances(
+        &self,
+        provider: OasisAddress,
+    ) -> Result<Vec<MarketInstance>, NodeQueryError> {
+        let data = self.query(METHOD_MARKET_INSTANCES, query::provider_query(&provider)).await?;
+        query::decode_market_instances(&data).map_err(|e| self.malformed(METHOD_MARKET_INSTANCES, e))
+    }
+
+    /// `roflmarket.InstanceCommands`: the commands queued on machine `id` of `provider` and not
+    /// yet taken by it.
+    pub async fn market_instance_commands(
+        &self,
+        provider: OasisAddress,
+        id: u64,
+    ) -> Result<Vec<QueuedCommand>, NodeQueryError> {
+        let data = self.query(METHOD_MARKET_INSTANCE_COMMANDS, query::instance_query(&provider, id)).await?;
+        query::decode_queued_commands(&data).map_err(|e| self.malformed(METHOD_MARKET_INSTANCE_COMMANDS, e))
     }
 
     fn malformed(&self, method: &str, error: impl std::fmt::Display) -> NodeQueryError {

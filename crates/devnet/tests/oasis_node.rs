@@ -26,12 +26,14 @@ use roflgov_core::{
 };
 use roflgov_devnet::{LocalChain, LocalChainOptions};
 use roflgov_types::{
-    AppId,
+    Address as OasisAddress, AppId,
     cbor::encode_update,
     policy::Update,
     query::{
-        METHOD_APP, METHOD_APP_INSTANCES, PublicKey, QueryRequest, SAPPHIRE_TESTNET_RUNTIME_ID, app_query,
-        grpc_web_text_body,
+        METHOD_APP, METHOD_APP_INSTANCES, METHOD_MARKET_INSTANCE, METHOD_MARKET_INSTANCE_COMMANDS,
+        METHOD_MARKET_INSTANCES, MarketInstance, PublicKey, QueryRequest, RUNTIME_CLIENT_QUERY,
+        SAPPHIRE_TESTNET_RUNTIME_ID, app_query, grpc_web_frame, grpc_web_text_body, instance_query,
+        provider_query,
     },
 };
 use serde_json::Value;
@@ -339,4 +341,156 @@ async fn a_review_on_sapphire_reads_the_module_through_the_node() {
         report.findings
     );
     assert!(matches!(ModuleSource::for_chain(31337, Some(&gone)), ModuleSource::StandIn));
+}
+
+fn market_vectors() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../test/vectors/grpc_market_query.json");
+    serde_json::from_str(&std::fs::read_to_string(path).expect("vector file")).expect("JSON")
+}
+
+/// A successful gRPC-web-text answer carrying `data`: the frame of the CBOR `{data: bytes}`
+/// message (written byte by byte here), then the trailers frame.
+fn ok_body(data: &[u8]) -> String {
+    let mut message = vec![0xa1, 0x64];
+    message.extend_from_slice(b"data");
+    match data.len() {
+        n @ 0..=23 => message.push(0x40 | n as u8),
+        n @ 24..=255 => message.extend_from_slice(&[0x58, n as u8]),
+        n => {
+            message.push(0x59);
+            message.extend_from_slice(&u16::try_from(n).unwrap().to_be_bytes());
+        }
+    }
+    message.extend_from_slice(data);
+    let mut body = grpc_web_frame(&message);
+    let trailers = b"grpc-status:0\r\n";
+    body.push(0x80);
+    body.extend_from_slice(&(trailers.len() as u32).to_be_bytes());
+    body.extend_from_slice(trailers);
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(body)
+}
+
+fn check_instance(got: &MarketInstance, want: &Value) {
+    assert_eq!(hex::encode(got.provider.0), s(want, &["provider"]));
+    assert_eq!(got.id, want["id"].as_u64().unwrap());
+    assert_eq!(got.status.as_str(), s(want, &["status"]));
+    assert_eq!(hex::encode(got.admin.0), s(want, &["admin"]));
+    assert_eq!(got.node_id.map(hex::encode), want["node_id"].as_str().map(str::to_owned));
+    let deployment = got.deployment.as_ref();
+    assert_eq!(deployment.map(|d| hex::encode(d.app_id.0)), want["app_id"].as_str().map(str::to_owned));
+    assert_eq!(
+        deployment.map(|d| hex::encode(d.manifest_hash)),
+        want["manifest_hash"].as_str().map(str::to_owned)
+    );
+    assert_eq!(got.paid_until, want["paid_until"].as_u64().unwrap());
+    assert_eq!(got.cmd_next_id, want["cmd_next_id"].as_u64().unwrap());
+    assert_eq!(got.cmd_count, want["cmd_count"].as_u64().unwrap());
+}
+
+#[tokio::test]
+async fn roflmarket_queries_match_the_npm_client() {
+    let v = market_vectors();
+    let provider = OasisAddress(hex::decode(s(&v, &["provider"])).unwrap().try_into().unwrap());
+    let id = v["instance_id"].as_u64().unwrap();
+    let data = |name: &str| hex::decode(s(&v, &["responses", name])).unwrap();
+    let server = Server::start(Reply::grpc_text(&ok_body(&data("instance_data"))));
+    let client = RuntimeQueryClient::new(&server.url, SAPPHIRE_TESTNET_RUNTIME_ID);
+
+    let instance = client.market_instance(provider, id).await.expect("answers").expect("exists");
+    assert_eq!(server.last().body, s(&v, &["request", "instance", "body_text"]), "the npm client's bytes");
+    assert_eq!(server.last().path, RUNTIME_CLIENT_QUERY);
+    check_instance(&instance, &v["expected"]["instance"]);
+    assert_eq!(instance.deployment.unwrap().metadata["net.oasis.deployment.orc.ref"], "rofl.sh/talos:1.1.0");
+
+    server.set(Reply::grpc_text(&ok_body(&data("instances_data"))));
+    let instances = client.market_instances(provider).await.expect("answers");
+    assert_eq!(server.last().body, s(&v, &["request", "instances", "body_text"]));
+    let want = v["expected"]["instances"].as_array().unwrap();
+    assert_eq!(instances.len(), want.len());
+    for (got, want) in instances.iter().zip(want) {
+        check_instance(got, want);
+    }
+
+    server.set(Reply::grpc_text(&ok_body(&data("commands_data"))));
+    let commands = client.market_instance_commands(provider, id).await.expect("answers");
+    assert_eq!(server.last().body, s(&v, &["request", "commands", "body_text"]));
+    let want = v["expected"]["commands"].as_array().unwrap();
+    assert_eq!(
+        commands.iter().map(|c| (c.id, hex::encode(&c.cmd))).collect::<Vec<_>>(),
+        want.iter().map(|c| (c["id"].as_u64().unwrap(), s(c, &["cmd"]).to_owned())).collect::<Vec<_>>()
+    );
+    for (name, method) in [
+        ("instance", METHOD_MARKET_INSTANCE),
+        ("instances", METHOD_MARKET_INSTANCES),
+        ("commands", METHOD_MARKET_INSTANCE_COMMANDS),
+    ] {
+        assert_eq!(s(&v, &["request", name, "method"]), method);
+    }
+    let request =
+        QueryRequest::latest(SAPPHIRE_TESTNET_RUNTIME_ID, METHOD_MARKET_INSTANCES, provider_query(&provider));
+    assert_eq!(grpc_web_text_body(&request.encode()), s(&v, &["request", "instances", "body_text"]));
+    let request = QueryRequest::latest(
+        SAPPHIRE_TESTNET_RUNTIME_ID,
+        METHOD_MARKET_INSTANCE,
+        instance_query(&provider, id),
+    );
+    assert_eq!(grpc_web_text_body(&request.encode()), s(&v, &["request", "instance", "body_text"]));
+}
+
+#[tokio::test]
+async fn roflmarket_bad_answers_are_clear_errors() {
+    let v = market_vectors();
+    let provider = OasisAddress(hex::decode(s(&v, &["provider"])).unwrap().try_into().unwrap());
+    // The module's InstanceNotFound (roflmarket error 8): no such machine.
+    let details = {
+        // google.rpc.Status {details: [Any {value: CBOR {code: 8, module: "roflmarket"}}]}.
+        let mut cbor = vec![0xa2, 0x64];
+        cbor.extend_from_slice(b"code");
+        cbor.push(0x08);
+        cbor.push(0x66);
+        cbor.extend_from_slice(b"module");
+        cbor.push(0x6a);
+        cbor.extend_from_slice(b"roflmarket");
+        let mut any = vec![0x12, cbor.len() as u8];
+        any.extend_from_slice(&cbor);
+        let mut status = vec![0x1a, any.len() as u8];
+        status.extend_from_slice(&any);
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(status)
+    };
+    let server = Server::start(Reply::error(2, "roflmarket: instance not found", Some(&details)));
+    let client = RuntimeQueryClient::new(&server.url, SAPPHIRE_TESTNET_RUNTIME_ID);
+    assert!(client.market_instance(provider, 9).await.expect("not an error").is_none());
+
+    // An unknown field in the instance: refused, naming the method and the field.
+    let mut data = hex::decode(s(&v, &["responses", "instance_data"])).unwrap();
+    assert_eq!(data[0], 0xb3, "a map of 19 fields");
+    data[0] = 0xb4;
+    // Canonical CBOR sorts shorter keys first: a 20-letter key goes last.
+    data.push(0x74);
+    data.extend_from_slice(&[b'z'; 20]);
+    data.push(0x01);
+    server.set(Reply::grpc_text(&ok_body(&data)));
+    let err = client.market_instance(provider, 7).await.unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, NodeQueryError::Malformed { .. }), "{text}");
+    assert!(text.contains("roflmarket.Instance") && text.contains("zzz"), "{text}");
+
+    // A status the module does not have.
+    let mut data = hex::decode(s(&v, &["responses", "instance_data"])).unwrap();
+    let at = data.windows(7).position(|w| w == b"\x66status").expect("the status key") + 7;
+    data[at] = 0x05;
+    server.set(Reply::grpc_text(&ok_body(&data)));
+    let err = client.market_instance(provider, 7).await.unwrap_err();
+    assert!(err.to_string().contains("unknown instance status 5"), "{err}");
+
+    // A command list that is not a list.
+    server.set(Reply::grpc_text(&ok_body(&[0xa0])));
+    let err = client.market_instance_commands(provider, 7).await.unwrap_err();
+    assert!(
+        matches!(err, NodeQueryError::Malformed { .. })
+            && err.to_string().contains("roflmarket.InstanceCommands"),
+        "{err}"
+    );
 }

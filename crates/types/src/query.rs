@@ -27,7 +27,7 @@ use crate::{
         decode_fixed, decode_metadata, decode_policy_value, decode_secrets, decode_u64, is_null, item,
         read_canonical, text_map, write_value, wrong_type,
     },
-    ids::AppId,
+    ids::{Address, AppId},
     policy::{AppConfig, Metadata},
 };
 
@@ -47,6 +47,20 @@ pub const RUNTIME_CLIENT_QUERY: &str = "/oasis-core.RuntimeClient/Query";
 pub const METHOD_APP: &str = "rofl.App";
 /// `rofl.AppInstances`: an app's registrations (an "expensive" query: a node may refuse it).
 pub const METHOD_APP_INSTANCES: &str = "rofl.AppInstances";
+/// `roflmarket.Instance`: one machine (oasis-sdk `runtime-sdk/modules/rofl-market/src/lib.rs`
+/// `query_instance`, argument `InstanceQuery {provider, id}`, result `Instance`).
+pub const METHOD_MARKET_INSTANCE: &str = "roflmarket.Instance";
+/// `roflmarket.Instances`: a provider's machines (`query_instances`, argument
+/// `ProviderQuery {provider}`, result `Vec<Instance>`).
+pub const METHOD_MARKET_INSTANCES: &str = "roflmarket.Instances";
+/// `roflmarket.InstanceCommands`: a machine's queued commands (`query_instance_commands`,
+/// argument `InstanceQuery`, result `Vec<QueuedCommand>`).
+pub const METHOD_MARKET_INSTANCE_COMMANDS: &str = "roflmarket.InstanceCommands";
+/// The roflmarket module's name in error statuses.
+pub const MODULE_ROFLMARKET: &str = "roflmarket";
+/// The roflmarket module's "instance not found" error code (oasis-sdk
+/// `rofl-market/src/error.rs` `InstanceNotFound`).
+pub const ERR_INSTANCE_NOT_FOUND: u32 = 8;
 /// The rofl module's name in error statuses.
 pub const MODULE_ROFL: &str = "rofl";
 /// The rofl module's "unknown app" error code (oasis-sdk `rofl/error.rs` `UnknownApp`).
@@ -85,6 +99,20 @@ impl QueryRequest {
 /// The CBOR of `AppQuery {id}` (the argument of `rofl.App` and `rofl.AppInstances`).
 pub fn app_query(id: &AppId) -> Vec<u8> {
     write_value(text_map(vec![("id", Value::from(&id.0[..]))]))
+}
+
+/// The CBOR of `InstanceQuery {provider, id}` (oasis-sdk `rofl-market/src/types.rs`; the
+/// `InstanceId` is 8 bytes big-endian, `impl_identifier!`).
+pub fn instance_query(provider: &Address, id: u64) -> Vec<u8> {
+    write_value(text_map(vec![
+        ("provider", Value::from(&provider.0[..])),
+        ("id", Value::from(&id.to_be_bytes()[..])),
+    ]))
+}
+
+/// The CBOR of `ProviderQuery {provider}` (the argument of `roflmarket.Instances`).
+pub fn provider_query(provider: &Address) -> Vec<u8> {
+    write_value(text_map(vec![("provider", Value::from(&provider.0[..]))]))
 }
 
 /// One gRPC-web message frame.
@@ -192,6 +220,11 @@ impl GrpcStatus {
     /// Whether this is the rofl module's "unknown app".
     pub fn is_unknown_app(&self) -> bool {
         self.module.as_deref() == Some(MODULE_ROFL) && self.module_code == Some(ERR_UNKNOWN_APP)
+    }
+
+    /// Whether this is the roflmarket module's "instance not found".
+    pub fn is_instance_not_found(&self) -> bool {
+        self.module.as_deref() == Some(MODULE_ROFLMARKET) && self.module_code == Some(ERR_INSTANCE_NOT_FOUND)
     }
 }
 
@@ -465,6 +498,311 @@ pub fn decode_registrations(data: &[u8]) -> Result<Vec<Registration>, CborError>
         .collect()
 }
 
+/// A machine's status (oasis-sdk `rofl-market/src/types.rs` `InstanceStatus`, CBOR a number).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InstanceStatus {
+    /// 0: waiting for the provider to accept it.
+    Created,
+    /// 1: accepted by the provider.
+    Accepted,
+    /// 2: cancelled.
+    Cancelled,
+}
+
+impl InstanceStatus {
+    /// `created`, `accepted` or `cancelled` (the words the local stand-in view uses).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Accepted => "accepted",
+            Self::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// What a machine runs (oasis-sdk `rofl-market/src/types.rs` `Deployment`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct MarketDeployment {
+    /// The deployed ROFL app.
+    pub app_id: AppId,
+    /// The ORC manifest hash.
+    pub manifest_hash: B256,
+    /// Deployer metadata (untrusted text: escape before showing it).
+    pub metadata: Metadata,
+}
+
+/// How a machine is paid (oasis-sdk `rofl-market/src/types.rs` `Payment`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MarketPayment {
+    /// `native`: the price per term (`Term` 1 hour, 2 month, 3 year) in `denomination`.
+    Native {
+        /// The denomination (empty: the native token).
+        denomination: String,
+        /// `(term, price)` pairs, in the map's order.
+        terms: Vec<(u8, u128)>,
+    },
+    /// `evm`: paid through an EVM contract.
+    Evm {
+        /// The payment contract.
+        address: alloy_primitives::Address,
+        /// Its opaque data.
+        data: Vec<u8>,
+    },
+}
+
+/// A machine as the roflmarket module holds it (oasis-sdk `rofl-market/src/types.rs`
+/// `Instance`). Resources and the refund data are checked but not kept.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct MarketInstance {
+    /// The provider.
+    pub provider: Address,
+    /// The instance id at the provider.
+    pub id: u64,
+    /// The provider's offer.
+    pub offer: u64,
+    /// Its status.
+    pub status: InstanceStatus,
+    /// Who created it.
+    pub creator: Address,
+    /// Its admin (who may deploy, restart, top up, cancel).
+    pub admin: Address,
+    /// The node it was provisioned on (Ed25519), once accepted.
+    pub node_id: Option<B256>,
+    /// Scheduler metadata (untrusted text).
+    pub metadata: Metadata,
+    /// What it runs, if anything.
+    pub deployment: Option<MarketDeployment>,
+    /// Created at (unix seconds).
+    pub created_at: u64,
+    /// Last updated at (unix seconds).
+    pub updated_at: u64,
+    /// Paid from (unix seconds; not yet claimed by the provider).
+    pub paid_from: u64,
+    /// Paid until (unix seconds).
+    pub paid_until: u64,
+    /// How it is paid.
+    pub payment: MarketPayment,
+    /// The per-instance payment address.
+    pub payment_address: alloy_primitives::Address,
+    /// The next command id: ids below it were queued at some time.
+    pub cmd_next_id: u64,
+    /// Commands queued and not yet taken by the provider.
+    pub cmd_count: u64,
+}
+
+/// A command waiting in a machine's queue (oasis-sdk `rofl-market/src/types.rs` `QueuedCommand`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct QueuedCommand {
+    /// Its sequence number.
+    pub id: u64,
+    /// The scheduler command (CBOR, scheduler-specific).
+    pub cmd: Vec<u8>,
+}
+
+/// An 8-byte big-endian identifier (`OfferId`, `InstanceId`, `CommandId`: `impl_identifier!`).
+fn decode_id8(value: Value, path: &str) -> Result<u64, CborError> {
+    decode_fixed::<8>(value, path).map(u64::from_be_bytes)
+}
+
+/// A field of type `Option<T>`: absent or `null` is `None`.
+fn optional_field(fields: &mut Fields, key: &str) -> Option<(Value, String)> {
+    fields.optional(key).filter(|(value, _)| !is_null(value))
+}
+
+fn decode_u128_bytes(value: Value, path: &str) -> Result<u128, CborError> {
+    let bytes = decode_bytes(value, path)?;
+    if bytes.len() > 16 {
+        return Err(invalid(path, format!("{} bytes do not fit in u128", bytes.len())));
+    }
+    if bytes.first() == Some(&0) {
+        return Err(CborError::new(path, CborErrorKind::NotCanonical("leading zero byte".into())));
+    }
+    Ok(bytes.iter().fold(0u128, |acc, byte| (acc << 8) | u128::from(*byte)))
+}
+
+fn decode_resources(value: Value, path: &str) -> Result<(), CborError> {
+    let mut fields = Fields::new(value, path)?;
+    let (v, p) = fields.required("tee")?;
+    let tee = decode_u64(v, &p)?;
+    if !(1..=2).contains(&tee) {
+        return Err(invalid(&p, format!("unknown TEE type {tee} (1 SGX, 2 TDX)")));
+    }
+    for key in ["memory", "cpus", "storage"] {
+        let (v, p) = fields.required(key)?;
+        decode_u64(v, &p)?;
+    }
+    if let Some((v, p)) = optional_field(&mut fields, "gpu") {
+        let mut gpu = Fields::new(v, &p)?;
+        if let Some((v, p)) = optional_field(&mut gpu, "model") {
+            crate::cbor::decode_text(v, &p)?;
+        }
+        let (v, p) = gpu.required("count")?;
+        decode_u64(v, &p)?;
+        gpu.finish()?;
+    }
+    fields.finish()
+}
+
+fn decode_payment(value: Value, path: &str) -> Result<MarketPayment, CborError> {
+    let Value::Map(mut map) = value else {
+        return Err(wrong_type(path, "single-key map", &value));
+    };
+    if map.len() != 1 {
+        return Err(invalid(path, format!("a payment is a map with exactly one key, got {}", map.len())));
+    }
+    let (key, value) = map.pop().expect("one entry");
+    let Value::TextString(kind) = key else {
+        return Err(wrong_type(path, "map with a text key", &key));
+    };
+    let path = crate::cbor::child(path, &kind);
+    let mut fields = Fields::new(value, &path)?;
+    let payment = match kind.as_str() {
+        "native" => {
+            let (v, p) = fields.required("denomination")?;
+            let denomination = String::from_utf8(decode_bytes(v, &p)?)
+                .map_err(|_| invalid(&p, "the denomination is not UTF-8"))?;
+            let (v, p) = fields.required("terms")?;
+            let Value::Map(entries) = v else { return Err(wrong_type(&p, "map", &v)) };
+            let mut terms = Vec::with_capacity(entries.len());
+            for (term, price) in entries {
+                let term = decode_u64(term, &p)?;
+                let term = u8::try_from(term)
+                    .ok()
+                    .filter(|t| (1..=3).contains(t))
+                    .ok_or_else(|| invalid(&p, format!("unknown term {term} (1 hour, 2 month, 3 year)")))?;
+                let price_path = crate::cbor::child(&p, &term.to_string());
+                terms.push((term, decode_u128_bytes(price, &price_path)?));
+            }
+            MarketPayment::Native { denomination, terms }
+        }
+        "evm" => {
+            let (v, p) = fields.required("address")?;
+            let address = alloy_primitives::Address::from(decode_fixed::<20>(v, &p)?);
+            let (v, p) = fields.required("data")?;
+            MarketPayment::Evm { address, data: decode_bytes(v, &p)? }
+        }
+        _ => return Err(invalid(&path, format!("unknown payment method {kind:?}"))),
+    };
+    fields.finish()?;
+    Ok(payment)
+}
+
+fn decode_deployment(value: Value, path: &str) -> Result<MarketDeployment, CborError> {
+    let mut fields = Fields::new(value, path)?;
+    let (v, p) = fields.required("app_id")?;
+    let app_id = decode_app_id(v, &p)?;
+    let (v, p) = fields.required("manifest_hash")?;
+    let manifest_hash = B256::from(decode_fixed::<32>(v, &p)?);
+    let (v, p) = fields.required("metadata")?;
+    let metadata = decode_metadata(v, &p)?;
+    fields.finish()?;
+    Ok(MarketDeployment { app_id, manifest_hash, metadata })
+}
+
+fn decode_instance_value(value: Value, path: &str) -> Result<MarketInstance, CborError> {
+    let mut fields = Fields::new(value, path)?;
+    let (v, p) = fields.required("provider")?;
+    let provider = decode_address(v, &p)?;
+    let (v, p) = fields.required("id")?;
+    let id = decode_id8(v, &p)?;
+    let (v, p) = fields.required("offer")?;
+    let offer = decode_id8(v, &p)?;
+    let (v, p) = fields.required("status")?;
+    let status = match decode_u64(v, &p)? {
+        0 => InstanceStatus::Created,
+        1 => InstanceStatus::Accepted,
+        2 => InstanceStatus::Cancelled,
+        other => return Err(invalid(&p, format!("unknown instance status {other} (0, 1 or 2)"))),
+    };
+    let (v, p) = fields.required("creator")?;
+    let creator = decode_address(v, &p)?;
+    let (v, p) = fields.required("admin")?;
+    let admin = decode_address(v, &p)?;
+    let node_id = match optional_field(&mut fields, "node_id") {
+        None => None,
+        Some((v, p)) => Some(B256::from(decode_fixed::<32>(v, &p)?)),
+    };
+    let (v, p) = fields.required("metadata")?;
+    let metadata = decode_metadata(v, &p)?;
+    let (v, p) = fields.required("resources")?;
+    decode_resources(v, &p)?;
+    let deployment = match optional_field(&mut fields, "deployment") {
+        None => None,
+        Some((v, p)) => Some(decode_deployment(v, &p)?),
+    };
+    let mut times = [0u64; 4];
+    for (slot, key) in times.iter_mut().zip(["created_at", "updated_at", "paid_from", "paid_until"]) {
+        let (v, p) = fields.required(key)?;
+        *slot = decode_u64(v, &p)?;
+    }
+    let [created_at, updated_at, paid_from, paid_until] = times;
+    let (v, p) = fields.required("payment")?;
+    let payment = decode_payment(v, &p)?;
+    let (v, p) = fields.required("payment_address")?;
+    let payment_address = alloy_primitives::Address::from(decode_fixed::<20>(v, &p)?);
+    let (v, p) = fields.required("refund_data")?;
+    decode_bytes(v, &p)?;
+    let (v, p) = fields.required("cmd_next_id")?;
+    let cmd_next_id = decode_id8(v, &p)?;
+    let (v, p) = fields.required("cmd_count")?;
+    let cmd_count = decode_u64(v, &p)?;
+    fields.finish()?;
+    Ok(MarketInstance {
+        provider,
+        id,
+        offer,
+        status,
+        creator,
+        admin,
+        node_id,
+        metadata,
+        deployment,
+        created_at,
+        updated_at,
+        paid_from,
+        paid_until,
+        payment,
+        payment_address,
+        cmd_next_id,
+        cmd_count,
+    })
+}
+
+/// Strictly decodes the `data` of a `roflmarket.Instance` answer (unknown fields refused, as
+/// for `rofl.App`).
+pub fn decode_market_instance(data: &[u8]) -> Result<MarketInstance, CborError> {
+    decode_instance_value(read_canonical(data)?, "")
+}
+
+/// Strictly decodes the `data` of a `roflmarket.Instances` answer.
+pub fn decode_market_instances(data: &[u8]) -> Result<Vec<MarketInstance>, CborError> {
+    decode_array(read_canonical(data)?, "")?
+        .into_iter()
+        .enumerate()
+        .map(|(index, value)| decode_instance_value(value, &item("", index)))
+        .collect()
+}
+
+/// Strictly decodes the `data` of a `roflmarket.InstanceCommands` answer.
+pub fn decode_queued_commands(data: &[u8]) -> Result<Vec<QueuedCommand>, CborError> {
+    decode_array(read_canonical(data)?, "")?
+        .into_iter()
+        .enumerate()
+        .map(|(index, value)| {
+            let path = item("", index);
+            let mut fields = Fields::new(value, &path)?;
+            let (v, p) = fields.required("id")?;
+            let id = decode_id8(v, &p)?;
+            let (v, p) = fields.required("cmd")?;
+            let cmd = decode_bytes(v, &p)?;
+            fields.finish()?;
+            Ok(QueuedCommand { id, cmd })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -485,6 +823,68 @@ mod tests {
         assert_eq!(parse_grpc_web_body(text.as_bytes(), true).unwrap(), reply);
         assert!(parse_grpc_web_body(&body[..body.len() - 1], false).is_err());
         assert!(parse_grpc_web_body(b"!!!!", true).is_err());
+    }
+
+    /// An instance as oasis-sdk's Rust encoder writes it: `Option` fields without
+    /// `#[cbor(optional)]` are `null` when empty (as `Registration.entity_id`).
+    fn rust_encoded_instance(status: u64, extra: Option<(&str, Value)>) -> Vec<u8> {
+        let mut fields = vec![
+            ("provider", Value::from(&[2u8; 21][..])),
+            ("id", Value::from(&7u64.to_be_bytes()[..])),
+            ("offer", Value::from(&3u64.to_be_bytes()[..])),
+            ("status", Value::Unsigned(status)),
+            ("creator", Value::from(&[3u8; 21][..])),
+            ("admin", Value::from(&[4u8; 21][..])),
+            ("node_id", crate::cbor::null()),
+            ("metadata", Value::Map(vec![])),
+            (
+                "resources",
+                text_map(vec![
+                    ("tee", Value::Unsigned(2)),
+                    ("memory", Value::Unsigned(4096)),
+                    ("cpus", Value::Unsigned(2)),
+                    ("storage", Value::Unsigned(10)),
+                    ("gpu", crate::cbor::null()),
+                ]),
+            ),
+            ("deployment", crate::cbor::null()),
+            ("created_at", Value::Unsigned(1)),
+            ("updated_at", Value::Unsigned(2)),
+            ("paid_from", Value::Unsigned(1)),
+            ("paid_until", Value::Unsigned(100)),
+            (
+                "payment",
+                text_map(vec![(
+                    "native",
+                    text_map(vec![
+                        ("denomination", Value::from(&b""[..])),
+                        ("terms", Value::Map(vec![(Value::Unsigned(2), Value::from(&[1u8, 0][..]))])),
+                    ]),
+                )]),
+            ),
+            ("payment_address", Value::from(&[5u8; 20][..])),
+            ("refund_data", Value::from(&b""[..])),
+            ("cmd_next_id", Value::from(&0u64.to_be_bytes()[..])),
+            ("cmd_count", Value::Unsigned(0)),
+        ];
+        fields.extend(extra);
+        write_value(text_map(fields))
+    }
+
+    #[test]
+    fn market_instance_nulls_read_as_none_and_bad_values_are_named() {
+        let instance = decode_market_instance(&rust_encoded_instance(2, None)).unwrap();
+        assert_eq!((instance.node_id, instance.deployment), (None, None));
+        assert_eq!(instance.status, InstanceStatus::Cancelled);
+        assert_eq!(
+            instance.payment,
+            MarketPayment::Native { denomination: String::new(), terms: vec![(2, 256)] }
+        );
+        let err = decode_market_instance(&rust_encoded_instance(3, None)).unwrap_err();
+        assert_eq!(err.path, "status");
+        let err = decode_market_instance(&rust_encoded_instance(1, Some(("surprise", Value::Unsigned(1)))))
+            .unwrap_err();
+        assert_eq!(err.path, "surprise");
     }
 
     #[test]

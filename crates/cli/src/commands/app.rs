@@ -421,17 +421,37 @@ async fn adopt(g: &GlobalArgs, args: AdoptArgs) -> CliResult {
 
 async fn show(g: &GlobalArgs, args: ShowArgs) -> CliResult {
     let app = args.app;
-    let notes: Notes = match (&args.manifest, &args.deployment) {
-        (Some(m), Some(d)) => notes_of(&load_deployment(m, d)?),
-        _ => Notes::new(),
+    let deployment = match (&args.manifest, &args.deployment) {
+        (Some(m), Some(d)) => Some(load_deployment(m, d)?),
+        _ => None,
     };
+    let notes: Notes = deployment.as_ref().map_or_else(Notes::new, notes_of);
     let (network, client) = chainops::client(g).await?;
     let module = chainops::module_source(&network, client.provider()).await?;
     let on_sapphire = matches!(module, ModuleSource::Node(_));
+    // On Sapphire the machines are the deployment's in rofl.yaml, read through the node.
+    let listed = match (&args.manifest, &args.deployment) {
+        (Some(m), Some(d)) => roflgov_types::manifest::Manifest::from_path(m)
+            .map_err(input)?
+            .deployments
+            .get(d.as_str())
+            .map(|d| d.machines.clone()),
+        _ => None,
+    };
+    let node_machines = match (&module, &listed) {
+        (ModuleSource::Node(node), Some(dep)) => Some((
+            crate::node_machines::machines_from_node(node, dep).await?,
+            format!(
+                "machines of the deployment (roflmarket through the Oasis node at {}):",
+                roflgov_core::text::escape(node.endpoint())
+            ),
+        )),
+        _ => None,
+    };
     if on_sapphire
         && !client.is_managed(app).await.map_err(|e| chainops::rofl_error("reading the contract", e))?
     {
-        return show_module_only(g, &module, &client, app, &notes).await;
+        return show_module_only(g, &module, &client, app, &notes, node_machines).await;
     }
     let managed = client.get_app(app).await.map_err(|e| chainops::rofl_error("reading the app", e))?;
     // On Sapphire, the module's own config against the contract's: they differ only if the app
@@ -464,9 +484,15 @@ async fn show(g: &GlobalArgs, args: ShowArgs) -> CliResult {
             }
         })
         .collect();
-    let machines = roflgov_devnet::app_machines(client.provider().clone(), client.address(), app)
-        .await
-        .map_err(|e| chain(format!("reading the app's machines: {e}")))?;
+    let (machines, machines_title) = match node_machines {
+        Some(found) => found,
+        None => (
+            roflgov_devnet::app_machines(client.provider().clone(), client.address(), app)
+                .await
+                .map_err(|e| chain(format!("reading the app's machines: {e}")))?,
+            "machines held by the policy contract:".to_owned(),
+        ),
+    };
     let report = ShowOut {
         machines: &machines,
         config: &managed.config,
@@ -488,7 +514,7 @@ async fn show(g: &GlobalArgs, args: ShowArgs) -> CliResult {
         let mut out = render::config(&managed.config, Some(managed.version), &notes);
         out.push_str(&render::release_governance(&managed.config, &state, now));
         out.push_str(&render::locks(&managed.config, &state.locks));
-        out.push_str(&render_machines(&machines, now));
+        out.push_str(&render_machines(&machines_title, &machines, now));
         if let Some((check, diff)) = &module_check {
             out.push_str(&format!("\n{}\n", check.summary()));
             if let Some(diff) = diff {
@@ -558,6 +584,7 @@ async fn show_module_only(
     client: &RoflAdminClient<alloy::providers::DynProvider>,
     app: AppId,
     notes: &Notes,
+    machines: Option<(Vec<roflgov_devnet::MachineView>, String)>,
 ) -> CliResult {
     let config = match module.app_config(client.provider(), app).await {
         Ok(Some(config)) => config,
@@ -569,8 +596,17 @@ async fn show_module_only(
         config: &'a AppConfig,
         managed: bool,
         source: String,
+        #[serde(skip_serializing_if = "<[_]>::is_empty")]
+        machines: &'a [roflgov_devnet::MachineView],
     }
-    let report = ModuleShowOut { config: &config, managed: false, source: module.describe() };
+    let (machines, machines_title) = machines.unwrap_or_default();
+    let now = if machines.is_empty() {
+        0
+    } else {
+        client.chain_time().await.map_err(|e| chainops::rofl_error("reading the chain time", e))?
+    };
+    let report =
+        ModuleShowOut { config: &config, managed: false, source: module.describe(), machines: &machines };
     emit(g.json, &report, || {
         let mut out = format!(
             "app {app} is not managed by policy contract {}; its config in {}:\n",
@@ -578,6 +614,7 @@ async fn show_module_only(
             module.describe()
         );
         out.push_str(&render::config(&config, None, notes));
+        out.push_str(&render_machines(&machines_title, &machines, now));
         out
     });
     Ok(())
@@ -586,13 +623,13 @@ async fn show_module_only(
 /// A machine this close to lapsing is flagged (a top-up or a vote may take this long).
 const MACHINE_LAPSE_WARNING: u64 = 7 * 86_400;
 
-/// The machines the policy contract holds, one line each (nothing when it holds none).
-fn render_machines(machines: &[roflgov_devnet::MachineView], now: u64) -> String {
+/// The machines (`title` says whose), one line each (nothing when it holds none).
+fn render_machines(title: &str, machines: &[roflgov_devnet::MachineView], now: u64) -> String {
     use std::fmt::Write as _;
     if machines.is_empty() {
         return String::new();
     }
-    let mut out = String::from("\nmachines held by the policy contract:\n");
+    let mut out = format!("\n{title}\n");
     for m in machines {
         let _ = write!(out, "  provider {} offer {} instance {}", m.provider, m.offer, m.id);
         match &m.market {
