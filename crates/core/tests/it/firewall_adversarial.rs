@@ -5,7 +5,6 @@
 //! The honest proposals at the end must pass with nothing critical. The world (a 2-of-3 Safe
 //! owning the policy contract, the apps, their history) is in `common`.
 
-
 use crate::support as common;
 
 use std::collections::BTreeSet;

@@ -13,7 +13,6 @@
 //! `FIREWALL_FUZZ_CASES` sets the number of cases (default 2000), `FIREWALL_FUZZ_SEED` the
 //! seed (a failure prints both).
 
-
 use crate::support as common;
 
 use alloy_primitives::{Address, Bytes, U256};

@@ -4,7 +4,6 @@
 //! endorsement policy names are not ok. The world (a 2-of-3 Safe owning the policy contract,
 //! the apps) is in `common`.
 
-
 use crate::support as common;
 
 use alloy_primitives::{B256, U256};

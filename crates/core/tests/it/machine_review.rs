@@ -3,7 +3,6 @@
 //! critical; spending the contract's balance is shown; handing a machine over while the policy
 //! endorses instances by the contract as `provider_instance_admin` is flagged.
 
-
 use alloy_primitives::{Address, B256, Bytes, FixedBytes, U256};
 use alloy_sol_types::SolCall;
 use roflgov_core::{

@@ -9,7 +9,6 @@
 //!   node's X25519/HMAC, and reseals it with client-rt. The committed file must equal what this
 //!   generator produces; run with `ROFLGOV_BLESS=1` to rewrite it.
 
-
 use alloy_primitives::hex;
 use base64::Engine as _;
 use roflgov_core::secret::{NONCE_SIZE, SecretEnvelope, public_key, seal};
@@ -80,7 +79,7 @@ fn vectors() -> serde_json::Value {
         })
         .collect();
     serde_json::json!({
-        "generator": "crates/core/tests/secret_envelopes.rs (roflgov_core::secret::seal)",
+        "generator": "crates/core/tests/it/secret_envelopes.rs (roflgov_core::secret::seal)",
         "sek_private": hex::encode(SEK_PRIVATE),
         "sek": b64(&sek),
         "envelopes": list,

@@ -7,7 +7,6 @@
 //!   committed file must equal what this generator produces; run with `ROFLGOV_BLESS=1` to
 //!   rewrite it.
 
-
 use alloy_primitives::{Address, B256, Bytes, Signature, U256, address, b256, hex};
 use k256::ecdsa::SigningKey;
 use roflgov_core::sapphire::{
