@@ -1,7 +1,6 @@
 //! Canonical CBOR: hand-derived bytes, strict rejections with paths, and a property-style sweep
 //! over generated configs with mutations.
 
-
 use crate::support as common;
 
 use alloy_primitives::{B256, Bytes, FixedBytes};

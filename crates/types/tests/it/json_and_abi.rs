@@ -1,6 +1,5 @@
 //! Readable serde forms and the contract ABI conversions.
 
-
 use crate::support as common;
 
 use alloy_primitives::{B256, Bytes, FixedBytes};

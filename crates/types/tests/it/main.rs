@@ -8,5 +8,5 @@ mod json_and_abi;
 mod manifest;
 mod market_vectors;
 mod oasis_ids;
-mod vectors;
 mod support;
+mod vectors;

@@ -1,6 +1,5 @@
 //! `rofl.yaml` reading, against the real Talos manifest and malformed variants of it.
 
-
 use crate::support as common;
 
 use alloy_primitives::B256;

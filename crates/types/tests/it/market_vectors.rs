@@ -7,7 +7,6 @@
 //! rebuilds the body from `fields` with the npm client and compares bytes. The committed file must
 //! equal what this generator produces; run with `ROFLGOV_BLESS=1` to rewrite it.
 
-
 use alloy_primitives::B256;
 use roflgov_types::{
     Address, AppId,

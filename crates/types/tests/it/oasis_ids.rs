@@ -5,7 +5,6 @@
 //! packages (`@oasisprotocol/client`, `@oasisprotocol/client-rt`) and compare. The committed file
 //! must equal what this generator produces; run with `ROFLGOV_BLESS=1` to rewrite it.
 
-
 use alloy_primitives::{Address as EthAddress, address, hex};
 use roflgov_types::{Address, AppId};
 

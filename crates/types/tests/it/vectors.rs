@@ -4,7 +4,6 @@
 //! CBOR body (`cbor`, what the Solidity encoder must produce from them). The committed file must
 //! equal what this generator produces; run with `ROFLGOV_BLESS=1` to rewrite it.
 
-
 use crate::support as common;
 
 use alloy_sol_types::{SolType, sol_data};
