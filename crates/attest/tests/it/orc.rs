@@ -1,6 +1,5 @@
 //! ORC bundles built in a temp dir: valid, truncated, hostile and malformed.
 
-
 use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 

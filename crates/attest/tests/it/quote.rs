@@ -1,6 +1,5 @@
 //! Offline DCAP verification with the real dcap-qvl sample quotes and collateral.
 
-
 use std::path::PathBuf;
 
 use alloy_primitives::B256;

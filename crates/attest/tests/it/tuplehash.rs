@@ -1,7 +1,6 @@
 //! TupleHash256 against NIST's published samples and against tiny-keccak (an independent
 //! implementation), and the TDX identity construction against tiny-keccak.
 
-
 use roflgov_attest::tdx::{TD_ENCLAVE_IDENTITY_CONTEXT, td_enclave_identity};
 use roflgov_attest::tuplehash::{TupleHash256, tuple_hash256};
 use rstest::rstest;

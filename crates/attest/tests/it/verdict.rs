@@ -1,6 +1,5 @@
 //! Policy verdicts for the real sample quotes.
 
-
 use std::path::PathBuf;
 
 use roflgov_attest::{
