@@ -1,7 +1,6 @@
 //! Safe Transaction Builder batch files: export of policy-contract calls with readable inputs,
 //! round trip, and refusal of tampered files.
 
-
 use alloy::{
     json_abi::JsonAbi,
     primitives::{Address, B256, Bytes, FixedBytes, U256, address},

@@ -3,7 +3,6 @@
 //! `@safe-global/api-kit` 5.0.3 send the same calls to a capture server and compares path and
 //! JSON body with these. Regenerate with `UPDATE_VECTORS=1`.
 
-
 use alloy::{
     primitives::{Address, B256, Bytes, U256, address},
     signers::local::PrivateKeySigner,
