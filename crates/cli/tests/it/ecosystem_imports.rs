@@ -3,8 +3,6 @@
 //! TypeScript client's CBOR, following the CLI's source (`cmd/common/transaction.go`
 //! `ExportTransaction`, `cmd/common/safe.go` `exportSafe`).
 
-#![allow(unused_crate_dependencies)]
-
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;

@@ -3,8 +3,6 @@
 //! owners whose keys signed; after Governor-approved changes the proposal, the proposer and every
 //! vote with its support and weight; the Markdown table holds the same, with outside text escaped.
 
-#![allow(unused_crate_dependencies)] // one test target uses only some of the dev-dependencies
-
 use std::{
     collections::BTreeSet,
     path::{Path, PathBuf},

@@ -1,8 +1,6 @@
 //! Chain commands driven through the binary against a real anvil (Shanghai) with the ROFL
 //! stand-in, started by the test (`LocalChain`) and passed with `--rpc`.
 
-#![allow(unused_crate_dependencies)] // one test target uses only some of the dev-dependencies
-
 use std::path::Path;
 
 use assert_cmd::Command;

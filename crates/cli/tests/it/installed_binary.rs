@@ -4,8 +4,6 @@
 //! transaction, all from the artifacts built into it. Only the chain comes from the test: a real
 //! anvil with the ROFL stand-in (`LocalChain`).
 
-#![allow(unused_crate_dependencies)]
-
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;

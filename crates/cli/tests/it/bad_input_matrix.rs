@@ -15,8 +15,6 @@
 //! All on-chain tables share one anvil. Each command runs with a timeout, so a parser that hangs
 //! (YAML alias or nesting bombs) fails its case instead of stalling the suite.
 
-#![allow(unused_crate_dependencies)] // one test target uses only some of the dev-dependencies
-
 use std::{
     io::Write as _,
     path::{Path, PathBuf},

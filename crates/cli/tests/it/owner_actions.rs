@@ -5,8 +5,6 @@
 //! DAO, after a guardian freeze, a fixed release with unfreeze and a guardian change ships as
 //! one proposal; removing the app is refused without `--override app_removed`.
 
-#![allow(unused_crate_dependencies)] // one test target uses only some of the dev-dependencies
-
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;

@@ -5,8 +5,6 @@
 //! could no longer register, the review of the combined one does not; executed, the module's
 //! endorsement policy and the machine's admin both name the new admin.
 
-#![allow(unused_crate_dependencies)]
-
 use std::{future::IntoFuture, path::Path};
 
 use alloy::primitives::Address;

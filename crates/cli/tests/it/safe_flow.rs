@@ -4,8 +4,6 @@
 //! a non-owner, the wrong chain, a competing proposal, a replay and a tampered Transaction
 //! Builder file are refused with nothing sent.
 
-#![allow(unused_crate_dependencies)] // one test target uses only some of the dev-dependencies
-
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;

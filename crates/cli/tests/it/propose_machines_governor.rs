@@ -4,8 +4,6 @@
 //! executed, and the simulated provider carries out both Deploys: an instance with the released
 //! identity registers on each machine.
 
-#![allow(unused_crate_dependencies)]
-
 use std::{future::IntoFuture, path::Path};
 
 use alloy::{

@@ -3,8 +3,6 @@
 //! answering `rofl.App` with the AppConfig `@oasisprotocol/client` encoded
 //! (test/vectors/grpc_query.json, made by tools/crosscheck/grpc.test.js).
 
-#![allow(unused_crate_dependencies)]
-
 use std::{
     io::{BufRead, BufReader, Read, Write},
     net::{TcpListener, TcpStream},

@@ -4,8 +4,6 @@
 //! on a local chain, an executed proposal reviewed as executed, a stale roflgov.toml, `--fund-rose
 //! 0.5`, an interrupted `deploy --save`, RPC timeouts and `roflgov node --state` across restarts.
 
-#![allow(unused_crate_dependencies)] // one test target uses only some of the dev-dependencies
-
 use std::{
     future::IntoFuture,
     path::{Path, PathBuf},

@@ -4,8 +4,6 @@
 //! transaction, reviewed as one (every leg shown), signed by 2 of 3 owners and executed on a
 //! real Safe v1.4.1.
 
-#![allow(unused_crate_dependencies)]
-
 use std::path::Path;
 
 use assert_cmd::Command;

@@ -6,8 +6,6 @@
 //! tools/crosscheck/grpc.test.js). The module keeps no identity per registration: every
 //! identity the policy allows is listed.
 
-#![allow(unused_crate_dependencies)]
-
 use std::{
     io::{BufRead, BufReader, Read, Write},
     net::{TcpListener, TcpStream},

@@ -3,8 +3,6 @@
 //! vote → queue → execute, the clock moved with anvil); executing before the Timelock delay and
 //! a proposal drafted against an old version are refused with nothing sent.
 
-#![allow(unused_crate_dependencies)] // one test target uses only some of the dev-dependencies
-
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;

@@ -3,8 +3,6 @@
 //! by dev account 0, a release with a grace period, a guardian); the commands under test are
 //! `app show`, `app instances`, `guardian revoke` and `app prune`.
 
-#![allow(unused_crate_dependencies)] // one test target uses only some of the dev-dependencies
-
 use alloy::primitives::{Address, B256, FixedBytes, keccak256};
 use assert_cmd::Command;
 use predicates::prelude::*;

@@ -6,8 +6,6 @@
 //! release 1.1, and the rotated secret opens with the stand-in's SEK (derived here from its
 //! documented recipe, not by the CLI) to the plaintext the doc piped in.
 
-#![allow(unused_crate_dependencies)]
-
 use std::path::Path;
 
 use alloy::{primitives::Address, providers::Provider};

@@ -11,8 +11,6 @@
 //! exactly the bundle's identities while the admin, metadata and secrets stay; and a manifest
 //! whose identities are not the bundle's is refused with nothing proposed.
 
-#![allow(unused_crate_dependencies)] // one test target uses only some of the dev-dependencies
-
 use std::{
     collections::BTreeSet,
     path::{Path, PathBuf},

@@ -3,8 +3,6 @@
 //! contract), deploys a manifest on it, the provider boots it and an instance registers; bad
 //! input and machines the contract does not hold are refused with a clear error.
 
-#![allow(unused_crate_dependencies)] // one test target uses only some of the dev-dependencies
-
 use std::{future::IntoFuture, path::Path};
 
 use alloy::primitives::{Address, keccak256};

@@ -4,8 +4,6 @@
 //! here from the raw MultiSend bytes (not with the code that built them); `review --bundle`
 //! passes with the release's bundle and fails with another one.
 
-#![allow(unused_crate_dependencies)]
-
 use std::path::Path;
 
 use alloy::{

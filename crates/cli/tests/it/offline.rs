@@ -2,8 +2,6 @@
 //! of roflgov-attest, the Talos rofl.yaml, and the demo manifests. Each bad input gives a clear
 //! message and its own exit code, and never a partial output file.
 
-#![allow(unused_crate_dependencies)] // one test target uses only some of the dev-dependencies
-
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;

@@ -21,8 +21,6 @@
 //! It can also lie (a hash that does not match the fields, a signature by a non-owner) to show
 //! `safe fetch` refuses what does not check out.
 
-#![allow(unused_crate_dependencies)] // one test target uses only some of the dev-dependencies
-
 use std::{
     path::{Path, PathBuf},
     sync::{Arc, Mutex},

@@ -8,8 +8,6 @@
 //! independently with ethers (`tools/crosscheck/signed-log.test.js`); `app audit` writes the
 //! record as JSON and Markdown.
 
-#![allow(unused_crate_dependencies)]
-
 use std::{
     collections::BTreeSet,
     path::{Path, PathBuf},

@@ -3,8 +3,6 @@
 //! named config file must exist; `--json` prints exactly one JSON document, failures included.
 //! Nothing here needs a chain: `--rpc http://127.0.0.1:1` makes sure nothing is sent anywhere.
 
-#![allow(unused_crate_dependencies)]
-
 use std::path::Path;
 
 use assert_cmd::Command;

@@ -6,8 +6,6 @@
 //! `ProposalCreated` event equals the id roflgov printed. Drafts for another policy contract or
 //! another chain, and Safe files, are refused with nothing proposed.
 
-#![allow(unused_crate_dependencies)]
-
 use std::path::Path;
 
 use abi::{IGovernor, IPolicy};
