@@ -81,7 +81,7 @@ MODEL_STEPS ?= 2000
 model-equivalence: build
 	for seed in 1 2 3 4 5; do \
 		MODEL_EQUIVALENCE_CASES=$(MODEL_STEPS) MODEL_EQUIVALENCE_SEED=$$seed \
-			$(CARGO) test --locked -p roflgov-devnet --test model_equivalence || exit 1; \
+			$(CARGO) test --locked -p roflgov-devnet --test it model_equivalence:: || exit 1; \
 	done
 
 # Cross-check of the CBOR bodies and ids in test/vectors/ against the official TypeScript client

@@ -2,7 +2,7 @@
 //! MultiSend batch, raw MultiSend payload, batch by CALL, DELEGATECALL elsewhere) or a Governor
 //! proposal, reviewed against a fixed chain state.
 //!
-//! Property (the firewall's rule, see `crates/core/tests/firewall_fuzz.rs`): a transaction
+//! Property (the firewall's rule, see `crates/core/tests/it/firewall_fuzz.rs`): a transaction
 //! holding a call the engine cannot fully understand (a target that is neither the policy
 //! contract nor the subcall precompile, calldata that does not decode, a DELEGATECALL to
 //! anything but the canonical MultiSendCallOnly, value other than `createApp`'s stake), or

@@ -1,6 +1,6 @@
 'use strict';
 // Cross-check of roflgov's rofl.Create/Update/Remove bodies (test/vectors/rofl_cbor.json, made by
-// crates/types/tests/vectors.rs) against the official TypeScript client:
+// crates/types/tests/it/vectors.rs) against the official TypeScript client:
 //  - canonical: @oasisprotocol/client misc.fromCBOR then misc.toCBOR (cborg with its canonical
 //    map-key order) gives back the very same bytes;
 //  - shape: the top-level keys are exactly the module's fields for the method, and match the

@@ -6,7 +6,7 @@
 //  - requests: what @oasisprotocol/client 1.3.0 sends for client-rt's
 //    `roflmarket.Wrapper(runtime).queryInstance()/queryInstances()/queryInstanceCommands()`,
 //    caught by a stand-in XMLHttpRequest (as grpc.test.js does for rofl.App); the Rust side
-//    checks it sends the same bodies (crates/devnet/tests/oasis_node.rs).
+//    checks it sends the same bodies (crates/devnet/tests/it/oasis_node.rs).
 //  - responses: Instance, Instance list and QueuedCommand list values typed with client-rt's
 //    `RoflmarketInstance`/`RoflmarketQueuedCommand` and encoded with @oasisprotocol/client's
 //    canonical CBOR; the Rust side decodes them to the `expected` values, and the npm client

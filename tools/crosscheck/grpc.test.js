@@ -4,7 +4,7 @@
 //  - request: what @oasisprotocol/client 1.3.0 really sends for client-rt's
 //    `rofl.Wrapper(runtime).queryApp().setArgs({id}).query(nic)` (and queryAppInstances), caught
 //    by a stand-in XMLHttpRequest: URL path, headers, grpc-web-text body. The Rust side checks it
-//    produces the same body (crates/devnet/tests/oasis_node.rs).
+//    produces the same body (crates/devnet/tests/it/oasis_node.rs).
 //  - responses: an AppConfig and a Registration list built with client-rt's types and encoded
 //    with @oasisprotocol/client's canonical CBOR, and an oasis-core error status built with the
 //    package's own google.rpc.Status protobuf; the Rust side parses them to the `expected` values.

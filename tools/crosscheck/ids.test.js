@@ -1,6 +1,6 @@
 'use strict';
 // Cross-check of roflgov's Oasis addresses and ROFL app ids (test/vectors/oasis_ids.json, made by
-// crates/types/tests/oasis_ids.rs from roflgov_types::{Address, AppId}) against the official
+// crates/types/tests/it/oasis_ids.rs from roflgov_types::{Address, AppId}) against the official
 // TypeScript packages:
 //  - eth → oasis address: @oasisprotocol/client address.fromData with client-rt's
 //    address.V0_SECP256K1ETH_CONTEXT_IDENTIFIER/_VERSION (what client-rt address.fromSigspec does

@@ -1,6 +1,6 @@
 'use strict';
 // Cross-check of roflgov's roflmarket bodies and scheduler commands
-// (test/vectors/roflmarket_bodies.json, made by crates/types/tests/market_vectors.rs) against the
+// (test/vectors/roflmarket_bodies.json, made by crates/types/tests/it/market_vectors.rs) against the
 // official TypeScript client:
 //  - bodies: the value is rebuilt from the vector's plain `fields` as the @oasisprotocol/client-rt
 //    1.3.0 type (RoflmarketInstanceCreate, ...; every key checked against the published .d.ts),

@@ -12,7 +12,7 @@ const crypto = require('node:crypto');
 const oasis = require('@oasisprotocol/client');
 const oasisRT = require('@oasisprotocol/client-rt');
 
-// The test SEK key pair (also in crates/core/tests/secret_envelopes.rs): X25519 private key.
+// The test SEK key pair (also in crates/core/tests/it/secret_envelopes.rs): X25519 private key.
 const SEK_PRIVATE_HEX = '5ecf5ecf5ecf5ecf5ecf5ecf5ecf5ecf5ecf5ecf5ecf5ecf5ecf5ecf5ecf5e0f';
 
 function x25519Public(privateHex) {

@@ -1,6 +1,6 @@
 'use strict';
 // Cross-check of roflgov's ROFL secret envelopes (test/vectors/secret_envelopes.json, made by
-// crates/core/tests/secret_envelopes.rs from roflgov_core::secret::seal) with independent code:
+// crates/core/tests/it/secret_envelopes.rs from roflgov_core::secret::seal) with independent code:
 //  - decryption with @oasisprotocol/deoxysii 0.0.6 (Deoxys-II-256-128) under a key derived with
 //    node's own X25519 and HMAC-SHA512/256 (oasis-core mrae/deoxysii: the box key is
 //    HMAC-SHA512/256(key = "MRAE_Box_Deoxys-II-256-128", msg = X25519(SEK private, pk))), with

@@ -1,6 +1,6 @@
 'use strict';
 // Cross-check of roflgov's Sapphire signed queries (test/vectors/signed_queries.json, made by
-// crates/core/tests/signed_query.rs from roflgov_core::sapphire) against the encoder of
+// crates/core/tests/it/signed_query.rs from roflgov_core::sapphire) against the encoder of
 // @oasisprotocol/sapphire-paratime.
 //
 // sapphire-paratime 2.x (2.3.0 is installed) no longer ships signed queries: they were built by

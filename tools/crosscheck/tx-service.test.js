@@ -2,7 +2,7 @@
 // Cross-check of roflgov's Safe Transaction Service client (crates/safe/src/tx_service.rs)
 // against Safe's own client, @safe-global/api-kit 5.0.3 (what Safe{Wallet} and the Safe SDK use).
 //
-// test/vectors/tx_service_requests.json (written by crates/safe/tests/tx_service_vectors.rs)
+// test/vectors/tx_service_requests.json (written by crates/safe/tests/it/tx_service_vectors.rs)
 // holds a fixed SafeTx, its hash and two owners' signatures as roflgov makes them, and the
 // requests roflgov sends for it. Here api-kit's proposeTransaction, confirmTransaction,
 // getTransaction and getPendingTransactions send the same calls to a capture server on

@@ -1,0 +1,9 @@
+//! The integration tests of this crate, linked into one test binary (one link step instead
+//! of one per file); each former `tests/<name>.rs` is the module `<name>`.
+
+#![allow(unused_crate_dependencies)] // one test binary uses only some of the dev-dependencies
+
+mod orc;
+mod quote;
+mod tuplehash;
+mod verdict;

@@ -1,0 +1,185 @@
+//! Several actions in one Safe transaction, through the binary on one anvil: a release with a
+//! guardian change (one `propose`) and a new app with its 100 ROSE stake (`app create`) are
+//! drafted as separate unsigned legs (a Safe proposal file and a Transaction Builder batch), combined by `safe combine` into one MultiSendCallOnly
+//! transaction, reviewed as one (every leg shown), signed by 2 of 3 owners and executed on a
+//! real Safe v1.4.1.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use roflgov_client::rofl::{RoflAdminClient, RoflStandIn};
+use roflgov_devnet::LocalChain;
+use roflgov_types::{AppId, manifest::Manifest};
+use serde_json::Value;
+
+const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo");
+
+fn manifest(v: &str) -> String {
+    Path::new(EXAMPLES).join(format!("rofl-{v}.yaml")).display().to_string()
+}
+
+#[test]
+fn release_guardian_and_stake_as_one_safe_transaction() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let chain = rt.block_on(LocalChain::start()).expect("anvil starts (run `make build` first)");
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name).display().to_string();
+    std::fs::create_dir(dir.path().join("legs")).unwrap();
+    let cmd = || {
+        let mut cmd = Command::cargo_bin("roflgov").unwrap();
+        cmd.env_remove("ROFLGOV_NETWORK").env_remove("ROFLGOV_CONFIG").current_dir(dir.path());
+        for i in 0..6 {
+            cmd.env(format!("DEV{i}"), format!("0x{}", hex::encode(chain.signer(i).to_bytes())));
+        }
+        cmd.args(["--rpc", &chain.endpoint(), "--config", &p("roflgov.toml")]);
+        cmd
+    };
+    let json = |args: &[&str]| -> Value {
+        let out = cmd().arg("--json").args(args).assert().success().get_output().stdout.clone();
+        serde_json::from_slice(&out).unwrap()
+    };
+    let sign_and_execute = |file: &str, expect: &[&str]| -> Value {
+        for signer in ["DEV1", "DEV2"] {
+            cmd()
+                .args(["--key-env", signer, "safe", "sign", "--safe-tx", &p(file)])
+                .args(expect)
+                .assert()
+                .success();
+        }
+        let mut args = vec!["--key-env", "DEV4", "safe", "execute", "--safe-tx"];
+        let path = p(file);
+        args.push(&path);
+        args.extend_from_slice(expect);
+        json(&args)
+    };
+    let accounts = chain.accounts();
+    let owners: Vec<String> = accounts[1..4].iter().map(|a| a.to_string()).collect();
+    // A 2-of-3 Safe with two stakes: one for the first app, one for the app the batch creates.
+    let deployed = json(&[
+        "--key-env",
+        "DEV0",
+        "deploy",
+        "--safe-owners",
+        &owners.join(","),
+        "--threshold",
+        "2",
+        "--fund-rose",
+        "200",
+        "--save",
+    ]);
+    let policy: alloy::primitives::Address = deployed["policy_contract"].as_str().unwrap().parse().unwrap();
+    json(&[
+        "app",
+        "create",
+        "--manifest",
+        &manifest("1.0"),
+        "--deployment",
+        "local",
+        "--safe-out",
+        &p("create.json"),
+    ]);
+    let app: AppId = sign_and_execute("create.json", &[])["app"].as_str().unwrap().parse().unwrap();
+    let app_s = app.to_string();
+
+    // Leg 1: release 1.1 with a guardian (one call on the policy contract, one app).
+    let guardian = accounts[5].to_string();
+    json(&[
+        "propose",
+        "--manifest",
+        &manifest("1.1"),
+        "--deployment",
+        "local",
+        "--app",
+        &app_s,
+        "--policy-only",
+        "--set-guardian",
+        &guardian,
+        "--safe-out",
+        &p("legs/1-release.json"),
+    ]);
+    // Leg 2: a second app, with the 100 ROSE stake the Safe sends along, as a Transaction
+    // Builder batch (it has no nonce, so it cannot compete with leg 1).
+    json(&[
+        "app",
+        "create",
+        "--manifest",
+        &manifest("1.0"),
+        "--deployment",
+        "local",
+        "--tx-builder-out",
+        &p("legs/2-stake.json"),
+    ]);
+    // The combined file may not sit next to a Safe-file leg (they share the nonce).
+    cmd()
+        .args(["safe", "combine", "--leg", &p("legs/1-release.json"), "--leg", &p("legs/2-stake.json")])
+        .args(["--safe-out", &p("legs/batch.json")])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("folder of their own"));
+    let combined = json(&[
+        "safe",
+        "combine",
+        "--leg",
+        &p("legs/1-release.json"),
+        "--leg",
+        &p("legs/2-stake.json"),
+        "--safe-out",
+        &p("batch.json"),
+        "--tx-builder-out",
+        &p("batch.tx-builder.json"),
+    ]);
+    assert_eq!(combined["legs"], 2);
+    assert_eq!(combined["calls"], 2);
+    // The file is one DELEGATECALL into MultiSendCallOnly carrying both legs; the stake leg
+    // carries 100 ROSE.
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(p("batch.json")).unwrap()).unwrap();
+    assert_eq!(file["tx"]["operation"], 1, "{file}");
+    let batch: Value =
+        serde_json::from_str(&std::fs::read_to_string(p("batch.tx-builder.json")).unwrap()).unwrap();
+    let txs = batch["transactions"].as_array().unwrap();
+    assert_eq!(txs.len(), 2);
+    assert_eq!(txs[0]["value"], "0");
+    assert_eq!(txs[1]["value"], "100000000000000000000");
+
+    // One review shows every leg: the release, the guardian (critical until expected), the new app.
+    cmd()
+        .args(["review", "--safe-tx", &p("batch.json")])
+        .assert()
+        .code(4)
+        .stdout(predicate::str::contains("guardian"));
+    let review = json(&["review", "--safe-tx", &p("batch.json"), "--expect-guardian", &guardian]);
+    assert_eq!(review["verdict"], "ok", "{review}");
+    let text = serde_json::to_string(&review).unwrap();
+    assert!(text.contains(&app_s), "the release leg is shown: {text}");
+    assert!(text.to_lowercase().contains("create"), "the stake leg is shown: {text}");
+
+    let executed = sign_and_execute("batch.json", &["--expect-guardian", &guardian]);
+    assert_eq!(executed["outcome"], "success", "{executed}");
+    let client = RoflAdminClient::new(policy, chain.provider().clone());
+    assert_eq!(rt.block_on(client.guardian(app)).unwrap(), Some(accounts[5]));
+    let expected: Vec<String> = Manifest::from_path(manifest("1.1"))
+        .unwrap()
+        .deployment("local")
+        .unwrap()
+        .policy
+        .enclaves
+        .iter()
+        .map(roflgov_attest::identity_to_base64)
+        .collect();
+    let stand_in = RoflStandIn::new(chain.provider().clone());
+    let now: Vec<String> = rt
+        .block_on(stand_in.app_enclaves(app))
+        .unwrap()
+        .iter()
+        .map(roflgov_attest::identity_to_base64)
+        .collect();
+    for id in &expected {
+        assert!(now.contains(id), "release 1.1 allowed {id}: {now:?}");
+    }
+    // The second app exists: its stake left the Safe.
+    let safe: alloy::primitives::Address = deployed["safe"].as_str().unwrap().parse().unwrap();
+    let balance =
+        rt.block_on(async { alloy::providers::Provider::get_balance(chain.provider(), safe).await }).unwrap();
+    assert!(balance.is_zero(), "both stakes are locked: {balance}");
+}

@@ -1,0 +1,175 @@
+//! The DAO flow driven through the binary against one anvil started here: a Governor whose
+//! Timelock owns the policy contract creates an app and ships a release (propose → review →
+//! vote → queue → execute, the clock moved with anvil); executing before the Timelock delay and
+//! a proposal drafted against an old version are refused with nothing sent.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use roflgov_client::rofl::RoflStandIn;
+use roflgov_devnet::LocalChain;
+use roflgov_types::{AppId, manifest::Manifest};
+use serde_json::Value;
+
+const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo");
+
+fn manifest(v: &str) -> String {
+    Path::new(EXAMPLES).join(format!("rofl-{v}.yaml")).display().to_string()
+}
+
+fn ids_of(v: &str) -> Vec<String> {
+    let dep = Manifest::from_path(manifest(v)).unwrap().deployment("local").unwrap();
+    dep.policy.enclaves.iter().map(roflgov_attest::identity_to_base64).collect()
+}
+
+struct Env {
+    rt: tokio::runtime::Runtime,
+    chain: LocalChain,
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn config(&self) -> PathBuf {
+        self.dir.path().join("roflgov.toml")
+    }
+
+    fn cmd(&self) -> Command {
+        let mut cmd = Command::cargo_bin("roflgov").unwrap();
+        cmd.env_remove("ROFLGOV_NETWORK").env_remove("ROFLGOV_CONFIG").current_dir(self.dir.path());
+        cmd.env("DEV0", format!("0x{}", hex::encode(self.chain.signer(0).to_bytes())));
+        cmd.args(["--rpc", &self.chain.endpoint(), "--config"]).arg(self.config());
+        cmd
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let out = self.cmd().arg("--json").args(args).assert().success().get_output().stdout.clone();
+        serde_json::from_slice(&out).unwrap()
+    }
+
+    /// Vote for proposal `id` (moving the clock to the vote start with anvil).
+    fn vote(&self, id: &str) {
+        let voted = self.json(&[
+            "--key-env",
+            "DEV0",
+            "dao",
+            "vote",
+            "--proposal",
+            id,
+            "--support",
+            "for",
+            "--advance-time",
+        ]);
+        assert_eq!(voted["state"], "active", "{voted}");
+    }
+
+    /// Queue proposal `id` (moving the clock past the vote's end).
+    fn queue(&self, id: &str) {
+        let queued = self.json(&["--key-env", "DEV0", "dao", "queue", "--proposal", id, "--advance-time"]);
+        assert_eq!(queued["state"], "queued", "{queued}");
+    }
+
+    fn enclaves(&self, app: AppId) -> Vec<String> {
+        let stand_in = RoflStandIn::new(self.chain.provider().clone());
+        self.rt
+            .block_on(stand_in.app_enclaves(app))
+            .unwrap()
+            .iter()
+            .map(roflgov_attest::identity_to_base64)
+            .collect()
+    }
+}
+
+#[test]
+fn dao_flow_through_the_binary() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let chain = rt.block_on(LocalChain::start()).expect("anvil starts (run `make build` first)");
+    let env = Env { rt, chain, dir: tempfile::tempdir().unwrap() };
+
+    let deployed = env.json(&["--key-env", "DEV0", "deploy", "--dao", "--save"]);
+    assert!(deployed["governor"].is_string() && deployed["timelock"] == deployed["owner"], "{deployed}");
+
+    // The DAO creates the app (the executor sends the 100 ROSE stake).
+    let created = env.json(&[
+        "--key-env",
+        "DEV0",
+        "app",
+        "create",
+        "--manifest",
+        &manifest("1.0"),
+        "--deployment",
+        "local",
+        "--governor",
+    ]);
+    let id = created["proposal_id"].as_str().unwrap().to_owned();
+    assert!(created["description"].as_str().unwrap().contains("#proposer=0x"), "{created}");
+    env.vote(&id);
+    env.queue(&id);
+    env.json(&["--key-env", "DEV0", "dao", "execute", "--proposal", &id, "--advance-time"]);
+    let history = env.json(&["app", "history"]);
+    let app: AppId = history[0]["app"].as_str().unwrap().parse().unwrap();
+    assert_eq!(env.enclaves(app), ids_of("1.0"));
+
+    // Two releases drafted against version 1: 1.1, and 1.2 (which will be stale).
+    let release = |v: &str| {
+        let out = env.json(&[
+            "--key-env",
+            "DEV0",
+            "propose",
+            "--manifest",
+            &manifest(v),
+            "--deployment",
+            "local",
+            "--app",
+            &app.to_string(),
+            "--governor",
+        ]);
+        out["proposal_id"].as_str().unwrap().to_owned()
+    };
+    let (r11, r12) = (release("1.1"), release("1.2"));
+
+    // The voters' review: the same diff as for a Safe transaction.
+    let review =
+        env.json(&["review", "--proposal", &r11, "--manifest", &manifest("1.1"), "--deployment", "local"]);
+    assert_eq!(review["source"], "governor_proposal");
+    assert_eq!(review["verdict"], "ok");
+    let added: Vec<&str> = review["review"]["diff"]["enclaves_added"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(added, ids_of("1.1"));
+
+    env.vote(&r11);
+    env.vote(&r12);
+    env.queue(&r11);
+    env.queue(&r12);
+
+    // Executing before the Timelock delay is refused; nothing is sent.
+    env.cmd().args(["--key-env", "DEV0", "dao", "execute", "--proposal", &r11]).assert().code(4).stderr(
+        predicate::str::contains("Timelock delay is not over")
+            .and(predicate::str::contains("nothing was sent")),
+    );
+    assert_eq!(env.enclaves(app), ids_of("1.0"));
+
+    env.cmd()
+        .args(["--key-env", "DEV0", "dao", "execute", "--proposal", &r11, "--advance-time"])
+        .assert()
+        .success();
+    assert_eq!(env.enclaves(app), ids_of("1.1"));
+
+    // 1.2 was drafted against version 1; the app is at version 2 now: stale, refused.
+    env.cmd().args(["review", "--proposal", &r12]).assert().code(4).stdout(predicate::str::contains("STALE"));
+    env.cmd()
+        .args(["--key-env", "DEV0", "dao", "execute", "--proposal", &r12, "--advance-time"])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("stale"));
+    assert_eq!(env.enclaves(app), ids_of("1.1"));
+
+    // A fresh 1.2 proposal can be canceled by its proposer while pending.
+    let again = release("1.2");
+    let canceled = env.json(&["--key-env", "DEV0", "dao", "cancel", "--proposal", &again]);
+    assert_eq!(canceled["state"], "canceled");
+}

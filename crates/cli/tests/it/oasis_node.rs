@@ -1,0 +1,216 @@
+//! `app show` on Sapphire reads the ROFL module through an Oasis node's gRPC-web endpoint: an
+//! anvil answering as Sapphire Testnet (chain id 0x5aff, no stand-in) and a local test server
+//! answering `rofl.App` with the AppConfig `@oasisprotocol/client` encoded
+//! (test/vectors/grpc_query.json, made by tools/crosscheck/grpc.test.js), and
+//! `roflmarket.Instance` with the Instance client-rt typed (test/vectors/grpc_market_query.json,
+//! tools/crosscheck/grpc-market.test.js).
+
+use std::{
+    io::{BufRead, BufReader, Read, Write},
+    net::{TcpListener, TcpStream},
+    thread,
+};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use roflgov_client::rofl::RoflAdminClient;
+use roflgov_devnet::{LocalChain, LocalChainOptions};
+use serde_json::Value;
+
+fn vectors() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../test/vectors/grpc_query.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Answers every request with `body` as a grpc-web-text reply; returns its URL.
+fn serve(body: String) -> String {
+    serve_by_request(Vec::new(), body)
+}
+
+/// Answers a request whose body is one of `routes`' with its answer, any other with `default`.
+fn serve_by_request(routes: Vec<(String, String)>, default: String) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let _ = answer(stream, |request| {
+                routes
+                    .iter()
+                    .find(|(r, _)| r.as_bytes() == request)
+                    .map_or(default.as_str(), |(_, a)| a.as_str())
+            });
+        }
+    });
+    url
+}
+
+/// A successful grpc-web-text answer carrying `data`: the CBOR `{data: bytes}` message (written
+/// byte by byte here) framed, then the trailers frame.
+fn ok_body(data: &[u8]) -> String {
+    let mut message = vec![0xa1, 0x64];
+    message.extend_from_slice(b"data");
+    match data.len() {
+        n @ 0..=23 => message.push(0x40 | n as u8),
+        n @ 24..=255 => message.extend_from_slice(&[0x58, n as u8]),
+        n => {
+            message.push(0x59);
+            message.extend_from_slice(&u16::try_from(n).unwrap().to_be_bytes());
+        }
+    }
+    message.extend_from_slice(data);
+    let mut body = vec![0];
+    body.extend_from_slice(&(message.len() as u32).to_be_bytes());
+    body.extend_from_slice(&message);
+    let trailers = b"grpc-status:0\r\n";
+    body.push(0x80);
+    body.extend_from_slice(&(trailers.len() as u32).to_be_bytes());
+    body.extend_from_slice(trailers);
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(body)
+}
+
+fn answer<'a>(stream: TcpStream, reply: impl Fn(&[u8]) -> &'a str) -> std::io::Result<()> {
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line)?;
+        let line = line.trim_end().to_ascii_lowercase();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(value) = line.strip_prefix("content-length:") {
+            length = value.trim().parse().unwrap_or(0);
+        }
+    }
+    let mut request = vec![0; length];
+    reader.read_exact(&mut request)?;
+    let body = reply(&request);
+    let mut stream = stream;
+    write!(
+        stream,
+        "HTTP/1.1 200 OK\r\ncontent-type: application/grpc-web-text\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+#[test]
+fn app_show_on_sapphire_reads_the_module_through_the_node() {
+    let v = vectors();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let chain = rt
+        .block_on(LocalChain::start_with(LocalChainOptions {
+            chain_id: 0x5aff,
+            rofl_stand_in: false,
+            accounts: 2,
+            sapphire_rpc: false,
+        }))
+        .expect("anvil starts (run `make build` first)");
+    let owner = chain.accounts()[0];
+    let client = rt
+        .block_on(RoflAdminClient::deploy_from(chain.provider().clone(), owner, owner))
+        .expect("the policy contract deploys");
+    let app_hex = v["app_id"].as_str().unwrap();
+    let app = roflgov_types::AppId(hex::decode(app_hex).unwrap().try_into().unwrap()).to_string();
+    let node = serve(v["responses"]["app_body_text"].as_str().unwrap().to_owned());
+    let cmd = |grpc: &str| {
+        let mut cmd = Command::cargo_bin("roflgov").unwrap();
+        cmd.env_remove("ROFLGOV_NETWORK")
+            .env_remove("ROFLGOV_CONFIG")
+            .env_remove("ROFLGOV_GRPC")
+            .current_dir(std::env::temp_dir())
+            .args(["--network", "testnet", "--rpc", &chain.endpoint(), "--grpc", grpc])
+            .args(["--policy-contract", &client.address().to_string(), "app", "show", "--app", &app]);
+        cmd
+    };
+
+    let out = cmd(&node).arg("--json").assert().success().get_output().stdout.clone();
+    let out: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(out["managed"], false);
+    assert!(out["source"].as_str().unwrap().contains(&node));
+    let expected = &v["expected"]["app"];
+    assert_eq!(out["config"]["metadata"], expected["metadata"]);
+    assert_eq!(out["config"]["policy"]["max_expiration"], expected["max_expiration"]);
+
+    // The node unreachable: a chain error that says so.
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let gone = format!("http://127.0.0.1:{port}");
+    cmd(&gone)
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains("unreachable").and(predicate::str::contains(gone)));
+}
+
+#[test]
+fn app_show_on_sapphire_lists_the_deployments_machines_through_the_node() {
+    let v = vectors();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../test/vectors/grpc_market_query.json");
+    let m: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let chain = rt
+        .block_on(LocalChain::start_with(LocalChainOptions {
+            chain_id: 0x5aff,
+            rofl_stand_in: false,
+            accounts: 2,
+            sapphire_rpc: false,
+        }))
+        .expect("anvil starts (run `make build` first)");
+    let owner = chain.accounts()[0];
+    let client = rt
+        .block_on(RoflAdminClient::deploy_from(chain.provider().clone(), owner, owner))
+        .expect("the policy contract deploys");
+    let app_hex = v["app_id"].as_str().unwrap();
+    let app = roflgov_types::AppId(hex::decode(app_hex).unwrap().try_into().unwrap()).to_string();
+    // The Talos manifest, its machine moved to the vectors' provider (oasis1 of 0x00 ‖ 0x22…,
+    // the npm package's bech32) and instance 7.
+    let fixture = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/talos-rofl.yaml"))
+        .unwrap()
+        .replacen(
+            "provider: oasis1qzc8pldvm8vm3duvdrj63wgvkw34y9ucfcxzetqr\n        offer: large\n        id: 000000000000001e",
+            "provider: oasis1qq3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zygupznpp\n        offer: large\n        id: \"0000000000000007\"",
+            1,
+        );
+    assert!(fixture.contains("oasis1qq3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zygupznpp"));
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("rofl.yaml");
+    std::fs::write(&manifest, fixture).unwrap();
+    let instance_request = m["request"]["instance"]["body_text"].as_str().unwrap().to_owned();
+    let app_answer = v["responses"]["app_body_text"].as_str().unwrap().to_owned();
+    let instance_data = hex::decode(m["responses"]["instance_data"].as_str().unwrap()).unwrap();
+    let node =
+        serve_by_request(vec![(instance_request.clone(), ok_body(&instance_data))], app_answer.clone());
+    let cmd = |grpc: &str| {
+        let mut cmd = Command::cargo_bin("roflgov").unwrap();
+        cmd.env_remove("ROFLGOV_NETWORK")
+            .env_remove("ROFLGOV_CONFIG")
+            .env_remove("ROFLGOV_GRPC")
+            .current_dir(std::env::temp_dir())
+            .args(["--network", "testnet", "--rpc", &chain.endpoint(), "--grpc", grpc])
+            .args(["--policy-contract", &client.address().to_string(), "app", "show", "--app", &app])
+            .args(["--manifest", manifest.to_str().unwrap(), "--deployment", "mainnet"]);
+        cmd
+    };
+
+    let out = cmd(&node).arg("--json").assert().success().get_output().stdout.clone();
+    let out: Value = serde_json::from_slice(&out).unwrap();
+    let expected = &m["expected"]["instance"];
+    let machine = &out["machines"][0];
+    assert_eq!(machine["id"], expected["id"]);
+    assert_eq!(machine["paid_until"], expected["paid_until"]);
+    assert_eq!(machine["market"]["status"], expected["status"]);
+    assert_eq!(machine["market"]["queued_commands"], expected["cmd_count"]);
+    let text = cmd(&node).assert().success().get_output().stdout.clone();
+    let text = String::from_utf8(text).unwrap();
+    let hash = expected["manifest_hash"].as_str().unwrap();
+    assert!(text.contains("roflmarket through the Oasis node"), "{text}");
+    assert!(text.contains(&format!("accepted, runs {app} manifest 0x{hash}")), "{text}");
+    assert!(text.contains("2 command(s) not yet taken"), "{text}");
+    assert!(text.contains("warning: LAPSED"), "paid until Nov 2025, before the chain's time: {text}");
+
+    // A malformed instance (a map without its fields): a chain error naming the query.
+    let bad = serve_by_request(vec![(instance_request, ok_body(&[0xa0]))], app_answer);
+    cmd(&bad).assert().code(5).stderr(
+        predicate::str::contains("malformed answer to roflmarket.Instance")
+            .and(predicate::str::contains("provider: missing")),
+    );
+}

@@ -1,0 +1,251 @@
+//! The Safe flow driven through the binary against one anvil (Shanghai, ROFL stand-in) started
+//! here and passed with `--rpc`: a 2-of-3 Safe owns the policy contract; an app is created and a
+//! release proposed, reviewed, signed twice and executed through proposal files; one signature,
+//! a non-owner, the wrong chain, a competing proposal, a replay and a tampered Transaction
+//! Builder file are refused with nothing sent.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use roflgov_client::rofl::RoflStandIn;
+use roflgov_devnet::LocalChain;
+use roflgov_safe::SafeTx;
+use roflgov_types::{AppId, manifest::Manifest};
+use serde_json::Value;
+
+const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo");
+
+fn manifest(v: &str) -> String {
+    Path::new(EXAMPLES).join(format!("rofl-{v}.yaml")).display().to_string()
+}
+
+struct Env {
+    rt: tokio::runtime::Runtime,
+    chain: LocalChain,
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn start() -> Self {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let chain = rt.block_on(LocalChain::start()).expect("anvil starts (run `make build` first)");
+        Env { rt, chain, dir: tempfile::tempdir().unwrap() }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// `roflgov --rpc <anvil> --config <tmp>/roflgov.toml` with DEV0..DEV5 set.
+    fn cmd(&self) -> Command {
+        let mut cmd = Command::cargo_bin("roflgov").unwrap();
+        cmd.env_remove("ROFLGOV_NETWORK").env_remove("ROFLGOV_CONFIG").current_dir(self.dir.path());
+        for i in 0..6 {
+            cmd.env(format!("DEV{i}"), format!("0x{}", hex::encode(self.chain.signer(i).to_bytes())));
+        }
+        cmd.args(["--rpc", &self.chain.endpoint(), "--config"]).arg(self.path("roflgov.toml"));
+        cmd
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let out = self.cmd().arg("--json").args(args).assert().success().get_output().stdout.clone();
+        serde_json::from_slice(&out).unwrap()
+    }
+
+    fn enclaves(&self, app: AppId) -> Vec<String> {
+        let stand_in = RoflStandIn::new(self.chain.provider().clone());
+        let ids = self.rt.block_on(stand_in.app_enclaves(app)).unwrap();
+        ids.iter().map(roflgov_attest::identity_to_base64).collect()
+    }
+}
+
+fn ids_of(v: &str) -> Vec<String> {
+    let dep = Manifest::from_path(manifest(v)).unwrap().deployment("local").unwrap();
+    dep.policy.enclaves.iter().map(roflgov_attest::identity_to_base64).collect()
+}
+
+#[test]
+fn safe_flow_through_the_binary() {
+    let env = Env::start();
+    let owners: Vec<String> = env.chain.accounts()[1..4].iter().map(|a| a.to_string()).collect();
+    let p = |name: &str| env.path(name).display().to_string();
+
+    // A 2-of-3 Safe (owners DEV1..DEV3) owns the policy contract; DEV0 deploys, DEV4 is nobody.
+    let deployed = env.json(&[
+        "--key-env",
+        "DEV0",
+        "deploy",
+        "--safe-owners",
+        &owners.join(","),
+        "--threshold",
+        "2",
+        "--save",
+    ]);
+    assert_eq!(deployed["threshold"], 2);
+    let safe = deployed["safe"].as_str().unwrap().to_owned();
+
+    // The Safe creates the app (stake from the Safe), executed by a non-owner.
+    env.json(&[
+        "app",
+        "create",
+        "--manifest",
+        &manifest("1.0"),
+        "--deployment",
+        "local",
+        "--safe-out",
+        &p("create.json"),
+    ]);
+    env.cmd().args(["--key-env", "DEV1", "safe", "sign", "--safe-tx", &p("create.json")]).assert().success();
+    env.cmd().args(["--key-env", "DEV3", "safe", "sign", "--safe-tx", &p("create.json")]).assert().success();
+    let created = env.json(&["--key-env", "DEV4", "safe", "execute", "--safe-tx", &p("create.json")]);
+    let app: AppId = created["app"].as_str().unwrap().parse().unwrap();
+    assert_eq!(env.enclaves(app), ids_of("1.0"));
+
+    // Release 1.1 as a proposal file and a Transaction Builder batch.
+    let proposed = env.json(&[
+        "propose",
+        "--manifest",
+        &manifest("1.1"),
+        "--deployment",
+        "local",
+        "--app",
+        &app.to_string(),
+        "--safe-out",
+        &p("release.json"),
+        "--tx-builder-out",
+        &p("release.batch.json"),
+        "--description",
+        "weather-oracle 1.1.0",
+    ]);
+    let hash = proposed["safe_tx_hash"].as_str().unwrap().to_owned();
+    let review = env.json(&[
+        "review",
+        "--safe-tx",
+        &p("release.json"),
+        "--manifest",
+        &manifest("1.1"),
+        "--deployment",
+        "local",
+    ]);
+    assert_eq!(review["safe_tx_hash"], hash.as_str());
+    assert_eq!(review["verdict"], "ok");
+    let added: Vec<&str> = review["review"]["diff"]["enclaves_added"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(added, ids_of("1.1"));
+    env.cmd()
+        .args(["review", "--tx-builder", &p("release.batch.json")])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("checksum ✓").and(predicate::str::contains(&ids_of("1.1")[0])));
+
+    // A competing proposal at the same nonce is refused and not written.
+    env.cmd()
+        .args([
+            "propose",
+            "--manifest",
+            &manifest("1.2"),
+            "--deployment",
+            "local",
+            "--app",
+            &app.to_string(),
+            "--safe-out",
+            &p("competing.json"),
+        ])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("competing transaction"));
+    assert!(!env.path("competing.json").exists());
+
+    // One signature is not enough; nothing changes.
+    env.cmd()
+        .args(["--key-env", "DEV1", "safe", "sign", "--safe-tx", &p("release.json")])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(&hash));
+    env.cmd()
+        .args(["--key-env", "DEV4", "safe", "execute", "--safe-tx", &p("release.json")])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("1 of 2 required signatures"));
+    assert_eq!(env.enclaves(app), ids_of("1.0"));
+
+    // A non-owner cannot sign; the file is unchanged.
+    let before = std::fs::read_to_string(env.path("release.json")).unwrap();
+    env.cmd()
+        .args(["--key-env", "DEV4", "safe", "sign", "--safe-tx", &p("release.json")])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("not an owner"));
+    assert_eq!(std::fs::read_to_string(env.path("release.json")).unwrap(), before);
+
+    // The same proposal for another chain (hash made consistent) is refused; so is a network
+    // whose chain id is not the endpoint's.
+    let other = tempfile::tempdir().unwrap();
+    let mut file: Value = serde_json::from_str(&before).unwrap();
+    let tx: SafeTx = serde_json::from_value(file["tx"].clone()).unwrap();
+    file["chainId"] = 23295.into();
+    file["safeTxHash"] = tx.safe_tx_hash(23295, safe.parse().unwrap()).to_string().into();
+    let wrong = other.path().join("wrong-chain.json");
+    std::fs::write(&wrong, file.to_string()).unwrap();
+    env.cmd()
+        .args(["--key-env", "DEV2", "safe", "sign", "--safe-tx"])
+        .arg(&wrong)
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains("wrong chain"));
+    env.cmd()
+        .args(["--network", "testnet", "--key-env", "DEV2", "safe", "sign", "--safe-tx", &p("release.json")])
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains("wrong chain"));
+    // An edited file (hash no longer matches) is refused.
+    let mut edited: Value = serde_json::from_str(&before).unwrap();
+    edited["tx"]["value"] = "0x1".into();
+    let edited_path = other.path().join("edited.json");
+    std::fs::write(&edited_path, edited.to_string()).unwrap();
+    env.cmd()
+        .args(["--key-env", "DEV2", "safe", "sign", "--safe-tx"])
+        .arg(&edited_path)
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("was edited"));
+
+    // The second owner signs; anyone executes; the stand-in holds exactly release 1.1.
+    env.cmd().args(["--key-env", "DEV2", "safe", "sign", "--safe-tx", &p("release.json")]).assert().success();
+    let executed = env.json(&["--key-env", "DEV4", "safe", "execute", "--safe-tx", &p("release.json")]);
+    assert_eq!(executed["safe_tx_hash"], hash.as_str());
+    assert_eq!(env.enclaves(app), ids_of("1.1"));
+    let shown = env.json(&["app", "show", "--app", &app.to_string()]);
+    assert_eq!(shown["version"], 2);
+
+    // Replays are refused: executing or signing an executed transaction.
+    env.cmd()
+        .args(["--key-env", "DEV4", "safe", "execute", "--safe-tx", &p("release.json")])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("already used"));
+    env.cmd()
+        .args(["--key-env", "DEV3", "safe", "sign", "--safe-tx", &p("release.json")])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("already used"));
+    assert_eq!(env.enclaves(app), ids_of("1.1"));
+
+    // A tampered Transaction Builder file: its calldata now hides another call.
+    let mut batch: Value =
+        serde_json::from_str(&std::fs::read_to_string(env.path("release.batch.json")).unwrap()).unwrap();
+    let data = batch["transactions"][0]["data"].as_str().unwrap().to_owned();
+    let flipped = format!("{}{}", &data[..data.len() - 2], if data.ends_with("00") { "01" } else { "00" });
+    batch["transactions"][0]["data"] = flipped.into();
+    std::fs::write(env.path("tampered.batch.json"), batch.to_string()).unwrap();
+    env.cmd()
+        .args(["review", "--tx-builder", &p("tampered.batch.json")])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("edited").and(predicate::str::contains("do not sign")));
+}

@@ -1,0 +1,157 @@
+//! `trace` on Sapphire reads the instance's registration from the ROFL module's
+//! `rofl.AppInstances` through an Oasis node's gRPC-web endpoint: an anvil answering as Sapphire
+//! Testnet (chain id 0x5aff in Sapphire-RPC mode; the stand-in only receives the policy
+//! contract's subcalls) and a local test server answering with the registrations
+//! `@oasisprotocol/client` encoded (test/vectors/grpc_query.json, made by
+//! tools/crosscheck/grpc.test.js). The module keeps no identity per registration: every
+//! identity the policy allows is listed.
+
+use std::{
+    io::{BufRead, BufReader, Read, Write},
+    net::{TcpListener, TcpStream},
+    thread,
+};
+
+use alloy::primitives::{B256, FixedBytes, keccak256};
+use assert_cmd::Command;
+use predicates::prelude::*;
+use roflgov_client::rofl::RoflAdminClient;
+use roflgov_core::rofl::{PolicyChange, ReleaseRecord};
+use roflgov_devnet::{LocalChain, LocalChainOptions};
+use roflgov_types::{EnclaveIdentity, IdentifierScheme, Metadata, manifest::Manifest};
+use serde_json::Value;
+
+const TALOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/talos-rofl.yaml");
+
+fn vectors() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../test/vectors/grpc_query.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Answers every request with `body` as a grpc-web-text reply; returns its URL.
+fn serve(body: String) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let _ = answer(stream, &body);
+        }
+    });
+    url
+}
+
+fn answer(stream: TcpStream, body: &str) -> std::io::Result<()> {
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line)?;
+        let line = line.trim_end().to_ascii_lowercase();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(value) = line.strip_prefix("content-length:") {
+            length = value.trim().parse().unwrap_or(0);
+        }
+    }
+    let mut request = vec![0; length];
+    reader.read_exact(&mut request)?;
+    let mut stream = stream;
+    write!(
+        stream,
+        "HTTP/1.1 200 OK\r\ncontent-type: application/grpc-web-text\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+fn tdx(label: &str) -> EnclaveIdentity {
+    EnclaveIdentity { mr_enclave: keccak256(label.as_bytes()), mr_signer: B256::ZERO }
+}
+
+#[test]
+fn trace_on_sapphire_finds_the_registration_through_the_node() {
+    let v = vectors();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let chain = rt
+        .block_on(LocalChain::start_with(LocalChainOptions {
+            chain_id: 0x5aff,
+            rofl_stand_in: true,
+            accounts: 2,
+            sapphire_rpc: true,
+        }))
+        .expect("anvil starts (run `make build` first)");
+    let owner = chain.accounts()[0];
+    let client = rt
+        .block_on(RoflAdminClient::deploy_from(chain.provider().clone(), owner, owner))
+        .expect("the policy contract deploys");
+    let (old, new) = (tdx("bootstrap"), tdx("release 1.1.0"));
+    let mut policy = Manifest::from_path(TALOS).unwrap().deployment("mainnet").unwrap().policy;
+    policy.enclaves = vec![old];
+    let record = ReleaseRecord {
+        version: "1.1.0".into(),
+        repository: "https://github.com/example/talos".into(),
+        git_commit: FixedBytes::from_slice(&keccak256("commit 1.1.0")[..20]),
+        bundle_hash: keccak256("bundle 1.1.0"),
+        manifest_hash: keccak256("rofl.yaml 1.1.0"),
+        notes: "built by CI".into(),
+    };
+    let app = rt.block_on(async {
+        let (app, _) = client
+            .create_app(owner, &policy, &Metadata::new(), IdentifierScheme::CreatorNonce)
+            .await
+            .unwrap();
+        let release =
+            PolicyChange::AddRelease { identities: vec![new], record, retire: vec![], grace_until: 0 };
+        client.apply(owner, app, 1, &[release]).await.unwrap();
+        app
+    });
+    let node = serve(v["responses"]["instances_body_text"].as_str().unwrap().to_owned());
+    let cmd = |grpc: &str, key: &str| {
+        let mut cmd = Command::cargo_bin("roflgov").unwrap();
+        cmd.env_remove("ROFLGOV_NETWORK")
+            .env_remove("ROFLGOV_CONFIG")
+            .env_remove("ROFLGOV_GRPC")
+            .current_dir(std::env::temp_dir())
+            .args(["--network", "testnet", "--rpc", &chain.endpoint(), "--grpc", grpc])
+            .args(["--policy-contract", &client.address().to_string(), "trace", "--app", &app.to_string()])
+            .args(["--key", key]);
+        cmd
+    };
+
+    // The first instance's extra_keys secp256k1 key, as the npm client encoded it.
+    let instance = &v["expected"]["instances"][0];
+    let extra_key = format!("0x{}", instance["extra_keys"][0].as_str().unwrap());
+    let out = cmd(&node, &extra_key).arg("--json").assert().success().get_output().stdout.clone();
+    let out: Value = serde_json::from_slice(&out).unwrap();
+    assert!(out["source"].as_str().unwrap().contains(&node));
+    assert_eq!(out["current_registration_only"], true);
+    assert_eq!(out["registration"]["expiration_epoch"], instance["expiration"]);
+    assert_eq!(out["identity_known"], false);
+    assert_eq!(out["could_be_any"], true);
+    let identities: Vec<&str> =
+        out["identities"].as_array().unwrap().iter().map(|i| i["identity"].as_str().unwrap()).collect();
+    let expected: Vec<String> = [old, new].iter().map(roflgov_attest::identity_to_base64).collect();
+    assert_eq!(identities, expected);
+    let releases: Vec<&Value> = out["identities"].as_array().unwrap().iter().map(|i| &i["release"]).collect();
+    assert!(releases[0].is_null());
+    assert_eq!(releases[1]["version"], "1.1.0");
+    assert_eq!(releases[1]["commit"], hex::encode(&keccak256("commit 1.1.0")[..20]));
+
+    // The text says that any identity could have produced the output and that history is absent.
+    cmd(&node, &extra_key).assert().success().stdout(
+        predicate::str::contains("ANY of these 2 identities")
+            .and(predicate::str::contains("earlier registrations of this key are not available")),
+    );
+
+    // A key the module has not registered: refused, saying so.
+    let other = "0x0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798";
+    cmd(&node, other).assert().code(4).stderr(predicate::str::contains("never registered"));
+
+    // The node unreachable: a chain error that says so.
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let gone = format!("http://127.0.0.1:{port}");
+    cmd(&gone, &extra_key)
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains("unreachable").and(predicate::str::contains(gone)));
+}

@@ -1,0 +1,12 @@
+//! The integration tests of this crate, linked into one test binary (one link step instead
+//! of one per file); each former `tests/<name>.rs` is the module `<name>`.
+
+#![allow(unused_crate_dependencies)] // one test binary uses only some of the dev-dependencies
+
+mod cbor;
+mod json_and_abi;
+mod manifest;
+mod market_vectors;
+mod oasis_ids;
+mod support;
+mod vectors;
