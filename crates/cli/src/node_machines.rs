@@ -3,9 +3,9 @@
 //! in the same shape as the local chain's simulated provider gives them, so that `app show` and
 //! `app rollout` render both alike.
 
+use roflgov_client::machines::{MachineView, MarketState};
 use roflgov_client::oasis_node::RuntimeQueryClient;
 use roflgov_core::text::escape;
-use roflgov_devnet::{MachineView, MarketState};
 use std::collections::BTreeMap;
 
 use roflgov_types::manifest::Machine;

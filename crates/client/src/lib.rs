@@ -15,6 +15,7 @@
 pub mod accountability;
 pub mod deploy;
 pub mod firewall;
+pub mod machines;
 pub mod oasis_node;
 pub mod rofl;
 pub mod sapphire;

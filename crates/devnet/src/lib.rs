@@ -17,9 +17,8 @@ pub mod proxy;
 pub mod stand_in;
 pub mod toolchain;
 
-pub use local::{LocalChain, LocalChainOptions, MARKET_STAND_IN};
+pub use local::{LocalChain, LocalChainOptions};
 pub use market_sim::{
-    ExecutedCommand, MachineView, MarketSimError, MarketState, OfferSpec, ProviderStep, Registration,
-    SimulatedProvider, app_machines,
+    ExecutedCommand, MarketSimError, OfferSpec, ProviderStep, Registration, SimulatedProvider,
 };
 pub use stand_in::{StandInDriver, advance_epochs};

@@ -19,11 +19,8 @@ use roflgov_contracts::Artifact;
 
 use crate::{proxy::SapphireRpcProxy, toolchain::anvil_binary};
 
+use roflgov_client::machines::MARKET_STAND_IN;
 use roflgov_core::rofl::subcall::SUBCALL_PRECOMPILE;
-
-/// Where the roflmarket stand-in (`contracts/testing/RoflMarketStandIn.sol`) lives on a local
-/// chain: the ROFL stand-in hands `roflmarket.*` subcalls on to it.
-pub const MARKET_STAND_IN: Address = alloy::primitives::address!("0100000000000000000000000000000000000a03");
 
 /// Options for [`LocalChain::start`].
 #[derive(Clone, Debug)]

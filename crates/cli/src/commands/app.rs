@@ -179,7 +179,7 @@ async fn rollout(g: &GlobalArgs, args: RolloutArgs) -> CliResult {
     if !client.is_managed(app).await.map_err(|e| chainops::rofl_error("reading the contract", e))? {
         return Err(usage(format!("the policy contract {} does not manage app {app}", client.address())));
     }
-    let machines = roflgov_devnet::app_machines(client.provider().clone(), client.address(), app)
+    let machines = roflgov_client::machines::app_machines(client.provider().clone(), client.address(), app)
         .await
         .map_err(|e| chain(format!("reading the app's machines: {e}")))?;
     let stand_in = RoflStandIn::new(client.provider().clone());
@@ -198,7 +198,7 @@ async fn rollout(g: &GlobalArgs, args: RolloutArgs) -> CliResult {
     struct Rollout<'a> {
         app: AppId,
         identity: String,
-        machines: &'a [roflgov_devnet::MachineView],
+        machines: &'a [roflgov_client::machines::MachineView],
         new_instances: Vec<alloy::primitives::Address>,
         old_instances: Vec<alloy::primitives::Address>,
         old_valid_until: Option<u64>,
@@ -487,7 +487,7 @@ async fn show(g: &GlobalArgs, args: ShowArgs) -> CliResult {
     let (machines, machines_title) = match node_machines {
         Some(found) => found,
         None => (
-            roflgov_devnet::app_machines(client.provider().clone(), client.address(), app)
+            roflgov_client::machines::app_machines(client.provider().clone(), client.address(), app)
                 .await
                 .map_err(|e| chain(format!("reading the app's machines: {e}")))?,
             "machines held by the policy contract:".to_owned(),
@@ -584,7 +584,7 @@ async fn show_module_only(
     client: &RoflAdminClient<alloy::providers::DynProvider>,
     app: AppId,
     notes: &Notes,
-    machines: Option<(Vec<roflgov_devnet::MachineView>, String)>,
+    machines: Option<(Vec<roflgov_client::machines::MachineView>, String)>,
 ) -> CliResult {
     let config = match module.app_config(client.provider(), app).await {
         Ok(Some(config)) => config,
@@ -597,7 +597,7 @@ async fn show_module_only(
         managed: bool,
         source: String,
         #[serde(skip_serializing_if = "<[_]>::is_empty")]
-        machines: &'a [roflgov_devnet::MachineView],
+        machines: &'a [roflgov_client::machines::MachineView],
     }
     let (machines, machines_title) = machines.unwrap_or_default();
     let now = if machines.is_empty() {
@@ -624,7 +624,7 @@ async fn show_module_only(
 const MACHINE_LAPSE_WARNING: u64 = 7 * 86_400;
 
 /// The machines (`title` says whose), one line each (nothing when it holds none).
-fn render_machines(title: &str, machines: &[roflgov_devnet::MachineView], now: u64) -> String {
+fn render_machines(title: &str, machines: &[roflgov_client::machines::MachineView], now: u64) -> String {
     use std::fmt::Write as _;
     if machines.is_empty() {
         return String::new();
@@ -674,7 +674,7 @@ struct IdentityOut {
 #[derive(Serialize)]
 struct ShowOut<'a> {
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    machines: &'a [roflgov_devnet::MachineView],
+    machines: &'a [roflgov_client::machines::MachineView],
     config: &'a AppConfig,
     version: u64,
     guardian: Option<alloy::primitives::Address>,

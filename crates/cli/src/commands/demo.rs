@@ -566,7 +566,7 @@ async fn machine_chapter(
     let provider_id = roflgov_types::ids::Address(market.id().0);
     say.block(&format!(
         "roflmarket stand-in at {}; simulated provider {provider_id} offers TDX machines at 100 ROSE a month",
-        roflgov_devnet::MARKET_STAND_IN
+        roflgov_client::machines::MARKET_STAND_IN
     ));
     let month = U256::from(100u64) * U256::from(10u64).pow(U256::from(18u64));
     let fund = RoflAppAdmin::fundMachinesCall {}.abi_encode();
@@ -577,7 +577,7 @@ async fn machine_chapter(
         appId: app.to_fixed_bytes(),
         provider: market.id(),
         offer: 0,
-        term: roflgov_devnet::market_sim::TERM_MONTH,
+        term: roflgov_client::machines::TERM_MONTH,
         termCount: 1,
     }
     .abi_encode();

@@ -22,12 +22,11 @@ use alloy::{
     providers::{Provider, ProviderBuilder, ext::AnvilApi},
 };
 use clap::Args;
+use roflgov_client::machines::MARKET_STAND_IN;
 use roflgov_client::{rofl::STAND_IN_EPOCH_SECONDS, sapphire::SAPPHIRE_LOCALNET};
 use roflgov_contracts::Artifact;
 use roflgov_core::rofl::subcall::SUBCALL_PRECOMPILE;
-use roflgov_devnet::{
-    MARKET_STAND_IN, OfferSpec, SimulatedProvider, proxy::SapphireRpcProxy, toolchain::anvil_binary,
-};
+use roflgov_devnet::{OfferSpec, SimulatedProvider, proxy::SapphireRpcProxy, toolchain::anvil_binary};
 use serde::Serialize;
 
 use crate::{

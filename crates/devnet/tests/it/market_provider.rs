@@ -7,11 +7,12 @@ use alloy::{
     primitives::{B256, FixedBytes, U256, keccak256},
     sol_types::SolCall,
 };
+use roflgov_client::machines::{STATUS_ACCEPTED, TERM_MONTH};
 use roflgov_client::rofl::{RoflAdminClient, RoflStandIn, bindings::RoflAppAdmin};
 use roflgov_core::rofl::PolicyChange;
 use roflgov_devnet::{
     LocalChain,
-    market_sim::{OfferSpec, Registration, STATUS_ACCEPTED, SimulatedProvider, TERM_MONTH},
+    market_sim::{OfferSpec, Registration, SimulatedProvider},
 };
 use roflgov_types::{EnclaveIdentity, IdentifierScheme, ids::Address as OasisAddress, manifest::Manifest};
 
