@@ -47,5 +47,13 @@ if [ -n "$located" ]; then
     status=1
 fi
 
-[ "$status" -eq 0 ] && echo "check-deps: types, contracts and core do no I/O; safe, governor, client and devnet depend downwards only; only devnet locates a checkout"
+# The local chain is for `roflgov node` and `roflgov demo` only: every other command works the
+# same on any network, so it reads through the client and never reaches the devnet crate.
+devnet_users=$(grep -rlE 'roflgov_devnet' crates/cli/src | grep -vE '^crates/cli/src/(main\.rs|commands/(node|demo)\.rs)$' || true)
+if [ -n "$devnet_users" ]; then
+    echo "check-deps: only the node and demo commands may use roflgov-devnet, but these do: $(tr '\n' ' ' <<<"$devnet_users")" >&2
+    status=1
+fi
+
+[ "$status" -eq 0 ] && echo "check-deps: types, contracts and core do no I/O; safe, governor, client and devnet depend downwards only; only devnet locates a checkout; only node and demo use devnet"
 exit "$status"
