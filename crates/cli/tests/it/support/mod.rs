@@ -1,0 +1,4 @@
+//! Helpers shared by the test modules, each defined once.
+
+pub(crate) mod env;
+pub(crate) mod fixtures;
