@@ -1,5 +1,5 @@
 //! The CLI test environment: one anvil (`LocalChain`) started here, a temporary working
-//! directory holding `roflgov.toml`, and a `roflgov` command builder with DEV0..DEV5 set.
+//! directory holding `roflgov.toml`, and a `roflgov` command builder with the dev keys set.
 
 use std::path::PathBuf;
 
@@ -20,6 +20,8 @@ pub(crate) struct CliEnv {
     pub(crate) dir: tempfile::TempDir,
     /// Extra environment variables set on every command (e.g. `ROFLGOV_TX_SERVICE`).
     pub(crate) extra_env: Vec<(String, String)>,
+    /// How many dev keys (DEV0..) every command gets; 6 unless set with `with_dev_keys`.
+    dev_keys: usize,
 }
 
 impl CliEnv {
@@ -32,7 +34,13 @@ impl CliEnv {
 
     /// Wraps an already started chain, with a fresh temporary directory.
     pub(crate) fn new(rt: tokio::runtime::Runtime, chain: LocalChain) -> Self {
-        CliEnv { rt, chain, dir: tempfile::tempdir().unwrap(), extra_env: Vec::new() }
+        CliEnv { rt, chain, dir: tempfile::tempdir().unwrap(), extra_env: Vec::new(), dev_keys: 6 }
+    }
+
+    /// Gives commands only the dev keys DEV0..DEV<n-1>.
+    pub(crate) fn with_dev_keys(mut self, n: usize) -> Self {
+        self.dev_keys = n;
+        self
     }
 
     /// `name` inside the temporary directory.
@@ -45,14 +53,14 @@ impl CliEnv {
         self.path(name).display().to_string()
     }
 
-    /// `roflgov --rpc <anvil>` with DEV0..DEV5 set, without a config.
+    /// `roflgov --rpc <anvil>` with DEV0..DEV5 (or `with_dev_keys`) set, without a config.
     pub(crate) fn bare(&self) -> Command {
         let mut cmd = Command::cargo_bin("roflgov").unwrap();
         cmd.env_remove("ROFLGOV_NETWORK").env_remove("ROFLGOV_CONFIG").current_dir(self.dir.path());
         for (key, value) in &self.extra_env {
             cmd.env(key, value);
         }
-        for i in 0..6 {
+        for i in 0..self.dev_keys {
             cmd.env(format!("DEV{i}"), format!("0x{}", hex::encode(self.chain.signer(i).to_bytes())));
         }
         cmd.args(["--rpc", &self.chain.endpoint()]);
