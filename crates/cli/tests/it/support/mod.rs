@@ -2,3 +2,4 @@
 
 pub(crate) mod env;
 pub(crate) mod fixtures;
+pub(crate) mod grpc;
