@@ -6,12 +6,12 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use roflgov_client::rofl::{RoflAdminClient, RoflStandIn};
-use roflgov_devnet::LocalChain;
 use roflgov_types::{AppId, manifest::Manifest};
 use serde_json::Value;
+
+use crate::support::env::CliEnv;
 
 const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo");
 
@@ -21,24 +21,12 @@ fn manifest(v: &str) -> String {
 
 #[test]
 fn release_guardian_and_stake_as_one_safe_transaction() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let chain = rt.block_on(LocalChain::start()).expect("anvil starts (run `make build` first)");
-    let dir = tempfile::tempdir().unwrap();
+    let env = CliEnv::start();
+    let (rt, chain, dir) = (&env.rt, &env.chain, &env.dir);
     let p = |name: &str| dir.path().join(name).display().to_string();
     std::fs::create_dir(dir.path().join("legs")).unwrap();
-    let cmd = || {
-        let mut cmd = Command::cargo_bin("roflgov").unwrap();
-        cmd.env_remove("ROFLGOV_NETWORK").env_remove("ROFLGOV_CONFIG").current_dir(dir.path());
-        for i in 0..6 {
-            cmd.env(format!("DEV{i}"), format!("0x{}", hex::encode(chain.signer(i).to_bytes())));
-        }
-        cmd.args(["--rpc", &chain.endpoint(), "--config", &p("roflgov.toml")]);
-        cmd
-    };
-    let json = |args: &[&str]| -> Value {
-        let out = cmd().arg("--json").args(args).assert().success().get_output().stdout.clone();
-        serde_json::from_slice(&out).unwrap()
-    };
+    let cmd = || env.cmd();
+    let json = |args: &[&str]| env.json(args);
     let sign_and_execute = |file: &str, expect: &[&str]| -> Value {
         for signer in ["DEV1", "DEV2"] {
             cmd()

@@ -16,12 +16,12 @@ use alloy::{
     rpc::types::{Filter, TransactionRequest},
     sol_types::SolEvent,
 };
-use assert_cmd::Command;
 use predicates::prelude::*;
 use roflgov_client::rofl::{RoflAdminClient, RoflStandIn};
-use roflgov_devnet::LocalChain;
 use roflgov_types::{AppId, manifest::Manifest};
 use serde_json::Value;
+
+use crate::support::env::CliEnv;
 
 const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo");
 
@@ -64,21 +64,11 @@ fn rose(n: u64) -> U256 {
 
 #[test]
 fn release_guardian_app_and_funding_as_one_governor_proposal() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let chain = rt.block_on(LocalChain::start()).expect("anvil starts (run `make build` first)");
-    let dir = tempfile::tempdir().unwrap();
+    let env = CliEnv::start().with_dev_keys(1);
+    let (rt, chain, dir) = (&env.rt, &env.chain, &env.dir);
     let p = |name: &str| dir.path().join(name).display().to_string();
-    let cmd = || {
-        let mut cmd = Command::cargo_bin("roflgov").unwrap();
-        cmd.env_remove("ROFLGOV_NETWORK").env_remove("ROFLGOV_CONFIG").current_dir(dir.path());
-        cmd.env("DEV0", format!("0x{}", hex::encode(chain.signer(0).to_bytes())));
-        cmd.args(["--rpc", &chain.endpoint(), "--config", &p("roflgov.toml")]);
-        cmd
-    };
-    let json = |args: &[&str]| -> Value {
-        let out = cmd().arg("--json").args(args).assert().success().get_output().stdout.clone();
-        serde_json::from_slice(&out).unwrap()
-    };
+    let cmd = || env.cmd();
+    let json = |args: &[&str]| env.json(args);
     let pass = |id: &str, expect: &[&str]| {
         for step in ["vote", "queue", "execute"] {
             let mut args = vec!["--key-env", "DEV0", "dao", step, "--proposal", id, "--advance-time"];

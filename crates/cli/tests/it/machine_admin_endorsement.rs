@@ -8,12 +8,12 @@
 use std::{future::IntoFuture, path::Path};
 
 use alloy::primitives::Address;
-use assert_cmd::Command;
 use predicates::prelude::*;
 use roflgov_client::rofl::RoflStandIn;
-use roflgov_devnet::LocalChain;
 use roflgov_types::{AllowedEndorsement, AppId, ids::Address as OasisAddress};
 use serde_json::Value;
+
+use crate::support::env::CliEnv;
 
 const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo");
 /// What the review says of a hand-over the endorsement policy does not follow.
@@ -21,23 +21,11 @@ const STRANDED: &str = "could no longer register";
 
 #[test]
 fn change_admin_moves_the_endorsement_with_the_machine() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let chain = rt.block_on(LocalChain::start()).expect("anvil starts (run `make build` first)");
-    let dir = tempfile::tempdir().unwrap();
+    let env = CliEnv::start().with_dev_keys(5);
+    let (rt, chain, dir) = (&env.rt, &env.chain, &env.dir);
     let p = |name: &str| dir.path().join(name).display().to_string();
-    let cmd = || {
-        let mut cmd = Command::cargo_bin("roflgov").unwrap();
-        cmd.env_remove("ROFLGOV_NETWORK").env_remove("ROFLGOV_CONFIG").current_dir(dir.path());
-        for i in 0..5 {
-            cmd.env(format!("DEV{i}"), format!("0x{}", hex::encode(chain.signer(i).to_bytes())));
-        }
-        cmd.args(["--rpc", &chain.endpoint(), "--config", &p("roflgov.toml")]);
-        cmd
-    };
-    let json = |args: &[&str]| -> Value {
-        let out = cmd().arg("--json").args(args).assert().success().get_output().stdout.clone();
-        serde_json::from_slice(&out).unwrap()
-    };
+    let cmd = || env.cmd();
+    let json = |args: &[&str]| env.json(args);
     // Two owners sign, a third account executes (naming the findings it accepts).
     let run_safe = |file: &str, overrides: &[&str]| -> Value {
         for signer in ["DEV1", "DEV2"] {

@@ -6,33 +6,22 @@
 use std::{future::IntoFuture, path::Path};
 
 use alloy::primitives::{Address, keccak256};
-use assert_cmd::Command;
 use predicates::prelude::*;
 use roflgov_client::rofl::RoflStandIn;
-use roflgov_devnet::{LocalChain, market_sim::Registration};
+use roflgov_devnet::market_sim::Registration;
 use roflgov_types::{AppId, ids::Address as OasisAddress, manifest::Manifest};
-use serde_json::Value;
+
+use crate::support::env::CliEnv;
 
 const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo");
 
 #[test]
 fn owner_rents_and_deploys_a_machine_through_the_binary() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let chain = rt.block_on(LocalChain::start()).expect("anvil starts (run `make build` first)");
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("roflgov.toml").display().to_string();
+    let env = CliEnv::start().with_dev_keys(1);
+    let (rt, chain) = (&env.rt, &env.chain);
     let manifest = Path::new(EXAMPLES).join("rofl-1.0.yaml").display().to_string();
-    let cmd = || {
-        let mut cmd = Command::cargo_bin("roflgov").unwrap();
-        cmd.env_remove("ROFLGOV_NETWORK").env_remove("ROFLGOV_CONFIG").current_dir(dir.path());
-        cmd.env("DEV0", format!("0x{}", hex::encode(chain.signer(0).to_bytes())));
-        cmd.args(["--rpc", &chain.endpoint(), "--config", &config]);
-        cmd
-    };
-    let json = |args: &[&str]| -> Value {
-        let out = cmd().arg("--json").args(args).assert().success().get_output().stdout.clone();
-        serde_json::from_slice(&out).unwrap()
-    };
+    let cmd = || env.cmd();
+    let json = |args: &[&str]| env.json(args);
     let owner = chain.accounts()[0].to_string();
     let deployed = json(&["--key-env", "DEV0", "deploy", "--save", "--owner", &owner]);
     let policy: Address = deployed["policy_contract"].as_str().unwrap().parse().unwrap();
@@ -52,7 +41,7 @@ fn owner_rents_and_deploys_a_machine_through_the_binary() {
 
     let mut market = rt.block_on(chain.simulated_provider()).expect("provider");
     let provider = OasisAddress(market.id().0).to_string();
-    let month = market_price(&rt, &market);
+    let month = market_price(rt, &market);
     assert_eq!(month, 100 * 10u128.pow(18));
     // Anyone funds the contract (DEV1, not the owner).
     cmd()

@@ -10,7 +10,6 @@ use alloy::{
     primitives::{Address, Bytes, U256, keccak256},
     sol_types::SolValue,
 };
-use assert_cmd::Command;
 use predicates::prelude::*;
 use roflgov_types::{
     AppId,
@@ -18,6 +17,8 @@ use roflgov_types::{
     market::{Command as MarketCommand, InstanceId, MarketCall, decode_call, decode_command},
 };
 use serde_json::Value;
+
+use crate::support::env::CliEnv;
 
 const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo");
 const RELEASE_ID: &str =
@@ -55,24 +56,11 @@ fn unpack_multi_send(mut rest: &[u8]) -> Vec<(u8, Address, U256, Vec<u8>)> {
 
 #[test]
 fn safe_proposes_release_and_deploys_to_each_machine() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let chain =
-        rt.block_on(roflgov_devnet::LocalChain::start()).expect("anvil starts (run `make build` first)");
-    let dir = tempfile::tempdir().unwrap();
+    let env = CliEnv::start().with_dev_keys(5);
+    let (rt, chain, dir) = (&env.rt, &env.chain, &env.dir);
     let p = |name: &str| dir.path().join(name).display().to_string();
-    let cmd = || {
-        let mut cmd = Command::cargo_bin("roflgov").unwrap();
-        cmd.env_remove("ROFLGOV_NETWORK").env_remove("ROFLGOV_CONFIG").current_dir(dir.path());
-        for i in 0..5 {
-            cmd.env(format!("DEV{i}"), format!("0x{}", hex::encode(chain.signer(i).to_bytes())));
-        }
-        cmd.args(["--rpc", &chain.endpoint(), "--config", &p("roflgov.toml")]);
-        cmd
-    };
-    let json = |args: &[&str]| -> Value {
-        let out = cmd().arg("--json").args(args).assert().success().get_output().stdout.clone();
-        serde_json::from_slice(&out).unwrap()
-    };
+    let cmd = || env.cmd();
+    let json = |args: &[&str]| env.json(args);
     let accounts = chain.accounts();
     let owners: Vec<String> = accounts[1..4].iter().map(|a| a.to_string()).collect();
     let deployed = json(&[

@@ -12,10 +12,9 @@ use alloy::{
     providers::Provider,
     rpc::types::TransactionRequest,
 };
-use assert_cmd::Command;
 use roflgov_client::rofl::RoflStandIn;
 use roflgov_core::rofl::subcall::{SUBCALL_PRECOMPILE, encode_subcall};
-use roflgov_devnet::{LocalChain, market_sim::Registration};
+use roflgov_devnet::market_sim::Registration;
 use roflgov_types::{
     AppId,
     ids::Address as OasisAddress,
@@ -23,6 +22,8 @@ use roflgov_types::{
     market::{InstanceCreate, MarketCall, OfferId, Term, encode_call},
 };
 use serde_json::Value;
+
+use crate::support::env::CliEnv;
 
 const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo");
 
@@ -44,21 +45,10 @@ fn write_orc(path: &Path, enclave: &str) {
 
 #[test]
 fn dao_proposes_release_and_deploys_to_its_machines() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let chain = rt.block_on(LocalChain::start()).expect("anvil starts (run `make build` first)");
-    let dir = tempfile::tempdir().unwrap();
+    let env = CliEnv::start().with_dev_keys(1);
+    let (rt, chain, dir) = (&env.rt, &env.chain, &env.dir);
     let p = |name: &str| dir.path().join(name).display().to_string();
-    let cmd = || {
-        let mut cmd = Command::cargo_bin("roflgov").unwrap();
-        cmd.env_remove("ROFLGOV_NETWORK").env_remove("ROFLGOV_CONFIG").current_dir(dir.path());
-        cmd.env("DEV0", format!("0x{}", hex::encode(chain.signer(0).to_bytes())));
-        cmd.args(["--rpc", &chain.endpoint(), "--config", &p("roflgov.toml")]);
-        cmd
-    };
-    let json = |args: &[&str]| -> Value {
-        let out = cmd().arg("--json").args(args).assert().success().get_output().stdout.clone();
-        serde_json::from_slice(&out).unwrap()
-    };
+    let json = |args: &[&str]| env.json(args);
 
     let deployed = json(&["--key-env", "DEV0", "deploy", "--dao", "--save"]);
     let timelock: Address = deployed["timelock"].as_str().unwrap().parse().unwrap();
