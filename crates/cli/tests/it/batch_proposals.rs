@@ -27,20 +27,7 @@ fn release_guardian_and_stake_as_one_safe_transaction() {
     std::fs::create_dir(dir.path().join("legs")).unwrap();
     let cmd = || env.cmd();
     let json = |args: &[&str]| env.json(args);
-    let sign_and_execute = |file: &str, expect: &[&str]| -> Value {
-        for signer in ["DEV1", "DEV2"] {
-            cmd()
-                .args(["--key-env", signer, "safe", "sign", "--safe-tx", &p(file)])
-                .args(expect)
-                .assert()
-                .success();
-        }
-        let mut args = vec!["--key-env", "DEV4", "safe", "execute", "--safe-tx"];
-        let path = p(file);
-        args.push(&path);
-        args.extend_from_slice(expect);
-        json(&args)
-    };
+    let sign_and_execute = |file: &str, expect: &[&str]| env.sign_and_execute(file, expect);
     let accounts = chain.accounts();
     let owners: Vec<String> = accounts[1..4].iter().map(|a| a.to_string()).collect();
     // A 2-of-3 Safe with two stakes: one for the first app, one for the app the batch creates.

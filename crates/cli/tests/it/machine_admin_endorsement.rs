@@ -27,19 +27,7 @@ fn change_admin_moves_the_endorsement_with_the_machine() {
     let cmd = || env.cmd();
     let json = |args: &[&str]| env.json(args);
     // Two owners sign, a third account executes (naming the findings it accepts).
-    let run_safe = |file: &str, overrides: &[&str]| -> Value {
-        for signer in ["DEV1", "DEV2"] {
-            cmd()
-                .args(["--key-env", signer, "safe", "sign", "--safe-tx", &p(file)])
-                .args(overrides)
-                .assert()
-                .success();
-        }
-        let path = p(file);
-        let mut args = vec!["--key-env", "DEV4", "safe", "execute", "--safe-tx", &path];
-        args.extend_from_slice(overrides);
-        json(&args)
-    };
+    let run_safe = |file: &str, overrides: &[&str]| env.sign_and_execute(file, overrides);
     let accounts = chain.accounts();
     let owners: Vec<String> = accounts[1..4].iter().map(|a| a.to_string()).collect();
     let deployed = json(&[

@@ -17,22 +17,6 @@ use crate::support::{
 };
 
 impl Env {
-    /// DEV1 and DEV2 sign the Safe proposal `file`, DEV4 executes it (each with `expect`).
-    fn sign_and_execute(&self, file: &str, expect: &[&str]) -> Value {
-        for signer in ["DEV1", "DEV2"] {
-            self.cmd()
-                .args(["--key-env", signer, "safe", "sign", "--safe-tx", &self.p(file)])
-                .args(expect)
-                .assert()
-                .success();
-        }
-        let mut args = vec!["--key-env", "DEV4", "safe", "execute", "--safe-tx"];
-        let path = self.p(file);
-        args.push(&path);
-        args.extend_from_slice(expect);
-        self.json(&args)
-    }
-
     /// Vote for, queue and execute Governor proposal `id` (the clock moved with anvil), each
     /// step with `expect`.
     fn pass(&self, gov: &[&str], id: &str, expect: &[&str]) {
