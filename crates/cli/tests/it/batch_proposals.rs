@@ -4,20 +4,15 @@
 //! transaction, reviewed as one (every leg shown), signed by 2 of 3 owners and executed on a
 //! real Safe v1.4.1.
 
-use std::path::Path;
-
 use predicates::prelude::*;
 use roflgov_client::rofl::{RoflAdminClient, RoflStandIn};
-use roflgov_types::{AppId, manifest::Manifest};
+use roflgov_types::AppId;
 use serde_json::Value;
 
-use crate::support::env::CliEnv;
-
-const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo");
-
-fn manifest(v: &str) -> String {
-    Path::new(EXAMPLES).join(format!("rofl-{v}.yaml")).display().to_string()
-}
+use crate::support::{
+    env::CliEnv,
+    fixtures::{ids_of, manifest},
+};
 
 #[test]
 fn release_guardian_and_stake_as_one_safe_transaction() {
@@ -133,22 +128,9 @@ fn release_guardian_and_stake_as_one_safe_transaction() {
     assert_eq!(executed["outcome"], "success", "{executed}");
     let client = RoflAdminClient::new(policy, chain.provider().clone());
     assert_eq!(rt.block_on(client.guardian(app)).unwrap(), Some(accounts[5]));
-    let expected: Vec<String> = Manifest::from_path(manifest("1.1"))
-        .unwrap()
-        .deployment("local")
-        .unwrap()
-        .policy
-        .enclaves
-        .iter()
-        .map(roflgov_attest::identity_to_base64)
-        .collect();
-    let stand_in = RoflStandIn::new(chain.provider().clone());
-    let now: Vec<String> = rt
-        .block_on(stand_in.app_enclaves(app))
-        .unwrap()
-        .iter()
-        .map(roflgov_attest::identity_to_base64)
-        .collect();
+    let expected = ids_of("1.1");
+    let _stand_in = RoflStandIn::new(chain.provider().clone());
+    let now = env.enclaves(app);
     for id in &expected {
         assert!(now.contains(id), "release 1.1 allowed {id}: {now:?}");
     }

@@ -6,8 +6,6 @@
 //! `ProposalCreated` event equals the id roflgov printed. Drafts for another policy contract or
 //! another chain, and Safe files, are refused with nothing proposed.
 
-use std::path::Path;
-
 use abi::{IGovernor, IPolicy};
 use alloy::{
     network::TransactionBuilder,
@@ -18,12 +16,13 @@ use alloy::{
 };
 use predicates::prelude::*;
 use roflgov_client::rofl::{RoflAdminClient, RoflStandIn};
-use roflgov_types::{AppId, manifest::Manifest};
+use roflgov_types::AppId;
 use serde_json::Value;
 
-use crate::support::env::CliEnv;
-
-const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo");
+use crate::support::{
+    env::CliEnv,
+    fixtures::{ids_of, manifest},
+};
 
 /// OpenZeppelin Governor 5.3's event and pure hash, and the policy contract's funding event.
 #[allow(clippy::too_many_arguments)] // ProposalCreated has nine fields
@@ -52,10 +51,6 @@ mod abi {
             event MachinesFunded(address indexed from, uint256 amount);
         }
     }
-}
-
-fn manifest(v: &str) -> String {
-    Path::new(EXAMPLES).join(format!("rofl-{v}.yaml")).display().to_string()
 }
 
 fn rose(n: u64) -> U256 {
@@ -227,21 +222,8 @@ fn release_guardian_app_and_funding_as_one_governor_proposal() {
     // All three effects: the release and the guardian, the second app, the top-up.
     let client = RoflAdminClient::new(policy, chain.provider().clone());
     assert_eq!(rt.block_on(client.guardian(app)).unwrap(), Some(accounts[5]));
-    let want: Vec<String> = Manifest::from_path(manifest("1.1"))
-        .unwrap()
-        .deployment("local")
-        .unwrap()
-        .policy
-        .enclaves
-        .iter()
-        .map(roflgov_attest::identity_to_base64)
-        .collect();
-    let now: Vec<String> = rt
-        .block_on(stand_in.app_enclaves(app))
-        .unwrap()
-        .iter()
-        .map(roflgov_attest::identity_to_base64)
-        .collect();
+    let want = ids_of("1.1");
+    let now = env.enclaves(app);
     for enclave in &want {
         assert!(now.contains(enclave), "release 1.1 allowed {enclave}: {now:?}");
     }

@@ -5,7 +5,7 @@
 //! could no longer register, the review of the combined one does not; executed, the module's
 //! endorsement policy and the machine's admin both name the new admin.
 
-use std::{future::IntoFuture, path::Path};
+use std::future::IntoFuture;
 
 use alloy::primitives::Address;
 use predicates::prelude::*;
@@ -13,9 +13,8 @@ use roflgov_client::rofl::RoflStandIn;
 use roflgov_types::{AllowedEndorsement, AppId, ids::Address as OasisAddress};
 use serde_json::Value;
 
-use crate::support::env::CliEnv;
+use crate::support::{env::CliEnv, fixtures::manifest};
 
-const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo");
 /// What the review says of a hand-over the endorsement policy does not follow.
 const STRANDED: &str = "could no longer register";
 
@@ -44,7 +43,7 @@ fn change_admin_moves_the_endorsement_with_the_machine() {
     ]);
     let policy: Address = deployed["policy_contract"].as_str().unwrap().parse().unwrap();
     let contract = OasisAddress::from_eth(policy);
-    let manifest_1_0 = Path::new(EXAMPLES).join("rofl-1.0.yaml").display().to_string();
+    let manifest_1_0 = manifest("1.0");
     json(&[
         "app",
         "create",

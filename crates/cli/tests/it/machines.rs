@@ -3,7 +3,7 @@
 //! contract), deploys a manifest on it, the provider boots it and an instance registers; bad
 //! input and machines the contract does not hold are refused with a clear error.
 
-use std::{future::IntoFuture, path::Path};
+use std::future::IntoFuture;
 
 use alloy::primitives::{Address, keccak256};
 use predicates::prelude::*;
@@ -11,15 +11,13 @@ use roflgov_client::rofl::RoflStandIn;
 use roflgov_devnet::market_sim::Registration;
 use roflgov_types::{AppId, ids::Address as OasisAddress, manifest::Manifest};
 
-use crate::support::env::CliEnv;
-
-const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo");
+use crate::support::{env::CliEnv, fixtures::manifest as demo_manifest};
 
 #[test]
 fn owner_rents_and_deploys_a_machine_through_the_binary() {
     let env = CliEnv::start().with_dev_keys(1);
     let (rt, chain) = (&env.rt, &env.chain);
-    let manifest = Path::new(EXAMPLES).join("rofl-1.0.yaml").display().to_string();
+    let manifest = demo_manifest("1.0");
     let cmd = || env.cmd();
     let json = |args: &[&str]| env.json(args);
     let owner = chain.accounts()[0].to_string();
@@ -159,8 +157,7 @@ fn owner_rents_and_deploys_a_machine_through_the_binary() {
 
     // A release the machines do not run yet: the command is pending, no instance has the new
     // identity (exit 4), and the old registration's end is shown.
-    let next =
-        Manifest::from_path(Path::new(EXAMPLES).join("rofl-1.1.yaml")).unwrap().deployment("local").unwrap();
+    let next = Manifest::from_path(demo_manifest("1.1")).unwrap().deployment("local").unwrap();
     let v2 =
         next.policy.enclaves.iter().find(|e| **e != dep.policy.enclaves[0]).expect("1.1 adds an identity");
     let (_, old_expiry) = rt.block_on(module.instance_identity(app, instance)).unwrap().unwrap();

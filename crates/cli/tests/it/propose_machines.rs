@@ -18,9 +18,8 @@ use roflgov_types::{
 };
 use serde_json::Value;
 
-use crate::support::env::CliEnv;
+use crate::support::{env::CliEnv, fixtures::manifest};
 
-const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo");
 const RELEASE_ID: &str =
     "yrse2/jw39Rgy576Hz4LLvQZYJCG993sJnth1LRb2EAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==";
 
@@ -76,7 +75,7 @@ fn safe_proposes_release_and_deploys_to_each_machine() {
         "--save",
     ]);
     let policy: Address = deployed["policy_contract"].as_str().unwrap().parse().unwrap();
-    let manifest_1_0 = Path::new(EXAMPLES).join("rofl-1.0.yaml").display().to_string();
+    let manifest_1_0 = manifest("1.0");
     json(&[
         "app",
         "create",
@@ -97,7 +96,7 @@ fn safe_proposes_release_and_deploys_to_each_machine() {
     // The roflmarket stand-in with one provider; rofl.yaml 1.1 lists two of its machines.
     let market = rt.block_on(chain.simulated_provider()).expect("provider");
     let provider = OasisAddress(market.id().0);
-    let mut yaml = std::fs::read_to_string(Path::new(EXAMPLES).join("rofl-1.1.yaml")).unwrap();
+    let mut yaml = std::fs::read_to_string(manifest("1.1")).unwrap();
     if !yaml.ends_with('\n') {
         yaml.push('\n');
     }

@@ -23,9 +23,7 @@ use roflgov_types::{
 };
 use serde_json::Value;
 
-use crate::support::env::CliEnv;
-
-const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo");
+use crate::support::{env::CliEnv, fixtures::manifest};
 
 /// An ORC bundle whose one component has the enclave identity `enclave` (base64).
 fn write_orc(path: &Path, enclave: &str) {
@@ -52,7 +50,7 @@ fn dao_proposes_release_and_deploys_to_its_machines() {
 
     let deployed = json(&["--key-env", "DEV0", "deploy", "--dao", "--save"]);
     let timelock: Address = deployed["timelock"].as_str().unwrap().parse().unwrap();
-    let manifest_1_0 = Path::new(EXAMPLES).join("rofl-1.0.yaml").display().to_string();
+    let manifest_1_0 = manifest("1.0");
     let created = json(&[
         "--key-env",
         "DEV0",
@@ -102,11 +100,10 @@ fn dao_proposes_release_and_deploys_to_its_machines() {
 
     // rofl.yaml 1.1 with both machines; the bundle holds the identity 1.1 adds.
     let v10 = Manifest::from_path(&manifest_1_0).unwrap().deployment("local").unwrap();
-    let v11 =
-        Manifest::from_path(Path::new(EXAMPLES).join("rofl-1.1.yaml")).unwrap().deployment("local").unwrap();
+    let v11 = Manifest::from_path(manifest("1.1")).unwrap().deployment("local").unwrap();
     let new_id =
         *v11.policy.enclaves.iter().find(|e| !v10.policy.enclaves.contains(e)).expect("1.1 adds one");
-    let mut yaml = std::fs::read_to_string(Path::new(EXAMPLES).join("rofl-1.1.yaml")).unwrap();
+    let mut yaml = std::fs::read_to_string(manifest("1.1")).unwrap();
     if !yaml.ends_with('\n') {
         yaml.push('\n');
     }
