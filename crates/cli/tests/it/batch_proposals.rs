@@ -24,20 +24,8 @@ fn release_guardian_and_stake_as_one_safe_transaction() {
     let json = |args: &[&str]| env.json(args);
     let sign_and_execute = |file: &str, expect: &[&str]| env.sign_and_execute(file, expect);
     let accounts = chain.accounts();
-    let owners: Vec<String> = accounts[1..4].iter().map(|a| a.to_string()).collect();
     // A 2-of-3 Safe with two stakes: one for the first app, one for the app the batch creates.
-    let deployed = json(&[
-        "--key-env",
-        "DEV0",
-        "deploy",
-        "--safe-owners",
-        &owners.join(","),
-        "--threshold",
-        "2",
-        "--fund-rose",
-        "200",
-        "--save",
-    ]);
+    let deployed = env.deploy_safe(Some("200"));
     let policy: alloy::primitives::Address = deployed["policy_contract"].as_str().unwrap().parse().unwrap();
     json(&[
         "app",

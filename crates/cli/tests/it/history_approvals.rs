@@ -28,17 +28,7 @@ fn addr(v: &Value) -> Address {
 #[test]
 fn history_names_the_safe_tx_and_its_two_signers() {
     let env = Env::start();
-    let owners: Vec<String> = (1..4).map(|i| env.dev(i).to_string()).collect();
-    let deployed = env.json(&[
-        "--key-env",
-        "DEV0",
-        "deploy",
-        "--safe-owners",
-        &owners.join(","),
-        "--threshold",
-        "2",
-        "--save",
-    ]);
+    let deployed = env.deploy_safe(None);
     let safe: Address = addr(&deployed["safe"]);
 
     // Create: DEV1 and DEV3 sign, DEV4 (not an owner) executes.

@@ -28,19 +28,7 @@ fn change_admin_moves_the_endorsement_with_the_machine() {
     // Two owners sign, a third account executes (naming the findings it accepts).
     let run_safe = |file: &str, overrides: &[&str]| env.sign_and_execute(file, overrides);
     let accounts = chain.accounts();
-    let owners: Vec<String> = accounts[1..4].iter().map(|a| a.to_string()).collect();
-    let deployed = json(&[
-        "--key-env",
-        "DEV0",
-        "deploy",
-        "--safe-owners",
-        &owners.join(","),
-        "--threshold",
-        "2",
-        "--fund-rose",
-        "100",
-        "--save",
-    ]);
+    let deployed = env.deploy_safe(Some("100"));
     let policy: Address = deployed["policy_contract"].as_str().unwrap().parse().unwrap();
     let contract = OasisAddress::from_eth(policy);
     let manifest_1_0 = manifest("1.0");

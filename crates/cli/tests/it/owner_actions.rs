@@ -40,20 +40,10 @@ fn owner_actions_through_the_binary() {
     let chain = rt.block_on(LocalChain::start()).expect("anvil starts (run `make build` first)");
     let env = Env::new(rt, chain);
     let accounts = env.chain.accounts();
-    let owners: Vec<String> = accounts[1..4].iter().map(|a| a.to_string()).collect();
     let guardian = accounts[5].to_string();
 
     // A 2-of-3 Safe (DEV1..DEV3) owns the policy contract.
-    let deployed = env.json(&[
-        "--key-env",
-        "DEV0",
-        "deploy",
-        "--safe-owners",
-        &owners.join(","),
-        "--threshold",
-        "2",
-        "--save",
-    ]);
+    let deployed = env.deploy_safe(None);
     let policy: alloy::primitives::Address = deployed["policy_contract"].as_str().unwrap().parse().unwrap();
     // A DAO next to it (its own config: the policy contract `deploy --dao` makes is not used).
     let out = env

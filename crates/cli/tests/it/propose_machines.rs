@@ -60,20 +60,7 @@ fn safe_proposes_release_and_deploys_to_each_machine() {
     let p = |name: &str| dir.path().join(name).display().to_string();
     let cmd = || env.cmd();
     let json = |args: &[&str]| env.json(args);
-    let accounts = chain.accounts();
-    let owners: Vec<String> = accounts[1..4].iter().map(|a| a.to_string()).collect();
-    let deployed = json(&[
-        "--key-env",
-        "DEV0",
-        "deploy",
-        "--safe-owners",
-        &owners.join(","),
-        "--threshold",
-        "2",
-        "--fund-rose",
-        "100",
-        "--save",
-    ]);
+    let deployed = env.deploy_safe(Some("100"));
     let policy: Address = deployed["policy_contract"].as_str().unwrap().parse().unwrap();
     let manifest_1_0 = manifest("1.0");
     json(&[

@@ -17,20 +17,10 @@ use crate::support::{
 #[test]
 fn safe_flow_through_the_binary() {
     let env = Env::start();
-    let owners: Vec<String> = env.chain.accounts()[1..4].iter().map(|a| a.to_string()).collect();
     let p = |name: &str| env.path(name).display().to_string();
 
     // A 2-of-3 Safe (owners DEV1..DEV3) owns the policy contract; DEV0 deploys, DEV4 is nobody.
-    let deployed = env.json(&[
-        "--key-env",
-        "DEV0",
-        "deploy",
-        "--safe-owners",
-        &owners.join(","),
-        "--threshold",
-        "2",
-        "--save",
-    ]);
+    let deployed = env.deploy_safe(None);
     assert_eq!(deployed["threshold"], 2);
     let safe = deployed["safe"].as_str().unwrap().to_owned();
 

@@ -119,17 +119,7 @@ fn chain_of_custody_from_safe_release_to_signed_log() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let chain = rt.block_on(LocalChain::start()).expect("anvil starts (run `make build` first)");
     let env = Env::new(rt, chain);
-    let owners: Vec<String> = (1..4).map(|i| env.dev(i).to_string()).collect();
-    let deployed = env.json(&[
-        "--key-env",
-        "DEV0",
-        "deploy",
-        "--safe-owners",
-        &owners.join(","),
-        "--threshold",
-        "2",
-        "--save",
-    ]);
+    let deployed = env.deploy_safe(None);
     let safe = addr(&deployed["safe"]);
 
     // App 1 runs release 0.1.0; release 0.2.0 (the bundle's two identities) is approved by
