@@ -9,28 +9,14 @@ use std::net::TcpListener;
 
 use assert_cmd::Command;
 use predicates::prelude::*;
-use roflgov_client::rofl::RoflAdminClient;
-use roflgov_devnet::{LocalChain, LocalChainOptions};
 use serde_json::Value;
 
-use crate::support::grpc::{ok_body, serve, serve_by_request, vectors};
+use crate::support::grpc::{ok_body, serve, serve_by_request, start_sapphire, vectors};
 
 #[test]
 fn app_show_on_sapphire_reads_the_module_through_the_node() {
     let v = vectors();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let chain = rt
-        .block_on(LocalChain::start_with(LocalChainOptions {
-            chain_id: 0x5aff,
-            rofl_stand_in: false,
-            accounts: 2,
-            sapphire_rpc: false,
-        }))
-        .expect("anvil starts (run `make build` first)");
-    let owner = chain.accounts()[0];
-    let client = rt
-        .block_on(RoflAdminClient::deploy_from(chain.provider().clone(), owner, owner))
-        .expect("the policy contract deploys");
+    let (_rt, chain, client) = start_sapphire(false, false);
     let app_hex = v["app_id"].as_str().unwrap();
     let app = roflgov_types::AppId(hex::decode(app_hex).unwrap().try_into().unwrap()).to_string();
     let node = serve(v["responses"]["app_body_text"].as_str().unwrap().to_owned());
@@ -67,19 +53,7 @@ fn app_show_on_sapphire_lists_the_deployments_machines_through_the_node() {
     let v = vectors();
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../test/vectors/grpc_market_query.json");
     let m: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let chain = rt
-        .block_on(LocalChain::start_with(LocalChainOptions {
-            chain_id: 0x5aff,
-            rofl_stand_in: false,
-            accounts: 2,
-            sapphire_rpc: false,
-        }))
-        .expect("anvil starts (run `make build` first)");
-    let owner = chain.accounts()[0];
-    let client = rt
-        .block_on(RoflAdminClient::deploy_from(chain.provider().clone(), owner, owner))
-        .expect("the policy contract deploys");
+    let (_rt, chain, client) = start_sapphire(false, false);
     let app_hex = v["app_id"].as_str().unwrap();
     let app = roflgov_types::AppId(hex::decode(app_hex).unwrap().try_into().unwrap()).to_string();
     // The Talos manifest, its machine moved to the vectors' provider (oasis1 of 0x00 ‖ 0x22…,

@@ -11,13 +11,11 @@ use std::net::TcpListener;
 use alloy::primitives::{B256, FixedBytes, keccak256};
 use assert_cmd::Command;
 use predicates::prelude::*;
-use roflgov_client::rofl::RoflAdminClient;
 use roflgov_core::rofl::{PolicyChange, ReleaseRecord};
-use roflgov_devnet::{LocalChain, LocalChainOptions};
 use roflgov_types::{EnclaveIdentity, IdentifierScheme, Metadata, manifest::Manifest};
 use serde_json::Value;
 
-use crate::support::grpc::{serve, vectors};
+use crate::support::grpc::{serve, start_sapphire, vectors};
 
 const TALOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/talos-rofl.yaml");
 
@@ -28,19 +26,8 @@ fn tdx(label: &str) -> EnclaveIdentity {
 #[test]
 fn trace_on_sapphire_finds_the_registration_through_the_node() {
     let v = vectors();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let chain = rt
-        .block_on(LocalChain::start_with(LocalChainOptions {
-            chain_id: 0x5aff,
-            rofl_stand_in: true,
-            accounts: 2,
-            sapphire_rpc: true,
-        }))
-        .expect("anvil starts (run `make build` first)");
+    let (rt, chain, client) = start_sapphire(true, true);
     let owner = chain.accounts()[0];
-    let client = rt
-        .block_on(RoflAdminClient::deploy_from(chain.provider().clone(), owner, owner))
-        .expect("the policy contract deploys");
     let (old, new) = (tdx("bootstrap"), tdx("release 1.1.0"));
     let mut policy = Manifest::from_path(TALOS).unwrap().deployment("mainnet").unwrap().policy;
     policy.enclaves = vec![old];

@@ -7,7 +7,32 @@ use std::{
     thread,
 };
 
+use alloy::providers::DynProvider;
+use roflgov_client::rofl::RoflAdminClient;
+use roflgov_devnet::{LocalChain, LocalChainOptions};
 use serde_json::Value;
+
+/// Anvil answering as Sapphire Testnet (chain id 0x5aff, two accounts), with or without the
+/// ROFL stand-in and Sapphire-RPC mode, and the policy contract deployed and owned by account 0.
+pub(crate) fn start_sapphire(
+    rofl_stand_in: bool,
+    sapphire_rpc: bool,
+) -> (tokio::runtime::Runtime, LocalChain, RoflAdminClient<DynProvider>) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let chain = rt
+        .block_on(LocalChain::start_with(LocalChainOptions {
+            chain_id: 0x5aff,
+            rofl_stand_in,
+            accounts: 2,
+            sapphire_rpc,
+        }))
+        .expect("anvil starts (run `make build` first)");
+    let owner = chain.accounts()[0];
+    let client = rt
+        .block_on(RoflAdminClient::deploy_from(chain.provider().clone(), owner, owner))
+        .expect("the policy contract deploys");
+    (rt, chain, client)
+}
 
 /// The gRPC-web vectors `@oasisprotocol/client` made (test/vectors/grpc_query.json).
 pub(crate) fn vectors() -> Value {
