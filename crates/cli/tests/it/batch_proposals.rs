@@ -4,70 +4,28 @@
 //! transaction, reviewed as one (every leg shown), signed by 2 of 3 owners and executed on a
 //! real Safe v1.4.1.
 
-use std::path::Path;
-
-use assert_cmd::Command;
 use predicates::prelude::*;
 use roflgov_client::rofl::{RoflAdminClient, RoflStandIn};
-use roflgov_devnet::LocalChain;
-use roflgov_types::{AppId, manifest::Manifest};
+use roflgov_types::AppId;
 use serde_json::Value;
 
-const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo");
-
-fn manifest(v: &str) -> String {
-    Path::new(EXAMPLES).join(format!("rofl-{v}.yaml")).display().to_string()
-}
+use crate::support::{
+    env::CliEnv,
+    fixtures::{ids_of, manifest},
+};
 
 #[test]
 fn release_guardian_and_stake_as_one_safe_transaction() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let chain = rt.block_on(LocalChain::start()).expect("anvil starts (run `make build` first)");
-    let dir = tempfile::tempdir().unwrap();
+    let env = CliEnv::start();
+    let (rt, chain, dir) = (&env.rt, &env.chain, &env.dir);
     let p = |name: &str| dir.path().join(name).display().to_string();
     std::fs::create_dir(dir.path().join("legs")).unwrap();
-    let cmd = || {
-        let mut cmd = Command::cargo_bin("roflgov").unwrap();
-        cmd.env_remove("ROFLGOV_NETWORK").env_remove("ROFLGOV_CONFIG").current_dir(dir.path());
-        for i in 0..6 {
-            cmd.env(format!("DEV{i}"), format!("0x{}", hex::encode(chain.signer(i).to_bytes())));
-        }
-        cmd.args(["--rpc", &chain.endpoint(), "--config", &p("roflgov.toml")]);
-        cmd
-    };
-    let json = |args: &[&str]| -> Value {
-        let out = cmd().arg("--json").args(args).assert().success().get_output().stdout.clone();
-        serde_json::from_slice(&out).unwrap()
-    };
-    let sign_and_execute = |file: &str, expect: &[&str]| -> Value {
-        for signer in ["DEV1", "DEV2"] {
-            cmd()
-                .args(["--key-env", signer, "safe", "sign", "--safe-tx", &p(file)])
-                .args(expect)
-                .assert()
-                .success();
-        }
-        let mut args = vec!["--key-env", "DEV4", "safe", "execute", "--safe-tx"];
-        let path = p(file);
-        args.push(&path);
-        args.extend_from_slice(expect);
-        json(&args)
-    };
+    let cmd = || env.cmd();
+    let json = |args: &[&str]| env.json(args);
+    let sign_and_execute = |file: &str, expect: &[&str]| env.sign_and_execute(file, expect);
     let accounts = chain.accounts();
-    let owners: Vec<String> = accounts[1..4].iter().map(|a| a.to_string()).collect();
     // A 2-of-3 Safe with two stakes: one for the first app, one for the app the batch creates.
-    let deployed = json(&[
-        "--key-env",
-        "DEV0",
-        "deploy",
-        "--safe-owners",
-        &owners.join(","),
-        "--threshold",
-        "2",
-        "--fund-rose",
-        "200",
-        "--save",
-    ]);
+    let deployed = env.deploy_safe(Some("200"));
     let policy: alloy::primitives::Address = deployed["policy_contract"].as_str().unwrap().parse().unwrap();
     json(&[
         "app",
@@ -158,22 +116,9 @@ fn release_guardian_and_stake_as_one_safe_transaction() {
     assert_eq!(executed["outcome"], "success", "{executed}");
     let client = RoflAdminClient::new(policy, chain.provider().clone());
     assert_eq!(rt.block_on(client.guardian(app)).unwrap(), Some(accounts[5]));
-    let expected: Vec<String> = Manifest::from_path(manifest("1.1"))
-        .unwrap()
-        .deployment("local")
-        .unwrap()
-        .policy
-        .enclaves
-        .iter()
-        .map(roflgov_attest::identity_to_base64)
-        .collect();
-    let stand_in = RoflStandIn::new(chain.provider().clone());
-    let now: Vec<String> = rt
-        .block_on(stand_in.app_enclaves(app))
-        .unwrap()
-        .iter()
-        .map(roflgov_attest::identity_to_base64)
-        .collect();
+    let expected = ids_of("1.1");
+    let _stand_in = RoflStandIn::new(chain.provider().clone());
+    let now = env.enclaves(app);
     for id in &expected {
         assert!(now.contains(id), "release 1.1 allowed {id}: {now:?}");
     }

@@ -8,7 +8,8 @@ use predicates::prelude::*;
 use roflgov_devnet::LocalChain;
 use serde_json::Value;
 
-const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo");
+use crate::support::fixtures::manifest;
+
 const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../attest/testdata");
 
 struct Env {
@@ -39,10 +40,6 @@ impl Env {
 fn json(cmd: &mut Command) -> Value {
     let out = cmd.arg("--json").assert().success().get_output().stdout.clone();
     serde_json::from_slice(&out).unwrap()
-}
-
-fn manifest(v: &str) -> String {
-    Path::new(EXAMPLES).join(format!("rofl-{v}.yaml")).display().to_string()
 }
 
 #[test]

@@ -6,8 +6,6 @@
 //! `ProposalCreated` event equals the id roflgov printed. Drafts for another policy contract or
 //! another chain, and Safe files, are refused with nothing proposed.
 
-use std::path::Path;
-
 use abi::{IGovernor, IPolicy};
 use alloy::{
     network::TransactionBuilder,
@@ -16,14 +14,15 @@ use alloy::{
     rpc::types::{Filter, TransactionRequest},
     sol_types::SolEvent,
 };
-use assert_cmd::Command;
 use predicates::prelude::*;
 use roflgov_client::rofl::{RoflAdminClient, RoflStandIn};
-use roflgov_devnet::LocalChain;
-use roflgov_types::{AppId, manifest::Manifest};
+use roflgov_types::AppId;
 use serde_json::Value;
 
-const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo");
+use crate::support::{
+    env::CliEnv,
+    fixtures::{ids_of, manifest},
+};
 
 /// OpenZeppelin Governor 5.3's event and pure hash, and the policy contract's funding event.
 #[allow(clippy::too_many_arguments)] // ProposalCreated has nine fields
@@ -54,31 +53,17 @@ mod abi {
     }
 }
 
-fn manifest(v: &str) -> String {
-    Path::new(EXAMPLES).join(format!("rofl-{v}.yaml")).display().to_string()
-}
-
 fn rose(n: u64) -> U256 {
     U256::from(n) * U256::from(10u64).pow(U256::from(18))
 }
 
 #[test]
 fn release_guardian_app_and_funding_as_one_governor_proposal() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let chain = rt.block_on(LocalChain::start()).expect("anvil starts (run `make build` first)");
-    let dir = tempfile::tempdir().unwrap();
+    let env = CliEnv::start().with_dev_keys(1);
+    let (rt, chain, dir) = (&env.rt, &env.chain, &env.dir);
     let p = |name: &str| dir.path().join(name).display().to_string();
-    let cmd = || {
-        let mut cmd = Command::cargo_bin("roflgov").unwrap();
-        cmd.env_remove("ROFLGOV_NETWORK").env_remove("ROFLGOV_CONFIG").current_dir(dir.path());
-        cmd.env("DEV0", format!("0x{}", hex::encode(chain.signer(0).to_bytes())));
-        cmd.args(["--rpc", &chain.endpoint(), "--config", &p("roflgov.toml")]);
-        cmd
-    };
-    let json = |args: &[&str]| -> Value {
-        let out = cmd().arg("--json").args(args).assert().success().get_output().stdout.clone();
-        serde_json::from_slice(&out).unwrap()
-    };
+    let cmd = || env.cmd();
+    let json = |args: &[&str]| env.json(args);
     let pass = |id: &str, expect: &[&str]| {
         for step in ["vote", "queue", "execute"] {
             let mut args = vec!["--key-env", "DEV0", "dao", step, "--proposal", id, "--advance-time"];
@@ -237,21 +222,8 @@ fn release_guardian_app_and_funding_as_one_governor_proposal() {
     // All three effects: the release and the guardian, the second app, the top-up.
     let client = RoflAdminClient::new(policy, chain.provider().clone());
     assert_eq!(rt.block_on(client.guardian(app)).unwrap(), Some(accounts[5]));
-    let want: Vec<String> = Manifest::from_path(manifest("1.1"))
-        .unwrap()
-        .deployment("local")
-        .unwrap()
-        .policy
-        .enclaves
-        .iter()
-        .map(roflgov_attest::identity_to_base64)
-        .collect();
-    let now: Vec<String> = rt
-        .block_on(stand_in.app_enclaves(app))
-        .unwrap()
-        .iter()
-        .map(roflgov_attest::identity_to_base64)
-        .collect();
+    let want = ids_of("1.1");
+    let now = env.enclaves(app);
     for enclave in &want {
         assert!(now.contains(enclave), "release 1.1 allowed {enclave}: {now:?}");
     }

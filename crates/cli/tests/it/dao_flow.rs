@@ -3,50 +3,16 @@
 //! vote → queue → execute, the clock moved with anvil); executing before the Timelock delay and
 //! a proposal drafted against an old version are refused with nothing sent.
 
-use std::path::{Path, PathBuf};
-
-use assert_cmd::Command;
 use predicates::prelude::*;
-use roflgov_client::rofl::RoflStandIn;
 use roflgov_devnet::LocalChain;
-use roflgov_types::{AppId, manifest::Manifest};
-use serde_json::Value;
+use roflgov_types::AppId;
 
-const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo");
-
-fn manifest(v: &str) -> String {
-    Path::new(EXAMPLES).join(format!("rofl-{v}.yaml")).display().to_string()
-}
-
-fn ids_of(v: &str) -> Vec<String> {
-    let dep = Manifest::from_path(manifest(v)).unwrap().deployment("local").unwrap();
-    dep.policy.enclaves.iter().map(roflgov_attest::identity_to_base64).collect()
-}
-
-struct Env {
-    rt: tokio::runtime::Runtime,
-    chain: LocalChain,
-    dir: tempfile::TempDir,
-}
+use crate::support::{
+    env::CliEnv as Env,
+    fixtures::{ids_of, manifest},
+};
 
 impl Env {
-    fn config(&self) -> PathBuf {
-        self.dir.path().join("roflgov.toml")
-    }
-
-    fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("roflgov").unwrap();
-        cmd.env_remove("ROFLGOV_NETWORK").env_remove("ROFLGOV_CONFIG").current_dir(self.dir.path());
-        cmd.env("DEV0", format!("0x{}", hex::encode(self.chain.signer(0).to_bytes())));
-        cmd.args(["--rpc", &self.chain.endpoint(), "--config"]).arg(self.config());
-        cmd
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let out = self.cmd().arg("--json").args(args).assert().success().get_output().stdout.clone();
-        serde_json::from_slice(&out).unwrap()
-    }
-
     /// Vote for proposal `id` (moving the clock to the vote start with anvil).
     fn vote(&self, id: &str) {
         let voted = self.json(&[
@@ -68,23 +34,13 @@ impl Env {
         let queued = self.json(&["--key-env", "DEV0", "dao", "queue", "--proposal", id, "--advance-time"]);
         assert_eq!(queued["state"], "queued", "{queued}");
     }
-
-    fn enclaves(&self, app: AppId) -> Vec<String> {
-        let stand_in = RoflStandIn::new(self.chain.provider().clone());
-        self.rt
-            .block_on(stand_in.app_enclaves(app))
-            .unwrap()
-            .iter()
-            .map(roflgov_attest::identity_to_base64)
-            .collect()
-    }
 }
 
 #[test]
 fn dao_flow_through_the_binary() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let chain = rt.block_on(LocalChain::start()).expect("anvil starts (run `make build` first)");
-    let env = Env { rt, chain, dir: tempfile::tempdir().unwrap() };
+    let env = Env::new(rt, chain);
 
     let deployed = env.json(&["--key-env", "DEV0", "deploy", "--dao", "--save"]);
     assert!(deployed["governor"].is_string() && deployed["timelock"] == deployed["owner"], "{deployed}");

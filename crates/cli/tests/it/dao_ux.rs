@@ -15,50 +15,23 @@ use alloy::{
 };
 use assert_cmd::Command;
 use predicates::prelude::*;
-use roflgov_devnet::LocalChain;
 use roflgov_governor::{
     GovernorClient,
     bindings::{RoflGovToken, RoflGovernor},
 };
 use serde_json::Value;
 
-const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo");
+use crate::support::{env::CliEnv as Env, fixtures::EXAMPLES};
+
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 
-struct Env {
-    rt: tokio::runtime::Runtime,
-    chain: LocalChain,
-    dir: tempfile::TempDir,
-}
-
 impl Env {
-    fn new() -> Self {
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        let chain = rt.block_on(LocalChain::start()).expect("anvil starts (run `make build` first)");
-        Env { rt, chain, dir: tempfile::tempdir().unwrap() }
-    }
-
     fn config(&self) -> PathBuf {
         self.dir.path().join("roflgov.toml")
     }
 
-    fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("roflgov").unwrap();
-        cmd.env_remove("ROFLGOV_NETWORK").env_remove("ROFLGOV_CONFIG").current_dir(self.dir.path());
-        for i in 0..3 {
-            cmd.env(format!("DEV{i}"), format!("0x{}", hex::encode(self.chain.signer(i).to_bytes())));
-        }
-        cmd.args(["--rpc", &self.chain.endpoint(), "--config"]).arg(self.config());
-        cmd
-    }
-
     fn wait<F: IntoFuture>(&self, f: F) -> F::Output {
         self.rt.block_on(f.into_future())
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let out = self.cmd().arg("--json").args(args).assert().success().get_output().stdout.clone();
-        serde_json::from_slice(&out).unwrap()
     }
 }
 
@@ -72,7 +45,7 @@ fn num(v: &Value) -> U256 {
 
 #[test]
 fn votes_power_and_offline_ballots_through_the_binary() {
-    let env = Env::new();
+    let env = Env::start().with_dev_keys(3);
     let p = env.chain.provider().clone();
     let (dev0, dev1, dev2) = (env.chain.accounts()[0], env.chain.accounts()[1], env.chain.accounts()[2]);
     let deployed = env.json(&["--key-env", "DEV0", "deploy", "--dao", "--save"]);
@@ -269,7 +242,7 @@ fn votes_power_and_offline_ballots_through_the_binary() {
 
 #[test]
 fn fund_rose_takes_decimals_and_an_interrupted_deploy_is_accounted_for() {
-    let env = Env::new();
+    let env = Env::start().with_dev_keys(3);
     let dev0 = env.chain.accounts()[0].to_string();
     // Too many decimals: a usage error naming the problem, before anything else.
     env.cmd()

@@ -3,65 +3,16 @@
 //! owners whose keys signed; after Governor-approved changes the proposal, the proposer and every
 //! vote with its support and weight; the Markdown table holds the same, with outside text escaped.
 
-use std::{
-    collections::BTreeSet,
-    path::{Path, PathBuf},
-};
+use std::collections::BTreeSet;
 
 use alloy::primitives::{Address, B256, U256};
-use assert_cmd::Command;
-use roflgov_devnet::LocalChain;
 use roflgov_governor::bindings::RoflGovToken;
 use roflgov_safe::SafeTx;
 use serde_json::Value;
 
-const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo");
-
-fn manifest(v: &str) -> String {
-    Path::new(EXAMPLES).join(format!("rofl-{v}.yaml")).display().to_string()
-}
-
-struct Env {
-    rt: tokio::runtime::Runtime,
-    chain: LocalChain,
-    dir: tempfile::TempDir,
-}
+use crate::support::{env::CliEnv as Env, fixtures::manifest};
 
 impl Env {
-    fn start() -> Self {
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        let chain = rt.block_on(LocalChain::start()).expect("anvil starts (run `make build` first)");
-        Env { rt, chain, dir: tempfile::tempdir().unwrap() }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn p(&self, name: &str) -> String {
-        self.path(name).display().to_string()
-    }
-
-    /// `roflgov --rpc <anvil> --config <tmp>/roflgov.toml` with DEV0..DEV5 set.
-    fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("roflgov").unwrap();
-        cmd.env_remove("ROFLGOV_NETWORK").env_remove("ROFLGOV_CONFIG").current_dir(self.dir.path());
-        for i in 0..6 {
-            cmd.env(format!("DEV{i}"), format!("0x{}", hex::encode(self.chain.signer(i).to_bytes())));
-        }
-        cmd.args(["--rpc", &self.chain.endpoint(), "--config"]).arg(self.path("roflgov.toml"));
-        cmd
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let out = self.cmd().arg("--json").args(args).assert().success().get_output().stdout.clone();
-        serde_json::from_slice(&out).unwrap()
-    }
-
-    fn dev(&self, i: usize) -> Address {
-        self.chain.accounts()[i]
-    }
-
     /// The SafeTx hash of a proposal file, computed here from its transaction.
     fn safe_tx_hash(&self, file: &str, safe: Address) -> B256 {
         let file: Value = serde_json::from_str(&std::fs::read_to_string(self.path(file)).unwrap()).unwrap();
@@ -77,17 +28,7 @@ fn addr(v: &Value) -> Address {
 #[test]
 fn history_names_the_safe_tx_and_its_two_signers() {
     let env = Env::start();
-    let owners: Vec<String> = (1..4).map(|i| env.dev(i).to_string()).collect();
-    let deployed = env.json(&[
-        "--key-env",
-        "DEV0",
-        "deploy",
-        "--safe-owners",
-        &owners.join(","),
-        "--threshold",
-        "2",
-        "--save",
-    ]);
+    let deployed = env.deploy_safe(None);
     let safe: Address = addr(&deployed["safe"]);
 
     // Create: DEV1 and DEV3 sign, DEV4 (not an owner) executes.

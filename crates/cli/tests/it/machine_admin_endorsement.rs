@@ -5,70 +5,33 @@
 //! could no longer register, the review of the combined one does not; executed, the module's
 //! endorsement policy and the machine's admin both name the new admin.
 
-use std::{future::IntoFuture, path::Path};
+use std::future::IntoFuture;
 
 use alloy::primitives::Address;
-use assert_cmd::Command;
 use predicates::prelude::*;
 use roflgov_client::rofl::RoflStandIn;
-use roflgov_devnet::LocalChain;
 use roflgov_types::{AllowedEndorsement, AppId, ids::Address as OasisAddress};
 use serde_json::Value;
 
-const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo");
+use crate::support::{env::CliEnv, fixtures::manifest};
+
 /// What the review says of a hand-over the endorsement policy does not follow.
 const STRANDED: &str = "could no longer register";
 
 #[test]
 fn change_admin_moves_the_endorsement_with_the_machine() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let chain = rt.block_on(LocalChain::start()).expect("anvil starts (run `make build` first)");
-    let dir = tempfile::tempdir().unwrap();
+    let env = CliEnv::start().with_dev_keys(5);
+    let (rt, chain, dir) = (&env.rt, &env.chain, &env.dir);
     let p = |name: &str| dir.path().join(name).display().to_string();
-    let cmd = || {
-        let mut cmd = Command::cargo_bin("roflgov").unwrap();
-        cmd.env_remove("ROFLGOV_NETWORK").env_remove("ROFLGOV_CONFIG").current_dir(dir.path());
-        for i in 0..5 {
-            cmd.env(format!("DEV{i}"), format!("0x{}", hex::encode(chain.signer(i).to_bytes())));
-        }
-        cmd.args(["--rpc", &chain.endpoint(), "--config", &p("roflgov.toml")]);
-        cmd
-    };
-    let json = |args: &[&str]| -> Value {
-        let out = cmd().arg("--json").args(args).assert().success().get_output().stdout.clone();
-        serde_json::from_slice(&out).unwrap()
-    };
+    let cmd = || env.cmd();
+    let json = |args: &[&str]| env.json(args);
     // Two owners sign, a third account executes (naming the findings it accepts).
-    let run_safe = |file: &str, overrides: &[&str]| -> Value {
-        for signer in ["DEV1", "DEV2"] {
-            cmd()
-                .args(["--key-env", signer, "safe", "sign", "--safe-tx", &p(file)])
-                .args(overrides)
-                .assert()
-                .success();
-        }
-        let path = p(file);
-        let mut args = vec!["--key-env", "DEV4", "safe", "execute", "--safe-tx", &path];
-        args.extend_from_slice(overrides);
-        json(&args)
-    };
+    let run_safe = |file: &str, overrides: &[&str]| env.sign_and_execute(file, overrides);
     let accounts = chain.accounts();
-    let owners: Vec<String> = accounts[1..4].iter().map(|a| a.to_string()).collect();
-    let deployed = json(&[
-        "--key-env",
-        "DEV0",
-        "deploy",
-        "--safe-owners",
-        &owners.join(","),
-        "--threshold",
-        "2",
-        "--fund-rose",
-        "100",
-        "--save",
-    ]);
+    let deployed = env.deploy_safe(Some("100"));
     let policy: Address = deployed["policy_contract"].as_str().unwrap().parse().unwrap();
     let contract = OasisAddress::from_eth(policy);
-    let manifest_1_0 = Path::new(EXAMPLES).join("rofl-1.0.yaml").display().to_string();
+    let manifest_1_0 = manifest("1.0");
     json(&[
         "app",
         "create",

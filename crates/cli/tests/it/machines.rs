@@ -3,36 +3,23 @@
 //! contract), deploys a manifest on it, the provider boots it and an instance registers; bad
 //! input and machines the contract does not hold are refused with a clear error.
 
-use std::{future::IntoFuture, path::Path};
+use std::future::IntoFuture;
 
 use alloy::primitives::{Address, keccak256};
-use assert_cmd::Command;
 use predicates::prelude::*;
 use roflgov_client::rofl::RoflStandIn;
-use roflgov_devnet::{LocalChain, market_sim::Registration};
+use roflgov_devnet::market_sim::Registration;
 use roflgov_types::{AppId, ids::Address as OasisAddress, manifest::Manifest};
-use serde_json::Value;
 
-const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo");
+use crate::support::{env::CliEnv, fixtures::manifest as demo_manifest};
 
 #[test]
 fn owner_rents_and_deploys_a_machine_through_the_binary() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let chain = rt.block_on(LocalChain::start()).expect("anvil starts (run `make build` first)");
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("roflgov.toml").display().to_string();
-    let manifest = Path::new(EXAMPLES).join("rofl-1.0.yaml").display().to_string();
-    let cmd = || {
-        let mut cmd = Command::cargo_bin("roflgov").unwrap();
-        cmd.env_remove("ROFLGOV_NETWORK").env_remove("ROFLGOV_CONFIG").current_dir(dir.path());
-        cmd.env("DEV0", format!("0x{}", hex::encode(chain.signer(0).to_bytes())));
-        cmd.args(["--rpc", &chain.endpoint(), "--config", &config]);
-        cmd
-    };
-    let json = |args: &[&str]| -> Value {
-        let out = cmd().arg("--json").args(args).assert().success().get_output().stdout.clone();
-        serde_json::from_slice(&out).unwrap()
-    };
+    let env = CliEnv::start().with_dev_keys(1);
+    let (rt, chain) = (&env.rt, &env.chain);
+    let manifest = demo_manifest("1.0");
+    let cmd = || env.cmd();
+    let json = |args: &[&str]| env.json(args);
     let owner = chain.accounts()[0].to_string();
     let deployed = json(&["--key-env", "DEV0", "deploy", "--save", "--owner", &owner]);
     let policy: Address = deployed["policy_contract"].as_str().unwrap().parse().unwrap();
@@ -52,7 +39,7 @@ fn owner_rents_and_deploys_a_machine_through_the_binary() {
 
     let mut market = rt.block_on(chain.simulated_provider()).expect("provider");
     let provider = OasisAddress(market.id().0).to_string();
-    let month = market_price(&rt, &market);
+    let month = market_price(rt, &market);
     assert_eq!(month, 100 * 10u128.pow(18));
     // Anyone funds the contract (DEV1, not the owner).
     cmd()
@@ -170,8 +157,7 @@ fn owner_rents_and_deploys_a_machine_through_the_binary() {
 
     // A release the machines do not run yet: the command is pending, no instance has the new
     // identity (exit 4), and the old registration's end is shown.
-    let next =
-        Manifest::from_path(Path::new(EXAMPLES).join("rofl-1.1.yaml")).unwrap().deployment("local").unwrap();
+    let next = Manifest::from_path(demo_manifest("1.1")).unwrap().deployment("local").unwrap();
     let v2 =
         next.policy.enclaves.iter().find(|e| **e != dep.policy.enclaves[0]).expect("1.1 adds an identity");
     let (_, old_expiry) = rt.block_on(module.instance_identity(app, instance)).unwrap().unwrap();

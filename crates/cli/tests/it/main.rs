@@ -23,6 +23,7 @@ mod propose_machines_governor;
 mod release_dry_run;
 mod release_governance;
 mod safe_flow;
+mod support;
 mod trace_grpc;
 mod trace_log;
 mod tx_service;

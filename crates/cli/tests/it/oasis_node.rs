@@ -5,111 +5,18 @@
 //! `roflmarket.Instance` with the Instance client-rt typed (test/vectors/grpc_market_query.json,
 //! tools/crosscheck/grpc-market.test.js).
 
-use std::{
-    io::{BufRead, BufReader, Read, Write},
-    net::{TcpListener, TcpStream},
-    thread,
-};
+use std::net::TcpListener;
 
 use assert_cmd::Command;
 use predicates::prelude::*;
-use roflgov_client::rofl::RoflAdminClient;
-use roflgov_devnet::{LocalChain, LocalChainOptions};
 use serde_json::Value;
 
-fn vectors() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../test/vectors/grpc_query.json");
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-/// Answers every request with `body` as a grpc-web-text reply; returns its URL.
-fn serve(body: String) -> String {
-    serve_by_request(Vec::new(), body)
-}
-
-/// Answers a request whose body is one of `routes`' with its answer, any other with `default`.
-fn serve_by_request(routes: Vec<(String, String)>, default: String) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let _ = answer(stream, |request| {
-                routes
-                    .iter()
-                    .find(|(r, _)| r.as_bytes() == request)
-                    .map_or(default.as_str(), |(_, a)| a.as_str())
-            });
-        }
-    });
-    url
-}
-
-/// A successful grpc-web-text answer carrying `data`: the CBOR `{data: bytes}` message (written
-/// byte by byte here) framed, then the trailers frame.
-fn ok_body(data: &[u8]) -> String {
-    let mut message = vec![0xa1, 0x64];
-    message.extend_from_slice(b"data");
-    match data.len() {
-        n @ 0..=23 => message.push(0x40 | n as u8),
-        n @ 24..=255 => message.extend_from_slice(&[0x58, n as u8]),
-        n => {
-            message.push(0x59);
-            message.extend_from_slice(&u16::try_from(n).unwrap().to_be_bytes());
-        }
-    }
-    message.extend_from_slice(data);
-    let mut body = vec![0];
-    body.extend_from_slice(&(message.len() as u32).to_be_bytes());
-    body.extend_from_slice(&message);
-    let trailers = b"grpc-status:0\r\n";
-    body.push(0x80);
-    body.extend_from_slice(&(trailers.len() as u32).to_be_bytes());
-    body.extend_from_slice(trailers);
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.encode(body)
-}
-
-fn answer<'a>(stream: TcpStream, reply: impl Fn(&[u8]) -> &'a str) -> std::io::Result<()> {
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut length = 0;
-    loop {
-        let mut line = String::new();
-        reader.read_line(&mut line)?;
-        let line = line.trim_end().to_ascii_lowercase();
-        if line.is_empty() {
-            break;
-        }
-        if let Some(value) = line.strip_prefix("content-length:") {
-            length = value.trim().parse().unwrap_or(0);
-        }
-    }
-    let mut request = vec![0; length];
-    reader.read_exact(&mut request)?;
-    let body = reply(&request);
-    let mut stream = stream;
-    write!(
-        stream,
-        "HTTP/1.1 200 OK\r\ncontent-type: application/grpc-web-text\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-        body.len()
-    )
-}
+use crate::support::grpc::{ok_body, serve, serve_by_request, start_sapphire, vectors};
 
 #[test]
 fn app_show_on_sapphire_reads_the_module_through_the_node() {
     let v = vectors();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let chain = rt
-        .block_on(LocalChain::start_with(LocalChainOptions {
-            chain_id: 0x5aff,
-            rofl_stand_in: false,
-            accounts: 2,
-            sapphire_rpc: false,
-        }))
-        .expect("anvil starts (run `make build` first)");
-    let owner = chain.accounts()[0];
-    let client = rt
-        .block_on(RoflAdminClient::deploy_from(chain.provider().clone(), owner, owner))
-        .expect("the policy contract deploys");
+    let (_rt, chain, client) = start_sapphire(false, false);
     let app_hex = v["app_id"].as_str().unwrap();
     let app = roflgov_types::AppId(hex::decode(app_hex).unwrap().try_into().unwrap()).to_string();
     let node = serve(v["responses"]["app_body_text"].as_str().unwrap().to_owned());
@@ -146,19 +53,7 @@ fn app_show_on_sapphire_lists_the_deployments_machines_through_the_node() {
     let v = vectors();
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../test/vectors/grpc_market_query.json");
     let m: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let chain = rt
-        .block_on(LocalChain::start_with(LocalChainOptions {
-            chain_id: 0x5aff,
-            rofl_stand_in: false,
-            accounts: 2,
-            sapphire_rpc: false,
-        }))
-        .expect("anvil starts (run `make build` first)");
-    let owner = chain.accounts()[0];
-    let client = rt
-        .block_on(RoflAdminClient::deploy_from(chain.provider().clone(), owner, owner))
-        .expect("the policy contract deploys");
+    let (_rt, chain, client) = start_sapphire(false, false);
     let app_hex = v["app_id"].as_str().unwrap();
     let app = roflgov_types::AppId(hex::decode(app_hex).unwrap().try_into().unwrap()).to_string();
     // The Talos manifest, its machine moved to the vectors' provider (oasis1 of 0x00 ‖ 0x22…,

@@ -8,9 +8,10 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 
+use crate::support::fixtures::manifest as demo_manifest;
+
 const TALOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/talos-rofl.yaml");
 const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../attest/testdata");
-const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo");
 /// Inside the validity window of the sample collateral (2025-07-01T00:00:00Z).
 const NOW: &str = "1751328000";
 
@@ -420,7 +421,7 @@ fn verify_quote_allowed_when_the_policy_lists_the_identity() {
     let id = quote["id"].as_str().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let manifest = dir.path().join("rofl.yaml");
-    let text = std::fs::read_to_string(Path::new(EXAMPLES).join("rofl-1.0.yaml"))
+    let text = std::fs::read_to_string(demo_manifest("1.0"))
         .unwrap()
         .replace(
             "cJD19YR7d04q/mqreylwVLPuPUvTZAJPl6tvypPCN/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==",
@@ -437,7 +438,7 @@ fn verify_quote_allowed_when_the_policy_lists_the_identity() {
 fn malformed_manifests_name_file_and_path() {
     let dir = tempfile::tempdir().unwrap();
     let manifest = dir.path().join("rofl.yaml");
-    let text = std::fs::read_to_string(Path::new(EXAMPLES).join("rofl-1.0.yaml"))
+    let text = std::fs::read_to_string(demo_manifest("1.0"))
         .unwrap()
         .replace("fees: endorsing_node", "fees: sometimes");
     std::fs::write(&manifest, text).unwrap();

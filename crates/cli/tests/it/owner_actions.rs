@@ -5,86 +5,18 @@
 //! DAO, after a guardian freeze, a fixed release with unfreeze and a guardian change ships as
 //! one proposal; removing the app is refused without `--override app_removed`.
 
-use std::path::{Path, PathBuf};
-
-use assert_cmd::Command;
 use predicates::prelude::*;
 use roflgov_client::rofl::{RoflAdminClient, RoflStandIn};
 use roflgov_devnet::LocalChain;
-use roflgov_types::{AppId, manifest::Manifest};
+use roflgov_types::AppId;
 use serde_json::Value;
 
-const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo");
-
-fn manifest(v: &str) -> String {
-    Path::new(EXAMPLES).join(format!("rofl-{v}.yaml")).display().to_string()
-}
-
-fn ids_of(v: &str) -> Vec<String> {
-    let dep = Manifest::from_path(manifest(v)).unwrap().deployment("local").unwrap();
-    dep.policy.enclaves.iter().map(roflgov_attest::identity_to_base64).collect()
-}
-
-struct Env {
-    rt: tokio::runtime::Runtime,
-    chain: LocalChain,
-    dir: tempfile::TempDir,
-}
+use crate::support::{
+    env::CliEnv as Env,
+    fixtures::{ids_of, manifest},
+};
 
 impl Env {
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn p(&self, name: &str) -> String {
-        self.path(name).display().to_string()
-    }
-
-    /// `roflgov --rpc <anvil>` with DEV0..DEV5 set, without a config.
-    fn bare(&self) -> Command {
-        let mut cmd = Command::cargo_bin("roflgov").unwrap();
-        cmd.env_remove("ROFLGOV_NETWORK").env_remove("ROFLGOV_CONFIG").current_dir(self.dir.path());
-        for i in 0..6 {
-            cmd.env(format!("DEV{i}"), format!("0x{}", hex::encode(self.chain.signer(i).to_bytes())));
-        }
-        cmd.args(["--rpc", &self.chain.endpoint()]);
-        cmd
-    }
-
-    /// `roflgov --rpc <anvil> --config <tmp>/roflgov.toml`.
-    fn cmd(&self) -> Command {
-        let mut cmd = self.bare();
-        cmd.arg("--config").arg(self.path("roflgov.toml"));
-        cmd
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let out = self.cmd().arg("--json").args(args).assert().success().get_output().stdout.clone();
-        serde_json::from_slice(&out).unwrap()
-    }
-
-    fn enclaves(&self, app: AppId) -> Vec<String> {
-        let stand_in = RoflStandIn::new(self.chain.provider().clone());
-        let ids = self.rt.block_on(stand_in.app_enclaves(app)).unwrap();
-        ids.iter().map(roflgov_attest::identity_to_base64).collect()
-    }
-
-    /// DEV1 and DEV2 sign the Safe proposal `file`, DEV4 executes it (each with `expect`).
-    fn sign_and_execute(&self, file: &str, expect: &[&str]) -> Value {
-        for signer in ["DEV1", "DEV2"] {
-            self.cmd()
-                .args(["--key-env", signer, "safe", "sign", "--safe-tx", &self.p(file)])
-                .args(expect)
-                .assert()
-                .success();
-        }
-        let mut args = vec!["--key-env", "DEV4", "safe", "execute", "--safe-tx"];
-        let path = self.p(file);
-        args.push(&path);
-        args.extend_from_slice(expect);
-        self.json(&args)
-    }
-
     /// Vote for, queue and execute Governor proposal `id` (the clock moved with anvil), each
     /// step with `expect`.
     fn pass(&self, gov: &[&str], id: &str, expect: &[&str]) {
@@ -106,22 +38,12 @@ impl Env {
 fn owner_actions_through_the_binary() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let chain = rt.block_on(LocalChain::start()).expect("anvil starts (run `make build` first)");
-    let env = Env { rt, chain, dir: tempfile::tempdir().unwrap() };
+    let env = Env::new(rt, chain);
     let accounts = env.chain.accounts();
-    let owners: Vec<String> = accounts[1..4].iter().map(|a| a.to_string()).collect();
     let guardian = accounts[5].to_string();
 
     // A 2-of-3 Safe (DEV1..DEV3) owns the policy contract.
-    let deployed = env.json(&[
-        "--key-env",
-        "DEV0",
-        "deploy",
-        "--safe-owners",
-        &owners.join(","),
-        "--threshold",
-        "2",
-        "--save",
-    ]);
+    let deployed = env.deploy_safe(None);
     let policy: alloy::primitives::Address = deployed["policy_contract"].as_str().unwrap().parse().unwrap();
     // A DAO next to it (its own config: the policy contract `deploy --dao` makes is not used).
     let out = env

@@ -10,7 +10,6 @@ use alloy::{
     primitives::{Address, Bytes, U256, keccak256},
     sol_types::SolValue,
 };
-use assert_cmd::Command;
 use predicates::prelude::*;
 use roflgov_types::{
     AppId,
@@ -19,7 +18,8 @@ use roflgov_types::{
 };
 use serde_json::Value;
 
-const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo");
+use crate::support::{env::CliEnv, fixtures::manifest};
+
 const RELEASE_ID: &str =
     "yrse2/jw39Rgy576Hz4LLvQZYJCG993sJnth1LRb2EAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==";
 
@@ -55,40 +55,14 @@ fn unpack_multi_send(mut rest: &[u8]) -> Vec<(u8, Address, U256, Vec<u8>)> {
 
 #[test]
 fn safe_proposes_release_and_deploys_to_each_machine() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let chain =
-        rt.block_on(roflgov_devnet::LocalChain::start()).expect("anvil starts (run `make build` first)");
-    let dir = tempfile::tempdir().unwrap();
+    let env = CliEnv::start().with_dev_keys(5);
+    let (rt, chain, dir) = (&env.rt, &env.chain, &env.dir);
     let p = |name: &str| dir.path().join(name).display().to_string();
-    let cmd = || {
-        let mut cmd = Command::cargo_bin("roflgov").unwrap();
-        cmd.env_remove("ROFLGOV_NETWORK").env_remove("ROFLGOV_CONFIG").current_dir(dir.path());
-        for i in 0..5 {
-            cmd.env(format!("DEV{i}"), format!("0x{}", hex::encode(chain.signer(i).to_bytes())));
-        }
-        cmd.args(["--rpc", &chain.endpoint(), "--config", &p("roflgov.toml")]);
-        cmd
-    };
-    let json = |args: &[&str]| -> Value {
-        let out = cmd().arg("--json").args(args).assert().success().get_output().stdout.clone();
-        serde_json::from_slice(&out).unwrap()
-    };
-    let accounts = chain.accounts();
-    let owners: Vec<String> = accounts[1..4].iter().map(|a| a.to_string()).collect();
-    let deployed = json(&[
-        "--key-env",
-        "DEV0",
-        "deploy",
-        "--safe-owners",
-        &owners.join(","),
-        "--threshold",
-        "2",
-        "--fund-rose",
-        "100",
-        "--save",
-    ]);
+    let cmd = || env.cmd();
+    let json = |args: &[&str]| env.json(args);
+    let deployed = env.deploy_safe(Some("100"));
     let policy: Address = deployed["policy_contract"].as_str().unwrap().parse().unwrap();
-    let manifest_1_0 = Path::new(EXAMPLES).join("rofl-1.0.yaml").display().to_string();
+    let manifest_1_0 = manifest("1.0");
     json(&[
         "app",
         "create",
@@ -109,7 +83,7 @@ fn safe_proposes_release_and_deploys_to_each_machine() {
     // The roflmarket stand-in with one provider; rofl.yaml 1.1 lists two of its machines.
     let market = rt.block_on(chain.simulated_provider()).expect("provider");
     let provider = OasisAddress(market.id().0);
-    let mut yaml = std::fs::read_to_string(Path::new(EXAMPLES).join("rofl-1.1.yaml")).unwrap();
+    let mut yaml = std::fs::read_to_string(manifest("1.1")).unwrap();
     if !yaml.ends_with('\n') {
         yaml.push('\n');
     }

@@ -12,10 +12,9 @@ use alloy::{
     providers::Provider,
     rpc::types::TransactionRequest,
 };
-use assert_cmd::Command;
 use roflgov_client::rofl::RoflStandIn;
 use roflgov_core::rofl::subcall::{SUBCALL_PRECOMPILE, encode_subcall};
-use roflgov_devnet::{LocalChain, market_sim::Registration};
+use roflgov_devnet::market_sim::Registration;
 use roflgov_types::{
     AppId,
     ids::Address as OasisAddress,
@@ -24,7 +23,7 @@ use roflgov_types::{
 };
 use serde_json::Value;
 
-const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo");
+use crate::support::{env::CliEnv, fixtures::manifest};
 
 /// An ORC bundle whose one component has the enclave identity `enclave` (base64).
 fn write_orc(path: &Path, enclave: &str) {
@@ -44,25 +43,14 @@ fn write_orc(path: &Path, enclave: &str) {
 
 #[test]
 fn dao_proposes_release_and_deploys_to_its_machines() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let chain = rt.block_on(LocalChain::start()).expect("anvil starts (run `make build` first)");
-    let dir = tempfile::tempdir().unwrap();
+    let env = CliEnv::start().with_dev_keys(1);
+    let (rt, chain, dir) = (&env.rt, &env.chain, &env.dir);
     let p = |name: &str| dir.path().join(name).display().to_string();
-    let cmd = || {
-        let mut cmd = Command::cargo_bin("roflgov").unwrap();
-        cmd.env_remove("ROFLGOV_NETWORK").env_remove("ROFLGOV_CONFIG").current_dir(dir.path());
-        cmd.env("DEV0", format!("0x{}", hex::encode(chain.signer(0).to_bytes())));
-        cmd.args(["--rpc", &chain.endpoint(), "--config", &p("roflgov.toml")]);
-        cmd
-    };
-    let json = |args: &[&str]| -> Value {
-        let out = cmd().arg("--json").args(args).assert().success().get_output().stdout.clone();
-        serde_json::from_slice(&out).unwrap()
-    };
+    let json = |args: &[&str]| env.json(args);
 
     let deployed = json(&["--key-env", "DEV0", "deploy", "--dao", "--save"]);
     let timelock: Address = deployed["timelock"].as_str().unwrap().parse().unwrap();
-    let manifest_1_0 = Path::new(EXAMPLES).join("rofl-1.0.yaml").display().to_string();
+    let manifest_1_0 = manifest("1.0");
     let created = json(&[
         "--key-env",
         "DEV0",
@@ -112,11 +100,10 @@ fn dao_proposes_release_and_deploys_to_its_machines() {
 
     // rofl.yaml 1.1 with both machines; the bundle holds the identity 1.1 adds.
     let v10 = Manifest::from_path(&manifest_1_0).unwrap().deployment("local").unwrap();
-    let v11 =
-        Manifest::from_path(Path::new(EXAMPLES).join("rofl-1.1.yaml")).unwrap().deployment("local").unwrap();
+    let v11 = Manifest::from_path(manifest("1.1")).unwrap().deployment("local").unwrap();
     let new_id =
         *v11.policy.enclaves.iter().find(|e| !v10.policy.enclaves.contains(e)).expect("1.1 adds one");
-    let mut yaml = std::fs::read_to_string(Path::new(EXAMPLES).join("rofl-1.1.yaml")).unwrap();
+    let mut yaml = std::fs::read_to_string(manifest("1.1")).unwrap();
     if !yaml.ends_with('\n') {
         yaml.push('\n');
     }

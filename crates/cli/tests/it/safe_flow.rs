@@ -4,84 +4,23 @@
 //! a non-owner, the wrong chain, a competing proposal, a replay and a tampered Transaction
 //! Builder file are refused with nothing sent.
 
-use std::path::{Path, PathBuf};
-
-use assert_cmd::Command;
 use predicates::prelude::*;
-use roflgov_client::rofl::RoflStandIn;
-use roflgov_devnet::LocalChain;
 use roflgov_safe::SafeTx;
-use roflgov_types::{AppId, manifest::Manifest};
+use roflgov_types::AppId;
 use serde_json::Value;
 
-const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo");
-
-fn manifest(v: &str) -> String {
-    Path::new(EXAMPLES).join(format!("rofl-{v}.yaml")).display().to_string()
-}
-
-struct Env {
-    rt: tokio::runtime::Runtime,
-    chain: LocalChain,
-    dir: tempfile::TempDir,
-}
-
-impl Env {
-    fn start() -> Self {
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        let chain = rt.block_on(LocalChain::start()).expect("anvil starts (run `make build` first)");
-        Env { rt, chain, dir: tempfile::tempdir().unwrap() }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    /// `roflgov --rpc <anvil> --config <tmp>/roflgov.toml` with DEV0..DEV5 set.
-    fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("roflgov").unwrap();
-        cmd.env_remove("ROFLGOV_NETWORK").env_remove("ROFLGOV_CONFIG").current_dir(self.dir.path());
-        for i in 0..6 {
-            cmd.env(format!("DEV{i}"), format!("0x{}", hex::encode(self.chain.signer(i).to_bytes())));
-        }
-        cmd.args(["--rpc", &self.chain.endpoint(), "--config"]).arg(self.path("roflgov.toml"));
-        cmd
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let out = self.cmd().arg("--json").args(args).assert().success().get_output().stdout.clone();
-        serde_json::from_slice(&out).unwrap()
-    }
-
-    fn enclaves(&self, app: AppId) -> Vec<String> {
-        let stand_in = RoflStandIn::new(self.chain.provider().clone());
-        let ids = self.rt.block_on(stand_in.app_enclaves(app)).unwrap();
-        ids.iter().map(roflgov_attest::identity_to_base64).collect()
-    }
-}
-
-fn ids_of(v: &str) -> Vec<String> {
-    let dep = Manifest::from_path(manifest(v)).unwrap().deployment("local").unwrap();
-    dep.policy.enclaves.iter().map(roflgov_attest::identity_to_base64).collect()
-}
+use crate::support::{
+    env::CliEnv as Env,
+    fixtures::{ids_of, manifest},
+};
 
 #[test]
 fn safe_flow_through_the_binary() {
     let env = Env::start();
-    let owners: Vec<String> = env.chain.accounts()[1..4].iter().map(|a| a.to_string()).collect();
     let p = |name: &str| env.path(name).display().to_string();
 
     // A 2-of-3 Safe (owners DEV1..DEV3) owns the policy contract; DEV0 deploys, DEV4 is nobody.
-    let deployed = env.json(&[
-        "--key-env",
-        "DEV0",
-        "deploy",
-        "--safe-owners",
-        &owners.join(","),
-        "--threshold",
-        "2",
-        "--save",
-    ]);
+    let deployed = env.deploy_safe(None);
     assert_eq!(deployed["threshold"], 2);
     let safe = deployed["safe"].as_str().unwrap().to_owned();
 

@@ -6,63 +6,18 @@
 //! tools/crosscheck/grpc.test.js). The module keeps no identity per registration: every
 //! identity the policy allows is listed.
 
-use std::{
-    io::{BufRead, BufReader, Read, Write},
-    net::{TcpListener, TcpStream},
-    thread,
-};
+use std::net::TcpListener;
 
 use alloy::primitives::{B256, FixedBytes, keccak256};
 use assert_cmd::Command;
 use predicates::prelude::*;
-use roflgov_client::rofl::RoflAdminClient;
 use roflgov_core::rofl::{PolicyChange, ReleaseRecord};
-use roflgov_devnet::{LocalChain, LocalChainOptions};
 use roflgov_types::{EnclaveIdentity, IdentifierScheme, Metadata, manifest::Manifest};
 use serde_json::Value;
 
+use crate::support::grpc::{serve, start_sapphire, vectors};
+
 const TALOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/talos-rofl.yaml");
-
-fn vectors() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../test/vectors/grpc_query.json");
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-/// Answers every request with `body` as a grpc-web-text reply; returns its URL.
-fn serve(body: String) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let _ = answer(stream, &body);
-        }
-    });
-    url
-}
-
-fn answer(stream: TcpStream, body: &str) -> std::io::Result<()> {
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut length = 0;
-    loop {
-        let mut line = String::new();
-        reader.read_line(&mut line)?;
-        let line = line.trim_end().to_ascii_lowercase();
-        if line.is_empty() {
-            break;
-        }
-        if let Some(value) = line.strip_prefix("content-length:") {
-            length = value.trim().parse().unwrap_or(0);
-        }
-    }
-    let mut request = vec![0; length];
-    reader.read_exact(&mut request)?;
-    let mut stream = stream;
-    write!(
-        stream,
-        "HTTP/1.1 200 OK\r\ncontent-type: application/grpc-web-text\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-        body.len()
-    )
-}
 
 fn tdx(label: &str) -> EnclaveIdentity {
     EnclaveIdentity { mr_enclave: keccak256(label.as_bytes()), mr_signer: B256::ZERO }
@@ -71,19 +26,8 @@ fn tdx(label: &str) -> EnclaveIdentity {
 #[test]
 fn trace_on_sapphire_finds_the_registration_through_the_node() {
     let v = vectors();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let chain = rt
-        .block_on(LocalChain::start_with(LocalChainOptions {
-            chain_id: 0x5aff,
-            rofl_stand_in: true,
-            accounts: 2,
-            sapphire_rpc: true,
-        }))
-        .expect("anvil starts (run `make build` first)");
+    let (rt, chain, client) = start_sapphire(true, true);
     let owner = chain.accounts()[0];
-    let client = rt
-        .block_on(RoflAdminClient::deploy_from(chain.provider().clone(), owner, owner))
-        .expect("the policy contract deploys");
     let (old, new) = (tdx("bootstrap"), tdx("release 1.1.0"));
     let mut policy = Manifest::from_path(TALOS).unwrap().deployment("mainnet").unwrap().policy;
     policy.enclaves = vec![old];

@@ -8,13 +8,9 @@
 //! independently with ethers (`tools/crosscheck/signed-log.test.js`); `app audit` writes the
 //! record as JSON and Markdown.
 
-use std::{
-    collections::BTreeSet,
-    path::{Path, PathBuf},
-};
+use std::{collections::BTreeSet, path::Path};
 
 use alloy::{primitives::Address, signers::SignerSync};
-use assert_cmd::Command;
 use k256::ecdsa::SigningKey;
 use roflgov_attest::OrcBundle;
 use roflgov_client::rofl::RoflStandIn;
@@ -23,6 +19,8 @@ use roflgov_signed_log::{Entry, LogWriter};
 use roflgov_types::{AppId, EnclaveIdentity};
 use serde_json::Value;
 
+use crate::support::env::CliEnv as Env;
+
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 const COMMIT: &str = "0123456789abcdef0123456789abcdef01234567";
 
@@ -30,44 +28,11 @@ fn example(name: &str) -> String {
     Path::new(ROOT).join("examples/release").join(name).display().to_string()
 }
 
-struct Env {
-    rt: tokio::runtime::Runtime,
-    chain: LocalChain,
-    dir: tempfile::TempDir,
-}
-
 impl Env {
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn p(&self, name: &str) -> String {
-        self.path(name).display().to_string()
-    }
-
-    fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("roflgov").unwrap();
-        cmd.env_remove("ROFLGOV_NETWORK").env_remove("ROFLGOV_CONFIG").current_dir(self.dir.path());
-        for i in 0..6 {
-            cmd.env(format!("DEV{i}"), format!("0x{}", hex::encode(self.chain.signer(i).to_bytes())));
-        }
-        cmd.args(["--rpc", &self.chain.endpoint(), "--config"]).arg(self.path("roflgov.toml"));
-        cmd
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let out = self.cmd().arg("--json").args(args).assert().success().get_output().stdout.clone();
-        serde_json::from_slice(&out).unwrap()
-    }
-
     /// Runs with `--json` expecting exit 4; the document.
     fn refused(&self, args: &[&str]) -> Value {
         let out = self.cmd().arg("--json").args(args).assert().code(4).get_output().stdout.clone();
         serde_json::from_slice(&out).unwrap()
-    }
-
-    fn dev(&self, i: usize) -> Address {
-        self.chain.accounts()[i]
     }
 
     /// Signs `file` with two owners and executes it with a third account.
@@ -153,18 +118,8 @@ fn assert_names_release_and_signers(env: &Env, trace: &Value, identity: &Enclave
 fn chain_of_custody_from_safe_release_to_signed_log() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let chain = rt.block_on(LocalChain::start()).expect("anvil starts (run `make build` first)");
-    let env = Env { rt, chain, dir: tempfile::tempdir().unwrap() };
-    let owners: Vec<String> = (1..4).map(|i| env.dev(i).to_string()).collect();
-    let deployed = env.json(&[
-        "--key-env",
-        "DEV0",
-        "deploy",
-        "--safe-owners",
-        &owners.join(","),
-        "--threshold",
-        "2",
-        "--save",
-    ]);
+    let env = Env::new(rt, chain);
+    let deployed = env.deploy_safe(None);
     let safe = addr(&deployed["safe"]);
 
     // App 1 runs release 0.1.0; release 0.2.0 (the bundle's two identities) is approved by

@@ -21,10 +21,7 @@
 //! It can also lie (a hash that does not match the fields, a signature by a non-owner) to show
 //! `safe fetch` refuses what does not check out.
 
-use std::{
-    path::{Path, PathBuf},
-    sync::{Arc, Mutex},
-};
+use std::sync::{Arc, Mutex};
 
 use alloy::{
     primitives::{Address, B256, Bytes, Signature, U256, eip191_hash_message},
@@ -32,13 +29,15 @@ use alloy::{
     signers::{SignerSync, local::PrivateKeySigner},
     sol,
 };
-use assert_cmd::Command;
 use predicates::prelude::*;
-use roflgov_client::rofl::RoflStandIn;
 use roflgov_devnet::LocalChain;
-use roflgov_types::{AppId, manifest::Manifest};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::support::{
+    env::CliEnv,
+    fixtures::{ids_of, manifest},
+};
 
 sol! {
     #[sol(rpc)]
@@ -51,12 +50,6 @@ sol! {
             uint256 baseGas, uint256 gasPrice, address gasToken, address refundReceiver, uint256 _nonce
         ) external view returns (bytes32);
     }
-}
-
-const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo");
-
-fn manifest(v: &str) -> String {
-    Path::new(EXAMPLES).join(format!("rofl-{v}.yaml")).display().to_string()
 }
 
 /// How the fake answers `GET v2/multisig-transactions/{hash}/`.
@@ -392,12 +385,19 @@ impl FakeService {
     }
 }
 
+/// The shared CLI environment plus the fake Safe Transaction Service every command talks to.
 struct Env {
-    rt: tokio::runtime::Runtime,
-    chain: LocalChain,
-    dir: tempfile::TempDir,
+    base: CliEnv,
     service: Arc<FakeService>,
     url: String,
+}
+
+impl std::ops::Deref for Env {
+    type Target = CliEnv;
+
+    fn deref(&self) -> &CliEnv {
+        &self.base
+    }
 }
 
 impl Env {
@@ -411,41 +411,10 @@ impl Env {
             outsider: chain.signer(4),
         });
         let url = rt.block_on(service.clone().serve());
-        Env { rt, chain, dir: tempfile::tempdir().unwrap(), service, url }
+        let mut base = CliEnv::new(rt, chain);
+        base.extra_env.push(("ROFLGOV_TX_SERVICE".into(), url.clone()));
+        Env { base, service, url }
     }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("roflgov").unwrap();
-        cmd.env_remove("ROFLGOV_NETWORK")
-            .env_remove("ROFLGOV_CONFIG")
-            .env("ROFLGOV_TX_SERVICE", &self.url)
-            .current_dir(self.dir.path());
-        for i in 0..6 {
-            cmd.env(format!("DEV{i}"), format!("0x{}", hex::encode(self.chain.signer(i).to_bytes())));
-        }
-        cmd.args(["--rpc", &self.chain.endpoint(), "--config"]).arg(self.path("roflgov.toml"));
-        cmd
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let out = self.cmd().arg("--json").args(args).assert().success().get_output().stdout.clone();
-        serde_json::from_slice(&out).unwrap()
-    }
-
-    fn enclaves(&self, app: AppId) -> Vec<String> {
-        let stand_in = RoflStandIn::new(self.chain.provider().clone());
-        let ids = self.rt.block_on(stand_in.app_enclaves(app)).unwrap();
-        ids.iter().map(roflgov_attest::identity_to_base64).collect()
-    }
-}
-
-fn ids_of(v: &str) -> Vec<String> {
-    let dep = Manifest::from_path(manifest(v)).unwrap().deployment("local").unwrap();
-    dep.policy.enclaves.iter().map(roflgov_attest::identity_to_base64).collect()
 }
 
 fn signers(v: &Value) -> Vec<String> {

@@ -1,0 +1,123 @@
+//! The CLI test environment: one anvil (`LocalChain`) started here, a temporary working
+//! directory holding `roflgov.toml`, and a `roflgov` command builder with the dev keys set.
+
+use std::path::PathBuf;
+
+use alloy::primitives::Address;
+use assert_cmd::Command;
+use roflgov_client::rofl::RoflStandIn;
+use roflgov_devnet::LocalChain;
+use roflgov_types::AppId;
+use serde_json::Value;
+
+/// A running anvil, its runtime and a temporary working directory.
+pub(crate) struct CliEnv {
+    /// The runtime the chain (and any helper servers) run on.
+    pub(crate) rt: tokio::runtime::Runtime,
+    /// The local chain (anvil with the ROFL stand-in).
+    pub(crate) chain: LocalChain,
+    /// The working directory of every command; holds `roflgov.toml`.
+    pub(crate) dir: tempfile::TempDir,
+    /// Extra environment variables set on every command (e.g. `ROFLGOV_TX_SERVICE`).
+    pub(crate) extra_env: Vec<(String, String)>,
+    /// How many dev keys (DEV0..) every command gets; 6 unless set with `with_dev_keys`.
+    dev_keys: usize,
+}
+
+impl CliEnv {
+    /// Starts anvil on a new runtime.
+    pub(crate) fn start() -> Self {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let chain = rt.block_on(LocalChain::start()).expect("anvil starts (run `make build` first)");
+        Self::new(rt, chain)
+    }
+
+    /// Wraps an already started chain, with a fresh temporary directory.
+    pub(crate) fn new(rt: tokio::runtime::Runtime, chain: LocalChain) -> Self {
+        CliEnv { rt, chain, dir: tempfile::tempdir().unwrap(), extra_env: Vec::new(), dev_keys: 6 }
+    }
+
+    /// Gives commands only the dev keys DEV0..DEV<n-1>.
+    pub(crate) fn with_dev_keys(mut self, n: usize) -> Self {
+        self.dev_keys = n;
+        self
+    }
+
+    /// `name` inside the temporary directory.
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// `name` inside the temporary directory, as a string argument.
+    pub(crate) fn p(&self, name: &str) -> String {
+        self.path(name).display().to_string()
+    }
+
+    /// `roflgov --rpc <anvil>` with DEV0..DEV5 (or `with_dev_keys`) set, without a config.
+    pub(crate) fn bare(&self) -> Command {
+        let mut cmd = Command::cargo_bin("roflgov").unwrap();
+        cmd.env_remove("ROFLGOV_NETWORK").env_remove("ROFLGOV_CONFIG").current_dir(self.dir.path());
+        for (key, value) in &self.extra_env {
+            cmd.env(key, value);
+        }
+        for i in 0..self.dev_keys {
+            cmd.env(format!("DEV{i}"), format!("0x{}", hex::encode(self.chain.signer(i).to_bytes())));
+        }
+        cmd.args(["--rpc", &self.chain.endpoint()]);
+        cmd
+    }
+
+    /// `roflgov --rpc <anvil> --config <tmp>/roflgov.toml` with DEV0..DEV5 set.
+    pub(crate) fn cmd(&self) -> Command {
+        let mut cmd = self.bare();
+        cmd.arg("--config").arg(self.path("roflgov.toml"));
+        cmd
+    }
+
+    /// Runs `cmd()` with `--json` and `args`, expecting success; the document.
+    pub(crate) fn json(&self, args: &[&str]) -> Value {
+        let out = self.cmd().arg("--json").args(args).assert().success().get_output().stdout.clone();
+        serde_json::from_slice(&out).unwrap()
+    }
+
+    /// The enclave identities (base64) the ROFL stand-in holds for `app`.
+    pub(crate) fn enclaves(&self, app: AppId) -> Vec<String> {
+        let stand_in = RoflStandIn::new(self.chain.provider().clone());
+        let ids = self.rt.block_on(stand_in.app_enclaves(app)).unwrap();
+        ids.iter().map(roflgov_attest::identity_to_base64).collect()
+    }
+
+    /// The address of dev account `i`.
+    pub(crate) fn dev(&self, i: usize) -> Address {
+        self.chain.accounts()[i]
+    }
+
+    /// DEV1 and DEV2 sign the Safe proposal `file`, DEV4 executes it (each with `expect`).
+    pub(crate) fn sign_and_execute(&self, file: &str, expect: &[&str]) -> Value {
+        for signer in ["DEV1", "DEV2"] {
+            self.cmd()
+                .args(["--key-env", signer, "safe", "sign", "--safe-tx", &self.p(file)])
+                .args(expect)
+                .assert()
+                .success();
+        }
+        let mut args = vec!["--key-env", "DEV4", "safe", "execute", "--safe-tx"];
+        let path = self.p(file);
+        args.push(&path);
+        args.extend_from_slice(expect);
+        self.json(&args)
+    }
+
+    /// DEV0 deploys (`--save`) the policy contract under a 2-of-3 Safe of DEV1..DEV3, funding
+    /// the Safe with `fund_rose` ROSE if given; the deploy document.
+    pub(crate) fn deploy_safe(&self, fund_rose: Option<&str>) -> Value {
+        let owners: Vec<String> = (1..4).map(|i| self.dev(i).to_string()).collect();
+        let owners = owners.join(",");
+        let mut args = vec!["--key-env", "DEV0", "deploy", "--safe-owners", &owners, "--threshold", "2"];
+        if let Some(rose) = fund_rose {
+            args.extend(["--fund-rose", rose]);
+        }
+        args.push("--save");
+        self.json(&args)
+    }
+}

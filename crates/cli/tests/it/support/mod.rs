@@ -1,0 +1,5 @@
+//! Helpers shared by the test modules, each defined once.
+
+pub(crate) mod env;
+pub(crate) mod fixtures;
+pub(crate) mod grpc;
