@@ -78,8 +78,10 @@ GATED = ("High", "Medium")
 
 def key(description):
     # Line numbers out, whitespace normalised: stable when code moves, not when it changes.
+    # Slither lists a finding's nested calls in no stable order from run to run, so the lines
+    # are compared as a sorted list.
     text = re.sub(r"#\d+(-\d+)?", "", description)
-    return " ".join(text.split())
+    return "\n".join(sorted(" ".join(line.split()) for line in text.splitlines() if line.strip()))
 
 with open(report_path) as f:
     report = json.load(f)
