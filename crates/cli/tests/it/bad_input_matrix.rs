@@ -5,7 +5,9 @@
 //! `{app}`, `{safe}`… placeholders for what the setup creates), the files to write before it
 //! runs (malformed rofl.yaml, wrong CBOR, bad quotes, forged signatures, …), the exit code it must
 //! end with (2 usage, 3 bad input, 4 verification failed, 5 chain error), the words the message
-//! must name, and what must not change. One driver, [`run_group`], runs a table: after every case
+//! must name, and what must not change. A row is one expression: [`Case::new`] (command, exit,
+//! words) with builders for the rest, and rows that share a set-up share a builder
+//! ([`bad_manifest`], [`bad_orc`], [`bad_quote`], [`Case::variant`], …). One driver, [`run_group`], runs a table: after every case
 //! it checks that no output file (and no temp file) was left behind, that files the command could
 //! rewrite are byte-identical, and, on chain, compares a fingerprint of the chain (block number,
 //! the nonces of every dev account, the Safe's nonce, the app's enclaves) before and after, so
@@ -58,8 +60,9 @@ struct Case {
     /// The command line after `roflgov` (and its `--rpc`/`--config` on chain); placeholders
     /// `{key}` are replaced with the group's values.
     argv: &'static [&'static str],
-    /// Files written before the command runs: path (with placeholders) and content.
-    files: &'static [(&'static str, Content)],
+    /// The file written before the command runs: path (with placeholders, `{file}` in the
+    /// other fields) and content.
+    file: Option<(&'static str, Content)>,
     /// Standard input of the command.
     stdin: Option<Content>,
     /// Which JSON-RPC endpoint the command talks to (on-chain groups only).
@@ -81,21 +84,80 @@ struct Case {
 }
 
 impl Case {
-    /// The defaults a case overrides: no files, no stdin, the group's RPC, nothing may change.
-    const DEFAULT: Case = Case {
-        name: "",
-        argv: &[],
-        files: &[],
-        stdin: None,
-        rpc: Rpc::Chain,
-        code: 0,
-        names: &[],
-        never_says: &[],
-        absent: &[],
-        unchanged: &[],
-        chain: ChainEffect::Unchanged,
-        check: Check::None,
-    };
+    /// A case that runs `argv` and must exit with `code`, its message naming every word of
+    /// `names`; by default it writes no file, reads no stdin, talks to the group's RPC, and
+    /// nothing may change (the builders below say otherwise).
+    const fn new(
+        name: &'static str,
+        argv: &'static [&'static str],
+        code: i32,
+        names: &'static [&'static str],
+    ) -> Case {
+        Case {
+            name,
+            argv,
+            file: None,
+            stdin: None,
+            rpc: Rpc::Chain,
+            code,
+            names,
+            never_says: &[],
+            absent: &[],
+            unchanged: &[],
+            chain: ChainEffect::Unchanged,
+            check: Check::None,
+        }
+    }
+
+    /// Writes `content` to `path` before the command runs; `{file}` stands for that path.
+    const fn file(self, path: &'static str, content: Content) -> Case {
+        Case { file: Some((path, content)), ..self }
+    }
+
+    /// A proposal file made by `make` at `path` (`{file}`), which the command may not rewrite.
+    const fn variant(self, path: &'static str, make: fn(&Ctx<'_>) -> Vec<u8>) -> Case {
+        self.file(path, Content::Made(make)).unchanged(&["{file}"])
+    }
+
+    /// `{dir}/release.json`, the release signed by DEV1 only, may not be rewritten.
+    const fn keeps_release(self) -> Case {
+        self.unchanged(&["{dir}/release.json"])
+    }
+
+    /// What the command reads on its standard input.
+    const fn stdin(self, content: Content) -> Case {
+        Case { stdin: Some(content), ..self }
+    }
+
+    /// The JSON-RPC endpoint the command talks to.
+    const fn rpc(self, rpc: Rpc) -> Case {
+        Case { rpc, ..self }
+    }
+
+    /// Words the message must not contain.
+    const fn never_says(self, never_says: &'static [&'static str]) -> Case {
+        Case { never_says, ..self }
+    }
+
+    /// Outputs the failing command may not leave behind.
+    const fn absent(self, absent: &'static [&'static str]) -> Case {
+        Case { absent, ..self }
+    }
+
+    /// Files the command may not rewrite.
+    const fn unchanged(self, unchanged: &'static [&'static str]) -> Case {
+        Case { unchanged, ..self }
+    }
+
+    /// What the chain must look like afterwards.
+    const fn chain(self, chain: ChainEffect) -> Case {
+        Case { chain, ..self }
+    }
+
+    /// The extra assertion of the case.
+    const fn check(self, check: Check) -> Case {
+        Case { check, ..self }
+    }
 }
 
 /// What a file (or stdin) holds.
@@ -184,10 +246,6 @@ impl Ctx<'_> {
         out
     }
 
-    fn path(&self, text: &str) -> PathBuf {
-        PathBuf::from(self.expand(text))
-    }
-
     fn facts(&self) -> &ChainFacts<'_> {
         self.chain.as_ref().expect("an on-chain fixture used in an offline group")
     }
@@ -219,22 +277,27 @@ fn run_group(
     let mut failures = Vec::new();
     for case in cases {
         let name = case.name;
-        for (path, content) in case.files {
-            let path = ctx.path(path);
+        // `{file}` is the case's file; every other placeholder is the group's.
+        let file = case.file.map(|(path, _)| ctx.expand(path));
+        let expand = |text: &str| {
+            let text = file.as_ref().map_or_else(|| text.to_owned(), |f| text.replace("{file}", f));
+            let text = ctx.expand(&text);
+            assert!(!text.contains('{'), "{name}: unknown placeholder in {text:?}");
+            text
+        };
+        if let (Some(path), Some((_, content))) = (&file, case.file) {
+            let path = Path::new(path);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(&path, ctx.content(name, *content))
+            std::fs::write(path, ctx.content(name, content))
                 .unwrap_or_else(|e| panic!("{name}: cannot write {}: {e}", path.display()));
         }
-        let absent: Vec<PathBuf> = case.absent.iter().map(|p| ctx.path(p)).collect();
-        let unchanged: Vec<PathBuf> = case.unchanged.iter().map(|p| ctx.path(p)).collect();
+        let absent: Vec<PathBuf> = case.absent.iter().map(|p| PathBuf::from(expand(p))).collect();
+        let unchanged: Vec<PathBuf> = case.unchanged.iter().map(|p| PathBuf::from(expand(p))).collect();
         let snapshot: Vec<(PathBuf, Option<Vec<u8>>)> =
             unchanged.iter().map(|p| (p.clone(), std::fs::read(p).ok())).collect();
         let dirs: Vec<PathBuf> =
             absent.iter().chain(&unchanged).filter_map(|p| p.parent().map(Path::to_path_buf)).collect();
-        let args: Vec<String> = case.argv.iter().map(|a| ctx.expand(a)).collect();
-        for arg in &args {
-            assert!(!arg.contains('{'), "{name}: unknown placeholder in {arg:?}");
-        }
+        let args: Vec<String> = case.argv.iter().map(|a| expand(a)).collect();
         let proxy = match case.rpc {
             Rpc::Proxy(mode) => Some(start_proxy(mode)),
             Rpc::Chain | Rpc::Url(_) => None,
@@ -433,482 +496,336 @@ macro_rules! bundle {
 /// `cbor encode - --out {out}/body.cbor`.
 const ENCODE_TO_OUT: &[&str] = &["cbor", "encode", "-", "--out", "{out}/body.cbor"];
 
+/// `cbor decode ARGS…`.
+macro_rules! decode {
+    ($($arg:expr),*) => {
+        &["cbor", "decode", $($arg),*]
+    };
+}
+
+/// `verify-quote` against the manifest `path` holding `content`: bad input (exit 3).
+const fn bad_manifest(
+    name: &'static str,
+    path: &'static str,
+    content: Content,
+    names: &'static [&'static str],
+) -> Case {
+    Case::new(name, verify_quote!("{file}"), 3, names).file(path, content)
+}
+
+/// `identity bundle` of the bundle `path` holding `content`: bad input (exit 3).
+const fn bad_orc(
+    name: &'static str,
+    path: &'static str,
+    content: Content,
+    names: &'static [&'static str],
+) -> Case {
+    Case::new(name, bundle!("{file}"), 3, names).file(path, content)
+}
+
+/// `cbor encode - --out {out}/body.cbor` of the JSON `stdin`: bad input (exit 3), no output.
+const fn bad_update_json(name: &'static str, stdin: Content, names: &'static [&'static str]) -> Case {
+    Case::new(name, ENCODE_TO_OUT, 3, names).stdin(stdin).absent(&["{out}/body.cbor"])
+}
+
+/// `identity quote` of the quote `path` holding `content`, with the sample TDX collateral.
+const fn bad_quote(
+    name: &'static str,
+    path: &'static str,
+    content: Content,
+    code: i32,
+    names: &'static [&'static str],
+) -> Case {
+    let argv = identity_quote!("{file}", "{testdata}/tdx_quote_collateral.json", "{now}");
+    Case::new(name, argv, code, names).file(path, content)
+}
+
+/// `identity quote` of the sample TDX quote with the collateral `path` holding `content`.
+const fn bad_collateral(
+    name: &'static str,
+    path: &'static str,
+    content: Content,
+    code: i32,
+    names: &'static [&'static str],
+) -> Case {
+    Case::new(name, identity_quote!("{testdata}/tdx_quote", "{file}", "{now}"), code, names)
+        .file(path, content)
+}
+
 /// Commands run in `{dir}/work/sub`, two levels down, so that a `../../` entry extracted relative
 /// to the working directory would land in `{dir}`, where [`Check::NothingExtracted`] looks.
 const OFFLINE: &[Case] = &[
     // --- rofl.yaml ---
-    Case {
-        name: "yaml: wrong type (max_expiration: string)",
-        files: &[("{dir}/wrong-type.yaml", demo("max_expiration: 3", "max_expiration: \"three\""))],
-        argv: verify_quote!("{dir}/wrong-type.yaml"),
-        code: 3,
-        names: &["deployments.local.policy.max_expiration"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "yaml: wrong type (fees: list)",
-        files: &[("{dir}/wrong-type-fees.yaml", demo("fees: endorsing_node", "fees: [endorsing_node]"))],
-        argv: verify_quote!("{dir}/wrong-type-fees.yaml"),
-        code: 3,
-        names: &["deployments.local.policy.fees"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "yaml: wrong type (enclave id: number)",
-        files: &[(
-            "{dir}/wrong-type-enclave-id.yaml",
-            demo(
-                "- id: cJD19YR7d04q/mqreylwVLPuPUvTZAJPl6tvypPCN/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==",
-                "- id: 12345",
-            ),
-        )],
-        argv: verify_quote!("{dir}/wrong-type-enclave-id.yaml"),
-        code: 3,
-        names: &["deployments.local.policy.enclaves[0].id"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "yaml: huge value (max_expiration 2^70)",
-        files: &[(
-            "{dir}/huge-expiration.yaml",
-            demo("max_expiration: 3", "max_expiration: 1180591620717411303424"),
-        )],
-        argv: verify_quote!("{dir}/huge-expiration.yaml"),
-        code: 3,
-        names: &["max_expiration"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "yaml: huge value (max_expiration 2^64)",
-        files: &[(
-            "{dir}/huge-u64-expiration.yaml",
-            demo("max_expiration: 3", "max_expiration: 18446744073709551616"),
-        )],
-        argv: verify_quote!("{dir}/huge-u64-expiration.yaml"),
-        code: 3,
-        names: &["max_expiration"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "yaml: huge value (tcb_validity_period > u16)",
-        files: &[(
-            "{dir}/huge-tcb.yaml",
-            demo("tcb_validity_period: 30", "tcb_validity_period: 99999999999"),
-        )],
-        argv: verify_quote!("{dir}/huge-tcb.yaml"),
-        code: 3,
-        names: &["does not fit in u16"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "yaml: negative max_expiration",
-        files: &[("{dir}/negative.yaml", demo("max_expiration: 3", "max_expiration: -1"))],
-        argv: verify_quote!("{dir}/negative.yaml"),
-        code: 3,
-        names: &["max_expiration"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "yaml: unknown field inside policy",
-        files: &[(
-            "{dir}/unknown-policy-field.yaml",
-            demo("max_expiration: 3", "max_expiration: 3\n      admin_override: true"),
-        )],
-        argv: verify_quote!("{dir}/unknown-policy-field.yaml"),
-        code: 3,
-        names: &["policy.admin_override: unknown field"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "yaml: unknown field inside policy.quotes.pcs",
-        files: &[(
-            "{dir}/unknown-pcs-field.yaml",
-            demo("tcb_validity_period: 30", "tcb_validity_period: 30\n          skip_checks: true"),
-        )],
-        argv: verify_quote!("{dir}/unknown-pcs-field.yaml"),
-        code: 3,
-        names: &["skip_checks"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "yaml: non-UTF-8",
-        files: &[("{dir}/non-utf8.yaml", Content::Made(non_utf8_manifest))],
-        argv: verify_quote!("{dir}/non-utf8.yaml"),
-        code: 3,
-        names: &["not UTF-8"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "yaml: empty file",
-        files: &[("{dir}/empty.yaml", Content::Bytes(b""))],
-        argv: verify_quote!("{dir}/empty.yaml"),
-        code: 3,
-        names: &["expected a map"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "yaml: not a map",
-        files: &[("{dir}/not-a-map.yaml", Content::Bytes(b"- just\n- a list\n"))],
-        argv: verify_quote!("{dir}/not-a-map.yaml"),
-        code: 3,
-        names: &["expected a map"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "yaml: duplicate key",
-        files: &[("{dir}/duplicate-key.yaml", Content::Made(duplicate_key_manifest))],
-        argv: verify_quote!("{dir}/duplicate-key.yaml"),
-        code: 3,
-        names: &["duplicate"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "yaml: billion-laughs alias bomb",
-        files: &[("{dir}/alias-bomb.yaml", Content::Made(yaml_alias_bomb))],
-        argv: verify_quote!("{dir}/alias-bomb.yaml"),
-        code: 3,
-        names: &["repetition limit exceeded"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "yaml: 100k nested flow sequences",
-        files: &[("{dir}/flow-nesting-bomb.yaml", Content::Made(yaml_flow_sequence_bomb))],
-        argv: verify_quote!("{dir}/flow-nesting-bomb.yaml"),
-        code: 3,
-        names: &["nested"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "yaml: 50k nested flow maps",
-        files: &[("{dir}/flow-map-bomb.yaml", Content::Made(yaml_flow_map_bomb))],
-        argv: verify_quote!("{dir}/flow-map-bomb.yaml"),
-        code: 3,
-        names: &["nested"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "yaml: 20 MiB file",
-        files: &[("{dir}/20mb.yaml", Content::Made(huge_manifest))],
-        argv: verify_quote!("{dir}/20mb.yaml"),
-        code: 3,
-        names: &["larger than"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "yaml: endless stream (/dev/zero)",
-        argv: verify_quote!("/dev/zero"),
-        code: 3,
-        names: &["larger than"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "yaml: a directory",
-        argv: verify_quote!("{dir}"),
-        code: 3,
-        names: &["cannot read"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "yaml: missing file",
-        argv: verify_quote!("{dir}/nope.yaml"),
-        code: 3,
-        names: &["nope.yaml"],
-        ..Case::DEFAULT
-    },
+    bad_manifest(
+        "yaml: wrong type (max_expiration: string)",
+        "{dir}/wrong-type.yaml",
+        demo("max_expiration: 3", "max_expiration: \"three\""),
+        &["deployments.local.policy.max_expiration"],
+    ),
+    bad_manifest(
+        "yaml: wrong type (fees: list)",
+        "{dir}/wrong-type-fees.yaml",
+        demo("fees: endorsing_node", "fees: [endorsing_node]"),
+        &["deployments.local.policy.fees"],
+    ),
+    bad_manifest(
+        "yaml: wrong type (enclave id: number)",
+        "{dir}/wrong-type-enclave-id.yaml",
+        demo(
+            "- id: cJD19YR7d04q/mqreylwVLPuPUvTZAJPl6tvypPCN/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==",
+            "- id: 12345",
+        ),
+        &["deployments.local.policy.enclaves[0].id"],
+    ),
+    bad_manifest(
+        "yaml: huge value (max_expiration 2^70)",
+        "{dir}/huge-expiration.yaml",
+        demo("max_expiration: 3", "max_expiration: 1180591620717411303424"),
+        &["max_expiration"],
+    ),
+    bad_manifest(
+        "yaml: huge value (max_expiration 2^64)",
+        "{dir}/huge-u64-expiration.yaml",
+        demo("max_expiration: 3", "max_expiration: 18446744073709551616"),
+        &["max_expiration"],
+    ),
+    bad_manifest(
+        "yaml: huge value (tcb_validity_period > u16)",
+        "{dir}/huge-tcb.yaml",
+        demo("tcb_validity_period: 30", "tcb_validity_period: 99999999999"),
+        &["does not fit in u16"],
+    ),
+    bad_manifest(
+        "yaml: negative max_expiration",
+        "{dir}/negative.yaml",
+        demo("max_expiration: 3", "max_expiration: -1"),
+        &["max_expiration"],
+    ),
+    bad_manifest(
+        "yaml: unknown field inside policy",
+        "{dir}/unknown-policy-field.yaml",
+        demo("max_expiration: 3", "max_expiration: 3\n      admin_override: true"),
+        &["policy.admin_override: unknown field"],
+    ),
+    bad_manifest(
+        "yaml: unknown field inside policy.quotes.pcs",
+        "{dir}/unknown-pcs-field.yaml",
+        demo("tcb_validity_period: 30", "tcb_validity_period: 30\n          skip_checks: true"),
+        &["skip_checks"],
+    ),
+    bad_manifest("yaml: non-UTF-8", "{dir}/non-utf8.yaml", Content::Made(non_utf8_manifest), &["not UTF-8"]),
+    bad_manifest("yaml: empty file", "{dir}/empty.yaml", Content::Bytes(b""), &["expected a map"]),
+    bad_manifest(
+        "yaml: not a map",
+        "{dir}/not-a-map.yaml",
+        Content::Bytes(b"- just\n- a list\n"),
+        &["expected a map"],
+    ),
+    bad_manifest(
+        "yaml: duplicate key",
+        "{dir}/duplicate-key.yaml",
+        Content::Made(duplicate_key_manifest),
+        &["duplicate"],
+    ),
+    bad_manifest(
+        "yaml: billion-laughs alias bomb",
+        "{dir}/alias-bomb.yaml",
+        Content::Made(yaml_alias_bomb),
+        &["repetition limit exceeded"],
+    ),
+    bad_manifest(
+        "yaml: 100k nested flow sequences",
+        "{dir}/flow-nesting-bomb.yaml",
+        Content::Made(yaml_flow_sequence_bomb),
+        &["nested"],
+    ),
+    bad_manifest(
+        "yaml: 50k nested flow maps",
+        "{dir}/flow-map-bomb.yaml",
+        Content::Made(yaml_flow_map_bomb),
+        &["nested"],
+    ),
+    bad_manifest("yaml: 20 MiB file", "{dir}/20mb.yaml", Content::Made(huge_manifest), &["larger than"]),
+    Case::new("yaml: endless stream (/dev/zero)", verify_quote!("/dev/zero"), 3, &["larger than"]),
+    Case::new("yaml: a directory", verify_quote!("{dir}"), 3, &["cannot read"]),
+    Case::new("yaml: missing file", verify_quote!("{dir}/nope.yaml"), 3, &["nope.yaml"]),
     // --- CBOR ---
-    Case {
-        name: "cbor: truncated Update",
-        argv: &["cbor", "decode", "--method", "rofl.Update", "{truncated_update}"],
-        code: 3,
-        names: &["not a canonical rofl.Update body"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "cbor: trailing bytes",
-        argv: &["cbor", "decode", "--method", "rofl.Update", "{trailing_update}"],
-        code: 3,
-        names: &["not a canonical rofl.Update body"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "cbor: non-canonical map head",
-        argv: &["cbor", "decode", "--method", "rofl.Update", "{non_canonical_update}"],
-        code: 3,
-        names: &["non-canonical"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "cbor: unknown field",
-        argv: &["cbor", "decode", "--method", "rofl.Remove", "{unknown_field_remove}"],
-        code: 3,
-        names: &["zz: unknown field"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "cbor: map declaring 2^64-1 entries",
-        argv: &["cbor", "decode", "bbffffffffffffffff"],
-        code: 3,
-        names: &["malformed"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "cbor: byte string declaring 2^64-1 bytes",
-        argv: &["cbor", "decode", "a16269645bffffffffffffffff"],
-        code: 3,
-        names: &["malformed"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "cbor: text key declaring 2^32 bytes",
-        argv: &["cbor", "decode", "a17affffffff"],
-        code: 3,
-        names: &["malformed"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "cbor: 1M nested arrays",
-        files: &[("{dir}/deep.cbor", Content::Made(deep_cbor))],
-        argv: &["cbor", "decode", "{dir}/deep.cbor"],
-        code: 3,
-        names: &["malformed"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "cbor: empty input",
-        argv: &["cbor", "decode", "-"],
-        stdin: Some(Content::Bytes(b"")),
-        code: 3,
-        names: &["IncompleteCborData"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "cbor encode: unknown field, --out",
-        argv: ENCODE_TO_OUT,
-        stdin: Some(Content::Made(update_json_unknown_field)),
-        code: 3,
-        names: &["allow_everyone"],
-        absent: &["{out}/body.cbor"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "cbor encode: huge value, --out",
-        argv: ENCODE_TO_OUT,
-        stdin: Some(Content::Made(update_json_huge_value)),
-        code: 3,
-        names: &["max_expiration"],
-        absent: &["{out}/body.cbor"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "cbor encode: wrong type, --out",
-        argv: ENCODE_TO_OUT,
-        stdin: Some(Content::Made(update_json_wrong_type)),
-        code: 3,
-        names: &["enclaves"],
-        absent: &["{out}/body.cbor"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "cbor encode: non-UTF-8 JSON, --out",
-        argv: ENCODE_TO_OUT,
-        stdin: Some(Content::Bytes(b"{\"method\": \"\xff\"}")),
-        code: 3,
-        names: &["invalid JSON"],
-        absent: &["{out}/body.cbor"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "cbor encode: endless stream (/dev/zero)",
-        argv: &["cbor", "encode", "/dev/zero", "--out", "{out}/body.cbor"],
-        code: 3,
-        names: &["larger than"],
-        absent: &["{out}/body.cbor"],
-        ..Case::DEFAULT
-    },
+    Case::new(
+        "cbor: truncated Update",
+        decode!("--method", "rofl.Update", "{truncated_update}"),
+        3,
+        &["not a canonical rofl.Update body"],
+    ),
+    Case::new(
+        "cbor: trailing bytes",
+        decode!("--method", "rofl.Update", "{trailing_update}"),
+        3,
+        &["not a canonical rofl.Update body"],
+    ),
+    Case::new(
+        "cbor: non-canonical map head",
+        decode!("--method", "rofl.Update", "{non_canonical_update}"),
+        3,
+        &["non-canonical"],
+    ),
+    Case::new(
+        "cbor: unknown field",
+        decode!("--method", "rofl.Remove", "{unknown_field_remove}"),
+        3,
+        &["zz: unknown field"],
+    ),
+    Case::new("cbor: map declaring 2^64-1 entries", decode!("bbffffffffffffffff"), 3, &["malformed"]),
+    Case::new(
+        "cbor: byte string declaring 2^64-1 bytes",
+        decode!("a16269645bffffffffffffffff"),
+        3,
+        &["malformed"],
+    ),
+    Case::new("cbor: text key declaring 2^32 bytes", decode!("a17affffffff"), 3, &["malformed"]),
+    Case::new("cbor: 1M nested arrays", decode!("{file}"), 3, &["malformed"])
+        .file("{dir}/deep.cbor", Content::Made(deep_cbor)),
+    Case::new("cbor: empty input", decode!("-"), 3, &["IncompleteCborData"]).stdin(Content::Bytes(b"")),
+    bad_update_json(
+        "cbor encode: unknown field, --out",
+        Content::Made(update_json_unknown_field),
+        &["allow_everyone"],
+    ),
+    bad_update_json(
+        "cbor encode: huge value, --out",
+        Content::Made(update_json_huge_value),
+        &["max_expiration"],
+    ),
+    bad_update_json("cbor encode: wrong type, --out", Content::Made(update_json_wrong_type), &["enclaves"]),
+    bad_update_json(
+        "cbor encode: non-UTF-8 JSON, --out",
+        Content::Bytes(b"{\"method\": \"\xff\"}"),
+        &["invalid JSON"],
+    ),
+    Case::new(
+        "cbor encode: endless stream (/dev/zero)",
+        &["cbor", "encode", "/dev/zero", "--out", "{out}/body.cbor"],
+        3,
+        &["larger than"],
+    )
+    .absent(&["{out}/body.cbor"]),
     // --- ORC bundles ---
-    Case {
-        name: "orc: truncated zip",
-        files: &[("{dir}/truncated.orc", Content::Made(truncated_orc))],
-        argv: bundle!("{dir}/truncated.orc"),
-        code: 3,
-        names: &["not a readable zip"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "orc: empty file",
-        files: &[("{dir}/empty.orc", Content::Bytes(b""))],
-        argv: bundle!("{dir}/empty.orc"),
-        code: 3,
-        names: &["not a readable zip"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "orc: missing manifest",
-        files: &[("{dir}/no-manifest.orc", Content::Made(no_manifest_orc))],
-        argv: bundle!("{dir}/no-manifest.orc"),
-        code: 3,
-        names: &["has no META-INF/MANIFEST.MF"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "orc: zip bomb (32 MiB manifest)",
-        files: &[("{dir}/bomb.orc", Content::Made(bomb_orc))],
-        argv: bundle!("{dir}/bomb.orc"),
-        code: 3,
-        names: &["larger than the 1048576-byte limit"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "orc: zip bomb lying about its size",
-        files: &[("{dir}/lying-bomb.orc", Content::Made(lying_bomb_orc))],
-        argv: bundle!("{dir}/lying-bomb.orc"),
-        code: 3,
-        names: &["larger than the 1048576-byte limit"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "orc: /dev/zero as the bundle",
-        argv: bundle!("/dev/zero"),
-        code: 3,
-        names: &["not a regular file"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "orc: manifest is a symlink entry",
-        files: &[("{dir}/symlink-manifest.orc", Content::Made(symlink_manifest_orc))],
-        argv: bundle!("{dir}/symlink-manifest.orc"),
-        code: 3,
-        names: &["symlink"],
-        check: Check::NothingExtracted,
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "orc: symlink entry",
-        files: &[("{dir}/symlink-entry.orc", Content::Made(symlink_entry_orc))],
-        argv: bundle!("{dir}/symlink-entry.orc"),
-        code: 3,
-        names: &["symlink"],
-        check: Check::NothingExtracted,
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "orc: ../ entry",
-        files: &[("{dir}/dotdot-entry.orc", Content::Made(dotdot_entry_orc))],
-        argv: bundle!("{dir}/dotdot-entry.orc"),
-        code: 3,
-        names: &["../../evil.txt"],
-        check: Check::NothingExtracted,
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "orc: absolute-path entry",
-        files: &[("{dir}/absolute-entry.orc", Content::Made(absolute_entry_orc))],
-        argv: bundle!("{dir}/absolute-entry.orc"),
-        code: 3,
-        names: &["/tmp/roflgov-matrix-evil.txt"],
-        check: Check::NothingExtracted,
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "orc: manifest with wrong types",
-        files: &[("{dir}/manifest-wrong-type.orc", Content::Made(manifest_wrong_type_orc))],
-        argv: bundle!("{dir}/manifest-wrong-type.orc"),
-        code: 3,
-        names: &["MANIFEST.MF: field"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "orc: manifest not UTF-8",
-        files: &[("{dir}/manifest-non-utf8.orc", Content::Made(manifest_non_utf8_orc))],
-        argv: bundle!("{dir}/manifest-non-utf8.orc"),
-        code: 3,
-        names: &["not UTF-8"],
-        ..Case::DEFAULT
-    },
+    bad_orc(
+        "orc: truncated zip",
+        "{dir}/truncated.orc",
+        Content::Made(truncated_orc),
+        &["not a readable zip"],
+    ),
+    bad_orc("orc: empty file", "{dir}/empty.orc", Content::Bytes(b""), &["not a readable zip"]),
+    bad_orc(
+        "orc: missing manifest",
+        "{dir}/no-manifest.orc",
+        Content::Made(no_manifest_orc),
+        &["has no META-INF/MANIFEST.MF"],
+    ),
+    bad_orc(
+        "orc: zip bomb (32 MiB manifest)",
+        "{dir}/bomb.orc",
+        Content::Made(bomb_orc),
+        &["larger than the 1048576-byte limit"],
+    ),
+    bad_orc(
+        "orc: zip bomb lying about its size",
+        "{dir}/lying-bomb.orc",
+        Content::Made(lying_bomb_orc),
+        &["larger than the 1048576-byte limit"],
+    ),
+    Case::new("orc: /dev/zero as the bundle", bundle!("/dev/zero"), 3, &["not a regular file"]),
+    bad_orc(
+        "orc: manifest is a symlink entry",
+        "{dir}/symlink-manifest.orc",
+        Content::Made(symlink_manifest_orc),
+        &["symlink"],
+    )
+    .check(Check::NothingExtracted),
+    bad_orc("orc: symlink entry", "{dir}/symlink-entry.orc", Content::Made(symlink_entry_orc), &["symlink"])
+        .check(Check::NothingExtracted),
+    bad_orc("orc: ../ entry", "{dir}/dotdot-entry.orc", Content::Made(dotdot_entry_orc), &["../../evil.txt"])
+        .check(Check::NothingExtracted),
+    bad_orc(
+        "orc: absolute-path entry",
+        "{dir}/absolute-entry.orc",
+        Content::Made(absolute_entry_orc),
+        &["/tmp/roflgov-matrix-evil.txt"],
+    )
+    .check(Check::NothingExtracted),
+    bad_orc(
+        "orc: manifest with wrong types",
+        "{dir}/manifest-wrong-type.orc",
+        Content::Made(manifest_wrong_type_orc),
+        &["MANIFEST.MF: field"],
+    ),
+    bad_orc(
+        "orc: manifest not UTF-8",
+        "{dir}/manifest-non-utf8.orc",
+        Content::Made(manifest_non_utf8_orc),
+        &["not UTF-8"],
+    ),
     // --- quotes and collateral ---
-    Case {
-        name: "quote: tampered TD report",
-        files: &[("{dir}/tampered-quote", Content::Made(tampered_quote))],
-        argv: identity_quote!("{dir}/tampered-quote", "{testdata}/tdx_quote_collateral.json", "{now}"),
-        code: 4,
-        names: &["tampered-quote"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "quote: truncated",
-        files: &[("{dir}/truncated-quote", Content::Made(truncated_quote))],
-        argv: identity_quote!("{dir}/truncated-quote", "{testdata}/tdx_quote_collateral.json", "{now}"),
-        code: 3,
-        names: &["truncated"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "quote: empty",
-        files: &[("{dir}/empty-quote", Content::Bytes(b""))],
-        argv: identity_quote!("{dir}/empty-quote", "{testdata}/tdx_quote_collateral.json", "{now}"),
-        code: 3,
-        names: &["truncated"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "quote: endless stream (/dev/zero)",
-        argv: identity_quote!("/dev/zero", "{testdata}/tdx_quote_collateral.json", "{now}"),
-        code: 3,
-        names: &["/dev/zero"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "collateral: wrong platform (SGX for a TDX quote)",
-        argv: identity_quote!("{testdata}/tdx_quote", "{testdata}/sgx_quote_collateral.json", "{now}"),
-        code: 4,
-        names: &["collateral is for SGX"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "collateral: wrong platform (TDX for an SGX quote)",
-        argv: identity_quote!("{testdata}/sgx_quote", "{testdata}/tdx_quote_collateral.json", "{now}"),
-        code: 4,
-        names: &["collateral is for TDX"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "collateral: wrong time (expired)",
-        argv: identity_quote!("{testdata}/tdx_quote", "{testdata}/tdx_quote_collateral.json", "4102444800"),
-        code: 4,
-        names: &["expired"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "collateral: wrong time (not yet valid)",
-        argv: identity_quote!("{testdata}/tdx_quote", "{testdata}/tdx_quote_collateral.json", "946684800"),
-        code: 4,
-        names: &["not valid yet"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "collateral: truncated",
-        files: &[("{dir}/truncated-collateral.json", Content::Made(truncated_collateral))],
-        argv: identity_quote!("{testdata}/tdx_quote", "{dir}/truncated-collateral.json", "{now}"),
-        code: 3,
-        names: &["truncated"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "collateral: wrong types",
-        files: &[("{dir}/wrong-type-collateral.json", Content::Bytes(br#"{"tcb_info": 7}"#))],
-        argv: identity_quote!("{testdata}/tdx_quote", "{dir}/wrong-type-collateral.json", "{now}"),
-        code: 3,
-        names: &["wrong-type-collateral.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "collateral: tampered TCB info",
-        files: &[("{dir}/tampered-collateral.json", Content::Made(tampered_collateral))],
-        argv: identity_quote!("{testdata}/tdx_quote", "{dir}/tampered-collateral.json", "{now}"),
-        code: 4,
-        names: &["Signature is invalid for tcb_info"],
-        ..Case::DEFAULT
-    },
+    bad_quote(
+        "quote: tampered TD report",
+        "{dir}/tampered-quote",
+        Content::Made(tampered_quote),
+        4,
+        &["tampered-quote"],
+    ),
+    bad_quote("quote: truncated", "{dir}/truncated-quote", Content::Made(truncated_quote), 3, &["truncated"]),
+    bad_quote("quote: empty", "{dir}/empty-quote", Content::Bytes(b""), 3, &["truncated"]),
+    Case::new(
+        "quote: endless stream (/dev/zero)",
+        identity_quote!("/dev/zero", "{testdata}/tdx_quote_collateral.json", "{now}"),
+        3,
+        &["/dev/zero"],
+    ),
+    Case::new(
+        "collateral: wrong platform (SGX for a TDX quote)",
+        identity_quote!("{testdata}/tdx_quote", "{testdata}/sgx_quote_collateral.json", "{now}"),
+        4,
+        &["collateral is for SGX"],
+    ),
+    Case::new(
+        "collateral: wrong platform (TDX for an SGX quote)",
+        identity_quote!("{testdata}/sgx_quote", "{testdata}/tdx_quote_collateral.json", "{now}"),
+        4,
+        &["collateral is for TDX"],
+    ),
+    Case::new(
+        "collateral: wrong time (expired)",
+        identity_quote!("{testdata}/tdx_quote", "{testdata}/tdx_quote_collateral.json", "4102444800"),
+        4,
+        &["expired"],
+    ),
+    Case::new(
+        "collateral: wrong time (not yet valid)",
+        identity_quote!("{testdata}/tdx_quote", "{testdata}/tdx_quote_collateral.json", "946684800"),
+        4,
+        &["not valid yet"],
+    ),
+    bad_collateral(
+        "collateral: truncated",
+        "{dir}/truncated-collateral.json",
+        Content::Made(truncated_collateral),
+        3,
+        &["truncated"],
+    ),
+    bad_collateral(
+        "collateral: wrong types",
+        "{dir}/wrong-type-collateral.json",
+        Content::Bytes(br#"{"tcb_info": 7}"#),
+        3,
+        &["wrong-type-collateral.json"],
+    ),
+    bad_collateral(
+        "collateral: tampered TCB info",
+        "{dir}/tampered-collateral.json",
+        Content::Made(tampered_collateral),
+        4,
+        &["Signature is invalid for tcb_info"],
+    ),
 ];
 
 #[test]
@@ -1162,10 +1079,13 @@ fn tampered_collateral(_: &Ctx<'_>) -> Vec<u8> {
 // On chain: one anvil, a 2-of-3 Safe, an app created through it
 // ---------------------------------------------------------------------------------------------
 
-/// `--key-env KEY safe ACTION --safe-tx FILE`.
+/// `[PREFIX…] --key-env KEY safe ACTION --safe-tx FILE`.
 macro_rules! safe {
     ($key:literal, $action:literal, $file:literal) => {
-        &["--key-env", $key, "safe", $action, "--safe-tx", $file]
+        safe!([], $key, $action, $file)
+    };
+    ([$($prefix:expr),*], $key:literal, $action:literal, $file:literal) => {
+        &[$($prefix,)* "--key-env", $key, "safe", $action, "--safe-tx", $file]
     };
 }
 
@@ -1192,261 +1112,165 @@ macro_rules! propose {
 /// signed by DEV1 of the 2-of-3 Safe; `{dir}/create.json` is the executed app creation.
 const ON_CHAIN: &[Case] = &[
     // --- wrong chain ---
-    Case {
-        name: "chain: proposal file for chain 23295, rpc is 31337",
-        files: &[("{dir}/variants/wrong-chain/proposal.json", Content::Made(wrong_chain_proposal))],
-        argv: safe!("DEV2", "sign", "{dir}/variants/wrong-chain/proposal.json"),
-        code: 5,
-        names: &["wrong chain"],
-        unchanged: &["{dir}/variants/wrong-chain/proposal.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "chain: network testnet, rpc is 31337 (sign)",
-        argv: &[
-            "--network",
-            "testnet",
-            "--key-env",
-            "DEV2",
-            "safe",
-            "sign",
-            "--safe-tx",
-            "{dir}/release.json",
-        ],
-        code: 5,
-        names: &["wrong chain"],
-        unchanged: &["{dir}/release.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "chain: network testnet, rpc is 31337 (execute)",
-        argv: &[
-            "--network",
-            "testnet",
-            "--key-env",
-            "DEV2",
-            "safe",
-            "execute",
-            "--safe-tx",
-            "{dir}/release.json",
-        ],
-        code: 5,
-        names: &["wrong chain"],
-        unchanged: &["{dir}/release.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "chain: network testnet, rpc is 31337 (propose)",
-        argv: propose!(["--network", "testnet"], "{out}/testnet.json"),
-        code: 5,
-        names: &["wrong chain"],
-        absent: &["{out}/testnet.json"],
-        ..Case::DEFAULT
-    },
+    Case::new(
+        "chain: proposal file for chain 23295, rpc is 31337",
+        safe!("DEV2", "sign", "{file}"),
+        5,
+        &["wrong chain"],
+    )
+    .variant("{dir}/variants/wrong-chain/proposal.json", wrong_chain_proposal),
+    Case::new(
+        "chain: network testnet, rpc is 31337 (sign)",
+        safe!(["--network", "testnet"], "DEV2", "sign", "{dir}/release.json"),
+        5,
+        &["wrong chain"],
+    )
+    .keeps_release(),
+    Case::new(
+        "chain: network testnet, rpc is 31337 (execute)",
+        safe!(["--network", "testnet"], "DEV2", "execute", "{dir}/release.json"),
+        5,
+        &["wrong chain"],
+    )
+    .keeps_release(),
+    Case::new(
+        "chain: network testnet, rpc is 31337 (propose)",
+        propose!(["--network", "testnet"], "{out}/testnet.json"),
+        5,
+        &["wrong chain"],
+    )
+    .absent(&["{out}/testnet.json"]),
     // --- wrong contract ---
-    Case {
-        name: "contract: policy contract without code (propose)",
-        argv: propose!(["--policy-contract", NO_CODE], "{out}/nocode.json"),
-        code: 5,
-        names: &[NO_CODE],
-        absent: &["{out}/nocode.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "contract: policy contract is the Safe (propose)",
-        argv: propose!(["--policy-contract", "{safe}"], "{out}/is-safe.json"),
-        code: 5,
-        names: &["from policy contract 0x"],
-        absent: &["{out}/is-safe.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "contract: Safe address without code (propose)",
-        argv: propose!(["--safe-address", NO_CODE], "{out}/safe-nocode.json"),
-        code: 5,
-        names: &[NO_CODE],
-        absent: &["{out}/safe-nocode.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "contract: Safe address is the policy contract (propose)",
-        argv: propose!(["--safe-address", "{policy}"], "{out}/safe-is-policy.json"),
-        code: 5,
-        names: &["is it a Safe v1.4.1?"],
-        absent: &["{out}/safe-is-policy.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "contract: proposal for another Safe than the network's",
-        files: &[("{dir}/variants/wrong-safe/proposal.json", Content::Made(wrong_safe_proposal))],
-        argv: safe!("DEV2", "sign", "{dir}/variants/wrong-safe/proposal.json"),
-        code: 4,
-        names: &["this network's Safe"],
-        unchanged: &["{dir}/variants/wrong-safe/proposal.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "contract: app show on a contract without code",
-        argv: &["--policy-contract", NO_CODE, "app", "show", "--app", "{app}"],
-        code: 5,
-        names: &[NO_CODE],
-        ..Case::DEFAULT
-    },
+    Case::new(
+        "contract: policy contract without code (propose)",
+        propose!(["--policy-contract", NO_CODE], "{out}/nocode.json"),
+        5,
+        &[NO_CODE],
+    )
+    .absent(&["{out}/nocode.json"]),
+    Case::new(
+        "contract: policy contract is the Safe (propose)",
+        propose!(["--policy-contract", "{safe}"], "{out}/is-safe.json"),
+        5,
+        &["from policy contract 0x"],
+    )
+    .absent(&["{out}/is-safe.json"]),
+    Case::new(
+        "contract: Safe address without code (propose)",
+        propose!(["--safe-address", NO_CODE], "{out}/safe-nocode.json"),
+        5,
+        &[NO_CODE],
+    )
+    .absent(&["{out}/safe-nocode.json"]),
+    Case::new(
+        "contract: Safe address is the policy contract (propose)",
+        propose!(["--safe-address", "{policy}"], "{out}/safe-is-policy.json"),
+        5,
+        &["is it a Safe v1.4.1?"],
+    )
+    .absent(&["{out}/safe-is-policy.json"]),
+    Case::new(
+        "contract: proposal for another Safe than the network's",
+        safe!("DEV2", "sign", "{file}"),
+        4,
+        &["this network's Safe"],
+    )
+    .variant("{dir}/variants/wrong-safe/proposal.json", wrong_safe_proposal),
+    Case::new(
+        "contract: app show on a contract without code",
+        &["--policy-contract", NO_CODE, "app", "show", "--app", "{app}"],
+        5,
+        &[NO_CODE],
+    ),
     // --- signatures ---
-    Case {
-        name: "sigs: insufficient (1 of 2)",
-        argv: safe!("DEV4", "execute", "{dir}/release.json"),
-        code: 4,
-        names: &["1 of 2 required signatures"],
-        unchanged: &["{dir}/release.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "sigs: non-owner signs",
-        argv: safe!("DEV4", "sign", "{dir}/release.json"),
-        code: 4,
-        names: &["not an owner"],
-        unchanged: &["{dir}/release.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "sigs: non-owner approves on chain",
-        argv: safe!("DEV4", "approve", "{dir}/release.json"),
-        code: 4,
-        names: &["not an owner"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "sigs: foreign (non-owner) signature in the file",
-        files: &[(
-            "{dir}/variants/foreign-signature/proposal.json",
-            Content::Made(foreign_signature_proposal),
-        )],
-        argv: safe!("DEV4", "execute", "{dir}/variants/foreign-signature/proposal.json"),
-        code: 4,
-        names: &["signature #1"],
-        unchanged: &["{dir}/variants/foreign-signature/proposal.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "sigs: replayed signature of another SafeTx",
-        files: &[(
-            "{dir}/variants/replayed-signature/proposal.json",
-            Content::Made(replayed_signature_proposal),
-        )],
-        argv: safe!("DEV4", "execute", "{dir}/variants/replayed-signature/proposal.json"),
-        code: 4,
-        names: &["signature #1"],
-        unchanged: &["{dir}/variants/replayed-signature/proposal.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "sigs: the same signature twice",
-        files: &[(
-            "{dir}/variants/duplicated-signature/proposal.json",
-            Content::Made(duplicated_signature_proposal),
-        )],
-        argv: safe!("DEV4", "execute", "{dir}/variants/duplicated-signature/proposal.json"),
-        code: 4,
-        names: &["signature #1"],
-        unchanged: &["{dir}/variants/duplicated-signature/proposal.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "sigs: 64-byte signature",
-        files: &[("{dir}/variants/short-signature/proposal.json", Content::Made(short_signature_proposal))],
-        argv: safe!("DEV4", "execute", "{dir}/variants/short-signature/proposal.json"),
-        code: 4,
-        names: &["signature #1"],
-        unchanged: &["{dir}/variants/short-signature/proposal.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "sigs: signature with v = 99",
-        files: &[("{dir}/variants/bad-v-signature/proposal.json", Content::Made(bad_v_signature_proposal))],
-        argv: safe!("DEV4", "execute", "{dir}/variants/bad-v-signature/proposal.json"),
-        code: 4,
-        names: &["signature #1"],
-        unchanged: &["{dir}/variants/bad-v-signature/proposal.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "sigs: owner signs twice",
-        argv: safe!("DEV1", "sign", "{dir}/release.json"),
-        code: 4,
-        names: &["has already signed this transaction"],
-        unchanged: &["{dir}/release.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "replay: execute an executed transaction",
-        argv: safe!("DEV4", "execute", "{dir}/create.json"),
-        code: 4,
-        names: &["already used"],
-        unchanged: &["{dir}/create.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "replay: sign an executed transaction",
-        argv: safe!("DEV2", "sign", "{dir}/create.json"),
-        code: 4,
-        names: &["already used"],
-        unchanged: &["{dir}/create.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "replay: approve an executed transaction",
-        argv: safe!("DEV2", "approve", "{dir}/create.json"),
-        code: 4,
-        names: &["already used"],
-        ..Case::DEFAULT
-    },
+    Case::new(
+        "sigs: insufficient (1 of 2)",
+        safe!("DEV4", "execute", "{dir}/release.json"),
+        4,
+        &["1 of 2 required signatures"],
+    )
+    .keeps_release(),
+    Case::new("sigs: non-owner signs", safe!("DEV4", "sign", "{dir}/release.json"), 4, &["not an owner"])
+        .keeps_release(),
+    Case::new(
+        "sigs: non-owner approves on chain",
+        safe!("DEV4", "approve", "{dir}/release.json"),
+        4,
+        &["not an owner"],
+    ),
+    Case::new(
+        "sigs: foreign (non-owner) signature in the file",
+        safe!("DEV4", "execute", "{file}"),
+        4,
+        &["signature #1"],
+    )
+    .variant("{dir}/variants/foreign-signature/proposal.json", foreign_signature_proposal),
+    Case::new(
+        "sigs: replayed signature of another SafeTx",
+        safe!("DEV4", "execute", "{file}"),
+        4,
+        &["signature #1"],
+    )
+    .variant("{dir}/variants/replayed-signature/proposal.json", replayed_signature_proposal),
+    Case::new("sigs: the same signature twice", safe!("DEV4", "execute", "{file}"), 4, &["signature #1"])
+        .variant("{dir}/variants/duplicated-signature/proposal.json", duplicated_signature_proposal),
+    Case::new("sigs: 64-byte signature", safe!("DEV4", "execute", "{file}"), 4, &["signature #1"])
+        .variant("{dir}/variants/short-signature/proposal.json", short_signature_proposal),
+    Case::new("sigs: signature with v = 99", safe!("DEV4", "execute", "{file}"), 4, &["signature #1"])
+        .variant("{dir}/variants/bad-v-signature/proposal.json", bad_v_signature_proposal),
+    Case::new(
+        "sigs: owner signs twice",
+        safe!("DEV1", "sign", "{dir}/release.json"),
+        4,
+        &["has already signed this transaction"],
+    )
+    .keeps_release(),
+    Case::new(
+        "replay: execute an executed transaction",
+        safe!("DEV4", "execute", "{dir}/create.json"),
+        4,
+        &["already used"],
+    )
+    .unchanged(&["{dir}/create.json"]),
+    Case::new(
+        "replay: sign an executed transaction",
+        safe!("DEV2", "sign", "{dir}/create.json"),
+        4,
+        &["already used"],
+    )
+    .unchanged(&["{dir}/create.json"]),
+    Case::new(
+        "replay: approve an executed transaction",
+        safe!("DEV2", "approve", "{dir}/create.json"),
+        4,
+        &["already used"],
+    ),
     // --- tampered files ---
-    Case {
-        name: "file: proposal edited (hash mismatch)",
-        files: &[("{dir}/variants/edited/proposal.json", Content::Made(edited_proposal))],
-        argv: safe!("DEV2", "sign", "{dir}/variants/edited/proposal.json"),
-        code: 4,
-        names: &["was edited"],
-        unchanged: &["{dir}/variants/edited/proposal.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "file: proposal not UTF-8 JSON",
-        files: &[("{dir}/variants/garbage/proposal.json", Content::Bytes(b"{\"chainId\": \"\xff"))],
-        argv: safe!("DEV2", "sign", "{dir}/variants/garbage/proposal.json"),
-        code: 3,
-        names: &["not UTF-8"],
-        unchanged: &["{dir}/variants/garbage/proposal.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "file: proposal with wrong types",
-        files: &[("{dir}/variants/wrong-types/proposal.json", Content::Made(wrong_types_proposal))],
-        argv: safe!("DEV2", "sign", "{dir}/variants/wrong-types/proposal.json"),
-        code: 3,
-        names: &["not a roflgov Safe proposal file"],
-        unchanged: &["{dir}/variants/wrong-types/proposal.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "file: tampered Transaction Builder batch",
-        files: &[("{dir}/variants/tampered-batch/batch.json", Content::Made(tampered_batch))],
-        argv: &["review", "--tx-builder", "{dir}/variants/tampered-batch/batch.json"],
-        code: 4,
-        names: &["do not sign"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "file: bad rofl.yaml to propose",
-        files: &[(
-            "{dir}/variants/bad.yaml",
-            Content::Demo { version: "1.2", from: "fees: endorsing_node", to: "fees: 12" },
-        )],
-        argv: &[
+    Case::new("file: proposal edited (hash mismatch)", safe!("DEV2", "sign", "{file}"), 4, &["was edited"])
+        .variant("{dir}/variants/edited/proposal.json", edited_proposal),
+    Case::new("file: proposal not UTF-8 JSON", safe!("DEV2", "sign", "{file}"), 3, &["not UTF-8"])
+        .file("{dir}/variants/garbage/proposal.json", Content::Bytes(b"{\"chainId\": \"\xff"))
+        .unchanged(&["{file}"]),
+    Case::new(
+        "file: proposal with wrong types",
+        safe!("DEV2", "sign", "{file}"),
+        3,
+        &["not a roflgov Safe proposal file"],
+    )
+    .variant("{dir}/variants/wrong-types/proposal.json", wrong_types_proposal),
+    Case::new(
+        "file: tampered Transaction Builder batch",
+        &["review", "--tx-builder", "{file}"],
+        4,
+        &["do not sign"],
+    )
+    .file("{dir}/variants/tampered-batch/batch.json", Content::Made(tampered_batch)),
+    Case::new(
+        "file: bad rofl.yaml to propose",
+        &[
             "propose",
             "--manifest",
-            "{dir}/variants/bad.yaml",
+            "{file}",
             "--deployment",
             "local",
             "--app",
@@ -1454,100 +1278,90 @@ const ON_CHAIN: &[Case] = &[
             "--safe-out",
             "{out}/bad-yaml.json",
         ],
-        code: 3,
-        names: &["deployments.local.policy.fees"],
-        absent: &["{out}/bad-yaml.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "file: zip-bomb bundle to propose",
-        files: &[("{dir}/variants/bomb.orc", Content::Made(small_bomb_orc))],
-        argv: propose!([], "{out}/bomb.json", ["--bundle", "{dir}/variants/bomb.orc"]),
-        code: 3,
-        names: &["larger than"],
-        absent: &["{out}/bomb.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "keys: key variable holds no key",
-        argv: safe!("HOME", "sign", "{dir}/release.json"),
-        code: 2,
-        names: &["does not hold a hex private key"],
-        unchanged: &["{dir}/release.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "rpc: nothing listening",
-        rpc: Rpc::Url("http://127.0.0.1:9"),
-        argv: safe!("DEV2", "execute", "{dir}/release.json"),
-        code: 5,
-        names: &["cannot reach"],
-        unchanged: &["{dir}/release.json"],
-        ..Case::DEFAULT
-    },
+        3,
+        &["deployments.local.policy.fees"],
+    )
+    .file(
+        "{dir}/variants/bad.yaml",
+        Content::Demo { version: "1.2", from: "fees: endorsing_node", to: "fees: 12" },
+    )
+    .absent(&["{out}/bad-yaml.json"]),
+    Case::new(
+        "file: zip-bomb bundle to propose",
+        propose!([], "{out}/bomb.json", ["--bundle", "{file}"]),
+        3,
+        &["larger than"],
+    )
+    .file("{dir}/variants/bomb.orc", Content::Made(small_bomb_orc))
+    .absent(&["{out}/bomb.json"]),
+    Case::new(
+        "keys: key variable holds no key",
+        safe!("HOME", "sign", "{dir}/release.json"),
+        2,
+        &["does not hold a hex private key"],
+    )
+    .keeps_release(),
+    Case::new("rpc: nothing listening", safe!("DEV2", "execute", "{dir}/release.json"), 5, &["cannot reach"])
+        .keeps_release()
+        .rpc(Rpc::Url("http://127.0.0.1:9")),
 ];
 
 /// An RPC that drops mid-flow (a proxy in front of anvil), before anything is sent.
 const DROP_BEFORE_SEND: &[Case] = &[
-    Case {
-        name: "rpc drop: after 3 requests, during propose --safe-out",
-        rpc: Rpc::Proxy(DropMode::AfterRequests(3)),
-        argv: propose!([], "{out}/dropped-propose.json"),
-        code: 5,
-        names: &["error sending request"],
-        absent: &["{out}/dropped-propose.json"],
-        check: Check::ProxyDropped,
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "rpc drop: after 3 requests, during safe sign",
-        rpc: Rpc::Proxy(DropMode::AfterRequests(3)),
-        argv: safe!("DEV2", "sign", "{dir}/release.json"),
-        code: 5,
-        names: &["error sending request"],
-        unchanged: &["{dir}/release.json"],
-        check: Check::ProxyDropped,
-        ..Case::DEFAULT
-    },
+    Case::new(
+        "rpc drop: after 3 requests, during propose --safe-out",
+        propose!([], "{out}/dropped-propose.json"),
+        5,
+        &["error sending request"],
+    )
+    .rpc(Rpc::Proxy(DropMode::AfterRequests(3)))
+    .absent(&["{out}/dropped-propose.json"])
+    .check(Check::ProxyDropped),
+    Case::new(
+        "rpc drop: after 3 requests, during safe sign",
+        safe!("DEV2", "sign", "{dir}/release.json"),
+        5,
+        &["error sending request"],
+    )
+    .keeps_release()
+    .rpc(Rpc::Proxy(DropMode::AfterRequests(3)))
+    .check(Check::ProxyDropped),
 ];
 
 /// Run once DEV2 has signed for real: the release has 2 of 2 signatures and can be executed.
 const DROP_AT_SEND: &[Case] = &[
     // The connection drops when the transaction is about to be sent: nothing reaches anvil.
-    Case {
-        name: "rpc drop: at eth_sendRawTransaction (not forwarded)",
-        rpc: Rpc::Proxy(DropMode::BeforeSend),
-        argv: safe!("DEV4", "execute", "{dir}/release.json"),
-        code: 5,
-        names: &["may or may not have been sent"],
-        unchanged: &["{dir}/release.json"],
-        check: Check::ProxyDropped,
-        ..Case::DEFAULT
-    },
+    Case::new(
+        "rpc drop: at eth_sendRawTransaction (not forwarded)",
+        safe!("DEV4", "execute", "{dir}/release.json"),
+        5,
+        &["may or may not have been sent"],
+    )
+    .keeps_release()
+    .rpc(Rpc::Proxy(DropMode::BeforeSend))
+    .check(Check::ProxyDropped),
     // The transaction reaches anvil but the response is lost. Honest partial state: the chain
     // DID change (the Safe executed the release), and the command must say it may have happened
     // (exit 5, "may or may not have been sent", with the way to check) instead of claiming that
     // nothing was sent.
-    Case {
-        name: "rpc drop: after forwarding eth_sendRawTransaction",
-        rpc: Rpc::Proxy(DropMode::AfterSend),
-        argv: safe!("DEV4", "execute", "{dir}/release.json"),
-        code: 5,
-        names: &["may or may not have been sent"],
-        never_says: &["nothing was sent"],
-        chain: ChainEffect::SafeExecutedOnce,
-        check: Check::ProxyDropped,
-        ..Case::DEFAULT
-    },
+    Case::new(
+        "rpc drop: after forwarding eth_sendRawTransaction",
+        safe!("DEV4", "execute", "{dir}/release.json"),
+        5,
+        &["may or may not have been sent"],
+    )
+    .rpc(Rpc::Proxy(DropMode::AfterSend))
+    .never_says(&["nothing was sent"])
+    .chain(ChainEffect::SafeExecutedOnce)
+    .check(Check::ProxyDropped),
     // A retry is then refused as a replay, so nothing executes twice.
-    Case {
-        name: "rpc drop: the retry after the lost response is a replay",
-        argv: safe!("DEV4", "execute", "{dir}/release.json"),
-        code: 4,
-        names: &["already used"],
-        unchanged: &["{dir}/release.json"],
-        ..Case::DEFAULT
-    },
+    Case::new(
+        "rpc drop: the retry after the lost response is a replay",
+        safe!("DEV4", "execute", "{dir}/release.json"),
+        4,
+        &["already used"],
+    )
+    .keeps_release(),
 ];
 
 struct Env {
