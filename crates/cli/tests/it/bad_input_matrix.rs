@@ -40,10 +40,11 @@ use roflgov_safe::SafeTx;
 use roflgov_types::AppId;
 use serde_json::Value;
 
-const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo");
-const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../attest/testdata");
-/// Inside the validity window of the sample collateral (2025-07-01T00:00:00Z).
-const NOW: &str = "1751328000";
+use crate::support::{
+    env::roflgov_in,
+    fixtures::{NOW, TESTDATA, manifest, testdata, update_json},
+};
+
 /// No single command may take longer than this (the whole matrix must stay well under 60 s).
 const ROW_TIMEOUT: Duration = Duration::from_secs(20);
 /// An address with no code on the dev chain.
@@ -254,7 +255,7 @@ impl Ctx<'_> {
         match content {
             Content::Bytes(bytes) => bytes.to_vec(),
             Content::Demo { version, from, to } => {
-                let text = std::fs::read_to_string(demo_manifest(version)).unwrap();
+                let text = std::fs::read_to_string(manifest(version)).unwrap();
                 assert!(text.contains(from), "{case}: rofl-{version}.yaml has no {from:?} to replace");
                 text.replace(from, to).into_bytes()
             }
@@ -433,20 +434,6 @@ fn temp_files_in(dir: &Path) -> Vec<PathBuf> {
         .map(|e| e.path())
         .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().contains(".tmp-")))
         .collect()
-}
-
-fn roflgov_in(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("roflgov").unwrap();
-    // Never talk to a node someone left running on 8545, never read a stray roflgov.toml.
-    cmd.env_remove("ROFLGOV_NETWORK")
-        .env_remove("ROFLGOV_CONFIG")
-        .env_remove("ROFLGOV_KEYSTORE_PASSWORD")
-        .current_dir(dir);
-    cmd
-}
-
-fn demo_manifest(v: &str) -> PathBuf {
-    Path::new(EXAMPLES).join(format!("rofl-{v}.yaml"))
 }
 
 fn no_state() -> Result<Fingerprint, String> {
@@ -875,28 +862,6 @@ fn cbor_encode_hex(dir: &Path, step: &str, method: &[&str], input: &str) -> Stri
     v["cbor"].as_str().unwrap_or_else(|| panic!("{step}: no cbor in {v}")).trim_start_matches("0x").to_owned()
 }
 
-fn update_json() -> Value {
-    serde_json::json!({
-        "method": "rofl.Update",
-        "body": {
-            "id": "rofl1qpykfkl6ea78cyy67d35f7fmpk3pg36vashka4v9",
-            "admin": "oasis1qz2lty9v4glt5ts8ljhfpnd05dy3cwmtnyshws8q",
-            "policy": {
-                "quotes": {"pcs": {"tcb_validity_period": 30, "min_tcb_evaluation_data_number": 18, "tdx": {"allowed_tdx_modules": []}}},
-                "enclaves": [{
-                    "mr_enclave": "0x6a440b7d0f7ea2408f582be2749ff4ab47fccdbacabb189e1e80560e33a0a964",
-                    "mr_signer": "0x0000000000000000000000000000000000000000000000000000000000000000"
-                }],
-                "endorsements": [{"any": {}}],
-                "fees": "endorsing_node",
-                "max_expiration": 3
-            },
-            "metadata": {"net.oasis.rofl.name": "talos"},
-            "secrets": {}
-        }
-    })
-}
-
 fn update_json_unknown_field(_: &Ctx<'_>) -> Vec<u8> {
     let mut json = update_json();
     json["body"]["policy"]["allow_everyone"] = true.into();
@@ -920,7 +885,7 @@ fn deep_cbor(_: &Ctx<'_>) -> Vec<u8> {
 }
 
 fn demo_text() -> String {
-    std::fs::read_to_string(demo_manifest("1.0")).unwrap()
+    std::fs::read_to_string(manifest("1.0")).unwrap()
 }
 
 fn non_utf8_manifest(_: &Ctx<'_>) -> Vec<u8> {
@@ -1048,28 +1013,28 @@ fn manifest_non_utf8_orc(_: &Ctx<'_>) -> Vec<u8> {
     zip_with(&[("META-INF/MANIFEST.MF", b"{\"name\": \"\xff\"}")], &[])
 }
 
-fn testdata(name: &str) -> Vec<u8> {
-    std::fs::read(Path::new(TESTDATA).join(name)).unwrap()
+fn testdata_bytes(name: &str) -> Vec<u8> {
+    std::fs::read(testdata(name)).unwrap()
 }
 
 fn tampered_quote(_: &Ctx<'_>) -> Vec<u8> {
-    let mut quote = testdata("tdx_quote");
+    let mut quote = testdata_bytes("tdx_quote");
     quote[200] ^= 0xff;
     quote
 }
 
 fn truncated_quote(_: &Ctx<'_>) -> Vec<u8> {
-    testdata("tdx_quote")[..200].to_vec()
+    testdata_bytes("tdx_quote")[..200].to_vec()
 }
 
 fn truncated_collateral(_: &Ctx<'_>) -> Vec<u8> {
-    let collateral = testdata("tdx_quote_collateral.json");
+    let collateral = testdata_bytes("tdx_quote_collateral.json");
     collateral[..collateral.len() / 2].to_vec()
 }
 
 /// Collateral whose TCB info was edited (its signature no longer matches).
 fn tampered_collateral(_: &Ctx<'_>) -> Vec<u8> {
-    let mut c: Value = serde_json::from_slice(&testdata("tdx_quote_collateral.json")).unwrap();
+    let mut c: Value = serde_json::from_slice(&testdata_bytes("tdx_quote_collateral.json")).unwrap();
     let tcb = c["tcb_info"].as_str().unwrap().replacen("\"UpToDate\"", "\"Revoked\"", 1);
     c["tcb_info"] = tcb.into();
     c.to_string().into_bytes()
@@ -1443,8 +1408,8 @@ fn hostile_chain_inputs_and_a_dropping_rpc() {
     let env = Env { rt, chain, dir: tempfile::tempdir().unwrap() };
     let p = |name: &str| env.path(name).display().to_string();
     let owners: Vec<String> = env.chain.accounts()[1..4].iter().map(|a| a.to_string()).collect();
-    let m10 = demo_manifest("1.0").display().to_string();
-    let m11 = demo_manifest("1.1").display().to_string();
+    let m10 = manifest("1.0");
+    let m11 = manifest("1.1");
 
     // Setup: a 2-of-3 Safe (DEV1..DEV3) owns the policy contract; the app is created through it;
     // release 1.1 is proposed and signed by DEV1 only.
@@ -1507,7 +1472,7 @@ fn hostile_chain_inputs_and_a_dropping_rpc() {
             ("app", app.to_string()),
             ("safe", safe.to_string()),
             ("policy", policy.to_string()),
-            ("m12", demo_manifest("1.2").display().to_string()),
+            ("m12", manifest("1.2")),
         ],
         chain: Some(ChainFacts {
             chain: &env.chain,

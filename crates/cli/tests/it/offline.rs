@@ -8,54 +8,29 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 
-use crate::support::fixtures::manifest as demo_manifest;
-
-const TALOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/talos-rofl.yaml");
-const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../attest/testdata");
-/// Inside the validity window of the sample collateral (2025-07-01T00:00:00Z).
-const NOW: &str = "1751328000";
+use crate::support::{
+    env::{roflgov_in, success_json},
+    fixtures::{NOW, TALOS, manifest as demo_manifest, testdata, update_json},
+};
 
 fn roflgov() -> Command {
-    let mut cmd = Command::cargo_bin("roflgov").unwrap();
-    // Never talk to a node someone left running on 8545, never read a stray roflgov.toml.
-    cmd.env_remove("ROFLGOV_NETWORK").env_remove("ROFLGOV_CONFIG").current_dir(std::env::temp_dir());
-    cmd
-}
-
-fn testdata(name: &str) -> PathBuf {
-    Path::new(TESTDATA).join(name)
+    roflgov_in(&std::env::temp_dir())
 }
 
 fn json_of(cmd: &mut Command) -> Value {
-    let out = cmd.arg("--json").assert().success().get_output().stdout.clone();
-    serde_json::from_slice(&out).expect("--json prints JSON")
+    success_json(cmd.arg("--json"))
 }
 
 // ---------------------------------------------------------------------------------------------
 // cbor
 // ---------------------------------------------------------------------------------------------
 
-/// A complete Update body in the readable form, from the Talos fixture's mainnet deployment.
+/// A complete Update body in the readable form, from the Talos fixture's mainnet deployment,
+/// with one secret.
 fn talos_update_json() -> Value {
-    serde_json::json!({
-        "method": "rofl.Update",
-        "body": {
-            "id": "rofl1qpykfkl6ea78cyy67d35f7fmpk3pg36vashka4v9",
-            "admin": "oasis1qz2lty9v4glt5ts8ljhfpnd05dy3cwmtnyshws8q",
-            "policy": {
-                "quotes": {"pcs": {"tcb_validity_period": 30, "min_tcb_evaluation_data_number": 18, "tdx": {"allowed_tdx_modules": []}}},
-                "enclaves": [{
-                    "mr_enclave": "0x6a440b7d0f7ea2408f582be2749ff4ab47fccdbacabb189e1e80560e33a0a964",
-                    "mr_signer": "0x0000000000000000000000000000000000000000000000000000000000000000"
-                }],
-                "endorsements": [{"any": {}}],
-                "fees": "endorsing_node",
-                "max_expiration": 3
-            },
-            "metadata": {"net.oasis.rofl.name": "talos"},
-            "secrets": {"OPENAI_API_KEY": "0xa1b2"}
-        }
-    })
+    let mut json = update_json();
+    json["body"]["secrets"] = serde_json::json!({"OPENAI_API_KEY": "0xa1b2"});
+    json
 }
 
 /// A body with a legacy IAS quote policy (which roflgov never writes) decodes, re-encodes to
