@@ -3,3 +3,4 @@
 pub(crate) mod env;
 pub(crate) mod fixtures;
 pub(crate) mod grpc;
+pub(crate) mod node;
