@@ -6,12 +6,12 @@
 
 use predicates::prelude::*;
 use roflgov_client::rofl::{RoflAdminClient, RoflStandIn};
-use roflgov_types::AppId;
 use serde_json::Value;
 
 use crate::support::{
     env::CliEnv,
     fixtures::{ids_of, manifest},
+    flows::{app_create, propose},
 };
 
 #[test]
@@ -27,47 +27,19 @@ fn release_guardian_and_stake_as_one_safe_transaction() {
     // A 2-of-3 Safe with two stakes: one for the first app, one for the app the batch creates.
     let deployed = env.deploy_safe(Some("200"));
     let policy: alloy::primitives::Address = deployed["policy_contract"].as_str().unwrap().parse().unwrap();
-    json(&[
-        "app",
-        "create",
-        "--manifest",
-        &manifest("1.0"),
-        "--deployment",
-        "local",
-        "--safe-out",
-        &p("create.json"),
-    ]);
-    let app: AppId = sign_and_execute("create.json", &[])["app"].as_str().unwrap().parse().unwrap();
+    let app = env.create_app_through_safe(["DEV1", "DEV2"]);
     let app_s = app.to_string();
 
     // Leg 1: release 1.1 with a guardian (one call on the policy contract, one app).
     let guardian = accounts[5].to_string();
-    json(&[
-        "propose",
-        "--manifest",
+    json(&propose(
         &manifest("1.1"),
-        "--deployment",
-        "local",
-        "--app",
         &app_s,
-        "--policy-only",
-        "--set-guardian",
-        &guardian,
-        "--safe-out",
-        &p("legs/1-release.json"),
-    ]);
+        &["--policy-only", "--set-guardian", &guardian, "--safe-out", &p("legs/1-release.json")],
+    ));
     // Leg 2: a second app, with the 100 ROSE stake the Safe sends along, as a Transaction
     // Builder batch (it has no nonce, so it cannot compete with leg 1).
-    json(&[
-        "app",
-        "create",
-        "--manifest",
-        &manifest("1.0"),
-        "--deployment",
-        "local",
-        "--tx-builder-out",
-        &p("legs/2-stake.json"),
-    ]);
+    json(&app_create(&manifest("1.0"), &["--tx-builder-out", &p("legs/2-stake.json")]));
     // The combined file may not sit next to a Safe-file leg (they share the nonce).
     cmd()
         .args(["safe", "combine", "--leg", &p("legs/1-release.json"), "--leg", &p("legs/2-stake.json")])

@@ -22,6 +22,7 @@ use serde_json::Value;
 use crate::support::{
     env::CliEnv,
     fixtures::{ids_of, manifest},
+    flows::{app_create, propose},
 };
 
 /// OpenZeppelin Governor 5.3's event and pure hash, and the policy contract's funding event.
@@ -64,16 +65,7 @@ fn release_guardian_app_and_funding_as_one_governor_proposal() {
     let p = |name: &str| dir.path().join(name).display().to_string();
     let cmd = || env.cmd();
     let json = |args: &[&str]| env.json(args);
-    let pass = |id: &str, expect: &[&str]| {
-        for step in ["vote", "queue", "execute"] {
-            let mut args = vec!["--key-env", "DEV0", "dao", step, "--proposal", id, "--advance-time"];
-            if step == "vote" {
-                args.extend(["--support", "for"]);
-            }
-            args.extend_from_slice(expect);
-            json(&args);
-        }
-    };
+    let pass = |id: &str, expect: &[&str]| env.vote_queue_execute(id, expect);
     let deployed = json(&["--key-env", "DEV0", "deploy", "--dao", "--save"]);
     let policy: Address = deployed["policy_contract"].as_str().unwrap().parse().unwrap();
     let governor: Address = deployed["governor"].as_str().unwrap().parse().unwrap();
@@ -85,17 +77,7 @@ fn release_guardian_app_and_funding_as_one_governor_proposal() {
         chain.provider().send_transaction(tx).await.unwrap().get_receipt().await.unwrap();
     });
 
-    let created = json(&[
-        "--key-env",
-        "DEV0",
-        "app",
-        "create",
-        "--manifest",
-        &manifest("1.0"),
-        "--deployment",
-        "local",
-        "--governor",
-    ]);
+    let created = env.propose_app_to_the_dao();
     pass(created["proposal_id"].as_str().unwrap(), &[]);
     let stand_in = RoflStandIn::new(chain.provider().clone());
     let apps = rt.block_on(stand_in.app_ids()).unwrap();
@@ -106,31 +88,13 @@ fn release_guardian_app_and_funding_as_one_governor_proposal() {
 
     // Leg 1: release 1.1 with a guardian; leg 2: a second app with its stake. No key needed.
     let guardian = accounts[5].to_string();
-    let leg1 = json(&[
-        "propose",
-        "--manifest",
+    let leg1 = json(&propose(
         &manifest("1.1"),
-        "--deployment",
-        "local",
-        "--app",
         &app_s,
-        "--policy-only",
-        "--set-guardian",
-        &guardian,
-        "--governor-out",
-        &p("1-release.json"),
-    ]);
+        &["--policy-only", "--set-guardian", &guardian, "--governor-out", &p("1-release.json")],
+    ));
     assert_eq!(leg1["governor_draft"], p("1-release.json"), "{leg1}");
-    json(&[
-        "app",
-        "create",
-        "--manifest",
-        &manifest("1.0"),
-        "--deployment",
-        "local",
-        "--governor-out",
-        &p("2-app.json"),
-    ]);
+    json(&app_create(&manifest("1.0"), &["--governor-out", &p("2-app.json")]));
 
     // Bad input: a draft for another policy contract, or another chain, or a Safe file.
     let proposals = || {

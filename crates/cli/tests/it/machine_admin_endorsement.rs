@@ -10,10 +10,10 @@ use std::future::IntoFuture;
 use alloy::primitives::Address;
 use predicates::prelude::*;
 use roflgov_client::rofl::RoflStandIn;
-use roflgov_types::{AllowedEndorsement, AppId, ids::Address as OasisAddress};
+use roflgov_types::{AllowedEndorsement, ids::Address as OasisAddress};
 use serde_json::Value;
 
-use crate::support::{env::CliEnv, fixtures::manifest};
+use crate::support::{env::CliEnv, fixtures::manifest, flows::propose};
 
 /// What the review says of a hand-over the endorsement policy does not follow.
 const STRANDED: &str = "could no longer register";
@@ -32,17 +32,7 @@ fn change_admin_moves_the_endorsement_with_the_machine() {
     let policy: Address = deployed["policy_contract"].as_str().unwrap().parse().unwrap();
     let contract = OasisAddress::from_eth(policy);
     let manifest_1_0 = manifest("1.0");
-    json(&[
-        "app",
-        "create",
-        "--manifest",
-        &manifest_1_0,
-        "--deployment",
-        "local",
-        "--safe-out",
-        &p("create.json"),
-    ]);
-    let app: AppId = run_safe("create.json", &[])["app"].as_str().unwrap().parse().unwrap();
+    let app = env.create_app_through_safe(["DEV1", "DEV2"]);
     let app_s = app.to_string();
 
     // The app endorses only instances whose machine the policy contract administers.
@@ -53,18 +43,7 @@ fn change_admin_moves_the_endorsement_with_the_machine() {
         yaml.replace("- any: {}", &format!("- provider_instance_admin: {contract}")),
     )
     .unwrap();
-    json(&[
-        "propose",
-        "--manifest",
-        &p("rofl.yaml"),
-        "--deployment",
-        "local",
-        "--app",
-        &app_s,
-        "--policy-only",
-        "--safe-out",
-        &p("endorse.json"),
-    ]);
+    json(&propose(&p("rofl.yaml"), &app_s, &["--policy-only", "--safe-out", &p("endorse.json")]));
     run_safe("endorse.json", &[]);
     let module = RoflStandIn::new(chain.provider().clone());
     let endorsements = || rt.block_on(module.config(app)).unwrap().policy.endorsements;

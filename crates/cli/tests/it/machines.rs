@@ -11,7 +11,13 @@ use roflgov_client::rofl::RoflStandIn;
 use roflgov_devnet::market_sim::Registration;
 use roflgov_types::{AppId, ids::Address as OasisAddress, manifest::Manifest};
 
-use crate::support::{env::CliEnv, fixtures::manifest as demo_manifest};
+use crate::support::{env::CliEnv, fixtures::manifest as demo_manifest, flows::with_key};
+
+/// `--key-env DEV0 owner machine rent --app APP --provider PROVIDER --offer 0 --term TERM --send`.
+fn rent<'a>(app: &'a str, provider: &'a str, term: &'a str) -> Vec<&'a str> {
+    let rent = ["owner", "machine", "rent", "--app", app, "--provider", provider];
+    with_key("DEV0", &[&rent[..], &["--offer", "0", "--term", term, "--send"]].concat())
+}
 
 #[test]
 fn owner_rents_and_deploys_a_machine_through_the_binary() {
@@ -55,45 +61,18 @@ fn owner_rents_and_deploys_a_machine_through_the_binary() {
         .stderr(predicate::str::contains("--amount"));
     // Bad input is refused before anything reaches the chain, naming what is wrong.
     cmd()
-        .args(["--key-env", "DEV0", "owner", "machine", "rent", "--app", &app_text, "--provider", &provider])
-        .args(["--offer", "0", "--term", "week", "--send"])
+        .args(rent(&app_text, &provider, "week"))
         .assert()
         .failure()
         .stderr(predicate::str::contains("\"week\" is not a term"));
     cmd()
-        .args([
-            "--key-env",
-            "DEV0",
-            "owner",
-            "machine",
-            "rent",
-            "--app",
-            &app_text,
-            "--provider",
-            "oasis1nope",
-        ])
-        .args(["--offer", "0", "--term", "month", "--send"])
+        .args(rent(&app_text, "oasis1nope", "month"))
         .assert()
         .failure()
         .stderr(predicate::str::contains("--provider"));
 
     // Rent: the policy contract pays and administers the machine.
-    let _ = json(&[
-        "--key-env",
-        "DEV0",
-        "owner",
-        "machine",
-        "rent",
-        "--app",
-        &app_text,
-        "--provider",
-        &provider,
-        "--offer",
-        "0",
-        "--term",
-        "month",
-        "--send",
-    ]);
+    let _ = json(&rent(&app_text, &provider, "month"));
     let inst = rt.block_on(market.market().instance(market.id(), 0).call().into_future()).unwrap();
     assert!(inst.exists);
     assert_eq!(inst.admin.0, OasisAddress::from_eth(policy).0);

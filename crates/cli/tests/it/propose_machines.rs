@@ -12,7 +12,6 @@ use alloy::{
 };
 use predicates::prelude::*;
 use roflgov_types::{
-    AppId,
     ids::Address as OasisAddress,
     market::{Command as MarketCommand, InstanceId, MarketCall, decode_call, decode_command},
 };
@@ -62,22 +61,7 @@ fn safe_proposes_release_and_deploys_to_each_machine() {
     let json = |args: &[&str]| env.json(args);
     let deployed = env.deploy_safe(Some("100"));
     let policy: Address = deployed["policy_contract"].as_str().unwrap().parse().unwrap();
-    let manifest_1_0 = manifest("1.0");
-    json(&[
-        "app",
-        "create",
-        "--manifest",
-        &manifest_1_0,
-        "--deployment",
-        "local",
-        "--safe-out",
-        &p("create.json"),
-    ]);
-    for signer in ["DEV1", "DEV2"] {
-        cmd().args(["--key-env", signer, "safe", "sign", "--safe-tx", &p("create.json")]).assert().success();
-    }
-    let created = json(&["--key-env", "DEV4", "safe", "execute", "--safe-tx", &p("create.json")]);
-    let app: AppId = created["app"].as_str().unwrap().parse().unwrap();
+    let app = env.create_app_through_safe(["DEV1", "DEV2"]);
     let app_s = app.to_string();
 
     // The roflmarket stand-in with one provider; rofl.yaml 1.1 lists two of its machines.

@@ -23,7 +23,11 @@ use roflgov_types::{
 };
 use serde_json::Value;
 
-use crate::support::{env::CliEnv, fixtures::manifest};
+use crate::support::{
+    env::CliEnv,
+    fixtures::manifest,
+    flows::{propose, with_key},
+};
 
 /// An ORC bundle whose one component has the enclave identity `enclave` (base64).
 fn write_orc(path: &Path, enclave: &str) {
@@ -51,17 +55,7 @@ fn dao_proposes_release_and_deploys_to_its_machines() {
     let deployed = json(&["--key-env", "DEV0", "deploy", "--dao", "--save"]);
     let timelock: Address = deployed["timelock"].as_str().unwrap().parse().unwrap();
     let manifest_1_0 = manifest("1.0");
-    let created = json(&[
-        "--key-env",
-        "DEV0",
-        "app",
-        "create",
-        "--manifest",
-        &manifest_1_0,
-        "--deployment",
-        "local",
-        "--governor",
-    ]);
+    let created = env.propose_app_to_the_dao();
     let id = created["proposal_id"].as_str().unwrap().to_owned();
     json(&["--key-env", "DEV0", "dao", "vote", "--proposal", &id, "--support", "for", "--advance-time"]);
     pass_rest(&json, &id);
@@ -113,22 +107,14 @@ fn dao_proposes_release_and_deploys_to_its_machines() {
     std::fs::write(p("rofl.yaml"), yaml).unwrap();
     write_orc(&dir.path().join("release.orc"), &roflgov_attest::identity_to_base64(&new_id));
 
-    let proposed = json(&[
-        "--key-env",
+    let proposed = json(&with_key(
         "DEV0",
-        "propose",
-        "--manifest",
-        &p("rofl.yaml"),
-        "--deployment",
-        "local",
-        "--app",
-        &app_s,
-        "--policy-only",
-        "--deploy-machines",
-        "--bundle",
-        &p("release.orc"),
-        "--governor",
-    ]);
+        &propose(
+            &p("rofl.yaml"),
+            &app_s,
+            &["--policy-only", "--deploy-machines", "--bundle", &p("release.orc"), "--governor"],
+        ),
+    ));
     assert_eq!(proposed["machines"].as_array().map(Vec::len), Some(2), "{proposed}");
     let release = proposed["proposal_id"].as_str().unwrap().to_owned();
 

@@ -6,12 +6,12 @@
 
 use predicates::prelude::*;
 use roflgov_safe::SafeTx;
-use roflgov_types::AppId;
 use serde_json::Value;
 
 use crate::support::{
     env::CliEnv as Env,
     fixtures::{ids_of, manifest},
+    flows::propose,
 };
 
 #[test]
@@ -25,38 +25,22 @@ fn safe_flow_through_the_binary() {
     let safe = deployed["safe"].as_str().unwrap().to_owned();
 
     // The Safe creates the app (stake from the Safe), executed by a non-owner.
-    env.json(&[
-        "app",
-        "create",
-        "--manifest",
-        &manifest("1.0"),
-        "--deployment",
-        "local",
-        "--safe-out",
-        &p("create.json"),
-    ]);
-    env.cmd().args(["--key-env", "DEV1", "safe", "sign", "--safe-tx", &p("create.json")]).assert().success();
-    env.cmd().args(["--key-env", "DEV3", "safe", "sign", "--safe-tx", &p("create.json")]).assert().success();
-    let created = env.json(&["--key-env", "DEV4", "safe", "execute", "--safe-tx", &p("create.json")]);
-    let app: AppId = created["app"].as_str().unwrap().parse().unwrap();
+    let app = env.create_app_through_safe(["DEV1", "DEV3"]);
     assert_eq!(env.enclaves(app), ids_of("1.0"));
 
     // Release 1.1 as a proposal file and a Transaction Builder batch.
-    let proposed = env.json(&[
-        "propose",
-        "--manifest",
+    let proposed = env.json(&propose(
         &manifest("1.1"),
-        "--deployment",
-        "local",
-        "--app",
         &app.to_string(),
-        "--safe-out",
-        &p("release.json"),
-        "--tx-builder-out",
-        &p("release.batch.json"),
-        "--description",
-        "weather-oracle 1.1.0",
-    ]);
+        &[
+            "--safe-out",
+            &p("release.json"),
+            "--tx-builder-out",
+            &p("release.batch.json"),
+            "--description",
+            "weather-oracle 1.1.0",
+        ],
+    ));
     let hash = proposed["safe_tx_hash"].as_str().unwrap().to_owned();
     let review = env.json(&[
         "review",
@@ -84,30 +68,15 @@ fn safe_flow_through_the_binary() {
 
     // A competing proposal at the same nonce is refused and not written.
     env.cmd()
-        .args([
-            "propose",
-            "--manifest",
-            &manifest("1.2"),
-            "--deployment",
-            "local",
-            "--app",
-            &app.to_string(),
-            "--safe-out",
-            &p("competing.json"),
-        ])
+        .args(propose(&manifest("1.2"), &app.to_string(), &["--safe-out", &p("competing.json")]))
         .assert()
         .code(4)
         .stderr(predicate::str::contains("competing transaction"));
     assert!(!env.path("competing.json").exists());
 
     // One signature is not enough; nothing changes.
-    env.cmd()
-        .args(["--key-env", "DEV1", "safe", "sign", "--safe-tx", &p("release.json")])
-        .assert()
-        .success()
-        .stderr(predicate::str::contains(&hash));
-    env.cmd()
-        .args(["--key-env", "DEV4", "safe", "execute", "--safe-tx", &p("release.json")])
+    env.safe("DEV1", "sign", "release.json").assert().success().stderr(predicate::str::contains(&hash));
+    env.safe("DEV4", "execute", "release.json")
         .assert()
         .code(4)
         .stderr(predicate::str::contains("1 of 2 required signatures"));
@@ -115,8 +84,7 @@ fn safe_flow_through_the_binary() {
 
     // A non-owner cannot sign; the file is unchanged.
     let before = std::fs::read_to_string(env.path("release.json")).unwrap();
-    env.cmd()
-        .args(["--key-env", "DEV4", "safe", "sign", "--safe-tx", &p("release.json")])
+    env.safe("DEV4", "sign", "release.json")
         .assert()
         .code(4)
         .stderr(predicate::str::contains("not an owner"));
@@ -155,7 +123,7 @@ fn safe_flow_through_the_binary() {
         .stderr(predicate::str::contains("was edited"));
 
     // The second owner signs; anyone executes; the stand-in holds exactly release 1.1.
-    env.cmd().args(["--key-env", "DEV2", "safe", "sign", "--safe-tx", &p("release.json")]).assert().success();
+    env.safe("DEV2", "sign", "release.json").assert().success();
     let executed = env.json(&["--key-env", "DEV4", "safe", "execute", "--safe-tx", &p("release.json")]);
     assert_eq!(executed["safe_tx_hash"], hash.as_str());
     assert_eq!(env.enclaves(app), ids_of("1.1"));
@@ -163,13 +131,11 @@ fn safe_flow_through_the_binary() {
     assert_eq!(shown["version"], 2);
 
     // Replays are refused: executing or signing an executed transaction.
-    env.cmd()
-        .args(["--key-env", "DEV4", "safe", "execute", "--safe-tx", &p("release.json")])
+    env.safe("DEV4", "execute", "release.json")
         .assert()
         .code(4)
         .stderr(predicate::str::contains("already used"));
-    env.cmd()
-        .args(["--key-env", "DEV3", "safe", "sign", "--safe-tx", &p("release.json")])
+    env.safe("DEV3", "sign", "release.json")
         .assert()
         .code(4)
         .stderr(predicate::str::contains("already used"));

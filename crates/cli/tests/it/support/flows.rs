@@ -1,0 +1,67 @@
+//! Set-ups several CLI tests share, each run through the binary: the command lines of an app
+//! creation and a release proposal, the Safe creating the app (a file signed by two owners,
+//! executed by a third account), and the DAO creating it (a proposal voted through).
+
+use assert_cmd::Command;
+use roflgov_types::AppId;
+use serde_json::Value;
+
+use super::{env::CliEnv, fixtures::manifest};
+
+/// `app create --manifest MANIFEST --deployment local`, then `more` (where it goes: `--safe-out
+/// FILE`, `--governor`, …).
+pub(crate) fn app_create<'a>(manifest: &'a str, more: &[&'a str]) -> Vec<&'a str> {
+    [&["app", "create", "--manifest", manifest, "--deployment", "local"][..], more].concat()
+}
+
+/// `propose --manifest MANIFEST --deployment local --app APP`, then `more`.
+pub(crate) fn propose<'a>(manifest: &'a str, app: &'a str, more: &[&'a str]) -> Vec<&'a str> {
+    [&["propose", "--manifest", manifest, "--deployment", "local", "--app", app][..], more].concat()
+}
+
+/// `--key-env KEY`, then `args`.
+pub(crate) fn with_key<'a>(key: &'a str, args: &[&'a str]) -> Vec<&'a str> {
+    [&["--key-env", key][..], args].concat()
+}
+
+impl CliEnv {
+    /// `--key-env KEY safe ACTION --safe-tx <tmp>/FILE`, not run yet.
+    pub(crate) fn safe(&self, key: &str, action: &str, file: &str) -> Command {
+        let mut cmd = self.cmd();
+        cmd.args(["--key-env", key, "safe", action, "--safe-tx", &self.p(file)]);
+        cmd
+    }
+
+    /// The Safe creates the app of `rofl-1.0.yaml`: `app create --safe-out create.json`, signed
+    /// by the owners `signers`, executed by DEV4 (not an owner); the app.
+    pub(crate) fn create_app_through_safe(&self, signers: [&str; 2]) -> AppId {
+        self.json(&app_create(&manifest("1.0"), &["--safe-out", &self.p("create.json")]));
+        for key in signers {
+            self.safe(key, "sign", "create.json").assert().success();
+        }
+        let created =
+            self.json(&["--key-env", "DEV4", "safe", "execute", "--safe-tx", &self.p("create.json")]);
+        created["app"].as_str().unwrap().parse().unwrap()
+    }
+
+    /// DEV0 opens the Governor proposal creating the app of `rofl-1.0.yaml` (`app create
+    /// --governor`); the document.
+    pub(crate) fn propose_app_to_the_dao(&self) -> Value {
+        self.json(&with_key("DEV0", &app_create(&manifest("1.0"), &["--governor"])))
+    }
+
+    /// DEV0 votes for proposal `id`, queues and executes it, moving the clock with anvil
+    /// (`--advance-time`); `expect` goes with each step. The execution's document.
+    pub(crate) fn vote_queue_execute(&self, id: &str, expect: &[&str]) -> Value {
+        let mut done = Value::Null;
+        for step in ["vote", "queue", "execute"] {
+            let mut args = vec!["--key-env", "DEV0", "dao", step, "--proposal", id, "--advance-time"];
+            if step == "vote" {
+                args.extend(["--support", "for"]);
+            }
+            args.extend_from_slice(expect);
+            done = self.json(&args);
+        }
+        done
+    }
+}
