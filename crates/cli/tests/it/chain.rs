@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::support::{
     env::{roflgov_in, success_json},
-    fixtures::{NOW, manifest, testdata},
+    fixtures::{NOW, manifest, testdata, write_orc},
 };
 
 struct Env {
@@ -129,15 +129,9 @@ fn deploy_create_propose_show_history_through_the_binary() {
 
     // A release whose new identity is not in the given bundle is refused before anything is sent.
     let orc = dir.path().join("wrong.orc");
-    {
-        use std::io::Write;
-        let mut zip = zip::ZipWriter::new(std::fs::File::create(&orc).unwrap());
-        zip.start_file("META-INF/MANIFEST.MF", zip::write::SimpleFileOptions::default()).unwrap();
-        let m = serde_json::json!({"name": "x", "id": "00".repeat(32), "components": [{"kind": "rofl", "identity": [
-            {"hypervisor": "qemu/v0", "enclave": "cJD19YR7d04q/mqreylwVLPuPUvTZAJPl6tvypPCN/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="}]}], "digests": {}});
-        zip.write_all(m.to_string().as_bytes()).unwrap();
-        zip.finish().unwrap();
-    }
+    let m = serde_json::json!({"name": "x", "id": "00".repeat(32), "components": [{"kind": "rofl", "identity": [
+        {"hypervisor": "qemu/v0", "enclave": "cJD19YR7d04q/mqreylwVLPuPUvTZAJPl6tvypPCN/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="}]}], "digests": {}});
+    write_orc(&orc, &m);
     send_release()
         .arg("--bundle")
         .arg(&orc)

@@ -9,7 +9,7 @@ use roflgov_types::AppId;
 use crate::support::{
     env::CliEnv as Env,
     fixtures::{ids_of, manifest},
-    flows::{propose, with_key},
+    flows::{enclaves_added, propose, with_key},
 };
 
 impl Env {
@@ -66,13 +66,7 @@ fn dao_flow_through_the_binary() {
         env.json(&["review", "--proposal", &r11, "--manifest", &manifest("1.1"), "--deployment", "local"]);
     assert_eq!(review["source"], "governor_proposal");
     assert_eq!(review["verdict"], "ok");
-    let added: Vec<&str> = review["review"]["diff"]["enclaves_added"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(added, ids_of("1.1"));
+    assert_eq!(enclaves_added(&review), ids_of("1.1"));
 
     env.vote(&r11);
     env.vote(&r12);

@@ -23,7 +23,8 @@ use serde_json::Value;
 
 use crate::support::{
     env::CliEnv as Env,
-    fixtures::EXAMPLES,
+    fixtures::manifest,
+    flows::{app_create, with_key},
     node::{Node, free_port},
 };
 
@@ -81,17 +82,7 @@ fn votes_power_and_offline_ballots_through_the_binary() {
     assert!(String::from_utf8(human).unwrap().contains("75.00% of the supply"));
 
     // A proposal (the DAO creates an app).
-    let created = env.json(&[
-        "--key-env",
-        "DEV0",
-        "app",
-        "create",
-        "--manifest",
-        &format!("{EXAMPLES}/rofl-1.0.yaml"),
-        "--deployment",
-        "local",
-        "--governor",
-    ]);
+    let created = env.propose_app_to_the_dao();
     let id = created["proposal_id"].as_str().unwrap().to_owned();
     let pending = env.json(&["dao", "status", "--proposal", &id]);
     assert_eq!(pending["state"], "pending");
@@ -198,17 +189,7 @@ fn votes_power_and_offline_ballots_through_the_binary() {
         .stderr(predicate::str::contains("nothing was sent"));
 
     // A second proposal goes all the way with --wait, which moves a local anvil's clock.
-    let again = env.json(&[
-        "--key-env",
-        "DEV0",
-        "app",
-        "create",
-        "--manifest",
-        &format!("{EXAMPLES}/rofl-1.1.yaml"),
-        "--deployment",
-        "local",
-        "--governor",
-    ]);
+    let again = env.json(&with_key("DEV0", &app_create(&manifest("1.1"), &["--governor"])));
     let id2 = again["proposal_id"].as_str().unwrap().to_owned();
     env.json(&["--key-env", "DEV0", "dao", "vote", "--proposal", &id2, "--support", "for", "--wait"]);
     env.json(&["--key-env", "DEV0", "dao", "queue", "--proposal", &id2, "--wait"]);

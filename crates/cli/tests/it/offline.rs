@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::support::{
     env::{roflgov_in, success_json},
-    fixtures::{NOW, TALOS, manifest as demo_manifest, testdata, update_json},
+    fixtures::{self, NOW, TALOS, manifest as demo_manifest, testdata, update_json},
 };
 
 fn roflgov() -> Command {
@@ -200,16 +200,21 @@ fn cbor_encode_bad_json_writes_no_file() {
 // identity
 // ---------------------------------------------------------------------------------------------
 
-#[test]
-fn identity_of_the_tdx_sample_quote_matches_its_measurements() {
-    let quote = json_of(
+/// `identity quote` of the sample TDX quote with its collateral, at `NOW`: the document.
+fn sample_quote_identity() -> Value {
+    json_of(
         roflgov()
             .args(["identity", "quote"])
             .arg(testdata("tdx_quote"))
             .arg("--collateral")
             .arg(testdata("tdx_quote_collateral.json"))
             .args(["--now", NOW]),
-    );
+    )
+}
+
+#[test]
+fn identity_of_the_tdx_sample_quote_matches_its_measurements() {
+    let quote = sample_quote_identity();
     assert_eq!(quote["platform"], "tdx");
     assert_eq!(quote["tcb_status"], "UpToDate");
     let tdx = &quote["tdx"];
@@ -322,7 +327,6 @@ fn bad_quotes_fail_with_specific_errors() {
 }
 
 fn write_orc(path: &Path, ids: &[(&str, &str)]) {
-    use std::io::Write;
     let identity: Vec<Value> =
         ids.iter().map(|(h, id)| serde_json::json!({"hypervisor": h, "enclave": id})).collect();
     let manifest = serde_json::json!({
@@ -331,10 +335,7 @@ fn write_orc(path: &Path, ids: &[(&str, &str)]) {
         "components": [{"kind": "rofl", "name": "weather-oracle", "identity": identity}],
         "digests": {}
     });
-    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
-    zip.start_file("META-INF/MANIFEST.MF", zip::write::SimpleFileOptions::default()).unwrap();
-    zip.write_all(manifest.to_string().as_bytes()).unwrap();
-    zip.finish().unwrap();
+    fixtures::write_orc(path, &manifest);
 }
 
 #[test]
@@ -385,14 +386,7 @@ fn verify_quote_against_talos_is_refused_with_reasons() {
 
 #[test]
 fn verify_quote_allowed_when_the_policy_lists_the_identity() {
-    let quote = json_of(
-        roflgov()
-            .args(["identity", "quote"])
-            .arg(testdata("tdx_quote"))
-            .arg("--collateral")
-            .arg(testdata("tdx_quote_collateral.json"))
-            .args(["--now", NOW]),
-    );
+    let quote = sample_quote_identity();
     let id = quote["id"].as_str().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let manifest = dir.path().join("rofl.yaml");

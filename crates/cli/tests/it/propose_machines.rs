@@ -17,14 +17,16 @@ use roflgov_types::{
 };
 use serde_json::Value;
 
-use crate::support::{env::CliEnv, fixtures::manifest};
+use crate::support::{
+    env::CliEnv,
+    fixtures::{self, manifest},
+};
 
 const RELEASE_ID: &str =
     "yrse2/jw39Rgy576Hz4LLvQZYJCG993sJnth1LRb2EAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==";
 
 /// An ORC bundle holding `RELEASE_ID`; `name` changes its manifest (and so its manifest hash).
 fn write_orc(path: &Path, name: &str) {
-    use std::io::Write;
     let manifest = serde_json::json!({
         "name": name,
         "id": "00".repeat(32),
@@ -32,10 +34,7 @@ fn write_orc(path: &Path, name: &str) {
             {"hypervisor": "qemu/v0", "enclave": RELEASE_ID}]}],
         "digests": {}
     });
-    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
-    zip.start_file("META-INF/MANIFEST.MF", zip::write::SimpleFileOptions::default()).unwrap();
-    zip.write_all(manifest.to_string().as_bytes()).unwrap();
-    zip.finish().unwrap();
+    fixtures::write_orc(path, &manifest);
 }
 
 /// MultiSend's packed transactions: operation (1), to (20), value (32), length (32), data.

@@ -25,13 +25,12 @@ use serde_json::Value;
 
 use crate::support::{
     env::CliEnv,
-    fixtures::manifest,
+    fixtures::{self, manifest},
     flows::{propose, with_key},
 };
 
 /// An ORC bundle whose one component has the enclave identity `enclave` (base64).
 fn write_orc(path: &Path, enclave: &str) {
-    use std::io::Write;
     let manifest = serde_json::json!({
         "name": "weather-oracle",
         "id": "00".repeat(32),
@@ -39,10 +38,7 @@ fn write_orc(path: &Path, enclave: &str) {
             "identity": [{"hypervisor": "qemu/v0", "enclave": enclave}]}],
         "digests": {}
     });
-    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
-    zip.start_file("META-INF/MANIFEST.MF", zip::write::SimpleFileOptions::default()).unwrap();
-    zip.write_all(manifest.to_string().as_bytes()).unwrap();
-    zip.finish().unwrap();
+    fixtures::write_orc(path, &manifest);
 }
 
 #[test]

@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::support::{
     env::CliEnv as Env,
     fixtures::{ids_of, manifest},
-    flows::propose,
+    flows::{enclaves_added, propose},
 };
 
 #[test]
@@ -53,13 +53,7 @@ fn safe_flow_through_the_binary() {
     ]);
     assert_eq!(review["safe_tx_hash"], hash.as_str());
     assert_eq!(review["verdict"], "ok");
-    let added: Vec<&str> = review["review"]["diff"]["enclaves_added"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(added, ids_of("1.1"));
+    assert_eq!(enclaves_added(&review), ids_of("1.1"));
     env.cmd()
         .args(["review", "--tx-builder", &p("release.batch.json")])
         .assert()

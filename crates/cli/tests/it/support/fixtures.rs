@@ -55,3 +55,13 @@ pub(crate) fn update_json() -> serde_json::Value {
 pub(crate) fn testdata(name: &str) -> std::path::PathBuf {
     Path::new(TESTDATA).join(name)
 }
+
+/// Writes an ORC bundle at `path` holding only `META-INF/MANIFEST.MF` with `manifest` (stored
+/// uncompressed, as the zip crate's default options do).
+pub(crate) fn write_orc(path: &Path, manifest: &serde_json::Value) {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    zip.start_file("META-INF/MANIFEST.MF", zip::write::SimpleFileOptions::default()).unwrap();
+    zip.write_all(manifest.to_string().as_bytes()).unwrap();
+    zip.finish().unwrap();
+}

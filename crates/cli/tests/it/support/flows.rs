@@ -65,3 +65,9 @@ impl CliEnv {
         done
     }
 }
+
+/// The ids of the enclave identities a `review --json` document says the change adds.
+pub(crate) fn enclaves_added(review: &Value) -> Vec<&str> {
+    let added = review["review"]["diff"]["enclaves_added"].as_array().expect("a diff with enclaves_added");
+    added.iter().map(|l| l["id"].as_str().unwrap()).collect()
+}
