@@ -5,14 +5,15 @@
 //! `{app}`, `{safe}`… placeholders for what the setup creates), the files to write before it
 //! runs (malformed rofl.yaml, wrong CBOR, bad quotes, forged signatures, …), the exit code it must
 //! end with (2 usage, 3 bad input, 4 verification failed, 5 chain error), the words the message
-//! must name, and what must not change. A row is one expression: [`Case::new`] (command, exit,
-//! words) with builders for the rest, and rows that share a set-up share a builder
-//! ([`bad_manifest`], [`bad_orc`], [`bad_quote`], [`Case::variant`], …). One driver, [`run_group`], runs a table: after every case
-//! it checks that no output file (and no temp file) was left behind, that files the command could
-//! rewrite are byte-identical, and, on chain, compares a fingerprint of the chain (block number,
-//! the nonces of every dev account, the Safe's nonce, the app's enclaves) before and after, so
-//! "nothing was sent" is checked against anvil itself, not taken from the tool's word. Every
-//! failure message starts with the case's name.
+//! must name, and what must not change. A row is one expression: [`Case::new`] (name, exit code,
+//! words), then [`Case::run`] (the command) and the builders for the rest; rows that share a
+//! set-up share a builder ([`bad_manifest`], [`bad_orc`], [`bad_quote`], [`Case::variant`], …).
+//! One driver, [`run_group`], runs a table: after every case it checks that no output file (and
+//! no temp file) was left behind, that files the command could rewrite are byte-identical, and,
+//! on chain, compares a fingerprint of the chain (block number, the nonces of every dev account,
+//! the Safe's nonce, the app's enclaves) before and after, so "nothing was sent" is checked
+//! against anvil itself, not taken from the tool's word. Every failure message starts with the
+//! case's name.
 //!
 //! All on-chain tables share one anvil. Each command runs with a timeout, so a parser that hangs
 //! (YAML alias or nesting bombs) fails its case instead of stalling the suite.
@@ -85,18 +86,13 @@ struct Case {
 }
 
 impl Case {
-    /// A case that runs `argv` and must exit with `code`, its message naming every word of
-    /// `names`; by default it writes no file, reads no stdin, talks to the group's RPC, and
-    /// nothing may change (the builders below say otherwise).
-    const fn new(
-        name: &'static str,
-        argv: &'static [&'static str],
-        code: i32,
-        names: &'static [&'static str],
-    ) -> Case {
+    /// A case that must exit with `code`, its message naming every word of `names`; by default
+    /// it writes no file, reads no stdin, talks to the group's RPC, and nothing may change (the
+    /// builders below say otherwise).
+    const fn new(name: &'static str, code: i32, names: &'static [&'static str]) -> Case {
         Case {
             name,
-            argv,
+            argv: &[],
             file: None,
             stdin: None,
             rpc: Rpc::Chain,
@@ -108,6 +104,11 @@ impl Case {
             chain: ChainEffect::Unchanged,
             check: Check::None,
         }
+    }
+
+    /// The command line the case runs.
+    const fn run(self, argv: &'static [&'static str]) -> Case {
+        Case { argv, ..self }
     }
 
     /// Writes `content` to `path` before the command runs; `{file}` stands for that path.
@@ -298,6 +299,7 @@ fn run_group(
             unchanged.iter().map(|p| (p.clone(), std::fs::read(p).ok())).collect();
         let dirs: Vec<PathBuf> =
             absent.iter().chain(&unchanged).filter_map(|p| p.parent().map(Path::to_path_buf)).collect();
+        assert!(!case.argv.is_empty(), "{name}: no command line (Case::run)");
         let args: Vec<String> = case.argv.iter().map(|a| expand(a)).collect();
         let proxy = match case.rpc {
             Rpc::Proxy(mode) => Some(start_proxy(mode)),
@@ -490,329 +492,185 @@ macro_rules! decode {
     };
 }
 
-/// `verify-quote` against the manifest `path` holding `content`: bad input (exit 3).
-const fn bad_manifest(
-    name: &'static str,
-    path: &'static str,
-    content: Content,
-    names: &'static [&'static str],
-) -> Case {
-    Case::new(name, verify_quote!("{file}"), 3, names).file(path, content)
+/// `verify-quote` against the manifest `{file}`: bad input (exit 3).
+const fn bad_manifest(name: &'static str, names: &'static [&'static str]) -> Case {
+    Case::new(name, 3, names).run(verify_quote!("{file}"))
 }
 
-/// `identity bundle` of the bundle `path` holding `content`: bad input (exit 3).
-const fn bad_orc(
-    name: &'static str,
-    path: &'static str,
-    content: Content,
-    names: &'static [&'static str],
-) -> Case {
-    Case::new(name, bundle!("{file}"), 3, names).file(path, content)
+/// `identity bundle` of the bundle `{file}`: bad input (exit 3).
+const fn bad_orc(name: &'static str, names: &'static [&'static str]) -> Case {
+    Case::new(name, 3, names).run(bundle!("{file}"))
 }
 
-/// `cbor encode - --out {out}/body.cbor` of the JSON `stdin`: bad input (exit 3), no output.
-const fn bad_update_json(name: &'static str, stdin: Content, names: &'static [&'static str]) -> Case {
-    Case::new(name, ENCODE_TO_OUT, 3, names).stdin(stdin).absent(&["{out}/body.cbor"])
+/// `cbor encode - --out {out}/body.cbor` of the JSON on stdin: bad input (exit 3), no output.
+const fn bad_update_json(name: &'static str, names: &'static [&'static str]) -> Case {
+    Case::new(name, 3, names).run(ENCODE_TO_OUT).absent(&["{out}/body.cbor"])
 }
 
-/// `identity quote` of the quote `path` holding `content`, with the sample TDX collateral.
-const fn bad_quote(
-    name: &'static str,
-    path: &'static str,
-    content: Content,
-    code: i32,
-    names: &'static [&'static str],
-) -> Case {
-    let argv = identity_quote!("{file}", "{testdata}/tdx_quote_collateral.json", "{now}");
-    Case::new(name, argv, code, names).file(path, content)
+/// `identity quote` of the quote `{file}`, with the sample TDX collateral.
+const fn bad_quote(name: &'static str, code: i32, names: &'static [&'static str]) -> Case {
+    Case::new(name, code, names).run(identity_quote!(
+        "{file}",
+        "{testdata}/tdx_quote_collateral.json",
+        "{now}"
+    ))
 }
 
-/// `identity quote` of the sample TDX quote with the collateral `path` holding `content`.
-const fn bad_collateral(
-    name: &'static str,
-    path: &'static str,
-    content: Content,
-    code: i32,
-    names: &'static [&'static str],
-) -> Case {
-    Case::new(name, identity_quote!("{testdata}/tdx_quote", "{file}", "{now}"), code, names)
-        .file(path, content)
+/// `identity quote` of the sample TDX quote, with the collateral `{file}`.
+const fn bad_collateral(name: &'static str, code: i32, names: &'static [&'static str]) -> Case {
+    Case::new(name, code, names).run(identity_quote!("{testdata}/tdx_quote", "{file}", "{now}"))
 }
 
 /// Commands run in `{dir}/work/sub`, two levels down, so that a `../../` entry extracted relative
 /// to the working directory would land in `{dir}`, where [`Check::NothingExtracted`] looks.
 const OFFLINE: &[Case] = &[
     // --- rofl.yaml ---
-    bad_manifest(
-        "yaml: wrong type (max_expiration: string)",
-        "{dir}/wrong-type.yaml",
-        demo("max_expiration: 3", "max_expiration: \"three\""),
-        &["deployments.local.policy.max_expiration"],
-    ),
-    bad_manifest(
-        "yaml: wrong type (fees: list)",
-        "{dir}/wrong-type-fees.yaml",
-        demo("fees: endorsing_node", "fees: [endorsing_node]"),
-        &["deployments.local.policy.fees"],
-    ),
-    bad_manifest(
-        "yaml: wrong type (enclave id: number)",
+    bad_manifest("yaml: wrong type (max_expiration: string)", &["deployments.local.policy.max_expiration"])
+        .file("{dir}/wrong-type.yaml", demo("max_expiration: 3", "max_expiration: \"three\"")),
+    bad_manifest("yaml: wrong type (fees: list)", &["deployments.local.policy.fees"])
+        .file("{dir}/wrong-type-fees.yaml", demo("fees: endorsing_node", "fees: [endorsing_node]")),
+    bad_manifest("yaml: wrong type (enclave id: number)", &["deployments.local.policy.enclaves[0].id"]).file(
         "{dir}/wrong-type-enclave-id.yaml",
         demo(
             "- id: cJD19YR7d04q/mqreylwVLPuPUvTZAJPl6tvypPCN/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==",
             "- id: 12345",
         ),
-        &["deployments.local.policy.enclaves[0].id"],
     ),
-    bad_manifest(
-        "yaml: huge value (max_expiration 2^70)",
+    bad_manifest("yaml: huge value (max_expiration 2^70)", &["max_expiration"]).file(
         "{dir}/huge-expiration.yaml",
         demo("max_expiration: 3", "max_expiration: 1180591620717411303424"),
-        &["max_expiration"],
     ),
-    bad_manifest(
-        "yaml: huge value (max_expiration 2^64)",
+    bad_manifest("yaml: huge value (max_expiration 2^64)", &["max_expiration"]).file(
         "{dir}/huge-u64-expiration.yaml",
         demo("max_expiration: 3", "max_expiration: 18446744073709551616"),
-        &["max_expiration"],
     ),
-    bad_manifest(
-        "yaml: huge value (tcb_validity_period > u16)",
-        "{dir}/huge-tcb.yaml",
-        demo("tcb_validity_period: 30", "tcb_validity_period: 99999999999"),
-        &["does not fit in u16"],
-    ),
-    bad_manifest(
-        "yaml: negative max_expiration",
-        "{dir}/negative.yaml",
-        demo("max_expiration: 3", "max_expiration: -1"),
-        &["max_expiration"],
-    ),
-    bad_manifest(
-        "yaml: unknown field inside policy",
+    bad_manifest("yaml: huge value (tcb_validity_period > u16)", &["does not fit in u16"])
+        .file("{dir}/huge-tcb.yaml", demo("tcb_validity_period: 30", "tcb_validity_period: 99999999999")),
+    bad_manifest("yaml: negative max_expiration", &["max_expiration"])
+        .file("{dir}/negative.yaml", demo("max_expiration: 3", "max_expiration: -1")),
+    bad_manifest("yaml: unknown field inside policy", &["policy.admin_override: unknown field"]).file(
         "{dir}/unknown-policy-field.yaml",
         demo("max_expiration: 3", "max_expiration: 3\n      admin_override: true"),
-        &["policy.admin_override: unknown field"],
     ),
-    bad_manifest(
-        "yaml: unknown field inside policy.quotes.pcs",
+    bad_manifest("yaml: unknown field inside policy.quotes.pcs", &["skip_checks"]).file(
         "{dir}/unknown-pcs-field.yaml",
         demo("tcb_validity_period: 30", "tcb_validity_period: 30\n          skip_checks: true"),
-        &["skip_checks"],
     ),
-    bad_manifest("yaml: non-UTF-8", "{dir}/non-utf8.yaml", Content::Made(non_utf8_manifest), &["not UTF-8"]),
-    bad_manifest("yaml: empty file", "{dir}/empty.yaml", Content::Bytes(b""), &["expected a map"]),
-    bad_manifest(
-        "yaml: not a map",
-        "{dir}/not-a-map.yaml",
-        Content::Bytes(b"- just\n- a list\n"),
-        &["expected a map"],
-    ),
-    bad_manifest(
-        "yaml: duplicate key",
-        "{dir}/duplicate-key.yaml",
-        Content::Made(duplicate_key_manifest),
-        &["duplicate"],
-    ),
-    bad_manifest(
-        "yaml: billion-laughs alias bomb",
-        "{dir}/alias-bomb.yaml",
-        Content::Made(yaml_alias_bomb),
-        &["repetition limit exceeded"],
-    ),
-    bad_manifest(
-        "yaml: 100k nested flow sequences",
-        "{dir}/flow-nesting-bomb.yaml",
-        Content::Made(yaml_flow_sequence_bomb),
-        &["nested"],
-    ),
-    bad_manifest(
-        "yaml: 50k nested flow maps",
-        "{dir}/flow-map-bomb.yaml",
-        Content::Made(yaml_flow_map_bomb),
-        &["nested"],
-    ),
-    bad_manifest("yaml: 20 MiB file", "{dir}/20mb.yaml", Content::Made(huge_manifest), &["larger than"]),
-    Case::new("yaml: endless stream (/dev/zero)", verify_quote!("/dev/zero"), 3, &["larger than"]),
-    Case::new("yaml: a directory", verify_quote!("{dir}"), 3, &["cannot read"]),
-    Case::new("yaml: missing file", verify_quote!("{dir}/nope.yaml"), 3, &["nope.yaml"]),
+    bad_manifest("yaml: non-UTF-8", &["not UTF-8"])
+        .file("{dir}/non-utf8.yaml", Content::Made(non_utf8_manifest)),
+    bad_manifest("yaml: empty file", &["expected a map"]).file("{dir}/empty.yaml", Content::Bytes(b"")),
+    bad_manifest("yaml: not a map", &["expected a map"])
+        .file("{dir}/not-a-map.yaml", Content::Bytes(b"- just\n- a list\n")),
+    bad_manifest("yaml: duplicate key", &["duplicate"])
+        .file("{dir}/duplicate-key.yaml", Content::Made(duplicate_key_manifest)),
+    bad_manifest("yaml: billion-laughs alias bomb", &["repetition limit exceeded"])
+        .file("{dir}/alias-bomb.yaml", Content::Made(yaml_alias_bomb)),
+    bad_manifest("yaml: 100k nested flow sequences", &["nested"])
+        .file("{dir}/flow-nesting-bomb.yaml", Content::Made(yaml_flow_sequence_bomb)),
+    bad_manifest("yaml: 50k nested flow maps", &["nested"])
+        .file("{dir}/flow-map-bomb.yaml", Content::Made(yaml_flow_map_bomb)),
+    bad_manifest("yaml: 20 MiB file", &["larger than"]).file("{dir}/20mb.yaml", Content::Made(huge_manifest)),
+    Case::new("yaml: endless stream (/dev/zero)", 3, &["larger than"]).run(verify_quote!("/dev/zero")),
+    Case::new("yaml: a directory", 3, &["cannot read"]).run(verify_quote!("{dir}")),
+    Case::new("yaml: missing file", 3, &["nope.yaml"]).run(verify_quote!("{dir}/nope.yaml")),
     // --- CBOR ---
-    Case::new(
-        "cbor: truncated Update",
-        decode!("--method", "rofl.Update", "{truncated_update}"),
-        3,
-        &["not a canonical rofl.Update body"],
-    ),
-    Case::new(
-        "cbor: trailing bytes",
-        decode!("--method", "rofl.Update", "{trailing_update}"),
-        3,
-        &["not a canonical rofl.Update body"],
-    ),
-    Case::new(
-        "cbor: non-canonical map head",
-        decode!("--method", "rofl.Update", "{non_canonical_update}"),
-        3,
-        &["non-canonical"],
-    ),
-    Case::new(
-        "cbor: unknown field",
-        decode!("--method", "rofl.Remove", "{unknown_field_remove}"),
-        3,
-        &["zz: unknown field"],
-    ),
-    Case::new("cbor: map declaring 2^64-1 entries", decode!("bbffffffffffffffff"), 3, &["malformed"]),
-    Case::new(
-        "cbor: byte string declaring 2^64-1 bytes",
-        decode!("a16269645bffffffffffffffff"),
-        3,
-        &["malformed"],
-    ),
-    Case::new("cbor: text key declaring 2^32 bytes", decode!("a17affffffff"), 3, &["malformed"]),
-    Case::new("cbor: 1M nested arrays", decode!("{file}"), 3, &["malformed"])
+    Case::new("cbor: truncated Update", 3, &["not a canonical rofl.Update body"]).run(decode!(
+        "--method",
+        "rofl.Update",
+        "{truncated_update}"
+    )),
+    Case::new("cbor: trailing bytes", 3, &["not a canonical rofl.Update body"]).run(decode!(
+        "--method",
+        "rofl.Update",
+        "{trailing_update}"
+    )),
+    Case::new("cbor: non-canonical map head", 3, &["non-canonical"]).run(decode!(
+        "--method",
+        "rofl.Update",
+        "{non_canonical_update}"
+    )),
+    Case::new("cbor: unknown field", 3, &["zz: unknown field"]).run(decode!(
+        "--method",
+        "rofl.Remove",
+        "{unknown_field_remove}"
+    )),
+    Case::new("cbor: map declaring 2^64-1 entries", 3, &["malformed"]).run(decode!("bbffffffffffffffff")),
+    Case::new("cbor: byte string declaring 2^64-1 bytes", 3, &["malformed"])
+        .run(decode!("a16269645bffffffffffffffff")),
+    Case::new("cbor: text key declaring 2^32 bytes", 3, &["malformed"]).run(decode!("a17affffffff")),
+    Case::new("cbor: 1M nested arrays", 3, &["malformed"])
+        .run(decode!("{file}"))
         .file("{dir}/deep.cbor", Content::Made(deep_cbor)),
-    Case::new("cbor: empty input", decode!("-"), 3, &["IncompleteCborData"]).stdin(Content::Bytes(b"")),
-    bad_update_json(
-        "cbor encode: unknown field, --out",
-        Content::Made(update_json_unknown_field),
-        &["allow_everyone"],
-    ),
-    bad_update_json(
-        "cbor encode: huge value, --out",
-        Content::Made(update_json_huge_value),
-        &["max_expiration"],
-    ),
-    bad_update_json("cbor encode: wrong type, --out", Content::Made(update_json_wrong_type), &["enclaves"]),
-    bad_update_json(
-        "cbor encode: non-UTF-8 JSON, --out",
-        Content::Bytes(b"{\"method\": \"\xff\"}"),
-        &["invalid JSON"],
-    ),
-    Case::new(
-        "cbor encode: endless stream (/dev/zero)",
-        &["cbor", "encode", "/dev/zero", "--out", "{out}/body.cbor"],
-        3,
-        &["larger than"],
-    )
-    .absent(&["{out}/body.cbor"]),
+    Case::new("cbor: empty input", 3, &["IncompleteCborData"]).run(decode!("-")).stdin(Content::Bytes(b"")),
+    bad_update_json("cbor encode: unknown field, --out", &["allow_everyone"])
+        .stdin(Content::Made(update_json_unknown_field)),
+    bad_update_json("cbor encode: huge value, --out", &["max_expiration"])
+        .stdin(Content::Made(update_json_huge_value)),
+    bad_update_json("cbor encode: wrong type, --out", &["enclaves"])
+        .stdin(Content::Made(update_json_wrong_type)),
+    bad_update_json("cbor encode: non-UTF-8 JSON, --out", &["invalid JSON"])
+        .stdin(Content::Bytes(b"{\"method\": \"\xff\"}")),
+    Case::new("cbor encode: endless stream (/dev/zero)", 3, &["larger than"])
+        .run(&["cbor", "encode", "/dev/zero", "--out", "{out}/body.cbor"])
+        .absent(&["{out}/body.cbor"]),
     // --- ORC bundles ---
-    bad_orc(
-        "orc: truncated zip",
-        "{dir}/truncated.orc",
-        Content::Made(truncated_orc),
-        &["not a readable zip"],
-    ),
-    bad_orc("orc: empty file", "{dir}/empty.orc", Content::Bytes(b""), &["not a readable zip"]),
-    bad_orc(
-        "orc: missing manifest",
-        "{dir}/no-manifest.orc",
-        Content::Made(no_manifest_orc),
-        &["has no META-INF/MANIFEST.MF"],
-    ),
-    bad_orc(
-        "orc: zip bomb (32 MiB manifest)",
-        "{dir}/bomb.orc",
-        Content::Made(bomb_orc),
-        &["larger than the 1048576-byte limit"],
-    ),
-    bad_orc(
-        "orc: zip bomb lying about its size",
-        "{dir}/lying-bomb.orc",
-        Content::Made(lying_bomb_orc),
-        &["larger than the 1048576-byte limit"],
-    ),
-    Case::new("orc: /dev/zero as the bundle", bundle!("/dev/zero"), 3, &["not a regular file"]),
-    bad_orc(
-        "orc: manifest is a symlink entry",
-        "{dir}/symlink-manifest.orc",
-        Content::Made(symlink_manifest_orc),
-        &["symlink"],
-    )
-    .check(Check::NothingExtracted),
-    bad_orc("orc: symlink entry", "{dir}/symlink-entry.orc", Content::Made(symlink_entry_orc), &["symlink"])
+    bad_orc("orc: truncated zip", &["not a readable zip"])
+        .file("{dir}/truncated.orc", Content::Made(truncated_orc)),
+    bad_orc("orc: empty file", &["not a readable zip"]).file("{dir}/empty.orc", Content::Bytes(b"")),
+    bad_orc("orc: missing manifest", &["has no META-INF/MANIFEST.MF"])
+        .file("{dir}/no-manifest.orc", Content::Made(no_manifest_orc)),
+    bad_orc("orc: zip bomb (32 MiB manifest)", &["larger than the 1048576-byte limit"])
+        .file("{dir}/bomb.orc", Content::Made(bomb_orc)),
+    bad_orc("orc: zip bomb lying about its size", &["larger than the 1048576-byte limit"])
+        .file("{dir}/lying-bomb.orc", Content::Made(lying_bomb_orc)),
+    Case::new("orc: /dev/zero as the bundle", 3, &["not a regular file"]).run(bundle!("/dev/zero")),
+    bad_orc("orc: manifest is a symlink entry", &["symlink"])
+        .file("{dir}/symlink-manifest.orc", Content::Made(symlink_manifest_orc))
         .check(Check::NothingExtracted),
-    bad_orc("orc: ../ entry", "{dir}/dotdot-entry.orc", Content::Made(dotdot_entry_orc), &["../../evil.txt"])
+    bad_orc("orc: symlink entry", &["symlink"])
+        .file("{dir}/symlink-entry.orc", Content::Made(symlink_entry_orc))
         .check(Check::NothingExtracted),
-    bad_orc(
-        "orc: absolute-path entry",
-        "{dir}/absolute-entry.orc",
-        Content::Made(absolute_entry_orc),
-        &["/tmp/roflgov-matrix-evil.txt"],
-    )
-    .check(Check::NothingExtracted),
-    bad_orc(
-        "orc: manifest with wrong types",
-        "{dir}/manifest-wrong-type.orc",
-        Content::Made(manifest_wrong_type_orc),
-        &["MANIFEST.MF: field"],
-    ),
-    bad_orc(
-        "orc: manifest not UTF-8",
-        "{dir}/manifest-non-utf8.orc",
-        Content::Made(manifest_non_utf8_orc),
-        &["not UTF-8"],
-    ),
+    bad_orc("orc: ../ entry", &["../../evil.txt"])
+        .file("{dir}/dotdot-entry.orc", Content::Made(dotdot_entry_orc))
+        .check(Check::NothingExtracted),
+    bad_orc("orc: absolute-path entry", &["/tmp/roflgov-matrix-evil.txt"])
+        .file("{dir}/absolute-entry.orc", Content::Made(absolute_entry_orc))
+        .check(Check::NothingExtracted),
+    bad_orc("orc: manifest with wrong types", &["MANIFEST.MF: field"])
+        .file("{dir}/manifest-wrong-type.orc", Content::Made(manifest_wrong_type_orc)),
+    bad_orc("orc: manifest not UTF-8", &["not UTF-8"])
+        .file("{dir}/manifest-non-utf8.orc", Content::Made(manifest_non_utf8_orc)),
     // --- quotes and collateral ---
-    bad_quote(
-        "quote: tampered TD report",
-        "{dir}/tampered-quote",
-        Content::Made(tampered_quote),
-        4,
-        &["tampered-quote"],
-    ),
-    bad_quote("quote: truncated", "{dir}/truncated-quote", Content::Made(truncated_quote), 3, &["truncated"]),
-    bad_quote("quote: empty", "{dir}/empty-quote", Content::Bytes(b""), 3, &["truncated"]),
-    Case::new(
-        "quote: endless stream (/dev/zero)",
-        identity_quote!("/dev/zero", "{testdata}/tdx_quote_collateral.json", "{now}"),
-        3,
-        &["/dev/zero"],
-    ),
-    Case::new(
-        "collateral: wrong platform (SGX for a TDX quote)",
-        identity_quote!("{testdata}/tdx_quote", "{testdata}/sgx_quote_collateral.json", "{now}"),
-        4,
-        &["collateral is for SGX"],
-    ),
-    Case::new(
-        "collateral: wrong platform (TDX for an SGX quote)",
-        identity_quote!("{testdata}/sgx_quote", "{testdata}/tdx_quote_collateral.json", "{now}"),
-        4,
-        &["collateral is for TDX"],
-    ),
-    Case::new(
-        "collateral: wrong time (expired)",
-        identity_quote!("{testdata}/tdx_quote", "{testdata}/tdx_quote_collateral.json", "4102444800"),
-        4,
-        &["expired"],
-    ),
-    Case::new(
-        "collateral: wrong time (not yet valid)",
-        identity_quote!("{testdata}/tdx_quote", "{testdata}/tdx_quote_collateral.json", "946684800"),
-        4,
-        &["not valid yet"],
-    ),
-    bad_collateral(
-        "collateral: truncated",
-        "{dir}/truncated-collateral.json",
-        Content::Made(truncated_collateral),
-        3,
-        &["truncated"],
-    ),
-    bad_collateral(
-        "collateral: wrong types",
-        "{dir}/wrong-type-collateral.json",
-        Content::Bytes(br#"{"tcb_info": 7}"#),
-        3,
-        &["wrong-type-collateral.json"],
-    ),
-    bad_collateral(
-        "collateral: tampered TCB info",
-        "{dir}/tampered-collateral.json",
-        Content::Made(tampered_collateral),
-        4,
-        &["Signature is invalid for tcb_info"],
-    ),
+    bad_quote("quote: tampered TD report", 4, &["tampered-quote"])
+        .file("{dir}/tampered-quote", Content::Made(tampered_quote)),
+    bad_quote("quote: truncated", 3, &["truncated"])
+        .file("{dir}/truncated-quote", Content::Made(truncated_quote)),
+    bad_quote("quote: empty", 3, &["truncated"]).file("{dir}/empty-quote", Content::Bytes(b"")),
+    Case::new("quote: endless stream (/dev/zero)", 3, &["/dev/zero"]).run(identity_quote!(
+        "/dev/zero",
+        "{testdata}/tdx_quote_collateral.json",
+        "{now}"
+    )),
+    Case::new("collateral: wrong platform (SGX for a TDX quote)", 4, &["collateral is for SGX"])
+        .run(identity_quote!("{testdata}/tdx_quote", "{testdata}/sgx_quote_collateral.json", "{now}")),
+    Case::new("collateral: wrong platform (TDX for an SGX quote)", 4, &["collateral is for TDX"])
+        .run(identity_quote!("{testdata}/sgx_quote", "{testdata}/tdx_quote_collateral.json", "{now}")),
+    Case::new("collateral: wrong time (expired)", 4, &["expired"]).run(identity_quote!(
+        "{testdata}/tdx_quote",
+        "{testdata}/tdx_quote_collateral.json",
+        "4102444800"
+    )),
+    Case::new("collateral: wrong time (not yet valid)", 4, &["not valid yet"]).run(identity_quote!(
+        "{testdata}/tdx_quote",
+        "{testdata}/tdx_quote_collateral.json",
+        "946684800"
+    )),
+    bad_collateral("collateral: truncated", 3, &["truncated"])
+        .file("{dir}/truncated-collateral.json", Content::Made(truncated_collateral)),
+    bad_collateral("collateral: wrong types", 3, &["wrong-type-collateral.json"])
+        .file("{dir}/wrong-type-collateral.json", Content::Bytes(br#"{"tcb_info": 7}"#)),
+    bad_collateral("collateral: tampered TCB info", 4, &["Signature is invalid for tcb_info"])
+        .file("{dir}/tampered-collateral.json", Content::Made(tampered_collateral)),
 ];
 
 #[test]
@@ -1077,162 +935,99 @@ macro_rules! propose {
 /// signed by DEV1 of the 2-of-3 Safe; `{dir}/create.json` is the executed app creation.
 const ON_CHAIN: &[Case] = &[
     // --- wrong chain ---
-    Case::new(
-        "chain: proposal file for chain 23295, rpc is 31337",
-        safe!("DEV2", "sign", "{file}"),
-        5,
-        &["wrong chain"],
-    )
-    .variant("{dir}/variants/wrong-chain/proposal.json", wrong_chain_proposal),
-    Case::new(
-        "chain: network testnet, rpc is 31337 (sign)",
-        safe!(["--network", "testnet"], "DEV2", "sign", "{dir}/release.json"),
-        5,
-        &["wrong chain"],
-    )
-    .keeps_release(),
-    Case::new(
-        "chain: network testnet, rpc is 31337 (execute)",
-        safe!(["--network", "testnet"], "DEV2", "execute", "{dir}/release.json"),
-        5,
-        &["wrong chain"],
-    )
-    .keeps_release(),
-    Case::new(
-        "chain: network testnet, rpc is 31337 (propose)",
-        propose!(["--network", "testnet"], "{out}/testnet.json"),
-        5,
-        &["wrong chain"],
-    )
-    .absent(&["{out}/testnet.json"]),
-    // --- wrong contract ---
-    Case::new(
-        "contract: policy contract without code (propose)",
-        propose!(["--policy-contract", NO_CODE], "{out}/nocode.json"),
-        5,
-        &[NO_CODE],
-    )
-    .absent(&["{out}/nocode.json"]),
-    Case::new(
-        "contract: policy contract is the Safe (propose)",
-        propose!(["--policy-contract", "{safe}"], "{out}/is-safe.json"),
-        5,
-        &["from policy contract 0x"],
-    )
-    .absent(&["{out}/is-safe.json"]),
-    Case::new(
-        "contract: Safe address without code (propose)",
-        propose!(["--safe-address", NO_CODE], "{out}/safe-nocode.json"),
-        5,
-        &[NO_CODE],
-    )
-    .absent(&["{out}/safe-nocode.json"]),
-    Case::new(
-        "contract: Safe address is the policy contract (propose)",
-        propose!(["--safe-address", "{policy}"], "{out}/safe-is-policy.json"),
-        5,
-        &["is it a Safe v1.4.1?"],
-    )
-    .absent(&["{out}/safe-is-policy.json"]),
-    Case::new(
-        "contract: proposal for another Safe than the network's",
-        safe!("DEV2", "sign", "{file}"),
-        4,
-        &["this network's Safe"],
-    )
-    .variant("{dir}/variants/wrong-safe/proposal.json", wrong_safe_proposal),
-    Case::new(
-        "contract: app show on a contract without code",
-        &["--policy-contract", NO_CODE, "app", "show", "--app", "{app}"],
-        5,
-        &[NO_CODE],
-    ),
-    // --- signatures ---
-    Case::new(
-        "sigs: insufficient (1 of 2)",
-        safe!("DEV4", "execute", "{dir}/release.json"),
-        4,
-        &["1 of 2 required signatures"],
-    )
-    .keeps_release(),
-    Case::new("sigs: non-owner signs", safe!("DEV4", "sign", "{dir}/release.json"), 4, &["not an owner"])
+    Case::new("chain: proposal file for chain 23295, rpc is 31337", 5, &["wrong chain"])
+        .run(safe!("DEV2", "sign", "{file}"))
+        .variant("{dir}/variants/wrong-chain/proposal.json", wrong_chain_proposal),
+    Case::new("chain: network testnet, rpc is 31337 (sign)", 5, &["wrong chain"])
+        .run(safe!(["--network", "testnet"], "DEV2", "sign", "{dir}/release.json"))
         .keeps_release(),
-    Case::new(
-        "sigs: non-owner approves on chain",
-        safe!("DEV4", "approve", "{dir}/release.json"),
-        4,
-        &["not an owner"],
-    ),
-    Case::new(
-        "sigs: foreign (non-owner) signature in the file",
-        safe!("DEV4", "execute", "{file}"),
-        4,
-        &["signature #1"],
-    )
-    .variant("{dir}/variants/foreign-signature/proposal.json", foreign_signature_proposal),
-    Case::new(
-        "sigs: replayed signature of another SafeTx",
-        safe!("DEV4", "execute", "{file}"),
-        4,
-        &["signature #1"],
-    )
-    .variant("{dir}/variants/replayed-signature/proposal.json", replayed_signature_proposal),
-    Case::new("sigs: the same signature twice", safe!("DEV4", "execute", "{file}"), 4, &["signature #1"])
+    Case::new("chain: network testnet, rpc is 31337 (execute)", 5, &["wrong chain"])
+        .run(safe!(["--network", "testnet"], "DEV2", "execute", "{dir}/release.json"))
+        .keeps_release(),
+    Case::new("chain: network testnet, rpc is 31337 (propose)", 5, &["wrong chain"])
+        .run(propose!(["--network", "testnet"], "{out}/testnet.json"))
+        .absent(&["{out}/testnet.json"]),
+    // --- wrong contract ---
+    Case::new("contract: policy contract without code (propose)", 5, &[NO_CODE])
+        .run(propose!(["--policy-contract", NO_CODE], "{out}/nocode.json"))
+        .absent(&["{out}/nocode.json"]),
+    Case::new("contract: policy contract is the Safe (propose)", 5, &["from policy contract 0x"])
+        .run(propose!(["--policy-contract", "{safe}"], "{out}/is-safe.json"))
+        .absent(&["{out}/is-safe.json"]),
+    Case::new("contract: Safe address without code (propose)", 5, &[NO_CODE])
+        .run(propose!(["--safe-address", NO_CODE], "{out}/safe-nocode.json"))
+        .absent(&["{out}/safe-nocode.json"]),
+    Case::new("contract: Safe address is the policy contract (propose)", 5, &["is it a Safe v1.4.1?"])
+        .run(propose!(["--safe-address", "{policy}"], "{out}/safe-is-policy.json"))
+        .absent(&["{out}/safe-is-policy.json"]),
+    Case::new("contract: proposal for another Safe than the network's", 4, &["this network's Safe"])
+        .run(safe!("DEV2", "sign", "{file}"))
+        .variant("{dir}/variants/wrong-safe/proposal.json", wrong_safe_proposal),
+    Case::new("contract: app show on a contract without code", 5, &[NO_CODE]).run(&[
+        "--policy-contract",
+        NO_CODE,
+        "app",
+        "show",
+        "--app",
+        "{app}",
+    ]),
+    // --- signatures ---
+    Case::new("sigs: insufficient (1 of 2)", 4, &["1 of 2 required signatures"])
+        .run(safe!("DEV4", "execute", "{dir}/release.json"))
+        .keeps_release(),
+    Case::new("sigs: non-owner signs", 4, &["not an owner"])
+        .run(safe!("DEV4", "sign", "{dir}/release.json"))
+        .keeps_release(),
+    Case::new("sigs: non-owner approves on chain", 4, &["not an owner"]).run(safe!(
+        "DEV4",
+        "approve",
+        "{dir}/release.json"
+    )),
+    Case::new("sigs: foreign (non-owner) signature in the file", 4, &["signature #1"])
+        .run(safe!("DEV4", "execute", "{file}"))
+        .variant("{dir}/variants/foreign-signature/proposal.json", foreign_signature_proposal),
+    Case::new("sigs: replayed signature of another SafeTx", 4, &["signature #1"])
+        .run(safe!("DEV4", "execute", "{file}"))
+        .variant("{dir}/variants/replayed-signature/proposal.json", replayed_signature_proposal),
+    Case::new("sigs: the same signature twice", 4, &["signature #1"])
+        .run(safe!("DEV4", "execute", "{file}"))
         .variant("{dir}/variants/duplicated-signature/proposal.json", duplicated_signature_proposal),
-    Case::new("sigs: 64-byte signature", safe!("DEV4", "execute", "{file}"), 4, &["signature #1"])
+    Case::new("sigs: 64-byte signature", 4, &["signature #1"])
+        .run(safe!("DEV4", "execute", "{file}"))
         .variant("{dir}/variants/short-signature/proposal.json", short_signature_proposal),
-    Case::new("sigs: signature with v = 99", safe!("DEV4", "execute", "{file}"), 4, &["signature #1"])
+    Case::new("sigs: signature with v = 99", 4, &["signature #1"])
+        .run(safe!("DEV4", "execute", "{file}"))
         .variant("{dir}/variants/bad-v-signature/proposal.json", bad_v_signature_proposal),
-    Case::new(
-        "sigs: owner signs twice",
-        safe!("DEV1", "sign", "{dir}/release.json"),
-        4,
-        &["has already signed this transaction"],
-    )
-    .keeps_release(),
-    Case::new(
-        "replay: execute an executed transaction",
-        safe!("DEV4", "execute", "{dir}/create.json"),
-        4,
-        &["already used"],
-    )
-    .unchanged(&["{dir}/create.json"]),
-    Case::new(
-        "replay: sign an executed transaction",
-        safe!("DEV2", "sign", "{dir}/create.json"),
-        4,
-        &["already used"],
-    )
-    .unchanged(&["{dir}/create.json"]),
-    Case::new(
-        "replay: approve an executed transaction",
-        safe!("DEV2", "approve", "{dir}/create.json"),
-        4,
-        &["already used"],
-    ),
+    Case::new("sigs: owner signs twice", 4, &["has already signed this transaction"])
+        .run(safe!("DEV1", "sign", "{dir}/release.json"))
+        .keeps_release(),
+    Case::new("replay: execute an executed transaction", 4, &["already used"])
+        .run(safe!("DEV4", "execute", "{dir}/create.json"))
+        .unchanged(&["{dir}/create.json"]),
+    Case::new("replay: sign an executed transaction", 4, &["already used"])
+        .run(safe!("DEV2", "sign", "{dir}/create.json"))
+        .unchanged(&["{dir}/create.json"]),
+    Case::new("replay: approve an executed transaction", 4, &["already used"]).run(safe!(
+        "DEV2",
+        "approve",
+        "{dir}/create.json"
+    )),
     // --- tampered files ---
-    Case::new("file: proposal edited (hash mismatch)", safe!("DEV2", "sign", "{file}"), 4, &["was edited"])
+    Case::new("file: proposal edited (hash mismatch)", 4, &["was edited"])
+        .run(safe!("DEV2", "sign", "{file}"))
         .variant("{dir}/variants/edited/proposal.json", edited_proposal),
-    Case::new("file: proposal not UTF-8 JSON", safe!("DEV2", "sign", "{file}"), 3, &["not UTF-8"])
+    Case::new("file: proposal not UTF-8 JSON", 3, &["not UTF-8"])
+        .run(safe!("DEV2", "sign", "{file}"))
         .file("{dir}/variants/garbage/proposal.json", Content::Bytes(b"{\"chainId\": \"\xff"))
         .unchanged(&["{file}"]),
-    Case::new(
-        "file: proposal with wrong types",
-        safe!("DEV2", "sign", "{file}"),
-        3,
-        &["not a roflgov Safe proposal file"],
-    )
-    .variant("{dir}/variants/wrong-types/proposal.json", wrong_types_proposal),
-    Case::new(
-        "file: tampered Transaction Builder batch",
-        &["review", "--tx-builder", "{file}"],
-        4,
-        &["do not sign"],
-    )
-    .file("{dir}/variants/tampered-batch/batch.json", Content::Made(tampered_batch)),
-    Case::new(
-        "file: bad rofl.yaml to propose",
-        &[
+    Case::new("file: proposal with wrong types", 3, &["not a roflgov Safe proposal file"])
+        .run(safe!("DEV2", "sign", "{file}"))
+        .variant("{dir}/variants/wrong-types/proposal.json", wrong_types_proposal),
+    Case::new("file: tampered Transaction Builder batch", 4, &["do not sign"])
+        .run(&["review", "--tx-builder", "{file}"])
+        .file("{dir}/variants/tampered-batch/batch.json", Content::Made(tampered_batch)),
+    Case::new("file: bad rofl.yaml to propose", 3, &["deployments.local.policy.fees"])
+        .run(&[
             "propose",
             "--manifest",
             "{file}",
@@ -1242,91 +1037,61 @@ const ON_CHAIN: &[Case] = &[
             "{app}",
             "--safe-out",
             "{out}/bad-yaml.json",
-        ],
-        3,
-        &["deployments.local.policy.fees"],
-    )
-    .file(
-        "{dir}/variants/bad.yaml",
-        Content::Demo { version: "1.2", from: "fees: endorsing_node", to: "fees: 12" },
-    )
-    .absent(&["{out}/bad-yaml.json"]),
-    Case::new(
-        "file: zip-bomb bundle to propose",
-        propose!([], "{out}/bomb.json", ["--bundle", "{file}"]),
-        3,
-        &["larger than"],
-    )
-    .file("{dir}/variants/bomb.orc", Content::Made(small_bomb_orc))
-    .absent(&["{out}/bomb.json"]),
-    Case::new(
-        "keys: key variable holds no key",
-        safe!("HOME", "sign", "{dir}/release.json"),
-        2,
-        &["does not hold a hex private key"],
-    )
-    .keeps_release(),
-    Case::new("rpc: nothing listening", safe!("DEV2", "execute", "{dir}/release.json"), 5, &["cannot reach"])
+        ])
+        .file(
+            "{dir}/variants/bad.yaml",
+            Content::Demo { version: "1.2", from: "fees: endorsing_node", to: "fees: 12" },
+        )
+        .absent(&["{out}/bad-yaml.json"]),
+    Case::new("file: zip-bomb bundle to propose", 3, &["larger than"])
+        .run(propose!([], "{out}/bomb.json", ["--bundle", "{file}"]))
+        .file("{dir}/variants/bomb.orc", Content::Made(small_bomb_orc))
+        .absent(&["{out}/bomb.json"]),
+    Case::new("keys: key variable holds no key", 2, &["does not hold a hex private key"])
+        .run(safe!("HOME", "sign", "{dir}/release.json"))
+        .keeps_release(),
+    Case::new("rpc: nothing listening", 5, &["cannot reach"])
+        .run(safe!("DEV2", "execute", "{dir}/release.json"))
         .keeps_release()
         .rpc(Rpc::Url("http://127.0.0.1:9")),
 ];
 
 /// An RPC that drops mid-flow (a proxy in front of anvil), before anything is sent.
 const DROP_BEFORE_SEND: &[Case] = &[
-    Case::new(
-        "rpc drop: after 3 requests, during propose --safe-out",
-        propose!([], "{out}/dropped-propose.json"),
-        5,
-        &["error sending request"],
-    )
-    .rpc(Rpc::Proxy(DropMode::AfterRequests(3)))
-    .absent(&["{out}/dropped-propose.json"])
-    .check(Check::ProxyDropped),
-    Case::new(
-        "rpc drop: after 3 requests, during safe sign",
-        safe!("DEV2", "sign", "{dir}/release.json"),
-        5,
-        &["error sending request"],
-    )
-    .keeps_release()
-    .rpc(Rpc::Proxy(DropMode::AfterRequests(3)))
-    .check(Check::ProxyDropped),
+    Case::new("rpc drop: after 3 requests, during propose --safe-out", 5, &["error sending request"])
+        .run(propose!([], "{out}/dropped-propose.json"))
+        .rpc(Rpc::Proxy(DropMode::AfterRequests(3)))
+        .absent(&["{out}/dropped-propose.json"])
+        .check(Check::ProxyDropped),
+    Case::new("rpc drop: after 3 requests, during safe sign", 5, &["error sending request"])
+        .run(safe!("DEV2", "sign", "{dir}/release.json"))
+        .keeps_release()
+        .rpc(Rpc::Proxy(DropMode::AfterRequests(3)))
+        .check(Check::ProxyDropped),
 ];
 
 /// Run once DEV2 has signed for real: the release has 2 of 2 signatures and can be executed.
 const DROP_AT_SEND: &[Case] = &[
     // The connection drops when the transaction is about to be sent: nothing reaches anvil.
-    Case::new(
-        "rpc drop: at eth_sendRawTransaction (not forwarded)",
-        safe!("DEV4", "execute", "{dir}/release.json"),
-        5,
-        &["may or may not have been sent"],
-    )
-    .keeps_release()
-    .rpc(Rpc::Proxy(DropMode::BeforeSend))
-    .check(Check::ProxyDropped),
+    Case::new("rpc drop: at eth_sendRawTransaction (not forwarded)", 5, &["may or may not have been sent"])
+        .run(safe!("DEV4", "execute", "{dir}/release.json"))
+        .keeps_release()
+        .rpc(Rpc::Proxy(DropMode::BeforeSend))
+        .check(Check::ProxyDropped),
     // The transaction reaches anvil but the response is lost. Honest partial state: the chain
     // DID change (the Safe executed the release), and the command must say it may have happened
     // (exit 5, "may or may not have been sent", with the way to check) instead of claiming that
     // nothing was sent.
-    Case::new(
-        "rpc drop: after forwarding eth_sendRawTransaction",
-        safe!("DEV4", "execute", "{dir}/release.json"),
-        5,
-        &["may or may not have been sent"],
-    )
-    .rpc(Rpc::Proxy(DropMode::AfterSend))
-    .never_says(&["nothing was sent"])
-    .chain(ChainEffect::SafeExecutedOnce)
-    .check(Check::ProxyDropped),
+    Case::new("rpc drop: after forwarding eth_sendRawTransaction", 5, &["may or may not have been sent"])
+        .run(safe!("DEV4", "execute", "{dir}/release.json"))
+        .rpc(Rpc::Proxy(DropMode::AfterSend))
+        .never_says(&["nothing was sent"])
+        .chain(ChainEffect::SafeExecutedOnce)
+        .check(Check::ProxyDropped),
     // A retry is then refused as a replay, so nothing executes twice.
-    Case::new(
-        "rpc drop: the retry after the lost response is a replay",
-        safe!("DEV4", "execute", "{dir}/release.json"),
-        4,
-        &["already used"],
-    )
-    .keeps_release(),
+    Case::new("rpc drop: the retry after the lost response is a replay", 4, &["already used"])
+        .run(safe!("DEV4", "execute", "{dir}/release.json"))
+        .keeps_release(),
 ];
 
 struct Env {
