@@ -44,6 +44,7 @@ use serde_json::Value;
 use crate::support::{
     env::roflgov_in,
     fixtures::{NOW, TESTDATA, manifest, testdata, update_json},
+    flows::{app_create, propose, safe_tx},
 };
 
 /// No single command may take longer than this (the whole matrix must stay well under 60 s).
@@ -1173,8 +1174,6 @@ fn hostile_chain_inputs_and_a_dropping_rpc() {
     let env = Env { rt, chain, dir: tempfile::tempdir().unwrap() };
     let p = |name: &str| env.path(name).display().to_string();
     let owners: Vec<String> = env.chain.accounts()[1..4].iter().map(|a| a.to_string()).collect();
-    let m10 = manifest("1.0");
-    let m11 = manifest("1.1");
 
     // Setup: a 2-of-3 Safe (DEV1..DEV3) owns the policy contract; the app is created through it;
     // release 1.1 is proposed and signed by DEV1 only.
@@ -1184,43 +1183,15 @@ fn hostile_chain_inputs_and_a_dropping_rpc() {
     );
     let safe: Address = deployed["safe"].as_str().unwrap().parse().unwrap();
     let policy: Address = deployed["policy_contract"].as_str().unwrap().parse().unwrap();
-    env.json(
-        "setup: app create",
-        &["app", "create", "--manifest", &m10, "--deployment", "local", "--safe-out", &p("create.json")],
-    );
-    env.json(
-        "setup: DEV1 signs the creation",
-        &["--key-env", "DEV1", "safe", "sign", "--safe-tx", &p("create.json")],
-    );
-    env.json(
-        "setup: DEV3 signs the creation",
-        &["--key-env", "DEV3", "safe", "sign", "--safe-tx", &p("create.json")],
-    );
-    let created = env.json(
-        "setup: DEV4 executes the creation",
-        &["--key-env", "DEV4", "safe", "execute", "--safe-tx", &p("create.json")],
-    );
+    env.json("setup: app create", &app_create(&manifest("1.0"), &["--safe-out", &p("create.json")]));
+    env.json("setup: DEV1 signs the creation", &safe_tx("DEV1", "sign", &p("create.json")));
+    env.json("setup: DEV3 signs the creation", &safe_tx("DEV3", "sign", &p("create.json")));
+    let created =
+        env.json("setup: DEV4 executes the creation", &safe_tx("DEV4", "execute", &p("create.json")));
     let app: AppId = created["app"].as_str().unwrap().parse().unwrap();
-    env.json(
-        "setup: propose release 1.1",
-        &[
-            "propose",
-            "--manifest",
-            &m11,
-            "--deployment",
-            "local",
-            "--app",
-            &app.to_string(),
-            "--safe-out",
-            &p("release.json"),
-            "--tx-builder-out",
-            &p("release.batch.json"),
-        ],
-    );
-    env.json(
-        "setup: DEV1 signs the release",
-        &["--key-env", "DEV1", "safe", "sign", "--safe-tx", &p("release.json")],
-    );
+    let files = ["--safe-out", &p("release.json"), "--tx-builder-out", &p("release.batch.json")];
+    env.json("setup: propose release 1.1", &propose(&manifest("1.1"), &app.to_string(), &files));
+    env.json("setup: DEV1 signs the release", &safe_tx("DEV1", "sign", &p("release.json")));
     let release = env.read_json("release.json");
     assert_eq!(
         release["signatures"].as_array().map(Vec::len),
@@ -1256,10 +1227,7 @@ fn hostile_chain_inputs_and_a_dropping_rpc() {
 
     run_group("hostile chain inputs", ON_CHAIN, &ctx, &base, &state, &proxy);
     run_group("rpc that drops before anything is sent", DROP_BEFORE_SEND, &ctx, &base, &state, &proxy);
-    env.json(
-        "setup: DEV2 signs the release",
-        &["--key-env", "DEV2", "safe", "sign", "--safe-tx", &p("release.json")],
-    );
+    env.json("setup: DEV2 signs the release", &safe_tx("DEV2", "sign", &p("release.json")));
     run_group("rpc that drops at the send", DROP_AT_SEND, &ctx, &base, &state, &proxy);
 }
 

@@ -10,7 +10,11 @@ use roflgov_governor::bindings::RoflGovToken;
 use roflgov_safe::SafeTx;
 use serde_json::Value;
 
-use crate::support::{env::CliEnv as Env, fixtures::manifest, flows::propose};
+use crate::support::{
+    env::CliEnv as Env,
+    fixtures::manifest,
+    flows::{propose, safe_tx},
+};
 
 impl Env {
     /// The SafeTx hash of a proposal file, computed here from its transaction.
@@ -41,7 +45,7 @@ fn history_names_the_safe_tx_and_its_two_signers() {
     for key in ["DEV2", "DEV1"] {
         env.safe(key, "sign", "release.json").assert().success();
     }
-    env.json(&["--key-env", "DEV5", "safe", "execute", "--safe-tx", &env.p("release.json")]);
+    env.json(&safe_tx("DEV5", "execute", &env.p("release.json")));
 
     let history = env.json(&["app", "history", "--app", &app, "--markdown", &env.p("history.md")]);
     let entries = history.as_array().unwrap();

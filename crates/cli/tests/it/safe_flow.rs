@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::support::{
     env::CliEnv as Env,
     fixtures::{ids_of, manifest},
-    flows::{enclaves_added, propose},
+    flows::{enclaves_added, propose, safe_tx},
 };
 
 #[test]
@@ -118,7 +118,7 @@ fn safe_flow_through_the_binary() {
 
     // The second owner signs; anyone executes; the stand-in holds exactly release 1.1.
     env.safe("DEV2", "sign", "release.json").assert().success();
-    let executed = env.json(&["--key-env", "DEV4", "safe", "execute", "--safe-tx", &p("release.json")]);
+    let executed = env.json(&safe_tx("DEV4", "execute", &p("release.json")));
     assert_eq!(executed["safe_tx_hash"], hash.as_str());
     assert_eq!(env.enclaves(app), ids_of("1.1"));
     let shown = env.json(&["app", "show", "--app", &app.to_string()]);

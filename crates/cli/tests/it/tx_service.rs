@@ -37,7 +37,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::support::{
     env::CliEnv,
     fixtures::{ids_of, manifest},
-    flows::propose,
+    flows::{propose, safe_tx},
 };
 
 sol! {
@@ -443,7 +443,7 @@ fn propose_confirm_fetch_execute_through_the_service() {
         .code(4)
         .stderr(predicate::str::contains("not an owner"));
     assert!(env.service.txs.lock().unwrap().is_empty());
-    let posted = env.json(&["--key-env", "DEV1", "safe", "propose", "--safe-tx", &p("release.json")]);
+    let posted = env.json(&safe_tx("DEV1", "propose", &p("release.json")));
     assert_eq!(posted["safe_tx_hash"], hash.as_str());
     {
         let txs = env.service.txs.lock().unwrap();
@@ -489,7 +489,7 @@ fn propose_confirm_fetch_execute_through_the_service() {
     let both = env.json(&["safe", "fetch", "--safe-tx-hash", &hash, "--out", &p("final.json")]);
     assert_eq!(signers(&both), vec![lower(1), lower(2)]);
     assert_eq!(env.enclaves(app.parse().unwrap()), ids_of("1.0"));
-    let executed = env.json(&["--key-env", "DEV4", "safe", "execute", "--safe-tx", &p("final.json")]);
+    let executed = env.json(&safe_tx("DEV4", "execute", &p("final.json")));
     assert_eq!(executed["safe_tx_hash"], hash.as_str());
     assert_eq!(env.enclaves(app.parse().unwrap()), ids_of("1.1"));
 }

@@ -106,33 +106,4 @@ impl CliEnv {
     pub(crate) fn dev(&self, i: usize) -> Address {
         self.chain.accounts()[i]
     }
-
-    /// DEV1 and DEV2 sign the Safe proposal `file`, DEV4 executes it (each with `expect`).
-    pub(crate) fn sign_and_execute(&self, file: &str, expect: &[&str]) -> Value {
-        for signer in ["DEV1", "DEV2"] {
-            self.cmd()
-                .args(["--key-env", signer, "safe", "sign", "--safe-tx", &self.p(file)])
-                .args(expect)
-                .assert()
-                .success();
-        }
-        let mut args = vec!["--key-env", "DEV4", "safe", "execute", "--safe-tx"];
-        let path = self.p(file);
-        args.push(&path);
-        args.extend_from_slice(expect);
-        self.json(&args)
-    }
-
-    /// DEV0 deploys (`--save`) the policy contract under a 2-of-3 Safe of DEV1..DEV3, funding
-    /// the Safe with `fund_rose` ROSE if given; the deploy document.
-    pub(crate) fn deploy_safe(&self, fund_rose: Option<&str>) -> Value {
-        let owners: Vec<String> = (1..4).map(|i| self.dev(i).to_string()).collect();
-        let owners = owners.join(",");
-        let mut args = vec!["--key-env", "DEV0", "deploy", "--safe-owners", &owners, "--threshold", "2"];
-        if let Some(rose) = fund_rose {
-            args.extend(["--fund-rose", rose]);
-        }
-        args.push("--save");
-        self.json(&args)
-    }
 }

@@ -1,6 +1,7 @@
 //! Set-ups several CLI tests share, each run through the binary: the command lines of an app
-//! creation and a release proposal, the Safe creating the app (a file signed by two owners,
-//! executed by a third account), and the DAO creating it (a proposal voted through).
+//! creation, a release proposal and a Safe action; the policy contract deployed under a 2-of-3
+//! Safe, a proposal file signed by two owners and executed by a third account (the Safe creating
+//! the app); the DAO's proposal creating the app, and a proposal voted through.
 
 use assert_cmd::Command;
 use roflgov_types::AppId;
@@ -19,17 +20,44 @@ pub(crate) fn propose<'a>(manifest: &'a str, app: &'a str, more: &[&'a str]) -> 
     [&["propose", "--manifest", manifest, "--deployment", "local", "--app", app][..], more].concat()
 }
 
+/// `--key-env KEY safe ACTION --safe-tx FILE`.
+pub(crate) fn safe_tx<'a>(key: &'a str, action: &'a str, file: &'a str) -> [&'a str; 6] {
+    ["--key-env", key, "safe", action, "--safe-tx", file]
+}
+
 /// `--key-env KEY`, then `args`.
 pub(crate) fn with_key<'a>(key: &'a str, args: &[&'a str]) -> Vec<&'a str> {
     [&["--key-env", key][..], args].concat()
 }
 
 impl CliEnv {
+    /// DEV0 deploys (`--save`) the policy contract under a 2-of-3 Safe of DEV1..DEV3, funding
+    /// the Safe with `fund_rose` ROSE if given; the deploy document.
+    pub(crate) fn deploy_safe(&self, fund_rose: Option<&str>) -> Value {
+        let owners: Vec<String> = (1..4).map(|i| self.dev(i).to_string()).collect();
+        let owners = owners.join(",");
+        let mut args = vec!["--key-env", "DEV0", "deploy", "--safe-owners", &owners, "--threshold", "2"];
+        if let Some(rose) = fund_rose {
+            args.extend(["--fund-rose", rose]);
+        }
+        args.push("--save");
+        self.json(&args)
+    }
+
     /// `--key-env KEY safe ACTION --safe-tx <tmp>/FILE`, not run yet.
     pub(crate) fn safe(&self, key: &str, action: &str, file: &str) -> Command {
         let mut cmd = self.cmd();
-        cmd.args(["--key-env", key, "safe", action, "--safe-tx", &self.p(file)]);
+        cmd.args(safe_tx(key, action, &self.p(file)));
         cmd
+    }
+
+    /// DEV1 and DEV2 sign the Safe proposal `file`, DEV4 executes it (each with `expect`); the
+    /// execution's document.
+    pub(crate) fn sign_and_execute(&self, file: &str, expect: &[&str]) -> Value {
+        for signer in ["DEV1", "DEV2"] {
+            self.safe(signer, "sign", file).args(expect).assert().success();
+        }
+        self.json(&[&safe_tx("DEV4", "execute", &self.p(file))[..], expect].concat())
     }
 
     /// The Safe creates the app of `rofl-1.0.yaml`: `app create --safe-out create.json`, signed
@@ -39,8 +67,7 @@ impl CliEnv {
         for key in signers {
             self.safe(key, "sign", "create.json").assert().success();
         }
-        let created =
-            self.json(&["--key-env", "DEV4", "safe", "execute", "--safe-tx", &self.p("create.json")]);
+        let created = self.json(&safe_tx("DEV4", "execute", &self.p("create.json")));
         created["app"].as_str().unwrap().parse().unwrap()
     }
 
