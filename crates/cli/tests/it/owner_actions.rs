@@ -71,13 +71,7 @@ fn owner_actions_through_the_binary() {
         "--safe-out",
         &env.p("guardian.json"),
     ]);
-    env.cmd()
-        .args(["review", "--safe-tx", &env.p("guardian.json")])
-        .assert()
-        .code(4)
-        .stdout(predicate::str::contains("guardian"));
-    let review = env.json(&["review", "--safe-tx", &env.p("guardian.json"), "--expect-guardian", &guardian]);
-    assert_eq!(review["verdict"], "ok", "{review}");
+    env.review_refused_until("guardian.json", "guardian", &["--expect-guardian", &guardian]);
     env.sign_and_execute("guardian.json", &["--expect-guardian", &guardian]);
     let client = RoflAdminClient::new(policy, env.chain.provider().clone());
     assert_eq!(env.rt.block_on(client.guardian(app)).unwrap(), Some(accounts[5]));
@@ -182,13 +176,7 @@ fn owner_actions_through_the_binary() {
     let t =
         env.json(&["owner", "transfer-ownership", "--to", &timelock, "--safe-out", &env.p("transfer.json")]);
     assert_eq!(t["action"], "transfer_ownership");
-    env.cmd()
-        .args(["review", "--safe-tx", &env.p("transfer.json")])
-        .assert()
-        .code(4)
-        .stdout(predicate::str::contains("ownership_transfer"));
-    let review = env.json(&["review", "--safe-tx", &env.p("transfer.json"), "--expect-owner", &timelock]);
-    assert_eq!(review["verdict"], "ok", "{review}");
+    env.review_refused_until("transfer.json", "ownership_transfer", &["--expect-owner", &timelock]);
     env.safe("DEV1", "sign", "transfer.json").assert().code(4);
     env.sign_and_execute("transfer.json", &["--expect-owner", &timelock]);
     let pending = env.rt.block_on(async { client.contract().pendingOwner().call().await }).unwrap();

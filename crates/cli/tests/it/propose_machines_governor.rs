@@ -45,7 +45,6 @@ fn write_orc(path: &Path, enclave: &str) {
 fn dao_proposes_release_and_deploys_to_its_machines() {
     let env = CliEnv::start().with_dev_keys(1);
     let (rt, chain, dir) = (&env.rt, &env.chain, &env.dir);
-    let p = |name: &str| dir.path().join(name).display().to_string();
     let json = |args: &[&str]| env.json(args);
 
     let deployed = json(&["--key-env", "DEV0", "deploy", "--dao", "--save"]);
@@ -100,22 +99,22 @@ fn dao_proposes_release_and_deploys_to_its_machines() {
     yaml.push_str(&format!(
         "    machines:\n      default:\n        provider: {provider}\n        offer: small\n        id: \"0000000000000000\"\n      backup:\n        provider: {provider}\n        offer: small\n        id: \"0000000000000001\"\n"
     ));
-    std::fs::write(p("rofl.yaml"), yaml).unwrap();
+    std::fs::write(env.p("rofl.yaml"), yaml).unwrap();
     write_orc(&dir.path().join("release.orc"), &roflgov_attest::identity_to_base64(&new_id));
 
     let proposed = json(&with_key(
         "DEV0",
         &propose(
-            &p("rofl.yaml"),
+            &env.p("rofl.yaml"),
             &app_s,
-            &["--policy-only", "--deploy-machines", "--bundle", &p("release.orc"), "--governor"],
+            &["--policy-only", "--deploy-machines", "--bundle", &env.p("release.orc"), "--governor"],
         ),
     ));
     assert_eq!(proposed["machines"].as_array().map(Vec::len), Some(2), "{proposed}");
     let release = proposed["proposal_id"].as_str().unwrap().to_owned();
 
     // The voters' review of the proposal id, with the bundle they have.
-    let review = json(&["review", "--proposal", &release, "--bundle", &p("release.orc")]);
+    let review = json(&["review", "--proposal", &release, "--bundle", &env.p("release.orc")]);
     assert_eq!(review["source"], "governor_proposal", "{review}");
     assert_eq!(review["verdict"], "ok", "{review}");
 

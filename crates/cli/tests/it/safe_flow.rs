@@ -17,7 +17,6 @@ use crate::support::{
 #[test]
 fn safe_flow_through_the_binary() {
     let env = Env::start();
-    let p = |name: &str| env.path(name).display().to_string();
 
     // A 2-of-3 Safe (owners DEV1..DEV3) owns the policy contract; DEV0 deploys, DEV4 is nobody.
     let deployed = env.deploy_safe(None);
@@ -34,9 +33,9 @@ fn safe_flow_through_the_binary() {
         &app.to_string(),
         &[
             "--safe-out",
-            &p("release.json"),
+            &env.p("release.json"),
             "--tx-builder-out",
-            &p("release.batch.json"),
+            &env.p("release.batch.json"),
             "--description",
             "weather-oracle 1.1.0",
         ],
@@ -45,7 +44,7 @@ fn safe_flow_through_the_binary() {
     let review = env.json(&[
         "review",
         "--safe-tx",
-        &p("release.json"),
+        &env.p("release.json"),
         "--manifest",
         &manifest("1.1"),
         "--deployment",
@@ -55,14 +54,14 @@ fn safe_flow_through_the_binary() {
     assert_eq!(review["verdict"], "ok");
     assert_eq!(enclaves_added(&review), ids_of("1.1"));
     env.cmd()
-        .args(["review", "--tx-builder", &p("release.batch.json")])
+        .args(["review", "--tx-builder", &env.p("release.batch.json")])
         .assert()
         .success()
         .stdout(predicate::str::contains("checksum ✓").and(predicate::str::contains(&ids_of("1.1")[0])));
 
     // A competing proposal at the same nonce is refused and not written.
     env.cmd()
-        .args(propose(&manifest("1.2"), &app.to_string(), &["--safe-out", &p("competing.json")]))
+        .args(propose(&manifest("1.2"), &app.to_string(), &["--safe-out", &env.p("competing.json")]))
         .assert()
         .code(4)
         .stderr(predicate::str::contains("competing transaction"));
@@ -100,7 +99,8 @@ fn safe_flow_through_the_binary() {
         .code(5)
         .stderr(predicate::str::contains("wrong chain"));
     env.cmd()
-        .args(["--network", "testnet", "--key-env", "DEV2", "safe", "sign", "--safe-tx", &p("release.json")])
+        .args(["--network", "testnet"])
+        .args(safe_tx("DEV2", "sign", &env.p("release.json")))
         .assert()
         .code(5)
         .stderr(predicate::str::contains("wrong chain"));
@@ -118,7 +118,7 @@ fn safe_flow_through_the_binary() {
 
     // The second owner signs; anyone executes; the stand-in holds exactly release 1.1.
     env.safe("DEV2", "sign", "release.json").assert().success();
-    let executed = env.json(&safe_tx("DEV4", "execute", &p("release.json")));
+    let executed = env.json(&safe_tx("DEV4", "execute", &env.p("release.json")));
     assert_eq!(executed["safe_tx_hash"], hash.as_str());
     assert_eq!(env.enclaves(app), ids_of("1.1"));
     let shown = env.json(&["app", "show", "--app", &app.to_string()]);
@@ -143,7 +143,7 @@ fn safe_flow_through_the_binary() {
     batch["transactions"][0]["data"] = flipped.into();
     std::fs::write(env.path("tampered.batch.json"), batch.to_string()).unwrap();
     env.cmd()
-        .args(["review", "--tx-builder", &p("tampered.batch.json")])
+        .args(["review", "--tx-builder", &env.p("tampered.batch.json")])
         .assert()
         .code(4)
         .stderr(predicate::str::contains("edited").and(predicate::str::contains("do not sign")));

@@ -426,7 +426,6 @@ fn signers(v: &Value) -> Vec<String> {
 fn propose_confirm_fetch_execute_through_the_service() {
     let env = Env::start();
     let accounts = env.chain.accounts().to_vec();
-    let p = |name: &str| env.path(name).display().to_string();
     let lower = |i: usize| accounts[i].to_string().to_lowercase();
 
     // A 2-of-3 Safe (DEV1..DEV3) owns the policy contract and creates the app.
@@ -435,7 +434,7 @@ fn propose_confirm_fetch_execute_through_the_service() {
     let app = env.create_app_through_safe(["DEV1", "DEV3"]).to_string();
 
     // Release 1.1: DEV1 proposes it to the service (signing it on the way).
-    let proposed = env.json(&propose(&manifest("1.1"), &app, &["--safe-out", &p("release.json")]));
+    let proposed = env.json(&propose(&manifest("1.1"), &app, &["--safe-out", &env.p("release.json")]));
     let hash = proposed["safe_tx_hash"].as_str().unwrap().to_owned();
     // A non-owner cannot propose; nothing reaches the service.
     env.safe("DEV4", "propose", "release.json")
@@ -443,7 +442,7 @@ fn propose_confirm_fetch_execute_through_the_service() {
         .code(4)
         .stderr(predicate::str::contains("not an owner"));
     assert!(env.service.txs.lock().unwrap().is_empty());
-    let posted = env.json(&safe_tx("DEV1", "propose", &p("release.json")));
+    let posted = env.json(&safe_tx("DEV1", "propose", &env.p("release.json")));
     assert_eq!(posted["safe_tx_hash"], hash.as_str());
     {
         let txs = env.service.txs.lock().unwrap();
@@ -453,13 +452,13 @@ fn propose_confirm_fetch_execute_through_the_service() {
     }
 
     // DEV2 fetches it (one checked signature), then confirms it by hash.
-    let fetched = env.json(&["safe", "fetch", "--safe-tx-hash", &hash, "--out", &p("fetched.json")]);
+    let fetched = env.json(&["safe", "fetch", "--safe-tx-hash", &hash, "--out", &env.p("fetched.json")]);
     assert_eq!(signers(&fetched), vec![lower(1)]);
     env.cmd()
         .args([
             "review",
             "--safe-tx",
-            &p("fetched.json"),
+            &env.p("fetched.json"),
             "--manifest",
             &manifest("1.1"),
             "--deployment",
@@ -472,13 +471,13 @@ fn propose_confirm_fetch_execute_through_the_service() {
     // The service lies: fields that do not hash to the stated hash, a non-owner's signature.
     *env.service.lie.lock().unwrap() = Lie::FieldsDoNotMatchHash;
     env.cmd()
-        .args(["safe", "fetch", "--safe-tx-hash", &hash, "--out", &p("lie1.json")])
+        .args(["safe", "fetch", "--safe-tx-hash", &hash, "--out", &env.p("lie1.json")])
         .assert()
         .code(4)
         .stderr(predicate::str::contains("hash to").and(predicate::str::contains(&env.url)));
     *env.service.lie.lock().unwrap() = Lie::NonOwnerSignature;
     env.cmd()
-        .args(["safe", "fetch", "--safe-tx-hash", &hash, "--out", &p("lie2.json")])
+        .args(["safe", "fetch", "--safe-tx-hash", &hash, "--out", &env.p("lie2.json")])
         .assert()
         .code(4)
         .stderr(predicate::str::contains("not from an owner"));
@@ -486,10 +485,10 @@ fn propose_confirm_fetch_execute_through_the_service() {
     *env.service.lie.lock().unwrap() = Lie::None;
 
     // Both signatures come back; anyone executes; the app holds release 1.1.
-    let both = env.json(&["safe", "fetch", "--safe-tx-hash", &hash, "--out", &p("final.json")]);
+    let both = env.json(&["safe", "fetch", "--safe-tx-hash", &hash, "--out", &env.p("final.json")]);
     assert_eq!(signers(&both), vec![lower(1), lower(2)]);
     assert_eq!(env.enclaves(app.parse().unwrap()), ids_of("1.0"));
-    let executed = env.json(&safe_tx("DEV4", "execute", &p("final.json")));
+    let executed = env.json(&safe_tx("DEV4", "execute", &env.p("final.json")));
     assert_eq!(executed["safe_tx_hash"], hash.as_str());
     assert_eq!(env.enclaves(app.parse().unwrap()), ids_of("1.1"));
 }

@@ -98,3 +98,20 @@ pub(crate) fn enclaves_added(review: &Value) -> Vec<&str> {
     let added = review["review"]["diff"]["enclaves_added"].as_array().expect("a diff with enclaves_added");
     added.iter().map(|l| l["id"].as_str().unwrap()).collect()
 }
+
+impl CliEnv {
+    /// `review --safe-tx <tmp>/FILE` is refused (exit 4, stdout naming `finding`) until the
+    /// reviewer declares `expect` (`--expect-guardian ADDR`, …); then its verdict is ok. The
+    /// accepted review's document.
+    pub(crate) fn review_refused_until(&self, file: &str, finding: &str, expect: &[&str]) -> Value {
+        let path = self.p(file);
+        self.cmd()
+            .args(["review", "--safe-tx", &path])
+            .assert()
+            .code(4)
+            .stdout(predicates::str::contains(finding));
+        let accepted = self.json(&[&["review", "--safe-tx", &path][..], expect].concat());
+        assert_eq!(accepted["verdict"], "ok", "{accepted}");
+        accepted
+    }
+}
