@@ -38,31 +38,16 @@ fn release_guardian_and_stake_as_one_safe_transaction() {
     // Builder batch (it has no nonce, so it cannot compete with leg 1).
     env.json(&app_create(&manifest("1.0"), &["--tx-builder-out", &env.p("legs/2-stake.json")]));
     // The combined file may not sit next to a Safe-file leg (they share the nonce).
+    let (leg1, leg2) = (env.p("legs/1-release.json"), env.p("legs/2-stake.json"));
+    let combine = ["safe", "combine", "--leg", &leg1, "--leg", &leg2];
     env.cmd()
-        .args([
-            "safe",
-            "combine",
-            "--leg",
-            &env.p("legs/1-release.json"),
-            "--leg",
-            &env.p("legs/2-stake.json"),
-        ])
+        .args(combine)
         .args(["--safe-out", &env.p("legs/batch.json")])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("folder of their own"));
-    let combined = env.json(&[
-        "safe",
-        "combine",
-        "--leg",
-        &env.p("legs/1-release.json"),
-        "--leg",
-        &env.p("legs/2-stake.json"),
-        "--safe-out",
-        &env.p("batch.json"),
-        "--tx-builder-out",
-        &env.p("batch.tx-builder.json"),
-    ]);
+    let out = ["--safe-out", &env.p("batch.json"), "--tx-builder-out", &env.p("batch.tx-builder.json")];
+    let combined = env.json(&[&combine[..], &out].concat());
     assert_eq!(combined["legs"], 2);
     assert_eq!(combined["calls"], 2);
     // The file is one DELEGATECALL into MultiSendCallOnly carrying both legs; the stake leg
