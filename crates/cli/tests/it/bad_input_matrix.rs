@@ -5,12 +5,15 @@
 //! `{app}`, `{safe}`… placeholders for what the setup creates), the files to write before it
 //! runs (malformed rofl.yaml, wrong CBOR, bad quotes, forged signatures, …), the exit code it must
 //! end with (2 usage, 3 bad input, 4 verification failed, 5 chain error), the words the message
-//! must name, and what must not change. One driver, [`run_group`], runs a table: after every case
-//! it checks that no output file (and no temp file) was left behind, that files the command could
-//! rewrite are byte-identical, and, on chain, compares a fingerprint of the chain (block number,
-//! the nonces of every dev account, the Safe's nonce, the app's enclaves) before and after, so
-//! "nothing was sent" is checked against anvil itself, not taken from the tool's word. Every
-//! failure message starts with the case's name.
+//! must name, and what must not change. A row is one expression: [`Case::new`] (name, exit code,
+//! words), then [`Case::run`] (the command) and the builders for the rest; rows that share a
+//! set-up share a builder ([`bad_manifest`], [`bad_orc`], [`bad_quote`], [`Case::variant`], …).
+//! One driver, [`run_group`], runs a table: after every case it checks that no output file (and
+//! no temp file) was left behind, that files the command could rewrite are byte-identical, and,
+//! on chain, compares a fingerprint of the chain (block number, the nonces of every dev account,
+//! the Safe's nonce, the app's enclaves) before and after, so "nothing was sent" is checked
+//! against anvil itself, not taken from the tool's word. Every failure message starts with the
+//! case's name.
 //!
 //! All on-chain tables share one anvil. Each command runs with a timeout, so a parser that hangs
 //! (YAML alias or nesting bombs) fails its case instead of stalling the suite.
@@ -38,10 +41,12 @@ use roflgov_safe::SafeTx;
 use roflgov_types::AppId;
 use serde_json::Value;
 
-const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo");
-const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../attest/testdata");
-/// Inside the validity window of the sample collateral (2025-07-01T00:00:00Z).
-const NOW: &str = "1751328000";
+use crate::support::{
+    env::roflgov_in,
+    fixtures::{NOW, TESTDATA, manifest, testdata, update_json},
+    flows::{app_create, propose, safe_tx},
+};
+
 /// No single command may take longer than this (the whole matrix must stay well under 60 s).
 const ROW_TIMEOUT: Duration = Duration::from_secs(20);
 /// An address with no code on the dev chain.
@@ -58,8 +63,9 @@ struct Case {
     /// The command line after `roflgov` (and its `--rpc`/`--config` on chain); placeholders
     /// `{key}` are replaced with the group's values.
     argv: &'static [&'static str],
-    /// Files written before the command runs: path (with placeholders) and content.
-    files: &'static [(&'static str, Content)],
+    /// The file written before the command runs: path (with placeholders, `{file}` in the
+    /// other fields) and content.
+    file: Option<(&'static str, Content)>,
     /// Standard input of the command.
     stdin: Option<Content>,
     /// Which JSON-RPC endpoint the command talks to (on-chain groups only).
@@ -81,21 +87,80 @@ struct Case {
 }
 
 impl Case {
-    /// The defaults a case overrides: no files, no stdin, the group's RPC, nothing may change.
-    const DEFAULT: Case = Case {
-        name: "",
-        argv: &[],
-        files: &[],
-        stdin: None,
-        rpc: Rpc::Chain,
-        code: 0,
-        names: &[],
-        never_says: &[],
-        absent: &[],
-        unchanged: &[],
-        chain: ChainEffect::Unchanged,
-        check: Check::None,
-    };
+    /// A case that must exit with `code`, its message naming every word of `names`; by default
+    /// it writes no file, reads no stdin, talks to the group's RPC, and nothing may change (the
+    /// builders below say otherwise).
+    const fn new(name: &'static str, code: i32, names: &'static [&'static str]) -> Case {
+        Case {
+            name,
+            argv: &[],
+            file: None,
+            stdin: None,
+            rpc: Rpc::Chain,
+            code,
+            names,
+            never_says: &[],
+            absent: &[],
+            unchanged: &[],
+            chain: ChainEffect::Unchanged,
+            check: Check::None,
+        }
+    }
+
+    /// The command line the case runs.
+    const fn run(self, argv: &'static [&'static str]) -> Case {
+        Case { argv, ..self }
+    }
+
+    /// Writes `content` to `path` before the command runs; `{file}` stands for that path.
+    const fn file(self, path: &'static str, content: Content) -> Case {
+        Case { file: Some((path, content)), ..self }
+    }
+
+    /// A proposal file made by `make` at `path` (`{file}`), which the command may not rewrite.
+    const fn variant(self, path: &'static str, make: fn(&Ctx<'_>) -> Vec<u8>) -> Case {
+        self.file(path, Content::Made(make)).unchanged(&["{file}"])
+    }
+
+    /// `{dir}/release.json`, the release signed by DEV1 only, may not be rewritten.
+    const fn keeps_release(self) -> Case {
+        self.unchanged(&["{dir}/release.json"])
+    }
+
+    /// What the command reads on its standard input.
+    const fn stdin(self, content: Content) -> Case {
+        Case { stdin: Some(content), ..self }
+    }
+
+    /// The JSON-RPC endpoint the command talks to.
+    const fn rpc(self, rpc: Rpc) -> Case {
+        Case { rpc, ..self }
+    }
+
+    /// Words the message must not contain.
+    const fn never_says(self, never_says: &'static [&'static str]) -> Case {
+        Case { never_says, ..self }
+    }
+
+    /// Outputs the failing command may not leave behind.
+    const fn absent(self, absent: &'static [&'static str]) -> Case {
+        Case { absent, ..self }
+    }
+
+    /// Files the command may not rewrite.
+    const fn unchanged(self, unchanged: &'static [&'static str]) -> Case {
+        Case { unchanged, ..self }
+    }
+
+    /// What the chain must look like afterwards.
+    const fn chain(self, chain: ChainEffect) -> Case {
+        Case { chain, ..self }
+    }
+
+    /// The extra assertion of the case.
+    const fn check(self, check: Check) -> Case {
+        Case { check, ..self }
+    }
 }
 
 /// What a file (or stdin) holds.
@@ -184,10 +249,6 @@ impl Ctx<'_> {
         out
     }
 
-    fn path(&self, text: &str) -> PathBuf {
-        PathBuf::from(self.expand(text))
-    }
-
     fn facts(&self) -> &ChainFacts<'_> {
         self.chain.as_ref().expect("an on-chain fixture used in an offline group")
     }
@@ -196,7 +257,7 @@ impl Ctx<'_> {
         match content {
             Content::Bytes(bytes) => bytes.to_vec(),
             Content::Demo { version, from, to } => {
-                let text = std::fs::read_to_string(demo_manifest(version)).unwrap();
+                let text = std::fs::read_to_string(manifest(version)).unwrap();
                 assert!(text.contains(from), "{case}: rofl-{version}.yaml has no {from:?} to replace");
                 text.replace(from, to).into_bytes()
             }
@@ -219,22 +280,28 @@ fn run_group(
     let mut failures = Vec::new();
     for case in cases {
         let name = case.name;
-        for (path, content) in case.files {
-            let path = ctx.path(path);
+        // `{file}` is the case's file; every other placeholder is the group's.
+        let file = case.file.map(|(path, _)| ctx.expand(path));
+        let expand = |text: &str| {
+            let text = file.as_ref().map_or_else(|| text.to_owned(), |f| text.replace("{file}", f));
+            let text = ctx.expand(&text);
+            assert!(!text.contains('{'), "{name}: unknown placeholder in {text:?}");
+            text
+        };
+        if let (Some(path), Some((_, content))) = (&file, case.file) {
+            let path = Path::new(path);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(&path, ctx.content(name, *content))
+            std::fs::write(path, ctx.content(name, content))
                 .unwrap_or_else(|e| panic!("{name}: cannot write {}: {e}", path.display()));
         }
-        let absent: Vec<PathBuf> = case.absent.iter().map(|p| ctx.path(p)).collect();
-        let unchanged: Vec<PathBuf> = case.unchanged.iter().map(|p| ctx.path(p)).collect();
+        let absent: Vec<PathBuf> = case.absent.iter().map(|p| PathBuf::from(expand(p))).collect();
+        let unchanged: Vec<PathBuf> = case.unchanged.iter().map(|p| PathBuf::from(expand(p))).collect();
         let snapshot: Vec<(PathBuf, Option<Vec<u8>>)> =
             unchanged.iter().map(|p| (p.clone(), std::fs::read(p).ok())).collect();
         let dirs: Vec<PathBuf> =
             absent.iter().chain(&unchanged).filter_map(|p| p.parent().map(Path::to_path_buf)).collect();
-        let args: Vec<String> = case.argv.iter().map(|a| ctx.expand(a)).collect();
-        for arg in &args {
-            assert!(!arg.contains('{'), "{name}: unknown placeholder in {arg:?}");
-        }
+        assert!(!case.argv.is_empty(), "{name}: no command line (Case::run)");
+        let args: Vec<String> = case.argv.iter().map(|a| expand(a)).collect();
         let proxy = match case.rpc {
             Rpc::Proxy(mode) => Some(start_proxy(mode)),
             Rpc::Chain | Rpc::Url(_) => None,
@@ -372,20 +439,6 @@ fn temp_files_in(dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-fn roflgov_in(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("roflgov").unwrap();
-    // Never talk to a node someone left running on 8545, never read a stray roflgov.toml.
-    cmd.env_remove("ROFLGOV_NETWORK")
-        .env_remove("ROFLGOV_CONFIG")
-        .env_remove("ROFLGOV_KEYSTORE_PASSWORD")
-        .current_dir(dir);
-    cmd
-}
-
-fn demo_manifest(v: &str) -> PathBuf {
-    Path::new(EXAMPLES).join(format!("rofl-{v}.yaml"))
-}
-
 fn no_state() -> Result<Fingerprint, String> {
     Ok(Fingerprint::default())
 }
@@ -433,482 +486,192 @@ macro_rules! bundle {
 /// `cbor encode - --out {out}/body.cbor`.
 const ENCODE_TO_OUT: &[&str] = &["cbor", "encode", "-", "--out", "{out}/body.cbor"];
 
+/// `cbor decode ARGS…`.
+macro_rules! decode {
+    ($($arg:expr),*) => {
+        &["cbor", "decode", $($arg),*]
+    };
+}
+
+/// `verify-quote` against the manifest `{file}`: bad input (exit 3).
+const fn bad_manifest(name: &'static str, names: &'static [&'static str]) -> Case {
+    Case::new(name, 3, names).run(verify_quote!("{file}"))
+}
+
+/// `identity bundle` of the bundle `{file}`: bad input (exit 3).
+const fn bad_orc(name: &'static str, names: &'static [&'static str]) -> Case {
+    Case::new(name, 3, names).run(bundle!("{file}"))
+}
+
+/// `cbor encode - --out {out}/body.cbor` of the JSON on stdin: bad input (exit 3), no output.
+const fn bad_update_json(name: &'static str, names: &'static [&'static str]) -> Case {
+    Case::new(name, 3, names).run(ENCODE_TO_OUT).absent(&["{out}/body.cbor"])
+}
+
+/// `identity quote` of the quote `{file}`, with the sample TDX collateral.
+const fn bad_quote(name: &'static str, code: i32, names: &'static [&'static str]) -> Case {
+    Case::new(name, code, names).run(identity_quote!(
+        "{file}",
+        "{testdata}/tdx_quote_collateral.json",
+        "{now}"
+    ))
+}
+
+/// `identity quote` of the sample TDX quote, with the collateral `{file}`.
+const fn bad_collateral(name: &'static str, code: i32, names: &'static [&'static str]) -> Case {
+    Case::new(name, code, names).run(identity_quote!("{testdata}/tdx_quote", "{file}", "{now}"))
+}
+
 /// Commands run in `{dir}/work/sub`, two levels down, so that a `../../` entry extracted relative
 /// to the working directory would land in `{dir}`, where [`Check::NothingExtracted`] looks.
 const OFFLINE: &[Case] = &[
     // --- rofl.yaml ---
-    Case {
-        name: "yaml: wrong type (max_expiration: string)",
-        files: &[("{dir}/wrong-type.yaml", demo("max_expiration: 3", "max_expiration: \"three\""))],
-        argv: verify_quote!("{dir}/wrong-type.yaml"),
-        code: 3,
-        names: &["deployments.local.policy.max_expiration"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "yaml: wrong type (fees: list)",
-        files: &[("{dir}/wrong-type-fees.yaml", demo("fees: endorsing_node", "fees: [endorsing_node]"))],
-        argv: verify_quote!("{dir}/wrong-type-fees.yaml"),
-        code: 3,
-        names: &["deployments.local.policy.fees"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "yaml: wrong type (enclave id: number)",
-        files: &[(
-            "{dir}/wrong-type-enclave-id.yaml",
-            demo(
-                "- id: cJD19YR7d04q/mqreylwVLPuPUvTZAJPl6tvypPCN/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==",
-                "- id: 12345",
-            ),
-        )],
-        argv: verify_quote!("{dir}/wrong-type-enclave-id.yaml"),
-        code: 3,
-        names: &["deployments.local.policy.enclaves[0].id"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "yaml: huge value (max_expiration 2^70)",
-        files: &[(
-            "{dir}/huge-expiration.yaml",
-            demo("max_expiration: 3", "max_expiration: 1180591620717411303424"),
-        )],
-        argv: verify_quote!("{dir}/huge-expiration.yaml"),
-        code: 3,
-        names: &["max_expiration"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "yaml: huge value (max_expiration 2^64)",
-        files: &[(
-            "{dir}/huge-u64-expiration.yaml",
-            demo("max_expiration: 3", "max_expiration: 18446744073709551616"),
-        )],
-        argv: verify_quote!("{dir}/huge-u64-expiration.yaml"),
-        code: 3,
-        names: &["max_expiration"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "yaml: huge value (tcb_validity_period > u16)",
-        files: &[(
-            "{dir}/huge-tcb.yaml",
-            demo("tcb_validity_period: 30", "tcb_validity_period: 99999999999"),
-        )],
-        argv: verify_quote!("{dir}/huge-tcb.yaml"),
-        code: 3,
-        names: &["does not fit in u16"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "yaml: negative max_expiration",
-        files: &[("{dir}/negative.yaml", demo("max_expiration: 3", "max_expiration: -1"))],
-        argv: verify_quote!("{dir}/negative.yaml"),
-        code: 3,
-        names: &["max_expiration"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "yaml: unknown field inside policy",
-        files: &[(
-            "{dir}/unknown-policy-field.yaml",
-            demo("max_expiration: 3", "max_expiration: 3\n      admin_override: true"),
-        )],
-        argv: verify_quote!("{dir}/unknown-policy-field.yaml"),
-        code: 3,
-        names: &["policy.admin_override: unknown field"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "yaml: unknown field inside policy.quotes.pcs",
-        files: &[(
-            "{dir}/unknown-pcs-field.yaml",
-            demo("tcb_validity_period: 30", "tcb_validity_period: 30\n          skip_checks: true"),
-        )],
-        argv: verify_quote!("{dir}/unknown-pcs-field.yaml"),
-        code: 3,
-        names: &["skip_checks"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "yaml: non-UTF-8",
-        files: &[("{dir}/non-utf8.yaml", Content::Made(non_utf8_manifest))],
-        argv: verify_quote!("{dir}/non-utf8.yaml"),
-        code: 3,
-        names: &["not UTF-8"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "yaml: empty file",
-        files: &[("{dir}/empty.yaml", Content::Bytes(b""))],
-        argv: verify_quote!("{dir}/empty.yaml"),
-        code: 3,
-        names: &["expected a map"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "yaml: not a map",
-        files: &[("{dir}/not-a-map.yaml", Content::Bytes(b"- just\n- a list\n"))],
-        argv: verify_quote!("{dir}/not-a-map.yaml"),
-        code: 3,
-        names: &["expected a map"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "yaml: duplicate key",
-        files: &[("{dir}/duplicate-key.yaml", Content::Made(duplicate_key_manifest))],
-        argv: verify_quote!("{dir}/duplicate-key.yaml"),
-        code: 3,
-        names: &["duplicate"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "yaml: billion-laughs alias bomb",
-        files: &[("{dir}/alias-bomb.yaml", Content::Made(yaml_alias_bomb))],
-        argv: verify_quote!("{dir}/alias-bomb.yaml"),
-        code: 3,
-        names: &["repetition limit exceeded"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "yaml: 100k nested flow sequences",
-        files: &[("{dir}/flow-nesting-bomb.yaml", Content::Made(yaml_flow_sequence_bomb))],
-        argv: verify_quote!("{dir}/flow-nesting-bomb.yaml"),
-        code: 3,
-        names: &["nested"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "yaml: 50k nested flow maps",
-        files: &[("{dir}/flow-map-bomb.yaml", Content::Made(yaml_flow_map_bomb))],
-        argv: verify_quote!("{dir}/flow-map-bomb.yaml"),
-        code: 3,
-        names: &["nested"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "yaml: 20 MiB file",
-        files: &[("{dir}/20mb.yaml", Content::Made(huge_manifest))],
-        argv: verify_quote!("{dir}/20mb.yaml"),
-        code: 3,
-        names: &["larger than"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "yaml: endless stream (/dev/zero)",
-        argv: verify_quote!("/dev/zero"),
-        code: 3,
-        names: &["larger than"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "yaml: a directory",
-        argv: verify_quote!("{dir}"),
-        code: 3,
-        names: &["cannot read"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "yaml: missing file",
-        argv: verify_quote!("{dir}/nope.yaml"),
-        code: 3,
-        names: &["nope.yaml"],
-        ..Case::DEFAULT
-    },
+    bad_manifest("yaml: wrong type (max_expiration: string)", &["deployments.local.policy.max_expiration"])
+        .file("{dir}/wrong-type.yaml", demo("max_expiration: 3", "max_expiration: \"three\"")),
+    bad_manifest("yaml: wrong type (fees: list)", &["deployments.local.policy.fees"])
+        .file("{dir}/wrong-type-fees.yaml", demo("fees: endorsing_node", "fees: [endorsing_node]")),
+    bad_manifest("yaml: wrong type (enclave id: number)", &["deployments.local.policy.enclaves[0].id"]).file(
+        "{dir}/wrong-type-enclave-id.yaml",
+        demo(
+            "- id: cJD19YR7d04q/mqreylwVLPuPUvTZAJPl6tvypPCN/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==",
+            "- id: 12345",
+        ),
+    ),
+    bad_manifest("yaml: huge value (max_expiration 2^70)", &["max_expiration"]).file(
+        "{dir}/huge-expiration.yaml",
+        demo("max_expiration: 3", "max_expiration: 1180591620717411303424"),
+    ),
+    bad_manifest("yaml: huge value (max_expiration 2^64)", &["max_expiration"]).file(
+        "{dir}/huge-u64-expiration.yaml",
+        demo("max_expiration: 3", "max_expiration: 18446744073709551616"),
+    ),
+    bad_manifest("yaml: huge value (tcb_validity_period > u16)", &["does not fit in u16"])
+        .file("{dir}/huge-tcb.yaml", demo("tcb_validity_period: 30", "tcb_validity_period: 99999999999")),
+    bad_manifest("yaml: negative max_expiration", &["max_expiration"])
+        .file("{dir}/negative.yaml", demo("max_expiration: 3", "max_expiration: -1")),
+    bad_manifest("yaml: unknown field inside policy", &["policy.admin_override: unknown field"]).file(
+        "{dir}/unknown-policy-field.yaml",
+        demo("max_expiration: 3", "max_expiration: 3\n      admin_override: true"),
+    ),
+    bad_manifest("yaml: unknown field inside policy.quotes.pcs", &["skip_checks"]).file(
+        "{dir}/unknown-pcs-field.yaml",
+        demo("tcb_validity_period: 30", "tcb_validity_period: 30\n          skip_checks: true"),
+    ),
+    bad_manifest("yaml: non-UTF-8", &["not UTF-8"])
+        .file("{dir}/non-utf8.yaml", Content::Made(non_utf8_manifest)),
+    bad_manifest("yaml: empty file", &["expected a map"]).file("{dir}/empty.yaml", Content::Bytes(b"")),
+    bad_manifest("yaml: not a map", &["expected a map"])
+        .file("{dir}/not-a-map.yaml", Content::Bytes(b"- just\n- a list\n")),
+    bad_manifest("yaml: duplicate key", &["duplicate"])
+        .file("{dir}/duplicate-key.yaml", Content::Made(duplicate_key_manifest)),
+    bad_manifest("yaml: billion-laughs alias bomb", &["repetition limit exceeded"])
+        .file("{dir}/alias-bomb.yaml", Content::Made(yaml_alias_bomb)),
+    bad_manifest("yaml: 100k nested flow sequences", &["nested"])
+        .file("{dir}/flow-nesting-bomb.yaml", Content::Made(yaml_flow_sequence_bomb)),
+    bad_manifest("yaml: 50k nested flow maps", &["nested"])
+        .file("{dir}/flow-map-bomb.yaml", Content::Made(yaml_flow_map_bomb)),
+    bad_manifest("yaml: 20 MiB file", &["larger than"]).file("{dir}/20mb.yaml", Content::Made(huge_manifest)),
+    Case::new("yaml: endless stream (/dev/zero)", 3, &["larger than"]).run(verify_quote!("/dev/zero")),
+    Case::new("yaml: a directory", 3, &["cannot read"]).run(verify_quote!("{dir}")),
+    Case::new("yaml: missing file", 3, &["nope.yaml"]).run(verify_quote!("{dir}/nope.yaml")),
     // --- CBOR ---
-    Case {
-        name: "cbor: truncated Update",
-        argv: &["cbor", "decode", "--method", "rofl.Update", "{truncated_update}"],
-        code: 3,
-        names: &["not a canonical rofl.Update body"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "cbor: trailing bytes",
-        argv: &["cbor", "decode", "--method", "rofl.Update", "{trailing_update}"],
-        code: 3,
-        names: &["not a canonical rofl.Update body"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "cbor: non-canonical map head",
-        argv: &["cbor", "decode", "--method", "rofl.Update", "{non_canonical_update}"],
-        code: 3,
-        names: &["non-canonical"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "cbor: unknown field",
-        argv: &["cbor", "decode", "--method", "rofl.Remove", "{unknown_field_remove}"],
-        code: 3,
-        names: &["zz: unknown field"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "cbor: map declaring 2^64-1 entries",
-        argv: &["cbor", "decode", "bbffffffffffffffff"],
-        code: 3,
-        names: &["malformed"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "cbor: byte string declaring 2^64-1 bytes",
-        argv: &["cbor", "decode", "a16269645bffffffffffffffff"],
-        code: 3,
-        names: &["malformed"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "cbor: text key declaring 2^32 bytes",
-        argv: &["cbor", "decode", "a17affffffff"],
-        code: 3,
-        names: &["malformed"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "cbor: 1M nested arrays",
-        files: &[("{dir}/deep.cbor", Content::Made(deep_cbor))],
-        argv: &["cbor", "decode", "{dir}/deep.cbor"],
-        code: 3,
-        names: &["malformed"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "cbor: empty input",
-        argv: &["cbor", "decode", "-"],
-        stdin: Some(Content::Bytes(b"")),
-        code: 3,
-        names: &["IncompleteCborData"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "cbor encode: unknown field, --out",
-        argv: ENCODE_TO_OUT,
-        stdin: Some(Content::Made(update_json_unknown_field)),
-        code: 3,
-        names: &["allow_everyone"],
-        absent: &["{out}/body.cbor"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "cbor encode: huge value, --out",
-        argv: ENCODE_TO_OUT,
-        stdin: Some(Content::Made(update_json_huge_value)),
-        code: 3,
-        names: &["max_expiration"],
-        absent: &["{out}/body.cbor"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "cbor encode: wrong type, --out",
-        argv: ENCODE_TO_OUT,
-        stdin: Some(Content::Made(update_json_wrong_type)),
-        code: 3,
-        names: &["enclaves"],
-        absent: &["{out}/body.cbor"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "cbor encode: non-UTF-8 JSON, --out",
-        argv: ENCODE_TO_OUT,
-        stdin: Some(Content::Bytes(b"{\"method\": \"\xff\"}")),
-        code: 3,
-        names: &["invalid JSON"],
-        absent: &["{out}/body.cbor"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "cbor encode: endless stream (/dev/zero)",
-        argv: &["cbor", "encode", "/dev/zero", "--out", "{out}/body.cbor"],
-        code: 3,
-        names: &["larger than"],
-        absent: &["{out}/body.cbor"],
-        ..Case::DEFAULT
-    },
+    Case::new("cbor: truncated Update", 3, &["not a canonical rofl.Update body"]).run(decode!(
+        "--method",
+        "rofl.Update",
+        "{truncated_update}"
+    )),
+    Case::new("cbor: trailing bytes", 3, &["not a canonical rofl.Update body"]).run(decode!(
+        "--method",
+        "rofl.Update",
+        "{trailing_update}"
+    )),
+    Case::new("cbor: non-canonical map head", 3, &["non-canonical"]).run(decode!(
+        "--method",
+        "rofl.Update",
+        "{non_canonical_update}"
+    )),
+    Case::new("cbor: unknown field", 3, &["zz: unknown field"]).run(decode!(
+        "--method",
+        "rofl.Remove",
+        "{unknown_field_remove}"
+    )),
+    Case::new("cbor: map declaring 2^64-1 entries", 3, &["malformed"]).run(decode!("bbffffffffffffffff")),
+    Case::new("cbor: byte string declaring 2^64-1 bytes", 3, &["malformed"])
+        .run(decode!("a16269645bffffffffffffffff")),
+    Case::new("cbor: text key declaring 2^32 bytes", 3, &["malformed"]).run(decode!("a17affffffff")),
+    Case::new("cbor: 1M nested arrays", 3, &["malformed"])
+        .run(decode!("{file}"))
+        .file("{dir}/deep.cbor", Content::Made(deep_cbor)),
+    Case::new("cbor: empty input", 3, &["IncompleteCborData"]).run(decode!("-")).stdin(Content::Bytes(b"")),
+    bad_update_json("cbor encode: unknown field, --out", &["allow_everyone"])
+        .stdin(Content::Made(update_json_unknown_field)),
+    bad_update_json("cbor encode: huge value, --out", &["max_expiration"])
+        .stdin(Content::Made(update_json_huge_value)),
+    bad_update_json("cbor encode: wrong type, --out", &["enclaves"])
+        .stdin(Content::Made(update_json_wrong_type)),
+    bad_update_json("cbor encode: non-UTF-8 JSON, --out", &["invalid JSON"])
+        .stdin(Content::Bytes(b"{\"method\": \"\xff\"}")),
+    Case::new("cbor encode: endless stream (/dev/zero)", 3, &["larger than"])
+        .run(&["cbor", "encode", "/dev/zero", "--out", "{out}/body.cbor"])
+        .absent(&["{out}/body.cbor"]),
     // --- ORC bundles ---
-    Case {
-        name: "orc: truncated zip",
-        files: &[("{dir}/truncated.orc", Content::Made(truncated_orc))],
-        argv: bundle!("{dir}/truncated.orc"),
-        code: 3,
-        names: &["not a readable zip"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "orc: empty file",
-        files: &[("{dir}/empty.orc", Content::Bytes(b""))],
-        argv: bundle!("{dir}/empty.orc"),
-        code: 3,
-        names: &["not a readable zip"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "orc: missing manifest",
-        files: &[("{dir}/no-manifest.orc", Content::Made(no_manifest_orc))],
-        argv: bundle!("{dir}/no-manifest.orc"),
-        code: 3,
-        names: &["has no META-INF/MANIFEST.MF"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "orc: zip bomb (32 MiB manifest)",
-        files: &[("{dir}/bomb.orc", Content::Made(bomb_orc))],
-        argv: bundle!("{dir}/bomb.orc"),
-        code: 3,
-        names: &["larger than the 1048576-byte limit"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "orc: zip bomb lying about its size",
-        files: &[("{dir}/lying-bomb.orc", Content::Made(lying_bomb_orc))],
-        argv: bundle!("{dir}/lying-bomb.orc"),
-        code: 3,
-        names: &["larger than the 1048576-byte limit"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "orc: /dev/zero as the bundle",
-        argv: bundle!("/dev/zero"),
-        code: 3,
-        names: &["not a regular file"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "orc: manifest is a symlink entry",
-        files: &[("{dir}/symlink-manifest.orc", Content::Made(symlink_manifest_orc))],
-        argv: bundle!("{dir}/symlink-manifest.orc"),
-        code: 3,
-        names: &["symlink"],
-        check: Check::NothingExtracted,
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "orc: symlink entry",
-        files: &[("{dir}/symlink-entry.orc", Content::Made(symlink_entry_orc))],
-        argv: bundle!("{dir}/symlink-entry.orc"),
-        code: 3,
-        names: &["symlink"],
-        check: Check::NothingExtracted,
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "orc: ../ entry",
-        files: &[("{dir}/dotdot-entry.orc", Content::Made(dotdot_entry_orc))],
-        argv: bundle!("{dir}/dotdot-entry.orc"),
-        code: 3,
-        names: &["../../evil.txt"],
-        check: Check::NothingExtracted,
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "orc: absolute-path entry",
-        files: &[("{dir}/absolute-entry.orc", Content::Made(absolute_entry_orc))],
-        argv: bundle!("{dir}/absolute-entry.orc"),
-        code: 3,
-        names: &["/tmp/roflgov-matrix-evil.txt"],
-        check: Check::NothingExtracted,
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "orc: manifest with wrong types",
-        files: &[("{dir}/manifest-wrong-type.orc", Content::Made(manifest_wrong_type_orc))],
-        argv: bundle!("{dir}/manifest-wrong-type.orc"),
-        code: 3,
-        names: &["MANIFEST.MF: field"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "orc: manifest not UTF-8",
-        files: &[("{dir}/manifest-non-utf8.orc", Content::Made(manifest_non_utf8_orc))],
-        argv: bundle!("{dir}/manifest-non-utf8.orc"),
-        code: 3,
-        names: &["not UTF-8"],
-        ..Case::DEFAULT
-    },
+    bad_orc("orc: truncated zip", &["not a readable zip"])
+        .file("{dir}/truncated.orc", Content::Made(truncated_orc)),
+    bad_orc("orc: empty file", &["not a readable zip"]).file("{dir}/empty.orc", Content::Bytes(b"")),
+    bad_orc("orc: missing manifest", &["has no META-INF/MANIFEST.MF"])
+        .file("{dir}/no-manifest.orc", Content::Made(no_manifest_orc)),
+    bad_orc("orc: zip bomb (32 MiB manifest)", &["larger than the 1048576-byte limit"])
+        .file("{dir}/bomb.orc", Content::Made(bomb_orc)),
+    bad_orc("orc: zip bomb lying about its size", &["larger than the 1048576-byte limit"])
+        .file("{dir}/lying-bomb.orc", Content::Made(lying_bomb_orc)),
+    Case::new("orc: /dev/zero as the bundle", 3, &["not a regular file"]).run(bundle!("/dev/zero")),
+    bad_orc("orc: manifest is a symlink entry", &["symlink"])
+        .file("{dir}/symlink-manifest.orc", Content::Made(symlink_manifest_orc))
+        .check(Check::NothingExtracted),
+    bad_orc("orc: symlink entry", &["symlink"])
+        .file("{dir}/symlink-entry.orc", Content::Made(symlink_entry_orc))
+        .check(Check::NothingExtracted),
+    bad_orc("orc: ../ entry", &["../../evil.txt"])
+        .file("{dir}/dotdot-entry.orc", Content::Made(dotdot_entry_orc))
+        .check(Check::NothingExtracted),
+    bad_orc("orc: absolute-path entry", &["/tmp/roflgov-matrix-evil.txt"])
+        .file("{dir}/absolute-entry.orc", Content::Made(absolute_entry_orc))
+        .check(Check::NothingExtracted),
+    bad_orc("orc: manifest with wrong types", &["MANIFEST.MF: field"])
+        .file("{dir}/manifest-wrong-type.orc", Content::Made(manifest_wrong_type_orc)),
+    bad_orc("orc: manifest not UTF-8", &["not UTF-8"])
+        .file("{dir}/manifest-non-utf8.orc", Content::Made(manifest_non_utf8_orc)),
     // --- quotes and collateral ---
-    Case {
-        name: "quote: tampered TD report",
-        files: &[("{dir}/tampered-quote", Content::Made(tampered_quote))],
-        argv: identity_quote!("{dir}/tampered-quote", "{testdata}/tdx_quote_collateral.json", "{now}"),
-        code: 4,
-        names: &["tampered-quote"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "quote: truncated",
-        files: &[("{dir}/truncated-quote", Content::Made(truncated_quote))],
-        argv: identity_quote!("{dir}/truncated-quote", "{testdata}/tdx_quote_collateral.json", "{now}"),
-        code: 3,
-        names: &["truncated"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "quote: empty",
-        files: &[("{dir}/empty-quote", Content::Bytes(b""))],
-        argv: identity_quote!("{dir}/empty-quote", "{testdata}/tdx_quote_collateral.json", "{now}"),
-        code: 3,
-        names: &["truncated"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "quote: endless stream (/dev/zero)",
-        argv: identity_quote!("/dev/zero", "{testdata}/tdx_quote_collateral.json", "{now}"),
-        code: 3,
-        names: &["/dev/zero"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "collateral: wrong platform (SGX for a TDX quote)",
-        argv: identity_quote!("{testdata}/tdx_quote", "{testdata}/sgx_quote_collateral.json", "{now}"),
-        code: 4,
-        names: &["collateral is for SGX"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "collateral: wrong platform (TDX for an SGX quote)",
-        argv: identity_quote!("{testdata}/sgx_quote", "{testdata}/tdx_quote_collateral.json", "{now}"),
-        code: 4,
-        names: &["collateral is for TDX"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "collateral: wrong time (expired)",
-        argv: identity_quote!("{testdata}/tdx_quote", "{testdata}/tdx_quote_collateral.json", "4102444800"),
-        code: 4,
-        names: &["expired"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "collateral: wrong time (not yet valid)",
-        argv: identity_quote!("{testdata}/tdx_quote", "{testdata}/tdx_quote_collateral.json", "946684800"),
-        code: 4,
-        names: &["not valid yet"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "collateral: truncated",
-        files: &[("{dir}/truncated-collateral.json", Content::Made(truncated_collateral))],
-        argv: identity_quote!("{testdata}/tdx_quote", "{dir}/truncated-collateral.json", "{now}"),
-        code: 3,
-        names: &["truncated"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "collateral: wrong types",
-        files: &[("{dir}/wrong-type-collateral.json", Content::Bytes(br#"{"tcb_info": 7}"#))],
-        argv: identity_quote!("{testdata}/tdx_quote", "{dir}/wrong-type-collateral.json", "{now}"),
-        code: 3,
-        names: &["wrong-type-collateral.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "collateral: tampered TCB info",
-        files: &[("{dir}/tampered-collateral.json", Content::Made(tampered_collateral))],
-        argv: identity_quote!("{testdata}/tdx_quote", "{dir}/tampered-collateral.json", "{now}"),
-        code: 4,
-        names: &["Signature is invalid for tcb_info"],
-        ..Case::DEFAULT
-    },
+    bad_quote("quote: tampered TD report", 4, &["tampered-quote"])
+        .file("{dir}/tampered-quote", Content::Made(tampered_quote)),
+    bad_quote("quote: truncated", 3, &["truncated"])
+        .file("{dir}/truncated-quote", Content::Made(truncated_quote)),
+    bad_quote("quote: empty", 3, &["truncated"]).file("{dir}/empty-quote", Content::Bytes(b"")),
+    Case::new("quote: endless stream (/dev/zero)", 3, &["/dev/zero"]).run(identity_quote!(
+        "/dev/zero",
+        "{testdata}/tdx_quote_collateral.json",
+        "{now}"
+    )),
+    Case::new("collateral: wrong platform (SGX for a TDX quote)", 4, &["collateral is for SGX"])
+        .run(identity_quote!("{testdata}/tdx_quote", "{testdata}/sgx_quote_collateral.json", "{now}")),
+    Case::new("collateral: wrong platform (TDX for an SGX quote)", 4, &["collateral is for TDX"])
+        .run(identity_quote!("{testdata}/sgx_quote", "{testdata}/tdx_quote_collateral.json", "{now}")),
+    Case::new("collateral: wrong time (expired)", 4, &["expired"]).run(identity_quote!(
+        "{testdata}/tdx_quote",
+        "{testdata}/tdx_quote_collateral.json",
+        "4102444800"
+    )),
+    Case::new("collateral: wrong time (not yet valid)", 4, &["not valid yet"]).run(identity_quote!(
+        "{testdata}/tdx_quote",
+        "{testdata}/tdx_quote_collateral.json",
+        "946684800"
+    )),
+    bad_collateral("collateral: truncated", 3, &["truncated"])
+        .file("{dir}/truncated-collateral.json", Content::Made(truncated_collateral)),
+    bad_collateral("collateral: wrong types", 3, &["wrong-type-collateral.json"])
+        .file("{dir}/wrong-type-collateral.json", Content::Bytes(br#"{"tcb_info": 7}"#)),
+    bad_collateral("collateral: tampered TCB info", 4, &["Signature is invalid for tcb_info"])
+        .file("{dir}/tampered-collateral.json", Content::Made(tampered_collateral)),
 ];
 
 #[test]
@@ -958,28 +721,6 @@ fn cbor_encode_hex(dir: &Path, step: &str, method: &[&str], input: &str) -> Stri
     v["cbor"].as_str().unwrap_or_else(|| panic!("{step}: no cbor in {v}")).trim_start_matches("0x").to_owned()
 }
 
-fn update_json() -> Value {
-    serde_json::json!({
-        "method": "rofl.Update",
-        "body": {
-            "id": "rofl1qpykfkl6ea78cyy67d35f7fmpk3pg36vashka4v9",
-            "admin": "oasis1qz2lty9v4glt5ts8ljhfpnd05dy3cwmtnyshws8q",
-            "policy": {
-                "quotes": {"pcs": {"tcb_validity_period": 30, "min_tcb_evaluation_data_number": 18, "tdx": {"allowed_tdx_modules": []}}},
-                "enclaves": [{
-                    "mr_enclave": "0x6a440b7d0f7ea2408f582be2749ff4ab47fccdbacabb189e1e80560e33a0a964",
-                    "mr_signer": "0x0000000000000000000000000000000000000000000000000000000000000000"
-                }],
-                "endorsements": [{"any": {}}],
-                "fees": "endorsing_node",
-                "max_expiration": 3
-            },
-            "metadata": {"net.oasis.rofl.name": "talos"},
-            "secrets": {}
-        }
-    })
-}
-
 fn update_json_unknown_field(_: &Ctx<'_>) -> Vec<u8> {
     let mut json = update_json();
     json["body"]["policy"]["allow_everyone"] = true.into();
@@ -1003,7 +744,7 @@ fn deep_cbor(_: &Ctx<'_>) -> Vec<u8> {
 }
 
 fn demo_text() -> String {
-    std::fs::read_to_string(demo_manifest("1.0")).unwrap()
+    std::fs::read_to_string(manifest("1.0")).unwrap()
 }
 
 fn non_utf8_manifest(_: &Ctx<'_>) -> Vec<u8> {
@@ -1131,28 +872,28 @@ fn manifest_non_utf8_orc(_: &Ctx<'_>) -> Vec<u8> {
     zip_with(&[("META-INF/MANIFEST.MF", b"{\"name\": \"\xff\"}")], &[])
 }
 
-fn testdata(name: &str) -> Vec<u8> {
-    std::fs::read(Path::new(TESTDATA).join(name)).unwrap()
+fn testdata_bytes(name: &str) -> Vec<u8> {
+    std::fs::read(testdata(name)).unwrap()
 }
 
 fn tampered_quote(_: &Ctx<'_>) -> Vec<u8> {
-    let mut quote = testdata("tdx_quote");
+    let mut quote = testdata_bytes("tdx_quote");
     quote[200] ^= 0xff;
     quote
 }
 
 fn truncated_quote(_: &Ctx<'_>) -> Vec<u8> {
-    testdata("tdx_quote")[..200].to_vec()
+    testdata_bytes("tdx_quote")[..200].to_vec()
 }
 
 fn truncated_collateral(_: &Ctx<'_>) -> Vec<u8> {
-    let collateral = testdata("tdx_quote_collateral.json");
+    let collateral = testdata_bytes("tdx_quote_collateral.json");
     collateral[..collateral.len() / 2].to_vec()
 }
 
 /// Collateral whose TCB info was edited (its signature no longer matches).
 fn tampered_collateral(_: &Ctx<'_>) -> Vec<u8> {
-    let mut c: Value = serde_json::from_slice(&testdata("tdx_quote_collateral.json")).unwrap();
+    let mut c: Value = serde_json::from_slice(&testdata_bytes("tdx_quote_collateral.json")).unwrap();
     let tcb = c["tcb_info"].as_str().unwrap().replacen("\"UpToDate\"", "\"Revoked\"", 1);
     c["tcb_info"] = tcb.into();
     c.to_string().into_bytes()
@@ -1162,10 +903,13 @@ fn tampered_collateral(_: &Ctx<'_>) -> Vec<u8> {
 // On chain: one anvil, a 2-of-3 Safe, an app created through it
 // ---------------------------------------------------------------------------------------------
 
-/// `--key-env KEY safe ACTION --safe-tx FILE`.
+/// `[PREFIX…] --key-env KEY safe ACTION --safe-tx FILE`.
 macro_rules! safe {
     ($key:literal, $action:literal, $file:literal) => {
-        &["--key-env", $key, "safe", $action, "--safe-tx", $file]
+        safe!([], $key, $action, $file)
+    };
+    ([$($prefix:expr),*], $key:literal, $action:literal, $file:literal) => {
+        &[$($prefix,)* "--key-env", $key, "safe", $action, "--safe-tx", $file]
     };
 }
 
@@ -1192,362 +936,163 @@ macro_rules! propose {
 /// signed by DEV1 of the 2-of-3 Safe; `{dir}/create.json` is the executed app creation.
 const ON_CHAIN: &[Case] = &[
     // --- wrong chain ---
-    Case {
-        name: "chain: proposal file for chain 23295, rpc is 31337",
-        files: &[("{dir}/variants/wrong-chain/proposal.json", Content::Made(wrong_chain_proposal))],
-        argv: safe!("DEV2", "sign", "{dir}/variants/wrong-chain/proposal.json"),
-        code: 5,
-        names: &["wrong chain"],
-        unchanged: &["{dir}/variants/wrong-chain/proposal.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "chain: network testnet, rpc is 31337 (sign)",
-        argv: &[
-            "--network",
-            "testnet",
-            "--key-env",
-            "DEV2",
-            "safe",
-            "sign",
-            "--safe-tx",
-            "{dir}/release.json",
-        ],
-        code: 5,
-        names: &["wrong chain"],
-        unchanged: &["{dir}/release.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "chain: network testnet, rpc is 31337 (execute)",
-        argv: &[
-            "--network",
-            "testnet",
-            "--key-env",
-            "DEV2",
-            "safe",
-            "execute",
-            "--safe-tx",
-            "{dir}/release.json",
-        ],
-        code: 5,
-        names: &["wrong chain"],
-        unchanged: &["{dir}/release.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "chain: network testnet, rpc is 31337 (propose)",
-        argv: propose!(["--network", "testnet"], "{out}/testnet.json"),
-        code: 5,
-        names: &["wrong chain"],
-        absent: &["{out}/testnet.json"],
-        ..Case::DEFAULT
-    },
+    Case::new("chain: proposal file for chain 23295, rpc is 31337", 5, &["wrong chain"])
+        .run(safe!("DEV2", "sign", "{file}"))
+        .variant("{dir}/variants/wrong-chain/proposal.json", wrong_chain_proposal),
+    Case::new("chain: network testnet, rpc is 31337 (sign)", 5, &["wrong chain"])
+        .run(safe!(["--network", "testnet"], "DEV2", "sign", "{dir}/release.json"))
+        .keeps_release(),
+    Case::new("chain: network testnet, rpc is 31337 (execute)", 5, &["wrong chain"])
+        .run(safe!(["--network", "testnet"], "DEV2", "execute", "{dir}/release.json"))
+        .keeps_release(),
+    Case::new("chain: network testnet, rpc is 31337 (propose)", 5, &["wrong chain"])
+        .run(propose!(["--network", "testnet"], "{out}/testnet.json"))
+        .absent(&["{out}/testnet.json"]),
     // --- wrong contract ---
-    Case {
-        name: "contract: policy contract without code (propose)",
-        argv: propose!(["--policy-contract", NO_CODE], "{out}/nocode.json"),
-        code: 5,
-        names: &[NO_CODE],
-        absent: &["{out}/nocode.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "contract: policy contract is the Safe (propose)",
-        argv: propose!(["--policy-contract", "{safe}"], "{out}/is-safe.json"),
-        code: 5,
-        names: &["from policy contract 0x"],
-        absent: &["{out}/is-safe.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "contract: Safe address without code (propose)",
-        argv: propose!(["--safe-address", NO_CODE], "{out}/safe-nocode.json"),
-        code: 5,
-        names: &[NO_CODE],
-        absent: &["{out}/safe-nocode.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "contract: Safe address is the policy contract (propose)",
-        argv: propose!(["--safe-address", "{policy}"], "{out}/safe-is-policy.json"),
-        code: 5,
-        names: &["is it a Safe v1.4.1?"],
-        absent: &["{out}/safe-is-policy.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "contract: proposal for another Safe than the network's",
-        files: &[("{dir}/variants/wrong-safe/proposal.json", Content::Made(wrong_safe_proposal))],
-        argv: safe!("DEV2", "sign", "{dir}/variants/wrong-safe/proposal.json"),
-        code: 4,
-        names: &["this network's Safe"],
-        unchanged: &["{dir}/variants/wrong-safe/proposal.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "contract: app show on a contract without code",
-        argv: &["--policy-contract", NO_CODE, "app", "show", "--app", "{app}"],
-        code: 5,
-        names: &[NO_CODE],
-        ..Case::DEFAULT
-    },
+    Case::new("contract: policy contract without code (propose)", 5, &[NO_CODE])
+        .run(propose!(["--policy-contract", NO_CODE], "{out}/nocode.json"))
+        .absent(&["{out}/nocode.json"]),
+    Case::new("contract: policy contract is the Safe (propose)", 5, &["from policy contract 0x"])
+        .run(propose!(["--policy-contract", "{safe}"], "{out}/is-safe.json"))
+        .absent(&["{out}/is-safe.json"]),
+    Case::new("contract: Safe address without code (propose)", 5, &[NO_CODE])
+        .run(propose!(["--safe-address", NO_CODE], "{out}/safe-nocode.json"))
+        .absent(&["{out}/safe-nocode.json"]),
+    Case::new("contract: Safe address is the policy contract (propose)", 5, &["is it a Safe v1.4.1?"])
+        .run(propose!(["--safe-address", "{policy}"], "{out}/safe-is-policy.json"))
+        .absent(&["{out}/safe-is-policy.json"]),
+    Case::new("contract: proposal for another Safe than the network's", 4, &["this network's Safe"])
+        .run(safe!("DEV2", "sign", "{file}"))
+        .variant("{dir}/variants/wrong-safe/proposal.json", wrong_safe_proposal),
+    Case::new("contract: app show on a contract without code", 5, &[NO_CODE]).run(&[
+        "--policy-contract",
+        NO_CODE,
+        "app",
+        "show",
+        "--app",
+        "{app}",
+    ]),
     // --- signatures ---
-    Case {
-        name: "sigs: insufficient (1 of 2)",
-        argv: safe!("DEV4", "execute", "{dir}/release.json"),
-        code: 4,
-        names: &["1 of 2 required signatures"],
-        unchanged: &["{dir}/release.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "sigs: non-owner signs",
-        argv: safe!("DEV4", "sign", "{dir}/release.json"),
-        code: 4,
-        names: &["not an owner"],
-        unchanged: &["{dir}/release.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "sigs: non-owner approves on chain",
-        argv: safe!("DEV4", "approve", "{dir}/release.json"),
-        code: 4,
-        names: &["not an owner"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "sigs: foreign (non-owner) signature in the file",
-        files: &[(
-            "{dir}/variants/foreign-signature/proposal.json",
-            Content::Made(foreign_signature_proposal),
-        )],
-        argv: safe!("DEV4", "execute", "{dir}/variants/foreign-signature/proposal.json"),
-        code: 4,
-        names: &["signature #1"],
-        unchanged: &["{dir}/variants/foreign-signature/proposal.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "sigs: replayed signature of another SafeTx",
-        files: &[(
-            "{dir}/variants/replayed-signature/proposal.json",
-            Content::Made(replayed_signature_proposal),
-        )],
-        argv: safe!("DEV4", "execute", "{dir}/variants/replayed-signature/proposal.json"),
-        code: 4,
-        names: &["signature #1"],
-        unchanged: &["{dir}/variants/replayed-signature/proposal.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "sigs: the same signature twice",
-        files: &[(
-            "{dir}/variants/duplicated-signature/proposal.json",
-            Content::Made(duplicated_signature_proposal),
-        )],
-        argv: safe!("DEV4", "execute", "{dir}/variants/duplicated-signature/proposal.json"),
-        code: 4,
-        names: &["signature #1"],
-        unchanged: &["{dir}/variants/duplicated-signature/proposal.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "sigs: 64-byte signature",
-        files: &[("{dir}/variants/short-signature/proposal.json", Content::Made(short_signature_proposal))],
-        argv: safe!("DEV4", "execute", "{dir}/variants/short-signature/proposal.json"),
-        code: 4,
-        names: &["signature #1"],
-        unchanged: &["{dir}/variants/short-signature/proposal.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "sigs: signature with v = 99",
-        files: &[("{dir}/variants/bad-v-signature/proposal.json", Content::Made(bad_v_signature_proposal))],
-        argv: safe!("DEV4", "execute", "{dir}/variants/bad-v-signature/proposal.json"),
-        code: 4,
-        names: &["signature #1"],
-        unchanged: &["{dir}/variants/bad-v-signature/proposal.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "sigs: owner signs twice",
-        argv: safe!("DEV1", "sign", "{dir}/release.json"),
-        code: 4,
-        names: &["has already signed this transaction"],
-        unchanged: &["{dir}/release.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "replay: execute an executed transaction",
-        argv: safe!("DEV4", "execute", "{dir}/create.json"),
-        code: 4,
-        names: &["already used"],
-        unchanged: &["{dir}/create.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "replay: sign an executed transaction",
-        argv: safe!("DEV2", "sign", "{dir}/create.json"),
-        code: 4,
-        names: &["already used"],
-        unchanged: &["{dir}/create.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "replay: approve an executed transaction",
-        argv: safe!("DEV2", "approve", "{dir}/create.json"),
-        code: 4,
-        names: &["already used"],
-        ..Case::DEFAULT
-    },
+    Case::new("sigs: insufficient (1 of 2)", 4, &["1 of 2 required signatures"])
+        .run(safe!("DEV4", "execute", "{dir}/release.json"))
+        .keeps_release(),
+    Case::new("sigs: non-owner signs", 4, &["not an owner"])
+        .run(safe!("DEV4", "sign", "{dir}/release.json"))
+        .keeps_release(),
+    Case::new("sigs: non-owner approves on chain", 4, &["not an owner"]).run(safe!(
+        "DEV4",
+        "approve",
+        "{dir}/release.json"
+    )),
+    Case::new("sigs: foreign (non-owner) signature in the file", 4, &["signature #1"])
+        .run(safe!("DEV4", "execute", "{file}"))
+        .variant("{dir}/variants/foreign-signature/proposal.json", foreign_signature_proposal),
+    Case::new("sigs: replayed signature of another SafeTx", 4, &["signature #1"])
+        .run(safe!("DEV4", "execute", "{file}"))
+        .variant("{dir}/variants/replayed-signature/proposal.json", replayed_signature_proposal),
+    Case::new("sigs: the same signature twice", 4, &["signature #1"])
+        .run(safe!("DEV4", "execute", "{file}"))
+        .variant("{dir}/variants/duplicated-signature/proposal.json", duplicated_signature_proposal),
+    Case::new("sigs: 64-byte signature", 4, &["signature #1"])
+        .run(safe!("DEV4", "execute", "{file}"))
+        .variant("{dir}/variants/short-signature/proposal.json", short_signature_proposal),
+    Case::new("sigs: signature with v = 99", 4, &["signature #1"])
+        .run(safe!("DEV4", "execute", "{file}"))
+        .variant("{dir}/variants/bad-v-signature/proposal.json", bad_v_signature_proposal),
+    Case::new("sigs: owner signs twice", 4, &["has already signed this transaction"])
+        .run(safe!("DEV1", "sign", "{dir}/release.json"))
+        .keeps_release(),
+    Case::new("replay: execute an executed transaction", 4, &["already used"])
+        .run(safe!("DEV4", "execute", "{dir}/create.json"))
+        .unchanged(&["{dir}/create.json"]),
+    Case::new("replay: sign an executed transaction", 4, &["already used"])
+        .run(safe!("DEV2", "sign", "{dir}/create.json"))
+        .unchanged(&["{dir}/create.json"]),
+    Case::new("replay: approve an executed transaction", 4, &["already used"]).run(safe!(
+        "DEV2",
+        "approve",
+        "{dir}/create.json"
+    )),
     // --- tampered files ---
-    Case {
-        name: "file: proposal edited (hash mismatch)",
-        files: &[("{dir}/variants/edited/proposal.json", Content::Made(edited_proposal))],
-        argv: safe!("DEV2", "sign", "{dir}/variants/edited/proposal.json"),
-        code: 4,
-        names: &["was edited"],
-        unchanged: &["{dir}/variants/edited/proposal.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "file: proposal not UTF-8 JSON",
-        files: &[("{dir}/variants/garbage/proposal.json", Content::Bytes(b"{\"chainId\": \"\xff"))],
-        argv: safe!("DEV2", "sign", "{dir}/variants/garbage/proposal.json"),
-        code: 3,
-        names: &["not UTF-8"],
-        unchanged: &["{dir}/variants/garbage/proposal.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "file: proposal with wrong types",
-        files: &[("{dir}/variants/wrong-types/proposal.json", Content::Made(wrong_types_proposal))],
-        argv: safe!("DEV2", "sign", "{dir}/variants/wrong-types/proposal.json"),
-        code: 3,
-        names: &["not a roflgov Safe proposal file"],
-        unchanged: &["{dir}/variants/wrong-types/proposal.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "file: tampered Transaction Builder batch",
-        files: &[("{dir}/variants/tampered-batch/batch.json", Content::Made(tampered_batch))],
-        argv: &["review", "--tx-builder", "{dir}/variants/tampered-batch/batch.json"],
-        code: 4,
-        names: &["do not sign"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "file: bad rofl.yaml to propose",
-        files: &[(
-            "{dir}/variants/bad.yaml",
-            Content::Demo { version: "1.2", from: "fees: endorsing_node", to: "fees: 12" },
-        )],
-        argv: &[
+    Case::new("file: proposal edited (hash mismatch)", 4, &["was edited"])
+        .run(safe!("DEV2", "sign", "{file}"))
+        .variant("{dir}/variants/edited/proposal.json", edited_proposal),
+    Case::new("file: proposal not UTF-8 JSON", 3, &["not UTF-8"])
+        .run(safe!("DEV2", "sign", "{file}"))
+        .file("{dir}/variants/garbage/proposal.json", Content::Bytes(b"{\"chainId\": \"\xff"))
+        .unchanged(&["{file}"]),
+    Case::new("file: proposal with wrong types", 3, &["not a roflgov Safe proposal file"])
+        .run(safe!("DEV2", "sign", "{file}"))
+        .variant("{dir}/variants/wrong-types/proposal.json", wrong_types_proposal),
+    Case::new("file: tampered Transaction Builder batch", 4, &["do not sign"])
+        .run(&["review", "--tx-builder", "{file}"])
+        .file("{dir}/variants/tampered-batch/batch.json", Content::Made(tampered_batch)),
+    Case::new("file: bad rofl.yaml to propose", 3, &["deployments.local.policy.fees"])
+        .run(&[
             "propose",
             "--manifest",
-            "{dir}/variants/bad.yaml",
+            "{file}",
             "--deployment",
             "local",
             "--app",
             "{app}",
             "--safe-out",
             "{out}/bad-yaml.json",
-        ],
-        code: 3,
-        names: &["deployments.local.policy.fees"],
-        absent: &["{out}/bad-yaml.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "file: zip-bomb bundle to propose",
-        files: &[("{dir}/variants/bomb.orc", Content::Made(small_bomb_orc))],
-        argv: propose!([], "{out}/bomb.json", ["--bundle", "{dir}/variants/bomb.orc"]),
-        code: 3,
-        names: &["larger than"],
-        absent: &["{out}/bomb.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "keys: key variable holds no key",
-        argv: safe!("HOME", "sign", "{dir}/release.json"),
-        code: 2,
-        names: &["does not hold a hex private key"],
-        unchanged: &["{dir}/release.json"],
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "rpc: nothing listening",
-        rpc: Rpc::Url("http://127.0.0.1:9"),
-        argv: safe!("DEV2", "execute", "{dir}/release.json"),
-        code: 5,
-        names: &["cannot reach"],
-        unchanged: &["{dir}/release.json"],
-        ..Case::DEFAULT
-    },
+        ])
+        .file(
+            "{dir}/variants/bad.yaml",
+            Content::Demo { version: "1.2", from: "fees: endorsing_node", to: "fees: 12" },
+        )
+        .absent(&["{out}/bad-yaml.json"]),
+    Case::new("file: zip-bomb bundle to propose", 3, &["larger than"])
+        .run(propose!([], "{out}/bomb.json", ["--bundle", "{file}"]))
+        .file("{dir}/variants/bomb.orc", Content::Made(small_bomb_orc))
+        .absent(&["{out}/bomb.json"]),
+    Case::new("keys: key variable holds no key", 2, &["does not hold a hex private key"])
+        .run(safe!("HOME", "sign", "{dir}/release.json"))
+        .keeps_release(),
+    Case::new("rpc: nothing listening", 5, &["cannot reach"])
+        .run(safe!("DEV2", "execute", "{dir}/release.json"))
+        .keeps_release()
+        .rpc(Rpc::Url("http://127.0.0.1:9")),
 ];
 
 /// An RPC that drops mid-flow (a proxy in front of anvil), before anything is sent.
 const DROP_BEFORE_SEND: &[Case] = &[
-    Case {
-        name: "rpc drop: after 3 requests, during propose --safe-out",
-        rpc: Rpc::Proxy(DropMode::AfterRequests(3)),
-        argv: propose!([], "{out}/dropped-propose.json"),
-        code: 5,
-        names: &["error sending request"],
-        absent: &["{out}/dropped-propose.json"],
-        check: Check::ProxyDropped,
-        ..Case::DEFAULT
-    },
-    Case {
-        name: "rpc drop: after 3 requests, during safe sign",
-        rpc: Rpc::Proxy(DropMode::AfterRequests(3)),
-        argv: safe!("DEV2", "sign", "{dir}/release.json"),
-        code: 5,
-        names: &["error sending request"],
-        unchanged: &["{dir}/release.json"],
-        check: Check::ProxyDropped,
-        ..Case::DEFAULT
-    },
+    Case::new("rpc drop: after 3 requests, during propose --safe-out", 5, &["error sending request"])
+        .run(propose!([], "{out}/dropped-propose.json"))
+        .rpc(Rpc::Proxy(DropMode::AfterRequests(3)))
+        .absent(&["{out}/dropped-propose.json"])
+        .check(Check::ProxyDropped),
+    Case::new("rpc drop: after 3 requests, during safe sign", 5, &["error sending request"])
+        .run(safe!("DEV2", "sign", "{dir}/release.json"))
+        .keeps_release()
+        .rpc(Rpc::Proxy(DropMode::AfterRequests(3)))
+        .check(Check::ProxyDropped),
 ];
 
 /// Run once DEV2 has signed for real: the release has 2 of 2 signatures and can be executed.
 const DROP_AT_SEND: &[Case] = &[
     // The connection drops when the transaction is about to be sent: nothing reaches anvil.
-    Case {
-        name: "rpc drop: at eth_sendRawTransaction (not forwarded)",
-        rpc: Rpc::Proxy(DropMode::BeforeSend),
-        argv: safe!("DEV4", "execute", "{dir}/release.json"),
-        code: 5,
-        names: &["may or may not have been sent"],
-        unchanged: &["{dir}/release.json"],
-        check: Check::ProxyDropped,
-        ..Case::DEFAULT
-    },
+    Case::new("rpc drop: at eth_sendRawTransaction (not forwarded)", 5, &["may or may not have been sent"])
+        .run(safe!("DEV4", "execute", "{dir}/release.json"))
+        .keeps_release()
+        .rpc(Rpc::Proxy(DropMode::BeforeSend))
+        .check(Check::ProxyDropped),
     // The transaction reaches anvil but the response is lost. Honest partial state: the chain
     // DID change (the Safe executed the release), and the command must say it may have happened
     // (exit 5, "may or may not have been sent", with the way to check) instead of claiming that
     // nothing was sent.
-    Case {
-        name: "rpc drop: after forwarding eth_sendRawTransaction",
-        rpc: Rpc::Proxy(DropMode::AfterSend),
-        argv: safe!("DEV4", "execute", "{dir}/release.json"),
-        code: 5,
-        names: &["may or may not have been sent"],
-        never_says: &["nothing was sent"],
-        chain: ChainEffect::SafeExecutedOnce,
-        check: Check::ProxyDropped,
-        ..Case::DEFAULT
-    },
+    Case::new("rpc drop: after forwarding eth_sendRawTransaction", 5, &["may or may not have been sent"])
+        .run(safe!("DEV4", "execute", "{dir}/release.json"))
+        .rpc(Rpc::Proxy(DropMode::AfterSend))
+        .never_says(&["nothing was sent"])
+        .chain(ChainEffect::SafeExecutedOnce)
+        .check(Check::ProxyDropped),
     // A retry is then refused as a replay, so nothing executes twice.
-    Case {
-        name: "rpc drop: the retry after the lost response is a replay",
-        argv: safe!("DEV4", "execute", "{dir}/release.json"),
-        code: 4,
-        names: &["already used"],
-        unchanged: &["{dir}/release.json"],
-        ..Case::DEFAULT
-    },
+    Case::new("rpc drop: the retry after the lost response is a replay", 4, &["already used"])
+        .run(safe!("DEV4", "execute", "{dir}/release.json"))
+        .keeps_release(),
 ];
 
 struct Env {
@@ -1629,8 +1174,6 @@ fn hostile_chain_inputs_and_a_dropping_rpc() {
     let env = Env { rt, chain, dir: tempfile::tempdir().unwrap() };
     let p = |name: &str| env.path(name).display().to_string();
     let owners: Vec<String> = env.chain.accounts()[1..4].iter().map(|a| a.to_string()).collect();
-    let m10 = demo_manifest("1.0").display().to_string();
-    let m11 = demo_manifest("1.1").display().to_string();
 
     // Setup: a 2-of-3 Safe (DEV1..DEV3) owns the policy contract; the app is created through it;
     // release 1.1 is proposed and signed by DEV1 only.
@@ -1640,43 +1183,15 @@ fn hostile_chain_inputs_and_a_dropping_rpc() {
     );
     let safe: Address = deployed["safe"].as_str().unwrap().parse().unwrap();
     let policy: Address = deployed["policy_contract"].as_str().unwrap().parse().unwrap();
-    env.json(
-        "setup: app create",
-        &["app", "create", "--manifest", &m10, "--deployment", "local", "--safe-out", &p("create.json")],
-    );
-    env.json(
-        "setup: DEV1 signs the creation",
-        &["--key-env", "DEV1", "safe", "sign", "--safe-tx", &p("create.json")],
-    );
-    env.json(
-        "setup: DEV3 signs the creation",
-        &["--key-env", "DEV3", "safe", "sign", "--safe-tx", &p("create.json")],
-    );
-    let created = env.json(
-        "setup: DEV4 executes the creation",
-        &["--key-env", "DEV4", "safe", "execute", "--safe-tx", &p("create.json")],
-    );
+    env.json("setup: app create", &app_create(&manifest("1.0"), &["--safe-out", &p("create.json")]));
+    env.json("setup: DEV1 signs the creation", &safe_tx("DEV1", "sign", &p("create.json")));
+    env.json("setup: DEV3 signs the creation", &safe_tx("DEV3", "sign", &p("create.json")));
+    let created =
+        env.json("setup: DEV4 executes the creation", &safe_tx("DEV4", "execute", &p("create.json")));
     let app: AppId = created["app"].as_str().unwrap().parse().unwrap();
-    env.json(
-        "setup: propose release 1.1",
-        &[
-            "propose",
-            "--manifest",
-            &m11,
-            "--deployment",
-            "local",
-            "--app",
-            &app.to_string(),
-            "--safe-out",
-            &p("release.json"),
-            "--tx-builder-out",
-            &p("release.batch.json"),
-        ],
-    );
-    env.json(
-        "setup: DEV1 signs the release",
-        &["--key-env", "DEV1", "safe", "sign", "--safe-tx", &p("release.json")],
-    );
+    let files = ["--safe-out", &p("release.json"), "--tx-builder-out", &p("release.batch.json")];
+    env.json("setup: propose release 1.1", &propose(&manifest("1.1"), &app.to_string(), &files));
+    env.json("setup: DEV1 signs the release", &safe_tx("DEV1", "sign", &p("release.json")));
     let release = env.read_json("release.json");
     assert_eq!(
         release["signatures"].as_array().map(Vec::len),
@@ -1693,7 +1208,7 @@ fn hostile_chain_inputs_and_a_dropping_rpc() {
             ("app", app.to_string()),
             ("safe", safe.to_string()),
             ("policy", policy.to_string()),
-            ("m12", demo_manifest("1.2").display().to_string()),
+            ("m12", manifest("1.2")),
         ],
         chain: Some(ChainFacts {
             chain: &env.chain,
@@ -1712,10 +1227,7 @@ fn hostile_chain_inputs_and_a_dropping_rpc() {
 
     run_group("hostile chain inputs", ON_CHAIN, &ctx, &base, &state, &proxy);
     run_group("rpc that drops before anything is sent", DROP_BEFORE_SEND, &ctx, &base, &state, &proxy);
-    env.json(
-        "setup: DEV2 signs the release",
-        &["--key-env", "DEV2", "safe", "sign", "--safe-tx", &p("release.json")],
-    );
+    env.json("setup: DEV2 signs the release", &safe_tx("DEV2", "sign", &p("release.json")));
     run_group("rpc that drops at the send", DROP_AT_SEND, &ctx, &base, &state, &proxy);
 }
 

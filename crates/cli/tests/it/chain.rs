@@ -1,16 +1,15 @@
 //! Chain commands driven through the binary against a real anvil (Shanghai) with the ROFL
 //! stand-in, started by the test (`LocalChain`) and passed with `--rpc`.
 
-use std::path::Path;
-
 use assert_cmd::Command;
 use predicates::prelude::*;
 use roflgov_devnet::LocalChain;
 use serde_json::Value;
 
-use crate::support::fixtures::manifest;
-
-const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../attest/testdata");
+use crate::support::{
+    env::{roflgov_in, success_json},
+    fixtures::{NOW, manifest, testdata, write_orc},
+};
 
 struct Env {
     _rt: tokio::runtime::Runtime,
@@ -27,19 +26,14 @@ fn start() -> Env {
 
 impl Env {
     fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("roflgov").unwrap();
-        cmd.env_remove("ROFLGOV_NETWORK")
-            .env_remove("ROFLGOV_CONFIG")
-            .env("DEV0", &self.key_hex)
-            .current_dir(std::env::temp_dir())
-            .args(["--rpc", &self.chain.endpoint()]);
+        let mut cmd = roflgov_in(&std::env::temp_dir());
+        cmd.env("DEV0", &self.key_hex).args(["--rpc", &self.chain.endpoint()]);
         cmd
     }
 }
 
 fn json(cmd: &mut Command) -> Value {
-    let out = cmd.arg("--json").assert().success().get_output().stdout.clone();
-    serde_json::from_slice(&out).unwrap()
+    success_json(cmd.arg("--json"))
 }
 
 #[test]
@@ -120,33 +114,26 @@ fn deploy_create_propose_show_history_through_the_binary() {
                 .and(predicate::str::contains("version         1")),
         );
 
-    // A release whose new identity is not in the given bundle is refused before anything is sent.
-    let orc = dir.path().join("wrong.orc");
-    {
-        use std::io::Write;
-        let mut zip = zip::ZipWriter::new(std::fs::File::create(&orc).unwrap());
-        zip.start_file("META-INF/MANIFEST.MF", zip::write::SimpleFileOptions::default()).unwrap();
-        let m = serde_json::json!({"name": "x", "id": "00".repeat(32), "components": [{"kind": "rofl", "identity": [
-            {"hypervisor": "qemu/v0", "enclave": "cJD19YR7d04q/mqreylwVLPuPUvTZAJPl6tvypPCN/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="}]}], "digests": {}});
-        zip.write_all(m.to_string().as_bytes()).unwrap();
-        zip.finish().unwrap();
-    }
-    env.cmd()
-        .args([
-            "--key-env",
-            "DEV0",
-            "--policy-contract",
-            &contract,
-            "propose",
-            "--app",
-            &app,
+    // DEV0 sends release 1.1 (`propose --send`), with or without more arguments.
+    let send_release = || {
+        let mut cmd = env.cmd();
+        cmd.args(["--key-env", "DEV0", "--policy-contract", &contract, "propose", "--app", &app]).args([
             "--deployment",
             "local",
             "--send",
             "--manifest",
             &manifest("1.1"),
-            "--bundle",
-        ])
+        ]);
+        cmd
+    };
+
+    // A release whose new identity is not in the given bundle is refused before anything is sent.
+    let orc = dir.path().join("wrong.orc");
+    let m = serde_json::json!({"name": "x", "id": "00".repeat(32), "components": [{"kind": "rofl", "identity": [
+        {"hypervisor": "qemu/v0", "enclave": "cJD19YR7d04q/mqreylwVLPuPUvTZAJPl6tvypPCN/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="}]}], "digests": {}});
+    write_orc(&orc, &m);
+    send_release()
+        .arg("--bundle")
         .arg(&orc)
         .assert()
         .code(4)
@@ -155,20 +142,7 @@ fn deploy_create_propose_show_history_through_the_binary() {
     assert_eq!(shown["version"], 1, "nothing was sent");
 
     // The release goes through.
-    let proposed = json(env.cmd().args([
-        "--key-env",
-        "DEV0",
-        "--policy-contract",
-        &contract,
-        "propose",
-        "--app",
-        &app,
-        "--deployment",
-        "local",
-        "--send",
-        "--manifest",
-        &manifest("1.1"),
-    ]));
+    let proposed = json(&mut send_release());
     let kinds: Vec<&str> =
         proposed["changes"].as_array().unwrap().iter().map(|c| c["change"].as_str().unwrap()).collect();
     assert!(kinds.contains(&"add_enclave") && kinds.contains(&"remove_enclave"), "{kinds:?}");
@@ -176,42 +150,16 @@ fn deploy_create_propose_show_history_through_the_binary() {
     assert_eq!(shown["version"], 2);
 
     // Same release again: nothing to propose.
-    env.cmd()
-        .args([
-            "--key-env",
-            "DEV0",
-            "--policy-contract",
-            &contract,
-            "propose",
-            "--app",
-            &app,
-            "--deployment",
-            "local",
-            "--send",
-            "--manifest",
-            &manifest("1.1"),
-        ])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("nothing to propose"));
+    send_release().assert().code(2).stderr(predicate::str::contains("nothing to propose"));
 
     let history = json(env.cmd().args(["--policy-contract", &contract, "app", "history", "--app", &app]));
     assert!(history.as_array().unwrap().len() >= 2, "{history}");
 
     // The sample quote is not an identity of the app: refused, with the on-chain policy.
     env.cmd()
-        .args([
-            "--policy-contract",
-            &contract,
-            "verify-quote",
-            "--app",
-            &app,
-            "--now",
-            "1751328000",
-            "--collateral",
-        ])
-        .arg(Path::new(TESTDATA).join("tdx_quote_collateral.json"))
-        .arg(Path::new(TESTDATA).join("tdx_quote"))
+        .args(["--policy-contract", &contract, "verify-quote", "--app", &app, "--now", NOW, "--collateral"])
+        .arg(testdata("tdx_quote_collateral.json"))
+        .arg(testdata("tdx_quote"))
         .assert()
         .code(4)
         .stdout(predicate::str::contains("on chain"));

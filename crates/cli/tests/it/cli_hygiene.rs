@@ -8,21 +8,14 @@ use std::path::Path;
 use assert_cmd::Command;
 use serde_json::Value;
 
+use crate::support::env::roflgov_in;
+
 /// A valid EIP-55 address (from the EIP's examples) and the same with one letter's case flipped.
 const GOOD: &str = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
 const BAD: &str = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAEd";
 /// anvil's first dev key: a well-known test key.
 const DEV_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 const NOWHERE: &str = "http://127.0.0.1:1";
-
-fn roflgov_in(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("roflgov").unwrap();
-    cmd.env_remove("ROFLGOV_NETWORK")
-        .env_remove("ROFLGOV_CONFIG")
-        .env_remove("ROFLGOV_KEYSTORE_PASSWORD")
-        .current_dir(dir);
-    cmd
-}
 
 struct Out {
     code: i32,

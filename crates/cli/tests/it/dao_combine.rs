@@ -22,6 +22,7 @@ use serde_json::Value;
 use crate::support::{
     env::CliEnv,
     fixtures::{ids_of, manifest},
+    flows::{app_create, propose},
 };
 
 /// OpenZeppelin Governor 5.3's event and pure hash, and the policy contract's funding event.
@@ -60,21 +61,9 @@ fn rose(n: u64) -> U256 {
 #[test]
 fn release_guardian_app_and_funding_as_one_governor_proposal() {
     let env = CliEnv::start().with_dev_keys(1);
-    let (rt, chain, dir) = (&env.rt, &env.chain, &env.dir);
-    let p = |name: &str| dir.path().join(name).display().to_string();
-    let cmd = || env.cmd();
-    let json = |args: &[&str]| env.json(args);
-    let pass = |id: &str, expect: &[&str]| {
-        for step in ["vote", "queue", "execute"] {
-            let mut args = vec!["--key-env", "DEV0", "dao", step, "--proposal", id, "--advance-time"];
-            if step == "vote" {
-                args.extend(["--support", "for"]);
-            }
-            args.extend_from_slice(expect);
-            json(&args);
-        }
-    };
-    let deployed = json(&["--key-env", "DEV0", "deploy", "--dao", "--save"]);
+    let (rt, chain) = (&env.rt, &env.chain);
+    let pass = |id: &str, expect: &[&str]| env.vote_queue_execute(id, expect);
+    let deployed = env.json(&["--key-env", "DEV0", "deploy", "--dao", "--save"]);
     let policy: Address = deployed["policy_contract"].as_str().unwrap().parse().unwrap();
     let governor: Address = deployed["governor"].as_str().unwrap().parse().unwrap();
     let timelock: Address = deployed["timelock"].as_str().unwrap().parse().unwrap();
@@ -85,17 +74,7 @@ fn release_guardian_app_and_funding_as_one_governor_proposal() {
         chain.provider().send_transaction(tx).await.unwrap().get_receipt().await.unwrap();
     });
 
-    let created = json(&[
-        "--key-env",
-        "DEV0",
-        "app",
-        "create",
-        "--manifest",
-        &manifest("1.0"),
-        "--deployment",
-        "local",
-        "--governor",
-    ]);
+    let created = env.propose_app_to_the_dao();
     pass(created["proposal_id"].as_str().unwrap(), &[]);
     let stand_in = RoflStandIn::new(chain.provider().clone());
     let apps = rt.block_on(stand_in.app_ids()).unwrap();
@@ -106,31 +85,13 @@ fn release_guardian_app_and_funding_as_one_governor_proposal() {
 
     // Leg 1: release 1.1 with a guardian; leg 2: a second app with its stake. No key needed.
     let guardian = accounts[5].to_string();
-    let leg1 = json(&[
-        "propose",
-        "--manifest",
+    let leg1 = env.json(&propose(
         &manifest("1.1"),
-        "--deployment",
-        "local",
-        "--app",
         &app_s,
-        "--policy-only",
-        "--set-guardian",
-        &guardian,
-        "--governor-out",
-        &p("1-release.json"),
-    ]);
-    assert_eq!(leg1["governor_draft"], p("1-release.json"), "{leg1}");
-    json(&[
-        "app",
-        "create",
-        "--manifest",
-        &manifest("1.0"),
-        "--deployment",
-        "local",
-        "--governor-out",
-        &p("2-app.json"),
-    ]);
+        &["--policy-only", "--set-guardian", &guardian, "--governor-out", &env.p("1-release.json")],
+    ));
+    assert_eq!(leg1["governor_draft"], env.p("1-release.json"), "{leg1}");
+    env.json(&app_create(&manifest("1.0"), &["--governor-out", &env.p("2-app.json")]));
 
     // Bad input: a draft for another policy contract, or another chain, or a Safe file.
     let proposals = || {
@@ -140,20 +101,20 @@ fn release_guardian_app_and_funding_as_one_governor_proposal() {
     };
     let before = proposals().len();
     let mut other: Value =
-        serde_json::from_str(&std::fs::read_to_string(p("1-release.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(env.p("1-release.json")).unwrap()).unwrap();
     other["policy_contract"] = Value::String(accounts[7].to_string());
-    std::fs::write(p("other-policy.json"), other.to_string()).unwrap();
+    std::fs::write(env.p("other-policy.json"), other.to_string()).unwrap();
     let mut wrong_chain: Value =
-        serde_json::from_str(&std::fs::read_to_string(p("2-app.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(env.p("2-app.json")).unwrap()).unwrap();
     wrong_chain["chain_id"] = 23294.into();
-    std::fs::write(p("other-chain.json"), wrong_chain.to_string()).unwrap();
-    std::fs::write(p("safe.json"), r#"{"tx": {}, "safe": "0x0000000000000000000000000000000000000001"}"#)
+    std::fs::write(env.p("other-chain.json"), wrong_chain.to_string()).unwrap();
+    std::fs::write(env.p("safe.json"), r#"{"tx": {}, "safe": "0x0000000000000000000000000000000000000001"}"#)
         .unwrap();
     let combine = |legs: &[&str]| {
-        let mut c = cmd();
+        let mut c = env.cmd();
         c.args(["--key-env", "DEV0", "dao", "combine"]);
         for leg in legs {
-            c.args(["--leg", &p(leg)]);
+            c.args(["--leg", &env.p(leg)]);
         }
         c
     };
@@ -171,15 +132,15 @@ fn release_guardian_app_and_funding_as_one_governor_proposal() {
         .stderr(predicate::str::contains("--governor-out"));
     assert_eq!(proposals().len(), before, "nothing was proposed");
 
-    let combined = json(&[
+    let combined = env.json(&[
         "--key-env",
         "DEV0",
         "dao",
         "combine",
         "--leg",
-        &p("1-release.json"),
+        &env.p("1-release.json"),
         "--leg",
-        &p("2-app.json"),
+        &env.p("2-app.json"),
         "--fund-rose",
         "0.5",
     ]);
@@ -210,8 +171,12 @@ fn release_guardian_app_and_funding_as_one_governor_proposal() {
 
     // One review accounts for every action: the guardian is critical until expected.
     let id_s = id.to_string();
-    cmd().args(["review", "--proposal", &id_s]).assert().code(4).stdout(predicate::str::contains("guardian"));
-    let review = json(&["review", "--proposal", &id_s, "--expect-guardian", &guardian]);
+    env.cmd()
+        .args(["review", "--proposal", &id_s])
+        .assert()
+        .code(4)
+        .stdout(predicate::str::contains("guardian"));
+    let review = env.json(&["review", "--proposal", &id_s, "--expect-guardian", &guardian]);
     assert_eq!(review["verdict"], "ok", "{review}");
     let text = serde_json::to_string(&review).unwrap();
     assert!(text.contains(&app_s), "the release is shown: {text}");

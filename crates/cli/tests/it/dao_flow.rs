@@ -4,12 +4,12 @@
 //! a proposal drafted against an old version are refused with nothing sent.
 
 use predicates::prelude::*;
-use roflgov_devnet::LocalChain;
 use roflgov_types::AppId;
 
 use crate::support::{
     env::CliEnv as Env,
     fixtures::{ids_of, manifest},
+    flows::{enclaves_added, propose, with_key},
 };
 
 impl Env {
@@ -38,25 +38,13 @@ impl Env {
 
 #[test]
 fn dao_flow_through_the_binary() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let chain = rt.block_on(LocalChain::start()).expect("anvil starts (run `make build` first)");
-    let env = Env::new(rt, chain);
+    let env = Env::start();
 
     let deployed = env.json(&["--key-env", "DEV0", "deploy", "--dao", "--save"]);
     assert!(deployed["governor"].is_string() && deployed["timelock"] == deployed["owner"], "{deployed}");
 
     // The DAO creates the app (the executor sends the 100 ROSE stake).
-    let created = env.json(&[
-        "--key-env",
-        "DEV0",
-        "app",
-        "create",
-        "--manifest",
-        &manifest("1.0"),
-        "--deployment",
-        "local",
-        "--governor",
-    ]);
+    let created = env.propose_app_to_the_dao();
     let id = created["proposal_id"].as_str().unwrap().to_owned();
     assert!(created["description"].as_str().unwrap().contains("#proposer=0x"), "{created}");
     env.vote(&id);
@@ -68,18 +56,7 @@ fn dao_flow_through_the_binary() {
 
     // Two releases drafted against version 1: 1.1, and 1.2 (which will be stale).
     let release = |v: &str| {
-        let out = env.json(&[
-            "--key-env",
-            "DEV0",
-            "propose",
-            "--manifest",
-            &manifest(v),
-            "--deployment",
-            "local",
-            "--app",
-            &app.to_string(),
-            "--governor",
-        ]);
+        let out = env.json(&with_key("DEV0", &propose(&manifest(v), &app.to_string(), &["--governor"])));
         out["proposal_id"].as_str().unwrap().to_owned()
     };
     let (r11, r12) = (release("1.1"), release("1.2"));
@@ -89,13 +66,7 @@ fn dao_flow_through_the_binary() {
         env.json(&["review", "--proposal", &r11, "--manifest", &manifest("1.1"), "--deployment", "local"]);
     assert_eq!(review["source"], "governor_proposal");
     assert_eq!(review["verdict"], "ok");
-    let added: Vec<&str> = review["review"]["diff"]["enclaves_added"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(added, ids_of("1.1"));
+    assert_eq!(enclaves_added(&review), ids_of("1.1"));
 
     env.vote(&r11);
     env.vote(&r12);

@@ -21,7 +21,12 @@ use roflgov_governor::{
 };
 use serde_json::Value;
 
-use crate::support::{env::CliEnv as Env, fixtures::EXAMPLES};
+use crate::support::{
+    env::CliEnv as Env,
+    fixtures::manifest,
+    flows::{app_create, with_key},
+    node::{Node, free_port},
+};
 
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 
@@ -77,17 +82,7 @@ fn votes_power_and_offline_ballots_through_the_binary() {
     assert!(String::from_utf8(human).unwrap().contains("75.00% of the supply"));
 
     // A proposal (the DAO creates an app).
-    let created = env.json(&[
-        "--key-env",
-        "DEV0",
-        "app",
-        "create",
-        "--manifest",
-        &format!("{EXAMPLES}/rofl-1.0.yaml"),
-        "--deployment",
-        "local",
-        "--governor",
-    ]);
+    let created = env.propose_app_to_the_dao();
     let id = created["proposal_id"].as_str().unwrap().to_owned();
     let pending = env.json(&["dao", "status", "--proposal", &id]);
     assert_eq!(pending["state"], "pending");
@@ -194,17 +189,7 @@ fn votes_power_and_offline_ballots_through_the_binary() {
         .stderr(predicate::str::contains("nothing was sent"));
 
     // A second proposal goes all the way with --wait, which moves a local anvil's clock.
-    let again = env.json(&[
-        "--key-env",
-        "DEV0",
-        "app",
-        "create",
-        "--manifest",
-        &format!("{EXAMPLES}/rofl-1.1.yaml"),
-        "--deployment",
-        "local",
-        "--governor",
-    ]);
+    let again = env.json(&with_key("DEV0", &app_create(&manifest("1.1"), &["--governor"])));
     let id2 = again["proposal_id"].as_str().unwrap().to_owned();
     env.json(&["--key-env", "DEV0", "dao", "vote", "--proposal", &id2, "--support", "for", "--wait"]);
     env.json(&["--key-env", "DEV0", "dao", "queue", "--proposal", &id2, "--wait"]);
@@ -323,51 +308,6 @@ fn an_unanswered_rpc_gives_up_naming_the_endpoint() {
     drop(listener);
 }
 
-/// `roflgov node --state FILE` on a free port, until dropped (SIGTERM, as Ctrl-C would).
-struct Node(std::process::Child);
-
-impl Node {
-    /// Starts the node and returns once it has printed its banner: it is ready then (the clock
-    /// of a restored chain is set before the banner).
-    fn start(port: u16, state: &Path) -> Self {
-        use std::io::BufRead;
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("roflgov"))
-            .args(["node", "--port", &port.to_string(), "--state"])
-            .arg(state)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let out = std::io::BufReader::new(child.stdout.take().unwrap());
-        let node = Node(child);
-        for line in out.lines() {
-            if line.unwrap().contains("press Ctrl-C") {
-                return node;
-            }
-        }
-        panic!("roflgov node ended before it was ready");
-    }
-
-    fn stop(self) {
-        drop(self);
-    }
-}
-
-impl Drop for Node {
-    /// SIGTERM, as Ctrl-C would (also when a test fails: roflgov then stops its anvil).
-    fn drop(&mut self) {
-        if matches!(self.0.try_wait(), Ok(None)) {
-            let pid = self.0.id().to_string();
-            let _ = std::process::Command::new("kill").args(["-TERM", &pid]).status();
-            let _ = self.0.wait();
-        }
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 #[test]
 fn node_state_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
@@ -394,7 +334,7 @@ fn node_state_survives_a_restart() {
         c
     };
 
-    let node = Node::start(port, &state);
+    let node = Node::start(port, Some(&state));
     ready();
     cmd().args(["--key-env", "DEV0", "deploy", "--dao", "--save"]).assert().success();
     // Move the clock a day ahead (epochs of the ROFL stand-in follow it).
@@ -410,7 +350,7 @@ fn node_state_survives_a_restart() {
     node.stop();
     assert!(state.is_file());
 
-    let node = Node::start(port, &state);
+    let node = Node::start(port, Some(&state));
     ready();
     // The contracts are there (the config check passes) and the clock did not go back.
     cmd().args(["dao", "power", &Address::ZERO.to_string()]).assert().success();

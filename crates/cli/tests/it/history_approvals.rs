@@ -10,7 +10,11 @@ use roflgov_governor::bindings::RoflGovToken;
 use roflgov_safe::SafeTx;
 use serde_json::Value;
 
-use crate::support::{env::CliEnv as Env, fixtures::manifest};
+use crate::support::{
+    env::CliEnv as Env,
+    fixtures::manifest,
+    flows::{propose, safe_tx},
+};
 
 impl Env {
     /// The SafeTx hash of a proposal file, computed here from its transaction.
@@ -31,47 +35,17 @@ fn history_names_the_safe_tx_and_its_two_signers() {
     let deployed = env.deploy_safe(None);
     let safe: Address = addr(&deployed["safe"]);
 
-    // Create: DEV1 and DEV3 sign, DEV4 (not an owner) executes.
-    env.json(&[
-        "app",
-        "create",
-        "--manifest",
-        &manifest("1.0"),
-        "--deployment",
-        "local",
-        "--safe-out",
-        &env.p("create.json"),
-    ]);
+    // Create: DEV1 and DEV3 sign, DEV4 (not an owner) executes (signing leaves the hash as is).
+    let app = env.create_app_through_safe(["DEV1", "DEV3"]).to_string();
     let create_hash = env.safe_tx_hash("create.json", safe);
-    for key in ["DEV1", "DEV3"] {
-        env.cmd()
-            .args(["--key-env", key, "safe", "sign", "--safe-tx", &env.p("create.json")])
-            .assert()
-            .success();
-    }
-    let created = env.json(&["--key-env", "DEV4", "safe", "execute", "--safe-tx", &env.p("create.json")]);
-    let app = created["app"].as_str().unwrap().to_owned();
 
     // Release 1.1: DEV2 and DEV1 sign, DEV5 executes.
-    env.json(&[
-        "propose",
-        "--manifest",
-        &manifest("1.1"),
-        "--deployment",
-        "local",
-        "--app",
-        &app,
-        "--safe-out",
-        &env.p("release.json"),
-    ]);
+    env.json(&propose(&manifest("1.1"), &app, &["--safe-out", &env.p("release.json")]));
     let release_hash = env.safe_tx_hash("release.json", safe);
     for key in ["DEV2", "DEV1"] {
-        env.cmd()
-            .args(["--key-env", key, "safe", "sign", "--safe-tx", &env.p("release.json")])
-            .assert()
-            .success();
+        env.safe(key, "sign", "release.json").assert().success();
     }
-    env.json(&["--key-env", "DEV5", "safe", "execute", "--safe-tx", &env.p("release.json")]);
+    env.json(&safe_tx("DEV5", "execute", &env.p("release.json")));
 
     let history = env.json(&["app", "history", "--app", &app, "--markdown", &env.p("history.md")]);
     let entries = history.as_array().unwrap();
@@ -133,17 +107,7 @@ fn history_names_the_proposal_and_every_vote() {
         env.cmd().args(["--key-env", key, "dao", "delegate"]).assert().success();
     }
 
-    let created = env.json(&[
-        "--key-env",
-        "DEV0",
-        "app",
-        "create",
-        "--manifest",
-        &manifest("1.0"),
-        "--deployment",
-        "local",
-        "--governor",
-    ]);
+    let created = env.propose_app_to_the_dao();
     let id = created["proposal_id"].as_str().unwrap().to_owned();
     let reason = "ship it | *now* <b>";
     let votes = [("DEV0", "for", Some(reason)), ("DEV1", "against", None), ("DEV2", "abstain", None)];

@@ -10,10 +10,10 @@ use std::future::IntoFuture;
 use alloy::primitives::Address;
 use predicates::prelude::*;
 use roflgov_client::rofl::RoflStandIn;
-use roflgov_types::{AllowedEndorsement, AppId, ids::Address as OasisAddress};
+use roflgov_types::{AllowedEndorsement, ids::Address as OasisAddress};
 use serde_json::Value;
 
-use crate::support::{env::CliEnv, fixtures::manifest};
+use crate::support::{env::CliEnv, fixtures::manifest, flows::propose};
 
 /// What the review says of a hand-over the endorsement policy does not follow.
 const STRANDED: &str = "could no longer register";
@@ -21,10 +21,7 @@ const STRANDED: &str = "could no longer register";
 #[test]
 fn change_admin_moves_the_endorsement_with_the_machine() {
     let env = CliEnv::start().with_dev_keys(5);
-    let (rt, chain, dir) = (&env.rt, &env.chain, &env.dir);
-    let p = |name: &str| dir.path().join(name).display().to_string();
-    let cmd = || env.cmd();
-    let json = |args: &[&str]| env.json(args);
+    let (rt, chain) = (&env.rt, &env.chain);
     // Two owners sign, a third account executes (naming the findings it accepts).
     let run_safe = |file: &str, overrides: &[&str]| env.sign_and_execute(file, overrides);
     let accounts = chain.accounts();
@@ -32,39 +29,18 @@ fn change_admin_moves_the_endorsement_with_the_machine() {
     let policy: Address = deployed["policy_contract"].as_str().unwrap().parse().unwrap();
     let contract = OasisAddress::from_eth(policy);
     let manifest_1_0 = manifest("1.0");
-    json(&[
-        "app",
-        "create",
-        "--manifest",
-        &manifest_1_0,
-        "--deployment",
-        "local",
-        "--safe-out",
-        &p("create.json"),
-    ]);
-    let app: AppId = run_safe("create.json", &[])["app"].as_str().unwrap().parse().unwrap();
+    let app = env.create_app_through_safe(["DEV1", "DEV2"]);
     let app_s = app.to_string();
 
     // The app endorses only instances whose machine the policy contract administers.
     let yaml = std::fs::read_to_string(&manifest_1_0).unwrap();
     assert!(yaml.contains("- any: {}"));
     std::fs::write(
-        p("rofl.yaml"),
+        env.p("rofl.yaml"),
         yaml.replace("- any: {}", &format!("- provider_instance_admin: {contract}")),
     )
     .unwrap();
-    json(&[
-        "propose",
-        "--manifest",
-        &p("rofl.yaml"),
-        "--deployment",
-        "local",
-        "--app",
-        &app_s,
-        "--policy-only",
-        "--safe-out",
-        &p("endorse.json"),
-    ]);
+    env.json(&propose(&env.p("rofl.yaml"), &app_s, &["--policy-only", "--safe-out", &env.p("endorse.json")]));
     run_safe("endorse.json", &[]);
     let module = RoflStandIn::new(chain.provider().clone());
     let endorsements = || rt.block_on(module.config(app)).unwrap().policy.endorsements;
@@ -73,8 +49,8 @@ fn change_admin_moves_the_endorsement_with_the_machine() {
     // The contract rents a machine (paid from its balance); the provider accepts it.
     let market = rt.block_on(chain.simulated_provider()).expect("provider");
     let provider = OasisAddress(market.id().0).to_string();
-    cmd().args(["--key-env", "DEV4", "machine", "fund", "--amount", "100"]).assert().success();
-    json(&[
+    env.cmd().args(["--key-env", "DEV4", "machine", "fund", "--amount", "100"]).assert().success();
+    env.json(&[
         "owner",
         "machine",
         "rent",
@@ -87,39 +63,39 @@ fn change_admin_moves_the_endorsement_with_the_machine() {
         "--term",
         "month",
         "--safe-out",
-        &p("rent.json"),
+        &env.p("rent.json"),
     ]);
     run_safe("rent.json", &[]);
     assert_eq!(rt.block_on(market.run_once()).unwrap().accepted, vec![0]);
 
     let new_admin = OasisAddress::from_eth(accounts[4]);
     let change_admin = |extra: &[&str]| {
-        let mut c = cmd();
+        let mut c = env.cmd();
         c.args(["owner", "machine", "change-admin", "--app", &app_s, "--provider", &provider, "--id", "0"])
             .args(["--to", &new_admin.to_string()])
             .args(extra);
         c
     };
     // Opting out: the bare hand-over, flagged by the review.
-    change_admin(&["--keep-endorsement", "--safe-out", &p("bare.json")])
+    change_admin(&["--keep-endorsement", "--safe-out", &env.p("bare.json")])
         .assert()
         .success()
         .stderr(predicate::str::contains("warning").and(predicate::str::contains("--keep-endorsement")));
-    cmd()
-        .args(["review", "--safe-tx", &p("bare.json")])
+    env.cmd()
+        .args(["review", "--safe-tx", &env.p("bare.json")])
         .assert()
         .code(4)
         .stdout(predicate::str::contains(STRANDED));
 
     // Only one of the two can execute (same Safe nonce), and roflgov refuses to write a
     // competing one: the signers drop the bare one.
-    std::fs::remove_file(p("bare.json")).unwrap();
+    std::fs::remove_file(env.p("bare.json")).unwrap();
     // The default: the endorsement follows in the same call, and the command says so.
-    change_admin(&["--safe-out", &p("both.json")]).assert().success().stderr(
+    change_admin(&["--safe-out", &env.p("both.json")]).assert().success().stderr(
         predicate::str::contains(format!("the same call names {new_admin} instead"))
             .and(predicate::str::contains("--keep-endorsement leaves it")),
     );
-    let review = cmd().args(["--json", "review", "--safe-tx", &p("both.json")]).output().unwrap();
+    let review = env.cmd().args(["--json", "review", "--safe-tx", &env.p("both.json")]).output().unwrap();
     let review: Value = serde_json::from_slice(&review.stdout).unwrap();
     let findings = review.to_string();
     assert!(!findings.contains(STRANDED), "{findings}");

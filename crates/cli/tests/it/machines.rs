@@ -11,19 +11,23 @@ use roflgov_client::rofl::RoflStandIn;
 use roflgov_devnet::market_sim::Registration;
 use roflgov_types::{AppId, ids::Address as OasisAddress, manifest::Manifest};
 
-use crate::support::{env::CliEnv, fixtures::manifest as demo_manifest};
+use crate::support::{env::CliEnv, fixtures::manifest as demo_manifest, flows::with_key};
+
+/// `--key-env DEV0 owner machine rent --app APP --provider PROVIDER --offer 0 --term TERM --send`.
+fn rent<'a>(app: &'a str, provider: &'a str, term: &'a str) -> Vec<&'a str> {
+    let rent = ["owner", "machine", "rent", "--app", app, "--provider", provider];
+    with_key("DEV0", &[&rent[..], &["--offer", "0", "--term", term, "--send"]].concat())
+}
 
 #[test]
 fn owner_rents_and_deploys_a_machine_through_the_binary() {
     let env = CliEnv::start().with_dev_keys(1);
     let (rt, chain) = (&env.rt, &env.chain);
     let manifest = demo_manifest("1.0");
-    let cmd = || env.cmd();
-    let json = |args: &[&str]| env.json(args);
     let owner = chain.accounts()[0].to_string();
-    let deployed = json(&["--key-env", "DEV0", "deploy", "--save", "--owner", &owner]);
+    let deployed = env.json(&["--key-env", "DEV0", "deploy", "--save", "--owner", &owner]);
     let policy: Address = deployed["policy_contract"].as_str().unwrap().parse().unwrap();
-    let created = json(&[
+    let created = env.json(&[
         "--key-env",
         "DEV0",
         "app",
@@ -42,58 +46,31 @@ fn owner_rents_and_deploys_a_machine_through_the_binary() {
     let month = market_price(rt, &market);
     assert_eq!(month, 100 * 10u128.pow(18));
     // Anyone funds the contract (DEV1, not the owner).
-    cmd()
+    env.cmd()
         .env("DEV1", format!("0x{}", hex::encode(chain.signer(1).to_bytes())))
         .args(["--key-env", "DEV1", "machine", "fund", "--amount", "100"])
         .assert()
         .success()
         .stdout(predicate::str::contains("funded policy contract"));
-    cmd()
+    env.cmd()
         .args(["--key-env", "DEV0", "machine", "fund", "--amount", "1.2.3"])
         .assert()
         .failure()
         .stderr(predicate::str::contains("--amount"));
     // Bad input is refused before anything reaches the chain, naming what is wrong.
-    cmd()
-        .args(["--key-env", "DEV0", "owner", "machine", "rent", "--app", &app_text, "--provider", &provider])
-        .args(["--offer", "0", "--term", "week", "--send"])
+    env.cmd()
+        .args(rent(&app_text, &provider, "week"))
         .assert()
         .failure()
         .stderr(predicate::str::contains("\"week\" is not a term"));
-    cmd()
-        .args([
-            "--key-env",
-            "DEV0",
-            "owner",
-            "machine",
-            "rent",
-            "--app",
-            &app_text,
-            "--provider",
-            "oasis1nope",
-        ])
-        .args(["--offer", "0", "--term", "month", "--send"])
+    env.cmd()
+        .args(rent(&app_text, "oasis1nope", "month"))
         .assert()
         .failure()
         .stderr(predicate::str::contains("--provider"));
 
     // Rent: the policy contract pays and administers the machine.
-    let _ = json(&[
-        "--key-env",
-        "DEV0",
-        "owner",
-        "machine",
-        "rent",
-        "--app",
-        &app_text,
-        "--provider",
-        &provider,
-        "--offer",
-        "0",
-        "--term",
-        "month",
-        "--send",
-    ]);
+    let _ = env.json(&rent(&app_text, &provider, "month"));
     let inst = rt.block_on(market.market().instance(market.id(), 0).call().into_future()).unwrap();
     assert!(inst.exists);
     assert_eq!(inst.admin.0, OasisAddress::from_eth(policy).0);
@@ -104,7 +81,7 @@ fn owner_rents_and_deploys_a_machine_through_the_binary() {
     let hash = keccak256(b"demo ORC 1.0");
     market.add_bundle(hash, dep.policy.enclaves[0]);
     let deploy = |id: &str, extra: &[&str]| {
-        let mut c = cmd();
+        let mut c = env.cmd();
         c.args([
             "--key-env",
             "DEV0",
@@ -133,7 +110,7 @@ fn owner_rents_and_deploys_a_machine_through_the_binary() {
 
     // The rollout of the first release is complete: command taken, the instance registered.
     let rollout = |identity: &str| {
-        let mut c = cmd();
+        let mut c = env.cmd();
         c.args(["app", "rollout", "--app", &app_text, "--enclave", identity]);
         c
     };
@@ -172,7 +149,7 @@ fn owner_rents_and_deploys_a_machine_through_the_binary() {
 
     // `app show` lists the machine: status, what it runs, paid until, and a warning when near.
     let show = || {
-        let mut c = cmd();
+        let mut c = env.cmd();
         c.args(["app", "show", "--app", &app_text]);
         c
     };
@@ -185,7 +162,7 @@ fn owner_rents_and_deploys_a_machine_through_the_binary() {
             .and(predicate::str::contains(roflgov_core::rofl::format_utc(paid_until)))
             .and(predicate::str::contains("warning").not()),
     );
-    let machines = json(&["app", "show", "--app", &app_text])["machines"].clone();
+    let machines = env.json(&["app", "show", "--app", &app_text])["machines"].clone();
     assert_eq!(machines[0]["paid_until"], paid_until);
     assert_eq!(machines[0]["market"]["status"], "accepted");
     rt.block_on(chain.advance_time(25 * 86_400)).unwrap();
@@ -193,7 +170,7 @@ fn owner_rents_and_deploys_a_machine_through_the_binary() {
 
     // Top-up: refused without an allowance; governance allows one month, anyone tops up once.
     let top_up = || {
-        let mut c = cmd();
+        let mut c = env.cmd();
         c.args([
             "--key-env",
             "DEV0",
@@ -209,12 +186,12 @@ fn owner_rents_and_deploys_a_machine_through_the_binary() {
         c
     };
     top_up().assert().failure().stderr(predicate::str::contains("NoTopUpAllowance"));
-    cmd()
+    env.cmd()
         .args(["--key-env", "DEV0", "owner", "machine", "set-top-up", "--app", &app_text, "--term", "month"])
         .args(["--terms-left", "1", "--window", "864000", "--send"])
         .assert()
         .success();
-    cmd().args(["--key-env", "DEV0", "machine", "fund", "--amount", "100"]).assert().success();
+    env.cmd().args(["--key-env", "DEV0", "machine", "fund", "--amount", "100"]).assert().success();
     top_up().assert().success().stdout(predicate::str::contains("topped up machine 0"));
     let after = rt.block_on(market.market().instance(market.id(), 0).call().into_future()).unwrap().paidUntil;
     assert_eq!(after, paid_until + 30 * 86_400, "one month more in the module");

@@ -8,54 +8,29 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 
-use crate::support::fixtures::manifest as demo_manifest;
-
-const TALOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/talos-rofl.yaml");
-const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../attest/testdata");
-/// Inside the validity window of the sample collateral (2025-07-01T00:00:00Z).
-const NOW: &str = "1751328000";
+use crate::support::{
+    env::{roflgov_in, success_json},
+    fixtures::{self, NOW, TALOS, manifest as demo_manifest, testdata, update_json},
+};
 
 fn roflgov() -> Command {
-    let mut cmd = Command::cargo_bin("roflgov").unwrap();
-    // Never talk to a node someone left running on 8545, never read a stray roflgov.toml.
-    cmd.env_remove("ROFLGOV_NETWORK").env_remove("ROFLGOV_CONFIG").current_dir(std::env::temp_dir());
-    cmd
-}
-
-fn testdata(name: &str) -> PathBuf {
-    Path::new(TESTDATA).join(name)
+    roflgov_in(&std::env::temp_dir())
 }
 
 fn json_of(cmd: &mut Command) -> Value {
-    let out = cmd.arg("--json").assert().success().get_output().stdout.clone();
-    serde_json::from_slice(&out).expect("--json prints JSON")
+    success_json(cmd.arg("--json"))
 }
 
 // ---------------------------------------------------------------------------------------------
 // cbor
 // ---------------------------------------------------------------------------------------------
 
-/// A complete Update body in the readable form, from the Talos fixture's mainnet deployment.
+/// A complete Update body in the readable form, from the Talos fixture's mainnet deployment,
+/// with one secret.
 fn talos_update_json() -> Value {
-    serde_json::json!({
-        "method": "rofl.Update",
-        "body": {
-            "id": "rofl1qpykfkl6ea78cyy67d35f7fmpk3pg36vashka4v9",
-            "admin": "oasis1qz2lty9v4glt5ts8ljhfpnd05dy3cwmtnyshws8q",
-            "policy": {
-                "quotes": {"pcs": {"tcb_validity_period": 30, "min_tcb_evaluation_data_number": 18, "tdx": {"allowed_tdx_modules": []}}},
-                "enclaves": [{
-                    "mr_enclave": "0x6a440b7d0f7ea2408f582be2749ff4ab47fccdbacabb189e1e80560e33a0a964",
-                    "mr_signer": "0x0000000000000000000000000000000000000000000000000000000000000000"
-                }],
-                "endorsements": [{"any": {}}],
-                "fees": "endorsing_node",
-                "max_expiration": 3
-            },
-            "metadata": {"net.oasis.rofl.name": "talos"},
-            "secrets": {"OPENAI_API_KEY": "0xa1b2"}
-        }
-    })
+    let mut json = update_json();
+    json["body"]["secrets"] = serde_json::json!({"OPENAI_API_KEY": "0xa1b2"});
+    json
 }
 
 /// A body with a legacy IAS quote policy (which roflgov never writes) decodes, re-encodes to
@@ -225,16 +200,21 @@ fn cbor_encode_bad_json_writes_no_file() {
 // identity
 // ---------------------------------------------------------------------------------------------
 
-#[test]
-fn identity_of_the_tdx_sample_quote_matches_its_measurements() {
-    let quote = json_of(
+/// `identity quote` of the sample TDX quote with its collateral, at `NOW`: the document.
+fn sample_quote_identity() -> Value {
+    json_of(
         roflgov()
             .args(["identity", "quote"])
             .arg(testdata("tdx_quote"))
             .arg("--collateral")
             .arg(testdata("tdx_quote_collateral.json"))
             .args(["--now", NOW]),
-    );
+    )
+}
+
+#[test]
+fn identity_of_the_tdx_sample_quote_matches_its_measurements() {
+    let quote = sample_quote_identity();
     assert_eq!(quote["platform"], "tdx");
     assert_eq!(quote["tcb_status"], "UpToDate");
     let tdx = &quote["tdx"];
@@ -347,7 +327,6 @@ fn bad_quotes_fail_with_specific_errors() {
 }
 
 fn write_orc(path: &Path, ids: &[(&str, &str)]) {
-    use std::io::Write;
     let identity: Vec<Value> =
         ids.iter().map(|(h, id)| serde_json::json!({"hypervisor": h, "enclave": id})).collect();
     let manifest = serde_json::json!({
@@ -356,10 +335,7 @@ fn write_orc(path: &Path, ids: &[(&str, &str)]) {
         "components": [{"kind": "rofl", "name": "weather-oracle", "identity": identity}],
         "digests": {}
     });
-    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
-    zip.start_file("META-INF/MANIFEST.MF", zip::write::SimpleFileOptions::default()).unwrap();
-    zip.write_all(manifest.to_string().as_bytes()).unwrap();
-    zip.finish().unwrap();
+    fixtures::write_orc(path, &manifest);
 }
 
 #[test]
@@ -410,14 +386,7 @@ fn verify_quote_against_talos_is_refused_with_reasons() {
 
 #[test]
 fn verify_quote_allowed_when_the_policy_lists_the_identity() {
-    let quote = json_of(
-        roflgov()
-            .args(["identity", "quote"])
-            .arg(testdata("tdx_quote"))
-            .arg("--collateral")
-            .arg(testdata("tdx_quote_collateral.json"))
-            .args(["--now", NOW]),
-    );
+    let quote = sample_quote_identity();
     let id = quote["id"].as_str().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let manifest = dir.path().join("rofl.yaml");

@@ -7,8 +7,6 @@
 
 use predicates::prelude::*;
 use roflgov_client::rofl::{RoflAdminClient, RoflStandIn};
-use roflgov_devnet::LocalChain;
-use roflgov_types::AppId;
 use serde_json::Value;
 
 use crate::support::{
@@ -36,9 +34,7 @@ impl Env {
 
 #[test]
 fn owner_actions_through_the_binary() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let chain = rt.block_on(LocalChain::start()).expect("anvil starts (run `make build` first)");
-    let env = Env::new(rt, chain);
+    let env = Env::start();
     let accounts = env.chain.accounts();
     let guardian = accounts[5].to_string();
 
@@ -61,18 +57,7 @@ fn owner_actions_through_the_binary() {
     let gov = ["--governor-address", governor.as_str()];
 
     // The Safe creates the app.
-    env.json(&[
-        "app",
-        "create",
-        "--manifest",
-        &manifest("1.0"),
-        "--deployment",
-        "local",
-        "--safe-out",
-        &env.p("create.json"),
-    ]);
-    let created = env.sign_and_execute("create.json", &[]);
-    let app: AppId = created["app"].as_str().unwrap().parse().unwrap();
+    let app = env.create_app_through_safe(["DEV1", "DEV2"]);
     let app_s = app.to_string();
 
     // The Safe sets a guardian: critical until the reviewer expects it.
@@ -86,13 +71,7 @@ fn owner_actions_through_the_binary() {
         "--safe-out",
         &env.p("guardian.json"),
     ]);
-    env.cmd()
-        .args(["review", "--safe-tx", &env.p("guardian.json")])
-        .assert()
-        .code(4)
-        .stdout(predicate::str::contains("guardian"));
-    let review = env.json(&["review", "--safe-tx", &env.p("guardian.json"), "--expect-guardian", &guardian]);
-    assert_eq!(review["verdict"], "ok", "{review}");
+    env.review_refused_until("guardian.json", "guardian", &["--expect-guardian", &guardian]);
     env.sign_and_execute("guardian.json", &["--expect-guardian", &guardian]);
     let client = RoflAdminClient::new(policy, env.chain.provider().clone());
     assert_eq!(env.rt.block_on(client.guardian(app)).unwrap(), Some(accounts[5]));
@@ -119,19 +98,9 @@ fn owner_actions_through_the_binary() {
         .stdout(leaks())
         .stderr(leaks());
     for signer in ["DEV1", "DEV2"] {
-        env.cmd()
-            .args(["--key-env", signer, "safe", "sign", "--safe-tx", &env.p("secret.json")])
-            .assert()
-            .success()
-            .stdout(leaks())
-            .stderr(leaks());
+        env.safe(signer, "sign", "secret.json").assert().success().stdout(leaks()).stderr(leaks());
     }
-    env.cmd()
-        .args(["--key-env", "DEV4", "safe", "execute", "--safe-tx", &env.p("secret.json")])
-        .assert()
-        .success()
-        .stdout(leaks())
-        .stderr(leaks());
+    env.safe("DEV4", "execute", "secret.json").assert().success().stdout(leaks()).stderr(leaks());
     let stand_in = RoflStandIn::new(env.chain.provider().clone());
     let secrets = env.rt.block_on(stand_in.app_secrets(app)).unwrap();
     assert_eq!(secrets.get("API_TOKEN").map(|v| v.to_vec()), Some(plaintext.as_bytes().to_vec()));
@@ -207,17 +176,8 @@ fn owner_actions_through_the_binary() {
     let t =
         env.json(&["owner", "transfer-ownership", "--to", &timelock, "--safe-out", &env.p("transfer.json")]);
     assert_eq!(t["action"], "transfer_ownership");
-    env.cmd()
-        .args(["review", "--safe-tx", &env.p("transfer.json")])
-        .assert()
-        .code(4)
-        .stdout(predicate::str::contains("ownership_transfer"));
-    let review = env.json(&["review", "--safe-tx", &env.p("transfer.json"), "--expect-owner", &timelock]);
-    assert_eq!(review["verdict"], "ok", "{review}");
-    env.cmd()
-        .args(["--key-env", "DEV1", "safe", "sign", "--safe-tx", &env.p("transfer.json")])
-        .assert()
-        .code(4);
+    env.review_refused_until("transfer.json", "ownership_transfer", &["--expect-owner", &timelock]);
+    env.safe("DEV1", "sign", "transfer.json").assert().code(4);
     env.sign_and_execute("transfer.json", &["--expect-owner", &timelock]);
     let pending = env.rt.block_on(async { client.contract().pendingOwner().call().await }).unwrap();
     assert_eq!(pending, timelock_address);

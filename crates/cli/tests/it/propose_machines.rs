@@ -12,20 +12,21 @@ use alloy::{
 };
 use predicates::prelude::*;
 use roflgov_types::{
-    AppId,
     ids::Address as OasisAddress,
     market::{Command as MarketCommand, InstanceId, MarketCall, decode_call, decode_command},
 };
 use serde_json::Value;
 
-use crate::support::{env::CliEnv, fixtures::manifest};
+use crate::support::{
+    env::CliEnv,
+    fixtures::{self, manifest},
+};
 
 const RELEASE_ID: &str =
     "yrse2/jw39Rgy576Hz4LLvQZYJCG993sJnth1LRb2EAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==";
 
 /// An ORC bundle holding `RELEASE_ID`; `name` changes its manifest (and so its manifest hash).
 fn write_orc(path: &Path, name: &str) {
-    use std::io::Write;
     let manifest = serde_json::json!({
         "name": name,
         "id": "00".repeat(32),
@@ -33,10 +34,7 @@ fn write_orc(path: &Path, name: &str) {
             {"hypervisor": "qemu/v0", "enclave": RELEASE_ID}]}],
         "digests": {}
     });
-    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
-    zip.start_file("META-INF/MANIFEST.MF", zip::write::SimpleFileOptions::default()).unwrap();
-    zip.write_all(manifest.to_string().as_bytes()).unwrap();
-    zip.finish().unwrap();
+    fixtures::write_orc(path, &manifest);
 }
 
 /// MultiSend's packed transactions: operation (1), to (20), value (32), length (32), data.
@@ -57,27 +55,9 @@ fn unpack_multi_send(mut rest: &[u8]) -> Vec<(u8, Address, U256, Vec<u8>)> {
 fn safe_proposes_release_and_deploys_to_each_machine() {
     let env = CliEnv::start().with_dev_keys(5);
     let (rt, chain, dir) = (&env.rt, &env.chain, &env.dir);
-    let p = |name: &str| dir.path().join(name).display().to_string();
-    let cmd = || env.cmd();
-    let json = |args: &[&str]| env.json(args);
     let deployed = env.deploy_safe(Some("100"));
     let policy: Address = deployed["policy_contract"].as_str().unwrap().parse().unwrap();
-    let manifest_1_0 = manifest("1.0");
-    json(&[
-        "app",
-        "create",
-        "--manifest",
-        &manifest_1_0,
-        "--deployment",
-        "local",
-        "--safe-out",
-        &p("create.json"),
-    ]);
-    for signer in ["DEV1", "DEV2"] {
-        cmd().args(["--key-env", signer, "safe", "sign", "--safe-tx", &p("create.json")]).assert().success();
-    }
-    let created = json(&["--key-env", "DEV4", "safe", "execute", "--safe-tx", &p("create.json")]);
-    let app: AppId = created["app"].as_str().unwrap().parse().unwrap();
+    let app = env.create_app_through_safe(["DEV1", "DEV2"]);
     let app_s = app.to_string();
 
     // The roflmarket stand-in with one provider; rofl.yaml 1.1 lists two of its machines.
@@ -90,19 +70,19 @@ fn safe_proposes_release_and_deploys_to_each_machine() {
     yaml.push_str(&format!(
         "    oci_repository: rofl.sh/weather-oracle:1700000000\n    machines:\n      default:\n        provider: {provider}\n        offer: small\n        id: \"0000000000000000\"\n      backup:\n        provider: {provider}\n        offer: small\n        id: \"0000000000000001\"\n"
     ));
-    std::fs::write(p("rofl.yaml"), yaml).unwrap();
+    std::fs::write(env.p("rofl.yaml"), yaml).unwrap();
     write_orc(&dir.path().join("release.orc"), "weather-oracle");
     write_orc(&dir.path().join("other.orc"), "weather-oracle-evil");
 
     let propose = |extra: &[&str]| {
-        let mut c = cmd();
-        c.args(["propose", "--manifest", &p("rofl.yaml"), "--deployment", "local", "--app", &app_s]);
+        let mut c = env.cmd();
+        c.args(["propose", "--manifest", &env.p("rofl.yaml"), "--deployment", "local", "--app", &app_s]);
         c.args(["--policy-only", "--deploy-machines"]).args(extra);
         c
     };
     // It needs the bundle (the manifest hash), and cannot go by a direct send.
-    propose(&["--safe-out", &p("x.json")]).assert().code(2).stderr(predicate::str::contains("--bundle"));
-    propose(&["--bundle", &p("release.orc"), "--send"])
+    propose(&["--safe-out", &env.p("x.json")]).assert().code(2).stderr(predicate::str::contains("--bundle"));
+    propose(&["--bundle", &env.p("release.orc"), "--send"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--send"));
@@ -111,29 +91,35 @@ fn safe_proposes_release_and_deploys_to_each_machine() {
     // oci_repository; a malformed one is refused, naming the flag.
     let digest = format!("sha256:{}", "5e".repeat(32));
     let orc_ref = format!("rofl.sh/weather-oracle:1700000000@{digest}");
-    propose(&["--bundle", &p("release.orc"), "--orc-ref", "sha256:XYZ", "--safe-out", &p("x.json")])
+    propose(&["--bundle", &env.p("release.orc"), "--orc-ref", "sha256:XYZ", "--safe-out", &env.p("x.json")])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--orc-ref").and(predicate::str::contains("sha256:XYZ")));
-    propose(&["--bundle", &p("release.orc"), "--orc-ref", &format!("ghcr.io/evil@{digest}")])
-        .args(["--safe-out", &p("x.json")])
+    propose(&["--bundle", &env.p("release.orc"), "--orc-ref", &format!("ghcr.io/evil@{digest}")])
+        .args(["--safe-out", &env.p("x.json")])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("oci_repository"));
-    let out =
-        propose(&["--bundle", &p("release.orc"), "--orc-ref", &digest, "--safe-out", &p("release.json")])
-            .args(["--tx-builder-out", &p("release.tx-builder.json")])
-            .arg("--json")
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
+    let out = propose(&[
+        "--bundle",
+        &env.p("release.orc"),
+        "--orc-ref",
+        &digest,
+        "--safe-out",
+        &env.p("release.json"),
+    ])
+    .args(["--tx-builder-out", &env.p("release.tx-builder.json")])
+    .arg("--json")
+    .assert()
+    .success()
+    .get_output()
+    .stdout
+    .clone();
     let report: Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(report["machines"].as_array().map(Vec::len), Some(2), "{report}");
 
     // The Safe file: one DELEGATECALL into MultiSendCallOnly `multiSend(bytes)` with three legs.
-    let file: Value = serde_json::from_str(&std::fs::read_to_string(p("release.json")).unwrap()).unwrap();
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(env.p("release.json")).unwrap()).unwrap();
     assert_eq!(file["tx"]["operation"], 1, "{file}");
     let data: Bytes = file["tx"]["data"].as_str().unwrap().parse().unwrap();
     assert_eq!(&data[..4], &keccak256("multiSend(bytes)")[..4]);
@@ -173,17 +159,18 @@ fn safe_proposes_release_and_deploys_to_each_machine() {
     assert_eq!(hashes[0], hashes[1]);
     // The Transaction Builder batch holds the same three calls.
     let batch: Value =
-        serde_json::from_str(&std::fs::read_to_string(p("release.tx-builder.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(env.p("release.tx-builder.json")).unwrap()).unwrap();
     let txs = batch["transactions"].as_array().unwrap();
     assert_eq!(txs.len(), 3, "{batch}");
     assert_eq!(txs[1]["to"].as_str().unwrap().to_lowercase(), subcall.to_string().to_lowercase());
 
     // Review: ok with the release's bundle, not ok with another bundle.
-    let review = json(&["review", "--safe-tx", &p("release.json"), "--bundle", &p("release.orc")]);
+    let review =
+        env.json(&["review", "--safe-tx", &env.p("release.json"), "--bundle", &env.p("release.orc")]);
     assert_eq!(review["verdict"], "ok", "{review}");
     assert!(review.to_string().contains(&orc_ref), "the review shows the ORC reference: {review}");
-    cmd()
-        .args(["review", "--safe-tx", &p("release.json"), "--bundle", &p("other.orc")])
+    env.cmd()
+        .args(["review", "--safe-tx", &env.p("release.json"), "--bundle", &env.p("other.orc")])
         .assert()
         .code(4)
         .stdout(predicate::str::contains("manifest hash"));

@@ -23,11 +23,14 @@ use roflgov_types::{
 };
 use serde_json::Value;
 
-use crate::support::{env::CliEnv, fixtures::manifest};
+use crate::support::{
+    env::CliEnv,
+    fixtures::{self, manifest},
+    flows::{propose, with_key},
+};
 
 /// An ORC bundle whose one component has the enclave identity `enclave` (base64).
 fn write_orc(path: &Path, enclave: &str) {
-    use std::io::Write;
     let manifest = serde_json::json!({
         "name": "weather-oracle",
         "id": "00".repeat(32),
@@ -35,33 +38,19 @@ fn write_orc(path: &Path, enclave: &str) {
             "identity": [{"hypervisor": "qemu/v0", "enclave": enclave}]}],
         "digests": {}
     });
-    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
-    zip.start_file("META-INF/MANIFEST.MF", zip::write::SimpleFileOptions::default()).unwrap();
-    zip.write_all(manifest.to_string().as_bytes()).unwrap();
-    zip.finish().unwrap();
+    fixtures::write_orc(path, &manifest);
 }
 
 #[test]
 fn dao_proposes_release_and_deploys_to_its_machines() {
     let env = CliEnv::start().with_dev_keys(1);
     let (rt, chain, dir) = (&env.rt, &env.chain, &env.dir);
-    let p = |name: &str| dir.path().join(name).display().to_string();
     let json = |args: &[&str]| env.json(args);
 
     let deployed = json(&["--key-env", "DEV0", "deploy", "--dao", "--save"]);
     let timelock: Address = deployed["timelock"].as_str().unwrap().parse().unwrap();
     let manifest_1_0 = manifest("1.0");
-    let created = json(&[
-        "--key-env",
-        "DEV0",
-        "app",
-        "create",
-        "--manifest",
-        &manifest_1_0,
-        "--deployment",
-        "local",
-        "--governor",
-    ]);
+    let created = env.propose_app_to_the_dao();
     let id = created["proposal_id"].as_str().unwrap().to_owned();
     json(&["--key-env", "DEV0", "dao", "vote", "--proposal", &id, "--support", "for", "--advance-time"]);
     pass_rest(&json, &id);
@@ -110,30 +99,22 @@ fn dao_proposes_release_and_deploys_to_its_machines() {
     yaml.push_str(&format!(
         "    machines:\n      default:\n        provider: {provider}\n        offer: small\n        id: \"0000000000000000\"\n      backup:\n        provider: {provider}\n        offer: small\n        id: \"0000000000000001\"\n"
     ));
-    std::fs::write(p("rofl.yaml"), yaml).unwrap();
+    std::fs::write(env.p("rofl.yaml"), yaml).unwrap();
     write_orc(&dir.path().join("release.orc"), &roflgov_attest::identity_to_base64(&new_id));
 
-    let proposed = json(&[
-        "--key-env",
+    let proposed = json(&with_key(
         "DEV0",
-        "propose",
-        "--manifest",
-        &p("rofl.yaml"),
-        "--deployment",
-        "local",
-        "--app",
-        &app_s,
-        "--policy-only",
-        "--deploy-machines",
-        "--bundle",
-        &p("release.orc"),
-        "--governor",
-    ]);
+        &propose(
+            &env.p("rofl.yaml"),
+            &app_s,
+            &["--policy-only", "--deploy-machines", "--bundle", &env.p("release.orc"), "--governor"],
+        ),
+    ));
     assert_eq!(proposed["machines"].as_array().map(Vec::len), Some(2), "{proposed}");
     let release = proposed["proposal_id"].as_str().unwrap().to_owned();
 
     // The voters' review of the proposal id, with the bundle they have.
-    let review = json(&["review", "--proposal", &release, "--bundle", &p("release.orc")]);
+    let review = json(&["review", "--proposal", &release, "--bundle", &env.p("release.orc")]);
     assert_eq!(review["source"], "governor_proposal", "{review}");
     assert_eq!(review["verdict"], "ok", "{review}");
 

@@ -12,7 +12,10 @@ use roflgov_devnet::{LocalChain, LocalChainOptions, StandInDriver};
 use roflgov_types::{AppId, EnclaveIdentity, IdentifierScheme, Metadata, manifest::Manifest};
 use serde_json::Value;
 
-const TALOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/talos-rofl.yaml");
+use crate::support::{
+    env::{roflgov_in, success_json},
+    fixtures::TALOS,
+};
 
 fn tdx(label: &str) -> EnclaveIdentity {
     EnclaveIdentity { mr_enclave: keccak256(label.as_bytes()), mr_signer: B256::ZERO }
@@ -83,14 +86,16 @@ fn start_with(options: LocalChainOptions) -> Env {
     Env { rt, chain, contract, app, guardian, grace_until, record, ids: [old, kept, new] }
 }
 
+/// `--key-env KEY guardian revoke --app APP --enclave ID`.
+fn revoke<'a>(key: &'a str, app: &'a str, id: &'a str) -> [&'a str; 8] {
+    ["--key-env", key, "guardian", "revoke", "--app", app, "--enclave", id]
+}
+
 impl Env {
     fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("roflgov").unwrap();
-        cmd.env_remove("ROFLGOV_NETWORK")
-            .env_remove("ROFLGOV_CONFIG")
-            .env("GUARDIAN_KEY", format!("0x{}", hex::encode(self.chain.signer(4).to_bytes())))
+        let mut cmd = roflgov_in(&std::env::temp_dir());
+        cmd.env("GUARDIAN_KEY", format!("0x{}", hex::encode(self.chain.signer(4).to_bytes())))
             .env("STRANGER_KEY", format!("0x{}", hex::encode(self.chain.signer(9).to_bytes())))
-            .current_dir(std::env::temp_dir())
             .args(["--rpc", &self.chain.endpoint(), "--policy-contract", &self.contract.to_string()]);
         cmd
     }
@@ -154,15 +159,11 @@ fn only_the_guardian_revokes_and_instances_are_flagged() {
     assert!(!text.contains("REFUSED"), "{text}");
 
     // A key that is not the guardian is refused before anything is sent.
-    env.cmd()
-        .args(["--key-env", "STRANGER_KEY", "guardian", "revoke", "--app", &app, "--enclave", &kept])
-        .assert()
-        .code(4)
-        .stderr(
-            predicate::str::contains("is not the guardian of app")
-                .and(predicate::str::contains(env.guardian.to_string()))
-                .and(predicate::str::contains("nothing was sent")),
-        );
+    env.cmd().args(revoke("STRANGER_KEY", &app, &kept)).assert().code(4).stderr(
+        predicate::str::contains("is not the guardian of app")
+            .and(predicate::str::contains(env.guardian.to_string()))
+            .and(predicate::str::contains("nothing was sent")),
+    );
     // No key at all: a usage error.
     env.cmd()
         .args(["guardian", "freeze", "--app", &app])
@@ -176,31 +177,13 @@ fn only_the_guardian_revokes_and_instances_are_flagged() {
         .code(2);
 
     // The guardian revokes in one transaction.
-    let out = env
-        .cmd()
-        .args([
-            "--json",
-            "--key-env",
-            "GUARDIAN_KEY",
-            "guardian",
-            "revoke",
-            "--app",
-            &app,
-            "--enclave",
-            &kept,
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let done: Value = serde_json::from_slice(&out).unwrap();
+    let done = success_json(env.cmd().arg("--json").args(revoke("GUARDIAN_KEY", &app, &kept)));
     assert_eq!(done["action"], "revokeEnclave");
     assert_eq!(done["version"], 3);
     assert_eq!(done["removed"][0], kept);
     // Revoking it again is refused, with nothing sent.
     env.cmd()
-        .args(["--key-env", "GUARDIAN_KEY", "guardian", "revoke", "--app", &app, "--enclave", &kept])
+        .args(revoke("GUARDIAN_KEY", &app, &kept))
         .assert()
         .code(4)
         .stderr(predicate::str::contains("not allowed"));
@@ -312,28 +295,11 @@ fn the_guardian_revokes_and_freezes_through_sapphire_rpc() {
         cmd
     };
     cmd()
-        .args(["--key-env", "STRANGER_KEY", "guardian", "revoke", "--app", &app, "--enclave", &kept])
+        .args(revoke("STRANGER_KEY", &app, &kept))
         .assert()
         .code(4)
         .stderr(predicate::str::contains("is not the guardian of app"));
-    let out = cmd()
-        .args([
-            "--json",
-            "--key-env",
-            "GUARDIAN_KEY",
-            "guardian",
-            "revoke",
-            "--app",
-            &app,
-            "--enclave",
-            &kept,
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let done: Value = serde_json::from_slice(&out).unwrap();
+    let done = success_json(cmd().arg("--json").args(revoke("GUARDIAN_KEY", &app, &kept)));
     assert_eq!(done["action"], "revokeEnclave");
     assert_eq!(done["removed"][0], kept);
     cmd().args(["--key-env", "GUARDIAN_KEY", "guardian", "freeze", "--app", &app]).assert().success();

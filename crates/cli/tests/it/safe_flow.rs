@@ -6,18 +6,17 @@
 
 use predicates::prelude::*;
 use roflgov_safe::SafeTx;
-use roflgov_types::AppId;
 use serde_json::Value;
 
 use crate::support::{
     env::CliEnv as Env,
     fixtures::{ids_of, manifest},
+    flows::{enclaves_added, propose, safe_tx},
 };
 
 #[test]
 fn safe_flow_through_the_binary() {
     let env = Env::start();
-    let p = |name: &str| env.path(name).display().to_string();
 
     // A 2-of-3 Safe (owners DEV1..DEV3) owns the policy contract; DEV0 deploys, DEV4 is nobody.
     let deployed = env.deploy_safe(None);
@@ -25,43 +24,27 @@ fn safe_flow_through_the_binary() {
     let safe = deployed["safe"].as_str().unwrap().to_owned();
 
     // The Safe creates the app (stake from the Safe), executed by a non-owner.
-    env.json(&[
-        "app",
-        "create",
-        "--manifest",
-        &manifest("1.0"),
-        "--deployment",
-        "local",
-        "--safe-out",
-        &p("create.json"),
-    ]);
-    env.cmd().args(["--key-env", "DEV1", "safe", "sign", "--safe-tx", &p("create.json")]).assert().success();
-    env.cmd().args(["--key-env", "DEV3", "safe", "sign", "--safe-tx", &p("create.json")]).assert().success();
-    let created = env.json(&["--key-env", "DEV4", "safe", "execute", "--safe-tx", &p("create.json")]);
-    let app: AppId = created["app"].as_str().unwrap().parse().unwrap();
+    let app = env.create_app_through_safe(["DEV1", "DEV3"]);
     assert_eq!(env.enclaves(app), ids_of("1.0"));
 
     // Release 1.1 as a proposal file and a Transaction Builder batch.
-    let proposed = env.json(&[
-        "propose",
-        "--manifest",
+    let proposed = env.json(&propose(
         &manifest("1.1"),
-        "--deployment",
-        "local",
-        "--app",
         &app.to_string(),
-        "--safe-out",
-        &p("release.json"),
-        "--tx-builder-out",
-        &p("release.batch.json"),
-        "--description",
-        "weather-oracle 1.1.0",
-    ]);
+        &[
+            "--safe-out",
+            &env.p("release.json"),
+            "--tx-builder-out",
+            &env.p("release.batch.json"),
+            "--description",
+            "weather-oracle 1.1.0",
+        ],
+    ));
     let hash = proposed["safe_tx_hash"].as_str().unwrap().to_owned();
     let review = env.json(&[
         "review",
         "--safe-tx",
-        &p("release.json"),
+        &env.p("release.json"),
         "--manifest",
         &manifest("1.1"),
         "--deployment",
@@ -69,45 +52,24 @@ fn safe_flow_through_the_binary() {
     ]);
     assert_eq!(review["safe_tx_hash"], hash.as_str());
     assert_eq!(review["verdict"], "ok");
-    let added: Vec<&str> = review["review"]["diff"]["enclaves_added"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(added, ids_of("1.1"));
+    assert_eq!(enclaves_added(&review), ids_of("1.1"));
     env.cmd()
-        .args(["review", "--tx-builder", &p("release.batch.json")])
+        .args(["review", "--tx-builder", &env.p("release.batch.json")])
         .assert()
         .success()
         .stdout(predicate::str::contains("checksum ✓").and(predicate::str::contains(&ids_of("1.1")[0])));
 
     // A competing proposal at the same nonce is refused and not written.
     env.cmd()
-        .args([
-            "propose",
-            "--manifest",
-            &manifest("1.2"),
-            "--deployment",
-            "local",
-            "--app",
-            &app.to_string(),
-            "--safe-out",
-            &p("competing.json"),
-        ])
+        .args(propose(&manifest("1.2"), &app.to_string(), &["--safe-out", &env.p("competing.json")]))
         .assert()
         .code(4)
         .stderr(predicate::str::contains("competing transaction"));
     assert!(!env.path("competing.json").exists());
 
     // One signature is not enough; nothing changes.
-    env.cmd()
-        .args(["--key-env", "DEV1", "safe", "sign", "--safe-tx", &p("release.json")])
-        .assert()
-        .success()
-        .stderr(predicate::str::contains(&hash));
-    env.cmd()
-        .args(["--key-env", "DEV4", "safe", "execute", "--safe-tx", &p("release.json")])
+    env.safe("DEV1", "sign", "release.json").assert().success().stderr(predicate::str::contains(&hash));
+    env.safe("DEV4", "execute", "release.json")
         .assert()
         .code(4)
         .stderr(predicate::str::contains("1 of 2 required signatures"));
@@ -115,8 +77,7 @@ fn safe_flow_through_the_binary() {
 
     // A non-owner cannot sign; the file is unchanged.
     let before = std::fs::read_to_string(env.path("release.json")).unwrap();
-    env.cmd()
-        .args(["--key-env", "DEV4", "safe", "sign", "--safe-tx", &p("release.json")])
+    env.safe("DEV4", "sign", "release.json")
         .assert()
         .code(4)
         .stderr(predicate::str::contains("not an owner"));
@@ -138,7 +99,8 @@ fn safe_flow_through_the_binary() {
         .code(5)
         .stderr(predicate::str::contains("wrong chain"));
     env.cmd()
-        .args(["--network", "testnet", "--key-env", "DEV2", "safe", "sign", "--safe-tx", &p("release.json")])
+        .args(["--network", "testnet"])
+        .args(safe_tx("DEV2", "sign", &env.p("release.json")))
         .assert()
         .code(5)
         .stderr(predicate::str::contains("wrong chain"));
@@ -155,21 +117,19 @@ fn safe_flow_through_the_binary() {
         .stderr(predicate::str::contains("was edited"));
 
     // The second owner signs; anyone executes; the stand-in holds exactly release 1.1.
-    env.cmd().args(["--key-env", "DEV2", "safe", "sign", "--safe-tx", &p("release.json")]).assert().success();
-    let executed = env.json(&["--key-env", "DEV4", "safe", "execute", "--safe-tx", &p("release.json")]);
+    env.safe("DEV2", "sign", "release.json").assert().success();
+    let executed = env.json(&safe_tx("DEV4", "execute", &env.p("release.json")));
     assert_eq!(executed["safe_tx_hash"], hash.as_str());
     assert_eq!(env.enclaves(app), ids_of("1.1"));
     let shown = env.json(&["app", "show", "--app", &app.to_string()]);
     assert_eq!(shown["version"], 2);
 
     // Replays are refused: executing or signing an executed transaction.
-    env.cmd()
-        .args(["--key-env", "DEV4", "safe", "execute", "--safe-tx", &p("release.json")])
+    env.safe("DEV4", "execute", "release.json")
         .assert()
         .code(4)
         .stderr(predicate::str::contains("already used"));
-    env.cmd()
-        .args(["--key-env", "DEV3", "safe", "sign", "--safe-tx", &p("release.json")])
+    env.safe("DEV3", "sign", "release.json")
         .assert()
         .code(4)
         .stderr(predicate::str::contains("already used"));
@@ -183,7 +143,7 @@ fn safe_flow_through_the_binary() {
     batch["transactions"][0]["data"] = flipped.into();
     std::fs::write(env.path("tampered.batch.json"), batch.to_string()).unwrap();
     env.cmd()
-        .args(["review", "--tx-builder", &p("tampered.batch.json")])
+        .args(["review", "--tx-builder", &env.p("tampered.batch.json")])
         .assert()
         .code(4)
         .stderr(predicate::str::contains("edited").and(predicate::str::contains("do not sign")));

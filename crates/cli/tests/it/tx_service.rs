@@ -37,6 +37,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::support::{
     env::CliEnv,
     fixtures::{ids_of, manifest},
+    flows::{propose, safe_tx},
 };
 
 sol! {
@@ -425,58 +426,23 @@ fn signers(v: &Value) -> Vec<String> {
 fn propose_confirm_fetch_execute_through_the_service() {
     let env = Env::start();
     let accounts = env.chain.accounts().to_vec();
-    let owners: Vec<String> = accounts[1..4].iter().map(|a| a.to_string()).collect();
-    let p = |name: &str| env.path(name).display().to_string();
     let lower = |i: usize| accounts[i].to_string().to_lowercase();
 
     // A 2-of-3 Safe (DEV1..DEV3) owns the policy contract and creates the app.
-    let deployed = env.json(&[
-        "--key-env",
-        "DEV0",
-        "deploy",
-        "--safe-owners",
-        &owners.join(","),
-        "--threshold",
-        "2",
-        "--save",
-    ]);
+    let deployed = env.deploy_safe(None);
     assert_eq!(deployed["threshold"], 2);
-    env.json(&[
-        "app",
-        "create",
-        "--manifest",
-        &manifest("1.0"),
-        "--deployment",
-        "local",
-        "--safe-out",
-        &p("create.json"),
-    ]);
-    env.cmd().args(["--key-env", "DEV1", "safe", "sign", "--safe-tx", &p("create.json")]).assert().success();
-    env.cmd().args(["--key-env", "DEV3", "safe", "sign", "--safe-tx", &p("create.json")]).assert().success();
-    let created = env.json(&["--key-env", "DEV4", "safe", "execute", "--safe-tx", &p("create.json")]);
-    let app = created["app"].as_str().unwrap().to_owned();
+    let app = env.create_app_through_safe(["DEV1", "DEV3"]).to_string();
 
     // Release 1.1: DEV1 proposes it to the service (signing it on the way).
-    let proposed = env.json(&[
-        "propose",
-        "--manifest",
-        &manifest("1.1"),
-        "--deployment",
-        "local",
-        "--app",
-        &app,
-        "--safe-out",
-        &p("release.json"),
-    ]);
+    let proposed = env.json(&propose(&manifest("1.1"), &app, &["--safe-out", &env.p("release.json")]));
     let hash = proposed["safe_tx_hash"].as_str().unwrap().to_owned();
     // A non-owner cannot propose; nothing reaches the service.
-    env.cmd()
-        .args(["--key-env", "DEV4", "safe", "propose", "--safe-tx", &p("release.json")])
+    env.safe("DEV4", "propose", "release.json")
         .assert()
         .code(4)
         .stderr(predicate::str::contains("not an owner"));
     assert!(env.service.txs.lock().unwrap().is_empty());
-    let posted = env.json(&["--key-env", "DEV1", "safe", "propose", "--safe-tx", &p("release.json")]);
+    let posted = env.json(&safe_tx("DEV1", "propose", &env.p("release.json")));
     assert_eq!(posted["safe_tx_hash"], hash.as_str());
     {
         let txs = env.service.txs.lock().unwrap();
@@ -486,13 +452,13 @@ fn propose_confirm_fetch_execute_through_the_service() {
     }
 
     // DEV2 fetches it (one checked signature), then confirms it by hash.
-    let fetched = env.json(&["safe", "fetch", "--safe-tx-hash", &hash, "--out", &p("fetched.json")]);
+    let fetched = env.json(&["safe", "fetch", "--safe-tx-hash", &hash, "--out", &env.p("fetched.json")]);
     assert_eq!(signers(&fetched), vec![lower(1)]);
     env.cmd()
         .args([
             "review",
             "--safe-tx",
-            &p("fetched.json"),
+            &env.p("fetched.json"),
             "--manifest",
             &manifest("1.1"),
             "--deployment",
@@ -505,13 +471,13 @@ fn propose_confirm_fetch_execute_through_the_service() {
     // The service lies: fields that do not hash to the stated hash, a non-owner's signature.
     *env.service.lie.lock().unwrap() = Lie::FieldsDoNotMatchHash;
     env.cmd()
-        .args(["safe", "fetch", "--safe-tx-hash", &hash, "--out", &p("lie1.json")])
+        .args(["safe", "fetch", "--safe-tx-hash", &hash, "--out", &env.p("lie1.json")])
         .assert()
         .code(4)
         .stderr(predicate::str::contains("hash to").and(predicate::str::contains(&env.url)));
     *env.service.lie.lock().unwrap() = Lie::NonOwnerSignature;
     env.cmd()
-        .args(["safe", "fetch", "--safe-tx-hash", &hash, "--out", &p("lie2.json")])
+        .args(["safe", "fetch", "--safe-tx-hash", &hash, "--out", &env.p("lie2.json")])
         .assert()
         .code(4)
         .stderr(predicate::str::contains("not from an owner"));
@@ -519,10 +485,10 @@ fn propose_confirm_fetch_execute_through_the_service() {
     *env.service.lie.lock().unwrap() = Lie::None;
 
     // Both signatures come back; anyone executes; the app holds release 1.1.
-    let both = env.json(&["safe", "fetch", "--safe-tx-hash", &hash, "--out", &p("final.json")]);
+    let both = env.json(&["safe", "fetch", "--safe-tx-hash", &hash, "--out", &env.p("final.json")]);
     assert_eq!(signers(&both), vec![lower(1), lower(2)]);
     assert_eq!(env.enclaves(app.parse().unwrap()), ids_of("1.0"));
-    let executed = env.json(&["--key-env", "DEV4", "safe", "execute", "--safe-tx", &p("final.json")]);
+    let executed = env.json(&safe_tx("DEV4", "execute", &env.p("final.json")));
     assert_eq!(executed["safe_tx_hash"], hash.as_str());
     assert_eq!(env.enclaves(app.parse().unwrap()), ids_of("1.1"));
 }
@@ -534,17 +500,7 @@ fn the_service_refusals_reach_the_user_with_the_url_and_message() {
         tx_service::{ProposeBody, TxService, TxServiceError},
     };
     let env = Env::start();
-    let owners: Vec<String> = env.chain.accounts()[1..4].iter().map(|a| a.to_string()).collect();
-    let deployed = env.json(&[
-        "--key-env",
-        "DEV0",
-        "deploy",
-        "--safe-owners",
-        &owners.join(","),
-        "--threshold",
-        "2",
-        "--save",
-    ]);
+    let deployed = env.deploy_safe(None);
     let safe: Address = deployed["safe"].as_str().unwrap().parse().unwrap();
     let chain_id = env.chain.chain_id();
     let service = TxService::new(&env.url).unwrap();

@@ -15,6 +15,8 @@ use roflgov_client::rofl::{RoflAdminClient, RoflStandIn};
 use roflgov_types::{AppId, manifest::Manifest};
 use sha2::Digest;
 
+use crate::support::node::{Node, free_port};
+
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 
 /// The bodies of the fenced blocks whose info string is `sh walkthrough`, in order.
@@ -39,47 +41,14 @@ fn walkthrough_blocks(doc: &str) -> Vec<String> {
     blocks
 }
 
-/// `roflgov node` on a free port, stopped (SIGTERM, as Ctrl-C) when dropped.
-struct Node(std::process::Child);
-
-impl Node {
-    fn start(port: u16) -> Self {
-        use std::io::BufRead;
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("roflgov"))
-            .args(["node", "--port", &port.to_string()])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let out = std::io::BufReader::new(child.stdout.take().unwrap());
-        let node = Node(child);
-        for line in out.lines() {
-            if line.unwrap().contains("press Ctrl-C") {
-                return node;
-            }
-        }
-        panic!("roflgov node ended before it was ready");
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        if matches!(self.0.try_wait(), Ok(None)) {
-            let pid = self.0.id().to_string();
-            let _ = std::process::Command::new("kill").args(["-TERM", &pid]).status();
-            let _ = self.0.wait();
-        }
-    }
-}
-
 #[test]
 fn the_walkthrough_runs_as_written() {
     let doc = std::fs::read_to_string(Path::new(ROOT).join("examples/WALKTHROUGH.md")).unwrap();
     let blocks = walkthrough_blocks(&doc);
     assert!(blocks.len() >= 4, "the walkthrough tags its end-to-end blocks: {}", blocks.len());
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = free_port();
     let rpc = format!("http://127.0.0.1:{port}");
-    let _node = Node::start(port);
+    let _node = Node::start(port, None);
     let dir = tempfile::tempdir().unwrap();
     std::os::unix::fs::symlink(Path::new(ROOT).join("examples"), dir.path().join("examples")).unwrap();
     let script = format!(

@@ -1,7 +1,7 @@
 //! The CLI test environment: one anvil (`LocalChain`) started here, a temporary working
 //! directory holding `roflgov.toml`, and a `roflgov` command builder with the dev keys set.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use alloy::primitives::Address;
 use assert_cmd::Command;
@@ -9,6 +9,23 @@ use roflgov_client::rofl::RoflStandIn;
 use roflgov_devnet::LocalChain;
 use roflgov_types::AppId;
 use serde_json::Value;
+
+/// `roflgov` run in `dir`, with no network, config or keystore password from the environment
+/// (never a node someone left running on 8545, never a stray roflgov.toml).
+pub(crate) fn roflgov_in(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("roflgov").unwrap();
+    cmd.env_remove("ROFLGOV_NETWORK")
+        .env_remove("ROFLGOV_CONFIG")
+        .env_remove("ROFLGOV_KEYSTORE_PASSWORD")
+        .current_dir(dir);
+    cmd
+}
+
+/// Runs `cmd` as it is, expecting success; its stdout as one JSON document.
+pub(crate) fn success_json(cmd: &mut Command) -> Value {
+    let out = cmd.assert().success().get_output().stdout.clone();
+    serde_json::from_slice(&out).expect("stdout is one JSON document")
+}
 
 /// A running anvil, its runtime and a temporary working directory.
 pub(crate) struct CliEnv {
@@ -55,8 +72,7 @@ impl CliEnv {
 
     /// `roflgov --rpc <anvil>` with DEV0..DEV5 (or `with_dev_keys`) set, without a config.
     pub(crate) fn bare(&self) -> Command {
-        let mut cmd = Command::cargo_bin("roflgov").unwrap();
-        cmd.env_remove("ROFLGOV_NETWORK").env_remove("ROFLGOV_CONFIG").current_dir(self.dir.path());
+        let mut cmd = roflgov_in(self.dir.path());
         for (key, value) in &self.extra_env {
             cmd.env(key, value);
         }
@@ -76,8 +92,7 @@ impl CliEnv {
 
     /// Runs `cmd()` with `--json` and `args`, expecting success; the document.
     pub(crate) fn json(&self, args: &[&str]) -> Value {
-        let out = self.cmd().arg("--json").args(args).assert().success().get_output().stdout.clone();
-        serde_json::from_slice(&out).unwrap()
+        success_json(self.cmd().arg("--json").args(args))
     }
 
     /// The enclave identities (base64) the ROFL stand-in holds for `app`.
@@ -90,34 +105,5 @@ impl CliEnv {
     /// The address of dev account `i`.
     pub(crate) fn dev(&self, i: usize) -> Address {
         self.chain.accounts()[i]
-    }
-
-    /// DEV1 and DEV2 sign the Safe proposal `file`, DEV4 executes it (each with `expect`).
-    pub(crate) fn sign_and_execute(&self, file: &str, expect: &[&str]) -> Value {
-        for signer in ["DEV1", "DEV2"] {
-            self.cmd()
-                .args(["--key-env", signer, "safe", "sign", "--safe-tx", &self.p(file)])
-                .args(expect)
-                .assert()
-                .success();
-        }
-        let mut args = vec!["--key-env", "DEV4", "safe", "execute", "--safe-tx"];
-        let path = self.p(file);
-        args.push(&path);
-        args.extend_from_slice(expect);
-        self.json(&args)
-    }
-
-    /// DEV0 deploys (`--save`) the policy contract under a 2-of-3 Safe of DEV1..DEV3, funding
-    /// the Safe with `fund_rose` ROSE if given; the deploy document.
-    pub(crate) fn deploy_safe(&self, fund_rose: Option<&str>) -> Value {
-        let owners: Vec<String> = (1..4).map(|i| self.dev(i).to_string()).collect();
-        let owners = owners.join(",");
-        let mut args = vec!["--key-env", "DEV0", "deploy", "--safe-owners", &owners, "--threshold", "2"];
-        if let Some(rose) = fund_rose {
-            args.extend(["--fund-rose", rose]);
-        }
-        args.push("--save");
-        self.json(&args)
     }
 }

@@ -2,4 +2,6 @@
 
 pub(crate) mod env;
 pub(crate) mod fixtures;
+pub(crate) mod flows;
 pub(crate) mod grpc;
+pub(crate) mod node;
