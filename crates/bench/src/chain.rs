@@ -17,7 +17,7 @@ use roflgov_client::{
 use roflgov_contracts::Artifact;
 use roflgov_core::rofl::{
     PolicyChange, changes_to_calldata,
-    subcall::{SUBCALL_PRECOMPILE, encode_subcall},
+    subcall::{SUBCALL_PRECOMPILE, decode_subcall_output, encode_subcall},
 };
 use roflgov_devnet::LocalChain;
 use roflgov_governor::{
@@ -137,9 +137,28 @@ impl Chain {
         Ok(executed.receipt)
     }
 
-    /// Today's flow: the Safe calls the subcall precompile with a pre-encoded body.
+    /// Today's flow: the Safe calls the subcall precompile with a pre-encoded body. The call is
+    /// first dry-run as the Safe: the precompile reports a module error as a status, not a
+    /// revert, so the Safe transaction would succeed and be measured although the module
+    /// refused the body.
     pub async fn safe_subcall(&self, method: &str, body: &[u8]) -> Result<TransactionReceipt> {
+        self.dry_run_subcall(self.safe.address(), method, body).await?;
         self.safe_call(SUBCALL_PRECOMPILE, U256::ZERO, encode_subcall(method, body)).await
+    }
+
+    /// Calls the subcall precompile as `from` without sending (`eth_call`) and fails with the
+    /// module's error when it refuses the call; returns its CBOR result otherwise.
+    pub async fn dry_run_subcall(&self, from: Address, method: &str, body: &[u8]) -> Result<Bytes> {
+        let request = TransactionRequest::default()
+            .with_from(from)
+            .with_to(SUBCALL_PRECOMPILE)
+            .with_input(encode_subcall(method, body));
+        let output = self
+            .unsigned
+            .call(request)
+            .await
+            .wrap_err_with(|| format!("dry run of {method} as {from}: the precompile reverted"))?;
+        decode_subcall_output(&output).wrap_err_with(|| format!("{method} as {from} is refused"))
     }
 
     /// Creates an app straight from the Safe (`rofl.Create` subcall): the Safe is its admin.
