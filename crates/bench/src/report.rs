@@ -195,6 +195,8 @@ impl Results {
              creator round/index: the module derives a scheme-1 id from the creator's nonce, which a subcall never \
              moves, so a contract gets one scheme-1 app only). Each baseline subcall is dry-run as its sender first \
              and the run stops if the module refuses it (the precompile reports that as a status, not a revert).\n\
+             - anvil mines every block one second after the last (`anvil_setBlockTimestampInterval`), so gas does \
+             not depend on the wall clock.\n\
              - **roflgov** is the same change through the policy contract: the Safe (or the Timelock) calls \
              `RoflAppAdmin` with calldata from `changes_to_calldata` — one call for one change, one `multicall` for \
              several — and the contract sends the same complete body. Both apps go through the same states; the run \
