@@ -1,6 +1,7 @@
 //! Smoke test of the benchmark harness (no timings, no gas assertions beyond "was measured"):
-//! the baseline bodies decode strictly, and one measured Safe transaction on the local chain
-//! reports gas.
+//! the baseline bodies decode strictly, one measured Safe transaction on the local chain
+//! reports gas, and the scaling and release-plus-Deploy steps of `make bench` run on small
+//! sizes.
 
 #![allow(unused_crate_dependencies)] // one test target uses only some of the dev-dependencies
 
