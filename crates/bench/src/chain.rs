@@ -17,7 +17,7 @@ use roflgov_client::{
 use roflgov_contracts::Artifact;
 use roflgov_core::rofl::{
     PolicyChange, changes_to_calldata,
-    subcall::{SUBCALL_PRECOMPILE, encode_subcall},
+    subcall::{SUBCALL_PRECOMPILE, decode_subcall_output, encode_subcall},
 };
 use roflgov_devnet::LocalChain;
 use roflgov_governor::{
@@ -79,14 +79,23 @@ impl std::fmt::Debug for Chain {
 }
 
 impl Chain {
-    /// Starts anvil (Shanghai) with the ROFL stand-in, deploys Safe v1.4.1 and a 2-of-3 Safe
-    /// holding 10,000 ROSE (stakes for the apps it creates).
+    /// Starts anvil (Shanghai) with the ROFL stand-in, a block timestamp interval of one second,
+    /// deploys Safe v1.4.1 and a 2-of-3 Safe holding 10,000 ROSE (stakes for the apps it creates).
     pub async fn start() -> Result<Self> {
         let local = LocalChain::start().await.wrap_err("starting anvil")?;
         let provider = local.provider().clone();
         let unsigned = ProviderBuilder::new().connect_http(local.endpoint().parse()?).erased();
         let accounts = local.accounts().to_vec();
         let (deployer, owners) = (accounts[0], accounts[1..4].to_vec());
+        // Every block one second after the last, whatever the wall clock: gas then does not
+        // depend on it. The roflmarket stand-in writes `block.timestamp` (`updatedAt`), and
+        // rewriting the value a slot already holds is cheaper (EIP-2200) than a new one, so with
+        // wall-clock timestamps a transaction's gas depended on whether its block fell in the
+        // same second as the previous write, and a gas limit estimated in one second could run
+        // out in the next (the release-plus-Deploy batch failed about half the time).
+        // The Governor's clock sets exact timestamps (`anvil_setNextBlockTimestamp`), which
+        // take precedence; `evm_increaseTime` has no effect in this mode (the bench never uses it).
+        provider.anvil_set_block_timestamp_interval(1).await?;
         let deployment = SafeDeployment::deploy(&provider).await?;
         let address = deployment.create_safe(&provider, &SafeSetup::new(owners.clone(), 2)).await?;
         local.set_balance(address, stake() * U256::from(100u64)).await?;
@@ -137,9 +146,28 @@ impl Chain {
         Ok(executed.receipt)
     }
 
-    /// Today's flow: the Safe calls the subcall precompile with a pre-encoded body.
+    /// Today's flow: the Safe calls the subcall precompile with a pre-encoded body. The call is
+    /// first dry-run as the Safe: the precompile reports a module error as a status, not a
+    /// revert, so the Safe transaction would succeed and be measured although the module
+    /// refused the body.
     pub async fn safe_subcall(&self, method: &str, body: &[u8]) -> Result<TransactionReceipt> {
+        self.dry_run_subcall(self.safe.address(), method, body).await?;
         self.safe_call(SUBCALL_PRECOMPILE, U256::ZERO, encode_subcall(method, body)).await
+    }
+
+    /// Calls the subcall precompile as `from` without sending (`eth_call`) and fails with the
+    /// module's error when it refuses the call; returns its CBOR result otherwise.
+    pub async fn dry_run_subcall(&self, from: Address, method: &str, body: &[u8]) -> Result<Bytes> {
+        let request = TransactionRequest::default()
+            .with_from(from)
+            .with_to(SUBCALL_PRECOMPILE)
+            .with_input(encode_subcall(method, body));
+        let output = self
+            .unsigned
+            .call(request)
+            .await
+            .wrap_err_with(|| format!("dry run of {method} as {from}: the precompile reverted"))?;
+        decode_subcall_output(&output).wrap_err_with(|| format!("{method} as {from} is refused"))
     }
 
     /// Creates an app straight from the Safe (`rofl.Create` subcall): the Safe is its admin.

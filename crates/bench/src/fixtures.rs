@@ -68,11 +68,20 @@ pub fn config(
     AppConfig { id, policy, admin: Some(admin), metadata, secrets }
 }
 
-/// The `rofl.Create` body the Oasis CLI writes for `policy` and `metadata` (nonce scheme).
+/// The `rofl.Create` body the Oasis CLI writes for `policy` and `metadata`, with the creator
+/// round/index scheme (0).
+///
+/// Today's flow creates its apps with a direct subcall from the Safe or the Timelock, and a
+/// contract can create only one app by nonce: the module derives a scheme-1 id from the
+/// creator's account nonce (oasis-sdk `runtime-sdk/src/modules/rofl/mod.rs` `tx_create`,
+/// `Accounts::get_nonce(creator)`), a subcall does not move a contract's nonce, so a second
+/// scheme-1 create from the same Safe derives the same id and fails with `AppAlreadyExists`
+/// (module `rofl`, code 10). Scheme 0 derives the id from (creator, round, tx index): one app
+/// per creator and round, and every measured transaction is a block of its own.
 pub fn create_body(policy: &AppAuthPolicy, metadata: &Metadata) -> Vec<u8> {
     cbor::encode_create(&Create {
         policy: policy.clone(),
-        scheme: IdentifierScheme::CreatorNonce,
+        scheme: IdentifierScheme::CreatorRoundIndex,
         metadata: metadata.clone(),
     })
 }

@@ -122,7 +122,7 @@ pub async fn run_mode(
     progress(&format!("[{}] Governor path: the three changes", precompile.label()));
     let governor = governor_scenarios(chain, dao, precompile, fresh).await?;
     progress(&format!("[{}] scaling", precompile.label()));
-    let scaling = scaling(chain, policy, precompile).await?;
+    let scaling = scaling(chain, policy, precompile, &SCALE_IDENTITIES, SCALE_METADATA).await?;
     Ok(ModeResults { precompile, safe, governor, scaling })
 }
 
@@ -214,6 +214,7 @@ async fn governor_scenarios(
         )
         .await?;
     let body = fixtures::create_body(&fixtures::policy(2), &fixtures::typical_metadata());
+    chain.dry_run_subcall(timelock, "rofl.Create", &body).await?;
     let receipt =
         chain.send_as(timelock, SUBCALL_PRECOMPILE, U256::ZERO, encode_subcall("rofl.Create", &body)).await?;
     let id = match precompile {
@@ -229,14 +230,9 @@ async fn governor_scenarios(
         fixtures::typical_metadata(),
         fixtures::typical_secrets(),
     );
-    chain
-        .send_as(
-            timelock,
-            SUBCALL_PRECOMPILE,
-            U256::ZERO,
-            encode_subcall("rofl.Update", &fixtures::update_body(&mirror)),
-        )
-        .await?;
+    let body = fixtures::update_body(&mirror);
+    chain.dry_run_subcall(timelock, "rofl.Update", &body).await?;
+    chain.send_as(timelock, SUBCALL_PRECOMPILE, U256::ZERO, encode_subcall("rofl.Update", &body)).await?;
 
     let mut out = Vec::new();
     for scenario in Scenario::ALL {
@@ -247,6 +243,7 @@ async fn governor_scenarios(
         let roflgov = dao.pass(chain, ProposalCall::new(dao.policy.address(), data)).await?;
         fixtures::apply(&mut mirror, &changes)?;
         let body = fixtures::update_body(&mirror);
+        chain.dry_run_subcall(timelock, "rofl.Update", &body).await?;
         let baseline = dao
             .pass(chain, ProposalCall::new(SUBCALL_PRECOMPILE, encode_subcall("rofl.Update", &body)))
             .await?;
@@ -256,21 +253,28 @@ async fn governor_scenarios(
     Ok(out)
 }
 
-async fn scaling(
+/// One update (`setMaxExpiration`) both ways on an app of each size: `identities` identities
+/// with the four typical metadata pairs, then 2 identities with `metadata_entries` pairs
+/// (`make bench` passes [`SCALE_IDENTITIES`] and [`SCALE_METADATA`]). Each size is a new app
+/// both ways: the policy contract creates it (or refuses it above [`ROFLGOV_MAX_ENCLAVES`]),
+/// and the Safe creates its own with a direct `rofl.Create`.
+pub async fn scaling(
     chain: &Chain,
     policy: &roflgov_client::rofl::RoflAdminClient<alloy::providers::DynProvider>,
     precompile: Precompile,
+    identities: &[u32],
+    metadata_entries: usize,
 ) -> Result<Vec<ScalePoint>> {
     let mut points = Vec::new();
-    let sizes = SCALE_IDENTITIES
+    let sizes = identities
         .iter()
         .map(|&n| {
             (format!("{n} identit{}", if n == 1 { "y" } else { "ies" }), n, fixtures::typical_metadata())
         })
         .chain([(
-            format!("{SCALE_METADATA} metadata entries, 2 identities"),
+            format!("{metadata_entries} metadata entries, 2 identities"),
             2,
-            fixtures::metadata_entries(SCALE_METADATA),
+            fixtures::metadata_entries(metadata_entries),
         )]);
     for (label, n, metadata) in sizes {
         let app_policy = fixtures::policy(n);
@@ -414,11 +418,9 @@ pub async fn machine_batches(
         let roflgov = chain.safe_batch(&[vec![release], deploys(app, count)].concat()).await?.gas_used;
         ensure!(provider.run_once().await?.executed.len() == count, "roflgov's Deploys were not queued");
         fixtures::apply(&mut mirror, &changes)?;
-        let update = SafeCall::new(
-            SUBCALL_PRECOMPILE,
-            U256::ZERO,
-            encode_subcall("rofl.Update", &fixtures::update_body(&mirror)),
-        );
+        let body = fixtures::update_body(&mirror);
+        chain.dry_run_subcall(chain.safe.address(), "rofl.Update", &body).await?;
+        let update = SafeCall::new(SUBCALL_PRECOMPILE, U256::ZERO, encode_subcall("rofl.Update", &body));
         let baseline = chain.safe_batch(&[vec![update], deploys(id, count)].concat()).await?.gas_used;
         ensure!(provider.run_once().await?.executed.len() == count, "today's Deploys were not queued");
         check_same_config(&policy.get_app(app).await?.config, &mirror)?;

@@ -191,7 +191,12 @@ impl Results {
              - **Today** (the baseline) is the flow roflgov replaces: the Safe (or the Timelock) calls the subcall \
              precompile directly with the complete `rofl.Update` CBOR body, pre-encoded as the Oasis CLI writes it \
              (`oasis rofl update --unsigned --format cbor`; encoded here with `roflgov_types::cbor`). The Safe / \
-             Timelock is the app's ROFL admin (it created the app with a direct `rofl.Create` subcall).\n\
+             Timelock is the app's ROFL admin (it created the app with a direct `rofl.Create` subcall, scheme 0 = \
+             creator round/index: the module derives a scheme-1 id from the creator's nonce, which a subcall never \
+             moves, so a contract gets one scheme-1 app only). Each baseline subcall is dry-run as its sender first \
+             and the run stops if the module refuses it (the precompile reports that as a status, not a revert).\n\
+             - anvil mines every block one second after the last (`anvil_setBlockTimestampInterval`), so gas does \
+             not depend on the wall clock.\n\
              - **roflgov** is the same change through the policy contract: the Safe (or the Timelock) calls \
              `RoflAppAdmin` with calldata from `changes_to_calldata` — one call for one change, one `multicall` for \
              several — and the contract sends the same complete body. Both apps go through the same states; the run \
