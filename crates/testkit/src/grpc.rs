@@ -126,6 +126,18 @@ impl Server {
     }
 }
 
+/// The runtime-query vectors `@oasisprotocol/client` made for `rofl.App` and
+/// `rofl.AppInstances` (`test/vectors/grpc_query.json`, by `tools/crosscheck/grpc.test.js`).
+pub fn vectors() -> serde_json::Value {
+    crate::vectors::json("grpc_query.json")
+}
+
+/// The `roflmarket.*` runtime-query vectors (`test/vectors/grpc_market_query.json`, by
+/// `tools/crosscheck/grpc-market.test.js` with `@oasisprotocol/client-rt`).
+pub fn market_vectors() -> serde_json::Value {
+    crate::vectors::json("grpc_market_query.json")
+}
+
 /// Answers every request with `body` as a grpc-web-text reply; returns the server's URL.
 pub fn serve(body: String) -> String {
     serve_by_request(Vec::new(), body)
@@ -210,4 +222,63 @@ fn answer(stream: TcpStream, replies: &Mutex<Replies>, seen: &Mutex<Vec<Seen>>) 
     out.push_str(&reply.body);
     let mut stream = stream;
     stream.write_all(out.as_bytes()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{
+        io::{Read, Write},
+        net::TcpStream,
+    };
+
+    use base64::Engine as _;
+
+    use super::{Reply, Server, ok_body, vectors};
+
+    fn unhex(text: &str) -> Vec<u8> {
+        (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
+    }
+
+    #[test]
+    fn ok_body_frames_the_data_as_the_vectors_do() {
+        // tools/crosscheck/grpc.test.js framed these answers, with the `{data}` message encoded
+        // by `@oasisprotocol/client`; its trailers frame also carries an empty grpc-message.
+        let v = vectors();
+        let b64 = |text: &str| base64::engine::general_purpose::STANDARD.decode(text).unwrap();
+        for name in ["app", "instances"] {
+            let data = unhex(v["responses"][format!("{name}_data")].as_str().unwrap());
+            let ours = b64(&ok_body(&data));
+            let theirs = b64(v["responses"][format!("{name}_body_text")].as_str().unwrap());
+            let frame = 5 + u32::from_be_bytes(theirs[1..5].try_into().unwrap()) as usize;
+            assert_eq!(ours[..frame], theirs[..frame], "{name}: the data frame");
+            assert_eq!(ours[frame..], *b"\x80\x00\x00\x00\x0fgrpc-status:0\r\n", "{name}: the trailers");
+        }
+    }
+
+    fn post(url: &str, body: &str) -> String {
+        let mut stream = TcpStream::connect(url.trim_start_matches("http://")).unwrap();
+        write!(stream, "POST /q HTTP/1.1\r\nX-Grpc-Web: 1\r\ncontent-length: {}\r\n\r\n{body}", body.len())
+            .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        answer
+    }
+
+    #[test]
+    fn the_server_routes_by_body_and_records_requests() {
+        let server =
+            Server::by_request(vec![("AAA".into(), Reply::grpc_text("routed"))], Reply::grpc_text("other"));
+        assert!(post(&server.url, "AAA").ends_with("\r\n\r\nrouted"));
+        assert!(post(&server.url, "BBB").ends_with("\r\n\r\nother"));
+        let seen = server.last();
+        assert_eq!((seen.path.as_str(), seen.body.as_str()), ("/q", "BBB"));
+        assert_eq!(seen.headers["x-grpc-web"], "1");
+        server.set(Reply::error(5, "not found", None));
+        let answer = post(&server.url, "CCC");
+        assert!(
+            answer.contains("grpc-status: 5\r\n") && answer.contains("grpc-message: not%20found\r\n"),
+            "{answer}"
+        );
+        assert_eq!(server.requests().len(), 3);
+    }
 }

@@ -1,4 +1,5 @@
-//! Shared fixture of the DAO tests: a local anvil, a deployed DAO and three voters.
+//! Shared fixture of the DAO tests (`dao_lifecycle`, `dao_app_policy`, `compromise_drill`, …):
+//! a local anvil, a deployed DAO and three voters.
 #![allow(dead_code)]
 
 use alloy::{
@@ -40,6 +41,11 @@ impl TestChain {
 
     pub(crate) fn provider(&self) -> &DynProvider {
         self.local.provider()
+    }
+
+    /// The [`LocalChain`] itself (epochs, time, the stand-in's clock).
+    pub(crate) fn local(&self) -> &LocalChain {
+        &self.local
     }
 
     pub(crate) fn accounts(&self) -> &[Address] {
