@@ -6,9 +6,11 @@
 # - roflgov-core depends on no SDK, client, devnet or binary crate;
 # - roflgov-safe and roflgov-governor don't depend on roflgov-client or roflgov-devnet;
 # - roflgov-client doesn't depend on roflgov-devnet;
+# - roflgov-testkit (shared test helpers, never published) is only ever a dev-dependency: no
+#   crate, and so no binary, depends on it normally;
 # - only roflgov-devnet (and the binaries, bench and tests) may locate a checkout: no
-#   `foundry.toml`, `CARGO_MANIFEST_DIR` or `ROFLGOV_ROOT` in crates/*/src outside devnet and the
-#   cli (whose `node` and `demo` only call devnet).
+#   `foundry.toml`, `CARGO_MANIFEST_DIR` or `ROFLGOV_ROOT` in crates/*/src outside devnet, the
+#   testkit (test vectors) and the cli (whose `node` and `demo` only call devnet).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,9 +41,19 @@ for crate in roflgov-safe roflgov-governor; do
 done
 forbid roflgov-client '^roflgov-(devnet|cli|bench)$|^roflgov$' "the devnet or a binary"
 
+# The testkit is for tests: a normal dependency on it anywhere in the workspace is an error.
+# (fuzz/, outside the workspace, depends on it for the firewall oracle: its binaries are fuzz
+# targets, test code.) `cargo tree -i` lists who reaches it through normal edges.
+testkit_tree=$(cargo tree --locked --workspace -i roflgov-testkit -e normal --prefix none --format '{p}')
+testkit_users=$(sed 's/ .*//' <<<"$testkit_tree" | grep -vx 'roflgov-testkit' | sort -u || true)
+if [ -n "$testkit_users" ]; then
+    echo "check-deps: roflgov-testkit is a dev-dependency only, but these depend on it normally: $(tr '\n' ' ' <<<"$testkit_users")" >&2
+    status=1
+fi
+
 # Checkout-locating code: only devnet (and the cli, which only calls devnet for it).
 located=$(grep -rlE 'foundry\.toml|CARGO_MANIFEST_DIR|ROFLGOV_ROOT' crates/*/src \
-    | grep -vE '^crates/(devnet|cli|bench)/' || true)
+    | grep -vE '^crates/(devnet|cli|bench|testkit)/' || true)
 if [ -n "$located" ]; then
     echo "check-deps: only roflgov-devnet may locate a checkout, but these do: $(tr '\n' ' ' <<<"$located")" >&2
     status=1
@@ -55,5 +67,5 @@ if [ -n "$devnet_users" ]; then
     status=1
 fi
 
-[ "$status" -eq 0 ] && echo "check-deps: types, contracts and core do no I/O; safe, governor, client and devnet depend downwards only; only devnet locates a checkout; only node and demo use devnet"
+[ "$status" -eq 0 ] && echo "check-deps: types, contracts and core do no I/O; safe, governor, client and devnet depend downwards only; only devnet locates a checkout; only node and demo use devnet; testkit is a dev-dependency only"
 exit "$status"

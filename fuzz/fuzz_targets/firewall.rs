@@ -2,7 +2,8 @@
 //! MultiSend batch, raw MultiSend payload, batch by CALL, DELEGATECALL elsewhere) or a Governor
 //! proposal, reviewed against a fixed chain state.
 //!
-//! Property (the firewall's rule, see `crates/core/tests/it/firewall_fuzz.rs`): a transaction
+//! Property (the firewall's rule, checked by the oracle in `roflgov_testkit::firewall` that
+//! `crates/core/tests/it/firewall_fuzz.rs` uses too): a transaction
 //! holding a call the engine cannot fully understand (a target that is neither the policy
 //! contract nor the subcall precompile, calldata that does not decode, a DELEGATECALL to
 //! anything but the canonical MultiSendCallOnly, value other than `createApp`'s stake), or
@@ -21,11 +22,12 @@ use roflgov_core::{
     },
     review::ProposedCall,
     rofl::{
-        CREATE_STAKE, DecodedCalldata, PolicyChange, ReleaseState, changes_to_calldata, decode_calldata,
-        subcall::{SUBCALL_PRECOMPILE, decode_subcall, encode_subcall},
+        CREATE_STAKE, PolicyChange, ReleaseState, changes_to_calldata,
+        subcall::{SUBCALL_PRECOMPILE, encode_subcall},
     },
     safe_tx::{IMultiSendCallOnly, Operation, SafeCall, SafeTx, encode_multi_send},
 };
+use roflgov_testkit::firewall::Oracle;
 use roflgov_types::{
     AppAuthPolicy, AppConfig, AppId, EnclaveIdentity, IdentifierScheme, RoflCall, Update, cbor,
     ids::Address as OasisAddress,
@@ -177,66 +179,8 @@ fn leg(input: &mut Input<'_>, executor: Address) -> SafeCall {
     SafeCall::new(to, value, data)
 }
 
-fn understood(call: &SafeCall) -> bool {
-    if call.to == POLICY {
-        let Ok(decoded) = decode_calldata(&call.data) else { return false };
-        let create = matches!(&decoded, DecodedCalldata::Change(c) if matches!(c.change, PolicyChange::CreateApp { .. }));
-        call.value.is_zero() || (create && call.value == CREATE_STAKE)
-    } else if call.to == SUBCALL_PRECOMPILE {
-        call.value.is_zero()
-            && decode_subcall(&call.data)
-                .is_ok_and(|input| cbor::decode_call(&input.method, &input.body).is_ok())
-    } else {
-        false
-    }
-}
-
-/// The oracle's own reading of a packed MultiSend payload (`None`: malformed).
-fn parse_multi_send(mut packed: &[u8]) -> Option<Vec<SafeCall>> {
-    let mut calls = Vec::new();
-    while !packed.is_empty() {
-        if packed.len() < 85 || packed[0] != 0 {
-            return None;
-        }
-        let length =
-            usize::try_from(U256::from_be_slice(&packed[53..85])).ok().filter(|l| *l <= packed.len() - 85)?;
-        calls.push(SafeCall::new(
-            Address::from_slice(&packed[1..21]),
-            U256::from_be_slice(&packed[21..53]),
-            Bytes::copy_from_slice(&packed[85..85 + length]),
-        ));
-        packed = &packed[85 + length..];
-    }
-    Some(calls)
-}
-
-/// Whether `tx` must not get ok.
-fn in_doubt(tx: &SafeTx) -> bool {
-    if !tx.gas_price.is_zero()
-        || !tx.base_gas.is_zero()
-        || !tx.gas_token.is_zero()
-        || !tx.refund_receiver.is_zero()
-    {
-        return true;
-    }
-    if tx.nonce < U256::from(NONCE) {
-        return true;
-    }
-    let legs = match tx.operation {
-        Operation::Call => vec![SafeCall::new(tx.to, tx.value, tx.data.clone())],
-        Operation::DelegateCall => {
-            if tx.to != MULTI_SEND_CALL_ONLY.address || !tx.value.is_zero() {
-                return true;
-            }
-            let Ok(call) = IMultiSendCallOnly::multiSendCall::abi_decode(&tx.data) else { return true };
-            match parse_multi_send(&call.transactions) {
-                Some(legs) => legs,
-                None => return true,
-            }
-        }
-    };
-    legs.iter().any(|c| !understood(c))
-}
+/// The oracle (roflgov-testkit's, shared with roflgov-core's property test).
+const ORACLE: Oracle = Oracle { policy: POLICY, nonce: NONCE };
 
 fuzz_target!(|data: &[u8]| {
     let mut input = Input(data);
@@ -246,7 +190,7 @@ fuzz_target!(|data: &[u8]| {
 
     if shape % 6 == 5 {
         let calls: Vec<SafeCall> = (0..count).map(|_| leg(&mut input, TIMELOCK)).collect();
-        let doubt = calls.iter().any(|c| !understood(c));
+        let doubt = ORACLE.calls_refusal(&calls).is_some();
         let transaction = Transaction::Calls {
             executor: TIMELOCK,
             chain_id: Some(CHAIN),
@@ -290,7 +234,7 @@ fuzz_target!(|data: &[u8]| {
     if flags & 8 != 0 {
         tx.nonce = U256::from(flags % (NONCE as u8 + 2));
     }
-    let doubt = in_doubt(&tx);
+    let doubt = ORACLE.refusal(&tx).is_some();
     let transaction =
         Transaction::Safe { safe: SAFE, chain_id: CHAIN, tx, signatures: Vec::new(), title: None };
     let report = firewall::review(&transaction, &facts(SAFE), &Expectations::default());

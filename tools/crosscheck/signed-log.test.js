@@ -1,7 +1,7 @@
 'use strict';
 // Cross-check of the signed-log format (docs/signed-log.md) against ethers, independently of
 // roflgov's Rust code: for every entry of test/vectors/signed_log.jsonl (written by
-// crates/signed-log/tests/log.rs with the key 0x11…11 for the app of global name
+// crates/signed-log/tests/it/log.rs with the key 0x11…11 for the app of global name
 // "roflgov signed-log vector"), the payload's SHA-256, the domain-separated keccak256 digest
 // built from the documented layout, the signer recovered from the signature by ethers, and the
 // hash chain. Also usable as a script: `node tools/crosscheck/signed-log.test.js FILE APP_HEX`

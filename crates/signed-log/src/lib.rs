@@ -25,6 +25,9 @@
 //! No I/O beyond what a writer needs: [`LogWriter::append`] writes one line to any
 //! [`std::io::Write`].
 
+// Dev-dependencies serve the integration tests, not the unit tests of this target.
+#![cfg_attr(test, allow(unused_crate_dependencies))]
+
 use std::fmt;
 
 use alloy_primitives::{Address, B256, Bytes, keccak256};

@@ -6,8 +6,9 @@
 //! call the engine cannot fully understand (a target that is neither the policy contract nor the
 //! subcall precompile, calldata that does not decode, a DELEGATECALL to anything but the
 //! canonical MultiSendCallOnly, value other than `createApp`'s stake), or sets refund fields,
-//! or reuses a nonce, the verdict is never ok. The oracle reads the batch on its own (its own
-//! MultiSend parser); calldata decoding is the library's (`decode_calldata`, `decode_subcall`,
+//! or reuses a nonce, the verdict is never ok. The oracle (`roflgov_testkit::firewall`, shared
+//! with the `firewall` fuzz target) reads the batch on its own (its own MultiSend parser);
+//! calldata decoding is the library's (`decode_calldata`, `decode_subcall`,
 //! `cbor::decode_call`), so this tests how the engine puts the verdict together.
 //!
 //! `FIREWALL_FUZZ_CASES` sets the number of cases (default 2000), `FIREWALL_FUZZ_SEED` the
@@ -24,71 +25,36 @@ use roflgov_core::{
     firewall::{self, ChainFacts, Expectations, Transaction, Verdict},
     review::ProposedCall,
     rofl::{
-        CREATE_STAKE, DecodedCalldata, PolicyChange, decode_calldata,
-        subcall::{SUBCALL_PRECOMPILE, decode_subcall, encode_subcall},
+        CREATE_STAKE, PolicyChange,
+        subcall::{SUBCALL_PRECOMPILE, encode_subcall},
     },
     safe_tx::{IMultiSendCallOnly, Operation, SafeCall, SafeTx, encode_multi_send},
 };
-use roflgov_types::{AppAuthPolicy, IdentifierScheme, cbor, ids::Address as OasisAddress};
+use roflgov_testkit::{firewall::Oracle, rng::Rng};
+use roflgov_types::{AppAuthPolicy, IdentifierScheme, ids::Address as OasisAddress};
 
-/// xorshift64*: small, seeded, good enough to pick shapes.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        // splitmix64 of the seed, so that neighbouring seeds start far apart (and never at 0).
-        let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        Self((z ^ (z >> 31)) | 1)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    /// True with probability `1 / n`.
-    fn one_in(&mut self, n: usize) -> bool {
-        self.below(n) == 0
-    }
-
-    fn bytes(&mut self, len: usize) -> Vec<u8> {
-        (0..len).map(|_| self.next() as u8).collect()
-    }
-
-    fn address(&mut self) -> Address {
-        Address::from_slice(&self.bytes(20))
-    }
-
-    fn pick<T: Clone>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len())].clone()
-    }
+/// A random address.
+fn address(rng: &mut Rng) -> Address {
+    Address::from_slice(&rng.bytes(20))
 }
 
 /// Policy-contract calldata the engine understands (honest or hostile, but decodable).
 fn decodable_policy_calldata(rng: &mut Rng) -> Bytes {
     let set = |v: &str| PolicyChange::SetMetadata { key: VERSION_KEY.into(), value: v.into() };
     let stranger = OasisAddress::from_eth(STRANGER);
-    let changes: Vec<PolicyChange> = match rng.below(9) {
+    let changes: Vec<PolicyChange> = match rng.index(9) {
         0 => release_changes(),
         1 => vec![set("1.1.0")],
         2 => vec![PolicyChange::AddEnclave(a3())],
         3 => vec![PolicyChange::RemoveEnclave(a2()), set("1.0.1")],
         4 => vec![PolicyChange::TransferRoflAdmin { new_admin: stranger }],
-        5 => vec![PolicyChange::SetGuardian { guardian: rng.address() }],
+        5 => vec![PolicyChange::SetGuardian { guardian: address(rng) }],
         6 => vec![PolicyChange::AddEnclave(revoked())],
-        7 => return RoflAppAdmin::transferOwnershipCall { newOwner: rng.address() }.abi_encode().into(),
+        7 => return RoflAppAdmin::transferOwnershipCall { newOwner: address(rng) }.abi_encode().into(),
         _ => return RoflAppAdmin::withdrawStakeCall {}.abi_encode().into(),
     };
     let (app, version) = if rng.one_in(4) { (app2(), V2) } else { (app(), V) };
-    pc_on(app, version + rng.below(3) as u64, &changes)
+    pc_on(app, version + rng.index(3) as u64, &changes)
 }
 
 fn create_app_calldata() -> Bytes {
@@ -104,14 +70,14 @@ fn create_app_calldata() -> Bytes {
 /// `data` damaged: a byte flipped, cut short, or with bytes appended.
 fn corrupt(rng: &mut Rng, data: &[u8]) -> Bytes {
     let mut data = data.to_vec();
-    match rng.below(3) {
+    match rng.index(3) {
         0 if !data.is_empty() => {
-            let at = rng.below(data.len());
-            data[at] ^= 1 << rng.below(8);
+            let at = rng.index(data.len());
+            data[at] ^= 1 << rng.index(8);
         }
-        1 if !data.is_empty() => data.truncate(rng.below(data.len())),
+        1 if !data.is_empty() => data.truncate(rng.index(data.len())),
         _ => {
-            let extra = 1 + rng.below(40);
+            let extra = 1 + rng.index(40);
             data.extend(rng.bytes(extra));
         }
     }
@@ -121,16 +87,16 @@ fn corrupt(rng: &mut Rng, data: &[u8]) -> Bytes {
 /// Calldata for any target: empty, random, a random policy-contract selector with random
 /// arguments, valid policy calldata, or damaged valid calldata.
 fn data(rng: &mut Rng) -> Bytes {
-    match rng.below(6) {
+    match rng.index(6) {
         0 => Bytes::new(),
         1 => {
-            let len = rng.below(200);
+            let len = rng.index(200);
             rng.bytes(len).into()
         }
         2 => {
             let selector = rng.pick(RoflAppAdmin::RoflAppAdminCalls::SELECTORS);
             let mut data = selector.to_vec();
-            let len = rng.below(6) * 32;
+            let len = rng.index(6) * 32;
             data.extend(rng.bytes(len));
             data.into()
         }
@@ -153,27 +119,27 @@ fn subcall_data_valid() -> Bytes {
 /// random bytes.
 fn subcall_data(rng: &mut Rng) -> Bytes {
     let valid = subcall_data_valid();
-    match rng.below(5) {
+    match rng.index(5) {
         0 | 1 => valid,
         2 => corrupt(rng, &valid),
         3 => {
             let method =
                 rng.pick(&["rofl.Update", "rofl.Remove", "rofl.Create", "accounts.Transfer", "evm.Call"]);
-            let len = rng.below(80);
+            let len = rng.index(80);
             encode_subcall(method, &rng.bytes(len))
         }
         _ => {
-            let len = rng.below(160);
+            let len = rng.index(160);
             rng.bytes(len).into()
         }
     }
 }
 
 fn value(rng: &mut Rng) -> U256 {
-    match rng.below(8) {
-        0 => U256::from(1 + rng.below(1_000_000)),
+    match rng.index(8) {
+        0 => U256::from(1 + rng.index(1_000_000)),
         1 => CREATE_STAKE,
-        2 => rose(1 + rng.below(500) as u64),
+        2 => rose(1 + rng.index(500) as u64),
         _ => U256::ZERO,
     }
 }
@@ -181,12 +147,12 @@ fn value(rng: &mut Rng) -> U256 {
 /// A call the engine understands and finds nothing critical in, whatever calls come before
 /// (no version check, so order does not matter).
 fn honest_leg(rng: &mut Rng) -> SafeCall {
-    match rng.below(4) {
+    match rng.index(4) {
         0 => {
-            let value = format!("1.{}.0", rng.below(100));
+            let value = format!("1.{}.0", rng.index(100));
             policy_call(pc(0, &[PolicyChange::SetMetadata { key: VERSION_KEY.into(), value }]))
         }
-        1 => policy_call(pc_on(app2(), 0, &[PolicyChange::SetMaxExpiration(1 + rng.below(3) as u64)])),
+        1 => policy_call(pc_on(app2(), 0, &[PolicyChange::SetMaxExpiration(1 + rng.index(3) as u64)])),
         2 => SafeCall::new(POLICY, CREATE_STAKE, create_app_calldata()),
         _ => SafeCall::new(SUBCALL_PRECOMPILE, U256::ZERO, subcall_data_valid()),
     }
@@ -195,9 +161,9 @@ fn honest_leg(rng: &mut Rng) -> SafeCall {
 /// One call: to the policy contract, the subcall precompile, the executor, the MultiSend
 /// contract, or anywhere.
 fn leg(rng: &mut Rng, executor: Address) -> SafeCall {
-    match rng.below(10) {
+    match rng.index(10) {
         0..=4 => {
-            let data = match rng.below(8) {
+            let data = match rng.index(8) {
                 0 => create_app_calldata(),
                 1..=4 => decodable_policy_calldata(rng),
                 _ => data(rng),
@@ -212,56 +178,25 @@ fn leg(rng: &mut Rng, executor: Address) -> SafeCall {
         ),
         7 => SafeCall::new(executor, value(rng), data(rng)),
         _ => {
-            let to = match rng.below(6) {
+            let to = match rng.index(6) {
                 0 => MULTI_SEND_CALL_ONLY.address,
                 1 => Address::ZERO,
                 2 => PROPOSER,
                 3 => TIMELOCK,
                 4 => SAFE,
-                _ => rng.address(),
+                _ => address(rng),
             };
             SafeCall::new(to, value(rng), data(rng))
         }
     }
 }
 
-/// Whether the engine can fully understand `call` made by the executor.
-fn understood(call: &SafeCall) -> bool {
-    if call.to == POLICY {
-        let Ok(decoded) = decode_calldata(&call.data) else { return false };
-        let create = matches!(&decoded, DecodedCalldata::Change(c) if matches!(c.change, PolicyChange::CreateApp { .. }));
-        call.value.is_zero() || (create && call.value == CREATE_STAKE)
-    } else if call.to == SUBCALL_PRECOMPILE {
-        call.value.is_zero()
-            && decode_subcall(&call.data)
-                .is_ok_and(|input| cbor::decode_call(&input.method, &input.body).is_ok())
-    } else {
-        false
-    }
-}
-
-/// The oracle's own reading of a packed MultiSend payload (`None`: malformed).
-fn parse_multi_send(mut packed: &[u8]) -> Option<Vec<SafeCall>> {
-    let mut calls = Vec::new();
-    while !packed.is_empty() {
-        if packed.len() < 85 || packed[0] != 0 {
-            return None;
-        }
-        let length = U256::from_be_slice(&packed[53..85]);
-        let length = usize::try_from(length).ok().filter(|l| *l <= packed.len() - 85)?;
-        calls.push(SafeCall::new(
-            Address::from_slice(&packed[1..21]),
-            U256::from_be_slice(&packed[21..53]),
-            Bytes::copy_from_slice(&packed[85..85 + length]),
-        ));
-        packed = &packed[85 + length..];
-    }
-    Some(calls)
-}
+/// The oracle (roflgov-testkit's, shared with the fuzz target) for this chain state.
+const ORACLE: Oracle = Oracle { policy: POLICY, nonce: NONCE };
 
 /// A random transaction, and whether the oracle says it must not get ok (with why).
 fn case(rng: &mut Rng) -> (Transaction, ChainFacts, Option<String>) {
-    let count = 1 + rng.below(4);
+    let count = 1 + rng.index(4);
     // One case in three is mostly honest, with a hostile call hidden now and then.
     let honest = rng.one_in(3);
     let leg =
@@ -269,13 +204,12 @@ fn case(rng: &mut Rng) -> (Transaction, ChainFacts, Option<String>) {
     if rng.one_in(5) {
         // A Governor proposal.
         let calls: Vec<SafeCall> = (0..count).map(|_| leg(rng, TIMELOCK)).collect();
-        let refuse =
-            calls.iter().find(|c| !understood(c)).map(|c| format!("call to {} not understood", c.to));
+        let refuse = ORACLE.calls_refusal(&calls);
         let tx = governor(calls.into_iter().map(|c| ProposedCall::call(c.to, c.value, c.data)).collect());
         return (tx, governor_facts(), refuse);
     }
     let calls: Vec<SafeCall> = (0..count).map(|_| leg(rng, SAFE)).collect();
-    let mut tx = match if honest { rng.below(5) } else { rng.below(8) } {
+    let mut tx = match if honest { rng.index(5) } else { rng.index(8) } {
         // The canonical batch, or the single call.
         0..=3 => SafeTx::from_calls(MULTI_SEND_CALL_ONLY.address, &calls, NONCE).expect("not empty"),
         // A batch of one.
@@ -283,11 +217,11 @@ fn case(rng: &mut Rng) -> (Transaction, ChainFacts, Option<String>) {
         // A damaged payload.
         5 => {
             let packed = encode_multi_send(&calls);
-            let transactions = match rng.below(3) {
-                0 => Bytes::copy_from_slice(&packed[..rng.below(packed.len())]),
+            let transactions = match rng.index(3) {
+                0 => Bytes::copy_from_slice(&packed[..rng.index(packed.len())]),
                 1 => {
                     let mut p = packed.to_vec();
-                    p[0] = rng.pick(&[1u8, 2, 0xff]);
+                    p[0] = *rng.pick(&[1u8, 2, 0xff]);
                     p.into()
                 }
                 _ => corrupt(rng, &packed),
@@ -303,7 +237,7 @@ fn case(rng: &mut Rng) -> (Transaction, ChainFacts, Option<String>) {
             tx
         }
         _ => {
-            let mut tx = SafeTx::multi_send(rng.address(), &calls, NONCE);
+            let mut tx = SafeTx::multi_send(address(rng), &calls, NONCE);
             if rng.one_in(2) {
                 tx.data = data(rng);
             }
@@ -314,57 +248,24 @@ fn case(rng: &mut Rng) -> (Transaction, ChainFacts, Option<String>) {
         tx.value = value(rng);
     }
     if rng.one_in(10) {
-        match rng.below(4) {
-            0 => tx.gas_price = U256::from(1 + rng.below(1_000)),
-            1 => tx.base_gas = U256::from(1 + rng.below(100_000)),
-            2 => tx.refund_receiver = rng.address(),
-            _ => tx.gas_token = rng.address(),
+        match rng.index(4) {
+            0 => tx.gas_price = U256::from(1 + rng.index(1_000)),
+            1 => tx.base_gas = U256::from(1 + rng.index(100_000)),
+            2 => tx.refund_receiver = address(rng),
+            _ => tx.gas_token = address(rng),
         }
     }
     if rng.one_in(10) {
-        tx.nonce = U256::from(rng.below(NONCE as usize));
+        tx.nonce = U256::from(rng.index(NONCE as usize));
     }
 
-    let refuse = oracle(&tx);
+    let refuse = ORACLE.refusal(&tx);
     (signed_free(tx), facts(), refuse)
 }
 
 /// The transaction without signatures (signing is not what is tested here, and costs time).
 fn signed_free(tx: SafeTx) -> Transaction {
     Transaction::Safe { safe: SAFE, chain_id: CHAIN, tx, signatures: Vec::new(), title: None }
-}
-
-/// Why `tx` must not get ok, if it must not.
-fn oracle(tx: &SafeTx) -> Option<String> {
-    if !tx.gas_price.is_zero()
-        || !tx.base_gas.is_zero()
-        || !tx.gas_token.is_zero()
-        || !tx.refund_receiver.is_zero()
-    {
-        return Some("refund fields set".into());
-    }
-    if tx.nonce < U256::from(NONCE) {
-        return Some("used nonce".into());
-    }
-    let legs = match tx.operation {
-        Operation::Call => vec![SafeCall::new(tx.to, tx.value, tx.data.clone())],
-        Operation::DelegateCall => {
-            if tx.to != MULTI_SEND_CALL_ONLY.address {
-                return Some(format!("DELEGATECALL to {}", tx.to));
-            }
-            if !tx.value.is_zero() {
-                return Some("value on the MultiSend DELEGATECALL".into());
-            }
-            let Ok(call) = IMultiSendCallOnly::multiSendCall::abi_decode(&tx.data) else {
-                return Some("multiSend calldata does not decode".into());
-            };
-            match parse_multi_send(&call.transactions) {
-                Some(legs) => legs,
-                None => return Some("malformed MultiSend payload".into()),
-            }
-        }
-    };
-    legs.iter().find(|c| !understood(c)).map(|c| format!("call to {} not understood", c.to))
 }
 
 #[test]

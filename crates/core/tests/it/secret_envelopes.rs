@@ -12,9 +12,8 @@
 use alloy_primitives::hex;
 use base64::Engine as _;
 use roflgov_core::secret::{NONCE_SIZE, SecretEnvelope, public_key, seal};
+use roflgov_testkit::vectors as testkit_vectors;
 use zeroize::Zeroizing;
-
-const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../test/vectors/");
 
 /// The test SEK's private key (also in tools/crosscheck/secret-vector.js).
 const SEK_PRIVATE: [u8; 32] = hex!("5ecf5ecf5ecf5ecf5ecf5ecf5ecf5ecf5ecf5ecf5ecf5ecf5ecf5ecf5ecf5e0f");
@@ -25,7 +24,7 @@ fn b64(bytes: &[u8]) -> String {
 
 #[test]
 fn opens_what_the_official_client_seals() {
-    let text = std::fs::read_to_string(format!("{DIR}secret_envelope_client_rt.json")).unwrap();
+    let text = testkit_vectors::text("secret_envelope_client_rt.json");
     let vectors: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(vectors["sek"], b64(&public_key(&SEK_PRIVATE)), "the test SEK's public key");
     let envelopes = vectors["envelopes"].as_array().unwrap();
@@ -88,15 +87,10 @@ fn vectors() -> serde_json::Value {
 
 #[test]
 fn committed_roflgov_vectors_are_current() {
-    let path = format!("{DIR}secret_envelopes.json");
     let fresh = serde_json::to_string_pretty(&vectors()).unwrap() + "\n";
-    if std::env::var_os("ROFLGOV_BLESS").is_some() {
-        std::fs::write(&path, &fresh).unwrap();
-    }
-    let committed =
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e} (run with ROFLGOV_BLESS=1)"));
-    assert!(
-        committed == fresh,
-        "{path} is stale: rerun `ROFLGOV_BLESS=1 cargo test -p roflgov-core --test secret_envelopes`"
+    testkit_vectors::assert_current(
+        "secret_envelopes.json",
+        &fresh,
+        "cargo test -p roflgov-core --test it secret_envelopes::",
     );
 }

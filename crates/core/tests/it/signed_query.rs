@@ -13,8 +13,9 @@ use roflgov_core::sapphire::{
     QueryCall, QueryLeash, SAPPHIRE_MAINNET, SignedCallDataPack, SignedQueryError, is_sapphire_chain,
     signing_hash,
 };
+use roflgov_testkit::vectors;
 
-const VECTORS_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../test/vectors/signed_queries.json");
+const VECTORS: &str = "signed_queries.json";
 
 /// oasis-sdk `runtime-sdk/modules/evm/src/signed_call.rs`, test `SIGNED_CALL_DATA_PACK`.
 const OASIS_SDK_PACK: &str = "a36464617461a164626f64794401020304656c65617368a4656e6f6e63651903e76a626c6f636b5f686173685820c92b675c7013e33aa88feaae520eb0ede155e7cacb3c4587e0923cba9953f8bb6b626c6f636b5f72616e6765036c626c6f636b5f6e756d626572182a697369676e6174757265584148bca100e84d13a80b131c62b9b87caf07e4da6542a9e1ea16d8042ba08cc1e31f10ae924d8c137882204e9217423194014ce04fa2130c14f27b148858733c7b1c";
@@ -183,15 +184,5 @@ fn generate() -> String {
 
 #[test]
 fn committed_vectors_are_current() {
-    let generated = generate();
-    if std::env::var_os("ROFLGOV_BLESS").is_some() {
-        std::fs::write(VECTORS_PATH, &generated).unwrap();
-        return;
-    }
-    let committed = std::fs::read_to_string(VECTORS_PATH)
-        .unwrap_or_else(|err| panic!("{VECTORS_PATH}: {err} (run with ROFLGOV_BLESS=1)"));
-    assert!(
-        committed == generated,
-        "{VECTORS_PATH} is stale: rerun `ROFLGOV_BLESS=1 cargo test -p roflgov-core --test signed_query`"
-    );
+    vectors::assert_current(VECTORS, &generate(), "cargo test -p roflgov-core --test it signed_query::");
 }

@@ -27,12 +27,9 @@ use alloy::{
     primitives::{Address, B256, FixedBytes, U256, keccak256},
     providers::DynProvider,
 };
-use roflgov_client::{
-    deploy::deploy_dao,
-    rofl::{
-        HistoryKind, InstanceFlag, LoggedChange, RoflAdminClient, RoflStandIn, app_instances,
-        bindings::RoflAppAdmin::RoflAppAdminErrors,
-    },
+use roflgov_client::rofl::{
+    HistoryKind, InstanceFlag, LoggedChange, RoflAdminClient, RoflStandIn, app_instances,
+    bindings::RoflAppAdmin::RoflAppAdminErrors,
 };
 use roflgov_core::{
     review::{Reviewer, WarningKind},
@@ -40,16 +37,13 @@ use roflgov_core::{
 };
 use roflgov_devnet::{LocalChain, StandInDriver};
 use roflgov_governor::{
-    DaoDeployment, DaoParams, DescriptionBuilder, GovernorClient, Proposal, ProposalCall, ProposalState,
-    VoteSupport, bindings::RoflGovToken,
+    DaoDeployment, DescriptionBuilder, GovernorClient, Proposal, ProposalCall, ProposalState, VoteSupport,
 };
 use roflgov_types::{AppId, EnclaveIdentity, IdentifierScheme, Metadata, manifest::Manifest};
 
-const TALOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/talos-rofl.yaml");
+use crate::support::{Dao, TestChain};
 
-fn ether(n: u64) -> U256 {
-    U256::from(n) * U256::from(10u64).pow(U256::from(18u64))
-}
+const TALOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/talos-rofl.yaml");
 
 fn tdx(label: &str) -> EnclaveIdentity {
     EnclaveIdentity { mr_enclave: keccak256(label.as_bytes()), mr_signer: B256::ZERO }
@@ -67,7 +61,7 @@ fn record(version: &str, bundle: &str) -> ReleaseRecord {
 }
 
 struct Drill {
-    chain: LocalChain,
+    chain: TestChain,
     dao: DaoDeployment,
     gov: GovernorClient,
     policy: RoflAdminClient<DynProvider>,
@@ -79,27 +73,9 @@ struct Drill {
 
 impl Drill {
     async fn start() -> Self {
-        let chain = LocalChain::start().await.expect("anvil starts");
+        // The shared DAO fixture: voters alice 30 %, bob 20 %, carol 1 %, delegated.
+        let Dao { chain, dao, gov, alice, bob, carol, .. } = Dao::start(true).await;
         let provider = chain.provider().clone();
-        let accounts = chain.accounts().to_vec();
-        let (deployer, alice, bob, carol) = (accounts[0], accounts[1], accounts[2], accounts[3]);
-        let params = DaoParams { deploy_app_admin: true, ..DaoParams::local() };
-        let dao = deploy_dao(&provider, deployer, &params).await.expect("DAO deploys");
-        let gov = GovernorClient::new(provider.clone(), dao.governor);
-        let token = RoflGovToken::new(dao.token, provider.clone());
-        for (who, amount) in [(alice, 300_000), (bob, 200_000), (carol, 10_000)] {
-            token
-                .transfer(who, ether(amount))
-                .from(deployer)
-                .send()
-                .await
-                .unwrap()
-                .get_receipt()
-                .await
-                .unwrap();
-            gov.delegate(who, who).await.expect("delegate");
-        }
-        chain.mine(1).await.unwrap();
         let policy = RoflAdminClient::new(dao.app_admin.expect("policy contract deployed"), provider.clone());
         let module = RoflStandIn::new(provider);
         Self { chain, dao, gov, policy, module, alice, bob, carol }
@@ -291,7 +267,7 @@ async fn guardian_revokes_a_bad_release_while_the_dao_fix_is_being_voted() {
     let epoch = d.module.current_epoch().await.unwrap();
     d.module.register_instance(relayer, app, on_a, &a, epoch + 20).await.unwrap();
     assert!(d.module.register_instance(relayer, app, on_b, &b, epoch + 20).await.is_err());
-    assert_eq!(d.chain.advance_epochs(b_expires - epoch).await.unwrap(), b_expires);
+    assert_eq!(d.chain.local().advance_epochs(b_expires - epoch).await.unwrap(), b_expires);
     assert!(!d.module.is_authorized_origin(app, on_b).await.unwrap(), "B refused once expired");
     assert!(d.module.is_authorized_origin(app, on_a).await.unwrap(), "A renewed");
     assert!(d.module.is_authorized_origin(app, on_c).await.unwrap(), "C registered later");
@@ -305,7 +281,7 @@ async fn guardian_revokes_a_bad_release_while_the_dao_fix_is_being_voted() {
     assert!(matches!(err.contract_error(), Some(RoflAppAdminErrors::NothingToPrune(_))), "{err}");
 
     // After A's grace period anyone prunes it.
-    d.chain.advance_time(grace_until - d.now().await + 1).await.unwrap();
+    d.chain.local().advance_time(grace_until - d.now().await + 1).await.unwrap();
     assert_eq!(d.policy.expired_enclaves(app).await.unwrap(), vec![a]);
     d.policy.apply(stranger, app, 0, &[PolicyChange::Prune]).await.unwrap();
     assert_eq!(d.module.app_enclaves(app).await.unwrap(), vec![c]);

@@ -5,18 +5,18 @@
 use crate::support as dao_support;
 
 use alloy::{
-    primitives::{Address, B256, Bytes, FixedBytes},
+    primitives::{Address, B256, FixedBytes},
     rpc::types::TransactionReceipt,
     sol,
     sol_types::SolCall,
 };
-use dao_support::{Dao, ether};
+use dao_support::{Dao, ether, identity, policy};
 use roflgov_core::rofl::subcall::SUBCALL_PRECOMPILE;
 use roflgov_governor::{
     DescriptionBuilder, GovernorError, Proposal, ProposalCall, ProposalState, Revert, VoteSupport,
     bindings::{
         IOwnable,
-        IRoflAppAdmin::{self, AppPolicy, EnclaveIdentity, EndorsementNode, PcsPolicy, QuotePolicy},
+        IRoflAppAdmin::{self, EnclaveIdentity},
         RoflAppAdmin::RoflAppAdminErrors,
     },
 };
@@ -31,33 +31,6 @@ sol! {
         function appExists(bytes21 appId) external view returns (bool);
         function appMetadata(bytes21 appId) external view returns (Meta[] memory);
         struct Meta { string key; string value; }
-    }
-}
-
-fn identity(byte: u8) -> EnclaveIdentity {
-    // A TDX identity: mr_signer is all zero.
-    EnclaveIdentity { mrEnclave: B256::repeat_byte(byte), mrSigner: B256::ZERO }
-}
-
-/// What `oasis rofl create` writes by default, with one enclave identity.
-fn policy(enclave: EnclaveIdentity) -> AppPolicy {
-    AppPolicy {
-        quotes: QuotePolicy {
-            pcsPresent: true,
-            pcs: PcsPolicy {
-                disabled: false,
-                tcbValidityPeriod: 30,
-                minTcbEvaluationDataNumber: 18,
-                fmspcWhitelist: vec![],
-                fmspcBlacklist: vec![],
-                tdxAllowed: true,
-                allowedTdxModules: vec![],
-            },
-        },
-        enclaves: vec![enclave],
-        endorsements: vec![EndorsementNode { kind: 0, value: Bytes::new(), children: 0 }],
-        fees: 2,
-        maxExpiration: 3,
     }
 }
 

@@ -20,31 +20,11 @@ use roflgov_core::rofl::{
     ApplyContext, ApplyError, Caller, Floors, PolicyChange, ReleaseRecord, ReleaseState, check_sendable_with,
 };
 use roflgov_devnet::LocalChain;
+use roflgov_testkit::rng::Rng;
 use roflgov_types::{
     AppAuthPolicy, AppConfig, AppId, EnclaveIdentity, FeePolicy, IdentifierScheme, Metadata, PcsQuotePolicy,
     QuotePolicy, TdxModulePolicy, TdxQuotePolicy, Update, cbor, ids::Address as OasisAddress,
 };
-
-/// A small deterministic generator (xorshift64*): the sequence is replayable from its seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-}
 
 fn identity(i: u64) -> EnclaveIdentity {
     // Half TDX (zero signer), half SGX: both storage forms.

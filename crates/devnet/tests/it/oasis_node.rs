@@ -4,13 +4,7 @@
 //! answers parse to the values it encoded, errors are clear, and a review on a Sapphire chain id
 //! reads the module through the node (or says it cannot review).
 
-use std::{
-    collections::BTreeMap,
-    io::{BufRead, BufReader, Read, Write},
-    net::{TcpListener, TcpStream},
-    sync::{Arc, Mutex},
-    thread,
-};
+use std::{collections::BTreeMap, net::TcpListener};
 
 use alloy::primitives::{Address as EthAddress, Bytes, U256};
 use roflgov_client::{
@@ -23,6 +17,7 @@ use roflgov_core::{
     rofl::subcall::{SUBCALL_PRECOMPILE, encode_subcall},
 };
 use roflgov_devnet::{LocalChain, LocalChainOptions};
+use roflgov_testkit::grpc::{Reply, Server, market_vectors, ok_body, vectors};
 use roflgov_types::{
     Address as OasisAddress, AppId,
     cbor::encode_update,
@@ -30,16 +25,10 @@ use roflgov_types::{
     query::{
         METHOD_APP, METHOD_APP_INSTANCES, METHOD_MARKET_INSTANCE, METHOD_MARKET_INSTANCE_COMMANDS,
         METHOD_MARKET_INSTANCES, MarketInstance, PublicKey, QueryRequest, RUNTIME_CLIENT_QUERY,
-        SAPPHIRE_TESTNET_RUNTIME_ID, app_query, grpc_web_frame, grpc_web_text_body, instance_query,
-        provider_query,
+        SAPPHIRE_TESTNET_RUNTIME_ID, app_query, grpc_web_text_body, instance_query, provider_query,
     },
 };
 use serde_json::Value;
-
-fn vectors() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../test/vectors/grpc_query.json");
-    serde_json::from_str(&std::fs::read_to_string(path).expect("vector file")).expect("JSON")
-}
 
 fn s<'a>(v: &'a Value, path: &[&str]) -> &'a str {
     path.iter().fold(v, |v, key| &v[key]).as_str().unwrap_or_else(|| panic!("{path:?} is a string"))
@@ -47,117 +36,6 @@ fn s<'a>(v: &'a Value, path: &[&str]) -> &'a str {
 
 fn app_id(v: &Value) -> AppId {
     AppId(hex::decode(s(v, &["app_id"])).unwrap().try_into().unwrap())
-}
-
-/// One canned HTTP answer.
-#[derive(Clone)]
-struct Reply {
-    status: u16,
-    headers: Vec<(&'static str, String)>,
-    body: String,
-}
-
-impl Reply {
-    fn grpc_text(body: &str) -> Self {
-        Self {
-            status: 200,
-            headers: vec![("content-type", "application/grpc-web-text".into())],
-            body: body.into(),
-        }
-    }
-
-    /// A trailers-only error, as a gRPC-web proxy sends an oasis-core error.
-    fn error(code: u32, message: &str, details: Option<&str>) -> Self {
-        let mut reply = Self::grpc_text("");
-        reply.headers.push(("grpc-status", code.to_string()));
-        reply.headers.push(("grpc-message", percent_encode(message)));
-        if let Some(details) = details {
-            reply.headers.push(("grpc-status-details-bin", details.into()));
-        }
-        reply
-    }
-}
-
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
-}
-
-/// A request the server received.
-#[derive(Clone, Debug)]
-struct Seen {
-    path: String,
-    headers: BTreeMap<String, String>,
-    body: String,
-}
-
-/// A tiny HTTP/1.1 server answering every request with the current reply.
-struct Server {
-    url: String,
-    reply: Arc<Mutex<Reply>>,
-    seen: Arc<Mutex<Vec<Seen>>>,
-}
-
-impl Server {
-    fn start(reply: Reply) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let reply = Arc::new(Mutex::new(reply));
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let (r, s) = (reply.clone(), seen.clone());
-        thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let reply = r.lock().unwrap().clone();
-                serve(stream, &reply, &s);
-            }
-        });
-        Self { url, reply, seen }
-    }
-
-    fn set(&self, reply: Reply) {
-        *self.reply.lock().unwrap() = reply;
-    }
-
-    fn last(&self) -> Seen {
-        self.seen.lock().unwrap().last().cloned().expect("a request")
-    }
-}
-
-/// Reads one request, records it, then answers (recorded first: the client may look right after
-/// it has the answer).
-fn serve(stream: TcpStream, reply: &Reply, seen: &Mutex<Vec<Seen>>) -> Option<()> {
-    let mut reader = BufReader::new(stream.try_clone().ok()?);
-    let mut line = String::new();
-    reader.read_line(&mut line).ok()?;
-    let path = line.split_whitespace().nth(1)?.to_owned();
-    let mut headers = BTreeMap::new();
-    loop {
-        let mut header = String::new();
-        reader.read_line(&mut header).ok()?;
-        let header = header.trim_end();
-        if header.is_empty() {
-            break;
-        }
-        let (name, value) = header.split_once(':')?;
-        headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_owned());
-    }
-    let length: usize = headers.get("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).ok()?;
-    seen.lock().unwrap().push(Seen { path, headers, body: String::from_utf8(body).ok()? });
-    let mut out = format!(
-        "HTTP/1.1 {} X\r\ncontent-length: {}\r\nconnection: close\r\n",
-        reply.status,
-        reply.body.len()
-    );
-    for (name, value) in &reply.headers {
-        out.push_str(&format!("{name}: {value}\r\n"));
-    }
-    out.push_str("\r\n");
-    out.push_str(&reply.body);
-    let mut stream = stream;
-    stream.write_all(out.as_bytes()).ok()
 }
 
 #[test]
@@ -339,34 +217,6 @@ async fn a_review_on_sapphire_reads_the_module_through_the_node() {
         report.findings
     );
     assert!(matches!(ModuleSource::for_chain(31337, Some(&gone)), ModuleSource::StandIn));
-}
-
-fn market_vectors() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../test/vectors/grpc_market_query.json");
-    serde_json::from_str(&std::fs::read_to_string(path).expect("vector file")).expect("JSON")
-}
-
-/// A successful gRPC-web-text answer carrying `data`: the frame of the CBOR `{data: bytes}`
-/// message (written byte by byte here), then the trailers frame.
-fn ok_body(data: &[u8]) -> String {
-    let mut message = vec![0xa1, 0x64];
-    message.extend_from_slice(b"data");
-    match data.len() {
-        n @ 0..=23 => message.push(0x40 | n as u8),
-        n @ 24..=255 => message.extend_from_slice(&[0x58, n as u8]),
-        n => {
-            message.push(0x59);
-            message.extend_from_slice(&u16::try_from(n).unwrap().to_be_bytes());
-        }
-    }
-    message.extend_from_slice(data);
-    let mut body = grpc_web_frame(&message);
-    let trailers = b"grpc-status:0\r\n";
-    body.push(0x80);
-    body.extend_from_slice(&(trailers.len() as u32).to_be_bytes());
-    body.extend_from_slice(trailers);
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.encode(body)
 }
 
 fn check_instance(got: &MarketInstance, want: &Value) {

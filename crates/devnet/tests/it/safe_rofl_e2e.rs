@@ -5,7 +5,7 @@
 
 use alloy::{
     json_abi::JsonAbi,
-    primitives::{Address, B256, Bytes, FixedBytes, U256},
+    primitives::{Address, B256, FixedBytes, U256},
     providers::DynProvider,
     signers::local::PrivateKeySigner,
     sol_types::{SolCall, SolConstructor},
@@ -21,14 +21,6 @@ use roflgov_safe::{
     tx_builder::{BatchFile, ExportOptions},
 };
 
-mod admin {
-    // `ignore_unlinked`: the contract links external libraries; it is deployed with `deploy_linked`.
-    alloy::sol!(
-        #[sol(rpc, ignore_unlinked)]
-        RoflAppAdmin,
-        "../contracts/artifacts/RoflAppAdmin.json"
-    );
-}
 mod stand_in {
     alloy::sol!(
         #[sol(rpc)]
@@ -36,38 +28,15 @@ mod stand_in {
         "../contracts/artifacts/RoflModuleStandIn.json"
     );
 }
-use admin::RoflAppAdmin::{
-    self, AppPolicy, EnclaveIdentity, EndorsementNode, MetadataEntry, PcsPolicy, QuotePolicy,
+use roflgov_governor::bindings::{
+    IRoflAppAdmin::{self, MetadataEntry},
+    RoflAppAdmin,
 };
 use stand_in::RoflModuleStandIn;
 
+use crate::support::{identity, policy};
+
 const ROSE: u64 = 1_000_000_000_000_000_000;
-
-fn identity(byte: u8) -> EnclaveIdentity {
-    EnclaveIdentity { mrEnclave: B256::repeat_byte(byte), mrSigner: B256::ZERO }
-}
-
-/// The policy `oasis rofl create` writes by default, with one TDX identity.
-fn policy(first: EnclaveIdentity) -> AppPolicy {
-    AppPolicy {
-        quotes: QuotePolicy {
-            pcsPresent: true,
-            pcs: PcsPolicy {
-                disabled: false,
-                tcbValidityPeriod: 30,
-                minTcbEvaluationDataNumber: 18,
-                fmspcWhitelist: vec![],
-                fmspcBlacklist: vec![],
-                tdxAllowed: true,
-                allowedTdxModules: vec![],
-            },
-        },
-        enclaves: vec![first],
-        endorsements: vec![EndorsementNode { kind: 0, value: Bytes::new(), children: 0 }],
-        fees: 2,
-        maxExpiration: 3,
-    }
-}
 
 struct Governed {
     chain: LocalChain,
@@ -121,8 +90,8 @@ impl Governed {
         Ok(executed.outcome)
     }
 
-    fn admin_contract(&self) -> RoflAppAdmin::RoflAppAdminInstance<&DynProvider> {
-        RoflAppAdmin::new(self.admin, self.chain.provider())
+    fn admin_contract(&self) -> IRoflAppAdmin::IRoflAppAdminInstance<&DynProvider> {
+        IRoflAppAdmin::new(self.admin, self.chain.provider())
     }
 
     fn stand_in(&self) -> RoflModuleStandIn::RoflModuleStandInInstance<&DynProvider> {
@@ -152,7 +121,7 @@ async fn safe_governs_an_app_release_through_the_policy_contract() -> Result<()>
 
     // 1. The Safe creates the app, sending the 100 ROSE stake.
     let metadata = vec![MetadataEntry { key: "net.oasis.rofl.name".into(), value: "demo".into() }];
-    let create = RoflAppAdmin::createAppCall { policy: policy(old.clone()), metadata, scheme: 1 };
+    let create = IRoflAppAdmin::createAppCall { policy: policy(old.clone()), metadata, scheme: 1 };
     let create_tx =
         governed.tx(&[SafeCall::typed(governed.admin, U256::from(100) * U256::from(ROSE), &create)]).await?;
     assert_eq!(governed.approve_and_execute(&create_tx).await?, ExecutionOutcome::Success);
@@ -164,12 +133,12 @@ async fn safe_governs_an_app_release_through_the_policy_contract() -> Result<()>
     // 2. The release as one MultiSendCallOnly batch, exported to and re-imported from the
     //    Transaction Builder format (what signers load in Safe{Wallet}).
     let release = [
-        governed.call(&RoflAppAdmin::addEnclaveCall {
+        governed.call(&IRoflAppAdmin::addEnclaveCall {
             appId: app,
             expectedVersion: 1,
             identity: new.clone(),
         }),
-        governed.call(&RoflAppAdmin::removeEnclaveCall {
+        governed.call(&IRoflAppAdmin::removeEnclaveCall {
             appId: app,
             expectedVersion: 2,
             identity: old.clone(),
@@ -204,15 +173,15 @@ async fn safe_governs_an_app_release_through_the_policy_contract() -> Result<()>
     // 3. A proposal drafted against version 1 (before the release) fails cleanly, both as a
     //    multicall and as a batch, and changes nothing.
     let stale_calls = vec![
-        RoflAppAdmin::addEnclaveCall { appId: app, expectedVersion: 1, identity: next.clone() }
+        IRoflAppAdmin::addEnclaveCall { appId: app, expectedVersion: 1, identity: next.clone() }
             .abi_encode()
             .into(),
-        RoflAppAdmin::removeEnclaveCall { appId: app, expectedVersion: 1, identity: new.clone() }
+        IRoflAppAdmin::removeEnclaveCall { appId: app, expectedVersion: 1, identity: new.clone() }
             .abi_encode()
             .into(),
     ];
     let stale_multicall =
-        governed.tx(&[governed.call(&RoflAppAdmin::multicallCall { calls: stale_calls })]).await?;
+        governed.tx(&[governed.call(&IRoflAppAdmin::multicallCall { calls: stale_calls })]).await?;
     let nonce_before = governed.safe.nonce().await?;
     match governed.approve_and_execute(&stale_multicall).await {
         Err(SafeError::InnerCallReverted(DecodedRevert::Custom { name, args })) => {
@@ -224,12 +193,12 @@ async fn safe_governs_an_app_release_through_the_policy_contract() -> Result<()>
     }
     let stale_batch = governed
         .tx(&[
-            governed.call(&RoflAppAdmin::addEnclaveCall {
+            governed.call(&IRoflAppAdmin::addEnclaveCall {
                 appId: app,
                 expectedVersion: 1,
                 identity: next.clone(),
             }),
-            governed.call(&RoflAppAdmin::removeEnclaveCall {
+            governed.call(&IRoflAppAdmin::removeEnclaveCall {
                 appId: app,
                 expectedVersion: 2,
                 identity: new.clone(),
@@ -250,14 +219,14 @@ async fn safe_governs_an_app_release_through_the_policy_contract() -> Result<()>
 
     // 4. The same change at the current version, as one multicall: one rofl.Update.
     let calls = vec![
-        RoflAppAdmin::addEnclaveCall { appId: app, expectedVersion: 3, identity: next.clone() }
+        IRoflAppAdmin::addEnclaveCall { appId: app, expectedVersion: 3, identity: next.clone() }
             .abi_encode()
             .into(),
-        RoflAppAdmin::removeEnclaveCall { appId: app, expectedVersion: 3, identity: new.clone() }
+        IRoflAppAdmin::removeEnclaveCall { appId: app, expectedVersion: 3, identity: new.clone() }
             .abi_encode()
             .into(),
     ];
-    let multicall = governed.tx(&[governed.call(&RoflAppAdmin::multicallCall { calls })]).await?;
+    let multicall = governed.tx(&[governed.call(&IRoflAppAdmin::multicallCall { calls })]).await?;
     let decoded = governed.decoder.decode_safe_tx(&multicall)?;
     assert_eq!(decoded[0].inner.len(), 2);
     assert!(governed.safe.simulate(&multicall).await?.success);

@@ -1,7 +1,7 @@
 //! The requests roflgov sends to the Safe Transaction Service for a fixed transaction, kept in
 //! `test/vectors/tx_service_requests.json`. `tools/crosscheck/tx-service.test.js` has
 //! `@safe-global/api-kit` 5.0.3 send the same calls to a capture server and compares path and
-//! JSON body with these. Regenerate with `UPDATE_VECTORS=1`.
+//! JSON body with these. Regenerate with `ROFLGOV_BLESS=1`.
 
 use alloy::{
     primitives::{Address, B256, Bytes, U256, address},
@@ -14,9 +14,10 @@ use roflgov_safe::{
         transaction_request,
     },
 };
+use roflgov_testkit::vectors;
 use serde_json::json;
 
-const VECTOR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../test/vectors/tx_service_requests.json");
+const VECTOR: &str = "tx_service_requests.json";
 const CHAIN_ID: u64 = 23295;
 const SAFE: Address = address!("0x5afe3855358e112b5647b952709e6165e1c1eeee");
 
@@ -80,12 +81,7 @@ fn sample() -> String {
 
 #[test]
 fn committed_vector_is_what_roflgov_sends() {
-    let committed = std::fs::read_to_string(VECTOR).unwrap_or_default();
-    if std::env::var_os("UPDATE_VECTORS").is_some() {
-        std::fs::write(VECTOR, sample()).unwrap();
-        return;
-    }
-    assert_eq!(committed, sample(), "run with UPDATE_VECTORS=1 and review the diff");
+    vectors::assert_current(VECTOR, &sample(), "cargo test -p roflgov-safe --test it tx_service_vectors::");
 }
 
 #[test]

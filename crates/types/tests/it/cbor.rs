@@ -5,6 +5,7 @@ use crate::support as common;
 
 use alloy_primitives::{B256, Bytes, FixedBytes};
 use oasis_cbor_value::{SimpleValue, Value};
+use roflgov_testkit::rng::Rng;
 use roflgov_types::{
     Address, AllowedEndorsement, AppAuthPolicy, AppId, Create, EnclaveIdentity, FeePolicy, IdentifierScheme,
     Metadata, PcsQuotePolicy, QuotePolicy, Remove, RoflCall, Secrets, TdxModulePolicy, TdxQuotePolicy,
@@ -481,25 +482,13 @@ fn framing_errors() {
 // Property-style sweep
 // ---------------------------------------------------------------------------------------------
 
-/// xorshift64*: small, deterministic.
-struct Rng(u64);
+/// Integers and text of every CBOR head size, on the shared generator.
+trait CborInputs {
+    fn int(&mut self) -> u64;
+    fn text(&mut self) -> String;
+}
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-    fn bytes<const N: usize>(&mut self) -> [u8; N] {
-        std::array::from_fn(|_| self.next() as u8)
-    }
+impl CborInputs for Rng {
     /// Integers of every head size.
     fn int(&mut self) -> u64 {
         match self.below(5) {
@@ -533,10 +522,10 @@ fn gen_endorsement(rng: &mut Rng, depth: usize) -> AllowedEndorsement {
         0 => AllowedEndorsement::Any {},
         1 => AllowedEndorsement::RoleCompute {},
         2 => AllowedEndorsement::RoleObserver {},
-        3 => AllowedEndorsement::Entity(rng.bytes::<32>().into()),
-        4 => AllowedEndorsement::Node(rng.bytes::<32>().into()),
-        5 => AllowedEndorsement::Provider(Address(rng.bytes())),
-        6 => AllowedEndorsement::ProviderInstanceAdmin(Address(rng.bytes())),
+        3 => AllowedEndorsement::Entity(rng.array::<32>().into()),
+        4 => AllowedEndorsement::Node(rng.array::<32>().into()),
+        5 => AllowedEndorsement::Provider(Address(rng.array())),
+        6 => AllowedEndorsement::ProviderInstanceAdmin(Address(rng.array())),
         7 => AllowedEndorsement::And((0..rng.below(4)).map(|_| gen_endorsement(rng, depth + 1)).collect()),
         _ => AllowedEndorsement::Or((0..rng.below(4)).map(|_| gen_endorsement(rng, depth + 1)).collect()),
     }
@@ -547,13 +536,13 @@ fn gen_policy(rng: &mut Rng) -> AppAuthPolicy {
         disabled: rng.chance(20),
         tcb_validity_period: rng.int() as u16,
         min_tcb_evaluation_data_number: rng.int() as u32,
-        fmspc_whitelist: (0..rng.below(3)).map(|_| hex::encode(rng.bytes::<6>())).collect(),
-        fmspc_blacklist: (0..rng.below(3)).map(|_| hex::encode(rng.bytes::<6>())).collect(),
+        fmspc_whitelist: (0..rng.below(3)).map(|_| hex::encode(rng.array::<6>())).collect(),
+        fmspc_blacklist: (0..rng.below(3)).map(|_| hex::encode(rng.array::<6>())).collect(),
         tdx: rng.chance(70).then(|| TdxQuotePolicy {
             allowed_tdx_modules: (0..rng.below(3))
                 .map(|_| TdxModulePolicy {
-                    mr_seam: rng.chance(50).then(|| FixedBytes(rng.bytes())),
-                    mr_signer_seam: FixedBytes(rng.bytes()),
+                    mr_seam: rng.chance(50).then(|| FixedBytes(rng.array())),
+                    mr_signer_seam: FixedBytes(rng.array()),
                 })
                 .collect(),
         }),
@@ -562,8 +551,8 @@ fn gen_policy(rng: &mut Rng) -> AppAuthPolicy {
         quotes: QuotePolicy { ias: None, pcs },
         enclaves: (0..rng.below(4))
             .map(|_| EnclaveIdentity {
-                mr_enclave: rng.bytes::<32>().into(),
-                mr_signer: rng.bytes::<32>().into(),
+                mr_enclave: rng.array::<32>().into(),
+                mr_signer: rng.array::<32>().into(),
             })
             .collect(),
         endorsements: (0..rng.below(4)).map(|_| gen_endorsement(rng, 1)).collect(),
@@ -585,13 +574,13 @@ fn gen_call(rng: &mut Rng) -> RoflCall {
             metadata,
         }),
         2 | 3 => RoflCall::Update(Update {
-            id: AppId(rng.bytes()),
+            id: AppId(rng.array()),
             policy: gen_policy(rng),
-            admin: rng.chance(70).then(|| Address(rng.bytes())),
+            admin: rng.chance(70).then(|| Address(rng.array())),
             metadata,
             secrets: (0..rng.below(4)).map(|_| (rng.text(), Bytes::from(rng.text().into_bytes()))).collect(),
         }),
-        _ => RoflCall::Remove(Remove { id: AppId(rng.bytes()) }),
+        _ => RoflCall::Remove(Remove { id: AppId(rng.array()) }),
     }
 }
 

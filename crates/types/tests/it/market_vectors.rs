@@ -8,6 +8,7 @@
 //! equal what this generator produces; run with `ROFLGOV_BLESS=1` to rewrite it.
 
 use alloy_primitives::B256;
+use roflgov_testkit::vectors;
 use roflgov_types::{
     Address, AppId,
     market::{
@@ -17,7 +18,7 @@ use roflgov_types::{
 };
 use serde_json::{Value, json};
 
-const VECTORS_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../test/vectors/roflmarket_bodies.json");
+const VECTORS_PATH: &str = "roflmarket_bodies.json";
 
 fn talos_provider() -> Address {
     "oasis1qzc8pldvm8vm3duvdrj63wgvkw34y9ucfcxzetqr".parse().unwrap()
@@ -199,16 +200,10 @@ fn generate() -> String {
 
 #[test]
 fn committed_market_vectors_are_current() {
-    let generated = generate();
-    if std::env::var_os("ROFLGOV_BLESS").is_some() {
-        std::fs::write(VECTORS_PATH, &generated).unwrap();
-        return;
-    }
-    let committed = std::fs::read_to_string(VECTORS_PATH)
-        .unwrap_or_else(|err| panic!("{VECTORS_PATH}: {err} (run with ROFLGOV_BLESS=1)"));
-    assert!(
-        committed == generated,
-        "{VECTORS_PATH} is stale: rerun `ROFLGOV_BLESS=1 cargo test -p roflgov-types --test market_vectors`"
+    vectors::assert_current(
+        VECTORS_PATH,
+        &generate(),
+        "cargo test -p roflgov-types --test it market_vectors::",
     );
 }
 

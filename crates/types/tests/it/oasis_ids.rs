@@ -6,9 +6,10 @@
 //! must equal what this generator produces; run with `ROFLGOV_BLESS=1` to rewrite it.
 
 use alloy_primitives::{Address as EthAddress, address, hex};
+use roflgov_testkit::vectors;
 use roflgov_types::{Address, AppId};
 
-const IDS_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../test/vectors/oasis_ids.json");
+const IDS_PATH: &str = "oasis_ids.json";
 
 /// Uncompressed secp256k1 public keys (`04 ‖ x ‖ y`) of the private keys 1, 2 and 6 (k·G), with
 /// the Ethereum address of each. Keys 1 and 2 are the well-known `0x7E5F…`/`0x2B5A…` accounts; 6
@@ -164,17 +165,7 @@ fn generate() -> String {
 
 #[test]
 fn committed_ids_are_current() {
-    let generated = generate();
-    if std::env::var_os("ROFLGOV_BLESS").is_some() {
-        std::fs::write(IDS_PATH, &generated).unwrap();
-        return;
-    }
-    let committed = std::fs::read_to_string(IDS_PATH)
-        .unwrap_or_else(|err| panic!("{IDS_PATH}: {err} (run with ROFLGOV_BLESS=1)"));
-    assert!(
-        committed == generated,
-        "{IDS_PATH} is stale: rerun `ROFLGOV_BLESS=1 cargo test -p roflgov-types --test oasis_ids`"
-    );
+    vectors::assert_current(IDS_PATH, &generate(), "cargo test -p roflgov-types --test it oasis_ids::");
 }
 
 /// The fixture carries the repo's known vectors (oasis-sdk's global-name test vector and the

@@ -7,13 +7,14 @@
 use crate::support as common;
 
 use alloy_sol_types::{SolType, sol_data};
+use roflgov_testkit::vectors;
 use roflgov_types::{
     RoflCall,
     abi::{self, AppPolicy, MetadataEntry, SecretEntry},
     cbor,
 };
 
-const VECTORS_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../test/vectors/rofl_cbor.json");
+const VECTORS_PATH: &str = "rofl_cbor.json";
 
 fn order_entries<T: Clone>(entries: Vec<T>, order: &Option<Vec<&str>>, key: impl Fn(&T) -> &str) -> Vec<T> {
     let Some(order) = order else { return entries };
@@ -74,17 +75,7 @@ fn generate() -> String {
 
 #[test]
 fn committed_vectors_are_current() {
-    let generated = generate();
-    if std::env::var_os("ROFLGOV_BLESS").is_some() {
-        std::fs::write(VECTORS_PATH, &generated).unwrap();
-        return;
-    }
-    let committed = std::fs::read_to_string(VECTORS_PATH)
-        .unwrap_or_else(|err| panic!("{VECTORS_PATH}: {err} (run with ROFLGOV_BLESS=1)"));
-    assert!(
-        committed == generated,
-        "{VECTORS_PATH} is stale: rerun `ROFLGOV_BLESS=1 cargo test -p roflgov-types --test vectors`"
-    );
+    vectors::assert_current(VECTORS_PATH, &generate(), "cargo test -p roflgov-types --test it vectors::");
 }
 
 #[test]

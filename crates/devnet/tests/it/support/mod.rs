@@ -1,14 +1,49 @@
-//! Shared fixture of the DAO tests: a local anvil, a deployed DAO and three voters.
+//! Shared fixtures of the chain tests: a local anvil, a deployed DAO and three voters
+//! (`dao_lifecycle`, `dao_app_policy`, `compromise_drill`, …), and the default app policy
+//! (`dao_app_policy`, `safe_rofl_e2e`).
 #![allow(dead_code)]
 
 use alloy::{
-    primitives::{Address, U256},
+    primitives::{Address, B256, Bytes, U256},
     providers::DynProvider,
     signers::local::PrivateKeySigner,
 };
 use roflgov_client::deploy::deploy_dao;
 use roflgov_devnet::{LocalChain, LocalChainOptions};
-use roflgov_governor::{DaoDeployment, DaoParams, GovernorClient, bindings::RoflGovToken};
+use roflgov_governor::{
+    DaoDeployment, DaoParams, GovernorClient,
+    bindings::{
+        IRoflAppAdmin::{AppPolicy, EnclaveIdentity, EndorsementNode, PcsPolicy, QuotePolicy},
+        RoflGovToken,
+    },
+};
+
+/// A TDX identity (mr_signer all zero) of the policy contract's ABI, every byte `byte`.
+pub(crate) fn identity(byte: u8) -> EnclaveIdentity {
+    EnclaveIdentity { mrEnclave: B256::repeat_byte(byte), mrSigner: B256::ZERO }
+}
+
+/// What `oasis rofl create` writes by default, with one enclave identity.
+pub(crate) fn policy(enclave: EnclaveIdentity) -> AppPolicy {
+    AppPolicy {
+        quotes: QuotePolicy {
+            pcsPresent: true,
+            pcs: PcsPolicy {
+                disabled: false,
+                tcbValidityPeriod: 30,
+                minTcbEvaluationDataNumber: 18,
+                fmspcWhitelist: vec![],
+                fmspcBlacklist: vec![],
+                tdxAllowed: true,
+                allowedTdxModules: vec![],
+            },
+        },
+        enclaves: vec![enclave],
+        endorsements: vec![EndorsementNode { kind: 0, value: Bytes::new(), children: 0 }],
+        fees: 2,
+        maxExpiration: 3,
+    }
+}
 
 pub(crate) fn ether(n: u64) -> U256 {
     U256::from(n) * U256::from(10u64).pow(U256::from(18u64))
@@ -40,6 +75,11 @@ impl TestChain {
 
     pub(crate) fn provider(&self) -> &DynProvider {
         self.local.provider()
+    }
+
+    /// The [`LocalChain`] itself (epochs, time, the stand-in's clock).
+    pub(crate) fn local(&self) -> &LocalChain {
+        &self.local
     }
 
     pub(crate) fn accounts(&self) -> &[Address] {

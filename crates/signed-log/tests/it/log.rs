@@ -1,15 +1,14 @@
 //! The signed log catches every kind of tampering with the entry number, and the committed
 //! vector (`test/vectors/signed_log.jsonl`, which `tools/crosscheck/signed-log.test.js` checks
-//! with ethers) is what the writer writes.
-
-#![allow(unused_crate_dependencies)]
+//! with ethers) is what the writer writes (`ROFLGOV_BLESS=1` rewrites it).
 
 use alloy_primitives::Address;
 use k256::ecdsa::SigningKey;
 use roflgov_signed_log::{LogWriter, Problem, verify};
+use roflgov_testkit::vectors;
 use roflgov_types::AppId;
 
-const VECTOR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../test/vectors/signed_log.jsonl");
+const VECTOR: &str = "signed_log.jsonl";
 
 fn key(byte: u8) -> SigningKey {
     SigningKey::from_slice(&[byte; 32]).unwrap()
@@ -62,12 +61,7 @@ fn an_intact_log_verifies_and_names_its_signer() {
 
 #[test]
 fn committed_vector_is_what_the_writer_writes() {
-    let committed = std::fs::read_to_string(VECTOR).unwrap_or_default();
-    if std::env::var_os("UPDATE_VECTORS").is_some() {
-        std::fs::write(VECTOR, sample()).unwrap();
-        return;
-    }
-    assert_eq!(committed, sample(), "run with UPDATE_VECTORS=1 and review the diff");
+    vectors::assert_current(VECTOR, &sample(), "cargo test -p roflgov-signed-log --test it log::");
 }
 
 #[test]
