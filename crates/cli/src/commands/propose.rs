@@ -149,7 +149,7 @@ pub(crate) async fn run(g: &GlobalArgs, args: ProposeArgs) -> CliResult {
     if let Some(guardian) = args.set_guardian {
         changes.push(PolicyChange::SetGuardian { guardian: guardian.0.unwrap_or(Address::ZERO) });
     }
-    crate::proposal::check_changes(&client, app, &current.config, &changes).await?;
+    roflgov_client::destination::check_changes(&client, app, &current.config, &changes).await?;
     if let Some(bundle_path) = &args.bundle {
         let bundle = open_bundle(bundle_path)?;
         let known: Vec<_> = bundle.identities().into_iter().map(|c| c.identity).collect();

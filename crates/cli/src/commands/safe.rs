@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use alloy::primitives::{Address, B256, Bytes};
 use clap::{Args, Subcommand};
 use roflgov_safe::{
-    ExecutionOutcome, SafeClient, SafeSignature, SignatureSet,
+    ExecutionOutcome, SafeClient, SafeSignature, SignatureSet, proposal_file,
     tx_service::{self, ProposeBody, TxService, TxServiceError},
 };
 use serde::Serialize;
@@ -214,7 +214,7 @@ async fn check(
         )));
     }
     if let Some(file_path) = file_path {
-        safeops::ensure_no_competitor(file_path, p)?;
+        proposal_file::ensure_no_competitor(file_path, p)?;
     }
     if let Some((expect, action)) = gate {
         let transaction = Transaction::Safe {
@@ -371,7 +371,7 @@ async fn combine(g: &GlobalArgs, a: CombineArgs) -> CliResult {
             proposal.safe_tx_hash
         )));
     }
-    safeops::ensure_no_competitor(&a.safe_out, &proposal)?;
+    proposal_file::ensure_no_competitor(&a.safe_out, &proposal)?;
     let sim = client.simulate(&tx).await.map_err(|e| safe_error("simulating the combined transaction", e))?;
     if !sim.success {
         let reason = sim.revert.map(|r| r.to_string()).unwrap_or_else(|| "no reason".into());
@@ -382,14 +382,14 @@ async fn combine(g: &GlobalArgs, a: CombineArgs) -> CliResult {
     let title = format!("roflgov: {} legs: {}", a.legs.len(), titles.join("; "));
     let file = ProposalFile {
         proposal: proposal.clone(),
-        roflgov: policy_contract.map(|policy_contract| safeops::ProposalMeta {
+        roflgov: policy_contract.map(|policy_contract| proposal_file::ProposalMeta {
             title: title.clone(),
             description: None,
             app: None,
             policy_contract,
         }),
     };
-    safeops::save(&a.safe_out, &file)?;
+    file.save(&a.safe_out)?;
     if let Some(path) = &a.tx_builder_out {
         let decoder = safeops::decoder(policy_contract.unwrap_or_default(), multi_send)?;
         let options = roflgov_safe::tx_builder::ExportOptions { name: title.clone(), ..Default::default() };
@@ -476,7 +476,7 @@ async fn sign(g: &GlobalArgs, f: SafeTxFile) -> CliResult {
     set.insert(signature.clone()).map_err(|e| safe_error("checking the new signature", e))?;
     let packed = Bytes::from(signature.packed().to_vec());
     l.file.proposal.signatures.push(packed.clone());
-    safeops::save(&path, &l.file)?;
+    l.file.save(&path)?;
     let report = Signed {
         safe_tx_hash: l.file.proposal.safe_tx_hash,
         signer: me,
@@ -740,7 +740,7 @@ async fn own_signature(
     let packed = Bytes::from(signature.packed().to_vec());
     l.file.proposal.signatures.push(packed.clone());
     if let Some(path) = path {
-        safeops::save(path, &l.file)?;
+        l.file.save(path)?;
     }
     Ok(packed)
 }
@@ -882,8 +882,8 @@ async fn confirm(g: &GlobalArgs, a: ConfirmArgs) -> CliResult {
 async fn fetch(g: &GlobalArgs, a: FetchArgs) -> CliResult {
     let service = service_of(&a.service, &g.network()?)?;
     let (file, verified) = fetch_checked(g, &service, a.safe_tx_hash).await?;
-    safeops::ensure_no_competitor(&a.out, &file.proposal)?;
-    safeops::save(&a.out, &file)?;
+    proposal_file::ensure_no_competitor(&a.out, &file.proposal)?;
+    file.save(&a.out)?;
     #[derive(Serialize)]
     struct Fetched {
         safe_tx_hash: B256,
