@@ -448,28 +448,12 @@ async fn sign(g: &GlobalArgs, f: SafeTxFile) -> CliResult {
     let (mut l, signer) = load(g, &path, true, Some((&f.expect, "signed"))).await?;
     let signer = signer.expect("signing");
     let me = signer.address();
-    if !l.owners.contains(&me) {
-        return Err(verification(format!(
-            "{me} is not an owner of Safe {} (owners: {}); nothing was signed",
-            l.file.proposal.safe,
-            safeops::signer_list(&l.owners)
-        )));
-    }
+    ensure_owner(&l, me, "signed")?;
     let mut set = signature_set(&l, &path)?;
     if set.signers().contains(&me) {
         return Err(verification(format!("{me} has already signed this transaction; the file is unchanged")));
     }
-    let onchain = l
-        .client
-        .onchain_transaction_hash(&l.file.proposal.tx)
-        .await
-        .map_err(|e| safe_error("reading getTransactionHash", e))?;
-    if onchain != l.file.proposal.safe_tx_hash {
-        return Err(verification(format!(
-            "the Safe computes hash {onchain} for this transaction, the file says {}; nothing was signed",
-            l.file.proposal.safe_tx_hash
-        )));
-    }
+    ensure_onchain_hash(&l, "the file", "signed").await?;
     progress(format!("signing SafeTx hash {} as {me}", l.file.proposal.safe_tx_hash));
     let signature =
         l.client.sign(&l.file.proposal.tx, &signer).await.map_err(|e| safe_error("signing", e))?;
@@ -695,8 +679,9 @@ fn service_error(context: &str, err: TxServiceError) -> crate::exit::CliError {
     }
 }
 
-/// Refuses unless the Safe itself computes the file's SafeTx hash (`getTransactionHash`).
-async fn ensure_onchain_hash(l: &Loaded, what: &str) -> CliResult {
+/// Refuses unless the Safe itself computes the file's SafeTx hash (`getTransactionHash`);
+/// `source` names where the stated hash comes from, `what` what was not done.
+async fn ensure_onchain_hash(l: &Loaded, source: &str, what: &str) -> CliResult {
     let onchain = l
         .client
         .onchain_transaction_hash(&l.file.proposal.tx)
@@ -704,8 +689,20 @@ async fn ensure_onchain_hash(l: &Loaded, what: &str) -> CliResult {
         .map_err(|e| safe_error("reading getTransactionHash", e))?;
     if onchain != l.file.proposal.safe_tx_hash {
         return Err(verification(format!(
-            "the Safe computes hash {onchain} for this transaction, the proposal says {}; nothing was {what}",
+            "the Safe computes hash {onchain} for this transaction, {source} says {}; nothing was {what}",
             l.file.proposal.safe_tx_hash
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses unless `me` is an owner of the Safe (`what`: what was not done).
+fn ensure_owner(l: &Loaded, me: Address, what: &str) -> CliResult {
+    if !l.owners.contains(&me) {
+        return Err(verification(format!(
+            "{me} is not an owner of Safe {} (owners: {}); nothing was {what}",
+            l.file.proposal.safe,
+            safeops::signer_list(&l.owners)
         )));
     }
     Ok(())
@@ -720,13 +717,7 @@ async fn own_signature(
     what: &str,
 ) -> CliResult<Bytes> {
     let me = signer.address();
-    if !l.owners.contains(&me) {
-        return Err(verification(format!(
-            "{me} is not an owner of Safe {} (owners: {}); nothing was {what}",
-            l.file.proposal.safe,
-            safeops::signer_list(&l.owners)
-        )));
-    }
+    ensure_owner(l, me, what)?;
     let hash = l.file.proposal.safe_tx_hash;
     let existing = l.file.proposal.signatures.iter().find(|sig| {
         SafeSignature::from_packed(sig).and_then(|s| s.signer(hash)).is_ok_and(|signer| signer == me)
@@ -734,7 +725,7 @@ async fn own_signature(
     if let Some(sig) = existing {
         return Ok(sig.clone());
     }
-    ensure_onchain_hash(l, what).await?;
+    ensure_onchain_hash(l, "the proposal", what).await?;
     progress(format!("signing SafeTx hash {hash} as {me}"));
     let signature = l.client.sign(&l.file.proposal.tx, signer).await.map_err(|e| safe_error("signing", e))?;
     let packed = Bytes::from(signature.packed().to_vec());
@@ -777,7 +768,7 @@ async fn propose(g: &GlobalArgs, a: ProposeArgs) -> CliResult {
     let (mut l, signer) = load(g, &path, true, Some((&a.file.expect, "proposed"))).await?;
     let signer = signer.expect("signing");
     let me = signer.address();
-    ensure_onchain_hash(&l, "proposed").await?;
+    ensure_onchain_hash(&l, "the proposal", "proposed").await?;
     let mine = own_signature(&mut l, &signer, Some(&path), "proposed").await?;
     let p = &l.file.proposal;
     let body = ProposeBody::new(&p.tx, p.safe_tx_hash, me, mine.clone(), tx_service::ORIGIN);
@@ -859,7 +850,7 @@ async fn confirm(g: &GlobalArgs, a: ConfirmArgs) -> CliResult {
         (None, None) => return Err(crate::exit::usage("give --safe-tx FILE or --safe-tx-hash HASH")),
     };
     let signer = signer.expect("signing");
-    ensure_onchain_hash(&l, "confirmed").await?;
+    ensure_onchain_hash(&l, "the proposal", "confirmed").await?;
     let mine = own_signature(&mut l, &signer, a.file.as_deref(), "confirmed").await?;
     let p = &l.file.proposal;
     progress(format!("posting the signature of {} to {}", signer.address(), service.api_root()));
