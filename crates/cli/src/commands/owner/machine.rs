@@ -150,7 +150,6 @@ fn term_name(term: u8) -> &'static str {
 
 /// The call and a title.
 fn build(cmd: MachineCommand) -> CliResult<(MachineCall, String, ProposalOutput)> {
-    let wipe_note = |wipe: bool| if wipe { ", WIPING its storage" } else { "" };
     Ok(match cmd {
         MachineCommand::Rent(a) => {
             let app = a.app;
@@ -196,24 +195,14 @@ fn build(cmd: MachineCommand) -> CliResult<(MachineCall, String, ProposalOutput)
         }
         MachineCommand::Restart(a) => {
             let (app, m) = machine(a.machine)?;
-            let title = format!(
-                "roflgov: restart machine {} of provider {} ({app}){}",
-                m.id,
-                m.provider,
-                wipe_note(a.wipe_storage)
-            );
+            let title = wipe_title("restart", &m, app, a.wipe_storage);
             let call =
                 MachineCall::Restart { app, provider: m.provider, id: m.id, wipe_storage: a.wipe_storage };
             (call, title, m.out)
         }
         MachineCommand::Terminate(a) => {
             let (app, m) = machine(a.machine)?;
-            let title = format!(
-                "roflgov: terminate machine {} of provider {} ({app}){}",
-                m.id,
-                m.provider,
-                wipe_note(a.wipe_storage)
-            );
+            let title = wipe_title("terminate", &m, app, a.wipe_storage);
             let call =
                 MachineCall::Terminate { app, provider: m.provider, id: m.id, wipe_storage: a.wipe_storage };
             (call, title, m.out)
@@ -246,6 +235,16 @@ fn build(cmd: MachineCommand) -> CliResult<(MachineCall, String, ProposalOutput)
             (call, title, a.out)
         }
     })
+}
+
+/// What a title adds when a command wipes the machine's storage.
+fn wipe_note(wipe: bool) -> &'static str {
+    if wipe { ", WIPING its storage" } else { "" }
+}
+
+/// The title of a Restart or Terminate (`verb`) of machine `m` of `app`.
+fn wipe_title(verb: &str, m: &MachineArgs, app: AppId, wipe_storage: bool) -> String {
+    format!("roflgov: {verb} machine {} of provider {} ({app}){}", m.id, m.provider, wipe_note(wipe_storage))
 }
 
 fn machine(m: MachineArgs) -> CliResult<(AppId, MachineArgs)> {
