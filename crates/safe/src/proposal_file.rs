@@ -242,6 +242,28 @@ mod tests {
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
+    /// The Safe Transaction Service vector, whose SafeTx hash and signatures
+    /// `tools/crosscheck/tx-service.test.js` checks with the Safe's own protocol-kit
+    /// (`calculateSafeTransactionHash`): a file holding it is accepted as it is, and refused
+    /// once its transaction is edited.
+    #[test]
+    fn the_hash_check_agrees_with_the_safe_protocol_kit_vector() {
+        let v: serde_json::Value =
+            serde_json::from_str(include_str!("../../../test/vectors/tx_service_requests.json")).unwrap();
+        let mut doc = serde_json::json!({
+            "chainId": v["chainId"],
+            "safe": v["safe"],
+            "tx": v["safeTransactionData"],
+            "safeTxHash": v["safeTxHash"],
+            "signatures": [v["senderSignature"], v["confirmerSignature"]],
+        });
+        let file = ProposalFile::from_json("vector.json", &doc.to_string()).unwrap();
+        assert_eq!(file.proposal.safe_tx_hash.to_string(), v["safeTxHash"].as_str().unwrap());
+        doc["tx"]["nonce"] = serde_json::json!(8);
+        let err = ProposalFile::from_json("vector.json", &doc.to_string()).unwrap_err();
+        assert!(matches!(err, ProposalFileError::Edited { .. }), "{err}");
+    }
+
     #[test]
     fn an_edited_transaction_is_refused_on_load() {
         let mut value = serde_json::to_value(file(3, 1)).unwrap();
