@@ -94,6 +94,30 @@ pub enum ProposalFileError {
         /// The SafeTx hash of this proposal.
         this_hash: B256,
     },
+    /// The proposal is for another Safe than the network's.
+    #[error(
+        "{name}: the proposal is for Safe {proposal}, this network's Safe is {network}; nothing was signed or sent"
+    )]
+    OtherSafe {
+        /// The file.
+        name: String,
+        /// The Safe the proposal names.
+        proposal: Address,
+        /// The network's Safe.
+        network: Address,
+    },
+    /// The proposal is for another chain than the endpoint's.
+    #[error(
+        "wrong chain: {name} is for chain id {proposal}, the endpoint is chain id {endpoint}; nothing was signed or sent"
+    )]
+    WrongChain {
+        /// The file.
+        name: String,
+        /// The chain the proposal names.
+        proposal: u64,
+        /// The endpoint's chain.
+        endpoint: u64,
+    },
 }
 
 impl roflgov_types::Classified for ProposalFileError {
@@ -103,7 +127,10 @@ impl roflgov_types::Classified for ProposalFileError {
         use roflgov_types::FailureClass;
         match self {
             Self::File(_) | Self::Malformed { .. } | Self::BadAddress { .. } => FailureClass::Input,
-            Self::Edited { .. } | Self::Competing { .. } => FailureClass::Verification,
+            Self::Edited { .. } | Self::Competing { .. } | Self::OtherSafe { .. } => {
+                FailureClass::Verification
+            }
+            Self::WrongChain { .. } => FailureClass::Chain,
         }
     }
 }
@@ -126,6 +153,30 @@ impl ProposalFile {
     pub fn load(path: &Path) -> Result<Self, ProposalFileError> {
         let text = files::read_input_text(path)?;
         Self::from_json(&path.display().to_string(), &text)
+    }
+
+    /// Refuses a proposal for another Safe than `network_safe` (the network's, when it has one).
+    pub fn ensure_safe(&self, name: &str, network_safe: Option<Address>) -> Result<(), ProposalFileError> {
+        match network_safe {
+            Some(network) if network != self.proposal.safe => Err(ProposalFileError::OtherSafe {
+                name: name.to_owned(),
+                proposal: self.proposal.safe,
+                network,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Refuses a proposal for another chain than `endpoint` (the chain id of the endpoint).
+    pub fn ensure_chain(&self, name: &str, endpoint: u64) -> Result<(), ProposalFileError> {
+        if self.proposal.chain_id != endpoint {
+            return Err(ProposalFileError::WrongChain {
+                name: name.to_owned(),
+                proposal: self.proposal.chain_id,
+                endpoint,
+            });
+        }
+        Ok(())
     }
 
     /// The file's text: pretty JSON and a final newline.
@@ -272,6 +323,24 @@ mod tests {
         assert!(matches!(err, ProposalFileError::Edited { .. }), "{err}");
         assert_eq!(err.class(), FailureClass::Verification);
         assert!(err.to_string().contains("the file was edited"), "{err}");
+    }
+
+    #[test]
+    fn a_proposal_for_another_chain_or_safe_is_refused() {
+        let f = file(3, 1);
+        assert!(f.ensure_chain("p.json", 31337).is_ok());
+        let err = f.ensure_chain("p.json", 23294).unwrap_err();
+        assert!(
+            matches!(err, ProposalFileError::WrongChain { proposal: 31337, endpoint: 23294, .. }),
+            "{err}"
+        );
+        assert_eq!(err.class(), FailureClass::Chain);
+        assert!(f.ensure_safe("p.json", None).is_ok());
+        assert!(f.ensure_safe("p.json", Some(f.proposal.safe)).is_ok());
+        let err = f.ensure_safe("p.json", Some(Address::repeat_byte(1))).unwrap_err();
+        assert!(matches!(err, ProposalFileError::OtherSafe { .. }), "{err}");
+        assert_eq!(err.class(), FailureClass::Verification);
+        assert!(err.to_string().ends_with("nothing was signed or sent"), "{err}");
     }
 
     #[test]

@@ -173,25 +173,11 @@ async fn check(
         (n, p, None)
     };
     let p = &file.proposal;
-    if let Some(configured) = network.safe
-        && configured != p.safe
-    {
-        return Err(verification(format!(
-            "{}: the proposal is for Safe {}, this network's Safe is {configured}; nothing was signed or sent",
-            path.display(),
-            p.safe
-        )));
-    }
+    let name = path.display().to_string();
+    file.ensure_safe(&name, network.safe)?;
     let review_provider = provider.clone();
     let client = safeops::client(&network, provider, p.safe).await?;
-    if client.chain_id() != p.chain_id {
-        return Err(chain(format!(
-            "wrong chain: {} is for chain id {}, the endpoint is chain id {}; nothing was signed or sent",
-            path.display(),
-            p.chain_id,
-            client.chain_id()
-        )));
-    }
+    file.ensure_chain(&name, client.chain_id())?;
     let state = client
         .state()
         .await
