@@ -1,69 +1,27 @@
 //! File helpers: inputs given as a path or `-` (stdin), and atomic output (temp file + rename),
-//! so that a failed command never leaves a partial file behind.
+//! so that a failed command never leaves a partial file behind (`roflgov_safe::files`).
 
-use std::{
-    io::{Read, Write},
-    path::Path,
-};
+use std::path::Path;
+
+use roflgov_safe::files;
 
 use crate::exit::{CliResult, input};
 
-/// Largest input file read whole (CBOR bodies, JSON, proposal files, Transaction Builder
-/// batches, notes). Real ones are a few KiB; the cap bounds memory for hostile or endless inputs
-/// (`/dev/zero`, a FIFO).
-pub(crate) const MAX_INPUT_SIZE: u64 = 16 * 1024 * 1024;
-
-/// Reads a whole input file, or stdin for `-`, refusing more than [`MAX_INPUT_SIZE`] bytes.
+/// Reads a whole input file, or stdin for `-`, refusing more than
+/// `roflgov_safe::files::MAX_INPUT_SIZE` bytes.
 pub(crate) fn read_input(path: &Path) -> CliResult<Vec<u8>> {
-    let (name, reader): (String, Box<dyn Read>) = if path.as_os_str() == "-" {
-        ("stdin".into(), Box::new(std::io::stdin()))
-    } else {
-        let file =
-            std::fs::File::open(path).map_err(|e| input(format!("{}: cannot read: {e}", path.display())))?;
-        (path.display().to_string(), Box::new(file))
-    };
-    let mut bytes = Vec::new();
-    reader
-        .take(MAX_INPUT_SIZE + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| input(format!("{name}: cannot read: {e}")))?;
-    if bytes.len() as u64 > MAX_INPUT_SIZE {
-        return Err(input(format!("{name}: larger than the {MAX_INPUT_SIZE}-byte limit for an input file")));
-    }
-    Ok(bytes)
+    Ok(files::read_input(path)?)
 }
 
 /// Reads a UTF-8 input file (see [`read_input`]).
 pub(crate) fn read_input_text(path: &Path) -> CliResult<String> {
-    String::from_utf8(read_input(path)?).map_err(|e| {
-        input(format!(
-            "{}: not UTF-8 (invalid byte at offset {})",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        ))
-    })
+    Ok(files::read_input_text(path)?)
 }
 
 /// Writes `bytes` to `path` atomically: a temp file in the same folder, flushed, then renamed
 /// over the target.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> CliResult {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let name = path.file_name().ok_or_else(|| input(format!("{}: not a file path", path.display())))?;
-    let tmp = dir.join(format!(".{}.tmp-{}", name.to_string_lossy(), std::process::id()));
-    let result = (|| -> std::io::Result<()> {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(input(format!("{}: cannot write: {e}", path.display())));
-    }
-    Ok(())
+    Ok(files::write_atomic(path, bytes)?)
 }
 
 /// sha256 of a file's bytes (the hash a release record carries for a bundle or a rofl.yaml),

@@ -110,6 +110,24 @@ pub(crate) fn load_deployment(path: &Path, name: &str) -> CliResult<DeploymentCo
     Ok(manifest.deployment(name)?)
 }
 
+/// A rofl.yaml deployment and the app it is for: `app` when given, else the deployment's
+/// `app_id` (a usage error saying to pass --app when it has none).
+pub(crate) fn deployment_and_app(
+    path: &Path,
+    name: &str,
+    app: Option<AppId>,
+) -> CliResult<(DeploymentConfig, AppId)> {
+    let dep = load_deployment(path, name)?;
+    let app = match (app, dep.app_id) {
+        (Some(app), _) => app,
+        (None, Some(id)) => id,
+        (None, None) => {
+            return Err(usage(format!("{}: deployment {name} has no app_id: pass --app", path.display())));
+        }
+    };
+    Ok((dep, app))
+}
+
 /// Release notes of the identities a deployment lists.
 pub(crate) fn notes_of(dep: &DeploymentConfig) -> Notes {
     dep.enclaves

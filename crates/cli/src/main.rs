@@ -20,7 +20,6 @@ mod daoops;
 mod exit;
 mod firewall;
 mod fsutil;
-mod govdraft;
 mod history;
 mod inputs;
 mod keys;

@@ -1,31 +1,21 @@
 //! Where a proposal goes: a Safe proposal file, a Safe Transaction Builder batch, a Governor
-//! proposal, or a direct send. Shared by `propose`, `app create|adopt` and `owner`.
+//! proposal, or a direct send. Shared by `propose`, `app create|adopt` and `owner`: the clap
+//! arguments, the choice of clients and the rendering; the workflow is
+//! `roflgov_client::destination`.
 
 use std::path::PathBuf;
 
-use alloy::{
-    primitives::{Address, B256, Bytes, U256},
-    providers::DynProvider,
-};
+use alloy::primitives::{Address, B256};
 use clap::Args;
-use roflgov_client::rofl::RoflAdminClient;
-use roflgov_core::rofl::{ApplyContext, PolicyChange, check_sendable_with};
-use roflgov_governor::{
-    DescriptionBuilder, GovernorClient, PROPOSER_MARKER, Proposal, ProposalCall, proposer_suffix,
-};
-use roflgov_safe::{
-    SafeCall, SafeProposal, SafeTx,
-    tx_builder::{BatchFile, ExportOptions},
-};
-use roflgov_types::AppId;
+use roflgov_client::{destination, rofl::RoflAdminClient};
+use roflgov_safe::SafeCall;
 use serde::Serialize;
 
 use crate::{
-    chainops,
     context::GlobalArgs,
-    exit::{CliResult, chain, usage, verification},
+    exit::{CliResult, chain, usage},
     output::progress,
-    safeops::{self, ProposalFile, ProposalMeta},
+    safeops,
 };
 
 /// Where a proposal goes.
@@ -63,14 +53,7 @@ pub(crate) struct ProposalOutput {
 }
 
 /// One call on the policy contract to open as a proposal.
-pub(crate) struct Intent {
-    pub app: Option<AppId>,
-    pub to: Address,
-    pub value: U256,
-    pub data: Bytes,
-    /// One line saying what it does (Safe file and batch name, Governor proposal title).
-    pub title: String,
-}
+pub(crate) use roflgov_client::destination::Intent;
 
 /// What was opened.
 #[derive(Serialize, Default, Debug)]
@@ -158,6 +141,8 @@ pub(crate) async fn open(g: &GlobalArgs, out: &ProposalOutput, intent: &Intent) 
 /// [`open`] with `extra` calls after the intent's (e.g. a Deploy to each machine): the Safe
 /// file and batch hold them all as one MultiSendCallOnly transaction, the Governor proposal
 /// as its calls in order. A direct send cannot carry them (it goes to the policy contract).
+/// The workflow and its checks are `roflgov_client::destination`'s; this picks the clients
+/// from the network and reports progress.
 pub(crate) async fn open_with(
     g: &GlobalArgs,
     out: &ProposalOutput,
@@ -174,13 +159,12 @@ pub(crate) async fn open_with(
         let (_, provider, signer) = g.signing_provider().await?;
         let client = RoflAdminClient::new(intent.to, provider);
         progress("sending to the policy contract and waiting for the receipt");
-        let receipt =
-            client.send(signer.address(), intent.data.clone(), intent.value).await.map_err(|e| {
-                crate::exit::maybe_sent(
-                    chainops::rofl_error("sending", e),
-                    "check the app's version with `roflgov app show` and your account's nonce",
-                )
-            })?;
+        let receipt = destination::send(&client, signer.address(), intent).await.map_err(|e| {
+            crate::exit::maybe_sent(
+                e.into(),
+                "check the app's version with `roflgov app show` and your account's nonce",
+            )
+        })?;
         opened.sent = Some(receipt.transaction_hash.to_string());
         opened.receipt = Some(receipt);
         return Ok(opened);
@@ -190,42 +174,17 @@ pub(crate) async fn open_with(
         let chain_id = alloy::providers::Provider::get_chain_id(&provider)
             .await
             .map_err(|e| chain(format!("reading the chain id: {e}")))?;
-        let actions = std::iter::once((intent.to, intent.value, intent.data.clone()))
-            .chain(extra.iter().map(|c| (c.to, c.value, c.data.clone())))
-            .map(|(target, value, calldata)| crate::govdraft::Action { target, value, calldata })
-            .collect();
-        let draft = crate::govdraft::Draft {
-            format: crate::govdraft::FORMAT.into(),
-            chain_id,
-            policy_contract: intent.to,
-            governor: network.governor,
-            title: intent.title.clone(),
-            app: intent.app.map(|a| a.to_string()),
-            actions,
-        };
-        crate::govdraft::save(path, &draft)?;
+        destination::write_governor_draft(path, chain_id, network.governor, intent, extra)?;
         opened.governor = network.governor;
         opened.governor_draft = Some(path.display().to_string());
         return Ok(opened);
     }
     if out.governor {
         let (network, provider, signer) = g.signing_provider().await?;
-        let governor = network.governor.ok_or_else(|| usage(
-            "no Governor for this network: pass --governor-address or set governor in roflgov.toml (`roflgov deploy --dao --save` writes it)",
-        ))?;
-        let description = governor_description(out.description.as_deref(), &intent.title, signer.address())?;
-        let calls = std::iter::once(ProposalCall {
-            target: intent.to,
-            value: intent.value,
-            calldata: intent.data.clone(),
-        })
-        .chain(extra.iter().map(|c| ProposalCall {
-            target: c.to,
-            value: c.value,
-            calldata: c.data.clone(),
-        }));
-        let proposal = Proposal::new(calls, description.clone());
-        let client = GovernorClient::new(provider, governor);
+        let client = crate::daoops::client(&network, provider)?;
+        let description =
+            destination::governor_description(out.description.as_deref(), &intent.title, signer.address())?;
+        let proposal = destination::governor_proposal(intent, extra, description.clone());
         progress(format!(
             "proposal id {} (computed locally; checked against the Governor's hashProposal)",
             proposal.id()
@@ -237,7 +196,7 @@ pub(crate) async fn open_with(
                 "look for the proposal with `roflgov review --proposal` and check your account's nonce",
             )
         })?;
-        opened.governor = Some(governor);
+        opened.governor = Some(client.address());
         opened.proposal_id = Some(id.to_string());
         opened.description = Some(description);
         return Ok(opened);
@@ -245,140 +204,26 @@ pub(crate) async fn open_with(
     let (network, provider) = g.provider().await?;
     let safe = safeops::require_safe(&network)?;
     let client = safeops::client(&network, provider, safe).await?;
-    let mut calls = vec![SafeCall::new(intent.to, intent.value, intent.data.clone())];
-    calls.extend_from_slice(extra);
-    let multi_send = client.deployment().multi_send_call_only;
     if let Some(path) = &out.safe_out {
-        let state = client.state().await.map_err(|e| {
-            safeops::safe_error(&format!("reading the Safe {safe} (is it a Safe v1.4.1?)"), e)
-        })?;
-        let nonce = out.safe_nonce.map(U256::from).unwrap_or(state.nonce);
-        if nonce < state.nonce {
-            return Err(verification(format!(
-                "nonce {nonce} is already used: the Safe's next nonce is {}; nothing was written",
-                state.nonce
-            )));
-        }
-        let tx = SafeTx::from_calls(multi_send, &calls, nonce.to())
-            .map_err(|e| safeops::safe_error("building the Safe transaction", e.into()))?;
-        let proposal = SafeProposal::new(client.chain_id(), safe, tx.clone());
-        let onchain = client
-            .onchain_transaction_hash(&tx)
-            .await
-            .map_err(|e| safeops::safe_error("reading getTransactionHash", e))?;
-        if onchain != proposal.safe_tx_hash {
-            return Err(chain(format!(
-                "the Safe computes SafeTx hash {onchain}, roflgov {}: is {safe} a Safe v1.4.1? nothing was written",
-                proposal.safe_tx_hash
-            )));
-        }
-        safeops::ensure_no_competitor(path, &proposal)?;
-        let sim = client
-            .simulate(&tx)
-            .await
-            .map_err(|e| safeops::safe_error("simulating the Safe transaction", e))?;
-        if !sim.success {
-            let reason = sim.revert.map(|r| r.to_string()).unwrap_or_else(|| "no reason".into());
-            return Err(verification(format!(
-                "the Safe transaction would revert: {reason}; nothing was written"
-            )));
-        }
-        let file = ProposalFile {
-            proposal: proposal.clone(),
-            roflgov: Some(ProposalMeta {
-                title: intent.title.clone(),
-                description: out.description.clone(),
-                app: intent.app.map(|a| a.to_string()),
-                policy_contract: intent.to,
-            }),
-        };
-        safeops::save(path, &file)?;
+        let written = destination::write_safe_proposal(
+            &client,
+            path,
+            intent,
+            extra,
+            out.safe_nonce,
+            out.description.clone(),
+        )
+        .await?;
         opened.safe = Some(safe);
         opened.safe_tx_file = Some(path.display().to_string());
-        opened.safe_tx_hash = Some(proposal.safe_tx_hash);
-        opened.safe_nonce = Some(nonce.to());
+        opened.safe_tx_hash = Some(written.proposal.safe_tx_hash);
+        opened.safe_nonce = Some(written.nonce);
     }
     if let Some(path) = &out.tx_builder_out {
-        let decoder = safeops::decoder(intent.to, multi_send)?;
-        let options = ExportOptions {
-            name: intent.title.clone(),
-            description: out.description.clone(),
-            ..Default::default()
-        };
-        let batch = BatchFile::export(client.chain_id(), safe, &calls, &decoder, &options)
-            .map_err(|e| safeops::safe_error("exporting the batch", e.into()))?;
-        crate::fsutil::write_atomic(path, batch.to_json_pretty().as_bytes())?;
+        let decoder = safeops::decoder(intent.to, client.deployment().multi_send_call_only)?;
+        destination::write_tx_builder_batch(&client, &decoder, path, intent, extra, out.description.clone())?;
         opened.safe = Some(safe);
         opened.tx_builder_file = Some(path.display().to_string());
     }
     Ok(opened)
-}
-
-/// A Governor description: the given text (or the title), ending with the `#proposer=` guard
-/// for `proposer` (a description that already ends with a guard must name `proposer`).
-pub(crate) fn governor_description(text: Option<&str>, title: &str, proposer: Address) -> CliResult<String> {
-    let body = match text {
-        Some(t) if !t.trim().is_empty() => t.trim_end().to_owned(),
-        _ => DescriptionBuilder::new(title).build_unguarded().trim_end().to_owned(),
-    };
-    match proposer_suffix(&body) {
-        Some(who) if who == proposer => Ok(body),
-        Some(who) => Err(usage(format!(
-            "the description ends with #proposer={who}, but you ({proposer}) are proposing"
-        ))),
-        None => Ok(format!("{body}\n\n{PROPOSER_MARKER}{}", proposer.to_checksum(None))),
-    }
-}
-
-/// Runs `changes` through the model of the contract (as the owner, at the chain's time) and
-/// refuses, with nothing written or sent, what the contract would revert.
-pub(crate) async fn check_changes(
-    client: &RoflAdminClient<DynProvider>,
-    app: AppId,
-    config: &roflgov_types::AppConfig,
-    changes: &[PolicyChange],
-) -> CliResult {
-    let reading = |e| chainops::rofl_error(&format!("reading app {app}"), e);
-    let also: Vec<_> = changes
-        .iter()
-        .filter_map(|c| match c {
-            PolicyChange::AddEnclave(id) | PolicyChange::SetRetirement { identity: id, .. } => Some(*id),
-            _ => None,
-        })
-        .collect();
-    let mut state = client.release_state(app, &also).await.map_err(reading)?;
-    if let [PolicyChange::SetGuardian { guardian }] = changes
-        && state.guardian.unwrap_or(Address::ZERO) == *guardian
-    {
-        return Err(usage(format!("app {app} already has this guardian: nothing to propose")));
-    }
-    let now = client.chain_time().await.map_err(reading)?;
-    let ctx = ApplyContext {
-        in_batch: changes.len() > 1,
-        contract: Some(client.address()),
-        ..ApplyContext::owner(Some(now))
-    };
-    let mut config = config.clone();
-    for change in changes {
-        change.apply_to(&mut config, &mut state, &ctx).map_err(|e| {
-            verification(format!(
-                "{} on app {app} would revert: {e}; nothing was proposed",
-                change.function_name()
-            ))
-        })?;
-    }
-    let leaves = changes.iter().any(|c| {
-        matches!(
-            c,
-            PolicyChange::RemoveApp
-                | PolicyChange::TransferRoflAdmin { .. }
-                | PolicyChange::RenounceRoflAdmin
-        )
-    });
-    if !leaves && changes.iter().any(PolicyChange::sends_update) {
-        check_sendable_with(&config, &state).map_err(|e| {
-            verification(format!("the update of app {app} would revert: {e}; nothing was proposed"))
-        })?;
-    }
-    Ok(())
 }

@@ -1,7 +1,9 @@
 //! # roflgov-client
 //!
 //! The client of roflgov's contracts on any network, local or not: the policy-contract client
-//! ([`rofl`]), deployments ([`deploy`], a DAO with its policy contract included), the facts a
+//! ([`rofl`]), deployments ([`deploy`], a DAO with its policy contract included), where a
+//! proposal goes ([`destination`]: send, Safe file, Transaction Builder batch, Governor
+//! proposal or action draft, with the checks made first), the facts a
 //! review needs ([`firewall`]), who approved what ([`accountability`]), Oasis node queries
 //! ([`oasis_node`]), Sapphire's RPC ([`sapphire`]: signed queries) and [`trace`]. A local
 //! chain is a real network to it: it reads the ROFL module stand-in through its views and never
@@ -14,6 +16,7 @@
 
 pub mod accountability;
 pub mod deploy;
+pub mod destination;
 pub mod firewall;
 pub mod machines;
 pub mod oasis_node;

@@ -3,8 +3,8 @@
 //! The OpenZeppelin Governor/Timelock SDK, and nothing else: token-holder governance of ROFL
 //! apps by an OpenZeppelin 5.3 Governor whose TimelockController owns the app policy contract
 //! (`contracts/governance/`, `script/DeployDao.s.sol`). It talks to a chain through a provider
-//! and may depend on `roflgov-contracts` (embedded artifacts) only: not on the client, the
-//! devnet or a binary (`tools/check-deps.sh`). Deploying a DAO *with* its policy contract is
+//! and may depend on `roflgov-contracts` (embedded artifacts) and `roflgov-core` (pure rules)
+//! only: not on the client, the devnet or a binary (`tools/check-deps.sh`). Deploying a DAO *with* its policy contract is
 //! `roflgov_client::deploy::deploy_dao`.
 //!
 //! The flow: [`deploy_governance`] (or the forge script) → [`GovernorClient::delegate`] →
@@ -23,6 +23,7 @@ pub mod bindings;
 mod client;
 mod clock;
 mod deploy;
+pub mod draft;
 mod error;
 mod proposal;
 mod state;

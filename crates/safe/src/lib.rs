@@ -24,6 +24,8 @@
 pub mod bindings;
 mod client;
 mod deploy;
+pub mod files;
+pub mod proposal_file;
 mod proposals;
 mod revert;
 mod signing;

@@ -20,6 +20,7 @@
 pub mod abi;
 pub mod calendar;
 pub mod cbor;
+pub mod eip55;
 pub mod failure;
 pub mod ids;
 pub mod manifest;

@@ -20,7 +20,7 @@ use crate::{
     render::{self, Notes},
 };
 use crate::{
-    inputs::{load_deployment, notes_of},
+    inputs::{deployment_and_app, load_deployment, notes_of},
     proposal::{Intent, Opened, ProposalOutput, open},
 };
 
@@ -317,18 +317,7 @@ async fn create(g: &GlobalArgs, args: CreateArgs) -> CliResult {
 }
 
 async fn adopt(g: &GlobalArgs, args: AdoptArgs) -> CliResult {
-    let dep = load_deployment(&args.manifest, &args.deployment)?;
-    let app = match (args.app, dep.app_id) {
-        (Some(app), _) => app,
-        (None, Some(id)) => id,
-        (None, None) => {
-            return Err(usage(format!(
-                "{}: deployment {} has no app_id: pass --app",
-                args.manifest.display(),
-                args.deployment
-            )));
-        }
-    };
+    let (dep, app) = deployment_and_app(&args.manifest, &args.deployment, args.app)?;
     let (network, client) = chainops::client(g).await?;
     if client.is_managed(app).await.map_err(|e| chainops::rofl_error("reading the contract", e))? {
         return Err(usage(format!("app {app} is already managed by policy contract {}", client.address())));

@@ -786,7 +786,7 @@ async fn power(g: &GlobalArgs, args: PowerArgs) -> CliResult {
 /// `dao combine`: every draft's actions, in order, and the funding, as one Governor proposal.
 /// Each draft must be for this chain and this policy contract; nothing is proposed otherwise.
 async fn combine(g: &GlobalArgs, a: CombineArgs) -> CliResult {
-    use roflgov_governor::{Proposal, ProposalCall};
+    use roflgov_governor::{Proposal, ProposalCall, draft::Draft};
     let (network, provider, signer) = g.signing_provider().await?;
     let policy = crate::context::require_policy_contract(&network)?;
     let client = daoops::client(&network, provider.clone())?;
@@ -796,36 +796,9 @@ async fn combine(g: &GlobalArgs, a: CombineArgs) -> CliResult {
     let mut titles: Vec<String> = Vec::new();
     let mut apps: Vec<(String, String)> = Vec::new();
     for leg in &a.legs {
-        let at = leg.display();
-        let draft = crate::govdraft::load(leg)?;
-        if draft.chain_id != chain_id {
-            return Err(verification(format!(
-                "{at} was drafted for chain id {}, the endpoint is chain id {chain_id}; nothing was proposed",
-                draft.chain_id
-            )));
-        }
-        if draft.policy_contract != policy {
-            return Err(verification(format!(
-                "{at} was drafted for policy contract {}, this network's is {policy}; nothing was proposed",
-                draft.policy_contract
-            )));
-        }
-        if let Some(other) = draft.governor
-            && other != client.address()
-        {
-            return Err(verification(format!(
-                "{at} was drafted for Governor {other}, this network's is {}; nothing was proposed",
-                client.address()
-            )));
-        }
-        for (i, action) in draft.actions.iter().enumerate() {
-            if action.target != policy && action.target != roflgov_core::rofl::subcall::SUBCALL_PRECOMPILE {
-                return Err(verification(format!(
-                    "{at}: action #{i} calls {}, neither the policy contract {policy} nor the subcall precompile; nothing was proposed",
-                    action.target
-                )));
-            }
-        }
+        let at = leg.display().to_string();
+        let draft = Draft::from_json(&at, &crate::fsutil::read_input_text(leg)?)?;
+        draft.check_destination(&at, chain_id, policy, client.address())?;
         if let Some(app) = &draft.app {
             if let Some((_, first)) = apps.iter().find(|(a, _)| a == app) {
                 return Err(usage(format!(
@@ -833,7 +806,7 @@ async fn combine(g: &GlobalArgs, a: CombineArgs) -> CliResult {
                     text::escape(app)
                 )));
             }
-            apps.push((app.clone(), at.to_string()));
+            apps.push((app.clone(), at.clone()));
         }
         titles.push(text::escape(&draft.title));
         calls.extend(draft.actions.iter().map(|c| ProposalCall {
@@ -877,8 +850,11 @@ async fn combine(g: &GlobalArgs, a: CombineArgs) -> CliResult {
         )));
     }
     let title = format!("roflgov: {} actions: {}", calls.len(), titles.join("; "));
-    let description =
-        crate::proposal::governor_description(a.description.as_deref(), &title, signer.address())?;
+    let description = roflgov_client::destination::governor_description(
+        a.description.as_deref(),
+        &title,
+        signer.address(),
+    )?;
     let proposal = Proposal::new(calls, description.clone());
     progress(format!(
         "proposal id {} (computed locally; checked against the Governor's hashProposal)",

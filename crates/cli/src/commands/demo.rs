@@ -385,7 +385,8 @@ pub(crate) async fn run(g: &GlobalArgs, args: DemoArgs) -> CliResult {
             .paragraph("The maintainers' Safe proposed the Timelock as owner; accepting puts the app under this DAO.")
             .build_for(owners[0]),
     );
-    dao_cycle(&say, &world, &governor, &accept, owners[0], false).await?;
+    dao_pass(&say, &world, &governor, &accept, owners[0], false).await?;
+    dao_execute(&say, &world, &governor, &accept).await?;
     let owner = world.policy.owner().await.map_err(|e| rofl_error("owner", e))?;
     say.block(&format!(
         "policy contract owner: {owner} (the Timelock); the Safe can no longer change the app"
@@ -756,19 +757,6 @@ async fn register_and_check(
         )));
     }
     Ok(())
-}
-
-/// A Governor proposal from propose to execute, time moved with anvil.
-async fn dao_cycle(
-    say: &Narrator,
-    world: &World,
-    governor: &GovernorClient,
-    proposal: &Proposal,
-    proposer: Address,
-    show_early: bool,
-) -> CliResult {
-    dao_pass(say, world, governor, proposal, proposer, show_early).await?;
-    dao_execute(say, world, governor, proposal).await
 }
 
 /// Propose, vote, queue, and move the clock to the Timelock's eta (not executed yet).

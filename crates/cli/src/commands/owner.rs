@@ -25,7 +25,6 @@ use roflgov_types::{AppId, ids::Address as OasisAddress};
 use serde::Serialize;
 
 use crate::inputs::{GuardianArg, parse_guardian};
-use crate::proposal::check_changes;
 use crate::{
     chainops,
     context::GlobalArgs,
@@ -37,6 +36,7 @@ use crate::{
     inputs::parse_identity,
     proposal::{Intent, Opened, ProposalOutput, open},
 };
+use roflgov_client::destination::check_changes;
 
 /// Owner actions on the policy contract, each opened as a proposal (layout: see `main.rs`).
 #[derive(Subcommand, Debug)]

@@ -24,7 +24,7 @@ use crate::{
     render::{self},
 };
 use crate::{
-    inputs::{load_deployment, notes_of},
+    inputs::{deployment_and_app, notes_of},
     proposal::{Intent, Opened, ProposalOutput, open_with},
 };
 
@@ -104,18 +104,7 @@ struct Planned<'a> {
 }
 
 pub(crate) async fn run(g: &GlobalArgs, args: ProposeArgs) -> CliResult {
-    let dep = load_deployment(&args.manifest, &args.deployment)?;
-    let app = match (args.app, dep.app_id) {
-        (Some(app), _) => app,
-        (None, Some(id)) => id,
-        (None, None) => {
-            return Err(usage(format!(
-                "{}: deployment {} has no app_id: pass --app",
-                args.manifest.display(),
-                args.deployment
-            )));
-        }
-    };
+    let (dep, app) = deployment_and_app(&args.manifest, &args.deployment, args.app)?;
     let target = if args.policy_only {
         ReleaseTarget::policy_only(dep.policy.clone())
     } else {
@@ -149,7 +138,7 @@ pub(crate) async fn run(g: &GlobalArgs, args: ProposeArgs) -> CliResult {
     if let Some(guardian) = args.set_guardian {
         changes.push(PolicyChange::SetGuardian { guardian: guardian.0.unwrap_or(Address::ZERO) });
     }
-    crate::proposal::check_changes(&client, app, &current.config, &changes).await?;
+    roflgov_client::destination::check_changes(&client, app, &current.config, &changes).await?;
     if let Some(bundle_path) = &args.bundle {
         let bundle = open_bundle(bundle_path)?;
         let known: Vec<_> = bundle.identities().into_iter().map(|c| c.identity).collect();

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use alloy::primitives::{Address, B256, Bytes};
 use clap::{Args, Subcommand};
 use roflgov_safe::{
-    ExecutionOutcome, SafeClient, SafeSignature, SignatureSet,
+    ExecutionOutcome, SafeClient, SafeSignature, SignatureSet, proposal_file,
     tx_service::{self, ProposeBody, TxService, TxServiceError},
 };
 use serde::Serialize;
@@ -173,25 +173,11 @@ async fn check(
         (n, p, None)
     };
     let p = &file.proposal;
-    if let Some(configured) = network.safe
-        && configured != p.safe
-    {
-        return Err(verification(format!(
-            "{}: the proposal is for Safe {}, this network's Safe is {configured}; nothing was signed or sent",
-            path.display(),
-            p.safe
-        )));
-    }
+    let name = path.display().to_string();
+    file.ensure_safe(&name, network.safe)?;
     let review_provider = provider.clone();
     let client = safeops::client(&network, provider, p.safe).await?;
-    if client.chain_id() != p.chain_id {
-        return Err(chain(format!(
-            "wrong chain: {} is for chain id {}, the endpoint is chain id {}; nothing was signed or sent",
-            path.display(),
-            p.chain_id,
-            client.chain_id()
-        )));
-    }
+    file.ensure_chain(&name, client.chain_id())?;
     let state = client
         .state()
         .await
@@ -214,7 +200,7 @@ async fn check(
         )));
     }
     if let Some(file_path) = file_path {
-        safeops::ensure_no_competitor(file_path, p)?;
+        proposal_file::ensure_no_competitor(file_path, p)?;
     }
     if let Some((expect, action)) = gate {
         let transaction = Transaction::Safe {
@@ -371,7 +357,7 @@ async fn combine(g: &GlobalArgs, a: CombineArgs) -> CliResult {
             proposal.safe_tx_hash
         )));
     }
-    safeops::ensure_no_competitor(&a.safe_out, &proposal)?;
+    proposal_file::ensure_no_competitor(&a.safe_out, &proposal)?;
     let sim = client.simulate(&tx).await.map_err(|e| safe_error("simulating the combined transaction", e))?;
     if !sim.success {
         let reason = sim.revert.map(|r| r.to_string()).unwrap_or_else(|| "no reason".into());
@@ -382,14 +368,14 @@ async fn combine(g: &GlobalArgs, a: CombineArgs) -> CliResult {
     let title = format!("roflgov: {} legs: {}", a.legs.len(), titles.join("; "));
     let file = ProposalFile {
         proposal: proposal.clone(),
-        roflgov: policy_contract.map(|policy_contract| safeops::ProposalMeta {
+        roflgov: policy_contract.map(|policy_contract| proposal_file::ProposalMeta {
             title: title.clone(),
             description: None,
             app: None,
             policy_contract,
         }),
     };
-    safeops::save(&a.safe_out, &file)?;
+    file.save(&a.safe_out)?;
     if let Some(path) = &a.tx_builder_out {
         let decoder = safeops::decoder(policy_contract.unwrap_or_default(), multi_send)?;
         let options = roflgov_safe::tx_builder::ExportOptions { name: title.clone(), ..Default::default() };
@@ -448,35 +434,19 @@ async fn sign(g: &GlobalArgs, f: SafeTxFile) -> CliResult {
     let (mut l, signer) = load(g, &path, true, Some((&f.expect, "signed"))).await?;
     let signer = signer.expect("signing");
     let me = signer.address();
-    if !l.owners.contains(&me) {
-        return Err(verification(format!(
-            "{me} is not an owner of Safe {} (owners: {}); nothing was signed",
-            l.file.proposal.safe,
-            safeops::signer_list(&l.owners)
-        )));
-    }
+    ensure_owner(&l, me, "signed")?;
     let mut set = signature_set(&l, &path)?;
     if set.signers().contains(&me) {
         return Err(verification(format!("{me} has already signed this transaction; the file is unchanged")));
     }
-    let onchain = l
-        .client
-        .onchain_transaction_hash(&l.file.proposal.tx)
-        .await
-        .map_err(|e| safe_error("reading getTransactionHash", e))?;
-    if onchain != l.file.proposal.safe_tx_hash {
-        return Err(verification(format!(
-            "the Safe computes hash {onchain} for this transaction, the file says {}; nothing was signed",
-            l.file.proposal.safe_tx_hash
-        )));
-    }
+    ensure_onchain_hash(&l, "the file", "signed").await?;
     progress(format!("signing SafeTx hash {} as {me}", l.file.proposal.safe_tx_hash));
     let signature =
         l.client.sign(&l.file.proposal.tx, &signer).await.map_err(|e| safe_error("signing", e))?;
     set.insert(signature.clone()).map_err(|e| safe_error("checking the new signature", e))?;
     let packed = Bytes::from(signature.packed().to_vec());
     l.file.proposal.signatures.push(packed.clone());
-    safeops::save(&path, &l.file)?;
+    l.file.save(&path)?;
     let report = Signed {
         safe_tx_hash: l.file.proposal.safe_tx_hash,
         signer: me,
@@ -695,8 +665,9 @@ fn service_error(context: &str, err: TxServiceError) -> crate::exit::CliError {
     }
 }
 
-/// Refuses unless the Safe itself computes the file's SafeTx hash (`getTransactionHash`).
-async fn ensure_onchain_hash(l: &Loaded, what: &str) -> CliResult {
+/// Refuses unless the Safe itself computes the file's SafeTx hash (`getTransactionHash`);
+/// `source` names where the stated hash comes from, `what` what was not done.
+async fn ensure_onchain_hash(l: &Loaded, source: &str, what: &str) -> CliResult {
     let onchain = l
         .client
         .onchain_transaction_hash(&l.file.proposal.tx)
@@ -704,8 +675,20 @@ async fn ensure_onchain_hash(l: &Loaded, what: &str) -> CliResult {
         .map_err(|e| safe_error("reading getTransactionHash", e))?;
     if onchain != l.file.proposal.safe_tx_hash {
         return Err(verification(format!(
-            "the Safe computes hash {onchain} for this transaction, the proposal says {}; nothing was {what}",
+            "the Safe computes hash {onchain} for this transaction, {source} says {}; nothing was {what}",
             l.file.proposal.safe_tx_hash
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses unless `me` is an owner of the Safe (`what`: what was not done).
+fn ensure_owner(l: &Loaded, me: Address, what: &str) -> CliResult {
+    if !l.owners.contains(&me) {
+        return Err(verification(format!(
+            "{me} is not an owner of Safe {} (owners: {}); nothing was {what}",
+            l.file.proposal.safe,
+            safeops::signer_list(&l.owners)
         )));
     }
     Ok(())
@@ -720,13 +703,7 @@ async fn own_signature(
     what: &str,
 ) -> CliResult<Bytes> {
     let me = signer.address();
-    if !l.owners.contains(&me) {
-        return Err(verification(format!(
-            "{me} is not an owner of Safe {} (owners: {}); nothing was {what}",
-            l.file.proposal.safe,
-            safeops::signer_list(&l.owners)
-        )));
-    }
+    ensure_owner(l, me, what)?;
     let hash = l.file.proposal.safe_tx_hash;
     let existing = l.file.proposal.signatures.iter().find(|sig| {
         SafeSignature::from_packed(sig).and_then(|s| s.signer(hash)).is_ok_and(|signer| signer == me)
@@ -734,13 +711,13 @@ async fn own_signature(
     if let Some(sig) = existing {
         return Ok(sig.clone());
     }
-    ensure_onchain_hash(l, what).await?;
+    ensure_onchain_hash(l, "the proposal", what).await?;
     progress(format!("signing SafeTx hash {hash} as {me}"));
     let signature = l.client.sign(&l.file.proposal.tx, signer).await.map_err(|e| safe_error("signing", e))?;
     let packed = Bytes::from(signature.packed().to_vec());
     l.file.proposal.signatures.push(packed.clone());
     if let Some(path) = path {
-        safeops::save(path, &l.file)?;
+        l.file.save(path)?;
     }
     Ok(packed)
 }
@@ -777,7 +754,7 @@ async fn propose(g: &GlobalArgs, a: ProposeArgs) -> CliResult {
     let (mut l, signer) = load(g, &path, true, Some((&a.file.expect, "proposed"))).await?;
     let signer = signer.expect("signing");
     let me = signer.address();
-    ensure_onchain_hash(&l, "proposed").await?;
+    ensure_onchain_hash(&l, "the proposal", "proposed").await?;
     let mine = own_signature(&mut l, &signer, Some(&path), "proposed").await?;
     let p = &l.file.proposal;
     let body = ProposeBody::new(&p.tx, p.safe_tx_hash, me, mine.clone(), tx_service::ORIGIN);
@@ -859,7 +836,7 @@ async fn confirm(g: &GlobalArgs, a: ConfirmArgs) -> CliResult {
         (None, None) => return Err(crate::exit::usage("give --safe-tx FILE or --safe-tx-hash HASH")),
     };
     let signer = signer.expect("signing");
-    ensure_onchain_hash(&l, "confirmed").await?;
+    ensure_onchain_hash(&l, "the proposal", "confirmed").await?;
     let mine = own_signature(&mut l, &signer, a.file.as_deref(), "confirmed").await?;
     let p = &l.file.proposal;
     progress(format!("posting the signature of {} to {}", signer.address(), service.api_root()));
@@ -882,8 +859,8 @@ async fn confirm(g: &GlobalArgs, a: ConfirmArgs) -> CliResult {
 async fn fetch(g: &GlobalArgs, a: FetchArgs) -> CliResult {
     let service = service_of(&a.service, &g.network()?)?;
     let (file, verified) = fetch_checked(g, &service, a.safe_tx_hash).await?;
-    safeops::ensure_no_competitor(&a.out, &file.proposal)?;
-    safeops::save(&a.out, &file)?;
+    proposal_file::ensure_no_competitor(&a.out, &file.proposal)?;
+    file.save(&a.out)?;
     #[derive(Serialize)]
     struct Fetched {
         safe_tx_hash: B256,

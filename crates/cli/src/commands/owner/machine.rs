@@ -150,7 +150,6 @@ fn term_name(term: u8) -> &'static str {
 
 /// The call and a title.
 fn build(cmd: MachineCommand) -> CliResult<(MachineCall, String, ProposalOutput)> {
-    let wipe_note = |wipe: bool| if wipe { ", WIPING its storage" } else { "" };
     Ok(match cmd {
         MachineCommand::Rent(a) => {
             let app = a.app;
@@ -194,30 +193,12 @@ fn build(cmd: MachineCommand) -> CliResult<(MachineCall, String, ProposalOutput)
             };
             (call, title, m.out)
         }
-        MachineCommand::Restart(a) => {
-            let (app, m) = machine(a.machine)?;
-            let title = format!(
-                "roflgov: restart machine {} of provider {} ({app}){}",
-                m.id,
-                m.provider,
-                wipe_note(a.wipe_storage)
-            );
-            let call =
-                MachineCall::Restart { app, provider: m.provider, id: m.id, wipe_storage: a.wipe_storage };
-            (call, title, m.out)
-        }
-        MachineCommand::Terminate(a) => {
-            let (app, m) = machine(a.machine)?;
-            let title = format!(
-                "roflgov: terminate machine {} of provider {} ({app}){}",
-                m.id,
-                m.provider,
-                wipe_note(a.wipe_storage)
-            );
-            let call =
-                MachineCall::Terminate { app, provider: m.provider, id: m.id, wipe_storage: a.wipe_storage };
-            (call, title, m.out)
-        }
+        MachineCommand::Restart(a) => wipe_command("restart", a, |app, m, wipe_storage| {
+            MachineCall::Restart { app, provider: m.provider, id: m.id, wipe_storage }
+        }),
+        MachineCommand::Terminate(a) => wipe_command("terminate", a, |app, m, wipe_storage| {
+            MachineCall::Terminate { app, provider: m.provider, id: m.id, wipe_storage }
+        }),
         MachineCommand::ChangeAdmin(a) => {
             let (app, m) = machine(a.machine)?;
             let title = format!(
@@ -246,6 +227,29 @@ fn build(cmd: MachineCommand) -> CliResult<(MachineCall, String, ProposalOutput)
             (call, title, a.out)
         }
     })
+}
+
+/// What a title adds when a command wipes the machine's storage.
+fn wipe_note(wipe: bool) -> &'static str {
+    if wipe { ", WIPING its storage" } else { "" }
+}
+
+/// A Restart or Terminate (`verb`) of a machine: the call `make` builds, its title and where
+/// it goes.
+fn wipe_command(
+    verb: &str,
+    a: WipeArgs,
+    make: impl FnOnce(AppId, &MachineArgs, bool) -> MachineCall,
+) -> (MachineCall, String, ProposalOutput) {
+    let m = a.machine;
+    let title = format!(
+        "roflgov: {verb} machine {} of provider {} ({}){}",
+        m.id,
+        m.provider,
+        m.app,
+        wipe_note(a.wipe_storage)
+    );
+    (make(m.app, &m, a.wipe_storage), title, m.out)
 }
 
 fn machine(m: MachineArgs) -> CliResult<(AppId, MachineArgs)> {
