@@ -9,23 +9,12 @@
 //! roflgov.toml and proposal files ([`check_json_addresses`], run on the parsed document before
 //! it is deserialized into typed structs).
 
-use std::str::FromStr;
-
 use alloy::primitives::Address;
 
-/// Why an address was refused.
-pub(crate) const BAD_CHECKSUM: &str = "wrong EIP-55 checksum: the mixed-case letters do not match the address, which is probably mistyped; check it against its source (an all-lower-case address is taken without a checksum)";
-
-/// Parses an address, refusing a mixed-case one whose EIP-55 checksum is wrong.
+/// Parses an address, refusing a mixed-case one whose EIP-55 checksum is wrong
+/// (`roflgov_types::ids::parse_checked_eth`, the one implementation of the rule).
 pub(crate) fn parse_checked(s: &str) -> Result<Address, String> {
-    let address = Address::from_str(s).map_err(|e| format!("not an address: {e}"))?;
-    let hex = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")).unwrap_or(s);
-    let lower = hex.bytes().any(|b| b.is_ascii_lowercase());
-    let upper = hex.bytes().any(|b| b.is_ascii_uppercase());
-    if lower && upper && address.to_checksum(None)[2..] != *hex {
-        return Err(BAD_CHECKSUM.to_owned());
-    }
-    Ok(address)
+    roflgov_types::ids::parse_checked_eth(s).map_err(|e| e.to_string())
 }
 
 /// Switches every argument of `cmd` (and of its subcommands) parsed as an `Address` to
@@ -82,7 +71,7 @@ mod tests {
         assert!(parse_checked(&format!("0x{}", GOOD[2..].to_uppercase())).is_ok());
         // One letter's case flipped.
         let bad = GOOD.replacen("aA", "aa", 1);
-        assert_eq!(parse_checked(&bad).unwrap_err(), BAD_CHECKSUM);
+        assert_eq!(parse_checked(&bad).unwrap_err(), roflgov_types::ids::BAD_CHECKSUM);
         assert!(parse_checked("0x1234").is_err());
     }
 
