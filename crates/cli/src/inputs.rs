@@ -16,7 +16,7 @@ use roflgov_types::{
 };
 
 use crate::{
-    exit::{CliError, CliResult, input},
+    exit::{CliError, CliResult},
     output::Table,
     render::Notes,
 };
@@ -82,10 +82,10 @@ pub(crate) fn quote_table(q: &VerifiedQuote) -> Table {
     t
 }
 
-/// Opens an ORC bundle, mapping errors to input errors that name the file.
+/// Opens an ORC bundle, with errors that name the file (`OrcError`'s class: input, exit 3).
 pub(crate) fn open_bundle(path: &Path) -> CliResult<OrcBundle> {
     crate::fsutil::require_regular_file(path)?;
-    OrcBundle::open(path).map_err(|e| input(format!("{}: {e}", path.display())))
+    OrcBundle::open(path).map_err(|e| crate::exit::failed(&path.display().to_string(), &e))
 }
 
 /// clap's parser of an app id argument (`--app`, app positionals): rofl1… or 0x hex of 21

@@ -84,6 +84,14 @@ pub enum CborErrorKind {
     InvalidValue(String),
 }
 
+/// Bytes that are not a canonical body are a malformed input (a file, an argument or an
+/// answer), whatever is wrong in them.
+impl crate::failure::Classified for CborError {
+    fn class(&self) -> crate::failure::FailureClass {
+        crate::failure::FailureClass::Input
+    }
+}
+
 impl CborError {
     pub(crate) fn new(path: &str, kind: CborErrorKind) -> Self {
         Self { path: path.to_owned(), kind }

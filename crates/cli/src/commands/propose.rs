@@ -245,7 +245,7 @@ fn machine_deploys(
         .map_err(|e| input(format!("{}: {}", args.manifest.display(), text::escape(&e))))?;
     let manifest_hash = open_bundle(bundle_path)?
         .manifest_hash()
-        .map_err(|e| input(format!("{}: {e}", bundle_path.display())))?;
+        .map_err(|e| crate::exit::failed(&bundle_path.display().to_string(), &e))?;
     let deployment = machines::release_deployment(app, manifest_hash, orc_ref.as_deref());
     let orc_text = match &orc_ref {
         Some(r) => format!("ORC reference {}", text::escape(r)),
