@@ -909,6 +909,74 @@ const OFFLINE: &[Case] = &[
         names: &["Signature is invalid for tcb_info"],
         ..Case::DEFAULT
     },
+    // Typed arguments: clap refuses them through their library types' `FromStr`, before any
+    // key, file or chain is touched (exit 2), naming the argument and what is wrong.
+    Case {
+        name: "args: identity that is not base64",
+        argv: &[
+            "guardian",
+            "revoke",
+            "--app",
+            "rofl1qpykfkl6ea78cyy67d35f7fmpk3pg36vashka4v9",
+            "--enclave",
+            "not-base64!",
+        ],
+        code: 2,
+        names: &["--enclave", "is not base64"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "args: identity of 63 bytes",
+        // Python: base64.b64encode(bytes(63)).
+        argv: &[
+            "app",
+            "rollout",
+            "--app",
+            "rofl1qpykfkl6ea78cyy67d35f7fmpk3pg36vashka4v9",
+            "--enclave",
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        ],
+        code: 2,
+        names: &["--enclave", "decodes to 63 bytes, not 64"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "args: amount with more decimals than ROSE has",
+        argv: &["machine", "fund", "--amount", "0.0000000000000000001"],
+        code: 2,
+        names: &["--amount", "has 19 decimals; this unit has 18"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "args: expected admin with a wrong EIP-55 checksum",
+        argv: &[
+            "review",
+            "--safe-tx",
+            "{dir}/none.json",
+            "--expect-admin",
+            "0x5aaeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+        ],
+        code: 2,
+        names: &["--expect-admin", "EIP-55 checksum"],
+        ..Case::DEFAULT
+    },
+    Case {
+        name: "args: the zero address as guardian",
+        argv: &[
+            "owner",
+            "set-guardian",
+            "--app",
+            "rofl1qpykfkl6ea78cyy67d35f7fmpk3pg36vashka4v9",
+            "--guardian",
+            "0x0000000000000000000000000000000000000000",
+            "--safe-out",
+            "{out}/guardian.json",
+        ],
+        code: 2,
+        names: &["--guardian", "write `none`"],
+        absent: &["{out}/guardian.json"],
+        ..Case::DEFAULT
+    },
 ];
 
 #[test]
