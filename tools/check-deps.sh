@@ -10,7 +10,11 @@
 #   crate, and so no binary, depends on it normally;
 # - only roflgov-devnet (and the binaries, bench and tests) may locate a checkout: no
 #   `foundry.toml`, `CARGO_MANIFEST_DIR` or `ROFLGOV_ROOT` in crates/*/src outside devnet, the
-#   testkit (test vectors) and the cli (whose `node` and `demo` only call devnet).
+#   testkit (test vectors) and the cli (whose `node` and `demo` only call devnet);
+# - commands do not import each other: a file under crates/cli/src/commands/ names no other
+#   command module (`crate::commands::<other>`, `super::<other>`); submodules of one command
+#   (`commands/owner/machine.rs` under `owner`) may use their own command. Shared helpers live
+#   in crates/cli/src/*.rs or the libraries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -67,5 +71,42 @@ if [ -n "$devnet_users" ]; then
     status=1
 fi
 
-[ "$status" -eq 0 ] && echo "check-deps: types, contracts and core do no I/O; safe, governor, client and devnet depend downwards only; only devnet locates a checkout; only node and demo use devnet; testkit is a dev-dependency only"
+# Commands do not import each other. For each file under crates/cli/src/commands/ (comments,
+# strings and char literals blanked first), every command module (a `mod` of commands/mod.rs)
+# named through `commands::` or through the `super::` that climbs to the `commands` module must
+# be the file's own command. A file's command is its first path component (`owner.rs` and
+# `owner/machine.rs` are both `owner`); `super::` in `commands/<cmd>.rs` is `commands`, in
+# `commands/<cmd>/<sub>.rs` `super::super::` is. A whole `crate::commands` import is refused.
+cross_imports=$(find crates/cli/src/commands -name '*.rs' ! -name mod.rs | sort | perl -e '
+    open my $mods, "<", "crates/cli/src/commands/mod.rs" or die "commands/mod.rs: $!";
+    my %command = map { /^\s*(?:pub(?:\([^)]*\))?\s+)?mod\s+(\w+)\s*;/ ? ($1 => 1) : () } <$mods>;
+    my @found;
+    while (my $file = <STDIN>) {
+        chomp $file;
+        my ($rel) = $file =~ m{^crates/cli/src/commands/(.+)\.rs$} or next;
+        my @parts = split m{/}, $rel;
+        my $own = $parts[0];
+        open my $fh, "<", $file or die "$file: $!";
+        my $code = do { local $/; <$fh> };
+        # One pass, leftmost first, so that `//` in a string and quotes in a comment are right.
+        $code =~ s{//[^\n]*|/\*.*?\*/|r(#*)".*?"\1|"(?:[^"\\]|\\.)*"|\x27(?:[^\x27\\]|\\.)\x27}{ }gs;
+        my $up = join "", ("super\\s*::\\s*") x scalar @parts;
+        my @names;
+        while ($code =~ /\bcommands\s*::\s*(\{[^}]*\}|\w+)/g) { push @names, $1 }
+        while ($code =~ /(?<![:\w])$up(\{[^}]*\}|\w+)/g) { push @names, $1 }
+        push @found, "$file -> crate::commands" while $code =~ /\bcrate\s*::\s*commands\b(?!\s*::)/g;
+        for my $group (@names) {
+            for my $name ($group =~ /(\w+)/g) {
+                push @found, "$file -> $name" if $command{$name} && $name ne $own;
+            }
+        }
+    }
+    print join(" ", @found);
+')
+if [ -n "$cross_imports" ]; then
+    echo "check-deps: commands must not import other commands (move shared code to crates/cli/src/*.rs or a library), but: $cross_imports" >&2
+    status=1
+fi
+
+[ "$status" -eq 0 ] && echo "check-deps: types, contracts and core do no I/O; safe, governor, client and devnet depend downwards only; only devnet locates a checkout; only node and demo use devnet; commands do not import each other; testkit is a dev-dependency only"
 exit "$status"

@@ -112,6 +112,14 @@ pub enum OrcError {
     },
 }
 
+impl roflgov_types::Classified for OrcError {
+    /// Every bundle failure is a bad input file: unreadable, not a zip, or a malformed or
+    /// unsafe manifest or entry.
+    fn class(&self) -> roflgov_types::FailureClass {
+        roflgov_types::FailureClass::Input
+    }
+}
+
 impl OrcError {
     fn field(field: impl Into<String>, problem: impl Into<String>) -> Self {
         OrcError::ManifestField { field: field.into(), problem: problem.into() }

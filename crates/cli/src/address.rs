@@ -3,6 +3,8 @@
 //!
 //! Every place the CLI reads an address goes through [`parse_checked`]: clap flags (every
 //! argument whose parser yields an `Address` is switched to it by [`check_address_args`]),
+//! `oasis1…`-or-`0x…` and guardian arguments (`roflgov_types::ids::{AccountAddress,
+//! GuardianSetting}`, whose `FromStr` applies the same rule, `ids::parse_checked_eth`),
 //! roflgov.toml and proposal files ([`check_json_addresses`], run on the parsed document before
 //! it is deserialized into typed structs).
 

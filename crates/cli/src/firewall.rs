@@ -9,7 +9,7 @@ use alloy::{primitives::Address, providers::DynProvider};
 use clap::Args;
 use roflgov_core::firewall::{self, Expectations, FirewallReport, Transaction, Verdict};
 use roflgov_core::review::WarningKind;
-use roflgov_types::{EnclaveIdentity, ids::Address as OasisAddress};
+use roflgov_types::{EnclaveIdentity, ids::AccountAddress};
 
 use crate::{
     exit::{CliError, CliResult, verification},
@@ -20,8 +20,8 @@ use crate::{
 #[derive(Args, Debug, Clone, Default)]
 pub(crate) struct FirewallArgs {
     /// A ROFL admin you expect a proposal to hand an app to (oasis1… or 0x…; repeatable).
-    #[arg(long, value_name = "ADDRESS", value_parser = parse_oasis_address)]
-    pub expect_admin: Vec<OasisAddress>,
+    #[arg(long, value_name = "ADDRESS")]
+    pub expect_admin: Vec<AccountAddress>,
     /// A guardian you expect the proposal to set (repeatable); any other is critical.
     #[arg(long, value_name = "ADDRESS")]
     pub expect_guardian: Vec<Address>,
@@ -37,18 +37,11 @@ pub(crate) struct FirewallArgs {
     pub overrides: Vec<WarningKind>,
 }
 
-fn parse_oasis_address(text: &str) -> Result<OasisAddress, String> {
-    if let Ok(eth) = text.parse::<Address>() {
-        return Ok(OasisAddress::from_eth(eth));
-    }
-    text.parse::<OasisAddress>().map_err(|e| format!("{text:?} is neither an oasis1… nor a 0x… address: {e}"))
-}
-
 impl FirewallArgs {
     /// The expectations, with identities the reviewer verified from their files.
     pub(crate) fn expectations(&self, verified: Option<BTreeSet<EnclaveIdentity>>) -> Expectations {
         Expectations {
-            admins: self.expect_admin.clone(),
+            admins: self.expect_admin.iter().map(|a| a.0).collect(),
             guardians: self.expect_guardian.clone(),
             owner: self.expect_owner,
             rollback: self.expect_rollback,

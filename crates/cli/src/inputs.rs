@@ -1,21 +1,22 @@
-//! Inputs every command reads the same way: app ids, identities, rofl.yaml deployments, ORC
-//! bundles and quotes, each with an error that names what is wrong.
+//! Inputs every command reads the same way: app ids, rofl.yaml deployments, ORC bundles and
+//! quotes, each with an error that names what is wrong. Identities, amounts and addresses are
+//! typed arguments clap parses with their library types' `FromStr` (`EnclaveIdentity`,
+//! `roflgov_core::units::RoseAmount`, `roflgov_types::ids::{AccountAddress, GuardianSetting}`).
 
 use std::path::{Path, PathBuf};
 
-use alloy::primitives::Address;
 use clap::Args;
 use roflgov_attest::{
     Collateral, OrcBundle, QuoteError, VerifiedQuote, identity_from_quote_file, identity_to_base64,
     time::format_utc_timestamp,
 };
 use roflgov_types::{
-    AppId, EnclaveIdentity,
+    AppId,
     manifest::{DeploymentConfig, Manifest},
 };
 
 use crate::{
-    exit::{CliError, CliResult, input, usage},
+    exit::{CliError, CliResult, usage},
     output::Table,
     render::Notes,
 };
@@ -81,21 +82,10 @@ pub(crate) fn quote_table(q: &VerifiedQuote) -> Table {
     t
 }
 
-/// Opens an ORC bundle, mapping errors to input errors that name the file.
+/// Opens an ORC bundle, with errors that name the file (`OrcError`'s class: input, exit 3).
 pub(crate) fn open_bundle(path: &Path) -> CliResult<OrcBundle> {
     crate::fsutil::require_regular_file(path)?;
-    OrcBundle::open(path).map_err(|e| input(format!("{}: {e}", path.display())))
-}
-
-/// An identity as rofl.yaml writes it: base64 of the 64 bytes `mr_enclave ‖ mr_signer`.
-pub(crate) fn parse_identity(text: &str) -> CliResult<EnclaveIdentity> {
-    use base64::Engine as _;
-    let raw = base64::engine::general_purpose::STANDARD
-        .decode(text.trim())
-        .map_err(|e| usage(format!("enclave id {text:?} is not base64: {e}")))?;
-    EnclaveIdentity::from_raw(&raw).ok_or_else(|| {
-        usage(format!("enclave id {text:?} decodes to {} bytes, not 64 (mr_enclave ‖ mr_signer)", raw.len()))
-    })
+    OrcBundle::open(path).map_err(|e| crate::exit::failed(&path.display().to_string(), &e))
 }
 
 /// clap's parser of an app id argument (`--app`, app positionals): rofl1… or 0x hex of 21
@@ -142,20 +132,4 @@ pub(crate) fn notes_of(dep: &DeploymentConfig) -> Notes {
             Some((e.identity, note))
         })
         .collect()
-}
-
-/// `ADDRESS` or `none`.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct GuardianArg(pub Option<Address>);
-
-/// Parses a guardian: an address (EIP-55 checked) or `none`.
-pub(crate) fn parse_guardian(text: &str) -> Result<GuardianArg, String> {
-    if text.eq_ignore_ascii_case("none") {
-        return Ok(GuardianArg(None));
-    }
-    let address = crate::address::parse_checked(text)?;
-    if address.is_zero() {
-        return Err("the zero address is no guardian: write `none` to remove the guardian".into());
-    }
-    Ok(GuardianArg(Some(address)))
 }

@@ -94,6 +94,44 @@ pub fn parse_rose(text: &str) -> Result<U256, UnitsError> {
     parse_units(text, ROSE_DECIMALS)
 }
 
+/// An amount of ROSE as people type it (`0.5`, `100`), held exactly in base units (wei: 18
+/// decimals on Sapphire). `FromStr` applies [`parse_rose`]'s rules (no sign, at most 18
+/// decimals, at most 2²⁵⁶−1 wei), so a command-line parser (clap) refuses a bad amount with
+/// the reason before the command runs; `Display` prints it back without trailing zeros.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RoseAmount(U256);
+
+impl RoseAmount {
+    /// The amount of `wei` base units.
+    pub const fn from_wei(wei: U256) -> Self {
+        Self(wei)
+    }
+
+    /// The amount in wei.
+    pub const fn wei(self) -> U256 {
+        self.0
+    }
+
+    /// Whether the amount is zero.
+    pub fn is_zero(self) -> bool {
+        self.0.is_zero()
+    }
+}
+
+impl std::str::FromStr for RoseAmount {
+    type Err = UnitsError;
+
+    fn from_str(text: &str) -> Result<Self, UnitsError> {
+        parse_rose(text).map(Self)
+    }
+}
+
+impl std::fmt::Display for RoseAmount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&format_units(self.0, ROSE_DECIMALS))
+    }
+}
+
 /// `part` as a percentage of `whole` with two decimals (`12.50%`); `-` when `whole` is zero.
 pub fn percent(part: U256, whole: U256) -> String {
     if whole.is_zero() {
@@ -169,6 +207,40 @@ mod tests {
         for s in ["0.5", "123.456", "0.000000000000000001", "99999999999"] {
             assert_eq!(format_units(parse_rose(s).unwrap(), 18), s);
         }
+    }
+
+    /// `RoseAmount` parses as `parse_rose` does. Expected wei from Python's `decimal`
+    /// (`int(Decimal(s) * 10**18)`, getcontext().prec = 100), not from this module.
+    #[test]
+    fn rose_amounts_are_typed_values() {
+        let cases = [
+            ("0.5", "500000000000000000"),
+            ("150", "150000000000000000000"),
+            ("0.000000000000000001", "1"),
+            ("123456789.123456789123456789", "123456789123456789123456789"),
+            (
+                "115792089237316195423570985008687907853269984665640564039457.584007913129639935",
+                "115792089237316195423570985008687907853269984665640564039457584007913129639935",
+            ),
+        ];
+        for (text, wei_text) in cases {
+            let amount: RoseAmount = text.parse().unwrap();
+            assert_eq!(amount.wei(), wei(wei_text), "{text}");
+            assert_eq!(amount.to_string(), text);
+            assert_eq!(RoseAmount::from_wei(wei(wei_text)), amount);
+        }
+        assert!("0".parse::<RoseAmount>().unwrap().is_zero());
+        // One wei above 2^256-1.
+        let over = "115792089237316195423570985008687907853269984665640564039457.584007913129639936";
+        assert_eq!(over.parse::<RoseAmount>(), Err(UnitsError::Overflow(over.into())));
+        assert_eq!("-0.5".parse::<RoseAmount>(), Err(UnitsError::Negative("-0.5".into())));
+        let err = "1.0000000000000000001".parse::<RoseAmount>().unwrap_err();
+        assert_eq!(
+            err,
+            UnitsError::TooManyDecimals { text: "1.0000000000000000001".into(), given: 19, decimals: 18 }
+        );
+        assert!(err.to_string().contains("has 19 decimals; this unit has 18"), "{err}");
+        assert_eq!("1.2.3".parse::<RoseAmount>(), Err(UnitsError::Invalid("1.2.3".into())));
     }
 
     #[test]

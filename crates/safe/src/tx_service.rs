@@ -79,6 +79,19 @@ pub enum TxServiceError {
     Tampered(String),
 }
 
+impl roflgov_types::Classified for TxServiceError {
+    /// A refusal or an answer that does not check out is a verification failure; a bad
+    /// service URL a usage error; an unreachable service or a garbled answer a chain error.
+    fn class(&self) -> roflgov_types::FailureClass {
+        use roflgov_types::FailureClass;
+        match self {
+            TxServiceError::Refused { .. } | TxServiceError::Tampered(_) => FailureClass::Verification,
+            TxServiceError::BadUrl(_) => FailureClass::Usage,
+            TxServiceError::Unreachable { .. } | TxServiceError::BadAnswer { .. } => FailureClass::Chain,
+        }
+    }
+}
+
 /// One request to the service: what `@safe-global/api-kit` would send for the same call.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ServiceRequest {

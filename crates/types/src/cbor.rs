@@ -14,13 +14,15 @@
 //! produce for some value, and reports the path of the first offending field, e.g.
 //! `policy.quotes.pcs.tdx.allowed_tdx_modules[0].mr_seam: expected 48 bytes, got 47`.
 
+use std::collections::BTreeMap;
+
 use alloy_primitives::{B256, Bytes, FixedBytes};
 use oasis_cbor_value::{SimpleValue, Value};
 
 use crate::{
     ids::{Address, AppId},
     policy::{
-        AllowedEndorsement, AppAuthPolicy, Create, EnclaveIdentity, FeePolicy, IasQuotePolicy,
+        AllowedEndorsement, AppAuthPolicy, AppConfig, Create, EnclaveIdentity, FeePolicy, IasQuotePolicy,
         IdentifierScheme, Metadata, PcsQuotePolicy, QuotePolicy, Remove, RoflCall, Secrets, TdxModulePolicy,
         TdxQuotePolicy, Update,
     },
@@ -82,6 +84,14 @@ pub enum CborErrorKind {
     /// Right type, value out of range (unknown fee code, integer too large, ...).
     #[error("{0}")]
     InvalidValue(String),
+}
+
+/// Bytes that are not a canonical body are a malformed input (a file, an argument or an
+/// answer), whatever is wrong in them.
+impl crate::failure::Classified for CborError {
+    fn class(&self) -> crate::failure::FailureClass {
+        crate::failure::FailureClass::Input
+    }
 }
 
 impl CborError {
@@ -346,6 +356,11 @@ impl Fields {
             Some((key, _)) => Err(CborError::new(&child(&self.path, key), CborErrorKind::UnknownField)),
         }
     }
+}
+
+/// An [`CborErrorKind::InvalidValue`] at `path`.
+pub(crate) fn invalid(path: &str, text: impl Into<String>) -> CborError {
+    CborError::new(path, CborErrorKind::InvalidValue(text.into()))
 }
 
 pub(crate) fn decode_u64(value: Value, path: &str) -> Result<u64, CborError> {
@@ -675,28 +690,45 @@ pub(crate) fn decode_policy_value(value: Value, path: &str) -> Result<AppAuthPol
     Ok(AppAuthPolicy { quotes, enclaves, endorsements, fees, max_expiration })
 }
 
-pub(crate) fn decode_metadata(value: Value, path: &str) -> Result<Metadata, CborError> {
+/// A map with text keys whose every value `decode_entry` reads (at the path of its key).
+fn decode_text_keyed<T>(
+    value: Value,
+    path: &str,
+    decode_entry: impl Fn(Value, &str) -> Result<T, CborError>,
+) -> Result<BTreeMap<String, T>, CborError> {
     let mut fields = Fields::new(value, path)?;
     let entries = std::mem::take(&mut fields.entries);
     entries
         .into_iter()
         .map(|(key, value)| {
             let p = child(path, &key);
-            decode_text(value, &p).map(|value| (key, value))
+            decode_entry(value, &p).map(|value| (key, value))
         })
         .collect()
 }
 
+pub(crate) fn decode_metadata(value: Value, path: &str) -> Result<Metadata, CborError> {
+    decode_text_keyed(value, path, decode_text)
+}
+
 pub(crate) fn decode_secrets(value: Value, path: &str) -> Result<Secrets, CborError> {
-    let mut fields = Fields::new(value, path)?;
-    let entries = std::mem::take(&mut fields.entries);
-    entries
-        .into_iter()
-        .map(|(key, value)| {
-            let p = child(path, &key);
-            decode_bytes(value, &p).map(|value| (key, Bytes::from(value)))
-        })
-        .collect()
+    decode_text_keyed(value, path, |value, p| decode_bytes(value, p).map(Bytes::from))
+}
+
+/// The fields of an app's configuration that `rofl.Update` and the module's `rofl.App` answer
+/// share: `id`, `policy`, `admin` (null for none), `metadata`, `secrets`; taken from `fields`.
+pub(crate) fn decode_config_fields(fields: &mut Fields) -> Result<AppConfig, CborError> {
+    let (v, p) = fields.required("id")?;
+    let id = decode_app_id(v, &p)?;
+    let (v, p) = fields.required("policy")?;
+    let policy = decode_policy_value(v, &p)?;
+    let (v, p) = fields.required("admin")?;
+    let admin = if is_null(&v) { None } else { Some(decode_address(v, &p)?) };
+    let (v, p) = fields.required("metadata")?;
+    let metadata = decode_metadata(v, &p)?;
+    let (v, p) = fields.required("secrets")?;
+    let secrets = decode_secrets(v, &p)?;
+    Ok(AppConfig { id, policy, admin, metadata, secrets })
 }
 
 fn decode_create_value(value: Value) -> Result<Create, CborError> {
@@ -721,16 +753,7 @@ fn decode_create_value(value: Value) -> Result<Create, CborError> {
 
 fn decode_update_value(value: Value) -> Result<Update, CborError> {
     let mut fields = Fields::new(value, "")?;
-    let (v, p) = fields.required("id")?;
-    let id = decode_app_id(v, &p)?;
-    let (v, p) = fields.required("policy")?;
-    let policy = decode_policy_value(v, &p)?;
-    let (v, p) = fields.required("admin")?;
-    let admin = if is_null(&v) { None } else { Some(decode_address(v, &p)?) };
-    let (v, p) = fields.required("metadata")?;
-    let metadata = decode_metadata(v, &p)?;
-    let (v, p) = fields.required("secrets")?;
-    let secrets = decode_secrets(v, &p)?;
+    let AppConfig { id, policy, admin, metadata, secrets } = decode_config_fields(&mut fields)?;
     fields.finish()?;
     Ok(Update { id, policy, admin, metadata, secrets })
 }

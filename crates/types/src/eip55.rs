@@ -8,23 +8,14 @@
 //! run on the parsed document before it is deserialized into typed structs: serde's `Address`
 //! ignores the checksum too).
 
-use std::str::FromStr;
-
 use alloy_primitives::Address;
 
-/// Why an address was refused.
-pub const BAD_CHECKSUM: &str = "wrong EIP-55 checksum: the mixed-case letters do not match the address, which is probably mistyped; check it against its source (an all-lower-case address is taken without a checksum)";
+pub use crate::ids::BAD_CHECKSUM;
 
-/// Parses an address, refusing a mixed-case one whose EIP-55 checksum is wrong.
+/// Parses an address, refusing a mixed-case one whose EIP-55 checksum is wrong
+/// ([`crate::ids::parse_checked_eth`], the one implementation of the rule, as a message).
 pub fn parse_checked(s: &str) -> Result<Address, String> {
-    let address = Address::from_str(s).map_err(|e| format!("not an address: {e}"))?;
-    let hex = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")).unwrap_or(s);
-    let lower = hex.bytes().any(|b| b.is_ascii_lowercase());
-    let upper = hex.bytes().any(|b| b.is_ascii_uppercase());
-    if lower && upper && address.to_checksum(None)[2..] != *hex {
-        return Err(BAD_CHECKSUM.to_owned());
-    }
-    Ok(address)
+    crate::ids::parse_checked_eth(s).map_err(|e| e.to_string())
 }
 
 /// Whether `s` has the shape of an address (`0x` and 40 hex digits).

@@ -6,6 +6,11 @@
 //!
 //! The serde form is the Bech32 string; on input a `0x`-prefixed hex string of exactly 21 bytes
 //! is accepted too.
+//!
+//! Addresses as people type them on a command line: [`parse_checked_eth`] (a mixed-case `0x…`
+//! address must carry a valid EIP-55 checksum), [`AccountAddress`] (`oasis1…` or a checked
+//! `0x…`) and [`GuardianSetting`] (a checked `0x…` or `none`), each parsed by `FromStr` with an
+//! error that names what is wrong.
 
 use std::{fmt, str::FromStr};
 
@@ -312,6 +317,126 @@ impl fmt::Debug for AppId {
     }
 }
 
+/// Why an Ethereum address typed by a person was refused ([`parse_checked_eth`]).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum EthAddressError {
+    /// Not `0x` and 40 hex digits.
+    #[error("not an address: {0}")]
+    NotAnAddress(String),
+    /// Mixed case whose EIP-55 checksum does not match: probably mistyped.
+    #[error("{BAD_CHECKSUM}")]
+    BadChecksum,
+}
+
+/// Why a mixed-case address was refused: its EIP-55 checksum is wrong.
+pub const BAD_CHECKSUM: &str = "wrong EIP-55 checksum: the mixed-case letters do not match the address, which is probably mistyped; check it against its source (an all-lower-case address is taken without a checksum)";
+
+/// Parses an Ethereum address, refusing a mixed-case one whose EIP-55 checksum is wrong.
+///
+/// `alloy_primitives::Address::from_str` ignores the checksum, so a mistyped owner or contract
+/// would be used as it is. EIP-55: an all-lower-case or all-upper-case address has no checksum
+/// and is accepted; a mixed-case one must match its checksum.
+pub fn parse_checked_eth(text: &str) -> Result<alloy_primitives::Address, EthAddressError> {
+    let address = alloy_primitives::Address::from_str(text)
+        .map_err(|e| EthAddressError::NotAnAddress(e.to_string()))?;
+    let hex = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")).unwrap_or(text);
+    let lower = hex.bytes().any(|b| b.is_ascii_lowercase());
+    let upper = hex.bytes().any(|b| b.is_ascii_uppercase());
+    if lower && upper && address.to_checksum(None)[2..] != *hex {
+        return Err(EthAddressError::BadChecksum);
+    }
+    Ok(address)
+}
+
+/// An account as people write it: an Oasis address (`oasis1…`) or an Ethereum address (`0x…`,
+/// EIP-55 checked), which stands for its Oasis address ([`Address::from_eth`]). What a ROFL
+/// admin, a marketplace provider or an expected admin is given as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AccountAddress(pub Address);
+
+/// Why an [`AccountAddress`] was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AccountAddressError {
+    /// A `0x…` address that is not one, or whose checksum is wrong.
+    #[error(transparent)]
+    Eth(#[from] EthAddressError),
+    /// Neither a valid `oasis1…` nor a `0x…` address.
+    #[error("{text:?} is neither an oasis1… nor a 0x… address: {source}")]
+    Neither {
+        /// The text given (trimmed).
+        text: String,
+        /// Why it is no `oasis1…` address.
+        source: IdError,
+    },
+}
+
+impl FromStr for AccountAddress {
+    type Err = AccountAddressError;
+
+    /// `oasis1…` or `0x…` (EIP-55 checked); surrounding whitespace is ignored.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let text = text.trim();
+        if text.starts_with("0x") || text.starts_with("0X") {
+            return Ok(Self(Address::from_eth(parse_checked_eth(text)?)));
+        }
+        text.parse::<Address>()
+            .map(Self)
+            .map_err(|source| AccountAddressError::Neither { text: text.to_owned(), source })
+    }
+}
+
+/// The `oasis1…` form (an Ethereum address shows as the Oasis address it stands for).
+impl fmt::Display for AccountAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl From<AccountAddress> for Address {
+    fn from(account: AccountAddress) -> Self {
+        account.0
+    }
+}
+
+/// The guardian a proposal sets: an Ethereum address (EIP-55 checked), or `none` to remove it
+/// (the contract stores the zero address for none).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GuardianSetting(pub Option<alloy_primitives::Address>);
+
+/// Why a [`GuardianSetting`] was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum GuardianSettingError {
+    /// Not an address (or a wrong checksum).
+    #[error(transparent)]
+    Eth(#[from] EthAddressError),
+    /// The zero address, which the contract reads as "no guardian".
+    #[error("the zero address is no guardian: write `none` to remove the guardian")]
+    Zero,
+}
+
+impl GuardianSetting {
+    /// The address the contract stores: the guardian, or zero for none.
+    pub fn or_zero(self) -> alloy_primitives::Address {
+        self.0.unwrap_or(alloy_primitives::Address::ZERO)
+    }
+}
+
+impl FromStr for GuardianSetting {
+    type Err = GuardianSettingError;
+
+    /// `none` (any case) or an address; the zero address is refused (write `none`).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if text.eq_ignore_ascii_case("none") {
+            return Ok(Self(None));
+        }
+        let address = parse_checked_eth(text)?;
+        if address.is_zero() {
+            return Err(GuardianSettingError::Zero);
+        }
+        Ok(Self(Some(address)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -401,5 +526,62 @@ mod tests {
         assert_eq!(serde_json::from_str::<AppId>(&hex_json).unwrap(), id);
         let err = serde_json::from_str::<AppId>("\"0x00\"").unwrap_err();
         assert!(err.to_string().contains("expected 21 bytes, got 1"), "{err}");
+    }
+
+    /// EIP-55 vector of the EIP itself (eips.ethereum.org/EIPS/eip-55, "Test Cases").
+    const EIP55: &str = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
+
+    #[test]
+    fn eth_addresses_are_checksum_checked() {
+        let expected = alloy_primitives::Address::from_slice(
+            &hex::decode("5aaeb6053f3e94c9b9a09f33669435e7ef1beaed").unwrap(),
+        );
+        assert_eq!(parse_checked_eth(EIP55), Ok(expected));
+        assert_eq!(parse_checked_eth(&EIP55.to_lowercase()), Ok(expected));
+        assert_eq!(parse_checked_eth(&format!("0x{}", EIP55[2..].to_uppercase())), Ok(expected));
+        let bad = EIP55.replacen("aA", "aa", 1);
+        assert_eq!(parse_checked_eth(&bad), Err(EthAddressError::BadChecksum));
+        assert_eq!(EthAddressError::BadChecksum.to_string(), BAD_CHECKSUM);
+        assert!(matches!(parse_checked_eth("0x1234"), Err(EthAddressError::NotAnAddress(_))));
+    }
+
+    #[test]
+    fn accounts_are_oasis_or_checked_eth() {
+        // The pair of `eth_address_vector` (the Oasis CLI's `oasis account show` of the address).
+        let oasis = "oasis1qz2lty9v4glt5ts8ljhfpnd05dy3cwmtnyshws8q";
+        let from_eth: AccountAddress = " 0x70739eB50e269f1f1eb27c6f8932f63389B1Cb63 ".parse().unwrap();
+        let from_oasis: AccountAddress = oasis.parse().unwrap();
+        assert_eq!(from_eth, from_oasis);
+        assert_eq!(Address::from(from_oasis).to_string(), oasis);
+        // A wrong checksum is named, not reported as "not oasis1".
+        let err = "0x70739eb50e269f1f1eb27c6f8932f63389B1Cb63".parse::<AccountAddress>().unwrap_err();
+        assert_eq!(err, AccountAddressError::Eth(EthAddressError::BadChecksum));
+        let err = "rofl1qrev5wq76npkmcv5wxkdxxcu4dhmu704yyl30h43".parse::<AccountAddress>().unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with(
+                "\"rofl1qrev5wq76npkmcv5wxkdxxcu4dhmu704yyl30h43\" is neither an oasis1… nor a 0x… address"
+            ) && text.contains("expected `oasis1…`"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn guardians_are_checked_addresses_or_none() {
+        assert_eq!("none".parse::<GuardianSetting>(), Ok(GuardianSetting(None)));
+        assert_eq!(
+            "NONE".parse::<GuardianSetting>().map(GuardianSetting::or_zero),
+            Ok(alloy_primitives::Address::ZERO)
+        );
+        let set: GuardianSetting = EIP55.parse().unwrap();
+        assert_eq!(set.or_zero(), parse_checked_eth(EIP55).unwrap());
+        let zero = format!("0x{}", "0".repeat(40));
+        assert_eq!(zero.parse::<GuardianSetting>(), Err(GuardianSettingError::Zero));
+        assert!(GuardianSettingError::Zero.to_string().contains("write `none`"));
+        let bad = EIP55.replacen("aA", "aa", 1);
+        assert_eq!(
+            bad.parse::<GuardianSetting>(),
+            Err(GuardianSettingError::Eth(EthAddressError::BadChecksum))
+        );
     }
 }

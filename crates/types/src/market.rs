@@ -25,9 +25,9 @@ use oasis_cbor_value::{SimpleValue, Value};
 
 use crate::{
     cbor::{
-        CborError, CborErrorKind, Fields, decode_address, decode_app_id, decode_array, decode_bytes,
-        decode_fixed, decode_metadata, decode_text, decode_u64, item, metadata_value, read_canonical,
-        text_map, write_value, wrong_type,
+        CborError, Fields, decode_address, decode_app_id, decode_array, decode_bytes, decode_fixed,
+        decode_metadata, decode_text, decode_u64, invalid, item, metadata_value, read_canonical, text_map,
+        write_value, wrong_type,
     },
     ids::{Address, AppId},
     policy::Metadata,
@@ -166,8 +166,10 @@ impl fmt::Display for Term {
     }
 }
 
-/// What a machine runs: `Deployment {app_id, manifest_hash, metadata}`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// What a machine runs: `Deployment {app_id, manifest_hash, metadata}` (oasis-sdk
+/// `rofl-market/src/types.rs`), in a command and in a `roflmarket.Instance` answer
+/// ([`crate::query::MarketDeployment`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Deployment {
     /// The ROFL app deployed.
     pub app_id: AppId,
@@ -433,10 +435,6 @@ pub fn encode_call(call: &MarketCall) -> Vec<u8> {
 // Strict decoding
 // ---------------------------------------------------------------------------------------------
 
-fn invalid(path: &str, message: impl Into<String>) -> CborError {
-    CborError::new(path, CborErrorKind::InvalidValue(message.into()))
-}
-
 fn decode_bool(value: Value, path: &str) -> Result<bool, CborError> {
     match value {
         Value::Simple(SimpleValue::TrueValue) => Ok(true),
@@ -451,7 +449,7 @@ fn decode_term(value: Value, path: &str) -> Result<Term, CborError> {
         .ok_or_else(|| invalid(path, format!("unknown term {code} (1 = hour, 2 = month, 3 = year)")))
 }
 
-fn decode_deployment(value: Value, path: &str) -> Result<Deployment, CborError> {
+pub(crate) fn decode_deployment(value: Value, path: &str) -> Result<Deployment, CborError> {
     let mut fields = Fields::new(value, path)?;
     let (v, p) = fields.required("app_id")?;
     let app_id = decode_app_id(v, &p)?;

@@ -50,6 +50,42 @@ impl EnclaveIdentity {
     }
 }
 
+/// Why the text form of an identity ([`EnclaveIdentity::to_text`]) was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum IdentityTextError {
+    /// Not base64.
+    #[error("enclave id {text:?} is not base64: {reason}")]
+    NotBase64 {
+        /// The text given.
+        text: String,
+        /// What the base64 decoder reported.
+        reason: String,
+    },
+    /// Base64 of something else than 64 bytes.
+    #[error("enclave id {text:?} decodes to {len} bytes, not 64 (mr_enclave ‖ mr_signer)")]
+    WrongLength {
+        /// The text given.
+        text: String,
+        /// The number of bytes it decodes to.
+        len: usize,
+    },
+}
+
+/// Reads the text form ([`EnclaveIdentity::to_text`]): base64 of the 64 bytes
+/// `mr_enclave ‖ mr_signer`, as rofl.yaml writes it; surrounding whitespace is ignored.
+impl std::str::FromStr for EnclaveIdentity {
+    type Err = IdentityTextError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        use base64::Engine as _;
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(text.trim())
+            .map_err(|e| IdentityTextError::NotBase64 { text: text.to_owned(), reason: e.to_string() })?;
+        EnclaveIdentity::from_raw(&raw)
+            .ok_or_else(|| IdentityTextError::WrongLength { text: text.to_owned(), len: raw.len() })
+    }
+}
+
 /// Who pays the gas of an instance's transactions.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -403,7 +439,7 @@ pub mod limits {
 
 #[cfg(test)]
 mod tests {
-    use super::EnclaveIdentity;
+    use super::{EnclaveIdentity, IdentityTextError};
 
     /// The text form is base64 of `mr_enclave ‖ mr_signer` (expected value from Python's
     /// `base64.b64encode(bytes(range(64)))`), and reads back.
@@ -418,5 +454,23 @@ mod tests {
         );
         assert_eq!(identity.to_raw().as_slice(), raw.as_slice());
         assert_eq!(EnclaveIdentity::from_raw(&raw[..63]), None);
+        assert_eq!(identity.to_text().parse::<EnclaveIdentity>(), Ok(identity));
+    }
+
+    /// The text form reads back with the reason of a refusal named. The base64 strings are
+    /// Python's `base64.b64encode(bytes(range(64)))` and `b64encode(bytes(63))`.
+    #[test]
+    fn identity_text_parses_with_named_errors() {
+        let text = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+Pw==";
+        let identity: EnclaveIdentity = format!(" {text}\n").parse().unwrap();
+        let raw: Vec<u8> = (0..64).collect();
+        assert_eq!(identity.to_raw().as_slice(), raw.as_slice());
+        let short = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+        let err = short.parse::<EnclaveIdentity>().unwrap_err();
+        assert_eq!(err, IdentityTextError::WrongLength { text: short.into(), len: 63 });
+        assert!(err.to_string().ends_with("decodes to 63 bytes, not 64 (mr_enclave ‖ mr_signer)"), "{err}");
+        let err = "not base64!".parse::<EnclaveIdentity>().unwrap_err();
+        assert!(matches!(err, IdentityTextError::NotBase64 { .. }), "{err}");
+        assert!(err.to_string().starts_with("enclave id \"not base64!\" is not base64: "), "{err}");
     }
 }

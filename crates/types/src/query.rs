@@ -24,7 +24,7 @@ use oasis_cbor_value::Value;
 use crate::{
     cbor::{
         CborError, CborErrorKind, Fields, decode_address, decode_app_id, decode_array, decode_bytes,
-        decode_fixed, decode_metadata, decode_policy_value, decode_secrets, decode_u64, is_null, item,
+        decode_config_fields, decode_fixed, decode_metadata, decode_u64, invalid, is_null, item,
         read_canonical, text_map, write_value, wrong_type,
     },
     ids::{Address, AppId},
@@ -379,24 +379,12 @@ pub struct Registration {
     pub metadata: Metadata,
 }
 
-fn invalid(path: &str, text: impl Into<String>) -> CborError {
-    CborError::new(path, CborErrorKind::InvalidValue(text.into()))
-}
-
 fn decode_base_units(value: Value, path: &str) -> Result<BaseUnits, CborError> {
     let items = decode_array(value, path)?;
     let [amount, denomination]: [Value; 2] = items.try_into().map_err(|items: Vec<Value>| {
         invalid(path, format!("expected [amount, denomination], got {} items", items.len()))
     })?;
-    let amount_path = item(path, 0);
-    let amount = decode_bytes(amount, &amount_path)?;
-    if amount.len() > 16 {
-        return Err(invalid(&amount_path, format!("{} bytes do not fit in u128", amount.len())));
-    }
-    if amount.first() == Some(&0) {
-        return Err(CborError::new(&amount_path, CborErrorKind::NotCanonical("leading zero byte".into())));
-    }
-    let amount = amount.iter().fold(0u128, |acc, byte| (acc << 8) | u128::from(*byte));
+    let amount = decode_u128_bytes(amount, &item(path, 0))?;
     let denomination_path = item(path, 1);
     let denomination = decode_bytes(denomination, &denomination_path)?;
     let denomination = String::from_utf8(denomination)
@@ -406,22 +394,13 @@ fn decode_base_units(value: Value, path: &str) -> Result<BaseUnits, CborError> {
 
 fn decode_app_value(value: Value) -> Result<ModuleApp, CborError> {
     let mut fields = Fields::new(value, "")?;
-    let (v, p) = fields.required("id")?;
-    let id = decode_app_id(v, &p)?;
-    let (v, p) = fields.required("policy")?;
-    let policy = decode_policy_value(v, &p)?;
-    let (v, p) = fields.required("admin")?;
-    let admin = if is_null(&v) { None } else { Some(decode_address(v, &p)?) };
+    let config = decode_config_fields(&mut fields)?;
     let (v, p) = fields.required("stake")?;
     let stake = decode_base_units(v, &p)?;
-    let (v, p) = fields.required("metadata")?;
-    let metadata = decode_metadata(v, &p)?;
-    let (v, p) = fields.required("secrets")?;
-    let secrets = decode_secrets(v, &p)?;
     let (v, p) = fields.required("sek")?;
     let sek = B256::from(decode_fixed::<32>(v, &p)?);
     fields.finish()?;
-    Ok(ModuleApp { config: AppConfig { id, policy, admin, metadata, secrets }, stake, sek })
+    Ok(ModuleApp { config, stake, sek })
 }
 
 /// Strictly decodes the `data` of a `rofl.App` answer.
@@ -521,16 +500,9 @@ impl InstanceStatus {
     }
 }
 
-/// What a machine runs (oasis-sdk `rofl-market/src/types.rs` `Deployment`).
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct MarketDeployment {
-    /// The deployed ROFL app.
-    pub app_id: AppId,
-    /// The ORC manifest hash.
-    pub manifest_hash: B256,
-    /// Deployer metadata (untrusted text: escape before showing it).
-    pub metadata: Metadata,
-}
+/// What a machine runs (oasis-sdk `rofl-market/src/types.rs` `Deployment`): the same type as
+/// the scheduler command's.
+pub type MarketDeployment = crate::market::Deployment;
 
 /// How a machine is paid (oasis-sdk `rofl-market/src/types.rs` `Payment`).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -689,18 +661,6 @@ fn decode_payment(value: Value, path: &str) -> Result<MarketPayment, CborError> 
     Ok(payment)
 }
 
-fn decode_deployment(value: Value, path: &str) -> Result<MarketDeployment, CborError> {
-    let mut fields = Fields::new(value, path)?;
-    let (v, p) = fields.required("app_id")?;
-    let app_id = decode_app_id(v, &p)?;
-    let (v, p) = fields.required("manifest_hash")?;
-    let manifest_hash = B256::from(decode_fixed::<32>(v, &p)?);
-    let (v, p) = fields.required("metadata")?;
-    let metadata = decode_metadata(v, &p)?;
-    fields.finish()?;
-    Ok(MarketDeployment { app_id, manifest_hash, metadata })
-}
-
 fn decode_instance_value(value: Value, path: &str) -> Result<MarketInstance, CborError> {
     let mut fields = Fields::new(value, path)?;
     let (v, p) = fields.required("provider")?;
@@ -730,7 +690,7 @@ fn decode_instance_value(value: Value, path: &str) -> Result<MarketInstance, Cbo
     decode_resources(v, &p)?;
     let deployment = match optional_field(&mut fields, "deployment") {
         None => None,
-        Some((v, p)) => Some(decode_deployment(v, &p)?),
+        Some((v, p)) => Some(crate::market::decode_deployment(v, &p)?),
     };
     let mut times = [0u64; 4];
     for (slot, key) in times.iter_mut().zip(["created_at", "updated_at", "paid_from", "paid_until"]) {

@@ -66,7 +66,7 @@ pub(crate) struct RolloutArgs {
     pub app: AppId,
     /// The new identity (base64, as rofl.yaml writes it).
     #[arg(long, value_name = "ID")]
-    pub enclave: String,
+    pub enclave: roflgov_types::EnclaveIdentity,
 }
 
 #[derive(Args, Debug)]
@@ -174,7 +174,7 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: AppCommand) -> CliResult {
 async fn rollout(g: &GlobalArgs, args: RolloutArgs) -> CliResult {
     use std::fmt::Write as _;
     let app = args.app;
-    let identity = crate::inputs::parse_identity(&args.enclave)?;
+    let identity = args.enclave;
     let (_, client) = chainops::client(g).await?;
     if !client.is_managed(app).await.map_err(|e| chainops::rofl_error("reading the contract", e))? {
         return Err(usage(format!("the policy contract {} does not manage app {app}", client.address())));
@@ -205,7 +205,7 @@ async fn rollout(g: &GlobalArgs, args: RolloutArgs) -> CliResult {
     }
     let report = Rollout {
         app,
-        identity: args.enclave.trim().to_owned(),
+        identity: identity.to_text(),
         machines: &machines,
         new_instances: new.iter().map(|i| i.address).collect(),
         old_instances: old.iter().map(|i| i.address).collect(),

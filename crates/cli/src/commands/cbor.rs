@@ -151,8 +151,9 @@ pub(crate) fn decode_body(method: Option<&str>, body: &[u8]) -> CliResult<RoflCa
     }
 }
 
+/// A body that does not decode, as the exit kind its class says (`CborError`: input, exit 3).
 fn cbor_error(method: &str, e: &CborError) -> crate::exit::CliError {
-    input(format!("not a canonical {method} body: {e}"))
+    crate::exit::failed(&format!("not a canonical {method} body"), e)
 }
 
 fn decode(g: &GlobalArgs, args: DecodeArgs) -> CliResult {

@@ -75,7 +75,7 @@ pub(crate) struct CombineArgs {
     /// Also send this much ROSE (e.g. 0.5) from the Timelock to the policy contract's balance
     /// (`fundMachines`): it pays for the apps' machines and the owner can withdraw it.
     #[arg(long, value_name = "ROSE")]
-    pub fund_rose: Option<String>,
+    pub fund_rose: Option<roflgov_core::units::RoseAmount>,
     /// The proposal's description [default: the actions' titles]; the `#proposer=` guard is
     /// appended.
     #[arg(long)]
@@ -815,9 +815,8 @@ async fn combine(g: &GlobalArgs, a: CombineArgs) -> CliResult {
             calldata: c.calldata.clone(),
         }));
     }
-    if let Some(amount) = &a.fund_rose {
-        let value =
-            roflgov_core::units::parse_rose(amount).map_err(|e| usage(format!("--fund-rose: {e}")))?;
+    if let Some(amount) = a.fund_rose {
+        let value = amount.wei();
         if value.is_zero() {
             return Err(usage("--fund-rose is zero: nothing to fund"));
         }

@@ -34,8 +34,8 @@ pub(crate) struct DeployArgs {
     pub threshold: Option<u64>,
     /// ROSE to send to the new Safe for the 100 ROSE stake of `app create`, with up to 18
     /// decimals (e.g. 0.5) [default: 100 on a local anvil, else 0].
-    #[arg(long, value_name = "ROSE", requires = "safe_owners", value_parser = parse_rose_arg)]
-    pub fund_rose: Option<U256>,
+    #[arg(long, value_name = "ROSE", requires = "safe_owners")]
+    pub fund_rose: Option<roflgov_core::units::RoseAmount>,
     /// Deploy the Safe contracts even on a chain other than a local anvil (a chain without the
     /// canonical Safe deployment).
     #[arg(long, requires = "safe_owners")]
@@ -90,11 +90,6 @@ struct Deployed {
     token: Option<Address>,
     from_block: u64,
     saved_to: Option<String>,
-}
-
-/// Parses `--fund-rose` (ROSE with up to 18 decimals) into wei.
-fn parse_rose_arg(text: &str) -> Result<U256, String> {
-    roflgov_core::units::parse_rose(text).map_err(|e| e.to_string())
 }
 
 /// anvil's default chain id: where deploy funds a new Safe with the app stake by default.
@@ -234,7 +229,7 @@ async fn deploy_all(
             .await
             .map_err(|e| chain(format!("deploying the policy contract: {e}")))?;
         let default = if chain_id == ANVIL_CHAIN_ID { roflgov_core::rofl::CREATE_STAKE } else { U256::ZERO };
-        let value = args.fund_rose.unwrap_or(default);
+        let value = args.fund_rose.map_or(default, |amount| amount.wei());
         if !value.is_zero() {
             progress(format!(
                 "sending {} to the Safe (the stake `app create` locks)",

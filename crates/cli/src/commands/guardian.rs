@@ -14,7 +14,6 @@ use roflgov_core::{
 use roflgov_types::{AppId, EnclaveIdentity};
 use serde::Serialize;
 
-use crate::inputs::parse_identity;
 use crate::{
     chainops,
     context::{GlobalArgs, require_policy_contract},
@@ -43,7 +42,7 @@ pub(crate) struct RevokeArgs {
     pub app: AppId,
     /// The identity to revoke, as rofl.yaml writes it (base64 of mr_enclave ‖ mr_signer).
     #[arg(long, value_name = "ID")]
-    pub enclave: String,
+    pub enclave: EnclaveIdentity,
 }
 
 #[derive(Args, Debug)]
@@ -66,9 +65,7 @@ struct Done {
 
 pub(crate) async fn run(g: &GlobalArgs, cmd: GuardianCommand) -> CliResult {
     let (app, change) = match &cmd {
-        GuardianCommand::Revoke(args) => {
-            (args.app, PolicyChange::RevokeEnclave(parse_identity(&args.enclave)?))
-        }
+        GuardianCommand::Revoke(args) => (args.app, PolicyChange::RevokeEnclave(args.enclave)),
         GuardianCommand::Freeze(args) => (args.app, PolicyChange::Freeze),
     };
     let (network, provider, signer) = g.signing_provider().await?;

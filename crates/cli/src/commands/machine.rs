@@ -7,7 +7,8 @@ use alloy::{primitives::U256, sol_types::SolCall};
 use clap::{Args, Subcommand};
 use roflgov_client::rofl::RoflAdminClient;
 use roflgov_core::bindings::RoflAppAdmin;
-use roflgov_types::{AppId, ids::Address as OasisAddress};
+use roflgov_core::units::RoseAmount;
+use roflgov_types::{AppId, ids::AccountAddress};
 use serde::Serialize;
 
 use crate::{
@@ -30,7 +31,7 @@ pub(crate) enum MachineCommand {
 pub(crate) struct FundArgs {
     /// Amount in ROSE (e.g. 150 or 0.5).
     #[arg(long, value_name = "ROSE")]
-    pub amount: String,
+    pub amount: RoseAmount,
 }
 
 #[derive(Args, Debug)]
@@ -39,19 +40,11 @@ pub(crate) struct TopUpArgs {
     #[arg(long, value_name = "APP_ID", value_parser = crate::inputs::app_id_arg)]
     pub app: AppId,
     /// The provider (oasis1… or 0x…).
-    #[arg(long, value_name = "ADDRESS", value_parser = parse_oasis)]
-    pub provider: OasisAddress,
+    #[arg(long, value_name = "ADDRESS")]
+    pub provider: AccountAddress,
     /// The machine's instance id at the provider.
     #[arg(long, value_name = "N")]
     pub id: u64,
-}
-
-fn parse_oasis(text: &str) -> Result<OasisAddress, String> {
-    let text = text.trim();
-    if text.starts_with("0x") || text.starts_with("0X") {
-        return crate::address::parse_checked(text).map(OasisAddress::from_eth);
-    }
-    text.parse::<OasisAddress>().map_err(|e| format!("{text:?} is neither an oasis1… nor a 0x… address: {e}"))
 }
 
 #[derive(Serialize)]
@@ -65,8 +58,7 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: MachineCommand) -> CliResult {
     let client = RoflAdminClient::new(crate::context::require_policy_contract(&network)?, provider);
     let (action, data, value, what) = match cmd {
         MachineCommand::Fund(a) => {
-            let amount =
-                roflgov_core::units::parse_rose(&a.amount).map_err(|e| usage(format!("--amount: {e}")))?;
+            let amount = a.amount.wei();
             if amount.is_zero() {
                 return Err(usage("--amount is zero: nothing to fund"));
             }
@@ -79,7 +71,7 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: MachineCommand) -> CliResult {
         }
         MachineCommand::TopUp(a) => {
             let app = a.app;
-            let data = roflgov_core::rofl::MachineCall::TopUp { app, provider: a.provider, id: a.id }
+            let data = roflgov_core::rofl::MachineCall::TopUp { app, provider: a.provider.0, id: a.id }
                 .calldata()
                 .to_vec();
             let what = format!("topped up machine {} of provider {} ({app}) by one term", a.id, a.provider);

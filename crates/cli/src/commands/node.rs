@@ -66,7 +66,7 @@ fn parse_bundle(text: &str) -> Result<(alloy::primitives::B256, roflgov_types::E
     let (hash, id) =
         text.split_once('=').ok_or_else(|| format!("{text:?}: expected MANIFEST_HASH=IDENTITY"))?;
     let hash = hash.trim().parse().map_err(|e| format!("{hash:?} is not a 0x manifest hash: {e}"))?;
-    let id = crate::inputs::parse_identity(id).map_err(|e| e.to_string())?;
+    let id = id.parse().map_err(|e: roflgov_types::IdentityTextError| e.to_string())?;
     Ok((hash, id))
 }
 

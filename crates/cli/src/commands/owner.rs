@@ -21,20 +21,19 @@ use roflgov_core::rofl::{
     Floors, OwnerCall, PolicyChange, changes_to_calldata, enclave_text_id, format_deadline,
 };
 use roflgov_governor::GovernorClient;
-use roflgov_types::{AppId, ids::Address as OasisAddress};
+use roflgov_types::{
+    AppId, EnclaveIdentity,
+    ids::{AccountAddress, GuardianSetting},
+};
 use serde::Serialize;
 
-use crate::inputs::{GuardianArg, parse_guardian};
+use crate::proposal::{Intent, Opened, ProposalOutput, open};
 use crate::{
     chainops,
     context::GlobalArgs,
     exit::{CliResult, input, usage, verification},
     output::{emit, progress},
     render,
-};
-use crate::{
-    inputs::parse_identity,
-    proposal::{Intent, Opened, ProposalOutput, open},
 };
 use roflgov_client::destination::check_changes;
 
@@ -181,8 +180,8 @@ pub(crate) struct SetGuardianArgs {
     #[arg(long, value_name = "APP_ID", value_parser = crate::inputs::app_id_arg)]
     pub app: AppId,
     /// The new guardian (an address), or `none` to remove it.
-    #[arg(long, value_name = "ADDRESS|none", value_parser = parse_guardian)]
-    pub guardian: GuardianArg,
+    #[arg(long, value_name = "ADDRESS|none")]
+    pub guardian: GuardianSetting,
     #[command(flatten)]
     pub out: ProposalOutput,
 }
@@ -195,7 +194,7 @@ pub(crate) struct UnfreezeArgs {
     /// An identity to allow again (base64, as rofl.yaml writes it; repeatable, at least one).
     /// Identities the freeze revoked need `--expect-rollback` from reviewers.
     #[arg(long, value_name = "ID", required = true)]
-    pub enclave: Vec<String>,
+    pub enclave: Vec<EnclaveIdentity>,
     #[command(flatten)]
     pub out: ProposalOutput,
 }
@@ -207,7 +206,7 @@ pub(crate) struct SetRetirementArgs {
     pub app: AppId,
     /// The allowed identity (base64, as rofl.yaml writes it).
     #[arg(long, value_name = "ID")]
-    pub enclave: String,
+    pub enclave: EnclaveIdentity,
     /// The deadline: RFC 3339 UTC (2026-03-01T12:00:00Z), unix seconds, or `none` to cancel.
     /// At most 365 days ahead, and after the approval (vote and timelock).
     #[arg(long, value_name = "RFC3339|UNIX|none", value_parser = parse_deadline)]
@@ -240,18 +239,10 @@ pub(crate) struct TransferRoflAdminArgs {
     #[arg(long, value_name = "APP_ID", value_parser = crate::inputs::app_id_arg)]
     pub app: AppId,
     /// The next ROFL admin: oasis1… or 0x… (EIP-55 checked).
-    #[arg(long, value_name = "ADDRESS", value_parser = parse_admin)]
-    pub to: OasisAddress,
+    #[arg(long, value_name = "ADDRESS")]
+    pub to: AccountAddress,
     #[command(flatten)]
     pub out: ProposalOutput,
-}
-
-fn parse_admin(text: &str) -> Result<OasisAddress, String> {
-    let text = text.trim();
-    if text.starts_with("0x") || text.starts_with("0X") {
-        return crate::address::parse_checked(text).map(OasisAddress::from_eth);
-    }
-    text.parse::<OasisAddress>().map_err(|e| format!("{text:?} is neither an oasis1… nor a 0x… address: {e}"))
 }
 
 #[derive(Args, Debug)]
@@ -320,23 +311,20 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: OwnerCommand) -> CliResult {
         OwnerCommand::AcceptOwnership(a) => accept_ownership(g, a).await,
         OwnerCommand::WithdrawStake(a) => withdraw_stake(g, a).await,
         OwnerCommand::SetGuardian(a) => {
-            let change = PolicyChange::SetGuardian { guardian: a.guardian.0.unwrap_or(Address::ZERO) };
+            let change = PolicyChange::SetGuardian { guardian: a.guardian.or_zero() };
             app_action(g, "set_guardian", a.app, vec![change], &a.out).await
         }
         OwnerCommand::Unfreeze(a) => {
             let mut changes = vec![PolicyChange::Unfreeze];
-            for text in &a.enclave {
-                changes.push(PolicyChange::AddEnclave(parse_identity(text)?));
-            }
+            changes.extend(a.enclave.iter().map(|identity| PolicyChange::AddEnclave(*identity)));
             app_action(g, "unfreeze", a.app, changes, &a.out).await
         }
         OwnerCommand::SetRetirement(a) => {
-            let change =
-                PolicyChange::SetRetirement { identity: parse_identity(&a.enclave)?, deadline: a.deadline };
+            let change = PolicyChange::SetRetirement { identity: a.enclave, deadline: a.deadline };
             app_action(g, "set_retirement", a.app, vec![change], &a.out).await
         }
         OwnerCommand::TransferRoflAdmin(a) => {
-            let change = PolicyChange::TransferRoflAdmin { new_admin: a.to };
+            let change = PolicyChange::TransferRoflAdmin { new_admin: a.to.0 };
             app_action(g, "transfer_rofl_admin", a.app, vec![change], &a.out).await
         }
         OwnerCommand::RemoveApp(a) => {

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use alloy::primitives::{Address, U256};
+use alloy::primitives::U256;
 use clap::Args;
 use roflgov_core::rofl::{
     PolicyChange, ReleaseOptions, ReleaseRecord, ReleaseTarget, changes_to_calldata, plan_release_with,
@@ -73,8 +73,8 @@ pub(crate) struct ProposeArgs {
     pub unfreeze: bool,
     /// Also set the app's guardian (an address) or remove it (`none`) in the same batch,
     /// after the release: reviewers pass --expect-guardian ADDR.
-    #[arg(long, value_name = "ADDRESS|none", value_parser = crate::inputs::parse_guardian)]
-    pub set_guardian: Option<crate::inputs::GuardianArg>,
+    #[arg(long, value_name = "ADDRESS|none")]
+    pub set_guardian: Option<roflgov_types::ids::GuardianSetting>,
     /// Also redeploy the deployment's machines (rofl.yaml `machines`) with the release: one
     /// `roflmarket.InstanceExecuteCmds` Deploy (app, the --bundle's manifest hash, storage
     /// kept) per machine after the release, in the same Safe batch or Governor proposal. For
@@ -136,7 +136,7 @@ pub(crate) async fn run(g: &GlobalArgs, args: ProposeArgs) -> CliResult {
         (false, false) => {}
     }
     if let Some(guardian) = args.set_guardian {
-        changes.push(PolicyChange::SetGuardian { guardian: guardian.0.unwrap_or(Address::ZERO) });
+        changes.push(PolicyChange::SetGuardian { guardian: guardian.or_zero() });
     }
     roflgov_client::destination::check_changes(&client, app, &current.config, &changes).await?;
     if let Some(bundle_path) = &args.bundle {
@@ -234,7 +234,7 @@ fn machine_deploys(
         .map_err(|e| input(format!("{}: {}", args.manifest.display(), text::escape(&e))))?;
     let manifest_hash = open_bundle(bundle_path)?
         .manifest_hash()
-        .map_err(|e| input(format!("{}: {e}", bundle_path.display())))?;
+        .map_err(|e| crate::exit::failed(&bundle_path.display().to_string(), &e))?;
     let deployment = machines::release_deployment(app, manifest_hash, orc_ref.as_deref());
     let orc_text = match &orc_ref {
         Some(r) => format!("ORC reference {}", text::escape(r)),

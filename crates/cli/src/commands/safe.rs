@@ -648,21 +648,14 @@ fn service_of(arg: &TxServiceArg, network: &crate::config::Network) -> CliResult
             "no Safe Transaction Service: pass --tx-service URL, set ROFLGOV_TX_SERVICE, or set tx_service in roflgov.toml (Safe runs no official service for Sapphire)",
         )
     })?;
-    TxService::new(&url).map_err(|e| crate::exit::usage(e.to_string()))
+    Ok(TxService::new(&url)?)
 }
 
-/// Maps a transaction-service failure: a refusal or an answer that does not check out is a
-/// verification failure (exit 4), an unreachable service or a garbled answer exit 5.
+/// A transaction-service failure as the exit kind its class says (`TxServiceError`'s
+/// `Classified`: a refusal or an answer that does not check out is exit 4, an unreachable
+/// service or a garbled answer exit 5).
 fn service_error(context: &str, err: TxServiceError) -> crate::exit::CliError {
-    match err {
-        TxServiceError::Refused { .. } | TxServiceError::Tampered(_) => {
-            verification(format!("{context}: {err}"))
-        }
-        TxServiceError::BadUrl(_) => crate::exit::usage(format!("{context}: {err}")),
-        TxServiceError::Unreachable { .. } | TxServiceError::BadAnswer { .. } => {
-            chain(format!("{context}: {err}"))
-        }
-    }
+    crate::exit::failed(context, &err)
 }
 
 /// Refuses unless the Safe itself computes the file's SafeTx hash (`getTransactionHash`);

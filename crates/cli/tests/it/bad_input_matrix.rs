@@ -672,6 +672,51 @@ const OFFLINE: &[Case] = &[
         .file("{dir}/wrong-type-collateral.json", Content::Bytes(br#"{"tcb_info": 7}"#)),
     bad_collateral("collateral: tampered TCB info", 4, &["Signature is invalid for tcb_info"])
         .file("{dir}/tampered-collateral.json", Content::Made(tampered_collateral)),
+    // Typed arguments: clap refuses them through their library types' `FromStr`, before any
+    // key, file or chain is touched (exit 2), naming the argument and what is wrong.
+    Case::new("args: identity that is not base64", 2, &["--enclave", "is not base64"]).run(&[
+        "guardian",
+        "revoke",
+        "--app",
+        "rofl1qpykfkl6ea78cyy67d35f7fmpk3pg36vashka4v9",
+        "--enclave",
+        "not-base64!",
+    ]),
+    // Python: base64.b64encode(bytes(63)).
+    Case::new("args: identity of 63 bytes", 2, &["--enclave", "decodes to 63 bytes, not 64"]).run(&[
+        "app",
+        "rollout",
+        "--app",
+        "rofl1qpykfkl6ea78cyy67d35f7fmpk3pg36vashka4v9",
+        "--enclave",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    ]),
+    Case::new(
+        "args: amount with more decimals than ROSE has",
+        2,
+        &["--amount", "has 19 decimals; this unit has 18"],
+    )
+    .run(&["machine", "fund", "--amount", "0.0000000000000000001"]),
+    Case::new("args: expected admin with a wrong EIP-55 checksum", 2, &["--expect-admin", "EIP-55 checksum"])
+        .run(&[
+            "review",
+            "--safe-tx",
+            "{dir}/none.json",
+            "--expect-admin",
+            "0x5aaeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+        ]),
+    Case::new("args: the zero address as guardian", 2, &["--guardian", "write `none`"])
+        .run(&[
+            "owner",
+            "set-guardian",
+            "--app",
+            "rofl1qpykfkl6ea78cyy67d35f7fmpk3pg36vashka4v9",
+            "--guardian",
+            "0x0000000000000000000000000000000000000000",
+            "--safe-out",
+            "{out}/guardian.json",
+        ])
+        .absent(&["{out}/guardian.json"]),
 ];
 
 #[test]

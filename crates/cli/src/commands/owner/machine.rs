@@ -8,9 +8,12 @@ use roflgov_core::{
     bindings::RoflAppAdmin,
     rofl::{MachineCall, OwnerCall, PolicyChange, changes_to_calldata, machines},
 };
-use roflgov_types::{AppId, ids::Address as OasisAddress};
+use roflgov_types::{
+    AppId,
+    ids::{AccountAddress, Address as OasisAddress},
+};
 
-use super::{contract_action, parse_admin};
+use super::contract_action;
 use crate::{
     chainops,
     context::GlobalArgs,
@@ -46,8 +49,8 @@ pub(crate) struct MachineArgs {
     #[arg(long, value_name = "APP_ID", value_parser = crate::inputs::app_id_arg)]
     pub app: AppId,
     /// The provider (oasis1… or 0x…).
-    #[arg(long, value_name = "ADDRESS", value_parser = parse_admin)]
-    pub provider: OasisAddress,
+    #[arg(long, value_name = "ADDRESS")]
+    pub provider: AccountAddress,
     /// The machine's instance id at the provider.
     #[arg(long, value_name = "N")]
     pub id: u64,
@@ -61,8 +64,8 @@ pub(crate) struct RentArgs {
     #[arg(long, value_name = "APP_ID", value_parser = crate::inputs::app_id_arg)]
     pub app: AppId,
     /// The provider (oasis1… or 0x…).
-    #[arg(long, value_name = "ADDRESS", value_parser = parse_admin)]
-    pub provider: OasisAddress,
+    #[arg(long, value_name = "ADDRESS")]
+    pub provider: AccountAddress,
     /// The provider's offer id.
     #[arg(long, value_name = "N")]
     pub offer: u64,
@@ -102,8 +105,8 @@ pub(crate) struct ChangeAdminArgs {
     #[command(flatten)]
     pub machine: MachineArgs,
     /// The new admin (oasis1… or 0x…).
-    #[arg(long, value_name = "ADDRESS", value_parser = parse_admin)]
-    pub to: OasisAddress,
+    #[arg(long, value_name = "ADDRESS")]
+    pub to: AccountAddress,
     /// Leave the app's endorsement policy as it is. By default, when it names the policy
     /// contract as `provider_instance_admin`, the same call also names the new admin there
     /// (one `multicall`), or instances on the machine could no longer register.
@@ -165,7 +168,7 @@ fn build(cmd: MachineCommand) -> CliResult<(MachineCall, String, ProposalOutput)
             );
             let call = MachineCall::Rent {
                 app,
-                provider: a.provider,
+                provider: a.provider.0,
                 offer: a.offer,
                 term: a.term,
                 term_count: a.terms,
@@ -186,7 +189,7 @@ fn build(cmd: MachineCommand) -> CliResult<(MachineCall, String, ProposalOutput)
             );
             let call = MachineCall::Deploy {
                 app,
-                provider: m.provider,
+                provider: m.provider.0,
                 id: m.id,
                 manifest_hash: a.manifest_hash,
                 wipe_storage: a.wipe_storage,
@@ -194,10 +197,10 @@ fn build(cmd: MachineCommand) -> CliResult<(MachineCall, String, ProposalOutput)
             (call, title, m.out)
         }
         MachineCommand::Restart(a) => wipe_command("restart", a, |app, m, wipe_storage| {
-            MachineCall::Restart { app, provider: m.provider, id: m.id, wipe_storage }
+            MachineCall::Restart { app, provider: m.provider.0, id: m.id, wipe_storage }
         }),
         MachineCommand::Terminate(a) => wipe_command("terminate", a, |app, m, wipe_storage| {
-            MachineCall::Terminate { app, provider: m.provider, id: m.id, wipe_storage }
+            MachineCall::Terminate { app, provider: m.provider.0, id: m.id, wipe_storage }
         }),
         MachineCommand::ChangeAdmin(a) => {
             let (app, m) = machine(a.machine)?;
@@ -205,13 +208,13 @@ fn build(cmd: MachineCommand) -> CliResult<(MachineCall, String, ProposalOutput)
                 "roflgov: hand machine {} of provider {} ({app}) to admin {}: the policy contract no longer controls it",
                 m.id, m.provider, a.to
             );
-            let call = MachineCall::ChangeAdmin { app, provider: m.provider, id: m.id, new_admin: a.to };
+            let call = MachineCall::ChangeAdmin { app, provider: m.provider.0, id: m.id, new_admin: a.to.0 };
             (call, title, m.out)
         }
         MachineCommand::Cancel(m) => {
             let app = m.app;
             let title = format!("roflgov: cancel machine {} of provider {} ({app})", m.id, m.provider);
-            let call = MachineCall::Cancel { app, provider: m.provider, id: m.id };
+            let call = MachineCall::Cancel { app, provider: m.provider.0, id: m.id };
             (call, title, m.out)
         }
         MachineCommand::SetTopUp(a) => {
