@@ -212,7 +212,7 @@ pub enum SourceError {
         /// The file, escaped.
         file: String,
         /// The failed check.
-        source: TxBuilderError,
+        source: Box<TxBuilderError>,
     },
     /// Reading a Governor proposal failed.
     #[error("{context}: {source}")]
@@ -220,7 +220,7 @@ pub enum SourceError {
         /// What was being done.
         context: &'static str,
         /// The failure.
-        source: GovernorError,
+        source: Box<GovernorError>,
     },
 }
 
@@ -338,7 +338,7 @@ pub async fn tx_builder_batch(
         let Some(safe) = safe else { return Err(SourceError::NoSafeForChecksum { file }) };
         let chain = rpc_chain.or(file_chain).unwrap_or_default();
         let checked = BatchFile::import_checked(&text_json, chain, safe)
-            .map_err(|source| SourceError::Tampered { file: file.clone(), source })?;
+            .map_err(|source| SourceError::Tampered { file: file.clone(), source: Box::new(source) })?;
         let calls = checked.calls.into_iter().map(|c| ProposedCall::call(c.to, c.value, c.data)).collect();
         (BatchChecks::Checked { safe, chain }, calls)
     } else {
@@ -418,14 +418,14 @@ pub async fn governor_proposal(
     from_block: u64,
     rpc_chain: Option<u64>,
 ) -> Result<ReviewSource, SourceError> {
-    let p = client
-        .proposal(id, from_block)
-        .await
-        .map_err(|source| SourceError::Governor { context: "reading the proposal", source })?;
-    let timelock = client
-        .timelock()
-        .await
-        .map_err(|source| SourceError::Governor { context: "reading the timelock", source })?;
+    let p = client.proposal(id, from_block).await.map_err(|source| SourceError::Governor {
+        context: "reading the proposal",
+        source: Box::new(source),
+    })?;
+    let timelock = client.timelock().await.map_err(|source| SourceError::Governor {
+        context: "reading the timelock",
+        source: Box::new(source),
+    })?;
     let calls: Vec<ProposedCall> =
         p.proposal.calls().map(|c| ProposedCall::call(c.target, c.value, c.calldata)).collect();
     let header = Header::Governor {
@@ -511,7 +511,7 @@ mod tests {
         assert!(err.to_string().ends_with("give --safe-address; do not sign"), "{err}");
         let err = run(checked, Some(SAFE)).unwrap_err();
         assert!(
-            matches!(err, SourceError::Tampered { source: TxBuilderError::ChecksumMismatch { .. }, .. }),
+            matches!(&err, SourceError::Tampered { source, .. } if matches!(**source, TxBuilderError::ChecksumMismatch { .. })),
             "{err}"
         );
         assert_eq!(err.class(), FailureClass::Verification);

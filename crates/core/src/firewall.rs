@@ -34,7 +34,7 @@ use crate::{
 
 mod decision;
 
-pub use decision::{Refusal, SignerReview, review_for_signer};
+pub use decision::{Refusal, SignerReview, guardian_intent, review_for_signer};
 
 /// What is being approved.
 #[derive(Clone, Debug)]

@@ -6,9 +6,9 @@
 use alloy::primitives::Address;
 use clap::{Args, Subcommand};
 use roflgov_client::rofl::RoflAdminClient;
-use roflgov_core::firewall::{Expectations, Transaction};
+use roflgov_core::firewall::{Expectations, Transaction, guardian_intent};
 use roflgov_core::{
-    review::{ProposedCall, WarningKind},
+    review::ProposedCall,
     rofl::{PolicyChange, enclave_text_id},
 };
 use roflgov_types::{AppId, EnclaveIdentity};
@@ -112,17 +112,14 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: GuardianCommand) -> CliResult {
         description: None,
         description_verified: false,
     };
-    let mut expectations = Expectations::default();
-    expectations.overrides.insert(WarningKind::FreezeChanged);
-    if matches!(change, PolicyChange::Freeze) {
-        // A freeze empties the enclave list by definition: that finding is the action itself.
-        expectations.overrides.insert(WarningKind::NoEnclaves);
-    }
-    let mut report =
-        firewall::review(client.provider(), Some(client.address()), None, &transaction, &expectations).await;
+    let intended = guardian_intent(&change);
+    let expectations = Expectations { overrides: intended.clone(), ..Default::default() };
     // The guardian's own intent, not an override the user typed: shown as findings, not as
     // "accepted by --override".
-    report.overridden.retain(|kind| !expectations.overrides.contains(kind));
+    let report =
+        firewall::review(client.provider(), Some(client.address()), None, &transaction, &expectations)
+            .await
+            .without_overrides_of(&intended);
     firewall::gate(&report, "sent")?;
     let max_expiration = current.config.policy.max_expiration;
     progress(format!(

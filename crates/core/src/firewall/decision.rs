@@ -9,8 +9,12 @@ use roflgov_types::{Classified, EnclaveIdentity, FailureClass};
 use serde::Serialize;
 
 use super::{ChainFacts, Expectations, FirewallReport, Transaction, Verdict, review};
-use crate::review::{
-    CallOut, IdentityCheck, IdentityEvidence, OfflineCall, ProposedCall, Severity, Warning, drops_admin,
+use crate::{
+    review::{
+        CallOut, IdentityCheck, IdentityEvidence, OfflineCall, ProposedCall, Severity, Warning, WarningKind,
+        drops_admin,
+    },
+    rofl::PolicyChange,
 };
 
 /// Why an approval is refused: a verification failure (nothing was signed or sent).
@@ -93,10 +97,22 @@ impl FirewallReport {
     /// Drops `intended` from the overridden kinds: findings that are the action itself (a
     /// guardian's removal), accepted by the front end and not by the user, are shown as
     /// findings and not as "accepted by --override". The verdict is unchanged.
-    pub fn without_overrides_of(mut self, intended: &BTreeSet<crate::review::WarningKind>) -> Self {
+    pub fn without_overrides_of(mut self, intended: &BTreeSet<WarningKind>) -> Self {
         self.overridden.retain(|kind| !intended.contains(kind));
         self
     }
+}
+
+/// The findings a guardian's own action raises by definition, accepted by the action itself:
+/// a changed freeze state always, and for a freeze the empty enclave list too (a freeze
+/// removes every identity). Pass them as overrides, then drop them from the report's
+/// overridden kinds with [`FirewallReport::without_overrides_of`].
+pub fn guardian_intent(change: &PolicyChange) -> BTreeSet<WarningKind> {
+    let mut intended = BTreeSet::from([WarningKind::FreezeChanged]);
+    if matches!(change, PolicyChange::Freeze) {
+        intended.insert(WarningKind::NoEnclaves);
+    }
+    intended
 }
 
 /// The whole review a signer reads: everything `roflgov review` prints, computed from data.

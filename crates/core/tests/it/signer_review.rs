@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use alloy_primitives::{Address, U256};
 use roflgov_core::{
-    firewall::{ChainFacts, Expectations, Refusal, Transaction, Verdict, review_for_signer},
+    firewall::{ChainFacts, Expectations, Refusal, Transaction, Verdict, guardian_intent, review_for_signer},
     review::{CallOut, IdentityEvidence, OfflineCall, ProposedCall, WarningKind, drops_admin},
     rofl::{
         PolicyChange,
@@ -222,7 +222,12 @@ fn a_firewall_refusal_names_each_blocking_kind_once_sorted() {
 #[test]
 fn intended_findings_are_not_shown_as_overridden_and_the_verdict_stands() {
     let tx = single(POLICY, U256::ZERO, pc(V, &[PolicyChange::Freeze]));
-    let intended = BTreeSet::from([WarningKind::FreezeChanged, WarningKind::NoEnclaves]);
+    let intended = guardian_intent(&PolicyChange::Freeze);
+    assert_eq!(intended, BTreeSet::from([WarningKind::FreezeChanged, WarningKind::NoEnclaves]));
+    assert_eq!(
+        guardian_intent(&PolicyChange::RevokeEnclave(a1())),
+        BTreeSet::from([WarningKind::FreezeChanged])
+    );
     let report = firewall_review(&tx, &Expectations { overrides: intended.clone(), ..Default::default() });
     let verdict = report.verdict;
     let shown = report.without_overrides_of(&intended);
