@@ -34,7 +34,10 @@ use crate::{
 
 mod decision;
 
-pub use decision::{Refusal, SignerReview, guardian_intent, review_for_signer};
+pub use decision::{
+    GuardianRefusal, Refusal, SignerReview, guardian_intent, guardian_removal, guardian_rights,
+    review_for_signer,
+};
 
 /// What is being approved.
 #[derive(Clone, Debug)]

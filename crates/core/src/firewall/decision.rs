@@ -5,7 +5,8 @@
 
 use std::collections::BTreeSet;
 
-use roflgov_types::{Classified, EnclaveIdentity, FailureClass};
+use alloy_primitives::Address;
+use roflgov_types::{AppId, Classified, EnclaveIdentity, FailureClass};
 use serde::Serialize;
 
 use super::{ChainFacts, Expectations, FirewallReport, Transaction, Verdict, review};
@@ -113,6 +114,120 @@ pub fn guardian_intent(change: &PolicyChange) -> BTreeSet<WarningKind> {
         intended.insert(WarningKind::NoEnclaves);
     }
     intended
+}
+
+/// Why a guardian's emergency action is refused before anything is sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GuardianRefusal {
+    /// The sender is neither the app's guardian nor the policy contract's owner.
+    NotGuardian {
+        /// The app.
+        app: AppId,
+        /// The sender.
+        sender: Address,
+        /// The app's guardian, if it has one.
+        guardian: Option<Address>,
+    },
+    /// The identity to revoke is not allowed now.
+    NotAllowed {
+        /// The app.
+        app: AppId,
+        /// The identity.
+        identity: EnclaveIdentity,
+    },
+    /// The identity to revoke is the app's last: a revoke would lock every instance out.
+    LastIdentity {
+        /// The app.
+        app: AppId,
+        /// The identity.
+        identity: EnclaveIdentity,
+    },
+    /// The app is frozen already.
+    AlreadyFrozen {
+        /// The app.
+        app: AppId,
+    },
+    /// Not a guardian action (only `revokeEnclave` and `freeze` are).
+    NotAGuardianAction {
+        /// The function.
+        function: &'static str,
+    },
+}
+
+impl std::fmt::Display for GuardianRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotGuardian { app, sender, guardian: Some(g) } => write!(
+                f,
+                "refused: {sender} is not the guardian of app {app} (its guardian is {g}); nothing was sent"
+            ),
+            Self::NotGuardian { app, sender, guardian: None } => write!(
+                f,
+                "refused: app {app} has no guardian (governance sets one with setGuardian), and {sender} is not the owner; nothing was sent"
+            ),
+            Self::NotAllowed { app, identity } => write!(
+                f,
+                "enclave {} is not allowed for app {app} (already removed or never added); nothing was sent",
+                identity.to_text()
+            ),
+            Self::LastIdentity { app, identity } => write!(
+                f,
+                "enclave {} is the app's last identity: revoking it would lock every instance out; use `roflgov guardian freeze --app {app}`; nothing was sent",
+                identity.to_text()
+            ),
+            Self::AlreadyFrozen { app } => write!(f, "app {app} is already frozen; nothing was sent"),
+            Self::NotAGuardianAction { function } => {
+                write!(f, "{function} is not a guardian action (revokeEnclave, freeze); nothing was sent")
+            }
+        }
+    }
+}
+
+impl std::error::Error for GuardianRefusal {}
+
+impl Classified for GuardianRefusal {
+    fn class(&self) -> FailureClass {
+        FailureClass::Verification
+    }
+}
+
+/// Whether `sender` may act as `app`'s guardian: its guardian, or the policy contract's owner.
+pub fn guardian_rights(
+    app: AppId,
+    sender: Address,
+    guardian: Option<Address>,
+    owner: Address,
+) -> Result<(), GuardianRefusal> {
+    if guardian == Some(sender) || owner == sender {
+        Ok(())
+    } else {
+        Err(GuardianRefusal::NotGuardian { app, sender, guardian })
+    }
+}
+
+/// The identities a guardian's `change` removes from `app`, whose enclaves are `enclaves` and
+/// which is `frozen` or not; refused when the revoke names an identity not allowed, or the
+/// last one (a freeze is the way to remove every identity), or when the app is frozen already.
+pub fn guardian_removal(
+    app: AppId,
+    change: &PolicyChange,
+    enclaves: &[EnclaveIdentity],
+    frozen: bool,
+) -> Result<Vec<EnclaveIdentity>, GuardianRefusal> {
+    match change {
+        PolicyChange::RevokeEnclave(identity) => {
+            if !enclaves.contains(identity) {
+                return Err(GuardianRefusal::NotAllowed { app, identity: *identity });
+            }
+            if enclaves.len() == 1 {
+                return Err(GuardianRefusal::LastIdentity { app, identity: *identity });
+            }
+            Ok(vec![*identity])
+        }
+        PolicyChange::Freeze if frozen => Err(GuardianRefusal::AlreadyFrozen { app }),
+        PolicyChange::Freeze => Ok(enclaves.to_vec()),
+        other => Err(GuardianRefusal::NotAGuardianAction { function: other.function_name() }),
+    }
 }
 
 /// The whole review a signer reads: everything `roflgov review` prints, computed from data.

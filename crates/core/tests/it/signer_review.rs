@@ -9,7 +9,10 @@ use std::collections::BTreeSet;
 
 use alloy_primitives::{Address, U256};
 use roflgov_core::{
-    firewall::{ChainFacts, Expectations, Refusal, Transaction, Verdict, guardian_intent, review_for_signer},
+    firewall::{
+        ChainFacts, Expectations, GuardianRefusal, Refusal, Transaction, Verdict, guardian_intent,
+        guardian_removal, guardian_rights, review_for_signer,
+    },
     review::{CallOut, IdentityEvidence, OfflineCall, ProposedCall, WarningKind, drops_admin},
     rofl::{
         PolicyChange,
@@ -237,4 +240,46 @@ fn intended_findings_are_not_shown_as_overridden_and_the_verdict_stands() {
 
 fn firewall_review(tx: &Transaction, expectations: &Expectations) -> roflgov_core::firewall::FirewallReport {
     roflgov_core::firewall::review(tx, &facts(), expectations)
+}
+
+#[test]
+fn only_the_guardian_or_the_owner_acts_as_guardian() {
+    assert_eq!(guardian_rights(app(), GUARDIAN, Some(GUARDIAN), SAFE), Ok(()));
+    assert_eq!(guardian_rights(app(), SAFE, Some(GUARDIAN), SAFE), Ok(()), "the owner may");
+    let refused = guardian_rights(app(), STRANGER, Some(GUARDIAN), SAFE).unwrap_err();
+    assert_eq!(refused.class(), FailureClass::Verification);
+    let text = refused.to_string();
+    assert!(
+        text.contains(&format!("its guardian is {GUARDIAN}")) && text.ends_with("nothing was sent"),
+        "{text}"
+    );
+    let none = guardian_rights(app(), STRANGER, None, SAFE).unwrap_err().to_string();
+    assert!(none.contains("has no guardian") && none.contains("is not the owner"), "{none}");
+}
+
+#[test]
+fn a_guardian_revokes_one_allowed_identity_but_never_the_last() {
+    let enclaves = [a1(), a2()];
+    assert_eq!(guardian_removal(app(), &PolicyChange::RevokeEnclave(a2()), &enclaves, false), Ok(vec![a2()]));
+    assert_eq!(
+        guardian_removal(app(), &PolicyChange::RevokeEnclave(a3()), &enclaves, false),
+        Err(GuardianRefusal::NotAllowed { app: app(), identity: a3() })
+    );
+    let last = guardian_removal(app(), &PolicyChange::RevokeEnclave(a1()), &[a1()], false).unwrap_err();
+    assert_eq!(last, GuardianRefusal::LastIdentity { app: app(), identity: a1() });
+    assert!(last.to_string().contains("guardian freeze"), "{last}");
+}
+
+#[test]
+fn a_freeze_removes_every_identity_once() {
+    let enclaves = [a1(), a2()];
+    assert_eq!(guardian_removal(app(), &PolicyChange::Freeze, &enclaves, false), Ok(enclaves.to_vec()));
+    assert_eq!(
+        guardian_removal(app(), &PolicyChange::Freeze, &enclaves, true),
+        Err(GuardianRefusal::AlreadyFrozen { app: app() })
+    );
+    assert!(matches!(
+        guardian_removal(app(), &PolicyChange::AddEnclave(a3()), &enclaves, false),
+        Err(GuardianRefusal::NotAGuardianAction { .. })
+    ));
 }
