@@ -20,7 +20,7 @@ use alloy::{
     providers::DynProvider,
 };
 use roflgov_core::{firewall::Transaction, review::ProposedCall, text};
-use roflgov_governor::{GovernorClient, GovernorError, ProposalState, VoteTally};
+use roflgov_governor::{GovernorClient, GovernorError, OnchainProposal, ProposalState, VoteTally};
 use roflgov_safe::{
     SafeProposal, SafeSignature,
     tx::{SafeCall, SafeTx},
@@ -257,13 +257,7 @@ pub fn safe_proposal(
     network_safe: Option<Address>,
 ) -> ReviewSource {
     let p = proposal;
-    let transaction = Transaction::Safe {
-        safe: p.safe,
-        chain_id: p.chain_id,
-        tx: p.tx.clone(),
-        signatures: p.signatures.clone(),
-        title,
-    };
+    let transaction = safe_transaction(p, title);
     let mut source =
         ReviewSource::new(SourceKind::SafeTx, Header::SafeProposal { file: text::escape(file) }, transaction);
     source.safe_tx_hash = Some(p.safe_tx_hash);
@@ -285,6 +279,35 @@ pub fn safe_proposal(
             .push(format!("the file is for Safe {}, this network's Safe is {network_safe}", p.safe));
     }
     source
+}
+
+/// The transaction a Safe proposal (file or service) stands for, signatures included: what
+/// `review` shows and what every Safe approval gate reviews.
+pub fn safe_transaction(proposal: &SafeProposal, title: Option<String>) -> Transaction {
+    Transaction::Safe {
+        safe: proposal.safe,
+        chain_id: proposal.chain_id,
+        tx: proposal.tx.clone(),
+        signatures: proposal.signatures.clone(),
+        title,
+    }
+}
+
+/// The calls a Governor proposal makes through its `timelock`, its description covered by
+/// the proposal id: what `review --proposal` shows and what every vote, queue and execute
+/// gate reviews.
+pub fn governor_transaction(
+    proposal: &OnchainProposal,
+    timelock: Address,
+    chain_id: Option<u64>,
+) -> Transaction {
+    Transaction::Calls {
+        executor: timelock,
+        chain_id,
+        calls: proposal.proposal.calls().map(|c| ProposedCall::call(c.target, c.value, c.calldata)).collect(),
+        description: Some(proposal.proposal.description.clone()),
+        description_verified: true,
+    }
 }
 
 /// A loosely read batch (no checksum to check).
@@ -426,8 +449,6 @@ pub async fn governor_proposal(
         context: "reading the timelock",
         source: Box::new(source),
     })?;
-    let calls: Vec<ProposedCall> =
-        p.proposal.calls().map(|c| ProposedCall::call(c.target, c.value, c.calldata)).collect();
     let header = Header::Governor {
         id,
         governor: p.governor,
@@ -438,13 +459,7 @@ pub async fn governor_proposal(
         vote_end: p.vote_end.saturating_to(),
         eta: p.eta.map(|eta| eta.saturating_to()),
     };
-    let transaction = Transaction::Calls {
-        executor: timelock,
-        chain_id: rpc_chain,
-        calls,
-        description: Some(p.proposal.description.clone()),
-        description_verified: true,
-    };
+    let transaction = governor_transaction(&p, timelock, rpc_chain);
     let mut source = ReviewSource::new(SourceKind::GovernorProposal, header, transaction);
     source.proposal_id = Some(id);
     source.proposal_state = Some(p.state);
