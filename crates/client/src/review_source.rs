@@ -564,6 +564,34 @@ mod tests {
         ));
     }
 
+    /// The MultiSend transaction Safe{Wallet} builds from a two-leg batch, hashed by an
+    /// independent EIP-712 implementation: ethers 5.4 (`node_modules/ethers`),
+    /// `utils._TypedDataEncoder.hash` over the Safe v1.4.1 domain {chainId, verifyingContract}
+    /// and `SafeTx` type, with `multiSend(bytes)` of the packed legs (operation, to, value,
+    /// data length, data) as `data`, DELEGATECALL to the canonical MultiSendCallOnly, nonce 0.
+    #[test]
+    fn a_batch_is_reviewed_as_the_multisend_safe_wallet_builds() {
+        let loose = r#"{"chainId":"23295","transactions":[
+            {"to":"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed","value":"5","data":"0x01"},
+            {"to":"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed","value":"0","data":null}]}"#;
+        let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+        let multi_send = roflgov_contracts::safe::MULTI_SEND_CALL_ONLY.address;
+        let source = runtime
+            .block_on(tx_builder_batch(
+                "b.json",
+                loose.as_bytes().to_vec(),
+                Some(SAFE),
+                None,
+                None,
+                multi_send,
+            ))
+            .unwrap();
+        let ethers: B256 =
+            "0x6bc332da6aee98460381a87056e5ce72bbf41f7375495faaddf8d3520d5593c6".parse().unwrap();
+        assert_eq!(source.safe_tx_hash, Some(ethers));
+        assert_eq!(source.nonce, Some(U256::ZERO));
+    }
+
     #[test]
     fn a_proposal_file_for_another_safe_is_flagged_and_its_signers_recovered() {
         let tx = SafeTx::call(SafeCall::new(SAFE, U256::ZERO, Bytes::new()), 3);
