@@ -172,7 +172,7 @@ fn offline_a_direct_update_shows_the_config_it_writes_and_its_footguns() {
 }
 
 #[test]
-fn offline_created_adopted_and_released_identities_are_allowed_ones() {
+fn offline_only_added_identities_are_allowed_ones() {
     let changes = [
         PolicyChange::AddEnclave(a1()),
         PolicyChange::RemoveEnclave(a2()),
