@@ -7,14 +7,11 @@ use std::collections::BTreeSet;
 
 use alloy::{primitives::Address, providers::DynProvider};
 use clap::Args;
-use roflgov_core::firewall::{self, Expectations, FirewallReport, Transaction, Verdict};
+use roflgov_core::firewall::{self, Expectations, FirewallReport, Transaction};
 use roflgov_core::review::WarningKind;
 use roflgov_types::{EnclaveIdentity, ids::AccountAddress};
 
-use crate::{
-    exit::{CliError, CliResult, verification},
-    output::warn,
-};
+use crate::{exit::CliResult, output::warn};
 
 /// What the reviewer expects: the only way a critical finding is accepted.
 #[derive(Args, Debug, Clone, Default)]
@@ -66,39 +63,18 @@ pub(crate) async fn review(
     firewall::review(transaction, &facts, expectations)
 }
 
-/// The refusal of `action` when the verdict is not ok, naming each blocking finding.
-pub(crate) fn refusal(report: &FirewallReport, action: &str) -> CliError {
-    match report.verdict {
-        Verdict::CannotReview => verification(format!(
-            "cannot review: the state this transaction touches could not be established; nothing was {action}"
-        )),
-        _ => {
-            let kinds: BTreeSet<String> = report.blocking().map(|w| w.kind.name()).collect();
-            let list: Vec<String> = kinds.into_iter().collect();
-            verification(format!(
-                "the review raised critical findings ({}): do not sign; nothing was {action}. If each is intended, \
-                 pass --override <FINDING> for each",
-                list.join(", ")
-            ))
-        }
-    }
-}
-
 /// Before a step that moves a proposal forward: shows the verdict and findings on stderr, and
-/// refuses unless the verdict is ok.
+/// refuses unless the verdict is ok (the refusal is core's: `FirewallReport::refusal`).
 pub(crate) fn gate(report: &FirewallReport, action: &str) -> CliResult {
     eprintln!("review: {}", report.verdict);
     for finding in &report.findings {
-        let overridden = report.overridden.contains(&finding.kind);
-        let mark = match (finding.severity, overridden) {
-            (roflgov_core::review::Severity::Critical, true) => "OVERRIDDEN",
-            (roflgov_core::review::Severity::Critical, false) => "CRITICAL",
-            _ => "caution",
-        };
-        eprintln!("  {mark} [{}] {}", finding.kind.name(), finding.message);
+        eprintln!("  {} [{}] {}", report.mark(finding), finding.kind.name(), finding.message);
     }
     for kind in &report.overridden {
         warn(format!("critical findings of kind {} accepted by --override", kind.name()));
     }
-    if report.verdict.is_ok() { Ok(()) } else { Err(refusal(report, action)) }
+    match report.refusal(action) {
+        Some(refusal) => Err(refusal.into()),
+        None => Ok(()),
+    }
 }

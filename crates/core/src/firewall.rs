@@ -26,10 +26,17 @@ use crate::{
     rofl::{
         CREATE_STAKE, DecodedCalldata, OwnerCall, PolicyChange, ReleaseState, decode_calldata,
         enclave_text_id,
-        subcall::{SUBCALL_PRECOMPILE, decode_subcall},
+        subcall::{SUBCALL_PRECOMPILE, decode_subcall, direct_rofl_call},
     },
     safe_tx::{Operation, SafeTx, SafeTxHashes, decode_multi_send},
     text,
+};
+
+mod decision;
+
+pub use decision::{
+    GuardianRefusal, Refusal, SignerReview, guardian_intent, guardian_removal, guardian_rights,
+    review_for_signer,
 };
 
 /// What is being approved.
@@ -1171,33 +1178,18 @@ impl Engine<'_> {
         }
         // A direct rofl.Update that drops metadata keys or secrets wipes them.
         let direct_update = calls.iter().any(|c| {
-            c.to == SUBCALL_PRECOMPILE
-                && decode_subcall(&c.data)
-                    .ok()
-                    .and_then(|i| cbor::decode_call(&i.method, &i.body).ok())
-                    .is_some_and(|call| matches!(call, RoflCall::Update(u) if u.id == app))
+            direct_rofl_call(c.to, &c.data)
+                .is_some_and(|call| matches!(call, RoflCall::Update(u) if u.id == app))
         });
         if direct_update {
-            let dropped_keys: Vec<String> = facts
-                .config
-                .metadata
-                .keys()
-                .filter(|k| !review.resulting.metadata.contains_key(*k))
-                .map(|k| text::escape(k))
-                .collect();
+            let dropped_keys = dropped(&facts.config.metadata, &review.resulting.metadata);
             if !dropped_keys.is_empty() {
                 extra.push(Warning::critical(
                     WarningKind::MetadataWiped,
                     format!("a direct rofl.Update of {app} drops metadata {}", dropped_keys.join(", ")),
                 ));
             }
-            let dropped_secrets: Vec<String> = facts
-                .config
-                .secrets
-                .keys()
-                .filter(|k| !review.resulting.secrets.contains_key(*k))
-                .map(|k| text::escape(k))
-                .collect();
+            let dropped_secrets = dropped(&facts.config.secrets, &review.resulting.secrets);
             if !dropped_secrets.is_empty() {
                 extra.push(Warning::critical(
                     WarningKind::SecretsWiped,
@@ -1338,6 +1330,11 @@ fn read_signature(index: usize, packed: &[u8], safe_tx_hash: B256) -> SignatureL
         line.note = Some("the signer cannot be recovered".into());
     }
     line
+}
+
+/// The keys of `before` that `after` no longer has, escaped.
+fn dropped<V>(before: &BTreeMap<String, V>, after: &BTreeMap<String, V>) -> Vec<String> {
+    before.keys().filter(|k| !after.contains_key(*k)).map(|k| text::escape(k)).collect()
 }
 
 /// `amount` wei in ROSE, e.g. `100 ROSE`, `0.5 ROSE`, `1 wei`.
@@ -1484,11 +1481,7 @@ impl std::fmt::Display for FirewallReport {
             let mut sorted: Vec<&Warning> = self.findings.iter().collect();
             sorted.sort_by_key(|w| std::cmp::Reverse(w.severity));
             for w in sorted {
-                let mark = match (w.severity, self.overridden.contains(&w.kind)) {
-                    (Severity::Critical, true) => "OVERRIDDEN",
-                    (Severity::Critical, false) => "CRITICAL",
-                    (Severity::Caution, _) => "caution",
-                };
+                let mark = self.mark(w);
                 writeln!(f, "  {mark:<10} [{}] {}", w.kind.name(), w.message)?;
             }
         }

@@ -8,7 +8,9 @@
 //! - [`review`]: the per-app diff and warnings signers read;
 //! - [`firewall`]: the review of a whole transaction (a Safe transaction, a Transaction Builder
 //!   batch or a Governor proposal) against the chain state it touches, with the verdict that
-//!   gates every approval;
+//!   gates every approval, the signer's final verdict (identity checks of the reviewer's files,
+//!   a dropped admin) and every refusal, the guardian's included (`firewall::review_for_signer`,
+//!   `Refusal`, `GuardianRefusal`);
 //! - [`trace`]: which registration, policy version, identities and releases an instance key's
 //!   output at a moment traces back to;
 //! - [`sapphire`]: Sapphire signed queries (the EIP-712 signed-call envelope).

@@ -9,6 +9,8 @@
 //! - [`market`]: the `roflmarket.*` bodies and scheduler commands (machines);
 //! - [`abi`]: conversions between the model and the policy contract's ABI structs (generated
 //!   by `sol!` in `roflgov-contracts`);
+//! - [`eip55`]: addresses as people type them (a mixed-case address must carry its checksum),
+//!   in arguments and in JSON files;
 //! - [`calendar`]: UTC dates of Unix times (the one calendar every crate prints with);
 //! - [`failure`]: the kind of a failure ([`FailureClass`]) that every library error states;
 //! - [`query`]: runtime queries of an Oasis node (`rofl.App`, `rofl.AppInstances`) and their

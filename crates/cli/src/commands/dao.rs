@@ -14,9 +14,7 @@ use alloy::{
     providers::{DynProvider, Provider},
 };
 use clap::{Args, Subcommand, ValueEnum};
-use roflgov_core::review::ProposedCall;
 use roflgov_core::{
-    firewall::Transaction,
     rofl::format_deadline,
     text,
     units::{format_units, percent},
@@ -336,13 +334,7 @@ async fn load(
     if let Some(action) = gate {
         let timelock = client.timelock().await.map_err(|e| gov_error("reading the timelock", e))?;
         let chain_id = Provider::get_chain_id(&provider).await.ok();
-        let transaction = Transaction::Calls {
-            executor: timelock,
-            chain_id,
-            calls: p.proposal.calls().map(|c| ProposedCall::call(c.target, c.value, c.calldata)).collect(),
-            description: Some(p.proposal.description.clone()),
-            description_verified: true,
-        };
+        let transaction = roflgov_client::review_source::governor_transaction(&p, timelock, chain_id);
         let report = firewall::review(
             &provider,
             network.policy_contract,

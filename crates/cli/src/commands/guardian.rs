@@ -6,9 +6,9 @@
 use alloy::primitives::Address;
 use clap::{Args, Subcommand};
 use roflgov_client::rofl::RoflAdminClient;
-use roflgov_core::firewall::{Expectations, Transaction};
+use roflgov_core::firewall::{Expectations, Transaction, guardian_intent, guardian_removal, guardian_rights};
 use roflgov_core::{
-    review::{ProposedCall, WarningKind},
+    review::ProposedCall,
     rofl::{PolicyChange, enclave_text_id},
 };
 use roflgov_types::{AppId, EnclaveIdentity};
@@ -17,7 +17,7 @@ use serde::Serialize;
 use crate::{
     chainops,
     context::{GlobalArgs, require_policy_contract},
-    exit::{CliResult, usage, verification},
+    exit::{CliResult, usage},
     firewall,
     output::{Table, emit, progress},
 };
@@ -74,29 +74,11 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: GuardianCommand) -> CliResult {
     check_rights(&client, app, me).await?;
 
     let current = client.get_app(app).await.map_err(|e| chainops::rofl_error("reading the app", e))?;
-    let removed: Vec<EnclaveIdentity> = match &change {
-        PolicyChange::RevokeEnclave(id) => {
-            if !current.config.policy.enclaves.contains(id) {
-                return Err(verification(format!(
-                    "enclave {} is not allowed for app {app} (already removed or never added); nothing was sent",
-                    enclave_text_id(id)
-                )));
-            }
-            if current.config.policy.enclaves.len() == 1 {
-                return Err(verification(format!(
-                    "enclave {} is the app's last identity: revoking it would lock every instance out; use `roflgov guardian freeze --app {app}`; nothing was sent",
-                    enclave_text_id(id)
-                )));
-            }
-            vec![*id]
-        }
-        _ => {
-            if client.is_frozen(app).await.map_err(|e| chainops::rofl_error("reading the app", e))? {
-                return Err(verification(format!("app {app} is already frozen; nothing was sent")));
-            }
-            current.config.policy.enclaves.clone()
-        }
-    };
+    // Only a freeze needs the frozen flag (read as before, after the app).
+    let frozen = matches!(change, PolicyChange::Freeze)
+        && client.is_frozen(app).await.map_err(|e| chainops::rofl_error("reading the app", e))?;
+    let removed: Vec<EnclaveIdentity> =
+        guardian_removal(app, &change, &current.config.policy.enclaves, frozen)?;
     // Show what the action does, through the same review as every other approval. The
     // removal itself is what the guardian means to do, so its own finding is expected.
     let calldata =
@@ -109,17 +91,14 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: GuardianCommand) -> CliResult {
         description: None,
         description_verified: false,
     };
-    let mut expectations = Expectations::default();
-    expectations.overrides.insert(WarningKind::FreezeChanged);
-    if matches!(change, PolicyChange::Freeze) {
-        // A freeze empties the enclave list by definition: that finding is the action itself.
-        expectations.overrides.insert(WarningKind::NoEnclaves);
-    }
-    let mut report =
-        firewall::review(client.provider(), Some(client.address()), None, &transaction, &expectations).await;
+    let intended = guardian_intent(&change);
+    let expectations = Expectations { overrides: intended.clone(), ..Default::default() };
     // The guardian's own intent, not an override the user typed: shown as findings, not as
     // "accepted by --override".
-    report.overridden.retain(|kind| !expectations.overrides.contains(kind));
+    let report =
+        firewall::review(client.provider(), Some(client.address()), None, &transaction, &expectations)
+            .await
+            .without_overrides_of(&intended);
     firewall::gate(&report, "sent")?;
     let max_expiration = current.config.policy.max_expiration;
     progress(format!(
@@ -174,15 +153,5 @@ async fn check_rights<P: alloy::providers::Provider + Clone>(
     }
     let guardian = client.guardian(app).await.map_err(|e| chainops::rofl_error("reading the guardian", e))?;
     let owner = client.owner().await.map_err(|e| chainops::rofl_error("reading the owner", e))?;
-    if guardian == Some(me) || owner == me {
-        return Ok(());
-    }
-    Err(verification(match guardian {
-        Some(g) => {
-            format!("refused: {me} is not the guardian of app {app} (its guardian is {g}); nothing was sent")
-        }
-        None => format!(
-            "refused: app {app} has no guardian (governance sets one with setGuardian), and {me} is not the owner; nothing was sent"
-        ),
-    }))
+    guardian_rights(app, me, guardian, owner).map_err(Into::into)
 }

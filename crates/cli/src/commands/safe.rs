@@ -16,8 +16,6 @@ use roflgov_safe::{
 };
 use serde::Serialize;
 
-use roflgov_core::firewall::Transaction;
-
 use crate::{
     context::GlobalArgs,
     exit::{CliResult, chain, verification},
@@ -203,13 +201,10 @@ async fn check(
         proposal_file::ensure_no_competitor(file_path, p)?;
     }
     if let Some((expect, action)) = gate {
-        let transaction = Transaction::Safe {
-            safe: p.safe,
-            chain_id: p.chain_id,
-            tx: p.tx.clone(),
-            signatures: p.signatures.clone(),
-            title: file.roflgov.as_ref().map(|m| m.title.clone()),
-        };
+        let transaction = roflgov_client::review_source::safe_transaction(
+            p,
+            file.roflgov.as_ref().map(|m| m.title.clone()),
+        );
         let report = firewall::review(
             &review_provider,
             network.policy_contract,

@@ -3,9 +3,14 @@
 //! - [`ConfigDiff`]: what changes between two configs, with loud [`Warning`]s;
 //! - [`review_calls`] / [`Reviewer`]: decode proposal calls (policy contract calls, `multicall`,
 //!   and today's direct subcalls with opaque CBOR), apply them, diff, check the version;
+//! - [`IdentityEvidence`]: which identities the reviewer's files vouch for, and the identity
+//!   checks of what a proposal adds;
+//! - [`CallOut`] / [`OfflineCall`]: each call read on its own, without the chain;
 //! - human rendering (`Display`) and `serde::Serialize` for `--json`.
 mod calls;
 mod diff;
+mod identity;
+mod offline;
 mod render;
 mod text;
 
@@ -17,6 +22,8 @@ pub use diff::{
     Change, ConfigDiff, EnclaveLine, EnclaveNote, EnclaveNotes, FieldChange, MetadataChange,
     PUBLIC_VAR_PREFIX, SecretChange, Severity, Warning, WarningKind, is_public_var,
 };
+pub use identity::{IdentityCheck, IdentityEvidence};
+pub use offline::{CallOut, OfflineCall, drops_admin};
 pub use text::{
     config_fields, fee_name, quote_fields, render_endorsement, render_endorsements, render_ias,
     render_identity, render_quotes,

@@ -3,7 +3,7 @@
 
 use alloy_primitives::{Address, Bytes, address};
 use alloy_sol_types::SolValue;
-use roflgov_types::AppId;
+use roflgov_types::{AppId, RoflCall, cbor};
 
 /// The subcall precompile's address on Sapphire (`0x0100…0103`).
 pub const SUBCALL_PRECOMPILE: Address = address!("0x0100000000000000000000000000000000000103");
@@ -73,6 +73,17 @@ pub fn decode_subcall(input: &[u8]) -> Result<SubcallInput, SubcallError> {
         .map_err(|source| SubcallError::Abi { what: "input", source })?;
     let method = String::from_utf8(method.to_vec()).map_err(|_| SubcallError::MethodNotUtf8(method))?;
     Ok(SubcallInput { method, body })
+}
+
+/// The `rofl.*` call a transaction to `to` with `data` makes directly through the subcall
+/// precompile (today's flow: an opaque CBOR body), when `to` is the precompile and both the
+/// input and the body decode strictly; `None` for any other call.
+pub fn direct_rofl_call(to: Address, data: &[u8]) -> Option<RoflCall> {
+    if to != SUBCALL_PRECOMPILE {
+        return None;
+    }
+    let input = decode_subcall(data).ok()?;
+    cbor::decode_call(&input.method, &input.body).ok()
 }
 
 /// Decodes precompile output into the CBOR result, or the module's error.

@@ -9,4 +9,5 @@ mod firewall_machines;
 mod machine_review;
 mod secret_envelopes;
 mod signed_query;
+mod signer_review;
 mod support;
