@@ -84,7 +84,7 @@ impl SafeClient {
         deployment: SafeDeployment,
     ) -> Result<Self, SafeError> {
         let chain_id = provider.get_chain_id().await?;
-        Ok(Self { address, chain_id, deployment, provider, reverts: RevertDecoder::default() })
+        Ok(Self { address, chain_id, deployment, provider, reverts: RevertDecoder::embedded() })
     }
 
     /// Decode the custom errors of `abi` (e.g. the policy contract's) in inner-call reverts.
@@ -343,6 +343,6 @@ impl SafeClient {
         {
             return SafeError::InnerCallReverted(inner);
         }
-        revert.into_safe_error()
+        SafeError::from_revert(revert)
     }
 }

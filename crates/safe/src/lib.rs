@@ -219,7 +219,7 @@ impl roflgov_types::Classified for SafeError {
 impl From<alloy::contract::Error> for SafeError {
     fn from(error: alloy::contract::Error) -> Self {
         match error.as_revert_data() {
-            Some(data) => RevertDecoder::default().decode(&data).into_safe_error(),
+            Some(data) => Self::from_revert(roflgov_contracts::revert::decode(&data)),
             None => Self::Chain(error.to_string()),
         }
     }
