@@ -18,7 +18,10 @@ use roflgov_types::{
 };
 use serde::Serialize;
 
-use roflgov_contracts::Artifact;
+use roflgov_contracts::{
+    Artifact,
+    revert::{self, DecodedRevert},
+};
 use roflgov_core::bindings::RoflAppAdmin as Abi;
 use roflgov_core::rofl::{
     changes::{CalldataError, PolicyChange, changes_to_calldata, enclave_text_id},
@@ -34,6 +37,10 @@ pub enum RoflClientError {
     /// The contract reverted with one of its custom errors (`StaleVersion`, `UnknownApp`, ...).
     #[error("the policy contract reverted: {0:?}")]
     Reverted(RoflAppAdmin::RoflAppAdminErrors),
+    /// The call reverted with something else (`Error(string)`, a panic, another contract's
+    /// error, unknown data), as the one decoder (`roflgov_contracts::revert`) reads it.
+    #[error("the policy contract reverted: {0}")]
+    RevertedOther(DecodedRevert),
     /// The transaction was mined but failed.
     #[error("transaction {0} reverted")]
     TxFailed(B256),
@@ -62,26 +69,32 @@ pub enum RoflClientError {
 
 impl From<alloy::contract::Error> for RoflClientError {
     fn from(err: alloy::contract::Error) -> Self {
-        match err.as_decoded_interface_error::<RoflAppAdmin::RoflAppAdminErrors>() {
-            Some(decoded) => RoflClientError::Reverted(decoded),
-            None => RoflClientError::Contract(err),
+        match err.as_revert_data() {
+            Some(data) => Self::from_revert(&data),
+            None => Self::Contract(err),
         }
     }
 }
 
 impl From<alloy::transports::TransportError> for RoflClientError {
     fn from(err: alloy::transports::TransportError) -> Self {
-        match err
-            .as_error_resp()
-            .and_then(|payload| payload.as_decoded_interface_error::<RoflAppAdmin::RoflAppAdminErrors>())
-        {
-            Some(decoded) => RoflClientError::Reverted(decoded),
-            None => RoflClientError::Rpc(err),
+        match err.as_error_resp().and_then(|payload| payload.as_revert_data()) {
+            Some(data) => Self::from_revert(&data),
+            None => Self::Rpc(err),
         }
     }
 }
 
 impl RoflClientError {
+    /// The error of revert data: the policy contract's own errors typed, anything else as the
+    /// one decoder reads it.
+    pub fn from_revert(data: &[u8]) -> Self {
+        match revert::decode_typed::<RoflAppAdmin::RoflAppAdminErrors>(data) {
+            Ok(error) => Self::Reverted(error),
+            Err(other) => Self::RevertedOther(other),
+        }
+    }
+
     /// The contract's custom error, when the failure is one.
     pub fn contract_error(&self) -> Option<&RoflAppAdmin::RoflAppAdminErrors> {
         match self {

@@ -34,6 +34,10 @@ pub enum StandInError {
     /// A call reverted with one of the stand-in's errors.
     #[error("the ROFL stand-in reverted: {0:?}")]
     Reverted(RoflModuleStandIn::RoflModuleStandInErrors),
+    /// A call reverted with something else (`Error(string)`, a panic, unknown data), as the
+    /// one decoder (`roflgov_contracts::revert`) reads it.
+    #[error("the ROFL stand-in reverted: {0}")]
+    RevertedOther(roflgov_contracts::revert::DecodedRevert),
     /// Contract call failure.
     #[error(transparent)]
     Contract(alloy::contract::Error),
@@ -62,8 +66,12 @@ pub enum StandInError {
 
 impl From<alloy::contract::Error> for StandInError {
     fn from(err: alloy::contract::Error) -> Self {
-        match err.as_decoded_interface_error::<RoflModuleStandIn::RoflModuleStandInErrors>() {
-            Some(decoded) => StandInError::Reverted(decoded),
+        let decoded = err.as_revert_data().map(|data| {
+            roflgov_contracts::revert::decode_typed::<RoflModuleStandIn::RoflModuleStandInErrors>(&data)
+        });
+        match decoded {
+            Some(Ok(error)) => StandInError::Reverted(error),
+            Some(Err(other)) => StandInError::RevertedOther(other),
             None => StandInError::Contract(err),
         }
     }
