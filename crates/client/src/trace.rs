@@ -102,7 +102,7 @@ impl<P: Provider + Clone> RegistrationSource for StandInRegistrations<P> {
                                 && c.instance == event.instance
                                 && c.expirationEpoch == event.expirationEpoch
                         })
-                        .map(|c| EnclaveIdentity { mr_enclave: c.mrEnclave, mr_signer: c.mrSigner })
+                        .map(|call| EnclaveIdentity::from(&call))
                 }
                 None => None,
             };

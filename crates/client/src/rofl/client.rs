@@ -25,7 +25,7 @@ use roflgov_contracts::{
 use roflgov_core::bindings::RoflAppAdmin as Abi;
 use roflgov_core::rofl::{
     changes::{CalldataError, PolicyChange, changes_to_calldata, enclave_text_id},
-    locks::{Floors, LockState},
+    locks::LockState,
     release::{IdentityInfo, IdentityMeta, IdentityStatus, ReleaseRecord, ReleaseState},
 };
 
@@ -246,12 +246,7 @@ impl<P: Provider + Clone> RoflAdminClient<P> {
 
     /// The app's one-way locks (`locks(appId)`).
     pub async fn locks(&self, app: AppId) -> Result<LockState, RoflClientError> {
-        let locks = self.contract.locks(app.to_fixed_bytes()).call().await?;
-        Ok(LockState {
-            metadata_keys: locks.metadataKeys,
-            secret_names: locks.secretNames,
-            floors: Floors(locks.floors),
-        })
+        Ok(LockState::from(&self.view(&Abi::locksCall { appId: app.to_fixed_bytes() }).await?))
     }
 
     /// Every release record of the app, in order (`releases()[i]` has id `i + 1`).
@@ -277,12 +272,8 @@ impl<P: Provider + Clone> RoflAdminClient<P> {
         app: AppId,
         identity: &EnclaveIdentity,
     ) -> Result<IdentityInfo, RoflClientError> {
-        let info = self.contract.identityInfo(app.to_fixed_bytes(), identity_abi(identity)).call().await?;
-        Ok(IdentityInfo {
-            status: IdentityStatus::from_code(info.status).unwrap_or_default(),
-            release_id: info.releaseId,
-            retire_at: info.retireAt,
-        })
+        let call = Abi::identityInfoCall { appId: app.to_fixed_bytes(), identity: identity.into() };
+        Ok(IdentityInfo::from(&self.view(&call).await?))
     }
 
     /// The allowed identities in policy order, each with its release id (0: none) and grace
@@ -291,23 +282,14 @@ impl<P: Provider + Clone> RoflAdminClient<P> {
         &self,
         app: AppId,
     ) -> Result<Vec<(EnclaveIdentity, u32, u64)>, RoflClientError> {
-        let list = self.contract.enclaveReleases(app.to_fixed_bytes()).call().await?;
-        Ok(list
-            .iter()
-            .map(|r| {
-                (
-                    EnclaveIdentity { mr_enclave: r.identity.mrEnclave, mr_signer: r.identity.mrSigner },
-                    r.releaseId,
-                    r.retireAt,
-                )
-            })
-            .collect())
+        let list = self.view(&Abi::enclaveReleasesCall { appId: app.to_fixed_bytes() }).await?;
+        Ok(list.iter().map(|r| (EnclaveIdentity::from(&r.identity), r.releaseId, r.retireAt)).collect())
     }
 
     /// What `prune` would remove now.
     pub async fn expired_enclaves(&self, app: AppId) -> Result<Vec<EnclaveIdentity>, RoflClientError> {
-        let list = self.contract.expiredEnclaves(app.to_fixed_bytes()).call().await?;
-        Ok(list.iter().map(|i| EnclaveIdentity { mr_enclave: i.mrEnclave, mr_signer: i.mrSigner }).collect())
+        let list = self.view(&Abi::expiredEnclavesCall { appId: app.to_fixed_bytes() }).await?;
+        Ok(list.iter().map(EnclaveIdentity::from).collect())
     }
 
     /// roflgov's state next to the app's config: guardian, freeze, release records and the
@@ -430,10 +412,6 @@ impl<P: Provider + Clone> RoflAdminClient<P> {
         let logs = self.provider().get_logs(&filter).await?;
         Ok(history_from_logs(self.address(), &logs))
     }
-}
-
-fn identity_abi(identity: &EnclaveIdentity) -> RoflAppAdmin::EnclaveIdentity {
-    RoflAppAdmin::EnclaveIdentity { mrEnclave: identity.mr_enclave, mrSigner: identity.mr_signer }
 }
 
 impl<P: Provider + Clone> RoflAdminClient<P> {
@@ -703,20 +681,10 @@ pub fn history_from_logs(contract: Address, logs: &[Log]) -> Vec<HistoryEntry> {
         let key = |app: alloy::primitives::FixedBytes<21>| (tx, AppId(app.0));
         let mut push_change = |app, change| pending.entry(key(app)).or_default().changes.push(change);
         match event.data {
-            E::EnclaveAdded(e) => push_change(
-                e.appId,
-                LoggedChange::EnclaveAdded(EnclaveIdentity {
-                    mr_enclave: e.mrEnclave,
-                    mr_signer: e.mrSigner,
-                }),
-            ),
-            E::EnclaveRemoved(e) => push_change(
-                e.appId,
-                LoggedChange::EnclaveRemoved(EnclaveIdentity {
-                    mr_enclave: e.mrEnclave,
-                    mr_signer: e.mrSigner,
-                }),
-            ),
+            E::EnclaveAdded(e) => push_change(e.appId, LoggedChange::EnclaveAdded(EnclaveIdentity::from(&e))),
+            E::EnclaveRemoved(e) => {
+                push_change(e.appId, LoggedChange::EnclaveRemoved(EnclaveIdentity::from(&e)))
+            }
             E::EndorsementsReplaced(e) => push_change(
                 e.appId,
                 LoggedChange::EndorsementsReplaced(types_abi::unflatten_endorsements(&e.endorsements).ok()),
@@ -744,7 +712,7 @@ pub fn history_from_logs(contract: Address, logs: &[Log]) -> Vec<HistoryEntry> {
             E::RetirementScheduled(e) => push_change(
                 e.appId,
                 LoggedChange::RetirementScheduled {
-                    identity: EnclaveIdentity { mr_enclave: e.mrEnclave, mr_signer: e.mrSigner },
+                    identity: EnclaveIdentity::from(&e),
                     retire_at: e.retireAt,
                 },
             ),
@@ -761,10 +729,7 @@ pub fn history_from_logs(contract: Address, logs: &[Log]) -> Vec<HistoryEntry> {
             ),
             E::EnclaveRevoked(e) => push_change(
                 e.appId,
-                LoggedChange::EnclaveRevoked {
-                    by: e.by,
-                    identity: EnclaveIdentity { mr_enclave: e.mrEnclave, mr_signer: e.mrSigner },
-                },
+                LoggedChange::EnclaveRevoked { by: e.by, identity: EnclaveIdentity::from(&e) },
             ),
             E::AppFrozen(e) => push_change(e.appId, LoggedChange::AppFrozen { by: e.by }),
             E::AppUnfrozen(e) => push_change(e.appId, LoggedChange::AppUnfrozen),
