@@ -171,7 +171,7 @@ impl CallDecoder {
     pub fn decode_safe_tx(&self, tx: &SafeTx) -> Result<Vec<DecodedCall>, SafeError> {
         let multi_send = self.multi_send_call_only.unwrap_or(Address::ZERO);
         if tx.operation == Operation::DelegateCall && self.multi_send_call_only.is_none() {
-            return Err(SafeError::UnexpectedDelegateCall(tx.to));
+            return Err(crate::tx::SafeTxError::UnexpectedDelegateCall(tx.to).into());
         }
         Ok(tx.calls(multi_send)?.iter().map(|call| self.decode_call(call)).collect())
     }
