@@ -364,6 +364,52 @@ mod tests {
         assert!(other.explain().ends_with("; nothing was sent"));
     }
 
+    /// Revert data of a hand-written signature: its selector (keccak of the text, as `cast sig`
+    /// computes it) and the given 32-byte words.
+    fn revert_data(signature: &str, words: &[[u8; 32]]) -> Vec<u8> {
+        let mut data = alloy::primitives::keccak256(signature.as_bytes())[..4].to_vec();
+        for word in words {
+            data.extend_from_slice(word);
+        }
+        data
+    }
+
+    #[test]
+    fn reverts_are_read_through_the_one_decoder() {
+        // `StaleVersion(bytes21,uint64,uint64)` of the policy contract: typed.
+        let mut app = [0u8; 32];
+        app[..21].fill(7);
+        let stale = revert_data(
+            "StaleVersion(bytes21,uint64,uint64)",
+            &[app, U256::from(3).to_be_bytes(), U256::from(4).to_be_bytes()],
+        );
+        assert_eq!(
+            Revert::decode(&stale),
+            Revert::StaleVersion { app_id: FixedBytes([7; 21]), expected: 3, current: 4 }
+        );
+
+        // The token's `ERC20InsufficientBalance` (0xe450d38c): not the Governor's, Timelock's or
+        // policy contract's, named by the embedded ABIs instead of shown as undecoded data.
+        let balance = revert_data(
+            "ERC20InsufficientBalance(address,uint256,uint256)",
+            &[[0; 32], U256::from(1).to_be_bytes(), U256::from(2).to_be_bytes()],
+        );
+        let other = Revert::decode(&balance);
+        assert_eq!(other, Revert::Other(revert::decode(&balance)));
+        assert!(other.to_string().starts_with("reverted: ERC20InsufficientBalance(sender: "), "{other}");
+
+        // `Error(string)` with a line break: kept as given, shown escaped.
+        let reason = alloy::sol_types::Revert::from("no\nverdict: ok");
+        let decoded = Revert::decode(&alloy::sol_types::SolError::abi_encode(&reason));
+        assert_eq!(decoded, Revert::Message("no\nverdict: ok".into()));
+        assert_eq!(decoded.to_string(), "reverted: no\\nverdict: ok");
+
+        // Nothing, or data no ABI explains: kept whole.
+        assert_eq!(Revert::decode(&[]).to_string(), "reverted without a reason");
+        let unknown = revert_data("Nope()", &[]);
+        assert_eq!(Revert::decode(&unknown), Revert::Unknown(Bytes::from(unknown.clone())));
+    }
+
     #[test]
     fn lookups_are_verification_failures_and_the_rest_chain_errors() {
         assert_eq!(GovernorError::ProposalNotFound(U256::from(1)).class(), FailureClass::Verification);

@@ -851,3 +851,35 @@ fn flush_state_only(
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use alloy::primitives::keccak256;
+    use roflgov_types::{Classified, FailureClass};
+
+    use super::*;
+
+    #[test]
+    fn reverts_are_typed_or_decoded_never_opaque() {
+        // `NothingToPrune(bytes21)` (selector of the hand-written signature): the contract's
+        // own error, typed as before.
+        let mut data = keccak256(b"NothingToPrune(bytes21)")[..4].to_vec();
+        data.extend_from_slice(&[[5u8; 21].as_slice(), &[0u8; 11]].concat());
+        let error = RoflClientError::from_revert(&data);
+        assert!(
+            matches!(error.contract_error(), Some(RoflAppAdmin::RoflAppAdminErrors::NothingToPrune(e)) if e.appId.0 == [5; 21])
+        );
+        assert_eq!(error.class(), FailureClass::Verification);
+
+        // A reason string (a stand-in's `require`): decoded and escaped, a chain error.
+        let reason = alloy::sol_types::Revert::from("bad\u{202e}body");
+        let error = RoflClientError::from_revert(&alloy::sol_types::SolError::abi_encode(&reason));
+        assert!(error.contract_error().is_none());
+        assert_eq!(error.to_string(), "the policy contract reverted: \"bad\\u{202e}body\"");
+        assert_eq!(error.class(), FailureClass::Chain);
+
+        // Unknown data is shown whole.
+        let error = RoflClientError::from_revert(&[0xde, 0xad, 0xbe, 0xef, 0x01]);
+        assert!(error.to_string().ends_with("0xdeadbeef01"), "{error}");
+    }
+}
