@@ -87,7 +87,8 @@ impl SafeClient {
         Ok(Self { address, chain_id, deployment, provider, reverts: RevertDecoder::embedded() })
     }
 
-    /// Decode the custom errors of `abi` (e.g. the policy contract's) in inner-call reverts.
+    /// Decode the custom errors of `abi` too in inner-call reverts (every embedded artifact's,
+    /// the policy contract's among them, are known from the start).
     pub fn with_errors_of(mut self, abi: &JsonAbi) -> Self {
         self.reverts = self.reverts.with_abi(abi);
         self
