@@ -19,7 +19,6 @@
 use std::collections::HashMap;
 
 use alloy::{
-    eips::BlockNumberOrTag,
     primitives::{Address, B256, U256},
     providers::Provider,
     rpc::types::{Filter, Log, TransactionReceipt},
@@ -32,6 +31,8 @@ use roflgov_governor::{
     bindings::{RoflGovernor, TimelockController},
 };
 use roflgov_safe::{Operation, SafeSignature, SafeTx, bindings::SafeL2};
+
+use crate::block_times::BlockTimes;
 
 /// Errors reading who approved a transaction.
 #[derive(Debug, thiserror::Error)]
@@ -190,7 +191,7 @@ pub struct ApprovalReader<P> {
     from_block: u64,
     chain_id: Option<u64>,
     governor_logs: HashMap<Address, Vec<Log>>,
-    block_times: HashMap<u64, u64>,
+    block_times: BlockTimes,
 }
 
 impl<P: Provider> ApprovalReader<P> {
@@ -203,24 +204,13 @@ impl<P: Provider> ApprovalReader<P> {
             from_block,
             chain_id: None,
             governor_logs: HashMap::new(),
-            block_times: HashMap::new(),
+            block_times: BlockTimes::default(),
         }
     }
 
     /// The timestamp (Unix seconds) of block `block`.
     pub async fn block_time(&mut self, block: u64) -> Result<u64, ApprovalError> {
-        if let Some(time) = self.block_times.get(&block) {
-            return Ok(*time);
-        }
-        let time = self
-            .provider
-            .get_block_by_number(BlockNumberOrTag::Number(block))
-            .await?
-            .ok_or(ApprovalError::NoBlock(block))?
-            .header
-            .timestamp;
-        self.block_times.insert(block, time);
-        Ok(time)
+        self.block_times.get(&self.provider, block).await?.ok_or(ApprovalError::NoBlock(block))
     }
 
     /// Who approved transaction `tx`.

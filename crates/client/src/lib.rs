@@ -17,6 +17,7 @@
 #![cfg_attr(test, allow(unused_crate_dependencies))]
 
 pub mod accountability;
+mod block_times;
 pub mod deploy;
 pub mod destination;
 pub mod firewall;

@@ -9,10 +9,7 @@
 //! `rofl.Register` transaction). Policy versions and releases come from the policy contract's
 //! own events on every network ([`policy_timeline`]).
 
-use std::collections::HashMap;
-
 use alloy::{
-    eips::BlockNumberOrTag,
     primitives::{Address, B256},
     providers::Provider,
     rpc::types::Filter,
@@ -25,6 +22,7 @@ use roflgov_core::{
 use roflgov_types::{AppId, EnclaveIdentity};
 
 use crate::{
+    block_times::BlockTimes,
     oasis_node::{NodeQueryError, RuntimeQueryClient},
     rofl::{HistoryKind, LoggedChange, RoflAdminClient, RoflClientError, bindings::RoflModuleStandIn},
 };
@@ -65,13 +63,13 @@ pub trait RegistrationSource {
 pub struct StandInRegistrations<P> {
     provider: P,
     from_block: u64,
-    block_times: HashMap<u64, u64>,
+    block_times: BlockTimes,
 }
 
 impl<P: Provider> StandInRegistrations<P> {
     /// A source on `provider`, scanning the stand-in's events from `from_block`.
     pub fn new(provider: P, from_block: u64) -> Self {
-        Self { provider, from_block, block_times: HashMap::new() }
+        Self { provider, from_block, block_times: BlockTimes::default() }
     }
 }
 
@@ -102,7 +100,7 @@ impl<P: Provider + Clone> RegistrationSource for StandInRegistrations<P> {
                                 && c.instance == event.instance
                                 && c.expirationEpoch == event.expirationEpoch
                         })
-                        .map(|c| EnclaveIdentity { mr_enclave: c.mrEnclave, mr_signer: c.mrSigner })
+                        .map(|call| EnclaveIdentity::from(&call))
                 }
                 None => None,
             };
@@ -121,18 +119,7 @@ impl<P: Provider + Clone> RegistrationSource for StandInRegistrations<P> {
     }
 
     async fn block_time(&mut self, block: u64) -> Result<u64, TraceSourceError> {
-        if let Some(time) = self.block_times.get(&block) {
-            return Ok(*time);
-        }
-        let time = self
-            .provider
-            .get_block_by_number(BlockNumberOrTag::Number(block))
-            .await?
-            .ok_or(TraceSourceError::NoBlock(block))?
-            .header
-            .timestamp;
-        self.block_times.insert(block, time);
-        Ok(time)
+        self.block_times.get(&self.provider, block).await?.ok_or(TraceSourceError::NoBlock(block))
     }
 }
 

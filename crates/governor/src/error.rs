@@ -5,8 +5,9 @@ use std::fmt;
 
 use alloy::{
     primitives::{Address, B256, Bytes, FixedBytes, U256},
-    sol_types::{Panic, Revert as RevertString, SolError as _, SolInterface},
+    sol_types::SolInterface,
 };
+use roflgov_contracts::revert::{self, DecodedRevert};
 
 use crate::{
     bindings::{
@@ -55,48 +56,56 @@ pub enum Revert {
     Message(String),
     /// `Panic(uint256)`.
     Panic(U256),
+    /// A custom error of another embedded contract (the token, a stand-in, the Safe), as the
+    /// one decoder (`roflgov_contracts::revert`) reads it.
+    Other(DecodedRevert),
     /// Revert data none of the known ABIs decode (empty when the contract gave no reason).
     Unknown(Bytes),
 }
 
 impl Revert {
-    /// Decode revert data against the Governor, Timelock and policy-contract ABIs.
+    /// Decode revert data with the one decoder (`roflgov_contracts::revert`), reading the
+    /// Governor's, the Timelock's and the policy contract's errors into their typed variants.
     pub fn decode(data: &[u8]) -> Self {
-        if let Ok(e) = RoflGovernorErrors::abi_decode(data) {
-            if let RoflGovernorErrors::GovernorUnexpectedProposalState(e) = &e {
-                let current: u8 = e.current;
-                if let Some(current) = ProposalState::from_u8(current) {
-                    return Self::UnexpectedProposalState {
-                        proposal_id: e.proposalId,
-                        current,
-                        expected: ProposalState::from_bitmap(&e.expectedStates.0),
-                    };
-                }
+        match revert::decode(data) {
+            custom @ DecodedRevert::Custom { .. } => Self::typed(data).unwrap_or(Self::Other(custom)),
+            DecodedRevert::Message { message, .. } => Self::Message(message),
+            DecodedRevert::Panic(code) => Self::Panic(code),
+            DecodedRevert::Empty | DecodedRevert::Unknown(_) | DecodedRevert::InBatch { .. } => {
+                Self::Unknown(Bytes::copy_from_slice(data))
             }
-            return Self::Governor(e);
+        }
+    }
+
+    /// A custom error of the Governor, the Timelock or the policy contract, typed.
+    fn typed(data: &[u8]) -> Option<Self> {
+        if let Ok(e) = RoflGovernorErrors::abi_decode(data) {
+            if let RoflGovernorErrors::GovernorUnexpectedProposalState(e) = &e
+                && let Some(current) = ProposalState::from_u8(e.current)
+            {
+                return Some(Self::UnexpectedProposalState {
+                    proposal_id: e.proposalId,
+                    current,
+                    expected: ProposalState::from_bitmap(&e.expectedStates.0),
+                });
+            }
+            return Some(Self::Governor(e));
         }
         if let Ok(e) = TimelockControllerErrors::abi_decode(data) {
             if let TimelockControllerErrors::TimelockUnexpectedOperationState(e) = &e {
-                return Self::UnexpectedOperationState {
+                return Some(Self::UnexpectedOperationState {
                     operation_id: e.operationId,
                     expected: OperationState::from_bitmap(&e.expectedStates.0),
-                };
+                });
             }
-            return Self::Timelock(e);
+            return Some(Self::Timelock(e));
         }
-        if let Ok(e) = RoflAppAdminErrors::abi_decode(data) {
-            if let RoflAppAdminErrors::StaleVersion(e) = &e {
-                return Self::StaleVersion { app_id: e.appId, expected: e.expected, current: e.current };
+        match RoflAppAdminErrors::abi_decode(data).ok()? {
+            RoflAppAdminErrors::StaleVersion(e) => {
+                Some(Self::StaleVersion { app_id: e.appId, expected: e.expected, current: e.current })
             }
-            return Self::AppAdmin(e);
+            e => Some(Self::AppAdmin(e)),
         }
-        if let Ok(r) = RevertString::abi_decode(data) {
-            return Self::Message(r.reason);
-        }
-        if let Ok(p) = Panic::abi_decode(data) {
-            return Self::Panic(p.code);
-        }
-        Self::Unknown(Bytes::copy_from_slice(data))
     }
 
     /// Whether this is the policy contract's stale-version error.
@@ -184,7 +193,8 @@ impl fmt::Display for Revert {
                 e.account
             ),
             Self::AppAdmin(e) => write!(f, "policy contract error {e:?}"),
-            Self::Message(m) => write!(f, "reverted: {m}"),
+            Self::Message(m) => write!(f, "reverted: {}", m.escape_debug()),
+            Self::Other(revert) => write!(f, "reverted: {revert}"),
             Self::Panic(code) => write!(f, "panic {code:#x}"),
             Self::Unknown(data) if data.is_empty() => f.write_str("reverted without a reason"),
             Self::Unknown(data) => write!(f, "reverted with undecoded data {data}"),
@@ -352,6 +362,52 @@ mod tests {
         assert_eq!(other.class(), FailureClass::Verification);
         assert!(other.explain().starts_with("queue failed: "), "{}", other.explain());
         assert!(other.explain().ends_with("; nothing was sent"));
+    }
+
+    /// Revert data of a hand-written signature: its selector (keccak of the text, as `cast sig`
+    /// computes it) and the given 32-byte words.
+    fn revert_data(signature: &str, words: &[[u8; 32]]) -> Vec<u8> {
+        let mut data = alloy::primitives::keccak256(signature.as_bytes())[..4].to_vec();
+        for word in words {
+            data.extend_from_slice(word);
+        }
+        data
+    }
+
+    #[test]
+    fn reverts_are_read_through_the_one_decoder() {
+        // `StaleVersion(bytes21,uint64,uint64)` of the policy contract: typed.
+        let mut app = [0u8; 32];
+        app[..21].fill(7);
+        let stale = revert_data(
+            "StaleVersion(bytes21,uint64,uint64)",
+            &[app, U256::from(3).to_be_bytes(), U256::from(4).to_be_bytes()],
+        );
+        assert_eq!(
+            Revert::decode(&stale),
+            Revert::StaleVersion { app_id: FixedBytes([7; 21]), expected: 3, current: 4 }
+        );
+
+        // The token's `ERC20InsufficientBalance` (0xe450d38c): not the Governor's, Timelock's or
+        // policy contract's, named by the embedded ABIs instead of shown as undecoded data.
+        let balance = revert_data(
+            "ERC20InsufficientBalance(address,uint256,uint256)",
+            &[[0; 32], U256::from(1).to_be_bytes(), U256::from(2).to_be_bytes()],
+        );
+        let other = Revert::decode(&balance);
+        assert_eq!(other, Revert::Other(revert::decode(&balance)));
+        assert!(other.to_string().starts_with("reverted: ERC20InsufficientBalance(sender: "), "{other}");
+
+        // `Error(string)` with a line break: kept as given, shown escaped.
+        let reason = alloy::sol_types::Revert::from("no\nverdict: ok");
+        let decoded = Revert::decode(&alloy::sol_types::SolError::abi_encode(&reason));
+        assert_eq!(decoded, Revert::Message("no\nverdict: ok".into()));
+        assert_eq!(decoded.to_string(), "reverted: no\\nverdict: ok");
+
+        // Nothing, or data no ABI explains: kept whole.
+        assert_eq!(Revert::decode(&[]).to_string(), "reverted without a reason");
+        let unknown = revert_data("Nope()", &[]);
+        assert_eq!(Revert::decode(&unknown), Revert::Unknown(Bytes::from(unknown.clone())));
     }
 
     #[test]

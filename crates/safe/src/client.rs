@@ -84,10 +84,11 @@ impl SafeClient {
         deployment: SafeDeployment,
     ) -> Result<Self, SafeError> {
         let chain_id = provider.get_chain_id().await?;
-        Ok(Self { address, chain_id, deployment, provider, reverts: RevertDecoder::default() })
+        Ok(Self { address, chain_id, deployment, provider, reverts: RevertDecoder::embedded() })
     }
 
-    /// Decode the custom errors of `abi` (e.g. the policy contract's) in inner-call reverts.
+    /// Decode the custom errors of `abi` too in inner-call reverts (every embedded artifact's,
+    /// the policy contract's among them, are known from the start).
     pub fn with_errors_of(mut self, abi: &JsonAbi) -> Self {
         self.reverts = self.reverts.with_abi(abi);
         self
@@ -352,6 +353,6 @@ impl SafeClient {
         {
             return SafeError::InnerCallReverted(inner);
         }
-        revert.into_safe_error()
+        SafeError::from_revert(revert)
     }
 }

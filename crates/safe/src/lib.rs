@@ -53,21 +53,10 @@ use alloy::primitives::{Address, B256, U256};
 /// can act on.
 #[derive(Debug, thiserror::Error)]
 pub enum SafeError {
-    /// A transaction's operation byte is neither CALL (0) nor DELEGATECALL (1).
-    #[error("operation {0} is neither CALL (0) nor DELEGATECALL (1)")]
-    InvalidOperation(u8),
-    /// A transaction was built from no call at all.
-    #[error("a Safe transaction needs at least one call")]
-    EmptyBatch,
-    /// A MultiSend batch cannot be decoded (truncated entry, bad length, trailing bytes).
-    #[error("malformed MultiSend batch: {0}")]
-    MalformedMultiSend(String),
-    /// The transaction delegate-calls a contract other than the known MultiSendCallOnly: it could
-    /// run any code with the Safe's authority, so it is not treated as a batch.
-    #[error(
-        "the transaction DELEGATECALLs {0}, which is not the known MultiSendCallOnly; refusing to treat it as a batch"
-    )]
-    UnexpectedDelegateCall(Address),
+    /// The transaction itself cannot be built or read (operation byte, empty batch, malformed
+    /// MultiSend, a DELEGATECALL into anything but the known MultiSendCallOnly).
+    #[error(transparent)]
+    Tx(#[from] tx::SafeTxError),
 
     /// The transaction's nonce is below the Safe's: it was executed (or replaced) already, and
     /// signing or executing it can only fail.
@@ -203,8 +192,9 @@ impl roflgov_types::Classified for SafeError {
             | SafeError::ProposalFile { .. }
             | SafeError::Keystore { .. }
             | SafeError::CodeHashMismatch { .. }
-            | SafeError::UnexpectedDelegateCall(_)
-            | SafeError::MalformedMultiSend(_) => FailureClass::Verification,
+            | SafeError::Tx(
+                tx::SafeTxError::UnexpectedDelegateCall(_) | tx::SafeTxError::MalformedMultiSend(_),
+            ) => FailureClass::Verification,
             _ => FailureClass::Chain,
         }
     }
@@ -221,7 +211,7 @@ impl roflgov_types::Classified for SafeError {
 impl From<alloy::contract::Error> for SafeError {
     fn from(error: alloy::contract::Error) -> Self {
         match error.as_revert_data() {
-            Some(data) => RevertDecoder::default().decode(&data).into_safe_error(),
+            Some(data) => Self::from_revert(roflgov_contracts::revert::decode(&data)),
             None => Self::Chain(error.to_string()),
         }
     }
@@ -236,18 +226,6 @@ impl From<alloy::transports::TransportError> for SafeError {
 impl From<alloy::providers::PendingTransactionError> for SafeError {
     fn from(error: alloy::providers::PendingTransactionError) -> Self {
         Self::Chain(error.to_string())
-    }
-}
-
-impl From<tx::SafeTxError> for SafeError {
-    fn from(error: tx::SafeTxError) -> Self {
-        use tx::SafeTxError as E;
-        match error {
-            E::InvalidOperation(op) => Self::InvalidOperation(op),
-            E::EmptyBatch => Self::EmptyBatch,
-            E::MalformedMultiSend(what) => Self::MalformedMultiSend(what),
-            E::UnexpectedDelegateCall(to) => Self::UnexpectedDelegateCall(to),
-        }
     }
 }
 

@@ -11,6 +11,8 @@ use alloy::{
 };
 use serde::Serialize;
 
+pub use roflgov_contracts::revert::format_value;
+
 use crate::{Operation, SafeCall, SafeError, SafeTx, SafeTxHashes};
 
 /// One decoded argument.
@@ -94,35 +96,6 @@ impl fmt::Display for DecodedCall {
     }
 }
 
-/// Format a decoded ABI value for people.
-pub fn format_value(value: &DynSolValue) -> String {
-    match value {
-        DynSolValue::Address(a) => a.to_checksum(None),
-        DynSolValue::Bool(b) => b.to_string(),
-        DynSolValue::Int(i, _) => i.to_string(),
-        DynSolValue::Uint(u, _) => u.to_string(),
-        DynSolValue::FixedBytes(word, size) => format!("0x{}", alloy::hex::encode(&word[..*size])),
-        DynSolValue::Bytes(b) => format!("0x{}", alloy::hex::encode(b)),
-        DynSolValue::String(s) => format!("{s:?}"),
-        DynSolValue::Function(f) => f.to_string(),
-        DynSolValue::Array(items) | DynSolValue::FixedArray(items) => {
-            format!("[{}]", items.iter().map(format_value).collect::<Vec<_>>().join(", "))
-        }
-        DynSolValue::Tuple(items) => {
-            format!("({})", items.iter().map(format_value).collect::<Vec<_>>().join(", "))
-        }
-        DynSolValue::CustomStruct { name, prop_names, tuple } => format!(
-            "{name} {{ {} }}",
-            prop_names
-                .iter()
-                .zip(tuple)
-                .map(|(prop, v)| format!("{prop}: {}", format_value(v)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
-}
-
 /// Decodes calls against the ABIs of known contracts.
 #[derive(Clone, Debug, Default)]
 pub struct CallDecoder {
@@ -198,7 +171,7 @@ impl CallDecoder {
     pub fn decode_safe_tx(&self, tx: &SafeTx) -> Result<Vec<DecodedCall>, SafeError> {
         let multi_send = self.multi_send_call_only.unwrap_or(Address::ZERO);
         if tx.operation == Operation::DelegateCall && self.multi_send_call_only.is_none() {
-            return Err(SafeError::UnexpectedDelegateCall(tx.to));
+            return Err(crate::tx::SafeTxError::UnexpectedDelegateCall(tx.to).into());
         }
         Ok(tx.calls(multi_send)?.iter().map(|call| self.decode_call(call)).collect())
     }

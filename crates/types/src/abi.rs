@@ -15,6 +15,7 @@ use crate::{
     policy as model,
 };
 
+use roflgov_contracts::bindings::RoflAppAdmin;
 /// The `RoflTypes.sol` structs, as `sol!` generates them from the policy contract's embedded
 /// artifact in [`roflgov_contracts::bindings`] (their one Rust source: no hand-written mirror).
 pub use roflgov_contracts::bindings::RoflAppAdmin::{
@@ -464,12 +465,30 @@ impl From<&model::EnclaveIdentity> for EnclaveIdentity {
     }
 }
 
-/// An enclave identity from the contract's `EnclaveIdentity`.
-impl From<&EnclaveIdentity> for model::EnclaveIdentity {
-    fn from(identity: &EnclaveIdentity) -> Self {
-        model::EnclaveIdentity { mr_enclave: identity.mrEnclave, mr_signer: identity.mrSigner }
-    }
+/// Implements `From<&T> for roflgov_types::EnclaveIdentity` for `sol!` types that carry an
+/// identity as `mrEnclave` and `mrSigner` fields: the contract's `EnclaveIdentity`, its events
+/// (`EnclaveAdded`, ...), and the copies `sol!` generates in each contract's RPC bindings (the
+/// stand-in's `EnclaveIdentity`, its `registerInstance` call). The one place that maps the two
+/// fields.
+#[macro_export]
+macro_rules! enclave_identity_from_fields {
+    ($($from:ty),* $(,)?) => {$(
+        impl ::core::convert::From<&$from> for $crate::EnclaveIdentity {
+            fn from(value: &$from) -> Self {
+                Self { mr_enclave: value.mrEnclave, mr_signer: value.mrSigner }
+            }
+        }
+    )*};
 }
+
+// An enclave identity from the contract's `EnclaveIdentity` and from its events.
+enclave_identity_from_fields!(
+    EnclaveIdentity,
+    RoflAppAdmin::EnclaveAdded,
+    RoflAppAdmin::EnclaveRemoved,
+    RoflAppAdmin::RetirementScheduled,
+    RoflAppAdmin::EnclaveRevoked,
+);
 
 /// A quote policy as the contract's `QuotePolicy` (a legacy IAS policy has no place there).
 impl TryFrom<&model::QuotePolicy> for QuotePolicy {

@@ -18,11 +18,14 @@ use roflgov_types::{
 };
 use serde::Serialize;
 
-use roflgov_contracts::Artifact;
+use roflgov_contracts::{
+    Artifact,
+    revert::{self, DecodedRevert},
+};
 use roflgov_core::bindings::RoflAppAdmin as Abi;
 use roflgov_core::rofl::{
     changes::{CalldataError, PolicyChange, changes_to_calldata, enclave_text_id},
-    locks::{Floors, LockState},
+    locks::LockState,
     release::{IdentityInfo, IdentityMeta, IdentityStatus, ReleaseRecord, ReleaseState},
 };
 
@@ -34,6 +37,10 @@ pub enum RoflClientError {
     /// The contract reverted with one of its custom errors (`StaleVersion`, `UnknownApp`, ...).
     #[error("the policy contract reverted: {0:?}")]
     Reverted(RoflAppAdmin::RoflAppAdminErrors),
+    /// The call reverted with something else (`Error(string)`, a panic, another contract's
+    /// error, unknown data), as the one decoder (`roflgov_contracts::revert`) reads it.
+    #[error("the policy contract reverted: {0}")]
+    RevertedOther(DecodedRevert),
     /// The transaction was mined but failed.
     #[error("transaction {0} reverted")]
     TxFailed(B256),
@@ -62,26 +69,32 @@ pub enum RoflClientError {
 
 impl From<alloy::contract::Error> for RoflClientError {
     fn from(err: alloy::contract::Error) -> Self {
-        match err.as_decoded_interface_error::<RoflAppAdmin::RoflAppAdminErrors>() {
-            Some(decoded) => RoflClientError::Reverted(decoded),
-            None => RoflClientError::Contract(err),
+        match err.as_revert_data() {
+            Some(data) => Self::from_revert(&data),
+            None => Self::Contract(err),
         }
     }
 }
 
 impl From<alloy::transports::TransportError> for RoflClientError {
     fn from(err: alloy::transports::TransportError) -> Self {
-        match err
-            .as_error_resp()
-            .and_then(|payload| payload.as_decoded_interface_error::<RoflAppAdmin::RoflAppAdminErrors>())
-        {
-            Some(decoded) => RoflClientError::Reverted(decoded),
-            None => RoflClientError::Rpc(err),
+        match err.as_error_resp().and_then(|payload| payload.as_revert_data()) {
+            Some(data) => Self::from_revert(&data),
+            None => Self::Rpc(err),
         }
     }
 }
 
 impl RoflClientError {
+    /// The error of revert data: the policy contract's own errors typed, anything else as the
+    /// one decoder reads it.
+    pub fn from_revert(data: &[u8]) -> Self {
+        match revert::decode_typed::<RoflAppAdmin::RoflAppAdminErrors>(data) {
+            Ok(error) => Self::Reverted(error),
+            Err(other) => Self::RevertedOther(other),
+        }
+    }
+
     /// The contract's custom error, when the failure is one.
     pub fn contract_error(&self) -> Option<&RoflAppAdmin::RoflAppAdminErrors> {
         match self {
@@ -233,12 +246,7 @@ impl<P: Provider + Clone> RoflAdminClient<P> {
 
     /// The app's one-way locks (`locks(appId)`).
     pub async fn locks(&self, app: AppId) -> Result<LockState, RoflClientError> {
-        let locks = self.contract.locks(app.to_fixed_bytes()).call().await?;
-        Ok(LockState {
-            metadata_keys: locks.metadataKeys,
-            secret_names: locks.secretNames,
-            floors: Floors(locks.floors),
-        })
+        Ok(LockState::from(&self.view(&Abi::locksCall { appId: app.to_fixed_bytes() }).await?))
     }
 
     /// Every release record of the app, in order (`releases()[i]` has id `i + 1`).
@@ -264,12 +272,8 @@ impl<P: Provider + Clone> RoflAdminClient<P> {
         app: AppId,
         identity: &EnclaveIdentity,
     ) -> Result<IdentityInfo, RoflClientError> {
-        let info = self.contract.identityInfo(app.to_fixed_bytes(), identity_abi(identity)).call().await?;
-        Ok(IdentityInfo {
-            status: IdentityStatus::from_code(info.status).unwrap_or_default(),
-            release_id: info.releaseId,
-            retire_at: info.retireAt,
-        })
+        let call = Abi::identityInfoCall { appId: app.to_fixed_bytes(), identity: identity.into() };
+        Ok(IdentityInfo::from(&self.view(&call).await?))
     }
 
     /// The allowed identities in policy order, each with its release id (0: none) and grace
@@ -278,23 +282,14 @@ impl<P: Provider + Clone> RoflAdminClient<P> {
         &self,
         app: AppId,
     ) -> Result<Vec<(EnclaveIdentity, u32, u64)>, RoflClientError> {
-        let list = self.contract.enclaveReleases(app.to_fixed_bytes()).call().await?;
-        Ok(list
-            .iter()
-            .map(|r| {
-                (
-                    EnclaveIdentity { mr_enclave: r.identity.mrEnclave, mr_signer: r.identity.mrSigner },
-                    r.releaseId,
-                    r.retireAt,
-                )
-            })
-            .collect())
+        let list = self.view(&Abi::enclaveReleasesCall { appId: app.to_fixed_bytes() }).await?;
+        Ok(list.iter().map(|r| (EnclaveIdentity::from(&r.identity), r.releaseId, r.retireAt)).collect())
     }
 
     /// What `prune` would remove now.
     pub async fn expired_enclaves(&self, app: AppId) -> Result<Vec<EnclaveIdentity>, RoflClientError> {
-        let list = self.contract.expiredEnclaves(app.to_fixed_bytes()).call().await?;
-        Ok(list.iter().map(|i| EnclaveIdentity { mr_enclave: i.mrEnclave, mr_signer: i.mrSigner }).collect())
+        let list = self.view(&Abi::expiredEnclavesCall { appId: app.to_fixed_bytes() }).await?;
+        Ok(list.iter().map(EnclaveIdentity::from).collect())
     }
 
     /// roflgov's state next to the app's config: guardian, freeze, release records and the
@@ -417,10 +412,6 @@ impl<P: Provider + Clone> RoflAdminClient<P> {
         let logs = self.provider().get_logs(&filter).await?;
         Ok(history_from_logs(self.address(), &logs))
     }
-}
-
-fn identity_abi(identity: &EnclaveIdentity) -> RoflAppAdmin::EnclaveIdentity {
-    RoflAppAdmin::EnclaveIdentity { mrEnclave: identity.mr_enclave, mrSigner: identity.mr_signer }
 }
 
 impl<P: Provider + Clone> RoflAdminClient<P> {
@@ -690,20 +681,10 @@ pub fn history_from_logs(contract: Address, logs: &[Log]) -> Vec<HistoryEntry> {
         let key = |app: alloy::primitives::FixedBytes<21>| (tx, AppId(app.0));
         let mut push_change = |app, change| pending.entry(key(app)).or_default().changes.push(change);
         match event.data {
-            E::EnclaveAdded(e) => push_change(
-                e.appId,
-                LoggedChange::EnclaveAdded(EnclaveIdentity {
-                    mr_enclave: e.mrEnclave,
-                    mr_signer: e.mrSigner,
-                }),
-            ),
-            E::EnclaveRemoved(e) => push_change(
-                e.appId,
-                LoggedChange::EnclaveRemoved(EnclaveIdentity {
-                    mr_enclave: e.mrEnclave,
-                    mr_signer: e.mrSigner,
-                }),
-            ),
+            E::EnclaveAdded(e) => push_change(e.appId, LoggedChange::EnclaveAdded(EnclaveIdentity::from(&e))),
+            E::EnclaveRemoved(e) => {
+                push_change(e.appId, LoggedChange::EnclaveRemoved(EnclaveIdentity::from(&e)))
+            }
             E::EndorsementsReplaced(e) => push_change(
                 e.appId,
                 LoggedChange::EndorsementsReplaced(types_abi::unflatten_endorsements(&e.endorsements).ok()),
@@ -731,7 +712,7 @@ pub fn history_from_logs(contract: Address, logs: &[Log]) -> Vec<HistoryEntry> {
             E::RetirementScheduled(e) => push_change(
                 e.appId,
                 LoggedChange::RetirementScheduled {
-                    identity: EnclaveIdentity { mr_enclave: e.mrEnclave, mr_signer: e.mrSigner },
+                    identity: EnclaveIdentity::from(&e),
                     retire_at: e.retireAt,
                 },
             ),
@@ -748,10 +729,7 @@ pub fn history_from_logs(contract: Address, logs: &[Log]) -> Vec<HistoryEntry> {
             ),
             E::EnclaveRevoked(e) => push_change(
                 e.appId,
-                LoggedChange::EnclaveRevoked {
-                    by: e.by,
-                    identity: EnclaveIdentity { mr_enclave: e.mrEnclave, mr_signer: e.mrSigner },
-                },
+                LoggedChange::EnclaveRevoked { by: e.by, identity: EnclaveIdentity::from(&e) },
             ),
             E::AppFrozen(e) => push_change(e.appId, LoggedChange::AppFrozen { by: e.by }),
             E::AppUnfrozen(e) => push_change(e.appId, LoggedChange::AppUnfrozen),
@@ -871,5 +849,37 @@ fn flush_state_only(
             config: None,
             changes: step.changes,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy::primitives::keccak256;
+    use roflgov_types::{Classified, FailureClass};
+
+    use super::*;
+
+    #[test]
+    fn reverts_are_typed_or_decoded_never_opaque() {
+        // `NothingToPrune(bytes21)` (selector of the hand-written signature): the contract's
+        // own error, typed as before.
+        let mut data = keccak256(b"NothingToPrune(bytes21)")[..4].to_vec();
+        data.extend_from_slice(&[[5u8; 21].as_slice(), &[0u8; 11]].concat());
+        let error = RoflClientError::from_revert(&data);
+        assert!(
+            matches!(error.contract_error(), Some(RoflAppAdmin::RoflAppAdminErrors::NothingToPrune(e)) if e.appId.0 == [5; 21])
+        );
+        assert_eq!(error.class(), FailureClass::Verification);
+
+        // A reason string (a stand-in's `require`): decoded and escaped, a chain error.
+        let reason = alloy::sol_types::Revert::from("bad\u{202e}body");
+        let error = RoflClientError::from_revert(&alloy::sol_types::SolError::abi_encode(&reason));
+        assert!(error.contract_error().is_none());
+        assert_eq!(error.to_string(), "the policy contract reverted: \"bad\\u{202e}body\"");
+        assert_eq!(error.class(), FailureClass::Chain);
+
+        // Unknown data is shown whole.
+        let error = RoflClientError::from_revert(&[0xde, 0xad, 0xbe, 0xef, 0x01]);
+        assert!(error.to_string().ends_with("0xdeadbeef01"), "{error}");
     }
 }

@@ -34,6 +34,10 @@ pub enum StandInError {
     /// A call reverted with one of the stand-in's errors.
     #[error("the ROFL stand-in reverted: {0:?}")]
     Reverted(RoflModuleStandIn::RoflModuleStandInErrors),
+    /// A call reverted with something else (`Error(string)`, a panic, unknown data), as the
+    /// one decoder (`roflgov_contracts::revert`) reads it.
+    #[error("the ROFL stand-in reverted: {0}")]
+    RevertedOther(roflgov_contracts::revert::DecodedRevert),
     /// Contract call failure.
     #[error(transparent)]
     Contract(alloy::contract::Error),
@@ -62,8 +66,12 @@ pub enum StandInError {
 
 impl From<alloy::contract::Error> for StandInError {
     fn from(err: alloy::contract::Error) -> Self {
-        match err.as_decoded_interface_error::<RoflModuleStandIn::RoflModuleStandInErrors>() {
-            Some(decoded) => StandInError::Reverted(decoded),
+        let decoded = err.as_revert_data().map(|data| {
+            roflgov_contracts::revert::decode_typed::<RoflModuleStandIn::RoflModuleStandInErrors>(&data)
+        });
+        match decoded {
+            Some(Ok(error)) => StandInError::Reverted(error),
+            Some(Err(other)) => StandInError::RevertedOther(other),
             None => StandInError::Contract(err),
         }
     }
@@ -105,10 +113,7 @@ impl<P: Provider + Clone> RoflStandIn<P> {
     /// The allowed enclave identities, in policy order.
     pub async fn app_enclaves(&self, app: AppId) -> Result<Vec<EnclaveIdentity>, StandInError> {
         let enclaves = self.contract.appEnclaves(app.to_fixed_bytes()).call().await?;
-        Ok(enclaves
-            .iter()
-            .map(|e| EnclaveIdentity { mr_enclave: e.mrEnclave, mr_signer: e.mrSigner })
-            .collect())
+        Ok(enclaves.iter().map(EnclaveIdentity::from).collect())
     }
 
     /// The fee policy.
@@ -124,12 +129,11 @@ impl<P: Provider + Clone> RoflStandIn<P> {
 
     /// Public metadata.
     pub async fn app_metadata(&self, app: AppId) -> Result<Metadata, StandInError> {
-        // The stand-in's RPC bindings have their own copy of `MetadataEntry`: its generated
-        // tuple conversion moves it into the one source type, field for field.
+        // The stand-in's RPC bindings have their own copy of `MetadataEntry` (see `bindings`).
         let entries: Vec<types_abi::MetadataEntry> =
             (self.contract.appMetadata(app.to_fixed_bytes()).call().await?)
                 .into_iter()
-                .map(|entry| <(String, String)>::from(entry).into())
+                .map(Into::into)
                 .collect();
         Ok(types_abi::metadata_from_abi(&entries)?)
     }
@@ -139,7 +143,7 @@ impl<P: Provider + Clone> RoflStandIn<P> {
         let entries: Vec<types_abi::SecretEntry> =
             (self.contract.appSecrets(app.to_fixed_bytes()).call().await?)
                 .into_iter()
-                .map(|entry| <(String, Bytes)>::from(entry).into())
+                .map(Into::into)
                 .collect();
         Ok(types_abi::secrets_from_abi(&entries)?)
     }
@@ -190,15 +194,7 @@ impl<P: Provider + Clone> RoflStandIn<P> {
         instance: Address,
     ) -> Result<Option<(EnclaveIdentity, u64)>, StandInError> {
         let answer = self.contract.instanceIdentity(app.to_fixed_bytes(), instance).call().await?;
-        Ok(answer.registered.then_some({
-            (
-                EnclaveIdentity {
-                    mr_enclave: answer.identity.mrEnclave,
-                    mr_signer: answer.identity.mrSigner,
-                },
-                answer.expirationEpoch,
-            )
-        }))
+        Ok(answer.registered.then(|| (EnclaveIdentity::from(&answer.identity), answer.expirationEpoch)))
     }
 
     /// The complete config as the module holds it (policy strictly decoded from its CBOR).

@@ -78,6 +78,17 @@ pub struct LockState {
     pub floors: Floors,
 }
 
+/// The locks from the contract's `locks(appId)` answer.
+impl From<&crate::bindings::RoflAppAdmin::AppLocks> for LockState {
+    fn from(locks: &crate::bindings::RoflAppAdmin::AppLocks) -> Self {
+        LockState {
+            metadata_keys: locks.metadataKeys.clone(),
+            secret_names: locks.secretNames.clone(),
+            floors: Floors(locks.floors),
+        }
+    }
+}
+
 /// How a locked key or secret stands, given the app's config.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -173,6 +173,18 @@ pub struct IdentityInfo {
     pub retire_at: u64,
 }
 
+/// Where an identity stands, from the contract's `identityInfo` (an unknown status code reads
+/// as the default, [`IdentityStatus::NotAllowed`]).
+impl From<&RoflAppAdmin::IdentityInfo> for IdentityInfo {
+    fn from(info: &RoflAppAdmin::IdentityInfo) -> Self {
+        IdentityInfo {
+            status: IdentityStatus::from_code(info.status).unwrap_or_default(),
+            release_id: info.releaseId,
+            retire_at: info.retireAt,
+        }
+    }
+}
+
 /// roflgov's bookkeeping of one identity (`IdentityMeta` of the contract).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdentityMeta {
