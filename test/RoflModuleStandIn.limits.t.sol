@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {RoflModuleStandInFixture} from "./utils/RoflModuleStandInFixture.sol";
+
+/// @title The ROFL module stand-in: the module's size and shape limits
+contract RoflModuleStandInLimitsTest is RoflModuleStandInFixture {
+    function test_metadataLimits() public {
+        _expectOk(ALICE, "rofl.Create", _create(_simplePolicy(), 1, _entries(64, false)));
+        _expectModuleError(ALICE, "rofl.Create", _create(_simplePolicy(), 1, _entries(65, false)), 1, "rofl");
+
+        bytes memory longKey = new bytes(1025);
+        bytes memory longValue = new bytes(16385);
+        for (uint256 i; i < longKey.length; ++i) {
+            longKey[i] = "a";
+        }
+        for (uint256 i; i < longValue.length; ++i) {
+            longValue[i] = "v";
+        }
+        bytes memory okKey = _slice(longKey, 1);
+        bytes memory okValue = _slice(longValue, 1);
+        _expectOk(
+            ALICE,
+            "rofl.Create",
+            _create(_simplePolicy(), 1, bytes.concat(hex"a1", _text(string(okKey)), _text(string(okValue))))
+        );
+        _expectModuleError(
+            ALICE,
+            "rofl.Create",
+            _create(_simplePolicy(), 1, bytes.concat(hex"a1", _text(string(longKey)), hex"60")),
+            1,
+            "rofl"
+        );
+        _expectModuleError(
+            ALICE,
+            "rofl.Create",
+            _create(_simplePolicy(), 1, bytes.concat(hex"a1", hex"616b", _text(string(longValue)))),
+            1,
+            "rofl"
+        );
+    }
+
+    function test_secretLimits() public {
+        bytes21 appId = _createSimple();
+        _expectOk(
+            ALICE,
+            "rofl.Update",
+            _updateBody(appId, _adminOf(ALICE_OASIS), _simplePolicy(), _entries(64, true), EMPTY_MAP)
+        );
+        assertEq(standIn.appSecrets(appId).length, 64);
+        _expectModuleError(
+            ALICE,
+            "rofl.Update",
+            _updateBody(appId, _adminOf(ALICE_OASIS), _simplePolicy(), _entries(65, true), EMPTY_MAP),
+            1,
+            "rofl"
+        );
+        bytes memory longValue = new bytes(16385);
+        _expectModuleError(
+            ALICE,
+            "rofl.Update",
+            _updateBody(
+                appId, _adminOf(ALICE_OASIS), _simplePolicy(), bytes.concat(hex"a1616b", _bstr(longValue)), EMPTY_MAP
+            ),
+            1,
+            "rofl"
+        );
+        // nothing changed by the refused updates
+        assertEq(standIn.appSecrets(appId).length, 64);
+    }
+
+    function test_endorsementAtomLimit() public {
+        bytes memory ok = _policy(NULL_QUOTES, _enclaves1(SIMPLE_ENCLAVE), _anys(32), hex"03");
+        _expectOk(ALICE, "rofl.Create", _create(ok, 1, EMPTY_MAP));
+        bytes memory tooMany = _policy(NULL_QUOTES, _enclaves1(SIMPLE_ENCLAVE), _anys(33), hex"03");
+        _expectModuleError(ALICE, "rofl.Create", _create(tooMany, 1, EMPTY_MAP), 15, "rofl");
+        // and(31 atoms) = 1 + 31 = 32 atoms: fine; and(32 atoms) = 33: too many
+        bytes memory nested32 = bytes.concat(hex"81a163616e64", _anys(31));
+        _expectOk(
+            ALICE,
+            "rofl.Create",
+            _create(_policy(NULL_QUOTES, _enclaves1(SIMPLE_ENCLAVE), nested32, hex"03"), 1, EMPTY_MAP)
+        );
+        bytes memory nested33 = bytes.concat(hex"81a163616e64", _anys(32));
+        _expectModuleError(
+            ALICE,
+            "rofl.Create",
+            _create(_policy(NULL_QUOTES, _enclaves1(SIMPLE_ENCLAVE), nested33, hex"03"), 1, EMPTY_MAP),
+            15,
+            "rofl"
+        );
+    }
+
+    function test_endorsementDepthLimit() public {
+        _expectOk(
+            ALICE,
+            "rofl.Create",
+            _create(_policy(NULL_QUOTES, _enclaves1(SIMPLE_ENCLAVE), _nested(4), hex"03"), 1, EMPTY_MAP)
+        );
+        _expectModuleError(
+            ALICE,
+            "rofl.Create",
+            _create(_policy(NULL_QUOTES, _enclaves1(SIMPLE_ENCLAVE), _nested(5), hex"03"), 1, EMPTY_MAP),
+            14,
+            "rofl"
+        );
+        // Talos: and(provider, or(a, b)) = 1 + 2 + 2 = 5 atoms, depth 3.
+        _expectOk(ALICE, "rofl.Create", _create(TALOS_POLICY, 1, EMPTY_MAP));
+    }
+
+    function test_maxExpirationLimit() public {
+        _expectOk(
+            ALICE,
+            "rofl.Create",
+            _create(_policy(NULL_QUOTES, _enclaves1(SIMPLE_ENCLAVE), _anys(1), hex"1818"), 1, EMPTY_MAP)
+        );
+        _expectModuleError(
+            ALICE,
+            "rofl.Create",
+            _create(_policy(NULL_QUOTES, _enclaves1(SIMPLE_ENCLAVE), _anys(1), hex"1819"), 1, EMPTY_MAP),
+            1,
+            "rofl"
+        );
+    }
+}
