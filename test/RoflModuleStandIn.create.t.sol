@@ -120,8 +120,11 @@ contract RoflModuleStandInCreateTest is RoflModuleStandInFixture {
         assertEq(ret, abi.encodeWithSelector(RoflModuleStandIn.ValueNotAccepted.selector, 1));
     }
 
-    function test_unknownMethodIsCoreInvalidMethod() public {
+    function test_unknownMethodIsCoreInvalidMethod_rofl() public {
         _expectModuleError(ALICE, "rofl.DeriveKey", hex"a0", 3, "core");
+    }
+
+    function test_unknownMethodIsCoreInvalidMethod_otherModule() public {
         _expectModuleError(ALICE, "accounts.Transfer", hex"a0", 3, "core");
     }
 }

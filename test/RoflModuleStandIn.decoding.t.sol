@@ -29,12 +29,16 @@ contract RoflModuleStandInDecodingTest is RoflModuleStandInFixture {
         );
     }
 
-    function test_rejectsIndefiniteLength() public {
+    function test_rejectsIndefiniteLength_innerMap() public {
         bytes memory policy = _simplePolicy();
         bytes memory body = bytes.concat(hex"a3", K_POLICY, policy, K_SCHEME, hex"01", K_METADATA, hex"bfff");
         _expectRevert(
             body, abi.encodeWithSelector(CborReader.CborIndefiniteLength.selector, 1 + 7 + policy.length + 8 + 9)
         );
+    }
+
+    function test_rejectsIndefiniteLength_outerMap() public {
+        bytes memory policy = _simplePolicy();
         _expectRevert(
             bytes.concat(hex"bf", K_POLICY, policy, K_SCHEME, hex"01", K_METADATA, EMPTY_MAP, hex"ff"),
             abi.encodeWithSelector(CborReader.CborIndefiniteLength.selector, 0)
@@ -52,10 +56,13 @@ contract RoflModuleStandInDecodingTest is RoflModuleStandInFixture {
         );
     }
 
-    function test_rejectsMissingField() public {
+    function test_rejectsMissingField_metadata() public {
         bytes memory body = bytes.concat(hex"a2", K_POLICY, _simplePolicy(), K_SCHEME, hex"01");
         _expectRevert(body, abi.encodeWithSelector(RoflModuleStandIn.MissingField.selector, 0, "metadata"));
-        // policy without max_expiration
+    }
+
+    /// @dev A policy without max_expiration.
+    function test_rejectsMissingField_maxExpiration() public {
         bytes memory policy = bytes.concat(hex"a4", K_FEES, hex"02", K_QUOTES, NULL_QUOTES, K_ENCLAVES);
         policy = bytes.concat(policy, _enclaves1(SIMPLE_ENCLAVE), K_ENDORSEMENTS, hex"81", ANY);
         _expectRevert(
@@ -64,14 +71,17 @@ contract RoflModuleStandInDecodingTest is RoflModuleStandInFixture {
         );
     }
 
-    function test_rejectsWrongByteLength() public {
+    function test_rejectsWrongByteLength_mrEnclave() public {
         bytes memory enclaves =
             bytes.concat(hex"81a2696d725f7369676e65725820", bytes32(0), hex"6a6d725f656e636c617665581f", bytes31(0));
         bytes memory policy = _policy(NULL_QUOTES, enclaves, bytes.concat(hex"81", ANY), hex"03");
         _expectRevertSelector("rofl.Create", _create(policy, 1, EMPTY_MAP), CborReader.CborWrongLength.selector);
-        // provider address of 20 bytes
+    }
+
+    /// @dev A provider address of 20 bytes.
+    function test_rejectsWrongByteLength_provider() public {
         bytes memory endorsements = bytes.concat(hex"81a16870726f766964657254", bytes20(0));
-        policy = _policy(NULL_QUOTES, _enclaves1(SIMPLE_ENCLAVE), endorsements, hex"03");
+        bytes memory policy = _policy(NULL_QUOTES, _enclaves1(SIMPLE_ENCLAVE), endorsements, hex"03");
         _expectRevertSelector("rofl.Create", _create(policy, 1, EMPTY_MAP), CborReader.CborWrongLength.selector);
     }
 
@@ -85,93 +95,154 @@ contract RoflModuleStandInDecodingTest is RoflModuleStandInFixture {
         _expectRevertSelector("rofl.Create", _create(policy, 1, EMPTY_MAP), CborReader.CborUnsupportedItem.selector);
     }
 
-    function test_rejectsValuesTheEncoderNeverWrites() public {
-        bytes4 invalid = RoflModuleStandIn.InvalidField.selector;
-        bytes memory enclaves = _enclaves1(SIMPLE_ENCLAVE);
-        bytes memory anyList = bytes.concat(hex"81", ANY);
-        // ias must be null
+    /// @dev ias must be null.
+    function test_rejectsValuesTheEncoderNeverWrites_iasNotNull() public {
         _expectRevertSelector(
             "rofl.Create",
-            _create(_policy(hex"a263696173a063706373f6", enclaves, anyList, hex"03"), 1, EMPTY_MAP),
-            invalid
+            _create(
+                _policy(hex"a263696173a063706373f6", _enclaves1(SIMPLE_ENCLAVE), bytes.concat(hex"81", ANY), hex"03"),
+                1,
+                EMPTY_MAP
+            ),
+            RoflModuleStandIn.InvalidField.selector
         );
-        // fees 3
+    }
+
+    /// @dev Fees 3.
+    function test_rejectsValuesTheEncoderNeverWrites_fees3() public {
         bytes memory policy = _simplePolicy();
         policy[6] = 0x03;
-        _expectRevertSelector("rofl.Create", _create(policy, 1, EMPTY_MAP), invalid);
-        // scheme 2
-        _expectRevertSelector("rofl.Create", _create(_simplePolicy(), 2, EMPTY_MAP), invalid);
-        // pcs.disabled false
+        _expectRevertSelector("rofl.Create", _create(policy, 1, EMPTY_MAP), RoflModuleStandIn.InvalidField.selector);
+    }
+
+    /// @dev Scheme 2.
+    function test_rejectsValuesTheEncoderNeverWrites_scheme2() public {
+        _expectRevertSelector(
+            "rofl.Create", _create(_simplePolicy(), 2, EMPTY_MAP), RoflModuleStandIn.InvalidField.selector
+        );
+    }
+
+    /// @dev pcs.disabled false.
+    function test_rejectsValuesTheEncoderNeverWrites_pcsDisabledFalse() public {
         bytes memory pcs =
             hex"a263696173f663706373a36864697361626c6564f4737463625f76616c69646974795f706572696f64181e781e6d696e5f7463625f6576616c756174696f6e5f646174615f6e756d62657212";
-        _expectRevertSelector("rofl.Create", _create(_policy(pcs, enclaves, anyList, hex"03"), 1, EMPTY_MAP), invalid);
-        // empty FMSPC list
-        pcs =
+        _expectRevertSelector(
+            "rofl.Create",
+            _create(_policy(pcs, _enclaves1(SIMPLE_ENCLAVE), bytes.concat(hex"81", ANY), hex"03"), 1, EMPTY_MAP),
+            RoflModuleStandIn.InvalidField.selector
+        );
+    }
+
+    /// @dev An empty FMSPC list.
+    function test_rejectsValuesTheEncoderNeverWrites_emptyFmspcList() public {
+        bytes memory pcs =
             hex"a263696173f663706373a36f666d7370635f626c61636b6c69737480737463625f76616c69646974795f706572696f64181e781e6d696e5f7463625f6576616c756174696f6e5f646174615f6e756d62657212";
-        _expectRevertSelector("rofl.Create", _create(_policy(pcs, enclaves, anyList, hex"03"), 1, EMPTY_MAP), invalid);
-        // endorsement map with two keys
         _expectRevertSelector(
             "rofl.Create",
-            _create(_policy(NULL_QUOTES, enclaves, hex"81a263616e79a0636f6e79a0", hex"03"), 1, EMPTY_MAP),
-            invalid
-        );
-        // simple endorsement with a non-empty value
-        _expectRevertSelector(
-            "rofl.Create",
-            _create(_policy(NULL_QUOTES, enclaves, hex"81a163616e79a1616100", hex"03"), 1, EMPTY_MAP),
-            invalid
+            _create(_policy(pcs, _enclaves1(SIMPLE_ENCLAVE), bytes.concat(hex"81", ANY), hex"03"), 1, EMPTY_MAP),
+            RoflModuleStandIn.InvalidField.selector
         );
     }
 
-    function test_rejectsMissingPcsAndTdxFields() public {
-        bytes4 missing = RoflModuleStandIn.MissingField.selector;
-        bytes memory enclaves = _enclaves1(SIMPLE_ENCLAVE);
-        bytes memory anyList = bytes.concat(hex"81", ANY);
-        // pcs without tcb_validity_period
+    /// @dev An endorsement map with two keys.
+    function test_rejectsValuesTheEncoderNeverWrites_endorsementWithTwoKeys() public {
+        _expectRevertSelector(
+            "rofl.Create",
+            _create(
+                _policy(NULL_QUOTES, _enclaves1(SIMPLE_ENCLAVE), hex"81a263616e79a0636f6e79a0", hex"03"), 1, EMPTY_MAP
+            ),
+            RoflModuleStandIn.InvalidField.selector
+        );
+    }
+
+    /// @dev A simple endorsement with a non-empty value.
+    function test_rejectsValuesTheEncoderNeverWrites_simpleEndorsementWithValue() public {
+        _expectRevertSelector(
+            "rofl.Create",
+            _create(_policy(NULL_QUOTES, _enclaves1(SIMPLE_ENCLAVE), hex"81a163616e79a1616100", hex"03"), 1, EMPTY_MAP),
+            RoflModuleStandIn.InvalidField.selector
+        );
+    }
+
+    /// @dev A pcs without tcb_validity_period.
+    function test_rejectsMissingPcsAndTdxFields_tcbValidityPeriod() public {
         bytes memory pcs = hex"a263696173f663706373a1781e6d696e5f7463625f6576616c756174696f6e5f646174615f6e756d62657212";
-        _expectRevertSelector("rofl.Create", _create(_policy(pcs, enclaves, anyList, hex"03"), 1, EMPTY_MAP), missing);
-        // tdx: {} (allowed_tdx_modules is always written)
-        pcs =
-            hex"a263696173f663706373a363746478a0737463625f76616c69646974795f706572696f64181e781e6d696e5f7463625f6576616c756174696f6e5f646174615f6e756d62657212";
-        _expectRevertSelector("rofl.Create", _create(_policy(pcs, enclaves, anyList, hex"03"), 1, EMPTY_MAP), missing);
-        // quotes without pcs
         _expectRevertSelector(
-            "rofl.Create", _create(_policy(hex"a163696173f6", enclaves, anyList, hex"03"), 1, EMPTY_MAP), missing
+            "rofl.Create",
+            _create(_policy(pcs, _enclaves1(SIMPLE_ENCLAVE), bytes.concat(hex"81", ANY), hex"03"), 1, EMPTY_MAP),
+            RoflModuleStandIn.MissingField.selector
         );
     }
 
-    function test_rejectsUnknownEndorsementAndWrongTypes() public {
-        bytes memory enclaves = _enclaves1(SIMPLE_ENCLAVE);
+    /// @dev tdx: {} (allowed_tdx_modules is always written).
+    function test_rejectsMissingPcsAndTdxFields_allowedTdxModules() public {
+        bytes memory pcs =
+            hex"a263696173f663706373a363746478a0737463625f76616c69646974795f706572696f64181e781e6d696e5f7463625f6576616c756174696f6e5f646174615f6e756d62657212";
         _expectRevertSelector(
             "rofl.Create",
-            _create(_policy(NULL_QUOTES, enclaves, hex"81a163666f6fa0", hex"03"), 1, EMPTY_MAP),
+            _create(_policy(pcs, _enclaves1(SIMPLE_ENCLAVE), bytes.concat(hex"81", ANY), hex"03"), 1, EMPTY_MAP),
+            RoflModuleStandIn.MissingField.selector
+        );
+    }
+
+    /// @dev quotes without pcs.
+    function test_rejectsMissingPcsAndTdxFields_pcs() public {
+        _expectRevertSelector(
+            "rofl.Create",
+            _create(
+                _policy(hex"a163696173f6", _enclaves1(SIMPLE_ENCLAVE), bytes.concat(hex"81", ANY), hex"03"),
+                1,
+                EMPTY_MAP
+            ),
+            RoflModuleStandIn.MissingField.selector
+        );
+    }
+
+    function test_rejectsUnknownEndorsementAndWrongTypes_unknownEndorsement() public {
+        _expectRevertSelector(
+            "rofl.Create",
+            _create(_policy(NULL_QUOTES, _enclaves1(SIMPLE_ENCLAVE), hex"81a163666f6fa0", hex"03"), 1, EMPTY_MAP),
             RoflModuleStandIn.UnknownField.selector
         );
-        // {"any": null}
+    }
+
+    /// @dev {"any": null}.
+    function test_rejectsUnknownEndorsementAndWrongTypes_anyNull() public {
         _expectRevertSelector(
             "rofl.Create",
-            _create(_policy(NULL_QUOTES, enclaves, hex"81a163616e79f6", hex"03"), 1, EMPTY_MAP),
+            _create(_policy(NULL_QUOTES, _enclaves1(SIMPLE_ENCLAVE), hex"81a163616e79f6", hex"03"), 1, EMPTY_MAP),
             CborReader.CborUnexpectedType.selector
         );
-        // metadata value as bytes instead of text
+    }
+
+    /// @dev A metadata value as bytes instead of text.
+    function test_rejectsUnknownEndorsementAndWrongTypes_metadataValueAsBytes() public {
         _expectRevertSelector(
             "rofl.Create", _create(_simplePolicy(), 1, hex"a1616b4176"), CborReader.CborUnexpectedType.selector
         );
     }
 
-    function test_updateAndRemoveBodiesAreStrict() public {
+    /// @dev Update without admin: the footgun the real module accepts, refused here.
+    function test_updateAndRemoveBodiesAreStrict_updateWithoutAdmin() public {
         bytes21 appId = _createSimple();
-        // Update without admin: the footgun the real module accepts, refused here.
         bytes memory noAdmin = bytes.concat(hex"a4", K_ID, hex"55", appId, K_POLICY, _simplePolicy());
         noAdmin = bytes.concat(noAdmin, K_SECRETS, EMPTY_MAP, K_METADATA, EMPTY_MAP);
         _expectRevertMethod(
             "rofl.Update", noAdmin, abi.encodeWithSelector(RoflModuleStandIn.MissingField.selector, 0, "admin")
         );
-        // Remove with an empty map (the real module would remove the all-zero id)
+        assertTrue(standIn.appExists(appId));
+    }
+
+    /// @dev Remove with an empty map (the real module would remove the all-zero id).
+    function test_updateAndRemoveBodiesAreStrict_removeEmptyMap() public {
         _expectRevertMethod(
             "rofl.Remove", hex"a0", abi.encodeWithSelector(RoflModuleStandIn.MissingField.selector, 0, "id")
         );
-        // Remove with a 20-byte id
+    }
+
+    /// @dev Remove with a 20-byte id.
+    function test_updateAndRemoveBodiesAreStrict_removeShortId() public {
+        bytes21 appId = _createSimple();
         _expectRevertSelector(
             "rofl.Remove", bytes.concat(hex"a1", K_ID, hex"54", bytes20(appId)), CborReader.CborWrongLength.selector
         );

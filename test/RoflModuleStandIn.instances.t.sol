@@ -68,23 +68,41 @@ contract RoflModuleStandInInstancesTest is RoflModuleStandInFixture {
         _expectModuleError(INSTANCE, "rofl.OriginApp", hex"f6", 12, "rofl");
     }
 
-    function test_registrationRefusals() public {
-        bytes21 appId = _createSimple();
+    function test_registrationRefusals_unknownApp() public {
         uint64 epoch = standIn.currentEpoch();
         vm.expectRevert(abi.encodeWithSelector(RoflModuleStandIn.UnknownAppId.selector, ALICE_CN2));
         standIn.registerInstance(ALICE_CN2, INSTANCE, SIMPLE_ENCLAVE, bytes32(0), epoch + 1);
+    }
+
+    function test_registrationRefusals_identityNotInPolicy() public {
+        bytes21 appId = _createSimple();
+        uint64 epoch = standIn.currentEpoch();
         vm.expectRevert(
             abi.encodeWithSelector(
                 RoflModuleStandIn.IdentityNotInPolicy.selector, appId, SIMPLE_ENCLAVE, bytes32(uint256(1))
             )
         );
         standIn.registerInstance(appId, INSTANCE, SIMPLE_ENCLAVE, bytes32(uint256(1)), epoch + 1);
+    }
+
+    function test_registrationRefusals_expirationNotAfterNow() public {
+        bytes21 appId = _createSimple();
+        uint64 epoch = standIn.currentEpoch();
         vm.expectRevert(abi.encodeWithSelector(RoflModuleStandIn.ExpirationOutOfRange.selector, epoch, epoch, 3));
         standIn.registerInstance(appId, INSTANCE, SIMPLE_ENCLAVE, bytes32(0), epoch);
+    }
+
+    function test_registrationRefusals_expirationBeyondMax() public {
+        bytes21 appId = _createSimple();
+        uint64 epoch = standIn.currentEpoch();
         vm.expectRevert(abi.encodeWithSelector(RoflModuleStandIn.ExpirationOutOfRange.selector, epoch + 4, epoch, 3));
         standIn.registerInstance(appId, INSTANCE, SIMPLE_ENCLAVE, bytes32(0), epoch + 4);
+    }
 
-        // one app per instance address
+    /// @dev One app per instance address.
+    function test_registrationRefusals_instanceOfOtherApp() public {
+        bytes21 appId = _createSimple();
+        uint64 epoch = standIn.currentEpoch();
         standIn.registerInstance(appId, INSTANCE, SIMPLE_ENCLAVE, bytes32(0), epoch + 3);
         bytes21 other = _createSimple();
         vm.expectRevert(abi.encodeWithSelector(RoflModuleStandIn.InstanceOfOtherApp.selector, INSTANCE, appId));
@@ -110,13 +128,19 @@ contract RoflModuleStandInInstancesTest is RoflModuleStandInFixture {
         _expectModuleError(INSTANCE, "rofl.OriginApp", hex"f6", 12, "rofl");
     }
 
-    function test_originBodiesAreStrict() public {
+    function test_originBodiesAreStrict_mapForNull() public {
         _expectRevertMethod(
             "rofl.OriginApp", hex"a0", abi.encodeWithSelector(CborReader.CborUnexpectedType.selector, 0, 7, uint8(0xa0))
         );
+    }
+
+    function test_originBodiesAreStrict_trailingBytes() public {
         _expectRevertMethod(
             "rofl.OriginApp", hex"f6f6", abi.encodeWithSelector(CborReader.CborTrailingBytes.selector, 1)
         );
+    }
+
+    function test_originBodiesAreStrict_shortAppId() public {
         _expectRevertMethod(
             "rofl.IsAuthorizedOrigin",
             bytes.concat(hex"54", bytes20(0)),

@@ -5,10 +5,12 @@ import {RoflModuleStandInFixture} from "./utils/RoflModuleStandInFixture.sol";
 
 /// @title The ROFL module stand-in: the module's size and shape limits
 contract RoflModuleStandInLimitsTest is RoflModuleStandInFixture {
-    function test_metadataLimits() public {
+    function test_metadataLimits_pairs() public {
         _expectOk(ALICE, "rofl.Create", _create(_simplePolicy(), 1, _entries(64, false)));
         _expectModuleError(ALICE, "rofl.Create", _create(_simplePolicy(), 1, _entries(65, false)), 1, "rofl");
+    }
 
+    function test_metadataLimits_largestPairAccepted() public {
         bytes memory longKey = new bytes(1025);
         bytes memory longValue = new bytes(16385);
         for (uint256 i; i < longKey.length; ++i) {
@@ -24,6 +26,17 @@ contract RoflModuleStandInLimitsTest is RoflModuleStandInFixture {
             "rofl.Create",
             _create(_simplePolicy(), 1, bytes.concat(hex"a1", _text(string(okKey)), _text(string(okValue))))
         );
+    }
+
+    function test_metadataLimits_keyTooLong() public {
+        bytes memory longKey = new bytes(1025);
+        bytes memory longValue = new bytes(16385);
+        for (uint256 i; i < longKey.length; ++i) {
+            longKey[i] = "a";
+        }
+        for (uint256 i; i < longValue.length; ++i) {
+            longValue[i] = "v";
+        }
         _expectModuleError(
             ALICE,
             "rofl.Create",
@@ -31,6 +44,17 @@ contract RoflModuleStandInLimitsTest is RoflModuleStandInFixture {
             1,
             "rofl"
         );
+    }
+
+    function test_metadataLimits_valueTooLong() public {
+        bytes memory longKey = new bytes(1025);
+        bytes memory longValue = new bytes(16385);
+        for (uint256 i; i < longKey.length; ++i) {
+            longKey[i] = "a";
+        }
+        for (uint256 i; i < longValue.length; ++i) {
+            longValue[i] = "v";
+        }
         _expectModuleError(
             ALICE,
             "rofl.Create",
@@ -40,7 +64,7 @@ contract RoflModuleStandInLimitsTest is RoflModuleStandInFixture {
         );
     }
 
-    function test_secretLimits() public {
+    function test_secretLimits_pairs() public {
         bytes21 appId = _createSimple();
         _expectOk(
             ALICE,
@@ -54,6 +78,17 @@ contract RoflModuleStandInLimitsTest is RoflModuleStandInFixture {
             _updateBody(appId, _adminOf(ALICE_OASIS), _simplePolicy(), _entries(65, true), EMPTY_MAP),
             1,
             "rofl"
+        );
+        assertEq(standIn.appSecrets(appId).length, 64);
+    }
+
+    /// @dev A secret value above 16 KiB is refused, and the refused update changes nothing.
+    function test_secretLimits_valueTooLong() public {
+        bytes21 appId = _createSimple();
+        _expectOk(
+            ALICE,
+            "rofl.Update",
+            _updateBody(appId, _adminOf(ALICE_OASIS), _simplePolicy(), _entries(64, true), EMPTY_MAP)
         );
         bytes memory longValue = new bytes(16385);
         _expectModuleError(
@@ -69,12 +104,15 @@ contract RoflModuleStandInLimitsTest is RoflModuleStandInFixture {
         assertEq(standIn.appSecrets(appId).length, 64);
     }
 
-    function test_endorsementAtomLimit() public {
+    function test_endorsementAtomLimit_list() public {
         bytes memory ok = _policy(NULL_QUOTES, _enclaves1(SIMPLE_ENCLAVE), _anys(32), hex"03");
         _expectOk(ALICE, "rofl.Create", _create(ok, 1, EMPTY_MAP));
         bytes memory tooMany = _policy(NULL_QUOTES, _enclaves1(SIMPLE_ENCLAVE), _anys(33), hex"03");
         _expectModuleError(ALICE, "rofl.Create", _create(tooMany, 1, EMPTY_MAP), 15, "rofl");
-        // and(31 atoms) = 1 + 31 = 32 atoms: fine; and(32 atoms) = 33: too many
+    }
+
+    /// @dev and(31 atoms) = 1 + 31 = 32 atoms: fine; and(32 atoms) = 33: too many.
+    function test_endorsementAtomLimit_nested() public {
         bytes memory nested32 = bytes.concat(hex"81a163616e64", _anys(31));
         _expectOk(
             ALICE,
@@ -91,7 +129,7 @@ contract RoflModuleStandInLimitsTest is RoflModuleStandInFixture {
         );
     }
 
-    function test_endorsementDepthLimit() public {
+    function test_endorsementDepthLimit_nested() public {
         _expectOk(
             ALICE,
             "rofl.Create",
@@ -104,7 +142,10 @@ contract RoflModuleStandInLimitsTest is RoflModuleStandInFixture {
             14,
             "rofl"
         );
-        // Talos: and(provider, or(a, b)) = 1 + 2 + 2 = 5 atoms, depth 3.
+    }
+
+    /// @dev Talos: and(provider, or(a, b)) = 1 + 2 + 2 = 5 atoms, depth 3.
+    function test_endorsementDepthLimit_talos() public {
         _expectOk(ALICE, "rofl.Create", _create(TALOS_POLICY, 1, EMPTY_MAP));
     }
 

@@ -33,12 +33,15 @@ contract RoflModuleStandInTextTest is RoflModuleStandInFixture {
                 abi.encodeWithSelector(CborReader.CborInvalidUtf8.selector, m + 3, m + 4)
             );
         }
-        // a secret name in an update
+    }
+
+    /// @dev A secret name in an update (a surrogate) is refused as metadata text is.
+    function test_textMustBeUtf8_secretName() public {
         bytes21 appId = _createSimple();
-        bytes memory secrets = bytes.concat(hex"a1", bad[1], hex"4101");
+        bytes memory secrets = bytes.concat(hex"a1", hex"63eda080", hex"4101");
         _expectRevertSelector(
             "rofl.Update",
-            _updateBody(appId, _adminOf(ALICE_OASIS), policy, secrets, EMPTY_MAP),
+            _updateBody(appId, _adminOf(ALICE_OASIS), _simplePolicy(), secrets, EMPTY_MAP),
             CborReader.CborInvalidUtf8.selector
         );
     }
@@ -57,8 +60,12 @@ contract RoflModuleStandInTextTest is RoflModuleStandInFixture {
         assertEq(stored[0].value, "a\x00\tb");
         assertEq(stored[1].key, unicode"\u200b");
         assertEq(stored[2].value, unicode"日本");
+    }
 
-        // secret {"\u202e": h'c080'}
+    /// @dev A secret {"\u202e": h'c080'}: a format character as the name, bytes that are not
+    /// UTF-8 as the value.
+    function test_textControlCharactersAndMultiByteAccepted_secret() public {
+        bytes21 appId = _createSimple();
         bytes memory secrets = bytes.concat(hex"a1", hex"63e280ae", hex"42c080");
         _expectOk(ALICE, "rofl.Update", _updateBody(appId, _adminOf(ALICE_OASIS), _simplePolicy(), secrets, EMPTY_MAP));
         assertEq(standIn.appSecrets(appId)[0].name, unicode"\u202e");

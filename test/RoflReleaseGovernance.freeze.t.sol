@@ -93,13 +93,19 @@ contract RoflReleaseGovernanceFreezeTest is RoflReleaseGovernanceFixture {
         rofl.multicall(calls);
     }
 
-    function test_Freeze_Reverts() public {
+    function test_Freeze_Reverts_stranger() public {
         vm.prank(stranger);
         vm.expectRevert(abi.encodeWithSelector(IRoflErrors.NotOwnerOrGuardian.selector, appId, stranger));
         rofl.freeze(appId, 0);
+    }
+
+    function test_Freeze_Reverts_staleVersion() public {
         vm.prank(guardian);
         vm.expectRevert(abi.encodeWithSelector(IRoflErrors.StaleVersion.selector, appId, 3, 1));
         rofl.freeze(appId, 3);
+    }
+
+    function test_Freeze_Reverts_unknownApp() public {
         bytes21 unknown = bytes21(uint168(7));
         vm.prank(guardian);
         vm.expectRevert(abi.encodeWithSelector(IRoflErrors.UnknownApp.selector, unknown));

@@ -90,14 +90,20 @@ contract RoflReleaseGovernanceGuardianTest is RoflReleaseGovernanceFixture {
         rofl.freeze(appId, 0);
     }
 
-    function test_SetGuardian_Reverts() public {
+    function test_SetGuardian_Reverts_policyContractItself() public {
         vm.prank(owner);
         vm.expectRevert(abi.encodeWithSelector(IRoflErrors.InvalidGuardian.selector, address(rofl)));
         rofl.setGuardian(appId, address(rofl));
+    }
+
+    function test_SetGuardian_Reverts_unknownApp() public {
         bytes21 unknown = bytes21(uint168(7));
         vm.prank(owner);
         vm.expectRevert(abi.encodeWithSelector(IRoflErrors.UnknownApp.selector, unknown));
         rofl.setGuardian(unknown, guardian);
+    }
+
+    function test_SetGuardian_Reverts_byGuardian() public {
         vm.prank(guardian);
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, guardian));
         rofl.setGuardian(appId, stranger);

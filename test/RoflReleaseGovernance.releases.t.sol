@@ -170,11 +170,16 @@ contract RoflReleaseGovernanceReleasesTest is RoflReleaseGovernanceFixture {
         assertEq(rofl.releases(appId).length, 2);
     }
 
-    function test_AddRelease_Validation() public {
+    function test_AddRelease_Validation_emptyRelease() public {
         vm.startPrank(owner);
         vm.expectRevert(IRoflErrors.EmptyRelease.selector);
         rofl.addRelease(appId, 0, _none(), _record(1), _none(), 0);
+        vm.stopPrank();
+        _assertNothingStored();
+    }
 
+    function test_AddRelease_Validation_recordFields() public {
+        vm.startPrank(owner);
         string[6] memory fields = ["version", "repository", "gitCommit", "bundleHash", "manifestHash", "notes"];
         for (uint256 i; i < fields.length; ++i) {
             ReleaseRecord memory bad = _record(1);
@@ -187,29 +192,57 @@ contract RoflReleaseGovernanceReleasesTest is RoflReleaseGovernanceFixture {
             vm.expectRevert(abi.encodeWithSelector(IRoflErrors.InvalidReleaseRecord.selector, fields[i]));
             rofl.addRelease(appId, 0, _ids(_identity(10)), bad, _none(), 0);
         }
+        vm.stopPrank();
+        _assertNothingStored();
+    }
+
+    function test_AddRelease_Validation_versionTooLong() public {
+        vm.startPrank(owner);
         ReleaseRecord memory long = _record(1);
         long.version = string(_repeat("1", 65));
         vm.expectRevert(abi.encodeWithSelector(IRoflErrors.InvalidReleaseRecord.selector, "version"));
         rofl.addRelease(appId, 0, _ids(_identity(10)), long, _none(), 0);
-        long = _record(1);
+        vm.stopPrank();
+        _assertNothingStored();
+    }
+
+    function test_AddRelease_Validation_repositoryTooLong() public {
+        vm.startPrank(owner);
+        ReleaseRecord memory long = _record(1);
         long.repository = string(_repeat("r", 257));
         vm.expectRevert(abi.encodeWithSelector(IRoflErrors.InvalidReleaseRecord.selector, "repository"));
         rofl.addRelease(appId, 0, _ids(_identity(10)), long, _none(), 0);
+        vm.stopPrank();
+        _assertNothingStored();
+    }
 
+    function test_AddRelease_Validation_deadlines() public {
+        vm.startPrank(owner);
         uint64 latest = uint64(block.timestamp) + rofl.MAX_GRACE_PERIOD();
         uint64[3] memory badDeadlines = [uint64(block.timestamp), uint64(block.timestamp - 1), latest + 1];
         for (uint256 i; i < badDeadlines.length; ++i) {
             vm.expectRevert(abi.encodeWithSelector(IRoflErrors.InvalidDeadline.selector, badDeadlines[i], latest));
             rofl.addRelease(appId, 0, _ids(_identity(10)), _record(1), _ids(_identity(0)), badDeadlines[i]);
         }
+        vm.stopPrank();
+        _assertNothingStored();
+    }
 
+    function test_AddRelease_Validation_alreadyAllowed() public {
+        vm.startPrank(owner);
         vm.expectRevert(
             abi.encodeWithSelector(
                 IRoflErrors.EnclaveAlreadyAllowed.selector, appId, _identity(0).mrEnclave, _identity(0).mrSigner
             )
         );
         rofl.addRelease(appId, 0, _ids(_identity(0)), _record(1), _none(), 0);
+        vm.stopPrank();
+        _assertNothingStored();
+    }
 
+    function test_AddRelease_Validation_retireNotAllowed() public {
+        vm.startPrank(owner);
+        uint64 latest = uint64(block.timestamp) + rofl.MAX_GRACE_PERIOD();
         vm.expectRevert(
             abi.encodeWithSelector(
                 IRoflErrors.EnclaveNotAllowed.selector, appId, _identity(9).mrEnclave, _identity(9).mrSigner
@@ -222,7 +255,13 @@ contract RoflReleaseGovernanceReleasesTest is RoflReleaseGovernanceFixture {
             )
         );
         rofl.addRelease(appId, 0, _ids(_identity(10)), _record(1), _ids(_identity(9)), latest);
+        vm.stopPrank();
+        _assertNothingStored();
+    }
 
+    function test_AddRelease_Validation_retiringNewIdentity() public {
+        vm.startPrank(owner);
+        uint64 latest = uint64(block.timestamp) + rofl.MAX_GRACE_PERIOD();
         for (uint64 grace; grace < 2; ++grace) {
             vm.expectRevert(
                 abi.encodeWithSelector(
@@ -231,12 +270,20 @@ contract RoflReleaseGovernanceReleasesTest is RoflReleaseGovernanceFixture {
             );
             rofl.addRelease(appId, 0, _ids(_identity(10)), _record(1), _ids(_identity(10)), grace * latest);
         }
+        vm.stopPrank();
+        _assertNothingStored();
+    }
 
+    function test_AddRelease_Validation_staleVersion() public {
+        vm.startPrank(owner);
         vm.expectRevert(abi.encodeWithSelector(IRoflErrors.StaleVersion.selector, appId, 5, 1));
         rofl.addRelease(appId, 5, _ids(_identity(10)), _record(1), _none(), 0);
         vm.stopPrank();
+        _assertNothingStored();
+    }
 
-        // Nothing of the failed attempts stayed.
+    /// @dev Nothing of a failed attempt stayed.
+    function _assertNothingStored() internal view {
         assertEq(rofl.releases(appId).length, 0);
         assertEq(rofl.version(appId), 1);
     }

@@ -31,21 +31,32 @@ contract RoflReleaseGovernanceRetirementTest is RoflReleaseGovernanceFixture {
         rofl.prune(appId);
     }
 
-    function test_SetRetirement_Reverts() public {
-        vm.startPrank(owner);
+    function test_SetRetirement_Reverts_notAllowed() public {
+        vm.prank(owner);
         vm.expectRevert(
             abi.encodeWithSelector(
                 IRoflErrors.EnclaveNotAllowed.selector, appId, _identity(9).mrEnclave, _identity(9).mrSigner
             )
         );
         rofl.setRetirement(appId, 0, _identity(9), uint64(block.timestamp + 1));
+    }
+
+    function test_SetRetirement_Reverts_deadlineTooLate() public {
         uint64 latest = uint64(block.timestamp) + rofl.MAX_GRACE_PERIOD();
+        vm.prank(owner);
         vm.expectRevert(abi.encodeWithSelector(IRoflErrors.InvalidDeadline.selector, latest + 1, latest));
         rofl.setRetirement(appId, 0, _identity(0), latest + 1);
+    }
+
+    function test_SetRetirement_Reverts_staleVersion() public {
+        uint64 latest = uint64(block.timestamp) + rofl.MAX_GRACE_PERIOD();
+        vm.prank(owner);
         vm.expectRevert(abi.encodeWithSelector(IRoflErrors.StaleVersion.selector, appId, 2, 1));
         rofl.setRetirement(appId, 2, _identity(0), latest);
-        vm.stopPrank();
+    }
 
+    function test_SetRetirement_Reverts_guardian() public {
+        uint64 latest = uint64(block.timestamp) + rofl.MAX_GRACE_PERIOD();
         vm.prank(guardian);
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, guardian));
         rofl.setRetirement(appId, 0, _identity(0), latest);

@@ -68,24 +68,35 @@ contract RoflReleaseGovernanceRevokeTest is RoflReleaseGovernanceFixture {
         _assertInSync(appId);
     }
 
-    function test_Revoke_Reverts() public {
+    function test_Revoke_Reverts_notOwnerOrGuardian() public {
         address[2] memory callers = [stranger, address(0)];
         for (uint256 i; i < callers.length; ++i) {
             vm.prank(callers[i]);
             vm.expectRevert(abi.encodeWithSelector(IRoflErrors.NotOwnerOrGuardian.selector, appId, callers[i]));
             rofl.revokeEnclave(appId, 0, _identity(1));
         }
-        vm.startPrank(guardian);
+    }
+
+    function test_Revoke_Reverts_notAllowed() public {
+        vm.prank(guardian);
         vm.expectRevert(
             abi.encodeWithSelector(
                 IRoflErrors.EnclaveNotAllowed.selector, appId, _identity(9).mrEnclave, _identity(9).mrSigner
             )
         );
         rofl.revokeEnclave(appId, 0, _identity(9));
+    }
+
+    function test_Revoke_Reverts_staleVersion() public {
+        vm.prank(guardian);
         vm.expectRevert(abi.encodeWithSelector(IRoflErrors.StaleVersion.selector, appId, 4, 1));
         rofl.revokeEnclave(appId, 4, _identity(1));
+    }
+
+    /// @dev The last identity: freeze is the explicit way.
+    function test_Revoke_Reverts_lastIdentity() public {
+        vm.startPrank(guardian);
         rofl.revokeEnclave(appId, 1, _identity(1));
-        // The last identity: freeze is the explicit way.
         vm.expectRevert(abi.encodeWithSelector(IRoflErrors.EmptyEnclaveList.selector, appId));
         rofl.revokeEnclave(appId, 0, _identity(0));
         vm.stopPrank();
