@@ -5,22 +5,22 @@ import {RoflModuleStandInFixture} from "./utils/RoflModuleStandInFixture.sol";
 
 /// @title The ROFL module stand-in: the module's size and shape limits
 contract RoflModuleStandInLimitsTest is RoflModuleStandInFixture {
+    /// @dev `length` copies of `b`: keys and values at and just above the module's limits.
+    function _filled(bytes1 b, uint256 length) internal pure returns (bytes memory out) {
+        out = new bytes(length);
+        for (uint256 i; i < length; ++i) {
+            out[i] = b;
+        }
+    }
+
     function test_metadataLimits_pairs() public {
         _expectOk(ALICE, "rofl.Create", _create(_simplePolicy(), 1, _entries(64, false)));
         _expectModuleError(ALICE, "rofl.Create", _create(_simplePolicy(), 1, _entries(65, false)), 1, "rofl");
     }
 
     function test_metadataLimits_largestPairAccepted() public {
-        bytes memory longKey = new bytes(1025);
-        bytes memory longValue = new bytes(16385);
-        for (uint256 i; i < longKey.length; ++i) {
-            longKey[i] = "a";
-        }
-        for (uint256 i; i < longValue.length; ++i) {
-            longValue[i] = "v";
-        }
-        bytes memory okKey = _slice(longKey, 1);
-        bytes memory okValue = _slice(longValue, 1);
+        bytes memory okKey = _filled("a", 1024);
+        bytes memory okValue = _filled("v", 16384);
         _expectOk(
             ALICE,
             "rofl.Create",
@@ -29,14 +29,7 @@ contract RoflModuleStandInLimitsTest is RoflModuleStandInFixture {
     }
 
     function test_metadataLimits_keyTooLong() public {
-        bytes memory longKey = new bytes(1025);
-        bytes memory longValue = new bytes(16385);
-        for (uint256 i; i < longKey.length; ++i) {
-            longKey[i] = "a";
-        }
-        for (uint256 i; i < longValue.length; ++i) {
-            longValue[i] = "v";
-        }
+        bytes memory longKey = _filled("a", 1025);
         _expectModuleError(
             ALICE,
             "rofl.Create",
@@ -47,14 +40,7 @@ contract RoflModuleStandInLimitsTest is RoflModuleStandInFixture {
     }
 
     function test_metadataLimits_valueTooLong() public {
-        bytes memory longKey = new bytes(1025);
-        bytes memory longValue = new bytes(16385);
-        for (uint256 i; i < longKey.length; ++i) {
-            longKey[i] = "a";
-        }
-        for (uint256 i; i < longValue.length; ++i) {
-            longValue[i] = "v";
-        }
+        bytes memory longValue = _filled("v", 16385);
         _expectModuleError(
             ALICE,
             "rofl.Create",
