@@ -51,14 +51,13 @@ contract RoflModuleStandInDecodingTest is RoflModuleStandInFixture {
         bytes memory body = bytes.concat(_create(policy, 1, EMPTY_MAP), hex"69", "zzzzzzzzz", hex"00");
         body[0] = 0xa4;
         _expectRevert(
-            body,
-            abi.encodeWithSelector(RoflModuleStandIn.UnknownField.selector, 1 + 7 + policy.length + 8 + 10, "zzzzzzzzz")
+            body, abi.encodeWithSelector(CborReader.UnknownField.selector, 1 + 7 + policy.length + 8 + 10, "zzzzzzzzz")
         );
     }
 
     function test_rejectsMissingField_metadata() public {
         bytes memory body = bytes.concat(hex"a2", K_POLICY, _simplePolicy(), K_SCHEME, hex"01");
-        _expectRevert(body, abi.encodeWithSelector(RoflModuleStandIn.MissingField.selector, 0, "metadata"));
+        _expectRevert(body, abi.encodeWithSelector(CborReader.MissingField.selector, 0, "metadata"));
     }
 
     /// @dev A policy without max_expiration.
@@ -66,8 +65,7 @@ contract RoflModuleStandInDecodingTest is RoflModuleStandInFixture {
         bytes memory policy = bytes.concat(hex"a4", K_FEES, hex"02", K_QUOTES, NULL_QUOTES, K_ENCLAVES);
         policy = bytes.concat(policy, _enclaves1(SIMPLE_ENCLAVE), K_ENDORSEMENTS, hex"81", ANY);
         _expectRevert(
-            _create(policy, 1, EMPTY_MAP),
-            abi.encodeWithSelector(RoflModuleStandIn.MissingField.selector, 8, "max_expiration")
+            _create(policy, 1, EMPTY_MAP), abi.encodeWithSelector(CborReader.MissingField.selector, 8, "max_expiration")
         );
     }
 
@@ -170,7 +168,7 @@ contract RoflModuleStandInDecodingTest is RoflModuleStandInFixture {
         _expectRevertSelector(
             "rofl.Create",
             _create(_policy(pcs, _enclaves1(SIMPLE_ENCLAVE), bytes.concat(hex"81", ANY), hex"03"), 1, EMPTY_MAP),
-            RoflModuleStandIn.MissingField.selector
+            CborReader.MissingField.selector
         );
     }
 
@@ -181,7 +179,7 @@ contract RoflModuleStandInDecodingTest is RoflModuleStandInFixture {
         _expectRevertSelector(
             "rofl.Create",
             _create(_policy(pcs, _enclaves1(SIMPLE_ENCLAVE), bytes.concat(hex"81", ANY), hex"03"), 1, EMPTY_MAP),
-            RoflModuleStandIn.MissingField.selector
+            CborReader.MissingField.selector
         );
     }
 
@@ -194,7 +192,7 @@ contract RoflModuleStandInDecodingTest is RoflModuleStandInFixture {
                 1,
                 EMPTY_MAP
             ),
-            RoflModuleStandIn.MissingField.selector
+            CborReader.MissingField.selector
         );
     }
 
@@ -202,7 +200,7 @@ contract RoflModuleStandInDecodingTest is RoflModuleStandInFixture {
         _expectRevertSelector(
             "rofl.Create",
             _create(_policy(NULL_QUOTES, _enclaves1(SIMPLE_ENCLAVE), hex"81a163666f6fa0", hex"03"), 1, EMPTY_MAP),
-            RoflModuleStandIn.UnknownField.selector
+            CborReader.UnknownField.selector
         );
     }
 
@@ -228,16 +226,14 @@ contract RoflModuleStandInDecodingTest is RoflModuleStandInFixture {
         bytes memory noAdmin = bytes.concat(hex"a4", K_ID, hex"55", appId, K_POLICY, _simplePolicy());
         noAdmin = bytes.concat(noAdmin, K_SECRETS, EMPTY_MAP, K_METADATA, EMPTY_MAP);
         _expectRevertMethod(
-            "rofl.Update", noAdmin, abi.encodeWithSelector(RoflModuleStandIn.MissingField.selector, 0, "admin")
+            "rofl.Update", noAdmin, abi.encodeWithSelector(CborReader.MissingField.selector, 0, "admin")
         );
         assertTrue(standIn.appExists(appId));
     }
 
     /// @dev Remove with an empty map (the real module would remove the all-zero id).
     function test_updateAndRemoveBodiesAreStrict_removeEmptyMap() public {
-        _expectRevertMethod(
-            "rofl.Remove", hex"a0", abi.encodeWithSelector(RoflModuleStandIn.MissingField.selector, 0, "id")
-        );
+        _expectRevertMethod("rofl.Remove", hex"a0", abi.encodeWithSelector(CborReader.MissingField.selector, 0, "id"));
     }
 
     /// @dev Remove with a 20-byte id.
