@@ -106,21 +106,36 @@ contract CborReaderTest is Test {
         h.bytesOnly(hex"580141");
     }
 
-    function test_uintMax() public {
+    function test_uintMax_accepted() public view {
         assertEq(h.uintMax(hex"19ffff", type(uint16).max), 65535);
+    }
+
+    function test_uintMax_tooLargeRejected() public {
         vm.expectRevert(abi.encodeWithSelector(CborReader.CborIntegerTooLarge.selector, 0, 65536, 65535));
         h.uintMax(hex"1a00010000", type(uint16).max);
     }
 
-    function test_negativeTagFloatSimpleRejected() public {
+    function test_negativeTagFloatSimpleRejected_negative() public {
         vm.expectRevert(abi.encodeWithSelector(CborReader.CborUnsupportedItem.selector, 0, uint8(0x20)));
         h.uintOnly(hex"20"); // -1
+    }
+
+    function test_negativeTagFloatSimpleRejected_tag() public {
         vm.expectRevert(abi.encodeWithSelector(CborReader.CborUnsupportedItem.selector, 0, uint8(0xc1)));
         h.uintOnly(hex"c11a514b67b0"); // tag 1 (epoch time)
+    }
+
+    function test_negativeTagFloatSimpleRejected_halfFloat() public {
         vm.expectRevert(abi.encodeWithSelector(CborReader.CborUnsupportedItem.selector, 0, uint8(0xf9)));
         h.validate(hex"f93c00"); // half float 1.0
+    }
+
+    function test_negativeTagFloatSimpleRejected_double() public {
         vm.expectRevert(abi.encodeWithSelector(CborReader.CborUnsupportedItem.selector, 0, uint8(0xfb)));
         h.validate(hex"fb3ff0000000000000"); // double 1.0
+    }
+
+    function test_negativeTagFloatSimpleRejected_undefined() public {
         vm.expectRevert(abi.encodeWithSelector(CborReader.CborUnsupportedItem.selector, 0, uint8(0xf7)));
         h.validate(hex"f7"); // undefined
     }
@@ -132,37 +147,64 @@ contract CborReaderTest is Test {
 
     // ------------------------------------------------------------------ strings
 
-    function test_bytesAndText() public view {
+    function test_bytesAndText_emptyBytes() public view {
         assertEq(h.bytesOnly(hex"40"), "");
+    }
+
+    function test_bytesAndText_bytes() public view {
         assertEq(h.bytesOnly(hex"43010203"), hex"010203");
+    }
+
+    function test_bytesAndText_text() public view {
         assertEq(h.textOnly(hex"63616263"), "abc");
+    }
+
+    function test_bytesAndText_twoByteLength() public view {
         bytes memory long = new bytes(300);
         long[299] = 0x7f;
         assertEq(h.bytesOnly(bytes.concat(hex"59012c", long)), long);
     }
 
-    function test_bytesOfLength() public {
+    function test_bytesOfLength_accepted() public view {
         assertEq(h.bytesOfLength(hex"420102", 2), hex"0102");
+    }
+
+    function test_bytesOfLength_wrongLengthRejected() public {
         vm.expectRevert(abi.encodeWithSelector(CborReader.CborWrongLength.selector, 0, 3, 2));
         h.bytesOfLength(hex"420102", 3);
     }
 
-    function test_truncatedRejected() public {
+    function test_truncatedRejected_bytes() public {
         vm.expectRevert(abi.encodeWithSelector(CborReader.CborUnexpectedEnd.selector, 1));
         h.bytesOnly(hex"430102");
+    }
+
+    function test_truncatedRejected_uintArgument() public {
         vm.expectRevert(abi.encodeWithSelector(CborReader.CborUnexpectedEnd.selector, 0));
         h.uintOnly(hex"19ff");
+    }
+
+    function test_truncatedRejected_empty() public {
         vm.expectRevert(abi.encodeWithSelector(CborReader.CborUnexpectedEnd.selector, 0));
         h.uintOnly(hex"");
+    }
+
+    function test_truncatedRejected_longBytesSkipped() public {
         vm.expectRevert(abi.encodeWithSelector(CborReader.CborUnexpectedEnd.selector, 0));
         h.validate(hex"5a00010000");
     }
 
-    function test_indefiniteLengthRejected() public {
+    function test_indefiniteLengthRejected_bytes() public {
         vm.expectRevert(abi.encodeWithSelector(CborReader.CborIndefiniteLength.selector, 0));
         h.bytesOnly(hex"5f4101ff");
+    }
+
+    function test_indefiniteLengthRejected_array() public {
         vm.expectRevert(abi.encodeWithSelector(CborReader.CborIndefiniteLength.selector, 0));
         h.validate(hex"9f01ff");
+    }
+
+    function test_indefiniteLengthRejected_map() public {
         vm.expectRevert(abi.encodeWithSelector(CborReader.CborIndefiniteLength.selector, 0));
         h.validate(hex"bf616101ff");
     }
@@ -172,20 +214,35 @@ contract CborReaderTest is Test {
         h.uintOnly(hex"0100");
     }
 
-    function test_wrongTypeRejected() public {
+    function test_wrongTypeRejected_textForBytes() public {
         vm.expectRevert(abi.encodeWithSelector(CborReader.CborUnexpectedType.selector, 0, 2, uint8(0x61)));
         h.bytesOnly(hex"6161");
+    }
+
+    function test_wrongTypeRejected_nullForUint() public {
         vm.expectRevert(abi.encodeWithSelector(CborReader.CborUnexpectedType.selector, 0, 0, uint8(0xf6)));
         h.uintOnly(hex"f6");
+    }
+
+    function test_wrongTypeRejected_uintForBool() public {
         vm.expectRevert(abi.encodeWithSelector(CborReader.CborUnexpectedType.selector, 0, 7, uint8(0x00)));
         h.boolOnly(hex"00");
+    }
+
+    function test_wrongTypeRejected_trueForNull() public {
         vm.expectRevert(abi.encodeWithSelector(CborReader.CborUnexpectedType.selector, 0, 7, uint8(0xf5)));
         h.nullOnly(hex"f5");
     }
 
-    function test_simpleValues() public view {
+    function test_simpleValues_true() public view {
         assertTrue(h.boolOnly(hex"f5"));
+    }
+
+    function test_simpleValues_false() public view {
         assertFalse(h.boolOnly(hex"f4"));
+    }
+
+    function test_simpleValues_null() public view {
         h.nullOnly(hex"f6");
     }
 
@@ -208,63 +265,113 @@ contract CborReaderTest is Test {
         h.textUintMap(bytes.concat(hex"a2", k1, hex"01", k2, hex"02"));
     }
 
-    function test_outOfOrderKeysRejected() public {
+    function test_outOfOrderKeysRejected_bytewise() public {
         // {"ab": .., "aa": ..} bytewise out of order
         vm.expectRevert(abi.encodeWithSelector(CborReader.CborMapKeyOutOfOrder.selector, 5));
         h.textUintMap(hex"a26261620162616102");
+    }
+
+    function test_outOfOrderKeysRejected_longerFirst() public {
         // {"aa": .., "b": ..} longer key first
         vm.expectRevert(abi.encodeWithSelector(CborReader.CborMapKeyOutOfOrder.selector, 5));
         h.textUintMap(hex"a2626161016162" hex"02");
     }
 
-    function test_duplicateKeysRejected() public {
+    function test_duplicateKeysRejected_read() public {
         vm.expectRevert(abi.encodeWithSelector(CborReader.CborDuplicateMapKey.selector, 4));
         h.textUintMap(hex"a2616101616102");
+    }
+
+    function test_duplicateKeysRejected_skipped() public {
         vm.expectRevert(abi.encodeWithSelector(CborReader.CborDuplicateMapKey.selector, 4));
         h.validate(hex"a2616101616102");
     }
 
-    function test_nonTextKeysRejected() public {
+    function test_nonTextKeysRejected_uint() public {
         vm.expectRevert(abi.encodeWithSelector(CborReader.CborMapKeyNotText.selector, 1));
         h.validate(hex"a10102");
+    }
+
+    function test_nonTextKeysRejected_bytes() public {
         vm.expectRevert(abi.encodeWithSelector(CborReader.CborMapKeyNotText.selector, 1));
         h.validate(hex"a1410102");
     }
 
     // ------------------------------------------------------------------ UTF-8 (a Rust `String`)
-    function test_textMustBeUtf8() public {
-        // overlong, surrogate, above U+10FFFF, truncated, lone continuation
+    function test_textMustBeUtf8_overlong() public {
         vm.expectRevert(abi.encodeWithSelector(CborReader.CborInvalidUtf8.selector, 0, 1));
         h.textOnly(hex"62c080");
+    }
+
+    function test_textMustBeUtf8_surrogate() public {
         vm.expectRevert(abi.encodeWithSelector(CborReader.CborInvalidUtf8.selector, 0, 2));
         h.textOnly(hex"6461eda080");
+    }
+
+    function test_textMustBeUtf8_aboveMax() public {
         vm.expectRevert(abi.encodeWithSelector(CborReader.CborInvalidUtf8.selector, 0, 1));
         h.textOnly(hex"64f4908080");
+    }
+
+    function test_textMustBeUtf8_truncated() public {
         vm.expectRevert(abi.encodeWithSelector(CborReader.CborInvalidUtf8.selector, 0, 1));
         h.textOnly(hex"62e697");
+    }
+
+    function test_textMustBeUtf8_loneContinuation() public {
         vm.expectRevert(abi.encodeWithSelector(CborReader.CborInvalidUtf8.selector, 0, 1));
         h.textOnly(hex"6180");
-        // map keys and skipped text alike
+    }
+
+    /// @dev Map keys and skipped text alike.
+    function test_textMustBeUtf8_mapKey() public {
         vm.expectRevert(abi.encodeWithSelector(CborReader.CborInvalidUtf8.selector, 1, 2));
         h.textUintMap(hex"a162c08001");
+    }
+
+    function test_textMustBeUtf8_skippedInArray() public {
         vm.expectRevert(abi.encodeWithSelector(CborReader.CborInvalidUtf8.selector, 1, 2));
         h.validate(hex"8162eda080");
+    }
+
+    function test_textMustBeUtf8_skippedMapKey() public {
         vm.expectRevert(abi.encodeWithSelector(CborReader.CborInvalidUtf8.selector, 1, 2));
         h.validate(hex"a16180f6");
-        // a truncated item is still reported as such
+    }
+
+    /// @dev A truncated item is still reported as such.
+    function test_textMustBeUtf8_truncatedItemRead() public {
         vm.expectRevert(abi.encodeWithSelector(CborReader.CborUnexpectedEnd.selector, 1));
         h.textOnly(hex"63c080");
+    }
+
+    function test_textMustBeUtf8_truncatedItemSkipped() public {
         vm.expectRevert(abi.encodeWithSelector(CborReader.CborUnexpectedEnd.selector, 0));
         h.validate(hex"63c080");
     }
 
     /// @dev The module takes any well-formed `String`: control and format characters pass.
-    function test_textControlCharactersAndMultiByteAccepted() public view {
+    function test_textControlCharactersAndMultiByteAccepted_controls() public view {
         assertEq(h.textOnly(hex"630a0009"), "\n\x00\t");
+    }
+
+    function test_textControlCharactersAndMultiByteAccepted_zeroWidthSpace() public view {
         assertEq(h.textOnly(hex"63e2808b"), unicode"\u200b");
+    }
+
+    function test_textControlCharactersAndMultiByteAccepted_twoByte() public view {
         assertEq(h.textOnly(hex"65636166c3a9"), unicode"café");
+    }
+
+    function test_textControlCharactersAndMultiByteAccepted_threeByte() public view {
         assertEq(h.textOnly(hex"66e697a5e69cac"), unicode"日本");
+    }
+
+    function test_textControlCharactersAndMultiByteAccepted_fourByte() public view {
         assertEq(h.textOnly(hex"64f09f9880"), unicode"😀");
+    }
+
+    function test_textControlCharactersAndMultiByteAccepted_skipped() public view {
         h.validate(hex"a1620a7f63e280ae");
     }
 

@@ -28,7 +28,7 @@ import {RoflAppAdminFixture, RejectingOwner, RoflSubcallHarness} from "./utils/R
 
 /// @title RoflAppAdmin against the strict ROFL module stand-in: metadata and secrets
 contract RoflAppAdminEntriesTest is RoflAppAdminFixture {
-    function test_SetMetadata_AddOverwriteDelete() public {
+    function test_SetMetadata_AddOverwrite() public {
         vm.startPrank(owner);
         vm.expectEmit(true, false, false, true, address(rofl));
         emit IRoflAppAdmin.MetadataSet(appId, "net.oasis.rofl.version", "0.1.0");
@@ -42,32 +42,51 @@ contract RoflAppAdminEntriesTest is RoflAppAdminFixture {
         _assertInSync(appId);
         // the module got them in canonical order
         assertEq(standIn.appMetadata(appId)[0].key, "b");
+    }
 
+    function test_SetMetadata_Delete() public {
+        vm.startPrank(owner);
+        rofl.setMetadata(appId, 1, "net.oasis.rofl.version", "0.2.0");
+        rofl.setMetadata(appId, 2, "b", "x");
+        vm.stopPrank();
         vm.expectEmit(true, false, false, true, address(rofl));
         emit IRoflAppAdmin.MetadataDeleted(appId, "net.oasis.rofl.version");
         vm.prank(owner);
-        rofl.deleteMetadata(appId, 4, "net.oasis.rofl.version");
-        metadata = rofl.getApp(appId).metadata;
+        rofl.deleteMetadata(appId, 3, "net.oasis.rofl.version");
+        MetadataEntry[] memory metadata = rofl.getApp(appId).metadata;
         assertEq(metadata.length, 1);
         assertEq(metadata[0].key, "b");
         _assertInSync(appId);
+    }
 
+    function test_SetMetadata_DeleteUnknownKeyReverts() public {
         vm.prank(owner);
         vm.expectRevert(abi.encodeWithSelector(IRoflErrors.MetadataKeyNotFound.selector, appId, "nope"));
         rofl.deleteMetadata(appId, 0, "nope");
     }
 
-    function test_SetMetadata_Limits() public {
-        vm.startPrank(owner);
+    function test_SetMetadata_Limits_EmptyKeyReverts() public {
+        vm.prank(owner);
         vm.expectRevert(IRoflErrors.EmptyEntryKey.selector);
         rofl.setMetadata(appId, 0, "", "v");
+    }
+
+    function test_SetMetadata_Limits_KeyTooLongReverts() public {
+        vm.prank(owner);
         vm.expectRevert(abi.encodeWithSelector(IRoflErrors.EntryKeyTooLong.selector, 1025, 1024));
         rofl.setMetadata(appId, 0, string(new bytes(1025)), "v");
+    }
+
+    function test_SetMetadata_Limits_ValueTooLongReverts() public {
+        vm.prank(owner);
         vm.expectRevert(abi.encodeWithSelector(IRoflErrors.EntryValueTooLong.selector, 16385, 16384));
         rofl.setMetadata(appId, 0, "k", string(new bytes(16385)));
-        // the largest allowed pair goes through
+    }
+
+    /// @dev The largest allowed pair goes through.
+    function test_SetMetadata_Limits_LargestPairAccepted() public {
+        vm.prank(owner);
         rofl.setMetadata(appId, 0, string(_repeat("k", 1024)), string(_repeat("v", 16384)));
-        vm.stopPrank();
         _assertInSync(appId);
     }
 
@@ -86,7 +105,7 @@ contract RoflAppAdminEntriesTest is RoflAppAdminFixture {
         _assertInSync(appId);
     }
 
-    function test_SetSecret_AddOverwriteDelete() public {
+    function test_SetSecret_AddOverwrite() public {
         vm.startPrank(owner);
         vm.expectEmit(true, false, false, true, address(rofl));
         emit IRoflAppAdmin.SecretSet(appId, "API_KEY");
@@ -98,24 +117,39 @@ contract RoflAppAdminEntriesTest is RoflAppAdminFixture {
         assertEq(secrets.length, 2);
         assertEq(secrets[0].value, hex"c3");
         _assertInSync(appId);
+    }
 
+    function test_SetSecret_Delete() public {
+        vm.startPrank(owner);
+        rofl.setSecret(appId, 1, "API_KEY", hex"c3");
+        rofl.setSecret(appId, 2, "DB", hex"01");
+        vm.stopPrank();
         vm.expectEmit(true, false, false, true, address(rofl));
         emit IRoflAppAdmin.SecretDeleted(appId, "API_KEY");
         vm.prank(owner);
-        rofl.deleteSecret(appId, 4, "API_KEY");
-        secrets = rofl.getApp(appId).secrets;
+        rofl.deleteSecret(appId, 3, "API_KEY");
+        SecretEntry[] memory secrets = rofl.getApp(appId).secrets;
         assertEq(secrets.length, 1);
         assertEq(secrets[0].name, "DB");
         _assertInSync(appId);
+    }
 
-        vm.startPrank(owner);
+    function test_SetSecret_DeleteUnknownNameReverts() public {
+        vm.prank(owner);
         vm.expectRevert(abi.encodeWithSelector(IRoflErrors.SecretNotFound.selector, appId, "API_KEY"));
         rofl.deleteSecret(appId, 0, "API_KEY");
+    }
+
+    function test_SetSecret_EmptyNameReverts() public {
+        vm.prank(owner);
         vm.expectRevert(IRoflErrors.EmptyEntryKey.selector);
         rofl.setSecret(appId, 0, "", hex"01");
+    }
+
+    function test_SetSecret_ValueTooLongReverts() public {
+        vm.prank(owner);
         vm.expectRevert(abi.encodeWithSelector(IRoflErrors.EntryValueTooLong.selector, 16385, 16384));
         rofl.setSecret(appId, 0, "big", new bytes(16385));
-        vm.stopPrank();
     }
 
     /// @dev A secret survives every other kind of update: no update ever wipes it.

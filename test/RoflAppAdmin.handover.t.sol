@@ -24,6 +24,7 @@ import {
     TdxModule
 } from "../contracts/types/RoflTypes.sol";
 import {RoflAppAdminBase} from "./utils/RoflAppAdminBase.sol";
+import {TestBytes} from "./utils/TestBytes.sol";
 import {RoflAppAdminFixture, RejectingOwner, RoflSubcallHarness} from "./utils/RoflAppAdminFixture.sol";
 
 /// @title RoflAppAdmin against the strict ROFL module stand-in: handing the ROFL admin over
@@ -85,6 +86,6 @@ contract RoflAppAdminHandoverTest is RoflAppAdminFixture {
         assertFalse(hasAdmin);
         assertFalse(rofl.isManaged(appId));
         // the body said so explicitly
-        assertTrue(_contains(standIn.lastBody(appId), bytes.concat(hex"65", "admin", hex"f6")));
+        assertTrue(TestBytes.contains(standIn.lastBody(appId), bytes.concat(hex"65", "admin", hex"f6")));
     }
 }

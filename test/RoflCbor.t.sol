@@ -16,6 +16,7 @@ import {
     TdxModule
 } from "../contracts/types/RoflTypes.sol";
 import {RoflConfigBuilder} from "./utils/RoflConfigBuilder.sol";
+import {TestBytes} from "./utils/TestBytes.sol";
 
 /// @dev External entry points, so that library reverts can be expected.
 contract RoflCborHarness {
@@ -429,18 +430,21 @@ contract RoflCborTest is Test, RoflConfigBuilder {
         assertEq(harness.encodePolicy(policy), expected);
     }
 
-    function test_Endorsements_EmptyOperatorAndEmptyList() public view {
+    function test_Endorsements_EmptyOperatorAndEmptyList_operators() public view {
         AppPolicy memory policy = _minimalPolicy();
         policy.endorsements = new EndorsementNode[](2);
         policy.endorsements[0] = _node(EndorsementKind.And, "", 0);
         policy.endorsements[1] = _node(EndorsementKind.Or, "", 0);
         bytes memory encoded = harness.encodePolicy(policy);
         bytes memory tree = bytes.concat(hex"82", hex"a1", hex"63", "and", hex"80", hex"a1", hex"62", "or", hex"80");
-        assertTrue(_contains(encoded, bytes.concat(hex"6c", "endorsements", tree, hex"6e")));
+        assertTrue(TestBytes.contains(encoded, bytes.concat(hex"6c", "endorsements", tree, hex"6e")));
+    }
 
+    function test_Endorsements_EmptyOperatorAndEmptyList_list() public view {
+        AppPolicy memory policy = _minimalPolicy();
         policy.endorsements = new EndorsementNode[](0);
-        encoded = harness.encodePolicy(policy);
-        assertTrue(_contains(encoded, bytes.concat(hex"6c", "endorsements", hex"80", hex"6e")));
+        bytes memory encoded = harness.encodePolicy(policy);
+        assertTrue(TestBytes.contains(encoded, bytes.concat(hex"6c", "endorsements", hex"80", hex"6e")));
     }
 
     function test_Endorsements_AtomWithChildrenReverts() public {
@@ -485,11 +489,20 @@ contract RoflCborTest is Test, RoflConfigBuilder {
         return bytes.concat(hex"78", bytes1(uint8(s.length)), s);
     }
 
-    function test_KeyOrder_ShorterFirstThenBytewise() public view {
+    function test_KeyOrder_ShorterFirstThenBytewise_shorterFirst() public view {
         _assertSortsBefore("b", "aa");
+    }
+
+    function test_KeyOrder_ShorterFirstThenBytewise_bytewise() public view {
         _assertSortsBefore("aa", "ab");
+    }
+
+    function test_KeyOrder_ShorterFirstThenBytewise_emptyFirst() public view {
         _assertSortsBefore("", "a");
-        // keys longer than one word: the difference is in the second word
+    }
+
+    /// @dev Keys longer than one word: the difference is in the second word.
+    function test_KeyOrder_ShorterFirstThenBytewise_beyondOneWord() public view {
         _assertSortsBefore(bytes.concat(_repeat("x", 40), "a"), bytes.concat(_repeat("x", 40), "b"));
     }
 
@@ -521,20 +534,5 @@ contract RoflCborTest is Test, RoflConfigBuilder {
             harness.encodeUpdate(APP, _minimalPolicy(), ADMIN, sorted, _noSecrets()),
             harness.encodeUpdate(APP, _minimalPolicy(), ADMIN, shuffled, _noSecrets())
         );
-    }
-
-    function _contains(bytes memory haystack, bytes memory needle) internal pure returns (bool) {
-        if (needle.length > haystack.length) return false;
-        for (uint256 i; i <= haystack.length - needle.length; ++i) {
-            bool found = true;
-            for (uint256 j; j < needle.length; ++j) {
-                if (haystack[i + j] != needle[j]) {
-                    found = false;
-                    break;
-                }
-            }
-            if (found) return true;
-        }
-        return false;
     }
 }

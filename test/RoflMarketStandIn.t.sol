@@ -202,7 +202,7 @@ contract RoflMarketStandInTest is RoflStandInFixture {
         (bool ok,) = ROFL_SUBCALL.call(abi.encode("roflmarket.InstanceCancel", extra));
         // {id} only
         bytes memory missing = hex"a1626964480000000000000000";
-        vm.expectRevert(abi.encodeWithSelector(RoflMarketStandIn.MissingField.selector, 0, "provider"));
+        vm.expectRevert(abi.encodeWithSelector(CborReader.MissingField.selector, 0, "provider"));
         (ok,) = ROFL_SUBCALL.call(abi.encode("roflmarket.InstanceCancel", missing));
         // {provider, id}: out of canonical order
         bytes memory unordered = abi.encodePacked(hex"a26870726f766964657255", provider, hex"626964480000000000000000");

@@ -182,7 +182,7 @@ contract Utf8TextTest is Test {
     // Valid text
     // -------------------------------------------------------------------------------------------
 
-    function test_ValidMultiByteAccepted() public view {
+    function test_ValidMultiByteAccepted_samples() public view {
         string[7] memory samples = [
             unicode"café",
             unicode"日本",
@@ -196,14 +196,20 @@ contract Utf8TextTest is Test {
             _assertOk(bytes(samples[i]), true);
             _assertOk(bytes(samples[i]), false);
         }
-        // the extremes of each length (U+0080, U+07FF, U+0800, U+FFFF, U+10000, U+10FFFF), U+E000
+    }
+
+    /// @dev The extremes of each length (U+0080, U+07FF, U+0800, U+FFFF, U+10000, U+10FFFF), U+E000.
+    function test_ValidMultiByteAccepted_lengthExtremes() public view {
         _assertOk(hex"7f", false);
         _assertOk(hex"c280dfbf", false); // U+0080 is a C1 control: values only
         _assertOk(hex"c2a0dfbf", true);
         _assertOk(hex"e0a080efbfbf", true);
         _assertOk(hex"ee8080", true);
         _assertOk(hex"f0908080f48fbfbf", true);
-        // just outside the surrogates
+    }
+
+    /// @dev Just outside the surrogates.
+    function test_ValidMultiByteAccepted_outsideSurrogates() public view {
         _assertOk(hex"ed9fbfee8080", true);
     }
 
@@ -253,9 +259,12 @@ contract Utf8TextTest is Test {
         }
     }
 
-    function test_InvalidUtf8_FirstOneReported() public view {
+    function test_InvalidUtf8_FirstOneReported_afterValidByte() public view {
         _assertResult(hex"4180c080", false, INVALID, 1, 0);
-        // a control character before it is only reported for a key
+    }
+
+    /// @dev A control character before it is only reported for a key.
+    function test_InvalidUtf8_FirstOneReported_controlBeforeIt() public view {
         _assertResult(hex"0a80", true, DISALLOWED, 0, 0x0a);
         _assertResult(hex"0a80", false, INVALID, 1, 0);
     }
@@ -323,7 +332,11 @@ contract Utf8TextTest is Test {
             _assertResult(bytes.concat(_ascii(45), _utf8(cps[i])), true, DISALLOWED, 45, cps[i]);
             _assertResult(_utf8(cps[i]), true, DISALLOWED, 0, cps[i]);
         }
-        _assertResult(hex"e0808080", true, INVALID, 0, 0); // E0 80 is overlong even in a key
+    }
+
+    /// @dev E0 80 is overlong even in a key: ill-formed text is reported before any refusal.
+    function test_ControlAndFormatRefusedInKeysAcceptedInValues_overlongStillInvalid() public view {
+        _assertResult(hex"e0808080", true, INVALID, 0, 0);
     }
 
     function test_NeighboursOfRefusedRangesAccepted() public view {
@@ -402,7 +415,10 @@ contract Utf8TextTest is Test {
                 _assertOk(text, false);
             }
         }
-        // bytes just inside the printable range pass
+    }
+
+    /// @dev Bytes just inside the printable range pass.
+    function test_ControlsInsideAsciiWordsRefusedInKeys_printableEdgesAccepted() public view {
         bytes memory edge = _ascii(64);
         edge[5] = 0x20;
         edge[40] = 0x7e;

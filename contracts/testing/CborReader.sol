@@ -33,6 +33,16 @@ library CborReader {
         uint256 prevLength;
     }
 
+    /// @notice A struct being read from a canonical map of known field names: where the map
+    /// starts, how many entries it has, the key order so far, and a bit per field seen (bit `i`
+    /// for `names[i]` of {readField}).
+    struct Fields {
+        uint256 mapOffset;
+        uint256 count;
+        MapKeys keys;
+        uint256 seen;
+    }
+
     uint8 internal constant MAJOR_UNSIGNED = 0;
     uint8 internal constant MAJOR_BYTES = 2;
     uint8 internal constant MAJOR_TEXT = 3;
@@ -77,6 +87,14 @@ library CborReader {
     /// @param offset Where the text item (its header) starts.
     /// @param position Where its first ill-formed sequence starts, in the buffer.
     error CborInvalidUtf8(uint256 offset, uint256 position);
+    /// @notice A struct map has a key the real encoder never writes there.
+    /// @param offset Where the key starts.
+    /// @param key The key.
+    error UnknownField(uint256 offset, string key);
+    /// @notice A struct map lacks a field the real encoder always writes.
+    /// @param mapOffset Where the map starts.
+    /// @param key The missing field.
+    error MissingField(uint256 mapOffset, string key);
 
     // ---------------------------------------------------------------------------------------
     // Cursor
@@ -202,6 +220,73 @@ library CborReader {
     /// @notice Validate and step over one item of any supported type (recursively).
     function skipValue(Cursor memory c) internal pure {
         _skip(c, 0);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Structs: canonical maps of known field names (the ROFL and roflmarket bodies)
+    // ---------------------------------------------------------------------------------------
+
+    /// @notice Start reading a struct: its map header.
+    function readFields(Cursor memory c) internal pure returns (Fields memory f) {
+        f.mapOffset = c.pos;
+        f.count = readMapHeader(c);
+        f.keys = newMapKeys();
+    }
+
+    /// @notice Read the next key of a struct map and return its index in `names`, marking it
+    /// seen; a key not in `names` reverts with {UnknownField}. The key order (hence no
+    /// duplicates) is checked as by {readMapKey}.
+    function readField(Cursor memory c, Fields memory f, string[] memory names) internal pure returns (uint256) {
+        (string memory key, uint256 offset) = readMapKey(c, f.keys);
+        bytes32 k = keccak256(bytes(key));
+        for (uint256 i; i < names.length; ++i) {
+            if (keccak256(bytes(names[i])) == k) {
+                f.seen |= 1 << i;
+                return i;
+            }
+        }
+        revert UnknownField(offset, key);
+    }
+
+    /// @notice Revert with {MissingField}, naming the first of them in `names` order, unless
+    /// every field whose bit is set in `required` was seen.
+    function requireFields(Fields memory f, uint256 required, string[] memory names) internal pure {
+        uint256 missing = required & ~f.seen;
+        for (uint256 i; missing != 0 && i < names.length; ++i) {
+            if (missing & (1 << i) != 0) revert MissingField(f.mapOffset, names[i]);
+        }
+    }
+
+    /// @notice The field names of a struct, for {readField} and {requireFields}.
+    function fieldNames(string memory a) internal pure returns (string[] memory names) {
+        names = new string[](1);
+        names[0] = a;
+    }
+
+    /// @notice The field names of a struct, for {readField} and {requireFields}.
+    function fieldNames(string memory a, string memory b) internal pure returns (string[] memory names) {
+        names = new string[](2);
+        (names[0], names[1]) = (a, b);
+    }
+
+    /// @notice The field names of a struct, for {readField} and {requireFields}.
+    function fieldNames(string memory a, string memory b, string memory d)
+        internal
+        pure
+        returns (string[] memory names)
+    {
+        names = new string[](3);
+        (names[0], names[1], names[2]) = (a, b, d);
+    }
+
+    /// @notice The field names of a struct, for {readField} and {requireFields}.
+    function fieldNames(string memory a, string memory b, string memory d, string memory e)
+        internal
+        pure
+        returns (string[] memory names)
+    {
+        names = new string[](4);
+        (names[0], names[1], names[2], names[3]) = (a, b, d, e);
     }
 
     // ---------------------------------------------------------------------------------------

@@ -179,10 +179,8 @@ contract RoflMarketStandIn {
     error UnknownInstance(bytes21 provider, uint64 id);
     /// @notice The roflmarket method is not modelled by the stand-in.
     error MethodNotModelled(string method);
-    /// @notice A map holds a key the real encoder never writes there.
-    error UnknownField(uint256 offset, string key);
-    /// @notice A map lacks a key the real encoder always writes.
-    error MissingField(uint256 mapOffset, string key);
+    // A map that holds a key the real encoder never writes there, or lacks one it always writes,
+    // reverts with {CborReader.UnknownField} / {CborReader.MissingField}.
     /// @notice A field holds a value the real encoder never writes.
     error InvalidField(uint256 offset, string reason);
 
@@ -462,12 +460,12 @@ contract RoflMarketStandIn {
         if (c.readMapHeader() != 2) revert InvalidField(mapOffset, "a command is {args, method}");
         CborReader.MapKeys memory keys = CborReader.newMapKeys();
         (string memory key, uint256 offset) = c.readMapKey(keys);
-        if (keccak256(bytes(key)) != keccak256("args")) revert UnknownField(offset, key);
+        if (keccak256(bytes(key)) != keccak256("args")) revert CborReader.UnknownField(offset, key);
         uint256 argsAt = c.pos;
         // The method comes after the args: read it first from a second cursor.
         c.skipValue();
         (key, offset) = c.readMapKey(keys);
-        if (keccak256(bytes(key)) != keccak256("method")) revert UnknownField(offset, key);
+        if (keccak256(bytes(key)) != keccak256("method")) revert CborReader.UnknownField(offset, key);
         uint256 methodAt = c.pos;
         out.method = c.readText();
         c.requireEnd();
@@ -535,36 +533,31 @@ contract RoflMarketStandIn {
 
     function _decodeInstanceCreate(bytes calldata body) private pure returns (CreateBody memory b) {
         CborReader.Cursor memory c = CborReader.cursor(body);
-        uint256 mapOffset = c.pos;
-        uint256 n = c.readMapHeader();
-        CborReader.MapKeys memory keys = CborReader.newMapKeys();
-        uint256 seen;
-        for (uint256 i; i < n; ++i) {
-            (string memory key, uint256 offset) = c.readMapKey(keys);
-            bytes32 k = keccak256(bytes(key));
-            if (k == keccak256("term")) {
+        CborReader.Fields memory f = c.readFields();
+        // The first four are always written; `admin` is optional.
+        string[] memory names = new string[](6);
+        (names[0], names[1], names[2], names[3], names[4], names[5]) =
+        ("term", "offer", "provider", "term_count", "admin", "deployment");
+        for (uint256 i; i < f.count; ++i) {
+            uint256 offset = c.pos;
+            uint256 field = c.readField(f, names);
+            if (field == 0) {
                 b.term = _readTerm(c);
-                seen |= 1;
-            } else if (k == keccak256("admin")) {
+            } else if (field == 1) {
+                b.offer = _readId(c);
+            } else if (field == 2) {
+                b.provider = c.readBytes21();
+            } else if (field == 3) {
+                b.termCount = c.readUint();
+            } else if (field == 4) {
                 b.admin = c.readBytes21();
                 b.hasAdmin = true;
-            } else if (k == keccak256("offer")) {
-                b.offer = _readId(c);
-                seen |= 2;
-            } else if (k == keccak256("provider")) {
-                b.provider = c.readBytes21();
-                seen |= 4;
-            } else if (k == keccak256("deployment")) {
+            } else {
                 // Accepted in the real body; roflgov never sends it and the stand-in does not model it.
                 revert InvalidField(offset, "InstanceCreate.deployment is not modelled");
-            } else if (k == keccak256("term_count")) {
-                b.termCount = c.readUint();
-                seen |= 8;
-            } else {
-                revert UnknownField(offset, key);
             }
         }
-        _requireFields(mapOffset, seen, 15, ["term", "offer", "provider", "term_count"]);
+        CborReader.requireFields(f, 15, names);
         c.requireEnd();
     }
 
@@ -574,30 +567,21 @@ contract RoflMarketStandIn {
         returns (bytes21 provider, uint64 id, uint8 term, uint64 termCount)
     {
         CborReader.Cursor memory c = CborReader.cursor(body);
-        uint256 mapOffset = c.pos;
-        uint256 n = c.readMapHeader();
-        CborReader.MapKeys memory keys = CborReader.newMapKeys();
-        uint256 seen;
-        for (uint256 i; i < n; ++i) {
-            (string memory key, uint256 offset) = c.readMapKey(keys);
-            bytes32 k = keccak256(bytes(key));
-            if (k == keccak256("id")) {
+        CborReader.Fields memory f = c.readFields();
+        string[] memory names = CborReader.fieldNames("id", "term", "provider", "term_count");
+        for (uint256 i; i < f.count; ++i) {
+            uint256 field = c.readField(f, names);
+            if (field == 0) {
                 id = _readId(c);
-                seen |= 1;
-            } else if (k == keccak256("term")) {
+            } else if (field == 1) {
                 term = _readTerm(c);
-                seen |= 2;
-            } else if (k == keccak256("provider")) {
+            } else if (field == 2) {
                 provider = c.readBytes21();
-                seen |= 4;
-            } else if (k == keccak256("term_count")) {
-                termCount = c.readUint();
-                seen |= 8;
             } else {
-                revert UnknownField(offset, key);
+                termCount = c.readUint();
             }
         }
-        _requireFields(mapOffset, seen, 15, ["id", "term", "provider", "term_count"]);
+        CborReader.requireFields(f, 15, names);
         c.requireEnd();
     }
 
@@ -607,17 +591,13 @@ contract RoflMarketStandIn {
         returns (bytes21 provider, uint64 id, bytes[] memory cmds)
     {
         CborReader.Cursor memory c = CborReader.cursor(body);
-        uint256 mapOffset = c.pos;
-        uint256 n = c.readMapHeader();
-        CborReader.MapKeys memory keys = CborReader.newMapKeys();
-        uint256 seen;
-        for (uint256 i; i < n; ++i) {
-            (string memory key, uint256 offset) = c.readMapKey(keys);
-            bytes32 k = keccak256(bytes(key));
-            if (k == keccak256("id")) {
+        CborReader.Fields memory f = c.readFields();
+        string[] memory names = CborReader.fieldNames("id", "cmds", "provider");
+        for (uint256 i; i < f.count; ++i) {
+            uint256 field = c.readField(f, names);
+            if (field == 0) {
                 id = _readId(c);
-                seen |= 1;
-            } else if (k == keccak256("cmds")) {
+            } else if (field == 1) {
                 uint256 count = c.readArrayHeader();
                 cmds = new bytes[](count);
                 for (uint256 j; j < count; ++j) {
@@ -628,15 +608,11 @@ contract RoflMarketStandIn {
                         _requireCommand(cmds[j], at);
                     }
                 }
-                seen |= 2;
-            } else if (k == keccak256("provider")) {
-                provider = c.readBytes21();
-                seen |= 4;
             } else {
-                revert UnknownField(offset, key);
+                provider = c.readBytes21();
             }
         }
-        _requireFields(mapOffset, seen, 7, ["id", "cmds", "provider", ""]);
+        CborReader.requireFields(f, 7, names);
         c.requireEnd();
     }
 
@@ -647,50 +623,27 @@ contract RoflMarketStandIn {
 
     function _decodeChangeAdmin(bytes calldata body) private pure returns (bytes21 provider, uint64 id, bytes21 admin) {
         CborReader.Cursor memory c = CborReader.cursor(body);
-        uint256 mapOffset = c.pos;
-        uint256 n = c.readMapHeader();
-        CborReader.MapKeys memory keys = CborReader.newMapKeys();
-        uint256 seen;
-        for (uint256 i; i < n; ++i) {
-            (string memory key, uint256 offset) = c.readMapKey(keys);
-            bytes32 k = keccak256(bytes(key));
-            if (k == keccak256("id")) {
-                id = _readId(c);
-                seen |= 1;
-            } else if (k == keccak256("admin")) {
-                admin = c.readBytes21();
-                seen |= 2;
-            } else if (k == keccak256("provider")) {
-                provider = c.readBytes21();
-                seen |= 4;
-            } else {
-                revert UnknownField(offset, key);
-            }
+        CborReader.Fields memory f = c.readFields();
+        string[] memory names = CborReader.fieldNames("id", "admin", "provider");
+        for (uint256 i; i < f.count; ++i) {
+            uint256 field = c.readField(f, names);
+            if (field == 0) id = _readId(c);
+            else if (field == 1) admin = c.readBytes21();
+            else provider = c.readBytes21();
         }
-        _requireFields(mapOffset, seen, 7, ["id", "admin", "provider", ""]);
+        CborReader.requireFields(f, 7, names);
         c.requireEnd();
     }
 
     function _decodeProviderId(bytes calldata body) private pure returns (bytes21 provider, uint64 id) {
         CborReader.Cursor memory c = CborReader.cursor(body);
-        uint256 mapOffset = c.pos;
-        uint256 n = c.readMapHeader();
-        CborReader.MapKeys memory keys = CborReader.newMapKeys();
-        uint256 seen;
-        for (uint256 i; i < n; ++i) {
-            (string memory key, uint256 offset) = c.readMapKey(keys);
-            bytes32 k = keccak256(bytes(key));
-            if (k == keccak256("id")) {
-                id = _readId(c);
-                seen |= 1;
-            } else if (k == keccak256("provider")) {
-                provider = c.readBytes21();
-                seen |= 2;
-            } else {
-                revert UnknownField(offset, key);
-            }
+        CborReader.Fields memory f = c.readFields();
+        string[] memory names = CborReader.fieldNames("id", "provider");
+        for (uint256 i; i < f.count; ++i) {
+            if (c.readField(f, names) == 0) id = _readId(c);
+            else provider = c.readBytes21();
         }
-        _requireFields(mapOffset, seen, 3, ["id", "provider", "", ""]);
+        CborReader.requireFields(f, 3, names);
         c.requireEnd();
     }
 
@@ -700,67 +653,44 @@ contract RoflMarketStandIn {
         pure
         returns (bytes21 appId, bytes32 manifestHash, bool wipeStorage)
     {
-        uint256 mapOffset = c.pos;
-        uint256 n = c.readMapHeader();
-        CborReader.MapKeys memory keys = CborReader.newMapKeys();
-        uint256 seen;
-        for (uint256 i; i < n; ++i) {
-            (string memory key, uint256 offset) = c.readMapKey(keys);
-            bytes32 k = keccak256(bytes(key));
-            if (k == keccak256("deployment")) {
-                (appId, manifestHash) = _decodeDeployment(c);
-                seen |= 1;
-            } else if (k == keccak256("wipe_storage")) {
-                wipeStorage = c.readBool();
-                seen |= 2;
-            } else {
-                revert UnknownField(offset, key);
-            }
+        CborReader.Fields memory f = c.readFields();
+        string[] memory names = CborReader.fieldNames("deployment", "wipe_storage");
+        for (uint256 i; i < f.count; ++i) {
+            if (c.readField(f, names) == 0) (appId, manifestHash) = _decodeDeployment(c);
+            else wipeStorage = c.readBool();
         }
-        _requireFields(mapOffset, seen, 3, ["deployment", "wipe_storage", "", ""]);
+        CborReader.requireFields(f, 3, names);
     }
 
     function _decodeDeployment(CborReader.Cursor memory c) private pure returns (bytes21 appId, bytes32 manifestHash) {
-        uint256 mapOffset = c.pos;
-        uint256 n = c.readMapHeader();
-        CborReader.MapKeys memory keys = CborReader.newMapKeys();
-        uint256 seen;
-        for (uint256 i; i < n; ++i) {
-            (string memory key, uint256 offset) = c.readMapKey(keys);
-            bytes32 k = keccak256(bytes(key));
-            if (k == keccak256("app_id")) {
+        CborReader.Fields memory f = c.readFields();
+        string[] memory names = CborReader.fieldNames("app_id", "metadata", "manifest_hash");
+        for (uint256 i; i < f.count; ++i) {
+            uint256 field = c.readField(f, names);
+            if (field == 0) {
                 appId = c.readBytes21();
-                seen |= 1;
-            } else if (k == keccak256("metadata")) {
+            } else if (field == 1) {
                 uint256 pairs = c.readMapHeader();
                 CborReader.MapKeys memory metaKeys = CborReader.newMapKeys();
                 for (uint256 j; j < pairs; ++j) {
                     c.readMapKey(metaKeys);
                     c.readText();
                 }
-                seen |= 2;
-            } else if (k == keccak256("manifest_hash")) {
-                manifestHash = c.readBytes32();
-                seen |= 4;
             } else {
-                revert UnknownField(offset, key);
+                manifestHash = c.readBytes32();
             }
         }
-        _requireFields(mapOffset, seen, 7, ["app_id", "metadata", "manifest_hash", ""]);
+        CborReader.requireFields(f, 7, names);
     }
 
     function _decodeWipeArgs(CborReader.Cursor memory c) private pure returns (bool wipeStorage) {
-        uint256 mapOffset = c.pos;
-        uint256 n = c.readMapHeader();
-        CborReader.MapKeys memory keys = CborReader.newMapKeys();
-        bool seen;
-        for (uint256 i; i < n; ++i) {
-            (string memory key, uint256 offset) = c.readMapKey(keys);
-            if (keccak256(bytes(key)) != keccak256("wipe_storage")) revert UnknownField(offset, key);
-            wipeStorage = c.readBool();
-            seen = true;
+        CborReader.Fields memory f = c.readFields();
+        string[] memory names = CborReader.fieldNames("wipe_storage");
+        for (uint256 i; i < f.count; ++i) {
+            // One field: anything else reverts in `readField`.
+            if (c.readField(f, names) == 0) wipeStorage = c.readBool();
         }
-        if (!seen) revert MissingField(mapOffset, "wipe_storage");
+        CborReader.requireFields(f, 1, names);
     }
 
     function _readId(CborReader.Cursor memory c) private pure returns (uint64) {
@@ -772,12 +702,5 @@ contract RoflMarketStandIn {
         uint64 term = c.readUint();
         if (term < 1 || term > 3) revert InvalidField(at, "term must be 1 (hour), 2 (month) or 3 (year)");
         return uint8(term);
-    }
-
-    function _requireFields(uint256 mapOffset, uint256 seen, uint256 required, string[4] memory names) private pure {
-        uint256 missing = required & ~seen;
-        for (uint256 i; i < 4; ++i) {
-            if (missing & (1 << i) != 0) revert MissingField(mapOffset, names[i]);
-        }
     }
 }

@@ -162,10 +162,8 @@ contract RoflModuleStandIn {
     /// @notice The subcall carried value (the precompile takes none).
     /// @param value The value sent.
     error ValueNotAccepted(uint256 value);
-    /// @notice A map holds a key the real encoder never writes there.
-    error UnknownField(uint256 offset, string key);
-    /// @notice A map lacks a key the real encoder always writes.
-    error MissingField(uint256 mapOffset, string key);
+    // A map that holds a key the real encoder never writes there, or lacks one it always writes,
+    // reverts with {CborReader.UnknownField} / {CborReader.MissingField}.
     /// @notice A field holds a value the real encoder never writes.
     error InvalidField(uint256 offset, string reason);
     /// @notice No app with this id (module `rofl` code: unknown app).
@@ -604,30 +602,22 @@ contract RoflModuleStandIn {
         returns (Policy memory policy, uint8 scheme, MetadataEntry[] memory metadata)
     {
         CborReader.Cursor memory c = CborReader.cursor(body);
-        uint256 mapOffset = c.pos;
-        uint256 n = c.readMapHeader();
-        CborReader.MapKeys memory keys = CborReader.newMapKeys();
-        uint256 seen;
-        for (uint256 i; i < n; ++i) {
-            (string memory key, uint256 offset) = c.readMapKey(keys);
-            bytes32 k = keccak256(bytes(key));
-            if (k == keccak256("policy")) {
+        CborReader.Fields memory f = c.readFields();
+        string[] memory names = CborReader.fieldNames("policy", "scheme", "metadata");
+        for (uint256 i; i < f.count; ++i) {
+            uint256 field = c.readField(f, names);
+            if (field == 0) {
                 policy = _decodePolicy(c);
-                seen |= 1;
-            } else if (k == keccak256("scheme")) {
+            } else if (field == 1) {
                 uint256 at = c.pos;
                 uint64 s = c.readUint();
                 if (s > 1) revert InvalidField(at, "scheme must be 0 or 1");
                 scheme = uint8(s);
-                seen |= 2;
-            } else if (k == keccak256("metadata")) {
-                metadata = _decodeMetadata(c);
-                seen |= 4;
             } else {
-                revert UnknownField(offset, key);
+                metadata = _decodeMetadata(c);
             }
         }
-        _requireFields(mapOffset, seen, 7, _names3("policy", "scheme", "metadata"));
+        CborReader.requireFields(f, 7, names);
         c.requireEnd();
     }
 
@@ -644,146 +634,115 @@ contract RoflModuleStandIn {
         )
     {
         CborReader.Cursor memory c = CborReader.cursor(body);
-        uint256 mapOffset = c.pos;
-        uint256 n = c.readMapHeader();
-        CborReader.MapKeys memory keys = CborReader.newMapKeys();
-        uint256 seen;
-        for (uint256 i; i < n; ++i) {
-            (string memory key, uint256 offset) = c.readMapKey(keys);
-            bytes32 k = keccak256(bytes(key));
-            if (k == keccak256("id")) {
+        CborReader.Fields memory f = c.readFields();
+        string[] memory names = new string[](5);
+        (names[0], names[1], names[2], names[3], names[4]) = ("id", "admin", "policy", "secrets", "metadata");
+        for (uint256 i; i < f.count; ++i) {
+            uint256 field = c.readField(f, names);
+            if (field == 0) {
                 appId = c.readBytes21();
-                seen |= 1;
-            } else if (k == keccak256("admin")) {
+            } else if (field == 1) {
                 if (c.peekIsNull()) {
                     c.readNull();
                 } else {
                     admin = c.readBytes21();
                     hasAdmin = true;
                 }
-                seen |= 2;
-            } else if (k == keccak256("policy")) {
+            } else if (field == 2) {
                 policy = _decodePolicy(c);
-                seen |= 4;
-            } else if (k == keccak256("secrets")) {
+            } else if (field == 3) {
                 secrets = _decodeSecrets(c);
-                seen |= 8;
-            } else if (k == keccak256("metadata")) {
-                metadata = _decodeMetadata(c);
-                seen |= 16;
             } else {
-                revert UnknownField(offset, key);
+                metadata = _decodeMetadata(c);
             }
         }
-        string[] memory names = new string[](5);
-        (names[0], names[1], names[2], names[3], names[4]) = ("id", "admin", "policy", "secrets", "metadata");
-        _requireFields(mapOffset, seen, 31, names);
+        CborReader.requireFields(f, 31, names);
         c.requireEnd();
     }
 
     function _decodeRemove(bytes memory body) private pure returns (bytes21 appId) {
         CborReader.Cursor memory c = CborReader.cursor(body);
-        uint256 mapOffset = c.pos;
-        uint256 n = c.readMapHeader();
-        CborReader.MapKeys memory keys = CborReader.newMapKeys();
-        uint256 seen;
-        for (uint256 i; i < n; ++i) {
-            (string memory key, uint256 offset) = c.readMapKey(keys);
-            if (keccak256(bytes(key)) != keccak256("id")) revert UnknownField(offset, key);
-            appId = c.readBytes21();
-            seen = 1;
+        CborReader.Fields memory f = c.readFields();
+        string[] memory names = CborReader.fieldNames("id");
+        for (uint256 i; i < f.count; ++i) {
+            // One field: anything else reverts in `readField`.
+            if (c.readField(f, names) == 0) appId = c.readBytes21();
         }
-        if (seen == 0) revert MissingField(mapOffset, "id");
+        CborReader.requireFields(f, 1, names);
         c.requireEnd();
     }
 
     function _decodePolicy(CborReader.Cursor memory c) private pure returns (Policy memory policy) {
-        uint256 start = c.pos;
-        uint256 n = c.readMapHeader();
-        CborReader.MapKeys memory keys = CborReader.newMapKeys();
-        uint256 seen;
-        for (uint256 i; i < n; ++i) {
-            (string memory key, uint256 offset) = c.readMapKey(keys);
-            bytes32 k = keccak256(bytes(key));
-            if (k == keccak256("fees")) {
+        CborReader.Fields memory f = c.readFields();
+        string[] memory names = new string[](5);
+        (names[0], names[1], names[2], names[3], names[4]) =
+        ("fees", "quotes", "enclaves", "endorsements", "max_expiration");
+        for (uint256 i; i < f.count; ++i) {
+            uint256 field = c.readField(f, names);
+            if (field == 0) {
                 uint256 at = c.pos;
                 uint64 fees = c.readUint();
                 if (fees != 1 && fees != 2) revert InvalidField(at, "fees must be 1 or 2");
                 policy.fees = uint8(fees);
-                seen |= 1;
-            } else if (k == keccak256("quotes")) {
+            } else if (field == 1) {
                 _decodeQuotes(c);
-                seen |= 2;
-            } else if (k == keccak256("enclaves")) {
+            } else if (field == 2) {
                 policy.enclaves = _decodeEnclaves(c);
-                seen |= 4;
-            } else if (k == keccak256("endorsements")) {
+            } else if (field == 3) {
                 (policy.endorsementAtoms, policy.endorsementTooDeep) = _decodeEndorsementList(c, 1);
-                seen |= 8;
-            } else if (k == keccak256("max_expiration")) {
-                policy.maxExpiration = c.readUint();
-                seen |= 16;
             } else {
-                revert UnknownField(offset, key);
+                policy.maxExpiration = c.readUint();
             }
         }
-        string[] memory names = new string[](5);
-        (names[0], names[1], names[2], names[3], names[4]) =
-        ("fees", "quotes", "enclaves", "endorsements", "max_expiration");
-        _requireFields(start, seen, 31, names);
-        policy.cbor = _slice(c.buf, start, c.pos);
+        CborReader.requireFields(f, 31, names);
+        policy.cbor = _slice(c.buf, f.mapOffset, c.pos);
     }
 
     /// @dev `quotes` = {ias: null, pcs: null | PCS policy}; both keys always written.
     function _decodeQuotes(CborReader.Cursor memory c) private pure {
-        uint256 start = c.pos;
-        uint256 n = c.readMapHeader();
-        CborReader.MapKeys memory keys = CborReader.newMapKeys();
-        uint256 seen;
-        for (uint256 i; i < n; ++i) {
-            (string memory key, uint256 offset) = c.readMapKey(keys);
-            bytes32 k = keccak256(bytes(key));
-            if (k == keccak256("ias")) {
+        CborReader.Fields memory f = c.readFields();
+        string[] memory names = CborReader.fieldNames("ias", "pcs");
+        for (uint256 i; i < f.count; ++i) {
+            if (c.readField(f, names) == 0) {
                 if (!c.peekIsNull()) revert InvalidField(c.pos, "quotes.ias must be null (IAS is retired)");
                 c.readNull();
-                seen |= 1;
-            } else if (k == keccak256("pcs")) {
+            } else {
                 if (c.peekIsNull()) c.readNull();
                 else _decodePcs(c);
-                seen |= 2;
-            } else {
-                revert UnknownField(offset, key);
             }
         }
-        _requireFields(start, seen, 3, _names2("ias", "pcs"));
+        CborReader.requireFields(f, 3, names);
     }
 
     function _decodePcs(CborReader.Cursor memory c) private pure {
-        uint256 start = c.pos;
-        uint256 n = c.readMapHeader();
-        CborReader.MapKeys memory keys = CborReader.newMapKeys();
-        uint256 seen;
-        for (uint256 i; i < n; ++i) {
-            (string memory key, uint256 offset) = c.readMapKey(keys);
-            bytes32 k = keccak256(bytes(key));
-            if (k == keccak256("tcb_validity_period")) {
+        CborReader.Fields memory f = c.readFields();
+        string[] memory names = new string[](6);
+        (names[0], names[1], names[2], names[3], names[4], names[5]) =
+        (
+            "tcb_validity_period",
+            "min_tcb_evaluation_data_number",
+            "tdx",
+            "disabled",
+            "fmspc_whitelist",
+            "fmspc_blacklist"
+        );
+        for (uint256 i; i < f.count; ++i) {
+            uint256 field = c.readField(f, names);
+            if (field == 0) {
                 c.readUintMax(type(uint16).max);
-                seen |= 1;
-            } else if (k == keccak256("min_tcb_evaluation_data_number")) {
+            } else if (field == 1) {
                 c.readUintMax(type(uint32).max);
-                seen |= 2;
-            } else if (k == keccak256("tdx")) {
+            } else if (field == 2) {
                 _decodeTdx(c);
-            } else if (k == keccak256("disabled")) {
+            } else if (field == 3) {
                 uint256 at = c.pos;
                 if (!c.readBool()) revert InvalidField(at, "pcs.disabled is only written when true");
-            } else if (k == keccak256("fmspc_whitelist") || k == keccak256("fmspc_blacklist")) {
-                _decodeFmspcList(c);
             } else {
-                revert UnknownField(offset, key);
+                _decodeFmspcList(c);
             }
         }
-        _requireFields(start, seen, 3, _names2("tcb_validity_period", "min_tcb_evaluation_data_number"));
+        // Only the first two are always written.
+        CborReader.requireFields(f, 3, names);
     }
 
     function _decodeFmspcList(CborReader.Cursor memory c) private pure {
@@ -798,42 +757,26 @@ contract RoflModuleStandIn {
     /// @dev `tdx` = {allowed_tdx_modules: [{mr_seam: null | 48 bytes, mr_signer_seam: 48 bytes}]}
     /// (oasis-core `TdxQuotePolicy`: the list is always written, empty = any Intel module).
     function _decodeTdx(CborReader.Cursor memory c) private pure {
-        uint256 start = c.pos;
-        uint256 n = c.readMapHeader();
-        CborReader.MapKeys memory keys = CborReader.newMapKeys();
-        uint256 seen;
-        for (uint256 i; i < n; ++i) {
-            (string memory key, uint256 offset) = c.readMapKey(keys);
-            if (keccak256(bytes(key)) != keccak256("allowed_tdx_modules")) revert UnknownField(offset, key);
+        CborReader.Fields memory f = c.readFields();
+        string[] memory names = CborReader.fieldNames("allowed_tdx_modules");
+        for (uint256 i; i < f.count; ++i) {
+            if (c.readField(f, names) != 0) continue; // one field: anything else reverts in `readField`
             uint256 count = c.readArrayHeader();
             for (uint256 j; j < count; ++j) {
                 _decodeTdxModule(c);
             }
-            seen = 1;
         }
-        if (seen == 0) revert MissingField(start, "allowed_tdx_modules");
+        CborReader.requireFields(f, 1, names);
     }
 
     function _decodeTdxModule(CborReader.Cursor memory c) private pure {
-        uint256 start = c.pos;
-        uint256 n = c.readMapHeader();
-        CborReader.MapKeys memory keys = CborReader.newMapKeys();
-        uint256 seen;
-        for (uint256 i; i < n; ++i) {
-            (string memory key, uint256 offset) = c.readMapKey(keys);
-            bytes32 k = keccak256(bytes(key));
-            if (k == keccak256("mr_seam")) {
-                if (c.peekIsNull()) c.readNull();
-                else c.readBytesOfLength(48);
-                seen |= 1;
-            } else if (k == keccak256("mr_signer_seam")) {
-                c.readBytesOfLength(48);
-                seen |= 2;
-            } else {
-                revert UnknownField(offset, key);
-            }
+        CborReader.Fields memory f = c.readFields();
+        string[] memory names = CborReader.fieldNames("mr_seam", "mr_signer_seam");
+        for (uint256 i; i < f.count; ++i) {
+            if (c.readField(f, names) == 0 && c.peekIsNull()) c.readNull();
+            else c.readBytesOfLength(48);
         }
-        _requireFields(start, seen, 3, _names2("mr_seam", "mr_signer_seam"));
+        CborReader.requireFields(f, 3, names);
     }
 
     function _decodeEnclaves(CborReader.Cursor memory c) private pure returns (EnclaveIdentity[] memory enclaves) {
@@ -846,24 +789,13 @@ contract RoflModuleStandIn {
 
     /// @dev `{mr_signer: 32 bytes, mr_enclave: 32 bytes}`.
     function _decodeIdentity(CborReader.Cursor memory c) private pure returns (EnclaveIdentity memory id) {
-        uint256 start = c.pos;
-        uint256 n = c.readMapHeader();
-        CborReader.MapKeys memory keys = CborReader.newMapKeys();
-        uint256 seen;
-        for (uint256 i; i < n; ++i) {
-            (string memory key, uint256 offset) = c.readMapKey(keys);
-            bytes32 k = keccak256(bytes(key));
-            if (k == keccak256("mr_signer")) {
-                id.mrSigner = c.readBytes32();
-                seen |= 1;
-            } else if (k == keccak256("mr_enclave")) {
-                id.mrEnclave = c.readBytes32();
-                seen |= 2;
-            } else {
-                revert UnknownField(offset, key);
-            }
+        CborReader.Fields memory f = c.readFields();
+        string[] memory names = CborReader.fieldNames("mr_signer", "mr_enclave");
+        for (uint256 i; i < f.count; ++i) {
+            if (c.readField(f, names) == 0) id.mrSigner = c.readBytes32();
+            else id.mrEnclave = c.readBytes32();
         }
-        _requireFields(start, seen, 3, _names2("mr_signer", "mr_enclave"));
+        CborReader.requireFields(f, 3, names);
     }
 
     /// @dev A list of one-key endorsement maps. Counts atoms as oasis-sdk
@@ -904,7 +836,7 @@ contract RoflModuleStandIn {
         } else if (k == keccak256("and") || k == keccak256("or")) {
             return _decodeEndorsementList(c, depth + 1);
         } else {
-            revert UnknownField(offset, key);
+            revert CborReader.UnknownField(offset, key);
         }
     }
 
@@ -933,24 +865,6 @@ contract RoflModuleStandIn {
             (string memory name,) = c.readMapKey(keys);
             entries[i] = SecretEntry(name, c.readBytes());
         }
-    }
-
-    function _requireFields(uint256 mapOffset, uint256 seen, uint256 required, string[] memory names) private pure {
-        uint256 missing = required & ~seen;
-        if (missing == 0) return;
-        for (uint256 i; i < names.length; ++i) {
-            if (missing & (1 << i) != 0) revert MissingField(mapOffset, names[i]);
-        }
-    }
-
-    function _names2(string memory a, string memory b) private pure returns (string[] memory names) {
-        names = new string[](2);
-        (names[0], names[1]) = (a, b);
-    }
-
-    function _names3(string memory a, string memory b, string memory d) private pure returns (string[] memory names) {
-        names = new string[](3);
-        (names[0], names[1], names[2]) = (a, b, d);
     }
 
     function _slice(bytes memory buf, uint256 start, uint256 end) private pure returns (bytes memory out) {

@@ -84,9 +84,8 @@ contract PrecompileCallOrderTest is SecurityBase {
         assertEq(rofl.owner(), owner);
     }
 
-    /// @dev The guardian's functions refuse the precompile too (it is nobody's guardian), and
-    /// the owner-only release functions refuse it as the setters do.
-    function test_PrecompileReentryIntoGuardianAndReleaseFunctionsIsRefused() public {
+    /// @dev The guardian's functions refuse the precompile too (it is nobody's guardian).
+    function test_PrecompileReentryIntoGuardianFunctionsIsRefused() public {
         vm.prank(owner);
         rofl.setGuardian(appId, makeAddr("guardian"));
         bytes[] memory guarded = new bytes[](2);
@@ -101,6 +100,12 @@ contract PrecompileCallOrderTest is SecurityBase {
             assertEq(result, abi.encodeWithSelector(IRoflErrors.NotOwnerOrGuardian.selector, appId, ROFL_SUBCALL));
             _assertInSync(appId);
         }
+    }
+
+    /// @dev The owner-only release functions refuse the precompile as the setters do.
+    function test_PrecompileReentryIntoReleaseFunctionsIsRefused() public {
+        vm.prank(owner);
+        rofl.setGuardian(appId, makeAddr("guardian"));
         bytes[] memory ownerOnly = new bytes[](3);
         ownerOnly[0] = abi.encodeCall(IRoflReleaseGovernance.setGuardian, (appId, ROFL_SUBCALL));
         ownerOnly[1] = abi.encodeCall(IRoflReleaseGovernance.unfreeze, (appId, 0));
@@ -136,12 +141,9 @@ contract PrecompileCallOrderTest is SecurityBase {
         assertEq(standIn.appEnclaves(appId).length, 2, "module still has the pruned identity");
     }
 
-    /// @dev Same during the end-of-batch flush, during Create and during Remove.
-    function test_PrecompileReentryIsRefusedInFlushCreateAndRemove() public {
-        bytes memory attempt = abi.encodeCall(IRoflAppAdmin.addEnclave, (appId, 0, _identity(7)));
-
-        // flush
-        _goHostile(HostilePrecompile.Mode.Reenter, attempt, 0);
+    /// @dev Same during the end-of-batch flush.
+    function test_PrecompileReentryIsRefusedInFlush() public {
+        _goHostile(HostilePrecompile.Mode.Reenter, _reentryAttempt(), 0);
         bytes[] memory calls = new bytes[](2);
         calls[0] = abi.encodeCall(IRoflAppAdmin.setMaxExpiration, (appId, 1, 4));
         calls[1] = abi.encodeCall(IRoflAppAdmin.setFees, (appId, 1, FeePolicy.InstancePays));
@@ -152,25 +154,37 @@ contract PrecompileCallOrderTest is SecurityBase {
         assertFalse(reentryOk);
         assertEq(result, _unauthorized());
         _assertInSync(appId);
+    }
 
-        // create
-        _goHostile(HostilePrecompile.Mode.Reenter, attempt, 0);
+    /// @dev Same during Create.
+    function test_PrecompileReentryIsRefusedInCreate() public {
+        _goHostile(HostilePrecompile.Mode.Reenter, _reentryAttempt(), 0);
         vm.prank(owner);
         bytes21 second = rofl.createApp{value: STAKE}(_defaultPolicy(), _noMetadata(), 1);
-        (, reentryOk, result) = hostile.hostileOutcome();
+        (, bool reentryOk, bytes memory result) = hostile.hostileOutcome();
         assertFalse(reentryOk);
         assertEq(result, _unauthorized());
         assertTrue(rofl.isManaged(second));
+    }
 
-        // remove
-        _goHostile(HostilePrecompile.Mode.Reenter, attempt, 0);
+    /// @dev Same during Remove.
+    function test_PrecompileReentryIsRefusedInRemove() public {
+        _goHostile(HostilePrecompile.Mode.Reenter, _reentryAttempt(), 0);
+        vm.prank(owner);
+        bytes21 second = rofl.createApp{value: STAKE}(_defaultPolicy(), _noMetadata(), 1);
+        _goHostile(HostilePrecompile.Mode.Reenter, _reentryAttempt(), 0);
         vm.prank(owner);
         rofl.removeApp(second, 1);
-        (, reentryOk, result) = hostile.hostileOutcome();
+        (, bool reentryOk, bytes memory result) = hostile.hostileOutcome();
         assertFalse(reentryOk);
         assertEq(result, _unauthorized());
         assertFalse(rofl.isManaged(second));
         assertFalse(standIn.appExists(second));
+    }
+
+    /// @dev The owner change the precompile attempts in the flush, Create and Remove tests.
+    function _reentryAttempt() internal view returns (bytes memory) {
+        return abi.encodeCall(IRoflAppAdmin.addEnclave, (appId, 0, _identity(7)));
     }
 
     // -------------------------------------------------------------------------------------------
@@ -277,12 +291,17 @@ contract PrecompileCallOrderTest is SecurityBase {
     // Fake success answers with malformed data
     // -------------------------------------------------------------------------------------------
 
-    function test_NoPrecompileAtAllIsMalformed() public {
-        // On a chain without the precompile, CALL to an empty account succeeds with no data.
+    /// @dev On a chain without the precompile, CALL to an empty account succeeds with no data.
+    function test_NoPrecompileAtAllIsMalformed_Update() public {
         vm.etch(ROFL_SUBCALL, "");
         vm.prank(owner);
         vm.expectRevert(IRoflErrors.MalformedRoflResponse.selector);
         rofl.setMetadata(appId, 1, "k", "v");
+    }
+
+    /// @dev The same for Create.
+    function test_NoPrecompileAtAllIsMalformed_Create() public {
+        vm.etch(ROFL_SUBCALL, "");
         vm.prank(owner);
         vm.expectRevert(IRoflErrors.MalformedRoflResponse.selector);
         rofl.createApp{value: STAKE}(_defaultPolicy(), _noMetadata(), 1);
@@ -341,7 +360,11 @@ contract PrecompileCallOrderTest is SecurityBase {
             vm.expectRevert(IRoflErrors.MalformedRoflResponse.selector);
             rofl.createApp{value: STAKE}(_defaultPolicy(), _noMetadata(), 1);
         }
-        // an id the contract already manages
+        assertEq(rofl.appIds().length, 1);
+    }
+
+    /// @dev A Create result naming an id the contract already manages is refused.
+    function test_FakeCreateResults_AlreadyManagedId() public {
         _goHostile(HostilePrecompile.Mode.RawReturn, abi.encode(uint64(0), bytes.concat(hex"55", appId)), 0);
         vm.prank(owner);
         vm.expectRevert(abi.encodeWithSelector(IRoflErrors.AppAlreadyManaged.selector, appId));

@@ -112,21 +112,6 @@ abstract contract RoflAppAdminFixture is RoflAppAdminBase {
         calls[11] = abi.encodeCall(IRoflAppAdmin.renounceRoflAdmin, (appId, v));
         calls[12] = abi.encodeCall(IRoflAppAdmin.removeApp, (appId, v));
     }
-
-    function _contains(bytes memory haystack, bytes memory needle) internal pure returns (bool) {
-        if (needle.length > haystack.length) return false;
-        for (uint256 i; i <= haystack.length - needle.length; ++i) {
-            bool found = true;
-            for (uint256 j; j < needle.length; ++j) {
-                if (haystack[i + j] != needle[j]) {
-                    found = false;
-                    break;
-                }
-            }
-            if (found) return true;
-        }
-        return false;
-    }
 }
 
 /// @dev Exposes the response parser to tests.
