@@ -19,6 +19,7 @@
 //! Reviewers read a pending proposal with [`GovernorClient::proposal`]: an [`OnchainProposal`]
 //! with the targets, values, calldatas, description, id and state.
 
+pub mod ballot;
 pub mod bindings;
 mod client;
 mod clock;
