@@ -26,6 +26,7 @@ mod clock;
 mod deploy;
 pub mod draft;
 mod error;
+pub mod lifecycle;
 mod proposal;
 mod state;
 mod tx;

@@ -21,14 +21,14 @@ use roflgov_core::{
 };
 use roflgov_governor::{
     GovernorClient, OnchainProposal, ProposalState, SignedBallot, TokenUnits, VoteSupport, ballot,
-    bindings::Ballot,
+    bindings::Ballot, lifecycle,
 };
 use serde::Serialize;
 
 use crate::{
     context::GlobalArgs,
     daoops::{self, Time, gov_error},
-    exit::{CliResult, chain, usage, verification},
+    exit::{CliResult, chain, usage},
     firewall::{self, FirewallArgs},
     output::{Table, emit, progress},
 };
@@ -395,18 +395,9 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: DaoCommand) -> CliResult {
                 .await?;
             }
             let state = client.state(p.id).await.map_err(|e| gov_error("reading the state", e))?;
-            if state != ProposalState::Active {
-                return Err(verification(format!(
-                    "proposal {} is {state}: votes are only accepted while it is active; nothing was sent",
-                    p.id
-                )));
-            }
-            if client.has_voted(p.id, me).await.map_err(|e| gov_error("reading hasVoted", e))? {
-                return Err(verification(format!(
-                    "{me} has already voted on proposal {}; nothing was sent",
-                    p.id
-                )));
-            }
+            lifecycle::ensure_vote_open(p.id, state)?;
+            let voted = client.has_voted(p.id, me).await.map_err(|e| gov_error("reading hasVoted", e))?;
+            lifecycle::ensure_not_voted(p.id, me, voted, false)?;
             let power = client
                 .votes_of(me, p.vote_start.saturating_to())
                 .await
@@ -438,12 +429,7 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: DaoCommand) -> CliResult {
                 .await?;
             }
             let state = client.state(p.id).await.map_err(|e| gov_error("reading the state", e))?;
-            if state != ProposalState::Succeeded {
-                return Err(verification(format!(
-                    "proposal {} is {state}: only a succeeded proposal can be queued; nothing was sent",
-                    p.id
-                )));
-            }
+            lifecycle::ensure_queueable(p.id, state)?;
             progress(format!("queueing proposal {} in the Timelock", p.id));
             let eta = client
                 .queue(&p.proposal, me.expect("signing"))
@@ -457,12 +443,7 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: DaoCommand) -> CliResult {
         }
         DaoCommand::Execute(args) => {
             let (provider, me, client, p) = load(g, &args.proposal, true, Some("executed")).await?;
-            if p.state != ProposalState::Queued {
-                return Err(verification(format!(
-                    "proposal {} is {}: only a queued proposal can be executed; nothing was sent",
-                    p.id, p.state
-                )));
-            }
+            lifecycle::ensure_executable(p.id, p.state)?;
             let eta = client.eta(p.id).await.map_err(|e| gov_error("reading the eta", e))?;
             daoops::reach(&provider, eta, args.time.mode(), "the Timelock delay is not over").await?;
             let value: U256 = p.proposal.values.iter().copied().sum();
@@ -484,30 +465,19 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: DaoCommand) -> CliResult {
         DaoCommand::Cancel(r) => {
             let (_, me, client, p) = load(g, &r, true, None).await?;
             let me = me.expect("signing");
-            let receipt = match p.state {
-                ProposalState::Pending if me != p.proposer => {
-                    return Err(verification(format!(
-                        "proposal {} is pending: only its proposer {} can cancel it (Governor `cancel`), not {me}; nothing was sent",
-                        p.id, p.proposer
-                    )));
-                }
-                ProposalState::Pending => {
+            let receipt = match lifecycle::cancellation(p.id, p.state, p.proposer, me)? {
+                lifecycle::Cancellation::ByProposer => {
                     progress(format!("canceling proposal {} (Governor cancel, by its proposer)", p.id));
                     client.cancel(&p.proposal, me).await.map_err(|e| {
                         crate::exit::maybe_sent(gov_error("canceling", e), "run `roflgov dao status`")
                     })?
                 }
-                ProposalState::Queued => {
+                lifecycle::Cancellation::InTimelock => {
                     let allowed = client
                         .is_timelock_canceller(me)
                         .await
                         .map_err(|e| gov_error("reading the Timelock's canceller role", e))?;
-                    if !allowed {
-                        return Err(verification(format!(
-                            "proposal {} is queued: only an account with the Timelock's CANCELLER_ROLE can cancel it, and {me} has none (`roflgov deploy --dao` grants it to the Governor alone; a governance proposal can grant it, e.g. to a guardian). A queued proposal drafted against an older app version cannot execute (the contract refuses stale versions); nothing was sent",
-                            p.id
-                        )));
-                    }
+                    lifecycle::ensure_canceller(p.id, me, allowed)?;
                     progress(format!("canceling queued proposal {} in the Timelock (CANCELLER_ROLE)", p.id));
                     client.cancel_queued(&p.proposal, me).await.map_err(|e| {
                         crate::exit::maybe_sent(
@@ -515,12 +485,6 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: DaoCommand) -> CliResult {
                             "run `roflgov dao status`",
                         )
                     })?
-                }
-                state => {
-                    return Err(verification(format!(
-                        "proposal {} is {state}: only a pending (by its proposer) or queued (by a Timelock canceller) proposal can be canceled; nothing was sent",
-                        p.id
-                    )));
                 }
             };
             let s = step(&client, &p, "canceled in", Some(receipt.transaction_hash.to_string())).await?;
@@ -545,19 +509,10 @@ async fn sign_only(g: &GlobalArgs, args: VoteArgs) -> CliResult {
     let out = args.out.as_deref().expect("clap requires --out with --sign-only");
     let gate = matches!(args.support, Support::For).then_some("signed as a vote for");
     let (provider, _, client, p) = load(g, &args.proposal, false, gate).await?;
-    if !matches!(p.state, ProposalState::Pending | ProposalState::Active) {
-        return Err(verification(format!(
-            "proposal {} is {}: votes are only accepted while it is pending or active; nothing was signed",
-            p.id, p.state
-        )));
-    }
+    lifecycle::ensure_ballot_open(p.id, p.state)?;
     let voter = signer.address();
-    if client.has_voted(p.id, voter).await.map_err(|e| gov_error("reading hasVoted", e))? {
-        return Err(verification(format!(
-            "{voter} has already voted on proposal {}; nothing was signed",
-            p.id
-        )));
-    }
+    let voted = client.has_voted(p.id, voter).await.map_err(|e| gov_error("reading hasVoted", e))?;
+    lifecycle::ensure_not_voted(p.id, voter, voted, true)?;
     let signed =
         client.sign_vote(&signer, p.id, args.support.into()).await.map_err(|e| gov_error("signing", e))?;
     let chain_id = provider.get_chain_id().await.map_err(|e| chain(format!("reading the chain id: {e}")))?;
@@ -610,18 +565,9 @@ async fn relay(g: &GlobalArgs, args: RelayArgs) -> CliResult {
     file.ensure_signed_by_voter(&path, signer, digest)?;
     let p = daoops::proposal(&network, &client, id).await?;
     progress(format!("proposal {id} on Governor {}: {}", client.address(), p.state));
-    if p.state != ProposalState::Active {
-        return Err(verification(format!(
-            "proposal {id} is {}: votes are only accepted while it is active; nothing was sent",
-            p.state
-        )));
-    }
-    if client.has_voted(id, file.voter).await.map_err(|e| gov_error("reading hasVoted", e))? {
-        return Err(verification(format!(
-            "{} has already voted on proposal {id}; nothing was sent",
-            file.voter
-        )));
-    }
+    lifecycle::ensure_vote_open(id, p.state)?;
+    let voted = client.has_voted(id, file.voter).await.map_err(|e| gov_error("reading hasVoted", e))?;
+    lifecycle::ensure_not_voted(id, file.voter, voted, false)?;
     let current = client.nonce(file.voter).await.map_err(|e| gov_error("reading the voter's nonce", e))?;
     file.ensure_nonce(&path, current)?;
     progress(format!(
