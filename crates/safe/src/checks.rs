@@ -584,6 +584,38 @@ mod tests {
         assert_eq!(ensure_service_hash(protocol_kit, wrong).unwrap_err().class(), FailureClass::Verification);
     }
 
+    /// The vector's two signatures, which `tools/crosscheck/tx-service.test.js` recovers with
+    /// viem to its sender and confirmer and posts through the Safe's api-kit: both count for
+    /// those owners, packed in ascending owner order as `checkNSignatures` reads them, and a
+    /// Safe without the confirmer as an owner refuses the second one.
+    #[test]
+    fn the_vector_signatures_count_for_the_owners_viem_recovers() {
+        let v: serde_json::Value =
+            serde_json::from_str(include_str!("../../../test/vectors/tx_service_requests.json")).unwrap();
+        let addr = |k: &str| v[k].as_str().unwrap().parse::<Address>().unwrap();
+        let sig = |k: &str| v[k].as_str().unwrap().parse::<Bytes>().unwrap();
+        let (sender, confirmer) = (addr("sender"), addr("confirmer"));
+        let doc = serde_json::json!({
+            "chainId": v["chainId"], "safe": v["safe"], "tx": v["safeTransactionData"],
+            "safeTxHash": v["safeTxHash"], "signatures": [v["senderSignature"], v["confirmerSignature"]],
+        });
+        let file = ProposalFile::from_json("vector.json", &doc.to_string()).unwrap();
+        let p = &file.proposal;
+        let set = signature_set("vector.json", p, &[sender, confirmer], 2).unwrap();
+        assert_eq!(set.len(), 2);
+        assert!(set.signers().contains(&sender) && set.signers().contains(&confirmer));
+        assert_eq!(own_signature(p, confirmer), Some(&sig("confirmerSignature")));
+        let (low, high) = if confirmer < sender {
+            (sig("confirmerSignature"), sig("senderSignature"))
+        } else {
+            (sig("senderSignature"), sig("confirmerSignature"))
+        };
+        assert_eq!(execution_signatures(&set).unwrap(), Bytes::from([low.to_vec(), high.to_vec()].concat()));
+        let err = signature_set("vector.json", p, &[sender], 1).unwrap_err();
+        assert!(matches!(err, CheckError::BadSignature { index: 1, .. }), "{err}");
+        assert!(err.to_string().contains("not from an owner"), "{err}");
+    }
+
     #[test]
     fn a_service_transaction_for_another_safe_is_refused() {
         let hash = B256::repeat_byte(3);
