@@ -1,6 +1,8 @@
 //! `roflgov dao delegate|power|vote|relay|queue|execute|cancel|status`: the Governor side of a
 //! proposal opened with `roflgov propose --governor`. Every sending command prints the proposal
-//! id and state first and simulates before sending: a refused step sends nothing.
+//! id and state first and simulates before sending: a refused step sends nothing. Which step a
+//! state allows, a combination's and a signed ballot's rules are the Governor SDK's
+//! (`roflgov_governor::{lifecycle, draft::Combination, ballot}`); this module renders.
 //!
 //! Vote counts are shown in token units (the token's decimals and symbol), with their share of
 //! the votes cast and the quorum at the snapshot (`quorum(proposalSnapshot)`, counted against

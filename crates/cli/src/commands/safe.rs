@@ -1,10 +1,12 @@
 //! `roflgov safe sign|approve|execute|propose|confirm|fetch`: the Safe side of a proposal file written by
 //! `roflgov propose --safe-out` (or `app create|adopt --safe-out`).
 //!
-//! Every command checks, before signing or sending: the file's SafeTx hash is its
-//! transaction's hash, the chain is the file's chain, the Safe is the configured one, the nonce
-//! is not used, no other proposal file next to it competes for the same nonce, and the key is
-//! an owner. It prints the SafeTx hash (what a hardware wallet shows) before signing.
+//! Every command has the libraries check, before signing or sending: the file's SafeTx hash is
+//! its transaction's hash, the chain is the file's chain, the Safe is the configured one, the
+//! nonce is not used, no other proposal file next to it competes for the same nonce, and the key
+//! is an owner (`roflgov_safe::proposal_file` and `roflgov_safe::checks`: the rules and their
+//! refusals live there; this module reads the chain, calls them and renders). It prints the
+//! SafeTx hash (what a hardware wallet shows) before signing.
 
 use std::path::{Path, PathBuf};
 
