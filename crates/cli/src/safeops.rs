@@ -68,11 +68,7 @@ pub(crate) fn load(path: &Path) -> CliResult<ProposalFile> {
     Ok(ProposalFile::load(path)?)
 }
 
-/// Short hex of a signature list, for output.
+/// A signer list for output, as the refusals of `roflgov_safe::checks` write it.
 pub(crate) fn signer_list(signers: &[Address]) -> String {
-    if signers.is_empty() {
-        "(none)".into()
-    } else {
-        signers.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ")
-    }
+    roflgov_safe::checks::account_list(signers)
 }

@@ -7,9 +7,17 @@
 //! strings of wei). A draft names the chain, policy contract and (if known) Governor it was
 //! drafted for; [`Draft::check_destination`] refuses it anywhere else.
 
-use alloy::primitives::{Address, Bytes, U256};
-use roflgov_core::{rofl::subcall::SUBCALL_PRECOMPILE, text::escape};
+use alloy::{
+    primitives::{Address, Bytes, U256},
+    sol_types::SolCall,
+};
+use roflgov_core::{
+    bindings::RoflAppAdmin::fundMachinesCall, firewall::format_rose, rofl::subcall::SUBCALL_PRECOMPILE,
+    text::escape,
+};
 use serde::{Deserialize, Serialize};
+
+use crate::ProposalCall;
 
 /// The `format` of a draft file.
 pub const FORMAT: &str = "roflgov-governor-actions/1";
@@ -224,6 +232,145 @@ impl Draft {
     }
 }
 
+/// Why drafts cannot go into one proposal together.
+#[derive(Debug, thiserror::Error)]
+pub enum CombineError {
+    /// A draft is refused on its own (another chain, policy contract or Governor, a foreign
+    /// target).
+    #[error(transparent)]
+    Draft(#[from] DraftError),
+    /// Two drafts change the same app: each was drafted against its current version, so the
+    /// second would revert.
+    #[error(
+        "{at} and {first} both change app {}: each was drafted against its current version, so the second would revert; put them in one draft (e.g. `propose --set-guardian`)",
+        escape(app)
+    )]
+    SameApp {
+        /// The later draft.
+        at: String,
+        /// The earlier draft.
+        first: String,
+        /// The app (unverified text from the drafts).
+        app: String,
+    },
+    /// The funding is zero.
+    #[error("--fund-rose is zero: nothing to fund")]
+    ZeroFunding,
+    /// Fewer than two actions.
+    #[error("one action is no combination: give at least two --leg drafts, or one with --fund-rose")]
+    OneAction,
+    /// The actions send more than the Timelock holds: the proposal would fail at execution.
+    #[error(
+        "the actions send {} but the Timelock {timelock} holds {}: the proposal would fail at execution; nothing was proposed",
+        format_rose(*needed),
+        format_rose(*balance)
+    )]
+    TimelockShort {
+        /// What the actions send (wei).
+        needed: U256,
+        /// What the Timelock holds (wei).
+        balance: U256,
+        /// The Timelock.
+        timelock: Address,
+    },
+}
+
+impl roflgov_types::Classified for CombineError {
+    /// A refused draft keeps its class; two drafts on one app, a zero funding and a single
+    /// action are usage errors; a Timelock that cannot pay is a refusal (verification).
+    fn class(&self) -> roflgov_types::FailureClass {
+        use roflgov_types::FailureClass;
+        match self {
+            Self::Draft(e) => e.class(),
+            Self::SameApp { .. } | Self::ZeroFunding | Self::OneAction => FailureClass::Usage,
+            Self::TimelockShort { .. } => FailureClass::Verification,
+        }
+    }
+}
+
+/// Drafts and a funding of the policy contract put together into ONE Governor proposal
+/// (`roflgov dao combine`): each draft is checked for this chain, policy contract and Governor,
+/// no app is changed by two drafts, and the Timelock must hold what the actions send.
+#[derive(Clone, Debug)]
+pub struct Combination {
+    chain_id: u64,
+    policy: Address,
+    governor: Address,
+    calls: Vec<ProposalCall>,
+    titles: Vec<String>,
+    apps: Vec<(String, String)>,
+}
+
+impl Combination {
+    /// An empty combination for `policy` under `governor` on `chain_id`.
+    pub fn new(chain_id: u64, policy: Address, governor: Address) -> Self {
+        Self { chain_id, policy, governor, calls: Vec::new(), titles: Vec::new(), apps: Vec::new() }
+    }
+
+    /// Adds a draft's actions (`at` names its file), refusing a draft for elsewhere
+    /// ([`Draft::check_destination`]) and a second draft on the same app.
+    pub fn add(&mut self, at: &str, draft: &Draft) -> Result<(), CombineError> {
+        draft.check_destination(at, self.chain_id, self.policy, self.governor)?;
+        if let Some(app) = &draft.app {
+            if let Some((_, first)) = self.apps.iter().find(|(a, _)| a == app) {
+                return Err(CombineError::SameApp {
+                    at: at.to_owned(),
+                    first: first.clone(),
+                    app: app.clone(),
+                });
+            }
+            self.apps.push((app.clone(), at.to_owned()));
+        }
+        self.titles.push(escape(&draft.title));
+        self.calls.extend(draft.actions.iter().map(|c| ProposalCall {
+            target: c.target,
+            value: c.value,
+            calldata: c.calldata.clone(),
+        }));
+        Ok(())
+    }
+
+    /// Adds a `fundMachines` call sending `value` wei from the Timelock to the policy contract.
+    pub fn fund(&mut self, value: U256) -> Result<(), CombineError> {
+        if value.is_zero() {
+            return Err(CombineError::ZeroFunding);
+        }
+        self.titles.push(format!("fund policy contract {} with {}", self.policy, format_rose(value)));
+        let calldata = fundMachinesCall {}.abi_encode().into();
+        self.calls.push(ProposalCall { target: self.policy, value, calldata });
+        Ok(())
+    }
+
+    /// Refuses fewer than two actions (nothing to combine).
+    pub fn ensure_combined(&self) -> Result<(), CombineError> {
+        if self.calls.len() < 2 {
+            return Err(CombineError::OneAction);
+        }
+        Ok(())
+    }
+
+    /// What the actions send, in wei.
+    pub fn needed(&self) -> U256 {
+        self.calls.iter().fold(U256::ZERO, |sum, c| sum.saturating_add(c.value))
+    }
+
+    /// The actions and the proposal's title, once there are at least two actions and the
+    /// Timelock (`timelock`, holding `balance` wei) can pay what they send.
+    pub fn finish(
+        self,
+        timelock: Address,
+        balance: U256,
+    ) -> Result<(Vec<ProposalCall>, String), CombineError> {
+        self.ensure_combined()?;
+        let needed = self.needed();
+        if balance < needed {
+            return Err(CombineError::TimelockShort { needed, balance, timelock });
+        }
+        let title = format!("roflgov: {} actions: {}", self.calls.len(), self.titles.join("; "));
+        Ok((self.calls, title))
+    }
+}
+
 mod decimal {
     use alloy::primitives::U256;
     use serde::{Deserialize, Deserializer, Serializer};
@@ -311,5 +458,57 @@ mod tests {
         });
         let err = foreign.check_destination("d.json", 31337, POLICY, GOVERNOR).unwrap_err();
         assert!(matches!(err, DraftError::ForeignTarget { index: 1, .. }), "{err}");
+    }
+
+    fn on_app(app: &str, value: u64) -> Draft {
+        let mut d = draft();
+        d.app = Some(app.into());
+        d.title = format!("change {app}");
+        d.actions[0].value = U256::from(value);
+        d
+    }
+
+    #[test]
+    fn drafts_and_a_funding_combine_into_one_proposal() {
+        let mut c = Combination::new(31337, POLICY, GOVERNOR);
+        c.add("1.json", &on_app("rofl1a", 5)).unwrap();
+        assert!(matches!(c.ensure_combined(), Err(CombineError::OneAction)));
+        c.add("2.json", &on_app("rofl1b", 0)).unwrap();
+        assert!(matches!(c.fund(U256::ZERO), Err(CombineError::ZeroFunding)));
+        c.fund(U256::from(10u64).pow(U256::from(18))).unwrap();
+        assert_eq!(c.needed(), U256::from(1_000_000_000_000_000_005u64));
+        let timelock = Address::repeat_byte(3);
+        let err = c.clone().finish(timelock, U256::from(5)).unwrap_err();
+        assert!(matches!(err, CombineError::TimelockShort { .. }), "{err}");
+        assert!(err.to_string().contains("would fail at execution; nothing was proposed"), "{err}");
+        assert_eq!(err.class(), FailureClass::Verification);
+        let (calls, title) = c.finish(timelock, U256::MAX).unwrap();
+        assert_eq!(calls.len(), 3);
+        // The funding is `fundMachines()` on the policy contract: its selector from the
+        // signature, not from the binding under test.
+        let selector = &alloy::primitives::keccak256("fundMachines()")[..4];
+        assert_eq!((calls[2].target, &calls[2].calldata[..]), (POLICY, selector));
+        assert!(
+            title.starts_with("roflgov: 3 actions: change rofl1a; change rofl1b; fund policy contract"),
+            "{title}"
+        );
+    }
+
+    #[test]
+    fn two_drafts_on_one_app_or_a_draft_for_elsewhere_are_refused() {
+        let mut c = Combination::new(31337, POLICY, GOVERNOR);
+        c.add("1.json", &on_app("rofl1a", 0)).unwrap();
+        let err = c.add("2.json", &on_app("rofl1a", 0)).unwrap_err();
+        assert!(err.to_string().starts_with("2.json and 1.json both change app rofl1a"), "{err}");
+        assert_eq!(err.class(), FailureClass::Usage);
+        let mut other = draft();
+        other.chain_id = 23294;
+        let err = c.add("3.json", &other).unwrap_err();
+        assert!(matches!(err, CombineError::Draft(DraftError::WrongChain { .. })), "{err}");
+        assert_eq!(err.class(), FailureClass::Verification);
+        let err = c.add("4.json", &on_app("rofl1\u{1b}[2J", 0));
+        assert!(err.is_ok());
+        let err = c.add("5.json", &on_app("rofl1\u{1b}[2J", 0)).unwrap_err();
+        assert!(!err.to_string().contains('\u{1b}'), "the app is escaped: {err}");
     }
 }

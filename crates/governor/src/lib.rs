@@ -19,12 +19,14 @@
 //! Reviewers read a pending proposal with [`GovernorClient::proposal`]: an [`OnchainProposal`]
 //! with the targets, values, calldatas, description, id and state.
 
+pub mod ballot;
 pub mod bindings;
 mod client;
 mod clock;
 mod deploy;
 pub mod draft;
 mod error;
+pub mod lifecycle;
 mod proposal;
 mod state;
 mod tx;

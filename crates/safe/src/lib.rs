@@ -22,6 +22,7 @@
 #![cfg_attr(test, allow(unused_crate_dependencies))]
 
 pub mod bindings;
+pub mod checks;
 mod client;
 mod deploy;
 pub mod files;

@@ -1,6 +1,8 @@
 //! `roflgov dao delegate|power|vote|relay|queue|execute|cancel|status`: the Governor side of a
 //! proposal opened with `roflgov propose --governor`. Every sending command prints the proposal
-//! id and state first and simulates before sending: a refused step sends nothing.
+//! id and state first and simulates before sending: a refused step sends nothing. Which step a
+//! state allows, a combination's and a signed ballot's rules are the Governor SDK's
+//! (`roflgov_governor::{lifecycle, draft::Combination, ballot}`); this module renders.
 //!
 //! Vote counts are shown in token units (the token's decimals and symbol), with their share of
 //! the votes cast and the quorum at the snapshot (`quorum(proposalSnapshot)`, counted against
@@ -10,7 +12,7 @@
 use std::path::PathBuf;
 
 use alloy::{
-    primitives::{Address, B256, Bytes, U256},
+    primitives::{Address, U256},
     providers::{DynProvider, Provider},
 };
 use clap::{Args, Subcommand, ValueEnum};
@@ -20,14 +22,15 @@ use roflgov_core::{
     units::{format_units, percent},
 };
 use roflgov_governor::{
-    GovernorClient, OnchainProposal, ProposalState, SignedBallot, TokenUnits, VoteSupport, bindings::Ballot,
+    GovernorClient, OnchainProposal, ProposalState, SignedBallot, TokenUnits, VoteSupport, ballot,
+    bindings::Ballot, lifecycle,
 };
 use serde::Serialize;
 
 use crate::{
     context::GlobalArgs,
     daoops::{self, Time, gov_error},
-    exit::{CliResult, chain, input, usage, verification},
+    exit::{CliResult, chain, usage},
     firewall::{self, FirewallArgs},
     output::{Table, emit, progress},
 };
@@ -394,18 +397,9 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: DaoCommand) -> CliResult {
                 .await?;
             }
             let state = client.state(p.id).await.map_err(|e| gov_error("reading the state", e))?;
-            if state != ProposalState::Active {
-                return Err(verification(format!(
-                    "proposal {} is {state}: votes are only accepted while it is active; nothing was sent",
-                    p.id
-                )));
-            }
-            if client.has_voted(p.id, me).await.map_err(|e| gov_error("reading hasVoted", e))? {
-                return Err(verification(format!(
-                    "{me} has already voted on proposal {}; nothing was sent",
-                    p.id
-                )));
-            }
+            lifecycle::ensure_vote_open(p.id, state)?;
+            let voted = client.has_voted(p.id, me).await.map_err(|e| gov_error("reading hasVoted", e))?;
+            lifecycle::ensure_not_voted(p.id, me, voted, false)?;
             let power = client
                 .votes_of(me, p.vote_start.saturating_to())
                 .await
@@ -437,12 +431,7 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: DaoCommand) -> CliResult {
                 .await?;
             }
             let state = client.state(p.id).await.map_err(|e| gov_error("reading the state", e))?;
-            if state != ProposalState::Succeeded {
-                return Err(verification(format!(
-                    "proposal {} is {state}: only a succeeded proposal can be queued; nothing was sent",
-                    p.id
-                )));
-            }
+            lifecycle::ensure_queueable(p.id, state)?;
             progress(format!("queueing proposal {} in the Timelock", p.id));
             let eta = client
                 .queue(&p.proposal, me.expect("signing"))
@@ -456,12 +445,7 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: DaoCommand) -> CliResult {
         }
         DaoCommand::Execute(args) => {
             let (provider, me, client, p) = load(g, &args.proposal, true, Some("executed")).await?;
-            if p.state != ProposalState::Queued {
-                return Err(verification(format!(
-                    "proposal {} is {}: only a queued proposal can be executed; nothing was sent",
-                    p.id, p.state
-                )));
-            }
+            lifecycle::ensure_executable(p.id, p.state)?;
             let eta = client.eta(p.id).await.map_err(|e| gov_error("reading the eta", e))?;
             daoops::reach(&provider, eta, args.time.mode(), "the Timelock delay is not over").await?;
             let value: U256 = p.proposal.values.iter().copied().sum();
@@ -483,30 +467,19 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: DaoCommand) -> CliResult {
         DaoCommand::Cancel(r) => {
             let (_, me, client, p) = load(g, &r, true, None).await?;
             let me = me.expect("signing");
-            let receipt = match p.state {
-                ProposalState::Pending if me != p.proposer => {
-                    return Err(verification(format!(
-                        "proposal {} is pending: only its proposer {} can cancel it (Governor `cancel`), not {me}; nothing was sent",
-                        p.id, p.proposer
-                    )));
-                }
-                ProposalState::Pending => {
+            let receipt = match lifecycle::cancellation(p.id, p.state, p.proposer, me)? {
+                lifecycle::Cancellation::ByProposer => {
                     progress(format!("canceling proposal {} (Governor cancel, by its proposer)", p.id));
                     client.cancel(&p.proposal, me).await.map_err(|e| {
                         crate::exit::maybe_sent(gov_error("canceling", e), "run `roflgov dao status`")
                     })?
                 }
-                ProposalState::Queued => {
+                lifecycle::Cancellation::InTimelock => {
                     let allowed = client
                         .is_timelock_canceller(me)
                         .await
                         .map_err(|e| gov_error("reading the Timelock's canceller role", e))?;
-                    if !allowed {
-                        return Err(verification(format!(
-                            "proposal {} is queued: only an account with the Timelock's CANCELLER_ROLE can cancel it, and {me} has none (`roflgov deploy --dao` grants it to the Governor alone; a governance proposal can grant it, e.g. to a guardian). A queued proposal drafted against an older app version cannot execute (the contract refuses stale versions); nothing was sent",
-                            p.id
-                        )));
-                    }
+                    lifecycle::ensure_canceller(p.id, me, allowed)?;
                     progress(format!("canceling queued proposal {} in the Timelock (CANCELLER_ROLE)", p.id));
                     client.cancel_queued(&p.proposal, me).await.map_err(|e| {
                         crate::exit::maybe_sent(
@@ -514,12 +487,6 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: DaoCommand) -> CliResult {
                             "run `roflgov dao status`",
                         )
                     })?
-                }
-                state => {
-                    return Err(verification(format!(
-                        "proposal {} is {state}: only a pending (by its proposer) or queued (by a Timelock canceller) proposal can be canceled; nothing was sent",
-                        p.id
-                    )));
                 }
             };
             let s = step(&client, &p, "canceled in", Some(receipt.transaction_hash.to_string())).await?;
@@ -539,53 +506,20 @@ impl From<Support> for VoteSupport {
     }
 }
 
-/// What `dao vote --sign-only` writes: an EIP-712 `Ballot` (OpenZeppelin Governor 5.3
-/// `BALLOT_TYPEHASH`, domain from the Governor's `eip712Domain()`) and its signature, ready for
-/// `castVoteBySig(proposalId, support, voter, signature)`.
-#[derive(Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct BallotFile {
-    /// Always [`BALLOT_KIND`].
-    kind: String,
-    chain_id: u64,
-    governor: Address,
-    /// Decimal.
-    proposal_id: String,
-    support: VoteSupport,
-    voter: Address,
-    /// Decimal: the voter's Governor nonce when signing (a ballot is good for one vote).
-    nonce: String,
-    /// 65 bytes r ‖ s ‖ v.
-    signature: Bytes,
-    /// The EIP-712 digest signed (what a wallet shows).
-    digest: B256,
-}
-
-const BALLOT_KIND: &str = "roflgov-signed-vote-v1";
-
 async fn sign_only(g: &GlobalArgs, args: VoteArgs) -> CliResult {
     let signer = g.keys.signer()?;
     let out = args.out.as_deref().expect("clap requires --out with --sign-only");
     let gate = matches!(args.support, Support::For).then_some("signed as a vote for");
     let (provider, _, client, p) = load(g, &args.proposal, false, gate).await?;
-    if !matches!(p.state, ProposalState::Pending | ProposalState::Active) {
-        return Err(verification(format!(
-            "proposal {} is {}: votes are only accepted while it is pending or active; nothing was signed",
-            p.id, p.state
-        )));
-    }
+    lifecycle::ensure_ballot_open(p.id, p.state)?;
     let voter = signer.address();
-    if client.has_voted(p.id, voter).await.map_err(|e| gov_error("reading hasVoted", e))? {
-        return Err(verification(format!(
-            "{voter} has already voted on proposal {}; nothing was signed",
-            p.id
-        )));
-    }
+    let voted = client.has_voted(p.id, voter).await.map_err(|e| gov_error("reading hasVoted", e))?;
+    lifecycle::ensure_not_voted(p.id, voter, voted, true)?;
     let signed =
         client.sign_vote(&signer, p.id, args.support.into()).await.map_err(|e| gov_error("signing", e))?;
     let chain_id = provider.get_chain_id().await.map_err(|e| chain(format!("reading the chain id: {e}")))?;
-    let file = BallotFile {
-        kind: BALLOT_KIND.into(),
+    let file = ballot::BallotFile {
+        kind: ballot::KIND.into(),
         chain_id,
         governor: client.address(),
         proposal_id: p.id.to_string(),
@@ -595,8 +529,7 @@ async fn sign_only(g: &GlobalArgs, args: VoteArgs) -> CliResult {
         signature: signed.signature.clone(),
         digest: signed.digest,
     };
-    let text = serde_json::to_string_pretty(&file).map_err(|e| input(e.to_string()))?;
-    crate::fsutil::write_atomic(out, format!("{text}\n").as_bytes())?;
+    crate::fsutil::write_atomic(out, file.to_json().as_bytes())?;
     emit(g.json, &file, || {
         let mut t = Table::new();
         t.row("proposal", &file.proposal_id)
@@ -617,35 +550,12 @@ async fn sign_only(g: &GlobalArgs, args: VoteArgs) -> CliResult {
 async fn relay(g: &GlobalArgs, args: RelayArgs) -> CliResult {
     let path = args.file.display().to_string();
     let text = crate::fsutil::read_input_text(&args.file)?;
-    let file: BallotFile = serde_json::from_str(&text).map_err(|e| {
-        input(format!("{path}: not a signed vote file (`roflgov dao vote --sign-only`): {e}"))
-    })?;
-    if file.kind != BALLOT_KIND {
-        return Err(input(format!(
-            "{path}: kind is `{}`, expected `{BALLOT_KIND}`",
-            text::escape(&file.kind)
-        )));
-    }
+    let file = ballot::BallotFile::from_json(&path, &text)?;
     let id = daoops::parse_id(&file.proposal_id)?;
-    let nonce = U256::from_str_radix(&file.nonce, 10).map_err(|_| {
-        input(format!("{path}: nonce `{}` is not a decimal number", text::escape(&file.nonce)))
-    })?;
+    let nonce = file.nonce(&path)?;
     let (network, provider, relayer) = g.signing_provider().await?;
     let chain_id = provider.get_chain_id().await.map_err(|e| chain(format!("reading the chain id: {e}")))?;
-    if chain_id != file.chain_id {
-        return Err(verification(format!(
-            "{path} was signed for chain id {}, this network is chain id {chain_id}; nothing was sent",
-            file.chain_id
-        )));
-    }
-    if let Some(governor) = network.governor
-        && governor != file.governor
-    {
-        return Err(verification(format!(
-            "{path} is a vote on Governor {}, this network's Governor is {governor}; nothing was sent",
-            file.governor
-        )));
-    }
+    file.ensure_destination(&path, chain_id, network.governor)?;
     let client = GovernorClient::new(provider.clone(), file.governor);
     let signed = SignedBallot {
         ballot: Ballot { proposalId: id, support: file.support.as_u8(), voter: file.voter, nonce },
@@ -654,38 +564,14 @@ async fn relay(g: &GlobalArgs, args: RelayArgs) -> CliResult {
     };
     let (signer, digest) =
         client.ballot_signer(&signed).await.map_err(|e| gov_error("checking the signature", e))?;
-    if digest != file.digest {
-        return Err(verification(format!(
-            "{path}: the digest {} is not that of this ballot on Governor {} (computed {digest}); nothing was sent",
-            file.digest, file.governor
-        )));
-    }
-    if signer != file.voter {
-        return Err(verification(format!(
-            "{path}: the signature is by {signer}, not by the voter {}; nothing was sent",
-            file.voter
-        )));
-    }
+    file.ensure_signed_by_voter(&path, signer, digest)?;
     let p = daoops::proposal(&network, &client, id).await?;
     progress(format!("proposal {id} on Governor {}: {}", client.address(), p.state));
-    if p.state != ProposalState::Active {
-        return Err(verification(format!(
-            "proposal {id} is {}: votes are only accepted while it is active; nothing was sent",
-            p.state
-        )));
-    }
-    if client.has_voted(id, file.voter).await.map_err(|e| gov_error("reading hasVoted", e))? {
-        return Err(verification(format!(
-            "{} has already voted on proposal {id}; nothing was sent",
-            file.voter
-        )));
-    }
+    lifecycle::ensure_vote_open(id, p.state)?;
+    let voted = client.has_voted(id, file.voter).await.map_err(|e| gov_error("reading hasVoted", e))?;
+    lifecycle::ensure_not_voted(id, file.voter, voted, false)?;
     let current = client.nonce(file.voter).await.map_err(|e| gov_error("reading the voter's nonce", e))?;
-    if current != nonce {
-        return Err(verification(format!(
-            "{path} was signed with nonce {nonce}, the voter's nonce is now {current} (the voter signed something else since); ask for a new signature; nothing was sent"
-        )));
-    }
+    file.ensure_nonce(&path, current)?;
     progress(format!(
         "relaying the {} vote of {} on proposal {id} (gas paid by {})",
         file.support,
@@ -778,69 +664,31 @@ async fn power(g: &GlobalArgs, args: PowerArgs) -> CliResult {
 /// `dao combine`: every draft's actions, in order, and the funding, as one Governor proposal.
 /// Each draft must be for this chain and this policy contract; nothing is proposed otherwise.
 async fn combine(g: &GlobalArgs, a: CombineArgs) -> CliResult {
-    use roflgov_governor::{Proposal, ProposalCall, draft::Draft};
+    use roflgov_governor::{
+        Proposal,
+        draft::{Combination, Draft},
+    };
     let (network, provider, signer) = g.signing_provider().await?;
     let policy = crate::context::require_policy_contract(&network)?;
     let client = daoops::client(&network, provider.clone())?;
     let chain_id =
         Provider::get_chain_id(&provider).await.map_err(|e| chain(format!("reading the chain id: {e}")))?;
-    let mut calls: Vec<ProposalCall> = Vec::new();
-    let mut titles: Vec<String> = Vec::new();
-    let mut apps: Vec<(String, String)> = Vec::new();
+    let mut combination = Combination::new(chain_id, policy, client.address());
     for leg in &a.legs {
         let at = leg.display().to_string();
         let draft = Draft::from_json(&at, &crate::fsutil::read_input_text(leg)?)?;
-        draft.check_destination(&at, chain_id, policy, client.address())?;
-        if let Some(app) = &draft.app {
-            if let Some((_, first)) = apps.iter().find(|(a, _)| a == app) {
-                return Err(usage(format!(
-                    "{at} and {first} both change app {}: each was drafted against its current version, so the second would revert; put them in one draft (e.g. `propose --set-guardian`)",
-                    text::escape(app)
-                )));
-            }
-            apps.push((app.clone(), at.clone()));
-        }
-        titles.push(text::escape(&draft.title));
-        calls.extend(draft.actions.iter().map(|c| ProposalCall {
-            target: c.target,
-            value: c.value,
-            calldata: c.calldata.clone(),
-        }));
+        combination.add(&at, &draft)?;
     }
     if let Some(amount) = a.fund_rose {
-        let value = amount.wei();
-        if value.is_zero() {
-            return Err(usage("--fund-rose is zero: nothing to fund"));
-        }
-        titles.push(format!(
-            "fund policy contract {policy} with {}",
-            roflgov_core::firewall::format_rose(value)
-        ));
-        let data =
-            <roflgov_core::bindings::RoflAppAdmin::fundMachinesCall as alloy::sol_types::SolCall>::abi_encode(
-                &roflgov_core::bindings::RoflAppAdmin::fundMachinesCall {},
-            );
-        calls.push(ProposalCall { target: policy, value, calldata: data.into() });
+        combination.fund(amount.wei())?;
     }
-    if calls.len() < 2 {
-        return Err(usage(
-            "one action is no combination: give at least two --leg drafts, or one with --fund-rose",
-        ));
-    }
+    combination.ensure_combined()?;
     let timelock = client.timelock().await.map_err(|e| gov_error("reading the Governor's Timelock", e))?;
-    let needed = calls.iter().fold(U256::ZERO, |sum, c| sum.saturating_add(c.value));
     let balance = provider
         .get_balance(timelock)
         .await
         .map_err(|e| chain(format!("reading the Timelock's balance: {e}")))?;
-    if balance < needed {
-        return Err(verification(format!(
-            "the actions send {} but the Timelock {timelock} holds {}: the proposal would fail at execution; nothing was proposed",
-            roflgov_core::firewall::format_rose(needed),
-            roflgov_core::firewall::format_rose(balance)
-        )));
-    }
-    let title = format!("roflgov: {} actions: {}", calls.len(), titles.join("; "));
+    let (calls, title) = combination.finish(timelock, balance)?;
     let description = roflgov_client::destination::governor_description(
         a.description.as_deref(),
         &title,

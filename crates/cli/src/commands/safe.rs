@@ -1,24 +1,28 @@
 //! `roflgov safe sign|approve|execute|propose|confirm|fetch`: the Safe side of a proposal file written by
 //! `roflgov propose --safe-out` (or `app create|adopt --safe-out`).
 //!
-//! Every command checks, before signing or sending: the file's SafeTx hash is its
-//! transaction's hash, the chain is the file's chain, the Safe is the configured one, the nonce
-//! is not used, no other proposal file next to it competes for the same nonce, and the key is
-//! an owner. It prints the SafeTx hash (what a hardware wallet shows) before signing.
+//! Every command has the libraries check, before signing or sending: the file's SafeTx hash is
+//! its transaction's hash, the chain is the file's chain, the Safe is the configured one, the
+//! nonce is not used, no other proposal file next to it competes for the same nonce, and the key
+//! is an owner (`roflgov_safe::proposal_file` and `roflgov_safe::checks`: the rules and their
+//! refusals live there; this module reads the chain, calls them and renders). It prints the
+//! SafeTx hash (what a hardware wallet shows) before signing.
 
 use std::path::{Path, PathBuf};
 
 use alloy::primitives::{Address, B256, Bytes};
 use clap::{Args, Subcommand};
 use roflgov_safe::{
-    ExecutionOutcome, SafeClient, SafeSignature, SignatureSet, proposal_file,
+    ExecutionOutcome, SafeClient, SignatureSet,
+    checks::{self, Refused},
+    proposal_file,
     tx_service::{self, ProposeBody, TxService, TxServiceError},
 };
 use serde::Serialize;
 
 use crate::{
     context::GlobalArgs,
-    exit::{CliResult, chain, verification},
+    exit::{CliResult, chain},
     firewall::{self, FirewallArgs},
     output::{Table, emit, progress},
     safeops::{self, ProposalFile, safe_error},
@@ -191,12 +195,7 @@ async fn check(
             roflgov_core::text::unverified(&meta.title)
         ));
     }
-    if p.tx.nonce < state.nonce {
-        return Err(verification(format!(
-            "nonce {} is already used (the Safe is at nonce {}): this transaction was executed or replaced; nothing was signed or sent",
-            p.tx.nonce, state.nonce
-        )));
-    }
+    checks::ensure_nonce_unused(p, state.nonce)?;
     if let Some(file_path) = file_path {
         proposal_file::ensure_no_competitor(file_path, p)?;
     }
@@ -223,16 +222,7 @@ async fn check(
 
 /// The signatures of the file, each checked against the Safe's owners.
 fn signature_set(l: &Loaded, path: &Path) -> CliResult<SignatureSet> {
-    let mut set = SignatureSet::new(l.file.proposal.safe_tx_hash, l.owners.clone(), l.threshold);
-    for (i, sig) in l.file.proposal.signatures.iter().enumerate() {
-        set.insert_packed(sig).map_err(|e| {
-            verification(format!(
-                "{}: signature #{i}: {e}; remove it from the file; nothing was signed or sent",
-                path.display()
-            ))
-        })?;
-    }
-    Ok(set)
+    Ok(checks::signature_set(&path.display().to_string(), &l.file.proposal, &l.owners, l.threshold)?)
 }
 
 #[derive(Serialize)]
@@ -271,7 +261,6 @@ pub(crate) async fn run(g: &GlobalArgs, cmd: SafeCommand) -> CliResult {
 
 /// `safe combine`: the legs' calls, in order, as one MultiSendCallOnly Safe transaction.
 async fn combine(g: &GlobalArgs, a: CombineArgs) -> CliResult {
-    use alloy::primitives::U256;
     use roflgov_safe::{SafeCall, SafeProposal, SafeTx};
     if a.legs.len() < 2 {
         return Err(crate::exit::usage("give at least two --leg files to combine"));
@@ -280,7 +269,6 @@ async fn combine(g: &GlobalArgs, a: CombineArgs) -> CliResult {
     let safe = safeops::require_safe(&network)?;
     let client = safeops::client(&network, provider, safe).await?;
     let multi_send = client.deployment().multi_send_call_only;
-    let out_dir = folder(&a.safe_out);
     let mut calls: Vec<SafeCall> = Vec::new();
     let mut titles = Vec::new();
     let mut policy_contract = network.policy_contract;
@@ -292,34 +280,13 @@ async fn combine(g: &GlobalArgs, a: CombineArgs) -> CliResult {
             .get("transactions")
             .is_some();
         if is_batch {
-            let checked = roflgov_safe::tx_builder::BatchFile::import_checked(&text, client.chain_id(), safe)
-                .map_err(|e| verification(format!("{at}: {e}; nothing was written")))?;
+            let checked = checks::batch_leg(leg, &text, client.chain_id(), safe)?;
             titles.push(roflgov_core::text::escape(&checked.file.meta.name.clone().unwrap_or_default()));
             calls.extend(checked.calls);
             continue;
         }
         let file = safeops::load(leg)?;
-        let p = &file.proposal;
-        if p.safe != safe || p.chain_id != client.chain_id() {
-            return Err(verification(format!(
-                "{at}: for Safe {} on chain {}, not Safe {safe} on chain {}; nothing was written",
-                p.safe,
-                p.chain_id,
-                client.chain_id()
-            )));
-        }
-        if !p.signatures.is_empty() {
-            return Err(verification(format!(
-                "{at}: already carries signatures; combine unsigned legs (signers sign the combined file); nothing was written"
-            )));
-        }
-        if folder(leg) == out_dir {
-            return Err(crate::exit::usage(format!(
-                "{at} is in the folder of --safe-out: the legs compete for the Safe's nonce with the combined file; write the legs to a folder of their own, or as batches (--tx-builder-out)"
-            )));
-        }
-        let leg_calls =
-            p.tx.calls(multi_send).map_err(|e| verification(format!("{at}: {e}; nothing was written")))?;
+        let leg_calls = checks::leg_calls(leg, &file, safe, client.chain_id(), multi_send, &a.safe_out)?;
         titles.push(match &file.roflgov {
             Some(meta) => roflgov_core::text::escape(&meta.title),
             None => format!("{} call(s) of {at}", leg_calls.len()),
@@ -333,33 +300,17 @@ async fn combine(g: &GlobalArgs, a: CombineArgs) -> CliResult {
         .state()
         .await
         .map_err(|e| safe_error(&format!("reading the Safe {safe} (is it a Safe v1.4.1?)"), e))?;
-    let nonce = a.safe_nonce.map(U256::from).unwrap_or(state.nonce);
-    if nonce < state.nonce {
-        return Err(verification(format!(
-            "nonce {nonce} is already used: the Safe's next nonce is {}; nothing was written",
-            state.nonce
-        )));
-    }
+    let nonce = checks::combined_nonce(a.safe_nonce, state.nonce)?;
     let tx = SafeTx::multi_send(multi_send, &calls, nonce.to());
     let proposal = SafeProposal::new(client.chain_id(), safe, tx.clone());
     let onchain = client
         .onchain_transaction_hash(&tx)
         .await
         .map_err(|e| safe_error("reading getTransactionHash", e))?;
-    if onchain != proposal.safe_tx_hash {
-        return Err(chain(format!(
-            "the Safe computes SafeTx hash {onchain}, roflgov {}: is {safe} a Safe v1.4.1? nothing was written",
-            proposal.safe_tx_hash
-        )));
-    }
+    checks::ensure_safe_v141(&proposal, onchain)?;
     proposal_file::ensure_no_competitor(&a.safe_out, &proposal)?;
     let sim = client.simulate(&tx).await.map_err(|e| safe_error("simulating the combined transaction", e))?;
-    if !sim.success {
-        let reason = sim.revert.map(|r| r.to_string()).unwrap_or_else(|| "no reason".into());
-        return Err(verification(format!(
-            "the combined transaction would revert: {reason} (two legs on the same app? each was drafted against its current version: put them in one proposal, e.g. `propose --set-guardian`); nothing was written"
-        )));
-    }
+    checks::ensure_combined_succeeds(sim.success, sim.revert.map(|r| r.to_string()))?;
     let title = format!("roflgov: {} legs: {}", a.legs.len(), titles.join("; "));
     let file = ProposalFile {
         proposal: proposal.clone(),
@@ -415,26 +366,15 @@ async fn combine(g: &GlobalArgs, a: CombineArgs) -> CliResult {
     Ok(())
 }
 
-/// The folder of a file path, canonical when it exists.
-fn folder(path: &Path) -> PathBuf {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    dir.canonicalize().unwrap_or(dir)
-}
-
 async fn sign(g: &GlobalArgs, f: SafeTxFile) -> CliResult {
     let path = f.file;
     let (mut l, signer) = load(g, &path, true, Some((&f.expect, "signed"))).await?;
     let signer = signer.expect("signing");
     let me = signer.address();
-    ensure_owner(&l, me, "signed")?;
+    ensure_owner(&l, me, Refused::Signed)?;
     let mut set = signature_set(&l, &path)?;
-    if set.signers().contains(&me) {
-        return Err(verification(format!("{me} has already signed this transaction; the file is unchanged")));
-    }
-    ensure_onchain_hash(&l, "the file", "signed").await?;
+    checks::ensure_not_signed(&set, me)?;
+    ensure_onchain_hash(&l, "the file", Refused::Signed).await?;
     progress(format!("signing SafeTx hash {} as {me}", l.file.proposal.safe_tx_hash));
     let signature =
         l.client.sign(&l.file.proposal.tx, &signer).await.map_err(|e| safe_error("signing", e))?;
@@ -474,17 +414,11 @@ async fn approve(g: &GlobalArgs, f: SafeTxFile) -> CliResult {
     let path = f.file;
     let (l, signer) = load(g, &path, true, Some((&f.expect, "sent"))).await?;
     let me = signer.expect("signing").address();
-    if !l.owners.contains(&me) {
-        return Err(verification(format!(
-            "{me} is not an owner of Safe {} (owners: {}); nothing was sent",
-            l.file.proposal.safe,
-            safeops::signer_list(&l.owners)
-        )));
-    }
+    ensure_owner(&l, me, Refused::Sent)?;
     let hash = l.file.proposal.safe_tx_hash;
-    if l.client.is_hash_approved(me, hash).await.map_err(|e| safe_error("reading approvedHashes", e))? {
-        return Err(verification(format!("{me} has already approved {hash} on chain; nothing was sent")));
-    }
+    let approved =
+        l.client.is_hash_approved(me, hash).await.map_err(|e| safe_error("reading approvedHashes", e))?;
+    checks::ensure_not_approved(me, hash, approved)?;
     progress(format!("sending approveHash({hash}) from {me}"));
     let receipt = l.client.approve_hash(me, hash).await.map_err(|e| {
         crate::exit::maybe_sent(
@@ -509,37 +443,14 @@ async fn execute(g: &GlobalArgs, f: SafeTxFile) -> CliResult {
     let (l, signer) = load(g, &path, true, Some((&f.expect, "sent"))).await?;
     let me = signer.expect("signing").address();
     let p = &l.file.proposal;
-    if p.tx.nonce > l.safe_nonce {
-        return Err(verification(format!(
-            "nonce {} is not next: the Safe is at nonce {}, execute the pending transaction(s) before it first; nothing was sent",
-            p.tx.nonce, l.safe_nonce
-        )));
-    }
+    checks::ensure_nonce_next(p, l.safe_nonce)?;
     let mut set = signature_set(&l, &path)?;
     // On-chain approvals, and the executor's own approval when it is an owner.
-    for owner in &l.owners {
-        if set.is_complete() {
-            break;
-        }
-        if set.signers().contains(owner) {
-            continue;
-        }
-        let approved = *owner == me
-            || l.client
-                .is_hash_approved(*owner, p.safe_tx_hash)
-                .await
-                .map_err(|e| safe_error("reading approvedHashes", e))?;
-        if approved {
-            set.insert(SafeSignature::ApprovedHash { owner: *owner })
-                .map_err(|e| safe_error("collecting approvals", e))?;
-        }
-    }
-    let signatures = set.packed_complete().map_err(|e| {
-        verification(format!(
-            "not enough approvals: {e} (signed or approved by: {}); nothing was sent",
-            safeops::signer_list(&set.signers())
-        ))
-    })?;
+    l.client
+        .collect_approvals(&mut set, &l.owners, Some(me), true)
+        .await
+        .map_err(|e| safe_error("reading approvedHashes", e))?;
+    let signatures = checks::execution_signatures(&set)?;
     progress(format!(
         "executing SafeTx {} with {} of {} approvals",
         p.safe_tx_hash,
@@ -594,17 +505,10 @@ async fn execute(g: &GlobalArgs, f: SafeTxFile) -> CliResult {
 async fn status(g: &GlobalArgs, path: PathBuf) -> CliResult {
     let (l, _) = load(g, &path, false, None).await?;
     let mut set = signature_set(&l, &path)?;
-    for owner in &l.owners {
-        if !set.signers().contains(owner)
-            && l.client
-                .is_hash_approved(*owner, l.file.proposal.safe_tx_hash)
-                .await
-                .map_err(|e| safe_error("reading approvedHashes", e))?
-        {
-            set.insert(SafeSignature::ApprovedHash { owner: *owner })
-                .map_err(|e| safe_error("collecting approvals", e))?;
-        }
-    }
+    l.client
+        .collect_approvals(&mut set, &l.owners, None, false)
+        .await
+        .map_err(|e| safe_error("reading approvedHashes", e))?;
     #[derive(Serialize)]
     struct Status {
         safe_tx_hash: B256,
@@ -653,33 +557,20 @@ fn service_error(context: &str, err: TxServiceError) -> crate::exit::CliError {
     crate::exit::failed(context, &err)
 }
 
-/// Refuses unless the Safe itself computes the file's SafeTx hash (`getTransactionHash`);
-/// `source` names where the stated hash comes from, `what` what was not done.
-async fn ensure_onchain_hash(l: &Loaded, source: &str, what: &str) -> CliResult {
+/// Reads the Safe's own SafeTx hash of the file's transaction (`getTransactionHash`) and has
+/// `checks::ensure_onchain_hash` compare it (`source`: where the stated hash comes from).
+async fn ensure_onchain_hash(l: &Loaded, source: &'static str, what: Refused) -> CliResult {
     let onchain = l
         .client
         .onchain_transaction_hash(&l.file.proposal.tx)
         .await
         .map_err(|e| safe_error("reading getTransactionHash", e))?;
-    if onchain != l.file.proposal.safe_tx_hash {
-        return Err(verification(format!(
-            "the Safe computes hash {onchain} for this transaction, {source} says {}; nothing was {what}",
-            l.file.proposal.safe_tx_hash
-        )));
-    }
-    Ok(())
+    Ok(checks::ensure_onchain_hash(&l.file.proposal, onchain, source, what)?)
 }
 
-/// Refuses unless `me` is an owner of the Safe (`what`: what was not done).
-fn ensure_owner(l: &Loaded, me: Address, what: &str) -> CliResult {
-    if !l.owners.contains(&me) {
-        return Err(verification(format!(
-            "{me} is not an owner of Safe {} (owners: {}); nothing was {what}",
-            l.file.proposal.safe,
-            safeops::signer_list(&l.owners)
-        )));
-    }
-    Ok(())
+/// `checks::ensure_owner` on the loaded Safe's owners.
+fn ensure_owner(l: &Loaded, me: Address, what: Refused) -> CliResult {
+    Ok(checks::ensure_owner(l.file.proposal.safe, &l.owners, me, what)?)
 }
 
 /// The owner's signature: the one already in the file, or a new one added to it (and saved
@@ -688,15 +579,12 @@ async fn own_signature(
     l: &mut Loaded,
     signer: &alloy::signers::local::PrivateKeySigner,
     path: Option<&Path>,
-    what: &str,
+    what: Refused,
 ) -> CliResult<Bytes> {
     let me = signer.address();
     ensure_owner(l, me, what)?;
     let hash = l.file.proposal.safe_tx_hash;
-    let existing = l.file.proposal.signatures.iter().find(|sig| {
-        SafeSignature::from_packed(sig).and_then(|s| s.signer(hash)).is_ok_and(|signer| signer == me)
-    });
-    if let Some(sig) = existing {
+    if let Some(sig) = checks::own_signature(&l.file.proposal, me) {
         return Ok(sig.clone());
     }
     ensure_onchain_hash(l, "the proposal", what).await?;
@@ -742,8 +630,8 @@ async fn propose(g: &GlobalArgs, a: ProposeArgs) -> CliResult {
     let (mut l, signer) = load(g, &path, true, Some((&a.file.expect, "proposed"))).await?;
     let signer = signer.expect("signing");
     let me = signer.address();
-    ensure_onchain_hash(&l, "the proposal", "proposed").await?;
-    let mine = own_signature(&mut l, &signer, Some(&path), "proposed").await?;
+    ensure_onchain_hash(&l, "the proposal", Refused::Proposed).await?;
+    let mine = own_signature(&mut l, &signer, Some(&path), Refused::Proposed).await?;
     let p = &l.file.proposal;
     let body = ProposeBody::new(&p.tx, p.safe_tx_hash, me, mine.clone(), tx_service::ORIGIN);
     progress(format!("proposing SafeTx {} to {}", p.safe_tx_hash, service.api_root()));
@@ -776,14 +664,7 @@ async fn fetch_checked(
 ) -> CliResult<(ProposalFile, tx_service::VerifiedServiceTx)> {
     let (network, provider) = g.provider().await?;
     let stx = service.transaction(hash).await.map_err(|e| service_error("fetching the transaction", e))?;
-    if let Some(configured) = network.safe
-        && configured != stx.safe
-    {
-        return Err(verification(format!(
-            "the service's transaction {hash} is for Safe {}, this network's Safe is {configured}; nothing was written",
-            stx.safe
-        )));
-    }
+    checks::ensure_service_safe(hash, stx.safe, network.safe)?;
     let client = safeops::client(&network, provider, stx.safe).await?;
     let state = client
         .state()
@@ -796,11 +677,7 @@ async fn fetch_checked(
         .onchain_transaction_hash(&verified.proposal.tx)
         .await
         .map_err(|e| safe_error("reading getTransactionHash", e))?;
-    if onchain != hash {
-        return Err(verification(format!(
-            "the Safe computes hash {onchain} for the service's transaction {hash}; nothing was written"
-        )));
-    }
+    checks::ensure_service_hash(hash, onchain)?;
     for (owner, kind) in &verified.skipped {
         crate::output::warn(format!(
             "a {kind} confirmation by {owner} is not carried into the file (an on-chain approval still counts at execution)"
@@ -824,8 +701,8 @@ async fn confirm(g: &GlobalArgs, a: ConfirmArgs) -> CliResult {
         (None, None) => return Err(crate::exit::usage("give --safe-tx FILE or --safe-tx-hash HASH")),
     };
     let signer = signer.expect("signing");
-    ensure_onchain_hash(&l, "the proposal", "confirmed").await?;
-    let mine = own_signature(&mut l, &signer, a.file.as_deref(), "confirmed").await?;
+    ensure_onchain_hash(&l, "the proposal", Refused::Confirmed).await?;
+    let mine = own_signature(&mut l, &signer, a.file.as_deref(), Refused::Confirmed).await?;
     let p = &l.file.proposal;
     progress(format!("posting the signature of {} to {}", signer.address(), service.api_root()));
     service.confirm(p.safe_tx_hash, &mine).await.map_err(|e| service_error("confirming", e))?;
