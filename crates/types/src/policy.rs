@@ -379,6 +379,19 @@ pub struct Update {
     pub secrets: Secrets,
 }
 
+impl From<Update> for AppConfig {
+    /// What the module stores after the update: the body is the complete config.
+    fn from(update: Update) -> Self {
+        AppConfig {
+            id: update.id,
+            policy: update.policy,
+            admin: update.admin,
+            metadata: update.metadata,
+            secrets: update.secrets,
+        }
+    }
+}
+
 /// `rofl.Remove` body.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

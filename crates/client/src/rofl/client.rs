@@ -756,13 +756,7 @@ pub fn history_from_logs(contract: Address, logs: &[Log]) -> Vec<HistoryEntry> {
                         metadata: create.metadata.clone(),
                         secrets: Default::default(),
                     }),
-                    Ok(RoflCall::Update(update)) => Some(AppConfig {
-                        id: update.id,
-                        policy: update.policy.clone(),
-                        admin: update.admin,
-                        metadata: update.metadata.clone(),
-                        secrets: update.secrets.clone(),
-                    }),
+                    Ok(RoflCall::Update(update)) => Some(AppConfig::from(update.clone())),
                     _ => None,
                 };
                 entries.push(HistoryEntry {

@@ -921,13 +921,7 @@ impl ReviewState {
                              any change made since it was drafted is reverted"
                         ),
                     ));
-                    self.config = AppConfig {
-                        id: update.id,
-                        policy: update.policy,
-                        admin: update.admin,
-                        metadata: update.metadata,
-                        secrets: update.secrets,
-                    };
+                    self.config = AppConfig::from(update);
                 }
                 CallReading::Subcall { method, app: Some(app) }
             }

@@ -130,13 +130,7 @@ impl OfflineCall {
             CallOut::DirectSubcall { method, call: Some(decoded), .. } => {
                 let body_len = decode_subcall(&call.data).map(|i| i.body.len()).unwrap_or_default();
                 let writes = match &decoded {
-                    RoflCall::Update(update) => Some(AppConfig {
-                        id: update.id,
-                        policy: update.policy.clone(),
-                        admin: update.admin,
-                        metadata: update.metadata.clone(),
-                        secrets: update.secrets.clone(),
-                    }),
+                    RoflCall::Update(update) => Some(AppConfig::from(update.clone())),
                     _ => None,
                 };
                 OfflineCall::Direct { method, body_len, writes, footguns: update_footguns(&decoded) }
