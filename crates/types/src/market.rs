@@ -166,6 +166,20 @@ impl fmt::Display for Term {
     }
 }
 
+impl std::str::FromStr for Term {
+    type Err = String;
+
+    /// `hour`, `month` or `year` (any case), as `oasis rofl deploy --term` takes them.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "hour" => Ok(Term::Hour),
+            "month" => Ok(Term::Month),
+            "year" => Ok(Term::Year),
+            _ => Err(format!("{text:?} is not a term: use hour, month or year")),
+        }
+    }
+}
+
 /// What a machine runs: `Deployment {app_id, manifest_hash, metadata}` (oasis-sdk
 /// `rofl-market/src/types.rs`), in a command and in a `roflmarket.Instance` answer
 /// ([`crate::query::MarketDeployment`]).
@@ -584,6 +598,19 @@ pub fn decode_call(method: &str, body: &[u8]) -> Result<MarketCall, CborError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn terms_parse_as_the_oasis_cli_names_them() {
+        assert_eq!("hour".parse::<Term>(), Ok(Term::Hour));
+        assert_eq!(" Month ".parse::<Term>(), Ok(Term::Month));
+        assert_eq!("YEAR".parse::<Term>(), Ok(Term::Year));
+        assert_eq!("week".parse::<Term>().unwrap_err(), "\"week\" is not a term: use hour, month or year");
+        // Codes as the module encodes them (oasis-sdk rofl-market `Term`: 1, 2, 3).
+        assert_eq!(
+            ["hour", "month", "year"].map(|t| t.parse::<Term>().map(Term::code)),
+            [Ok(1), Ok(2), Ok(3)]
+        );
+    }
 
     fn deployment() -> Deployment {
         Deployment {

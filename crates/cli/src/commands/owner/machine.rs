@@ -11,6 +11,7 @@ use roflgov_core::{
 use roflgov_types::{
     AppId,
     ids::{AccountAddress, Address as OasisAddress},
+    market::Term,
 };
 
 use super::contract_action;
@@ -70,8 +71,8 @@ pub(crate) struct RentArgs {
     #[arg(long, value_name = "N")]
     pub offer: u64,
     /// Term paid: hour, month or year.
-    #[arg(long, value_name = "hour|month|year", value_parser = parse_term)]
-    pub term: u8,
+    #[arg(long, value_name = "hour|month|year")]
+    pub term: Term,
     /// Terms paid in advance (at least 1).
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub terms: u64,
@@ -120,8 +121,8 @@ pub(crate) struct SetTopUpArgs {
     #[arg(long, value_name = "APP_ID", value_parser = crate::inputs::app_id_arg)]
     pub app: AppId,
     /// Term each top-up pays: hour, month or year.
-    #[arg(long, value_name = "hour|month|year", value_parser = parse_term)]
-    pub term: u8,
+    #[arg(long, value_name = "hour|month|year")]
+    pub term: Term,
     /// Top-ups allowed from now on (0 stops them).
     #[arg(long, value_name = "N")]
     pub terms_left: u64,
@@ -130,25 +131,6 @@ pub(crate) struct SetTopUpArgs {
     pub window: u64,
     #[command(flatten)]
     pub out: ProposalOutput,
-}
-
-/// A roflmarket term (oasis-sdk `rofl-market/src/types.rs` `Term`): 1 hour, 2 month, 3 year.
-fn parse_term(text: &str) -> Result<u8, String> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "hour" => Ok(1),
-        "month" => Ok(2),
-        "year" => Ok(3),
-        _ => Err(format!("{text:?} is not a term: use hour, month or year")),
-    }
-}
-
-fn term_name(term: u8) -> &'static str {
-    match term {
-        1 => "hour",
-        2 => "month",
-        3 => "year",
-        _ => "unknown term",
-    }
 }
 
 /// The call and a title.
@@ -161,16 +143,13 @@ fn build(cmd: MachineCommand) -> CliResult<(MachineCall, String, ProposalOutput)
             }
             let title = format!(
                 "roflgov: rent a machine for {app} from provider {} offer {} ({} × {}), paid by the policy contract",
-                a.provider,
-                a.offer,
-                a.terms,
-                term_name(a.term)
+                a.provider, a.offer, a.terms, a.term
             );
             let call = MachineCall::Rent {
                 app,
                 provider: a.provider.0,
                 offer: a.offer,
-                term: a.term,
+                term: a.term.code(),
                 term_count: a.terms,
             };
             (call, title, a.out)
@@ -221,12 +200,14 @@ fn build(cmd: MachineCommand) -> CliResult<(MachineCall, String, ProposalOutput)
             let app = a.app;
             let title = format!(
                 "roflgov: allow {} top-up(s) of one {} each for the machines of {app}, from {} s before they lapse",
-                a.terms_left,
-                term_name(a.term),
-                a.window
+                a.terms_left, a.term, a.window
             );
-            let call =
-                MachineCall::SetTopUp { app, term: a.term, terms_left: a.terms_left, window: a.window };
+            let call = MachineCall::SetTopUp {
+                app,
+                term: a.term.code(),
+                terms_left: a.terms_left,
+                window: a.window,
+            };
             (call, title, a.out)
         }
     })
