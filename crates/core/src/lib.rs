@@ -20,6 +20,7 @@
 
 pub mod bindings;
 pub mod firewall;
+pub mod gas;
 pub mod review;
 pub mod rofl;
 pub mod safe_tx;

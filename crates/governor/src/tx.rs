@@ -9,7 +9,7 @@ use alloy::{
 use crate::error::GovernorError;
 
 /// Simulate `call` with `eth_call` (a revert surfaces with its decoded reason and nothing is
-/// sent), then send it, wait for the receipt and require success.
+/// sent), then send it with a margin over its gas estimate, wait for the receipt and require success.
 ///
 /// The simulation comes first on purpose: a provider with a caching nonce manager (alloy's
 /// default) reserves a nonce before gas estimation, so a transaction that fails estimation
@@ -19,6 +19,10 @@ pub(crate) async fn confirm<P: Provider, D: CallDecoder>(
     call: CallBuilder<P, D>,
 ) -> Result<TransactionReceipt, GovernorError> {
     call.call_raw().await.map_err(|e| GovernorError::from_contract(action, e))?;
+    // With a margin over the estimate (`roflgov_core::gas`): an execute whose calls write a
+    // timestamp can cost more in the block it lands in than in the one it was estimated on.
+    let estimate = call.estimate_gas().await.map_err(|e| GovernorError::from_contract(action, e))?;
+    let call = call.gas(roflgov_core::gas::with_margin(estimate));
     let pending = call.send().await.map_err(|e| GovernorError::from_contract(action, e))?;
     let receipt = pending.get_receipt().await.map_err(|source| GovernorError::Pending { action, source })?;
     if !receipt.status() {

@@ -299,15 +299,13 @@ impl SafeClient {
         if let Err(error) = call.call().await {
             return Err(self.explain_exec_error(tx, error).await);
         }
-        // The estimate is the least gas that works in the state it was made in; a storage write
-        // that turns from "same value" (100 gas) into "new value" (2,900) a block later — a
-        // timestamp, a counter — makes the inner call run out and the Safe revert with GS013
-        // (safeTxGas 0). Send with a fifth more, as wallets do; unused gas is refunded.
+        // Sent with a margin over the estimate (`roflgov_core::gas`): a write that turns dearer a
+        // block later would make the inner call run out and the Safe revert with GS013.
         let estimate = match call.estimate_gas().await {
             Ok(gas) => gas,
             Err(error) => return Err(self.explain_exec_error(tx, error).await),
         };
-        let call = call.gas(estimate.saturating_add(estimate / 5));
+        let call = call.gas(roflgov_core::gas::with_margin(estimate));
         let pending = match call.send().await {
             Ok(pending) => pending,
             Err(error) => return Err(self.explain_exec_error(tx, error).await),

@@ -385,6 +385,10 @@ impl<P: Provider + Clone> RoflAdminClient<P> {
         // filler (alloy's cached nonce manager can skip a nonce when a send fails in gas
         // estimation, leaving the account's next transaction pending forever).
         self.provider().call(request.clone()).await?;
+        // With a margin over the estimate (`roflgov_core::gas`): a change that sends roflmarket
+        // Deploys writes a timestamp, which can cost more in the block it lands in.
+        let estimate = self.provider().estimate_gas(request.clone()).await?;
+        let request = request.with_gas_limit(roflgov_core::gas::with_margin(estimate));
         let receipt = self
             .provider()
             .send_transaction(request)
