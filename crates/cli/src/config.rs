@@ -20,6 +20,7 @@
 use std::{collections::BTreeMap, path::Path};
 
 use alloy::primitives::Address;
+use roflgov_core::text;
 use serde::{Deserialize, Serialize};
 
 use crate::exit::{CliResult, input, usage};
@@ -177,7 +178,8 @@ fn read_config(path: &Path) -> CliResult<ConfigFile> {
 /// error, like a bad address flag), naming the field.
 fn check_addresses(path: &Path, doc: &toml::Table) -> CliResult {
     let value = serde_json::to_value(doc).map_err(|e| input(format!("{}: {e}", path.display())))?;
-    crate::address::check_json_addresses(&value).map_err(|e| usage(format!("{}: {e}", path.display())))
+    crate::address::check_json_addresses(&value)
+        .map_err(|e| usage(text::escape(&format!("{}: {e}", path.display()))))
 }
 
 /// Updates (or adds) `[networks.<name>]` of the config file at `path` with `edit`, writing the

@@ -179,7 +179,7 @@ pub enum SourceError {
     NotABatch {
         /// The file, escaped.
         file: String,
-        /// Why.
+        /// Why, escaped.
         reason: String,
     },
     /// An address with a wrong EIP-55 checksum, or a batch no Safe transaction can be built of.
@@ -187,7 +187,7 @@ pub enum SourceError {
     Malformed {
         /// The file, escaped.
         file: String,
-        /// What is wrong, naming the field.
+        /// What is wrong, naming the field, escaped.
         reason: String,
     },
     /// A transaction's value is not a number.
@@ -207,7 +207,7 @@ pub enum SourceError {
         file: String,
     },
     /// A batch whose checks fail: edited after export, or for another Safe or chain.
-    #[error("{file}: {source}; do not sign")]
+    #[error("{file}: {}; do not sign", text::escape(&.source.to_string()))]
     Tampered {
         /// The file, escaped.
         file: String,
@@ -339,12 +339,14 @@ pub async fn tx_builder_batch(
 ) -> Result<ReviewSource, SourceError> {
     let file = text::escape(file);
     let text_json = String::from_utf8(raw).map_err(|_| SourceError::NotUtf8 { file: file.clone() })?;
-    let not_a_batch =
-        |e: serde_json::Error| SourceError::NotABatch { file: file.clone(), reason: e.to_string() };
+    let not_a_batch = |e: serde_json::Error| SourceError::NotABatch {
+        file: file.clone(),
+        reason: text::escape(&e.to_string()),
+    };
     let value: serde_json::Value = serde_json::from_str(&text_json).map_err(not_a_batch)?;
     // A mistyped address in a batch is as dangerous as one on the command line.
     eip55::check_json_addresses(&value)
-        .map_err(|reason| SourceError::Malformed { file: file.clone(), reason })?;
+        .map_err(|reason| SourceError::Malformed { file: file.clone(), reason: text::escape(&reason) })?;
     let stated_safe = value
         .pointer("/meta/createdFromSafeAddress")
         .and_then(|v| v.as_str())
@@ -407,7 +409,7 @@ pub async fn tx_builder_batch(
     let safe_calls: Vec<SafeCall> =
         calls.iter().map(|c| SafeCall::new(c.to, c.value, c.data.clone())).collect();
     let tx = SafeTx::from_calls(multi_send, &safe_calls, nonce.unwrap_or_default())
-        .map_err(|e| SourceError::Malformed { file: file.clone(), reason: e.to_string() })?;
+        .map_err(|e| SourceError::Malformed { file: file.clone(), reason: text::escape(&e.to_string()) })?;
     let hash = tx.safe_tx_hash(chain_id, safe);
     let header =
         Header::Batch { file, checks, safe_build: Some(SafeBuild { safe_tx_hash: hash, safe_nonce: nonce }) };

@@ -11,6 +11,7 @@ use std::{
 };
 
 use alloy::primitives::{Address, B256, Bytes, U256};
+use roflgov_core::text;
 
 use crate::{
     SafeCall, SafeClient, SafeError, SafeProposal, SafeSignature, SignatureSet,
@@ -278,7 +279,7 @@ pub fn signature_set(
     let mut set = SignatureSet::new(proposal.safe_tx_hash, owners.iter().copied(), threshold);
     for (index, sig) in proposal.signatures.iter().enumerate() {
         set.insert_packed(sig).map_err(|reason| CheckError::BadSignature {
-            name: name.to_owned(),
+            name: text::escape(name),
             index,
             reason: Box::new(reason),
         })?;
@@ -351,7 +352,7 @@ pub fn leg_calls(
     multi_send: Address,
     out: &Path,
 ) -> Result<Vec<SafeCall>, CheckError> {
-    let name = leg.display().to_string();
+    let name = text::escape(&leg.display().to_string());
     let p = &file.proposal;
     if p.safe != safe || p.chain_id != chain_id {
         return Err(CheckError::LegElsewhere {
@@ -368,14 +369,16 @@ pub fn leg_calls(
     if folder(leg) == folder(out) {
         return Err(CheckError::LegNextToOutput(name));
     }
-    p.tx.calls(multi_send).map_err(|e| CheckError::LegCalls { name, reason: e.to_string() })
+    p.tx.calls(multi_send).map_err(|e| CheckError::LegCalls { name, reason: text::escape(&e.to_string()) })
 }
 
 /// A Transaction Builder batch given as a leg of `safe combine` (`text`: its content), read
 /// with its checksum checked against the Safe and chain (`BatchFile::import_checked`).
 pub fn batch_leg(leg: &Path, text: &str, chain_id: u64, safe: Address) -> Result<CheckedBatch, CheckError> {
-    BatchFile::import_checked(text, chain_id, safe)
-        .map_err(|e| CheckError::LegCalls { name: leg.display().to_string(), reason: e.to_string() })
+    BatchFile::import_checked(text, chain_id, safe).map_err(|e| CheckError::LegCalls {
+        name: text::escape(&leg.display().to_string()),
+        reason: text::escape(&e.to_string()),
+    })
 }
 
 /// The nonce of a combined transaction: `asked` (else the Safe's next), never a used one.

@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use alloy::primitives::{Address, B256, U256};
-use roflgov_core::review::ProposedCall;
+use roflgov_core::{review::ProposedCall, text};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -144,7 +144,11 @@ impl ProposalFile {
         let p = &file.proposal;
         let actual = p.tx.safe_tx_hash(p.chain_id, p.safe);
         if actual != p.safe_tx_hash {
-            return Err(ProposalFileError::Edited { name: name.to_owned(), stored: p.safe_tx_hash, actual });
+            return Err(ProposalFileError::Edited {
+                name: text::escape(name),
+                stored: p.safe_tx_hash,
+                actual,
+            });
         }
         Ok(file)
     }
@@ -159,7 +163,7 @@ impl ProposalFile {
     pub fn ensure_safe(&self, name: &str, network_safe: Option<Address>) -> Result<(), ProposalFileError> {
         match network_safe {
             Some(network) if network != self.proposal.safe => Err(ProposalFileError::OtherSafe {
-                name: name.to_owned(),
+                name: text::escape(name),
                 proposal: self.proposal.safe,
                 network,
             }),
@@ -171,7 +175,7 @@ impl ProposalFile {
     pub fn ensure_chain(&self, name: &str, endpoint: u64) -> Result<(), ProposalFileError> {
         if self.proposal.chain_id != endpoint {
             return Err(ProposalFileError::WrongChain {
-                name: name.to_owned(),
+                name: text::escape(name),
                 proposal: self.proposal.chain_id,
                 endpoint,
             });
@@ -192,11 +196,15 @@ impl ProposalFile {
 
 /// Parses without the hash check (the competitor scan compares stored hashes).
 fn parse(name: &str, text: &str) -> Result<ProposalFile, ProposalFileError> {
-    let malformed =
-        |e: serde_json::Error| ProposalFileError::Malformed { name: name.to_owned(), reason: e.to_string() };
+    let malformed = |e: serde_json::Error| ProposalFileError::Malformed {
+        name: text::escape(name),
+        reason: text::escape(&e.to_string()),
+    };
     let value: serde_json::Value = serde_json::from_str(text).map_err(malformed)?;
-    roflgov_types::eip55::check_json_addresses(&value)
-        .map_err(|reason| ProposalFileError::BadAddress { name: name.to_owned(), reason })?;
+    roflgov_types::eip55::check_json_addresses(&value).map_err(|reason| ProposalFileError::BadAddress {
+        name: text::escape(name),
+        reason: text::escape(&reason),
+    })?;
     serde_json::from_str(text).map_err(malformed)
 }
 
@@ -220,7 +228,7 @@ pub fn ensure_no_competitor(path: &Path, proposal: &SafeProposal) -> Result<(), 
             continue;
         }
         let Ok(text) = files::read_input_text(&other) else { continue };
-        let name = other.display().to_string();
+        let name = text::escape(&other.display().to_string());
         let Ok(file) = parse(&name, &text) else { continue };
         let o = &file.proposal;
         if o.chain_id == proposal.chain_id
@@ -378,6 +386,18 @@ mod tests {
         file(3, 1).save(&mine).unwrap();
         std::fs::remove_file(dir.path().join("other.json")).unwrap();
         assert!(ensure_no_competitor(&mine, &proposal(3, 2)).is_ok());
+    }
+
+    #[test]
+    fn a_competitor_with_a_hostile_name_is_named_escaped() {
+        // Anyone who can drop a file into the proposals folder chooses its name: a terminal
+        // control sequence in it must reach the signer as text, not as a command.
+        let dir = tempfile::tempdir().unwrap();
+        file(3, 1).save(&dir.path().join("evil\u{1b}[2J\u{202e}.json")).unwrap();
+        let err = ensure_no_competitor(&dir.path().join("mine.json"), &proposal(3, 2)).unwrap_err();
+        let message = err.to_string();
+        assert!(message.contains("evil\\u{001b}[2J\\u{202e}.json"), "{message}");
+        assert!(!message.contains('\u{1b}') && !message.contains('\u{202e}'), "{message}");
     }
 
     #[test]
