@@ -64,11 +64,16 @@ pub enum Revert {
 }
 
 impl Revert {
-    /// Decode revert data with the one decoder (`roflgov_contracts::revert`), reading the
-    /// Governor's, the Timelock's and the policy contract's errors into their typed variants.
+    /// Decode revert data: the Governor's, the Timelock's and the policy contract's errors into
+    /// their typed variants, anything else with the one decoder (`roflgov_contracts::revert`).
     pub fn decode(data: &[u8]) -> Self {
+        // The typed interfaces first, on every revert: whether a stale proposal is recognised
+        // must not depend on the generic decoder reading the same error from the artifacts.
+        if let Some(typed) = Self::typed(data) {
+            return typed;
+        }
         match revert::decode(data) {
-            custom @ DecodedRevert::Custom { .. } => Self::typed(data).unwrap_or(Self::Other(custom)),
+            custom @ DecodedRevert::Custom { .. } => Self::Other(custom),
             DecodedRevert::Message { message, .. } => Self::Message(message),
             DecodedRevert::Panic(code) => Self::Panic(code),
             DecodedRevert::Empty | DecodedRevert::Unknown(_) | DecodedRevert::InBatch { .. } => {
