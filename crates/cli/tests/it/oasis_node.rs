@@ -7,11 +7,13 @@
 
 use std::net::TcpListener;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 
-use crate::support::grpc::{ok_body, serve, serve_by_request, start_sapphire, vectors};
+use crate::support::{
+    env::testnet_via_node,
+    grpc::{ok_body, serve, serve_by_request, start_sapphire, vectors},
+};
 
 #[test]
 fn app_show_on_sapphire_reads_the_module_through_the_node() {
@@ -21,13 +23,8 @@ fn app_show_on_sapphire_reads_the_module_through_the_node() {
     let app = roflgov_types::AppId(hex::decode(app_hex).unwrap().try_into().unwrap()).to_string();
     let node = serve(v["responses"]["app_body_text"].as_str().unwrap().to_owned());
     let cmd = |grpc: &str| {
-        let mut cmd = Command::cargo_bin("roflgov").unwrap();
-        cmd.env_remove("ROFLGOV_NETWORK")
-            .env_remove("ROFLGOV_CONFIG")
-            .env_remove("ROFLGOV_GRPC")
-            .current_dir(std::env::temp_dir())
-            .args(["--network", "testnet", "--rpc", &chain.endpoint(), "--grpc", grpc])
-            .args(["--policy-contract", &client.address().to_string(), "app", "show", "--app", &app]);
+        let mut cmd = testnet_via_node(&chain.endpoint(), client.address(), grpc);
+        cmd.args(["app", "show", "--app", &app]);
         cmd
     };
 
@@ -75,14 +72,13 @@ fn app_show_on_sapphire_lists_the_deployments_machines_through_the_node() {
     let node =
         serve_by_request(vec![(instance_request.clone(), ok_body(&instance_data))], app_answer.clone());
     let cmd = |grpc: &str| {
-        let mut cmd = Command::cargo_bin("roflgov").unwrap();
-        cmd.env_remove("ROFLGOV_NETWORK")
-            .env_remove("ROFLGOV_CONFIG")
-            .env_remove("ROFLGOV_GRPC")
-            .current_dir(std::env::temp_dir())
-            .args(["--network", "testnet", "--rpc", &chain.endpoint(), "--grpc", grpc])
-            .args(["--policy-contract", &client.address().to_string(), "app", "show", "--app", &app])
-            .args(["--manifest", manifest.to_str().unwrap(), "--deployment", "mainnet"]);
+        let mut cmd = testnet_via_node(&chain.endpoint(), client.address(), grpc);
+        cmd.args(["app", "show", "--app", &app]).args([
+            "--manifest",
+            manifest.to_str().unwrap(),
+            "--deployment",
+            "mainnet",
+        ]);
         cmd
     };
 

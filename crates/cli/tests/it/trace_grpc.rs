@@ -9,13 +9,15 @@
 use std::net::TcpListener;
 
 use alloy::primitives::{B256, FixedBytes, keccak256};
-use assert_cmd::Command;
 use predicates::prelude::*;
 use roflgov_core::rofl::{PolicyChange, ReleaseRecord};
 use roflgov_types::{EnclaveIdentity, IdentifierScheme, Metadata, manifest::Manifest};
 use serde_json::Value;
 
-use crate::support::grpc::{serve, start_sapphire, vectors};
+use crate::support::{
+    env::testnet_via_node,
+    grpc::{serve, start_sapphire, vectors},
+};
 
 const TALOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/talos-rofl.yaml");
 
@@ -51,14 +53,8 @@ fn trace_on_sapphire_finds_the_registration_through_the_node() {
     });
     let node = serve(v["responses"]["instances_body_text"].as_str().unwrap().to_owned());
     let cmd = |grpc: &str, key: &str| {
-        let mut cmd = Command::cargo_bin("roflgov").unwrap();
-        cmd.env_remove("ROFLGOV_NETWORK")
-            .env_remove("ROFLGOV_CONFIG")
-            .env_remove("ROFLGOV_GRPC")
-            .current_dir(std::env::temp_dir())
-            .args(["--network", "testnet", "--rpc", &chain.endpoint(), "--grpc", grpc])
-            .args(["--policy-contract", &client.address().to_string(), "trace", "--app", &app.to_string()])
-            .args(["--key", key]);
+        let mut cmd = testnet_via_node(&chain.endpoint(), client.address(), grpc);
+        cmd.args(["trace", "--app", &app.to_string()]).args(["--key", key]);
         cmd
     };
 

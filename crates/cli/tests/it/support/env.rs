@@ -21,6 +21,16 @@ pub(crate) fn roflgov_in(dir: &Path) -> Command {
     cmd
 }
 
+/// `roflgov --network testnet` against the local anvil at `rpc` and the policy contract there,
+/// reading the ROFL module through the test node at `grpc` (never one from the environment).
+pub(crate) fn testnet_via_node(rpc: &str, policy_contract: Address, grpc: &str) -> Command {
+    let mut cmd = roflgov_in(&std::env::temp_dir());
+    cmd.env_remove("ROFLGOV_GRPC")
+        .args(["--network", "testnet", "--rpc", rpc, "--grpc", grpc])
+        .args(["--policy-contract", &policy_contract.to_string()]);
+    cmd
+}
+
 /// Runs `cmd` as it is, expecting success; its stdout as one JSON document.
 pub(crate) fn success_json(cmd: &mut Command) -> Value {
     let out = cmd.assert().success().get_output().stdout.clone();
